@@ -1,0 +1,253 @@
+//! Sign-in through the API: InitiateAuth / AdminInitiateAuth and the challenge responses,
+//! driving the same engine as the hosted pages; RevokeToken; GetUser.
+
+use super::{ApiError, ApiResult, s};
+use crate::crypto::{constant_time_eq, hmac_sha256};
+use crate::services::Services;
+use crate::tokens::issue::{Grant, TokenRejection, TokenSet};
+use crate::userpool::attributes;
+use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED};
+use crate::userpool::error::Error;
+use crate::userpool::model::{Client, Pool};
+use base64::Engine;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const ACTIONS: &[&str] = &[
+    "InitiateAuth",
+    "AdminInitiateAuth",
+    "RespondToAuthChallenge",
+    "AdminRespondToAuthChallenge",
+    "RevokeToken",
+    "GetUser",
+];
+
+/// SECRET_HASH = Base64(HMAC-SHA256(client secret, username ‖ client id)), required for clients with a secret.
+fn check_secret_hash(client: &Client, username: &str, given: Option<&str>) -> Result<(), Error> {
+    let Some(secret) = &client.secret else {
+        return Ok(());
+    };
+    let expected = base64::engine::general_purpose::STANDARD.encode(hmac_sha256(
+        secret.as_bytes(),
+        format!("{username}{}", client.id).as_bytes(),
+    ));
+    match given {
+        Some(g) if constant_time_eq(g.as_bytes(), expected.as_bytes()) => Ok(()),
+        _ => Err(Error::NotAuthorized(format!(
+            "Unable to verify secret hash for client {}",
+            client.id
+        ))),
+    }
+}
+
+fn flow_allowed(client: &Client, flow: &str) -> bool {
+    let flows = client.explicit_auth_flows();
+    let has = |f: &str| flows.iter().any(|x| x == f);
+    match flow {
+        "USER_PASSWORD_AUTH" => has("ALLOW_USER_PASSWORD_AUTH") || has("USER_PASSWORD_AUTH"),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            has("ALLOW_ADMIN_USER_PASSWORD_AUTH") || has("ADMIN_NO_SRP_AUTH")
+        }
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+            has("ALLOW_REFRESH_TOKEN_AUTH") || !flows.iter().any(|f| f.starts_with("ALLOW_"))
+        }
+        _ => false,
+    }
+}
+
+fn result(t: &TokenSet) -> Value {
+    let mut r =
+        json!({"AccessToken": t.access_token, "ExpiresIn": t.expires_in, "TokenType": "Bearer"});
+    if let Some(id) = &t.id_token {
+        r["IdToken"] = json!(id);
+    }
+    if let Some(rt) = &t.refresh_token {
+        r["RefreshToken"] = json!(rt);
+    }
+    json!({"AuthenticationResult": r, "ChallengeParameters": {}})
+}
+
+async fn outcome(svc: &Services, pool: &Pool, client: &Client, o: AuthOutcome) -> ApiResult {
+    match o {
+        AuthOutcome::Authenticated { user, auth_time } => {
+            let t = svc
+                .issue_user_tokens(
+                    pool,
+                    client,
+                    &user,
+                    &Grant {
+                        scopes: None,
+                        nonce: None,
+                        auth_time,
+                    },
+                )
+                .await?;
+            Ok(result(&t))
+        }
+        AuthOutcome::Challenge {
+            name,
+            session,
+            params,
+            ..
+        } => Ok(json!({"ChallengeName": name, "Session": session, "ChallengeParameters": params})),
+    }
+}
+
+/// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
+async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Client), ApiError> {
+    let not_found = || {
+        ApiError::new(
+            400,
+            "ResourceNotFoundException",
+            "User pool client does not exist.",
+        )
+    };
+    let client = svc
+        .find_client(s(i, "ClientId"))
+        .await?
+        .ok_or_else(not_found)?;
+    if let Some(p) = i["UserPoolId"].as_str()
+        && p != client.pool_id
+    {
+        return Err(not_found());
+    }
+    let pool = svc.pool(&client.pool_id).await?;
+    Ok((pool, client))
+}
+
+pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+    match action {
+        "InitiateAuth" | "AdminInitiateAuth" => {
+            let (pool, client) = client_for(svc, i).await?;
+            let flow = s(i, "AuthFlow");
+            let p = &i["AuthParameters"];
+            let admin = action == "AdminInitiateAuth";
+            let password_flow = if admin {
+                matches!(flow, "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH")
+            } else {
+                flow == "USER_PASSWORD_AUTH"
+            };
+            let refresh_flow = matches!(flow, "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN");
+            if !password_flow && !refresh_flow {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidParameterException",
+                    format!("{flow} is not supported for {action}."),
+                ));
+            }
+            if !flow_allowed(&client, flow) {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidParameterException",
+                    format!("{flow} flow not enabled for this client"),
+                ));
+            }
+            if refresh_flow {
+                let t = svc
+                    .refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"))
+                    .await?;
+                return Ok(result(&t));
+            }
+            let username = s(p, "USERNAME");
+            if username.is_empty() || p["PASSWORD"].as_str().is_none() {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidParameterException",
+                    "Missing required parameter USERNAME or PASSWORD",
+                ));
+            }
+            check_secret_hash(&client, username, p["SECRET_HASH"].as_str())?;
+            let o = svc
+                .password_sign_in(&pool, &client, username, s(p, "PASSWORD"))
+                .await?;
+            outcome(svc, &pool, &client, o).await
+        }
+        "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
+            let (pool, client) = client_for(svc, i).await?;
+            let r = &i["ChallengeResponses"];
+            if s(i, "ChallengeName") != NEW_PASSWORD_REQUIRED {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidParameterException",
+                    format!("Unsupported challenge {}", s(i, "ChallengeName")),
+                ));
+            }
+            check_secret_hash(&client, s(r, "USERNAME"), r["SECRET_HASH"].as_str())?;
+            let attrs: BTreeMap<String, String> = r
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| {
+                            Some((
+                                k.strip_prefix("userAttributes.")?.to_string(),
+                                v.as_str()?.to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let o = svc
+                .respond_new_password(
+                    &pool,
+                    &client,
+                    s(i, "Session"),
+                    s(r, "NEW_PASSWORD"),
+                    &attrs,
+                )
+                .await?;
+            outcome(svc, &pool, &client, o).await
+        }
+        "RevokeToken" => {
+            let client = svc
+                .find_client(s(i, "ClientId"))
+                .await?
+                .ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid client."))?;
+            if let Some(secret) = &client.secret
+                && !constant_time_eq(secret.as_bytes(), s(i, "ClientSecret").as_bytes())
+            {
+                return Err(ApiError::new(
+                    400,
+                    "NotAuthorizedException",
+                    "Client secret is incorrect.",
+                ));
+            }
+            if !client.token_revocation_enabled() {
+                return Err(ApiError::new(
+                    400,
+                    "UnsupportedOperationException",
+                    "Token revocation is not enabled for this client.",
+                ));
+            }
+            svc.revoke_refresh_token(&client, s(i, "Token")).await?;
+            Ok(json!({}))
+        }
+        "GetUser" => {
+            let a = svc
+                .verify_access_token(None, s(i, "AccessToken"))
+                .await
+                .map_err(|r| {
+                    let msg = match r {
+                        TokenRejection::Expired => "Access Token has expired",
+                        TokenRejection::Revoked => "Access Token has been revoked",
+                        TokenRejection::Invalid => "Invalid Access Token",
+                    };
+                    ApiError::new(400, "NotAuthorizedException", msg)
+                })?;
+            if !a
+                .scopes
+                .iter()
+                .any(|s| s == "aws.cognito.signin.user.admin")
+            {
+                return Err(ApiError::new(
+                    400,
+                    "NotAuthorizedException",
+                    "Access Token does not have required scopes",
+                ));
+            }
+            Ok(
+                json!({"Username": a.user.username, "UserAttributes": attributes::to_list(&a.user, None)}),
+            )
+        }
+        _ => Err(super::unsupported(action)),
+    }
+}

@@ -1,0 +1,247 @@
+//! The Cognito JSON protocol (AWS JSON 1.1) on `POST /`: `X-Amz-Target` names the action,
+//! SigV4 is verified for the actions Cognito signs, input is validated against the service
+//! model, and every error is `{"__type","message"}`. One file per action group.
+
+mod auth_actions;
+pub mod model;
+mod pool_actions;
+pub mod sigv4;
+mod user_actions;
+
+use crate::services::Services;
+use crate::userpool::error::Error;
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+/// Largest accepted request body.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// An error in the protocol's own format.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub type_name: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, type_name: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            type_name,
+            message: message.into(),
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .insert_header(("x-amzn-ErrorType", self.type_name))
+            .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
+            .content_type("application/x-amz-json-1.1")
+            .body(json!({"__type": self.type_name, "message": self.message}).to_string())
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match &e {
+            Error::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error in management API");
+                ApiError::new(500, "InternalErrorException", "An internal error occurred.")
+            }
+            Error::NotAuthorized(m) => ApiError::new(400, e.type_name(), m.clone()),
+            other => ApiError::new(400, other.type_name(), other.to_string()),
+        }
+    }
+}
+
+pub type ApiResult = Result<Value, ApiError>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::post().to(handle));
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn handle(req: HttpRequest, body: web::Bytes, svc: web::Data<Arc<Services>>) -> HttpResponse {
+    match dispatch(&req, &body, &svc).await {
+        Ok(v) => HttpResponse::Ok()
+            .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
+            .content_type("application/x-amz-json-1.1")
+            .body(v.to_string()),
+        Err(e) => e.response(),
+    }
+}
+
+async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
+    let h = req.headers();
+    let Some(target) = header(h, "x-amz-target") else {
+        return Err(ApiError::new(
+            400,
+            "UnknownOperationException",
+            "Missing X-Amz-Target header.",
+        ));
+    };
+    let content_type = header(h, "content-type").unwrap_or("");
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(
+        mime.as_str(),
+        "application/x-amz-json-1.1" | "application/x-amz-json-1.0" | "application/json"
+    ) {
+        return Err(ApiError::new(
+            400,
+            "SerializationException",
+            "Unsupported Content-Type; use application/x-amz-json-1.1.",
+        ));
+    }
+    let Some(action) = target.strip_prefix(IDP_PREFIX) else {
+        return Err(ApiError::new(
+            400,
+            "UnknownOperationException",
+            "Unknown operation.",
+        ));
+    };
+    let model = model::Model::get();
+    let Some(signed) = model.action(action) else {
+        return Err(ApiError::new(
+            400,
+            "UnknownOperationException",
+            format!("Unknown operation {action}."),
+        ));
+    };
+    if signed {
+        authenticate(req, body, svc).await?;
+    }
+    let text = std::str::from_utf8(body).map_err(|_| {
+        ApiError::new(
+            400,
+            "SerializationException",
+            "Request body is not valid UTF-8.",
+        )
+    })?;
+    let input: Value = if text.trim().is_empty() {
+        json!({})
+    } else {
+        serde_json::from_str(text).map_err(|_| {
+            ApiError::new(
+                400,
+                "SerializationException",
+                "Request body is not valid JSON.",
+            )
+        })?
+    };
+    model.validate(action, &input).map_err(|e| match e {
+        model::Invalid::Serialization(m) => ApiError::new(400, "SerializationException", m),
+        model::Invalid::Constraints(m) => ApiError::new(400, "InvalidParameterException", m),
+    })?;
+    let span = tracing::info_span!("api", action);
+    let _enter = span.enter();
+    if pool_actions::ACTIONS.contains(&action) {
+        pool_actions::run(svc, action, &input).await
+    } else if user_actions::ACTIONS.contains(&action) {
+        user_actions::run(svc, action, &input).await
+    } else if auth_actions::ACTIONS.contains(&action) {
+        auth_actions::run(svc, action, &input).await
+    } else {
+        Err(unsupported(action))
+    }
+}
+
+fn unsupported(action: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "UnsupportedOperationException",
+        format!("{action} is not supported by this server yet."),
+    )
+}
+
+/// Verify SigV4 against a management key.
+async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<(), ApiError> {
+    use sigv4::SigError;
+    let h = req.headers();
+    let Some(auth) = header(h, "authorization") else {
+        return Err(ApiError::new(
+            403,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ));
+    };
+    let parsed = sigv4::parse_authorization(auth).map_err(|e| match e {
+        SigError::Malformed(m) => ApiError::new(400, "IncompleteSignatureException", m),
+        _ => ApiError::new(
+            400,
+            "IncompleteSignatureException",
+            "Invalid authorization header.",
+        ),
+    })?;
+    let unknown = || {
+        ApiError::new(
+            400,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+    };
+    let key = svc
+        .store
+        .get_management_key(&parsed.access_key_id)
+        .await
+        .map_err(|e| ApiError::from(Error::from(e)))?;
+    let Some(key) = key else {
+        return Err(unknown());
+    };
+    let secret = svc
+        .master
+        .open_string(
+            &key.secret_enc,
+            &format!("management-key:{}", key.access_key_id),
+        )
+        .map_err(|e| ApiError::from(Error::internal(e)))?;
+    let headers: Vec<(String, String)> = h
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
+        })
+        .collect();
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let request = sigv4::Request {
+        method: req.method().as_str(),
+        uri,
+        headers,
+        body,
+    };
+    sigv4::verify(&request, &parsed, &secret, None, svc.now()).map_err(|e| match e {
+        SigError::Expired(m) => ApiError::new(403, "InvalidSignatureException", m),
+        SigError::Malformed(m) => ApiError::new(400, "IncompleteSignatureException", m),
+        _ => ApiError::new(
+            403,
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+        ),
+    })
+}
+
+/// Shared input accessors.
+pub(crate) fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_default()
+}
+
+pub(crate) fn limit(v: &Value, k: &str, default: i64) -> i64 {
+    v[k].as_i64().filter(|n| *n > 0).unwrap_or(default).min(60)
+}

@@ -1,0 +1,387 @@
+//! Request validation driven by Cognito's service model (`model/idp_shapes.txt`,
+//! `model/idp_ops.txt`, copied from the shared reference): required members, string lengths,
+//! patterns and enums, integer ranges, list sizes, nested structures — with AWS's wording
+//! ("1 validation error detected: Value … at '…' failed to satisfy constraint: …"). Also says
+//! which actions Cognito signs with SigV4.
+
+use regex::Regex;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const SHAPES: &str = include_str!("model/idp_shapes.txt");
+const OPS: &str = include_str!("model/idp_ops.txt");
+
+#[derive(Debug)]
+struct Member {
+    name: String,
+    required: bool,
+    type_name: String,
+    kind: String,
+    min: Option<i64>,
+    max: Option<i64>,
+    pattern: Option<Regex>,
+    pattern_text: Option<String>,
+    enum_values: Option<Vec<String>>,
+    /// For lists: the element shape, when known.
+    element: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    structs: HashMap<String, Vec<Member>>,
+    enums: HashMap<String, Vec<String>>,
+    /// action → (signed with SigV4, request shape)
+    ops: HashMap<String, (bool, String)>,
+}
+
+/// Why a request was rejected before reaching a service.
+#[derive(Debug, PartialEq)]
+pub enum Invalid {
+    /// Wrong JSON type for a member (`SerializationException`).
+    Serialization(String),
+    /// Constraint violations (`InvalidParameterException`).
+    Constraints(String),
+}
+
+fn attr<'a>(rest: &'a str, key: &str) -> Option<&'a str> {
+    let start = rest.find(&format!("{key}="))? + key.len() + 1;
+    let tail = &rest[start..];
+    let end = if key == "pattern" {
+        tail.find(" enum=").unwrap_or(tail.len())
+    } else {
+        tail.find(' ').unwrap_or(tail.len())
+    };
+    Some(&tail[..end])
+}
+
+fn parse_member(line: &str) -> Option<Member> {
+    let t = line.trim_start();
+    let (required, t) = match t.strip_prefix('*') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let (name, rest) = t.split_once(": ")?;
+    let (type_name, rest) = rest.split_once('(')?;
+    let (kind, rest) = rest.split_once(')')?;
+    let pattern_text = attr(rest, "pattern").map(str::to_string);
+    Some(Member {
+        name: name.to_string(),
+        required,
+        type_name: type_name.to_string(),
+        kind: kind.to_string(),
+        min: attr(rest, "min").and_then(|v| v.parse().ok()),
+        max: attr(rest, "max").and_then(|v| v.parse().ok()),
+        pattern: pattern_text.as_ref().and_then(|p| {
+            let p = p.trim_start_matches('^').trim_end_matches('$');
+            Regex::new(&format!("^(?:{p})$")).ok()
+        }),
+        pattern_text,
+        enum_values: attr(rest, "enum").map(|e| e.split('|').map(str::to_string).collect()),
+        element: rest
+            .split_once(" of ")
+            .map(|(_, e)| e.split_whitespace().next().unwrap_or("").to_string()),
+    })
+}
+
+impl Model {
+    fn parse() -> Model {
+        let mut m = Model::default();
+        let mut current: Option<String> = None;
+        for line in SHAPES.lines() {
+            if let Some((name, values)) =
+                line.strip_prefix("ENUM ").and_then(|l| l.split_once(": "))
+            {
+                m.enums.insert(
+                    name.trim().to_string(),
+                    values.trim().split('|').map(str::to_string).collect(),
+                );
+                current = None;
+            } else if let Some(name) = line.strip_prefix("STRUCT ") {
+                current = Some(name.trim().to_string());
+                m.structs.entry(name.trim().to_string()).or_default();
+            } else if line.starts_with("   ") {
+                if let (Some(c), Some(mem)) = (&current, parse_member(line)) {
+                    m.structs.entry(c.clone()).or_default().push(mem);
+                }
+            } else {
+                current = None;
+            }
+        }
+        // The ops file names list element shapes (`list<X>`) for request members.
+        let mut op: Option<String> = None;
+        for line in OPS.lines() {
+            if let Some(rest) = line.strip_prefix("## ") {
+                let mut parts = rest.split_whitespace();
+                let name = parts.next().unwrap_or_default().to_string();
+                let signed = parts.next() == Some("auth=sigv4");
+                m.ops
+                    .insert(name.clone(), (signed, format!("{name}Request")));
+                op = Some(name);
+            } else if let (Some(o), Some(inner)) = (&op, line.trim_start().strip_prefix("IN ")) {
+                if let Some(e) = m.ops.get_mut(o) {
+                    e.1 = inner.trim().to_string();
+                }
+            } else if let Some(o) = &op
+                && let Some(i) = line.find(": list<")
+            {
+                let member = line[..i].trim().trim_start_matches('*');
+                let elem = line[i + 7..].split('>').next().unwrap_or_default();
+                let shape = m.ops.get(o).map(|e| e.1.clone()).unwrap_or_default();
+                if let Some(ms) = m.structs.get_mut(&shape)
+                    && let Some(mem) = ms.iter_mut().find(|x| x.name == member)
+                {
+                    mem.element = Some(elem.to_string());
+                }
+            }
+        }
+        m
+    }
+
+    pub fn get() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(Model::parse)
+    }
+
+    /// `Some(signed)` for a known action.
+    pub fn action(&self, name: &str) -> Option<bool> {
+        self.ops.get(name).map(|o| o.0)
+    }
+
+    /// Validate an action's input against its request shape.
+    pub fn validate(&self, action: &str, input: &Value) -> Result<(), Invalid> {
+        let Some((_, shape)) = self.ops.get(action) else {
+            return Ok(());
+        };
+        if !input.is_object() {
+            return Err(Invalid::Serialization(
+                "Start of structure or map found where not expected.".into(),
+            ));
+        }
+        let mut errors = Vec::new();
+        self.check_struct(shape, input, "", &mut errors)?;
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let n = errors.len();
+        Err(Invalid::Constraints(format!(
+            "{n} validation error{} detected: {}",
+            if n == 1 { "" } else { "s" },
+            errors.join("; ")
+        )))
+    }
+
+    fn check_struct(
+        &self,
+        shape: &str,
+        v: &Value,
+        path: &str,
+        errors: &mut Vec<String>,
+    ) -> Result<(), Invalid> {
+        let Some(members) = self.structs.get(shape) else {
+            return Ok(());
+        };
+        let Some(obj) = v.as_object() else {
+            return Err(Invalid::Serialization(format!(
+                "Expected a structure at '{path}'"
+            )));
+        };
+        for m in members {
+            let p = member_path(path, &m.name);
+            match obj.get(&m.name) {
+                None | Some(Value::Null) => {
+                    if m.required {
+                        errors.push(format!("Value null at '{p}' failed to satisfy constraint: Member must not be null"));
+                    }
+                }
+                Some(val) => self.check_value(m, val, &p, errors)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn check_value(
+        &self,
+        m: &Member,
+        val: &Value,
+        p: &str,
+        errors: &mut Vec<String>,
+    ) -> Result<(), Invalid> {
+        let wrong = |what: &str| Err(Invalid::Serialization(format!("Expected {what} for '{p}'")));
+        match m.kind.as_str() {
+            "string" => {
+                let Some(s) = val.as_str() else {
+                    return wrong("a string");
+                };
+                let len = s.chars().count() as i64;
+                if let Some(min) = m.min
+                    && len < min
+                {
+                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length greater than or equal to {min}"));
+                }
+                if let Some(max) = m.max
+                    && len > max
+                {
+                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
+                }
+                if let (Some(re), Some(text)) = (&m.pattern, &m.pattern_text)
+                    && !re.is_match(s)
+                {
+                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must satisfy regular expression pattern: {text}"));
+                }
+                if let Some(e) = &m.enum_values
+                    && !e.iter().any(|x| x == s)
+                {
+                    errors.push(format!("Value '{s}' at '{p}' failed to satisfy constraint: Member must satisfy enum value set: [{}]", e.join(", ")));
+                }
+            }
+            "integer" | "long" => {
+                let Some(n) = val.as_i64() else {
+                    return wrong("an integer");
+                };
+                if let Some(min) = m.min
+                    && n < min
+                {
+                    errors.push(format!("Value '{n}' at '{p}' failed to satisfy constraint: Member must have value greater than or equal to {min}"));
+                }
+                if let Some(max) = m.max
+                    && n > max
+                {
+                    errors.push(format!("Value '{n}' at '{p}' failed to satisfy constraint: Member must have value less than or equal to {max}"));
+                }
+            }
+            "boolean" => {
+                if !val.is_boolean() {
+                    return wrong("a boolean");
+                }
+            }
+            "double" | "timestamp" => {
+                if !val.is_number() {
+                    return wrong("a number");
+                }
+            }
+            "structure" => self.check_struct(&m.type_name, val, p, errors)?,
+            "map" => {
+                if !val.is_object() {
+                    return wrong("a map");
+                }
+            }
+            "list" => {
+                let Some(items) = val.as_array() else {
+                    return wrong("a list");
+                };
+                let len = items.len() as i64;
+                if let Some(min) = m.min
+                    && len < min
+                {
+                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length greater than or equal to {min}"));
+                }
+                if let Some(max) = m.max
+                    && len > max
+                {
+                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
+                }
+                let elem = m.element.as_deref().unwrap_or_default();
+                for (i, item) in items.iter().enumerate() {
+                    let ip = format!("{p}.{}.member", i + 1);
+                    if self.structs.contains_key(elem) {
+                        self.check_struct(elem, item, &ip, errors)?;
+                    } else if let Some(e) = m.enum_values.as_ref().or(self.enums.get(elem)) {
+                        match item.as_str() {
+                            Some(s) if e.iter().any(|x| x == s) => {}
+                            Some(s) => errors.push(format!("Value '[{s}]' at '{p}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}]]", e.join(", "))),
+                            None => return wrong("a list of strings"),
+                        }
+                    } else if !(item.is_string() || item.is_object()) {
+                        return wrong("a list of strings");
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn member_path(parent: &str, name: &str) -> String {
+    let mut c = name.chars();
+    let camel = match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    };
+    if parent.is_empty() {
+        camel
+    } else {
+        format!("{parent}.{camel}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn knows_which_actions_are_signed() {
+        let m = Model::get();
+        assert_eq!(m.action("CreateUserPool"), Some(true));
+        assert_eq!(m.action("InitiateAuth"), Some(false));
+        assert_eq!(m.action("SignUp"), Some(false));
+        assert_eq!(m.action("NoSuchThing"), None);
+    }
+
+    #[test]
+    fn reports_constraints_like_aws() {
+        let m = Model::get();
+        assert!(
+            m.validate(
+                "DescribeUserPool",
+                &json!({"UserPoolId": "local_abc123XYZ"})
+            )
+            .is_ok()
+        );
+        let Err(Invalid::Constraints(msg)) =
+            m.validate("DescribeUserPool", &json!({"UserPoolId": "bad id"}))
+        else {
+            panic!()
+        };
+        assert!(msg.starts_with("1 validation error detected: Value at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern"), "{msg}");
+        let Err(Invalid::Constraints(msg)) = m.validate("DescribeUserPool", &json!({})) else {
+            panic!()
+        };
+        assert!(msg.contains("Value null at 'userPoolId'"), "{msg}");
+        let Err(Invalid::Constraints(msg)) = m.validate("CreateUserPoolClient", &json!({"UserPoolId": "a_b", "ClientName": "c", "AccessTokenValidity": 0, "PreventUserExistenceErrors": "NO"})) else { panic!() };
+        assert!(msg.starts_with("2 validation errors detected"), "{msg}");
+        assert_eq!(
+            m.validate("DescribeUserPool", &json!({"UserPoolId": 5}))
+                .unwrap_err(),
+            Invalid::Serialization("Expected a string for 'userPoolId'".into())
+        );
+    }
+
+    #[test]
+    fn validates_nested_structures_and_list_elements() {
+        let m = Model::get();
+        let r = m.validate(
+            "CreateUserPool",
+            &json!({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 3}}}),
+        );
+        assert!(
+            matches!(r, Err(Invalid::Constraints(ref s)) if s.contains("policies.passwordPolicy.minimumLength")),
+            "{r:?}"
+        );
+        let r = m.validate(
+            "CreateUserPool",
+            &json!({"PoolName": "p", "Schema": [{"Name": ""}]}),
+        );
+        assert!(
+            matches!(r, Err(Invalid::Constraints(ref s)) if s.contains("schema.1.member.name")),
+            "{r:?}"
+        );
+        let r = m.validate(
+            "CreateUserPool",
+            &json!({"PoolName": "p", "AliasAttributes": ["email", "nope"]}),
+        );
+        assert!(matches!(r, Err(Invalid::Constraints(_))), "{r:?}");
+    }
+}

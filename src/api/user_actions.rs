@@ -1,0 +1,161 @@
+//! Users and groups.
+
+use super::pool_actions::with_token;
+use super::{ApiResult, limit, s};
+use crate::services::Services;
+use crate::userpool::attributes;
+use serde_json::{Value, json};
+
+pub const ACTIONS: &[&str] = &[
+    "AdminCreateUser",
+    "AdminGetUser",
+    "AdminDeleteUser",
+    "AdminSetUserPassword",
+    "AdminUpdateUserAttributes",
+    "AdminDisableUser",
+    "AdminEnableUser",
+    "ListUsers",
+    "CreateGroup",
+    "GetGroup",
+    "UpdateGroup",
+    "ListGroups",
+    "DeleteGroup",
+    "AdminAddUserToGroup",
+    "AdminRemoveUserFromGroup",
+    "AdminListGroupsForUser",
+    "ListUsersInGroup",
+];
+
+pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+    let pool_id = s(i, "UserPoolId");
+    let username = s(i, "Username");
+    Ok(match action {
+        "AdminCreateUser" => {
+            let u = svc.admin_create_user(pool_id, i).await?;
+            json!({"User": svc.user_type(&u, None)})
+        }
+        "AdminGetUser" => {
+            let pool = svc.pool(pool_id).await?;
+            let u = svc.user(&pool, username).await?;
+            json!({
+                "Username": u.username,
+                "UserAttributes": attributes::to_list(&u, None),
+                "UserCreateDate": u.created_at,
+                "UserLastModifiedDate": u.updated_at,
+                "Enabled": u.enabled,
+                "UserStatus": u.status,
+            })
+        }
+        "AdminDeleteUser" => {
+            svc.admin_delete_user(pool_id, username).await?;
+            json!({})
+        }
+        "AdminSetUserPassword" => {
+            svc.admin_set_password(
+                pool_id,
+                username,
+                s(i, "Password"),
+                i["Permanent"].as_bool().unwrap_or(false),
+            )
+            .await?;
+            json!({})
+        }
+        "AdminUpdateUserAttributes" => {
+            svc.admin_update_attributes(pool_id, username, &i["UserAttributes"])
+                .await?;
+            json!({})
+        }
+        "AdminDisableUser" | "AdminEnableUser" => {
+            svc.admin_set_enabled(pool_id, username, action == "AdminEnableUser")
+                .await?;
+            json!({})
+        }
+        "ListUsers" => {
+            let only: Option<Vec<String>> = i["AttributesToGet"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            });
+            let (users, next) = svc
+                .list_users(
+                    pool_id,
+                    s(i, "Filter"),
+                    limit(i, "Limit", 60),
+                    i["PaginationToken"].as_str(),
+                )
+                .await?;
+            let list: Vec<Value> = users
+                .iter()
+                .map(|u| svc.user_type(u, only.as_deref()))
+                .collect();
+            with_token(json!({"Users": list}), "PaginationToken", next)
+        }
+        "CreateGroup" => json!({"Group": svc.group_type(&svc.create_group(pool_id, i).await?)}),
+        "GetGroup" => {
+            json!({"Group": svc.group_type(&svc.group(pool_id, s(i, "GroupName")).await?)})
+        }
+        "UpdateGroup" => json!({"Group": svc.group_type(&svc.update_group(pool_id, i).await?)}),
+        "DeleteGroup" => {
+            svc.delete_group(pool_id, s(i, "GroupName")).await?;
+            json!({})
+        }
+        "ListGroups" => {
+            svc.pool(pool_id).await?;
+            let max = limit(i, "Limit", 60);
+            let mut rows = svc
+                .store
+                .list_groups(pool_id, max + 1, i["NextToken"].as_str())
+                .await
+                .map_err(crate::userpool::error::Error::from)?;
+            let more = rows.len() as i64 > max;
+            rows.truncate(max as usize);
+            let next = if more {
+                rows.last().map(|g| g.name.clone())
+            } else {
+                None
+            };
+            let list: Vec<Value> = rows.iter().map(|g| svc.group_type(g)).collect();
+            with_token(json!({"Groups": list}), "NextToken", next)
+        }
+        "AdminAddUserToGroup" => {
+            svc.add_user_to_group(pool_id, username, s(i, "GroupName"))
+                .await?;
+            json!({})
+        }
+        "AdminRemoveUserFromGroup" => {
+            svc.remove_user_from_group(pool_id, username, s(i, "GroupName"))
+                .await?;
+            json!({})
+        }
+        "AdminListGroupsForUser" => {
+            let pool = svc.pool(pool_id).await?;
+            let u = svc.user(&pool, username).await?;
+            let groups = svc
+                .store
+                .groups_for_user(&u.id)
+                .await
+                .map_err(crate::userpool::error::Error::from)?;
+            let list: Vec<Value> = groups.iter().map(|g| svc.group_type(g)).collect();
+            json!({"Groups": list})
+        }
+        "ListUsersInGroup" => {
+            let g = svc.group(pool_id, s(i, "GroupName")).await?;
+            let max = limit(i, "Limit", 60);
+            let mut rows = svc
+                .store
+                .users_in_group(pool_id, &g.name, max + 1, i["NextToken"].as_str())
+                .await
+                .map_err(crate::userpool::error::Error::from)?;
+            let more = rows.len() as i64 > max;
+            rows.truncate(max as usize);
+            let next = if more {
+                rows.last().map(|u| u.id.clone())
+            } else {
+                None
+            };
+            let list: Vec<Value> = rows.iter().map(|u| svc.user_type(u, None)).collect();
+            with_token(json!({"Users": list}), "NextToken", next)
+        }
+        _ => return Err(super::unsupported(action)),
+    })
+}

@@ -1,0 +1,286 @@
+//! Typed configuration, layered: defaults → optional TOML file (`--config`) → `PORTCULLIS_*`
+//! environment variables. Unknown keys in the file are rejected; secrets are redacted in Debug.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A secret value that never prints.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to bind, e.g. `127.0.0.1:9240` (port 0 picks a free port).
+    pub listen: String,
+    /// The URL clients see; issuers and endpoints are built from it.
+    pub public_url: String,
+    /// `sqlite://…` or `postgres://…`; default: a SQLite file in the data dir.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub region: String,
+    pub account_id: String,
+    pub admin_access_key_id: Option<String>,
+    pub admin_secret_access_key: Option<Secret>,
+    pub smtp_url: Option<Secret>,
+    /// Base64 of 32 bytes; generated into the data dir when unset.
+    pub master_key: Option<Secret>,
+    /// Base domain under which `CreateUserPoolDomain` prefixes live (`{prefix}.{base}`).
+    pub domain_base: String,
+    /// Maximum database connections.
+    pub database_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:9240".into(),
+            public_url: "http://localhost:9240".into(),
+            database_url: None,
+            data_dir: PathBuf::from("./portcullis-data"),
+            region: "local".into(),
+            account_id: "000000000000".into(),
+            admin_access_key_id: None,
+            admin_secret_access_key: None,
+            smtp_url: None,
+            master_key: None,
+            domain_base: "auth.localhost".into(),
+            database_max_connections: 16,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("invalid config file {0}: {1}")]
+    Parse(PathBuf, String),
+    #[error("invalid value for {0}: {1}")]
+    Invalid(&'static str, String),
+}
+
+/// The file form: every key optional, unknown keys rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    region: Option<String>,
+    account_id: Option<String>,
+    admin_access_key_id: Option<String>,
+    admin_secret_access_key: Option<Secret>,
+    smtp_url: Option<Secret>,
+    master_key: Option<Secret>,
+    domain_base: Option<String>,
+    database_max_connections: Option<u32>,
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(file, &vars)
+    }
+
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let mut c = Config::default();
+        if let Some(path) = file {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.into(), e))?;
+            let f: FileConfig = toml::from_str(&text)
+                .map_err(|e| ConfigError::Parse(path.into(), e.to_string()))?;
+            macro_rules! take {
+                ($($field:ident),*) => { $( if let Some(v) = f.$field { c.$field = v; } )* };
+            }
+            take!(
+                listen,
+                public_url,
+                data_dir,
+                region,
+                account_id,
+                domain_base,
+                database_max_connections
+            );
+            if f.database_url.is_some() {
+                c.database_url = f.database_url;
+            }
+            if f.admin_access_key_id.is_some() {
+                c.admin_access_key_id = f.admin_access_key_id;
+            }
+            if f.admin_secret_access_key.is_some() {
+                c.admin_secret_access_key = f.admin_secret_access_key;
+            }
+            if f.smtp_url.is_some() {
+                c.smtp_url = f.smtp_url;
+            }
+            if f.master_key.is_some() {
+                c.master_key = f.master_key;
+            }
+        }
+        for (k, v) in env {
+            let Some(name) = k.strip_prefix("PORTCULLIS_") else {
+                continue;
+            };
+            match name {
+                "LISTEN" => c.listen = v.clone(),
+                "PUBLIC_URL" => c.public_url = v.clone(),
+                "DATABASE_URL" => c.database_url = Some(v.clone()),
+                "DATA_DIR" => c.data_dir = PathBuf::from(v),
+                "REGION" => c.region = v.clone(),
+                "ACCOUNT_ID" => c.account_id = v.clone(),
+                "ADMIN_ACCESS_KEY_ID" => c.admin_access_key_id = Some(v.clone()),
+                "ADMIN_SECRET_ACCESS_KEY" => c.admin_secret_access_key = Some(Secret::new(v)),
+                "SMTP_URL" => c.smtp_url = Some(Secret::new(v)),
+                "MASTER_KEY" => c.master_key = Some(Secret::new(v)),
+                "DOMAIN_BASE" => c.domain_base = v.clone(),
+                "DATABASE_MAX_CONNECTIONS" => {
+                    c.database_max_connections = v.parse().map_err(|_| {
+                        ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone())
+                    })?
+                }
+                _ => {}
+            }
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&mut self) -> Result<(), ConfigError> {
+        self.public_url = self.public_url.trim_end_matches('/').to_string();
+        let url = url::Url::parse(&self.public_url)
+            .map_err(|e| ConfigError::Invalid("PORTCULLIS_PUBLIC_URL", e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return Err(ConfigError::Invalid(
+                "PORTCULLIS_PUBLIC_URL",
+                "must be an http(s) URL without query".into(),
+            ));
+        }
+        if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ConfigError::Invalid(
+                "PORTCULLIS_ACCOUNT_ID",
+                "must be 12 digits".into(),
+            ));
+        }
+        let region_ok = !self.region.is_empty()
+            && self.region.len() <= 32
+            && self
+                .region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !region_ok {
+            return Err(ConfigError::Invalid(
+                "PORTCULLIS_REGION",
+                "letters, digits and '-' only".into(),
+            ));
+        }
+        if self.admin_access_key_id.is_some() != self.admin_secret_access_key.is_some() {
+            return Err(ConfigError::Invalid(
+                "PORTCULLIS_ADMIN_ACCESS_KEY_ID",
+                "set both PORTCULLIS_ADMIN_ACCESS_KEY_ID and PORTCULLIS_ADMIN_SECRET_ACCESS_KEY, or neither".into(),
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "PORTCULLIS_DATABASE_MAX_CONNECTIONS",
+                "must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one or the SQLite file in the data dir.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("portcullis.db").display()
+            ),
+        }
+    }
+
+    /// Whether the public URL is https (cookies get `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn env_overrides_defaults_and_trims_public_url() {
+        let c = Config::load_from(
+            None,
+            &env(&[
+                ("PORTCULLIS_PUBLIC_URL", "https://id.example.com/"),
+                ("PORTCULLIS_REGION", "eu-west-1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.public_url, "https://id.example.com");
+        assert_eq!(c.region, "eu-west-1");
+        assert_eq!(c.listen, "127.0.0.1:9240");
+        assert!(c.is_https());
+    }
+
+    #[test]
+    fn rejects_bad_account_id_and_half_a_key_pair() {
+        assert!(Config::load_from(None, &env(&[("PORTCULLIS_ACCOUNT_ID", "123")])).is_err());
+        assert!(
+            Config::load_from(None, &env(&[("PORTCULLIS_ADMIN_ACCESS_KEY_ID", "AKIA1")])).is_err()
+        );
+    }
+
+    #[test]
+    fn file_rejects_unknown_keys_and_env_wins_over_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "listen = \"0.0.0.0:1\"\nbogus = 1\n").unwrap();
+        assert!(matches!(
+            Config::load_from(Some(&p), &[]),
+            Err(ConfigError::Parse(..))
+        ));
+        std::fs::write(&p, "listen = \"0.0.0.0:1\"\nregion = \"a\"\n").unwrap();
+        let c = Config::load_from(Some(&p), &env(&[("PORTCULLIS_REGION", "b")])).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:1");
+        assert_eq!(c.region, "b");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Config::load_from(None, &env(&[("PORTCULLIS_MASTER_KEY", "topsecret")])).unwrap();
+        assert!(!format!("{c:?}").contains("topsecret"));
+    }
+}

@@ -1,0 +1,245 @@
+//! Secrets at rest and randomness: the master key, AEAD sealing of recoverable secrets (with a
+//! key id), opaque random tokens, SHA-256 digests of tokens, constant-time comparison.
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("master key: {0}")]
+    MasterKey(String),
+    #[error("sealed value is malformed or was sealed with another key")]
+    Unseal,
+}
+
+/// The key that encrypts recoverable secrets (signing keys, access-key secrets, …).
+#[derive(Clone)]
+pub struct MasterKey {
+    cipher: Aes256Gcm,
+    id: String,
+    mac_key: [u8; 32],
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MasterKey({})", self.id)
+    }
+}
+
+impl MasterKey {
+    pub fn from_bytes(bytes: &[u8; 32]) -> Self {
+        let digest = Sha256::digest(bytes);
+        let id = hex::encode(&digest[..4]);
+        let mac_key: [u8; 32] = Sha256::new()
+            .chain_update(b"portcullis-mac-v1")
+            .chain_update(bytes)
+            .finalize()
+            .into();
+        MasterKey {
+            cipher: Aes256Gcm::new(bytes.into()),
+            id,
+            mac_key,
+        }
+    }
+
+    /// Parse a base64 (standard or url-safe) 32-byte key.
+    pub fn from_base64(s: &str) -> Result<Self, CryptoError> {
+        let s = s.trim();
+        let raw = STANDARD
+            .decode(s)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(s))
+            .map_err(|_| CryptoError::MasterKey("not base64".into()))?;
+        let arr: [u8; 32] = raw
+            .try_into()
+            .map_err(|_| CryptoError::MasterKey("must decode to exactly 32 bytes".into()))?;
+        Ok(Self::from_bytes(&arr))
+    }
+
+    /// Use the configured key, else the one in `{data_dir}/master.key`, else generate that file (0600).
+    pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> Result<Self, CryptoError> {
+        if let Some(k) = configured {
+            return Self::from_base64(k);
+        }
+        let path = data_dir.join("master.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return Self::from_base64(&text);
+        }
+        std::fs::create_dir_all(data_dir).map_err(|e| CryptoError::MasterKey(e.to_string()))?;
+        let bytes: [u8; 32] = random_array();
+        let encoded = STANDARD.encode(bytes);
+        write_private_file(&path, encoded.as_bytes())
+            .map_err(|e| CryptoError::MasterKey(e.to_string()))?;
+        Ok(Self::from_bytes(&bytes))
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Encrypt: `v1.{key id}.{base64(nonce ‖ ciphertext)}`. `context` binds the value to its use.
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> String {
+        let nonce_bytes: [u8; 12] = random_array();
+        let payload = aes_gcm::aead::Payload {
+            msg: plaintext,
+            aad: context.as_bytes(),
+        };
+        // Encryption with a valid key and a 12-byte nonce cannot fail.
+        let ct = self
+            .cipher
+            .encrypt(&Nonce::from(nonce_bytes), payload)
+            .unwrap_or_default();
+        let mut out = nonce_bytes.to_vec();
+        out.extend_from_slice(&ct);
+        format!("v1.{}.{}", self.id, URL_SAFE_NO_PAD.encode(out))
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, CryptoError> {
+        let mut parts = sealed.splitn(3, '.');
+        let (Some("v1"), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(CryptoError::Unseal);
+        };
+        if kid != self.id {
+            return Err(CryptoError::Unseal);
+        }
+        let raw = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| CryptoError::Unseal)?;
+        if raw.len() < 12 + 16 {
+            return Err(CryptoError::Unseal);
+        }
+        let (nonce, ct) = raw.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| CryptoError::Unseal)?;
+        let payload = aes_gcm::aead::Payload {
+            msg: ct,
+            aad: context.as_bytes(),
+        };
+        self.cipher
+            .decrypt(&Nonce::from(nonce), payload)
+            .map_err(|_| CryptoError::Unseal)
+    }
+
+    pub fn open_string(&self, sealed: &str, context: &str) -> Result<String, CryptoError> {
+        String::from_utf8(self.open(sealed, context)?).map_err(|_| CryptoError::Unseal)
+    }
+
+    /// HMAC-SHA256 under a key derived from the master key (CSRF tokens, pagination tokens).
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        hmac_sha256(&self.mac_key, &[purpose.as_bytes(), b"\0", data].concat())
+    }
+}
+
+/// Write a file readable only by its owner.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents)?;
+    f.sync_all()
+}
+
+pub fn random_array<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // The OS RNG failing is unrecoverable; there is nothing safe to fall back to.
+    getrandom::getrandom(&mut buf).expect("operating system random number generator failed");
+    buf
+}
+
+/// 256 random bits, base64url: codes, refresh tokens, session ids.
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(random_array::<32>())
+}
+
+/// A random string of `len` characters from `alphabet`, without modulo bias.
+pub fn random_from(alphabet: &[u8], len: usize) -> String {
+    let limit = 256 - (256 % alphabet.len());
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for b in random_array::<64>() {
+            if (b as usize) < limit && out.len() < len {
+                out.push(alphabet[b as usize % alphabet.len()] as char);
+            }
+        }
+    }
+    out
+}
+
+/// Hex SHA-256: how tokens are stored and looked up.
+pub fn sha256_hex(data: &str) -> String {
+    hex::encode(Sha256::digest(data.as_bytes()))
+}
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC accepts keys of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_roundtrip_and_context_binding() {
+        let k = MasterKey::from_bytes(&[7u8; 32]);
+        let s = k.seal(b"hello", "ctx");
+        assert!(s.starts_with(&format!("v1.{}.", k.id())));
+        assert_eq!(k.open(&s, "ctx").unwrap(), b"hello");
+        assert!(k.open(&s, "other").is_err());
+        let other = MasterKey::from_bytes(&[8u8; 32]);
+        assert!(other.open(&s, "ctx").is_err());
+        assert!(k.open("v1.x.y", "ctx").is_err());
+    }
+
+    #[test]
+    fn master_key_file_is_created_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = MasterKey::load_or_create(None, dir.path()).unwrap();
+        let b = MasterKey::load_or_create(None, dir.path()).unwrap();
+        assert_eq!(a.id(), b.id());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("master.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn random_from_uses_only_the_alphabet() {
+        let s = random_from(b"abc", 100);
+        assert_eq!(s.len(), 100);
+        assert!(s.bytes().all(|b| b"abc".contains(&b)));
+        assert_ne!(random_token(), random_token());
+    }
+
+    #[test]
+    fn constant_time_eq_checks_length_and_content() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,337 @@
+//! Sign-in page (`/login`) and the NEW_PASSWORD_REQUIRED page (`/newPassword`).
+
+use crate::oauth::authorize::{redirect, reject};
+use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
+use crate::services::Services;
+use crate::userpool::auth::{AuthOutcome, incorrect};
+use crate::userpool::error::Error;
+use crate::userpool::sessions::SESSION_SECS;
+use crate::web::{
+    CSRF_COOKIE, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context,
+    render,
+};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Template)]
+#[template(path = "hosted_ui/login.html")]
+struct LoginPage<'a> {
+    action: String,
+    csrf: String,
+    username: &'a str,
+    error: Option<&'a str>,
+    client_name: &'a str,
+}
+
+struct RequiredField {
+    name: String,
+    label: String,
+    input_type: &'static str,
+    autocomplete: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/new_password.html")]
+struct NewPasswordPage<'a> {
+    action: String,
+    csrf: String,
+    session: &'a str,
+    error: Option<&'a str>,
+    fields: Vec<RequiredField>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+/// Render a page, setting the CSRF cookie when the browser has none.
+fn page<T: Template>(
+    req: &HttpRequest,
+    svc: &Services,
+    status: StatusCode,
+    build: impl FnOnce(String) -> T,
+) -> HttpResponse {
+    let c = csrf(req, svc);
+    let mut resp = render(status, &build(c.field.clone()));
+    if c.is_new {
+        let _ = resp.add_cookie(&cookie(svc, CSRF_COOKIE, c.cookie_value, "/", None));
+    }
+    resp
+}
+
+fn login_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    username: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(req, svc, status, |csrf| LoginPage {
+        action: format!("{}/login?{}", ctx.base_url, r.params.query()),
+        csrf,
+        username,
+        error,
+        client_name: &r.client.name,
+    })
+}
+
+/// Words for the hosted page. Unknown users read exactly like wrong passwords.
+fn message(e: &Error) -> Option<String> {
+    match e {
+        Error::UserNotFound(_) => Some(incorrect().to_string()),
+        Error::NotAuthorized(m)
+        | Error::UserNotConfirmed(m)
+        | Error::PasswordResetRequired(m)
+        | Error::InvalidPassword(m)
+        | Error::InvalidParameter(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+async fn validated(
+    req: &HttpRequest,
+    svc: &Services,
+    q: &AuthorizeParams,
+) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
+    let ctx = pool_context(req, svc)
+        .await
+        .map_err(|e| actix_web::ResponseError::error_response(&e))?;
+    let r = svc.validate_authorize(&ctx.pool, q).await.map_err(reject)?;
+    Ok((ctx, r))
+}
+
+pub async fn show(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let hint = r.login_hint.clone().unwrap_or_default();
+    login_page(&req, &svc, &ctx, &r, &hint, None)
+}
+
+fn csrf_failed() -> HttpResponse {
+    actix_web::ResponseError::error_response(&PageError(
+        StatusCode::FORBIDDEN,
+        "Your form expired or came from another site. Go back, reload the page and try again."
+            .into(),
+    ))
+}
+
+/// Signed in: start the session (replacing any old one) and go back to the app.
+async fn finish(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    outcome: AuthOutcome,
+) -> HttpResponse {
+    match outcome {
+        AuthOutcome::Authenticated { user, auth_time } => {
+            let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+            let result = async {
+                let token = svc
+                    .start_session(&ctx.pool, &user, auth_time, previous.as_deref())
+                    .await?;
+                let url = svc
+                    .complete_authorize(&ctx.pool, r, &user, auth_time)
+                    .await?;
+                Ok::<_, Error>((token, url))
+            }
+            .await;
+            match result {
+                Ok((token, url)) => {
+                    let mut resp = redirect(&url);
+                    let _ = resp.add_cookie(&cookie(
+                        svc,
+                        SESSION_COOKIE,
+                        token,
+                        &ctx.cookie_path,
+                        Some(SESSION_SECS),
+                    ));
+                    resp
+                }
+                Err(e) => {
+                    tracing::error!(error = ?e, "sign-in completion failed");
+                    crate::web::error_page(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "An internal error occurred.",
+                    )
+                }
+            }
+        }
+        AuthOutcome::Challenge {
+            session, params, ..
+        } => {
+            let required: Vec<String> = params
+                .get("requiredAttributes")
+                .and_then(|v| v.as_str())
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            new_password_page(req, svc, ctx, r, &session, &required, None)
+        }
+    }
+}
+
+fn new_password_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    session: &str,
+    required: &[String],
+    error: Option<&str>,
+) -> HttpResponse {
+    let fields = required
+        .iter()
+        .filter_map(|f| f.strip_prefix("userAttributes."))
+        .map(|name| {
+            let (input_type, autocomplete) = match name {
+                "email" => ("email", "email"),
+                "phone_number" => ("tel", "tel"),
+                "name" => ("text", "name"),
+                "given_name" => ("text", "given-name"),
+                "family_name" => ("text", "family-name"),
+                "birthdate" => ("date", "bday"),
+                _ => ("text", "on"),
+            };
+            RequiredField {
+                name: name.to_string(),
+                label: name.replace('_', " "),
+                input_type,
+                autocomplete,
+            }
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(req, svc, status, |csrf| NewPasswordPage {
+        action: format!("{}/newPassword?{}", ctx.base_url, r.params.query()),
+        csrf,
+        session,
+        error,
+        fields,
+    })
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: web::Form<LoginForm>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if !csrf_ok(&req, &svc, &form.csrf) {
+        return csrf_failed();
+    }
+    if form.username.trim().is_empty() || form.password.is_empty() {
+        return login_page(
+            &req,
+            &svc,
+            &ctx,
+            &r,
+            &form.username,
+            Some("Enter your username and password."),
+        );
+    }
+    match svc
+        .password_sign_in(&ctx.pool, &r.client, form.username.trim(), &form.password)
+        .await
+    {
+        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+        Err(e) => match message(&e) {
+            Some(m) => login_page(&req, &svc, &ctx, &r, &form.username, Some(&m)),
+            None => {
+                tracing::error!(error = ?e, "sign-in failed");
+                crate::web::error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "An internal error occurred.",
+                )
+            }
+        },
+    }
+}
+
+pub async fn new_password(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: web::Form<BTreeMap<String, String>>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if !csrf_ok(
+        &req,
+        &svc,
+        form.get("_csrf").map(String::as_str).unwrap_or_default(),
+    ) {
+        return csrf_failed();
+    }
+    let session = form.get("session").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let attrs: BTreeMap<String, String> = form
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone())))
+        .collect();
+    let required: Vec<String> = attrs
+        .keys()
+        .map(|k| format!("userAttributes.{k}"))
+        .collect();
+    if form.get("confirm_password").is_some_and(|c| *c != password) {
+        return new_password_page(
+            &req,
+            &svc,
+            &ctx,
+            &r,
+            &session,
+            &required,
+            Some("The passwords do not match."),
+        );
+    }
+    match svc
+        .respond_new_password(&ctx.pool, &r.client, &session, &password, &attrs)
+        .await
+    {
+        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+        Err(e @ Error::NotAuthorized(_)) => {
+            login_page(&req, &svc, &ctx, &r, "", message(&e).as_deref())
+        }
+        Err(e) => match message(&e) {
+            Some(m) => new_password_page(&req, &svc, &ctx, &r, &session, &required, Some(&m)),
+            None => {
+                tracing::error!(error = ?e, "new password failed");
+                crate::web::error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "An internal error occurred.",
+                )
+            }
+        },
+    }
+}

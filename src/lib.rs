@@ -1,0 +1,23 @@
+//! Portcullis: a self-hosted identity provider that speaks Amazon Cognito's protocols.
+//!
+//! Data flows one way: surface → service → store.
+//! - Surfaces parse HTTP and render: [`api`] (Cognito JSON protocol), [`oauth`] (OIDC endpoints),
+//!   [`hosted_ui`] (askama pages), [`health`].
+//! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
+//!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation).
+//! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
+//! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`].
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod health;
+pub mod hosted_ui;
+pub mod oauth;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod tokens;
+pub mod userpool;
+pub mod web;

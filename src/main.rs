@@ -1,0 +1,88 @@
+//! The `portcullis` binary: parse arguments, set up logging, run a sub-command.
+
+use clap::{Parser, Subcommand};
+use portcullis::config::Config;
+use portcullis::startup::Application;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "A self-hosted identity provider that speaks Amazon Cognito's protocols"
+)]
+struct Cli {
+    /// TOML configuration file (PORTCULLIS_* environment variables override it).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve,
+    /// Manage signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Rotate a pool's signing key: the next key becomes active; the old one stays published until its tokens expire.
+    Rotate {
+        #[arg(long)]
+        pool: String,
+    },
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            let public = config.public_url.clone();
+            let app = Application::build(config).await?;
+            if let Some((id, secret)) = &app.generated_key {
+                println!("Generated a management access key (shown once; store it now):");
+                println!("  AWS_ACCESS_KEY_ID={id}");
+                println!("  AWS_SECRET_ACCESS_KEY={secret}");
+            }
+            println!("Portcullis listening on port {}", app.port());
+            println!("  Public URL:      {public}");
+            println!("  Management API:  {public}/  (aws cognito-idp --endpoint-url {public})");
+            println!(
+                "  Pool issuer:     {public}/<UserPoolId>  (discovery: /.well-known/openid-configuration)"
+            );
+            println!("  Health:          {public}/health/ready");
+            app.run_until_stopped().await?;
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { pool },
+        } => {
+            let svc = portcullis::services::Services::open(config).await?;
+            let kid = svc.rotate_keys(&pool).await?;
+            println!("Pool {pool}: active signing key is now {kid}");
+        }
+    }
+    Ok(())
+}

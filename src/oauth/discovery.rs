@@ -1,0 +1,62 @@
+//! `/.well-known/openid-configuration` and `/.well-known/jwks.json`.
+
+use crate::services::Services;
+use crate::web::{PageError, pool_context};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use std::sync::Arc;
+
+pub async fn configuration(
+    req: HttpRequest,
+    svc: web::Data<Arc<Services>>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = pool_context(&req, &svc).await?;
+    let base = &ctx.base_url;
+    let doc = json!({
+        "issuer": svc.issuer(&ctx.pool.id),
+        "authorization_endpoint": format!("{base}/oauth2/authorize"),
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
+        "revocation_endpoint": format!("{base}/oauth2/revoke"),
+        "end_session_endpoint": format!("{base}/logout"),
+        "jwks_uri": format!("{}/.well-known/jwks.json", svc.issuer(&ctx.pool.id)),
+        "response_types_supported": ["code", "token"],
+        "response_modes_supported": ["query", "fragment"],
+        "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
+        "scopes_supported": ["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "prompt_values_supported": ["none", "login"],
+        "claims_supported": [
+            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "cognito:username", "cognito:groups",
+            "email", "email_verified", "phone_number", "phone_number_verified", "name", "given_name", "family_name",
+            "middle_name", "nickname", "preferred_username", "profile", "picture", "website", "gender", "birthdate",
+            "zoneinfo", "locale", "address", "updated_at"
+        ],
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(doc))
+}
+
+pub async fn jwks(
+    req: HttpRequest,
+    svc: web::Data<Arc<Services>>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = pool_context(&req, &svc).await?;
+    let keys = svc.pool_keys(&ctx.pool.id, None).await.map_err(|_| {
+        PageError(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "Keys are unavailable.".into(),
+        )
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(keys.jwks.clone()))
+}

@@ -1,0 +1,78 @@
+//! `GET /logout`: end the hosted-UI session, then go to a registered sign-out URL
+//! (`logout_uri`) or back to sign-in (`redirect_uri` + `response_type`). Tokens are not revoked.
+
+use super::authorize::redirect;
+use crate::services::Services;
+use crate::web::{PageError, SESSION_COOKIE, cookie, pool_context};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Deserialize, Serialize)]
+pub struct LogoutParams {
+    client_id: Option<String>,
+    logout_uri: Option<String>,
+    redirect_uri: Option<String>,
+    response_type: Option<String>,
+    state: Option<String>,
+    scope: Option<String>,
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    q: web::Query<LogoutParams>,
+    svc: web::Data<Arc<Services>>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = pool_context(&req, &svc).await?;
+    let bad = |m: &str| PageError(StatusCode::BAD_REQUEST, m.to_string());
+    let client = match svc
+        .find_client(q.client_id.as_deref().unwrap_or_default())
+        .await
+    {
+        Ok(Some(c)) if c.pool_id == ctx.pool.id => c,
+        _ => {
+            return Err(bad(
+                "The client_id is missing or does not belong to this user pool.",
+            ));
+        }
+    };
+    let target = match (&q.logout_uri, &q.redirect_uri) {
+        (Some(l), _) => {
+            if !client.logout_urls().iter().any(|u| u == l) {
+                return Err(bad("The logout_uri is not registered for this client."));
+            }
+            l.clone()
+        }
+        (None, Some(r)) => {
+            if !client.callback_urls().iter().any(|u| u == r) {
+                return Err(bad("The redirect_uri is not registered for this client."));
+            }
+            if !matches!(q.response_type.as_deref(), Some("code" | "token")) {
+                return Err(bad("response_type is required with redirect_uri."));
+            }
+            let again = serde_urlencoded::to_string([
+                ("client_id", Some(client.id.as_str())),
+                ("redirect_uri", Some(r.as_str())),
+                ("response_type", q.response_type.as_deref()),
+                ("state", q.state.as_deref()),
+                ("scope", q.scope.as_deref()),
+            ])
+            .unwrap_or_default();
+            format!("{}/login?{again}", ctx.base_url)
+        }
+        (None, None) => return Err(bad("One of logout_uri or redirect_uri is required.")),
+    };
+    if let Some(c) = req.cookie(SESSION_COOKIE) {
+        let _ = svc.end_session(c.value()).await;
+    }
+    let mut resp = redirect(&target);
+    let _ = resp.add_removal_cookie(&cookie(
+        &svc,
+        SESSION_COOKIE,
+        String::new(),
+        &ctx.cookie_path,
+        None,
+    ));
+    Ok(resp)
+}

@@ -1,0 +1,62 @@
+//! The OAuth 2.0 / OpenID Connect endpoints of each pool, under `{PUBLIC_URL}/{poolId}` and at
+//! the root of a pool domain: discovery and JWKS, authorize, token (one file per concern),
+//! userInfo, revoke and logout. Errors are RFC 6749 JSON, redirects, or HTML pages.
+
+pub mod authorize;
+mod discovery;
+mod logout;
+pub mod request;
+mod revoke;
+mod token;
+mod userinfo;
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+/// The pool-id segment of path-style routes.
+pub const POOL: &str = r"{pool:[\w-]+_[0-9a-zA-Z]+}";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for prefix in ["", &format!("/{POOL}")] {
+        cfg.route(
+            &format!("{prefix}/oauth2/authorize"),
+            web::get().to(authorize::authorize),
+        )
+        .route(
+            &format!("{prefix}/oauth2/token"),
+            web::post().to(token::token),
+        )
+        .route(
+            &format!("{prefix}/oauth2/userInfo"),
+            web::get().to(userinfo::userinfo),
+        )
+        .route(
+            &format!("{prefix}/oauth2/userInfo"),
+            web::post().to(userinfo::userinfo),
+        )
+        .route(
+            &format!("{prefix}/oauth2/revoke"),
+            web::post().to(revoke::revoke),
+        )
+        .route(&format!("{prefix}/logout"), web::get().to(logout::logout))
+        .route(
+            &format!("{prefix}/.well-known/openid-configuration"),
+            web::get().to(discovery::configuration),
+        )
+        .route(
+            &format!("{prefix}/.well-known/jwks.json"),
+            web::get().to(discovery::jwks),
+        );
+    }
+}
+
+/// An RFC 6749 §5.2 error body.
+pub fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
+    )
+    .insert_header(("Cache-Control", "no-store"))
+    .insert_header(("Pragma", "no-cache"))
+    .json(json!({"error": error, "error_description": description}))
+}

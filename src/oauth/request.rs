@@ -1,0 +1,359 @@
+//! The authorization request: parsed and validated once, by `/oauth2/authorize` and by every
+//! hosted page that continues it, and completed (code or implicit tokens) once the user is
+//! signed in. Unknown clients and unregistered redirect URIs are shown as pages, never
+//! redirected to; every other error goes back to the app's redirect URI.
+
+use crate::crypto::{random_token, sha256_hex};
+use crate::services::Services;
+use crate::store::codes::AuthCodeRow;
+use crate::store::users::UserRow;
+use crate::tokens::issue::Grant;
+use crate::userpool::clients::RESERVED_SCOPES;
+use crate::userpool::model::{Client, Pool};
+use serde::{Deserialize, Serialize};
+
+pub const CODE_TTL_SECS: i64 = 300;
+
+/// Query parameters of `/oauth2/authorize` (and of the hosted pages that carry them on).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct AuthorizeParams {
+    pub response_type: Option<String>,
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub scope: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub identity_provider: Option<String>,
+    pub idp_identifier: Option<String>,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    pub lang: Option<String>,
+}
+
+impl AuthorizeParams {
+    /// The parameters as a query string, to carry them from page to page.
+    pub fn query(&self) -> String {
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseType {
+    Code,
+    Token,
+}
+
+/// A validated request.
+#[derive(Debug, Clone)]
+pub struct AuthorizeRequest {
+    pub client: Client,
+    pub redirect_uri: String,
+    pub response_type: ResponseType,
+    pub scopes: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+    pub params: AuthorizeParams,
+}
+
+#[derive(Debug)]
+pub enum AuthorizeError {
+    /// Show an error page; the redirect URI cannot be trusted.
+    Page(String),
+    /// Redirect to the app with `error`.
+    Redirect(String),
+}
+
+/// `{redirect_uri}?error=…&error_description=…&state=…`
+pub fn error_redirect(
+    redirect_uri: &str,
+    state: Option<&str>,
+    error: &str,
+    description: &str,
+) -> String {
+    let mut pairs = vec![("error", error), ("error_description", description)];
+    if let Some(s) = state {
+        pairs.push(("state", s));
+    }
+    append_query(redirect_uri, &pairs)
+}
+
+fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    if uri.contains('?') {
+        format!("{uri}&{q}")
+    } else {
+        format!("{uri}?{q}")
+    }
+}
+
+fn is_pkce_value(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// S256: BASE64URL(SHA-256(verifier)) == challenge.
+pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    use base64::Engine;
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(crate::crypto::sha256(verifier.as_bytes()));
+    is_pkce_value(verifier)
+        && crate::crypto::constant_time_eq(computed.as_bytes(), challenge.as_bytes())
+}
+
+impl Services {
+    pub async fn validate_authorize(
+        &self,
+        pool: &Pool,
+        p: &AuthorizeParams,
+    ) -> Result<AuthorizeRequest, AuthorizeError> {
+        let client_id = p.client_id.as_deref().unwrap_or_default();
+        let client = match self.find_client(client_id).await {
+            Ok(Some(c)) if c.pool_id == pool.id => c,
+            Ok(_) => {
+                return Err(AuthorizeError::Page(
+                    "The client_id is missing or does not belong to this user pool.".into(),
+                ));
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "client lookup failed");
+                return Err(AuthorizeError::Page("An internal error occurred.".into()));
+            }
+        };
+        let redirect_uri = p.redirect_uri.clone().unwrap_or_default();
+        if !client.callback_urls().iter().any(|u| *u == redirect_uri) {
+            return Err(AuthorizeError::Page(
+                "redirect_mismatch: the redirect_uri is not registered for this client.".into(),
+            ));
+        }
+        let state = p.state.clone();
+        let fail = |e: &str, d: &str| {
+            Err(AuthorizeError::Redirect(error_redirect(
+                &redirect_uri,
+                state.as_deref(),
+                e,
+                d,
+            )))
+        };
+        let flows = client.allowed_oauth_flows();
+        let response_type = match p.response_type.as_deref() {
+            None | Some("") => return fail("invalid_request", "response_type is required"),
+            Some("code") => ResponseType::Code,
+            Some("token") => ResponseType::Token,
+            Some(_) => {
+                return fail(
+                    "unsupported_response_type",
+                    "response_type must be code or token",
+                );
+            }
+        };
+        let flow = if response_type == ResponseType::Code {
+            "code"
+        } else {
+            "implicit"
+        };
+        if !client.oauth_enabled() || !flows.iter().any(|f| f == flow) {
+            return fail(
+                "unauthorized_client",
+                "The client is not allowed this response_type",
+            );
+        }
+        let allowed = client.allowed_oauth_scopes();
+        let scopes: Vec<String> = match p.scope.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        {
+            None => allowed.clone(),
+            Some(s) => {
+                let requested: Vec<&str> = s.split_whitespace().collect();
+                let kept: Vec<String> = requested
+                    .iter()
+                    .filter(|r| allowed.iter().any(|a| a == *r))
+                    .map(|r| r.to_string())
+                    .collect();
+                if kept.is_empty() {
+                    return fail(
+                        "invalid_scope",
+                        "None of the requested scopes is allowed for this client",
+                    );
+                }
+                kept
+            }
+        };
+        let has = |s: &str| scopes.iter().any(|x| x == s);
+        if (has("email") || has("phone") || has("profile")) && !has("openid") {
+            return fail(
+                "invalid_scope",
+                "The email, phone and profile scopes require openid",
+            );
+        }
+        let code_challenge = match (
+            p.code_challenge.as_deref(),
+            p.code_challenge_method.as_deref(),
+        ) {
+            (None, None) => None,
+            (Some(c), Some("S256")) if is_pkce_value(c) => Some(c.to_string()),
+            (Some(_), Some("S256")) => {
+                return fail("invalid_request", "code_challenge is malformed");
+            }
+            (Some(_), None) | (Some(_), Some("plain")) | (None, Some(_)) => {
+                return fail(
+                    "invalid_request",
+                    "code_challenge_method must be S256 and comes with code_challenge",
+                );
+            }
+            (Some(_), Some(_)) => {
+                return fail("invalid_request", "code_challenge_method must be S256");
+            }
+        };
+        if response_type == ResponseType::Code
+            && client.secret.is_none()
+            && code_challenge.is_none()
+        {
+            return fail(
+                "invalid_request",
+                "PKCE (code_challenge with S256) is required for public clients",
+            );
+        }
+        if let Some(idp) = p.identity_provider.as_deref().filter(|s| !s.is_empty())
+            && idp != "COGNITO"
+        {
+            return fail(
+                "invalid_request",
+                "The identity provider is not enabled for this client",
+            );
+        }
+        if p.idp_identifier.as_deref().is_some_and(|s| !s.is_empty()) {
+            return fail(
+                "invalid_request",
+                "No identity provider has that identifier",
+            );
+        }
+        match p.prompt.as_deref() {
+            None
+            | Some("")
+            | Some("none")
+            | Some("login")
+            | Some("consent")
+            | Some("select_account") => {}
+            Some(_) => return fail("invalid_request", "Unsupported prompt value"),
+        }
+        Ok(AuthorizeRequest {
+            client,
+            redirect_uri,
+            response_type,
+            scopes,
+            state,
+            nonce: p.nonce.clone(),
+            code_challenge,
+            prompt: p.prompt.clone().filter(|s| !s.is_empty()),
+            login_hint: p.login_hint.clone(),
+            params: p.clone(),
+        })
+    }
+
+    /// The user is signed in: issue a code (or implicit tokens) and build the callback URL.
+    pub async fn complete_authorize(
+        &self,
+        pool: &Pool,
+        r: &AuthorizeRequest,
+        user: &UserRow,
+        auth_time: i64,
+    ) -> crate::userpool::error::Result<String> {
+        match r.response_type {
+            ResponseType::Code => {
+                let code = random_token();
+                let now = self.now();
+                self.store
+                    .insert_auth_code(&AuthCodeRow {
+                        code_hash: sha256_hex(&code),
+                        pool_id: pool.id.clone(),
+                        client_id: r.client.id.clone(),
+                        user_id: user.id.clone(),
+                        redirect_uri: r.redirect_uri.clone(),
+                        scopes: r.scopes.join(" "),
+                        nonce: r.nonce.clone(),
+                        code_challenge: r.code_challenge.clone(),
+                        auth_time,
+                        created_at: now,
+                        expires_at: now + CODE_TTL_SECS,
+                        used_at: None,
+                        origin_jti: None,
+                    })
+                    .await?;
+                let mut pairs = vec![("code", code.as_str())];
+                if let Some(s) = &r.state {
+                    pairs.push(("state", s));
+                }
+                Ok(append_query(&r.redirect_uri, &pairs))
+            }
+            ResponseType::Token => {
+                let grant = Grant {
+                    scopes: Some(r.scopes.clone()),
+                    nonce: r.nonce.clone(),
+                    auth_time,
+                };
+                let t = self
+                    .issue_implicit_tokens(pool, &r.client, user, &grant)
+                    .await?;
+                let expires = t.expires_in.to_string();
+                let mut pairs = vec![("access_token", t.access_token.as_str())];
+                if let Some(id) = &t.id_token {
+                    pairs.push(("id_token", id));
+                }
+                pairs.push(("token_type", "Bearer"));
+                pairs.push(("expires_in", &expires));
+                if let Some(s) = &r.state {
+                    pairs.push(("state", s));
+                }
+                Ok(format!(
+                    "{}#{}",
+                    r.redirect_uri,
+                    serde_urlencoded::to_string(&pairs).unwrap_or_default()
+                ))
+            }
+        }
+    }
+}
+
+/// Scopes a client_credentials request may get: custom scopes only.
+pub fn custom_scopes(allowed: &[String]) -> Vec<String> {
+    allowed
+        .iter()
+        .filter(|s| !RESERVED_SCOPES.contains(&s.as_str()))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_s256_matches_rfc7636_example() {
+        assert!(pkce_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!pkce_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+    }
+
+    #[test]
+    fn error_redirect_keeps_existing_query_and_state() {
+        assert_eq!(
+            error_redirect(
+                "https://a.example/cb?x=1",
+                Some("s 1"),
+                "invalid_scope",
+                "no"
+            ),
+            "https://a.example/cb?x=1&error=invalid_scope&error_description=no&state=s+1"
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! `POST /oauth2/revoke` (RFC 7009): revoke a refresh token and every token minted from it.
+
+use super::oauth_error;
+use super::token::{authenticate_client, parse_form};
+use crate::services::Services;
+use crate::web::pool_context;
+use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
+pub async fn revoke(
+    req: HttpRequest,
+    body: web::Bytes,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let Ok(ctx) = pool_context(&req, &svc).await else {
+        return oauth_error(404, "invalid_request", "The user pool does not exist");
+    };
+    let form = match parse_form(&req, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let client = match authenticate_client(&req, &form, &svc, &ctx.pool).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
+        return oauth_error(400, "invalid_request", "token is required");
+    };
+    if !client.token_revocation_enabled() {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Token revocation is not enabled for this client",
+        );
+    }
+    if token.matches('.').count() == 2 {
+        return oauth_error(
+            400,
+            "unsupported_token_type",
+            "Only refresh tokens can be revoked",
+        );
+    }
+    match svc.revoke_refresh_token(&client, token).await {
+        Ok(()) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .finish(),
+        Err(e) => {
+            tracing::error!(error = ?e, "revocation failed");
+            oauth_error(500, "server_error", "An internal error occurred")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The shared service context: configuration, store, clock, master key, password hasher and
+//! key cache. Built once by [`crate::startup`] and passed explicitly; no globals.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::MasterKey;
+use crate::store::Store;
+use crate::tokens::keys::{KeyCache, PoolKeys};
+use crate::userpool::error::{Error, Result};
+use crate::userpool::password::Passwords;
+use std::sync::Arc;
+
+pub struct Services {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub master: MasterKey,
+    pub passwords: Passwords,
+    pub keys: KeyCache,
+}
+
+impl Services {
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        master: MasterKey,
+    ) -> Self {
+        Services {
+            config,
+            store,
+            clock,
+            master,
+            passwords: Passwords::new(),
+            keys: KeyCache::default(),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// `{PUBLIC_URL}/{poolId}`: the `iss` of every token of the pool.
+    pub fn issuer(&self, pool_id: &str) -> String {
+        format!("{}/{}", self.config.public_url, pool_id)
+    }
+
+    pub async fn pool_keys(&self, pool_id: &str, need_kid: Option<&str>) -> Result<Arc<PoolKeys>> {
+        self.keys
+            .get(
+                &self.store,
+                &self.master,
+                pool_id,
+                self.clock.now_millis(),
+                need_kid,
+            )
+            .await
+            .map_err(Error::Internal)
+    }
+}
+
+impl Services {
+    /// Open the store and keys for a one-off command (no server).
+    pub async fn open(config: Config) -> anyhow::Result<Services> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let master = MasterKey::load_or_create(
+            config.master_key.as_ref().map(|s| s.expose()),
+            &config.data_dir,
+        )?;
+        let store = Store::connect(
+            &config.effective_database_url(),
+            config.database_max_connections,
+        )
+        .await?;
+        Ok(Services::new(
+            Arc::new(config),
+            store,
+            Arc::new(crate::clock::SystemClock),
+            master,
+        ))
+    }
+
+    /// Rotate a pool's signing keys; returns the new active kid.
+    pub async fn rotate_keys(&self, pool_id: &str) -> Result<String> {
+        self.pool(pool_id).await?;
+        let kid = crate::tokens::keys::rotate(&self.store, &self.master, pool_id, self.now())
+            .await
+            .map_err(Error::Internal)?;
+        self.keys.forget(pool_id);
+        Ok(kid)
+    }
+}

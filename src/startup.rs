@@ -1,0 +1,150 @@
+//! Build the application: open the store, load the master key, bootstrap the management key,
+//! compose each surface's routes, and bind (port 0 picks a free port).
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::{MasterKey, random_from};
+use crate::services::Services;
+use crate::store::Store;
+use crate::store::misc::ManagementKeyRow;
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub services: Arc<Services>,
+    /// A management key generated on this start (printed once by the CLI).
+    pub generated_key: Option<(String, String)>,
+}
+
+/// Configure every surface of the app. Shared by the server and by in-process tests.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    crate::health::configure(cfg);
+    crate::api::configure(cfg);
+    crate::oauth::configure(cfg);
+    crate::hosted_ui::configure(cfg);
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let master = MasterKey::load_or_create(
+            config.master_key.as_ref().map(|s| s.expose()),
+            &config.data_dir,
+        )?;
+        let store = Store::connect(
+            &config.effective_database_url(),
+            config.database_max_connections,
+        )
+        .await?;
+        let generated_key = bootstrap_management_key(&store, &master, &config, clock.now()).await?;
+        let listener = TcpListener::bind(&config.listen)?;
+        let port = listener.local_addr()?.port();
+        let services = Arc::new(Services::new(Arc::new(config), store, clock, master));
+        let data = web::Data::new(services.clone());
+        let https = services.config.is_https();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(crate::api::MAX_BODY))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(crate::web::form_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(crate::web::query_error))
+                .wrap(crate::web::security_headers(https))
+                .configure(routes)
+                .default_service(web::to(crate::web::not_found))
+        })
+        .max_connection_rate(2048)
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            services,
+            generated_key,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until SIGINT/SIGTERM; in-flight requests finish (actix's graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let store = self.services.store.clone();
+        let r = self.server.await;
+        store.close().await;
+        r
+    }
+}
+
+/// Ensure a management key exists: the configured one (kept in sync), or a generated one on the
+/// very first start. Returns a freshly generated pair so the caller can print it once.
+async fn bootstrap_management_key(
+    store: &Store,
+    master: &MasterKey,
+    config: &Config,
+    now: i64,
+) -> anyhow::Result<Option<(String, String)>> {
+    let seal =
+        |id: &str, secret: &str| master.seal(secret.as_bytes(), &format!("management-key:{id}"));
+    if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key)
+    {
+        match store.get_management_key(id).await? {
+            Some(k)
+                if master
+                    .open_string(&k.secret_enc, &format!("management-key:{id}"))
+                    .ok()
+                    .as_deref()
+                    == Some(secret.expose()) => {}
+            Some(_) => anyhow::bail!(
+                "management key {id} exists with a different secret; remove it or use another key id"
+            ),
+            None => {
+                store
+                    .insert_management_key(&ManagementKeyRow {
+                        access_key_id: id.clone(),
+                        secret_enc: seal(id, secret.expose()),
+                        description: "bootstrap (configured)".into(),
+                        created_at: now,
+                    })
+                    .await?
+            }
+        }
+        return Ok(None);
+    }
+    if store.count_management_keys().await? > 0 {
+        return Ok(None);
+    }
+    let id = format!(
+        "AKIA{}",
+        random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+    );
+    let secret = random_from(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        40,
+    );
+    store
+        .insert_management_key(&ManagementKeyRow {
+            access_key_id: id.clone(),
+            secret_enc: seal(&id, &secret),
+            description: "bootstrap (generated)".into(),
+            created_at: now,
+        })
+        .await?;
+    Ok(Some((id, secret)))
+}

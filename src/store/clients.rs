@@ -1,0 +1,96 @@
+//! App clients of a pool; settings as JSON, the secret sealed with the master key.
+
+use super::{Store, StoreResult, conflict, get_i64, get_json, get_opt_str, get_str};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct ClientRow {
+    pub id: String,
+    pub pool_id: String,
+    pub name: String,
+    pub secret_enc: Option<String>,
+    pub config: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn row(r: &AnyRow) -> StoreResult<ClientRow> {
+    Ok(ClientRow {
+        id: get_str(r, "id")?,
+        pool_id: get_str(r, "pool_id")?,
+        name: get_str(r, "name")?,
+        secret_enc: get_opt_str(r, "secret_enc")?,
+        config: get_json(r, "config")?,
+        created_at: get_i64(r, "created_at")?,
+        updated_at: get_i64(r, "updated_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_client(&self, c: &ClientRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO clients (id, pool_id, name, secret_enc, config, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&c.id)
+        .bind(&c.pool_id)
+        .bind(&c.name)
+        .bind(&c.secret_enc)
+        .bind(c.config.to_string())
+        .bind(c.created_at)
+        .bind(c.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    pub async fn get_client(&self, id: &str) -> StoreResult<Option<ClientRow>> {
+        let r = sqlx::query("SELECT * FROM clients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(row).transpose()
+    }
+
+    pub async fn list_clients(
+        &self,
+        pool_id: &str,
+        limit: i64,
+        after: Option<&str>,
+    ) -> StoreResult<Vec<ClientRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(row).collect()
+    }
+
+    pub async fn update_client(&self, c: &ClientRow) -> StoreResult<bool> {
+        let n =
+            sqlx::query("UPDATE clients SET name = $2, config = $3, updated_at = $4 WHERE id = $1")
+                .bind(&c.id)
+                .bind(&c.name)
+                .bind(c.config.to_string())
+                .bind(c.updated_at)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn delete_client(&self, pool_id: &str, id: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM clients WHERE id = $1 AND pool_id = $2")
+            .bind(id)
+            .bind(pool_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,215 @@
+//! Authorization codes and refresh tokens, stored by SHA-256 of the token. Redemption is one
+//! conditional UPDATE … RETURNING, so two concurrent redemptions can never both succeed.
+
+use super::{Store, StoreResult, get_i64, get_opt_i64, get_opt_str, get_str};
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct AuthCodeRow {
+    pub code_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub scopes: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub origin_jti: Option<String>,
+}
+
+fn code_row(r: &AnyRow) -> StoreResult<AuthCodeRow> {
+    Ok(AuthCodeRow {
+        code_hash: get_str(r, "code_hash")?,
+        pool_id: get_str(r, "pool_id")?,
+        client_id: get_str(r, "client_id")?,
+        user_id: get_str(r, "user_id")?,
+        redirect_uri: get_str(r, "redirect_uri")?,
+        scopes: get_str(r, "scopes")?,
+        nonce: get_opt_str(r, "nonce")?,
+        code_challenge: get_opt_str(r, "code_challenge")?,
+        auth_time: get_i64(r, "auth_time")?,
+        created_at: get_i64(r, "created_at")?,
+        expires_at: get_i64(r, "expires_at")?,
+        used_at: get_opt_i64(r, "used_at")?,
+        origin_jti: get_opt_str(r, "origin_jti")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshTokenRow {
+    pub token_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub origin_jti: String,
+    pub scopes: String,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+fn refresh_row(r: &AnyRow) -> StoreResult<RefreshTokenRow> {
+    Ok(RefreshTokenRow {
+        token_hash: get_str(r, "token_hash")?,
+        pool_id: get_str(r, "pool_id")?,
+        client_id: get_str(r, "client_id")?,
+        user_id: get_str(r, "user_id")?,
+        origin_jti: get_str(r, "origin_jti")?,
+        scopes: get_str(r, "scopes")?,
+        auth_time: get_i64(r, "auth_time")?,
+        created_at: get_i64(r, "created_at")?,
+        expires_at: get_i64(r, "expires_at")?,
+        revoked_at: get_opt_i64(r, "revoked_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_auth_code(&self, c: &AuthCodeRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO auth_codes (code_hash, pool_id, client_id, user_id, redirect_uri, scopes, nonce, \
+             code_challenge, auth_time, created_at, expires_at, used_at, origin_jti) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL)",
+        )
+        .bind(&c.code_hash)
+        .bind(&c.pool_id)
+        .bind(&c.client_id)
+        .bind(&c.user_id)
+        .bind(&c.redirect_uri)
+        .bind(&c.scopes)
+        .bind(&c.nonce)
+        .bind(&c.code_challenge)
+        .bind(c.auth_time)
+        .bind(c.created_at)
+        .bind(c.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Mark the code used and return it, only if it was unused and unexpired. At most one caller
+    /// ever gets `Some` for a given code.
+    pub async fn redeem_auth_code(
+        &self,
+        code_hash: &str,
+        now: i64,
+        origin_jti: &str,
+    ) -> StoreResult<Option<AuthCodeRow>> {
+        let r = sqlx::query(
+            "UPDATE auth_codes SET used_at = $2, origin_jti = $3 \
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
+        )
+        .bind(code_hash)
+        .bind(now)
+        .bind(origin_jti)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(code_row).transpose()
+    }
+
+    pub async fn get_auth_code(&self, code_hash: &str) -> StoreResult<Option<AuthCodeRow>> {
+        let r = sqlx::query("SELECT * FROM auth_codes WHERE code_hash = $1")
+            .bind(code_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(code_row).transpose()
+    }
+
+    pub async fn delete_expired_auth_codes(&self, before: i64) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    pub async fn insert_refresh_token(&self, t: &RefreshTokenRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, user_id, origin_jti, scopes, auth_time, \
+             created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)",
+        )
+        .bind(&t.token_hash)
+        .bind(&t.pool_id)
+        .bind(&t.client_id)
+        .bind(&t.user_id)
+        .bind(&t.origin_jti)
+        .bind(&t.scopes)
+        .bind(t.auth_time)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenRow>> {
+        let r = sqlx::query("SELECT * FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(refresh_row).transpose()
+    }
+
+    /// Revoke the refresh token of an origin (and so every token minted from it).
+    pub async fn revoke_origin(&self, origin_jti: &str, now: i64) -> StoreResult<bool> {
+        let n = sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE origin_jti = $1 AND revoked_at IS NULL")
+            .bind(origin_jti)
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// Whether tokens of this origin were revoked. Origins with no refresh token are not revoked.
+    pub async fn origin_revoked(&self, origin_jti: &str) -> StoreResult<bool> {
+        let r = sqlx::query("SELECT revoked_at FROM refresh_tokens WHERE origin_jti = $1")
+            .bind(origin_jti)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match r {
+            Some(r) => get_opt_i64(&r, "revoked_at")?.is_some(),
+            None => false,
+        })
+    }
+
+    pub async fn revoke_user_refresh_tokens(&self, user_id: &str, now: i64) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+}
+
+impl Store {
+    /// Swap a live refresh token for a new one in place (rotation). Returns the row if the old
+    /// token was live; a concurrent second swap of the same old token finds nothing.
+    pub async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<RefreshTokenRow>> {
+        let r = sqlx::query(
+            "UPDATE refresh_tokens SET token_hash = $2 \
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $3 RETURNING *",
+        )
+        .bind(old_hash)
+        .bind(new_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(refresh_row).transpose()
+    }
+}

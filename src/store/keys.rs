@@ -1,0 +1,96 @@
+//! Per-pool signing keys. Lifecycle: `next` → `active` → `retired` (still published) → removed.
+
+use super::{Store, StoreResult, get_i64, get_opt_i64, get_str};
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    pub pool_id: String,
+    pub state: String,
+    pub private_enc: String,
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+fn row(r: &AnyRow) -> StoreResult<SigningKeyRow> {
+    Ok(SigningKeyRow {
+        kid: get_str(r, "kid")?,
+        pool_id: get_str(r, "pool_id")?,
+        state: get_str(r, "state")?,
+        private_enc: get_str(r, "private_enc")?,
+        public_jwk: get_str(r, "public_jwk")?,
+        created_at: get_i64(r, "created_at")?,
+        retired_at: get_opt_i64(r, "retired_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_signing_key(&self, k: &SigningKeyRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, pool_id, state, private_enc, public_jwk, created_at, retired_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&k.kid)
+        .bind(&k.pool_id)
+        .bind(&k.state)
+        .bind(&k.private_enc)
+        .bind(&k.public_jwk)
+        .bind(k.created_at)
+        .bind(k.retired_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every stored key of a pool, newest first.
+    pub async fn signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid",
+        )
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(row).collect()
+    }
+
+    /// Make `new_kid` the active key and retire the previously active one, atomically.
+    pub async fn activate_signing_key(
+        &self,
+        pool_id: &str,
+        new_kid: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE signing_keys SET state = 'retired', retired_at = $3 \
+             WHERE pool_id = $1 AND state = 'active' AND kid <> $2",
+        )
+        .bind(pool_id)
+        .bind(new_kid)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE signing_keys SET state = 'active' WHERE pool_id = $1 AND kid = $2")
+            .bind(pool_id)
+            .bind(new_kid)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drop retired keys retired before `before` (no token signed by them can still be valid).
+    pub async fn remove_retired_keys(&self, pool_id: &str, before: i64) -> StoreResult<u64> {
+        let n = sqlx::query(
+            "DELETE FROM signing_keys WHERE pool_id = $1 AND state = 'retired' AND retired_at < $2",
+        )
+        .bind(pool_id)
+        .bind(before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n)
+    }
+}

@@ -1,0 +1,275 @@
+//! Small aggregates: key/value settings, management access keys, pool domains, resource servers,
+//! and sign-in failure counters (lockout).
+
+use super::{Store, StoreResult, conflict, get_i64, get_json, get_str};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct ManagementKeyRow {
+    pub access_key_id: String,
+    pub secret_enc: String,
+    pub description: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DomainRow {
+    pub domain: String,
+    pub pool_id: String,
+    pub custom: bool,
+    pub config: Value,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceServerRow {
+    pub pool_id: String,
+    pub identifier: String,
+    pub name: String,
+    /// `[{"ScopeName": …, "ScopeDescription": …}]`
+    pub scopes: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginFailures {
+    pub failures: i64,
+    pub last_failure: i64,
+    pub locked_until: i64,
+}
+
+fn domain_row(r: &AnyRow) -> StoreResult<DomainRow> {
+    Ok(DomainRow {
+        domain: get_str(r, "domain")?,
+        pool_id: get_str(r, "pool_id")?,
+        custom: get_i64(r, "custom")? != 0,
+        config: get_json(r, "config")?,
+        created_at: get_i64(r, "created_at")?,
+    })
+}
+
+fn rs_row(r: &AnyRow) -> StoreResult<ResourceServerRow> {
+    Ok(ResourceServerRow {
+        pool_id: get_str(r, "pool_id")?,
+        identifier: get_str(r, "identifier")?,
+        name: get_str(r, "name")?,
+        scopes: get_json(r, "scopes")?,
+    })
+}
+
+impl Store {
+    pub async fn kv_get(&self, key: &str) -> StoreResult<Option<String>> {
+        let r = sqlx::query("SELECT value FROM kv WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| get_str(&r, "value")).transpose()
+    }
+
+    /// Set the value unless the key exists; returns the value now stored.
+    pub async fn kv_set_if_absent(&self, key: &str, value: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(self.kv_get(key).await?.unwrap_or_else(|| value.to_string()))
+    }
+
+    pub async fn insert_management_key(&self, k: &ManagementKeyRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO management_keys (access_key_id, secret_enc, description, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&k.access_key_id)
+        .bind(&k.secret_enc)
+        .bind(&k.description)
+        .bind(k.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    pub async fn get_management_key(
+        &self,
+        access_key_id: &str,
+    ) -> StoreResult<Option<ManagementKeyRow>> {
+        let r = sqlx::query("SELECT * FROM management_keys WHERE access_key_id = $1")
+            .bind(access_key_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| {
+            Ok(ManagementKeyRow {
+                access_key_id: get_str(&r, "access_key_id")?,
+                secret_enc: get_str(&r, "secret_enc")?,
+                description: get_str(&r, "description")?,
+                created_at: get_i64(&r, "created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn count_management_keys(&self) -> StoreResult<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM management_keys")
+            .fetch_one(&self.pool)
+            .await?;
+        get_i64(&r, "n")
+    }
+
+    pub async fn insert_domain(&self, d: &DomainRow) -> StoreResult<()> {
+        sqlx::query("INSERT INTO domains (domain, pool_id, custom, config, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&d.domain)
+            .bind(&d.pool_id)
+            .bind(d.custom as i64)
+            .bind(d.config.to_string())
+            .bind(d.created_at)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict)?;
+        Ok(())
+    }
+
+    pub async fn get_domain(&self, domain: &str) -> StoreResult<Option<DomainRow>> {
+        let r = sqlx::query("SELECT * FROM domains WHERE domain = $1")
+            .bind(domain)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(domain_row).transpose()
+    }
+
+    pub async fn domains_of_pool(&self, pool_id: &str) -> StoreResult<Vec<DomainRow>> {
+        let rows = sqlx::query("SELECT * FROM domains WHERE pool_id = $1 ORDER BY domain")
+            .bind(pool_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(domain_row).collect()
+    }
+
+    pub async fn delete_domain(&self, pool_id: &str, domain: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM domains WHERE domain = $1 AND pool_id = $2")
+            .bind(domain)
+            .bind(pool_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn insert_resource_server(&self, r: &ResourceServerRow) -> StoreResult<()> {
+        sqlx::query("INSERT INTO resource_servers (pool_id, identifier, name, scopes) VALUES ($1, $2, $3, $4)")
+            .bind(&r.pool_id)
+            .bind(&r.identifier)
+            .bind(&r.name)
+            .bind(r.scopes.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(conflict)?;
+        Ok(())
+    }
+
+    pub async fn update_resource_server(&self, r: &ResourceServerRow) -> StoreResult<bool> {
+        let n = sqlx::query("UPDATE resource_servers SET name = $3, scopes = $4 WHERE pool_id = $1 AND identifier = $2")
+            .bind(&r.pool_id)
+            .bind(&r.identifier)
+            .bind(&r.name)
+            .bind(r.scopes.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn get_resource_server(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> StoreResult<Option<ResourceServerRow>> {
+        let r =
+            sqlx::query("SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+                .bind(pool_id)
+                .bind(identifier)
+                .fetch_optional(&self.pool)
+                .await?;
+        r.as_ref().map(rs_row).transpose()
+    }
+
+    pub async fn list_resource_servers(
+        &self,
+        pool_id: &str,
+        limit: i64,
+        after: Option<&str>,
+    ) -> StoreResult<Vec<ResourceServerRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier > $2 ORDER BY identifier LIMIT $3",
+        )
+        .bind(pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rs_row).collect()
+    }
+
+    pub async fn delete_resource_server(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+            .bind(pool_id)
+            .bind(identifier)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn get_login_failures(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+    ) -> StoreResult<LoginFailures> {
+        let r = sqlx::query("SELECT * FROM login_failures WHERE pool_id = $1 AND user_id = $2")
+            .bind(pool_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match r {
+            Some(r) => Ok(LoginFailures {
+                failures: get_i64(&r, "failures")?,
+                last_failure: get_i64(&r, "last_failure")?,
+                locked_until: get_i64(&r, "locked_until")?,
+            }),
+            None => Ok(LoginFailures::default()),
+        }
+    }
+
+    pub async fn put_login_failures(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        f: LoginFailures,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO login_failures (pool_id, user_id, failures, last_failure, locked_until) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (pool_id, user_id) DO UPDATE SET failures = $3, last_failure = $4, locked_until = $5",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(f.failures)
+        .bind(f.last_failure)
+        .bind(f.locked_until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_login_failures(&self, pool_id: &str, user_id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE pool_id = $1 AND user_id = $2")
+            .bind(pool_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

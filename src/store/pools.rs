@@ -1,0 +1,88 @@
+//! User pools: one row each, settings as a JSON document.
+
+use super::{Store, StoreResult, conflict, get_i64, get_json, get_str};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct PoolRow {
+    pub id: String,
+    pub name: String,
+    pub config: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn row(r: &AnyRow) -> StoreResult<PoolRow> {
+    Ok(PoolRow {
+        id: get_str(r, "id")?,
+        name: get_str(r, "name")?,
+        config: get_json(r, "config")?,
+        created_at: get_i64(r, "created_at")?,
+        updated_at: get_i64(r, "updated_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_pool(&self, p: &PoolRow) -> StoreResult<()> {
+        sqlx::query("INSERT INTO user_pools (id, name, config, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&p.id)
+            .bind(&p.name)
+            .bind(p.config.to_string())
+            .bind(p.created_at)
+            .bind(p.updated_at)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict)?;
+        Ok(())
+    }
+
+    pub async fn get_pool(&self, id: &str) -> StoreResult<Option<PoolRow>> {
+        let r = sqlx::query("SELECT * FROM user_pools WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(row).transpose()
+    }
+
+    /// Pools in creation order, starting after `after` (the last id of the previous page).
+    pub async fn list_pools(&self, limit: i64, after: Option<&str>) -> StoreResult<Vec<PoolRow>> {
+        let rows = sqlx::query("SELECT * FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row).collect()
+    }
+
+    pub async fn update_pool(&self, p: &PoolRow) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE user_pools SET name = $2, config = $3, updated_at = $4 WHERE id = $1",
+        )
+        .bind(&p.id)
+        .bind(&p.name)
+        .bind(p.config.to_string())
+        .bind(p.updated_at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn delete_pool(&self, id: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM user_pools WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1")
+            .bind(pool_id)
+            .fetch_one(&self.pool)
+            .await?;
+        get_i64(&r, "n")
+    }
+}

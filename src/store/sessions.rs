@@ -1,0 +1,145 @@
+//! Hosted-UI browser sessions and pending sign-in challenges, both by SHA-256 of their secret id.
+
+use super::{Store, StoreResult, get_i64, get_json, get_opt_i64, get_str};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone)]
+pub struct BrowserSessionRow {
+    pub id_hash: String,
+    pub pool_id: String,
+    pub user_id: String,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChallengeRow {
+    pub id_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub challenge: String,
+    pub data: Value,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+fn session_row(r: &AnyRow) -> StoreResult<BrowserSessionRow> {
+    Ok(BrowserSessionRow {
+        id_hash: get_str(r, "id_hash")?,
+        pool_id: get_str(r, "pool_id")?,
+        user_id: get_str(r, "user_id")?,
+        auth_time: get_i64(r, "auth_time")?,
+        created_at: get_i64(r, "created_at")?,
+        expires_at: get_i64(r, "expires_at")?,
+    })
+}
+
+fn challenge_row(r: &AnyRow) -> StoreResult<ChallengeRow> {
+    Ok(ChallengeRow {
+        id_hash: get_str(r, "id_hash")?,
+        pool_id: get_str(r, "pool_id")?,
+        client_id: get_str(r, "client_id")?,
+        user_id: get_str(r, "user_id")?,
+        challenge: get_str(r, "challenge")?,
+        data: get_json(r, "data")?,
+        expires_at: get_i64(r, "expires_at")?,
+        used_at: get_opt_i64(r, "used_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_browser_session(&self, s: &BrowserSessionRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO browser_sessions (id_hash, pool_id, user_id, auth_time, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&s.id_hash)
+        .bind(&s.pool_id)
+        .bind(&s.user_id)
+        .bind(s.auth_time)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_browser_session(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<BrowserSessionRow>> {
+        let r =
+            sqlx::query("SELECT * FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2")
+                .bind(id_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+        r.as_ref().map(session_row).transpose()
+    }
+
+    pub async fn delete_browser_session(&self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_challenge(&self, c: &ChallengeRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO auth_challenges (id_hash, pool_id, client_id, user_id, challenge, data, expires_at, used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+        )
+        .bind(&c.id_hash)
+        .bind(&c.pool_id)
+        .bind(&c.client_id)
+        .bind(&c.user_id)
+        .bind(&c.challenge)
+        .bind(c.data.to_string())
+        .bind(c.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Consume a pending challenge: only one answer per challenge is ever accepted.
+    pub async fn take_challenge(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<ChallengeRow>> {
+        let r = sqlx::query(
+            "UPDATE auth_challenges SET used_at = $2 WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(challenge_row).transpose()
+    }
+
+    pub async fn peek_challenge(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<ChallengeRow>> {
+        let r = sqlx::query("SELECT * FROM auth_challenges WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(id_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(challenge_row).transpose()
+    }
+}

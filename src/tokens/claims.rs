@@ -1,0 +1,236 @@
+//! Claims of Cognito's ID and access tokens (reference §2.2–2.3) and the scope → attribute
+//! rules shared by ID tokens and userInfo.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub const PROFILE_ATTRIBUTES: &[&str] = &[
+    "name",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+    "address",
+];
+const EMAIL_ATTRIBUTES: &[&str] = &["email", "email_verified"];
+const PHONE_ATTRIBUTES: &[&str] = &["phone_number", "phone_number_verified"];
+const BOOLEAN_ATTRIBUTES: &[&str] = &["email_verified", "phone_number_verified"];
+
+/// Who the tokens are for and why; shared by every grant.
+#[derive(Debug, Clone)]
+pub struct Subject<'a> {
+    pub sub: &'a str,
+    pub username: &'a str,
+    pub attributes: &'a BTreeMap<String, String>,
+    pub groups: &'a [String],
+}
+
+#[derive(Debug, Clone)]
+pub struct Issue<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub now: i64,
+    pub auth_time: i64,
+    pub origin_jti: &'a str,
+    pub event_id: &'a str,
+    /// Granted scopes; `None` for API sign-ins (`aws.cognito.signin.user.admin`, all readable attributes).
+    pub scopes: Option<&'a [String]>,
+    /// Attributes the client may read; `None` = all.
+    pub readable: Option<&'a [String]>,
+}
+
+/// Attributes visible under the scopes and the client's read permissions, typed as Cognito
+/// types them (verified flags as booleans, everything else as strings).
+pub fn visible_attributes(
+    attributes: &BTreeMap<String, String>,
+    readable: Option<&[String]>,
+    scopes: Option<&[String]>,
+    verified_as_strings: bool,
+) -> Map<String, Value> {
+    let by_scope = |name: &str| -> bool {
+        let Some(scopes) = scopes else { return true };
+        let has = |s: &str| scopes.iter().any(|x| x == s);
+        if !has("openid") {
+            return false;
+        }
+        if !has("profile") && !has("email") && !has("phone") {
+            return true;
+        }
+        (has("profile") && (PROFILE_ATTRIBUTES.contains(&name) || name.starts_with("custom:")))
+            || (has("email") && EMAIL_ATTRIBUTES.contains(&name))
+            || (has("phone") && PHONE_ATTRIBUTES.contains(&name))
+    };
+    let mut out = Map::new();
+    for (name, value) in attributes {
+        if name.starts_with("dev:") || name == "sub" {
+            continue;
+        }
+        if let Some(r) = readable
+            && !r.iter().any(|x| x == name)
+        {
+            continue;
+        }
+        if !by_scope(name) {
+            continue;
+        }
+        let v = if BOOLEAN_ATTRIBUTES.contains(&name.as_str()) && !verified_as_strings {
+            Value::Bool(value == "true")
+        } else {
+            Value::String(value.clone())
+        };
+        out.insert(name.clone(), v);
+    }
+    out
+}
+
+/// `at_hash`: base64url of the left half of SHA-256 of the access token.
+pub fn at_hash(access_token: &str) -> String {
+    let d = crate::crypto::sha256(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&d[..16])
+}
+
+pub fn id_token(
+    s: &Subject,
+    i: &Issue,
+    exp_secs: i64,
+    nonce: Option<&str>,
+    access_token: Option<&str>,
+) -> Map<String, Value> {
+    let mut c = visible_attributes(s.attributes, i.readable, i.scopes, false);
+    c.insert("sub".into(), json!(s.sub));
+    if !s.groups.is_empty() {
+        c.insert("cognito:groups".into(), json!(s.groups));
+    }
+    c.insert("iss".into(), json!(i.issuer));
+    c.insert("cognito:username".into(), json!(s.username));
+    c.insert("origin_jti".into(), json!(i.origin_jti));
+    c.insert("aud".into(), json!(i.client_id));
+    c.insert("event_id".into(), json!(i.event_id));
+    c.insert("token_use".into(), json!("id"));
+    c.insert("auth_time".into(), json!(i.auth_time));
+    c.insert("exp".into(), json!(i.now + exp_secs));
+    c.insert("iat".into(), json!(i.now));
+    c.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    if let Some(n) = nonce {
+        c.insert("nonce".into(), json!(n));
+    }
+    if let Some(at) = access_token {
+        c.insert("at_hash".into(), json!(at_hash(at)));
+    }
+    if let Some(identities) = s.attributes.get("identities")
+        && let Ok(v) = serde_json::from_str::<Value>(identities)
+    {
+        c.insert("identities".into(), v);
+    }
+    c
+}
+
+pub fn access_token(s: &Subject, i: &Issue, exp_secs: i64) -> Map<String, Value> {
+    let scope = match i.scopes {
+        Some(sc) => sc.join(" "),
+        None => "aws.cognito.signin.user.admin".to_string(),
+    };
+    let mut c = Map::new();
+    c.insert("sub".into(), json!(s.sub));
+    if !s.groups.is_empty() {
+        c.insert("cognito:groups".into(), json!(s.groups));
+    }
+    c.insert("iss".into(), json!(i.issuer));
+    c.insert("version".into(), json!(2));
+    c.insert("client_id".into(), json!(i.client_id));
+    c.insert("origin_jti".into(), json!(i.origin_jti));
+    c.insert("event_id".into(), json!(i.event_id));
+    c.insert("token_use".into(), json!("access"));
+    c.insert("scope".into(), json!(scope));
+    c.insert("auth_time".into(), json!(i.auth_time));
+    c.insert("exp".into(), json!(i.now + exp_secs));
+    c.insert("iat".into(), json!(i.now));
+    c.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    c.insert("username".into(), json!(s.username));
+    c
+}
+
+/// Machine-to-machine access token (client_credentials): `sub` is the client id.
+pub fn m2m_access_token(
+    issuer: &str,
+    client_id: &str,
+    scopes: &[String],
+    now: i64,
+    exp_secs: i64,
+) -> Map<String, Value> {
+    let mut c = Map::new();
+    c.insert("sub".into(), json!(client_id));
+    c.insert("token_use".into(), json!("access"));
+    c.insert("scope".into(), json!(scopes.join(" ")));
+    c.insert("auth_time".into(), json!(now));
+    c.insert("iss".into(), json!(issuer));
+    c.insert("exp".into(), json!(now + exp_secs));
+    c.insert("iat".into(), json!(now));
+    c.insert("version".into(), json!(2));
+    c.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+    c.insert("client_id".into(), json!(client_id));
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs() -> BTreeMap<String, String> {
+        [
+            ("email", "a@b.c"),
+            ("email_verified", "true"),
+            ("name", "A"),
+            ("phone_number", "+1555"),
+            ("custom:t", "x"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn scopes_select_attribute_groups() {
+        let s = |l: &[&str]| l.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let only_openid = visible_attributes(&attrs(), None, Some(&s(&["openid"])), false);
+        assert_eq!(only_openid.len(), 5);
+        let email = visible_attributes(&attrs(), None, Some(&s(&["openid", "email"])), false);
+        assert_eq!(
+            email.keys().collect::<Vec<_>>(),
+            vec!["email", "email_verified"]
+        );
+        assert_eq!(email["email_verified"], json!(true));
+        let profile = visible_attributes(&attrs(), None, Some(&s(&["openid", "profile"])), false);
+        assert!(
+            profile.contains_key("name")
+                && profile.contains_key("custom:t")
+                && !profile.contains_key("email")
+        );
+        assert!(visible_attributes(&attrs(), None, Some(&s(&["email"])), false).is_empty());
+        let readable = s(&["email"]);
+        assert_eq!(
+            visible_attributes(&attrs(), Some(&readable), None, false).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn at_hash_is_left_half_of_sha256() {
+        // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223…
+        assert_eq!(
+            at_hash("abc"),
+            URL_SAFE_NO_PAD.encode(hex::decode("ba7816bf8f01cfea414140de5dae2223").unwrap())
+        );
+    }
+}

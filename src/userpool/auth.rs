@@ -1,0 +1,250 @@
+//! The sign-in engine: one state machine of challenges, driven by both the hosted pages and the
+//! JSON API (InitiateAuth / RespondToAuthChallenge). A rule lives here once.
+//!
+//! Credential checks have one shape whether or not the user exists (a dummy argon2 verify for
+//! unknown users) and lockout follows Cognito (§3.1): from the fifth consecutive failure the
+//! account is locked for 2^(n-5) seconds, at most 15 minutes; attempts while locked are refused
+//! without extending it; the count resets after 15 minutes without failures.
+
+use super::attributes::{self, Writer};
+use super::error::{Error, Result};
+use super::model::{Client, Pool};
+use super::password::check_policy;
+use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
+use crate::crypto::{random_token, sha256_hex};
+use crate::services::Services;
+use crate::store::misc::LoginFailures;
+use crate::store::sessions::ChallengeRow;
+use crate::store::users::UserRow;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
+const LOCKOUT_FREE_FAILURES: i64 = 5;
+const LOCKOUT_MAX_SECS: i64 = 900;
+const FAILURE_WINDOW_SECS: i64 = 900;
+
+pub fn incorrect() -> Error {
+    Error::NotAuthorized("Incorrect username or password.".into())
+}
+
+pub fn session_expired() -> Error {
+    Error::NotAuthorized("Invalid session for the user, session is expired.".into())
+}
+
+#[derive(Debug)]
+pub enum AuthOutcome {
+    /// Signed in; tokens may be issued.
+    Authenticated { user: UserRow, auth_time: i64 },
+    /// Another step is needed: answer `name` with `session`.
+    Challenge {
+        name: String,
+        session: String,
+        params: Map<String, Value>,
+        user: UserRow,
+    },
+}
+
+impl Services {
+    /// Username (or alias) and password: the first step of every password sign-in.
+    pub async fn password_sign_in(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthOutcome> {
+        let now = self.now();
+        let found = self.find_user(pool, username).await?;
+        let Some(user) = found else {
+            self.passwords.verify(None, password).await?;
+            return Err(if client.prevents_user_existence_errors() {
+                incorrect()
+            } else {
+                Error::UserNotFound("User does not exist.".into())
+            });
+        };
+        let mut failures = self.store.get_login_failures(&pool.id, &user.id).await?;
+        if failures.locked_until > now {
+            return Err(Error::NotAuthorized("Password attempts exceeded".into()));
+        }
+        if !self
+            .passwords
+            .verify(user.password_hash.as_deref(), password)
+            .await?
+        {
+            if now - failures.last_failure > FAILURE_WINDOW_SECS {
+                failures = LoginFailures::default();
+            }
+            failures.failures += 1;
+            failures.last_failure = now;
+            if failures.failures >= LOCKOUT_FREE_FAILURES {
+                let exp = (failures.failures - LOCKOUT_FREE_FAILURES).min(20) as u32;
+                failures.locked_until = now + 2i64.pow(exp).min(LOCKOUT_MAX_SECS);
+            }
+            self.store
+                .put_login_failures(&pool.id, &user.id, failures)
+                .await?;
+            return Err(incorrect());
+        }
+        if failures.failures > 0 {
+            self.store.clear_login_failures(&pool.id, &user.id).await?;
+        }
+        self.after_password(pool, client, user, now).await
+    }
+
+    /// Status checks once the password is known to be right.
+    async fn after_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: UserRow,
+        now: i64,
+    ) -> Result<AuthOutcome> {
+        if !user.enabled {
+            return Err(Error::NotAuthorized("User is disabled.".into()));
+        }
+        match user.status.as_str() {
+            "UNCONFIRMED" => Err(Error::UserNotConfirmed("User is not confirmed.".into())),
+            "RESET_REQUIRED" => Err(Error::PasswordResetRequired(
+                "Password reset required for the user".into(),
+            )),
+            FORCE_CHANGE_PASSWORD => {
+                let days = pool.password_policy().temporary_password_validity_days;
+                if user.password_set_at.unwrap_or(0) + days * 86400 < now {
+                    return Err(Error::NotAuthorized(
+                        "Temporary password has expired and must be reset by an administrator."
+                            .into(),
+                    ));
+                }
+                self.new_password_challenge(pool, client, user, now).await
+            }
+            _ => Ok(AuthOutcome::Authenticated {
+                user,
+                auth_time: now,
+            }),
+        }
+    }
+
+    async fn new_password_challenge(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: UserRow,
+        now: i64,
+    ) -> Result<AuthOutcome> {
+        let session = random_token();
+        let minutes = client.config["AuthSessionValidity"]
+            .as_i64()
+            .unwrap_or(3)
+            .clamp(3, 15);
+        self.store
+            .insert_challenge(&ChallengeRow {
+                id_hash: sha256_hex(&session),
+                pool_id: pool.id.clone(),
+                client_id: client.id.clone(),
+                user_id: user.id.clone(),
+                challenge: NEW_PASSWORD_REQUIRED.into(),
+                data: json!({}),
+                expires_at: now + minutes * 60,
+                used_at: None,
+            })
+            .await?;
+        let visible: BTreeMap<&String, &String> = user
+            .attributes
+            .iter()
+            .filter(|(k, _)| !k.ends_with("_verified") && !k.starts_with("dev:"))
+            .collect();
+        let required: Vec<String> = attributes::missing_required(pool, &user.attributes)
+            .into_iter()
+            .map(|a| format!("userAttributes.{a}"))
+            .collect();
+        let mut params = Map::new();
+        params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+        params.insert(
+            "userAttributes".into(),
+            json!(serde_json::to_string(&visible).unwrap_or_default()),
+        );
+        params.insert(
+            "requiredAttributes".into(),
+            json!(serde_json::to_string(&required).unwrap_or_default()),
+        );
+        Ok(AuthOutcome::Challenge {
+            name: NEW_PASSWORD_REQUIRED.into(),
+            session,
+            params,
+            user,
+        })
+    }
+
+    /// The pending challenge behind a session, if it is live and belongs to this client.
+    pub async fn pending_challenge(&self, client: &Client, session: &str) -> Result<ChallengeRow> {
+        match self
+            .store
+            .peek_challenge(&sha256_hex(session), self.now())
+            .await?
+        {
+            Some(c) if c.client_id == client.id => Ok(c),
+            _ => Err(session_expired()),
+        }
+    }
+
+    /// Answer NEW_PASSWORD_REQUIRED: a policy-conforming password and any missing required
+    /// attributes (`attrs` without the `userAttributes.` prefix).
+    pub async fn respond_new_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        new_password: &str,
+        attrs: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let pending = self.pending_challenge(client, session).await?;
+        if pending.challenge != NEW_PASSWORD_REQUIRED {
+            return Err(session_expired());
+        }
+        let mut user = self
+            .store
+            .get_user(&pending.user_id)
+            .await?
+            .ok_or_else(session_expired)?;
+        check_policy(&pool.password_policy(), new_password)?;
+        let list: Vec<Value> = attrs
+            .iter()
+            .map(|(k, v)| json!({"Name": k, "Value": v}))
+            .collect();
+        let changes = attributes::parse_list(pool, &Value::Array(list), Writer::User, true)?;
+        for (k, v) in changes {
+            if user.attributes.get(&k).is_some_and(|old| !old.is_empty())
+                && pool.required_attributes().contains(&k)
+            {
+                return Err(Error::invalid(format!(
+                    "Cannot modify an already provided required attribute: {k}"
+                )));
+            }
+            user.attributes.insert(k, v);
+        }
+        let missing = attributes::missing_required(pool, &user.attributes);
+        if let Some(m) = missing.first() {
+            return Err(Error::invalid(format!(
+                "Invalid attributes given, {m} is missing"
+            )));
+        }
+        let now = self.now();
+        // Consume the session last, so a rejected password can be retried within it.
+        if self
+            .store
+            .take_challenge(&pending.id_hash, now)
+            .await?
+            .is_none()
+        {
+            return Err(session_expired());
+        }
+        user.password_hash = Some(self.passwords.hash(new_password).await?);
+        user.password_set_at = Some(now);
+        user.status = CONFIRMED.into();
+        user.updated_at = now;
+        self.save_user(pool, &user).await?;
+        self.after_password(pool, client, user, now).await
+    }
+}

@@ -1,0 +1,71 @@
+//! Hosted-UI sessions: server-side rows behind an opaque cookie (SHA-256 at rest), one hour,
+//! shared by every client of the pool (SSO). A new sign-in replaces the old session.
+
+use super::error::Result;
+use super::model::Pool;
+use crate::crypto::{random_token, sha256_hex};
+use crate::services::Services;
+use crate::store::sessions::BrowserSessionRow;
+use crate::store::users::UserRow;
+
+pub const SESSION_SECS: i64 = 3600;
+
+impl Services {
+    /// Start a session; returns the cookie value. `previous` (the old cookie) is ended.
+    pub async fn start_session(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        auth_time: i64,
+        previous: Option<&str>,
+    ) -> Result<String> {
+        if let Some(old) = previous {
+            self.store.delete_browser_session(&sha256_hex(old)).await?;
+        }
+        let token = random_token();
+        let now = self.now();
+        self.store
+            .insert_browser_session(&BrowserSessionRow {
+                id_hash: sha256_hex(&token),
+                pool_id: pool.id.clone(),
+                user_id: user.id.clone(),
+                auth_time,
+                created_at: now,
+                expires_at: now + SESSION_SECS,
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// The signed-in user of a live session of this pool, with their auth time.
+    pub async fn current_session(
+        &self,
+        pool: &Pool,
+        token: &str,
+    ) -> Result<Option<(UserRow, i64)>> {
+        let Some(s) = self
+            .store
+            .get_browser_session(&sha256_hex(token), self.now())
+            .await?
+        else {
+            return Ok(None);
+        };
+        if s.pool_id != pool.id {
+            return Ok(None);
+        }
+        let Some(user) = self.store.get_user(&s.user_id).await? else {
+            return Ok(None);
+        };
+        if !user.enabled || user.tokens_valid_after > s.created_at {
+            return Ok(None);
+        }
+        Ok(Some((user, s.auth_time)))
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<()> {
+        self.store
+            .delete_browser_session(&sha256_hex(token))
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,452 @@
+//! Users: admin creation with temporary passwords, lookup by username or alias, attribute
+//! updates, passwords, enable/disable, deletion, and ListUsers with Cognito's filter syntax.
+
+use super::attributes::{self, Writer, looks_like_email, looks_like_phone};
+use super::error::{Error, Result};
+use super::model::Pool;
+use super::password::{check_policy, generate_temporary};
+use crate::services::Services;
+use crate::store::StoreError;
+use crate::store::users::{UserColumn, UserFilter, UserRow};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
+pub const CONFIRMED: &str = "CONFIRMED";
+
+fn user_not_found() -> Error {
+    Error::UserNotFound("User does not exist.".into())
+}
+
+/// Parse a ListUsers filter: `name = "value"` or `name ^= "value"`; empty means all users.
+pub fn parse_filter(filter: &str) -> Result<UserFilter> {
+    let f = filter.trim();
+    if f.is_empty() {
+        return Ok(UserFilter::All);
+    }
+    let bad = || Error::invalid(format!("Error while parsing filter: {filter}"));
+    let (name, rest, prefix) = if let Some(i) = f.find("^=") {
+        (f[..i].trim(), f[i + 2..].trim(), true)
+    } else if let Some(i) = f.find('=') {
+        (f[..i].trim(), f[i + 1..].trim(), false)
+    } else {
+        return Err(bad());
+    };
+    if !(rest.len() >= 2 && rest.starts_with('"') && rest.ends_with('"')) {
+        return Err(bad());
+    }
+    let mut value = String::new();
+    let mut chars = rest[1..rest.len() - 1].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => value.push(chars.next().ok_or_else(bad)?),
+            '"' => return Err(bad()),
+            c => value.push(c),
+        }
+    }
+    let col = |column, value: String| {
+        Ok(UserFilter::Column {
+            column,
+            value,
+            prefix,
+        })
+    };
+    match name {
+        "username" => col(UserColumn::Username, value),
+        "sub" => col(UserColumn::Sub, value),
+        "cognito:user_status" => col(UserColumn::Status, value.to_uppercase()),
+        "status" => match value.as_str() {
+            "Enabled" => Ok(UserFilter::Column {
+                column: UserColumn::Enabled,
+                value: "1".into(),
+                prefix: false,
+            }),
+            "Disabled" => Ok(UserFilter::Column {
+                column: UserColumn::Enabled,
+                value: "0".into(),
+                prefix: false,
+            }),
+            _ => Err(bad()),
+        },
+        n if attributes::SEARCHABLE.contains(&n) => Ok(UserFilter::Attribute {
+            name: n.to_string(),
+            value,
+            prefix,
+        }),
+        _ => Err(bad()),
+    }
+}
+
+impl Services {
+    /// Find a user by username, or by an alias / username attribute of the pool.
+    pub async fn find_user(&self, pool: &Pool, name: &str) -> Result<Option<UserRow>> {
+        let key = pool.lookup_key(name);
+        if let Some(u) = self.store.get_user_by_username(&pool.id, &key).await? {
+            return Ok(Some(u));
+        }
+        for kind in pool
+            .username_attributes()
+            .iter()
+            .chain(pool.alias_attributes().iter())
+        {
+            if let Some(u) = self.store.get_user_by_alias(&pool.id, kind, &key).await? {
+                return Ok(Some(u));
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn user(&self, pool: &Pool, name: &str) -> Result<UserRow> {
+        self.find_user(pool, name).await?.ok_or_else(user_not_found)
+    }
+
+    /// Write a user back with recomputed aliases; alias collisions become AliasExistsException.
+    pub async fn save_user(&self, pool: &Pool, user: &UserRow) -> Result<()> {
+        let aliases = attributes::aliases(pool, &user.attributes);
+        match self
+            .store
+            .update_user(user, &aliases, &attributes::search_values(&user.attributes))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(StoreError::Conflict) => Err(Error::AliasExists(
+                "An account with the given email already exists.".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn admin_create_user(&self, pool_id: &str, input: &Value) -> Result<UserRow> {
+        let pool = self.pool(pool_id).await?;
+        let given = input["Username"].as_str().unwrap_or_default().to_string();
+        let mut attrs =
+            attributes::parse_list(&pool, &input["UserAttributes"], Writer::Admin, true)?;
+        let now = self.now();
+        let policy = pool.password_policy();
+
+        if input["MessageAction"] == "RESEND" {
+            let mut user = self.user(&pool, &given).await?;
+            if user.status != FORCE_CHANGE_PASSWORD {
+                return Err(Error::UnsupportedOperation(
+                    "Resend not possible. User is not in FORCE_CHANGE_PASSWORD status.".into(),
+                ));
+            }
+            let temp = input["TemporaryPassword"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| generate_temporary(&policy));
+            user.password_hash = Some(self.passwords.hash(&temp).await?);
+            user.password_set_at = Some(now);
+            user.updated_at = now;
+            self.save_user(&pool, &user).await?;
+            return Ok(user);
+        }
+
+        let sub = uuid::Uuid::new_v4().to_string();
+        let username_attrs = pool.username_attributes();
+        let username = if username_attrs.is_empty() {
+            if pool.alias_attributes().iter().any(|a| a == "email") && looks_like_email(&given) {
+                return Err(Error::invalid(
+                    "Username should be either an email or a phone number.",
+                ));
+            }
+            given.clone()
+        } else {
+            let kind = if looks_like_email(&given) && username_attrs.iter().any(|a| a == "email") {
+                "email"
+            } else if looks_like_phone(&given) && username_attrs.iter().any(|a| a == "phone_number")
+            {
+                "phone_number"
+            } else {
+                return Err(Error::invalid(
+                    "Username should be either an email or a phone number.",
+                ));
+            };
+            attrs.insert(kind.to_string(), given.clone());
+            sub.clone()
+        };
+        let missing = attributes::missing_required(&pool, &attrs);
+        if !missing.is_empty() {
+            return Err(Error::invalid(format!(
+                "Attributes did not conform to the schema: {}",
+                missing
+                    .iter()
+                    .map(|m| format!("{m}: The attribute {m} is required"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let temp = match input["TemporaryPassword"].as_str() {
+            Some(p) => {
+                check_policy(&policy, p)?;
+                p.to_string()
+            }
+            None => generate_temporary(&policy),
+        };
+        let user = UserRow {
+            id: sub,
+            pool_id: pool.id.clone(),
+            username_key: pool.lookup_key(&username),
+            username,
+            status: FORCE_CHANGE_PASSWORD.into(),
+            enabled: true,
+            password_hash: Some(self.passwords.hash(&temp).await?),
+            password_set_at: Some(now),
+            attributes: attrs,
+            tokens_valid_after: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let aliases = attributes::aliases(&pool, &user.attributes);
+        match self
+            .store
+            .insert_user(
+                &user,
+                &aliases,
+                &attributes::search_values(&user.attributes),
+            )
+            .await
+        {
+            Ok(()) => Ok(user),
+            Err(StoreError::Conflict) => {
+                if self
+                    .store
+                    .get_user_by_username(&pool.id, &user.username_key)
+                    .await?
+                    .is_some()
+                    || !username_attrs.is_empty()
+                {
+                    Err(Error::UsernameExists(if username_attrs.is_empty() {
+                        "User account already exists".into()
+                    } else {
+                        "An account with the given email already exists.".into()
+                    }))
+                } else {
+                    Err(Error::AliasExists(
+                        "An account with the given email already exists.".into(),
+                    ))
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Cognito's `UserType` (AdminCreateUser, ListUsers).
+    pub fn user_type(&self, u: &UserRow, only: Option<&[String]>) -> Value {
+        json!({
+            "Username": u.username,
+            "Attributes": attributes::to_list(u, only),
+            "UserCreateDate": u.created_at,
+            "UserLastModifiedDate": u.updated_at,
+            "Enabled": u.enabled,
+            "UserStatus": u.status,
+        })
+    }
+
+    pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.user(&pool, username).await?;
+        self.store.delete_user(&user.id).await?;
+        Ok(())
+    }
+
+    pub async fn admin_set_password(
+        &self,
+        pool_id: &str,
+        username: &str,
+        password: &str,
+        permanent: bool,
+    ) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let mut user = self.user(&pool, username).await?;
+        check_policy(&pool.password_policy(), password)?;
+        let now = self.now();
+        user.password_hash = Some(self.passwords.hash(password).await?);
+        user.password_set_at = Some(now);
+        user.status = if permanent {
+            CONFIRMED.into()
+        } else {
+            FORCE_CHANGE_PASSWORD.into()
+        };
+        user.updated_at = now;
+        self.save_user(&pool, &user).await?;
+        self.store.clear_login_failures(&pool.id, &user.id).await?;
+        Ok(())
+    }
+
+    pub async fn admin_update_attributes(
+        &self,
+        pool_id: &str,
+        username: &str,
+        list: &Value,
+    ) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let mut user = self.user(&pool, username).await?;
+        let changes = attributes::parse_list(&pool, list, Writer::Admin, false)?;
+        apply_changes(&mut user.attributes, changes);
+        let missing = attributes::missing_required(&pool, &user.attributes);
+        if let Some(m) = missing.first() {
+            return Err(Error::invalid(format!(
+                "Attributes did not conform to the schema: {m}: The attribute is required"
+            )));
+        }
+        user.updated_at = self.now();
+        self.save_user(&pool, &user).await
+    }
+
+    /// Disable or enable. Disabling also ends every session and invalidates issued tokens.
+    pub async fn admin_set_enabled(
+        &self,
+        pool_id: &str,
+        username: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let mut user = self.user(&pool, username).await?;
+        let now = self.now();
+        user.enabled = enabled;
+        user.updated_at = now;
+        if !enabled {
+            user.tokens_valid_after = now + 1;
+            self.store.revoke_user_refresh_tokens(&user.id, now).await?;
+            self.store.delete_user_browser_sessions(&user.id).await?;
+        }
+        self.save_user(&pool, &user).await
+    }
+
+    pub async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: &str,
+        limit: i64,
+        token: Option<&str>,
+    ) -> Result<(Vec<UserRow>, Option<String>)> {
+        let pool = self.pool(pool_id).await?;
+        let filter = parse_filter(filter)?;
+        let after = match token {
+            Some(t) => Some(decode_cursor(&self.master, t)?),
+            None => None,
+        };
+        let mut rows = self
+            .store
+            .list_users(&pool.id, &filter, limit + 1, after)
+            .await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last()
+                .map(|u| encode_cursor(&self.master, u.created_at, &u.id))
+        } else {
+            None
+        };
+        Ok((rows, next))
+    }
+}
+
+/// Apply attribute changes: an empty value deletes; a changed email/phone loses its verified flag
+/// unless the change sets it.
+fn apply_changes(attrs: &mut BTreeMap<String, String>, changes: BTreeMap<String, String>) {
+    for (k, v) in &changes {
+        for (attr, flag) in [
+            ("email", "email_verified"),
+            ("phone_number", "phone_number_verified"),
+        ] {
+            if k == attr && attrs.get(attr) != Some(v) && !changes.contains_key(flag) {
+                attrs.insert(flag.to_string(), "false".into());
+            }
+        }
+    }
+    for (k, v) in changes {
+        if v.is_empty() {
+            attrs.remove(&k);
+        } else {
+            attrs.insert(k, v);
+        }
+    }
+}
+
+/// Pagination tokens are MAC'd so a client cannot forge a cursor.
+fn encode_cursor(master: &crate::crypto::MasterKey, t: i64, id: &str) -> String {
+    use base64::Engine;
+    let body = format!("{t}:{id}");
+    let mac = hex::encode(&master.mac("users-cursor", body.as_bytes())[..12]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{body}:{mac}"))
+}
+
+fn decode_cursor(master: &crate::crypto::MasterKey, token: &str) -> Result<(i64, String)> {
+    use base64::Engine;
+    let bad = || Error::invalid("Invalid pagination token.");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| bad())?;
+    let s = String::from_utf8(raw).map_err(|_| bad())?;
+    let (body, mac) = s.rsplit_once(':').ok_or_else(bad)?;
+    let expect = hex::encode(&master.mac("users-cursor", body.as_bytes())[..12]);
+    if !crate::crypto::constant_time_eq(expect.as_bytes(), mac.as_bytes()) {
+        return Err(bad());
+    }
+    let (t, id) = body.split_once(':').ok_or_else(bad)?;
+    Ok((t.parse().map_err(|_| bad())?, id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_like_cognito() {
+        assert!(matches!(parse_filter("").unwrap(), UserFilter::All));
+        match parse_filter("email ^= \"ali\"").unwrap() {
+            UserFilter::Attribute {
+                name,
+                value,
+                prefix,
+            } => assert_eq!(
+                (name.as_str(), value.as_str(), prefix),
+                ("email", "ali", true)
+            ),
+            f => panic!("{f:?}"),
+        }
+        match parse_filter("cognito:user_status = \"unconfirmed\"").unwrap() {
+            UserFilter::Column { value, .. } => assert_eq!(value, "UNCONFIRMED"),
+            f => panic!("{f:?}"),
+        }
+        match parse_filter(r#"username = "a\"b""#).unwrap() {
+            UserFilter::Column { value, prefix, .. } => {
+                assert_eq!((value.as_str(), prefix), ("a\"b", false))
+            }
+            f => panic!("{f:?}"),
+        }
+        for bad in [
+            "email = ali",
+            "custom:x = \"1\"",
+            "email",
+            "status = \"Maybe\"",
+            "email = \"a\"b\"",
+        ] {
+            assert!(parse_filter(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn changing_email_unverifies_it() {
+        let mut a: BTreeMap<String, String> = [
+            ("email".to_string(), "a@x.io".to_string()),
+            ("email_verified".into(), "true".into()),
+        ]
+        .into();
+        apply_changes(&mut a, [("email".to_string(), "b@x.io".to_string())].into());
+        assert_eq!(a["email_verified"], "false");
+        apply_changes(&mut a, [("name".to_string(), "".to_string())].into());
+        assert!(!a.contains_key("name"));
+    }
+
+    #[test]
+    fn cursors_are_tamper_evident() {
+        let k = crate::crypto::MasterKey::from_bytes(&[1; 32]);
+        let c = encode_cursor(&k, 5, "abc");
+        assert_eq!(decode_cursor(&k, &c).unwrap(), (5, "abc".to_string()));
+        assert!(decode_cursor(&crate::crypto::MasterKey::from_bytes(&[2; 32]), &c).is_err());
+        assert!(decode_cursor(&k, "garbage").is_err());
+    }
+}

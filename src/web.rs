@@ -1,0 +1,225 @@
+//! Shared web plumbing for the browser-facing surfaces: security headers, HTML error pages,
+//! CSRF tokens, cookies, and resolving the pool of a request (path `/{poolId}/…` or the Host
+//! header of a pool domain).
+
+use crate::services::Services;
+use crate::userpool::model::Pool;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+use std::fmt;
+
+pub const CSRF_COOKIE: &str = "portcullis_csrf";
+pub const SESSION_COOKIE: &str = "portcullis_session";
+/// Strict CSP: no inline script, styles from our origin only, never framed.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/// Headers every response carries (HSTS when served over https).
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let h = DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"));
+    if https {
+        h.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        h
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// An HTML page response with the strict CSP and no caching.
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}
+
+pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain")
+                .body("An error was encountered with the requested page.")
+        }
+    }
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
+    render(
+        status,
+        &ErrorPage {
+            title: "An error was encountered with the requested page.",
+            message,
+        },
+    )
+}
+
+/// A page-level error (bad query, unknown client, …) rendered as HTML.
+#[derive(Debug)]
+pub struct PageError(pub StatusCode, pub String);
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0
+    }
+    fn error_response(&self) -> HttpResponse {
+        error_page(self.0, &self.1)
+    }
+}
+
+pub fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    PageError(
+        StatusCode::BAD_REQUEST,
+        format!("The form could not be read: {err}"),
+    )
+    .into()
+}
+
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    PageError(
+        StatusCode::BAD_REQUEST,
+        format!("The request could not be read: {err}"),
+    )
+    .into()
+}
+
+pub async fn not_found() -> HttpResponse {
+    error_page(StatusCode::NOT_FOUND, "The requested page does not exist.")
+}
+
+/// The pool a request is for, and the base URL its endpoints live under.
+pub struct PoolContext {
+    pub pool: Pool,
+    /// `{PUBLIC_URL}/{poolId}` for path-style requests, `{scheme}://{host}` on a pool domain.
+    pub base_url: String,
+    /// Cookie path that scopes the session to this pool.
+    pub cookie_path: String,
+}
+
+pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolContext, PageError> {
+    let missing = || {
+        PageError(
+            StatusCode::NOT_FOUND,
+            "The user pool does not exist.".into(),
+        )
+    };
+    if let Some(id) = req.match_info().get("pool") {
+        let pool = svc.pool(id).await.map_err(|_| missing())?;
+        return Ok(PoolContext {
+            base_url: format!("{}/{}", svc.config.public_url, pool.id),
+            cookie_path: format!("{}/{}", public_path(&svc.config.public_url), pool.id),
+            pool,
+        });
+    }
+    let host = req.connection_info().host().to_ascii_lowercase();
+    let name = host
+        .rsplit_once(':')
+        .map(|(h, _)| h.to_string())
+        .filter(|_| !host.ends_with(']'))
+        .unwrap_or(host.clone());
+    let domain = svc
+        .store
+        .get_domain(&name)
+        .await
+        .map_err(|_| missing())?
+        .ok_or_else(missing)?;
+    let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
+    let scheme = if svc.config.is_https() {
+        "https"
+    } else {
+        "http"
+    };
+    Ok(PoolContext {
+        pool,
+        base_url: format!("{scheme}://{host}"),
+        cookie_path: "/".into(),
+    })
+}
+
+fn public_path(public_url: &str) -> String {
+    url::Url::parse(public_url)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
+}
+
+/// A cookie with the project's defaults: HttpOnly, SameSite=Lax, Secure on https.
+pub fn cookie(
+    svc: &Services,
+    name: &'static str,
+    value: String,
+    path: &str,
+    max_age_secs: Option<i64>,
+) -> Cookie<'static> {
+    let mut c = Cookie::build(name, value)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(svc.config.is_https())
+        .path(if path.is_empty() {
+            "/".to_string()
+        } else {
+            path.to_string()
+        })
+        .finish();
+    if let Some(s) = max_age_secs {
+        c.set_max_age(actix_web::cookie::time::Duration::seconds(s));
+    }
+    c
+}
+
+/// CSRF: a random cookie, and a form field that is the MAC of it. A page GET sets the cookie
+/// when absent; a POST must carry a field matching the cookie.
+pub struct Csrf {
+    pub cookie_value: String,
+    pub field: String,
+    pub is_new: bool,
+}
+
+pub fn csrf(req: &HttpRequest, svc: &Services) -> Csrf {
+    let (cookie_value, is_new) = match req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() >= 32)
+    {
+        Some(v) => (v, false),
+        None => (crate::crypto::random_token(), true),
+    };
+    let field = hex::encode(svc.master.mac("csrf", cookie_value.as_bytes()));
+    Csrf {
+        cookie_value,
+        field,
+        is_new,
+    }
+}
+
+pub fn csrf_ok(req: &HttpRequest, svc: &Services, field: &str) -> bool {
+    let Some(c) = req.cookie(CSRF_COOKIE) else {
+        return false;
+    };
+    let expected = hex::encode(svc.master.mac("csrf", c.value().as_bytes()));
+    crate::crypto::constant_time_eq(expected.as_bytes(), field.as_bytes())
+}
