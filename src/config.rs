@@ -105,22 +105,12 @@ impl Config {
     pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
         let mut c = Config::default();
         if let Some(path) = file {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.into(), e))?;
-            let f: FileConfig = toml::from_str(&text)
-                .map_err(|e| ConfigError::Parse(path.into(), e.to_string()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.into(), e))?;
+            let f: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse(path.into(), e.to_string()))?;
             macro_rules! take {
                 ($($field:ident),*) => { $( if let Some(v) = f.$field { c.$field = v; } )* };
             }
-            take!(
-                listen,
-                public_url,
-                data_dir,
-                region,
-                account_id,
-                domain_base,
-                database_max_connections
-            );
+            take!(listen, public_url, data_dir, region, account_id, domain_base, database_max_connections);
             if f.database_url.is_some() {
                 c.database_url = f.database_url;
             }
@@ -154,9 +144,8 @@ impl Config {
                 "MASTER_KEY" => c.master_key = Some(Secret::new(v)),
                 "DOMAIN_BASE" => c.domain_base = v.clone(),
                 "DATABASE_MAX_CONNECTIONS" => {
-                    c.database_max_connections = v.parse().map_err(|_| {
-                        ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone())
-                    })?
+                    c.database_max_connections =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone()))?
                 }
                 _ => {}
             }
@@ -169,32 +158,17 @@ impl Config {
         self.public_url = self.public_url.trim_end_matches('/').to_string();
         let url = url::Url::parse(&self.public_url)
             .map_err(|e| ConfigError::Invalid("PORTCULLIS_PUBLIC_URL", e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https")
-            || url.query().is_some()
-            || url.fragment().is_some()
-        {
-            return Err(ConfigError::Invalid(
-                "PORTCULLIS_PUBLIC_URL",
-                "must be an http(s) URL without query".into(),
-            ));
+        if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.fragment().is_some() {
+            return Err(ConfigError::Invalid("PORTCULLIS_PUBLIC_URL", "must be an http(s) URL without query".into()));
         }
         if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ConfigError::Invalid(
-                "PORTCULLIS_ACCOUNT_ID",
-                "must be 12 digits".into(),
-            ));
+            return Err(ConfigError::Invalid("PORTCULLIS_ACCOUNT_ID", "must be 12 digits".into()));
         }
         let region_ok = !self.region.is_empty()
             && self.region.len() <= 32
-            && self
-                .region
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            && self.region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !region_ok {
-            return Err(ConfigError::Invalid(
-                "PORTCULLIS_REGION",
-                "letters, digits and '-' only".into(),
-            ));
+            return Err(ConfigError::Invalid("PORTCULLIS_REGION", "letters, digits and '-' only".into()));
         }
         if self.admin_access_key_id.is_some() != self.admin_secret_access_key.is_some() {
             return Err(ConfigError::Invalid(
@@ -203,10 +177,7 @@ impl Config {
             ));
         }
         if self.database_max_connections == 0 {
-            return Err(ConfigError::Invalid(
-                "PORTCULLIS_DATABASE_MAX_CONNECTIONS",
-                "must be at least 1".into(),
-            ));
+            return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", "must be at least 1".into()));
         }
         Ok(())
     }
@@ -215,10 +186,7 @@ impl Config {
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
             Some(u) => u.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("portcullis.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("portcullis.db").display()),
         }
     }
 
@@ -233,20 +201,14 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     #[test]
     fn env_overrides_defaults_and_trims_public_url() {
         let c = Config::load_from(
             None,
-            &env(&[
-                ("PORTCULLIS_PUBLIC_URL", "https://id.example.com/"),
-                ("PORTCULLIS_REGION", "eu-west-1"),
-            ]),
+            &env(&[("PORTCULLIS_PUBLIC_URL", "https://id.example.com/"), ("PORTCULLIS_REGION", "eu-west-1")]),
         )
         .unwrap();
         assert_eq!(c.public_url, "https://id.example.com");
@@ -258,9 +220,7 @@ mod tests {
     #[test]
     fn rejects_bad_account_id_and_half_a_key_pair() {
         assert!(Config::load_from(None, &env(&[("PORTCULLIS_ACCOUNT_ID", "123")])).is_err());
-        assert!(
-            Config::load_from(None, &env(&[("PORTCULLIS_ADMIN_ACCESS_KEY_ID", "AKIA1")])).is_err()
-        );
+        assert!(Config::load_from(None, &env(&[("PORTCULLIS_ADMIN_ACCESS_KEY_ID", "AKIA1")])).is_err());
     }
 
     #[test]
@@ -268,10 +228,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.toml");
         std::fs::write(&p, "listen = \"0.0.0.0:1\"\nbogus = 1\n").unwrap();
-        assert!(matches!(
-            Config::load_from(Some(&p), &[]),
-            Err(ConfigError::Parse(..))
-        ));
+        assert!(matches!(Config::load_from(Some(&p), &[]), Err(ConfigError::Parse(..))));
         std::fs::write(&p, "listen = \"0.0.0.0:1\"\nregion = \"a\"\n").unwrap();
         let c = Config::load_from(Some(&p), &env(&[("PORTCULLIS_REGION", "b")])).unwrap();
         assert_eq!(c.listen, "0.0.0.0:1");

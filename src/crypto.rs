@@ -35,16 +35,8 @@ impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
         let digest = Sha256::digest(bytes);
         let id = hex::encode(&digest[..4]);
-        let mac_key: [u8; 32] = Sha256::new()
-            .chain_update(b"portcullis-mac-v1")
-            .chain_update(bytes)
-            .finalize()
-            .into();
-        MasterKey {
-            cipher: Aes256Gcm::new(bytes.into()),
-            id,
-            mac_key,
-        }
+        let mac_key: [u8; 32] = Sha256::new().chain_update(b"portcullis-mac-v1").chain_update(bytes).finalize().into();
+        MasterKey { cipher: Aes256Gcm::new(bytes.into()), id, mac_key }
     }
 
     /// Parse a base64 (standard or url-safe) 32-byte key.
@@ -54,9 +46,8 @@ impl MasterKey {
             .decode(s)
             .or_else(|_| URL_SAFE_NO_PAD.decode(s))
             .map_err(|_| CryptoError::MasterKey("not base64".into()))?;
-        let arr: [u8; 32] = raw
-            .try_into()
-            .map_err(|_| CryptoError::MasterKey("must decode to exactly 32 bytes".into()))?;
+        let arr: [u8; 32] =
+            raw.try_into().map_err(|_| CryptoError::MasterKey("must decode to exactly 32 bytes".into()))?;
         Ok(Self::from_bytes(&arr))
     }
 
@@ -72,8 +63,7 @@ impl MasterKey {
         std::fs::create_dir_all(data_dir).map_err(|e| CryptoError::MasterKey(e.to_string()))?;
         let bytes: [u8; 32] = random_array();
         let encoded = STANDARD.encode(bytes);
-        write_private_file(&path, encoded.as_bytes())
-            .map_err(|e| CryptoError::MasterKey(e.to_string()))?;
+        write_private_file(&path, encoded.as_bytes()).map_err(|e| CryptoError::MasterKey(e.to_string()))?;
         Ok(Self::from_bytes(&bytes))
     }
 
@@ -84,15 +74,9 @@ impl MasterKey {
     /// Encrypt: `v1.{key id}.{base64(nonce ‖ ciphertext)}`. `context` binds the value to its use.
     pub fn seal(&self, plaintext: &[u8], context: &str) -> String {
         let nonce_bytes: [u8; 12] = random_array();
-        let payload = aes_gcm::aead::Payload {
-            msg: plaintext,
-            aad: context.as_bytes(),
-        };
+        let payload = aes_gcm::aead::Payload { msg: plaintext, aad: context.as_bytes() };
         // Encryption with a valid key and a 12-byte nonce cannot fail.
-        let ct = self
-            .cipher
-            .encrypt(&Nonce::from(nonce_bytes), payload)
-            .unwrap_or_default();
+        let ct = self.cipher.encrypt(&Nonce::from(nonce_bytes), payload).unwrap_or_default();
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&ct);
         format!("v1.{}.{}", self.id, URL_SAFE_NO_PAD.encode(out))
@@ -106,21 +90,14 @@ impl MasterKey {
         if kid != self.id {
             return Err(CryptoError::Unseal);
         }
-        let raw = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| CryptoError::Unseal)?;
+        let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| CryptoError::Unseal)?;
         if raw.len() < 12 + 16 {
             return Err(CryptoError::Unseal);
         }
         let (nonce, ct) = raw.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| CryptoError::Unseal)?;
-        let payload = aes_gcm::aead::Payload {
-            msg: ct,
-            aad: context.as_bytes(),
-        };
-        self.cipher
-            .decrypt(&Nonce::from(nonce), payload)
-            .map_err(|_| CryptoError::Unseal)
+        let payload = aes_gcm::aead::Payload { msg: ct, aad: context.as_bytes() };
+        self.cipher.decrypt(&Nonce::from(nonce), payload).map_err(|_| CryptoError::Unseal)
     }
 
     pub fn open_string(&self, sealed: &str, context: &str) -> Result<String, CryptoError> {
@@ -220,10 +197,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("master.key"))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(dir.path().join("master.key")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

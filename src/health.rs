@@ -30,7 +30,5 @@ async fn metrics(svc: web::Data<Arc<Services>>) -> HttpResponse {
          # HELP portcullis_build_info Build information.\n# TYPE portcullis_build_info gauge\nportcullis_build_info{{version=\"{}\"}} 1\n",
         env!("CARGO_PKG_VERSION")
     );
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(body)
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

@@ -41,13 +41,9 @@ enum KeysCommand {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
-        tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .init();
+        tracing_subscriber::fmt().json().with_env_filter(filter).init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
@@ -70,15 +66,11 @@ async fn main() -> anyhow::Result<()> {
             println!("Portcullis listening on port {}", app.port());
             println!("  Public URL:      {public}");
             println!("  Management API:  {public}/  (aws cognito-idp --endpoint-url {public})");
-            println!(
-                "  Pool issuer:     {public}/<UserPoolId>  (discovery: /.well-known/openid-configuration)"
-            );
+            println!("  Pool issuer:     {public}/<UserPoolId>  (discovery: /.well-known/openid-configuration)");
             println!("  Health:          {public}/health/ready");
             app.run_until_stopped().await?;
         }
-        Command::Keys {
-            command: KeysCommand::Rotate { pool },
-        } => {
+        Command::Keys { command: KeysCommand::Rotate { pool } } => {
             let svc = portcullis::services::Services::open(config).await?;
             let kid = svc.rotate_keys(&pool).await?;
             println!("Pool {pool}: active signing key is now {kid}");

@@ -20,20 +20,8 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(
-        config: Arc<Config>,
-        store: Store,
-        clock: Arc<dyn Clock>,
-        master: MasterKey,
-    ) -> Self {
-        Services {
-            config,
-            store,
-            clock,
-            master,
-            passwords: Passwords::new(),
-            keys: KeyCache::default(),
-        }
+    pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>, master: MasterKey) -> Self {
+        Services { config, store, clock, master, passwords: Passwords::new(), keys: KeyCache::default() }
     }
 
     pub fn now(&self) -> i64 {
@@ -47,13 +35,7 @@ impl Services {
 
     pub async fn pool_keys(&self, pool_id: &str, need_kid: Option<&str>) -> Result<Arc<PoolKeys>> {
         self.keys
-            .get(
-                &self.store,
-                &self.master,
-                pool_id,
-                self.clock.now_millis(),
-                need_kid,
-            )
+            .get(&self.store, &self.master, pool_id, self.clock.now_millis(), need_kid)
             .await
             .map_err(Error::Internal)
     }
@@ -63,21 +45,9 @@ impl Services {
     /// Open the store and keys for a one-off command (no server).
     pub async fn open(config: Config) -> anyhow::Result<Services> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let master = MasterKey::load_or_create(
-            config.master_key.as_ref().map(|s| s.expose()),
-            &config.data_dir,
-        )?;
-        let store = Store::connect(
-            &config.effective_database_url(),
-            config.database_max_connections,
-        )
-        .await?;
-        Ok(Services::new(
-            Arc::new(config),
-            store,
-            Arc::new(crate::clock::SystemClock),
-            master,
-        ))
+        let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
+        let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
+        Ok(Services::new(Arc::new(config), store, Arc::new(crate::clock::SystemClock), master))
     }
 
     /// Rotate a pool's signing keys; returns the new active kid.

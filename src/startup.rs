@@ -33,22 +33,17 @@ impl Application {
         Self::build_with_clock(config, Arc::new(SystemClock)).await
     }
 
-    pub async fn build_with_clock(
-        config: Config,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&config.data_dir)?;
-        let master = MasterKey::load_or_create(
-            config.master_key.as_ref().map(|s| s.expose()),
-            &config.data_dir,
-        )?;
-        let store = Store::connect(
-            &config.effective_database_url(),
-            config.database_max_connections,
-        )
-        .await?;
-        let generated_key = bootstrap_management_key(&store, &master, &config, clock.now()).await?;
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&config.listen)?;
+        Self::build_on(config, clock, listener).await
+    }
+
+    /// Build on an already bound listener (tests bind first to learn the port for the public URL).
+    pub async fn build_on(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
+        let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
+        let generated_key = bootstrap_management_key(&store, &master, &config, clock.now()).await?;
         let port = listener.local_addr()?.port();
         let services = Arc::new(Services::new(Arc::new(config), store, clock, master));
         let data = web::Data::new(services.clone());
@@ -57,11 +52,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(crate::api::MAX_BODY))
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(64 * 1024)
-                        .error_handler(crate::web::form_error),
-                )
+                .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(crate::web::form_error))
                 .app_data(web::QueryConfig::default().error_handler(crate::web::query_error))
                 .wrap(crate::web::security_headers(https))
                 .configure(routes)
@@ -71,12 +62,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok(Application {
-            port,
-            server,
-            services,
-            generated_key,
-        })
+        Ok(Application { port, server, services, generated_key })
     }
 
     pub fn port(&self) -> u16 {
@@ -100,20 +86,15 @@ async fn bootstrap_management_key(
     config: &Config,
     now: i64,
 ) -> anyhow::Result<Option<(String, String)>> {
-    let seal =
-        |id: &str, secret: &str| master.seal(secret.as_bytes(), &format!("management-key:{id}"));
-    if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key)
-    {
+    let seal = |id: &str, secret: &str| master.seal(secret.as_bytes(), &format!("management-key:{id}"));
+    if let (Some(id), Some(secret)) = (&config.admin_access_key_id, &config.admin_secret_access_key) {
         match store.get_management_key(id).await? {
             Some(k)
-                if master
-                    .open_string(&k.secret_enc, &format!("management-key:{id}"))
-                    .ok()
-                    .as_deref()
+                if master.open_string(&k.secret_enc, &format!("management-key:{id}")).ok().as_deref()
                     == Some(secret.expose()) => {}
-            Some(_) => anyhow::bail!(
-                "management key {id} exists with a different secret; remove it or use another key id"
-            ),
+            Some(_) => {
+                anyhow::bail!("management key {id} exists with a different secret; remove it or use another key id")
+            }
             None => {
                 store
                     .insert_management_key(&ManagementKeyRow {
@@ -130,14 +111,8 @@ async fn bootstrap_management_key(
     if store.count_management_keys().await? > 0 {
         return Ok(None);
     }
-    let id = format!(
-        "AKIA{}",
-        random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
-    );
-    let secret = random_from(
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-        40,
-    );
+    let id = format!("AKIA{}", random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
+    let secret = random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
     store
         .insert_management_key(&ManagementKeyRow {
             access_key_id: id.clone(),

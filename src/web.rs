@@ -14,7 +14,8 @@ use std::fmt;
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
 /// Strict CSP: no inline script, styles from our origin only, never framed.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+pub const CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
 /// Headers every response carries (HSTS when served over https).
 pub fn security_headers(https: bool) -> DefaultHeaders {
@@ -22,14 +23,7 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Frame-Options", "DENY"));
-    if https {
-        h.add((
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ))
-    } else {
-        h
-    }
+    if https { h.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains")) } else { h }
 }
 
 #[derive(Template)]
@@ -61,13 +55,7 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
 }
 
 pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
-    render(
-        status,
-        &ErrorPage {
-            title: "An error was encountered with the requested page.",
-            message,
-        },
-    )
+    render(status, &ErrorPage { title: "An error was encountered with the requested page.", message })
 }
 
 /// A page-level error (bad query, unknown client, …) rendered as HTML.
@@ -90,22 +78,11 @@ impl ResponseError for PageError {
 }
 
 pub fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
-    PageError(
-        StatusCode::BAD_REQUEST,
-        format!("The form could not be read: {err}"),
-    )
-    .into()
+    PageError(StatusCode::BAD_REQUEST, format!("The form could not be read: {err}")).into()
 }
 
-pub fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    PageError(
-        StatusCode::BAD_REQUEST,
-        format!("The request could not be read: {err}"),
-    )
-    .into()
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    PageError(StatusCode::BAD_REQUEST, format!("The request could not be read: {err}")).into()
 }
 
 pub async fn not_found() -> HttpResponse {
@@ -122,12 +99,7 @@ pub struct PoolContext {
 }
 
 pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolContext, PageError> {
-    let missing = || {
-        PageError(
-            StatusCode::NOT_FOUND,
-            "The user pool does not exist.".into(),
-        )
-    };
+    let missing = || PageError(StatusCode::NOT_FOUND, "The user pool does not exist.".into());
     if let Some(id) = req.match_info().get("pool") {
         let pool = svc.pool(id).await.map_err(|_| missing())?;
         return Ok(PoolContext {
@@ -137,34 +109,16 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
         });
     }
     let host = req.connection_info().host().to_ascii_lowercase();
-    let name = host
-        .rsplit_once(':')
-        .map(|(h, _)| h.to_string())
-        .filter(|_| !host.ends_with(']'))
-        .unwrap_or(host.clone());
-    let domain = svc
-        .store
-        .get_domain(&name)
-        .await
-        .map_err(|_| missing())?
-        .ok_or_else(missing)?;
+    let name =
+        host.rsplit_once(':').map(|(h, _)| h.to_string()).filter(|_| !host.ends_with(']')).unwrap_or(host.clone());
+    let domain = svc.store.get_domain(&name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
-    let scheme = if svc.config.is_https() {
-        "https"
-    } else {
-        "http"
-    };
-    Ok(PoolContext {
-        pool,
-        base_url: format!("{scheme}://{host}"),
-        cookie_path: "/".into(),
-    })
+    let scheme = if svc.config.is_https() { "https" } else { "http" };
+    Ok(PoolContext { pool, base_url: format!("{scheme}://{host}"), cookie_path: "/".into() })
 }
 
 fn public_path(public_url: &str) -> String {
-    url::Url::parse(public_url)
-        .map(|u| u.path().trim_end_matches('/').to_string())
-        .unwrap_or_default()
+    url::Url::parse(public_url).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default()
 }
 
 /// A cookie with the project's defaults: HttpOnly, SameSite=Lax, Secure on https.
@@ -179,11 +133,7 @@ pub fn cookie(
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(svc.config.is_https())
-        .path(if path.is_empty() {
-            "/".to_string()
-        } else {
-            path.to_string()
-        })
+        .path(if path.is_empty() { "/".to_string() } else { path.to_string() })
         .finish();
     if let Some(s) = max_age_secs {
         c.set_max_age(actix_web::cookie::time::Duration::seconds(s));
@@ -200,20 +150,13 @@ pub struct Csrf {
 }
 
 pub fn csrf(req: &HttpRequest, svc: &Services) -> Csrf {
-    let (cookie_value, is_new) = match req
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() >= 32)
+    let (cookie_value, is_new) = match req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() >= 32)
     {
         Some(v) => (v, false),
         None => (crate::crypto::random_token(), true),
     };
     let field = hex::encode(svc.master.mac("csrf", cookie_value.as_bytes()));
-    Csrf {
-        cookie_value,
-        field,
-        is_new,
-    }
+    Csrf { cookie_value, field, is_new }
 }
 
 pub fn csrf_ok(req: &HttpRequest, svc: &Services, field: &str) -> bool {

@@ -27,16 +27,11 @@ fn check_secret_hash(client: &Client, username: &str, given: Option<&str>) -> Re
     let Some(secret) = &client.secret else {
         return Ok(());
     };
-    let expected = base64::engine::general_purpose::STANDARD.encode(hmac_sha256(
-        secret.as_bytes(),
-        format!("{username}{}", client.id).as_bytes(),
-    ));
+    let expected = base64::engine::general_purpose::STANDARD
+        .encode(hmac_sha256(secret.as_bytes(), format!("{username}{}", client.id).as_bytes()));
     match given {
         Some(g) if constant_time_eq(g.as_bytes(), expected.as_bytes()) => Ok(()),
-        _ => Err(Error::NotAuthorized(format!(
-            "Unable to verify secret hash for client {}",
-            client.id
-        ))),
+        _ => Err(Error::NotAuthorized(format!("Unable to verify secret hash for client {}", client.id))),
     }
 }
 
@@ -56,8 +51,7 @@ fn flow_allowed(client: &Client, flow: &str) -> bool {
 }
 
 fn result(t: &TokenSet) -> Value {
-    let mut r =
-        json!({"AccessToken": t.access_token, "ExpiresIn": t.expires_in, "TokenType": "Bearer"});
+    let mut r = json!({"AccessToken": t.access_token, "ExpiresIn": t.expires_in, "TokenType": "Bearer"});
     if let Some(id) = &t.id_token {
         r["IdToken"] = json!(id);
     }
@@ -70,42 +64,19 @@ fn result(t: &TokenSet) -> Value {
 async fn outcome(svc: &Services, pool: &Pool, client: &Client, o: AuthOutcome) -> ApiResult {
     match o {
         AuthOutcome::Authenticated { user, auth_time } => {
-            let t = svc
-                .issue_user_tokens(
-                    pool,
-                    client,
-                    &user,
-                    &Grant {
-                        scopes: None,
-                        nonce: None,
-                        auth_time,
-                    },
-                )
-                .await?;
+            let t = svc.issue_user_tokens(pool, client, &user, &Grant { scopes: None, nonce: None, auth_time }).await?;
             Ok(result(&t))
         }
-        AuthOutcome::Challenge {
-            name,
-            session,
-            params,
-            ..
-        } => Ok(json!({"ChallengeName": name, "Session": session, "ChallengeParameters": params})),
+        AuthOutcome::Challenge { name, session, params, .. } => {
+            Ok(json!({"ChallengeName": name, "Session": session, "ChallengeParameters": params}))
+        }
     }
 }
 
 /// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
 async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Client), ApiError> {
-    let not_found = || {
-        ApiError::new(
-            400,
-            "ResourceNotFoundException",
-            "User pool client does not exist.",
-        )
-    };
-    let client = svc
-        .find_client(s(i, "ClientId"))
-        .await?
-        .ok_or_else(not_found)?;
+    let not_found = || ApiError::new(400, "ResourceNotFoundException", "User pool client does not exist.");
+    let client = svc.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
     if let Some(p) = i["UserPoolId"].as_str()
         && p != client.pool_id
     {
@@ -143,9 +114,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 ));
             }
             if refresh_flow {
-                let t = svc
-                    .refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"))
-                    .await?;
+                let t = svc.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN")).await?;
                 return Ok(result(&t));
             }
             let username = s(p, "USERNAME");
@@ -157,9 +126,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 ));
             }
             check_secret_hash(&client, username, p["SECRET_HASH"].as_str())?;
-            let o = svc
-                .password_sign_in(&pool, &client, username, s(p, "PASSWORD"))
-                .await?;
+            let o = svc.password_sign_in(&pool, &client, username, s(p, "PASSWORD")).await?;
             outcome(svc, &pool, &client, o).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
@@ -178,23 +145,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 .map(|m| {
                     m.iter()
                         .filter_map(|(k, v)| {
-                            Some((
-                                k.strip_prefix("userAttributes.")?.to_string(),
-                                v.as_str()?.to_string(),
-                            ))
+                            Some((k.strip_prefix("userAttributes.")?.to_string(), v.as_str()?.to_string()))
                         })
                         .collect()
                 })
                 .unwrap_or_default();
-            let o = svc
-                .respond_new_password(
-                    &pool,
-                    &client,
-                    s(i, "Session"),
-                    s(r, "NEW_PASSWORD"),
-                    &attrs,
-                )
-                .await?;
+            let o = svc.respond_new_password(&pool, &client, s(i, "Session"), s(r, "NEW_PASSWORD"), &attrs).await?;
             outcome(svc, &pool, &client, o).await
         }
         "RevokeToken" => {
@@ -205,11 +161,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             if let Some(secret) = &client.secret
                 && !constant_time_eq(secret.as_bytes(), s(i, "ClientSecret").as_bytes())
             {
-                return Err(ApiError::new(
-                    400,
-                    "NotAuthorizedException",
-                    "Client secret is incorrect.",
-                ));
+                return Err(ApiError::new(400, "NotAuthorizedException", "Client secret is incorrect."));
             }
             if !client.token_revocation_enabled() {
                 return Err(ApiError::new(
@@ -222,31 +174,18 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             Ok(json!({}))
         }
         "GetUser" => {
-            let a = svc
-                .verify_access_token(None, s(i, "AccessToken"))
-                .await
-                .map_err(|r| {
-                    let msg = match r {
-                        TokenRejection::Expired => "Access Token has expired",
-                        TokenRejection::Revoked => "Access Token has been revoked",
-                        TokenRejection::Invalid => "Invalid Access Token",
-                    };
-                    ApiError::new(400, "NotAuthorizedException", msg)
-                })?;
-            if !a
-                .scopes
-                .iter()
-                .any(|s| s == "aws.cognito.signin.user.admin")
-            {
-                return Err(ApiError::new(
-                    400,
-                    "NotAuthorizedException",
-                    "Access Token does not have required scopes",
-                ));
+            let a = svc.verify_access_token(None, s(i, "AccessToken")).await.map_err(|r| {
+                let msg = match r {
+                    TokenRejection::Expired => "Access Token has expired",
+                    TokenRejection::Revoked => "Access Token has been revoked",
+                    TokenRejection::Invalid => "Invalid Access Token",
+                };
+                ApiError::new(400, "NotAuthorizedException", msg)
+            })?;
+            if !a.scopes.iter().any(|s| s == "aws.cognito.signin.user.admin") {
+                return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
             }
-            Ok(
-                json!({"Username": a.user.username, "UserAttributes": attributes::to_list(&a.user, None)}),
-            )
+            Ok(json!({"Username": a.user.username, "UserAttributes": attributes::to_list(&a.user, None)}))
         }
         _ => Err(super::unsupported(action)),
     }

@@ -82,23 +82,11 @@ async fn handle(req: HttpRequest, body: web::Bytes, svc: web::Data<Arc<Services>
 async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     let h = req.headers();
     let Some(target) = header(h, "x-amz-target") else {
-        return Err(ApiError::new(
-            400,
-            "UnknownOperationException",
-            "Missing X-Amz-Target header.",
-        ));
+        return Err(ApiError::new(400, "UnknownOperationException", "Missing X-Amz-Target header."));
     };
     let content_type = header(h, "content-type").unwrap_or("");
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !matches!(
-        mime.as_str(),
-        "application/x-amz-json-1.1" | "application/x-amz-json-1.0" | "application/json"
-    ) {
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(mime.as_str(), "application/x-amz-json-1.1" | "application/x-amz-json-1.0" | "application/json") {
         return Err(ApiError::new(
             400,
             "SerializationException",
@@ -106,40 +94,22 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         ));
     }
     let Some(action) = target.strip_prefix(IDP_PREFIX) else {
-        return Err(ApiError::new(
-            400,
-            "UnknownOperationException",
-            "Unknown operation.",
-        ));
+        return Err(ApiError::new(400, "UnknownOperationException", "Unknown operation."));
     };
     let model = model::Model::get();
     let Some(signed) = model.action(action) else {
-        return Err(ApiError::new(
-            400,
-            "UnknownOperationException",
-            format!("Unknown operation {action}."),
-        ));
+        return Err(ApiError::new(400, "UnknownOperationException", format!("Unknown operation {action}.")));
     };
     if signed {
         authenticate(req, body, svc).await?;
     }
-    let text = std::str::from_utf8(body).map_err(|_| {
-        ApiError::new(
-            400,
-            "SerializationException",
-            "Request body is not valid UTF-8.",
-        )
-    })?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::new(400, "SerializationException", "Request body is not valid UTF-8."))?;
     let input: Value = if text.trim().is_empty() {
         json!({})
     } else {
-        serde_json::from_str(text).map_err(|_| {
-            ApiError::new(
-                400,
-                "SerializationException",
-                "Request body is not valid JSON.",
-            )
-        })?
+        serde_json::from_str(text)
+            .map_err(|_| ApiError::new(400, "SerializationException", "Request body is not valid JSON."))?
     };
     model.validate(action, &input).map_err(|e| match e {
         model::Invalid::Serialization(m) => ApiError::new(400, "SerializationException", m),
@@ -159,11 +129,7 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
 }
 
 fn unsupported(action: &str) -> ApiError {
-    ApiError::new(
-        400,
-        "UnsupportedOperationException",
-        format!("{action} is not supported by this server yet."),
-    )
+    ApiError::new(400, "UnsupportedOperationException", format!("{action} is not supported by this server yet."))
 }
 
 /// Verify SigV4 against a management key.
@@ -171,61 +137,28 @@ async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<
     use sigv4::SigError;
     let h = req.headers();
     let Some(auth) = header(h, "authorization") else {
-        return Err(ApiError::new(
-            403,
-            "MissingAuthenticationTokenException",
-            "Missing Authentication Token",
-        ));
+        return Err(ApiError::new(403, "MissingAuthenticationTokenException", "Missing Authentication Token"));
     };
     let parsed = sigv4::parse_authorization(auth).map_err(|e| match e {
         SigError::Malformed(m) => ApiError::new(400, "IncompleteSignatureException", m),
-        _ => ApiError::new(
-            400,
-            "IncompleteSignatureException",
-            "Invalid authorization header.",
-        ),
+        _ => ApiError::new(400, "IncompleteSignatureException", "Invalid authorization header."),
     })?;
-    let unknown = || {
-        ApiError::new(
-            400,
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        )
-    };
-    let key = svc
-        .store
-        .get_management_key(&parsed.access_key_id)
-        .await
-        .map_err(|e| ApiError::from(Error::from(e)))?;
+    let unknown =
+        || ApiError::new(400, "UnrecognizedClientException", "The security token included in the request is invalid.");
+    let key = svc.store.get_management_key(&parsed.access_key_id).await.map_err(|e| ApiError::from(Error::from(e)))?;
     let Some(key) = key else {
         return Err(unknown());
     };
     let secret = svc
         .master
-        .open_string(
-            &key.secret_enc,
-            &format!("management-key:{}", key.access_key_id),
-        )
+        .open_string(&key.secret_enc, &format!("management-key:{}", key.access_key_id))
         .map_err(|e| ApiError::from(Error::internal(e)))?;
     let headers: Vec<(String, String)> = h
         .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
-        })
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_string())))
         .collect();
-    let uri = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    let request = sigv4::Request {
-        method: req.method().as_str(),
-        uri,
-        headers,
-        body,
-    };
+    let uri = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let request = sigv4::Request { method: req.method().as_str(), uri, headers, body };
     sigv4::verify(&request, &parsed, &secret, None, svc.now()).map_err(|e| match e {
         SigError::Expired(m) => ApiError::new(403, "InvalidSignatureException", m),
         SigError::Malformed(m) => ApiError::new(400, "IncompleteSignatureException", m),

@@ -47,11 +47,8 @@ pub enum Invalid {
 fn attr<'a>(rest: &'a str, key: &str) -> Option<&'a str> {
     let start = rest.find(&format!("{key}="))? + key.len() + 1;
     let tail = &rest[start..];
-    let end = if key == "pattern" {
-        tail.find(" enum=").unwrap_or(tail.len())
-    } else {
-        tail.find(' ').unwrap_or(tail.len())
-    };
+    let end =
+        if key == "pattern" { tail.find(" enum=").unwrap_or(tail.len()) } else { tail.find(' ').unwrap_or(tail.len()) };
     Some(&tail[..end])
 }
 
@@ -78,9 +75,7 @@ fn parse_member(line: &str) -> Option<Member> {
         }),
         pattern_text,
         enum_values: attr(rest, "enum").map(|e| e.split('|').map(str::to_string).collect()),
-        element: rest
-            .split_once(" of ")
-            .map(|(_, e)| e.split_whitespace().next().unwrap_or("").to_string()),
+        element: rest.split_once(" of ").map(|(_, e)| e.split_whitespace().next().unwrap_or("").to_string()),
     })
 }
 
@@ -89,13 +84,8 @@ impl Model {
         let mut m = Model::default();
         let mut current: Option<String> = None;
         for line in SHAPES.lines() {
-            if let Some((name, values)) =
-                line.strip_prefix("ENUM ").and_then(|l| l.split_once(": "))
-            {
-                m.enums.insert(
-                    name.trim().to_string(),
-                    values.trim().split('|').map(str::to_string).collect(),
-                );
+            if let Some((name, values)) = line.strip_prefix("ENUM ").and_then(|l| l.split_once(": ")) {
+                m.enums.insert(name.trim().to_string(), values.trim().split('|').map(str::to_string).collect());
                 current = None;
             } else if let Some(name) = line.strip_prefix("STRUCT ") {
                 current = Some(name.trim().to_string());
@@ -115,8 +105,7 @@ impl Model {
                 let mut parts = rest.split_whitespace();
                 let name = parts.next().unwrap_or_default().to_string();
                 let signed = parts.next() == Some("auth=sigv4");
-                m.ops
-                    .insert(name.clone(), (signed, format!("{name}Request")));
+                m.ops.insert(name.clone(), (signed, format!("{name}Request")));
                 op = Some(name);
             } else if let (Some(o), Some(inner)) = (&op, line.trim_start().strip_prefix("IN ")) {
                 if let Some(e) = m.ops.get_mut(o) {
@@ -154,9 +143,7 @@ impl Model {
             return Ok(());
         };
         if !input.is_object() {
-            return Err(Invalid::Serialization(
-                "Start of structure or map found where not expected.".into(),
-            ));
+            return Err(Invalid::Serialization("Start of structure or map found where not expected.".into()));
         }
         let mut errors = Vec::new();
         self.check_struct(shape, input, "", &mut errors)?;
@@ -171,27 +158,20 @@ impl Model {
         )))
     }
 
-    fn check_struct(
-        &self,
-        shape: &str,
-        v: &Value,
-        path: &str,
-        errors: &mut Vec<String>,
-    ) -> Result<(), Invalid> {
+    fn check_struct(&self, shape: &str, v: &Value, path: &str, errors: &mut Vec<String>) -> Result<(), Invalid> {
         let Some(members) = self.structs.get(shape) else {
             return Ok(());
         };
         let Some(obj) = v.as_object() else {
-            return Err(Invalid::Serialization(format!(
-                "Expected a structure at '{path}'"
-            )));
+            return Err(Invalid::Serialization(format!("Expected a structure at '{path}'")));
         };
         for m in members {
             let p = member_path(path, &m.name);
             match obj.get(&m.name) {
                 None | Some(Value::Null) => {
                     if m.required {
-                        errors.push(format!("Value null at '{p}' failed to satisfy constraint: Member must not be null"));
+                        errors
+                            .push(format!("Value null at '{p}' failed to satisfy constraint: Member must not be null"));
                     }
                 }
                 Some(val) => self.check_value(m, val, &p, errors)?,
@@ -200,13 +180,7 @@ impl Model {
         Ok(())
     }
 
-    fn check_value(
-        &self,
-        m: &Member,
-        val: &Value,
-        p: &str,
-        errors: &mut Vec<String>,
-    ) -> Result<(), Invalid> {
+    fn check_value(&self, m: &Member, val: &Value, p: &str, errors: &mut Vec<String>) -> Result<(), Invalid> {
         let wrong = |what: &str| Err(Invalid::Serialization(format!("Expected {what} for '{p}'")));
         match m.kind.as_str() {
             "string" => {
@@ -232,7 +206,10 @@ impl Model {
                 if let Some(e) = &m.enum_values
                     && !e.iter().any(|x| x == s)
                 {
-                    errors.push(format!("Value '{s}' at '{p}' failed to satisfy constraint: Member must satisfy enum value set: [{}]", e.join(", ")));
+                    errors.push(format!(
+                        "Value '{s}' at '{p}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                        e.join(", ")
+                    ));
                 }
             }
             "integer" | "long" => {
@@ -309,11 +286,7 @@ fn member_path(parent: &str, name: &str) -> String {
         Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
         None => String::new(),
     };
-    if parent.is_empty() {
-        camel
-    } else {
-        format!("{parent}.{camel}")
-    }
+    if parent.is_empty() { camel } else { format!("{parent}.{camel}") }
 }
 
 #[cfg(test)]
@@ -333,28 +306,17 @@ mod tests {
     #[test]
     fn reports_constraints_like_aws() {
         let m = Model::get();
-        assert!(
-            m.validate(
-                "DescribeUserPool",
-                &json!({"UserPoolId": "local_abc123XYZ"})
-            )
-            .is_ok()
-        );
-        let Err(Invalid::Constraints(msg)) =
-            m.validate("DescribeUserPool", &json!({"UserPoolId": "bad id"}))
-        else {
+        assert!(m.validate("DescribeUserPool", &json!({"UserPoolId": "local_abc123XYZ"})).is_ok());
+        let Err(Invalid::Constraints(msg)) = m.validate("DescribeUserPool", &json!({"UserPoolId": "bad id"})) else {
             panic!()
         };
         assert!(msg.starts_with("1 validation error detected: Value at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern"), "{msg}");
-        let Err(Invalid::Constraints(msg)) = m.validate("DescribeUserPool", &json!({})) else {
-            panic!()
-        };
+        let Err(Invalid::Constraints(msg)) = m.validate("DescribeUserPool", &json!({})) else { panic!() };
         assert!(msg.contains("Value null at 'userPoolId'"), "{msg}");
         let Err(Invalid::Constraints(msg)) = m.validate("CreateUserPoolClient", &json!({"UserPoolId": "a_b", "ClientName": "c", "AccessTokenValidity": 0, "PreventUserExistenceErrors": "NO"})) else { panic!() };
         assert!(msg.starts_with("2 validation errors detected"), "{msg}");
         assert_eq!(
-            m.validate("DescribeUserPool", &json!({"UserPoolId": 5}))
-                .unwrap_err(),
+            m.validate("DescribeUserPool", &json!({"UserPoolId": 5})).unwrap_err(),
             Invalid::Serialization("Expected a string for 'userPoolId'".into())
         );
     }
@@ -370,18 +332,9 @@ mod tests {
             matches!(r, Err(Invalid::Constraints(ref s)) if s.contains("policies.passwordPolicy.minimumLength")),
             "{r:?}"
         );
-        let r = m.validate(
-            "CreateUserPool",
-            &json!({"PoolName": "p", "Schema": [{"Name": ""}]}),
-        );
-        assert!(
-            matches!(r, Err(Invalid::Constraints(ref s)) if s.contains("schema.1.member.name")),
-            "{r:?}"
-        );
-        let r = m.validate(
-            "CreateUserPool",
-            &json!({"PoolName": "p", "AliasAttributes": ["email", "nope"]}),
-        );
+        let r = m.validate("CreateUserPool", &json!({"PoolName": "p", "Schema": [{"Name": ""}]}));
+        assert!(matches!(r, Err(Invalid::Constraints(ref s)) if s.contains("schema.1.member.name")), "{r:?}");
+        let r = m.validate("CreateUserPool", &json!({"PoolName": "p", "AliasAttributes": ["email", "nope"]}));
         assert!(matches!(r, Err(Invalid::Constraints(_))), "{r:?}");
     }
 }

@@ -37,9 +37,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({"UserPool": svc.describe_pool(&pool).await?})
         }
         "ListUserPools" => {
-            let (pools, next) = svc
-                .list_pools(limit(i, "MaxResults", 60), i["NextToken"].as_str())
-                .await?;
+            let (pools, next) = svc.list_pools(limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
             let list: Vec<Value> = pools
                 .iter()
                 .map(|p| {
@@ -66,13 +64,9 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({"UserPoolClient": svc.describe_client(&c)})
         }
         "ListUserPoolClients" => {
-            let (rows, next) = svc
-                .list_clients(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str())
-                .await?;
-            let list: Vec<Value> = rows
-                .iter()
-                .map(|c| json!({"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name}))
-                .collect();
+            let (rows, next) = svc.list_clients(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
+            let list: Vec<Value> =
+                rows.iter().map(|c| json!({"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name})).collect();
             with_token(json!({"UserPoolClients": list}), "NextToken", next)
         }
         "UpdateUserPoolClient" => {
@@ -110,17 +104,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 .map_err(crate::userpool::error::Error::from)?;
             let more = rows.len() as i64 > max;
             rows.truncate(max as usize);
-            let next = if more {
-                rows.last().map(|r| r.identifier.clone())
-            } else {
-                None
-            };
+            let next = if more { rows.last().map(|r| r.identifier.clone()) } else { None };
             let list: Vec<Value> = rows.iter().map(|r| svc.resource_server_type(r)).collect();
             with_token(json!({"ResourceServers": list}), "NextToken", next)
         }
         "DeleteResourceServer" => {
-            svc.delete_resource_server(pool_id, s(i, "Identifier"))
-                .await?;
+            svc.delete_resource_server(pool_id, s(i, "Identifier")).await?;
             json!({})
         }
         _ => return Err(super::unsupported(action)),

@@ -38,9 +38,7 @@ pub enum SigError {
 
 pub fn parse_authorization(h: &str) -> Result<Authorization, SigError> {
     let bad = |m: &str| SigError::Malformed(m.to_string());
-    let rest = h
-        .strip_prefix("AWS4-HMAC-SHA256 ")
-        .ok_or_else(|| bad("Unsupported authorization type"))?;
+    let rest = h.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| bad("Unsupported authorization type"))?;
     let (mut cred, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
         let part = part.trim();
@@ -55,9 +53,7 @@ pub fn parse_authorization(h: &str) -> Result<Authorization, SigError> {
     let (cred, signed, sig) = match (cred, signed, sig) {
         (Some(c), Some(s), Some(g)) => (c, s, g),
         _ => {
-            return Err(bad(
-                "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.",
-            ));
+            return Err(bad("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters."));
         }
     };
     let c: Vec<&str> = cred.split('/').collect();
@@ -119,8 +115,7 @@ pub fn verify(
         .find(|(k, _)| k == "x-amz-date")
         .map(|(_, v)| v.as_str())
         .ok_or_else(|| SigError::Malformed("Missing X-Amz-Date header".into()))?;
-    let t =
-        parse_amz_date(amz_date).ok_or_else(|| SigError::Malformed("Invalid X-Amz-Date".into()))?;
+    let t = parse_amz_date(amz_date).ok_or_else(|| SigError::Malformed("Invalid X-Amz-Date".into()))?;
     if (now - t).abs() > MAX_SKEW_SECS {
         return Err(SigError::Expired(format!(
             "Signature expired: {amz_date} is now earlier than the allowed window of {} minutes around the server time.",
@@ -134,29 +129,14 @@ pub fn verify(
         .signed_headers
         .iter()
         .filter(|h| h.as_str() != "x-amz-date")
-        .filter_map(|h| {
-            req.headers
-                .iter()
-                .find(|(k, _)| k == h)
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-        })
+        .filter_map(|h| req.headers.iter().find(|(k, _)| k == h).map(|(k, v)| (k.as_str(), v.as_str())))
         .collect();
-    let wanted = auth
-        .signed_headers
-        .iter()
-        .filter(|h| h.as_str() != "x-amz-date")
-        .count();
+    let wanted = auth.signed_headers.iter().filter(|h| h.as_str() != "x-amz-date").count();
     if signed.len() != wanted {
         return Err(SigError::Mismatch);
     }
-    let identity: Identity = Credentials::new(
-        &auth.access_key_id,
-        secret,
-        session_token.map(str::to_string),
-        None,
-        "portcullis",
-    )
-    .into();
+    let identity: Identity =
+        Credentials::new(&auth.access_key_id, secret, session_token.map(str::to_string), None, "portcullis").into();
     let mut settings = SigningSettings::default();
     settings.excluded_headers = Some(vec![]);
     let time = UNIX_EPOCH + Duration::from_secs(t.max(0) as u64);
@@ -169,13 +149,8 @@ pub fn verify(
         .build()
         .map_err(|e| SigError::Malformed(e.to_string()))?
         .into();
-    let signable = SignableRequest::new(
-        req.method,
-        req.uri,
-        signed.into_iter(),
-        SignableBody::Bytes(req.body),
-    )
-    .map_err(|e| SigError::Malformed(e.to_string()))?;
+    let signable = SignableRequest::new(req.method, req.uri, signed.into_iter(), SignableBody::Bytes(req.body))
+        .map_err(|e| SigError::Malformed(e.to_string()))?;
     let out = sign(signable, &params).map_err(|e| SigError::Malformed(e.to_string()))?;
     if constant_time_eq(out.signature().as_bytes(), auth.signature.as_bytes()) {
         Ok(())
@@ -186,10 +161,7 @@ pub fn verify(
 
 /// Current time for callers without a clock (tests).
 pub fn system_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -206,10 +178,7 @@ mod tests {
         assert_eq!(a.region, "us-east-1");
         assert_eq!(a.signed_headers, vec!["host", "x-amz-date"]);
         assert!(parse_authorization("Basic xyz").is_err());
-        assert!(
-            parse_authorization("AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=h, Signature=s")
-                .is_err()
-        );
+        assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=h, Signature=s").is_err());
     }
 
     #[test]
@@ -239,24 +208,12 @@ mod tests {
         let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
         let t = 1440938160;
         assert_eq!(verify(&req, &auth, secret, None, t), Ok(()));
-        assert_eq!(
-            verify(&req, &auth, "wrong", None, t),
-            Err(SigError::Mismatch)
-        );
-        assert!(matches!(
-            verify(&req, &auth, secret, None, t + 16 * 60),
-            Err(SigError::Expired(_))
-        ));
+        assert_eq!(verify(&req, &auth, "wrong", None, t), Err(SigError::Mismatch));
+        assert!(matches!(verify(&req, &auth, secret, None, t + 16 * 60), Err(SigError::Expired(_))));
         let tampered = Request {
-            headers: vec![
-                ("host".into(), "evil.example".into()),
-                ("x-amz-date".into(), "20150830T123600Z".into()),
-            ],
+            headers: vec![("host".into(), "evil.example".into()), ("x-amz-date".into(), "20150830T123600Z".into())],
             ..req
         };
-        assert_eq!(
-            verify(&tampered, &auth, secret, None, t),
-            Err(SigError::Mismatch)
-        );
+        assert_eq!(verify(&tampered, &auth, secret, None, t), Err(SigError::Mismatch));
     }
 }

@@ -51,43 +51,25 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "AdminSetUserPassword" => {
-            svc.admin_set_password(
-                pool_id,
-                username,
-                s(i, "Password"),
-                i["Permanent"].as_bool().unwrap_or(false),
-            )
-            .await?;
+            svc.admin_set_password(pool_id, username, s(i, "Password"), i["Permanent"].as_bool().unwrap_or(false))
+                .await?;
             json!({})
         }
         "AdminUpdateUserAttributes" => {
-            svc.admin_update_attributes(pool_id, username, &i["UserAttributes"])
-                .await?;
+            svc.admin_update_attributes(pool_id, username, &i["UserAttributes"]).await?;
             json!({})
         }
         "AdminDisableUser" | "AdminEnableUser" => {
-            svc.admin_set_enabled(pool_id, username, action == "AdminEnableUser")
-                .await?;
+            svc.admin_set_enabled(pool_id, username, action == "AdminEnableUser").await?;
             json!({})
         }
         "ListUsers" => {
-            let only: Option<Vec<String>> = i["AttributesToGet"].as_array().map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            });
-            let (users, next) = svc
-                .list_users(
-                    pool_id,
-                    s(i, "Filter"),
-                    limit(i, "Limit", 60),
-                    i["PaginationToken"].as_str(),
-                )
-                .await?;
-            let list: Vec<Value> = users
-                .iter()
-                .map(|u| svc.user_type(u, only.as_deref()))
-                .collect();
+            let only: Option<Vec<String>> = i["AttributesToGet"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+            let (users, next) =
+                svc.list_users(pool_id, s(i, "Filter"), limit(i, "Limit", 60), i["PaginationToken"].as_str()).await?;
+            let list: Vec<Value> = users.iter().map(|u| svc.user_type(u, only.as_deref())).collect();
             with_token(json!({"Users": list}), "PaginationToken", next)
         }
         "CreateGroup" => json!({"Group": svc.group_type(&svc.create_group(pool_id, i).await?)}),
@@ -109,32 +91,22 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 .map_err(crate::userpool::error::Error::from)?;
             let more = rows.len() as i64 > max;
             rows.truncate(max as usize);
-            let next = if more {
-                rows.last().map(|g| g.name.clone())
-            } else {
-                None
-            };
+            let next = if more { rows.last().map(|g| g.name.clone()) } else { None };
             let list: Vec<Value> = rows.iter().map(|g| svc.group_type(g)).collect();
             with_token(json!({"Groups": list}), "NextToken", next)
         }
         "AdminAddUserToGroup" => {
-            svc.add_user_to_group(pool_id, username, s(i, "GroupName"))
-                .await?;
+            svc.add_user_to_group(pool_id, username, s(i, "GroupName")).await?;
             json!({})
         }
         "AdminRemoveUserFromGroup" => {
-            svc.remove_user_from_group(pool_id, username, s(i, "GroupName"))
-                .await?;
+            svc.remove_user_from_group(pool_id, username, s(i, "GroupName")).await?;
             json!({})
         }
         "AdminListGroupsForUser" => {
             let pool = svc.pool(pool_id).await?;
             let u = svc.user(&pool, username).await?;
-            let groups = svc
-                .store
-                .groups_for_user(&u.id)
-                .await
-                .map_err(crate::userpool::error::Error::from)?;
+            let groups = svc.store.groups_for_user(&u.id).await.map_err(crate::userpool::error::Error::from)?;
             let list: Vec<Value> = groups.iter().map(|g| svc.group_type(g)).collect();
             json!({"Groups": list})
         }
@@ -148,11 +120,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 .map_err(crate::userpool::error::Error::from)?;
             let more = rows.len() as i64 > max;
             rows.truncate(max as usize);
-            let next = if more {
-                rows.last().map(|u| u.id.clone())
-            } else {
-                None
-            };
+            let next = if more { rows.last().map(|u| u.id.clone()) } else { None };
             let list: Vec<Value> = rows.iter().map(|u| svc.user_type(u, None)).collect();
             with_token(json!({"Users": list}), "NextToken", next)
         }

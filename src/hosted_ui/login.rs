@@ -6,10 +6,7 @@ use crate::services::Services;
 use crate::userpool::auth::{AuthOutcome, incorrect};
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
-use crate::web::{
-    CSRF_COOKIE, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context,
-    render,
-};
+use crate::web::{CSRF_COOKIE, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -77,11 +74,7 @@ fn login_page(
     username: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     page(req, svc, status, |csrf| LoginPage {
         action: format!("{}/login?{}", ctx.base_url, r.params.query()),
         csrf,
@@ -109,18 +102,12 @@ async fn validated(
     svc: &Services,
     q: &AuthorizeParams,
 ) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
-    let ctx = pool_context(req, svc)
-        .await
-        .map_err(|e| actix_web::ResponseError::error_response(&e))?;
+    let ctx = pool_context(req, svc).await.map_err(|e| actix_web::ResponseError::error_response(&e))?;
     let r = svc.validate_authorize(&ctx.pool, q).await.map_err(reject)?;
     Ok((ctx, r))
 }
 
-pub async fn show(
-    req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
+pub async fn show(req: HttpRequest, q: web::Query<AuthorizeParams>, svc: web::Data<Arc<Services>>) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -132,8 +119,7 @@ pub async fn show(
 fn csrf_failed() -> HttpResponse {
     actix_web::ResponseError::error_response(&PageError(
         StatusCode::FORBIDDEN,
-        "Your form expired or came from another site. Go back, reload the page and try again."
-            .into(),
+        "Your form expired or came from another site. Go back, reload the page and try again.".into(),
     ))
 }
 
@@ -149,39 +135,24 @@ async fn finish(
         AuthOutcome::Authenticated { user, auth_time } => {
             let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
             let result = async {
-                let token = svc
-                    .start_session(&ctx.pool, &user, auth_time, previous.as_deref())
-                    .await?;
-                let url = svc
-                    .complete_authorize(&ctx.pool, r, &user, auth_time)
-                    .await?;
+                let token = svc.start_session(&ctx.pool, &user, auth_time, previous.as_deref()).await?;
+                let url = svc.complete_authorize(&ctx.pool, r, &user, auth_time).await?;
                 Ok::<_, Error>((token, url))
             }
             .await;
             match result {
                 Ok((token, url)) => {
                     let mut resp = redirect(&url);
-                    let _ = resp.add_cookie(&cookie(
-                        svc,
-                        SESSION_COOKIE,
-                        token,
-                        &ctx.cookie_path,
-                        Some(SESSION_SECS),
-                    ));
+                    let _ = resp.add_cookie(&cookie(svc, SESSION_COOKIE, token, &ctx.cookie_path, Some(SESSION_SECS)));
                     resp
                 }
                 Err(e) => {
                     tracing::error!(error = ?e, "sign-in completion failed");
-                    crate::web::error_page(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "An internal error occurred.",
-                    )
+                    crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
                 }
             }
         }
-        AuthOutcome::Challenge {
-            session, params, ..
-        } => {
+        AuthOutcome::Challenge { session, params, .. } => {
             let required: Vec<String> = params
                 .get("requiredAttributes")
                 .and_then(|v| v.as_str())
@@ -214,19 +185,10 @@ fn new_password_page(
                 "birthdate" => ("date", "bday"),
                 _ => ("text", "on"),
             };
-            RequiredField {
-                name: name.to_string(),
-                label: name.replace('_', " "),
-                input_type,
-                autocomplete,
-            }
+            RequiredField { name: name.to_string(), label: name.replace('_', " "), input_type, autocomplete }
         })
         .collect();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     page(req, svc, status, |csrf| NewPasswordPage {
         action: format!("{}/newPassword?{}", ctx.base_url, r.params.query()),
         csrf,
@@ -250,28 +212,15 @@ pub async fn submit(
         return csrf_failed();
     }
     if form.username.trim().is_empty() || form.password.is_empty() {
-        return login_page(
-            &req,
-            &svc,
-            &ctx,
-            &r,
-            &form.username,
-            Some("Enter your username and password."),
-        );
+        return login_page(&req, &svc, &ctx, &r, &form.username, Some("Enter your username and password."));
     }
-    match svc
-        .password_sign_in(&ctx.pool, &r.client, form.username.trim(), &form.password)
-        .await
-    {
+    match svc.password_sign_in(&ctx.pool, &r.client, form.username.trim(), &form.password).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         Err(e) => match message(&e) {
             Some(m) => login_page(&req, &svc, &ctx, &r, &form.username, Some(&m)),
             None => {
                 tracing::error!(error = ?e, "sign-in failed");
-                crate::web::error_page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "An internal error occurred.",
-                )
+                crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
             }
         },
     }
@@ -287,50 +236,25 @@ pub async fn new_password(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if !csrf_ok(
-        &req,
-        &svc,
-        form.get("_csrf").map(String::as_str).unwrap_or_default(),
-    ) {
+    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
         return csrf_failed();
     }
     let session = form.get("session").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
-    let attrs: BTreeMap<String, String> = form
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone())))
-        .collect();
-    let required: Vec<String> = attrs
-        .keys()
-        .map(|k| format!("userAttributes.{k}"))
-        .collect();
+    let attrs: BTreeMap<String, String> =
+        form.iter().filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone()))).collect();
+    let required: Vec<String> = attrs.keys().map(|k| format!("userAttributes.{k}")).collect();
     if form.get("confirm_password").is_some_and(|c| *c != password) {
-        return new_password_page(
-            &req,
-            &svc,
-            &ctx,
-            &r,
-            &session,
-            &required,
-            Some("The passwords do not match."),
-        );
+        return new_password_page(&req, &svc, &ctx, &r, &session, &required, Some("The passwords do not match."));
     }
-    match svc
-        .respond_new_password(&ctx.pool, &r.client, &session, &password, &attrs)
-        .await
-    {
+    match svc.respond_new_password(&ctx.pool, &r.client, &session, &password, &attrs).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
-        Err(e @ Error::NotAuthorized(_)) => {
-            login_page(&req, &svc, &ctx, &r, "", message(&e).as_deref())
-        }
+        Err(e @ Error::NotAuthorized(_)) => login_page(&req, &svc, &ctx, &r, "", message(&e).as_deref()),
         Err(e) => match message(&e) {
             Some(m) => new_password_page(&req, &svc, &ctx, &r, &session, &required, Some(&m)),
             None => {
                 tracing::error!(error = ?e, "new password failed");
-                crate::web::error_page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "An internal error occurred.",
-                )
+                crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
             }
         },
     }

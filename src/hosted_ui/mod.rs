@@ -14,10 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for prefix in ["", &format!("/{pool}")] {
         cfg.route(&format!("{prefix}/login"), web::get().to(login::show))
             .route(&format!("{prefix}/login"), web::post().to(login::submit))
-            .route(
-                &format!("{prefix}/newPassword"),
-                web::post().to(login::new_password),
-            );
+            .route(&format!("{prefix}/newPassword"), web::post().to(login::new_password));
     }
 }
 

@@ -10,10 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
 pub fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::Found()
-        .insert_header(("Location", location))
-        .insert_header(("Cache-Control", "no-store"))
-        .finish()
+    HttpResponse::Found().insert_header(("Location", location)).insert_header(("Cache-Control", "no-store")).finish()
 }
 
 /// Map a validation failure to a page or a redirect.
@@ -38,23 +35,18 @@ pub async fn authorize(
         && let Some(cookie) = req.cookie(SESSION_COOKIE)
         && let Ok(Some((user, auth_time))) = svc.current_session(&ctx.pool, cookie.value()).await
     {
-        return Ok(
-            match svc
-                .complete_authorize(&ctx.pool, &r, &user, auth_time)
-                .await
-            {
-                Ok(url) => redirect(&url),
-                Err(e) => {
-                    tracing::error!(error = ?e, "completing authorize from session failed");
-                    redirect(&error_redirect(
-                        &r.redirect_uri,
-                        r.state.as_deref(),
-                        "server_error",
-                        "An internal error occurred",
-                    ))
-                }
-            },
-        );
+        return Ok(match svc.complete_authorize(&ctx.pool, &r, &user, auth_time).await {
+            Ok(url) => redirect(&url),
+            Err(e) => {
+                tracing::error!(error = ?e, "completing authorize from session failed");
+                redirect(&error_redirect(
+                    &r.redirect_uri,
+                    r.state.as_deref(),
+                    "server_error",
+                    "An internal error occurred",
+                ))
+            }
+        });
     }
     if r.prompt.as_deref() == Some("none") {
         return Ok(redirect(&error_redirect(
@@ -64,9 +56,5 @@ pub async fn authorize(
             "The user is not signed in",
         )));
     }
-    Ok(redirect(&format!(
-        "{}/login?{}",
-        ctx.base_url,
-        r.params.query()
-    )))
+    Ok(redirect(&format!("{}/login?{}", ctx.base_url, r.params.query())))
 }

@@ -6,10 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use std::sync::Arc;
 
-pub async fn configuration(
-    req: HttpRequest,
-    svc: web::Data<Arc<Services>>,
-) -> Result<HttpResponse, PageError> {
+pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
     let base = &ctx.base_url;
     let doc = json!({
@@ -39,22 +36,15 @@ pub async fn configuration(
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
     });
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(doc))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(doc))
 }
 
-pub async fn jwks(
-    req: HttpRequest,
-    svc: web::Data<Arc<Services>>,
-) -> Result<HttpResponse, PageError> {
+pub async fn jwks(req: HttpRequest, svc: web::Data<Arc<Services>>) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
-    let keys = svc.pool_keys(&ctx.pool.id, None).await.map_err(|_| {
-        PageError(
-            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            "Keys are unavailable.".into(),
-        )
-    })?;
+    let keys = svc
+        .pool_keys(&ctx.pool.id, None)
+        .await
+        .map_err(|_| PageError(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "Keys are unavailable.".into()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(("Cache-Control", "public, max-age=300"))

@@ -26,15 +26,10 @@ pub async fn logout(
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
     let bad = |m: &str| PageError(StatusCode::BAD_REQUEST, m.to_string());
-    let client = match svc
-        .find_client(q.client_id.as_deref().unwrap_or_default())
-        .await
-    {
+    let client = match svc.find_client(q.client_id.as_deref().unwrap_or_default()).await {
         Ok(Some(c)) if c.pool_id == ctx.pool.id => c,
         _ => {
-            return Err(bad(
-                "The client_id is missing or does not belong to this user pool.",
-            ));
+            return Err(bad("The client_id is missing or does not belong to this user pool."));
         }
     };
     let target = match (&q.logout_uri, &q.redirect_uri) {
@@ -67,12 +62,6 @@ pub async fn logout(
         let _ = svc.end_session(c.value()).await;
     }
     let mut resp = redirect(&target);
-    let _ = resp.add_removal_cookie(&cookie(
-        &svc,
-        SESSION_COOKIE,
-        String::new(),
-        &ctx.cookie_path,
-        None,
-    ));
+    let _ = resp.add_removal_cookie(&cookie(&svc, SESSION_COOKIE, String::new(), &ctx.cookie_path, None));
     Ok(resp)
 }

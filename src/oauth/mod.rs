@@ -18,43 +18,21 @@ pub const POOL: &str = r"{pool:[\w-]+_[0-9a-zA-Z]+}";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for prefix in ["", &format!("/{POOL}")] {
-        cfg.route(
-            &format!("{prefix}/oauth2/authorize"),
-            web::get().to(authorize::authorize),
-        )
-        .route(
-            &format!("{prefix}/oauth2/token"),
-            web::post().to(token::token),
-        )
-        .route(
-            &format!("{prefix}/oauth2/userInfo"),
-            web::get().to(userinfo::userinfo),
-        )
-        .route(
-            &format!("{prefix}/oauth2/userInfo"),
-            web::post().to(userinfo::userinfo),
-        )
-        .route(
-            &format!("{prefix}/oauth2/revoke"),
-            web::post().to(revoke::revoke),
-        )
-        .route(&format!("{prefix}/logout"), web::get().to(logout::logout))
-        .route(
-            &format!("{prefix}/.well-known/openid-configuration"),
-            web::get().to(discovery::configuration),
-        )
-        .route(
-            &format!("{prefix}/.well-known/jwks.json"),
-            web::get().to(discovery::jwks),
-        );
+        cfg.route(&format!("{prefix}/oauth2/authorize"), web::get().to(authorize::authorize))
+            .route(&format!("{prefix}/oauth2/token"), web::post().to(token::token))
+            .route(&format!("{prefix}/oauth2/userInfo"), web::get().to(userinfo::userinfo))
+            .route(&format!("{prefix}/oauth2/userInfo"), web::post().to(userinfo::userinfo))
+            .route(&format!("{prefix}/oauth2/revoke"), web::post().to(revoke::revoke))
+            .route(&format!("{prefix}/logout"), web::get().to(logout::logout))
+            .route(&format!("{prefix}/.well-known/openid-configuration"), web::get().to(discovery::configuration))
+            .route(&format!("{prefix}/.well-known/jwks.json"), web::get().to(discovery::jwks));
     }
 }
 
 /// An RFC 6749 §5.2 error body.
 pub fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse {
     HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
-            .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
     )
     .insert_header(("Cache-Control", "no-store"))
     .insert_header(("Pragma", "no-cache"))

@@ -69,12 +69,7 @@ pub enum AuthorizeError {
 }
 
 /// `{redirect_uri}?error=…&error_description=…&state=…`
-pub fn error_redirect(
-    redirect_uri: &str,
-    state: Option<&str>,
-    error: &str,
-    description: &str,
-) -> String {
+pub fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> String {
     let mut pairs = vec![("error", error), ("error_description", description)];
     if let Some(s) = state {
         pairs.push(("state", s));
@@ -84,26 +79,18 @@ pub fn error_redirect(
 
 fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
     let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    if uri.contains('?') {
-        format!("{uri}&{q}")
-    } else {
-        format!("{uri}?{q}")
-    }
+    if uri.contains('?') { format!("{uri}&{q}") } else { format!("{uri}?{q}") }
 }
 
 fn is_pkce_value(s: &str) -> bool {
-    (43..=128).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 /// S256: BASE64URL(SHA-256(verifier)) == challenge.
 pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     use base64::Engine;
-    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(crate::crypto::sha256(verifier.as_bytes()));
-    is_pkce_value(verifier)
-        && crate::crypto::constant_time_eq(computed.as_bytes(), challenge.as_bytes())
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::crypto::sha256(verifier.as_bytes()));
+    is_pkce_value(verifier) && crate::crypto::constant_time_eq(computed.as_bytes(), challenge.as_bytes())
 }
 
 impl Services {
@@ -132,113 +119,64 @@ impl Services {
             ));
         }
         let state = p.state.clone();
-        let fail = |e: &str, d: &str| {
-            Err(AuthorizeError::Redirect(error_redirect(
-                &redirect_uri,
-                state.as_deref(),
-                e,
-                d,
-            )))
-        };
+        let fail =
+            |e: &str, d: &str| Err(AuthorizeError::Redirect(error_redirect(&redirect_uri, state.as_deref(), e, d)));
         let flows = client.allowed_oauth_flows();
         let response_type = match p.response_type.as_deref() {
             None | Some("") => return fail("invalid_request", "response_type is required"),
             Some("code") => ResponseType::Code,
             Some("token") => ResponseType::Token,
             Some(_) => {
-                return fail(
-                    "unsupported_response_type",
-                    "response_type must be code or token",
-                );
+                return fail("unsupported_response_type", "response_type must be code or token");
             }
         };
-        let flow = if response_type == ResponseType::Code {
-            "code"
-        } else {
-            "implicit"
-        };
+        let flow = if response_type == ResponseType::Code { "code" } else { "implicit" };
         if !client.oauth_enabled() || !flows.iter().any(|f| f == flow) {
-            return fail(
-                "unauthorized_client",
-                "The client is not allowed this response_type",
-            );
+            return fail("unauthorized_client", "The client is not allowed this response_type");
         }
         let allowed = client.allowed_oauth_scopes();
-        let scopes: Vec<String> = match p.scope.as_deref().map(str::trim).filter(|s| !s.is_empty())
-        {
+        let scopes: Vec<String> = match p.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => allowed.clone(),
             Some(s) => {
                 let requested: Vec<&str> = s.split_whitespace().collect();
-                let kept: Vec<String> = requested
-                    .iter()
-                    .filter(|r| allowed.iter().any(|a| a == *r))
-                    .map(|r| r.to_string())
-                    .collect();
+                let kept: Vec<String> =
+                    requested.iter().filter(|r| allowed.iter().any(|a| a == *r)).map(|r| r.to_string()).collect();
                 if kept.is_empty() {
-                    return fail(
-                        "invalid_scope",
-                        "None of the requested scopes is allowed for this client",
-                    );
+                    return fail("invalid_scope", "None of the requested scopes is allowed for this client");
                 }
                 kept
             }
         };
         let has = |s: &str| scopes.iter().any(|x| x == s);
         if (has("email") || has("phone") || has("profile")) && !has("openid") {
-            return fail(
-                "invalid_scope",
-                "The email, phone and profile scopes require openid",
-            );
+            return fail("invalid_scope", "The email, phone and profile scopes require openid");
         }
-        let code_challenge = match (
-            p.code_challenge.as_deref(),
-            p.code_challenge_method.as_deref(),
-        ) {
+        let code_challenge = match (p.code_challenge.as_deref(), p.code_challenge_method.as_deref()) {
             (None, None) => None,
             (Some(c), Some("S256")) if is_pkce_value(c) => Some(c.to_string()),
             (Some(_), Some("S256")) => {
                 return fail("invalid_request", "code_challenge is malformed");
             }
             (Some(_), None) | (Some(_), Some("plain")) | (None, Some(_)) => {
-                return fail(
-                    "invalid_request",
-                    "code_challenge_method must be S256 and comes with code_challenge",
-                );
+                return fail("invalid_request", "code_challenge_method must be S256 and comes with code_challenge");
             }
             (Some(_), Some(_)) => {
                 return fail("invalid_request", "code_challenge_method must be S256");
             }
         };
-        if response_type == ResponseType::Code
-            && client.secret.is_none()
-            && code_challenge.is_none()
-        {
-            return fail(
-                "invalid_request",
-                "PKCE (code_challenge with S256) is required for public clients",
-            );
+        if response_type == ResponseType::Code && client.secret.is_none() && code_challenge.is_none() {
+            return fail("invalid_request", "PKCE (code_challenge with S256) is required for public clients");
         }
         if let Some(idp) = p.identity_provider.as_deref().filter(|s| !s.is_empty())
             && idp != "COGNITO"
         {
-            return fail(
-                "invalid_request",
-                "The identity provider is not enabled for this client",
-            );
+            return fail("invalid_request", "The identity provider is not enabled for this client");
         }
         if p.idp_identifier.as_deref().is_some_and(|s| !s.is_empty()) {
-            return fail(
-                "invalid_request",
-                "No identity provider has that identifier",
-            );
+            return fail("invalid_request", "No identity provider has that identifier");
         }
         match p.prompt.as_deref() {
-            None
-            | Some("")
-            | Some("none")
-            | Some("login")
-            | Some("consent")
-            | Some("select_account") => {}
+            None | Some("") | Some("none") | Some("login") | Some("consent") | Some("select_account") => {}
             Some(_) => return fail("invalid_request", "Unsupported prompt value"),
         }
         Ok(AuthorizeRequest {
@@ -291,14 +229,8 @@ impl Services {
                 Ok(append_query(&r.redirect_uri, &pairs))
             }
             ResponseType::Token => {
-                let grant = Grant {
-                    scopes: Some(r.scopes.clone()),
-                    nonce: r.nonce.clone(),
-                    auth_time,
-                };
-                let t = self
-                    .issue_implicit_tokens(pool, &r.client, user, &grant)
-                    .await?;
+                let grant = Grant { scopes: Some(r.scopes.clone()), nonce: r.nonce.clone(), auth_time };
+                let t = self.issue_implicit_tokens(pool, &r.client, user, &grant).await?;
                 let expires = t.expires_in.to_string();
                 let mut pairs = vec![("access_token", t.access_token.as_str())];
                 if let Some(id) = &t.id_token {
@@ -309,11 +241,7 @@ impl Services {
                 if let Some(s) = &r.state {
                     pairs.push(("state", s));
                 }
-                Ok(format!(
-                    "{}#{}",
-                    r.redirect_uri,
-                    serde_urlencoded::to_string(&pairs).unwrap_or_default()
-                ))
+                Ok(format!("{}#{}", r.redirect_uri, serde_urlencoded::to_string(&pairs).unwrap_or_default()))
             }
         }
     }
@@ -321,11 +249,7 @@ impl Services {
 
 /// Scopes a client_credentials request may get: custom scopes only.
 pub fn custom_scopes(allowed: &[String]) -> Vec<String> {
-    allowed
-        .iter()
-        .filter(|s| !RESERVED_SCOPES.contains(&s.as_str()))
-        .cloned()
-        .collect()
+    allowed.iter().filter(|s| !RESERVED_SCOPES.contains(&s.as_str())).cloned().collect()
 }
 
 #[cfg(test)]
@@ -347,12 +271,7 @@ mod tests {
     #[test]
     fn error_redirect_keeps_existing_query_and_state() {
         assert_eq!(
-            error_redirect(
-                "https://a.example/cb?x=1",
-                Some("s 1"),
-                "invalid_scope",
-                "no"
-            ),
+            error_redirect("https://a.example/cb?x=1", Some("s 1"), "invalid_scope", "no"),
             "https://a.example/cb?x=1&error=invalid_scope&error_description=no&state=s+1"
         );
     }

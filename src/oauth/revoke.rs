@@ -7,11 +7,7 @@ use crate::web::pool_context;
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
-pub async fn revoke(
-    req: HttpRequest,
-    body: web::Bytes,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
+pub async fn revoke(req: HttpRequest, body: web::Bytes, svc: web::Data<Arc<Services>>) -> HttpResponse {
     let Ok(ctx) = pool_context(&req, &svc).await else {
         return oauth_error(404, "invalid_request", "The user pool does not exist");
     };
@@ -27,23 +23,13 @@ pub async fn revoke(
         return oauth_error(400, "invalid_request", "token is required");
     };
     if !client.token_revocation_enabled() {
-        return oauth_error(
-            400,
-            "invalid_request",
-            "Token revocation is not enabled for this client",
-        );
+        return oauth_error(400, "invalid_request", "Token revocation is not enabled for this client");
     }
     if token.matches('.').count() == 2 {
-        return oauth_error(
-            400,
-            "unsupported_token_type",
-            "Only refresh tokens can be revoked",
-        );
+        return oauth_error(400, "unsupported_token_type", "Only refresh tokens can be revoked");
     }
     match svc.revoke_refresh_token(&client, token).await {
-        Ok(()) => HttpResponse::Ok()
-            .insert_header(("Cache-Control", "no-store"))
-            .finish(),
+        Ok(()) => HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).finish(),
         Err(e) => {
             tracing::error!(error = ?e, "revocation failed");
             oauth_error(500, "server_error", "An internal error occurred")

@@ -18,35 +18,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Parse an urlencoded body; repeated parameters are an error (RFC 6749 §3.2).
-pub(super) fn parse_form(
-    req: &HttpRequest,
-    body: &[u8],
-) -> Result<HashMap<String, String>, HttpResponse> {
-    let ct = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct
-        .to_ascii_lowercase()
-        .starts_with("application/x-www-form-urlencoded")
-    {
-        return Err(oauth_error(
-            400,
-            "invalid_request",
-            "Content-Type must be application/x-www-form-urlencoded",
-        ));
+pub(super) fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, HttpResponse> {
+    let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
+        return Err(oauth_error(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded"));
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| oauth_error(400, "invalid_request", "The request body is malformed"))?;
     let mut out = HashMap::new();
     for (k, v) in pairs {
         if out.insert(k.clone(), v).is_some() {
-            return Err(oauth_error(
-                400,
-                "invalid_request",
-                &format!("Parameter {k} is repeated"),
-            ));
+            return Err(oauth_error(400, "invalid_request", &format!("Parameter {k} is repeated")));
         }
     }
     Ok(out)
@@ -63,45 +45,22 @@ pub(super) async fn authenticate_client(
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Basic ")
-                .or_else(|| v.strip_prefix("basic "))
-        });
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
     let (id, secret, via_basic) = match basic {
         Some(b) => {
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok();
-            let text = raw
-                .and_then(|r| String::from_utf8(r).ok())
-                .unwrap_or_default();
+            let raw = base64::engine::general_purpose::STANDARD.decode(b.trim()).ok();
+            let text = raw.and_then(|r| String::from_utf8(r).ok()).unwrap_or_default();
             let (i, s) = text.split_once(':').unwrap_or(("", ""));
-            let dec = |x: &str| {
-                percent_encoding::percent_decode_str(x)
-                    .decode_utf8_lossy()
-                    .to_string()
-            };
+            let dec = |x: &str| percent_encoding::percent_decode_str(x).decode_utf8_lossy().to_string();
             if form.contains_key("client_secret") {
-                return Err(oauth_error(
-                    400,
-                    "invalid_request",
-                    "Use one client authentication method",
-                ));
+                return Err(oauth_error(400, "invalid_request", "Use one client authentication method"));
             }
             if form.get("client_id").is_some_and(|c| *c != dec(i)) {
-                return Err(oauth_error(
-                    400,
-                    "invalid_request",
-                    "client_id does not match the Authorization header",
-                ));
+                return Err(oauth_error(400, "invalid_request", "client_id does not match the Authorization header"));
             }
             (dec(i), Some(dec(s)), true)
         }
-        None => (
-            form.get("client_id").cloned().unwrap_or_default(),
-            form.get("client_secret").cloned(),
-            false,
-        ),
+        None => (form.get("client_id").cloned().unwrap_or_default(), form.get("client_secret").cloned(), false),
     };
     let status = if via_basic { 401 } else { 400 };
     let invalid = || {
@@ -123,11 +82,7 @@ pub(super) async fn authenticate_client(
         Err(e) => return Err(server_error(e)),
     };
     match (&client.secret, &secret) {
-        (Some(expected), Some(given))
-            if constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
-        {
-            Ok(client)
-        }
+        (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => Ok(client),
         (None, None) => Ok(client),
         _ => Err(invalid()),
     }
@@ -139,25 +94,17 @@ fn server_error(e: Error) -> HttpResponse {
 }
 
 fn token_response(t: &TokenSet) -> HttpResponse {
-    let mut body =
-        json!({"access_token": t.access_token, "token_type": "Bearer", "expires_in": t.expires_in});
+    let mut body = json!({"access_token": t.access_token, "token_type": "Bearer", "expires_in": t.expires_in});
     if let Some(id) = &t.id_token {
         body["id_token"] = json!(id);
     }
     if let Some(r) = &t.refresh_token {
         body["refresh_token"] = json!(r);
     }
-    HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Pragma", "no-cache"))
-        .json(body)
+    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).insert_header(("Pragma", "no-cache")).json(body)
 }
 
-pub async fn token(
-    req: HttpRequest,
-    body: web::Bytes,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
+pub async fn token(req: HttpRequest, body: web::Bytes, svc: web::Data<Arc<Services>>) -> HttpResponse {
     let ctx = match pool_context(&req, &svc).await {
         Ok(c) => c,
         Err(_) => return oauth_error(404, "invalid_request", "The user pool does not exist"),
@@ -170,15 +117,8 @@ pub async fn token(
     if grant_type.is_empty() {
         return oauth_error(400, "invalid_request", "grant_type is required");
     }
-    if !matches!(
-        grant_type.as_str(),
-        "authorization_code" | "refresh_token" | "client_credentials"
-    ) {
-        return oauth_error(
-            400,
-            "unsupported_grant_type",
-            "The grant_type is not supported",
-        );
+    if !matches!(grant_type.as_str(), "authorization_code" | "refresh_token" | "client_credentials") {
+        return oauth_error(400, "unsupported_grant_type", "The grant_type is not supported");
     }
     let client = match authenticate_client(&req, &form, &svc, &ctx.pool).await {
         Ok(c) => c,
@@ -192,11 +132,9 @@ pub async fn token(
             };
             match svc.refresh_tokens(&ctx.pool, &client, rt).await {
                 Ok(t) => token_response(&t),
-                Err(Error::NotAuthorized(_)) => oauth_error(
-                    400,
-                    "invalid_grant",
-                    "The refresh token is invalid, expired or revoked",
-                ),
+                Err(Error::NotAuthorized(_)) => {
+                    oauth_error(400, "invalid_grant", "The refresh token is invalid, expired or revoked")
+                }
                 Err(e) => server_error(e),
             }
         }
@@ -211,22 +149,12 @@ async fn authorization_code(
     form: &HashMap<String, String>,
 ) -> HttpResponse {
     if !client.oauth_enabled() || !client.allowed_oauth_flows().iter().any(|f| f == "code") {
-        return oauth_error(
-            400,
-            "unauthorized_client",
-            "The client may not use the authorization_code grant",
-        );
+        return oauth_error(400, "unauthorized_client", "The client may not use the authorization_code grant");
     }
     let (Some(code), Some(redirect_uri)) = (form.get("code"), form.get("redirect_uri")) else {
         return oauth_error(400, "invalid_request", "code and redirect_uri are required");
     };
-    let bad = || {
-        oauth_error(
-            400,
-            "invalid_grant",
-            "The authorization code is invalid, expired or already used",
-        )
-    };
+    let bad = || oauth_error(400, "invalid_grant", "The authorization code is invalid, expired or already used");
     let hash = sha256_hex(code);
     let origin = uuid::Uuid::new_v4().to_string();
     let row = match svc.store.redeem_auth_code(&hash, svc.now(), &origin).await {
@@ -257,21 +185,9 @@ async fn authorization_code(
         Ok(_) => return bad(),
         Err(e) => return server_error(e.into()),
     };
-    let scopes: Vec<String> = row
-        .scopes
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    let grant = Grant {
-        scopes: Some(scopes),
-        nonce: row.nonce.clone(),
-        auth_time: row.auth_time,
-    };
-    match svc
-        .issue_with_origin(pool, client, &user, &grant, &origin)
-        .await
-    {
+    let scopes: Vec<String> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let grant = Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time };
+    match svc.issue_with_origin(pool, client, &user, &grant, &origin).await {
         Ok(t) => token_response(&t),
         Err(e) => server_error(e),
     }
@@ -285,36 +201,18 @@ async fn client_credentials(
 ) -> HttpResponse {
     if client.secret.is_none()
         || !client.oauth_enabled()
-        || !client
-            .allowed_oauth_flows()
-            .iter()
-            .any(|f| f == "client_credentials")
+        || !client.allowed_oauth_flows().iter().any(|f| f == "client_credentials")
     {
-        return oauth_error(
-            400,
-            "unauthorized_client",
-            "The client may not use the client_credentials grant",
-        );
+        return oauth_error(400, "unauthorized_client", "The client may not use the client_credentials grant");
     }
     let allowed = custom_scopes(&client.allowed_oauth_scopes());
-    let scopes: Vec<String> = match form
-        .get("scope")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
+    let scopes: Vec<String> = match form.get("scope").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => allowed,
         Some(s) => {
-            let kept: Vec<String> = s
-                .split_whitespace()
-                .filter(|r| allowed.iter().any(|a| a == r))
-                .map(str::to_string)
-                .collect();
+            let kept: Vec<String> =
+                s.split_whitespace().filter(|r| allowed.iter().any(|a| a == r)).map(str::to_string).collect();
             if kept.is_empty() {
-                return oauth_error(
-                    400,
-                    "invalid_scope",
-                    "None of the requested scopes is allowed for this client",
-                );
+                return oauth_error(400, "invalid_scope", "None of the requested scopes is allowed for this client");
             }
             kept
         }
@@ -323,13 +221,7 @@ async fn client_credentials(
         Ok(k) => k,
         Err(e) => return server_error(e),
     };
-    let c = claims::m2m_access_token(
-        &svc.issuer(&pool.id),
-        &client.id,
-        &scopes,
-        svc.now(),
-        client.access_token_secs(),
-    );
+    let c = claims::m2m_access_token(&svc.issuer(&pool.id), &client.id, &scopes, svc.now(), client.access_token_secs());
     match jwt::sign(&keys, &c) {
         Ok(at) => token_response(&TokenSet {
             access_token: at,

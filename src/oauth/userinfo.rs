@@ -10,13 +10,9 @@ use std::sync::Arc;
 
 fn bearer_error(status: u16, error: &str, description: &str) -> HttpResponse {
     HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
-            .unwrap_or(actix_web::http::StatusCode::UNAUTHORIZED),
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::UNAUTHORIZED),
     )
-    .insert_header((
-        "WWW-Authenticate",
-        format!("Bearer error=\"{error}\", error_description=\"{description}\""),
-    ))
+    .insert_header(("WWW-Authenticate", format!("Bearer error=\"{error}\", error_description=\"{description}\"")))
     .json(json!({"error": error, "error_description": description}))
 }
 
@@ -28,17 +24,10 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return bearer_error(
-            401,
-            "invalid_request",
-            "Bad OAuth2 request at UserInfo Endpoint",
-        );
+        return bearer_error(401, "invalid_request", "Bad OAuth2 request at UserInfo Endpoint");
     };
     let a = match svc.verify_access_token(Some(&ctx.pool.id), token).await {
         Ok(a) => a,
@@ -51,25 +40,14 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
         }
     };
     if !a.scopes.iter().any(|s| s == "openid") {
-        return bearer_error(
-            403,
-            "insufficient_scope",
-            "The access token does not have the openid scope",
-        );
+        return bearer_error(403, "insufficient_scope", "The access token does not have the openid scope");
     }
     let readable = match svc.find_client(&a.client_id).await {
         Ok(Some(c)) => c.read_attributes(),
         _ => None,
     };
-    let mut body = visible_attributes(
-        &a.user.attributes,
-        readable.as_deref(),
-        Some(&a.scopes),
-        false,
-    );
+    let mut body = visible_attributes(&a.user.attributes, readable.as_deref(), Some(&a.scopes), false);
     body.insert("sub".into(), json!(a.user.id));
     body.insert("username".into(), json!(a.user.username));
-    HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(body)
+    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body)
 }

@@ -47,40 +47,29 @@ impl Store {
     }
 
     pub async fn get_client(&self, id: &str) -> StoreResult<Option<ClientRow>> {
-        let r = sqlx::query("SELECT * FROM clients WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query("SELECT * FROM clients WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         r.as_ref().map(row).transpose()
     }
 
-    pub async fn list_clients(
-        &self,
-        pool_id: &str,
-        limit: i64,
-        after: Option<&str>,
-    ) -> StoreResult<Vec<ClientRow>> {
-        let rows = sqlx::query(
-            "SELECT * FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(pool_id)
-        .bind(after.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+    pub async fn list_clients(&self, pool_id: &str, limit: i64, after: Option<&str>) -> StoreResult<Vec<ClientRow>> {
+        let rows = sqlx::query("SELECT * FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(row).collect()
     }
 
     pub async fn update_client(&self, c: &ClientRow) -> StoreResult<bool> {
-        let n =
-            sqlx::query("UPDATE clients SET name = $2, config = $3, updated_at = $4 WHERE id = $1")
-                .bind(&c.id)
-                .bind(&c.name)
-                .bind(c.config.to_string())
-                .bind(c.updated_at)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+        let n = sqlx::query("UPDATE clients SET name = $2, config = $3, updated_at = $4 WHERE id = $1")
+            .bind(&c.id)
+            .bind(&c.name)
+            .bind(c.config.to_string())
+            .bind(c.updated_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 

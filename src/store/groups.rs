@@ -55,20 +55,13 @@ impl Store {
         r.as_ref().map(row).transpose()
     }
 
-    pub async fn list_groups(
-        &self,
-        pool_id: &str,
-        limit: i64,
-        after: Option<&str>,
-    ) -> StoreResult<Vec<GroupRow>> {
-        let rows = sqlx::query(
-            "SELECT * FROM groups WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3",
-        )
-        .bind(pool_id)
-        .bind(after.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+    pub async fn list_groups(&self, pool_id: &str, limit: i64, after: Option<&str>) -> StoreResult<Vec<GroupRow>> {
+        let rows = sqlx::query("SELECT * FROM groups WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3")
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(row).collect()
     }
 
@@ -106,12 +99,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn add_group_member(
-        &self,
-        pool_id: &str,
-        group: &str,
-        user_id: &str,
-    ) -> StoreResult<()> {
+    pub async fn add_group_member(&self, pool_id: &str, group: &str, user_id: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO group_members (pool_id, group_name, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
@@ -123,20 +111,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_group_member(
-        &self,
-        pool_id: &str,
-        group: &str,
-        user_id: &str,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND user_id = $3",
-        )
-        .bind(pool_id)
-        .bind(group)
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
+    pub async fn remove_group_member(&self, pool_id: &str, group: &str, user_id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND user_id = $3")
+            .bind(pool_id)
+            .bind(group)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -46,22 +46,15 @@ impl Store {
 
     /// Every stored key of a pool, newest first.
     pub async fn signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRow>> {
-        let rows = sqlx::query(
-            "SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid",
-        )
-        .bind(pool_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid")
+            .bind(pool_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(row).collect()
     }
 
     /// Make `new_kid` the active key and retire the previously active one, atomically.
-    pub async fn activate_signing_key(
-        &self,
-        pool_id: &str,
-        new_kid: &str,
-        now: i64,
-    ) -> StoreResult<()> {
+    pub async fn activate_signing_key(&self, pool_id: &str, new_kid: &str, now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE signing_keys SET state = 'retired', retired_at = $3 \
@@ -83,14 +76,12 @@ impl Store {
 
     /// Drop retired keys retired before `before` (no token signed by them can still be valid).
     pub async fn remove_retired_keys(&self, pool_id: &str, before: i64) -> StoreResult<u64> {
-        let n = sqlx::query(
-            "DELETE FROM signing_keys WHERE pool_id = $1 AND state = 'retired' AND retired_at < $2",
-        )
-        .bind(pool_id)
-        .bind(before)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let n = sqlx::query("DELETE FROM signing_keys WHERE pool_id = $1 AND state = 'retired' AND retired_at < $2")
+            .bind(pool_id)
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(n)
     }
 }

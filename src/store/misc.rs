@@ -59,10 +59,7 @@ fn rs_row(r: &AnyRow) -> StoreResult<ResourceServerRow> {
 
 impl Store {
     pub async fn kv_get(&self, key: &str) -> StoreResult<Option<String>> {
-        let r = sqlx::query("SELECT value FROM kv WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query("SELECT value FROM kv WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
         r.map(|r| get_str(&r, "value")).transpose()
     }
 
@@ -90,10 +87,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_management_key(
-        &self,
-        access_key_id: &str,
-    ) -> StoreResult<Option<ManagementKeyRow>> {
+    pub async fn get_management_key(&self, access_key_id: &str) -> StoreResult<Option<ManagementKeyRow>> {
         let r = sqlx::query("SELECT * FROM management_keys WHERE access_key_id = $1")
             .bind(access_key_id)
             .fetch_optional(&self.pool)
@@ -110,9 +104,7 @@ impl Store {
     }
 
     pub async fn count_management_keys(&self) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM management_keys")
-            .fetch_one(&self.pool)
-            .await?;
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM management_keys").fetch_one(&self.pool).await?;
         get_i64(&r, "n")
     }
 
@@ -130,10 +122,7 @@ impl Store {
     }
 
     pub async fn get_domain(&self, domain: &str) -> StoreResult<Option<DomainRow>> {
-        let r = sqlx::query("SELECT * FROM domains WHERE domain = $1")
-            .bind(domain)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query("SELECT * FROM domains WHERE domain = $1").bind(domain).fetch_optional(&self.pool).await?;
         r.as_ref().map(domain_row).transpose()
     }
 
@@ -168,28 +157,24 @@ impl Store {
     }
 
     pub async fn update_resource_server(&self, r: &ResourceServerRow) -> StoreResult<bool> {
-        let n = sqlx::query("UPDATE resource_servers SET name = $3, scopes = $4 WHERE pool_id = $1 AND identifier = $2")
-            .bind(&r.pool_id)
-            .bind(&r.identifier)
-            .bind(&r.name)
-            .bind(r.scopes.to_string())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let n =
+            sqlx::query("UPDATE resource_servers SET name = $3, scopes = $4 WHERE pool_id = $1 AND identifier = $2")
+                .bind(&r.pool_id)
+                .bind(&r.identifier)
+                .bind(&r.name)
+                .bind(r.scopes.to_string())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         Ok(n == 1)
     }
 
-    pub async fn get_resource_server(
-        &self,
-        pool_id: &str,
-        identifier: &str,
-    ) -> StoreResult<Option<ResourceServerRow>> {
-        let r =
-            sqlx::query("SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
-                .bind(pool_id)
-                .bind(identifier)
-                .fetch_optional(&self.pool)
-                .await?;
+    pub async fn get_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<Option<ResourceServerRow>> {
+        let r = sqlx::query("SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+            .bind(pool_id)
+            .bind(identifier)
+            .fetch_optional(&self.pool)
+            .await?;
         r.as_ref().map(rs_row).transpose()
     }
 
@@ -210,11 +195,7 @@ impl Store {
         rows.iter().map(rs_row).collect()
     }
 
-    pub async fn delete_resource_server(
-        &self,
-        pool_id: &str,
-        identifier: &str,
-    ) -> StoreResult<bool> {
+    pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool> {
         let n = sqlx::query("DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
             .bind(pool_id)
             .bind(identifier)
@@ -224,11 +205,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn get_login_failures(
-        &self,
-        pool_id: &str,
-        user_id: &str,
-    ) -> StoreResult<LoginFailures> {
+    pub async fn get_login_failures(&self, pool_id: &str, user_id: &str) -> StoreResult<LoginFailures> {
         let r = sqlx::query("SELECT * FROM login_failures WHERE pool_id = $1 AND user_id = $2")
             .bind(pool_id)
             .bind(user_id)
@@ -244,12 +221,7 @@ impl Store {
         }
     }
 
-    pub async fn put_login_failures(
-        &self,
-        pool_id: &str,
-        user_id: &str,
-        f: LoginFailures,
-    ) -> StoreResult<()> {
+    pub async fn put_login_failures(&self, pool_id: &str, user_id: &str, f: LoginFailures) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO login_failures (pool_id, user_id, failures, last_failure, locked_until) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (pool_id, user_id) DO UPDATE SET failures = $3, last_failure = $4, locked_until = $5",

@@ -48,16 +48,10 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../migrations/sqlite/0001_foundation.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../migrations/postgres/0001_foundation.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql"))];
 
 impl Store {
     /// Connect (creating the SQLite file if needed) and apply pending migrations.
@@ -128,14 +122,8 @@ impl Store {
     /// Ready = reachable and every migration applied.
     pub async fn ready(&self) -> bool {
         let expected = self.migrator().iter().count() as i64;
-        match sqlx::query("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.pool)
-            .await
-        {
-            Ok(row) => row
-                .try_get::<i64, _>(0)
-                .map(|n| n >= expected)
-                .unwrap_or(false),
+        match sqlx::query("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await {
+            Ok(row) => row.try_get::<i64, _>(0).map(|n| n >= expected).unwrap_or(false),
             Err(_) => false,
         }
     }
@@ -158,8 +146,7 @@ pub(crate) fn get_str(row: &AnyRow, col: &str) -> StoreResult<String> {
 }
 
 pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> StoreResult<Option<String>> {
-    row.try_get::<Option<String>, _>(col)
-        .map_err(StoreError::Db)
+    row.try_get::<Option<String>, _>(col).map_err(StoreError::Db)
 }
 
 pub(crate) fn get_i64(row: &AnyRow, col: &str) -> StoreResult<i64> {

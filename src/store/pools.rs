@@ -38,10 +38,7 @@ impl Store {
     }
 
     pub async fn get_pool(&self, id: &str) -> StoreResult<Option<PoolRow>> {
-        let r = sqlx::query("SELECT * FROM user_pools WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query("SELECT * FROM user_pools WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         r.as_ref().map(row).transpose()
     }
 
@@ -56,25 +53,19 @@ impl Store {
     }
 
     pub async fn update_pool(&self, p: &PoolRow) -> StoreResult<bool> {
-        let n = sqlx::query(
-            "UPDATE user_pools SET name = $2, config = $3, updated_at = $4 WHERE id = $1",
-        )
-        .bind(&p.id)
-        .bind(&p.name)
-        .bind(p.config.to_string())
-        .bind(p.updated_at)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let n = sqlx::query("UPDATE user_pools SET name = $2, config = $3, updated_at = $4 WHERE id = $1")
+            .bind(&p.id)
+            .bind(&p.name)
+            .bind(p.config.to_string())
+            .bind(p.updated_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 
     pub async fn delete_pool(&self, id: &str) -> StoreResult<bool> {
-        let n = sqlx::query("DELETE FROM user_pools WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let n = sqlx::query("DELETE FROM user_pools WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected();
         Ok(n == 1)
     }
 

@@ -67,33 +67,22 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_browser_session(
-        &self,
-        id_hash: &str,
-        now: i64,
-    ) -> StoreResult<Option<BrowserSessionRow>> {
-        let r =
-            sqlx::query("SELECT * FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2")
-                .bind(id_hash)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await?;
+    pub async fn get_browser_session(&self, id_hash: &str, now: i64) -> StoreResult<Option<BrowserSessionRow>> {
+        let r = sqlx::query("SELECT * FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2")
+            .bind(id_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         r.as_ref().map(session_row).transpose()
     }
 
     pub async fn delete_browser_session(&self, id_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     pub async fn delete_user_browser_sessions(&self, user_id: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -115,11 +104,7 @@ impl Store {
     }
 
     /// Consume a pending challenge: only one answer per challenge is ever accepted.
-    pub async fn take_challenge(
-        &self,
-        id_hash: &str,
-        now: i64,
-    ) -> StoreResult<Option<ChallengeRow>> {
+    pub async fn take_challenge(&self, id_hash: &str, now: i64) -> StoreResult<Option<ChallengeRow>> {
         let r = sqlx::query(
             "UPDATE auth_challenges SET used_at = $2 WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
         )
@@ -130,11 +115,7 @@ impl Store {
         r.as_ref().map(challenge_row).transpose()
     }
 
-    pub async fn peek_challenge(
-        &self,
-        id_hash: &str,
-        now: i64,
-    ) -> StoreResult<Option<ChallengeRow>> {
+    pub async fn peek_challenge(&self, id_hash: &str, now: i64) -> StoreResult<Option<ChallengeRow>> {
         let r = sqlx::query("SELECT * FROM auth_challenges WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2")
             .bind(id_hash)
             .bind(now)

@@ -34,17 +34,9 @@ pub enum UserFilter {
     #[default]
     All,
     /// Exact match on a column (`username`, `sub`, `status`, `enabled`).
-    Column {
-        column: UserColumn,
-        value: String,
-        prefix: bool,
-    },
+    Column { column: UserColumn, value: String, prefix: bool },
     /// Match on a searchable attribute value.
-    Attribute {
-        name: String,
-        value: String,
-        prefix: bool,
-    },
+    Attribute { name: String, value: String, prefix: bool },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -74,12 +66,7 @@ pub(crate) fn row(r: &AnyRow) -> StoreResult<UserRow> {
 
 impl Store {
     /// Insert a user with its aliases; [`super::StoreError::Conflict`] if the username or an alias is taken.
-    pub async fn insert_user(
-        &self,
-        u: &UserRow,
-        aliases: &[Alias],
-        search: &[SearchValue],
-    ) -> StoreResult<()> {
+    pub async fn insert_user(&self, u: &UserRow, aliases: &[Alias], search: &[SearchValue]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO users (id, pool_id, username, username_key, status, enabled, password_hash, \
@@ -107,12 +94,7 @@ impl Store {
     }
 
     /// Replace the user's row, aliases and search values.
-    pub async fn update_user(
-        &self,
-        u: &UserRow,
-        aliases: &[Alias],
-        search: &[SearchValue],
-    ) -> StoreResult<bool> {
+    pub async fn update_user(&self, u: &UserRow, aliases: &[Alias], search: &[SearchValue]) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
             "UPDATE users SET status = $2, enabled = $3, password_hash = $4, password_set_at = $5, \
@@ -132,32 +114,19 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM user_aliases WHERE user_id = $1")
-            .bind(&u.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM user_search WHERE user_id = $1")
-            .bind(&u.id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM user_aliases WHERE user_id = $1").bind(&u.id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM user_search WHERE user_id = $1").bind(&u.id).execute(&mut *tx).await?;
         write_aliases(&mut tx, u, aliases, search).await?;
         tx.commit().await?;
         Ok(true)
     }
 
     pub async fn get_user(&self, id: &str) -> StoreResult<Option<UserRow>> {
-        let r = sqlx::query("SELECT * FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         r.as_ref().map(row).transpose()
     }
 
-    pub async fn get_user_by_username(
-        &self,
-        pool_id: &str,
-        key: &str,
-    ) -> StoreResult<Option<UserRow>> {
+    pub async fn get_user_by_username(&self, pool_id: &str, key: &str) -> StoreResult<Option<UserRow>> {
         let r = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_key = $2")
             .bind(pool_id)
             .bind(key)
@@ -166,12 +135,7 @@ impl Store {
         r.as_ref().map(row).transpose()
     }
 
-    pub async fn get_user_by_alias(
-        &self,
-        pool_id: &str,
-        kind: &str,
-        key: &str,
-    ) -> StoreResult<Option<UserRow>> {
+    pub async fn get_user_by_alias(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<UserRow>> {
         let r = sqlx::query(
             "SELECT u.* FROM user_aliases a JOIN users u ON u.id = a.user_id \
              WHERE a.pool_id = $1 AND a.kind = $2 AND a.value_key = $3",
@@ -185,11 +149,7 @@ impl Store {
     }
 
     pub async fn delete_user(&self, id: &str) -> StoreResult<bool> {
-        let n = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let n = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected();
         Ok(n == 1)
     }
 
@@ -205,41 +165,19 @@ impl Store {
         // Prefix matches compare the leading characters; both dialects index-scan by pool first.
         let cursor = "(u.created_at > $2 OR (u.created_at = $2 AND u.id > $3))";
         let (sql, binds): (String, Vec<String>) = match filter {
-            UserFilter::All => (
-                format!("SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor}"),
-                vec![],
-            ),
-            UserFilter::Column {
-                column,
-                value,
-                prefix,
-            } => {
+            UserFilter::All => (format!("SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor}"), vec![]),
+            UserFilter::Column { column, value, prefix } => {
                 let col = match column {
                     UserColumn::Username => "u.username",
                     UserColumn::Sub => "u.id",
                     UserColumn::Status => "u.status",
                     UserColumn::Enabled => "CAST(u.enabled AS TEXT)",
                 };
-                let cond = if *prefix {
-                    format!("substr({col}, 1, length($5)) = $5")
-                } else {
-                    format!("{col} = $5")
-                };
-                (
-                    format!("SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor} AND {cond}"),
-                    vec![value.clone()],
-                )
+                let cond = if *prefix { format!("substr({col}, 1, length($5)) = $5") } else { format!("{col} = $5") };
+                (format!("SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor} AND {cond}"), vec![value.clone()])
             }
-            UserFilter::Attribute {
-                name,
-                value,
-                prefix,
-            } => {
-                let cond = if *prefix {
-                    "substr(s.value, 1, length($5)) = $5"
-                } else {
-                    "s.value = $5"
-                };
+            UserFilter::Attribute { name, value, prefix } => {
+                let cond = if *prefix { "substr(s.value, 1, length($5)) = $5" } else { "s.value = $5" };
                 (
                     format!(
                         "SELECT DISTINCT u.* FROM user_search s JOIN users u ON u.id = s.user_id \
@@ -250,11 +188,7 @@ impl Store {
             }
         };
         let sql = format!("{sql} ORDER BY u.created_at, u.id LIMIT $4");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(pool_id)
-            .bind(after_t)
-            .bind(after_id)
-            .bind(limit);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(pool_id).bind(after_t).bind(after_id).bind(limit);
         for b in binds {
             q = q.bind(b);
         }
@@ -270,16 +204,14 @@ async fn write_aliases(
     search: &[SearchValue],
 ) -> StoreResult<()> {
     for (kind, key) in aliases {
-        sqlx::query(
-            "INSERT INTO user_aliases (pool_id, kind, value_key, user_id) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&u.pool_id)
-        .bind(kind)
-        .bind(key)
-        .bind(&u.id)
-        .execute(&mut **tx)
-        .await
-        .map_err(conflict)?;
+        sqlx::query("INSERT INTO user_aliases (pool_id, kind, value_key, user_id) VALUES ($1, $2, $3, $4)")
+            .bind(&u.pool_id)
+            .bind(kind)
+            .bind(key)
+            .bind(&u.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(conflict)?;
     }
     for (name, value) in search {
         sqlx::query(

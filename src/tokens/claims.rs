@@ -188,16 +188,10 @@ mod tests {
     use super::*;
 
     fn attrs() -> BTreeMap<String, String> {
-        [
-            ("email", "a@b.c"),
-            ("email_verified", "true"),
-            ("name", "A"),
-            ("phone_number", "+1555"),
-            ("custom:t", "x"),
-        ]
-        .into_iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
+        [("email", "a@b.c"), ("email_verified", "true"), ("name", "A"), ("phone_number", "+1555"), ("custom:t", "x")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -206,31 +200,18 @@ mod tests {
         let only_openid = visible_attributes(&attrs(), None, Some(&s(&["openid"])), false);
         assert_eq!(only_openid.len(), 5);
         let email = visible_attributes(&attrs(), None, Some(&s(&["openid", "email"])), false);
-        assert_eq!(
-            email.keys().collect::<Vec<_>>(),
-            vec!["email", "email_verified"]
-        );
+        assert_eq!(email.keys().collect::<Vec<_>>(), vec!["email", "email_verified"]);
         assert_eq!(email["email_verified"], json!(true));
         let profile = visible_attributes(&attrs(), None, Some(&s(&["openid", "profile"])), false);
-        assert!(
-            profile.contains_key("name")
-                && profile.contains_key("custom:t")
-                && !profile.contains_key("email")
-        );
+        assert!(profile.contains_key("name") && profile.contains_key("custom:t") && !profile.contains_key("email"));
         assert!(visible_attributes(&attrs(), None, Some(&s(&["email"])), false).is_empty());
         let readable = s(&["email"]);
-        assert_eq!(
-            visible_attributes(&attrs(), Some(&readable), None, false).len(),
-            1
-        );
+        assert_eq!(visible_attributes(&attrs(), Some(&readable), None, false).len(), 1);
     }
 
     #[test]
     fn at_hash_is_left_half_of_sha256() {
         // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223…
-        assert_eq!(
-            at_hash("abc"),
-            URL_SAFE_NO_PAD.encode(hex::decode("ba7816bf8f01cfea414140de5dae2223").unwrap())
-        );
+        assert_eq!(at_hash("abc"), URL_SAFE_NO_PAD.encode(hex::decode("ba7816bf8f01cfea414140de5dae2223").unwrap()));
     }
 }

@@ -60,12 +60,8 @@ impl Services {
         let issuer = self.issuer(&pool.id);
         let event_id = uuid::Uuid::new_v4().to_string();
         let readable = client.read_attributes();
-        let subject = Subject {
-            sub: &user.id,
-            username: &user.username,
-            attributes: &user.attributes,
-            groups: &groups,
-        };
+        let subject =
+            Subject { sub: &user.id, username: &user.username, attributes: &user.attributes, groups: &groups };
         let issue = Issue {
             issuer: &issuer,
             client_id: &client.id,
@@ -76,24 +72,12 @@ impl Services {
             scopes: grant.scopes.as_deref(),
             readable: readable.as_deref(),
         };
-        let access = jwt::sign(
-            &keys,
-            &claims::access_token(&subject, &issue, client.access_token_secs()),
-        )
-        .map_err(Error::Internal)?;
-        let wants_id = grant
-            .scopes
-            .as_ref()
-            .is_none_or(|s| s.iter().any(|x| x == "openid"));
+        let access = jwt::sign(&keys, &claims::access_token(&subject, &issue, client.access_token_secs()))
+            .map_err(Error::Internal)?;
+        let wants_id = grant.scopes.as_ref().is_none_or(|s| s.iter().any(|x| x == "openid"));
         let id = if wants_id {
             let at = grant.scopes.as_ref().map(|_| access.as_str());
-            let c = claims::id_token(
-                &subject,
-                &issue,
-                client.id_token_secs(),
-                grant.nonce.as_deref(),
-                at,
-            );
+            let c = claims::id_token(&subject, &issue, client.id_token_secs(), grant.nonce.as_deref(), at);
             Some(jwt::sign(&keys, &c).map_err(Error::Internal)?)
         } else {
             None
@@ -110,8 +94,7 @@ impl Services {
         grant: &Grant,
     ) -> Result<TokenSet> {
         let origin = uuid::Uuid::new_v4().to_string();
-        self.issue_with_origin(pool, client, user, grant, &origin)
-            .await
+        self.issue_with_origin(pool, client, user, grant, &origin).await
     }
 
     /// As [`Self::issue_user_tokens`] with a given origin (the authorization-code grant binds the
@@ -134,23 +117,14 @@ impl Services {
                 client_id: client.id.clone(),
                 user_id: user.id.clone(),
                 origin_jti: origin.to_string(),
-                scopes: grant
-                    .scopes
-                    .as_ref()
-                    .map(|s| s.join(" "))
-                    .unwrap_or_default(),
+                scopes: grant.scopes.as_ref().map(|s| s.join(" ")).unwrap_or_default(),
                 auth_time: grant.auth_time,
                 created_at: now,
                 expires_at: now + client.refresh_token_secs(),
                 revoked_at: None,
             })
             .await?;
-        Ok(TokenSet {
-            access_token,
-            id_token,
-            refresh_token: Some(refresh),
-            expires_in: client.access_token_secs(),
-        })
+        Ok(TokenSet { access_token, id_token, refresh_token: Some(refresh), expires_in: client.access_token_secs() })
     }
 
     /// Access and ID tokens only (implicit grant): no refresh token, origin not revocable.
@@ -163,89 +137,45 @@ impl Services {
     ) -> Result<TokenSet> {
         let origin = uuid::Uuid::new_v4().to_string();
         let (access_token, id_token) = self.mint(pool, client, user, grant, &origin).await?;
-        Ok(TokenSet {
-            access_token,
-            id_token,
-            refresh_token: None,
-            expires_in: client.access_token_secs(),
-        })
+        Ok(TokenSet { access_token, id_token, refresh_token: None, expires_in: client.access_token_secs() })
     }
 
     /// The refresh grant. With rotation (client `RefreshTokenRotation.Feature = ENABLED`) the
     /// token is swapped atomically for a new one, so two concurrent uses cannot both succeed;
     /// without it the token stays valid until it expires or is revoked, as in Cognito.
-    pub async fn refresh_tokens(
-        &self,
-        pool: &Pool,
-        client: &Client,
-        refresh_token: &str,
-    ) -> Result<TokenSet> {
+    pub async fn refresh_tokens(&self, pool: &Pool, client: &Client, refresh_token: &str) -> Result<TokenSet> {
         let invalid = || Error::NotAuthorized("Invalid Refresh Token".into());
         let now = self.now();
         let hash = sha256_hex(refresh_token);
-        let row = self
-            .store
-            .get_refresh_token(&hash)
-            .await?
-            .ok_or_else(invalid)?;
-        if row.client_id != client.id
-            || row.pool_id != pool.id
-            || row.revoked_at.is_some()
-            || row.expires_at <= now
-        {
+        let row = self.store.get_refresh_token(&hash).await?.ok_or_else(invalid)?;
+        if row.client_id != client.id || row.pool_id != pool.id || row.revoked_at.is_some() || row.expires_at <= now {
             return Err(invalid());
         }
-        let user = self
-            .store
-            .get_user(&row.user_id)
-            .await?
-            .ok_or_else(invalid)?;
+        let user = self.store.get_user(&row.user_id).await?.ok_or_else(invalid)?;
         if !user.enabled || user.tokens_valid_after > row.created_at {
             return Err(invalid());
         }
         let new_refresh = if client.refresh_rotation() {
             let fresh = random_token();
-            self.store
-                .rotate_refresh_token(&hash, &sha256_hex(&fresh), now)
-                .await?
-                .ok_or_else(invalid)?;
+            self.store.rotate_refresh_token(&hash, &sha256_hex(&fresh), now).await?.ok_or_else(invalid)?;
             Some(fresh)
         } else {
             None
         };
-        let scopes = if row.scopes.is_empty() {
-            None
-        } else {
-            Some(row.scopes.split(' ').map(str::to_string).collect())
-        };
-        let grant = Grant {
-            scopes,
-            nonce: None,
-            auth_time: row.auth_time,
-        };
-        let (access_token, id_token) = self
-            .mint(pool, client, &user, &grant, &row.origin_jti)
-            .await?;
-        Ok(TokenSet {
-            access_token,
-            id_token,
-            refresh_token: new_refresh,
-            expires_in: client.access_token_secs(),
-        })
+        let scopes =
+            if row.scopes.is_empty() { None } else { Some(row.scopes.split(' ').map(str::to_string).collect()) };
+        let grant = Grant { scopes, nonce: None, auth_time: row.auth_time };
+        let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
+        Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })
     }
 
     /// Revoke a refresh token of this client and every token minted from it. Unknown tokens
     /// and tokens of other clients are ignored (RFC 7009: the endpoint answers success).
     pub async fn revoke_refresh_token(&self, client: &Client, refresh_token: &str) -> Result<()> {
-        if let Some(row) = self
-            .store
-            .get_refresh_token(&sha256_hex(refresh_token))
-            .await?
+        if let Some(row) = self.store.get_refresh_token(&sha256_hex(refresh_token)).await?
             && row.client_id == client.id
         {
-            self.store
-                .revoke_origin(&row.origin_jti, self.now())
-                .await?;
+            self.store.revoke_origin(&row.origin_jti, self.now()).await?;
         }
         Ok(())
     }
@@ -267,10 +197,7 @@ impl Services {
             return Err(TokenRejection::Invalid);
         }
         let kid = jwt::peek_kid(token).ok_or(TokenRejection::Invalid)?;
-        let keys = self
-            .pool_keys(&pid, Some(&kid))
-            .await
-            .map_err(|_| TokenRejection::Invalid)?;
+        let keys = self.pool_keys(&pid, Some(&kid)).await.map_err(|_| TokenRejection::Invalid)?;
         let claims = jwt::verify(&keys, token).ok_or(TokenRejection::Invalid)?;
         if claims["token_use"] != "access" || claims["iss"] != iss {
             return Err(TokenRejection::Invalid);
@@ -279,29 +206,13 @@ impl Services {
         if claims["exp"].as_i64().unwrap_or(0) <= now {
             return Err(TokenRejection::Expired);
         }
-        let origin = claims["origin_jti"]
-            .as_str()
-            .ok_or(TokenRejection::Invalid)?;
-        if self
-            .store
-            .origin_revoked(origin)
-            .await
-            .map_err(|_| TokenRejection::Invalid)?
-        {
+        let origin = claims["origin_jti"].as_str().ok_or(TokenRejection::Invalid)?;
+        if self.store.origin_revoked(origin).await.map_err(|_| TokenRejection::Invalid)? {
             return Err(TokenRejection::Revoked);
         }
         let sub = claims["sub"].as_str().unwrap_or_default();
-        let user = self
-            .store
-            .get_user(sub)
-            .await
-            .ok()
-            .flatten()
-            .ok_or(TokenRejection::Revoked)?;
-        if user.pool_id != pid
-            || !user.enabled
-            || claims["iat"].as_i64().unwrap_or(0) < user.tokens_valid_after
-        {
+        let user = self.store.get_user(sub).await.ok().flatten().ok_or(TokenRejection::Revoked)?;
+        if user.pool_id != pid || !user.enabled || claims["iat"].as_i64().unwrap_or(0) < user.tokens_valid_after {
             return Err(TokenRejection::Revoked);
         }
         let scopes = claims["scope"]
@@ -312,22 +223,12 @@ impl Services {
             .map(str::to_string)
             .collect();
         let client_id = claims["client_id"].as_str().unwrap_or_default().to_string();
-        Ok(AccessClaims {
-            claims,
-            user,
-            scopes,
-            client_id,
-        })
+        Ok(AccessClaims { claims, user, scopes, client_id })
     }
 }
 
 fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
     use base64::Engine;
     let payload = token.split('.').nth(1)?;
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .ok()?,
-    )
-    .ok()
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }

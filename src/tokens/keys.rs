@@ -49,28 +49,13 @@ fn seal_context(pool_id: &str, kid: &str) -> String {
 }
 
 /// Generate an RSA-2048 key (blocking work) and describe it as a stored row in `state`.
-pub async fn generate(
-    master: &MasterKey,
-    pool_id: &str,
-    state: &str,
-    now: i64,
-) -> anyhow::Result<SigningKeyRow> {
+pub async fn generate(master: &MasterKey, pool_id: &str, state: &str, now: i64) -> anyhow::Result<SigningKeyRow> {
     let key = tokio::task::spawn_blocking(|| KeyPair::generate(KeySize::Rsa2048))
         .await?
         .map_err(|_| anyhow::anyhow!("RSA key generation failed"))?;
-    let pkcs8 = key
-        .as_der()
-        .map_err(|_| anyhow::anyhow!("cannot encode key"))?;
-    let n = key
-        .public_key()
-        .modulus()
-        .big_endian_without_leading_zero()
-        .to_vec();
-    let e = key
-        .public_key()
-        .exponent()
-        .big_endian_without_leading_zero()
-        .to_vec();
+    let pkcs8 = key.as_der().map_err(|_| anyhow::anyhow!("cannot encode key"))?;
+    let n = key.public_key().modulus().big_endian_without_leading_zero().to_vec();
+    let e = key.public_key().exponent().big_endian_without_leading_zero().to_vec();
     // kid: base64 of the SHA-256 of the modulus (the shape of Cognito's kids, ending in '=').
     let kid = STANDARD.encode(crate::crypto::sha256(&n));
     let jwk = json!({
@@ -93,12 +78,7 @@ pub async fn generate(
 }
 
 /// Give a new pool its `active` and `next` keys.
-pub async fn provision(
-    store: &Store,
-    master: &MasterKey,
-    pool_id: &str,
-    now: i64,
-) -> anyhow::Result<()> {
+pub async fn provision(store: &Store, master: &MasterKey, pool_id: &str, now: i64) -> anyhow::Result<()> {
     for state in ["active", "next"] {
         let k = generate(master, pool_id, state, now).await?;
         store.insert_signing_key(&k).await?;
@@ -108,12 +88,7 @@ pub async fn provision(
 
 /// Rotate: `next` becomes active, the active key retires, a new `next` is created, and keys
 /// retired long enough ago are removed. Returns the new active kid.
-pub async fn rotate(
-    store: &Store,
-    master: &MasterKey,
-    pool_id: &str,
-    now: i64,
-) -> anyhow::Result<String> {
+pub async fn rotate(store: &Store, master: &MasterKey, pool_id: &str, now: i64) -> anyhow::Result<String> {
     let keys = store.signing_keys(pool_id).await?;
     let next = match keys.iter().find(|k| k.state == "next") {
         Some(k) => k.kid.clone(),
@@ -126,9 +101,7 @@ pub async fn rotate(
     store.activate_signing_key(pool_id, &next, now).await?;
     let fresh = generate(master, pool_id, "next", now).await?;
     store.insert_signing_key(&fresh).await?;
-    store
-        .remove_retired_keys(pool_id, now - RETIRED_KEY_KEEP_SECS)
-        .await?;
+    store.remove_retired_keys(pool_id, now - RETIRED_KEY_KEEP_SECS).await?;
     Ok(next)
 }
 
@@ -164,23 +137,11 @@ impl KeyCache {
     }
 }
 
-async fn load(
-    store: &Store,
-    master: &MasterKey,
-    pool_id: &str,
-    now_millis: i64,
-) -> anyhow::Result<PoolKeys> {
-    let rows = store
-        .signing_keys(pool_id)
-        .await
-        .map_err(|e: StoreError| anyhow::anyhow!(e))?;
-    let active = rows
-        .iter()
-        .find(|k| k.state == "active")
-        .context("pool has no active signing key")?;
+async fn load(store: &Store, master: &MasterKey, pool_id: &str, now_millis: i64) -> anyhow::Result<PoolKeys> {
+    let rows = store.signing_keys(pool_id).await.map_err(|e: StoreError| anyhow::anyhow!(e))?;
+    let active = rows.iter().find(|k| k.state == "active").context("pool has no active signing key")?;
     let der = master.open(&active.private_enc, &seal_context(pool_id, &active.kid))?;
-    let pair =
-        KeyPair::from_pkcs8(&der).map_err(|e| anyhow::anyhow!("stored key rejected: {e}"))?;
+    let pair = KeyPair::from_pkcs8(&der).map_err(|e| anyhow::anyhow!("stored key rejected: {e}"))?;
     let mut public = HashMap::new();
     let mut jwks = Vec::new();
     for k in &rows {
@@ -215,11 +176,8 @@ impl PoolKeys {
         let Some((n, e)) = self.public.get(kid) else {
             return false;
         };
-        PublicKeyComponents {
-            n: n.as_slice(),
-            e: e.as_slice(),
-        }
-        .verify(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, msg, sig)
-        .is_ok()
+        PublicKeyComponents { n: n.as_slice(), e: e.as_slice() }
+            .verify(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, msg, sig)
+            .is_ok()
     }
 }

@@ -7,14 +7,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Attributes ListUsers can filter on (besides username, sub and status).
-pub const SEARCHABLE: &[&str] = &[
-    "email",
-    "phone_number",
-    "name",
-    "given_name",
-    "family_name",
-    "preferred_username",
-];
+pub const SEARCHABLE: &[&str] = &["email", "phone_number", "name", "given_name", "family_name", "preferred_username"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writer {
@@ -42,12 +35,7 @@ pub fn looks_like_phone(v: &str) -> bool {
 
 /// Parse `[{Name, Value}]` into a map, checking each against the schema.
 /// `creating` allows immutable attributes to be set.
-pub fn parse_list(
-    pool: &Pool,
-    list: &Value,
-    writer: Writer,
-    creating: bool,
-) -> Result<BTreeMap<String, String>> {
+pub fn parse_list(pool: &Pool, list: &Value, writer: Writer, creating: bool) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for a in list.as_array().cloned().unwrap_or_default() {
         let name = a["Name"].as_str().unwrap_or_default().to_string();
@@ -60,9 +48,7 @@ pub fn parse_list(
 
 fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -> Result<()> {
     if name == "sub" {
-        return Err(Error::invalid(
-            "Cannot modify an already provided sub attribute.",
-        ));
+        return Err(Error::invalid("Cannot modify an already provided sub attribute."));
     }
     let Some(schema) = pool.schema_attribute(name) else {
         return Err(Error::invalid(format!(
@@ -70,20 +56,14 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
         )));
     };
     if name.starts_with("dev:") && writer != Writer::Admin {
-        return Err(Error::NotAuthorized(format!(
-            "A client attempted to write unauthorized attribute {name}"
-        )));
+        return Err(Error::NotAuthorized(format!("A client attempted to write unauthorized attribute {name}")));
     }
     if !creating && schema["Mutable"] == false {
         return Err(Error::invalid(format!(
             "Attributes did not conform to the schema: {name}: Attribute cannot be updated. (changing an immutable attribute)"
         )));
     }
-    let bad = |why: &str| {
-        Err(Error::invalid(format!(
-            "Attributes did not conform to the schema: {name}: {why}"
-        )))
-    };
+    let bad = |why: &str| Err(Error::invalid(format!("Attributes did not conform to the schema: {name}: {why}")));
     if value.chars().count() > 2048 {
         return bad("String must be no longer than 2048 characters");
     }
@@ -113,16 +93,12 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
         "String" => {
             let c = &schema["StringAttributeConstraints"];
             let len = value.chars().count();
-            if let Some(min) = c["MinLength"]
-                .as_str()
-                .and_then(|s| s.parse::<usize>().ok())
+            if let Some(min) = c["MinLength"].as_str().and_then(|s| s.parse::<usize>().ok())
                 && len < min
             {
                 return bad("String is too short");
             }
-            if let Some(max) = c["MaxLength"]
-                .as_str()
-                .and_then(|s| s.parse::<usize>().ok())
+            if let Some(max) = c["MaxLength"].as_str().and_then(|s| s.parse::<usize>().ok())
                 && len > max
             {
                 return bad("String is too long");
@@ -139,10 +115,7 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
 
 /// Required attributes missing from the map.
 pub fn missing_required(pool: &Pool, attrs: &BTreeMap<String, String>) -> Vec<String> {
-    pool.required_attributes()
-        .into_iter()
-        .filter(|n| attrs.get(n).is_none_or(|v| v.is_empty()))
-        .collect()
+    pool.required_attributes().into_iter().filter(|n| attrs.get(n).is_none_or(|v| v.is_empty())).collect()
 }
 
 /// The names a user signs in with besides the username.
@@ -173,12 +146,7 @@ pub fn aliases(pool: &Pool, attrs: &BTreeMap<String, String>) -> Vec<Alias> {
 pub fn search_values(attrs: &BTreeMap<String, String>) -> Vec<SearchValue> {
     SEARCHABLE
         .iter()
-        .filter_map(|n| {
-            attrs
-                .get(*n)
-                .filter(|v| !v.is_empty())
-                .map(|v| (n.to_string(), v.clone()))
-        })
+        .filter_map(|n| attrs.get(*n).filter(|v| !v.is_empty()).map(|v| (n.to_string(), v.clone())))
         .collect()
 }
 

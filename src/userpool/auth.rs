@@ -37,12 +37,7 @@ pub enum AuthOutcome {
     /// Signed in; tokens may be issued.
     Authenticated { user: UserRow, auth_time: i64 },
     /// Another step is needed: answer `name` with `session`.
-    Challenge {
-        name: String,
-        session: String,
-        params: Map<String, Value>,
-        user: UserRow,
-    },
+    Challenge { name: String, session: String, params: Map<String, Value>, user: UserRow },
 }
 
 impl Services {
@@ -68,11 +63,7 @@ impl Services {
         if failures.locked_until > now {
             return Err(Error::NotAuthorized("Password attempts exceeded".into()));
         }
-        if !self
-            .passwords
-            .verify(user.password_hash.as_deref(), password)
-            .await?
-        {
+        if !self.passwords.verify(user.password_hash.as_deref(), password).await? {
             if now - failures.last_failure > FAILURE_WINDOW_SECS {
                 failures = LoginFailures::default();
             }
@@ -82,9 +73,7 @@ impl Services {
                 let exp = (failures.failures - LOCKOUT_FREE_FAILURES).min(20) as u32;
                 failures.locked_until = now + 2i64.pow(exp).min(LOCKOUT_MAX_SECS);
             }
-            self.store
-                .put_login_failures(&pool.id, &user.id, failures)
-                .await?;
+            self.store.put_login_failures(&pool.id, &user.id, failures).await?;
             return Err(incorrect());
         }
         if failures.failures > 0 {
@@ -94,35 +83,23 @@ impl Services {
     }
 
     /// Status checks once the password is known to be right.
-    async fn after_password(
-        &self,
-        pool: &Pool,
-        client: &Client,
-        user: UserRow,
-        now: i64,
-    ) -> Result<AuthOutcome> {
+    async fn after_password(&self, pool: &Pool, client: &Client, user: UserRow, now: i64) -> Result<AuthOutcome> {
         if !user.enabled {
             return Err(Error::NotAuthorized("User is disabled.".into()));
         }
         match user.status.as_str() {
             "UNCONFIRMED" => Err(Error::UserNotConfirmed("User is not confirmed.".into())),
-            "RESET_REQUIRED" => Err(Error::PasswordResetRequired(
-                "Password reset required for the user".into(),
-            )),
+            "RESET_REQUIRED" => Err(Error::PasswordResetRequired("Password reset required for the user".into())),
             FORCE_CHANGE_PASSWORD => {
                 let days = pool.password_policy().temporary_password_validity_days;
                 if user.password_set_at.unwrap_or(0) + days * 86400 < now {
                     return Err(Error::NotAuthorized(
-                        "Temporary password has expired and must be reset by an administrator."
-                            .into(),
+                        "Temporary password has expired and must be reset by an administrator.".into(),
                     ));
                 }
                 self.new_password_challenge(pool, client, user, now).await
             }
-            _ => Ok(AuthOutcome::Authenticated {
-                user,
-                auth_time: now,
-            }),
+            _ => Ok(AuthOutcome::Authenticated { user, auth_time: now }),
         }
     }
 
@@ -134,10 +111,7 @@ impl Services {
         now: i64,
     ) -> Result<AuthOutcome> {
         let session = random_token();
-        let minutes = client.config["AuthSessionValidity"]
-            .as_i64()
-            .unwrap_or(3)
-            .clamp(3, 15);
+        let minutes = client.config["AuthSessionValidity"].as_i64().unwrap_or(3).clamp(3, 15);
         self.store
             .insert_challenge(&ChallengeRow {
                 id_hash: sha256_hex(&session),
@@ -150,40 +124,22 @@ impl Services {
                 used_at: None,
             })
             .await?;
-        let visible: BTreeMap<&String, &String> = user
-            .attributes
-            .iter()
-            .filter(|(k, _)| !k.ends_with("_verified") && !k.starts_with("dev:"))
-            .collect();
+        let visible: BTreeMap<&String, &String> =
+            user.attributes.iter().filter(|(k, _)| !k.ends_with("_verified") && !k.starts_with("dev:")).collect();
         let required: Vec<String> = attributes::missing_required(pool, &user.attributes)
             .into_iter()
             .map(|a| format!("userAttributes.{a}"))
             .collect();
         let mut params = Map::new();
         params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
-        params.insert(
-            "userAttributes".into(),
-            json!(serde_json::to_string(&visible).unwrap_or_default()),
-        );
-        params.insert(
-            "requiredAttributes".into(),
-            json!(serde_json::to_string(&required).unwrap_or_default()),
-        );
-        Ok(AuthOutcome::Challenge {
-            name: NEW_PASSWORD_REQUIRED.into(),
-            session,
-            params,
-            user,
-        })
+        params.insert("userAttributes".into(), json!(serde_json::to_string(&visible).unwrap_or_default()));
+        params.insert("requiredAttributes".into(), json!(serde_json::to_string(&required).unwrap_or_default()));
+        Ok(AuthOutcome::Challenge { name: NEW_PASSWORD_REQUIRED.into(), session, params, user })
     }
 
     /// The pending challenge behind a session, if it is live and belongs to this client.
     pub async fn pending_challenge(&self, client: &Client, session: &str) -> Result<ChallengeRow> {
-        match self
-            .store
-            .peek_challenge(&sha256_hex(session), self.now())
-            .await?
-        {
+        match self.store.peek_challenge(&sha256_hex(session), self.now()).await? {
             Some(c) if c.client_id == client.id => Ok(c),
             _ => Err(session_expired()),
         }
@@ -203,41 +159,23 @@ impl Services {
         if pending.challenge != NEW_PASSWORD_REQUIRED {
             return Err(session_expired());
         }
-        let mut user = self
-            .store
-            .get_user(&pending.user_id)
-            .await?
-            .ok_or_else(session_expired)?;
+        let mut user = self.store.get_user(&pending.user_id).await?.ok_or_else(session_expired)?;
         check_policy(&pool.password_policy(), new_password)?;
-        let list: Vec<Value> = attrs
-            .iter()
-            .map(|(k, v)| json!({"Name": k, "Value": v}))
-            .collect();
+        let list: Vec<Value> = attrs.iter().map(|(k, v)| json!({"Name": k, "Value": v})).collect();
         let changes = attributes::parse_list(pool, &Value::Array(list), Writer::User, true)?;
         for (k, v) in changes {
-            if user.attributes.get(&k).is_some_and(|old| !old.is_empty())
-                && pool.required_attributes().contains(&k)
-            {
-                return Err(Error::invalid(format!(
-                    "Cannot modify an already provided required attribute: {k}"
-                )));
+            if user.attributes.get(&k).is_some_and(|old| !old.is_empty()) && pool.required_attributes().contains(&k) {
+                return Err(Error::invalid(format!("Cannot modify an already provided required attribute: {k}")));
             }
             user.attributes.insert(k, v);
         }
         let missing = attributes::missing_required(pool, &user.attributes);
         if let Some(m) = missing.first() {
-            return Err(Error::invalid(format!(
-                "Invalid attributes given, {m} is missing"
-            )));
+            return Err(Error::invalid(format!("Invalid attributes given, {m} is missing")));
         }
         let now = self.now();
         // Consume the session last, so a rejected password can be retried within it.
-        if self
-            .store
-            .take_challenge(&pending.id_hash, now)
-            .await?
-            .is_none()
-        {
+        if self.store.take_challenge(&pending.id_hash, now).await?.is_none() {
             return Err(session_expired());
         }
         user.password_hash = Some(self.passwords.hash(new_password).await?);

@@ -7,13 +7,7 @@ use crate::services::Services;
 use crate::store::clients::ClientRow;
 use serde_json::{Map, Value, json};
 
-pub const RESERVED_SCOPES: &[&str] = &[
-    "openid",
-    "email",
-    "phone",
-    "profile",
-    "aws.cognito.signin.user.admin",
-];
+pub const RESERVED_SCOPES: &[&str] = &["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"];
 const AUTH_FLOWS: &[&str] = &[
     "ALLOW_USER_PASSWORD_AUTH",
     "ALLOW_USER_SRP_AUTH",
@@ -22,28 +16,12 @@ const AUTH_FLOWS: &[&str] = &[
     "ALLOW_REFRESH_TOKEN_AUTH",
     "ALLOW_USER_AUTH",
 ];
-const LEGACY_AUTH_FLOWS: &[&str] = &[
-    "ADMIN_NO_SRP_AUTH",
-    "CUSTOM_AUTH_FLOW_ONLY",
-    "USER_PASSWORD_AUTH",
-];
+const LEGACY_AUTH_FLOWS: &[&str] = &["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"];
 /// Request members that are not stored settings.
-const NOT_SETTINGS: &[&str] = &[
-    "UserPoolId",
-    "ClientId",
-    "ClientName",
-    "GenerateSecret",
-    "ClientSecret",
-];
+const NOT_SETTINGS: &[&str] = &["UserPoolId", "ClientId", "ClientName", "GenerateSecret", "ClientSecret"];
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// Callback and sign-out URLs: HTTPS, except plain HTTP on loopback; app schemes allowed; no fragment.
@@ -75,12 +53,7 @@ pub fn check_redirect_url(u: &str) -> Result<()> {
 
 impl Services {
     /// Validate a client's settings against the pool, fill Cognito's defaults, and return them.
-    async fn client_settings(
-        &self,
-        pool: &Pool,
-        input: &Value,
-        has_secret: bool,
-    ) -> Result<Map<String, Value>> {
+    async fn client_settings(&self, pool: &Pool, input: &Value, has_secret: bool) -> Result<Map<String, Value>> {
         let mut s = Map::new();
         if let Some(m) = input.as_object() {
             for (k, v) in m {
@@ -107,24 +80,16 @@ impl Services {
         let id = secs("IdTokenValidity", "IdToken", 3600);
         let refresh = secs("RefreshTokenValidity", "RefreshToken", 30 * 86400);
         if !(300..=86400).contains(&access) {
-            return Err(Error::invalid(
-                "Access token validity must be between 5 minutes and 1 day.",
-            ));
+            return Err(Error::invalid("Access token validity must be between 5 minutes and 1 day."));
         }
         if !(300..=86400).contains(&id) {
-            return Err(Error::invalid(
-                "ID token validity must be between 5 minutes and 1 day.",
-            ));
+            return Err(Error::invalid("ID token validity must be between 5 minutes and 1 day."));
         }
         if !(3600..=3650 * 86400).contains(&refresh) {
-            return Err(Error::invalid(
-                "Refresh token validity must be between 60 minutes and 10 years.",
-            ));
+            return Err(Error::invalid("Refresh token validity must be between 60 minutes and 10 years."));
         }
         if refresh <= access || refresh <= id {
-            return Err(Error::invalid(
-                "Refresh token validity must be greater than access and ID token validity.",
-            ));
+            return Err(Error::invalid("Refresh token validity must be greater than access and ID token validity."));
         }
         s.insert("TokenValidityUnits".into(), units);
         if input["RefreshTokenValidity"].as_i64().unwrap_or(0) == 0 {
@@ -133,41 +98,27 @@ impl Services {
                 json!(if s["TokenValidityUnits"]["RefreshToken"] == "days" {
                     30
                 } else {
-                    refresh
-                        / unit_seconds(
-                            s["TokenValidityUnits"]["RefreshToken"]
-                                .as_str()
-                                .unwrap_or("days"),
-                        )
+                    refresh / unit_seconds(s["TokenValidityUnits"]["RefreshToken"].as_str().unwrap_or("days"))
                 }),
             );
         }
 
         // Explicit auth flows.
         let flows = strings(&input["ExplicitAuthFlows"]);
-        let legacy = flows
-            .iter()
-            .any(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()));
+        let legacy = flows.iter().any(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()));
         let modern = flows.iter().any(|f| AUTH_FLOWS.contains(&f.as_str()));
-        if let Some(f) = flows
-            .iter()
-            .find(|f| !AUTH_FLOWS.contains(&f.as_str()) && !LEGACY_AUTH_FLOWS.contains(&f.as_str()))
+        if let Some(f) =
+            flows.iter().find(|f| !AUTH_FLOWS.contains(&f.as_str()) && !LEGACY_AUTH_FLOWS.contains(&f.as_str()))
         {
             return Err(Error::invalid(format!("Invalid explicit auth flow: {f}")));
         }
         if legacy && modern {
-            return Err(Error::invalid(
-                "ExplicitAuthFlows can not have both ALLOW_ and legacy values.",
-            ));
+            return Err(Error::invalid("ExplicitAuthFlows can not have both ALLOW_ and legacy values."));
         }
         if flows.is_empty() {
             s.insert(
                 "ExplicitAuthFlows".into(),
-                json!([
-                    "ALLOW_REFRESH_TOKEN_AUTH",
-                    "ALLOW_USER_SRP_AUTH",
-                    "ALLOW_CUSTOM_AUTH"
-                ]),
+                json!(["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]),
             );
         }
 
@@ -179,9 +130,7 @@ impl Services {
         if let Some(d) = input["DefaultRedirectURI"].as_str() {
             check_redirect_url(d)?;
             if !callbacks.iter().any(|c| c == d) {
-                return Err(Error::invalid(
-                    "DefaultRedirectURI must be one of the CallbackURLs.",
-                ));
+                return Err(Error::invalid("DefaultRedirectURI must be one of the CallbackURLs."));
             }
         }
 
@@ -198,40 +147,26 @@ impl Services {
                 continue;
             }
             let exists = match sc.rsplit_once('/') {
-                Some((server, name)) => {
-                    match self.store.get_resource_server(&pool.id, server).await? {
-                        Some(rs) => rs
-                            .scopes
-                            .as_array()
-                            .is_some_and(|a| a.iter().any(|x| x["ScopeName"] == name)),
-                        None => false,
-                    }
-                }
+                Some((server, name)) => match self.store.get_resource_server(&pool.id, server).await? {
+                    Some(rs) => rs.scopes.as_array().is_some_and(|a| a.iter().any(|x| x["ScopeName"] == name)),
+                    None => false,
+                },
                 None => false,
             };
             if !exists {
-                return Err(Error::ScopeDoesNotExist(format!(
-                    "Invalid scope requested: {sc}"
-                )));
+                return Err(Error::ScopeDoesNotExist(format!("Invalid scope requested: {sc}")));
             }
         }
-        if (scopes
-            .iter()
-            .any(|s| s == "email" || s == "phone" || s == "profile"))
+        if (scopes.iter().any(|s| s == "email" || s == "phone" || s == "profile"))
             && !scopes.iter().any(|s| s == "openid")
         {
-            return Err(Error::invalid(
-                "The openid scope is required when email, phone or profile is requested.",
-            ));
+            return Err(Error::invalid("The openid scope is required when email, phone or profile is requested."));
         }
-        let oauth_on = input["AllowedOAuthFlowsUserPoolClient"]
-            .as_bool()
-            .unwrap_or(false);
+        let oauth_on = input["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false);
         if oauth_on {
             if oauth_flows.is_empty() {
                 return Err(Error::InvalidOAuthFlow(
-                    "AllowedOAuthFlows must be set when AllowedOAuthFlowsUserPoolClient is true."
-                        .into(),
+                    "AllowedOAuthFlows must be set when AllowedOAuthFlowsUserPoolClient is true.".into(),
                 ));
             }
             if scopes.is_empty() {
@@ -242,10 +177,14 @@ impl Services {
         }
         if oauth_flows.iter().any(|f| f == "client_credentials") {
             if oauth_flows.len() > 1 {
-                return Err(Error::InvalidOAuthFlow("client_credentials flow can not be selected along with code flow or implicit flow.".into()));
+                return Err(Error::InvalidOAuthFlow(
+                    "client_credentials flow can not be selected along with code flow or implicit flow.".into(),
+                ));
             }
             if !has_secret {
-                return Err(Error::InvalidOAuthFlow("client_credentials flow can not be selected if client does not have a client secret.".into()));
+                return Err(Error::InvalidOAuthFlow(
+                    "client_credentials flow can not be selected if client does not have a client secret.".into(),
+                ));
             }
             if scopes.iter().any(|s| RESERVED_SCOPES.contains(&s.as_str())) {
                 return Err(Error::InvalidOAuthFlow(
@@ -253,18 +192,13 @@ impl Services {
                 ));
             }
         } else if oauth_on && callbacks.is_empty() {
-            return Err(Error::invalid(
-                "CallbackURLs can not be empty when the code or implicit flow is allowed.",
-            ));
+            return Err(Error::invalid("CallbackURLs can not be empty when the code or implicit flow is allowed."));
         }
 
         // Identity providers: COGNITO until federation lands.
         for p in strings(&input["SupportedIdentityProviders"]) {
             if p != "COGNITO" {
-                return Err(Error::invalid(format!(
-                    "The provider {p} does not exist for User Pool {}",
-                    pool.id
-                )));
+                return Err(Error::invalid(format!("The provider {p} does not exist for User Pool {}", pool.id)));
             }
         }
 
@@ -277,23 +211,17 @@ impl Services {
             }
         }
 
-        s.entry("AllowedOAuthFlowsUserPoolClient")
-            .or_insert(json!(false));
+        s.entry("AllowedOAuthFlowsUserPoolClient").or_insert(json!(false));
         s.entry("EnableTokenRevocation").or_insert(json!(true));
-        s.entry("EnablePropagateAdditionalUserContextData")
-            .or_insert(json!(false));
+        s.entry("EnablePropagateAdditionalUserContextData").or_insert(json!(false));
         s.entry("AuthSessionValidity").or_insert(json!(3));
-        s.entry("PreventUserExistenceErrors")
-            .or_insert(json!("LEGACY"));
+        s.entry("PreventUserExistenceErrors").or_insert(json!("LEGACY"));
         Ok(s)
     }
 
     pub async fn create_client(&self, pool_id: &str, input: &Value) -> Result<Client> {
         let pool = self.pool(pool_id).await?;
-        let secret = match (
-            input["GenerateSecret"].as_bool().unwrap_or(false),
-            input["ClientSecret"].as_str(),
-        ) {
+        let secret = match (input["GenerateSecret"].as_bool().unwrap_or(false), input["ClientSecret"].as_str()) {
             (_, Some(given)) => Some(given.to_string()),
             (true, None) => Some(new_client_secret()),
             (false, None) => None,
@@ -302,10 +230,7 @@ impl Services {
         let now = self.now();
         let id = new_client_id();
         let row = ClientRow {
-            secret_enc: secret.as_ref().map(|s| {
-                self.master
-                    .seal(s.as_bytes(), &format!("client-secret:{id}"))
-            }),
+            secret_enc: secret.as_ref().map(|s| self.master.seal(s.as_bytes(), &format!("client-secret:{id}"))),
             id,
             pool_id: pool.id.clone(),
             name: input["ClientName"].as_str().unwrap_or_default().to_string(),
@@ -321,9 +246,7 @@ impl Services {
     pub async fn client(&self, pool_id: &str, client_id: &str) -> Result<Client> {
         match self.find_client(client_id).await? {
             Some(c) if c.pool_id == pool_id => Ok(c),
-            _ => Err(Error::ResourceNotFound(format!(
-                "User pool client {client_id} does not exist."
-            ))),
+            _ => Err(Error::ResourceNotFound(format!("User pool client {client_id} does not exist."))),
         }
     }
 
@@ -333,11 +256,9 @@ impl Services {
             return Ok(None);
         };
         let secret = match &row.secret_enc {
-            Some(enc) => Some(
-                self.master
-                    .open_string(enc, &format!("client-secret:{}", row.id))
-                    .map_err(Error::internal)?,
-            ),
+            Some(enc) => {
+                Some(self.master.open_string(enc, &format!("client-secret:{}", row.id)).map_err(Error::internal)?)
+            }
             None => None,
         };
         Ok(Some(Client::from_row(row, secret)))
@@ -366,33 +287,19 @@ impl Services {
         let mut rows = self.store.list_clients(pool_id, max + 1, after).await?;
         let more = rows.len() as i64 > max;
         rows.truncate(max as usize);
-        let next = if more {
-            rows.last().map(|c| c.id.clone())
-        } else {
-            None
-        };
+        let next = if more { rows.last().map(|c| c.id.clone()) } else { None };
         Ok((rows, next))
     }
 
     /// UpdateUserPoolClient: settings not given return to their defaults, as in Cognito.
-    pub async fn update_client(
-        &self,
-        pool_id: &str,
-        client_id: &str,
-        input: &Value,
-    ) -> Result<Client> {
+    pub async fn update_client(&self, pool_id: &str, client_id: &str, input: &Value) -> Result<Client> {
         let pool = self.pool(pool_id).await?;
         let old = self.client(pool_id, client_id).await?;
-        let settings = self
-            .client_settings(&pool, input, old.secret.is_some())
-            .await?;
+        let settings = self.client_settings(&pool, input, old.secret.is_some()).await?;
         let row = ClientRow {
             id: old.id.clone(),
             pool_id: old.pool_id.clone(),
-            name: input["ClientName"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or(old.name.clone()),
+            name: input["ClientName"].as_str().map(str::to_string).unwrap_or(old.name.clone()),
             secret_enc: None,
             config: Value::Object(settings),
             created_at: old.created_at,
@@ -424,13 +331,7 @@ mod tests {
         ] {
             assert!(check_redirect_url(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "http://example.com/cb",
-            "https://a.example/cb#frag",
-            "javascript:alert(1)",
-            "",
-            "not a url",
-        ] {
+        for bad in ["http://example.com/cb", "https://a.example/cb#frag", "javascript:alert(1)", "", "not a url"] {
             assert!(check_redirect_url(bad).is_err(), "{bad}");
         }
     }

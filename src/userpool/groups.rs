@@ -22,25 +22,18 @@ impl Services {
         };
         match self.store.insert_group(&g).await {
             Ok(()) => Ok(g),
-            Err(StoreError::Conflict) => Err(Error::GroupExists(
-                "A group with the name already exists.".into(),
-            )),
+            Err(StoreError::Conflict) => Err(Error::GroupExists("A group with the name already exists.".into())),
             Err(e) => Err(e.into()),
         }
     }
 
     pub async fn group(&self, pool_id: &str, name: &str) -> Result<GroupRow> {
         self.pool(pool_id).await?;
-        self.store
-            .get_group(pool_id, name)
-            .await?
-            .ok_or_else(|| Error::ResourceNotFound("Group not found.".into()))
+        self.store.get_group(pool_id, name).await?.ok_or_else(|| Error::ResourceNotFound("Group not found.".into()))
     }
 
     pub async fn update_group(&self, pool_id: &str, input: &Value) -> Result<GroupRow> {
-        let mut g = self
-            .group(pool_id, input["GroupName"].as_str().unwrap_or_default())
-            .await?;
+        let mut g = self.group(pool_id, input["GroupName"].as_str().unwrap_or_default()).await?;
         if let Some(d) = input.get("Description") {
             g.description = d.as_str().map(str::to_string);
         }
@@ -81,49 +74,26 @@ impl Services {
     }
 
     /// Resolve user and group in the pool (either missing → the matching Cognito error).
-    async fn user_and_group(
-        &self,
-        pool_id: &str,
-        username: &str,
-        group: &str,
-    ) -> Result<(UserRow, GroupRow)> {
+    async fn user_and_group(&self, pool_id: &str, username: &str, group: &str) -> Result<(UserRow, GroupRow)> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         let g = self.group(pool_id, group).await?;
         Ok((user, g))
     }
 
-    pub async fn add_user_to_group(
-        &self,
-        pool_id: &str,
-        username: &str,
-        group: &str,
-    ) -> Result<()> {
+    pub async fn add_user_to_group(&self, pool_id: &str, username: &str, group: &str) -> Result<()> {
         let (u, g) = self.user_and_group(pool_id, username, group).await?;
         self.store.add_group_member(pool_id, &g.name, &u.id).await?;
         Ok(())
     }
 
-    pub async fn remove_user_from_group(
-        &self,
-        pool_id: &str,
-        username: &str,
-        group: &str,
-    ) -> Result<()> {
+    pub async fn remove_user_from_group(&self, pool_id: &str, username: &str, group: &str) -> Result<()> {
         let (u, g) = self.user_and_group(pool_id, username, group).await?;
-        self.store
-            .remove_group_member(pool_id, &g.name, &u.id)
-            .await?;
+        self.store.remove_group_member(pool_id, &g.name, &u.id).await?;
         Ok(())
     }
 
     pub async fn group_names(&self, user_id: &str) -> Result<Vec<String>> {
-        Ok(self
-            .store
-            .groups_for_user(user_id)
-            .await?
-            .into_iter()
-            .map(|g| g.name)
-            .collect())
+        Ok(self.store.groups_for_user(user_id).await?.into_iter().map(|g| g.name).collect())
     }
 }

@@ -57,15 +57,9 @@ pub fn standard_schema_entry(name: &str, ty: &str) -> Value {
         "Required": name == "sub",
     });
     match (name, ty) {
-        ("sub", _) => {
-            e["StringAttributeConstraints"] = json!({"MinLength": "1", "MaxLength": "2048"})
-        }
-        ("birthdate", _) => {
-            e["StringAttributeConstraints"] = json!({"MinLength": "10", "MaxLength": "10"})
-        }
-        (_, "String") => {
-            e["StringAttributeConstraints"] = json!({"MinLength": "0", "MaxLength": "2048"})
-        }
+        ("sub", _) => e["StringAttributeConstraints"] = json!({"MinLength": "1", "MaxLength": "2048"}),
+        ("birthdate", _) => e["StringAttributeConstraints"] = json!({"MinLength": "10", "MaxLength": "10"}),
+        (_, "String") => e["StringAttributeConstraints"] = json!({"MinLength": "0", "MaxLength": "2048"}),
         (_, "Number") => e["NumberAttributeConstraints"] = json!({"MinValue": "0"}),
         _ => {}
     }
@@ -94,34 +88,19 @@ pub struct Pool {
 
 impl From<PoolRow> for Pool {
     fn from(r: PoolRow) -> Self {
-        Pool {
-            id: r.id,
-            name: r.name,
-            config: r.config,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
+        Pool { id: r.id, name: r.name, config: r.config, created_at: r.created_at, updated_at: r.updated_at }
     }
 }
 
 fn str_list(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 impl Pool {
     pub fn password_policy(&self) -> PasswordPolicy {
         let p = &self.config["Policies"]["PasswordPolicy"];
         let b = |k: &str| p[k].as_bool().unwrap_or(true);
-        let days = p["TemporaryPasswordValidityDays"]
-            .as_i64()
-            .filter(|d| *d > 0)
-            .unwrap_or(7);
+        let days = p["TemporaryPasswordValidityDays"].as_i64().filter(|d| *d > 0).unwrap_or(7);
         PasswordPolicy {
             minimum_length: p["MinimumLength"].as_u64().unwrap_or(8) as usize,
             require_uppercase: b("RequireUppercase"),
@@ -142,31 +121,20 @@ impl Pool {
 
     /// `UsernameConfiguration.CaseSensitive`; the API default when unset is case-sensitive.
     pub fn case_sensitive(&self) -> bool {
-        self.config["UsernameConfiguration"]["CaseSensitive"]
-            .as_bool()
-            .unwrap_or(true)
+        self.config["UsernameConfiguration"]["CaseSensitive"].as_bool().unwrap_or(true)
     }
 
     /// The key a username or alias is looked up by.
     pub fn lookup_key(&self, name: &str) -> String {
-        if self.case_sensitive() {
-            name.to_string()
-        } else {
-            name.to_lowercase()
-        }
+        if self.case_sensitive() { name.to_string() } else { name.to_lowercase() }
     }
 
     pub fn schema(&self) -> Vec<Value> {
-        self.config["SchemaAttributes"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.config["SchemaAttributes"].as_array().cloned().unwrap_or_default()
     }
 
     pub fn schema_attribute(&self, name: &str) -> Option<Value> {
-        self.schema()
-            .into_iter()
-            .find(|a| a["Name"].as_str() == Some(name))
+        self.schema().into_iter().find(|a| a["Name"].as_str() == Some(name))
     }
 
     pub fn required_attributes(&self) -> Vec<String> {
@@ -178,10 +146,7 @@ impl Pool {
     }
 
     pub fn arn(&self, region: &str, account: &str) -> String {
-        format!(
-            "arn:aws:cognito-idp:{region}:{account}:userpool/{}",
-            self.id
-        )
+        format!("arn:aws:cognito-idp:{region}:{account}:userpool/{}", self.id)
     }
 }
 
@@ -223,9 +188,7 @@ impl Client {
         str_list(&self.config["AllowedOAuthScopes"])
     }
     pub fn oauth_enabled(&self) -> bool {
-        self.config["AllowedOAuthFlowsUserPoolClient"]
-            .as_bool()
-            .unwrap_or(false)
+        self.config["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false)
     }
     pub fn explicit_auth_flows(&self) -> Vec<String> {
         str_list(&self.config["ExplicitAuthFlows"])
@@ -234,9 +197,7 @@ impl Client {
         str_list(&self.config["SupportedIdentityProviders"])
     }
     pub fn token_revocation_enabled(&self) -> bool {
-        self.config["EnableTokenRevocation"]
-            .as_bool()
-            .unwrap_or(true)
+        self.config["EnableTokenRevocation"].as_bool().unwrap_or(true)
     }
     pub fn prevents_user_existence_errors(&self) -> bool {
         self.config["PreventUserExistenceErrors"].as_str() == Some("ENABLED")
@@ -246,31 +207,17 @@ impl Client {
     }
     /// Attributes the client may read; `None` = all.
     pub fn read_attributes(&self) -> Option<Vec<String>> {
-        self.config
-            .get("ReadAttributes")
-            .map(str_list)
-            .filter(|l| !l.is_empty())
+        self.config.get("ReadAttributes").map(str_list).filter(|l| !l.is_empty())
     }
     pub fn write_attributes(&self) -> Option<Vec<String>> {
-        self.config
-            .get("WriteAttributes")
-            .map(str_list)
-            .filter(|l| !l.is_empty())
+        self.config.get("WriteAttributes").map(str_list).filter(|l| !l.is_empty())
     }
 
-    fn validity_secs(
-        &self,
-        field: &str,
-        unit_field: &str,
-        default_unit: &str,
-        default_secs: i64,
-    ) -> i64 {
+    fn validity_secs(&self, field: &str, unit_field: &str, default_unit: &str, default_secs: i64) -> i64 {
         let Some(v) = self.config[field].as_i64().filter(|v| *v > 0) else {
             return default_secs;
         };
-        let unit = self.config["TokenValidityUnits"][unit_field]
-            .as_str()
-            .unwrap_or(default_unit);
+        let unit = self.config["TokenValidityUnits"][unit_field].as_str().unwrap_or(default_unit);
         v * unit_seconds(unit)
     }
     pub fn access_token_secs(&self) -> i64 {
@@ -307,10 +254,7 @@ mod tests {
         assert!(rest.bytes().all(|b| b.is_ascii_alphanumeric()));
         let c = new_client_id();
         assert_eq!(c.len(), 26);
-        assert!(
-            c.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        );
+        assert!(c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     }
 
     #[test]

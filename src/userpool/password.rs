@@ -33,28 +33,20 @@ fn dummy_hash() -> &'static str {
 
 impl Passwords {
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        Passwords {
-            permits: Arc::new(Semaphore::new(cores)),
-        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Passwords { permits: Arc::new(Semaphore::new(cores)) }
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
         let _permit = self.permits.acquire().await.map_err(Error::internal)?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(Error::internal)
+        tokio::task::spawn_blocking(f).await.map_err(Error::internal)
     }
 
     pub async fn hash(&self, password: &str) -> Result<String> {
         let pw = password.as_bytes().to_vec();
         self.run(move || {
             let salt = crate::crypto::random_array::<16>();
-            argon()
-                .hash_password_with_salt(&pw, &salt)
-                .map(|h| h.to_string())
+            argon().hash_password_with_salt(&pw, &salt).map(|h| h.to_string())
         })
         .await?
         .map_err(|e| Error::internal(anyhow::anyhow!("argon2: {e}")))
@@ -68,9 +60,7 @@ impl Passwords {
             None => (dummy_hash().to_string(), false),
         };
         let pw = password.as_bytes().to_vec();
-        let ok = self
-            .run(move || argon().verify_password(&pw, hash.as_str()).is_ok())
-            .await?;
+        let ok = self.run(move || argon().verify_password(&pw, hash.as_str()).is_ok()).await?;
         Ok(ok && real)
     }
 }
@@ -86,11 +76,7 @@ pub const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
 
 /// Check a password against the pool policy; the message lists the first failed rule as Cognito does.
 pub fn check_policy(policy: &PasswordPolicy, password: &str) -> Result<()> {
-    let fail = |why: &str| {
-        Err(Error::InvalidPassword(format!(
-            "Password did not conform with policy: {why}"
-        )))
-    };
+    let fail = |why: &str| Err(Error::InvalidPassword(format!("Password did not conform with policy: {why}")));
     if password.chars().count() < policy.minimum_length {
         return fail("Password not long enough");
     }
@@ -115,10 +101,8 @@ pub fn check_policy(policy: &PasswordPolicy, password: &str) -> Result<()> {
 /// A temporary password that satisfies any policy: 12 random characters plus one of each class.
 pub fn generate_temporary(policy: &PasswordPolicy) -> String {
     let len = policy.minimum_length.max(12);
-    let mut s = crate::crypto::random_from(
-        b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789",
-        len.saturating_sub(4),
-    );
+    let mut s =
+        crate::crypto::random_from(b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", len.saturating_sub(4));
     s.push_str(&crate::crypto::random_from(b"ABCDEFGHJKLMNPQRSTUVWXYZ", 1));
     s.push_str(&crate::crypto::random_from(b"abcdefghijkmnopqrstuvwxyz", 1));
     s.push_str(&crate::crypto::random_from(b"23456789", 1));

@@ -8,12 +8,7 @@ use crate::store::pools::PoolRow;
 use serde_json::{Map, Value, json};
 
 /// Settings that cannot change after creation.
-const IMMUTABLE: &[&str] = &[
-    "SchemaAttributes",
-    "UsernameAttributes",
-    "AliasAttributes",
-    "UsernameConfiguration",
-];
+const IMMUTABLE: &[&str] = &["SchemaAttributes", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration"];
 /// Members of the request that are not stored settings.
 const NOT_SETTINGS: &[&str] = &["PoolName", "Schema", "UserPoolId"];
 
@@ -66,10 +61,7 @@ fn build_settings(input: &Value) -> Map<String, Value> {
 
 /// The pool schema: standard attributes, overridden and extended by the request's `Schema`.
 fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
-    let mut schema: Vec<Value> = STANDARD_ATTRIBUTES
-        .iter()
-        .map(|(n, t)| standard_schema_entry(n, t))
-        .collect();
+    let mut schema: Vec<Value> = STANDARD_ATTRIBUTES.iter().map(|(n, t)| standard_schema_entry(n, t)).collect();
     let mut custom = 0;
     for a in input["Schema"].as_array().cloned().unwrap_or_default() {
         let name = a["Name"].as_str().unwrap_or_default();
@@ -78,24 +70,15 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
         }
         if let Some(std) = schema.iter_mut().find(|s| s["Name"] == name) {
             if name == "sub" {
-                return Err(Error::invalid(
-                    "sub is a reserved attribute and cannot be modified.",
-                ));
+                return Err(Error::invalid("sub is a reserved attribute and cannot be modified."));
             }
             if a["Required"] == true
                 && name == "preferred_username"
                 && aliases.iter().any(|x| x == "preferred_username")
             {
-                return Err(Error::invalid(
-                    "preferred_username cannot be both required and an alias.",
-                ));
+                return Err(Error::invalid("preferred_username cannot be both required and an alias."));
             }
-            for k in [
-                "Required",
-                "Mutable",
-                "StringAttributeConstraints",
-                "NumberAttributeConstraints",
-            ] {
+            for k in ["Required", "Mutable", "StringAttributeConstraints", "NumberAttributeConstraints"] {
                 if !a[k].is_null() {
                     std[k] = a[k].clone();
                 }
@@ -104,32 +87,20 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
         }
         let base = name.strip_prefix("custom:").unwrap_or(name);
         if base.is_empty() || base.chars().count() > 20 {
-            return Err(Error::invalid(format!(
-                "Custom attribute name {name} must be 1-20 characters."
-            )));
+            return Err(Error::invalid(format!("Custom attribute name {name} must be 1-20 characters.")));
         }
         if a["Required"] == true {
-            return Err(Error::invalid(
-                "Required custom attributes are not supported currently.",
-            ));
+            return Err(Error::invalid("Required custom attributes are not supported currently."));
         }
         let ty = a["AttributeDataType"].as_str().unwrap_or("String");
         let dev = a["DeveloperOnlyAttribute"] == true;
-        let full = if dev {
-            format!("dev:custom:{base}")
-        } else {
-            format!("custom:{base}")
-        };
+        let full = if dev { format!("dev:custom:{base}") } else { format!("custom:{base}") };
         if schema.iter().any(|s| s["Name"] == full.as_str()) {
-            return Err(Error::invalid(format!(
-                "Existing attribute already has name {full}."
-            )));
+            return Err(Error::invalid(format!("Existing attribute already has name {full}.")));
         }
         custom += 1;
         if custom > 50 {
-            return Err(Error::invalid(
-                "A user pool can have at most 50 custom attributes.",
-            ));
+            return Err(Error::invalid("A user pool can have at most 50 custom attributes."));
         }
         let mut e = json!({
             "Name": full, "AttributeDataType": ty, "DeveloperOnlyAttribute": dev,
@@ -160,17 +131,10 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
 impl Services {
     pub async fn create_pool(&self, input: &Value) -> Result<Pool> {
         let name = input["PoolName"].as_str().unwrap_or_default().to_string();
-        let username_attrs = input["UsernameAttributes"]
-            .as_array()
-            .map(|a| !a.is_empty())
-            .unwrap_or(false);
+        let username_attrs = input["UsernameAttributes"].as_array().map(|a| !a.is_empty()).unwrap_or(false);
         let alias_attrs: Vec<String> = input["AliasAttributes"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
             .unwrap_or_default();
         if username_attrs && !alias_attrs.is_empty() {
             return Err(Error::invalid(
@@ -178,10 +142,7 @@ impl Services {
             ));
         }
         let mut settings = build_settings(input);
-        settings.insert(
-            "SchemaAttributes".into(),
-            Value::Array(build_schema(input, &alias_attrs)?),
-        );
+        settings.insert("SchemaAttributes".into(), Value::Array(build_schema(input, &alias_attrs)?));
         let now = self.now();
         let row = PoolRow {
             id: new_pool_id(&self.config.region),
@@ -191,9 +152,7 @@ impl Services {
             updated_at: now,
         };
         self.store.insert_pool(&row).await?;
-        crate::tokens::keys::provision(&self.store, &self.master, &row.id, now)
-            .await
-            .map_err(Error::Internal)?;
+        crate::tokens::keys::provision(&self.store, &self.master, &row.id, now).await.map_err(Error::Internal)?;
         Ok(row.into())
     }
 
@@ -221,23 +180,11 @@ impl Services {
         Ok(out)
     }
 
-    pub async fn list_pools(
-        &self,
-        max: i64,
-        after: Option<&str>,
-    ) -> Result<(Vec<Pool>, Option<String>)> {
+    pub async fn list_pools(&self, max: i64, after: Option<&str>) -> Result<(Vec<Pool>, Option<String>)> {
         let rows = self.store.list_pools(max + 1, after).await?;
         let more = rows.len() as i64 > max;
-        let pools: Vec<Pool> = rows
-            .into_iter()
-            .take(max as usize)
-            .map(Pool::from)
-            .collect();
-        let next = if more {
-            pools.last().map(|p| p.id.clone())
-        } else {
-            None
-        };
+        let pools: Vec<Pool> = rows.into_iter().take(max as usize).map(Pool::from).collect();
+        let next = if more { pools.last().map(|p| p.id.clone()) } else { None };
         Ok((pools, next))
     }
 
@@ -258,10 +205,7 @@ impl Services {
         }
         let row = PoolRow {
             id: pool.id,
-            name: input["PoolName"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or(pool.name),
+            name: input["PoolName"].as_str().map(str::to_string).unwrap_or(pool.name),
             config: Value::Object(settings),
             created_at: pool.created_at,
             updated_at: self.now(),
@@ -294,9 +238,7 @@ mod tests {
 
     #[test]
     fn settings_merge_defaults_with_input() {
-        let s = build_settings(
-            &json!({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 12}}}),
-        );
+        let s = build_settings(&json!({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 12}}}));
         assert_eq!(s["Policies"]["PasswordPolicy"]["MinimumLength"], 12);
         assert_eq!(s["Policies"]["PasswordPolicy"]["RequireSymbols"], true);
         assert_eq!(s["MfaConfiguration"], "OFF");
@@ -307,10 +249,7 @@ mod tests {
     fn schema_adds_custom_prefix_and_rejects_required_custom() {
         let s = build_schema(&json!({"Schema": [{"Name": "tenant", "AttributeDataType": "String"}, {"Name": "email", "Required": true}]}), &[]).unwrap();
         assert!(s.iter().any(|a| a["Name"] == "custom:tenant"));
-        assert!(
-            s.iter()
-                .any(|a| a["Name"] == "email" && a["Required"] == true)
-        );
+        assert!(s.iter().any(|a| a["Name"] == "email" && a["Required"] == true));
         assert!(build_schema(&json!({"Schema": [{"Name": "t", "Required": true}]}), &[]).is_err());
     }
 }

@@ -10,28 +10,15 @@ use serde_json::{Value, json};
 impl Services {
     /// The host a domain is served at: `{prefix}.{base}` for prefixes, the name itself for custom ones.
     pub fn domain_host(&self, domain: &str, custom: bool) -> String {
-        if custom {
-            domain.to_lowercase()
-        } else {
-            format!("{}.{}", domain, self.config.domain_base)
-        }
+        if custom { domain.to_lowercase() } else { format!("{}.{}", domain, self.config.domain_base) }
     }
 
     pub async fn create_domain(&self, pool_id: &str, input: &Value) -> Result<Value> {
         self.pool(pool_id).await?;
         let requested = input["Domain"].as_str().unwrap_or_default().to_string();
         let custom = input["CustomDomainConfig"].is_object();
-        if !custom
-            && self
-                .store
-                .domains_of_pool(pool_id)
-                .await?
-                .iter()
-                .any(|d| !d.custom)
-        {
-            return Err(Error::invalid(
-                "The user pool already has a domain configured.",
-            ));
+        if !custom && self.store.domains_of_pool(pool_id).await?.iter().any(|d| !d.custom) {
+            return Err(Error::invalid("The user pool already has a domain configured."));
         }
         let host = self.domain_host(&requested, custom);
         let row = DomainRow {
@@ -48,9 +35,7 @@ impl Services {
         match self.store.insert_domain(&row).await {
             Ok(()) => {}
             Err(StoreError::Conflict) => {
-                return Err(Error::invalid(
-                    "Domain already associated with another user pool.",
-                ));
+                return Err(Error::invalid("Domain already associated with another user pool."));
             }
             Err(e) => return Err(e.into()),
         }
@@ -63,11 +48,7 @@ impl Services {
 
     /// DescribeUserPoolDomain: `{}` when the domain does not exist, as Cognito answers.
     pub async fn describe_domain(&self, domain: &str) -> Result<Value> {
-        let row = match self
-            .store
-            .get_domain(&self.domain_host(domain, false))
-            .await?
-        {
+        let row = match self.store.get_domain(&self.domain_host(domain, false)).await? {
             Some(r) => Some(r),
             None => self.store.get_domain(&domain.to_lowercase()).await?,
         };
@@ -98,27 +79,13 @@ impl Services {
                 return Ok(());
             }
         }
-        Err(Error::invalid(format!(
-            "No such domain or user pool exists: {domain}"
-        )))
+        Err(Error::invalid(format!("No such domain or user pool exists: {domain}")))
     }
 
-    pub async fn create_resource_server(
-        &self,
-        pool_id: &str,
-        input: &Value,
-    ) -> Result<ResourceServerRow> {
+    pub async fn create_resource_server(&self, pool_id: &str, input: &Value) -> Result<ResourceServerRow> {
         self.pool(pool_id).await?;
-        if self
-            .store
-            .list_resource_servers(pool_id, 26, None)
-            .await?
-            .len()
-            >= 25
-        {
-            return Err(Error::LimitExceeded(
-                "A user pool can have at most 25 resource servers.".into(),
-            ));
+        if self.store.list_resource_servers(pool_id, 26, None).await?.len() >= 25 {
+            return Err(Error::LimitExceeded("A user pool can have at most 25 resource servers.".into()));
         }
         let row = ResourceServerRow {
             pool_id: pool_id.to_string(),
@@ -128,47 +95,32 @@ impl Services {
         };
         match self.store.insert_resource_server(&row).await {
             Ok(()) => Ok(row),
-            Err(StoreError::Conflict) => Err(Error::invalid(format!(
-                "{} already exists in user pool {pool_id}.",
-                row.identifier
-            ))),
+            Err(StoreError::Conflict) => {
+                Err(Error::invalid(format!("{} already exists in user pool {pool_id}.", row.identifier)))
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn update_resource_server(
-        &self,
-        pool_id: &str,
-        input: &Value,
-    ) -> Result<ResourceServerRow> {
-        let mut row = self
-            .resource_server(pool_id, input["Identifier"].as_str().unwrap_or_default())
-            .await?;
+    pub async fn update_resource_server(&self, pool_id: &str, input: &Value) -> Result<ResourceServerRow> {
+        let mut row = self.resource_server(pool_id, input["Identifier"].as_str().unwrap_or_default()).await?;
         row.name = input["Name"].as_str().unwrap_or_default().to_string();
         row.scopes = check_scopes(&input["Scopes"])?;
         self.store.update_resource_server(&row).await?;
         Ok(row)
     }
 
-    pub async fn resource_server(
-        &self,
-        pool_id: &str,
-        identifier: &str,
-    ) -> Result<ResourceServerRow> {
+    pub async fn resource_server(&self, pool_id: &str, identifier: &str) -> Result<ResourceServerRow> {
         self.pool(pool_id).await?;
         self.store
             .get_resource_server(pool_id, identifier)
             .await?
-            .ok_or_else(|| {
-                Error::ResourceNotFound(format!("Resource server {identifier} does not exist."))
-            })
+            .ok_or_else(|| Error::ResourceNotFound(format!("Resource server {identifier} does not exist.")))
     }
 
     pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> Result<()> {
         self.resource_server(pool_id, identifier).await?;
-        self.store
-            .delete_resource_server(pool_id, identifier)
-            .await?;
+        self.store.delete_resource_server(pool_id, identifier).await?;
         Ok(())
     }
 

@@ -38,16 +38,8 @@ impl Services {
     }
 
     /// The signed-in user of a live session of this pool, with their auth time.
-    pub async fn current_session(
-        &self,
-        pool: &Pool,
-        token: &str,
-    ) -> Result<Option<(UserRow, i64)>> {
-        let Some(s) = self
-            .store
-            .get_browser_session(&sha256_hex(token), self.now())
-            .await?
-        else {
+    pub async fn current_session(&self, pool: &Pool, token: &str) -> Result<Option<(UserRow, i64)>> {
+        let Some(s) = self.store.get_browser_session(&sha256_hex(token), self.now()).await? else {
             return Ok(None);
         };
         if s.pool_id != pool.id {
@@ -63,9 +55,7 @@ impl Services {
     }
 
     pub async fn end_session(&self, token: &str) -> Result<()> {
-        self.store
-            .delete_browser_session(&sha256_hex(token))
-            .await?;
+        self.store.delete_browser_session(&sha256_hex(token)).await?;
         Ok(())
     }
 }

@@ -44,35 +44,17 @@ pub fn parse_filter(filter: &str) -> Result<UserFilter> {
             c => value.push(c),
         }
     }
-    let col = |column, value: String| {
-        Ok(UserFilter::Column {
-            column,
-            value,
-            prefix,
-        })
-    };
+    let col = |column, value: String| Ok(UserFilter::Column { column, value, prefix });
     match name {
         "username" => col(UserColumn::Username, value),
         "sub" => col(UserColumn::Sub, value),
         "cognito:user_status" => col(UserColumn::Status, value.to_uppercase()),
         "status" => match value.as_str() {
-            "Enabled" => Ok(UserFilter::Column {
-                column: UserColumn::Enabled,
-                value: "1".into(),
-                prefix: false,
-            }),
-            "Disabled" => Ok(UserFilter::Column {
-                column: UserColumn::Enabled,
-                value: "0".into(),
-                prefix: false,
-            }),
+            "Enabled" => Ok(UserFilter::Column { column: UserColumn::Enabled, value: "1".into(), prefix: false }),
+            "Disabled" => Ok(UserFilter::Column { column: UserColumn::Enabled, value: "0".into(), prefix: false }),
             _ => Err(bad()),
         },
-        n if attributes::SEARCHABLE.contains(&n) => Ok(UserFilter::Attribute {
-            name: n.to_string(),
-            value,
-            prefix,
-        }),
+        n if attributes::SEARCHABLE.contains(&n) => Ok(UserFilter::Attribute { name: n.to_string(), value, prefix }),
         _ => Err(bad()),
     }
 }
@@ -84,11 +66,7 @@ impl Services {
         if let Some(u) = self.store.get_user_by_username(&pool.id, &key).await? {
             return Ok(Some(u));
         }
-        for kind in pool
-            .username_attributes()
-            .iter()
-            .chain(pool.alias_attributes().iter())
-        {
+        for kind in pool.username_attributes().iter().chain(pool.alias_attributes().iter()) {
             if let Some(u) = self.store.get_user_by_alias(&pool.id, kind, &key).await? {
                 return Ok(Some(u));
             }
@@ -103,15 +81,11 @@ impl Services {
     /// Write a user back with recomputed aliases; alias collisions become AliasExistsException.
     pub async fn save_user(&self, pool: &Pool, user: &UserRow) -> Result<()> {
         let aliases = attributes::aliases(pool, &user.attributes);
-        match self
-            .store
-            .update_user(user, &aliases, &attributes::search_values(&user.attributes))
-            .await
-        {
+        match self.store.update_user(user, &aliases, &attributes::search_values(&user.attributes)).await {
             Ok(_) => Ok(()),
-            Err(StoreError::Conflict) => Err(Error::AliasExists(
-                "An account with the given email already exists.".into(),
-            )),
+            Err(StoreError::Conflict) => {
+                Err(Error::AliasExists("An account with the given email already exists.".into()))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -119,8 +93,7 @@ impl Services {
     pub async fn admin_create_user(&self, pool_id: &str, input: &Value) -> Result<UserRow> {
         let pool = self.pool(pool_id).await?;
         let given = input["Username"].as_str().unwrap_or_default().to_string();
-        let mut attrs =
-            attributes::parse_list(&pool, &input["UserAttributes"], Writer::Admin, true)?;
+        let mut attrs = attributes::parse_list(&pool, &input["UserAttributes"], Writer::Admin, true)?;
         let now = self.now();
         let policy = pool.password_policy();
 
@@ -131,10 +104,8 @@ impl Services {
                     "Resend not possible. User is not in FORCE_CHANGE_PASSWORD status.".into(),
                 ));
             }
-            let temp = input["TemporaryPassword"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| generate_temporary(&policy));
+            let temp =
+                input["TemporaryPassword"].as_str().map(str::to_string).unwrap_or_else(|| generate_temporary(&policy));
             user.password_hash = Some(self.passwords.hash(&temp).await?);
             user.password_set_at = Some(now);
             user.updated_at = now;
@@ -146,21 +117,16 @@ impl Services {
         let username_attrs = pool.username_attributes();
         let username = if username_attrs.is_empty() {
             if pool.alias_attributes().iter().any(|a| a == "email") && looks_like_email(&given) {
-                return Err(Error::invalid(
-                    "Username should be either an email or a phone number.",
-                ));
+                return Err(Error::invalid("Username should be either an email or a phone number."));
             }
             given.clone()
         } else {
             let kind = if looks_like_email(&given) && username_attrs.iter().any(|a| a == "email") {
                 "email"
-            } else if looks_like_phone(&given) && username_attrs.iter().any(|a| a == "phone_number")
-            {
+            } else if looks_like_phone(&given) && username_attrs.iter().any(|a| a == "phone_number") {
                 "phone_number"
             } else {
-                return Err(Error::invalid(
-                    "Username should be either an email or a phone number.",
-                ));
+                return Err(Error::invalid("Username should be either an email or a phone number."));
             };
             attrs.insert(kind.to_string(), given.clone());
             sub.clone()
@@ -169,11 +135,7 @@ impl Services {
         if !missing.is_empty() {
             return Err(Error::invalid(format!(
                 "Attributes did not conform to the schema: {}",
-                missing
-                    .iter()
-                    .map(|m| format!("{m}: The attribute {m} is required"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                missing.iter().map(|m| format!("{m}: The attribute {m} is required")).collect::<Vec<_>>().join(", ")
             )));
         }
         let temp = match input["TemporaryPassword"].as_str() {
@@ -198,22 +160,10 @@ impl Services {
             updated_at: now,
         };
         let aliases = attributes::aliases(&pool, &user.attributes);
-        match self
-            .store
-            .insert_user(
-                &user,
-                &aliases,
-                &attributes::search_values(&user.attributes),
-            )
-            .await
-        {
+        match self.store.insert_user(&user, &aliases, &attributes::search_values(&user.attributes)).await {
             Ok(()) => Ok(user),
             Err(StoreError::Conflict) => {
-                if self
-                    .store
-                    .get_user_by_username(&pool.id, &user.username_key)
-                    .await?
-                    .is_some()
+                if self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_some()
                     || !username_attrs.is_empty()
                 {
                     Err(Error::UsernameExists(if username_attrs.is_empty() {
@@ -222,9 +172,7 @@ impl Services {
                         "An account with the given email already exists.".into()
                     }))
                 } else {
-                    Err(Error::AliasExists(
-                        "An account with the given email already exists.".into(),
-                    ))
+                    Err(Error::AliasExists("An account with the given email already exists.".into()))
                 }
             }
             Err(e) => Err(e.into()),
@@ -263,23 +211,14 @@ impl Services {
         let now = self.now();
         user.password_hash = Some(self.passwords.hash(password).await?);
         user.password_set_at = Some(now);
-        user.status = if permanent {
-            CONFIRMED.into()
-        } else {
-            FORCE_CHANGE_PASSWORD.into()
-        };
+        user.status = if permanent { CONFIRMED.into() } else { FORCE_CHANGE_PASSWORD.into() };
         user.updated_at = now;
         self.save_user(&pool, &user).await?;
         self.store.clear_login_failures(&pool.id, &user.id).await?;
         Ok(())
     }
 
-    pub async fn admin_update_attributes(
-        &self,
-        pool_id: &str,
-        username: &str,
-        list: &Value,
-    ) -> Result<()> {
+    pub async fn admin_update_attributes(&self, pool_id: &str, username: &str, list: &Value) -> Result<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let changes = attributes::parse_list(&pool, list, Writer::Admin, false)?;
@@ -295,12 +234,7 @@ impl Services {
     }
 
     /// Disable or enable. Disabling also ends every session and invalidates issued tokens.
-    pub async fn admin_set_enabled(
-        &self,
-        pool_id: &str,
-        username: &str,
-        enabled: bool,
-    ) -> Result<()> {
+    pub async fn admin_set_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> Result<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let now = self.now();
@@ -327,18 +261,10 @@ impl Services {
             Some(t) => Some(decode_cursor(&self.master, t)?),
             None => None,
         };
-        let mut rows = self
-            .store
-            .list_users(&pool.id, &filter, limit + 1, after)
-            .await?;
+        let mut rows = self.store.list_users(&pool.id, &filter, limit + 1, after).await?;
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next = if more {
-            rows.last()
-                .map(|u| encode_cursor(&self.master, u.created_at, &u.id))
-        } else {
-            None
-        };
+        let next = if more { rows.last().map(|u| encode_cursor(&self.master, u.created_at, &u.id)) } else { None };
         Ok((rows, next))
     }
 }
@@ -347,10 +273,7 @@ impl Services {
 /// unless the change sets it.
 fn apply_changes(attrs: &mut BTreeMap<String, String>, changes: BTreeMap<String, String>) {
     for (k, v) in &changes {
-        for (attr, flag) in [
-            ("email", "email_verified"),
-            ("phone_number", "phone_number_verified"),
-        ] {
+        for (attr, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
             if k == attr && attrs.get(attr) != Some(v) && !changes.contains_key(flag) {
                 attrs.insert(flag.to_string(), "false".into());
             }
@@ -376,9 +299,7 @@ fn encode_cursor(master: &crate::crypto::MasterKey, t: i64, id: &str) -> String 
 fn decode_cursor(master: &crate::crypto::MasterKey, token: &str) -> Result<(i64, String)> {
     use base64::Engine;
     let bad = || Error::invalid("Invalid pagination token.");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
     let s = String::from_utf8(raw).map_err(|_| bad())?;
     let (body, mac) = s.rsplit_once(':').ok_or_else(bad)?;
     let expect = hex::encode(&master.mac("users-cursor", body.as_bytes())[..12]);
@@ -397,14 +318,9 @@ mod tests {
     fn filters_parse_like_cognito() {
         assert!(matches!(parse_filter("").unwrap(), UserFilter::All));
         match parse_filter("email ^= \"ali\"").unwrap() {
-            UserFilter::Attribute {
-                name,
-                value,
-                prefix,
-            } => assert_eq!(
-                (name.as_str(), value.as_str(), prefix),
-                ("email", "ali", true)
-            ),
+            UserFilter::Attribute { name, value, prefix } => {
+                assert_eq!((name.as_str(), value.as_str(), prefix), ("email", "ali", true))
+            }
             f => panic!("{f:?}"),
         }
         match parse_filter("cognito:user_status = \"unconfirmed\"").unwrap() {
@@ -417,24 +333,15 @@ mod tests {
             }
             f => panic!("{f:?}"),
         }
-        for bad in [
-            "email = ali",
-            "custom:x = \"1\"",
-            "email",
-            "status = \"Maybe\"",
-            "email = \"a\"b\"",
-        ] {
+        for bad in ["email = ali", "custom:x = \"1\"", "email", "status = \"Maybe\"", "email = \"a\"b\""] {
             assert!(parse_filter(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn changing_email_unverifies_it() {
-        let mut a: BTreeMap<String, String> = [
-            ("email".to_string(), "a@x.io".to_string()),
-            ("email_verified".into(), "true".into()),
-        ]
-        .into();
+        let mut a: BTreeMap<String, String> =
+            [("email".to_string(), "a@x.io".to_string()), ("email_verified".into(), "true".into())].into();
         apply_changes(&mut a, [("email".to_string(), "b@x.io".to_string())].into());
         assert_eq!(a["email_verified"], "false");
         apply_changes(&mut a, [("name".to_string(), "".to_string())].into());

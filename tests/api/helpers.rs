@@ -1,0 +1,355 @@
+//! Test harness: each test spawns the real app on port 0 with a fresh database (SQLite in a
+//! temp dir, or a new PostgreSQL database when `PORTCULLIS_TEST_DB=postgres`), a manual clock,
+//! and clients that speak the management API (SigV4-signed) and walk browser flows.
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use portcullis::clock::ManualClock;
+use portcullis::config::{Config, Secret};
+use portcullis::services::Services;
+use portcullis::startup::Application;
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+pub const ACCESS_KEY: &str = "AKIATESTKEY000000001";
+pub const SECRET_KEY: &str = "test/secret+key0000000000000000000000000";
+pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+#[allow(dead_code)]
+pub struct TestApp {
+    pub base: String,
+    pub port: u16,
+    pub clock: Arc<ManualClock>,
+    pub services: Arc<Services>,
+    pub http: reqwest::Client,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+}
+
+/// Which database the suite runs on.
+pub fn backend() -> &'static str {
+    match std::env::var("PORTCULLIS_TEST_DB").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+/// A fresh, empty database URL for one test.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    if backend() == "postgres" {
+        use sqlx::Connection;
+        let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(PG_ADMIN_URL)
+            .await
+            .expect("PostgreSQL on 127.0.0.1:5432 is required for PORTCULLIS_TEST_DB=postgres");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        format!("postgres://postgres@127.0.0.1:5432/{name}")
+    } else {
+        format!("sqlite://{}?mode=rwc", dir.join("test.db").display())
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut config = Config::default();
+        config.listen = format!("127.0.0.1:{port}");
+        config.public_url = format!("http://127.0.0.1:{port}");
+        config.data_dir = dir.path().to_path_buf();
+        config.database_url = Some(fresh_database_url(dir.path()).await);
+        config.admin_access_key_id = Some(ACCESS_KEY.into());
+        config.admin_secret_access_key = Some(Secret::new(SECRET_KEY));
+        config.database_max_connections = 8;
+        tweak(&mut config);
+        let clock = Arc::new(ManualClock::new());
+        let app = Application::build_on(config.clone(), clock.clone(), listener).await.expect("build app");
+        let services = app.services.clone();
+        tokio::spawn(app.run_until_stopped());
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { base: format!("http://127.0.0.1:{port}"), port, clock, services, http, config, _dir: dir }
+    }
+
+    /// A browser-like client: cookie jar, no redirects followed.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client")
+    }
+
+    /// Call a management action signed with the test key (region and service as the SDKs do).
+    pub async fn api(&self, action: &str, body: Value) -> (u16, Value) {
+        self.api_signed(action, body, ACCESS_KEY, SECRET_KEY, SystemTime::now()).await
+    }
+
+    pub async fn api_signed(
+        &self,
+        action: &str,
+        body: Value,
+        key: &str,
+        secret: &str,
+        time: SystemTime,
+    ) -> (u16, Value) {
+        let body = body.to_string();
+        let host = format!("127.0.0.1:{}", self.port);
+        let target = format!("AWSCognitoIdentityProviderService.{action}");
+        let headers = [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("host", host.as_str()),
+            ("x-amz-target", target.as_str()),
+        ];
+        let identity: Identity = Credentials::new(key, secret, None, None, "test").into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("eu-west-3")
+            .name("cognito-idp")
+            .time(time)
+            .settings(SigningSettings::default())
+            .build()
+            .expect("params")
+            .into();
+        let signable = SignableRequest::new("POST", "/", headers.iter().copied(), SignableBody::Bytes(body.as_bytes()))
+            .expect("signable");
+        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        let mut req = self.http.post(format!("{}/", self.base)).body(body.clone());
+        for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
+            req = req.header(*k, *v);
+        }
+        for (k, v) in instructions.headers() {
+            req = req.header(k, v);
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Call an action and insist it succeeds.
+    pub async fn ok(&self, action: &str, body: Value) -> Value {
+        let (status, v) = self.api(action, body).await;
+        assert_eq!(status, 200, "{action} failed: {v}");
+        v
+    }
+
+    /// An unsigned call (InitiateAuth and friends).
+    pub async fn public_api(&self, action: &str, body: Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/", self.base))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn create_pool(&self, extra: Value) -> String {
+        let mut body = json!({"PoolName": "test-pool"});
+        merge(&mut body, extra);
+        let v = self.ok("CreateUserPool", body).await;
+        v["UserPool"]["Id"].as_str().expect("pool id").to_string()
+    }
+
+    /// A code-flow client with callback `http://localhost:3000/cb`. Returns (id, secret).
+    pub async fn create_client(&self, pool: &str, secret: bool, extra: Value) -> (String, Option<String>) {
+        let mut body = json!({
+            "UserPoolId": pool,
+            "ClientName": "web",
+            "GenerateSecret": secret,
+            "AllowedOAuthFlows": ["code", "implicit"],
+            "AllowedOAuthScopes": ["openid", "email", "profile"],
+            "AllowedOAuthFlowsUserPoolClient": true,
+            "CallbackURLs": [CALLBACK],
+            "LogoutURLs": ["http://localhost:3000/bye"],
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        });
+        merge(&mut body, extra);
+        let v = self.ok("CreateUserPoolClient", body).await;
+        let c = &v["UserPoolClient"];
+        (c["ClientId"].as_str().expect("client id").to_string(), c["ClientSecret"].as_str().map(str::to_string))
+    }
+
+    /// A confirmed user with a permanent password.
+    pub async fn create_user(&self, pool: &str, username: &str, password: &str, attrs: Value) -> Value {
+        let v = self
+            .ok(
+                "AdminCreateUser",
+                json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS", "UserAttributes": attrs}),
+            )
+            .await;
+        self.ok(
+            "AdminSetUserPassword",
+            json!({"UserPoolId": pool, "Username": username, "Password": password, "Permanent": true}),
+        )
+        .await;
+        v["User"].clone()
+    }
+
+    pub fn url(&self, pool: &str, path: &str) -> String {
+        format!("{}/{pool}{path}", self.base)
+    }
+}
+
+pub const CALLBACK: &str = "http://localhost:3000/cb";
+pub const PASSWORD: &str = "Correct-Horse-9";
+
+pub fn merge(base: &mut Value, extra: Value) {
+    if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
+        for (k, v) in e {
+            b.insert(k, v);
+        }
+    }
+}
+
+/// PKCE pair (verifier, S256 challenge).
+pub fn pkce() -> (String, String) {
+    use base64::Engine;
+    use sha2::Digest;
+    let verifier = portcullis::crypto::random_token();
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+/// Decode a JWT's payload without verifying it.
+pub fn claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let p = jwt.split('.').nth(1).expect("jwt payload");
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).expect("b64")).expect("json")
+}
+
+/// The value of a named hidden input in an HTML page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in page: {html}")) + marker.len();
+    let end = html[start..].find('"').expect("end quote") + start;
+    unescape(&html[start..end])
+}
+
+/// The form's action attribute.
+pub fn form_action(html: &str) -> String {
+    let start = html.find("action=\"").expect("form action") + 8;
+    let end = html[start..].find('"').expect("end") + start;
+    unescape(&html[start..end])
+}
+
+pub fn unescape(s: &str) -> String {
+    s.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let found = parsed.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.to_string());
+    found.or_else(|| {
+        let frag = parsed.fragment()?;
+        url::form_urlencoded::parse(frag.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.to_string())
+    })
+}
+
+/// Walk authorize → login form → POST credentials. Returns the final response (a redirect to
+/// the callback on success, a page otherwise).
+pub async fn sign_in(
+    browser: &reqwest::Client,
+    authorize_url: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let r = browser.get(authorize_url).send().await.expect("authorize");
+    assert_eq!(r.status(), 302, "authorize did not redirect: {}", r.text().await.unwrap_or_default());
+    let login = location(&r);
+    let page = browser.get(&login).send().await.expect("login page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    browser
+        .post(form_action(&html))
+        .form(&[("_csrf", hidden(&html, "_csrf").as_str()), ("username", username), ("password", password)])
+        .send()
+        .await
+        .expect("login post")
+}
+
+pub struct Flow {
+    pub pool: String,
+    pub client_id: String,
+    pub secret: Option<String>,
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Flow {
+    pub fn authorize_url(&self, app: &TestApp, extra: &str) -> String {
+        format!(
+            "{}?response_type=code&client_id={}&redirect_uri={}&scope=openid+email+profile&state=st8&nonce=n0nce&code_challenge={}&code_challenge_method=S256{extra}",
+            app.url(&self.pool, "/oauth2/authorize"),
+            self.client_id,
+            urlencode(CALLBACK),
+            self.challenge
+        )
+    }
+
+    pub async fn redeem(&self, app: &TestApp, code: &str) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", self.verifier.as_str()),
+        ];
+        form.push(("client_id", &self.client_id));
+        let mut req = app.http.post(app.url(&self.pool, "/oauth2/token"));
+        if let Some(s) = &self.secret {
+            form.push(("client_secret", s));
+        }
+        req = req.form(&form);
+        req.send().await.expect("token")
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A pool, a client (with or without secret), a user `alice`, and a PKCE pair.
+pub async fn setup_flow(app: &TestApp, secret: bool, client_extra: Value) -> Flow {
+    let pool = app.create_pool(json!({})).await;
+    let (client_id, secret) = app.create_client(&pool, secret, client_extra).await;
+    app.create_user(&pool, "alice", PASSWORD, json!([{"Name": "email", "Value": "alice@example.com"}, {"Name": "email_verified", "Value": "true"}, {"Name": "name", "Value": "Alice"}])).await;
+    let (verifier, challenge) = pkce();
+    Flow { pool, client_id, secret, verifier, challenge }
+}
+
+/// Sign in through the hosted page and redeem the code: the token response JSON.
+pub async fn tokens_via_browser(app: &TestApp, f: &Flow) -> Value {
+    let browser = app.browser();
+    let r = sign_in(&browser, &f.authorize_url(app, ""), "alice", PASSWORD).await;
+    assert_eq!(r.status(), 302);
+    let code = query_param(&location(&r), "code").expect("code");
+    let t = f.redeem(app, &code).await;
+    assert_eq!(t.status(), 200);
+    t.json().await.expect("json")
+}

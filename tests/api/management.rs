@@ -1,0 +1,148 @@
+//! The Cognito management API through the real HTTP surface.
+
+use crate::helpers::*;
+use serde_json::json;
+use std::time::{Duration, SystemTime};
+
+#[tokio::test]
+async fn pool_lifecycle_with_defaults_and_validation() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({"Policies": {"PasswordPolicy": {"MinimumLength": 10}}})).await;
+    let (region, rest) = pool.split_once('_').unwrap();
+    assert_eq!(region, "local");
+    assert_eq!(rest.len(), 9);
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await;
+    let p = &d["UserPool"];
+    assert_eq!(p["Arn"], format!("arn:aws:cognito-idp:local:000000000000:userpool/{pool}"));
+    assert_eq!(p["Policies"]["PasswordPolicy"]["MinimumLength"], 10);
+    assert_eq!(p["Policies"]["PasswordPolicy"]["RequireSymbols"], true);
+    assert_eq!(p["MfaConfiguration"], "OFF");
+    assert_eq!(p["EstimatedNumberOfUsers"], 0);
+    assert!(p["SchemaAttributes"].as_array().unwrap().iter().any(|a| a["Name"] == "email"));
+
+    let (status, err) = app.api("DescribeUserPool", json!({"UserPoolId": "local_doesnotexist1"})).await;
+    assert_eq!((status, err["__type"].as_str()), (400, Some("ResourceNotFoundException")));
+    let (status, err) =
+        app.api("CreateUserPool", json!({"PoolName": "x", "Policies": {"PasswordPolicy": {"MinimumLength": 3}}})).await;
+    assert_eq!(status, 400);
+    assert_eq!(err["__type"], "InvalidParameterException");
+    assert!(err["message"].as_str().unwrap().contains("policies.passwordPolicy.minimumLength"), "{err}");
+
+    let list = app.ok("ListUserPools", json!({"MaxResults": 10})).await;
+    assert_eq!(list["UserPools"].as_array().unwrap().len(), 1);
+    app.ok("UpdateUserPool", json!({"UserPoolId": pool, "DeletionProtection": "ACTIVE"})).await;
+    let (_, err) = app.api("DeleteUserPool", json!({"UserPoolId": pool})).await;
+    assert_eq!(err["__type"], "InvalidParameterException");
+    app.ok("UpdateUserPool", json!({"UserPoolId": pool})).await;
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await;
+    assert_eq!(
+        d["UserPool"]["Policies"]["PasswordPolicy"]["MinimumLength"], 8,
+        "unspecified settings return to defaults"
+    );
+    app.ok("DeleteUserPool", json!({"UserPoolId": pool})).await;
+    let (_, err) = app.api("DescribeUserPool", json!({"UserPoolId": pool})).await;
+    assert_eq!(err["__type"], "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn sigv4_is_required_and_checked() {
+    let app = TestApp::spawn().await;
+    let (status, err) = app.public_api("ListUserPools", json!({"MaxResults": 1})).await;
+    assert_eq!((status, err["__type"].as_str()), (403, Some("MissingAuthenticationTokenException")));
+    let (status, err) =
+        app.api_signed("ListUserPools", json!({"MaxResults": 1}), ACCESS_KEY, "wrong-secret", SystemTime::now()).await;
+    assert_eq!((status, err["__type"].as_str()), (403, Some("InvalidSignatureException")));
+    let (_, err) = app
+        .api_signed("ListUserPools", json!({"MaxResults": 1}), "AKIAUNKNOWN000000000", SECRET_KEY, SystemTime::now())
+        .await;
+    assert_eq!(err["__type"], "UnrecognizedClientException");
+    let old = SystemTime::now() - Duration::from_secs(16 * 60);
+    let (status, err) = app.api_signed("ListUserPools", json!({"MaxResults": 1}), ACCESS_KEY, SECRET_KEY, old).await;
+    assert_eq!(status, 403);
+    assert!(err["message"].as_str().unwrap().contains("Signature expired"), "{err}");
+    let ok = SystemTime::now() - Duration::from_secs(14 * 60);
+    let (status, _) = app.api_signed("ListUserPools", json!({"MaxResults": 1}), ACCESS_KEY, SECRET_KEY, ok).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_protocol_error_format() {
+    let app = TestApp::spawn().await;
+    let post = |target: &'static str, ct: &'static str, body: Vec<u8>| {
+        app.http
+            .post(format!("{}/", app.base))
+            .header("x-amz-target", target)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    for (target, ct, body, ty) in [
+        (
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+            "application/x-amz-json-1.1",
+            b"{not json".to_vec(),
+            "SerializationException",
+        ),
+        (
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+            "application/x-amz-json-1.1",
+            vec![0xff, 0xfe],
+            "SerializationException",
+        ),
+        (
+            "AWSCognitoIdentityProviderService.NoSuchAction",
+            "application/x-amz-json-1.1",
+            b"{}".to_vec(),
+            "UnknownOperationException",
+        ),
+        ("AWSCognitoIdentityProviderService.InitiateAuth", "text/plain", b"{}".to_vec(), "SerializationException"),
+        (
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+            "application/x-amz-json-1.1",
+            b"[]".to_vec(),
+            "SerializationException",
+        ),
+    ] {
+        let r = post(target, ct, body).await.unwrap();
+        assert_eq!(r.status(), 400);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["__type"], ty, "{v}");
+    }
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let r = post("AWSCognitoIdentityProviderService.InitiateAuth", "application/x-amz-json-1.1", big).await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+}
+
+#[tokio::test]
+async fn clients_follow_cognito_rules() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let (id, secret) = app.create_client(&pool, true, json!({})).await;
+    assert_eq!(id.len(), 26);
+    assert!(secret.unwrap().len() >= 40);
+    let d = app.ok("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": id})).await;
+    let c = &d["UserPoolClient"];
+    assert_eq!(c["RefreshTokenValidity"], 30);
+    assert_eq!(c["EnableTokenRevocation"], true);
+    assert_eq!(c["TokenValidityUnits"]["AccessToken"], "hours");
+
+    let bad = |extra: serde_json::Value| {
+        let mut body = json!({"UserPoolId": pool, "ClientName": "c"});
+        merge(&mut body, extra);
+        app.api("CreateUserPoolClient", body)
+    };
+    let (_, e) = bad(json!({"CallbackURLs": ["http://evil.example/cb"]})).await;
+    assert_eq!(e["__type"], "InvalidParameterException");
+    let (_, e) = bad(json!({"AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": ["openid"], "AllowedOAuthFlowsUserPoolClient": true, "GenerateSecret": true})).await;
+    assert_eq!(e["__type"], "InvalidOAuthFlowException");
+    let (_, e) = bad(json!({"AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": ["api/read"], "AllowedOAuthFlowsUserPoolClient": true, "GenerateSecret": true})).await;
+    assert_eq!(e["__type"], "ScopeDoesNotExistException");
+    let (_, e) = bad(json!({"AccessTokenValidity": 2, "TokenValidityUnits": {"AccessToken": "days"}})).await;
+    assert_eq!(e["__type"], "InvalidParameterException");
+
+    let list = app.ok("ListUserPoolClients", json!({"UserPoolId": pool, "MaxResults": 10})).await;
+    assert_eq!(list["UserPoolClients"].as_array().unwrap().len(), 1);
+    app.ok("DeleteUserPoolClient", json!({"UserPoolId": pool, "ClientId": id})).await;
+    let (_, e) = app.api("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": id})).await;
+    assert_eq!(e["__type"], "ResourceNotFoundException");
+}
