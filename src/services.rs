@@ -17,11 +17,25 @@ pub struct Services {
     pub master: MasterKey,
     pub passwords: Passwords,
     pub keys: KeyCache,
+    pub pools: TtlCache<crate::userpool::model::Pool>,
+    pub clients: TtlCache<Option<crate::userpool::model::Client>>,
 }
+
+/// How long a node trusts its cached pool and client settings.
+pub const SETTINGS_CACHE_MILLIS: i64 = 5_000;
 
 impl Services {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>, master: MasterKey) -> Self {
-        Services { config, store, clock, master, passwords: Passwords::new(), keys: KeyCache::default() }
+        Services {
+            config,
+            store,
+            clock,
+            master,
+            passwords: Passwords::new(),
+            keys: KeyCache::default(),
+            pools: TtlCache::new(SETTINGS_CACHE_MILLIS),
+            clients: TtlCache::new(SETTINGS_CACHE_MILLIS),
+        }
     }
 
     pub fn now(&self) -> i64 {
@@ -58,5 +72,38 @@ impl Services {
             .map_err(Error::Internal)?;
         self.keys.forget(pool_id);
         Ok(kid)
+    }
+}
+
+/// A per-node cache with a short time to live, for hot read paths (pool settings, clients).
+/// Writes on this node invalidate at once; other nodes see changes within the TTL.
+pub struct TtlCache<T> {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (i64, Arc<T>)>>,
+    ttl_millis: i64,
+}
+
+impl<T> TtlCache<T> {
+    pub fn new(ttl_millis: i64) -> Self {
+        TtlCache { entries: Default::default(), ttl_millis }
+    }
+
+    pub fn get(&self, key: &str, now_millis: i64) -> Option<Arc<T>> {
+        let m = self.entries.lock().ok()?;
+        m.get(key).filter(|(at, _)| now_millis - at < self.ttl_millis).map(|(_, v)| v.clone())
+    }
+
+    pub fn put(&self, key: &str, value: Arc<T>, now_millis: i64) {
+        if let Ok(mut m) = self.entries.lock() {
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(key.to_string(), (now_millis, value));
+        }
+    }
+
+    pub fn forget(&self, key: &str) {
+        if let Ok(mut m) = self.entries.lock() {
+            m.remove(key);
+        }
     }
 }

@@ -227,22 +227,10 @@ impl Model {
                     errors.push(format!("Value '{n}' at '{p}' failed to satisfy constraint: Member must have value less than or equal to {max}"));
                 }
             }
-            "boolean" => {
-                if !val.is_boolean() {
-                    return wrong("a boolean");
-                }
-            }
-            "double" | "timestamp" => {
-                if !val.is_number() {
-                    return wrong("a number");
-                }
-            }
+            "boolean" if !val.is_boolean() => return wrong("a boolean"),
+            "double" | "timestamp" if !val.is_number() => return wrong("a number"),
             "structure" => self.check_struct(&m.type_name, val, p, errors)?,
-            "map" => {
-                if !val.is_object() {
-                    return wrong("a map");
-                }
-            }
+            "map" if !val.is_object() => return wrong("a map"),
             "list" => {
                 let Some(items) = val.as_array() else {
                     return wrong("a list");

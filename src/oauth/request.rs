@@ -113,7 +113,7 @@ impl Services {
             }
         };
         let redirect_uri = p.redirect_uri.clone().unwrap_or_default();
-        if !client.callback_urls().iter().any(|u| *u == redirect_uri) {
+        if !client.callback_urls().contains(&redirect_uri) {
             return Err(AuthorizeError::Page(
                 "redirect_mismatch: the redirect_uri is not registered for this client.".into(),
             ));

@@ -250,8 +250,18 @@ impl Services {
         }
     }
 
-    /// Any client by id, secret decrypted.
+    /// Any client by id, secret decrypted (per-node cached for a few seconds).
     pub async fn find_client(&self, client_id: &str) -> Result<Option<Client>> {
+        let now = self.clock.now_millis();
+        if let Some(c) = self.clients.get(client_id, now) {
+            return Ok((*c).clone());
+        }
+        let found = self.load_client(client_id).await?;
+        self.clients.put(client_id, std::sync::Arc::new(found.clone()), now);
+        Ok(found)
+    }
+
+    async fn load_client(&self, client_id: &str) -> Result<Option<Client>> {
         let Some(row) = self.store.get_client(client_id).await? else {
             return Ok(None);
         };
@@ -306,12 +316,14 @@ impl Services {
             updated_at: self.now(),
         };
         self.store.update_client(&row).await?;
+        self.clients.forget(client_id);
         Ok(Client::from_row(row, old.secret))
     }
 
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<()> {
         self.client(pool_id, client_id).await?;
         self.store.delete_client(pool_id, client_id).await?;
+        self.clients.forget(client_id);
         Ok(())
     }
 }

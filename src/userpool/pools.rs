@@ -156,12 +156,20 @@ impl Services {
         Ok(row.into())
     }
 
+    /// The pool (per-node cached for a few seconds; writes on this node invalidate it).
     pub async fn pool(&self, id: &str) -> Result<Pool> {
-        self.store
+        let now = self.clock.now_millis();
+        if let Some(p) = self.pools.get(id, now) {
+            return Ok((*p).clone());
+        }
+        let pool = self
+            .store
             .get_pool(id)
             .await?
             .map(Pool::from)
-            .ok_or_else(|| Error::ResourceNotFound(format!("User pool {id} does not exist.")))
+            .ok_or_else(|| Error::ResourceNotFound(format!("User pool {id} does not exist.")))?;
+        self.pools.put(id, std::sync::Arc::new(pool.clone()), now);
+        Ok(pool)
     }
 
     /// Cognito's `UserPoolType` for DescribeUserPool / CreateUserPool.
@@ -211,6 +219,7 @@ impl Services {
             updated_at: self.now(),
         };
         self.store.update_pool(&row).await?;
+        self.pools.forget(id);
         Ok(())
     }
 
@@ -224,6 +233,7 @@ impl Services {
         match self.store.delete_pool(id).await {
             Ok(_) => {
                 self.keys.forget(id);
+                self.pools.forget(id);
                 Ok(())
             }
             Err(StoreError::Conflict) => Err(Error::invalid("User pool is in use.")),

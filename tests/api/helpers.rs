@@ -65,14 +65,16 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let mut config = Config::default();
-        config.listen = format!("127.0.0.1:{port}");
-        config.public_url = format!("http://127.0.0.1:{port}");
-        config.data_dir = dir.path().to_path_buf();
-        config.database_url = Some(fresh_database_url(dir.path()).await);
-        config.admin_access_key_id = Some(ACCESS_KEY.into());
-        config.admin_secret_access_key = Some(Secret::new(SECRET_KEY));
-        config.database_max_connections = 8;
+        let mut config = Config {
+            listen: format!("127.0.0.1:{port}"),
+            public_url: format!("http://127.0.0.1:{port}"),
+            data_dir: dir.path().to_path_buf(),
+            database_url: Some(fresh_database_url(dir.path()).await),
+            admin_access_key_id: Some(ACCESS_KEY.into()),
+            admin_secret_access_key: Some(Secret::new(SECRET_KEY)),
+            database_max_connections: 8,
+            ..Config::default()
+        };
         tweak(&mut config);
         let clock = Arc::new(ManualClock::new());
         let app = Application::build_on(config.clone(), clock.clone(), listener).await.expect("build app");

@@ -1,11 +1,12 @@
 //! One integration binary: every test spawns the real server and talks HTTP to it.
 
+mod aws_sdk;
+mod concurrency;
 mod helpers;
+mod keys;
 mod management;
 mod oauth_flow;
-mod users;
-mod signin;
-mod concurrency;
-mod aws_sdk;
 mod oidc_rp;
-mod keys;
+mod signin;
+mod store;
+mod users;

@@ -1,0 +1,275 @@
+//! Storage conformance: the same suite against SQLite and PostgreSQL (`PORTCULLIS_TEST_DB`).
+
+use crate::helpers::fresh_database_url;
+use portcullis::store::codes::{AuthCodeRow, RefreshTokenRow};
+use portcullis::store::groups::GroupRow;
+use portcullis::store::misc::{LoginFailures, ResourceServerRow};
+use portcullis::store::pools::PoolRow;
+use portcullis::store::sessions::ChallengeRow;
+use portcullis::store::users::{UserColumn, UserFilter, UserRow};
+use portcullis::store::{Store, StoreError};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(dir.path()).await;
+    (Store::connect(&url, 8).await.expect("connect and migrate"), dir)
+}
+
+async fn pool(s: &Store, id: &str) {
+    s.insert_pool(&PoolRow { id: id.into(), name: "p".into(), config: json!({"a": 1}), created_at: 1, updated_at: 1 })
+        .await
+        .unwrap();
+}
+
+fn user(pool: &str, id: &str, name: &str, t: i64) -> UserRow {
+    UserRow {
+        id: id.into(),
+        pool_id: pool.into(),
+        username: name.into(),
+        username_key: name.to_lowercase(),
+        status: "CONFIRMED".into(),
+        enabled: true,
+        password_hash: Some("h".into()),
+        password_set_at: Some(t),
+        attributes: BTreeMap::from([("email".to_string(), format!("{name}@x.io"))]),
+        tokens_valid_after: 0,
+        created_at: t,
+        updated_at: t,
+    }
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(dir.path()).await;
+    let a = Store::connect(&url, 2).await.unwrap();
+    assert!(a.ready().await);
+    a.close().await;
+    let b = Store::connect(&url, 2).await.unwrap();
+    assert!(b.ready().await);
+}
+
+#[tokio::test]
+async fn pools_round_trip_and_cascade() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    let dup = s
+        .insert_pool(&PoolRow { id: "r_1".into(), name: "x".into(), config: json!({}), created_at: 1, updated_at: 1 })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict)));
+    let p = s.get_pool("r_1").await.unwrap().unwrap();
+    assert_eq!(p.config, json!({"a": 1}));
+    s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
+    assert_eq!(s.count_users("r_1").await.unwrap(), 1);
+    assert!(s.delete_pool("r_1").await.unwrap());
+    assert!(s.get_user("u1").await.unwrap().is_none(), "users go with their pool");
+}
+
+#[tokio::test]
+async fn users_aliases_conflicts_and_filters() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    let alias = vec![("email".to_string(), "ann@x.io".to_string())];
+    let search = vec![("email".to_string(), "ann@x.io".to_string())];
+    s.insert_user(&user("r_1", "u1", "Ann", 5), &alias, &search).await.unwrap();
+    let taken_name = s.insert_user(&user("r_1", "u2", "ann", 6), &[], &[]).await;
+    assert!(matches!(taken_name, Err(StoreError::Conflict)));
+    let taken_alias = s.insert_user(&user("r_1", "u3", "Bob", 7), &alias, &[]).await;
+    assert!(matches!(taken_alias, Err(StoreError::Conflict)));
+    assert!(s.get_user("u3").await.unwrap().is_none(), "a failed insert leaves nothing behind");
+    assert_eq!(s.get_user_by_alias("r_1", "email", "ann@x.io").await.unwrap().unwrap().id, "u1");
+    assert_eq!(s.get_user_by_username("r_1", "ann").await.unwrap().unwrap().id, "u1");
+
+    for (i, n) in ["Carl", "Dora", "Dave"].iter().enumerate() {
+        let sv = vec![("email".to_string(), format!("{}@x.io", n.to_lowercase()))];
+        s.insert_user(&user("r_1", &format!("v{i}"), n, 10 + i as i64), &[], &sv).await.unwrap();
+    }
+    let prefix = UserFilter::Attribute { name: "email".into(), value: "d".into(), prefix: true };
+    let found = s.list_users("r_1", &prefix, 10, None).await.unwrap();
+    assert_eq!(found.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), vec!["Dora", "Dave"]);
+    let exact = UserFilter::Column { column: UserColumn::Username, value: "Carl".into(), prefix: false };
+    assert_eq!(s.list_users("r_1", &exact, 10, None).await.unwrap().len(), 1);
+    // Pagination by (created_at, id) visits each user once.
+    let mut seen = vec![];
+    let mut after = None;
+    loop {
+        let page = s.list_users("r_1", &UserFilter::All, 2, after.clone()).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|u| (u.created_at, u.id.clone()));
+        seen.extend(page.into_iter().map(|u| u.id));
+    }
+    assert_eq!(seen, vec!["u1", "v0", "v1", "v2"]);
+
+    let mut u = s.get_user("u1").await.unwrap().unwrap();
+    u.enabled = false;
+    u.attributes.insert("name".into(), "Ann A".into());
+    assert!(s.update_user(&u, &[], &[]).await.unwrap());
+    let back = s.get_user("u1").await.unwrap().unwrap();
+    assert_eq!(back, u);
+    assert!(s.get_user_by_alias("r_1", "email", "ann@x.io").await.unwrap().is_none(), "aliases are replaced");
+}
+
+#[tokio::test]
+async fn groups_order_by_precedence() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
+    for (name, prec) in [("b", Some(2)), ("a", None), ("c", Some(1))] {
+        let g = GroupRow {
+            pool_id: "r_1".into(),
+            name: name.into(),
+            description: None,
+            role_arn: None,
+            precedence: prec,
+            created_at: 1,
+            updated_at: 1,
+        };
+        s.insert_group(&g).await.unwrap();
+        s.add_group_member("r_1", name, "u1").await.unwrap();
+        s.add_group_member("r_1", name, "u1").await.unwrap();
+    }
+    let names: Vec<String> = s.groups_for_user("u1").await.unwrap().into_iter().map(|g| g.name).collect();
+    assert_eq!(names, vec!["c", "b", "a"]);
+    assert_eq!(s.users_in_group("r_1", "b", 10, None).await.unwrap().len(), 1);
+    assert!(s.delete_group("r_1", "b").await.unwrap());
+    assert_eq!(s.groups_for_user("u1").await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn codes_redeem_once_even_concurrently() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    s.insert_client(&portcullis::store::clients::ClientRow {
+        id: "c1".into(),
+        pool_id: "r_1".into(),
+        name: "c".into(),
+        secret_enc: None,
+        config: json!({}),
+        created_at: 1,
+        updated_at: 1,
+    })
+    .await
+    .unwrap();
+    s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
+    for round in 0..5 {
+        let hash = format!("code{round}");
+        s.insert_auth_code(&AuthCodeRow {
+            code_hash: hash.clone(),
+            pool_id: "r_1".into(),
+            client_id: "c1".into(),
+            user_id: "u1".into(),
+            redirect_uri: "https://a/cb".into(),
+            scopes: "openid".into(),
+            nonce: None,
+            code_challenge: None,
+            auth_time: 1,
+            created_at: 1,
+            expires_at: 1000,
+            used_at: None,
+            origin_jti: None,
+        })
+        .await
+        .unwrap();
+        let tries = (0..8).map(|i| {
+            let s = s.clone();
+            let hash = hash.clone();
+            tokio::spawn(async move { s.redeem_auth_code(&hash, 10, &format!("o{i}")).await.unwrap().is_some() })
+        });
+        let wins = futures_util::future::join_all(tries).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+        assert_eq!(wins, 1, "round {round}");
+        assert!(s.redeem_auth_code(&hash, 10, "late").await.unwrap().is_none());
+    }
+    // Expired codes never redeem.
+    assert!(s.redeem_auth_code("code0", 2000, "x").await.unwrap().is_none());
+
+    s.insert_refresh_token(&RefreshTokenRow {
+        token_hash: "rt0".into(),
+        pool_id: "r_1".into(),
+        client_id: "c1".into(),
+        user_id: "u1".into(),
+        origin_jti: "origin".into(),
+        scopes: "".into(),
+        auth_time: 1,
+        created_at: 1,
+        expires_at: 1000,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    let tries = (0..8).map(|i| {
+        let s = s.clone();
+        tokio::spawn(async move { s.rotate_refresh_token("rt0", &format!("rt1-{i}"), 10).await.unwrap().is_some() })
+    });
+    let wins = futures_util::future::join_all(tries).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(wins, 1);
+    assert!(!s.origin_revoked("origin").await.unwrap());
+    assert!(s.revoke_origin("origin", 11).await.unwrap());
+    assert!(s.origin_revoked("origin").await.unwrap());
+    assert!(!s.origin_revoked("unknown").await.unwrap());
+}
+
+#[tokio::test]
+async fn challenges_are_taken_once_and_expire() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
+    let row = ChallengeRow {
+        id_hash: "h".into(),
+        pool_id: "r_1".into(),
+        client_id: "c1".into(),
+        user_id: "u1".into(),
+        challenge: "NEW_PASSWORD_REQUIRED".into(),
+        data: json!({"k": "v"}),
+        expires_at: 100,
+        used_at: None,
+    };
+    // Challenges reference their client.
+    s.insert_client(&portcullis::store::clients::ClientRow {
+        id: "c1".into(),
+        pool_id: "r_1".into(),
+        name: "c".into(),
+        secret_enc: None,
+        config: json!({}),
+        created_at: 1,
+        updated_at: 1,
+    })
+    .await
+    .unwrap();
+    s.insert_challenge(&row).await.unwrap();
+    assert!(s.peek_challenge("h", 200).await.unwrap().is_none(), "expired");
+    assert_eq!(s.peek_challenge("h", 50).await.unwrap().unwrap().data, json!({"k": "v"}));
+    assert!(s.take_challenge("h", 50).await.unwrap().is_some());
+    assert!(s.take_challenge("h", 50).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn small_aggregates() {
+    let (s, _d) = store().await;
+    assert_eq!(s.kv_set_if_absent("k", "one").await.unwrap(), "one");
+    assert_eq!(s.kv_set_if_absent("k", "two").await.unwrap(), "one");
+    pool(&s, "r_1").await;
+    s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
+    assert_eq!(s.get_login_failures("r_1", "u1").await.unwrap(), LoginFailures::default());
+    let f = LoginFailures { failures: 3, last_failure: 9, locked_until: 0 };
+    s.put_login_failures("r_1", "u1", f).await.unwrap();
+    let f2 = LoginFailures { failures: 4, last_failure: 10, locked_until: 11 };
+    s.put_login_failures("r_1", "u1", f2).await.unwrap();
+    assert_eq!(s.get_login_failures("r_1", "u1").await.unwrap(), f2);
+    s.clear_login_failures("r_1", "u1").await.unwrap();
+    assert_eq!(s.get_login_failures("r_1", "u1").await.unwrap().failures, 0);
+
+    let rs = ResourceServerRow {
+        pool_id: "r_1".into(),
+        identifier: "https://api".into(),
+        name: "api".into(),
+        scopes: json!([{"ScopeName": "read", "ScopeDescription": "r"}]),
+    };
+    s.insert_resource_server(&rs).await.unwrap();
+    assert!(matches!(s.insert_resource_server(&rs).await, Err(StoreError::Conflict)));
+    assert_eq!(s.get_resource_server("r_1", "https://api").await.unwrap().unwrap(), rs);
+    assert_eq!(s.list_resource_servers("r_1", 10, None).await.unwrap().len(), 1);
+}
