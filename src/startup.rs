@@ -51,7 +51,6 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .app_data(web::PayloadConfig::new(crate::api::MAX_BODY))
                 .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(crate::web::form_error))
                 .app_data(web::QueryConfig::default().error_handler(crate::web::query_error))
                 .wrap(crate::web::security_headers(https))

@@ -166,3 +166,18 @@ pub fn csrf_ok(req: &HttpRequest, svc: &Services, field: &str) -> bool {
     let expected = hex::encode(svc.master.mac("csrf", c.value().as_bytes()));
     crate::crypto::constant_time_eq(expected.as_bytes(), field.as_bytes())
 }
+
+/// Read a request body up to `limit` bytes; `None` when it is larger (each surface answers
+/// that in its own format) or the stream fails.
+pub async fn read_body(mut payload: actix_web::web::Payload, limit: usize) -> Option<actix_web::web::Bytes> {
+    use futures_util::StreamExt;
+    let mut buf = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.ok()?;
+        if buf.len() + chunk.len() > limit {
+            return None;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Some(buf.freeze())
+}

@@ -69,7 +69,10 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn handle(req: HttpRequest, body: web::Bytes, svc: web::Data<Arc<Services>>) -> HttpResponse {
+async fn handle(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<Services>>) -> HttpResponse {
+    let Some(body) = crate::web::read_body(payload, MAX_BODY).await else {
+        return ApiError::new(413, "SerializationException", "Request body is too large.").response();
+    };
     match dispatch(&req, &body, &svc).await {
         Ok(v) => HttpResponse::Ok()
             .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))

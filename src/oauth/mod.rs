@@ -13,6 +13,9 @@ mod userinfo;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+/// Largest accepted form body at the token and revocation endpoints.
+pub const MAX_FORM: usize = 64 * 1024;
+
 /// The pool-id segment of path-style routes.
 pub const POOL: &str = r"{pool:[\w-]+_[0-9a-zA-Z]+}";
 

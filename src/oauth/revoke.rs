@@ -7,7 +7,10 @@ use crate::web::pool_context;
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
-pub async fn revoke(req: HttpRequest, body: web::Bytes, svc: web::Data<Arc<Services>>) -> HttpResponse {
+pub async fn revoke(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<Services>>) -> HttpResponse {
+    let Some(body) = crate::web::read_body(payload, crate::oauth::MAX_FORM).await else {
+        return oauth_error(413, "invalid_request", "The request body is too large");
+    };
     let Ok(ctx) = pool_context(&req, &svc).await else {
         return oauth_error(404, "invalid_request", "The user pool does not exist");
     };

@@ -104,7 +104,10 @@ fn token_response(t: &TokenSet) -> HttpResponse {
     HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).insert_header(("Pragma", "no-cache")).json(body)
 }
 
-pub async fn token(req: HttpRequest, body: web::Bytes, svc: web::Data<Arc<Services>>) -> HttpResponse {
+pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<Services>>) -> HttpResponse {
+    let Some(body) = crate::web::read_body(payload, crate::oauth::MAX_FORM).await else {
+        return oauth_error(413, "invalid_request", "The request body is too large");
+    };
     let ctx = match pool_context(&req, &svc).await {
         Ok(c) => c,
         Err(_) => return oauth_error(404, "invalid_request", "The user pool does not exist"),

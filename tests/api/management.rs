@@ -110,7 +110,21 @@ async fn malformed_requests_get_the_protocol_error_format() {
     }
     let big = vec![b'a'; 2 * 1024 * 1024];
     let r = post("AWSCognitoIdentityProviderService.InitiateAuth", "application/x-amz-json-1.1", big).await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["__type"], "SerializationException");
+    // Huge headers are refused by the HTTP layer, not by a crash.
+    let r = app
+        .http
+        .post(format!("{}/", app.base))
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+        .header("x-padding", "a".repeat(64 * 1024))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_client_error(), "{}", r.status());
+    let ready = app.http.get(format!("{}/health/ready", app.base)).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "the server still answers");
 }
 
 #[tokio::test]
