@@ -187,17 +187,7 @@ impl Model {
                 let Some(s) = val.as_str() else {
                     return wrong("a string");
                 };
-                let len = s.chars().count() as i64;
-                if let Some(min) = m.min
-                    && len < min
-                {
-                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length greater than or equal to {min}"));
-                }
-                if let Some(max) = m.max
-                    && len > max
-                {
-                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
-                }
+                bounds(m, s.chars().count() as i64, "Value", "length", p, errors);
                 if let (Some(re), Some(text)) = (&m.pattern, &m.pattern_text)
                     && !re.is_match(s)
                 {
@@ -216,16 +206,7 @@ impl Model {
                 let Some(n) = val.as_i64() else {
                     return wrong("an integer");
                 };
-                if let Some(min) = m.min
-                    && n < min
-                {
-                    errors.push(format!("Value '{n}' at '{p}' failed to satisfy constraint: Member must have value greater than or equal to {min}"));
-                }
-                if let Some(max) = m.max
-                    && n > max
-                {
-                    errors.push(format!("Value '{n}' at '{p}' failed to satisfy constraint: Member must have value less than or equal to {max}"));
-                }
+                bounds(m, n, &format!("Value '{n}'"), "value", p, errors);
             }
             "boolean" if !val.is_boolean() => return wrong("a boolean"),
             "double" | "timestamp" if !val.is_number() => return wrong("a number"),
@@ -235,17 +216,7 @@ impl Model {
                 let Some(items) = val.as_array() else {
                     return wrong("a list");
                 };
-                let len = items.len() as i64;
-                if let Some(min) = m.min
-                    && len < min
-                {
-                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length greater than or equal to {min}"));
-                }
-                if let Some(max) = m.max
-                    && len > max
-                {
-                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must have length less than or equal to {max}"));
-                }
+                bounds(m, items.len() as i64, "Value", "length", p, errors);
                 let elem = m.element.as_deref().unwrap_or_default();
                 for (i, item) in items.iter().enumerate() {
                     let ip = format!("{p}.{}.member", i + 1);
@@ -265,6 +236,19 @@ impl Model {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// The model's `min`/`max` for a length or a value, worded as AWS words it.
+fn bounds(m: &Member, n: i64, subject: &str, what: &str, p: &str, errors: &mut Vec<String>) {
+    let fail = |rel: &str, bound: i64| {
+        format!("{subject} at '{p}' failed to satisfy constraint: Member must have {what} {rel} or equal to {bound}")
+    };
+    if let Some(min) = m.min.filter(|min| n < *min) {
+        errors.push(fail("greater than", min));
+    }
+    if let Some(max) = m.max.filter(|max| n > *max) {
+        errors.push(fail("less than", max));
     }
 }
 

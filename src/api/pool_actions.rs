@@ -97,14 +97,14 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         "ListResourceServers" => {
             svc.pool(pool_id).await?;
             let max = limit(i, "MaxResults", 50).min(50);
-            let mut rows = svc
-                .store
-                .list_resource_servers(pool_id, max + 1, i["NextToken"].as_str())
-                .await
-                .map_err(crate::userpool::error::Error::from)?;
-            let more = rows.len() as i64 > max;
-            rows.truncate(max as usize);
-            let next = if more { rows.last().map(|r| r.identifier.clone()) } else { None };
+            let (rows, next) = crate::store::page(
+                svc.store
+                    .list_resource_servers(pool_id, max + 1, i["NextToken"].as_str())
+                    .await
+                    .map_err(crate::userpool::error::Error::from)?,
+                max,
+                |r| r.identifier.clone(),
+            );
             let list: Vec<Value> = rows.iter().map(|r| svc.resource_server_type(r)).collect();
             with_token(json!({"ResourceServers": list}), "NextToken", next)
         }

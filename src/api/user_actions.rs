@@ -84,14 +84,14 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         "ListGroups" => {
             svc.pool(pool_id).await?;
             let max = limit(i, "Limit", 60);
-            let mut rows = svc
-                .store
-                .list_groups(pool_id, max + 1, i["NextToken"].as_str())
-                .await
-                .map_err(crate::userpool::error::Error::from)?;
-            let more = rows.len() as i64 > max;
-            rows.truncate(max as usize);
-            let next = if more { rows.last().map(|g| g.name.clone()) } else { None };
+            let (rows, next) = crate::store::page(
+                svc.store
+                    .list_groups(pool_id, max + 1, i["NextToken"].as_str())
+                    .await
+                    .map_err(crate::userpool::error::Error::from)?,
+                max,
+                |g| g.name.clone(),
+            );
             let list: Vec<Value> = rows.iter().map(|g| svc.group_type(g)).collect();
             with_token(json!({"Groups": list}), "NextToken", next)
         }
@@ -113,14 +113,14 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         "ListUsersInGroup" => {
             let g = svc.group(pool_id, s(i, "GroupName")).await?;
             let max = limit(i, "Limit", 60);
-            let mut rows = svc
-                .store
-                .users_in_group(pool_id, &g.name, max + 1, i["NextToken"].as_str())
-                .await
-                .map_err(crate::userpool::error::Error::from)?;
-            let more = rows.len() as i64 > max;
-            rows.truncate(max as usize);
-            let next = if more { rows.last().map(|u| u.id.clone()) } else { None };
+            let (rows, next) = crate::store::page(
+                svc.store
+                    .users_in_group(pool_id, &g.name, max + 1, i["NextToken"].as_str())
+                    .await
+                    .map_err(crate::userpool::error::Error::from)?,
+                max,
+                |u| u.id.clone(),
+            );
             let list: Vec<Value> = rows.iter().map(|u| svc.user_type(u, None)).collect();
             with_token(json!({"Users": list}), "NextToken", next)
         }

@@ -133,6 +133,15 @@ impl Store {
     }
 }
 
+/// Cut a page fetched with `limit + 1` rows to `limit`, and name the key to continue after
+/// when there were more.
+pub fn page<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let next = if more { rows.last().map(key) } else { None };
+    (rows, next)
+}
+
 /// Map a unique-key violation to [`StoreError::Conflict`].
 pub(crate) fn conflict(e: sqlx::Error) -> StoreError {
     match &e {

@@ -294,11 +294,8 @@ impl Services {
         after: Option<&str>,
     ) -> Result<(Vec<ClientRow>, Option<String>)> {
         self.pool(pool_id).await?;
-        let mut rows = self.store.list_clients(pool_id, max + 1, after).await?;
-        let more = rows.len() as i64 > max;
-        rows.truncate(max as usize);
-        let next = if more { rows.last().map(|c| c.id.clone()) } else { None };
-        Ok((rows, next))
+        let rows = self.store.list_clients(pool_id, max + 1, after).await?;
+        Ok(crate::store::page(rows, max, |c| c.id.clone()))
     }
 
     /// UpdateUserPoolClient: settings not given return to their defaults, as in Cognito.

@@ -189,11 +189,8 @@ impl Services {
     }
 
     pub async fn list_pools(&self, max: i64, after: Option<&str>) -> Result<(Vec<Pool>, Option<String>)> {
-        let rows = self.store.list_pools(max + 1, after).await?;
-        let more = rows.len() as i64 > max;
-        let pools: Vec<Pool> = rows.into_iter().take(max as usize).map(Pool::from).collect();
-        let next = if more { pools.last().map(|p| p.id.clone()) } else { None };
-        Ok((pools, next))
+        let (rows, next) = crate::store::page(self.store.list_pools(max + 1, after).await?, max, |p| p.id.clone());
+        Ok((rows.into_iter().map(Pool::from).collect(), next))
     }
 
     /// UpdateUserPool: like Cognito, settings not given return to their defaults; the

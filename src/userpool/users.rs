@@ -261,11 +261,8 @@ impl Services {
             Some(t) => Some(decode_cursor(&self.master, t)?),
             None => None,
         };
-        let mut rows = self.store.list_users(&pool.id, &filter, limit + 1, after).await?;
-        let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let next = if more { rows.last().map(|u| encode_cursor(&self.master, u.created_at, &u.id)) } else { None };
-        Ok((rows, next))
+        let rows = self.store.list_users(&pool.id, &filter, limit + 1, after).await?;
+        Ok(crate::store::page(rows, limit, |u| encode_cursor(&self.master, u.created_at, &u.id)))
     }
 }
 

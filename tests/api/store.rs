@@ -23,6 +23,19 @@ async fn pool(s: &Store, id: &str) {
         .unwrap();
 }
 
+async fn client(s: &Store) {
+    let c = portcullis::store::clients::ClientRow {
+        id: "c1".into(),
+        pool_id: "r_1".into(),
+        name: "c".into(),
+        secret_enc: None,
+        config: json!({}),
+        created_at: 1,
+        updated_at: 1,
+    };
+    s.insert_client(&c).await.unwrap();
+}
+
 fn user(pool: &str, id: &str, name: &str, t: i64) -> UserRow {
     UserRow {
         id: id.into(),
@@ -143,17 +156,7 @@ async fn groups_order_by_precedence() {
 async fn codes_redeem_once_even_concurrently() {
     let (s, _d) = store().await;
     pool(&s, "r_1").await;
-    s.insert_client(&portcullis::store::clients::ClientRow {
-        id: "c1".into(),
-        pool_id: "r_1".into(),
-        name: "c".into(),
-        secret_enc: None,
-        config: json!({}),
-        created_at: 1,
-        updated_at: 1,
-    })
-    .await
-    .unwrap();
+    client(&s).await;
     s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
     for round in 0..5 {
         let hash = format!("code{round}");
@@ -228,17 +231,7 @@ async fn challenges_are_taken_once_and_expire() {
         used_at: None,
     };
     // Challenges reference their client.
-    s.insert_client(&portcullis::store::clients::ClientRow {
-        id: "c1".into(),
-        pool_id: "r_1".into(),
-        name: "c".into(),
-        secret_enc: None,
-        config: json!({}),
-        created_at: 1,
-        updated_at: 1,
-    })
-    .await
-    .unwrap();
+    client(&s).await;
     s.insert_challenge(&row).await.unwrap();
     assert!(s.peek_challenge("h", 200).await.unwrap().is_none(), "expired");
     assert_eq!(s.peek_challenge("h", 50).await.unwrap().unwrap().data, json!({"k": "v"}));
