@@ -181,3 +181,24 @@ pub async fn read_body(mut payload: actix_web::web::Payload, limit: usize) -> Op
     }
     Some(buf.freeze())
 }
+
+/// CORS for endpoints browsers call from other origins (SPAs using PKCE, Amplify calling the
+/// JSON API). They authenticate by body, bearer token or signature, never by cookie, so any
+/// origin may call them.
+pub fn cors() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("Access-Control-Allow-Origin", "*"))
+        .add(("Access-Control-Allow-Methods", "GET, POST, OPTIONS"))
+        .add((
+            "Access-Control-Allow-Headers",
+            "authorization, content-type, x-amz-target, x-amz-user-agent, x-amz-date, x-amz-security-token, \
+             x-amz-content-sha256, amz-sdk-invocation-id, amz-sdk-request, cache-control",
+        ))
+        .add(("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType, WWW-Authenticate"))
+        .add(("Access-Control-Max-Age", "600"))
+}
+
+/// Answer a CORS preflight (the headers come from [`cors`]).
+pub async fn preflight() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}

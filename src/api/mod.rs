@@ -62,7 +62,12 @@ impl From<Error> for ApiError {
 pub type ApiResult = Result<Value, ApiError>;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::post().to(handle));
+    cfg.service(
+        web::resource("/")
+            .wrap(crate::web::cors())
+            .route(web::post().to(handle))
+            .route(web::method(actix_web::http::Method::OPTIONS).to(crate::web::preflight)),
+    );
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -20,15 +20,42 @@ pub const MAX_FORM: usize = 64 * 1024;
 pub const POOL: &str = r"{pool:[\w-]+_[0-9a-zA-Z]+}";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::web::{cors, preflight};
+    let options = || web::method(actix_web::http::Method::OPTIONS).to(preflight);
     for prefix in ["", &format!("/{POOL}")] {
         cfg.route(&format!("{prefix}/oauth2/authorize"), web::get().to(authorize::authorize))
-            .route(&format!("{prefix}/oauth2/token"), web::post().to(token::token))
-            .route(&format!("{prefix}/oauth2/userInfo"), web::get().to(userinfo::userinfo))
-            .route(&format!("{prefix}/oauth2/userInfo"), web::post().to(userinfo::userinfo))
-            .route(&format!("{prefix}/oauth2/revoke"), web::post().to(revoke::revoke))
             .route(&format!("{prefix}/logout"), web::get().to(logout::logout))
-            .route(&format!("{prefix}/.well-known/openid-configuration"), web::get().to(discovery::configuration))
-            .route(&format!("{prefix}/.well-known/jwks.json"), web::get().to(discovery::jwks));
+            .service(
+                web::resource(format!("{prefix}/oauth2/token"))
+                    .wrap(cors())
+                    .route(web::post().to(token::token))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/oauth2/userInfo"))
+                    .wrap(cors())
+                    .route(web::get().to(userinfo::userinfo))
+                    .route(web::post().to(userinfo::userinfo))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/oauth2/revoke"))
+                    .wrap(cors())
+                    .route(web::post().to(revoke::revoke))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/.well-known/openid-configuration"))
+                    .wrap(cors())
+                    .route(web::get().to(discovery::configuration))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/.well-known/jwks.json"))
+                    .wrap(cors())
+                    .route(web::get().to(discovery::jwks))
+                    .route(options()),
+            );
     }
 }
 

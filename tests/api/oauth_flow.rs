@@ -144,3 +144,28 @@ async fn wrong_password_and_unknown_user_read_the_same() {
     assert!(wrong.contains("Incorrect username or password."));
     assert!(unknown.contains("Incorrect username or password."));
 }
+
+#[tokio::test]
+async fn browser_apps_can_call_token_userinfo_and_the_json_api_cross_origin() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    for url in [app.url(&pool, "/oauth2/token"), app.url(&pool, "/oauth2/userInfo"), format!("{}/", app.base)] {
+        let r = app
+            .http
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("Origin", "https://spa.example")
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{url}");
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        assert!(r.headers()["access-control-allow-headers"].to_str().unwrap().contains("x-amz-target"));
+    }
+    // The hosted pages are not CORS-enabled and cannot be framed.
+    let jwks = app.http.get(app.url(&pool, "/.well-known/jwks.json")).send().await.unwrap();
+    assert_eq!(jwks.headers()["access-control-allow-origin"], "*");
+    assert_eq!(jwks.headers()["x-frame-options"], "DENY");
+    let keys: serde_json::Value = jwks.json().await.unwrap();
+    assert_eq!(keys["keys"].as_array().unwrap().len(), 2, "active and next keys are published");
+}
