@@ -60,7 +60,7 @@ impl MasterKey {
         if let Ok(text) = std::fs::read_to_string(&path) {
             return Self::from_base64(&text);
         }
-        std::fs::create_dir_all(data_dir).map_err(|e| CryptoError::MasterKey(e.to_string()))?;
+        create_private_dir(data_dir).map_err(|e| CryptoError::MasterKey(e.to_string()))?;
         let bytes: [u8; 32] = random_array();
         let encoded = STANDARD.encode(bytes);
         write_private_file(&path, encoded.as_bytes()).map_err(|e| CryptoError::MasterKey(e.to_string()))?;
@@ -108,6 +108,20 @@ impl MasterKey {
     pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
         hmac_sha256(&self.mac_key, &[purpose.as_bytes(), b"\0", data].concat())
     }
+}
+
+/// Create the data directory (owner-only on Unix: it holds the database and the master key).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 /// Write a file readable only by its owner.

@@ -58,7 +58,7 @@ impl Services {
 impl Services {
     /// Open the store and keys for a one-off command (no server).
     pub async fn open(config: Config) -> anyhow::Result<Services> {
-        std::fs::create_dir_all(&config.data_dir)?;
+        crate::crypto::create_private_dir(&config.data_dir)?;
         let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
         let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
         Ok(Services::new(Arc::new(config), store, Arc::new(crate::clock::SystemClock), master))

@@ -40,7 +40,7 @@ impl Application {
 
     /// Build on an already bound listener (tests bind first to learn the port for the public URL).
     pub async fn build_on(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&config.data_dir)?;
+        crate::crypto::create_private_dir(&config.data_dir)?;
         let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
         let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
         let generated_key = bootstrap_management_key(&store, &master, &config, clock.now()).await?;
