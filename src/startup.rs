@@ -61,6 +61,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
+        spawn_janitor(services.clone());
         Ok(Application { port, server, services, generated_key })
     }
 
@@ -121,4 +122,20 @@ async fn bootstrap_management_key(
         })
         .await?;
     Ok(Some((id, secret)))
+}
+
+/// Every ten minutes, delete expired codes, challenges, sessions and refresh tokens. Safe on
+/// every node at once: the deletes are idempotent.
+fn spawn_janitor(services: Arc<Services>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match services.store.delete_expired(services.now()).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),
+            }
+        }
+    });
 }

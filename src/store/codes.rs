@@ -119,14 +119,6 @@ impl Store {
         r.as_ref().map(code_row).transpose()
     }
 
-    pub async fn delete_expired_auth_codes(&self, before: i64) -> StoreResult<u64> {
-        Ok(sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
-    }
-
     pub async fn insert_refresh_token(&self, t: &RefreshTokenRow) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, user_id, origin_jti, scopes, auth_time, \
@@ -206,5 +198,23 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         r.as_ref().map(refresh_row).transpose()
+    }
+}
+
+impl Store {
+    /// Delete rows that can no longer be used: codes a day past expiry (kept that long so a
+    /// replay still revokes what the code issued), expired challenges and browser sessions,
+    /// and refresh tokens past expiry. Returns how many rows went.
+    pub async fn delete_expired(&self, now: i64) -> StoreResult<u64> {
+        let mut n = 0;
+        for (sql, t) in [
+            ("DELETE FROM auth_codes WHERE expires_at < $1", now - 86400),
+            ("DELETE FROM auth_challenges WHERE expires_at < $1", now),
+            ("DELETE FROM browser_sessions WHERE expires_at < $1", now),
+            ("DELETE FROM refresh_tokens WHERE expires_at < $1", now),
+        ] {
+            n += sqlx::query(sql).bind(t).execute(&self.pool).await?.rows_affected();
+        }
+        Ok(n)
     }
 }

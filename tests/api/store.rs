@@ -237,6 +237,8 @@ async fn challenges_are_taken_once_and_expire() {
     assert_eq!(s.peek_challenge("h", 50).await.unwrap().unwrap().data, json!({"k": "v"}));
     assert!(s.take_challenge("h", 50).await.unwrap().is_some());
     assert!(s.take_challenge("h", 50).await.unwrap().is_none());
+    assert_eq!(s.delete_expired(50).await.unwrap(), 0, "nothing has expired yet");
+    assert_eq!(s.delete_expired(101).await.unwrap(), 1, "the expired challenge is removed");
 }
 
 #[tokio::test]
