@@ -187,7 +187,7 @@ impl Services {
         pool_id: Option<&str>,
         token: &str,
     ) -> Result<AccessClaims, TokenRejection> {
-        let unverified = unverified_claims(token).ok_or(TokenRejection::Invalid)?;
+        let unverified = Value::Object(unverified_claims(token).ok_or(TokenRejection::Invalid)?);
         let iss = unverified["iss"].as_str().ok_or(TokenRejection::Invalid)?;
         let pid = match pool_id {
             Some(p) => p.to_string(),
@@ -199,30 +199,27 @@ impl Services {
         let kid = jwt::peek_kid(token).ok_or(TokenRejection::Invalid)?;
         let keys = self.pool_keys(&pid, Some(&kid)).await.map_err(|_| TokenRejection::Invalid)?;
         let claims = jwt::verify(&keys, token).ok_or(TokenRejection::Invalid)?;
-        if claims["token_use"] != "access" || claims["iss"] != iss {
+        // Index a Value (missing claims read as null); indexing the Map would panic.
+        let c = Value::Object(claims.clone());
+        if c["token_use"] != "access" || c["iss"] != iss {
             return Err(TokenRejection::Invalid);
         }
         let now = self.now();
-        if claims["exp"].as_i64().unwrap_or(0) <= now {
+        if c["exp"].as_i64().unwrap_or(0) <= now {
             return Err(TokenRejection::Expired);
         }
-        let origin = claims["origin_jti"].as_str().ok_or(TokenRejection::Invalid)?;
+        let origin = c["origin_jti"].as_str().ok_or(TokenRejection::Invalid)?;
         if self.store.origin_revoked(origin).await.map_err(|_| TokenRejection::Invalid)? {
             return Err(TokenRejection::Revoked);
         }
-        let sub = claims["sub"].as_str().unwrap_or_default();
+        let sub = c["sub"].as_str().unwrap_or_default();
         let user = self.store.get_user(sub).await.ok().flatten().ok_or(TokenRejection::Revoked)?;
-        if user.pool_id != pid || !user.enabled || claims["iat"].as_i64().unwrap_or(0) < user.tokens_valid_after {
+        if user.pool_id != pid || !user.enabled || c["iat"].as_i64().unwrap_or(0) < user.tokens_valid_after {
             return Err(TokenRejection::Revoked);
         }
-        let scopes = claims["scope"]
-            .as_str()
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        let client_id = claims["client_id"].as_str().unwrap_or_default().to_string();
+        let scopes =
+            c["scope"].as_str().unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let client_id = c["client_id"].as_str().unwrap_or_default().to_string();
         Ok(AccessClaims { claims, user, scopes, client_id })
     }
 }

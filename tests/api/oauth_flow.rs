@@ -169,3 +169,48 @@ async fn browser_apps_can_call_token_userinfo_and_the_json_api_cross_origin() {
     let keys: serde_json::Value = jwks.json().await.unwrap();
     assert_eq!(keys["keys"].as_array().unwrap().len(), 2, "active and next keys are published");
 }
+
+#[tokio::test]
+async fn garbage_input_never_causes_a_server_error() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, true, json!({})).await;
+    let junk_bodies: [&[u8]; 5] =
+        [b"", b"\xff\xfe\xfd", b"grant_type=authorization_code&code=%zz", b"a=1&a=2", &[b'x'; 100_000]];
+    let form_paths = ["/oauth2/token", "/oauth2/revoke", "/login", "/newPassword"];
+    for path in form_paths {
+        for body in junk_bodies {
+            let r = app
+                .http
+                .post(app.url(&f.pool, path))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                r.status().is_client_error(),
+                "{path} answered {} to {:?}",
+                r.status(),
+                &body[..body.len().min(20)]
+            );
+        }
+    }
+    for query in [
+        "",
+        "?response_type=code",
+        "?client_id=%ff%fe",
+        "?redirect_uri=javascript:alert(1)&client_id=x",
+        "?prompt=bogus",
+    ] {
+        for path in ["/oauth2/authorize", "/login", "/logout"] {
+            let r = app.http.get(format!("{}{query}", app.url(&f.pool, path))).send().await.unwrap();
+            assert!(r.status().is_client_error(), "{path}{query} answered {}", r.status());
+        }
+    }
+    for token in ["", "abc", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."] {
+        let r = app.http.get(app.url(&f.pool, "/oauth2/userInfo")).bearer_auth(token).send().await.unwrap();
+        assert_eq!(r.status(), 401, "token {token:?}");
+    }
+    let r = app.http.get(format!("{}/local_nosuchpool/.well-known/jwks.json", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
