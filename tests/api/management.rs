@@ -160,3 +160,70 @@ async fn clients_follow_cognito_rules() {
     let (_, e) = app.api("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": id})).await;
     assert_eq!(e["__type"], "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn every_action_rejects_junk_input_without_a_server_error() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let actions = [
+        "CreateUserPool",
+        "DescribeUserPool",
+        "ListUserPools",
+        "UpdateUserPool",
+        "DeleteUserPool",
+        "CreateUserPoolClient",
+        "DescribeUserPoolClient",
+        "ListUserPoolClients",
+        "UpdateUserPoolClient",
+        "DeleteUserPoolClient",
+        "CreateUserPoolDomain",
+        "DescribeUserPoolDomain",
+        "DeleteUserPoolDomain",
+        "CreateResourceServer",
+        "DescribeResourceServer",
+        "UpdateResourceServer",
+        "ListResourceServers",
+        "DeleteResourceServer",
+        "AdminCreateUser",
+        "AdminGetUser",
+        "AdminDeleteUser",
+        "AdminSetUserPassword",
+        "AdminUpdateUserAttributes",
+        "AdminDisableUser",
+        "AdminEnableUser",
+        "ListUsers",
+        "CreateGroup",
+        "GetGroup",
+        "UpdateGroup",
+        "ListGroups",
+        "DeleteGroup",
+        "AdminAddUserToGroup",
+        "AdminRemoveUserFromGroup",
+        "AdminListGroupsForUser",
+        "ListUsersInGroup",
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "RespondToAuthChallenge",
+        "AdminRespondToAuthChallenge",
+        "RevokeToken",
+        "GetUser",
+    ];
+    let bodies = [
+        json!({}),
+        json!({"UserPoolId": 7, "Username": [], "ClientId": {}}),
+        json!({"UserPoolId": pool, "Username": "nobody", "ClientId": "nope", "GroupName": "g", "Identifier": "x",
+               "Domain": "nodomain", "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "x"},
+               "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "s".repeat(30), "Token": "t", "AccessToken": "a.b.c",
+               "PoolName": "p", "ClientName": "c", "Name": "n", "Password": "x", "UserAttributes": [{"Name": "nope", "Value": "1"}],
+               "MaxResults": 5, "Filter": "email = ", "PaginationToken": "bogus", "NextToken": "zz"}),
+    ];
+    for action in actions {
+        for body in &bodies {
+            let (status, v) = app.api(action, body.clone()).await;
+            assert!((200..500).contains(&status), "{action} with {body} answered {status}: {v}");
+            if status != 200 {
+                assert!(v["__type"].is_string(), "{action}: {v}");
+            }
+        }
+    }
+}
