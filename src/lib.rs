@@ -6,6 +6,7 @@
 //! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
 //!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
+//!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`].
 
 // Surface helpers return finished HTTP responses as their error type on purpose.
@@ -17,6 +18,7 @@ pub mod config;
 pub mod crypto;
 pub mod health;
 pub mod hosted_ui;
+pub mod mail;
 pub mod oauth;
 pub mod services;
 pub mod startup;

@@ -1,9 +1,10 @@
-//! The shared service context: configuration, store, clock, master key, password hasher and
-//! key cache. Built once by [`crate::startup`] and passed explicitly; no globals.
+//! The shared service context: configuration, store, clock, master key, password hasher,
+//! mailer and key cache. Built once by [`crate::startup`] and passed explicitly; no globals.
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::MasterKey;
+use crate::mail::Mailer;
 use crate::store::Store;
 use crate::tokens::keys::{KeyCache, PoolKeys};
 use crate::userpool::error::{Error, Result};
@@ -16,6 +17,7 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub master: MasterKey,
     pub passwords: Passwords,
+    pub mailer: Mailer,
     pub keys: KeyCache,
     pub pools: TtlCache<crate::userpool::model::Pool>,
     pub clients: TtlCache<Option<crate::userpool::model::Client>>,
@@ -25,8 +27,9 @@ pub struct Services {
 pub const SETTINGS_CACHE_MILLIS: i64 = 5_000;
 
 impl Services {
-    pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>, master: MasterKey) -> Self {
+    pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>, master: MasterKey, mailer: Mailer) -> Self {
         Services {
+            mailer,
             config,
             store,
             clock,
@@ -61,7 +64,8 @@ impl Services {
         crate::crypto::create_private_dir(&config.data_dir)?;
         let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
         let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
-        Ok(Services::new(Arc::new(config), store, Arc::new(crate::clock::SystemClock), master))
+        let mailer = Mailer::from_config(&config)?;
+        Ok(Services::new(Arc::new(config), store, Arc::new(crate::clock::SystemClock), master, mailer))
     }
 
     /// Rotate a pool's signing keys; returns the new active kid.

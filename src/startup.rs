@@ -45,7 +45,8 @@ impl Application {
         let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
         let generated_key = bootstrap_management_key(&store, &master, &config, clock.now()).await?;
         let port = listener.local_addr()?.port();
-        let services = Arc::new(Services::new(Arc::new(config), store, clock, master));
+        let mailer = crate::mail::Mailer::from_config(&config)?;
+        let services = Arc::new(Services::new(Arc::new(config), store, clock, master, mailer));
         let data = web::Data::new(services.clone());
         let https = services.config.is_https();
         let server = HttpServer::new(move || {
@@ -131,7 +132,12 @@ fn spawn_janitor(services: Arc<Services>) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            match services.store.delete_expired(services.now()).await {
+            let now = services.now();
+            let removed = match services.store.delete_expired(now).await {
+                Ok(n) => services.store.delete_expired_account_codes(now).await.map(|m| n + m),
+                Err(e) => Err(e),
+            };
+            match removed {
                 Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),

@@ -13,6 +13,8 @@ use std::fmt;
 
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
+/// The confirmation session between sign-up and confirmation (see `userpool::signup`).
+pub const CONFIRM_COOKIE: &str = "portcullis_confirm";
 /// Strict CSP: no inline script, styles from our origin only, never framed.
 pub const CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";

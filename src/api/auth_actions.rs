@@ -23,7 +23,7 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 /// SECRET_HASH = Base64(HMAC-SHA256(client secret, username ‖ client id)), required for clients with a secret.
-fn check_secret_hash(client: &Client, username: &str, given: Option<&str>) -> Result<(), Error> {
+pub(super) fn check_secret_hash(client: &Client, username: &str, given: Option<&str>) -> Result<(), Error> {
     let Some(secret) = &client.secret else {
         return Ok(());
     };
@@ -74,7 +74,7 @@ async fn outcome(svc: &Services, pool: &Pool, client: &Client, o: AuthOutcome) -
 }
 
 /// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
-async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Client), ApiError> {
+pub(super) async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Client), ApiError> {
     let not_found = || ApiError::new(400, "ResourceNotFoundException", "User pool client does not exist.");
     let client = svc.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
     if let Some(p) = i["UserPoolId"].as_str()

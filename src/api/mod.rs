@@ -5,6 +5,7 @@
 mod auth_actions;
 pub mod model;
 mod pool_actions;
+mod signup_actions;
 pub mod sigv4;
 mod user_actions;
 
@@ -131,6 +132,8 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         user_actions::run(svc, action, &input).await
     } else if auth_actions::ACTIONS.contains(&action) {
         auth_actions::run(svc, action, &input).await
+    } else if signup_actions::ACTIONS.contains(&action) {
+        signup_actions::run(svc, action, &input).await
     } else {
         Err(unsupported(action))
     }

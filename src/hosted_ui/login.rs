@@ -21,14 +21,64 @@ struct LoginPage<'a> {
     csrf: String,
     username: &'a str,
     error: Option<&'a str>,
+    notice: Option<&'static str>,
     client_name: &'a str,
+    signup_link: Option<String>,
+    forgot_link: String,
 }
 
-struct RequiredField {
-    name: String,
-    label: String,
-    input_type: &'static str,
-    autocomplete: &'static str,
+/// An attribute input on a hosted form.
+pub(super) struct RequiredField {
+    pub name: String,
+    pub label: String,
+    pub input_type: &'static str,
+    pub autocomplete: &'static str,
+    pub value: String,
+}
+
+impl RequiredField {
+    pub fn new(name: &str, value: &str) -> Self {
+        let (input_type, autocomplete) = match name {
+            "email" => ("email", "email"),
+            "phone_number" => ("tel", "tel"),
+            "name" => ("text", "name"),
+            "given_name" => ("text", "given-name"),
+            "family_name" => ("text", "family-name"),
+            "middle_name" => ("text", "additional-name"),
+            "nickname" => ("text", "nickname"),
+            "preferred_username" => ("text", "username"),
+            "birthdate" => ("date", "bday"),
+            "address" => ("text", "street-address"),
+            "gender" => ("text", "sex"),
+            "locale" => ("text", "language"),
+            "website" | "profile" | "picture" => ("url", "url"),
+            _ => ("text", "on"),
+        };
+        let label = name.strip_prefix("custom:").unwrap_or(name).replace('_', " ");
+        let mut chars = label.chars();
+        let label = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        RequiredField { name: name.to_string(), label, input_type, autocomplete, value: value.to_string() }
+    }
+}
+
+/// Short notices a page may show after a redirect (never free text from the query).
+pub(super) fn notice_text(key: Option<&str>) -> Option<&'static str> {
+    match key? {
+        "confirmed" => Some("Your account is confirmed. Sign in to continue."),
+        "password_reset" => Some("Your password has been reset. Sign in with your new password."),
+        "code_sent" => Some("We sent you a new code."),
+        "awaiting_admin" => Some("Your account has been created. You can sign in once an administrator confirms it."),
+        _ => None,
+    }
+}
+
+/// Query members the hosted pages pass beside the authorization request.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -52,7 +102,7 @@ pub struct LoginForm {
 }
 
 /// Render a page, setting the CSRF cookie when the browser has none.
-fn page<T: Template>(
+pub(super) fn page<T: Template>(
     req: &HttpRequest,
     svc: &Services,
     status: StatusCode,
@@ -66,38 +116,64 @@ fn page<T: Template>(
     resp
 }
 
-fn login_page(
+/// `{base}/{page}?{authorization request}`: where a hosted page lives for this request.
+pub(super) fn page_url(ctx: &PoolContext, r: &AuthorizeRequest, page: &str) -> String {
+    format!("{}/{page}?{}", ctx.base_url, r.params.query())
+}
+
+pub(super) fn login_page(
     req: &HttpRequest,
     svc: &Services,
     ctx: &PoolContext,
     r: &AuthorizeRequest,
     username: &str,
     error: Option<&str>,
+    notice: Option<&'static str>,
 ) -> HttpResponse {
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     page(req, svc, status, |csrf| LoginPage {
-        action: format!("{}/login?{}", ctx.base_url, r.params.query()),
+        action: page_url(ctx, r, "login"),
         csrf,
         username,
         error,
+        notice,
         client_name: &r.client.name,
+        signup_link: (!ctx.pool.admin_create_user_only()).then(|| page_url(ctx, r, "signup")),
+        forgot_link: page_url(ctx, r, "forgotPassword"),
     })
 }
 
 /// Words for the hosted page. Unknown users read exactly like wrong passwords.
-fn message(e: &Error) -> Option<String> {
+pub(super) fn message(e: &Error) -> Option<String> {
     match e {
         Error::UserNotFound(_) => Some(incorrect().to_string()),
         Error::NotAuthorized(m)
         | Error::UserNotConfirmed(m)
         | Error::PasswordResetRequired(m)
         | Error::InvalidPassword(m)
-        | Error::InvalidParameter(m) => Some(m.clone()),
+        | Error::InvalidParameter(m)
+        | Error::UsernameExists(m)
+        | Error::AliasExists(m)
+        | Error::CodeMismatch(m)
+        | Error::ExpiredCode(m)
+        | Error::LimitExceeded(m)
+        | Error::CodeDeliveryFailure(m) => Some(m.clone()),
         _ => None,
     }
 }
 
-async fn validated(
+/// A page for a service error that has words, the internal-error page otherwise.
+pub(super) fn or_internal(e: &Error, what: &str, show: impl FnOnce(&str) -> HttpResponse) -> HttpResponse {
+    match message(e) {
+        Some(m) => show(&m),
+        None => {
+            tracing::error!(error = ?e, "{what} failed");
+            crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+        }
+    }
+}
+
+pub(super) async fn validated(
     req: &HttpRequest,
     svc: &Services,
     q: &AuthorizeParams,
@@ -107,16 +183,21 @@ async fn validated(
     Ok((ctx, r))
 }
 
-pub async fn show(req: HttpRequest, q: web::Query<AuthorizeParams>, svc: web::Data<Arc<Services>>) -> HttpResponse {
+pub async fn show(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    extra: web::Query<PageQuery>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
     let hint = r.login_hint.clone().unwrap_or_default();
-    login_page(&req, &svc, &ctx, &r, &hint, None)
+    login_page(&req, &svc, &ctx, &r, &hint, None, notice_text(extra.notice.as_deref()))
 }
 
-fn csrf_failed() -> HttpResponse {
+pub(super) fn csrf_failed() -> HttpResponse {
     actix_web::ResponseError::error_response(&PageError(
         StatusCode::FORBIDDEN,
         "Your form expired or came from another site. Go back, reload the page and try again.".into(),
@@ -124,7 +205,7 @@ fn csrf_failed() -> HttpResponse {
 }
 
 /// Signed in: start the session (replacing any old one) and go back to the app.
-async fn finish(
+pub(super) async fn finish(
     req: &HttpRequest,
     svc: &Services,
     ctx: &PoolContext,
@@ -175,18 +256,7 @@ fn new_password_page(
     let fields = required
         .iter()
         .filter_map(|f| f.strip_prefix("userAttributes."))
-        .map(|name| {
-            let (input_type, autocomplete) = match name {
-                "email" => ("email", "email"),
-                "phone_number" => ("tel", "tel"),
-                "name" => ("text", "name"),
-                "given_name" => ("text", "given-name"),
-                "family_name" => ("text", "family-name"),
-                "birthdate" => ("date", "bday"),
-                _ => ("text", "on"),
-            };
-            RequiredField { name: name.to_string(), label: name.replace('_', " "), input_type, autocomplete }
-        })
+        .map(|name| RequiredField::new(name, ""))
         .collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     page(req, svc, status, |csrf| NewPasswordPage {
@@ -212,17 +282,16 @@ pub async fn submit(
         return csrf_failed();
     }
     if form.username.trim().is_empty() || form.password.is_empty() {
-        return login_page(&req, &svc, &ctx, &r, &form.username, Some("Enter your username and password."));
+        let m = Some("Enter your username and password.");
+        return login_page(&req, &svc, &ctx, &r, &form.username, m, None);
     }
     match svc.password_sign_in(&ctx.pool, &r.client, form.username.trim(), &form.password).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
-        Err(e) => match message(&e) {
-            Some(m) => login_page(&req, &svc, &ctx, &r, &form.username, Some(&m)),
-            None => {
-                tracing::error!(error = ?e, "sign-in failed");
-                crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
-            }
-        },
+        // The password was right: send the user on to confirm the account, as Cognito's UI does.
+        Err(Error::UserNotConfirmed(_)) => {
+            super::signup::to_confirmation(&req, &svc, &ctx, &r, form.username.trim()).await
+        }
+        Err(e) => or_internal(&e, "sign-in", |m| login_page(&req, &svc, &ctx, &r, &form.username, Some(m), None)),
     }
 }
 
@@ -249,13 +318,9 @@ pub async fn new_password(
     }
     match svc.respond_new_password(&ctx.pool, &r.client, &session, &password, &attrs).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
-        Err(e @ Error::NotAuthorized(_)) => login_page(&req, &svc, &ctx, &r, "", message(&e).as_deref()),
-        Err(e) => match message(&e) {
-            Some(m) => new_password_page(&req, &svc, &ctx, &r, &session, &required, Some(&m)),
-            None => {
-                tracing::error!(error = ?e, "new password failed");
-                crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
-            }
-        },
+        Err(e @ Error::NotAuthorized(_)) => login_page(&req, &svc, &ctx, &r, "", message(&e).as_deref(), None),
+        Err(e) => {
+            or_internal(&e, "new password", |m| new_password_page(&req, &svc, &ctx, &r, &session, &required, Some(m)))
+        }
     }
 }

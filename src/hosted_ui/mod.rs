@@ -1,8 +1,10 @@
-//! The hosted pages: sign-in and the new-password challenge (askama, plain HTML forms that work
-//! without JavaScript, CSRF on every form). The pages render the sign-in engine's outcomes;
+//! The hosted pages: sign-in, the new-password challenge, sign-up and confirmation, and
+//! password recovery (askama, plain HTML forms that work without JavaScript, CSRF on every form). The pages render the sign-in engine's outcomes;
 //! the rules live in [`crate::userpool::auth`].
 
 mod login;
+mod recovery;
+mod signup;
 
 use actix_web::{HttpResponse, web};
 
@@ -14,7 +16,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for prefix in ["", &format!("/{pool}")] {
         cfg.route(&format!("{prefix}/login"), web::get().to(login::show))
             .route(&format!("{prefix}/login"), web::post().to(login::submit))
-            .route(&format!("{prefix}/newPassword"), web::post().to(login::new_password));
+            .route(&format!("{prefix}/newPassword"), web::post().to(login::new_password))
+            .route(&format!("{prefix}/signup"), web::get().to(signup::show_signup))
+            .route(&format!("{prefix}/signup"), web::post().to(signup::submit_signup))
+            .route(&format!("{prefix}/confirm"), web::get().to(signup::show_confirm))
+            .route(&format!("{prefix}/confirm"), web::post().to(signup::submit_confirm))
+            .route(&format!("{prefix}/resendcode"), web::post().to(signup::resend))
+            .route(&format!("{prefix}/forgotPassword"), web::get().to(recovery::show_forgot))
+            .route(&format!("{prefix}/forgotPassword"), web::post().to(recovery::submit_forgot))
+            .route(&format!("{prefix}/confirmForgotPassword"), web::get().to(recovery::show_reset))
+            .route(&format!("{prefix}/confirmForgotPassword"), web::post().to(recovery::submit_reset));
     }
 }
 

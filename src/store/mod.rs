@@ -5,6 +5,7 @@
 //! TEXT ids, BIGINT/INTEGER epoch seconds and JSON as TEXT, so the same statement runs on both.
 //! One module per aggregate; each hot lookup is by primary key or an index.
 
+pub mod account_codes;
 pub mod clients;
 pub mod codes;
 pub mod groups;
@@ -48,10 +49,14 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql")),
+    (2, "account codes", include_str!("../../migrations/sqlite/0002_account_codes.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
+    (2, "account codes", include_str!("../../migrations/postgres/0002_account_codes.sql")),
+];
 
 impl Store {
     /// Connect (creating the SQLite file if needed) and apply pending migrations.

@@ -37,6 +37,8 @@ pub enum Error {
     #[error("{0}")]
     ExpiredCode(String),
     #[error("{0}")]
+    CodeDeliveryFailure(String),
+    #[error("{0}")]
     UnsupportedOperation(String),
     #[error("{0}")]
     InvalidUserPoolConfiguration(String),
@@ -64,6 +66,7 @@ impl Error {
             Error::LimitExceeded(_) => "LimitExceededException",
             Error::CodeMismatch(_) => "CodeMismatchException",
             Error::ExpiredCode(_) => "ExpiredCodeException",
+            Error::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             Error::UnsupportedOperation(_) => "UnsupportedOperationException",
             Error::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Error::Internal(_) => "InternalErrorException",

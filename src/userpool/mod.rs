@@ -1,15 +1,20 @@
 //! User pools: the rules. Pools and their settings, app clients, users and attributes, groups,
-//! domains and resource servers, passwords, and the sign-in engine that both the hosted pages
+//! domains and resource servers, passwords, sign-up and recovery with mailed codes, and the
+//! sign-in engine that both the hosted pages
 //! and the JSON API drive.
 
 pub mod attributes;
 pub mod auth;
 pub mod clients;
+pub mod codes;
 pub mod error;
 pub mod groups;
+pub mod messages;
 pub mod model;
 pub mod password;
 pub mod pools;
+pub mod recovery;
 pub mod resources;
 pub mod sessions;
+pub mod signup;
 pub mod users;

@@ -110,34 +110,13 @@ impl Services {
             user.password_set_at = Some(now);
             user.updated_at = now;
             self.save_user(&pool, &user).await?;
+            self.send_invitation(&pool, &user, &temp, input).await?;
             return Ok(user);
         }
 
         let sub = uuid::Uuid::new_v4().to_string();
-        let username_attrs = pool.username_attributes();
-        let username = if username_attrs.is_empty() {
-            if pool.alias_attributes().iter().any(|a| a == "email") && looks_like_email(&given) {
-                return Err(Error::invalid("Username should be either an email or a phone number."));
-            }
-            given.clone()
-        } else {
-            let kind = if looks_like_email(&given) && username_attrs.iter().any(|a| a == "email") {
-                "email"
-            } else if looks_like_phone(&given) && username_attrs.iter().any(|a| a == "phone_number") {
-                "phone_number"
-            } else {
-                return Err(Error::invalid("Username should be either an email or a phone number."));
-            };
-            attrs.insert(kind.to_string(), given.clone());
-            sub.clone()
-        };
-        let missing = attributes::missing_required(&pool, &attrs);
-        if !missing.is_empty() {
-            return Err(Error::invalid(format!(
-                "Attributes did not conform to the schema: {}",
-                missing.iter().map(|m| format!("{m}: The attribute {m} is required")).collect::<Vec<_>>().join(", ")
-            )));
-        }
+        let username = resolve_username(&pool, &given, &sub, &mut attrs)?;
+        check_required(&pool, &attrs)?;
         let temp = match input["TemporaryPassword"].as_str() {
             Some(p) => {
                 check_policy(&policy, p)?;
@@ -159,17 +138,38 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        let aliases = attributes::aliases(&pool, &user.attributes);
-        match self.store.insert_user(&user, &aliases, &attributes::search_values(&user.attributes)).await {
-            Ok(()) => Ok(user),
+        self.insert_new_user(&pool, &user).await?;
+        self.send_invitation(&pool, &user, &temp, input).await?;
+        Ok(user)
+    }
+
+    /// AdminCreateUser mails the invitation (username and temporary password) unless
+    /// `MessageAction` is SUPPRESS, when `DesiredDeliveryMediums` includes EMAIL and the user
+    /// has an address. SMS, Cognito's default medium, is not sent by this server.
+    async fn send_invitation(&self, pool: &Pool, user: &UserRow, temp: &str, input: &Value) -> Result<()> {
+        let by_email = input["DesiredDeliveryMediums"].as_array().is_some_and(|m| m.iter().any(|x| x == "EMAIL"));
+        let Some(to) = user.attributes.get("email").filter(|_| by_email && input["MessageAction"] != "SUPPRESS") else {
+            return Ok(());
+        };
+        let mail = super::messages::invitation(pool, to, &user.username, temp);
+        self.mailer.send(&mail).await.map_err(|e| {
+            tracing::warn!(error = %e, pool = %pool.id, "invitation delivery failed");
+            Error::CodeDeliveryFailure("Unable to deliver the invitation message.".into())
+        })
+    }
+
+    /// Insert a new user with its aliases; a taken username or alias becomes Cognito's error.
+    pub(crate) async fn insert_new_user(&self, pool: &Pool, user: &UserRow) -> Result<()> {
+        let aliases = attributes::aliases(pool, &user.attributes);
+        match self.store.insert_user(user, &aliases, &attributes::search_values(&user.attributes)).await {
+            Ok(()) => Ok(()),
             Err(StoreError::Conflict) => {
-                if self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_some()
-                    || !username_attrs.is_empty()
-                {
-                    Err(Error::UsernameExists(if username_attrs.is_empty() {
-                        "User account already exists".into()
-                    } else {
+                let by_attribute = !pool.username_attributes().is_empty();
+                if by_attribute || self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_some() {
+                    Err(Error::UsernameExists(if by_attribute {
                         "An account with the given email already exists.".into()
+                    } else {
+                        "User account already exists".into()
                     }))
                 } else {
                     Err(Error::AliasExists("An account with the given email already exists.".into()))
@@ -264,6 +264,45 @@ impl Services {
         let rows = self.store.list_users(&pool.id, &filter, limit + 1, after).await?;
         Ok(crate::store::page(rows, limit, |u| encode_cursor(&self.master, u.created_at, &u.id)))
     }
+}
+
+/// The stored username for a requested one. With `UsernameAttributes` the e-mail or phone
+/// number becomes an attribute and the username is the `sub`; with an e-mail alias, usernames
+/// that look like e-mail addresses are refused (§3.3).
+pub(crate) fn resolve_username(
+    pool: &Pool,
+    given: &str,
+    sub: &str,
+    attrs: &mut BTreeMap<String, String>,
+) -> Result<String> {
+    let username_attrs = pool.username_attributes();
+    if username_attrs.is_empty() {
+        if pool.alias_attributes().iter().any(|a| a == "email") && looks_like_email(given) {
+            return Err(Error::invalid("Username should be either an email or a phone number."));
+        }
+        return Ok(given.to_string());
+    }
+    let kind = if looks_like_email(given) && username_attrs.iter().any(|a| a == "email") {
+        "email"
+    } else if looks_like_phone(given) && username_attrs.iter().any(|a| a == "phone_number") {
+        "phone_number"
+    } else {
+        return Err(Error::invalid("Username should be either an email or a phone number."));
+    };
+    attrs.insert(kind.to_string(), given.to_string());
+    Ok(sub.to_string())
+}
+
+/// Every required schema attribute has a value.
+pub(crate) fn check_required(pool: &Pool, attrs: &BTreeMap<String, String>) -> Result<()> {
+    let missing = attributes::missing_required(pool, attrs);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "Attributes did not conform to the schema: {}",
+        missing.iter().map(|m| format!("{m}: The attribute {m} is required")).collect::<Vec<_>>().join(", ")
+    )))
 }
 
 /// Apply attribute changes: an empty value deletes; a changed email/phone loses its verified flag

@@ -8,5 +8,7 @@ mod management;
 mod oauth_flow;
 mod oidc_rp;
 mod signin;
+mod signup;
+mod smtp;
 mod store;
 mod users;

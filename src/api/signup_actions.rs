@@ -1,0 +1,58 @@
+//! Self-service account actions: SignUp, ConfirmSignUp, ResendConfirmationCode,
+//! ForgotPassword, ConfirmForgotPassword (unsigned, authorised by the client id and its
+//! SECRET_HASH), and their admin counterparts AdminConfirmSignUp and AdminResetUserPassword.
+
+use super::auth_actions::{check_secret_hash, client_for};
+use super::{ApiResult, s};
+use crate::services::Services;
+use serde_json::{Value, json};
+
+pub const ACTIONS: &[&str] = &[
+    "SignUp",
+    "ConfirmSignUp",
+    "ResendConfirmationCode",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
+    "AdminConfirmSignUp",
+    "AdminResetUserPassword",
+];
+
+pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+    let username = s(i, "Username");
+    match action {
+        "AdminConfirmSignUp" => {
+            svc.admin_confirm_sign_up(s(i, "UserPoolId"), username).await?;
+            return Ok(json!({}));
+        }
+        "AdminResetUserPassword" => {
+            svc.admin_reset_user_password(s(i, "UserPoolId"), username).await?;
+            return Ok(json!({}));
+        }
+        _ => {}
+    }
+    let (pool, client) = client_for(svc, i).await?;
+    check_secret_hash(&client, username, i["SecretHash"].as_str())?;
+    Ok(match action {
+        "SignUp" => {
+            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &i["UserAttributes"]).await?;
+            let mut out = json!({"UserConfirmed": r.confirmed, "UserSub": r.user.id});
+            if let Some(d) = r.delivery {
+                out["CodeDeliveryDetails"] = d;
+            }
+            out
+        }
+        "ConfirmSignUp" => {
+            svc.confirm_sign_up(&pool, &client, username, s(i, "ConfirmationCode")).await?;
+            json!({})
+        }
+        "ResendConfirmationCode" => {
+            json!({"CodeDeliveryDetails": svc.resend_confirmation_code(&pool, &client, username).await?})
+        }
+        "ForgotPassword" => json!({"CodeDeliveryDetails": svc.forgot_password(&pool, &client, username).await?}),
+        "ConfirmForgotPassword" => {
+            svc.confirm_forgot_password(&pool, &client, username, s(i, "ConfirmationCode"), s(i, "Password")).await?;
+            json!({})
+        }
+        _ => return Err(super::unsupported(action)),
+    })
+}

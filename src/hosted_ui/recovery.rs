@@ -1,0 +1,158 @@
+//! Forgotten passwords: `/forgotPassword` asks for the username and mails a code,
+//! `/confirmForgotPassword` takes the code and a new password, then back to sign-in. The rules
+//! (rate limits, user-existence hiding, policy) are [`crate::userpool::recovery`]'s.
+
+use super::login::{PageQuery, csrf_failed, or_internal, page, page_url, validated};
+use super::signup::policy_rules;
+use crate::oauth::authorize::redirect;
+use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
+use crate::services::Services;
+use crate::userpool::error::Error;
+use crate::web::{PoolContext, csrf_ok};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Template)]
+#[template(path = "hosted_ui/forgot_password.html")]
+struct ForgotPage<'a> {
+    action: String,
+    csrf: String,
+    username: &'a str,
+    error: Option<&'a str>,
+    login_link: String,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/confirm_forgot_password.html")]
+struct ResetPage<'a> {
+    action: String,
+    csrf: String,
+    username: &'a str,
+    rules: Vec<String>,
+    error: Option<&'a str>,
+    login_link: String,
+}
+
+fn forgot_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    username: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    page(req, svc, status, |csrf| ForgotPage {
+        action: page_url(ctx, r, "forgotPassword"),
+        csrf,
+        username,
+        error,
+        login_link: page_url(ctx, r, "login"),
+    })
+}
+
+fn reset_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    username: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    page(req, svc, status, |csrf| ResetPage {
+        action: page_url(ctx, r, "confirmForgotPassword"),
+        csrf,
+        username,
+        rules: policy_rules(&ctx.pool.password_policy()),
+        error,
+        login_link: page_url(ctx, r, "login"),
+    })
+}
+
+pub async fn show_forgot(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    extra: web::Query<PageQuery>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    forgot_page(&req, &svc, &ctx, &r, extra.username.as_deref().unwrap_or(""), None)
+}
+
+pub async fn submit_forgot(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: web::Form<BTreeMap<String, String>>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
+        return csrf_failed();
+    }
+    let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
+    if username.is_empty() {
+        return forgot_page(&req, &svc, &ctx, &r, &username, Some("Enter your username."));
+    }
+    match svc.forgot_password(&ctx.pool, &r.client, &username).await {
+        Ok(_) => {
+            let q: String =
+                url::form_urlencoded::Serializer::new(String::new()).append_pair("username", &username).finish();
+            redirect(&format!("{}&{q}", page_url(&ctx, &r, "confirmForgotPassword")))
+        }
+        Err(Error::UserNotFound(m)) => forgot_page(&req, &svc, &ctx, &r, &username, Some(&m)),
+        Err(e) => or_internal(&e, "forgot password", |m| forgot_page(&req, &svc, &ctx, &r, &username, Some(m))),
+    }
+}
+
+pub async fn show_reset(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    extra: web::Query<PageQuery>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    reset_page(&req, &svc, &ctx, &r, extra.username.as_deref().unwrap_or(""), None)
+}
+
+pub async fn submit_reset(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: web::Form<BTreeMap<String, String>>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
+        return csrf_failed();
+    }
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let username = get("username").trim().to_string();
+    let code = get("code").trim().to_string();
+    let password = get("password");
+    if username.is_empty() || code.is_empty() || password.is_empty() {
+        return reset_page(&req, &svc, &ctx, &r, &username, Some("Enter your username, the code and a new password."));
+    }
+    if get("confirm_password") != password {
+        return reset_page(&req, &svc, &ctx, &r, &username, Some("The passwords do not match."));
+    }
+    match svc.confirm_forgot_password(&ctx.pool, &r.client, &username, &code, &password).await {
+        Ok(()) => redirect(&format!("{}&notice=password_reset", page_url(&ctx, &r, "login"))),
+        Err(Error::UserNotFound(m)) => reset_page(&req, &svc, &ctx, &r, &username, Some(&m)),
+        Err(e) => or_internal(&e, "password reset", |m| reset_page(&req, &svc, &ctx, &r, &username, Some(m))),
+    }
+}

@@ -1,0 +1,303 @@
+//! Sign-up (`/signup`), confirmation (`/confirm`) and a new confirmation code (`/resendcode`).
+//! The rules are [`crate::userpool::signup`]'s; these pages only collect input and render
+//! outcomes. A confirmed account continues the original authorization request to the app.
+
+use super::login::{
+    PageQuery, RequiredField, csrf_failed, finish, login_page, notice_text, or_internal, page, page_url, validated,
+};
+use crate::oauth::authorize::redirect;
+use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
+use crate::services::Services;
+use crate::userpool::codes::SIGN_UP_CODE_SECS;
+use crate::userpool::model::{PasswordPolicy, Pool};
+use crate::web::{CONFIRM_COOKIE, PoolContext, cookie, csrf_ok, error_page};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Template)]
+#[template(path = "hosted_ui/signup.html")]
+struct SignUpPage<'a> {
+    action: String,
+    csrf: String,
+    username: &'a str,
+    username_label: &'static str,
+    username_type: &'static str,
+    username_autocomplete: &'static str,
+    fields: Vec<RequiredField>,
+    rules: Vec<String>,
+    error: Option<&'a str>,
+    login_link: String,
+    client_name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/confirm.html")]
+struct ConfirmPage<'a> {
+    action: String,
+    resend_action: String,
+    csrf: String,
+    username: &'a str,
+    error: Option<&'a str>,
+    notice: Option<&'static str>,
+    login_link: String,
+}
+
+/// What a password must contain, in words, for the forms that set one.
+pub(super) fn policy_rules(p: &PasswordPolicy) -> Vec<String> {
+    let mut rules = vec![format!("At least {} characters", p.minimum_length)];
+    for (on, text) in [
+        (p.require_uppercase, "An uppercase letter"),
+        (p.require_lowercase, "A lowercase letter"),
+        (p.require_numbers, "A number"),
+        (p.require_symbols, "A special character"),
+    ] {
+        if on {
+            rules.push(text.to_string());
+        }
+    }
+    rules
+}
+
+fn signs_up_by_email(pool: &Pool) -> bool {
+    pool.username_attributes().iter().any(|a| a == "email")
+}
+
+/// Attributes the sign-up form asks for: the required ones, and the e-mail that receives the
+/// code, except the one the username already is.
+fn wanted_attributes(pool: &Pool) -> Vec<String> {
+    let mut names = pool.required_attributes();
+    if pool.auto_verifies_email() && !names.iter().any(|n| n == "email") {
+        names.push("email".into());
+    }
+    names.retain(|n| n != "sub" && !(signs_up_by_email(pool) && n == "email"));
+    names
+}
+
+fn signup_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    values: &BTreeMap<String, String>,
+    error: Option<&str>,
+) -> HttpResponse {
+    let by_email = signs_up_by_email(&ctx.pool);
+    let fields = wanted_attributes(&ctx.pool)
+        .iter()
+        .map(|n| RequiredField::new(n, values.get(&format!("userAttributes.{n}")).map(String::as_str).unwrap_or("")))
+        .collect();
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    page(req, svc, status, |csrf| SignUpPage {
+        action: page_url(ctx, r, "signup"),
+        csrf,
+        username: values.get("username").map(String::as_str).unwrap_or(""),
+        username_label: if by_email { "Email" } else { "Username" },
+        username_type: if by_email { "email" } else { "text" },
+        username_autocomplete: if by_email { "email" } else { "username" },
+        fields,
+        rules: policy_rules(&ctx.pool.password_policy()),
+        error,
+        login_link: page_url(ctx, r, "login"),
+        client_name: &r.client.name,
+    })
+}
+
+fn confirm_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    username: &str,
+    error: Option<&str>,
+    notice: Option<&'static str>,
+) -> HttpResponse {
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    page(req, svc, status, |csrf| ConfirmPage {
+        action: page_url(ctx, r, "confirm"),
+        resend_action: page_url(ctx, r, "resendcode"),
+        csrf,
+        username,
+        error,
+        notice,
+        login_link: page_url(ctx, r, "login"),
+    })
+}
+
+fn not_available() -> HttpResponse {
+    error_page(StatusCode::FORBIDDEN, "Sign-up is not available for this app. Ask your administrator for an account.")
+}
+
+/// Go to the confirmation page holding a fresh confirmation session.
+async fn confirmation_redirect(
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    username: &str,
+    user_id: &str,
+) -> HttpResponse {
+    let session = match svc.store.get_user(user_id).await {
+        Ok(Some(user)) => svc.start_confirmation_session(&ctx.pool, &r.client, &user).await.ok(),
+        _ => None,
+    };
+    let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
+    let mut resp = redirect(&format!("{}&{q}", page_url(ctx, r, "confirm")));
+    if let Some(s) = session {
+        let _ = resp.add_cookie(&cookie(svc, CONFIRM_COOKIE, s, &ctx.cookie_path, Some(SIGN_UP_CODE_SECS)));
+    }
+    resp
+}
+
+/// Sign-in by an unconfirmed user who knew the password: mail a fresh code and go confirm.
+pub(super) async fn to_confirmation(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    username: &str,
+) -> HttpResponse {
+    let user = match svc.find_user(&ctx.pool, username).await {
+        Ok(Some(u)) => u,
+        _ => return login_page(req, svc, ctx, r, username, Some("User is not confirmed."), None),
+    };
+    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username).await {
+        tracing::info!(error = %e, "no new confirmation code on sign-in");
+    }
+    confirmation_redirect(svc, ctx, r, username, &user.id).await
+}
+
+pub async fn show_signup(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if ctx.pool.admin_create_user_only() {
+        return not_available();
+    }
+    signup_page(&req, &svc, &ctx, &r, &BTreeMap::new(), None)
+}
+
+pub async fn submit_signup(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: web::Form<BTreeMap<String, String>>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if ctx.pool.admin_create_user_only() {
+        return not_available();
+    }
+    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
+        return csrf_failed();
+    }
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let username = get("username");
+    let password = form.get("password").cloned().unwrap_or_default();
+    if username.is_empty() || password.is_empty() {
+        return signup_page(&req, &svc, &ctx, &r, &form, Some("Enter a username and a password."));
+    }
+    let attrs: Vec<Value> = form
+        .iter()
+        .filter_map(|(k, v)| Some(json!({"Name": k.strip_prefix("userAttributes.")?, "Value": v.trim()})))
+        .filter(|a| a["Value"] != "")
+        .collect();
+    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &Value::Array(attrs)).await {
+        Ok(done) if done.delivery.is_some() => confirmation_redirect(&svc, &ctx, &r, &username, &done.user.id).await,
+        Ok(_) => login_page(&req, &svc, &ctx, &r, &username, None, notice_text(Some("awaiting_admin"))),
+        Err(e) => or_internal(&e, "sign-up", |m| signup_page(&req, &svc, &ctx, &r, &form, Some(m))),
+    }
+}
+
+pub async fn show_confirm(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    extra: web::Query<PageQuery>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let username = extra.username.clone().unwrap_or_default();
+    confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(extra.notice.as_deref()))
+}
+
+pub async fn submit_confirm(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: web::Form<BTreeMap<String, String>>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
+        return csrf_failed();
+    }
+    let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
+    let code = form.get("code").map(|v| v.trim().to_string()).unwrap_or_default();
+    if username.is_empty() || code.is_empty() {
+        return confirm_page(
+            &req,
+            &svc,
+            &ctx,
+            &r,
+            &username,
+            Some("Enter your username and the code we sent you."),
+            None,
+        );
+    }
+    let user = match svc.confirm_sign_up(&ctx.pool, &r.client, &username, &code).await {
+        Ok(u) => u,
+        Err(e) => {
+            return or_internal(&e, "confirmation", |m| confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None));
+        }
+    };
+    let held = req.cookie(CONFIRM_COOKIE).map(|c| c.value().to_string());
+    let outcome = match held {
+        Some(secret) => svc.sign_in_after_confirmation(&r.client, &user, &secret).await.ok().flatten(),
+        None => None,
+    };
+    let mut resp = match outcome {
+        Some(o) => finish(&req, &svc, &ctx, &r, o).await,
+        None => redirect(&format!("{}&notice=confirmed", page_url(&ctx, &r, "login"))),
+    };
+    let mut gone = cookie(&svc, CONFIRM_COOKIE, String::new(), &ctx.cookie_path, Some(0));
+    gone.make_removal();
+    let _ = resp.add_cookie(&gone);
+    resp
+}
+
+pub async fn resend(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: web::Form<BTreeMap<String, String>>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match validated(&req, &svc, &q).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
+        return csrf_failed();
+    }
+    let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
+    if username.is_empty() {
+        return confirm_page(&req, &svc, &ctx, &r, &username, Some("Enter your username."), None);
+    }
+    match svc.resend_confirmation_code(&ctx.pool, &r.client, &username).await {
+        Ok(_) => confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(Some("code_sent"))),
+        Err(e) => or_internal(&e, "resend", |m| confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None)),
+    }
+}

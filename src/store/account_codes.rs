@@ -1,0 +1,126 @@
+//! One-time codes mailed to users (one live code per user and purpose) and the shared
+//! fixed-window rate counters that limit how often codes are sent and tried.
+
+use super::{Store, StoreResult, get_i64, get_str};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCodeRow {
+    pub user_id: String,
+    pub purpose: String,
+    /// Keyed MAC of the code (see `userpool::codes`); the code itself is never stored.
+    pub code_mac: String,
+    /// The attribute the code went to (`email` or `phone_number`).
+    pub destination: String,
+    pub expires_at: i64,
+    pub failed_attempts: i64,
+    pub created_at: i64,
+}
+
+fn code_row(r: &AnyRow) -> StoreResult<UserCodeRow> {
+    Ok(UserCodeRow {
+        user_id: get_str(r, "user_id")?,
+        purpose: get_str(r, "purpose")?,
+        code_mac: get_str(r, "code_mac")?,
+        destination: get_str(r, "destination")?,
+        expires_at: get_i64(r, "expires_at")?,
+        failed_attempts: get_i64(r, "failed_attempts")?,
+        created_at: get_i64(r, "created_at")?,
+    })
+}
+
+impl Store {
+    /// Store a new code, replacing the user's previous code for the same purpose.
+    pub async fn put_user_code(&self, c: &UserCodeRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO user_codes (user_id, purpose, code_mac, destination, expires_at, failed_attempts, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6) \
+             ON CONFLICT (user_id, purpose) DO UPDATE SET code_mac = $3, destination = $4, expires_at = $5, \
+             failed_attempts = 0, created_at = $6",
+        )
+        .bind(&c.user_id)
+        .bind(&c.purpose)
+        .bind(&c.code_mac)
+        .bind(&c.destination)
+        .bind(c.expires_at)
+        .bind(c.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_user_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<UserCodeRow>> {
+        let r = sqlx::query("SELECT * FROM user_codes WHERE user_id = $1 AND purpose = $2")
+            .bind(user_id)
+            .bind(purpose)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(code_row).transpose()
+    }
+
+    /// Count a wrong guess against the live code; returns the new count (0 when there is no code).
+    pub async fn fail_user_code(&self, user_id: &str, purpose: &str) -> StoreResult<i64> {
+        let r = sqlx::query(
+            "UPDATE user_codes SET failed_attempts = failed_attempts + 1 WHERE user_id = $1 AND purpose = $2 \
+             RETURNING failed_attempts",
+        )
+        .bind(user_id)
+        .bind(purpose)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match r {
+            Some(r) => r.try_get::<i64, _>(0)?,
+            None => 0,
+        })
+    }
+
+    /// Consume the code with this MAC; true for exactly one caller even under concurrency.
+    pub async fn take_user_code(&self, user_id: &str, purpose: &str, code_mac: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM user_codes WHERE user_id = $1 AND purpose = $2 AND code_mac = $3")
+            .bind(user_id)
+            .bind(purpose)
+            .bind(code_mac)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn delete_user_code(&self, user_id: &str, purpose: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM user_codes WHERE user_id = $1 AND purpose = $2")
+            .bind(user_id)
+            .bind(purpose)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Count one event against `key` in a fixed window of `window_secs`; returns the count in
+    /// the current window including this event. One atomic statement, so concurrent hits on
+    /// any node are all counted.
+    pub async fn hit_rate_counter(&self, key: &str, now: i64, window_secs: i64) -> StoreResult<i64> {
+        let r = sqlx::query(
+            "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             count = CASE WHEN rate_counters.window_start <= $3 THEN 1 ELSE rate_counters.count + 1 END, \
+             window_start = CASE WHEN rate_counters.window_start <= $3 THEN $2 ELSE rate_counters.window_start END \
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - window_secs)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(r.try_get::<i64, _>(0)?)
+    }
+
+    /// Drop expired codes and counters whose window ended more than a day ago.
+    pub async fn delete_expired_account_codes(&self, now: i64) -> StoreResult<u64> {
+        let a = sqlx::query("DELETE FROM user_codes WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
+        let b = sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
+            .bind(now - 86_400)
+            .execute(&self.pool)
+            .await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+}

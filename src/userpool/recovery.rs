@@ -1,0 +1,103 @@
+//! Password recovery (Cognito §3.1, §3.13): ForgotPassword mails a code (1 hour) to the user's
+//! verified e-mail, ConfirmForgotPassword sets a new password with it, and
+//! AdminResetUserPassword forces the user through that path (status RESET_REQUIRED).
+//!
+//! With PreventUserExistenceErrors on the client, an unknown user gets the same answers as a
+//! real one: a plausible delivery for ForgotPassword, a wrong-code error for the confirmation.
+
+use super::codes::{self, Limited, Purpose};
+use super::error::{Error, Result};
+use super::model::{Client, Pool};
+use super::password::check_policy;
+use super::users::CONFIRMED;
+use crate::services::Services;
+use crate::store::users::UserRow;
+use serde_json::Value;
+
+pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+
+fn no_recovery_address() -> Error {
+    Error::invalid("Cannot reset password for the user as there is no registered/verified email or phone_number")
+}
+
+impl Pool {
+    /// `AccountRecoverySetting` leaves recovery to administrators only.
+    pub fn recovery_admin_only(&self) -> bool {
+        self.config["AccountRecoverySetting"]["RecoveryMechanisms"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|x| x["Name"] == "admin_only"))
+    }
+}
+
+fn has_verified_email(user: &UserRow) -> bool {
+    user.attributes.get("email").is_some_and(|e| !e.is_empty())
+        && user.attributes.get("email_verified").map(String::as_str) == Some("true")
+}
+
+impl Services {
+    pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str) -> Result<Value> {
+        let Some(user) = self.find_user(pool, username).await? else {
+            if client.prevents_user_existence_errors() {
+                return Ok(codes::email_delivery(username));
+            }
+            return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+        };
+        self.rate_limit(Limited::ForgotPassword, &user.id).await?;
+        if pool.recovery_admin_only() {
+            return Err(Error::NotAuthorized("User password cannot be reset in the current state.".into()));
+        }
+        if !user.enabled {
+            return Err(Error::NotAuthorized("User is disabled.".into()));
+        }
+        if !has_verified_email(&user) {
+            return Err(no_recovery_address());
+        }
+        self.send_code(pool, &user, Purpose::ForgotPassword).await
+    }
+
+    pub async fn confirm_forgot_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        code: &str,
+        new_password: &str,
+    ) -> Result<()> {
+        let Some(mut user) = self.find_user(pool, username).await? else {
+            return Err(if client.prevents_user_existence_errors() {
+                codes::mismatch()
+            } else {
+                Error::UserNotFound("Username/client id combination not found.".into())
+            });
+        };
+        self.rate_limit(Limited::ConfirmForgotPassword, &user.id).await?;
+        // A rejected password must not burn the code.
+        check_policy(&pool.password_policy(), new_password)?;
+        self.redeem_code(&user, Purpose::ForgotPassword, code).await?;
+        let now = self.now();
+        user.password_hash = Some(self.passwords.hash(new_password).await?);
+        user.password_set_at = Some(now);
+        user.status = CONFIRMED.into();
+        user.updated_at = now;
+        self.save_user(pool, &user).await?;
+        self.store.clear_login_failures(&pool.id, &user.id).await?;
+        Ok(())
+    }
+
+    /// AdminResetUserPassword: the user must set a new password with a mailed code before
+    /// signing in again.
+    pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let mut user = self.user(&pool, username).await?;
+        if !has_verified_email(&user) {
+            return Err(no_recovery_address());
+        }
+        if user.status != super::signup::UNCONFIRMED {
+            user.status = RESET_REQUIRED.into();
+        }
+        user.updated_at = self.now();
+        self.save_user(&pool, &user).await?;
+        self.send_code(&pool, &user, Purpose::ForgotPassword).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,192 @@
+//! Self-service sign-up (Cognito §3.1, §3.5): SignUp creates an UNCONFIRMED user and mails a
+//! code to the auto-verified e-mail; ConfirmSignUp (or AdminConfirmSignUp) confirms it;
+//! ResendConfirmationCode sends a fresh code. The hosted pages and the JSON API both call these.
+//!
+//! After a confirmation the hosted UI signs the user straight in, as Cognito's does, through a
+//! confirmation session: a single-use secret handed out at sign-up (and at a sign-in attempt by
+//! an unconfirmed user who knew the password), bound to that user and client.
+
+use super::attributes::{self, Writer};
+use super::auth::AuthOutcome;
+use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
+use super::error::{Error, Result};
+use super::model::{Client, Pool};
+use super::password::check_policy;
+use super::users::{CONFIRMED, check_required, resolve_username};
+use crate::crypto::{random_token, sha256_hex};
+use crate::services::Services;
+use crate::store::sessions::ChallengeRow;
+use crate::store::users::UserRow;
+use serde_json::{Value, json};
+
+pub const UNCONFIRMED: &str = "UNCONFIRMED";
+/// The challenge name of a confirmation session.
+const CONFIRMATION_SESSION: &str = "SIGN_UP_CONFIRMATION";
+
+/// What SignUp reports.
+#[derive(Debug)]
+pub struct SignUpResult {
+    pub user: UserRow,
+    pub confirmed: bool,
+    /// Where the code went, when one was sent.
+    pub delivery: Option<Value>,
+}
+
+impl Pool {
+    pub fn admin_create_user_only(&self) -> bool {
+        self.config["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == true
+    }
+
+    pub fn auto_verifies_email(&self) -> bool {
+        self.config["AutoVerifiedAttributes"].as_array().is_some_and(|a| a.iter().any(|x| x == "email"))
+    }
+}
+
+/// A user that does not exist reads like a wrong code when the client hides user existence.
+fn unknown_user(client: &Client) -> Error {
+    if client.prevents_user_existence_errors() {
+        codes::mismatch()
+    } else {
+        Error::UserNotFound("Username/client id combination not found.".into())
+    }
+}
+
+/// Attributes a client may not write are refused, as Cognito does.
+fn check_writable(client: &Client, attrs: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    let Some(allowed) = client.write_attributes() else {
+        return Ok(());
+    };
+    match attrs.keys().find(|k| !allowed.contains(k)) {
+        Some(k) => Err(Error::NotAuthorized(format!("A client attempted to write unauthorized attribute {k}"))),
+        None => Ok(()),
+    }
+}
+
+impl Services {
+    pub async fn sign_up(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        password: &str,
+        attribute_list: &Value,
+    ) -> Result<SignUpResult> {
+        if pool.admin_create_user_only() {
+            return Err(Error::NotAuthorized("SignUp is not permitted for this user pool".into()));
+        }
+        let mut attrs = attributes::parse_list(pool, attribute_list, Writer::User, true)?;
+        check_writable(client, &attrs)?;
+        // Verification is proven with a code, never claimed.
+        attrs.retain(|k, _| !k.ends_with("_verified"));
+        if username.is_empty() {
+            return Err(Error::invalid("Username cannot be empty."));
+        }
+        let sub = uuid::Uuid::new_v4().to_string();
+        let stored_name = resolve_username(pool, username, &sub, &mut attrs)?;
+        check_required(pool, &attrs)?;
+        check_policy(&pool.password_policy(), password)?;
+        let now = self.now();
+        let user = UserRow {
+            id: sub,
+            pool_id: pool.id.clone(),
+            username_key: pool.lookup_key(&stored_name),
+            username: stored_name,
+            status: UNCONFIRMED.into(),
+            enabled: true,
+            password_hash: Some(self.passwords.hash(password).await?),
+            password_set_at: Some(now),
+            attributes: attrs,
+            tokens_valid_after: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.insert_new_user(pool, &user).await?;
+        let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
+            Some(self.send_code(pool, &user, Purpose::SignUp).await?)
+        } else {
+            None
+        };
+        Ok(SignUpResult { user, confirmed: false, delivery })
+    }
+
+    pub async fn confirm_sign_up(&self, pool: &Pool, client: &Client, username: &str, code: &str) -> Result<UserRow> {
+        let mut user = self.find_user(pool, username).await?.ok_or_else(|| unknown_user(client))?;
+        self.rate_limit(Limited::ConfirmSignUp, &user.id).await?;
+        if user.status != UNCONFIRMED {
+            return Err(Error::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status)));
+        }
+        let proven = self.redeem_code(&user, Purpose::SignUp, code).await?;
+        user.status = CONFIRMED.into();
+        user.attributes.insert(format!("{proven}_verified"), "true".into());
+        user.updated_at = self.now();
+        self.save_user(pool, &user).await?;
+        Ok(user)
+    }
+
+    pub async fn resend_confirmation_code(&self, pool: &Pool, client: &Client, username: &str) -> Result<Value> {
+        let Some(user) = self.find_user(pool, username).await? else {
+            if client.prevents_user_existence_errors() {
+                // Answer like a delivery to an address that does not exist.
+                return Ok(codes::email_delivery(username));
+            }
+            return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+        };
+        self.rate_limit(Limited::ResendConfirmationCode, &user.id).await?;
+        if user.status != UNCONFIRMED {
+            return Err(Error::invalid("User is already confirmed."));
+        }
+        self.send_code(pool, &user, Purpose::SignUp).await
+    }
+
+    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let mut user = self.user(&pool, username).await?;
+        if user.status != UNCONFIRMED {
+            return Err(Error::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status)));
+        }
+        user.status = CONFIRMED.into();
+        user.updated_at = self.now();
+        self.save_user(&pool, &user).await?;
+        self.store.delete_user_code(&user.id, "sign_up").await?;
+        Ok(())
+    }
+
+    /// Open a confirmation session for `user` on `client`; returns its secret.
+    pub async fn start_confirmation_session(&self, pool: &Pool, client: &Client, user: &UserRow) -> Result<String> {
+        let secret = random_token();
+        self.store
+            .insert_challenge(&ChallengeRow {
+                id_hash: sha256_hex(&secret),
+                pool_id: pool.id.clone(),
+                client_id: client.id.clone(),
+                user_id: user.id.clone(),
+                challenge: CONFIRMATION_SESSION.into(),
+                data: json!({}),
+                expires_at: self.now() + SIGN_UP_CODE_SECS,
+                used_at: None,
+            })
+            .await?;
+        Ok(secret)
+    }
+
+    /// The sign-in a confirmation earns: only with the confirmation session of the same user
+    /// and client, used once. `None` means the user must sign in with the password.
+    pub async fn sign_in_after_confirmation(
+        &self,
+        client: &Client,
+        user: &UserRow,
+        secret: &str,
+    ) -> Result<Option<AuthOutcome>> {
+        let now = self.now();
+        let Some(c) = self.store.peek_challenge(&sha256_hex(secret), now).await? else {
+            return Ok(None);
+        };
+        if c.challenge != CONFIRMATION_SESSION || c.client_id != client.id || c.user_id != user.id {
+            return Ok(None);
+        }
+        if self.store.take_challenge(&c.id_hash, now).await?.is_none() || !user.enabled {
+            return Ok(None);
+        }
+        Ok(Some(AuthOutcome::Authenticated { user: user.clone(), auth_time: now }))
+    }
+}
