@@ -4,10 +4,12 @@
 use super::{ApiError, ApiResult, s};
 use crate::crypto::{constant_time_eq, hmac_sha256};
 use crate::services::Services;
+use crate::store::users::UserRow;
 use crate::tokens::issue::{Grant, TokenRejection, TokenSet};
 use crate::userpool::attributes;
 use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED};
 use crate::userpool::error::Error;
+use crate::userpool::mfa;
 use crate::userpool::model::{Client, Pool};
 use base64::Engine;
 use serde_json::{Value, json};
@@ -73,6 +75,41 @@ async fn outcome(svc: &Services, pool: &Pool, client: &Client, o: AuthOutcome) -
     }
 }
 
+/// The user behind an access token that carries `aws.cognito.signin.user.admin` (the
+/// self-service actions: GetUser, AssociateSoftwareToken, SetUserMFAPreference, …).
+pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Pool, UserRow), ApiError> {
+    let a = svc.verify_access_token(None, token).await.map_err(|r| {
+        let msg = match r {
+            TokenRejection::Expired => "Access Token has expired",
+            TokenRejection::Revoked => "Access Token has been revoked",
+            TokenRejection::Invalid => "Invalid Access Token",
+        };
+        ApiError::new(400, "NotAuthorizedException", msg)
+    })?;
+    if !a.scopes.iter().any(|s| s == "aws.cognito.signin.user.admin") {
+        return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
+    }
+    let pool = svc.pool(&a.user.pool_id).await?;
+    Ok((pool, a.user))
+}
+
+/// `PreferredMfaSetting` and `UserMFASettingList` (present only when the user has factors).
+pub(super) async fn add_mfa_summary(
+    svc: &Services,
+    pool: &Pool,
+    user: &UserRow,
+    out: &mut Value,
+) -> Result<(), ApiError> {
+    let (preferred, list) = svc.mfa_summary(pool, user).await?;
+    if let Some(p) = preferred {
+        out["PreferredMfaSetting"] = json!(p);
+    }
+    if !list.is_empty() {
+        out["UserMFASettingList"] = json!(list);
+    }
+    Ok(())
+}
+
 /// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
 pub(super) async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Client), ApiError> {
     let not_found = || ApiError::new(400, "ResourceNotFoundException", "User pool client does not exist.");
@@ -132,25 +169,31 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
             let (pool, client) = client_for(svc, i).await?;
             let r = &i["ChallengeResponses"];
-            if s(i, "ChallengeName") != NEW_PASSWORD_REQUIRED {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidParameterException",
-                    format!("Unsupported challenge {}", s(i, "ChallengeName")),
-                ));
-            }
             check_secret_hash(&client, s(r, "USERNAME"), r["SECRET_HASH"].as_str())?;
-            let attrs: BTreeMap<String, String> = r
+            let responses: BTreeMap<String, String> = r
                 .as_object()
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| {
-                            Some((k.strip_prefix("userAttributes.")?.to_string(), v.as_str()?.to_string()))
-                        })
-                        .collect()
-                })
+                .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
                 .unwrap_or_default();
-            let o = svc.respond_new_password(&pool, &client, s(i, "Session"), s(r, "NEW_PASSWORD"), &attrs).await?;
+            let name = s(i, "ChallengeName");
+            let o = match name {
+                NEW_PASSWORD_REQUIRED => {
+                    let attrs: BTreeMap<String, String> = responses
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone())))
+                        .collect();
+                    svc.respond_new_password(&pool, &client, s(i, "Session"), s(r, "NEW_PASSWORD"), &attrs).await?
+                }
+                mfa::SOFTWARE_TOKEN_MFA | mfa::EMAIL_OTP | mfa::SELECT_MFA_TYPE | mfa::MFA_SETUP => {
+                    svc.respond_mfa(&pool, &client, s(i, "Session"), name, &responses).await?
+                }
+                other => {
+                    return Err(ApiError::new(
+                        400,
+                        "InvalidParameterException",
+                        format!("Unsupported challenge {other}"),
+                    ));
+                }
+            };
             outcome(svc, &pool, &client, o).await
         }
         "RevokeToken" => {
@@ -174,18 +217,10 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             Ok(json!({}))
         }
         "GetUser" => {
-            let a = svc.verify_access_token(None, s(i, "AccessToken")).await.map_err(|r| {
-                let msg = match r {
-                    TokenRejection::Expired => "Access Token has expired",
-                    TokenRejection::Revoked => "Access Token has been revoked",
-                    TokenRejection::Invalid => "Invalid Access Token",
-                };
-                ApiError::new(400, "NotAuthorizedException", msg)
-            })?;
-            if !a.scopes.iter().any(|s| s == "aws.cognito.signin.user.admin") {
-                return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
-            }
-            Ok(json!({"Username": a.user.username, "UserAttributes": attributes::to_list(&a.user, None)}))
+            let (pool, user) = access_token_user(svc, s(i, "AccessToken")).await?;
+            let mut out = json!({"Username": user.username, "UserAttributes": attributes::to_list(&user, None)});
+            add_mfa_summary(svc, &pool, &user, &mut out).await?;
+            Ok(out)
         }
         _ => Err(super::unsupported(action)),
     }

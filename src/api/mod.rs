@@ -3,6 +3,7 @@
 //! model, and every error is `{"__type","message"}`. One file per action group.
 
 mod auth_actions;
+mod mfa_actions;
 pub mod model;
 mod pool_actions;
 mod signup_actions;
@@ -132,6 +133,8 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         user_actions::run(svc, action, &input).await
     } else if auth_actions::ACTIONS.contains(&action) {
         auth_actions::run(svc, action, &input).await
+    } else if mfa_actions::ACTIONS.contains(&action) {
+        mfa_actions::run(svc, action, &input).await
     } else if signup_actions::ACTIONS.contains(&action) {
         signup_actions::run(svc, action, &input).await
     } else {

@@ -37,14 +37,16 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         "AdminGetUser" => {
             let pool = svc.pool(pool_id).await?;
             let u = svc.user(&pool, username).await?;
-            json!({
+            let mut out = json!({
                 "Username": u.username,
                 "UserAttributes": attributes::to_list(&u, None),
                 "UserCreateDate": u.created_at,
                 "UserLastModifiedDate": u.updated_at,
                 "Enabled": u.enabled,
                 "UserStatus": u.status,
-            })
+            });
+            super::auth_actions::add_mfa_summary(svc, &pool, &u, &mut out).await?;
+            out
         }
         "AdminDeleteUser" => {
             svc.admin_delete_user(pool_id, username).await?;

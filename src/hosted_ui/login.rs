@@ -3,7 +3,7 @@
 use crate::oauth::authorize::{redirect, reject};
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
-use crate::userpool::auth::{AuthOutcome, incorrect};
+use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED, incorrect};
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
 use crate::web::{CSRF_COOKIE, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render};
@@ -232,6 +232,10 @@ pub(super) async fn finish(
                     crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
                 }
             }
+        }
+        AuthOutcome::Challenge { name, session, params, .. } if name != NEW_PASSWORD_REQUIRED => {
+            let pending = super::mfa::Pending { name: &name, session: &session, params: &params };
+            super::mfa::challenge_page(req, svc, ctx, r, pending, None).await
         }
         AuthOutcome::Challenge { session, params, .. } => {
             let required: Vec<String> = params

@@ -1,8 +1,9 @@
 //! The hosted pages: sign-in, the new-password challenge, sign-up and confirmation, and
-//! password recovery (askama, plain HTML forms that work without JavaScript, CSRF on every form). The pages render the sign-in engine's outcomes;
+//! password recovery, and the second-factor pages (askama, plain HTML forms that work without JavaScript, CSRF on every form). The pages render the sign-in engine's outcomes;
 //! the rules live in [`crate::userpool::auth`].
 
 mod login;
+mod mfa;
 mod recovery;
 mod signup;
 
@@ -17,6 +18,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.route(&format!("{prefix}/login"), web::get().to(login::show))
             .route(&format!("{prefix}/login"), web::post().to(login::submit))
             .route(&format!("{prefix}/newPassword"), web::post().to(login::new_password))
+            .route(&format!("{prefix}/mfa"), web::post().to(mfa::submit_code))
+            .route(&format!("{prefix}/mfa/select"), web::post().to(mfa::submit_select))
+            .route(&format!("{prefix}/mfa/setup"), web::post().to(mfa::submit_setup))
+            .route(&format!("{prefix}/mfa/setup/done"), web::post().to(mfa::submit_setup_done))
             .route(&format!("{prefix}/signup"), web::get().to(signup::show_signup))
             .route(&format!("{prefix}/signup"), web::post().to(signup::submit_signup))
             .route(&format!("{prefix}/confirm"), web::get().to(signup::show_confirm))

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod codes;
 pub mod groups;
 pub mod keys;
+pub mod mfa;
 pub mod misc;
 pub mod pools;
 pub mod sessions;
@@ -52,10 +53,12 @@ pub struct Store {
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql")),
     (2, "account codes", include_str!("../../migrations/sqlite/0002_account_codes.sql")),
+    (3, "mfa", include_str!("../../migrations/sqlite/0003_mfa.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
     (2, "account codes", include_str!("../../migrations/postgres/0002_account_codes.sql")),
+    (3, "mfa", include_str!("../../migrations/postgres/0003_mfa.sql")),
 ];
 
 impl Store {

@@ -1,5 +1,6 @@
 //! The sign-in engine: one state machine of challenges, driven by both the hosted pages and the
-//! JSON API (InitiateAuth / RespondToAuthChallenge). A rule lives here once.
+//! JSON API (InitiateAuth / RespondToAuthChallenge). A rule lives here once. After the password
+//! (and a new one when required) comes the second factor ([`super::mfa`]).
 //!
 //! Credential checks have one shape whether or not the user exists (a dummy argon2 verify for
 //! unknown users) and lockout follows Cognito (§3.1): from the fifth consecutive failure the
@@ -11,7 +12,7 @@ use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::sha256_hex;
 use crate::services::Services;
 use crate::store::misc::LoginFailures;
 use crate::store::sessions::ChallengeRow;
@@ -97,33 +98,14 @@ impl Services {
                         "Temporary password has expired and must be reset by an administrator.".into(),
                     ));
                 }
-                self.new_password_challenge(pool, client, user, now).await
+                self.new_password_challenge(pool, client, user).await
             }
-            _ => Ok(AuthOutcome::Authenticated { user, auth_time: now }),
+            _ => self.second_factor(pool, client, user, now).await,
         }
     }
 
-    async fn new_password_challenge(
-        &self,
-        pool: &Pool,
-        client: &Client,
-        user: UserRow,
-        now: i64,
-    ) -> Result<AuthOutcome> {
-        let session = random_token();
-        let minutes = client.config["AuthSessionValidity"].as_i64().unwrap_or(3).clamp(3, 15);
-        self.store
-            .insert_challenge(&ChallengeRow {
-                id_hash: sha256_hex(&session),
-                pool_id: pool.id.clone(),
-                client_id: client.id.clone(),
-                user_id: user.id.clone(),
-                challenge: NEW_PASSWORD_REQUIRED.into(),
-                data: json!({}),
-                expires_at: now + minutes * 60,
-                used_at: None,
-            })
-            .await?;
+    async fn new_password_challenge(&self, pool: &Pool, client: &Client, user: UserRow) -> Result<AuthOutcome> {
+        let session = self.open_challenge(pool, client, &user, NEW_PASSWORD_REQUIRED, json!({})).await?;
         let visible: BTreeMap<&String, &String> =
             user.attributes.iter().filter(|(k, _)| !k.ends_with("_verified") && !k.starts_with("dev:")).collect();
         let required: Vec<String> = attributes::missing_required(pool, &user.attributes)

@@ -39,6 +39,10 @@ pub enum Error {
     #[error("{0}")]
     CodeDeliveryFailure(String),
     #[error("{0}")]
+    SoftwareTokenMfaNotFound(String),
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
+    #[error("{0}")]
     UnsupportedOperation(String),
     #[error("{0}")]
     InvalidUserPoolConfiguration(String),
@@ -67,6 +71,8 @@ impl Error {
             Error::CodeMismatch(_) => "CodeMismatchException",
             Error::ExpiredCode(_) => "ExpiredCodeException",
             Error::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
+            Error::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
+            Error::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             Error::UnsupportedOperation(_) => "UnsupportedOperationException",
             Error::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Error::Internal(_) => "InternalErrorException",

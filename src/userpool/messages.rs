@@ -12,6 +12,8 @@ use serde_json::Value;
 
 pub const DEFAULT_VERIFICATION_MESSAGE: &str = "Your verification code is {####}.";
 pub const DEFAULT_VERIFICATION_SUBJECT: &str = "Your verification code";
+pub const DEFAULT_EMAIL_OTP_MESSAGE: &str = "Your sign-in code is {####}.";
+pub const DEFAULT_EMAIL_OTP_SUBJECT: &str = "Your sign-in code";
 pub const DEFAULT_INVITE_MESSAGE: &str = "Your username is {username} and temporary password is {####}.";
 pub const DEFAULT_INVITE_SUBJECT: &str = "Your temporary password";
 
@@ -98,6 +100,14 @@ pub fn invitation(pool: &Pool, to: &str, username: &str, temporary_password: &st
     let message = text_of(t, &["EmailMessage"]).unwrap_or(DEFAULT_INVITE_MESSAGE);
     let subject = text_of(t, &["EmailSubject"]).unwrap_or(DEFAULT_INVITE_SUBJECT);
     compose(pool, to, subject, message, temporary_password, username)
+}
+
+/// The e-mail OTP of a sign-in (`EmailMfaConfiguration.Message` / `Subject`).
+pub fn email_otp(pool: &Pool, to: &str, code: &str, username: &str) -> Mail {
+    let t = &pool.config["EmailMfaConfiguration"];
+    let message = text_of(t, &["Message"]).unwrap_or(DEFAULT_EMAIL_OTP_MESSAGE);
+    let subject = text_of(t, &["Subject"]).unwrap_or(DEFAULT_EMAIL_OTP_SUBJECT);
+    compose(pool, to, subject, message, code, username)
 }
 
 /// `a***@e***`: enough for the user to recognise the address, not enough to read it.

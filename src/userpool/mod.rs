@@ -10,6 +10,7 @@ pub mod codes;
 pub mod error;
 pub mod groups;
 pub mod messages;
+pub mod mfa;
 pub mod model;
 pub mod password;
 pub mod pools;

@@ -203,10 +203,13 @@ impl Services {
                 settings.insert(k.to_string(), v.clone());
             }
         }
-        if input.get("UserPoolTags").is_none()
-            && let Some(t) = pool.config.get("UserPoolTags")
-        {
-            settings.insert("UserPoolTags".into(), t.clone());
+        // Set by other actions (TagResource, SetUserPoolMfaConfig): kept unless given here.
+        for k in ["UserPoolTags", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration"] {
+            if input.get(k).is_none()
+                && let Some(t) = pool.config.get(k)
+            {
+                settings.insert(k.into(), t.clone());
+            }
         }
         let row = PoolRow {
             id: pool.id,
@@ -217,6 +220,20 @@ impl Services {
         };
         self.store.update_pool(&row).await?;
         self.pools.forget(id);
+        Ok(())
+    }
+
+    /// Store new settings for a pool as they are (callers validated them).
+    pub(super) async fn replace_pool_config(&self, pool: &Pool, config: Value) -> Result<()> {
+        let row = PoolRow {
+            id: pool.id.clone(),
+            name: pool.name.clone(),
+            config,
+            created_at: pool.created_at,
+            updated_at: self.now(),
+        };
+        self.store.update_pool(&row).await?;
+        self.pools.forget(&pool.id);
         Ok(())
     }
 

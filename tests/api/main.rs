@@ -5,6 +5,7 @@ mod concurrency;
 mod helpers;
 mod keys;
 mod management;
+mod mfa;
 mod oauth_flow;
 mod oidc_rp;
 mod signin;

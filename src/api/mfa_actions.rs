@@ -1,0 +1,81 @@
+//! MFA configuration and factors: SetUserPoolMfaConfig, GetUserPoolMfaConfig,
+//! AdminSetUserMFAPreference, SetUserMFAPreference, AssociateSoftwareToken and
+//! VerifySoftwareToken (by access token, or by an MFA_SETUP session during sign-in).
+
+use super::auth_actions::{access_token_user, client_for};
+use super::{ApiError, ApiResult, s};
+use crate::services::Services;
+use serde_json::{Value, json};
+
+pub const ACTIONS: &[&str] = &[
+    "SetUserPoolMfaConfig",
+    "GetUserPoolMfaConfig",
+    "AdminSetUserMFAPreference",
+    "SetUserMFAPreference",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+];
+
+fn token_or_session(i: &Value) -> Result<(), ApiError> {
+    if i["AccessToken"].is_string() == i["Session"].is_string() {
+        return Err(ApiError::new(400, "InvalidParameterException", "Give either AccessToken or Session."));
+    }
+    Ok(())
+}
+
+pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+    Ok(match action {
+        "SetUserPoolMfaConfig" => svc.set_pool_mfa_config(s(i, "UserPoolId"), i).await?,
+        "GetUserPoolMfaConfig" => svc.pool_mfa_config(s(i, "UserPoolId")).await?,
+        "AdminSetUserMFAPreference" => {
+            let pool = svc.pool(s(i, "UserPoolId")).await?;
+            let user = svc.user(&pool, s(i, "Username")).await?;
+            svc.set_mfa_preference(&pool, &user, i).await?;
+            json!({})
+        }
+        "SetUserMFAPreference" => {
+            let (pool, user) = access_token_user(svc, s(i, "AccessToken")).await?;
+            svc.set_mfa_preference(&pool, &user, i).await?;
+            json!({})
+        }
+        "AssociateSoftwareToken" => {
+            token_or_session(i)?;
+            if let Some(session) = i["Session"].as_str() {
+                let (_, client) = client_for_session(svc, i).await?;
+                let (_, secret) = svc.associate_for_session(&client, session).await?;
+                json!({"SecretCode": secret, "Session": session})
+            } else {
+                let (_, user) = access_token_user(svc, s(i, "AccessToken")).await?;
+                json!({"SecretCode": svc.associate_software_token(&user).await?})
+            }
+        }
+        "VerifySoftwareToken" => {
+            token_or_session(i)?;
+            if let Some(session) = i["Session"].as_str() {
+                let (pool, client) = client_for_session(svc, i).await?;
+                svc.verify_for_session(&pool, &client, session, s(i, "UserCode")).await?;
+                json!({"Status": "SUCCESS", "Session": session})
+            } else {
+                let (pool, user) = access_token_user(svc, s(i, "AccessToken")).await?;
+                svc.verify_software_token(&pool, &user, s(i, "UserCode")).await?;
+                json!({"Status": "SUCCESS"})
+            }
+        }
+        _ => return Err(super::unsupported(action)),
+    })
+}
+
+/// The session alone names the client (AssociateSoftwareToken has no ClientId member).
+async fn client_for_session(
+    svc: &Services,
+    i: &Value,
+) -> Result<(crate::userpool::model::Pool, crate::userpool::model::Client), ApiError> {
+    if i["ClientId"].is_string() {
+        return client_for(svc, i).await;
+    }
+    let c = svc.challenge_client(s(i, "Session")).await?.ok_or_else(|| {
+        ApiError::new(400, "NotAuthorizedException", "Invalid session for the user, session is expired.")
+    })?;
+    let pool = svc.pool(&c.pool_id).await?;
+    Ok((pool, c))
+}

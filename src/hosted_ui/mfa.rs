@@ -1,0 +1,283 @@
+//! The second-factor pages: a code from the authenticator app or from e-mail (`/mfa`), the
+//! choice between factors (`/mfa/select`), authenticator set-up with a server-rendered QR code
+//! (`/mfa/setup`), and the one-time showing of recovery codes (`/mfa/setup/done` continues).
+//! Each renders one challenge of the sign-in engine ([`crate::userpool::mfa`]).
+
+use super::login::{csrf_failed, finish, login_page, message, or_internal, page, page_url, validated};
+use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
+use crate::services::Services;
+use crate::userpool::error::Error;
+use crate::userpool::mfa::{EMAIL_OTP, MFA_SETUP, SELECT_MFA_TYPE, SOFTWARE_TOKEN_MFA};
+use crate::web::{PoolContext, csrf_ok};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Template)]
+#[template(path = "hosted_ui/mfa_code.html")]
+struct CodePage<'a> {
+    action: String,
+    csrf: String,
+    session: &'a str,
+    challenge: &'a str,
+    by_email: bool,
+    destination: &'a str,
+    error: Option<&'a str>,
+}
+
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/mfa_select.html")]
+struct SelectPage<'a> {
+    action: String,
+    csrf: String,
+    session: &'a str,
+    choices: Vec<Choice>,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/mfa_setup.html")]
+struct SetupPage<'a> {
+    action: String,
+    csrf: String,
+    session: &'a str,
+    qr_svg: String,
+    otpauth_uri: &'a str,
+    secret: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/recovery_codes.html")]
+struct RecoveryCodesPage<'a> {
+    action: String,
+    csrf: String,
+    session: &'a str,
+    codes: Vec<String>,
+}
+
+fn status(error: Option<&str>) -> StatusCode {
+    if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK }
+}
+
+/// A challenge the engine returned: its name, session and parameters.
+pub(super) struct Pending<'a> {
+    pub name: &'a str,
+    pub session: &'a str,
+    pub params: &'a Map<String, Value>,
+}
+
+/// Render the page for an MFA challenge.
+pub(super) async fn challenge_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    pending: Pending<'_>,
+    error: Option<&str>,
+) -> HttpResponse {
+    let Pending { name, session, params } = pending;
+    match name {
+        SOFTWARE_TOKEN_MFA | EMAIL_OTP => page(req, svc, status(error), |csrf| CodePage {
+            action: page_url(ctx, r, "mfa"),
+            csrf,
+            session,
+            challenge: name,
+            by_email: name == EMAIL_OTP,
+            destination: params.get("CODE_DELIVERY_DESTINATION").and_then(Value::as_str).unwrap_or(""),
+            error,
+        }),
+        SELECT_MFA_TYPE => {
+            let allowed: Vec<String> = params
+                .get("MFAS_CAN_CHOOSE")
+                .and_then(Value::as_str)
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            let choices = [(SOFTWARE_TOKEN_MFA, "Authenticator app"), (EMAIL_OTP, "Code sent by email")]
+                .into_iter()
+                .filter(|(v, _)| allowed.iter().any(|a| a == v))
+                .map(|(value, label)| Choice { value, label })
+                .collect();
+            page(req, svc, status(error), |csrf| SelectPage {
+                action: page_url(ctx, r, "mfa/select"),
+                csrf,
+                session,
+                choices,
+                error,
+            })
+        }
+        MFA_SETUP => setup_page(req, svc, ctx, r, session, true, error).await,
+        _ => crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred."),
+    }
+}
+
+async fn setup_page(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &PoolContext,
+    r: &AuthorizeRequest,
+    session: &str,
+    fresh: bool,
+    error: Option<&str>,
+) -> HttpResponse {
+    let (uri, secret) = match svc.setup_details(&ctx.pool, &r.client, session, fresh).await {
+        Ok(v) => v,
+        Err(e) => return expired_or(req, svc, ctx, r, &e),
+    };
+    let qr_svg = match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .dark_color(qrcode::render::svg::Color("#1b1f24"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+        Err(e) => {
+            tracing::error!(error = ?e, "QR code rendering failed");
+            String::new()
+        }
+    };
+    page(req, svc, status(error), |csrf| SetupPage {
+        action: page_url(ctx, r, "mfa/setup"),
+        csrf,
+        session,
+        qr_svg,
+        otpauth_uri: &uri,
+        secret: &secret,
+        error,
+    })
+}
+
+/// A dead session sends the user back to sign in; other errors get the generic handling.
+fn expired_or(req: &HttpRequest, svc: &Services, ctx: &PoolContext, r: &AuthorizeRequest, e: &Error) -> HttpResponse {
+    match e {
+        Error::NotAuthorized(_) => login_page(req, svc, ctx, r, "", message(e).as_deref(), None),
+        _ => or_internal(e, "MFA", |m| crate::web::error_page(StatusCode::BAD_REQUEST, m)),
+    }
+}
+
+type Form = web::Form<BTreeMap<String, String>>;
+
+/// Validate the request and the form's CSRF token; the form's fields on success.
+async fn accept(
+    req: &HttpRequest,
+    svc: &Services,
+    q: &AuthorizeParams,
+    form: &Form,
+) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
+    let (ctx, r) = validated(req, svc, q).await?;
+    if !csrf_ok(req, svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
+        return Err(csrf_failed());
+    }
+    Ok((ctx, r))
+}
+
+fn field<'a>(form: &'a Form, k: &str) -> &'a str {
+    form.get(k).map(|v| v.trim()).unwrap_or_default()
+}
+
+/// POST /mfa: the code of a SOFTWARE_TOKEN_MFA or EMAIL_OTP challenge, or a recovery code.
+pub async fn submit_code(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: Form,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let (session, name) = (field(&form, "session"), field(&form, "challenge"));
+    let mut responses = BTreeMap::new();
+    match name {
+        SOFTWARE_TOKEN_MFA if !field(&form, "recovery_code").is_empty() => {
+            responses.insert("RECOVERY_CODE".to_string(), field(&form, "recovery_code").to_string());
+        }
+        SOFTWARE_TOKEN_MFA => {
+            responses.insert("SOFTWARE_TOKEN_MFA_CODE".to_string(), field(&form, "code").to_string());
+        }
+        EMAIL_OTP => {
+            responses.insert("EMAIL_OTP_CODE".to_string(), field(&form, "code").to_string());
+        }
+        _ => return crate::web::error_page(StatusCode::BAD_REQUEST, "This form is not part of a sign-in."),
+    }
+    match svc.respond_mfa(&ctx.pool, &r.client, session, name, &responses).await {
+        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+        Err(e @ Error::CodeMismatch(_)) => {
+            let mut params = Map::new();
+            params.insert("CODE_DELIVERY_DESTINATION".into(), Value::String(field(&form, "destination").into()));
+            let m = message(&e);
+            challenge_page(&req, &svc, &ctx, &r, Pending { name, session, params: &params }, m.as_deref()).await
+        }
+        Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
+    }
+}
+
+/// POST /mfa/select: which factor to use.
+pub async fn submit_select(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: Form,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let responses = BTreeMap::from([("ANSWER".to_string(), field(&form, "answer").to_string())]);
+    match svc.respond_mfa(&ctx.pool, &r.client, field(&form, "session"), SELECT_MFA_TYPE, &responses).await {
+        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+        Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
+    }
+}
+
+/// POST /mfa/setup: the first code from the new authenticator; shows the recovery codes.
+pub async fn submit_setup(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: Form,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let session = field(&form, "session");
+    match svc.verify_for_session(&ctx.pool, &r.client, session, field(&form, "code")).await {
+        Ok(codes) => page(&req, &svc, StatusCode::OK, |csrf| RecoveryCodesPage {
+            action: page_url(&ctx, &r, "mfa/setup/done"),
+            csrf,
+            session,
+            codes,
+        }),
+        Err(Error::EnableSoftwareTokenMfa(_)) => {
+            let m = "That code is not right. Check the time on your device and try the current code.";
+            setup_page(&req, &svc, &ctx, &r, session, false, Some(m)).await
+        }
+        Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
+    }
+}
+
+/// POST /mfa/setup/done: recovery codes saved; finish signing in.
+pub async fn submit_setup_done(
+    req: HttpRequest,
+    q: web::Query<AuthorizeParams>,
+    form: Form,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    match svc.respond_mfa(&ctx.pool, &r.client, field(&form, "session"), MFA_SETUP, &BTreeMap::new()).await {
+        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+        Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
+    }
+}

@@ -1,0 +1,125 @@
+//! Users' second factors (TOTP secrets sealed by the caller, e-mail OTP switch, preference),
+//! one-time recovery codes, and the data a pending sign-in challenge carries between steps.
+
+use super::{Store, StoreResult, get_i64, get_opt_str, get_str};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserMfaRow {
+    pub user_id: String,
+    /// Sealed TOTP secret in use.
+    pub totp_secret: Option<String>,
+    /// Sealed TOTP secret waiting for its first code.
+    pub totp_pending: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: i64,
+    pub email_enabled: bool,
+    /// `SOFTWARE_TOKEN_MFA` or `EMAIL_OTP`.
+    pub preferred: Option<String>,
+    pub updated_at: i64,
+}
+
+fn mfa_row(r: &AnyRow) -> StoreResult<UserMfaRow> {
+    Ok(UserMfaRow {
+        user_id: get_str(r, "user_id")?,
+        totp_secret: get_opt_str(r, "totp_secret")?,
+        totp_pending: get_opt_str(r, "totp_pending")?,
+        totp_enabled: get_i64(r, "totp_enabled")? != 0,
+        totp_last_step: get_i64(r, "totp_last_step")?,
+        email_enabled: get_i64(r, "email_enabled")? != 0,
+        preferred: get_opt_str(r, "preferred")?,
+        updated_at: get_i64(r, "updated_at")?,
+    })
+}
+
+impl Store {
+    /// The user's factors; a user who never set any gets the empty default.
+    pub async fn get_user_mfa(&self, user_id: &str) -> StoreResult<UserMfaRow> {
+        let r =
+            sqlx::query("SELECT * FROM user_mfa WHERE user_id = $1").bind(user_id).fetch_optional(&self.pool).await?;
+        match r {
+            Some(r) => mfa_row(&r),
+            None => Ok(UserMfaRow { user_id: user_id.to_string(), ..UserMfaRow::default() }),
+        }
+    }
+
+    /// Write the factor settings (the TOTP replay counter is only moved by [`Store::accept_totp_step`]).
+    pub async fn put_user_mfa(&self, m: &UserMfaRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO user_mfa (user_id, totp_secret, totp_pending, totp_enabled, totp_last_step, email_enabled, preferred, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (user_id) DO UPDATE SET totp_secret = $2, totp_pending = $3, totp_enabled = $4, \
+             email_enabled = $6, preferred = $7, updated_at = $8",
+        )
+        .bind(&m.user_id)
+        .bind(&m.totp_secret)
+        .bind(&m.totp_pending)
+        .bind(m.totp_enabled as i64)
+        .bind(m.totp_last_step)
+        .bind(m.email_enabled as i64)
+        .bind(&m.preferred)
+        .bind(m.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Accept a TOTP time step once: true only if it is later than every step accepted before,
+    /// even when two requests race with the same code.
+    pub async fn accept_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE user_mfa SET totp_last_step = $2 WHERE user_id = $1 AND totp_last_step < $2")
+            .bind(user_id)
+            .bind(step)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Replace the user's recovery codes.
+    pub async fn replace_recovery_codes(&self, user_id: &str, macs: &[String], now: i64) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        for mac in macs {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_mac, created_at) VALUES ($1, $2, $3)")
+                .bind(user_id)
+                .bind(mac)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Use a recovery code: true for exactly one caller.
+    pub async fn take_recovery_code(&self, user_id: &str, mac: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1 AND code_mac = $2")
+            .bind(user_id)
+            .bind(mac)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn count_recovery_codes(&self, user_id: &str) -> StoreResult<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await?;
+        get_i64(&r, "n")
+    }
+
+    /// Replace what a still-pending challenge carries (e.g. a TOTP verified during MFA_SETUP).
+    pub async fn set_challenge_data(&self, id_hash: &str, data: &Value, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE auth_challenges SET data = $2 WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $3",
+        )
+        .bind(id_hash)
+        .bind(data.to_string())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

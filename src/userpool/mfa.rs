@@ -1,0 +1,455 @@
+//! Multi-factor authentication (Cognito §3.6): the pool's `MfaConfiguration` (OFF / OPTIONAL /
+//! ON) with TOTP (`SoftwareTokenMfaConfiguration`) and e-mail OTP (`EmailMfaConfiguration`)
+//! factors, users' factors and preference, and the sign-in engine's second step:
+//! SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE and MFA_SETUP.
+//!
+//! TOTP follows RFC 6238 (SHA-1, 6 digits, 30 s, one step of skew either way); an accepted time
+//! step is never accepted again. Secrets are sealed with the master key. E-mail codes live in
+//! the challenge (as a MAC) for the auth session's validity. Beyond Cognito, users get ten
+//! one-time recovery codes when they set up an authenticator; a recovery code answers a
+//! SOFTWARE_TOKEN_MFA challenge in place of the app's code.
+
+use super::auth::{AuthOutcome, session_expired};
+use super::error::{Error, Result};
+use super::messages;
+use super::model::{Client, Pool};
+use crate::crypto::{constant_time_eq, random_array, random_from, random_token, sha256_hex};
+use crate::services::Services;
+use crate::store::mfa::UserMfaRow;
+use crate::store::sessions::ChallengeRow;
+use crate::store::users::UserRow;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub const SOFTWARE_TOKEN_MFA: &str = "SOFTWARE_TOKEN_MFA";
+pub const EMAIL_OTP: &str = "EMAIL_OTP";
+pub const SELECT_MFA_TYPE: &str = "SELECT_MFA_TYPE";
+pub const MFA_SETUP: &str = "MFA_SETUP";
+/// Wrong answers one challenge survives.
+const MAX_CHALLENGE_FAILURES: i64 = 5;
+const RECOVERY_CODES: usize = 10;
+
+impl Pool {
+    /// `OFF`, `OPTIONAL` or `ON`.
+    pub fn mfa_mode(&self) -> &str {
+        self.config["MfaConfiguration"].as_str().unwrap_or("OFF")
+    }
+
+    /// TOTP is a factor unless `SoftwareTokenMfaConfiguration.Enabled` is false.
+    pub fn totp_allowed(&self) -> bool {
+        self.config["SoftwareTokenMfaConfiguration"]["Enabled"].as_bool().unwrap_or(true)
+    }
+
+    /// E-mail OTP is a factor once `EmailMfaConfiguration` is set.
+    pub fn email_mfa_allowed(&self) -> bool {
+        self.config["EmailMfaConfiguration"].is_object()
+    }
+}
+
+fn wrong_code() -> Error {
+    Error::CodeMismatch("Invalid code or auth state for the user.".into())
+}
+
+/// The factors a user can answer with now, in the pool's order.
+fn active_factors(pool: &Pool, user: &UserRow, m: &UserMfaRow) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if pool.totp_allowed() && m.totp_enabled && m.totp_secret.is_some() {
+        out.push(SOFTWARE_TOKEN_MFA);
+    }
+    if pool.email_mfa_allowed() && m.email_enabled && user.attributes.get("email").is_some_and(|e| !e.is_empty()) {
+        out.push(EMAIL_OTP);
+    }
+    out
+}
+
+/// A TOTP for this secret, named for authenticator apps.
+fn totp(secret: &[u8], issuer: &str, account: &str) -> Result<totp_rs::Totp> {
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(secret.to_vec())
+        .with_issuer(Some(issuer.replace(':', " ")))
+        .with_account_name(account.replace(':', " "))
+        .build()
+        .map_err(|e| Error::internal(anyhow::anyhow!("totp: {e:?}")))
+}
+
+impl Services {
+    fn seal_totp(&self, user_id: &str, secret: &[u8]) -> String {
+        self.master.seal(secret, &format!("totp:{user_id}"))
+    }
+
+    fn open_totp(&self, user_id: &str, sealed: &str) -> Result<Vec<u8>> {
+        self.master.open(sealed, &format!("totp:{user_id}")).map_err(Error::internal)
+    }
+
+    fn recovery_mac(&self, user_id: &str, code: &str) -> String {
+        let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+        hex::encode(self.master.mac("recovery-code", format!("{user_id}\0{normal}").as_bytes()))
+    }
+
+    /// Open a challenge for `user` (a sign-in step); returns its session secret.
+    pub(super) async fn open_challenge(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: &UserRow,
+        name: &str,
+        data: Value,
+    ) -> Result<String> {
+        let session = random_token();
+        let minutes = client.config["AuthSessionValidity"].as_i64().unwrap_or(3).clamp(3, 15);
+        self.store
+            .insert_challenge(&ChallengeRow {
+                id_hash: sha256_hex(&session),
+                pool_id: pool.id.clone(),
+                client_id: client.id.clone(),
+                user_id: user.id.clone(),
+                challenge: name.into(),
+                data,
+                expires_at: self.now() + minutes * 60,
+                used_at: None,
+            })
+            .await?;
+        Ok(session)
+    }
+
+    /// The step after a correct password: a second factor, its set-up, or done.
+    pub(super) async fn second_factor(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: UserRow,
+        now: i64,
+    ) -> Result<AuthOutcome> {
+        let mode = pool.mfa_mode();
+        if mode == "OFF" {
+            return Ok(AuthOutcome::Authenticated { user, auth_time: now });
+        }
+        let m = self.store.get_user_mfa(&user.id).await?;
+        let factors = active_factors(pool, &user, &m);
+        if factors.is_empty() {
+            if mode != "ON" {
+                return Ok(AuthOutcome::Authenticated { user, auth_time: now });
+            }
+            if !pool.totp_allowed() {
+                return Err(Error::InvalidUserPoolConfiguration(
+                    "MFA is required but no factor the user can set up is enabled.".into(),
+                ));
+            }
+            let session = self.open_challenge(pool, client, &user, MFA_SETUP, json!({})).await?;
+            let mut params = Map::new();
+            params.insert("MFAS_CAN_SETUP".into(), json!(json!([SOFTWARE_TOKEN_MFA]).to_string()));
+            params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+            return Ok(AuthOutcome::Challenge { name: MFA_SETUP.into(), session, params, user });
+        }
+        let preferred = factors.iter().copied().find(|f| m.preferred.as_deref() == Some(*f));
+        match (factors.as_slice(), preferred) {
+            (&[only], _) | (_, Some(only)) => self.factor_challenge(pool, client, user, only).await,
+            _ => {
+                let session = self.open_challenge(pool, client, &user, SELECT_MFA_TYPE, json!({})).await?;
+                let mut params = Map::new();
+                params.insert("MFAS_CAN_CHOOSE".into(), json!(json!(factors).to_string()));
+                params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+                Ok(AuthOutcome::Challenge { name: SELECT_MFA_TYPE.into(), session, params, user })
+            }
+        }
+    }
+
+    /// Ask for one factor; EMAIL_OTP mails its code now.
+    async fn factor_challenge(&self, pool: &Pool, client: &Client, user: UserRow, factor: &str) -> Result<AuthOutcome> {
+        let mut params = Map::new();
+        params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+        let data = if factor == EMAIL_OTP {
+            let to = user.attributes.get("email").cloned().unwrap_or_default();
+            let code = random_from(b"0123456789", 6);
+            let mac = hex::encode(self.master.mac("email-otp", format!("{}\0{code}", user.id).as_bytes()));
+            let mail = messages::email_otp(pool, &to, &code, &user.username);
+            self.mailer.send(&mail).await.map_err(|e| {
+                tracing::warn!(error = %e, pool = %pool.id, "e-mail OTP delivery failed");
+                Error::CodeDeliveryFailure("Unable to deliver the sign-in code.".into())
+            })?;
+            params.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("EMAIL"));
+            params.insert("CODE_DELIVERY_DESTINATION".into(), json!(messages::mask_email(&to)));
+            json!({"code_mac": mac})
+        } else {
+            json!({})
+        };
+        let session = self.open_challenge(pool, client, &user, factor, data).await?;
+        Ok(AuthOutcome::Challenge { name: factor.into(), session, params, user })
+    }
+
+    /// A pending MFA challenge of this client, counting one more answer against it.
+    async fn live_challenge(&self, client: &Client, session: &str, name: &str) -> Result<(ChallengeRow, UserRow)> {
+        let c = self.pending_challenge(client, session).await?;
+        if c.challenge != name {
+            return Err(Error::invalid(format!("The session is for {}, not {name}.", c.challenge)));
+        }
+        let tries = self.store.hit_rate_counter(&format!("challenge:{}", c.id_hash), self.now(), 3600).await?;
+        if tries > MAX_CHALLENGE_FAILURES {
+            return Err(session_expired());
+        }
+        let user = self.store.get_user(&c.user_id).await?.ok_or_else(session_expired)?;
+        Ok((c, user))
+    }
+
+    /// Consume the challenge once its answer was right.
+    async fn close_challenge(&self, c: &ChallengeRow) -> Result<()> {
+        match self.store.take_challenge(&c.id_hash, self.now()).await? {
+            Some(_) => Ok(()),
+            None => Err(session_expired()),
+        }
+    }
+
+    /// Check a TOTP code against the user's active secret, once per time step.
+    async fn check_totp(&self, pool: &Pool, user: &UserRow, m: &UserMfaRow, code: &str) -> Result<bool> {
+        let Some(sealed) = &m.totp_secret else {
+            return Err(Error::SoftwareTokenMfaNotFound("Software token MFA has not been enabled by the user.".into()));
+        };
+        let secret = self.open_totp(&user.id, sealed)?;
+        let t = totp(&secret, &pool.name, &user.username)?;
+        let Some(step) = t.check(code.trim(), self.now().max(0) as u64) else {
+            return Ok(false);
+        };
+        Ok(self.store.accept_totp_step(&user.id, step as i64).await?)
+    }
+
+    /// Answer an MFA challenge. `responses` are ChallengeResponses (SOFTWARE_TOKEN_MFA_CODE,
+    /// EMAIL_OTP_CODE, ANSWER, or RECOVERY_CODE in place of a TOTP code).
+    pub async fn respond_mfa(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        name: &str,
+        responses: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let get = |k: &str| responses.get(k).map(String::as_str).unwrap_or_default();
+        let (c, user) = self.live_challenge(client, session, name).await?;
+        match name {
+            SOFTWARE_TOKEN_MFA => {
+                let m = self.store.get_user_mfa(&user.id).await?;
+                let ok = if !get("RECOVERY_CODE").is_empty() {
+                    self.store.take_recovery_code(&user.id, &self.recovery_mac(&user.id, get("RECOVERY_CODE"))).await?
+                } else {
+                    self.check_totp(pool, &user, &m, get("SOFTWARE_TOKEN_MFA_CODE")).await?
+                };
+                if !ok {
+                    return Err(wrong_code());
+                }
+            }
+            EMAIL_OTP => {
+                let mac = hex::encode(
+                    self.master.mac("email-otp", format!("{}\0{}", user.id, get("EMAIL_OTP_CODE").trim()).as_bytes()),
+                );
+                let expected = c.data["code_mac"].as_str().unwrap_or_default();
+                if expected.is_empty() || !constant_time_eq(mac.as_bytes(), expected.as_bytes()) {
+                    return Err(wrong_code());
+                }
+            }
+            SELECT_MFA_TYPE => {
+                let m = self.store.get_user_mfa(&user.id).await?;
+                let answer = get("ANSWER");
+                let Some(factor) = active_factors(pool, &user, &m).into_iter().find(|f| *f == answer) else {
+                    return Err(Error::invalid(format!("{answer} is not a factor this user can choose.")));
+                };
+                self.close_challenge(&c).await?;
+                return self.factor_challenge(pool, client, user, factor).await;
+            }
+            MFA_SETUP => {
+                if c.data["totp_verified"] != true {
+                    return Err(Error::invalid("Verify a software token with this session first."));
+                }
+            }
+            other => return Err(Error::invalid(format!("Unsupported challenge {other}"))),
+        }
+        self.close_challenge(&c).await?;
+        Ok(AuthOutcome::Authenticated { user, auth_time: self.now() })
+    }
+
+    /// AssociateSoftwareToken: a new secret waits for its first code. Returns it in base32.
+    pub async fn associate_software_token(&self, user: &UserRow) -> Result<String> {
+        let secret: [u8; 20] = random_array();
+        let mut m = self.store.get_user_mfa(&user.id).await?;
+        m.totp_pending = Some(self.seal_totp(&user.id, &secret));
+        m.updated_at = self.now();
+        self.store.put_user_mfa(&m).await?;
+        Ok(totp_rs::Secret::from(secret.to_vec()).to_base32())
+    }
+
+    /// AssociateSoftwareToken with an MFA_SETUP session.
+    pub async fn associate_for_session(&self, client: &Client, session: &str) -> Result<(UserRow, String)> {
+        let c = self.pending_challenge(client, session).await?;
+        if c.challenge != MFA_SETUP {
+            return Err(session_expired());
+        }
+        let user = self.store.get_user(&c.user_id).await?.ok_or_else(session_expired)?;
+        let secret = self.associate_software_token(&user).await?;
+        Ok((user, secret))
+    }
+
+    /// The client a live challenge session belongs to (for actions that carry only the session).
+    pub async fn challenge_client(&self, session: &str) -> Result<Option<Client>> {
+        match self.store.peek_challenge(&sha256_hex(session), self.now()).await? {
+            Some(c) => self.find_client(&c.client_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// For an MFA_SETUP session: the pending secret's `otpauth://` URI and base32 text, making
+    /// a new secret when `fresh` or when none is pending.
+    pub async fn setup_details(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        fresh: bool,
+    ) -> Result<(String, String)> {
+        let c = self.pending_challenge(client, session).await?;
+        if c.challenge != MFA_SETUP {
+            return Err(session_expired());
+        }
+        let user = self.store.get_user(&c.user_id).await?.ok_or_else(session_expired)?;
+        let mut m = self.store.get_user_mfa(&user.id).await?;
+        if fresh || m.totp_pending.is_none() {
+            self.associate_software_token(&user).await?;
+            m = self.store.get_user_mfa(&user.id).await?;
+        }
+        let sealed = m.totp_pending.ok_or_else(session_expired)?;
+        let t = totp(&self.open_totp(&user.id, &sealed)?, &pool.name, &user.username)?;
+        let uri = t.to_url().map_err(|e| Error::internal(anyhow::anyhow!("otpauth: {e:?}")))?;
+        Ok((uri, t.secret().to_base32()))
+    }
+
+    /// VerifySoftwareToken: the first code makes the pending secret the user's TOTP factor and
+    /// issues fresh recovery codes (returned once, in clear).
+    pub async fn verify_software_token(&self, pool: &Pool, user: &UserRow, code: &str) -> Result<Vec<String>> {
+        let mut m = self.store.get_user_mfa(&user.id).await?;
+        let Some(pending) = m.totp_pending.clone() else {
+            return Err(Error::InvalidParameter("No software token is waiting for verification.".into()));
+        };
+        let t = totp(&self.open_totp(&user.id, &pending)?, &pool.name, &user.username)?;
+        let now = self.now();
+        let Some(step) = t.check(code.trim(), now.max(0) as u64) else {
+            return Err(Error::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into()));
+        };
+        m.totp_secret = Some(pending);
+        m.totp_pending = None;
+        m.totp_enabled = true;
+        m.updated_at = now;
+        self.store.put_user_mfa(&m).await?;
+        // The code that proved the secret is spent.
+        self.store.accept_totp_step(&user.id, step as i64).await?;
+        let codes: Vec<String> = (0..RECOVERY_CODES)
+            .map(|_| {
+                let c = random_from(b"abcdefghjkmnpqrstuvwxyz23456789", 10);
+                format!("{}-{}", &c[..5], &c[5..])
+            })
+            .collect();
+        let macs: Vec<String> = codes.iter().map(|c| self.recovery_mac(&user.id, c)).collect();
+        self.store.replace_recovery_codes(&user.id, &macs, now).await?;
+        Ok(codes)
+    }
+
+    /// VerifySoftwareToken with an MFA_SETUP session: the session may then finish the sign-in.
+    pub async fn verify_for_session(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        code: &str,
+    ) -> Result<Vec<String>> {
+        let (c, user) = self.live_challenge(client, session, MFA_SETUP).await?;
+        let codes = self.verify_software_token(pool, &user, code).await?;
+        let mut data = c.data.clone();
+        data["totp_verified"] = json!(true);
+        if !self.store.set_challenge_data(&c.id_hash, &data, self.now()).await? {
+            return Err(session_expired());
+        }
+        Ok(codes)
+    }
+
+    /// Set/AdminSetUserMFAPreference: enable or disable TOTP and e-mail OTP, and the preferred one.
+    pub async fn set_mfa_preference(&self, pool: &Pool, user: &UserRow, input: &Value) -> Result<()> {
+        let mut m = self.store.get_user_mfa(&user.id).await?;
+        for (key, factor) in [("SoftwareTokenMfaSettings", SOFTWARE_TOKEN_MFA), ("EmailMfaSettings", EMAIL_OTP)] {
+            let s = &input[key];
+            if !s.is_object() {
+                continue;
+            }
+            let enabled = s["Enabled"].as_bool();
+            if factor == SOFTWARE_TOKEN_MFA {
+                if enabled == Some(true) && m.totp_secret.is_none() {
+                    return Err(Error::SoftwareTokenMfaNotFound("User has not verified software token mfa".into()));
+                }
+                if let Some(e) = enabled {
+                    m.totp_enabled = e;
+                }
+            } else {
+                if enabled == Some(true) && !pool.email_mfa_allowed() {
+                    return Err(Error::InvalidParameter("Email MFA is not enabled for this user pool.".into()));
+                }
+                if enabled == Some(true) && user.attributes.get("email").is_none_or(|e| e.is_empty()) {
+                    return Err(Error::InvalidParameter("User does not have an email address.".into()));
+                }
+                if let Some(e) = enabled {
+                    m.email_enabled = e;
+                }
+            }
+            match (s["PreferredMfa"].as_bool(), enabled) {
+                (Some(true), _) => m.preferred = Some(factor.into()),
+                (_, Some(false)) | (Some(false), _) if m.preferred.as_deref() == Some(factor) => m.preferred = None,
+                _ => {}
+            }
+        }
+        m.updated_at = self.now();
+        self.store.put_user_mfa(&m).await?;
+        Ok(())
+    }
+
+    /// `PreferredMfaSetting` and `UserMFASettingList` for GetUser / AdminGetUser.
+    pub async fn mfa_summary(&self, pool: &Pool, user: &UserRow) -> Result<(Option<String>, Vec<String>)> {
+        let m = self.store.get_user_mfa(&user.id).await?;
+        let factors: Vec<String> = active_factors(pool, user, &m).into_iter().map(str::to_string).collect();
+        let preferred = m.preferred.filter(|p| factors.contains(p));
+        Ok((preferred, factors))
+    }
+
+    /// Recovery codes the user still holds.
+    pub async fn recovery_codes_left(&self, user: &UserRow) -> Result<i64> {
+        Ok(self.store.count_recovery_codes(&user.id).await?)
+    }
+
+    /// SetUserPoolMfaConfig: mode and factors; ON needs at least one factor.
+    pub async fn set_pool_mfa_config(&self, pool_id: &str, input: &Value) -> Result<Value> {
+        let pool = self.pool(pool_id).await?;
+        let mut config = pool.config.clone();
+        for key in ["SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration", "MfaConfiguration"]
+        {
+            if let Some(v) = input.get(key) {
+                config[key] = v.clone();
+            }
+        }
+        let candidate = Pool { config, ..pool.clone() };
+        if candidate.mfa_mode() != "OFF" && !candidate.totp_allowed() && !candidate.email_mfa_allowed() {
+            return Err(Error::InvalidParameter("At least one MFA factor must be enabled to turn MFA on.".into()));
+        }
+        self.replace_pool_config(&pool, candidate.config).await?;
+        self.pool_mfa_config(pool_id).await
+    }
+
+    /// GetUserPoolMfaConfig.
+    pub async fn pool_mfa_config(&self, pool_id: &str) -> Result<Value> {
+        let pool = self.pool(pool_id).await?;
+        let mut out = json!({
+            "MfaConfiguration": pool.mfa_mode(),
+            "SoftwareTokenMfaConfiguration": {"Enabled": pool.totp_allowed()},
+        });
+        if pool.email_mfa_allowed() {
+            out["EmailMfaConfiguration"] = pool.config["EmailMfaConfiguration"].clone();
+        }
+        Ok(out)
+    }
+}
