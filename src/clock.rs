@@ -27,15 +27,23 @@ impl Clock for SystemClock {
 #[derive(Debug)]
 pub struct ManualClock {
     offset_millis: AtomicI64,
+    /// Real time at which the clock was stopped; 0 = running.
+    frozen_at_millis: AtomicI64,
 }
 
 impl ManualClock {
     pub fn new() -> Self {
-        ManualClock { offset_millis: AtomicI64::new(0) }
+        ManualClock { offset_millis: AtomicI64::new(0), frozen_at_millis: AtomicI64::new(0) }
     }
 
     pub fn advance_secs(&self, secs: i64) {
         self.offset_millis.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+
+    /// Stop the clock where it is; from now on only [`Self::advance_secs`] moves it. For tests
+    /// whose outcome depends on staying within one second (a one-second lockout).
+    pub fn freeze(&self) {
+        let _ = self.frozen_at_millis.compare_exchange(0, SystemClock.now_millis(), Ordering::SeqCst, Ordering::SeqCst);
     }
 }
 
@@ -47,6 +55,10 @@ impl Default for ManualClock {
 
 impl Clock for ManualClock {
     fn now_millis(&self) -> i64 {
-        SystemClock.now_millis() + self.offset_millis.load(Ordering::SeqCst)
+        let base = match self.frozen_at_millis.load(Ordering::SeqCst) {
+            0 => SystemClock.now_millis(),
+            frozen => frozen,
+        };
+        base + self.offset_millis.load(Ordering::SeqCst)
     }
 }

@@ -111,9 +111,14 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
         });
     }
     let host = req.connection_info().host().to_ascii_lowercase();
-    let name =
-        host.rsplit_once(':').map(|(h, _)| h.to_string()).filter(|_| !host.ends_with(']')).unwrap_or(host.clone());
-    let domain = svc.store.get_domain(&name).await.map_err(|_| missing())?.ok_or_else(missing)?;
+    // `name[:port]` only: the host becomes the base of redirects and discovery endpoints, so
+    // anything else after the name (`:1@evil.example`, a path) must not select the domain.
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        Some(_) => return Err(missing()),
+        None => host.as_str(),
+    };
+    let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
     let scheme = if svc.config.is_https() { "https" } else { "http" };
     Ok(PoolContext { pool, base_url: format!("{scheme}://{host}"), cookie_path: "/".into() })

@@ -17,6 +17,11 @@ pub struct LogoutParams {
     response_type: Option<String>,
     state: Option<String>,
     scope: Option<String>,
+    /// Not Cognito parameters: carried on to `/login` so that public clients, for which PKCE is
+    /// required here (RFC 9700), can sign in again through the `redirect_uri` form.
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    nonce: Option<String>,
 }
 
 pub async fn logout(
@@ -52,6 +57,9 @@ pub async fn logout(
                 ("response_type", q.response_type.as_deref()),
                 ("state", q.state.as_deref()),
                 ("scope", q.scope.as_deref()),
+                ("code_challenge", q.code_challenge.as_deref()),
+                ("code_challenge_method", q.code_challenge_method.as_deref()),
+                ("nonce", q.nonce.as_deref()),
             ])
             .unwrap_or_default();
             format!("{}/login?{again}", ctx.base_url)

@@ -39,8 +39,10 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
             );
         }
     };
+    // Cognito answers tokens without `openid` (those of InitiateAuth) as invalid tokens, 401,
+    // not RFC 6750's 403 insufficient_scope; clients written for Cognito expect that.
     if !a.scopes.iter().any(|s| s == "openid") {
-        return bearer_error(403, "insufficient_scope", "The access token does not have the openid scope");
+        return bearer_error(401, "invalid_token", "Access token does not contain openid scope");
     }
     let readable = match svc.find_client(&a.client_id).await {
         Ok(Some(c)) => c.read_attributes(),

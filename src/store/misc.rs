@@ -236,6 +236,45 @@ impl Store {
         Ok(())
     }
 
+    /// Count one more failed sign-in in a single statement, so simultaneous failures are never
+    /// lost: the count restarts at 1 when the previous failure is older than `window_secs`.
+    /// Returns the new count.
+    pub async fn record_login_failure(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> StoreResult<i64> {
+        let r = sqlx::query(
+            "INSERT INTO login_failures (pool_id, user_id, failures, last_failure, locked_until) \
+             VALUES ($1, $2, 1, $3, 0) ON CONFLICT (pool_id, user_id) DO UPDATE SET \
+             failures = CASE WHEN login_failures.last_failure < $4 THEN 1 ELSE login_failures.failures + 1 END, \
+             last_failure = $3 RETURNING failures",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(now)
+        .bind(now - window_secs)
+        .fetch_one(&self.pool)
+        .await?;
+        get_i64(&r, "failures")
+    }
+
+    /// Lock sign-in until `until`, unless a lock already runs longer (so concurrent failures
+    /// only ever lengthen it).
+    pub async fn lock_login_until(&self, pool_id: &str, user_id: &str, until: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE login_failures SET locked_until = $3 WHERE pool_id = $1 AND user_id = $2 AND locked_until < $3",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn clear_login_failures(&self, pool_id: &str, user_id: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM login_failures WHERE pool_id = $1 AND user_id = $2")
             .bind(pool_id)

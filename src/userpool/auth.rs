@@ -14,7 +14,6 @@ use super::password::check_policy;
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::sha256_hex;
 use crate::services::Services;
-use crate::store::misc::LoginFailures;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::{Map, Value, json};
@@ -60,21 +59,17 @@ impl Services {
                 Error::UserNotFound("User does not exist.".into())
             });
         };
-        let mut failures = self.store.get_login_failures(&pool.id, &user.id).await?;
+        let failures = self.store.get_login_failures(&pool.id, &user.id).await?;
         if failures.locked_until > now {
             return Err(Error::NotAuthorized("Password attempts exceeded".into()));
         }
         if !self.passwords.verify(user.password_hash.as_deref(), password).await? {
-            if now - failures.last_failure > FAILURE_WINDOW_SECS {
-                failures = LoginFailures::default();
+            // Counted atomically in the store: simultaneous failures must all count.
+            let n = self.store.record_login_failure(&pool.id, &user.id, now, FAILURE_WINDOW_SECS).await?;
+            if n >= LOCKOUT_FREE_FAILURES {
+                let exp = (n - LOCKOUT_FREE_FAILURES).min(20) as u32;
+                self.store.lock_login_until(&pool.id, &user.id, now + 2i64.pow(exp).min(LOCKOUT_MAX_SECS)).await?;
             }
-            failures.failures += 1;
-            failures.last_failure = now;
-            if failures.failures >= LOCKOUT_FREE_FAILURES {
-                let exp = (failures.failures - LOCKOUT_FREE_FAILURES).min(20) as u32;
-                failures.locked_until = now + 2i64.pow(exp).min(LOCKOUT_MAX_SECS);
-            }
-            self.store.put_login_failures(&pool.id, &user.id, failures).await?;
             return Err(incorrect());
         }
         if failures.failures > 0 {

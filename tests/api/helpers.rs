@@ -355,3 +355,41 @@ pub async fn tokens_via_browser(app: &TestApp, f: &Flow) -> Value {
     assert_eq!(t.status(), 200);
     t.json().await.expect("json")
 }
+
+/// InitiateAuth with USER_PASSWORD_AUTH for a client without a secret: (status, body).
+pub async fn initiate_auth(app: &TestApp, client_id: &str, username: &str, password: &str) -> (u16, Value) {
+    app.public_api(
+        "InitiateAuth",
+        json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id,
+               "AuthParameters": {"USERNAME": username, "PASSWORD": password}}),
+    )
+    .await
+}
+
+/// Sign in as alice through the hosted page of `f` and return the authorization code.
+pub async fn code_via_browser(app: &TestApp, f: &Flow, browser: &reqwest::Client) -> String {
+    let r = sign_in(browser, &f.authorize_url(app, ""), "alice", PASSWORD).await;
+    assert_eq!(r.status(), 302, "sign-in failed: {}", r.text().await.unwrap_or_default());
+    query_param(&location(&r), "code").expect("code")
+}
+
+/// Send clones of one request all at once (released together by a barrier): (status, JSON body) each.
+pub async fn all_at_once(req: reqwest::RequestBuilder, n: usize) -> Vec<(u16, Value)> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let req = req.try_clone().expect("cloneable request");
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let r = req.send().await.expect("send");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("task"));
+    }
+    out
+}
