@@ -180,12 +180,14 @@ async fn a_disabled_user_with_the_right_password_is_told_so() {
 }
 
 #[tokio::test]
-async fn an_unconfirmed_user_with_the_right_password_is_told_so() {
+async fn an_unconfirmed_user_with_the_right_password_is_sent_to_confirm_without_a_session() {
     let app = TestApp::spawn().await;
     let f = setup_flow(&app, false, json!({})).await;
     set_status(&app, &f.pool, "alice", "UNCONFIRMED").await;
     let r = sign_in(&app.browser(), &f.authorize_url(&app, ""), "alice", PASSWORD).await;
-    refused(r, "User is not confirmed.").await;
+    assert_eq!(r.status(), 302);
+    assert!(location(&r).contains("/confirm?"), "{}", location(&r));
+    assert!(set_cookie(&r, "portcullis_session").is_none(), "no session before confirmation");
 }
 
 #[tokio::test]
