@@ -34,6 +34,10 @@ pub struct Subject<'a> {
     pub username: &'a str,
     pub attributes: &'a BTreeMap<String, String>,
     pub groups: &'a [String],
+    /// `cognito:roles` (ID token only).
+    pub roles: &'a [String],
+    /// `cognito:preferred_role` (ID token only).
+    pub preferred_role: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +115,12 @@ pub fn id_token(
     c.insert("sub".into(), json!(s.sub));
     if !s.groups.is_empty() {
         c.insert("cognito:groups".into(), json!(s.groups));
+    }
+    if !s.roles.is_empty() {
+        c.insert("cognito:roles".into(), json!(s.roles));
+    }
+    if let Some(r) = s.preferred_role {
+        c.insert("cognito:preferred_role".into(), json!(r));
     }
     c.insert("iss".into(), json!(i.issuer));
     c.insert("cognito:username".into(), json!(s.username));
