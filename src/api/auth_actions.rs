@@ -185,7 +185,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             if !a.scopes.iter().any(|s| s == "aws.cognito.signin.user.admin") {
                 return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
             }
-            Ok(json!({"Username": a.user.username, "UserAttributes": attributes::to_list(&a.user, None)}))
+            let readable = svc.find_client(&a.client_id).await?.and_then(|c| c.read_attributes());
+            Ok(json!({
+                "Username": a.user.username,
+                "UserAttributes": attributes::to_list_for_client(&a.user, readable.as_deref()),
+            }))
         }
         _ => Err(super::unsupported(action)),
     }
