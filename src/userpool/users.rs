@@ -160,7 +160,17 @@ impl Services {
             updated_at: now,
         };
         let aliases = attributes::aliases(&pool, &user.attributes);
-        match self.store.insert_user(&user, &aliases, &attributes::search_values(&user.attributes)).await {
+        let search = attributes::search_values(&user.attributes);
+        let mut inserted = self.store.insert_user(&user, &aliases, &search).await;
+        if matches!(inserted, Err(StoreError::Conflict))
+            && input["ForceAliasCreation"] == true
+            && username_attrs.is_empty()
+            && self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_none()
+            && self.release_aliases(&pool, &aliases).await?
+        {
+            inserted = self.store.insert_user(&user, &aliases, &search).await;
+        }
+        match inserted {
             Ok(()) => Ok(user),
             Err(StoreError::Conflict) => {
                 if self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_some()
@@ -177,6 +187,25 @@ impl Services {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// ForceAliasCreation: other users holding one of these email / phone aliases lose it (their
+    /// attribute becomes unverified). False when an alias cannot be moved (preferred_username).
+    async fn release_aliases(&self, pool: &Pool, aliases: &[crate::store::users::Alias]) -> Result<bool> {
+        for (kind, key) in aliases {
+            let Some(mut holder) = self.store.get_user_by_alias(&pool.id, kind, key).await? else {
+                continue;
+            };
+            let flag = match kind.as_str() {
+                "email" => "email_verified",
+                "phone_number" => "phone_number_verified",
+                _ => return Ok(false),
+            };
+            holder.attributes.insert(flag.to_string(), "false".into());
+            holder.updated_at = self.now();
+            self.save_user(pool, &holder).await?;
+        }
+        Ok(true)
     }
 
     /// Cognito's `UserType` (AdminCreateUser, ListUsers).
