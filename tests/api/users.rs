@@ -541,7 +541,7 @@ async fn list_names(app: &TestApp, pool: &str, filter: &str) -> BTreeSet<String>
     v["Users"].as_array().unwrap().iter().map(|u| u["Username"].as_str().unwrap().to_string()).collect()
 }
 
-fn set(names: &[&str]) -> BTreeSet<String> {
+fn usernames(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
@@ -552,27 +552,30 @@ async fn list_users_filters_like_cognito() {
     let subs = populate(&app, &pool).await;
     let everyone: Vec<&str> = subs.iter().map(|(n, _)| n.as_str()).collect();
 
-    assert_eq!(list_names(&app, &pool, "").await, set(&everyone));
-    assert_eq!(list_names(&app, &pool, "username = \"alice\"").await, set(&["alice"]));
-    assert_eq!(list_names(&app, &pool, "username ^= \"al\"").await, set(&["alice", "albert"]), "case-sensitive");
-    assert_eq!(list_names(&app, &pool, "username=\"Alfred\"").await, set(&["Alfred"]), "spaces are optional");
-    assert_eq!(list_names(&app, &pool, "username = \"nobody\"").await, set(&[]));
-    assert_eq!(list_names(&app, &pool, "email = \"bob@example.com\"").await, set(&["bob"]));
-    assert_eq!(list_names(&app, &pool, "email ^= \"al\"").await, set(&["alice", "albert", "Alfred"]));
-    assert_eq!(list_names(&app, &pool, "email = \"bob\"").await, set(&[]), "= is exact, not prefix");
-    assert_eq!(list_names(&app, &pool, "name ^= \"Al\"").await, set(&["alice", "albert", "Alfred"]));
+    assert_eq!(list_names(&app, &pool, "").await, usernames(&everyone));
+    assert_eq!(list_names(&app, &pool, "username = \"alice\"").await, usernames(&["alice"]));
+    assert_eq!(list_names(&app, &pool, "username ^= \"al\"").await, usernames(&["alice", "albert"]), "case-sensitive");
+    assert_eq!(list_names(&app, &pool, "username=\"Alfred\"").await, usernames(&["Alfred"]), "spaces are optional");
+    assert_eq!(list_names(&app, &pool, "username = \"nobody\"").await, usernames(&[]));
+    assert_eq!(list_names(&app, &pool, "email = \"bob@example.com\"").await, usernames(&["bob"]));
+    assert_eq!(list_names(&app, &pool, "email ^= \"al\"").await, usernames(&["alice", "albert", "Alfred"]));
+    assert_eq!(list_names(&app, &pool, "email = \"bob\"").await, usernames(&[]), "= is exact, not prefix");
+    assert_eq!(list_names(&app, &pool, "name ^= \"Al\"").await, usernames(&["alice", "albert", "Alfred"]));
     let (_, carol_sub) = subs.iter().find(|(n, _)| n == "carol").unwrap();
-    assert_eq!(list_names(&app, &pool, &format!("sub = \"{carol_sub}\"")).await, set(&["carol"]));
-    assert_eq!(list_names(&app, &pool, &format!("sub ^= \"{}\"", &carol_sub[..8])).await, set(&["carol"]));
-    assert_eq!(list_names(&app, &pool, "status = \"Disabled\"").await, set(&["dave"]));
+    assert_eq!(list_names(&app, &pool, &format!("sub = \"{carol_sub}\"")).await, usernames(&["carol"]));
+    assert_eq!(list_names(&app, &pool, &format!("sub ^= \"{}\"", &carol_sub[..8])).await, usernames(&["carol"]));
+    assert_eq!(list_names(&app, &pool, "status = \"Disabled\"").await, usernames(&["dave"]));
     assert_eq!(
         list_names(&app, &pool, "status = \"Enabled\"").await,
-        set(&["alice", "albert", "bob", "carol", "Alfred", "erin"])
+        usernames(&["alice", "albert", "bob", "carol", "Alfred", "erin"])
     );
-    assert_eq!(list_names(&app, &pool, "cognito:user_status = \"CONFIRMED\"").await, set(&["alice", "bob", "dave"]));
+    assert_eq!(
+        list_names(&app, &pool, "cognito:user_status = \"CONFIRMED\"").await,
+        usernames(&["alice", "bob", "dave"])
+    );
     assert_eq!(
         list_names(&app, &pool, "cognito:user_status = \"force_change_password\"").await,
-        set(&["albert", "carol", "Alfred", "erin"]),
+        usernames(&["albert", "carol", "Alfred", "erin"]),
         "user status matches case-insensitively"
     );
 
@@ -705,7 +708,7 @@ async fn groups_lifecycle_and_memberships() {
         v[list].as_array().unwrap().iter().map(|x| x[key].as_str().unwrap().to_string()).collect()
     };
     let readers = app.ok("ListUsersInGroup", json!({"UserPoolId": pool, "GroupName": "readers"})).await;
-    assert_eq!(names(&readers, "Users", "Username").into_iter().collect::<BTreeSet<_>>(), set(&["alice", "bob"]));
+    assert_eq!(names(&readers, "Users", "Username").into_iter().collect::<BTreeSet<_>>(), usernames(&["alice", "bob"]));
     assert!(readers["Users"][0]["UserStatus"].is_string(), "members are UserType: {readers}");
     let page = app.ok("ListUsersInGroup", json!({"UserPoolId": pool, "GroupName": "readers", "Limit": 1})).await;
     assert_eq!(page["Users"].as_array().unwrap().len(), 1);
