@@ -77,7 +77,7 @@ async fn outcome(svc: &Services, pool: &Pool, client: &Client, o: AuthOutcome) -
 
 /// The user behind an access token that carries `aws.cognito.signin.user.admin` (the
 /// self-service actions: GetUser, AssociateSoftwareToken, SetUserMFAPreference, …).
-pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Pool, UserRow), ApiError> {
+pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Pool, UserRow, String), ApiError> {
     let a = svc.verify_access_token(None, token).await.map_err(|r| {
         let msg = match r {
             TokenRejection::Expired => "Access Token has expired",
@@ -90,7 +90,7 @@ pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Po
         return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
     }
     let pool = svc.pool(&a.user.pool_id).await?;
-    Ok((pool, a.user))
+    Ok((pool, a.user, a.client_id))
 }
 
 /// `PreferredMfaSetting` and `UserMFASettingList` (present only when the user has factors).
@@ -217,8 +217,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             Ok(json!({}))
         }
         "GetUser" => {
-            let (pool, user) = access_token_user(svc, s(i, "AccessToken")).await?;
-            let mut out = json!({"Username": user.username, "UserAttributes": attributes::to_list(&user, None)});
+            let (pool, user, client_id) = access_token_user(svc, s(i, "AccessToken")).await?;
+            let readable = svc.find_client(&client_id).await?.and_then(|c| c.read_attributes());
+            let mut out = json!({
+                "Username": user.username,
+                "UserAttributes": attributes::to_list_for_client(&user, readable.as_deref()),
+            });
             add_mfa_summary(svc, &pool, &user, &mut out).await?;
             Ok(out)
         }

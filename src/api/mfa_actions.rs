@@ -34,7 +34,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "SetUserMFAPreference" => {
-            let (pool, user) = access_token_user(svc, s(i, "AccessToken")).await?;
+            let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
             svc.set_mfa_preference(&pool, &user, i).await?;
             json!({})
         }
@@ -45,7 +45,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 let (_, secret) = svc.associate_for_session(&client, session).await?;
                 json!({"SecretCode": secret, "Session": session})
             } else {
-                let (_, user) = access_token_user(svc, s(i, "AccessToken")).await?;
+                let (_, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
                 json!({"SecretCode": svc.associate_software_token(&user).await?})
             }
         }
@@ -56,7 +56,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 svc.verify_for_session(&pool, &client, session, s(i, "UserCode")).await?;
                 json!({"Status": "SUCCESS", "Session": session})
             } else {
-                let (pool, user) = access_token_user(svc, s(i, "AccessToken")).await?;
+                let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
                 svc.verify_software_token(&pool, &user, s(i, "UserCode")).await?;
                 json!({"Status": "SUCCESS"})
             }

@@ -6,9 +6,30 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use std::sync::Arc;
 
+/// Claims of ID tokens and userInfo besides the pool's custom attributes.
+#[rustfmt::skip]
+const CLAIMS: &[&str] = &[
+    "sub", "iss", "aud", "exp", "iat", "auth_time", "jti", "origin_jti", "event_id", "token_use", "nonce", "at_hash",
+    "cognito:username", "username", "cognito:groups", "cognito:roles", "cognito:preferred_role", "identities",
+    "email", "email_verified", "phone_number", "phone_number_verified", "name", "given_name", "family_name",
+    "middle_name", "nickname", "preferred_username", "profile", "picture", "website", "gender", "birthdate",
+    "zoneinfo", "locale", "address", "updated_at",
+];
+
 pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
     let base = &ctx.base_url;
+    // Every claim an ID token or userInfo may carry: token claims, standard attributes, and
+    // this pool's custom attributes (developer-only ones never leave the server).
+    let mut claims: Vec<String> = CLAIMS.iter().map(|c| c.to_string()).collect();
+    claims.extend(
+        ctx.pool
+            .schema()
+            .iter()
+            .filter_map(|a| a["Name"].as_str())
+            .filter(|n| n.starts_with("custom:"))
+            .map(str::to_string),
+    );
     let doc = json!({
         "issuer": svc.issuer(&ctx.pool.id),
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
@@ -27,12 +48,7 @@ pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> R
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login"],
-        "claims_supported": [
-            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "cognito:username", "cognito:groups",
-            "email", "email_verified", "phone_number", "phone_number_verified", "name", "given_name", "family_name",
-            "middle_name", "nickname", "preferred_username", "profile", "picture", "website", "gender", "birthdate",
-            "zoneinfo", "locale", "address", "updated_at"
-        ],
+        "claims_supported": claims,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
     });

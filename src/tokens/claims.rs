@@ -34,6 +34,10 @@ pub struct Subject<'a> {
     pub username: &'a str,
     pub attributes: &'a BTreeMap<String, String>,
     pub groups: &'a [String],
+    /// `cognito:roles` (ID token only).
+    pub roles: &'a [String],
+    /// `cognito:preferred_role` (ID token only).
+    pub preferred_role: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +55,8 @@ pub struct Issue<'a> {
 }
 
 /// Attributes visible under the scopes and the client's read permissions, typed as Cognito
-/// types them (verified flags as booleans, everything else as strings).
+/// types them (verified flags as booleans, everything else as strings) except where OIDC
+/// requires otherwise (see [`oidc_typed`]).
 pub fn visible_attributes(
     attributes: &BTreeMap<String, String>,
     readable: Option<&[String]>,
@@ -87,11 +92,30 @@ pub fn visible_attributes(
         let v = if BOOLEAN_ATTRIBUTES.contains(&name.as_str()) && !verified_as_strings {
             Value::Bool(value == "true")
         } else {
-            Value::String(value.clone())
+            oidc_typed(name, value)
         };
         out.insert(name.clone(), v);
     }
     out
+}
+
+/// Cognito stores every attribute as a string; OIDC Core §5.1 types two standard claims
+/// differently, and strict relying parties refuse the strings: `updated_at` is a number of
+/// seconds and `address` a JSON object (a stored JSON object is passed on, any other text
+/// becomes its `formatted` member). Everything else, custom attributes included, stays a string.
+fn oidc_typed(name: &str, value: &str) -> Value {
+    match name {
+        "updated_at" => value
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| value.parse::<f64>().map(Value::from))
+            .unwrap_or_else(|_| Value::String(value.to_string())),
+        "address" => match serde_json::from_str::<Value>(value) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => json!({ "formatted": value }),
+        },
+        _ => Value::String(value.to_string()),
+    }
 }
 
 /// `at_hash`: base64url of the left half of SHA-256 of the access token.
@@ -111,6 +135,12 @@ pub fn id_token(
     c.insert("sub".into(), json!(s.sub));
     if !s.groups.is_empty() {
         c.insert("cognito:groups".into(), json!(s.groups));
+    }
+    if !s.roles.is_empty() {
+        c.insert("cognito:roles".into(), json!(s.roles));
+    }
+    if let Some(r) = s.preferred_role {
+        c.insert("cognito:preferred_role".into(), json!(r));
     }
     c.insert("iss".into(), json!(i.issuer));
     c.insert("cognito:username".into(), json!(s.username));
@@ -207,6 +237,14 @@ mod tests {
         assert!(visible_attributes(&attrs(), None, Some(&s(&["email"])), false).is_empty());
         let readable = s(&["email"]);
         assert_eq!(visible_attributes(&attrs(), Some(&readable), None, false).len(), 1);
+    }
+
+    #[test]
+    fn updated_at_and_address_have_their_oidc_types() {
+        assert_eq!(oidc_typed("updated_at", "1700000000"), json!(1700000000));
+        assert_eq!(oidc_typed("address", "1 Main St"), json!({"formatted": "1 Main St"}));
+        assert_eq!(oidc_typed("address", r#"{"locality":"X"}"#), json!({"locality": "X"}));
+        assert_eq!(oidc_typed("custom:n", "5"), json!("5"));
     }
 
     #[test]

@@ -56,12 +56,18 @@ impl Services {
         origin_jti: &str,
     ) -> Result<(String, Option<String>)> {
         let keys = self.pool_keys(&pool.id, None).await?;
-        let groups = self.group_names(&user.id).await?;
+        let groups = self.group_claims(&user.id).await?;
         let issuer = self.issuer(&pool.id);
         let event_id = uuid::Uuid::new_v4().to_string();
         let readable = client.read_attributes();
-        let subject =
-            Subject { sub: &user.id, username: &user.username, attributes: &user.attributes, groups: &groups };
+        let subject = Subject {
+            sub: &user.id,
+            username: &user.username,
+            attributes: &user.attributes,
+            groups: &groups.names,
+            roles: &groups.roles,
+            preferred_role: groups.preferred_role.as_deref(),
+        };
         let issue = Issue {
             issuer: &issuer,
             client_id: &client.id,

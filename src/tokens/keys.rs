@@ -90,6 +90,17 @@ pub async fn provision(store: &Store, master: &MasterKey, pool_id: &str, now: i6
 /// retired long enough ago are removed. Returns the new active kid.
 pub async fn rotate(store: &Store, master: &MasterKey, pool_id: &str, now: i64) -> anyhow::Result<String> {
     let keys = store.signing_keys(pool_id).await?;
+    // A master key that cannot open the pool's keys (another data directory, a mistyped
+    // PORTCULLIS_MASTER_KEY) would seal the new keys unreadably and stop the pool signing.
+    for k in keys.iter().filter(|k| k.state != "retired") {
+        master.open(&k.private_enc, &seal_context(pool_id, &k.kid)).map_err(|_| {
+            anyhow::anyhow!(
+                "the master key in use cannot open signing key {} of pool {pool_id}; \
+                 use the server's PORTCULLIS_MASTER_KEY or data directory",
+                k.kid
+            )
+        })?;
+    }
     let next = match keys.iter().find(|k| k.state == "next") {
         Some(k) => k.kid.clone(),
         None => {

@@ -165,6 +165,21 @@ pub fn to_list(user: &UserRow, only: Option<&[String]>) -> Value {
     Value::Array(out)
 }
 
+/// The attributes a client may show its own user (GetUser): `sub` always, developer-only
+/// attributes never, the rest limited to the client's `ReadAttributes` when it has them.
+pub fn to_list_for_client(user: &UserRow, readable: Option<&[String]>) -> Value {
+    let mut out = Vec::new();
+    for a in to_list(user, None).as_array().into_iter().flatten() {
+        let name = a["Name"].as_str().unwrap_or_default();
+        let shown =
+            name == "sub" || (!name.starts_with("dev:") && readable.is_none_or(|r| r.iter().any(|x| x == name)));
+        if shown {
+            out.push(a.clone());
+        }
+    }
+    Value::Array(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

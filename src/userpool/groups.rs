@@ -93,7 +93,71 @@ impl Services {
         Ok(())
     }
 
-    pub async fn group_names(&self, user_id: &str) -> Result<Vec<String>> {
-        Ok(self.store.groups_for_user(user_id).await?.into_iter().map(|g| g.name).collect())
+    /// What a user's groups put in tokens (reference §2.2, §3.11).
+    pub async fn group_claims(&self, user_id: &str) -> Result<GroupClaims> {
+        Ok(GroupClaims::of(&self.store.groups_for_user(user_id).await?))
+    }
+}
+
+/// `cognito:groups`, `cognito:roles` and `cognito:preferred_role` of a user.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupClaims {
+    /// Group names, lowest precedence first, groups without precedence last.
+    pub names: Vec<String>,
+    /// The distinct role ARNs of the groups, in the same order.
+    pub roles: Vec<String>,
+    /// The role of the group with the lowest precedence among those with a role; none when
+    /// groups tie at that precedence with different roles.
+    pub preferred_role: Option<String>,
+}
+
+impl GroupClaims {
+    /// From groups already ordered by precedence (as the store returns them).
+    pub fn of(groups: &[GroupRow]) -> GroupClaims {
+        let mut roles: Vec<String> = Vec::new();
+        for r in groups.iter().filter_map(|g| g.role_arn.as_ref()) {
+            if !roles.contains(r) {
+                roles.push(r.clone());
+            }
+        }
+        let with_role: Vec<&GroupRow> = groups.iter().filter(|g| g.role_arn.is_some()).collect();
+        let preferred_role = with_role.first().and_then(|best| {
+            let mut tied = with_role.iter().filter(|g| g.precedence == best.precedence).map(|g| &g.role_arn);
+            let first = tied.next().cloned().flatten();
+            if tied.all(|r| *r == first) { first } else { None }
+        });
+        GroupClaims { names: groups.iter().map(|g| g.name.clone()).collect(), roles, preferred_role }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(name: &str, precedence: Option<i64>, role: Option<&str>) -> GroupRow {
+        GroupRow {
+            pool_id: "p".into(),
+            name: name.into(),
+            description: None,
+            role_arn: role.map(str::to_string),
+            precedence,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn preferred_role_is_the_lowest_precedence_role_unless_tied() {
+        let c = GroupClaims::of(&[g("a", Some(0), None), g("b", Some(1), Some("B")), g("c", None, Some("C"))]);
+        assert_eq!(c.names, ["a", "b", "c"]);
+        assert_eq!(c.roles, ["B", "C"]);
+        assert_eq!(c.preferred_role.as_deref(), Some("B"));
+        let tie = GroupClaims::of(&[g("a", Some(1), Some("A")), g("b", Some(1), Some("B"))]);
+        assert_eq!(tie.preferred_role, None);
+        let same = GroupClaims::of(&[g("a", Some(1), Some("A")), g("b", Some(1), Some("A"))]);
+        assert_eq!((same.preferred_role.as_deref(), same.roles.len()), (Some("A"), 1));
+        let unset = GroupClaims::of(&[g("a", None, Some("A")), g("b", None, Some("B"))]);
+        assert_eq!(unset.preferred_role, None);
+        assert_eq!(GroupClaims::of(&[]), GroupClaims::default());
     }
 }

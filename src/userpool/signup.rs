@@ -100,7 +100,7 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        self.insert_new_user(pool, &user).await?;
+        self.insert_new_user(pool, &user, false).await?;
         let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
             Some(self.send_code(pool, &user, Purpose::SignUp).await?)
         } else {

@@ -138,7 +138,7 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        self.insert_new_user(&pool, &user).await?;
+        self.insert_new_user(&pool, &user, input["ForceAliasCreation"] == true).await?;
         self.send_invitation(&pool, &user, &temp, input).await?;
         Ok(user)
     }
@@ -159,9 +159,20 @@ impl Services {
     }
 
     /// Insert a new user with its aliases; a taken username or alias becomes Cognito's error.
-    pub(crate) async fn insert_new_user(&self, pool: &Pool, user: &UserRow) -> Result<()> {
+    /// With `force_alias` (AdminCreateUser's ForceAliasCreation) a taken alias moves to the new user.
+    pub(crate) async fn insert_new_user(&self, pool: &Pool, user: &UserRow, force_alias: bool) -> Result<()> {
         let aliases = attributes::aliases(pool, &user.attributes);
-        match self.store.insert_user(user, &aliases, &attributes::search_values(&user.attributes)).await {
+        let search = attributes::search_values(&user.attributes);
+        let mut inserted = self.store.insert_user(user, &aliases, &search).await;
+        if matches!(inserted, Err(StoreError::Conflict))
+            && force_alias
+            && pool.username_attributes().is_empty()
+            && self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_none()
+            && self.release_aliases(pool, &aliases).await?
+        {
+            inserted = self.store.insert_user(user, &aliases, &search).await;
+        }
+        match inserted {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict) => {
                 let by_attribute = !pool.username_attributes().is_empty();
@@ -177,6 +188,25 @@ impl Services {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// ForceAliasCreation: other users holding one of these email / phone aliases lose it (their
+    /// attribute becomes unverified). False when an alias cannot be moved (preferred_username).
+    async fn release_aliases(&self, pool: &Pool, aliases: &[crate::store::users::Alias]) -> Result<bool> {
+        for (kind, key) in aliases {
+            let Some(mut holder) = self.store.get_user_by_alias(&pool.id, kind, key).await? else {
+                continue;
+            };
+            let flag = match kind.as_str() {
+                "email" => "email_verified",
+                "phone_number" => "phone_number_verified",
+                _ => return Ok(false),
+            };
+            holder.attributes.insert(flag.to_string(), "false".into());
+            holder.updated_at = self.now();
+            self.save_user(pool, &holder).await?;
+        }
+        Ok(true)
     }
 
     /// Cognito's `UserType` (AdminCreateUser, ListUsers).
