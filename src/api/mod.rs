@@ -173,11 +173,13 @@ async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<
         .collect();
     let uri = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let request = sigv4::Request { method: req.method().as_str(), uri, headers, body };
+    // Cognito answers a bad or expired signature with 400, like its other client errors
+    // (observed: `400 Bad Request` `{"__type":"InvalidSignatureException",…}` from cognito-idp).
     sigv4::verify(&request, &parsed, &secret, None, svc.now()).map_err(|e| match e {
-        SigError::Expired(m) => ApiError::new(403, "InvalidSignatureException", m),
+        SigError::Expired(m) => ApiError::new(400, "InvalidSignatureException", m),
         SigError::Malformed(m) => ApiError::new(400, "IncompleteSignatureException", m),
         _ => ApiError::new(
-            403,
+            400,
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
         ),
