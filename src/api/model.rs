@@ -11,6 +11,13 @@ use std::sync::OnceLock;
 
 const SHAPES: &str = include_str!("model/idp_shapes.txt");
 const OPS: &str = include_str!("model/idp_ops.txt");
+/// `DomainType` holds a prefix (`myapp`) or, with `CustomDomainConfig`, a custom domain's full
+/// name (`auth.example.com`): so says the model's own documentation of the member, and Cognito
+/// takes both, but the model's pattern and `max=63` describe one label only. Here each
+/// dot-separated label must match the pattern, the whole name at most 253 characters (a DNS
+/// name); the service decides which form a request may use.
+const DOMAIN_TYPE: &str = "DomainType";
+const MAX_DOMAIN_NAME: i64 = 253;
 
 #[derive(Debug)]
 struct Member {
@@ -187,9 +194,18 @@ impl Model {
                 let Some(s) = val.as_str() else {
                     return wrong("a string");
                 };
-                bounds(m, s.chars().count() as i64, "Value", "length", p, errors);
+                let domain = m.type_name == DOMAIN_TYPE;
+                let (min, max) = if domain { (Some(1), Some(MAX_DOMAIN_NAME)) } else { (m.min, m.max) };
+                bounds(min, max, s.chars().count() as i64, "Value", "length", p, errors);
+                let matches = |re: &Regex| {
+                    if domain {
+                        s.to_ascii_lowercase().split('.').all(|label| re.is_match(label))
+                    } else {
+                        re.is_match(s)
+                    }
+                };
                 if let (Some(re), Some(text)) = (&m.pattern, &m.pattern_text)
-                    && !re.is_match(s)
+                    && !matches(re)
                 {
                     errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must satisfy regular expression pattern: {text}"));
                 }
@@ -206,7 +222,7 @@ impl Model {
                 let Some(n) = val.as_i64() else {
                     return wrong("an integer");
                 };
-                bounds(m, n, &format!("Value '{n}'"), "value", p, errors);
+                bounds(m.min, m.max, n, &format!("Value '{n}'"), "value", p, errors);
             }
             "boolean" if !val.is_boolean() => return wrong("a boolean"),
             "double" | "timestamp" if !val.is_number() => return wrong("a number"),
@@ -216,7 +232,7 @@ impl Model {
                 let Some(items) = val.as_array() else {
                     return wrong("a list");
                 };
-                bounds(m, items.len() as i64, "Value", "length", p, errors);
+                bounds(m.min, m.max, items.len() as i64, "Value", "length", p, errors);
                 let elem = m.element.as_deref().unwrap_or_default();
                 for (i, item) in items.iter().enumerate() {
                     let ip = format!("{p}.{}.member", i + 1);
@@ -239,15 +255,15 @@ impl Model {
     }
 }
 
-/// The model's `min`/`max` for a length or a value, worded as AWS words it.
-fn bounds(m: &Member, n: i64, subject: &str, what: &str, p: &str, errors: &mut Vec<String>) {
+/// A `min`/`max` of the model for a length or a value, worded as AWS words it.
+fn bounds(min: Option<i64>, max: Option<i64>, n: i64, subject: &str, what: &str, p: &str, errors: &mut Vec<String>) {
     let fail = |rel: &str, bound: i64| {
         format!("{subject} at '{p}' failed to satisfy constraint: Member must have {what} {rel} or equal to {bound}")
     };
-    if let Some(min) = m.min.filter(|min| n < *min) {
+    if let Some(min) = min.filter(|min| n < *min) {
         errors.push(fail("greater than", min));
     }
-    if let Some(max) = m.max.filter(|max| n > *max) {
+    if let Some(max) = max.filter(|max| n > *max) {
         errors.push(fail("less than", max));
     }
 }

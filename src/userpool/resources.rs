@@ -17,6 +17,13 @@ impl Services {
         self.pool(pool_id).await?;
         let requested = input["Domain"].as_str().unwrap_or_default().to_string();
         let custom = input["CustomDomainConfig"].is_object();
+        if custom != requested.contains('.') {
+            return Err(Error::invalid(if custom {
+                "A custom domain must be a fully qualified domain name, such as auth.example.com."
+            } else {
+                "A domain prefix cannot contain dots; use CustomDomainConfig for a custom domain."
+            }));
+        }
         if !custom && self.store.domains_of_pool(pool_id).await?.iter().any(|d| !d.custom) {
             return Err(Error::invalid("The user pool already has a domain configured."));
         }

@@ -227,3 +227,45 @@ async fn every_action_rejects_junk_input_without_a_server_error() {
         }
     }
 }
+
+#[tokio::test]
+async fn domains_are_prefixes_or_custom_names() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let cert = json!({"CertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/abc"});
+    let create = |domain: &str, custom: bool| {
+        let mut body = json!({"UserPoolId": pool, "Domain": domain});
+        if custom {
+            body["CustomDomainConfig"] = cert.clone();
+        }
+        app.api("CreateUserPoolDomain", body)
+    };
+    // The model's pattern is one label; a custom domain is a full name made of such labels.
+    let too_long = format!("{}com", "a.".repeat(126));
+    for bad in ["-app", "a..b", "auth.example.com.", "a_b", &"a".repeat(64), &too_long] {
+        let (status, e) = app.api("DescribeUserPoolDomain", json!({"Domain": bad})).await;
+        assert_eq!((status, e["__type"].as_str()), (400, Some("InvalidParameterException")), "{bad}: {e}");
+    }
+    let (_, e) = create("auth.example.com", false).await;
+    assert_eq!(e["__type"], "InvalidParameterException", "a dotted prefix: {e}");
+    let (_, e) = create("myprefix", true).await;
+    assert_eq!(e["__type"], "InvalidParameterException", "a custom domain without dots: {e}");
+
+    let made = app
+        .ok(
+            "CreateUserPoolDomain",
+            json!({"UserPoolId": pool, "Domain": "auth.example.com", "CustomDomainConfig": cert}),
+        )
+        .await;
+    assert_eq!(made["CloudFrontDomain"], "auth.example.com");
+    let d = app.ok("DescribeUserPoolDomain", json!({"Domain": "Auth.Example.COM"})).await;
+    assert_eq!(d["DomainDescription"]["UserPoolId"], pool.as_str());
+    assert_eq!(d["DomainDescription"]["CustomDomainConfig"], cert);
+    let (status, _) = create("myprefix", false).await;
+    assert_eq!(status, 200, "a pool has a prefix besides its custom domain");
+    let p = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await;
+    assert_eq!(
+        (p["UserPool"]["Domain"].as_str(), p["UserPool"]["CustomDomain"].as_str()),
+        (Some("myprefix"), Some("auth.example.com"))
+    );
+}
