@@ -1,1 +1,204 @@
-//! (in progress)
+//! A real AWS SDK against the management API: `tests/boto3/management.py` drives boto3 through
+//! endpoint override over pools, clients, domains, resource servers, users, groups, sign-in and
+//! errors, asserting what boto3 parsed. boto3 is installed into `target/pydeps` when Python
+//! lacks it; a missing `python3` fails the test.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn python() -> String {
+    std::env::var("PORTCULLIS_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn imports_boto3(python: &str, pythonpath: Option<&Path>) -> bool {
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", "import boto3"]).stdout(Stdio::null()).stderr(Stdio::null());
+    if let Some(p) = pythonpath {
+        cmd.env("PYTHONPATH", p);
+    }
+    match cmd.status() {
+        Ok(s) => s.success(),
+        Err(e) => panic!("`{python}` is required for the boto3 test and could not be run: {e}"),
+    }
+}
+
+/// `None` when boto3 imports as is, else the directory to put on `PYTHONPATH` (installed on demand).
+fn boto3_path(python: &str) -> Option<PathBuf> {
+    if imports_boto3(python, None) {
+        return None;
+    }
+    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("pydeps");
+    if !imports_boto3(python, Some(&deps)) {
+        let status = Command::new(python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+            .arg(&deps)
+            .arg("boto3")
+            .status()
+            .expect("run pip");
+        assert!(status.success(), "pip install --target {} boto3 failed", deps.display());
+        assert!(imports_boto3(python, Some(&deps)), "boto3 still not importable from {}", deps.display());
+    }
+    Some(deps)
+}
+
+/// Run the script against `endpoint` with a timeout; (exit success, stdout, stderr).
+async fn run_script(endpoint: &str) -> (bool, String, String) {
+    let python = python();
+    let pythonpath = boto3_path(&python);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boto3/management.py");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_path = dir.path().join("stdout");
+    let err_path = dir.path().join("stderr");
+    let mut cmd = Command::new(&python);
+    cmd.arg(&script)
+        .arg(endpoint)
+        .env("PORTCULLIS_TEST_ACCESS_KEY", ACCESS_KEY)
+        .env("PORTCULLIS_TEST_SECRET_KEY", SECRET_KEY)
+        // Only what the script passes explicitly: no profile, config file, proxy or endpoint from the host.
+        .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"));
+    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"]
+    {
+        cmd.env_remove(var);
+    }
+    match pythonpath {
+        Some(p) => cmd.env("PYTHONPATH", p),
+        None => cmd.env_remove("PYTHONPATH"),
+    };
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("`{python}` is required for the boto3 test: {e}"));
+    // The server runs on this test's runtime: wait without blocking it.
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for python") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "boto3 script timed out after {SCRIPT_TIMEOUT:?}; stderr:\n{}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let stdout = std::fs::read_to_string(&out_path).expect("read stdout");
+    let stderr = std::fs::read_to_string(&err_path).expect("read stderr");
+    (status.success(), stdout, stderr)
+}
+
+/// Every management operation the script must have completed with HTTP 200.
+const OPERATIONS: &[&str] = &[
+    "CreateUserPool",
+    "DescribeUserPool",
+    "ListUserPools",
+    "UpdateUserPool",
+    "DeleteUserPool",
+    "CreateUserPoolClient",
+    "DescribeUserPoolClient",
+    "ListUserPoolClients",
+    "UpdateUserPoolClient",
+    "DeleteUserPoolClient",
+    "CreateUserPoolDomain",
+    "DescribeUserPoolDomain",
+    "DeleteUserPoolDomain",
+    "CreateResourceServer",
+    "DescribeResourceServer",
+    "ListResourceServers",
+    "DeleteResourceServer",
+    "AdminCreateUser",
+    "AdminGetUser",
+    "AdminSetUserPassword",
+    "AdminUpdateUserAttributes",
+    "AdminDisableUser",
+    "AdminEnableUser",
+    "ListUsers",
+    "AdminDeleteUser",
+    "CreateGroup",
+    "GetGroup",
+    "ListGroups",
+    "AdminAddUserToGroup",
+    "AdminListGroupsForUser",
+    "ListUsersInGroup",
+    "AdminRemoveUserFromGroup",
+    "DeleteGroup",
+    "UpdateResourceServer",
+    "UpdateGroup",
+    "InitiateAuth",
+    "AdminInitiateAuth",
+    "RespondToAuthChallenge",
+    "RevokeToken",
+    "GetUser",
+];
+
+/// Operations the model marks as unsigned (authorised by client id or token, not SigV4).
+const UNSIGNED: &[&str] = &["InitiateAuth", "RespondToAuthChallenge", "RevokeToken", "GetUser"];
+
+/// Errors boto3 must have raised, as (operation, error code).
+const ERRORS: &[(&str, &str)] = &[
+    ("DescribeUserPool", "ResourceNotFoundException"),
+    ("DescribeUserPool", "InvalidParameterException"),
+    ("CreateUserPool", "InvalidParameterException"),
+    ("DeleteUserPool", "InvalidParameterException"),
+    ("AdminCreateUser", "UsernameExistsException"),
+    ("AdminCreateUser", "InvalidPasswordException"),
+    ("AdminCreateUser", "AliasExistsException"),
+    ("AdminSetUserPassword", "InvalidPasswordException"),
+    ("AdminSetUserPassword", "UserNotFoundException"),
+    ("AdminGetUser", "UserNotFoundException"),
+    ("AdminUpdateUserAttributes", "InvalidParameterException"),
+    ("ListUsers", "InvalidParameterException"),
+    ("CreateUserPoolClient", "ScopeDoesNotExistException"),
+    ("DescribeUserPoolClient", "ResourceNotFoundException"),
+    ("DescribeResourceServer", "ResourceNotFoundException"),
+    ("CreateGroup", "GroupExistsException"),
+    ("GetGroup", "ResourceNotFoundException"),
+    ("AdminAddUserToGroup", "UserNotFoundException"),
+    ("CreateUserPoolDomain", "InvalidParameterException"),
+    ("InitiateAuth", "NotAuthorizedException"),
+    ("GetUser", "NotAuthorizedException"),
+    ("ListUserPools", "InvalidSignatureException"),
+    ("DescribeUserPool", "UnrecognizedClientException"),
+];
+
+#[tokio::test]
+async fn boto3_drives_the_management_api() {
+    let app = TestApp::spawn().await;
+    let (ok, stdout, stderr) = run_script(&app.base).await;
+    assert!(ok, "boto3 script failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let summary: Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("no JSON summary ({e}) in stdout:\n{stdout}"));
+
+    let done: Vec<&str> =
+        summary["operations"].as_array().expect("operations").iter().filter_map(Value::as_str).collect();
+    let missing: Vec<&&str> = OPERATIONS.iter().filter(|op| !done.contains(op)).collect();
+    assert!(missing.is_empty(), "operations boto3 never completed: {missing:?}\n{summary}");
+    for (op, code) in ERRORS {
+        let raised = summary["errors"][op].as_array().is_some_and(|c| c.iter().any(|c| c == code));
+        assert!(raised, "boto3 never saw {code} from {op}\n{summary}");
+    }
+    assert_eq!(summary["server_errors"], json!([]), "5xx answers: {summary}");
+    // boto3 signs what the model signs and nothing else; the server took both kinds.
+    for op in OPERATIONS {
+        let want = if UNSIGNED.contains(op) { "unsigned" } else { "sigv4" };
+        assert_eq!(summary["signing"][op], json!([want]), "{op} sent as {}", summary["signing"][op]);
+    }
+    assert!(summary["calls"].as_u64().unwrap_or(0) > 100, "{summary}");
+
+    // What boto3 left behind, seen from our own signed client: every pool it made is gone.
+    let pools = app.ok("ListUserPools", json!({"MaxResults": 60})).await;
+    assert_eq!(pools["UserPools"], json!([]), "the script deletes its pools");
+}
