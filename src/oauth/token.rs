@@ -168,7 +168,10 @@ async fn authorization_code(
                 && used.used_at.is_some()
                 && let Some(o) = used.origin_jti
             {
-                let _ = svc.store.revoke_origin(&o, svc.now()).await;
+                let now = svc.now();
+                let until =
+                    now + client.refresh_token_secs().max(client.access_token_secs()).max(client.id_token_secs());
+                let _ = svc.store.revoke_origin(&o, now, until).await;
                 tracing::warn!(client_id = %client.id, "authorization code replayed; issued tokens revoked");
             }
             return bad();

@@ -146,27 +146,37 @@ impl Store {
         r.as_ref().map(refresh_row).transpose()
     }
 
-    /// Revoke the refresh token of an origin (and so every token minted from it).
-    pub async fn revoke_origin(&self, origin_jti: &str, now: i64) -> StoreResult<bool> {
-        let n = sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE origin_jti = $1 AND revoked_at IS NULL")
+    /// Revoke an origin: its refresh token and every token minted from it. The revocation is
+    /// also recorded on its own until `until` (the latest its tokens could expire), so tokens of
+    /// the origin stored after this call are refused too.
+    pub async fn revoke_origin(&self, origin_jti: &str, now: i64, until: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO revoked_origins (origin_jti, revoked_at, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (origin_jti) DO NOTHING",
+        )
+        .bind(origin_jti)
+        .bind(now)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE origin_jti = $1 AND revoked_at IS NULL")
             .bind(origin_jti)
             .bind(now)
             .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(n > 0)
+            .await?;
+        Ok(())
     }
 
-    /// Whether tokens of this origin were revoked. Origins with no refresh token are not revoked.
+    /// Whether tokens of this origin were revoked.
     pub async fn origin_revoked(&self, origin_jti: &str) -> StoreResult<bool> {
-        let r = sqlx::query("SELECT revoked_at FROM refresh_tokens WHERE origin_jti = $1")
-            .bind(origin_jti)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match r {
-            Some(r) => get_opt_i64(&r, "revoked_at")?.is_some(),
-            None => false,
-        })
+        let r = sqlx::query(
+            "SELECT 1 AS hit FROM revoked_origins WHERE origin_jti = $1 \
+             UNION ALL SELECT 1 AS hit FROM refresh_tokens WHERE origin_jti = $1 AND revoked_at IS NOT NULL",
+        )
+        .bind(origin_jti)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.is_some())
     }
 
     pub async fn revoke_user_refresh_tokens(&self, user_id: &str, now: i64) -> StoreResult<u64> {
@@ -212,6 +222,7 @@ impl Store {
             ("DELETE FROM auth_challenges WHERE expires_at < $1", now),
             ("DELETE FROM browser_sessions WHERE expires_at < $1", now),
             ("DELETE FROM refresh_tokens WHERE expires_at < $1", now),
+            ("DELETE FROM revoked_origins WHERE expires_at < $1", now),
         ] {
             n += sqlx::query(sql).bind(t).execute(&self.pool).await?.rows_affected();
         }

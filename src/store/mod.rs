@@ -54,11 +54,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql")),
     (2, "account codes", include_str!("../../migrations/sqlite/0002_account_codes.sql")),
     (3, "mfa", include_str!("../../migrations/sqlite/0003_mfa.sql")),
+    (4, "revoked origins", include_str!("../../migrations/sqlite/0004_revoked_origins.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
     (2, "account codes", include_str!("../../migrations/postgres/0002_account_codes.sql")),
     (3, "mfa", include_str!("../../migrations/postgres/0003_mfa.sql")),
+    (4, "revoked origins", include_str!("../../migrations/postgres/0004_revoked_origins.sql")),
 ];
 
 impl Store {

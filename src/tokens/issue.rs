@@ -157,6 +157,9 @@ impl Services {
         if row.client_id != client.id || row.pool_id != pool.id || row.revoked_at.is_some() || row.expires_at <= now {
             return Err(invalid());
         }
+        if self.store.origin_revoked(&row.origin_jti).await? {
+            return Err(invalid());
+        }
         let user = self.store.get_user(&row.user_id).await?.ok_or_else(invalid)?;
         if !user.enabled || user.tokens_valid_after > row.created_at {
             return Err(invalid());
@@ -181,7 +184,7 @@ impl Services {
         if let Some(row) = self.store.get_refresh_token(&sha256_hex(refresh_token)).await?
             && row.client_id == client.id
         {
-            self.store.revoke_origin(&row.origin_jti, self.now()).await?;
+            self.store.revoke_origin(&row.origin_jti, self.now(), row.expires_at).await?;
         }
         Ok(())
     }

@@ -30,6 +30,28 @@ async fn simultaneous_redemptions_of_one_code_yield_exactly_one_token_set() {
     }
     let winner = &results.iter().find(|(s, _)| *s == 200).expect("one success").1;
     assert!(winner["access_token"].is_string() && winner["refresh_token"].is_string(), "{winner}");
+    // Every losing request was a replay, and a replay revokes what the code issued, even when it
+    // ran before the winner had stored its refresh token.
+    let ui = app
+        .http
+        .get(app.url(&f.pool, "/oauth2/userInfo"))
+        .bearer_auth(winner["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ui.status(), 401);
+    let refresh = app
+        .http
+        .post(app.url(&f.pool, "/oauth2/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", f.client_id.as_str()),
+            ("refresh_token", winner["refresh_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), 400);
 }
 
 #[tokio::test]

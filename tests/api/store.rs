@@ -210,9 +210,31 @@ async fn codes_redeem_once_even_concurrently() {
     let wins = futures_util::future::join_all(tries).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
     assert_eq!(wins, 1);
     assert!(!s.origin_revoked("origin").await.unwrap());
-    assert!(s.revoke_origin("origin", 11).await.unwrap());
+    s.revoke_origin("origin", 11, 1000).await.unwrap();
     assert!(s.origin_revoked("origin").await.unwrap());
+    assert!(s.get_refresh_token("rt0").await.unwrap().is_none(), "rotated away");
     assert!(!s.origin_revoked("unknown").await.unwrap());
+
+    // Revoked before its refresh token was stored (a replayed code racing the first redemption):
+    // the origin stays revoked once the token arrives, until the recorded expiry passes.
+    s.revoke_origin("early", 20, 500).await.unwrap();
+    s.insert_refresh_token(&RefreshTokenRow {
+        token_hash: "late".into(),
+        pool_id: "r_1".into(),
+        client_id: "c1".into(),
+        user_id: "u1".into(),
+        origin_jti: "early".into(),
+        scopes: "".into(),
+        auth_time: 20,
+        created_at: 21,
+        expires_at: 1000,
+        revoked_at: None,
+    })
+    .await
+    .unwrap();
+    assert!(s.origin_revoked("early").await.unwrap());
+    s.delete_expired(501).await.unwrap();
+    assert!(!s.origin_revoked("early").await.unwrap(), "the record goes once its tokens could have expired");
 }
 
 #[tokio::test]
