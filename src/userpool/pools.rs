@@ -44,6 +44,21 @@ fn merge(base: &mut Value, over: &Value) {
     }
 }
 
+/// Cognito's rule beyond the model's patterns: an invitation names the user and the password.
+fn check_templates(input: &Value) -> Result<()> {
+    let invite = &input["AdminCreateUserConfig"]["InviteMessageTemplate"];
+    for key in ["EmailMessage", "SMSMessage"] {
+        if let Some(m) = invite[key].as_str()
+            && !(m.contains("{username}") && m.contains("{####}"))
+        {
+            return Err(Error::invalid(format!(
+                "Invalid {key} in InviteMessageTemplate: it must contain the {{username}} and {{####}} placeholders."
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn build_settings(input: &Value) -> Map<String, Value> {
     let mut cfg = Value::Object(defaults());
     let mut given = input.clone();
@@ -141,6 +156,7 @@ impl Services {
                 "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
             ));
         }
+        check_templates(input)?;
         let mut settings = build_settings(input);
         settings.insert("SchemaAttributes".into(), Value::Array(build_schema(input, &alias_attrs)?));
         let now = self.now();
@@ -197,6 +213,7 @@ impl Services {
     /// immutable ones (schema, username and alias settings) are kept.
     pub async fn update_pool(&self, id: &str, input: &Value) -> Result<()> {
         let pool = self.pool(id).await?;
+        check_templates(input)?;
         let mut settings = build_settings(input);
         for k in IMMUTABLE {
             if let Some(v) = pool.config.get(*k) {

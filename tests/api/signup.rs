@@ -467,6 +467,15 @@ async fn admin_reset_and_admin_confirm() {
 #[tokio::test]
 async fn admin_create_user_mails_the_invitation_unless_suppressed() {
     let (app, sink) = spawn_with_mail().await;
+    for bad in [
+        json!({"AdminCreateUserConfig": {"InviteMessageTemplate": {"EmailMessage": "Your password is {####}"}}}),
+        json!({"VerificationMessageTemplate": {"EmailMessage": "No code here"}}),
+    ] {
+        let mut body = json!({"PoolName": "bad-templates"});
+        merge(&mut body, bad);
+        let (st, v) = app.api("CreateUserPool", body).await;
+        assert_eq!(error_of(st, &v).await, "InvalidParameterException", "{v}");
+    }
     let pool = app
         .create_pool(json!({"AdminCreateUserConfig": {"InviteMessageTemplate": {
             "EmailSubject": "Welcome aboard", "EmailMessage": "<p>Hello {username}, your password is {####}</p>"}}}))
