@@ -81,6 +81,8 @@ impl Services {
         user.updated_at = now;
         self.save_user(pool, &user).await?;
         self.store.clear_login_failures(&pool.id, &user.id).await?;
+        // A new password ends every hosted-UI session that the old one opened.
+        self.store.delete_user_browser_sessions(&user.id).await?;
         Ok(())
     }
 
@@ -97,6 +99,7 @@ impl Services {
         }
         user.updated_at = self.now();
         self.save_user(&pool, &user).await?;
+        self.store.delete_user_browser_sessions(&user.id).await?;
         self.send_code(&pool, &user, Purpose::ForgotPassword).await?;
         Ok(())
     }

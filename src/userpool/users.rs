@@ -245,6 +245,7 @@ impl Services {
         user.updated_at = now;
         self.save_user(&pool, &user).await?;
         self.store.clear_login_failures(&pool.id, &user.id).await?;
+        self.store.delete_user_browser_sessions(&user.id).await?;
         Ok(())
     }
 

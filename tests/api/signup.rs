@@ -316,6 +316,9 @@ async fn unconfirmed_user_who_knows_the_password_is_sent_to_confirm() {
 async fn forgot_password_through_the_hosted_pages() {
     let (app, sink) = spawn_with_mail().await;
     let f = setup_flow(&app, false, json!({})).await;
+    let elsewhere = app.browser();
+    let r = sign_in(&elsewhere, &f.authorize_url(&app, ""), "alice", PASSWORD).await;
+    assert!(location(&r).starts_with(CALLBACK), "a session on another device");
     let browser = app.browser();
     let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
     let login = get_page(&browser, &location(&r)).await;
@@ -363,6 +366,8 @@ async fn forgot_password_through_the_hosted_pages() {
     assert!(to.contains("/login?") && to.contains("notice=password_reset"), "{to}");
     assert!(get_page(&browser, &to).await.contains("Your password has been reset."));
 
+    let r = elsewhere.get(f.authorize_url(&app, "")).send().await.unwrap();
+    assert!(location(&r).contains("/login?"), "the reset ended the other device's session");
     let old = sign_in(&app.browser(), &f.authorize_url(&app, ""), "alice", PASSWORD).await;
     assert_eq!(old.status(), 400, "the old password is gone");
     let new = sign_in(&app.browser(), &f.authorize_url(&app, ""), "alice", new_password).await;
