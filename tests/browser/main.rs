@@ -191,6 +191,41 @@ impl Driver {
         self.cmd_ok(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
     }
 
+    /// Run a script in the page (WebDriver runs it outside the page's CSP).
+    async fn script(&self, body: &str) -> Value {
+        self.cmd_ok(reqwest::Method::POST, "/execute/sync", Some(json!({"script": body, "args": []}))).await
+    }
+
+    /// Emulate a screen of `width` × `height` CSS pixels (a phone when `mobile`: its viewport
+    /// meta tag applies and scrollbars overlay the page), or the plain window again with `None`.
+    async fn emulate_screen(&self, screen: Option<(u32, u32, bool)>) {
+        let (cmd, params) = match screen {
+            Some((width, height, mobile)) => (
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+            ),
+            None => ("Emulation.clearDeviceMetricsOverride", json!({})),
+        };
+        self.cmd_ok(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": cmd, "params": params}))).await;
+    }
+
+    /// A PNG of the whole page at the current width (beyond the viewport when it is taller).
+    async fn full_page_png(&self) -> Vec<u8> {
+        use base64::Engine;
+        let size =
+            self.script("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]").await;
+        let params = json!({"captureBeyondViewport": true, "fromSurface": true,
+            "clip": {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}});
+        let v = self
+            .cmd_ok(
+                reqwest::Method::POST,
+                "/goog/cdp/execute",
+                Some(json!({"cmd": "Page.captureScreenshot", "params": params})),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD.decode(v["data"].as_str().unwrap_or_default()).expect("base64 PNG")
+    }
+
     /// A PNG of the viewport.
     async fn screenshot_png(&self) -> Vec<u8> {
         use base64::Engine;
@@ -514,4 +549,150 @@ async fn forgot_password_with_the_mailed_code_in_a_real_browser() {
     assert_eq!(id["cognito:username"], "alice");
     let (status, _) = initiate_auth(&app, &client, "alice", PASSWORD).await;
     assert_eq!(status, 400, "the old password is gone");
+}
+
+/// Check a page at a desktop and a phone size: styled (the stylesheet passed the CSP), nothing
+/// wider than the screen, every element inside it. With `PORTCULLIS_SCREENSHOTS` set, saves `{name}-{desktop|phone}.png` (what the
+/// screen shows) and `…-full.png` (the whole page) there.
+async fn check_layout(driver: &Driver, name: &str) {
+    for (label, width, height, mobile) in [("desktop", 1000, 800, false), ("phone", 390, 844, true)] {
+        driver.emulate_screen(Some((width, height, mobile))).await;
+        let m = driver
+            .script(
+                "const d = document.documentElement; \
+                 const out = [...document.querySelectorAll('main *')].filter(e => { \
+                   const r = e.getBoundingClientRect(); return r.width > 0 && (r.left < 0 || r.right > d.clientWidth + 0.5); }) \
+                   .map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')); \
+                 const styled = [...document.styleSheets].some(s => s.cssRules.length > 0); \
+                 return {inner: window.innerWidth, client: d.clientWidth, scroll: d.scrollWidth, height: d.scrollHeight, out, styled};",
+            )
+            .await;
+        assert_eq!(m["inner"], width, "{name} {label}: the viewport is {m}");
+        assert_eq!(m["styled"], true, "{name} {label}: the stylesheet did not load (CSP?)");
+        assert!(m["scroll"].as_u64() <= m["client"].as_u64(), "{name} {label}: the page scrolls sideways: {m}");
+        assert_eq!(m["out"], json!([]), "{name} {label}: elements outside the screen: {m}");
+        if let Some(dir) = screenshot_dir() {
+            std::fs::write(dir.join(format!("{name}-{label}.png")), driver.screenshot_png().await).unwrap();
+            if m["height"].as_u64() > Some(height as u64) {
+                std::fs::write(dir.join(format!("{name}-{label}-full.png")), driver.full_page_png().await).unwrap();
+            }
+        }
+    }
+    driver.emulate_screen(None).await;
+}
+
+/// Every hosted page, in the state a user meets it, fits a desktop and a phone screen.
+#[tokio::test]
+async fn every_hosted_page_fits_desktop_and_phone_screens() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let callback = callback_server().await;
+    let mut driver = Driver::start().await;
+
+    // Sign-in, sign-up, confirmation, password reset and new password on a pool without MFA.
+    let pool = app
+        .create_pool(json!({
+            "AutoVerifiedAttributes": ["email"],
+            "Schema": [{"Name": "name", "AttributeDataType": "String", "Required": true, "Mutable": true}],
+        }))
+        .await;
+    let (client, _) =
+        app.create_client(&pool, false, json!({"CallbackURLs": [callback], "ClientName": "Example App"})).await;
+    let attrs = json!([{"Name": "email", "Value": "alice@example.com"}, {"Name": "email_verified", "Value": "true"}, {"Name": "name", "Value": "Alice"}]);
+    app.create_user(&pool, "alice", PASSWORD, attrs).await;
+    let (_, challenge) = pkce();
+    let authorize = authorize_url(&app, &pool, &client, &callback, "shots", &challenge);
+    driver.goto(&authorize).await;
+    driver.wait_for_url(&app.url(&pool, "/login")).await;
+    driver.type_into("input[name=username]", "alice").await;
+    driver.type_into("input[name=password]", "Wrong-Pass-1").await;
+    driver.click("button[name=signInSubmitButton]").await;
+    driver.find("p.error").await;
+    check_layout(&driver, "login-error").await;
+
+    driver.click("#signup-link").await;
+    driver.wait_for_url(&app.url(&pool, "/signup")).await;
+    check_layout(&driver, "signup").await;
+    driver.type_into("input[name=username]", "carol").await;
+    driver.type_into("input[name='userAttributes.email']", "carol@example.com").await;
+    driver.type_into("input[name='userAttributes.name']", "Carol").await;
+    driver.type_into("input[name=password]", PASSWORD).await;
+    driver.click("button[name=signUpButton]").await;
+    driver.wait_for_url(&app.url(&pool, "/confirm")).await;
+    check_layout(&driver, "confirm").await;
+
+    driver.goto(&authorize).await;
+    driver.click("#forgot-password-link").await;
+    driver.wait_for_url(&app.url(&pool, "/forgotPassword")).await;
+    check_layout(&driver, "forgot-password").await;
+    driver.type_into("input[name=username]", "alice").await;
+    driver.click("button[name=resetButton]").await;
+    driver.wait_for_url(&app.url(&pool, "/confirmForgotPassword")).await;
+    check_layout(&driver, "confirm-forgot-password").await;
+
+    app.ok(
+        "AdminCreateUser",
+        json!({"UserPoolId": pool, "Username": "bob", "TemporaryPassword": "Temp-Pass-123", "MessageAction": "SUPPRESS",
+               "UserAttributes": [{"Name": "name", "Value": "Bob"}]}),
+    )
+    .await;
+    driver.goto(&authorize).await;
+    driver.type_into("input[name=username]", "bob").await;
+    driver.type_into("input[name=password]", "Temp-Pass-123").await;
+    driver.click("button[name=signInSubmitButton]").await;
+    driver.find("form[name=newPasswordForm]").await;
+    check_layout(&driver, "new-password").await;
+
+    // The MFA pages on a pool that requires a second factor.
+    let mfa_pool = app.create_pool(json!({})).await;
+    app.ok(
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": mfa_pool, "MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": {"Enabled": true},
+               "EmailMfaConfiguration": {"Subject": "Sign-in code", "Message": "Use {####} to sign in."}}),
+    )
+    .await;
+    let (mfa_client, _) =
+        app.create_client(&mfa_pool, false, json!({"CallbackURLs": [callback], "ClientName": "Example App"})).await;
+    let attrs = json!([{"Name": "email", "Value": "dave@example.com"}, {"Name": "email_verified", "Value": "true"}]);
+    app.create_user(&mfa_pool, "dave", PASSWORD, attrs).await;
+    let authorize = authorize_url(&app, &mfa_pool, &mfa_client, &callback, "shots", &challenge);
+    driver.goto(&authorize).await;
+    driver.type_into("input[name=username]", "dave").await;
+    driver.type_into("input[name=password]", PASSWORD).await;
+    driver.click("button[name=signInSubmitButton]").await;
+    driver.find("figure.qr svg").await;
+    check_layout(&driver, "mfa-setup").await;
+    let secret = driver.text("#totp-secret").await;
+    driver.type_into("input[name=code]", &totp_code(&secret, app.clock.now())).await;
+    driver.click("button[name=verifyButton]").await;
+    driver.find("#recovery-codes").await;
+    check_layout(&driver, "recovery-codes").await;
+    driver.click("button[name=continueButton]").await;
+    driver.wait_for_url(&callback).await;
+
+    app.ok(
+        "AdminSetUserMFAPreference",
+        json!({"UserPoolId": mfa_pool, "Username": "dave", "EmailMfaSettings": {"Enabled": true},
+               "SoftwareTokenMfaSettings": {"Enabled": true, "PreferredMfa": false}}),
+    )
+    .await;
+    driver.restart_browser().await;
+    driver.goto(&authorize).await;
+    driver.type_into("input[name=username]", "dave").await;
+    driver.type_into("input[name=password]", PASSWORD).await;
+    driver.click("button[name=signInSubmitButton]").await;
+    driver.find("form[name=selectMfaForm]").await;
+    check_layout(&driver, "mfa-select").await;
+    driver.click("button[name=selectButton]").await;
+    driver.find("form[name=mfaForm]").await;
+    driver.type_into("input[name=code]", "123456").await;
+    driver.click("details.recovery summary").await;
+    check_layout(&driver, "mfa-code").await;
+
+    // An error page: an authorization request from an unknown client.
+    driver.goto(&authorize.replace(&mfa_client, "nosuchclient0000000000000a")).await;
+    driver.find("p.error").await;
+    check_layout(&driver, "error").await;
 }
