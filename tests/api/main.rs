@@ -3,6 +3,7 @@
 mod aws_sdk;
 mod concurrency;
 mod helpers;
+mod i18n;
 mod keys;
 mod management;
 mod mfa;
