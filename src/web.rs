@@ -30,16 +30,26 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
 }
 
 /// What every page's layout shows besides the page itself: the language (`<html lang>` and
-/// every text, through [`PageContext::t`]) and the form's CSRF token.
+/// every text, through [`PageContext::t`]), the form's CSRF token, and the branding.
 pub struct PageContext {
     pub lang: Lang,
     pub csrf: String,
+    pub brand: Brand,
+}
+
+/// A pool's or client's branding as the layout links it (SetUICustomization): a style sheet
+/// after the default theme and a logo, both served from our origin.
+#[derive(Debug, Clone, Default)]
+pub struct Brand {
+    pub css_url: Option<String>,
+    pub logo_url: Option<String>,
+    pub logo_alt: String,
 }
 
 impl PageContext {
-    /// A page without a form.
+    /// A page without a form or branding.
     pub fn plain(lang: Lang) -> Self {
-        PageContext { lang, csrf: String::new() }
+        PageContext { lang, csrf: String::new(), brand: Brand::default() }
     }
 
     /// The catalogue's text for `key` in the page's language.
@@ -144,6 +154,8 @@ pub struct PoolContext {
     pub cookie_path: String,
     /// The language the request's pages and mails are in ([`request_lang`]).
     pub lang: Lang,
+    /// The branding of the request's client, once it is known (hosted pages).
+    pub brand: Brand,
 }
 
 pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolContext, PageError> {
@@ -156,6 +168,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
             cookie_path: format!("{}/{}", public_path(&svc.config.public_url), pool.id),
             pool,
             lang,
+            brand: Brand::default(),
         });
     }
     let host = req.connection_info().host().to_ascii_lowercase();
@@ -169,7 +182,13 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
     let scheme = if svc.config.is_https() { "https" } else { "http" };
-    Ok(PoolContext { pool, base_url: format!("{scheme}://{host}"), cookie_path: "/".into(), lang })
+    Ok(PoolContext {
+        pool,
+        base_url: format!("{scheme}://{host}"),
+        cookie_path: "/".into(),
+        lang,
+        brand: Brand::default(),
+    })
 }
 
 fn public_path(public_url: &str) -> String {

@@ -124,7 +124,8 @@ pub(super) fn page<T: Template>(
     build: impl FnOnce(PageContext) -> T,
 ) -> HttpResponse {
     let c = csrf(req, svc);
-    let mut resp = render(status, &build(PageContext { lang: ctx.lang, csrf: c.field.clone() }));
+    let mut resp =
+        render(status, &build(PageContext { lang: ctx.lang, csrf: c.field.clone(), brand: ctx.brand.clone() }));
     if c.is_new {
         let _ = resp.add_cookie(&cookie(svc, CSRF_COOKIE, c.cookie_value, "/", None));
     }
@@ -198,8 +199,9 @@ pub(super) async fn validated(
     svc: &Services,
     q: &AuthorizeParams,
 ) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
-    let ctx = pool_context(req, svc).await.map_err(|e| actix_web::ResponseError::error_response(&e))?;
+    let mut ctx = pool_context(req, svc).await.map_err(|e| actix_web::ResponseError::error_response(&e))?;
     let r = svc.validate_authorize(&ctx.pool, q).await.map_err(|e| reject(ctx.lang, e))?;
+    ctx.brand = super::branding::brand(svc, &ctx, &r.client).await;
     Ok((ctx, r))
 }
 

@@ -110,6 +110,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("attr.website", "Website"),
     ("attr.profile", "Profil"),
     ("attr.picture", "Bild"),
+    ("brand.logo_alt", "Logo von {client}"),
     ("page.error_title", "Fehler"),
     ("page.error_heading", "Beim Aufrufen der Seite ist ein Fehler aufgetreten."),
     ("error.internal", "Ein interner Fehler ist aufgetreten."),

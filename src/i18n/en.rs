@@ -112,6 +112,8 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("attr.website", "Website"),
     ("attr.profile", "Profile"),
     ("attr.picture", "Picture"),
+    // Branding
+    ("brand.logo_alt", "{client} logo"),
     // The error page, and errors shown on it
     ("page.error_title", "Error"),
     ("page.error_heading", "An error was encountered with the requested page."),

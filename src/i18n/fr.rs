@@ -110,6 +110,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("attr.website", "Site web"),
     ("attr.profile", "Profil"),
     ("attr.picture", "Photo"),
+    ("brand.logo_alt", "Logo de {client}"),
     ("page.error_title", "Erreur"),
     ("page.error_heading", "Une erreur s'est produite sur la page demandée."),
     ("error.internal", "Une erreur interne s'est produite."),

@@ -1,6 +1,7 @@
 //! One integration binary: every test spawns the real server and talks HTTP to it.
 
 mod aws_sdk;
+mod branding;
 mod concurrency;
 mod helpers;
 mod i18n;
