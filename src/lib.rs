@@ -7,7 +7,8 @@
 //!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
-//! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`].
+//! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and
+//!   the message catalogue of pages and mails).
 
 // Surface helpers return finished HTTP responses as their error type on purpose.
 #![allow(clippy::result_large_err)]
@@ -18,6 +19,7 @@ pub mod config;
 pub mod crypto;
 pub mod health;
 pub mod hosted_ui;
+pub mod i18n;
 pub mod mail;
 pub mod oauth;
 pub mod services;

@@ -1,7 +1,8 @@
 //! Shared web plumbing for the browser-facing surfaces: security headers, HTML error pages,
-//! CSRF tokens, cookies, and resolving the pool of a request (path `/{poolId}/…` or the Host
-//! header of a pool domain).
+//! CSRF tokens, cookies, the shared page context and the request's language, and resolving the
+//! pool of a request (path `/{poolId}/…` or the Host header of a pool domain).
 
+use crate::i18n::{self, Lang};
 use crate::services::Services;
 use crate::userpool::model::Pool;
 use actix_web::cookie::{Cookie, SameSite};
@@ -28,10 +29,44 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
     if https { h.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains")) } else { h }
 }
 
+/// What every page's layout shows besides the page itself: the language (`<html lang>` and
+/// every text, through [`PageContext::t`]), the form's CSRF token, and the branding.
+pub struct PageContext {
+    pub lang: Lang,
+    pub csrf: String,
+    pub brand: Brand,
+}
+
+/// A pool's or client's branding as the layout links it (SetUICustomization): a style sheet
+/// after the default theme and a logo, both served from our origin.
+#[derive(Debug, Clone, Default)]
+pub struct Brand {
+    pub css_url: Option<String>,
+    pub logo_url: Option<String>,
+    pub logo_alt: String,
+}
+
+impl PageContext {
+    /// A page without a form or branding.
+    pub fn plain(lang: Lang) -> Self {
+        PageContext { lang, csrf: String::new(), brand: Brand::default() }
+    }
+
+    /// The catalogue's text for `key` in the page's language.
+    pub fn t(&self, key: &'static str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    /// The catalogue's text for `key` with its `{name}` placeholder filled.
+    pub fn tf(&self, key: &'static str, name: &str, value: &str) -> String {
+        i18n::tf(self.lang, key, name, value)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
-    pub title: &'a str,
+    pub page: PageContext,
     pub message: &'a str,
 }
 
@@ -56,13 +91,21 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
     }
 }
 
-pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
-    render(status, &ErrorPage { title: "An error was encountered with the requested page.", message })
+/// The error page with `message` (already in `lang`).
+pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> HttpResponse {
+    render(status, &ErrorPage { page: PageContext::plain(lang), message })
 }
 
-/// A page-level error (bad query, unknown client, …) rendered as HTML.
+/// A page-level error (bad query, unknown client, …) rendered as HTML in the request's
+/// language. The message is English; a known one is shown translated ([`i18n::localize`]).
 #[derive(Debug)]
-pub struct PageError(pub StatusCode, pub String);
+pub struct PageError(pub StatusCode, pub String, pub Lang);
+
+impl PageError {
+    pub fn new(req: &HttpRequest, status: StatusCode, message: impl Into<String>) -> Self {
+        PageError(status, message.into(), request_lang(req))
+    }
+}
 
 impl fmt::Display for PageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -75,20 +118,31 @@ impl ResponseError for PageError {
         self.0
     }
     fn error_response(&self) -> HttpResponse {
-        error_page(self.0, &self.1)
+        error_page(self.2, self.0, &i18n::localize(self.2, &self.1))
     }
 }
 
-pub fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
-    PageError(StatusCode::BAD_REQUEST, format!("The form could not be read: {err}")).into()
+pub fn form_error(err: actix_web::error::UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+    PageError::new(req, StatusCode::BAD_REQUEST, format!("The form could not be read: {err}")).into()
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    PageError(StatusCode::BAD_REQUEST, format!("The request could not be read: {err}")).into()
+pub fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    PageError::new(req, StatusCode::BAD_REQUEST, format!("The request could not be read: {err}")).into()
 }
 
-pub async fn not_found() -> HttpResponse {
-    error_page(StatusCode::NOT_FOUND, "The requested page does not exist.")
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    let lang = request_lang(&req);
+    error_page(lang, StatusCode::NOT_FOUND, i18n::t(lang, "error.not_found"))
+}
+
+/// The language a browser request reads: its `lang` query parameter (the authorization
+/// request's, carried from page to page), then `Accept-Language`, then English.
+pub fn request_lang(req: &HttpRequest) -> Lang {
+    let param = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.into_owned());
+    let accept = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    i18n::negotiate(param.as_deref(), accept)
 }
 
 /// The pool a request is for, and the base URL its endpoints live under.
@@ -98,16 +152,23 @@ pub struct PoolContext {
     pub base_url: String,
     /// Cookie path that scopes the session to this pool.
     pub cookie_path: String,
+    /// The language the request's pages and mails are in ([`request_lang`]).
+    pub lang: Lang,
+    /// The branding of the request's client, once it is known (hosted pages).
+    pub brand: Brand,
 }
 
 pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolContext, PageError> {
-    let missing = || PageError(StatusCode::NOT_FOUND, "The user pool does not exist.".into());
+    let lang = request_lang(req);
+    let missing = || PageError(StatusCode::NOT_FOUND, "The user pool does not exist.".into(), lang);
     if let Some(id) = req.match_info().get("pool") {
         let pool = svc.pool(id).await.map_err(|_| missing())?;
         return Ok(PoolContext {
             base_url: format!("{}/{}", svc.config.public_url, pool.id),
             cookie_path: format!("{}/{}", public_path(&svc.config.public_url), pool.id),
             pool,
+            lang,
+            brand: Brand::default(),
         });
     }
     let host = req.connection_info().host().to_ascii_lowercase();
@@ -121,7 +182,13 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
     let scheme = if svc.config.is_https() { "https" } else { "http" };
-    Ok(PoolContext { pool, base_url: format!("{scheme}://{host}"), cookie_path: "/".into() })
+    Ok(PoolContext {
+        pool,
+        base_url: format!("{scheme}://{host}"),
+        cookie_path: "/".into(),
+        lang,
+        brand: Brand::default(),
+    })
 }
 
 fn public_path(public_url: &str) -> String {

@@ -3,6 +3,7 @@
 
 use super::{ApiError, ApiResult, s};
 use crate::crypto::{constant_time_eq, hmac_sha256};
+use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::users::UserRow;
 use crate::tokens::issue::{Grant, TokenRejection, TokenSet};
@@ -163,7 +164,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 ));
             }
             check_secret_hash(&client, username, p["SECRET_HASH"].as_str())?;
-            let o = svc.password_sign_in(&pool, &client, username, s(p, "PASSWORD")).await?;
+            let o = svc.password_sign_in(&pool, &client, username, s(p, "PASSWORD"), Lang::En).await?;
             outcome(svc, &pool, &client, o).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
@@ -181,10 +182,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                         .iter()
                         .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone())))
                         .collect();
-                    svc.respond_new_password(&pool, &client, s(i, "Session"), s(r, "NEW_PASSWORD"), &attrs).await?
+                    let (session, password) = (s(i, "Session"), s(r, "NEW_PASSWORD"));
+                    svc.respond_new_password(&pool, &client, session, password, &attrs, Lang::En).await?
                 }
                 mfa::SOFTWARE_TOKEN_MFA | mfa::EMAIL_OTP | mfa::SELECT_MFA_TYPE | mfa::MFA_SETUP => {
-                    svc.respond_mfa(&pool, &client, s(i, "Session"), name, &responses).await?
+                    svc.respond_mfa(&pool, &client, s(i, "Session"), name, &responses, Lang::En).await?
                 }
                 other => {
                     return Err(ApiError::new(

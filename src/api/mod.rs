@@ -3,6 +3,7 @@
 //! model, and every error is `{"__type","message"}`. One file per action group.
 
 mod auth_actions;
+mod branding_actions;
 mod mfa_actions;
 pub mod model;
 mod pool_actions;
@@ -137,6 +138,8 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         mfa_actions::run(svc, action, &input).await
     } else if signup_actions::ACTIONS.contains(&action) {
         signup_actions::run(svc, action, &input).await
+    } else if branding_actions::ACTIONS.contains(&action) {
+        branding_actions::run(svc, action, &input).await
     } else {
         Err(unsupported(action))
     }

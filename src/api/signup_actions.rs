@@ -1,9 +1,11 @@
 //! Self-service account actions: SignUp, ConfirmSignUp, ResendConfirmationCode,
 //! ForgotPassword, ConfirmForgotPassword (unsigned, authorised by the client id and its
 //! SECRET_HASH), and their admin counterparts AdminConfirmSignUp and AdminResetUserPassword.
+//! The API has no language: its default mails are English, as Cognito's.
 
 use super::auth_actions::{check_secret_hash, client_for};
 use super::{ApiResult, s};
+use crate::i18n::Lang;
 use crate::services::Services;
 use serde_json::{Value, json};
 
@@ -34,7 +36,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     check_secret_hash(&client, username, i["SecretHash"].as_str())?;
     Ok(match action {
         "SignUp" => {
-            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &i["UserAttributes"]).await?;
+            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &i["UserAttributes"], Lang::En).await?;
             let mut out = json!({"UserConfirmed": r.confirmed, "UserSub": r.user.id});
             if let Some(d) = r.delivery {
                 out["CodeDeliveryDetails"] = d;
@@ -46,9 +48,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "ResendConfirmationCode" => {
-            json!({"CodeDeliveryDetails": svc.resend_confirmation_code(&pool, &client, username).await?})
+            json!({"CodeDeliveryDetails": svc.resend_confirmation_code(&pool, &client, username, Lang::En).await?})
         }
-        "ForgotPassword" => json!({"CodeDeliveryDetails": svc.forgot_password(&pool, &client, username).await?}),
+        "ForgotPassword" => {
+            json!({"CodeDeliveryDetails": svc.forgot_password(&pool, &client, username, Lang::En).await?})
+        }
         "ConfirmForgotPassword" => {
             svc.confirm_forgot_password(&pool, &client, username, s(i, "ConfirmationCode"), s(i, "Password")).await?;
             json!({})

@@ -1,12 +1,15 @@
 //! Sign-in page (`/login`) and the NEW_PASSWORD_REQUIRED page (`/newPassword`).
 
+use crate::i18n::{Lang, localize, t};
 use crate::oauth::authorize::{redirect, reject};
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED, incorrect};
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
-use crate::web::{CSRF_COOKIE, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render};
+use crate::web::{
+    CSRF_COOKIE, PageContext, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render,
+};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -17,8 +20,8 @@ use std::sync::Arc;
 #[derive(Template)]
 #[template(path = "hosted_ui/login.html")]
 struct LoginPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     username: &'a str,
     error: Option<&'a str>,
     notice: Option<&'static str>,
@@ -37,39 +40,50 @@ pub(super) struct RequiredField {
 }
 
 impl RequiredField {
-    pub fn new(name: &str, value: &str) -> Self {
-        let (input_type, autocomplete) = match name {
-            "email" => ("email", "email"),
-            "phone_number" => ("tel", "tel"),
-            "name" => ("text", "name"),
-            "given_name" => ("text", "given-name"),
-            "family_name" => ("text", "family-name"),
-            "middle_name" => ("text", "additional-name"),
-            "nickname" => ("text", "nickname"),
-            "preferred_username" => ("text", "username"),
-            "birthdate" => ("date", "bday"),
-            "address" => ("text", "street-address"),
-            "gender" => ("text", "sex"),
-            "locale" => ("text", "language"),
-            "website" | "profile" | "picture" => ("url", "url"),
-            _ => ("text", "on"),
+    /// The input for attribute `name`: standard attributes are labelled from the catalogue,
+    /// custom ones by their name.
+    pub fn new(lang: Lang, name: &str, value: &str) -> Self {
+        let (input_type, autocomplete, label_key) = match name {
+            "email" => ("email", "email", Some("attr.email")),
+            "phone_number" => ("tel", "tel", Some("attr.phone_number")),
+            "name" => ("text", "name", Some("attr.name")),
+            "given_name" => ("text", "given-name", Some("attr.given_name")),
+            "family_name" => ("text", "family-name", Some("attr.family_name")),
+            "middle_name" => ("text", "additional-name", Some("attr.middle_name")),
+            "nickname" => ("text", "nickname", Some("attr.nickname")),
+            "preferred_username" => ("text", "username", Some("attr.preferred_username")),
+            "birthdate" => ("date", "bday", Some("attr.birthdate")),
+            "address" => ("text", "street-address", Some("attr.address")),
+            "gender" => ("text", "sex", Some("attr.gender")),
+            "locale" => ("text", "language", Some("attr.locale")),
+            "zoneinfo" => ("text", "on", Some("attr.zoneinfo")),
+            "website" => ("url", "url", Some("attr.website")),
+            "profile" => ("url", "url", Some("attr.profile")),
+            "picture" => ("url", "url", Some("attr.picture")),
+            _ => ("text", "on", None),
         };
-        let label = name.strip_prefix("custom:").unwrap_or(name).replace('_', " ");
-        let mut chars = label.chars();
-        let label = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        let label = match label_key {
+            Some(key) => t(lang, key).to_string(),
+            None => {
+                let label = name.strip_prefix("custom:").unwrap_or(name).replace('_', " ");
+                let mut chars = label.chars();
+                chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            }
+        };
         RequiredField { name: name.to_string(), label, input_type, autocomplete, value: value.to_string() }
     }
 }
 
 /// Short notices a page may show after a redirect (never free text from the query).
-pub(super) fn notice_text(key: Option<&str>) -> Option<&'static str> {
-    match key? {
-        "confirmed" => Some("Your account is confirmed. Sign in to continue."),
-        "password_reset" => Some("Your password has been reset. Sign in with your new password."),
-        "code_sent" => Some("We sent you a new code."),
-        "awaiting_admin" => Some("Your account has been created. You can sign in once an administrator confirms it."),
-        _ => None,
-    }
+pub(super) fn notice_text(lang: Lang, key: Option<&str>) -> Option<&'static str> {
+    let key = match key? {
+        "confirmed" => "notice.confirmed",
+        "password_reset" => "notice.password_reset",
+        "code_sent" => "notice.code_sent",
+        "awaiting_admin" => "notice.awaiting_admin",
+        _ => return None,
+    };
+    Some(t(lang, key))
 }
 
 /// Query members the hosted pages pass beside the authorization request.
@@ -84,8 +98,8 @@ pub struct PageQuery {
 #[derive(Template)]
 #[template(path = "hosted_ui/new_password.html")]
 struct NewPasswordPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     session: &'a str,
     error: Option<&'a str>,
     fields: Vec<RequiredField>,
@@ -101,15 +115,17 @@ pub struct LoginForm {
     csrf: String,
 }
 
-/// Render a page, setting the CSRF cookie when the browser has none.
+/// Render a page in the request's language, setting the CSRF cookie when the browser has none.
 pub(super) fn page<T: Template>(
     req: &HttpRequest,
     svc: &Services,
+    ctx: &PoolContext,
     status: StatusCode,
-    build: impl FnOnce(String) -> T,
+    build: impl FnOnce(PageContext) -> T,
 ) -> HttpResponse {
     let c = csrf(req, svc);
-    let mut resp = render(status, &build(c.field.clone()));
+    let mut resp =
+        render(status, &build(PageContext { lang: ctx.lang, csrf: c.field.clone(), brand: ctx.brand.clone() }));
     if c.is_new {
         let _ = resp.add_cookie(&cookie(svc, CSRF_COOKIE, c.cookie_value, "/", None));
     }
@@ -131,9 +147,9 @@ pub(super) fn login_page(
     notice: Option<&'static str>,
 ) -> HttpResponse {
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(req, svc, status, |csrf| LoginPage {
+    page(req, svc, ctx, status, |page| LoginPage {
+        page,
         action: page_url(ctx, r, "login"),
-        csrf,
         username,
         error,
         notice,
@@ -143,10 +159,10 @@ pub(super) fn login_page(
     })
 }
 
-/// Words for the hosted page. Unknown users read exactly like wrong passwords.
-pub(super) fn message(e: &Error) -> Option<String> {
+/// Words for the hosted page, in its language. Unknown users read exactly like wrong passwords.
+pub(super) fn message(lang: Lang, e: &Error) -> Option<String> {
     match e {
-        Error::UserNotFound(_) => Some(incorrect().to_string()),
+        Error::UserNotFound(_) => Some(localize(lang, &incorrect().to_string())),
         Error::NotAuthorized(m)
         | Error::UserNotConfirmed(m)
         | Error::PasswordResetRequired(m)
@@ -157,18 +173,23 @@ pub(super) fn message(e: &Error) -> Option<String> {
         | Error::CodeMismatch(m)
         | Error::ExpiredCode(m)
         | Error::LimitExceeded(m)
-        | Error::CodeDeliveryFailure(m) => Some(m.clone()),
+        | Error::CodeDeliveryFailure(m) => Some(localize(lang, m)),
         _ => None,
     }
 }
 
+/// The internal-error page (the cause is logged by the caller).
+pub(super) fn internal(lang: Lang) -> HttpResponse {
+    crate::web::error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, t(lang, "error.internal"))
+}
+
 /// A page for a service error that has words, the internal-error page otherwise.
-pub(super) fn or_internal(e: &Error, what: &str, show: impl FnOnce(&str) -> HttpResponse) -> HttpResponse {
-    match message(e) {
+pub(super) fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&str) -> HttpResponse) -> HttpResponse {
+    match message(lang, e) {
         Some(m) => show(&m),
         None => {
             tracing::error!(error = ?e, "{what} failed");
-            crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+            internal(lang)
         }
     }
 }
@@ -178,8 +199,9 @@ pub(super) async fn validated(
     svc: &Services,
     q: &AuthorizeParams,
 ) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
-    let ctx = pool_context(req, svc).await.map_err(|e| actix_web::ResponseError::error_response(&e))?;
-    let r = svc.validate_authorize(&ctx.pool, q).await.map_err(reject)?;
+    let mut ctx = pool_context(req, svc).await.map_err(|e| actix_web::ResponseError::error_response(&e))?;
+    let r = svc.validate_authorize(&ctx.pool, q).await.map_err(|e| reject(ctx.lang, e))?;
+    ctx.brand = super::branding::brand(svc, &ctx, &r.client).await;
     Ok((ctx, r))
 }
 
@@ -194,14 +216,11 @@ pub async fn show(
         Err(resp) => return resp,
     };
     let hint = r.login_hint.clone().unwrap_or_default();
-    login_page(&req, &svc, &ctx, &r, &hint, None, notice_text(extra.notice.as_deref()))
+    login_page(&req, &svc, &ctx, &r, &hint, None, notice_text(ctx.lang, extra.notice.as_deref()))
 }
 
-pub(super) fn csrf_failed() -> HttpResponse {
-    actix_web::ResponseError::error_response(&PageError(
-        StatusCode::FORBIDDEN,
-        "Your form expired or came from another site. Go back, reload the page and try again.".into(),
-    ))
+pub(super) fn csrf_failed(lang: Lang) -> HttpResponse {
+    actix_web::ResponseError::error_response(&PageError(StatusCode::FORBIDDEN, t(lang, "error.csrf").into(), lang))
 }
 
 /// Signed in: start the session (replacing any old one) and go back to the app.
@@ -229,7 +248,7 @@ pub(super) async fn finish(
                 }
                 Err(e) => {
                     tracing::error!(error = ?e, "sign-in completion failed");
-                    crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+                    internal(ctx.lang)
                 }
             }
         }
@@ -260,12 +279,12 @@ fn new_password_page(
     let fields = required
         .iter()
         .filter_map(|f| f.strip_prefix("userAttributes."))
-        .map(|name| RequiredField::new(name, ""))
+        .map(|name| RequiredField::new(ctx.lang, name, ""))
         .collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(req, svc, status, |csrf| NewPasswordPage {
+    page(req, svc, ctx, status, |page| NewPasswordPage {
+        page,
         action: format!("{}/newPassword?{}", ctx.base_url, r.params.query()),
-        csrf,
         session,
         error,
         fields,
@@ -283,19 +302,21 @@ pub async fn submit(
         Err(resp) => return resp,
     };
     if !csrf_ok(&req, &svc, &form.csrf) {
-        return csrf_failed();
+        return csrf_failed(ctx.lang);
     }
     if form.username.trim().is_empty() || form.password.is_empty() {
-        let m = Some("Enter your username and password.");
+        let m = Some(t(ctx.lang, "form.enter_username_password"));
         return login_page(&req, &svc, &ctx, &r, &form.username, m, None);
     }
-    match svc.password_sign_in(&ctx.pool, &r.client, form.username.trim(), &form.password).await {
+    match svc.password_sign_in(&ctx.pool, &r.client, form.username.trim(), &form.password, ctx.lang).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         // The password was right: send the user on to confirm the account, as Cognito's UI does.
         Err(Error::UserNotConfirmed(_)) => {
             super::signup::to_confirmation(&req, &svc, &ctx, &r, form.username.trim()).await
         }
-        Err(e) => or_internal(&e, "sign-in", |m| login_page(&req, &svc, &ctx, &r, &form.username, Some(m), None)),
+        Err(e) => {
+            or_internal(ctx.lang, &e, "sign-in", |m| login_page(&req, &svc, &ctx, &r, &form.username, Some(m), None))
+        }
     }
 }
 
@@ -310,7 +331,7 @@ pub async fn new_password(
         Err(resp) => return resp,
     };
     if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed();
+        return csrf_failed(ctx.lang);
     }
     let session = form.get("session").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
@@ -318,13 +339,16 @@ pub async fn new_password(
         form.iter().filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone()))).collect();
     let required: Vec<String> = attrs.keys().map(|k| format!("userAttributes.{k}")).collect();
     if form.get("confirm_password").is_some_and(|c| *c != password) {
-        return new_password_page(&req, &svc, &ctx, &r, &session, &required, Some("The passwords do not match."));
+        let m = Some(t(ctx.lang, "form.passwords_differ"));
+        return new_password_page(&req, &svc, &ctx, &r, &session, &required, m);
     }
-    match svc.respond_new_password(&ctx.pool, &r.client, &session, &password, &attrs).await {
+    match svc.respond_new_password(&ctx.pool, &r.client, &session, &password, &attrs, ctx.lang).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
-        Err(e @ Error::NotAuthorized(_)) => login_page(&req, &svc, &ctx, &r, "", message(&e).as_deref(), None),
-        Err(e) => {
-            or_internal(&e, "new password", |m| new_password_page(&req, &svc, &ctx, &r, &session, &required, Some(m)))
+        Err(e @ Error::NotAuthorized(_)) => {
+            login_page(&req, &svc, &ctx, &r, "", message(ctx.lang, &e).as_deref(), None)
         }
+        Err(e) => or_internal(ctx.lang, &e, "new password", |m| {
+            new_password_page(&req, &svc, &ctx, &r, &session, &required, Some(m))
+        }),
     }
 }

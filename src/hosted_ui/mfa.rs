@@ -3,12 +3,13 @@
 //! (`/mfa/setup`), and the one-time showing of recovery codes (`/mfa/setup/done` continues).
 //! Each renders one challenge of the sign-in engine ([`crate::userpool::mfa`]).
 
-use super::login::{csrf_failed, finish, login_page, message, or_internal, page, page_url, validated};
+use super::login::{csrf_failed, finish, internal, login_page, message, or_internal, page, page_url, validated};
+use crate::i18n::t;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
 use crate::userpool::mfa::{EMAIL_OTP, MFA_SETUP, SELECT_MFA_TYPE, SOFTWARE_TOKEN_MFA};
-use crate::web::{PoolContext, csrf_ok};
+use crate::web::{PageContext, PoolContext, csrf_ok};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -19,8 +20,8 @@ use std::sync::Arc;
 #[derive(Template)]
 #[template(path = "hosted_ui/mfa_code.html")]
 struct CodePage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     session: &'a str,
     challenge: &'a str,
     by_email: bool,
@@ -30,14 +31,15 @@ struct CodePage<'a> {
 
 struct Choice {
     value: &'static str,
+    /// Catalogue key of the label.
     label: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "hosted_ui/mfa_select.html")]
 struct SelectPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     session: &'a str,
     choices: Vec<Choice>,
     error: Option<&'a str>,
@@ -46,8 +48,8 @@ struct SelectPage<'a> {
 #[derive(Template)]
 #[template(path = "hosted_ui/mfa_setup.html")]
 struct SetupPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     session: &'a str,
     qr_svg: String,
     otpauth_uri: &'a str,
@@ -58,8 +60,8 @@ struct SetupPage<'a> {
 #[derive(Template)]
 #[template(path = "hosted_ui/recovery_codes.html")]
 struct RecoveryCodesPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     session: &'a str,
     codes: Vec<String>,
 }
@@ -86,9 +88,9 @@ pub(super) async fn challenge_page(
 ) -> HttpResponse {
     let Pending { name, session, params } = pending;
     match name {
-        SOFTWARE_TOKEN_MFA | EMAIL_OTP => page(req, svc, status(error), |csrf| CodePage {
+        SOFTWARE_TOKEN_MFA | EMAIL_OTP => page(req, svc, ctx, status(error), |page| CodePage {
+            page,
             action: page_url(ctx, r, "mfa"),
-            csrf,
             session,
             challenge: name,
             by_email: name == EMAIL_OTP,
@@ -101,21 +103,21 @@ pub(super) async fn challenge_page(
                 .and_then(Value::as_str)
                 .and_then(|s| serde_json::from_str(s).ok())
                 .unwrap_or_default();
-            let choices = [(SOFTWARE_TOKEN_MFA, "Authenticator app"), (EMAIL_OTP, "Code sent by email")]
+            let choices = [(SOFTWARE_TOKEN_MFA, "mfa.select.totp"), (EMAIL_OTP, "mfa.select.email")]
                 .into_iter()
                 .filter(|(v, _)| allowed.iter().any(|a| a == v))
                 .map(|(value, label)| Choice { value, label })
                 .collect();
-            page(req, svc, status(error), |csrf| SelectPage {
+            page(req, svc, ctx, status(error), |page| SelectPage {
+                page,
                 action: page_url(ctx, r, "mfa/select"),
-                csrf,
                 session,
                 choices,
                 error,
             })
         }
         MFA_SETUP => setup_page(req, svc, ctx, r, session, true, error).await,
-        _ => crate::web::error_page(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred."),
+        _ => internal(ctx.lang),
     }
 }
 
@@ -144,9 +146,9 @@ async fn setup_page(
             String::new()
         }
     };
-    page(req, svc, status(error), |csrf| SetupPage {
+    page(req, svc, ctx, status(error), |page| SetupPage {
+        page,
         action: page_url(ctx, r, "mfa/setup"),
-        csrf,
         session,
         qr_svg,
         otpauth_uri: &uri,
@@ -158,8 +160,8 @@ async fn setup_page(
 /// A dead session sends the user back to sign in; other errors get the generic handling.
 fn expired_or(req: &HttpRequest, svc: &Services, ctx: &PoolContext, r: &AuthorizeRequest, e: &Error) -> HttpResponse {
     match e {
-        Error::NotAuthorized(_) => login_page(req, svc, ctx, r, "", message(e).as_deref(), None),
-        _ => or_internal(e, "MFA", |m| crate::web::error_page(StatusCode::BAD_REQUEST, m)),
+        Error::NotAuthorized(_) => login_page(req, svc, ctx, r, "", message(ctx.lang, e).as_deref(), None),
+        _ => or_internal(ctx.lang, e, "MFA", |m| crate::web::error_page(ctx.lang, StatusCode::BAD_REQUEST, m)),
     }
 }
 
@@ -174,7 +176,7 @@ async fn accept(
 ) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
     let (ctx, r) = validated(req, svc, q).await?;
     if !csrf_ok(req, svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return Err(csrf_failed());
+        return Err(csrf_failed(ctx.lang));
     }
     Ok((ctx, r))
 }
@@ -206,14 +208,14 @@ pub async fn submit_code(
         EMAIL_OTP => {
             responses.insert("EMAIL_OTP_CODE".to_string(), field(&form, "code").to_string());
         }
-        _ => return crate::web::error_page(StatusCode::BAD_REQUEST, "This form is not part of a sign-in."),
+        _ => return crate::web::error_page(ctx.lang, StatusCode::BAD_REQUEST, t(ctx.lang, "error.not_a_sign_in")),
     }
-    match svc.respond_mfa(&ctx.pool, &r.client, session, name, &responses).await {
+    match svc.respond_mfa(&ctx.pool, &r.client, session, name, &responses, ctx.lang).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         Err(e @ Error::CodeMismatch(_)) => {
             let mut params = Map::new();
             params.insert("CODE_DELIVERY_DESTINATION".into(), Value::String(field(&form, "destination").into()));
-            let m = message(&e);
+            let m = message(ctx.lang, &e);
             challenge_page(&req, &svc, &ctx, &r, Pending { name, session, params: &params }, m.as_deref()).await
         }
         Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
@@ -232,7 +234,7 @@ pub async fn submit_select(
         Err(resp) => return resp,
     };
     let responses = BTreeMap::from([("ANSWER".to_string(), field(&form, "answer").to_string())]);
-    match svc.respond_mfa(&ctx.pool, &r.client, field(&form, "session"), SELECT_MFA_TYPE, &responses).await {
+    match svc.respond_mfa(&ctx.pool, &r.client, field(&form, "session"), SELECT_MFA_TYPE, &responses, ctx.lang).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
     }
@@ -251,14 +253,14 @@ pub async fn submit_setup(
     };
     let session = field(&form, "session");
     match svc.verify_for_session(&ctx.pool, &r.client, session, field(&form, "code")).await {
-        Ok(codes) => page(&req, &svc, StatusCode::OK, |csrf| RecoveryCodesPage {
+        Ok(codes) => page(&req, &svc, &ctx, StatusCode::OK, |page| RecoveryCodesPage {
+            page,
             action: page_url(&ctx, &r, "mfa/setup/done"),
-            csrf,
             session,
             codes,
         }),
         Err(Error::EnableSoftwareTokenMfa(_)) => {
-            let m = "That code is not right. Check the time on your device and try the current code.";
+            let m = t(ctx.lang, "mfa.setup.wrong_code");
             setup_page(&req, &svc, &ctx, &r, session, false, Some(m)).await
         }
         Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
@@ -276,7 +278,8 @@ pub async fn submit_setup_done(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    match svc.respond_mfa(&ctx.pool, &r.client, field(&form, "session"), MFA_SETUP, &BTreeMap::new()).await {
+    let session = field(&form, "session");
+    match svc.respond_mfa(&ctx.pool, &r.client, session, MFA_SETUP, &BTreeMap::new(), ctx.lang).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
     }

@@ -1,7 +1,9 @@
 //! The hosted pages: sign-in, the new-password challenge, sign-up and confirmation, and
 //! password recovery, and the second-factor pages (askama, plain HTML forms that work without JavaScript, CSRF on every form). The pages render the sign-in engine's outcomes;
-//! the rules live in [`crate::userpool::auth`].
+//! the rules live in [`crate::userpool::auth`]. Pages speak the request's language
+//! ([`crate::i18n`]) and link the client's branding, which `/ui/css/…` and `/ui/logo/…` serve.
 
+mod branding;
 mod login;
 mod mfa;
 mod recovery;
@@ -30,7 +32,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&format!("{prefix}/forgotPassword"), web::get().to(recovery::show_forgot))
             .route(&format!("{prefix}/forgotPassword"), web::post().to(recovery::submit_forgot))
             .route(&format!("{prefix}/confirmForgotPassword"), web::get().to(recovery::show_reset))
-            .route(&format!("{prefix}/confirmForgotPassword"), web::post().to(recovery::submit_reset));
+            .route(&format!("{prefix}/confirmForgotPassword"), web::post().to(recovery::submit_reset))
+            .route(&format!("{prefix}/ui/css/{{file}}"), web::get().to(branding::css))
+            .route(&format!("{prefix}/ui/logo/{{file}}"), web::get().to(branding::logo));
     }
 }
 

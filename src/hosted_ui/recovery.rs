@@ -4,11 +4,12 @@
 
 use super::login::{PageQuery, csrf_failed, or_internal, page, page_url, validated};
 use super::signup::policy_rules;
+use crate::i18n::{localize, t};
 use crate::oauth::authorize::redirect;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
-use crate::web::{PoolContext, csrf_ok};
+use crate::web::{PageContext, PoolContext, csrf_ok};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -18,8 +19,8 @@ use std::sync::Arc;
 #[derive(Template)]
 #[template(path = "hosted_ui/forgot_password.html")]
 struct ForgotPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     username: &'a str,
     error: Option<&'a str>,
     login_link: String,
@@ -28,8 +29,8 @@ struct ForgotPage<'a> {
 #[derive(Template)]
 #[template(path = "hosted_ui/confirm_forgot_password.html")]
 struct ResetPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     username: &'a str,
     rules: Vec<String>,
     error: Option<&'a str>,
@@ -45,9 +46,9 @@ fn forgot_page(
     error: Option<&str>,
 ) -> HttpResponse {
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(req, svc, status, |csrf| ForgotPage {
+    page(req, svc, ctx, status, |page| ForgotPage {
+        page,
         action: page_url(ctx, r, "forgotPassword"),
-        csrf,
         username,
         error,
         login_link: page_url(ctx, r, "login"),
@@ -63,11 +64,11 @@ fn reset_page(
     error: Option<&str>,
 ) -> HttpResponse {
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(req, svc, status, |csrf| ResetPage {
+    page(req, svc, ctx, status, |page| ResetPage {
+        page,
         action: page_url(ctx, r, "confirmForgotPassword"),
-        csrf,
         username,
-        rules: policy_rules(&ctx.pool.password_policy()),
+        rules: policy_rules(ctx.lang, &ctx.pool.password_policy()),
         error,
         login_link: page_url(ctx, r, "login"),
     })
@@ -97,20 +98,22 @@ pub async fn submit_forgot(
         Err(resp) => return resp,
     };
     if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed();
+        return csrf_failed(ctx.lang);
     }
     let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
     if username.is_empty() {
-        return forgot_page(&req, &svc, &ctx, &r, &username, Some("Enter your username."));
+        return forgot_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")));
     }
-    match svc.forgot_password(&ctx.pool, &r.client, &username).await {
+    match svc.forgot_password(&ctx.pool, &r.client, &username, ctx.lang).await {
         Ok(_) => {
             let q: String =
                 url::form_urlencoded::Serializer::new(String::new()).append_pair("username", &username).finish();
             redirect(&format!("{}&{q}", page_url(&ctx, &r, "confirmForgotPassword")))
         }
-        Err(Error::UserNotFound(m)) => forgot_page(&req, &svc, &ctx, &r, &username, Some(&m)),
-        Err(e) => or_internal(&e, "forgot password", |m| forgot_page(&req, &svc, &ctx, &r, &username, Some(m))),
+        Err(Error::UserNotFound(m)) => forgot_page(&req, &svc, &ctx, &r, &username, Some(&localize(ctx.lang, &m))),
+        Err(e) => {
+            or_internal(ctx.lang, &e, "forgot password", |m| forgot_page(&req, &svc, &ctx, &r, &username, Some(m)))
+        }
     }
 }
 
@@ -138,21 +141,21 @@ pub async fn submit_reset(
         Err(resp) => return resp,
     };
     if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed();
+        return csrf_failed(ctx.lang);
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let username = get("username").trim().to_string();
     let code = get("code").trim().to_string();
     let password = get("password");
     if username.is_empty() || code.is_empty() || password.is_empty() {
-        return reset_page(&req, &svc, &ctx, &r, &username, Some("Enter your username, the code and a new password."));
+        return reset_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_reset")));
     }
     if get("confirm_password") != password {
-        return reset_page(&req, &svc, &ctx, &r, &username, Some("The passwords do not match."));
+        return reset_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.passwords_differ")));
     }
     match svc.confirm_forgot_password(&ctx.pool, &r.client, &username, &code, &password).await {
         Ok(()) => redirect(&format!("{}&notice=password_reset", page_url(&ctx, &r, "login"))),
-        Err(Error::UserNotFound(m)) => reset_page(&req, &svc, &ctx, &r, &username, Some(&m)),
-        Err(e) => or_internal(&e, "password reset", |m| reset_page(&req, &svc, &ctx, &r, &username, Some(m))),
+        Err(Error::UserNotFound(m)) => reset_page(&req, &svc, &ctx, &r, &username, Some(&localize(ctx.lang, &m))),
+        Err(e) => or_internal(ctx.lang, &e, "password reset", |m| reset_page(&req, &svc, &ctx, &r, &username, Some(m))),
     }
 }

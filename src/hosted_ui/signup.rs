@@ -5,12 +5,13 @@
 use super::login::{
     PageQuery, RequiredField, csrf_failed, finish, login_page, notice_text, or_internal, page, page_url, validated,
 };
+use crate::i18n::{Lang, t, tf};
 use crate::oauth::authorize::redirect;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::model::{PasswordPolicy, Pool};
-use crate::web::{CONFIRM_COOKIE, PoolContext, cookie, csrf_ok, error_page};
+use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, csrf_ok, error_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -21,8 +22,8 @@ use std::sync::Arc;
 #[derive(Template)]
 #[template(path = "hosted_ui/signup.html")]
 struct SignUpPage<'a> {
+    page: PageContext,
     action: String,
-    csrf: String,
     username: &'a str,
     username_label: &'static str,
     username_type: &'static str,
@@ -37,9 +38,9 @@ struct SignUpPage<'a> {
 #[derive(Template)]
 #[template(path = "hosted_ui/confirm.html")]
 struct ConfirmPage<'a> {
+    page: PageContext,
     action: String,
     resend_action: String,
-    csrf: String,
     username: &'a str,
     error: Option<&'a str>,
     notice: Option<&'static str>,
@@ -47,16 +48,16 @@ struct ConfirmPage<'a> {
 }
 
 /// What a password must contain, in words, for the forms that set one.
-pub(super) fn policy_rules(p: &PasswordPolicy) -> Vec<String> {
-    let mut rules = vec![format!("At least {} characters", p.minimum_length)];
-    for (on, text) in [
-        (p.require_uppercase, "An uppercase letter"),
-        (p.require_lowercase, "A lowercase letter"),
-        (p.require_numbers, "A number"),
-        (p.require_symbols, "A special character"),
+pub(super) fn policy_rules(lang: Lang, p: &PasswordPolicy) -> Vec<String> {
+    let mut rules = vec![tf(lang, "rule.min_length", "n", &p.minimum_length.to_string())];
+    for (on, key) in [
+        (p.require_uppercase, "rule.uppercase"),
+        (p.require_lowercase, "rule.lowercase"),
+        (p.require_numbers, "rule.number"),
+        (p.require_symbols, "rule.symbol"),
     ] {
         if on {
-            rules.push(text.to_string());
+            rules.push(t(lang, key).to_string());
         }
     }
     rules
@@ -88,18 +89,24 @@ fn signup_page(
     let by_email = signs_up_by_email(&ctx.pool);
     let fields = wanted_attributes(&ctx.pool)
         .iter()
-        .map(|n| RequiredField::new(n, values.get(&format!("userAttributes.{n}")).map(String::as_str).unwrap_or("")))
+        .map(|n| {
+            RequiredField::new(
+                ctx.lang,
+                n,
+                values.get(&format!("userAttributes.{n}")).map(String::as_str).unwrap_or(""),
+            )
+        })
         .collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(req, svc, status, |csrf| SignUpPage {
+    page(req, svc, ctx, status, |page| SignUpPage {
+        page,
         action: page_url(ctx, r, "signup"),
-        csrf,
         username: values.get("username").map(String::as_str).unwrap_or(""),
-        username_label: if by_email { "Email" } else { "Username" },
+        username_label: t(ctx.lang, if by_email { "attr.email" } else { "common.username" }),
         username_type: if by_email { "email" } else { "text" },
         username_autocomplete: if by_email { "email" } else { "username" },
         fields,
-        rules: policy_rules(&ctx.pool.password_policy()),
+        rules: policy_rules(ctx.lang, &ctx.pool.password_policy()),
         error,
         login_link: page_url(ctx, r, "login"),
         client_name: &r.client.name,
@@ -116,10 +123,10 @@ fn confirm_page(
     notice: Option<&'static str>,
 ) -> HttpResponse {
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(req, svc, status, |csrf| ConfirmPage {
+    page(req, svc, ctx, status, |page| ConfirmPage {
+        page,
         action: page_url(ctx, r, "confirm"),
         resend_action: page_url(ctx, r, "resendcode"),
-        csrf,
         username,
         error,
         notice,
@@ -127,8 +134,8 @@ fn confirm_page(
     })
 }
 
-fn not_available() -> HttpResponse {
-    error_page(StatusCode::FORBIDDEN, "Sign-up is not available for this app. Ask your administrator for an account.")
+fn not_available(lang: Lang) -> HttpResponse {
+    error_page(lang, StatusCode::FORBIDDEN, t(lang, "error.signup_unavailable"))
 }
 
 /// Go to the confirmation page holding a fresh confirmation session.
@@ -161,9 +168,9 @@ pub(super) async fn to_confirmation(
 ) -> HttpResponse {
     let user = match svc.find_user(&ctx.pool, username).await {
         Ok(Some(u)) => u,
-        _ => return login_page(req, svc, ctx, r, username, Some("User is not confirmed."), None),
+        _ => return login_page(req, svc, ctx, r, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
     };
-    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username).await {
+    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username, ctx.lang).await {
         tracing::info!(error = %e, "no new confirmation code on sign-in");
     }
     confirmation_redirect(svc, ctx, r, username, &user.id).await
@@ -179,7 +186,7 @@ pub async fn show_signup(
         Err(resp) => return resp,
     };
     if ctx.pool.admin_create_user_only() {
-        return not_available();
+        return not_available(ctx.lang);
     }
     signup_page(&req, &svc, &ctx, &r, &BTreeMap::new(), None)
 }
@@ -195,26 +202,26 @@ pub async fn submit_signup(
         Err(resp) => return resp,
     };
     if ctx.pool.admin_create_user_only() {
-        return not_available();
+        return not_available(ctx.lang);
     }
     if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed();
+        return csrf_failed(ctx.lang);
     }
     let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let username = get("username");
     let password = form.get("password").cloned().unwrap_or_default();
     if username.is_empty() || password.is_empty() {
-        return signup_page(&req, &svc, &ctx, &r, &form, Some("Enter a username and a password."));
+        return signup_page(&req, &svc, &ctx, &r, &form, Some(t(ctx.lang, "form.enter_new_account")));
     }
     let attrs: Vec<Value> = form
         .iter()
         .filter_map(|(k, v)| Some(json!({"Name": k.strip_prefix("userAttributes.")?, "Value": v.trim()})))
         .filter(|a| a["Value"] != "")
         .collect();
-    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &Value::Array(attrs)).await {
+    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &Value::Array(attrs), ctx.lang).await {
         Ok(done) if done.delivery.is_some() => confirmation_redirect(&svc, &ctx, &r, &username, &done.user.id).await,
-        Ok(_) => login_page(&req, &svc, &ctx, &r, &username, None, notice_text(Some("awaiting_admin"))),
-        Err(e) => or_internal(&e, "sign-up", |m| signup_page(&req, &svc, &ctx, &r, &form, Some(m))),
+        Ok(_) => login_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("awaiting_admin"))),
+        Err(e) => or_internal(ctx.lang, &e, "sign-up", |m| signup_page(&req, &svc, &ctx, &r, &form, Some(m))),
     }
 }
 
@@ -229,7 +236,7 @@ pub async fn show_confirm(
         Err(resp) => return resp,
     };
     let username = extra.username.clone().unwrap_or_default();
-    confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(extra.notice.as_deref()))
+    confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, extra.notice.as_deref()))
 }
 
 pub async fn submit_confirm(
@@ -243,25 +250,19 @@ pub async fn submit_confirm(
         Err(resp) => return resp,
     };
     if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed();
+        return csrf_failed(ctx.lang);
     }
     let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
     let code = form.get("code").map(|v| v.trim().to_string()).unwrap_or_default();
     if username.is_empty() || code.is_empty() {
-        return confirm_page(
-            &req,
-            &svc,
-            &ctx,
-            &r,
-            &username,
-            Some("Enter your username and the code we sent you."),
-            None,
-        );
+        return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username_code")), None);
     }
     let user = match svc.confirm_sign_up(&ctx.pool, &r.client, &username, &code).await {
         Ok(u) => u,
         Err(e) => {
-            return or_internal(&e, "confirmation", |m| confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None));
+            return or_internal(ctx.lang, &e, "confirmation", |m| {
+                confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None)
+            });
         }
     };
     let held = req.cookie(CONFIRM_COOKIE).map(|c| c.value().to_string());
@@ -290,14 +291,14 @@ pub async fn resend(
         Err(resp) => return resp,
     };
     if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed();
+        return csrf_failed(ctx.lang);
     }
     let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
     if username.is_empty() {
-        return confirm_page(&req, &svc, &ctx, &r, &username, Some("Enter your username."), None);
+        return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")), None);
     }
-    match svc.resend_confirmation_code(&ctx.pool, &r.client, &username).await {
-        Ok(_) => confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(Some("code_sent"))),
-        Err(e) => or_internal(&e, "resend", |m| confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None)),
+    match svc.resend_confirmation_code(&ctx.pool, &r.client, &username, ctx.lang).await {
+        Ok(_) => confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("code_sent"))),
+        Err(e) => or_internal(ctx.lang, &e, "resend", |m| confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None)),
     }
 }

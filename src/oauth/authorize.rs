@@ -3,6 +3,7 @@
 //! the browser to the hosted sign-in page with the same parameters.
 
 use super::request::{AuthorizeError, AuthorizeParams, error_redirect};
+use crate::i18n::{Lang, localize};
 use crate::services::Services;
 use crate::web::{PageError, SESSION_COOKIE, error_page, pool_context};
 use actix_web::http::StatusCode;
@@ -13,10 +14,10 @@ pub fn redirect(location: &str) -> HttpResponse {
     HttpResponse::Found().insert_header(("Location", location)).insert_header(("Cache-Control", "no-store")).finish()
 }
 
-/// Map a validation failure to a page or a redirect.
-pub fn reject(e: AuthorizeError) -> HttpResponse {
+/// Map a validation failure to a page (in `lang`) or a redirect.
+pub fn reject(lang: Lang, e: AuthorizeError) -> HttpResponse {
     match e {
-        AuthorizeError::Page(m) => error_page(StatusCode::BAD_REQUEST, &m),
+        AuthorizeError::Page(m) => error_page(lang, StatusCode::BAD_REQUEST, &localize(lang, &m)),
         AuthorizeError::Redirect(url) => redirect(&url),
     }
 }
@@ -29,7 +30,7 @@ pub async fn authorize(
     let ctx = pool_context(&req, &svc).await?;
     let r = match svc.validate_authorize(&ctx.pool, &q).await {
         Ok(r) => r,
-        Err(e) => return Ok(reject(e)),
+        Err(e) => return Ok(reject(ctx.lang, e)),
     };
     if r.prompt.as_deref() != Some("login")
         && let Some(cookie) = req.cookie(SESSION_COOKIE)

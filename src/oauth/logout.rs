@@ -30,7 +30,7 @@ pub async fn logout(
     svc: web::Data<Arc<Services>>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
-    let bad = |m: &str| PageError(StatusCode::BAD_REQUEST, m.to_string());
+    let bad = |m: &str| PageError(StatusCode::BAD_REQUEST, m.to_string(), ctx.lang);
     let client = match svc.find_client(q.client_id.as_deref().unwrap_or_default()).await {
         Ok(Some(c)) if c.pool_id == ctx.pool.id => c,
         _ => {

@@ -6,6 +6,7 @@
 //! One module per aggregate; each hot lookup is by primary key or an index.
 
 pub mod account_codes;
+pub mod branding;
 pub mod clients;
 pub mod codes;
 pub mod groups;
@@ -55,12 +56,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "account codes", include_str!("../../migrations/sqlite/0002_account_codes.sql")),
     (3, "mfa", include_str!("../../migrations/sqlite/0003_mfa.sql")),
     (4, "revoked origins", include_str!("../../migrations/sqlite/0004_revoked_origins.sql")),
+    (5, "ui customizations", include_str!("../../migrations/sqlite/0005_ui_customizations.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
     (2, "account codes", include_str!("../../migrations/postgres/0002_account_codes.sql")),
     (3, "mfa", include_str!("../../migrations/postgres/0003_mfa.sql")),
     (4, "revoked origins", include_str!("../../migrations/postgres/0004_revoked_origins.sql")),
+    (5, "ui customizations", include_str!("../../migrations/postgres/0005_ui_customizations.sql")),
 ];
 
 impl Store {

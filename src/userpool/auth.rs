@@ -13,6 +13,7 @@ use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::sha256_hex;
+use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
@@ -41,13 +42,15 @@ pub enum AuthOutcome {
 }
 
 impl Services {
-    /// Username (or alias) and password: the first step of every password sign-in.
+    /// Username (or alias) and password: the first step of every password sign-in. `lang` is
+    /// the language of a code mailed as the second factor.
     pub async fn password_sign_in(
         &self,
         pool: &Pool,
         client: &Client,
         username: &str,
         password: &str,
+        lang: Lang,
     ) -> Result<AuthOutcome> {
         let now = self.now();
         let found = self.find_user(pool, username).await?;
@@ -75,11 +78,18 @@ impl Services {
         if failures.failures > 0 {
             self.store.clear_login_failures(&pool.id, &user.id).await?;
         }
-        self.after_password(pool, client, user, now).await
+        self.after_password(pool, client, user, now, lang).await
     }
 
     /// Status checks once the password is known to be right.
-    async fn after_password(&self, pool: &Pool, client: &Client, user: UserRow, now: i64) -> Result<AuthOutcome> {
+    async fn after_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: UserRow,
+        now: i64,
+        lang: Lang,
+    ) -> Result<AuthOutcome> {
         if !user.enabled {
             return Err(Error::NotAuthorized("User is disabled.".into()));
         }
@@ -95,7 +105,7 @@ impl Services {
                 }
                 self.new_password_challenge(pool, client, user).await
             }
-            _ => self.second_factor(pool, client, user, now).await,
+            _ => self.second_factor(pool, client, user, now, lang).await,
         }
     }
 
@@ -131,6 +141,7 @@ impl Services {
         session: &str,
         new_password: &str,
         attrs: &BTreeMap<String, String>,
+        lang: Lang,
     ) -> Result<AuthOutcome> {
         let pending = self.pending_challenge(client, session).await?;
         if pending.challenge != NEW_PASSWORD_REQUIRED {
@@ -160,6 +171,6 @@ impl Services {
         user.status = CONFIRMED.into();
         user.updated_at = now;
         self.save_user(pool, &user).await?;
-        self.after_password(pool, client, user, now).await
+        self.after_password(pool, client, user, now, lang).await
     }
 }

@@ -320,6 +320,7 @@ impl Services {
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<()> {
         self.client(pool_id, client_id).await?;
         self.store.delete_client(pool_id, client_id).await?;
+        self.store.delete_ui_customization(pool_id, client_id).await?;
         self.clients.forget(client_id);
         Ok(())
     }

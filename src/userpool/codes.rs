@@ -9,6 +9,7 @@ use super::error::{Error, Result};
 use super::messages;
 use super::model::Pool;
 use crate::crypto::{constant_time_eq, random_from};
+use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::account_codes::UserCodeRow;
 use crate::store::users::UserRow;
@@ -94,9 +95,9 @@ impl Services {
     }
 
     /// Make a new code for `purpose` (replacing any earlier one) and mail it to the user's
-    /// e-mail address. Returns the delivery details; a failed delivery is
-    /// CodeDeliveryFailureException and leaves no live code behind.
-    pub async fn send_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose) -> Result<Value> {
+    /// e-mail address, in `lang` unless the pool has its own template. Returns the delivery
+    /// details; a failed delivery is CodeDeliveryFailureException and leaves no live code behind.
+    pub async fn send_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose, lang: Lang) -> Result<Value> {
         let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
             return Err(Error::invalid("The user has no email address to send a code to."));
         };
@@ -113,7 +114,7 @@ impl Services {
                 created_at: now,
             })
             .await?;
-        let mail = messages::verification(pool, &address, &code, &user.username);
+        let mail = messages::verification(pool, &address, &code, &user.username, lang);
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.delete_user_code(&user.id, purpose.as_str()).await?;

@@ -4,25 +4,33 @@
 //!
 //! Templates are written by the pool's administrator and may contain HTML; the values put into
 //! them (codes, usernames) are escaped in the HTML part; the text part drops the template's tags.
+//!
+//! A pool without a template gets the catalogue's default ([`crate::i18n`], `mail.*`) in the
+//! language of the page that caused the mail (English from the JSON API): in English exactly
+//! Cognito's defaults, "Your verification code is {####}." among them. Templates are the
+//! administrator's words and are used as written, whatever the language.
 
 use super::model::Pool;
+use crate::i18n::{Lang, t};
 use crate::mail::{DEFAULT_FROM, Mail};
 use askama::Template;
 use serde_json::Value;
 
-pub const DEFAULT_VERIFICATION_MESSAGE: &str = "Your verification code is {####}.";
-pub const DEFAULT_VERIFICATION_SUBJECT: &str = "Your verification code";
-pub const DEFAULT_EMAIL_OTP_MESSAGE: &str = "Your sign-in code is {####}.";
-pub const DEFAULT_EMAIL_OTP_SUBJECT: &str = "Your sign-in code";
-pub const DEFAULT_INVITE_MESSAGE: &str = "Your username is {username} and temporary password is {####}.";
-pub const DEFAULT_INVITE_SUBJECT: &str = "Your temporary password";
-
 #[derive(Template)]
 #[template(path = "email/message.html")]
 struct HtmlMail<'a> {
-    lang: &'a str,
+    /// Known when the body is the catalogue's; an administrator's template may be in any language.
+    lang: Option<&'a str>,
     subject: &'a str,
     body: &'a str,
+}
+
+/// A pool template, or the catalogue's default in `lang` (with the language it is in).
+fn or_default<'a>(template: Option<&'a str>, lang: Lang, key: &'static str) -> (&'a str, Option<Lang>) {
+    match template {
+        Some(s) => (s, None),
+        None => (t(lang, key), Some(lang)),
+    }
 }
 
 fn text_of<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a str> {
@@ -68,12 +76,21 @@ fn fill(template: &str, code: &str, username: &str, esc: fn(&str) -> String) -> 
     template.replace("{####}", &esc(code)).replace("{username}", &esc(username))
 }
 
-fn compose(pool: &Pool, to: &str, subject: &str, template: &str, code: &str, username: &str) -> Mail {
+fn compose(
+    pool: &Pool,
+    to: &str,
+    subject: &str,
+    (template, lang): (&str, Option<Lang>),
+    code: &str,
+    username: &str,
+) -> Mail {
     let email = &pool.config["EmailConfiguration"];
     let text = fill(&strip_tags(template), code, username, str::to_string);
     let body = fill(template, code, username, escape_html);
     let subject = fill(&strip_tags(subject), code, username, str::to_string);
-    let html = HtmlMail { lang: "en", subject: &subject, body: &body }.render().unwrap_or_else(|_| body.clone());
+    let html = HtmlMail { lang: lang.map(Lang::code), subject: &subject, body: &body }
+        .render()
+        .unwrap_or_else(|_| body.clone());
     Mail {
         from: email["From"].as_str().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_FROM).to_string(),
         reply_to: email["ReplyToEmailAddress"].as_str().filter(|s| !s.is_empty()).map(str::to_string),
@@ -85,28 +102,27 @@ fn compose(pool: &Pool, to: &str, subject: &str, template: &str, code: &str, use
 }
 
 /// The verification mail (sign-up confirmation, forgot password, attribute verification).
-pub fn verification(pool: &Pool, to: &str, code: &str, username: &str) -> Mail {
+pub fn verification(pool: &Pool, to: &str, code: &str, username: &str, lang: Lang) -> Mail {
     let c = &pool.config;
-    let message = text_of(c, &["VerificationMessageTemplate.EmailMessage", "EmailVerificationMessage"])
-        .unwrap_or(DEFAULT_VERIFICATION_MESSAGE);
-    let subject = text_of(c, &["VerificationMessageTemplate.EmailSubject", "EmailVerificationSubject"])
-        .unwrap_or(DEFAULT_VERIFICATION_SUBJECT);
-    compose(pool, to, subject, message, code, username)
+    let message = text_of(c, &["VerificationMessageTemplate.EmailMessage", "EmailVerificationMessage"]);
+    let subject = text_of(c, &["VerificationMessageTemplate.EmailSubject", "EmailVerificationSubject"]);
+    let subject = or_default(subject, lang, "mail.verification.subject").0;
+    compose(pool, to, subject, or_default(message, lang, "mail.verification.body"), code, username)
 }
 
 /// The invitation AdminCreateUser sends: username and temporary password.
-pub fn invitation(pool: &Pool, to: &str, username: &str, temporary_password: &str) -> Mail {
-    let t = &pool.config["AdminCreateUserConfig"]["InviteMessageTemplate"];
-    let message = text_of(t, &["EmailMessage"]).unwrap_or(DEFAULT_INVITE_MESSAGE);
-    let subject = text_of(t, &["EmailSubject"]).unwrap_or(DEFAULT_INVITE_SUBJECT);
+pub fn invitation(pool: &Pool, to: &str, username: &str, temporary_password: &str, lang: Lang) -> Mail {
+    let tpl = &pool.config["AdminCreateUserConfig"]["InviteMessageTemplate"];
+    let message = or_default(text_of(tpl, &["EmailMessage"]), lang, "mail.invitation.body");
+    let subject = or_default(text_of(tpl, &["EmailSubject"]), lang, "mail.invitation.subject").0;
     compose(pool, to, subject, message, temporary_password, username)
 }
 
 /// The e-mail OTP of a sign-in (`EmailMfaConfiguration.Message` / `Subject`).
-pub fn email_otp(pool: &Pool, to: &str, code: &str, username: &str) -> Mail {
-    let t = &pool.config["EmailMfaConfiguration"];
-    let message = text_of(t, &["Message"]).unwrap_or(DEFAULT_EMAIL_OTP_MESSAGE);
-    let subject = text_of(t, &["Subject"]).unwrap_or(DEFAULT_EMAIL_OTP_SUBJECT);
+pub fn email_otp(pool: &Pool, to: &str, code: &str, username: &str, lang: Lang) -> Mail {
+    let tpl = &pool.config["EmailMfaConfiguration"];
+    let message = or_default(text_of(tpl, &["Message"]), lang, "mail.sign_in_code.body");
+    let subject = or_default(text_of(tpl, &["Subject"]), lang, "mail.sign_in_code.subject").0;
     compose(pool, to, subject, message, code, username)
 }
 
@@ -128,11 +144,31 @@ mod tests {
 
     #[test]
     fn default_verification_text_is_cognitos() {
-        let m = verification(&pool(json!({})), "a@example.com", "123456", "alice");
+        let m = verification(&pool(json!({})), "a@example.com", "123456", "alice", Lang::En);
         assert_eq!(m.text, "Your verification code is 123456.");
         assert_eq!(m.subject, "Your verification code");
         assert_eq!(m.from, DEFAULT_FROM);
         assert!(m.html.contains("Your verification code is 123456."));
+        assert!(m.html.contains("<html lang=\"en\">"));
+        let otp = email_otp(&pool(json!({"EmailMfaConfiguration": {}})), "a@example.com", "654321", "alice", Lang::En);
+        assert_eq!((otp.subject.as_str(), otp.text.as_str()), ("Your sign-in code", "Your sign-in code is 654321."));
+        let invite = invitation(&pool(json!({})), "a@example.com", "alice", "Temp-1", Lang::En);
+        assert_eq!(invite.text, "Your username is alice and temporary password is Temp-1.");
+    }
+
+    #[test]
+    fn defaults_speak_the_page_language_and_templates_stay_as_written() {
+        let m = verification(&pool(json!({})), "a@example.com", "123456", "alice", Lang::Fr);
+        assert_eq!(m.text, "Votre code de vérification est 123456.");
+        assert_eq!(m.subject, "Votre code de vérification");
+        assert!(m.html.contains("<html lang=\"fr\">"));
+        let d = email_otp(&pool(json!({})), "a@example.com", "654321", "alice", Lang::De);
+        assert_eq!(d.text, "Ihr Anmeldecode lautet 654321.");
+        let p = pool(json!({"VerificationMessageTemplate": {"EmailMessage": "Code: {####}"}}));
+        let m = verification(&p, "a@example.com", "123456", "alice", Lang::De);
+        assert_eq!(m.text, "Code: 123456", "the administrator's template is used as written");
+        assert_eq!(m.subject, "Ihr Bestätigungscode", "a missing subject template still gets the default");
+        assert!(m.html.contains("<html>"), "no language claimed for an administrator's text");
     }
 
     #[test]
@@ -142,11 +178,11 @@ mod tests {
             "AdminCreateUserConfig": {"InviteMessageTemplate": {"EmailMessage": "Hi <i>{username}</i>, use {####}", "EmailSubject": "Invite"}},
             "EmailConfiguration": {"From": "team@example.com", "ReplyToEmailAddress": "help@example.com"}
         }));
-        let v = verification(&p, "a@example.com", "654321", "x");
+        let v = verification(&p, "a@example.com", "654321", "x", Lang::Fr);
         assert_eq!(v.text, "Code: 654321");
         assert!(v.html.contains("<b>Code</b>: 654321"));
         assert_eq!((v.from.as_str(), v.reply_to.as_deref()), ("team@example.com", Some("help@example.com")));
-        let i = invitation(&p, "a@example.com", "<script>", "Temp-Pass-1");
+        let i = invitation(&p, "a@example.com", "<script>", "Temp-Pass-1", Lang::En);
         assert!(i.html.contains("&lt;script&gt;") && !i.html.contains("<script>"));
         assert_eq!(i.text, "Hi <script>, use Temp-Pass-1", "the text part drops the template's tags, not the values");
     }

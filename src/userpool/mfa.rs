@@ -14,6 +14,7 @@ use super::error::{Error, Result};
 use super::messages;
 use super::model::{Client, Pool};
 use crate::crypto::{constant_time_eq, random_array, random_from, random_token, sha256_hex};
+use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::mfa::UserMfaRow;
 use crate::store::sessions::ChallengeRow;
@@ -116,13 +117,15 @@ impl Services {
         Ok(session)
     }
 
-    /// The step after a correct password: a second factor, its set-up, or done.
+    /// The step after a correct password: a second factor, its set-up, or done. An e-mailed
+    /// code is in `lang` unless the pool has a template.
     pub(super) async fn second_factor(
         &self,
         pool: &Pool,
         client: &Client,
         user: UserRow,
         now: i64,
+        lang: Lang,
     ) -> Result<AuthOutcome> {
         let mode = pool.mfa_mode();
         if mode == "OFF" {
@@ -147,7 +150,7 @@ impl Services {
         }
         let preferred = factors.iter().copied().find(|f| m.preferred.as_deref() == Some(*f));
         match (factors.as_slice(), preferred) {
-            (&[only], _) | (_, Some(only)) => self.factor_challenge(pool, client, user, only).await,
+            (&[only], _) | (_, Some(only)) => self.factor_challenge(pool, client, user, only, lang).await,
             _ => {
                 let session = self.open_challenge(pool, client, &user, SELECT_MFA_TYPE, json!({})).await?;
                 let mut params = Map::new();
@@ -159,14 +162,21 @@ impl Services {
     }
 
     /// Ask for one factor; EMAIL_OTP mails its code now.
-    async fn factor_challenge(&self, pool: &Pool, client: &Client, user: UserRow, factor: &str) -> Result<AuthOutcome> {
+    async fn factor_challenge(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: UserRow,
+        factor: &str,
+        lang: Lang,
+    ) -> Result<AuthOutcome> {
         let mut params = Map::new();
         params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
         let data = if factor == EMAIL_OTP {
             let to = user.attributes.get("email").cloned().unwrap_or_default();
             let code = random_from(b"0123456789", 6);
             let mac = hex::encode(self.master.mac("email-otp", format!("{}\0{code}", user.id).as_bytes()));
-            let mail = messages::email_otp(pool, &to, &code, &user.username);
+            let mail = messages::email_otp(pool, &to, &code, &user.username, lang);
             self.mailer.send(&mail).await.map_err(|e| {
                 tracing::warn!(error = %e, pool = %pool.id, "e-mail OTP delivery failed");
                 Error::CodeDeliveryFailure("Unable to deliver the sign-in code.".into())
@@ -217,7 +227,8 @@ impl Services {
     }
 
     /// Answer an MFA challenge. `responses` are ChallengeResponses (SOFTWARE_TOKEN_MFA_CODE,
-    /// EMAIL_OTP_CODE, ANSWER, or RECOVERY_CODE in place of a TOTP code).
+    /// EMAIL_OTP_CODE, ANSWER, or RECOVERY_CODE in place of a TOTP code). Choosing EMAIL_OTP
+    /// mails the code in `lang`.
     pub async fn respond_mfa(
         &self,
         pool: &Pool,
@@ -225,6 +236,7 @@ impl Services {
         session: &str,
         name: &str,
         responses: &BTreeMap<String, String>,
+        lang: Lang,
     ) -> Result<AuthOutcome> {
         let get = |k: &str| responses.get(k).map(String::as_str).unwrap_or_default();
         let (c, user) = self.live_challenge(client, session, name).await?;
@@ -256,7 +268,7 @@ impl Services {
                     return Err(Error::invalid(format!("{answer} is not a factor this user can choose.")));
                 };
                 self.close_challenge(&c).await?;
-                return self.factor_challenge(pool, client, user, factor).await;
+                return self.factor_challenge(pool, client, user, factor, lang).await;
             }
             MFA_SETUP => {
                 if c.data["totp_verified"] != true {

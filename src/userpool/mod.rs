@@ -1,12 +1,13 @@
 //! User pools: the rules. Pools and their settings, app clients, users and attributes, groups,
-//! domains and resource servers, passwords, sign-up and recovery with mailed codes, and the
-//! sign-in engine that both the hosted pages
-//! and the JSON API drive.
+//! domains and resource servers, hosted-UI branding, passwords, sign-up and recovery with mailed
+//! codes, and the sign-in engine that both the hosted pages and the JSON API drive.
 
 pub mod attributes;
 pub mod auth;
+pub mod branding;
 pub mod clients;
 pub mod codes;
+pub mod css;
 pub mod error;
 pub mod groups;
 pub mod messages;

@@ -10,6 +10,7 @@ use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::users::CONFIRMED;
+use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::users::UserRow;
 use serde_json::Value;
@@ -35,7 +36,8 @@ fn has_verified_email(user: &UserRow) -> bool {
 }
 
 impl Services {
-    pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str) -> Result<Value> {
+    /// ForgotPassword; the code mail is in `lang` unless the pool has a template.
+    pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str, lang: Lang) -> Result<Value> {
         let Some(user) = self.find_user(pool, username).await? else {
             if client.prevents_user_existence_errors() {
                 return Ok(codes::email_delivery(username));
@@ -52,7 +54,7 @@ impl Services {
         if !has_verified_email(&user) {
             return Err(no_recovery_address());
         }
-        self.send_code(pool, &user, Purpose::ForgotPassword).await
+        self.send_code(pool, &user, Purpose::ForgotPassword, lang).await
     }
 
     pub async fn confirm_forgot_password(
@@ -100,7 +102,7 @@ impl Services {
         user.updated_at = self.now();
         self.save_user(&pool, &user).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
-        self.send_code(&pool, &user, Purpose::ForgotPassword).await?;
+        self.send_code(&pool, &user, Purpose::ForgotPassword, Lang::En).await?;
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{random_token, sha256_hex};
+use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
@@ -63,6 +64,7 @@ fn check_writable(client: &Client, attrs: &std::collections::BTreeMap<String, St
 }
 
 impl Services {
+    /// SignUp; the code mail is in `lang` (the page's language) unless the pool has a template.
     pub async fn sign_up(
         &self,
         pool: &Pool,
@@ -70,6 +72,7 @@ impl Services {
         username: &str,
         password: &str,
         attribute_list: &Value,
+        lang: Lang,
     ) -> Result<SignUpResult> {
         if pool.admin_create_user_only() {
             return Err(Error::NotAuthorized("SignUp is not permitted for this user pool".into()));
@@ -102,7 +105,7 @@ impl Services {
         };
         self.insert_new_user(pool, &user, false).await?;
         let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
-            Some(self.send_code(pool, &user, Purpose::SignUp).await?)
+            Some(self.send_code(pool, &user, Purpose::SignUp, lang).await?)
         } else {
             None
         };
@@ -123,7 +126,13 @@ impl Services {
         Ok(user)
     }
 
-    pub async fn resend_confirmation_code(&self, pool: &Pool, client: &Client, username: &str) -> Result<Value> {
+    pub async fn resend_confirmation_code(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        lang: Lang,
+    ) -> Result<Value> {
         let Some(user) = self.find_user(pool, username).await? else {
             if client.prevents_user_existence_errors() {
                 // Answer like a delivery to an address that does not exist.
@@ -135,7 +144,7 @@ impl Services {
         if user.status != UNCONFIRMED {
             return Err(Error::invalid("User is already confirmed."));
         }
-        self.send_code(pool, &user, Purpose::SignUp).await
+        self.send_code(pool, &user, Purpose::SignUp, lang).await
     }
 
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<()> {

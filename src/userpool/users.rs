@@ -151,7 +151,7 @@ impl Services {
         let Some(to) = user.attributes.get("email").filter(|_| by_email && input["MessageAction"] != "SUPPRESS") else {
             return Ok(());
         };
-        let mail = super::messages::invitation(pool, to, &user.username, temp);
+        let mail = super::messages::invitation(pool, to, &user.username, temp, crate::i18n::Lang::En);
         self.mailer.send(&mail).await.map_err(|e| {
             tracing::warn!(error = %e, pool = %pool.id, "invitation delivery failed");
             Error::CodeDeliveryFailure("Unable to deliver the invitation message.".into())

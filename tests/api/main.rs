@@ -1,8 +1,10 @@
 //! One integration binary: every test spawns the real server and talks HTTP to it.
 
 mod aws_sdk;
+mod branding;
 mod concurrency;
 mod helpers;
+mod i18n;
 mod keys;
 mod management;
 mod mfa;

@@ -290,3 +290,38 @@ async fn small_aggregates() {
     assert_eq!(s.get_resource_server("r_1", "https://api").await.unwrap().unwrap(), rs);
     assert_eq!(s.list_resource_servers("r_1", 10, None).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn ui_customizations_upsert_keep_creation_summarise_and_cascade() {
+    use portcullis::store::branding::UiCustomizationRow;
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    let row = |client: &str, css: Option<&str>, image: Option<&str>, t: i64| UiCustomizationRow {
+        pool_id: "r_1".into(),
+        client_id: client.into(),
+        css: css.map(str::to_string),
+        image: image.map(str::to_string),
+        image_type: image.map(|_| "image/png".to_string()),
+        version: format!("v{t}"),
+        created_at: t,
+        updated_at: t,
+    };
+    s.put_ui_customization(&row("ALL", Some(".a{}"), Some("iVBO"), 1)).await.unwrap();
+    s.put_ui_customization(&row("ALL", None, Some("iVBORw"), 5)).await.unwrap();
+    let got = s.get_ui_customization("r_1", "ALL").await.unwrap().unwrap();
+    assert_eq!((got.created_at, got.updated_at, got.css, got.image.as_deref()), (1, 5, None, Some("iVBORw")));
+    s.put_ui_customization(&row("c1", Some(".b{}"), None, 7)).await.unwrap();
+    let mut sums = s.ui_customization_summaries("r_1", "c1").await.unwrap();
+    sums.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+    assert_eq!(sums.len(), 2);
+    assert_eq!(
+        (sums[0].client_id.as_str(), sums[0].has_css, sums[0].image_type.as_deref()),
+        ("ALL", false, Some("image/png"))
+    );
+    assert_eq!((sums[1].client_id.as_str(), sums[1].has_css, sums[1].image_type.as_deref()), ("c1", true, None));
+    assert_eq!(s.ui_customization_summaries("r_1", "other").await.unwrap().len(), 1);
+    assert!(s.delete_ui_customization("r_1", "c1").await.unwrap());
+    assert!(!s.delete_ui_customization("r_1", "c1").await.unwrap());
+    s.delete_pool("r_1").await.unwrap();
+    assert!(s.get_ui_customization("r_1", "ALL").await.unwrap().is_none(), "rows go with their pool");
+}

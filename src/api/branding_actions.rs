@@ -1,0 +1,52 @@
+//! Hosted-UI branding: SetUICustomization and GetUICustomization (SigV4-signed). `ImageFile`
+//! arrives as base64; `ImageUrl` points at the logo this server serves under the pool.
+
+use super::{ApiError, ApiResult, s};
+use crate::services::Services;
+use crate::userpool::branding::{UiCustomization, logo_extension};
+use serde_json::{Value, json};
+
+pub const ACTIONS: &[&str] = &["SetUICustomization", "GetUICustomization"];
+
+/// An optional string member; anything else is a malformed request.
+fn optional_str<'a>(i: &'a Value, k: &str) -> Result<Option<&'a str>, ApiError> {
+    match &i[k] {
+        Value::Null => Ok(None),
+        Value::String(v) => Ok(Some(v)),
+        _ => Err(ApiError::new(400, "SerializationException", format!("Expected a string for '{k}'"))),
+    }
+}
+
+pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+    let pool_id = s(i, "UserPoolId");
+    let client_id = optional_str(i, "ClientId")?;
+    let c = match action {
+        "SetUICustomization" => {
+            let (css, image) = (optional_str(i, "CSS")?, optional_str(i, "ImageFile")?);
+            svc.set_ui_customization(pool_id, client_id, css, image).await?
+        }
+        "GetUICustomization" => svc.ui_customization(pool_id, client_id).await?,
+        _ => return Err(super::unsupported(action)),
+    };
+    Ok(json!({"UICustomization": ui_customization(svc, &c)}))
+}
+
+/// Cognito's `UICustomizationType`.
+fn ui_customization(svc: &Services, c: &UiCustomization) -> Value {
+    let mut out = json!({"UserPoolId": c.pool_id, "ClientId": c.client_id});
+    if let Some(css) = &c.css {
+        out["CSS"] = json!(css);
+    }
+    if let Some(v) = &c.version {
+        out["CSSVersion"] = json!(v);
+        if let Some(t) = &c.image_type {
+            let url = format!("{}/ui/logo/{}.{}?v={v}", svc.issuer(&c.pool_id), c.client_id, logo_extension(t));
+            out["ImageUrl"] = json!(url);
+        }
+    }
+    if let (Some(created), Some(updated)) = (c.created_at, c.updated_at) {
+        out["CreationDate"] = json!(created);
+        out["LastModifiedDate"] = json!(updated);
+    }
+    out
+}
