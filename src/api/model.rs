@@ -7,7 +7,7 @@
 use regex::Regex;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 const SHAPES: &str = include_str!("model/idp_shapes.txt");
 const OPS: &str = include_str!("model/idp_ops.txt");
@@ -27,8 +27,7 @@ struct Member {
     kind: String,
     min: Option<i64>,
     max: Option<i64>,
-    pattern: Option<Regex>,
-    pattern_text: Option<String>,
+    pattern: Option<Arc<Pattern>>,
     enum_values: Option<Vec<String>>,
     /// For lists: the element shape, when known.
     element: Option<String>,
@@ -59,7 +58,30 @@ fn attr<'a>(rest: &'a str, key: &str) -> Option<&'a str> {
     Some(&tail[..end])
 }
 
-fn parse_member(line: &str) -> Option<Member> {
+/// A member's pattern, compiled on first use and shared by every member with the same text.
+/// The model repeats a few dozen patterns ~400 times, several with large Unicode classes:
+/// compiling every occurrence up front cost ~34 MB of RSS; most are never used by a deployment.
+#[derive(Debug)]
+struct Pattern {
+    text: String,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// `None` for the few patterns the regex crate cannot express (look-behind): not checked.
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| {
+                let p = self.text.trim_start_matches('^').trim_end_matches('$');
+                Regex::new(&format!("^(?:{p})$")).ok()
+            })
+            .as_ref()
+    }
+}
+
+type Patterns = HashMap<String, Arc<Pattern>>;
+
+fn parse_member(line: &str, patterns: &mut Patterns) -> Option<Member> {
     let t = line.trim_start();
     let (required, t) = match t.strip_prefix('*') {
         Some(r) => (true, r),
@@ -68,7 +90,12 @@ fn parse_member(line: &str) -> Option<Member> {
     let (name, rest) = t.split_once(": ")?;
     let (type_name, rest) = rest.split_once('(')?;
     let (kind, rest) = rest.split_once(')')?;
-    let pattern_text = attr(rest, "pattern").map(str::to_string);
+    let pattern = attr(rest, "pattern").map(|text| {
+        patterns
+            .entry(text.to_string())
+            .or_insert_with(|| Arc::new(Pattern { text: text.to_string(), regex: OnceLock::new() }))
+            .clone()
+    });
     Some(Member {
         name: name.to_string(),
         required,
@@ -76,11 +103,7 @@ fn parse_member(line: &str) -> Option<Member> {
         kind: kind.to_string(),
         min: attr(rest, "min").and_then(|v| v.parse().ok()),
         max: attr(rest, "max").and_then(|v| v.parse().ok()),
-        pattern: pattern_text.as_ref().and_then(|p| {
-            let p = p.trim_start_matches('^').trim_end_matches('$');
-            Regex::new(&format!("^(?:{p})$")).ok()
-        }),
-        pattern_text,
+        pattern,
         enum_values: attr(rest, "enum").map(|e| e.split('|').map(str::to_string).collect()),
         element: rest.split_once(" of ").map(|(_, e)| e.split_whitespace().next().unwrap_or("").to_string()),
     })
@@ -90,6 +113,7 @@ impl Model {
     fn parse() -> Model {
         let mut m = Model::default();
         let mut current: Option<String> = None;
+        let mut patterns = Patterns::new();
         for line in SHAPES.lines() {
             if let Some((name, values)) = line.strip_prefix("ENUM ").and_then(|l| l.split_once(": ")) {
                 m.enums.insert(name.trim().to_string(), values.trim().split('|').map(str::to_string).collect());
@@ -98,7 +122,7 @@ impl Model {
                 current = Some(name.trim().to_string());
                 m.structs.entry(name.trim().to_string()).or_default();
             } else if line.starts_with("   ") {
-                if let (Some(c), Some(mem)) = (&current, parse_member(line)) {
+                if let (Some(c), Some(mem)) = (&current, parse_member(line, &mut patterns)) {
                     m.structs.entry(c.clone()).or_default().push(mem);
                 }
             } else {
@@ -204,10 +228,11 @@ impl Model {
                         re.is_match(s)
                     }
                 };
-                if let (Some(re), Some(text)) = (&m.pattern, &m.pattern_text)
+                if let Some(pattern) = &m.pattern
+                    && let Some(re) = pattern.regex()
                     && !matches(re)
                 {
-                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must satisfy regular expression pattern: {text}"));
+                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}", pattern.text));
                 }
                 if let Some(e) = &m.enum_values
                     && !e.iter().any(|x| x == s)
