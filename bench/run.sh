@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Portcullis benchmark: throughput, latency and peak RSS of a release build on SQLite and
+# PostgreSQL, printed as one markdown table per backend.
+#
+#   bench/run.sh                  # both backends
+#   bench/run.sh sqlite           # or: postgres
+#
+# Load: Debian's wrk (installed when missing) for the single-request scenarios, through
+# bench/scenario.lua; the bench target benches/flows.rs for fixtures, complete code flows and
+# the argon2 timing. Traffic goes to 127.0.0.1 only; every scenario runs for a bounded time.
+#
+# Knobs (environment):
+#   BENCH_DURATION=10            seconds measured per scenario (after BENCH_WARMUP=2 unmeasured)
+#   BENCH_CONNECTIONS=32         wrk connections for JWKS, userInfo, client_credentials, refresh
+#   BENCH_LOGIN_CONNECTIONS=8    wrk connections for password logins
+#   BENCH_FLOW_WORKERS=8         concurrent browsers for code flows
+#   BENCH_WRK_THREADS=1          wrk threads
+#   BENCH_USERS=16               users in the pool (logins and flows take them in turn)
+#   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server where a fresh database is created and dropped
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+LOGIN_CONNECTIONS=${BENCH_LOGIN_CONNECTIONS:-8}
+FLOW_WORKERS=${BENCH_FLOW_WORKERS:-8}
+THREADS=${BENCH_WRK_THREADS:-1}
+USERS=${BENCH_USERS:-16}
+PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
+BACKENDS=("$@")
+[ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
+CORES=$(nproc)
+PASSWORD='Bench-Horse-9'
+ACCESS_KEY=AKIABENCH00000000001
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+for b in "${BACKENDS[@]}"; do
+  case $b in sqlite | postgres) ;; *) log "unknown backend $b (sqlite or postgres)"; exit 2 ;; esac
+done
+
+# ------------------------------------------------------------------ tools and builds
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (Debian)"
+  apt-get update -q >/dev/null
+  apt-get install -y -q wrk >/dev/null
+fi
+log "cargo build --release"
+cargo build --release --bin portcullis >&2
+log "cargo bench --bench flows --no-run"
+DRIVER=$(cargo bench --bench flows --no-run 2>&1 | tee /dev/stderr | sed -n 's/.*(\(.*flows-[0-9a-f]*\))$/\1/p' | tail -1)
+[ -x "$DRIVER" ] || { log "could not find the flows driver executable"; exit 1; }
+SERVER=target/release/portcullis
+
+# ------------------------------------------------------------------ server lifecycle
+SERVER_PID=""
+WORK=""
+PG_DB=""
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+  if [ -n "$PG_DB" ]; then
+    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    PG_DB=""
+  fi
+  if [ -n "$WORK" ]; then
+    rm -rf "$WORK"
+    WORK=""
+  fi
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+ensure_postgres() {
+  if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
+    log "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && break; sleep 1; done
+  fi
+}
+
+start_server() { # backend
+  WORK=$(mktemp -d /tmp/portcullis-bench.XXXXXX)
+  PORT=$("$DRIVER" port)
+  BASE=http://127.0.0.1:$PORT
+  SECRET=$(head -c 30 /dev/urandom | base64 | tr -d '/+=' | head -c 40)
+  local db_env=()
+  if [ "$1" = postgres ]; then
+    ensure_postgres
+    PG_DB=pc_bench_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
+    db_env=(PORTCULLIS_DATABASE_URL="$PG_URL/$PG_DB")
+  fi
+  env "${db_env[@]}" PORTCULLIS_LISTEN=127.0.0.1:$PORT PORTCULLIS_PUBLIC_URL=$BASE PORTCULLIS_DATA_DIR="$WORK/data" \
+    PORTCULLIS_ADMIN_ACCESS_KEY_ID=$ACCESS_KEY PORTCULLIS_ADMIN_SECRET_ACCESS_KEY="$SECRET" RUST_LOG=warn \
+    "$SERVER" serve >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    curl -sf "$BASE/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "server did not become ready:"
+  cat "$WORK/server.log" >&2
+  exit 1
+}
+
+hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+# The server's CPU time (user + system, clock ticks) so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+TICKS_PER_S=$(getconf CLK_TCK)
+
+# ------------------------------------------------------------------ scenarios
+# Each prints "RESULT <ok> <elapsed_us> <p50_us> <p99_us> <errors> <server CPU ticks>", the
+# last measured over the measured part only.
+wrk_run() { # url connections [VAR=value …]
+  local url=$1 conns=$2 c0 out
+  shift 2
+  env "$@" wrk -t"$THREADS" -c"$conns" -d"${WARMUP}s" --timeout 10s -s bench/scenario.lua "$url" >/dev/null
+  c0=$(cpu_ticks)
+  out=$(env "$@" wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --timeout 10s -s bench/scenario.lua "$url" | grep '^RESULT')
+  echo "$out $(($(cpu_ticks) - c0))"
+}
+
+flows_run() {
+  local common=(--base "$BASE" --pool "$POOL" --client-id "$WEB_ID" --client-secret "$WEB_SECRET"
+    --password "$PASSWORD" --users "$USERS" --concurrency "$FLOW_WORKERS") c0 out
+  "$DRIVER" flows "${common[@]}" --duration-ms $((WARMUP * 1000)) >/dev/null
+  c0=$(cpu_ticks)
+  out=$("$DRIVER" flows "${common[@]}" --duration-ms $((DURATION * 1000)))
+  echo "$out $(($(cpu_ticks) - c0))"
+}
+
+ROWS=()
+declare -A RATE CPU_MS
+LOAD_START=""
+add_row() { # key label result
+  local key=$1 label=$2 _tag ok us p50 p99 errs ticks rate
+  read -r _tag ok us p50 p99 errs ticks <<<"$3"
+  rate=$(awk -v n="$ok" -v us="$us" 'BEGIN {printf "%.1f", n * 1e6 / us}')
+  RATE[$key]=$rate
+  CPU_MS[$key]=$(awk -v t="$ticks" -v hz="$TICKS_PER_S" -v n="$ok" 'BEGIN {printf "%.3f", n ? t * 1000 / hz / n : 0}')
+  ROWS+=("$(awk -v l="$label" -v r="$rate" -v a="$p50" -v b="$p99" -v e="$errs" -v c="${CPU_MS[$key]}" -v h="$(hwm_kib)" \
+    'BEGIN {printf "| %s | %s | %.2f | %.2f | %d | %s | %.1f |", l, r, a / 1000, b / 1000, e, c, h / 1024}')")
+  log "  $label: $rate/s, p50 $(awk -v a="$p50" 'BEGIN {printf "%.2f", a / 1000}') ms, errors $errs"
+}
+
+verdict() { # value op target
+  awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {ok = (op == ">=") ? v >= t : v <= t; print ok ? "met" : "**missed**"}'
+}
+
+bench_backend() { # backend
+  local backend=$1 name
+  [ "$backend" = sqlite ] && name=SQLite || name=PostgreSQL
+  log "== $name"
+  LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  start_server "$backend"
+  eval "$("$DRIVER" setup --base "$BASE" --key "$ACCESS_KEY" --secret "$SECRET" --users "$USERS" --password "$PASSWORD")"
+  local p="$BASE/$POOL" rss_start
+  rss_start=$(hwm_kib)
+  ROWS=()
+  RATE=()
+  CPU_MS=()
+
+  add_row jwks "JWKS \`GET /.well-known/jwks.json\`" "$(wrk_run "$p/.well-known/jwks.json" "$CONNECTIONS")"
+  add_row userinfo "userInfo \`GET /oauth2/userInfo\` (bearer)" \
+    "$(wrk_run "$p/oauth2/userInfo" "$CONNECTIONS" WRK_AUTHORIZATION="Bearer $ACCESS_TOKEN")"
+  local m2m_basic web_basic
+  m2m_basic=$(printf '%s:%s' "$M2M_ID" "$M2M_SECRET" | base64 -w0)
+  web_basic=$(printf '%s:%s' "$WEB_ID" "$WEB_SECRET" | base64 -w0)
+  add_row cc "client_credentials grant" "$(wrk_run "$p/oauth2/token" "$CONNECTIONS" WRK_METHOD=POST \
+    WRK_CONTENT_TYPE=application/x-www-form-urlencoded WRK_AUTHORIZATION="Basic $m2m_basic" \
+    WRK_BODY="grant_type=client_credentials&scope=bench%2Fread")"
+  add_row refresh "refresh_token grant (access + ID token)" "$(wrk_run "$p/oauth2/token" "$CONNECTIONS" WRK_METHOD=POST \
+    WRK_CONTENT_TYPE=application/x-www-form-urlencoded WRK_AUTHORIZATION="Basic $web_basic" \
+    WRK_BODY="grant_type=refresh_token&refresh_token=$REFRESH_TOKEN")"
+
+  # The argon2 bound: one verify's time, measured now (server idle), with the server's hasher.
+  local argon _tag verify_us verify_min params bound
+  argon=$("$DRIVER" argon2 --samples 15)
+  read -r _tag verify_us verify_min params <<<"$argon"
+  bound=$(awk -v c="$CORES" -v us="$verify_us" 'BEGIN {printf "%.1f", c * 1e6 / us}')
+  log "  argon2id verify ($params): median $verify_us us -> bound $bound/s"
+
+  add_row logins "password logins (InitiateAuth USER_PASSWORD_AUTH)" "$(wrk_run "$BASE/" "$LOGIN_CONNECTIONS" \
+    WRK_METHOD=POST WRK_CONTENT_TYPE=application/x-amz-json-1.1 \
+    WRK_AMZ_TARGET=AWSCognitoIdentityProviderService.InitiateAuth WRK_USERS="$USERS" \
+    WRK_BODY="{\"AuthFlow\":\"USER_PASSWORD_AUTH\",\"ClientId\":\"$APP_ID\",\"AuthParameters\":{\"USERNAME\":\"{user}\",\"PASSWORD\":\"$PASSWORD\"}}")"
+  add_row flows "complete code flows (authorize → login page → login POST → token), per flow" "$(flows_run)"
+
+  local peak_kib peak_mb login_pct
+  peak_kib=$(hwm_kib)
+  peak_mb=$(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k * 1024 / 1e6}')
+  login_pct=$(awk -v r="${RATE[logins]}" -v b="$bound" 'BEGIN {printf "%.0f", 100 * r / b}')
+  stop_server
+
+  echo
+  echo "### $name"
+  echo
+  echo "Load average at the start: $LOAD_START."
+  echo
+  echo "| scenario | req/s | p50 ms | p99 ms | errors | server CPU ms/req | VmHWM after, MiB |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "- argon2 bound: $CORES cores ÷ $(awk -v u="$verify_us" 'BEGIN {printf "%.1f", u / 1000}') ms per verify" \
+    "(argon2id $params, median of 15 sequential verifies with the server's hasher; fastest $(awk -v u="$verify_min" 'BEGIN {printf "%.1f", u / 1000}') ms)" \
+    "= **$bound logins/s**; password logins reached ${RATE[logins]}/s = **$login_pct %** of it," \
+    "using ${CPU_MS[logins]} ms of server CPU each."
+  echo "- peak RSS of the server (VmHWM): **$peak_mb MB** ($(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB); after start-up and fixtures $(awk -v k="$rss_start" 'BEGIN {printf "%.1f", k / 1024}') MiB."
+  echo
+  echo "| target | measured | |"
+  echo "|---|---:|---|"
+  echo "| logins ≥ 85 % of the argon2 bound | $login_pct % | $(verdict "$login_pct" '>=' 85) |"
+  echo "| client_credentials ≥ 1,500/s | ${RATE[cc]} | $(verdict "${RATE[cc]}" '>=' 1500) |"
+  echo "| refresh ≥ 800/s | ${RATE[refresh]} | $(verdict "${RATE[refresh]}" '>=' 800) |"
+  echo "| userInfo ≥ 8,000/s | ${RATE[userinfo]} | $(verdict "${RATE[userinfo]}" '>=' 8000) |"
+  echo "| JWKS ≥ 15,000/s | ${RATE[jwks]} | $(verdict "${RATE[jwks]}" '>=' 15000) |"
+  echo "| peak RSS ≤ 64 MB | $peak_mb MB | $(verdict "$peak_mb" '<=' 64) |"
+}
+
+echo "## Portcullis benchmark"
+echo
+echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (+ local changes)')"
+echo "- machine: $CORES cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load average before: $(cut -d' ' -f1-3 /proc/loadavg); the load generator runs on the same cores"
+echo "- $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2): $THREADS thread(s), $CONNECTIONS connections ($LOGIN_CONNECTIONS for logins); code flows: $FLOW_WORKERS workers (benches/flows.rs); ${DURATION}s measured per scenario after ${WARMUP}s warm-up; $USERS users"
+for b in "${BACKENDS[@]}"; do
+  bench_backend "$b"
+done
