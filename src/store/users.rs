@@ -126,6 +126,21 @@ impl Store {
         r.as_ref().map(row).transpose()
     }
 
+    /// The user an access token names, and whether the token's sign-in (`origin_jti`) has been
+    /// revoked: what every bearer-token request checks, in one round trip.
+    pub async fn get_token_user(&self, id: &str, origin_jti: &str) -> StoreResult<Option<(UserRow, bool)>> {
+        let r = sqlx::query(
+            "SELECT u.*, CAST(CASE WHEN EXISTS (SELECT 1 FROM revoked_origins WHERE origin_jti = $2) \
+             OR EXISTS (SELECT 1 FROM refresh_tokens WHERE origin_jti = $2 AND revoked_at IS NOT NULL) \
+             THEN 1 ELSE 0 END AS BIGINT) AS origin_revoked FROM users u WHERE u.id = $1",
+        )
+        .bind(id)
+        .bind(origin_jti)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(|r| Ok((row(r)?, get_i64(r, "origin_revoked")? != 0))).transpose()
+    }
+
     pub async fn get_user_by_username(&self, pool_id: &str, key: &str) -> StoreResult<Option<UserRow>> {
         let r = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_key = $2")
             .bind(pool_id)

@@ -218,12 +218,18 @@ impl Services {
             return Err(TokenRejection::Expired);
         }
         let origin = c["origin_jti"].as_str().ok_or(TokenRejection::Invalid)?;
-        if self.store.origin_revoked(origin).await.map_err(|_| TokenRejection::Invalid)? {
-            return Err(TokenRejection::Revoked);
-        }
         let sub = c["sub"].as_str().unwrap_or_default();
-        let user = self.store.get_user(sub).await.ok().flatten().ok_or(TokenRejection::Revoked)?;
-        if user.pool_id != pid || !user.enabled || c["iat"].as_i64().unwrap_or(0) < user.tokens_valid_after {
+        let (user, origin_revoked) = self
+            .store
+            .get_token_user(sub, origin)
+            .await
+            .map_err(|_| TokenRejection::Invalid)?
+            .ok_or(TokenRejection::Revoked)?;
+        if origin_revoked
+            || user.pool_id != pid
+            || !user.enabled
+            || c["iat"].as_i64().unwrap_or(0) < user.tokens_valid_after
+        {
             return Err(TokenRejection::Revoked);
         }
         let scopes =

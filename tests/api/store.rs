@@ -210,10 +210,15 @@ async fn codes_redeem_once_even_concurrently() {
     let wins = futures_util::future::join_all(tries).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
     assert_eq!(wins, 1);
     assert!(!s.origin_revoked("origin").await.unwrap());
+    let (u, revoked) = s.get_token_user("u1", "origin").await.unwrap().unwrap();
+    assert_eq!((u.id.as_str(), revoked), ("u1", false));
     s.revoke_origin("origin", 11, 1000).await.unwrap();
     assert!(s.origin_revoked("origin").await.unwrap());
     assert!(s.get_refresh_token("rt0").await.unwrap().is_none(), "rotated away");
     assert!(!s.origin_revoked("unknown").await.unwrap());
+    assert!(s.get_token_user("u1", "origin").await.unwrap().unwrap().1);
+    assert!(!s.get_token_user("u1", "unknown").await.unwrap().unwrap().1);
+    assert!(s.get_token_user("nobody", "origin").await.unwrap().is_none());
 
     // Revoked before its refresh token was stored (a replayed code racing the first redemption):
     // the origin stays revoked once the token arrives, until the recorded expiry passes.
@@ -233,6 +238,7 @@ async fn codes_redeem_once_even_concurrently() {
     .await
     .unwrap();
     assert!(s.origin_revoked("early").await.unwrap());
+    assert!(s.get_token_user("u1", "early").await.unwrap().unwrap().1, "bearer checks see it too");
     s.delete_expired(501).await.unwrap();
     assert!(!s.origin_revoked("early").await.unwrap(), "the record goes once its tokens could have expired");
 }
