@@ -179,9 +179,9 @@ bench_backend() { # backend
     WRK_BODY="grant_type=refresh_token&refresh_token=$REFRESH_TOKEN")"
 
   # The argon2 bound: one verify's time, measured now (server idle), with the server's hasher.
-  local argon _tag verify_us verify_min params bound
+  local argon _tag verify_us verify_min params parallel bound
   argon=$("$DRIVER" argon2 --samples 15)
-  read -r _tag verify_us verify_min params <<<"$argon"
+  read -r _tag verify_us verify_min params parallel <<<"$argon"
   bound=$(awk -v c="$CORES" -v us="$verify_us" 'BEGIN {printf "%.1f", c * 1e6 / us}')
   log "  argon2id verify ($params): median $verify_us us -> bound $bound/s"
 
@@ -211,7 +211,9 @@ bench_backend() { # backend
   echo "- argon2 bound: $CORES cores ÷ $(awk -v u="$verify_us" 'BEGIN {printf "%.1f", u / 1000}') ms per verify" \
     "(argon2id $params, median of 15 sequential verifies with the server's hasher; fastest $(awk -v u="$verify_min" 'BEGIN {printf "%.1f", u / 1000}') ms)" \
     "= **$bound logins/s**; password logins reached ${RATE[logins]}/s = **$login_pct %** of it" \
-    "($login_pct_fast % of the bound from the fastest verify), using ${CPU_MS[logins]} ms of server CPU each."
+    "($login_pct_fast % of the bound from the fastest verify), using ${CPU_MS[logins]} ms of server CPU each." \
+    "Argon2 alone on all $CORES cores at once (same pool, no server work): $parallel verifies/s;" \
+    "logins reached $(awk -v r="${RATE[logins]}" -v p="$parallel" 'BEGIN {printf "%.0f", 100 * r / p}') % of that."
   echo "- peak RSS of the server (VmHWM): **$peak_mb MB** ($(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB); after start-up and fixtures $(awk -v k="$rss_start" 'BEGIN {printf "%.1f", k / 1024}') MiB."
   echo
   echo "| target | measured | |"
