@@ -158,8 +158,11 @@ bench_backend() { # backend
   log "== $name"
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
   start_server "$backend"
-  eval "$("$DRIVER" setup --base "$BASE" --key "$ACCESS_KEY" --secret "$SECRET" --users "$USERS" --password "$PASSWORD")"
-  local p="$BASE/$POOL" rss_start
+  local fixtures p rss_start
+  # KEY=value lines (ids, secrets, tokens; the driver checks they need no quoting).
+  fixtures=$("$DRIVER" setup --base "$BASE" --key "$ACCESS_KEY" --secret "$SECRET" --users "$USERS" --password "$PASSWORD")
+  eval "$fixtures"
+  p="$BASE/$POOL"
   rss_start=$(hwm_kib)
   ROWS=()
   RATE=()
