@@ -326,13 +326,10 @@ pub async fn new_password(
     form: web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed(ctx.lang);
-    }
     let session = form.get("session").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let attrs: BTreeMap<String, String> =
@@ -351,4 +348,24 @@ pub async fn new_password(
             new_password_page(&req, &svc, &ctx, &r, &session, &required, Some(m))
         }),
     }
+}
+
+pub(super) type Form = web::Form<BTreeMap<String, String>>;
+
+/// Validate the request and the form's CSRF token; the form's fields on success.
+pub(super) async fn accept(
+    req: &HttpRequest,
+    svc: &Services,
+    q: &AuthorizeParams,
+    form: &Form,
+) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
+    let (ctx, r) = validated(req, svc, q).await?;
+    if !csrf_ok(req, svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
+        return Err(csrf_failed(ctx.lang));
+    }
+    Ok((ctx, r))
+}
+
+pub(super) fn field<'a>(form: &'a Form, k: &str) -> &'a str {
+    form.get(k).map(|v| v.trim()).unwrap_or_default()
 }

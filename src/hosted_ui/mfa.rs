@@ -3,13 +3,13 @@
 //! (`/mfa/setup`), and the one-time showing of recovery codes (`/mfa/setup/done` continues).
 //! Each renders one challenge of the sign-in engine ([`crate::userpool::mfa`]).
 
-use super::login::{csrf_failed, finish, internal, login_page, message, or_internal, page, page_url, validated};
+use super::login::{Form, accept, field, finish, internal, login_page, message, or_internal, page, page_url};
 use crate::i18n::t;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
 use crate::userpool::mfa::{EMAIL_OTP, MFA_SETUP, SELECT_MFA_TYPE, SOFTWARE_TOKEN_MFA};
-use crate::web::{PageContext, PoolContext, csrf_ok};
+use crate::web::{PageContext, PoolContext};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -163,26 +163,6 @@ fn expired_or(req: &HttpRequest, svc: &Services, ctx: &PoolContext, r: &Authoriz
         Error::NotAuthorized(_) => login_page(req, svc, ctx, r, "", message(ctx.lang, e).as_deref(), None),
         _ => or_internal(ctx.lang, e, "MFA", |m| crate::web::error_page(ctx.lang, StatusCode::BAD_REQUEST, m)),
     }
-}
-
-type Form = web::Form<BTreeMap<String, String>>;
-
-/// Validate the request and the form's CSRF token; the form's fields on success.
-async fn accept(
-    req: &HttpRequest,
-    svc: &Services,
-    q: &AuthorizeParams,
-    form: &Form,
-) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
-    let (ctx, r) = validated(req, svc, q).await?;
-    if !csrf_ok(req, svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return Err(csrf_failed(ctx.lang));
-    }
-    Ok((ctx, r))
-}
-
-fn field<'a>(form: &'a Form, k: &str) -> &'a str {
-    form.get(k).map(|v| v.trim()).unwrap_or_default()
 }
 
 /// POST /mfa: the code of a SOFTWARE_TOKEN_MFA or EMAIL_OTP challenge, or a recovery code.

@@ -2,14 +2,14 @@
 //! `/confirmForgotPassword` takes the code and a new password, then back to sign-in. The rules
 //! (rate limits, user-existence hiding, policy) are [`crate::userpool::recovery`]'s.
 
-use super::login::{PageQuery, csrf_failed, or_internal, page, page_url, validated};
+use super::login::{PageQuery, accept, or_internal, page, page_url, validated};
 use super::signup::policy_rules;
 use crate::i18n::{localize, t};
 use crate::oauth::authorize::redirect;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
-use crate::web::{PageContext, PoolContext, csrf_ok};
+use crate::web::{PageContext, PoolContext};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -93,13 +93,10 @@ pub async fn submit_forgot(
     form: web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed(ctx.lang);
-    }
     let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
     if username.is_empty() {
         return forgot_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")));
@@ -136,13 +133,10 @@ pub async fn submit_reset(
     form: web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed(ctx.lang);
-    }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let username = get("username").trim().to_string();
     let code = get("code").trim().to_string();

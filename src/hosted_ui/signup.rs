@@ -3,7 +3,7 @@
 //! outcomes. A confirmed account continues the original authorization request to the app.
 
 use super::login::{
-    PageQuery, RequiredField, csrf_failed, finish, login_page, notice_text, or_internal, page, page_url, validated,
+    PageQuery, RequiredField, accept, finish, login_page, notice_text, or_internal, page, page_url, validated,
 };
 use crate::i18n::{Lang, t, tf};
 use crate::oauth::authorize::redirect;
@@ -11,7 +11,7 @@ use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::model::{PasswordPolicy, Pool};
-use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, csrf_ok, error_page};
+use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, error_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -197,15 +197,12 @@ pub async fn submit_signup(
     form: web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
     if ctx.pool.admin_create_user_only() {
         return not_available(ctx.lang);
-    }
-    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed(ctx.lang);
     }
     let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let username = get("username");
@@ -245,13 +242,10 @@ pub async fn submit_confirm(
     form: web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed(ctx.lang);
-    }
     let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
     let code = form.get("code").map(|v| v.trim().to_string()).unwrap_or_default();
     if username.is_empty() || code.is_empty() {
@@ -286,13 +280,10 @@ pub async fn resend(
     form: web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
+    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    if !csrf_ok(&req, &svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return csrf_failed(ctx.lang);
-    }
     let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
     if username.is_empty() {
         return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")), None);
