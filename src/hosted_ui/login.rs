@@ -146,7 +146,7 @@ pub(super) fn login_page(
     error: Option<&str>,
     notice: Option<&'static str>,
 ) -> HttpResponse {
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = form_status(error);
     page(req, svc, ctx, status, |page| LoginPage {
         page,
         action: page_url(ctx, r, "login"),
@@ -281,7 +281,7 @@ fn new_password_page(
         .filter_map(|f| f.strip_prefix("userAttributes."))
         .map(|name| RequiredField::new(ctx.lang, name, ""))
         .collect();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = form_status(error);
     page(req, svc, ctx, status, |page| NewPasswordPage {
         page,
         action: format!("{}/newPassword?{}", ctx.base_url, r.params.query()),
@@ -368,4 +368,9 @@ pub(super) async fn accept(
 
 pub(super) fn field<'a>(form: &'a Form, k: &str) -> &'a str {
     form.get(k).map(|v| v.trim()).unwrap_or_default()
+}
+
+/// A form page answers 400 when it shows an error, 200 otherwise.
+pub(super) fn form_status(error: Option<&str>) -> StatusCode {
+    if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK }
 }

@@ -3,7 +3,9 @@
 //! (`/mfa/setup`), and the one-time showing of recovery codes (`/mfa/setup/done` continues).
 //! Each renders one challenge of the sign-in engine ([`crate::userpool::mfa`]).
 
-use super::login::{Form, accept, field, finish, internal, login_page, message, or_internal, page, page_url};
+use super::login::{
+    Form, accept, field, finish, form_status as status, internal, login_page, message, or_internal, page, page_url,
+};
 use crate::i18n::t;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
@@ -64,10 +66,6 @@ struct RecoveryCodesPage<'a> {
     action: String,
     session: &'a str,
     codes: Vec<String>,
-}
-
-fn status(error: Option<&str>) -> StatusCode {
-    if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK }
 }
 
 /// A challenge the engine returned: its name, session and parameters.

@@ -2,7 +2,7 @@
 //! `/confirmForgotPassword` takes the code and a new password, then back to sign-in. The rules
 //! (rate limits, user-existence hiding, policy) are [`crate::userpool::recovery`]'s.
 
-use super::login::{PageQuery, accept, or_internal, page, page_url, validated};
+use super::login::{PageQuery, accept, field, form_status, or_internal, page, page_url, validated};
 use super::signup::policy_rules;
 use crate::i18n::{localize, t};
 use crate::oauth::authorize::redirect;
@@ -10,7 +10,6 @@ use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
 use crate::web::{PageContext, PoolContext};
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use std::collections::BTreeMap;
@@ -45,7 +44,7 @@ fn forgot_page(
     username: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = form_status(error);
     page(req, svc, ctx, status, |page| ForgotPage {
         page,
         action: page_url(ctx, r, "forgotPassword"),
@@ -63,7 +62,7 @@ fn reset_page(
     username: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = form_status(error);
     page(req, svc, ctx, status, |page| ResetPage {
         page,
         action: page_url(ctx, r, "confirmForgotPassword"),
@@ -97,7 +96,7 @@ pub async fn submit_forgot(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
+    let username = field(&form, "username").to_string();
     if username.is_empty() {
         return forgot_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")));
     }

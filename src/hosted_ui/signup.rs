@@ -3,7 +3,8 @@
 //! outcomes. A confirmed account continues the original authorization request to the app.
 
 use super::login::{
-    PageQuery, RequiredField, accept, finish, login_page, notice_text, or_internal, page, page_url, validated,
+    PageQuery, RequiredField, accept, field, finish, form_status, login_page, notice_text, or_internal, page, page_url,
+    validated,
 };
 use crate::i18n::{Lang, t, tf};
 use crate::oauth::authorize::redirect;
@@ -97,7 +98,7 @@ fn signup_page(
             )
         })
         .collect();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = form_status(error);
     page(req, svc, ctx, status, |page| SignUpPage {
         page,
         action: page_url(ctx, r, "signup"),
@@ -122,7 +123,7 @@ fn confirm_page(
     error: Option<&str>,
     notice: Option<&'static str>,
 ) -> HttpResponse {
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = form_status(error);
     page(req, svc, ctx, status, |page| ConfirmPage {
         page,
         action: page_url(ctx, r, "confirm"),
@@ -246,8 +247,8 @@ pub async fn submit_confirm(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
-    let code = form.get("code").map(|v| v.trim().to_string()).unwrap_or_default();
+    let username = field(&form, "username").to_string();
+    let code = field(&form, "code").to_string();
     if username.is_empty() || code.is_empty() {
         return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username_code")), None);
     }
@@ -284,7 +285,7 @@ pub async fn resend(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let username = form.get("username").map(|v| v.trim().to_string()).unwrap_or_default();
+    let username = field(&form, "username").to_string();
     if username.is_empty() {
         return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")), None);
     }
