@@ -17,6 +17,7 @@ pub mod api;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod federation;
 pub mod health;
 pub mod hosted_ui;
 pub mod i18n;

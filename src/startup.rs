@@ -134,7 +134,10 @@ fn spawn_janitor(services: Arc<Services>) {
             tick.tick().await;
             let now = services.now();
             let removed = match services.store.delete_expired(now).await {
-                Ok(n) => services.store.delete_expired_account_codes(now).await.map(|m| n + m),
+                Ok(n) => match services.store.delete_expired_account_codes(now).await {
+                    Ok(m) => services.store.purge_federation_states(now).await.map(|f| n + m + f),
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             match removed {

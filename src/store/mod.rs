@@ -9,6 +9,7 @@ pub mod account_codes;
 pub mod branding;
 pub mod clients;
 pub mod codes;
+pub mod federation;
 pub mod groups;
 pub mod keys;
 pub mod mfa;
@@ -57,6 +58,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "mfa", include_str!("../../migrations/sqlite/0003_mfa.sql")),
     (4, "revoked origins", include_str!("../../migrations/sqlite/0004_revoked_origins.sql")),
     (5, "ui customizations", include_str!("../../migrations/sqlite/0005_ui_customizations.sql")),
+    (6, "federation", include_str!("../../migrations/sqlite/0006_federation.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -64,6 +66,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "mfa", include_str!("../../migrations/postgres/0003_mfa.sql")),
     (4, "revoked origins", include_str!("../../migrations/postgres/0004_revoked_origins.sql")),
     (5, "ui customizations", include_str!("../../migrations/postgres/0005_ui_customizations.sql")),
+    (6, "federation", include_str!("../../migrations/postgres/0006_federation.sql")),
 ];
 
 impl Store {

@@ -1,0 +1,126 @@
+//! What each provider type is: Cognito's ProviderDetails keys, which of them are required, and
+//! the upstream endpoints a provider uses unless its details override them (the real Google and
+//! Facebook endpoints by default).
+
+/// Provider types this server federates to.
+pub const TYPES: &[&str] = &["Google", "Facebook", "OIDC"];
+
+/// The Facebook Graph API version used when `api_version` is not given.
+pub const FACEBOOK_API_VERSION: &str = "v17.0";
+
+/// ProviderDetails keys a provider of `provider_type` must be given.
+pub fn required_details(provider_type: &str) -> &'static [&'static str] {
+    match provider_type {
+        "Google" | "Facebook" => &["client_id", "client_secret", "authorize_scopes"],
+        "OIDC" => &["client_id", "authorize_scopes", "oidc_issuer", "attributes_request_method"],
+        _ => &[],
+    }
+}
+
+/// ProviderDetails keys a provider of `provider_type` may be given besides the required ones.
+pub fn optional_details(provider_type: &str) -> &'static [&'static str] {
+    match provider_type {
+        "Google" => &[
+            "authorize_url",
+            "token_url",
+            "attributes_url",
+            "oidc_issuer",
+            "jwks_uri",
+            "token_request_method",
+            "attributes_url_add_attributes",
+        ],
+        "Facebook" => &[
+            "api_version",
+            "authorize_url",
+            "token_url",
+            "attributes_url",
+            "token_request_method",
+            "attributes_url_add_attributes",
+        ],
+        "OIDC" => &[
+            "client_secret",
+            "authorize_url",
+            "token_url",
+            "attributes_url",
+            "jwks_uri",
+            "token_endpoint_auth_method",
+            "attributes_url_add_attributes",
+        ],
+        _ => &[],
+    }
+}
+
+/// Details Cognito fills in for a provider when they are not given (DescribeIdentityProvider
+/// shows them). `details` are the given ones; Facebook's URLs follow its `api_version`.
+pub fn default_details(provider_type: &str, api_version: Option<&str>) -> Vec<(&'static str, String)> {
+    match provider_type {
+        "Google" => vec![
+            ("authorize_url", "https://accounts.google.com/o/oauth2/v2/auth".into()),
+            ("token_url", "https://www.googleapis.com/oauth2/v4/token".into()),
+            ("attributes_url", "https://people.googleapis.com/v1/people/me?personFields=".into()),
+            ("oidc_issuer", "https://accounts.google.com".into()),
+            ("jwks_uri", "https://www.googleapis.com/oauth2/v3/certs".into()),
+            ("token_request_method", "POST".into()),
+            ("attributes_url_add_attributes", "true".into()),
+        ],
+        "Facebook" => {
+            let v = api_version.unwrap_or(FACEBOOK_API_VERSION);
+            vec![
+                ("api_version", v.to_string()),
+                ("authorize_url", format!("https://www.facebook.com/{v}/dialog/oauth")),
+                ("token_url", format!("https://graph.facebook.com/{v}/oauth/access_token")),
+                ("attributes_url", format!("https://graph.facebook.com/{v}/me?fields=")),
+                ("token_request_method", "GET".into()),
+                ("attributes_url_add_attributes", "true".into()),
+            ]
+        }
+        _ => vec![],
+    }
+}
+
+/// The attribute mapping every provider of a type gets: the pool's `username` is the upstream
+/// user id.
+pub fn default_mapping(provider_type: &str) -> (&'static str, &'static str) {
+    match provider_type {
+        "Facebook" => ("username", "id"),
+        _ => ("username", "sub"),
+    }
+}
+
+/// An upstream URL must be https, or http on a loopback host (local deployments and tests).
+pub fn url_allowed(s: &str) -> bool {
+    let Ok(u) = url::Url::parse(s) else { return false };
+    match u.scheme() {
+        "https" => u.host().is_some(),
+        "http" => match u.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls_are_https_or_loopback_http() {
+        assert!(url_allowed("https://accounts.google.com"));
+        assert!(url_allowed("http://127.0.0.1:8080/x"));
+        assert!(url_allowed("http://localhost:1/"));
+        assert!(url_allowed("http://[::1]:9/"));
+        assert!(!url_allowed("http://example.com/"));
+        assert!(!url_allowed("http://10.0.0.1/"));
+        assert!(!url_allowed("ftp://127.0.0.1/"));
+        assert!(!url_allowed("not a url"));
+    }
+
+    #[test]
+    fn facebook_defaults_follow_the_api_version() {
+        let d = default_details("Facebook", Some("v19.0"));
+        assert!(d.contains(&("token_url", "https://graph.facebook.com/v19.0/oauth/access_token".to_string())));
+    }
+}
