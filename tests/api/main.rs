@@ -3,6 +3,8 @@
 mod aws_sdk;
 mod branding;
 mod concurrency;
+mod fake_idp;
+mod federation;
 mod helpers;
 mod i18n;
 mod keys;
