@@ -46,6 +46,8 @@ pub struct Config {
     pub domain_base: String,
     /// Maximum database connections.
     pub database_max_connections: u32,
+    /// Seconds an outbound call to an upstream identity provider may take, connection included.
+    pub upstream_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -63,6 +65,7 @@ impl Default for Config {
             master_key: None,
             domain_base: "auth.localhost".into(),
             database_max_connections: 16,
+            upstream_timeout_secs: 10,
         }
     }
 }
@@ -93,6 +96,7 @@ struct FileConfig {
     master_key: Option<Secret>,
     domain_base: Option<String>,
     database_max_connections: Option<u32>,
+    upstream_timeout_secs: Option<u64>,
 }
 
 impl Config {
@@ -110,7 +114,16 @@ impl Config {
             macro_rules! take {
                 ($($field:ident),*) => { $( if let Some(v) = f.$field { c.$field = v; } )* };
             }
-            take!(listen, public_url, data_dir, region, account_id, domain_base, database_max_connections);
+            take!(
+                listen,
+                public_url,
+                data_dir,
+                region,
+                account_id,
+                domain_base,
+                database_max_connections,
+                upstream_timeout_secs
+            );
             if f.database_url.is_some() {
                 c.database_url = f.database_url;
             }
@@ -146,6 +159,10 @@ impl Config {
                 "DATABASE_MAX_CONNECTIONS" => {
                     c.database_max_connections =
                         v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone()))?
+                }
+                "UPSTREAM_TIMEOUT_SECS" => {
+                    c.upstream_timeout_secs =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_UPSTREAM_TIMEOUT_SECS", v.clone()))?
                 }
                 _ => {}
             }

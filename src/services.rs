@@ -21,6 +21,8 @@ pub struct Services {
     pub keys: KeyCache,
     pub pools: TtlCache<crate::userpool::model::Pool>,
     pub clients: TtlCache<Option<crate::userpool::model::Client>>,
+    /// Outbound calls to upstream identity providers and their cached metadata and keys.
+    pub federation: crate::federation::Federation,
 }
 
 /// How long a node trusts its cached pool and client settings.
@@ -28,7 +30,10 @@ pub const SETTINGS_CACHE_MILLIS: i64 = 5_000;
 
 impl Services {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>, master: MasterKey, mailer: Mailer) -> Self {
+        let federation = crate::federation::Federation::new(config.upstream_timeout_secs)
+            .expect("the TLS client for upstream providers could not be built");
         Services {
+            federation,
             mailer,
             config,
             store,

@@ -1,5 +1,6 @@
 //! Sign-in page (`/login`) and the NEW_PASSWORD_REQUIRED page (`/newPassword`).
 
+use crate::federation::flow::client_allows_cognito;
 use crate::i18n::{Lang, localize, t};
 use crate::oauth::authorize::{redirect, reject};
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
@@ -28,6 +29,34 @@ struct LoginPage<'a> {
     client_name: &'a str,
     signup_link: Option<String>,
     forgot_link: String,
+    /// A "Continue with …" button per upstream provider the client offers.
+    providers: Vec<IdpButton>,
+    /// Whether the client offers the username and password form.
+    show_form: bool,
+}
+
+struct IdpButton {
+    label: String,
+    href: String,
+}
+
+/// The buttons of the providers `r`'s client supports: each goes back through
+/// `/oauth2/authorize` with `identity_provider` set.
+fn idp_buttons(ctx: &PoolContext, r: &AuthorizeRequest) -> Vec<IdpButton> {
+    r.client
+        .supported_identity_providers()
+        .into_iter()
+        .filter(|name| name != "COGNITO")
+        .map(|name| {
+            let mut params = r.params.clone();
+            params.identity_provider = Some(name.clone());
+            params.idp_identifier = None;
+            IdpButton {
+                label: crate::i18n::tf(ctx.lang, "login.continue_with", "provider", &name),
+                href: format!("{}/oauth2/authorize?{}", ctx.base_url, params.query()),
+            }
+        })
+        .collect()
 }
 
 /// An attribute input on a hosted form.
@@ -156,6 +185,8 @@ pub(super) fn login_page(
         client_name: &r.client.name,
         signup_link: (!ctx.pool.admin_create_user_only()).then(|| page_url(ctx, r, "signup")),
         forgot_link: page_url(ctx, r, "forgotPassword"),
+        providers: idp_buttons(ctx, r),
+        show_form: client_allows_cognito(&r.client),
     })
 }
 
@@ -303,6 +334,9 @@ pub async fn submit(
     };
     if !csrf_ok(&req, &svc, &form.csrf) {
         return csrf_failed(ctx.lang);
+    }
+    if !client_allows_cognito(&r.client) {
+        return crate::web::error_page(ctx.lang, StatusCode::BAD_REQUEST, t(ctx.lang, "error.cognito_disabled"));
     }
     if form.username.trim().is_empty() || form.password.is_empty() {
         let m = Some(t(ctx.lang, "form.enter_username_password"));

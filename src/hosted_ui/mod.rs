@@ -4,6 +4,7 @@
 //! ([`crate::i18n`]) and link the client's branding, which `/ui/css/…` and `/ui/logo/…` serve.
 
 mod branding;
+pub(crate) mod federation;
 mod login;
 mod mfa;
 mod recovery;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let pool = crate::oauth::POOL;
     for prefix in ["", &format!("/{pool}")] {
         cfg.route(&format!("{prefix}/login"), web::get().to(login::show))
+            .route(&format!("{prefix}/oauth2/idpresponse"), web::get().to(federation::idp_response))
             .route(&format!("{prefix}/login"), web::post().to(login::submit))
             .route(&format!("{prefix}/newPassword"), web::post().to(login::new_password))
             .route(&format!("{prefix}/mfa"), web::post().to(mfa::submit_code))

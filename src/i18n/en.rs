@@ -17,6 +17,8 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("login.forgot", "Forgot your password?"),
     ("login.submit", "Sign in"),
     ("login.need_account", "Need an account?"),
+    ("login.continue_with", "Continue with {provider}"),
+    ("login.or", "or"),
     ("login.sign_up", "Sign up"),
     // Sign-up
     ("signup.title", "Sign up"),
@@ -123,6 +125,8 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("error.no_pool", "The user pool does not exist."),
     ("error.signup_unavailable", "Sign-up is not available for this app. Ask your administrator for an account."),
     ("error.not_a_sign_in", "This form is not part of a sign-in."),
+    ("error.federation_state", "This sign-in is invalid or has expired. Go back to the application and sign in again."),
+    ("error.cognito_disabled", "Signing in with a username and password is not enabled for this app."),
     ("error.form_unreadable", "The form could not be read: {detail}"),
     ("error.request_unreadable", "The request could not be read: {detail}"),
     ("error.unknown_client", "The client_id is missing or does not belong to this user pool."),

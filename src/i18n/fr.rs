@@ -13,6 +13,8 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("login.forgot", "Mot de passe oublié\u{a0}?"),
     ("login.submit", "Se connecter"),
     ("login.need_account", "Pas encore de compte\u{a0}?"),
+    ("login.continue_with", "Continuer avec {provider}"),
+    ("login.or", "ou"),
     ("login.sign_up", "Créer un compte"),
     ("signup.title", "Inscription"),
     ("signup.heading", "Créer un compte"),
@@ -125,6 +127,14 @@ pub static MESSAGES: &[(&str, &str)] = &[
         "L'inscription n'est pas disponible pour cette application. Demandez un compte à votre administrateur.",
     ),
     ("error.not_a_sign_in", "Ce formulaire ne fait partie d'aucune connexion."),
+    (
+        "error.federation_state",
+        "Cette connexion est invalide ou a expiré. Revenez à l'application et connectez-vous à nouveau.",
+    ),
+    (
+        "error.cognito_disabled",
+        "La connexion par nom d'utilisateur et mot de passe n'est pas activée pour cette application.",
+    ),
     ("error.form_unreadable", "Le formulaire n'a pas pu être lu\u{a0}: {detail}"),
     ("error.request_unreadable", "La requête n'a pas pu être lue\u{a0}: {detail}"),
     ("error.unknown_client", "Le client_id est absent ou n'appartient pas à ce groupe d'utilisateurs."),

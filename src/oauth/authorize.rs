@@ -32,6 +32,10 @@ pub async fn authorize(
         Ok(r) => r,
         Err(e) => return Ok(reject(ctx.lang, e)),
     };
+    // A named provider: straight upstream, as Cognito does (the provider keeps its own session).
+    if let Some(name) = &r.idp {
+        return Ok(crate::hosted_ui::federation::go_upstream(&svc, &ctx, &r, name).await);
+    }
     if r.prompt.as_deref() != Some("login")
         && let Some(cookie) = req.cookie(SESSION_COOKIE)
         && let Ok(Some((user, auth_time))) = svc.current_session(&ctx.pool, cookie.value()).await

@@ -57,6 +57,8 @@ pub struct AuthorizeRequest {
     pub code_challenge: Option<String>,
     pub prompt: Option<String>,
     pub login_hint: Option<String>,
+    /// The upstream provider to sign in with (`identity_provider` / `idp_identifier`).
+    pub idp: Option<String>,
     pub params: AuthorizeParams,
 }
 
@@ -167,14 +169,10 @@ impl Services {
         if response_type == ResponseType::Code && client.secret.is_none() && code_challenge.is_none() {
             return fail("invalid_request", "PKCE (code_challenge with S256) is required for public clients");
         }
-        if let Some(idp) = p.identity_provider.as_deref().filter(|s| !s.is_empty())
-            && idp != "COGNITO"
-        {
-            return fail("invalid_request", "The identity provider is not enabled for this client");
-        }
-        if p.idp_identifier.as_deref().is_some_and(|s| !s.is_empty()) {
-            return fail("invalid_request", "No identity provider has that identifier");
-        }
+        let idp = match self.requested_provider(pool, &client, p).await {
+            Ok(idp) => idp,
+            Err(reason) => return fail("invalid_request", reason),
+        };
         match p.prompt.as_deref() {
             None | Some("") | Some("none") | Some("login") | Some("consent") | Some("select_account") => {}
             Some(_) => return fail("invalid_request", "Unsupported prompt value"),
@@ -189,6 +187,7 @@ impl Services {
             code_challenge,
             prompt: p.prompt.clone().filter(|s| !s.is_empty()),
             login_hint: p.login_hint.clone(),
+            idp,
             params: p.clone(),
         })
     }

@@ -1,0 +1,203 @@
+//! The upstream round trip. `start_federation` stores a pending sign-in (keyed by a hash of the
+//! `state` sent upstream, with the nonce, PKCE verifier and the app's request sealed) and returns
+//! the provider's URL plus a value for a cookie that binds the sign-in to this browser.
+//! `take_federation` gives the pending sign-in back once, to the browser that started it, and
+//! `finish_federation` turns the provider's code into a pool user.
+
+use super::{Provider, UpstreamError, UpstreamResult, facebook, oidc};
+use crate::crypto::{constant_time_eq, random_token, sha256_hex};
+use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
+use crate::services::Services;
+use crate::store::federation::FederationStateRow;
+use crate::store::users::UserRow;
+use crate::userpool::error::{Error, Result};
+use crate::userpool::model::{Client, Pool};
+use serde::{Deserialize, Serialize};
+
+/// How long the provider has to send the browser back.
+pub const STATE_TTL_SECS: i64 = 600;
+/// The cookie binding a pending upstream sign-in to the browser that started it.
+pub const FEDERATION_COOKIE: &str = "portcullis_fed";
+
+/// What a pending sign-in keeps, sealed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Kept {
+    /// SHA-256 of the browser's binding cookie.
+    binding: String,
+    /// The `redirect_uri` given upstream (the token request repeats it).
+    callback: String,
+    #[serde(default)]
+    oidc: Option<oidc::Secrets>,
+}
+
+/// A sign-in that went upstream and came back.
+pub struct Pending {
+    pub provider: String,
+    /// The app's authorization request, to continue.
+    pub params: AuthorizeParams,
+    kept: Kept,
+}
+
+/// Where to send the browser, and the value of its binding cookie.
+pub struct Started {
+    pub url: String,
+    pub binding: String,
+}
+
+fn seal_context(state_hash: &str) -> String {
+    format!("federation-state:{state_hash}")
+}
+
+impl Services {
+    /// A provider of the pool with its defaults and secret, if it exists.
+    pub async fn identity_provider(&self, pool_id: &str, name: &str) -> Result<Option<Provider>> {
+        let Some(row) = self.store.get_identity_provider(pool_id, name).await? else {
+            return Ok(None);
+        };
+        Provider::from_row(&row, &self.master).map(Some).map_err(Error::Internal)
+    }
+
+    /// The upstream provider an authorization request asks for (`identity_provider` or
+    /// `idp_identifier`): `Ok(None)` for the pool's own sign-in, `Err` with the reason when the
+    /// client may not use what it asks for.
+    pub async fn requested_provider(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        p: &AuthorizeParams,
+    ) -> std::result::Result<Option<String>, &'static str> {
+        let supported = client.supported_identity_providers();
+        let name = match (p.identity_provider.as_deref(), p.idp_identifier.as_deref()) {
+            (Some(n), _) if !n.is_empty() => n.to_string(),
+            (_, Some(id)) if !id.is_empty() => match self.store.get_identity_provider_by_identifier(&pool.id, id).await
+            {
+                Ok(Some(row)) => row.name,
+                Ok(None) => return Err("No identity provider has that identifier"),
+                Err(e) => {
+                    tracing::error!(error = %e, "provider lookup failed");
+                    return Err("An internal error occurred");
+                }
+            },
+            _ => return Ok(None),
+        };
+        if name == "COGNITO" {
+            return if client_allows_cognito(client) {
+                Ok(None)
+            } else {
+                Err("COGNITO is not enabled for this client")
+            };
+        }
+        if !supported.contains(&name) {
+            return Err("The identity provider is not enabled for this client");
+        }
+        match self.store.get_identity_provider(&pool.id, &name).await {
+            Ok(Some(_)) => Ok(Some(name)),
+            Ok(None) => Err("The identity provider is not enabled for this client"),
+            Err(e) => {
+                tracing::error!(error = %e, "provider lookup failed");
+                Err("An internal error occurred")
+            }
+        }
+    }
+
+    /// Send the sign-in upstream: `callback` is this pool's `/oauth2/idpresponse` as the browser
+    /// sees it.
+    pub async fn start_federation(
+        &self,
+        pool: &Pool,
+        r: &AuthorizeRequest,
+        name: &str,
+        callback: &str,
+    ) -> UpstreamResult<Started> {
+        let internal = |e: &dyn std::fmt::Display| {
+            tracing::error!(error = %e, "starting a federated sign-in failed");
+            UpstreamError { error: "server_error", description: "An internal error occurred".into() }
+        };
+        let p = self
+            .identity_provider(&pool.id, name)
+            .await
+            .map_err(|e| internal(&e))?
+            .ok_or_else(|| UpstreamError::invalid("The identity provider is not enabled for this client"))?;
+        let now = self.now();
+        let state = random_token();
+        let binding = random_token();
+        let (url, secrets) = if p.provider_type == "Facebook" {
+            (facebook::authorize_url(&p, callback, &state)?, None)
+        } else {
+            let e = self.federation.endpoints(&p, now).await?;
+            let (url, s) = oidc::authorize_url(&p, &e, callback, &state)?;
+            (url, Some(s))
+        };
+        let kept = Kept { binding: sha256_hex(&binding), callback: callback.to_string(), oidc: secrets };
+        // The app's request goes on without the provider choice, which is now made.
+        let mut params = r.params.clone();
+        params.identity_provider = None;
+        params.idp_identifier = None;
+        let state_hash = sha256_hex(&state);
+        let kept_json = serde_json::to_vec(&kept).map_err(|e| internal(&e))?;
+        let row = FederationStateRow {
+            secrets: self.master.seal(&kept_json, &seal_context(&state_hash)),
+            state_hash,
+            pool_id: pool.id.clone(),
+            provider_name: p.name.clone(),
+            request: params.query(),
+            created_at: now,
+            expires_at: now + STATE_TTL_SECS,
+        };
+        self.store.insert_federation_state(&row).await.map_err(|e| internal(&e))?;
+        Ok(Started { url, binding })
+    }
+
+    /// The pending sign-in `state` names, once, if it belongs to this pool and this browser
+    /// (`binding` is its cookie) and has not expired.
+    pub async fn take_federation(&self, pool: &Pool, state: &str, binding: Option<&str>) -> Result<Option<Pending>> {
+        if state.is_empty() || state.len() > 256 {
+            return Ok(None);
+        }
+        let state_hash = sha256_hex(state);
+        let Some(row) = self.store.take_federation_state(&state_hash, self.now()).await? else {
+            return Ok(None);
+        };
+        if row.pool_id != pool.id {
+            return Ok(None);
+        }
+        let opened =
+            self.master.open(&row.secrets, &seal_context(&state_hash)).map_err(|e| Error::Internal(e.into()))?;
+        let kept: Kept = serde_json::from_slice(&opened).map_err(|e| Error::Internal(e.into()))?;
+        let bound = binding.is_some_and(|b| constant_time_eq(sha256_hex(b).as_bytes(), kept.binding.as_bytes()));
+        if !bound {
+            return Ok(None);
+        }
+        let params: AuthorizeParams =
+            serde_urlencoded::from_str(&row.request).map_err(|e| Error::Internal(e.into()))?;
+        Ok(Some(Pending { provider: row.provider_name, params, kept }))
+    }
+
+    /// Redeem the provider's code and sign the upstream identity in as a pool user.
+    pub async fn finish_federation(&self, pool: &Pool, pending: &Pending, code: &str) -> UpstreamResult<UserRow> {
+        let p = match self.identity_provider(&pool.id, &pending.provider).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return Err(UpstreamError::invalid("The identity provider no longer exists")),
+            Err(e) => {
+                tracing::error!(error = ?e, "provider lookup failed");
+                return Err(UpstreamError { error: "server_error", description: "An internal error occurred".into() });
+            }
+        };
+        let now = self.now();
+        let callback = &pending.kept.callback;
+        let claims = match &pending.kept.oidc {
+            None => facebook::sign_in(&self.federation, &p, callback, code).await?,
+            Some(secrets) => {
+                let e = self.federation.endpoints(&p, now).await?;
+                oidc::sign_in(&self.federation, &p, &e, callback, code, secrets, now).await?
+            }
+        };
+        self.federated_user(pool, &p, &claims).await
+    }
+}
+
+/// Whether the client offers the pool's own sign-in (an empty list means only that).
+pub fn client_allows_cognito(client: &Client) -> bool {
+    let supported = client.supported_identity_providers();
+    supported.is_empty() || supported.iter().any(|s| s == "COGNITO")
+}
