@@ -263,12 +263,19 @@ fn oidc_details(issuer: &str, client_id: &str, client_secret: &str) -> Value {
 }
 
 async fn create_provider(app: &TestApp, pool: &str, name: &str, kind: &str, details: Value, mapping: Value) {
-    app.ok(
-        "CreateIdentityProvider",
-        json!({"UserPoolId": pool, "ProviderName": name, "ProviderType": kind,
-               "ProviderDetails": details, "AttributeMapping": mapping}),
+    create_provider_with(
+        app,
+        pool,
+        json!({"ProviderName": name, "ProviderType": kind,
+                                           "ProviderDetails": details, "AttributeMapping": mapping}),
     )
     .await;
+}
+
+/// CreateIdentityProvider in `pool` with `request`.
+async fn create_provider_with(app: &TestApp, pool: &str, mut request: Value) {
+    request["UserPoolId"] = json!(pool);
+    app.ok("CreateIdentityProvider", request).await;
 }
 
 /// A pool, the provider, and a public code client that may use it (and the pool's own sign-in).
@@ -446,13 +453,9 @@ async fn idp_identifier_selects_the_provider() {
     let fake = FakeOidc::start().await;
     fake.set_user(jane());
     let pool = app.create_pool(json!({})).await;
-    app.ok(
-        "CreateIdentityProvider",
-        json!({"UserPoolId": pool, "ProviderName": "Google", "ProviderType": "Google",
-               "ProviderDetails": google_details(&fake), "AttributeMapping": google_mapping(),
-               "IdpIdentifiers": ["example.com"]}),
-    )
-    .await;
+    let request = json!({"ProviderName": "Google", "ProviderType": "Google", "ProviderDetails": google_details(&fake),
+                         "AttributeMapping": google_mapping(), "IdpIdentifiers": ["example.com"]});
+    create_provider_with(&app, &pool, request).await;
     let f = client_for(&app, &pool, json!(["COGNITO", "Google"])).await;
     let c = upstream_sign_in(&app, &f, "idp_identifier=example.com").await;
     assert_eq!(c["cognito:username"], format!("Google_{JANE_SUB}"));
