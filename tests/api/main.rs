@@ -3,6 +3,7 @@
 mod aws_sdk;
 mod branding;
 mod concurrency;
+mod federation_admin;
 mod helpers;
 mod i18n;
 mod keys;
