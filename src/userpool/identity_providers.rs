@@ -6,6 +6,7 @@
 use super::error::{Error, Result};
 use super::model::Pool;
 use crate::federation::providers::{self, URL_DETAILS};
+use crate::federation::secret_context;
 use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::federation::IdentityProviderRow;
@@ -21,11 +22,6 @@ const RESERVED_NAMES: &[&str] = &["Cognito", "Google", "Facebook", "LoginWithAma
 /// `Cognito` in AdminLinkProviderForUser).
 pub fn is_cognito(name: &str) -> bool {
     name.eq_ignore_ascii_case("cognito")
-}
-
-/// The context a provider's client secret is sealed under.
-fn secret_context(pool_id: &str, name: &str) -> String {
-    format!("idp-secret:{pool_id}:{name}")
 }
 
 /// A `map<string,string>` member; the model has already checked the value types.
