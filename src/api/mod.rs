@@ -7,6 +7,7 @@ mod branding_actions;
 mod mfa_actions;
 pub mod model;
 mod pool_actions;
+mod provider_actions;
 mod signup_actions;
 pub mod sigv4;
 mod user_actions;
@@ -140,6 +141,8 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         signup_actions::run(svc, action, &input).await
     } else if branding_actions::ACTIONS.contains(&action) {
         branding_actions::run(svc, action, &input).await
+    } else if provider_actions::ACTIONS.contains(&action) {
+        provider_actions::run(svc, action, &input).await
     } else {
         Err(unsupported(action))
     }

@@ -50,7 +50,7 @@ fn seal_context(state_hash: &str) -> String {
 
 impl Services {
     /// A provider of the pool with its defaults and secret, if it exists.
-    pub async fn identity_provider(&self, pool_id: &str, name: &str) -> Result<Option<Provider>> {
+    pub async fn upstream_provider(&self, pool_id: &str, name: &str) -> Result<Option<Provider>> {
         let Some(row) = self.store.get_identity_provider(pool_id, name).await? else {
             return Ok(None);
         };
@@ -114,7 +114,7 @@ impl Services {
             UpstreamError { error: "server_error", description: "An internal error occurred".into() }
         };
         let p = self
-            .identity_provider(&pool.id, name)
+            .upstream_provider(&pool.id, name)
             .await
             .map_err(|e| internal(&e))?
             .ok_or_else(|| UpstreamError::invalid("The identity provider is not enabled for this client"))?;
@@ -175,7 +175,7 @@ impl Services {
 
     /// Redeem the provider's code and sign the upstream identity in as a pool user.
     pub async fn finish_federation(&self, pool: &Pool, pending: &Pending, code: &str) -> UpstreamResult<UserRow> {
-        let p = match self.identity_provider(&pool.id, &pending.provider).await {
+        let p = match self.upstream_provider(&pool.id, &pending.provider).await {
             Ok(Some(p)) => p,
             Ok(None) => return Err(UpstreamError::invalid("The identity provider no longer exists")),
             Err(e) => {

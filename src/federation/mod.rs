@@ -55,12 +55,7 @@ pub fn secret_context(pool_id: &str, name: &str) -> String {
 
 impl Provider {
     pub fn from_row(row: &IdentityProviderRow, master: &MasterKey) -> anyhow::Result<Provider> {
-        let mut details: BTreeMap<String, String> =
-            providers::default_details(&row.provider_type, row.details.get("api_version").map(String::as_str))
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-        details.extend(row.details.clone());
+        let details = providers::with_defaults(&row.provider_type, &row.details);
         let client_secret = match &row.secret {
             Some(sealed) => Some(master.open_string(sealed, &secret_context(&row.pool_id, &row.name))?),
             None => None,

@@ -51,6 +51,12 @@ impl Federation {
                 .map(str::to_string)
                 .or_else(|| d.and_then(|m| m.userinfo_endpoint()).map(|u| u.to_string()))
         };
+        // Discovered endpoints follow the rule given ones do: https, or http on loopback only.
+        for url in [&authorize, &token, &jwks].into_iter().chain(userinfo.as_ref()) {
+            if !super::providers::url_allowed(url) {
+                return Err(UpstreamError::invalid(format!("The IdP endpoint {url} is not https")));
+            }
+        }
         let auth_method = match p.detail("token_endpoint_auth_method") {
             Some("client_secret_post") => AuthType::RequestBody,
             Some(_) => AuthType::BasicAuth,

@@ -2,8 +2,16 @@
 //! the upstream endpoints a provider uses unless its details override them (the real Google and
 //! Facebook endpoints by default).
 
+use std::collections::BTreeMap;
+
 /// Provider types this server federates to.
 pub const TYPES: &[&str] = &["Google", "Facebook", "OIDC"];
+
+/// Provider types Cognito has that this server does not federate to.
+pub const UNSUPPORTED_TYPES: &[&str] = &["SAML", "LoginWithAmazon", "SignInWithApple"];
+
+/// ProviderDetails keys that hold upstream URLs (each must pass [`url_allowed`]).
+pub const URL_DETAILS: &[&str] = &["authorize_url", "token_url", "attributes_url", "oidc_issuer", "jwks_uri"];
 
 /// The Facebook Graph API version used when `api_version` is not given.
 pub const FACEBOOK_API_VERSION: &str = "v17.0";
@@ -78,6 +86,28 @@ pub fn default_details(provider_type: &str, api_version: Option<&str>) -> Vec<(&
     }
 }
 
+/// A provider's details as DescribeIdentityProvider shows them, without `client_secret`: the
+/// given ones over Cognito's defaults for the type.
+pub fn with_defaults(provider_type: &str, given: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> =
+        default_details(provider_type, given.get("api_version").map(String::as_str))
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+    out.extend(given.iter().filter(|(k, _)| *k != "client_secret").map(|(k, v)| (k.clone(), v.clone())));
+    out
+}
+
+/// The type of a provider known only by name: Google and Facebook providers must be named after
+/// their type (Cognito's rule), so any other name is an OIDC provider here.
+pub fn type_of_name(name: &str) -> &'static str {
+    match name {
+        "Google" => "Google",
+        "Facebook" => "Facebook",
+        _ => "OIDC",
+    }
+}
+
 /// The attribute mapping every provider of a type gets: the pool's `username` is the upstream
 /// user id.
 pub fn default_mapping(provider_type: &str) -> (&'static str, &'static str) {
@@ -116,6 +146,22 @@ mod tests {
         assert!(!url_allowed("http://10.0.0.1/"));
         assert!(!url_allowed("ftp://127.0.0.1/"));
         assert!(!url_allowed("not a url"));
+    }
+
+    #[test]
+    fn given_details_override_the_defaults_and_never_show_the_secret() {
+        let given: BTreeMap<String, String> = [
+            ("client_id".to_string(), "id".to_string()),
+            ("client_secret".into(), "s3cret".into()),
+            ("token_url".into(), "http://127.0.0.1:9/token".into()),
+        ]
+        .into();
+        let d = with_defaults("Google", &given);
+        assert_eq!(d["token_url"], "http://127.0.0.1:9/token");
+        assert_eq!(d["authorize_url"], "https://accounts.google.com/o/oauth2/v2/auth");
+        assert_eq!(d["client_id"], "id");
+        assert!(!d.contains_key("client_secret"));
+        assert_eq!(with_defaults("OIDC", &given).len(), 2);
     }
 
     #[test]

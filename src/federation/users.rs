@@ -8,11 +8,10 @@ use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
 use crate::userpool::attributes;
+use crate::userpool::identities::{EXTERNAL_PROVIDER, IDENTITIES, federated_username, identity_entry};
 use crate::userpool::model::Pool;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-pub const EXTERNAL_PROVIDER: &str = "EXTERNAL_PROVIDER";
 
 /// A claim as an attribute value: strings as they are, booleans and numbers in their JSON
 /// spelling, objects (an OIDC `address`) as JSON text.
@@ -40,7 +39,7 @@ pub fn upstream_user_id(p: &Provider, claims: &Claims) -> UpstreamResult<String>
 pub fn mapped_attributes(pool: &Pool, p: &Provider, claims: &Claims) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (attr, claim) in &p.mapping {
-        if matches!(attr.as_str(), "username" | "sub" | "identities") || pool.schema_attribute(attr).is_none() {
+        if matches!(attr.as_str(), "username" | "sub" | IDENTITIES) || pool.schema_attribute(attr).is_none() {
             continue;
         }
         if let Some(v) = claims.get(claim).and_then(attribute_value) {
@@ -49,18 +48,6 @@ pub fn mapped_attributes(pool: &Pool, p: &Provider, claims: &Claims) -> BTreeMap
         }
     }
     out
-}
-
-/// One entry of the `identities` attribute (§2.2).
-pub fn identity_entry(p: &Provider, user_id: &str, created_millis: i64, primary: bool) -> Value {
-    json!({
-        "userId": user_id,
-        "providerName": p.name,
-        "providerType": p.provider_type,
-        "issuer": p.identity_issuer(),
-        "primary": primary.to_string(),
-        "dateCreated": created_millis.to_string(),
-    })
 }
 
 impl Services {
@@ -98,7 +85,7 @@ impl Services {
             tracing::error!(error = %e, "creating a federated user failed");
             UpstreamError { error: "server_error", description: "An internal error occurred".into() }
         };
-        let username = format!("{}_{uid}", p.name);
+        let username = federated_username(&p.name, uid);
         let key = pool.lookup_key(&username);
         // A user from an earlier sign-in whose link was removed, or one created concurrently.
         if let Some(existing) = self.store.get_user_by_username(&pool.id, &key).await.map_err(|e| internal(&e))? {
@@ -113,9 +100,17 @@ impl Services {
                 missing.iter().map(|m| format!("{m}: The attribute {m} is required")).collect::<Vec<_>>().join(", ")
             )));
         }
-        attrs.insert("identities".into(), json!([identity_entry(p, uid, now * 1000, true)]).to_string());
+        let link = UserIdentityRow {
+            pool_id: pool.id.clone(),
+            provider_name: p.name.clone(),
+            provider_user_id: uid.to_string(),
+            user_id: uuid::Uuid::new_v4().to_string(),
+            created_at: now,
+        };
+        let entry = identity_entry(&link, p.identity_issuer().as_deref(), true);
+        attrs.insert(IDENTITIES.into(), json!([entry]).to_string());
         let user = UserRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: link.user_id.clone(),
             pool_id: pool.id.clone(),
             username_key: key.clone(),
             username,
@@ -137,13 +132,6 @@ impl Services {
             }
             Err(e) => return Err(internal(&e)),
         }
-        let link = UserIdentityRow {
-            pool_id: pool.id.clone(),
-            provider_name: p.name.clone(),
-            provider_user_id: uid.to_string(),
-            user_id: user.id.clone(),
-            created_at: now,
-        };
         match self.store.insert_user_identity(&link).await {
             Ok(()) | Err(StoreError::Conflict) => Ok(user),
             Err(e) => Err(internal(&e)),

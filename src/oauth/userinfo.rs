@@ -51,5 +51,9 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
     let mut body = visible_attributes(&a.user.attributes, readable.as_deref(), Some(&a.scopes), false);
     body.insert("sub".into(), json!(a.user.id));
     body.insert("username".into(), json!(a.user.username));
+    // Federated users: the linked identities, as the JSON text Cognito's userInfo returns.
+    if let Some(identities) = a.user.attributes.get("identities") {
+        body.insert("identities".into(), json!(identities));
+    }
     HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body)
 }

@@ -50,6 +50,12 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
     if name == "sub" {
         return Err(Error::invalid("Cannot modify an already provided sub attribute."));
     }
+    if name == super::identities::IDENTITIES {
+        return Err(Error::invalid(
+            "Attributes did not conform to the schema: identities: The attribute is maintained by the user pool \
+             (linked identity providers) and cannot be written.",
+        ));
+    }
     let Some(schema) = pool.schema_attribute(name) else {
         return Err(Error::invalid(format!(
             "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."

@@ -195,9 +195,9 @@ impl Services {
             return Err(Error::invalid("CallbackURLs can not be empty when the code or implicit flow is allowed."));
         }
 
-        // Identity providers: COGNITO until federation lands.
+        // Identity providers: the pool's own users (COGNITO) or a provider of the pool.
         for p in strings(&input["SupportedIdentityProviders"]) {
-            if p != "COGNITO" {
+            if p != "COGNITO" && self.store.get_identity_provider(&pool.id, &p).await?.is_none() {
                 return Err(Error::invalid(format!("The provider {p} does not exist for User Pool {}", pool.id)));
             }
         }

@@ -46,6 +46,10 @@ pub enum Error {
     UnsupportedOperation(String),
     #[error("{0}")]
     InvalidUserPoolConfiguration(String),
+    #[error("{0}")]
+    DuplicateProvider(String),
+    #[error("{0}")]
+    UnsupportedIdentityProvider(String),
     /// Anything unexpected; the cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -75,6 +79,8 @@ impl Error {
             Error::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             Error::UnsupportedOperation(_) => "UnsupportedOperationException",
             Error::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
+            Error::DuplicateProvider(_) => "DuplicateProviderException",
+            Error::UnsupportedIdentityProvider(_) => "UnsupportedIdentityProviderException",
             Error::Internal(_) => "InternalErrorException",
         }
     }

@@ -1,6 +1,7 @@
 //! User pools: the rules. Pools and their settings, app clients, users and attributes, groups,
-//! domains and resource servers, hosted-UI branding, passwords, sign-up and recovery with mailed
-//! codes, and the sign-in engine that both the hosted pages and the JSON API drive.
+//! domains and resource servers, upstream identity providers and the identities linked to users,
+//! hosted-UI branding, passwords, sign-up and recovery with mailed codes, and the sign-in engine
+//! that both the hosted pages and the JSON API drive.
 
 pub mod attributes;
 pub mod auth;
@@ -10,6 +11,8 @@ pub mod codes;
 pub mod css;
 pub mod error;
 pub mod groups;
+pub mod identities;
+pub mod identity_providers;
 pub mod messages;
 pub mod mfa;
 pub mod model;

@@ -1,7 +1,7 @@
 //! A real AWS SDK against the management API: `tests/boto3/management.py` drives boto3 through
-//! endpoint override over pools, clients, domains, resource servers, users, groups, sign-in and
-//! errors, asserting what boto3 parsed. boto3 is installed into `target/pydeps` when Python
-//! lacks it; a missing `python3` fails the test.
+//! endpoint override over pools, clients, domains, resource servers, users, groups, identity
+//! providers and linked identities, sign-in and errors, asserting what boto3 parsed. boto3 is
+//! installed into `target/pydeps` when Python lacks it; a missing `python3` fails the test.
 
 use crate::helpers::*;
 use serde_json::{Value, json};
@@ -141,6 +141,14 @@ const OPERATIONS: &[&str] = &[
     "RespondToAuthChallenge",
     "RevokeToken",
     "GetUser",
+    "CreateIdentityProvider",
+    "DescribeIdentityProvider",
+    "UpdateIdentityProvider",
+    "ListIdentityProviders",
+    "GetIdentityProviderByIdentifier",
+    "DeleteIdentityProvider",
+    "AdminLinkProviderForUser",
+    "AdminDisableProviderForUser",
 ];
 
 /// Operations the model marks as unsigned (authorised by client id or token, not SigV4).
@@ -171,6 +179,14 @@ const ERRORS: &[(&str, &str)] = &[
     ("GetUser", "NotAuthorizedException"),
     ("ListUserPools", "InvalidSignatureException"),
     ("DescribeUserPool", "UnrecognizedClientException"),
+    ("CreateIdentityProvider", "DuplicateProviderException"),
+    ("CreateIdentityProvider", "InvalidParameterException"),
+    ("DescribeIdentityProvider", "ResourceNotFoundException"),
+    ("UpdateIdentityProvider", "UnsupportedIdentityProviderException"),
+    ("GetIdentityProviderByIdentifier", "ResourceNotFoundException"),
+    ("CreateUserPoolClient", "InvalidParameterException"),
+    ("AdminLinkProviderForUser", "AliasExistsException"),
+    ("AdminLinkProviderForUser", "UserNotFoundException"),
 ];
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod branding;
 mod concurrency;
 mod fake_idp;
 mod federation;
+mod federation_admin;
 mod helpers;
 mod i18n;
 mod keys;

@@ -538,6 +538,85 @@ def main():
     raises(ex.ResourceNotFoundException, "ResourceNotFoundException", idp.get_group,
            UserPoolId=pool, GroupName="readers")
 
+    # --- Identity providers and linked identities -------------------------------------------
+    gp = idp.create_identity_provider(
+        UserPoolId=pool, ProviderName="Google", ProviderType="Google",
+        ProviderDetails={"client_id": "google-client", "client_secret": "google-secret",
+                         "authorize_scopes": "openid email profile"},
+        AttributeMapping={"email": "email"}, IdpIdentifiers=["gmail.com"],
+    )["IdentityProvider"]
+    eq((gp["UserPoolId"], gp["ProviderName"], gp["ProviderType"]), (pool, "Google", "Google"),
+       "CreateIdentityProvider")
+    eq(gp["AttributeMapping"], {"email": "email", "username": "sub"}, "username mapped by default")
+    check(hasattr(gp["CreationDate"], "year") and hasattr(gp["LastModifiedDate"], "year"), "provider dates parse")
+    okta_details = {"client_id": "okta-client", "client_secret": "okta-secret", "authorize_scopes": "openid email",
+                    "oidc_issuer": "https://okta.example.com", "attributes_request_method": "GET"}
+    idp.create_identity_provider(UserPoolId=pool, ProviderName="Okta", ProviderType="OIDC",
+                                 ProviderDetails=okta_details, IdpIdentifiers=["corp.example.com"])
+    raises(ex.DuplicateProviderException, "DuplicateProviderException", idp.create_identity_provider,
+           UserPoolId=pool, ProviderName="Okta", ProviderType="OIDC", ProviderDetails=okta_details)
+    e = raises(ex.InvalidParameterException, "InvalidParameterException", idp.create_identity_provider,
+               UserPoolId=pool, ProviderName="Corp", ProviderType="SAML",
+               ProviderDetails={"MetadataURL": "https://corp.example.com/saml"})
+    check("SAML" in e.response["Error"]["Message"], "unsupported type named")
+    d = idp.describe_identity_provider(UserPoolId=pool, ProviderName="Google")["IdentityProvider"]
+    eq(d["ProviderDetails"]["client_secret"], "google-secret", "DescribeIdentityProvider shows the secret")
+    eq(d["ProviderDetails"]["authorize_url"], "https://accounts.google.com/o/oauth2/v2/auth", "Google defaults")
+    eq(d["IdpIdentifiers"], ["gmail.com"], "IdpIdentifiers")
+    raises(ex.ResourceNotFoundException, "ResourceNotFoundException", idp.describe_identity_provider,
+           UserPoolId=pool, ProviderName="Auth0")
+    u = idp.update_identity_provider(UserPoolId=pool, ProviderName="Okta", AttributeMapping={"name": "name"},
+                                     IdpIdentifiers=["okta.example.com"])["IdentityProvider"]
+    eq(u["AttributeMapping"], {"name": "name", "username": "sub"}, "UpdateIdentityProvider mapping")
+    eq(u["ProviderDetails"]["client_secret"], "okta-secret", "update keeps the secret")
+    raises(ex.UnsupportedIdentityProviderException, "UnsupportedIdentityProviderException",
+           idp.update_identity_provider, UserPoolId=pool, ProviderName="COGNITO", AttributeMapping={})
+    found = idp.get_identity_provider_by_identifier(UserPoolId=pool, IdpIdentifier="okta.example.com")
+    eq(found["IdentityProvider"]["ProviderName"], "Okta", "GetIdentityProviderByIdentifier")
+    raises(ex.ResourceNotFoundException, "ResourceNotFoundException", idp.get_identity_provider_by_identifier,
+           UserPoolId=pool, IdpIdentifier="corp.example.com")
+    first = idp.list_identity_providers(UserPoolId=pool, MaxResults=1)
+    rest = idp.list_identity_providers(UserPoolId=pool, MaxResults=1, NextToken=first["NextToken"])
+    eq(sorted((p["ProviderName"], p["ProviderType"]) for p in first["Providers"] + rest["Providers"]),
+       [("Google", "Google"), ("Okta", "OIDC")], "ListIdentityProviders pages")
+    check("NextToken" not in rest, "last provider page has no token")
+    check(hasattr(first["Providers"][0]["CreationDate"], "year"), "ProviderDescription dates parse")
+    via_paginator = idp.get_paginator("list_identity_providers").paginate(
+        UserPoolId=pool, PaginationConfig={"PageSize": 1}).build_full_result()["Providers"]
+    eq(sorted(p["ProviderName"] for p in via_paginator), ["Google", "Okta"], "boto3 paginator over providers")
+
+    fed = idp.create_user_pool_client(UserPoolId=pool, ClientName="fed",
+                                      SupportedIdentityProviders=["COGNITO", "Google"])["UserPoolClient"]
+    eq(fed["SupportedIdentityProviders"], ["COGNITO", "Google"], "a client offers the pool's provider")
+    e = raises(ex.InvalidParameterException, "InvalidParameterException", idp.create_user_pool_client,
+               UserPoolId=pool, ClientName="bad", SupportedIdentityProviders=["Auth0"])
+    eq(e.response["Error"]["Message"], f"The provider Auth0 does not exist for User Pool {pool}", "unknown provider")
+
+    def cognito_user(name):
+        return {"ProviderName": "Cognito", "ProviderAttributeValue": name}
+
+    def upstream(provider, sub):
+        return {"ProviderName": provider, "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": sub}
+
+    idp.admin_link_provider_for_user(UserPoolId=pool, DestinationUser=cognito_user("alice"),
+                                     SourceUser=upstream("Google", "1001"))
+    linked = json.loads(attrs(idp.admin_get_user(UserPoolId=pool, Username="alice")["UserAttributes"])["identities"])
+    eq([(i["providerName"], i["providerType"], i["userId"], i["primary"]) for i in linked],
+       [("Google", "Google", "1001", "false")], "identities attribute after AdminLinkProviderForUser")
+    raises(ex.AliasExistsException, "AliasExistsException", idp.admin_link_provider_for_user,
+           UserPoolId=pool, DestinationUser=cognito_user("bob"), SourceUser=upstream("Google", "1001"))
+    raises(ex.UserNotFoundException, "UserNotFoundException", idp.admin_link_provider_for_user,
+           UserPoolId=pool, DestinationUser=cognito_user("nobody"), SourceUser=upstream("Okta", "2002"))
+    idp.admin_disable_provider_for_user(UserPoolId=pool, User=upstream("Google", "1001"))
+    check("identities" not in attrs(idp.admin_get_user(UserPoolId=pool, Username="alice")["UserAttributes"]),
+          "AdminDisableProviderForUser unlinks")
+
+    idp.delete_identity_provider(UserPoolId=pool, ProviderName="Google")
+    raises(ex.ResourceNotFoundException, "ResourceNotFoundException", idp.describe_identity_provider,
+           UserPoolId=pool, ProviderName="Google")
+    fed = idp.describe_user_pool_client(UserPoolId=pool, ClientId=fed["ClientId"])["UserPoolClient"]
+    eq(fed["SupportedIdentityProviders"], ["COGNITO"], "a deleted provider leaves the clients")
+
     # --- Deletions --------------------------------------------------------------------------
     idp.admin_delete_user(UserPoolId=pool, Username="dave")
     raises(ex.UserNotFoundException, "UserNotFoundException", idp.admin_get_user, UserPoolId=pool, Username="dave")
