@@ -242,7 +242,8 @@ async fn verify(
         }
     }
     let claims = payload(&token.to_string()).ok_or_else(|| UpstreamError::invalid("Malformed id_token"))?;
-    if p.provider_type == "Google" {
+    // Google's issuer, with or without the scheme (the match above was relaxed for it).
+    if p.provider_type == "Google" && e.issuer == "https://accounts.google.com" {
         let iss = claims.get("iss").and_then(|v| v.as_str()).unwrap_or_default();
         if iss != "https://accounts.google.com" && iss != "accounts.google.com" {
             return Err(UpstreamError::invalid("The id_token from the IdP has an invalid issuer"));
