@@ -7,6 +7,9 @@
 //! browser a failure. `PORTCULLIS_SCREENSHOTS=<dir>` saves screenshots of the pages there.
 
 #[allow(dead_code)]
+#[path = "../api/fake_idp.rs"]
+mod fake_idp;
+#[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[allow(dead_code)]
@@ -358,6 +361,63 @@ async fn hosted_sign_in_and_new_password_in_a_real_browser() {
     assert_eq!(claims(tokens["id_token"].as_str().unwrap())["cognito:username"], "bob");
     let user = app.ok("AdminGetUser", json!({"UserPoolId": pool, "Username": "bob"})).await;
     assert_eq!(user["UserStatus"], "CONFIRMED");
+}
+
+/// The sign-in page's "Continue with Google" button, clicked in a real browser, goes through a
+/// fake Google (a real OIDC provider on loopback) and back to the app with a code for a new
+/// federated user; a second click signs the same user in again.
+#[tokio::test]
+async fn continue_with_google_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let google = fake_idp::FakeOidc::start().await;
+    google.set_user(json!({"sub": "10769150350006150715113082367", "email": "jane@gmail.example",
+                           "email_verified": true, "name": "Jane Doe"}));
+    let callback = callback_server().await;
+    let pool = app.create_pool(json!({})).await;
+    let base = google.base();
+    app.ok(
+        "CreateIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Google", "ProviderType": "Google",
+               "ProviderDetails": {"client_id": google.client_id(), "client_secret": google.client_secret(),
+                                   "authorize_scopes": "openid email profile", "oidc_issuer": base,
+                                   "authorize_url": format!("{base}/authorize"), "token_url": format!("{base}/token"),
+                                   "jwks_uri": format!("{base}/jwks")},
+               "AttributeMapping": {"email": "email", "email_verified": "email_verified", "name": "name"}}),
+    )
+    .await;
+    let (client, _) = app
+        .create_client(&pool, false, json!({"CallbackURLs": [callback], "LogoutURLs": [callback], "SupportedIdentityProviders": ["COGNITO", "Google"]}))
+        .await;
+    let driver = Driver::start().await;
+    for (round, state) in ["g1", "g2"].into_iter().enumerate() {
+        let (verifier, challenge) = pkce();
+        driver.goto(&authorize_url(&app, &pool, &client, &callback, state, &challenge)).await;
+        driver.wait_for_url(&app.url(&pool, "/login")).await;
+        if round == 0 {
+            assert_eq!(driver.text("a.idpButton-customizable").await, "Continue with Google");
+            driver.screenshot("login-with-google").await;
+        }
+        driver.click("a.idpButton-customizable").await;
+        let id = landed_and_redeemed(&app, &driver, (&pool, &client, &callback), state, &verifier).await;
+        assert_eq!(id["cognito:username"], "Google_10769150350006150715113082367");
+        assert_eq!(id["email"], "jane@gmail.example");
+        assert_eq!(id["identities"][0]["providerName"], "Google");
+        // The upstream saw our idpresponse as its redirect URI, and PKCE.
+        let sent = google.last_authorize().expect("the fake Google saw the browser");
+        assert_eq!(sent.get("redirect_uri"), Some(&app.url(&pool, "/oauth2/idpresponse")));
+        assert_eq!(sent.get("code_challenge_method").map(String::as_str), Some("S256"));
+        // Sign out of the pool so the second round goes through Google again.
+        driver
+            .goto(&format!("{}?client_id={client}&logout_uri={}", app.url(&pool, "/logout"), urlencode(&callback)))
+            .await;
+        driver.wait_for_url(&callback).await;
+    }
+    let user =
+        app.ok("AdminGetUser", json!({"UserPoolId": pool, "Username": "Google_10769150350006150715113082367"})).await;
+    assert_eq!(user["UserStatus"], "EXTERNAL_PROVIDER");
 }
 
 fn pkce_challenge_of(url: &str) -> String {
