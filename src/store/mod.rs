@@ -59,6 +59,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "revoked origins", include_str!("../../migrations/sqlite/0004_revoked_origins.sql")),
     (5, "ui customizations", include_str!("../../migrations/sqlite/0005_ui_customizations.sql")),
     (6, "federation", include_str!("../../migrations/sqlite/0006_federation.sql")),
+    (7, "identity pools", include_str!("../../migrations/sqlite/0007_identity_pools.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -67,6 +68,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "revoked origins", include_str!("../../migrations/postgres/0004_revoked_origins.sql")),
     (5, "ui customizations", include_str!("../../migrations/postgres/0005_ui_customizations.sql")),
     (6, "federation", include_str!("../../migrations/postgres/0006_federation.sql")),
+    (7, "identity pools", include_str!("../../migrations/postgres/0007_identity_pools.sql")),
 ];
 
 impl Store {

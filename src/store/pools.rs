@@ -64,8 +64,12 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Delete a pool with everything in it, its signing keys included.
     pub async fn delete_pool(&self, id: &str) -> StoreResult<bool> {
-        let n = sqlx::query("DELETE FROM user_pools WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected();
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query("DELETE FROM user_pools WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+        sqlx::query("DELETE FROM signing_keys WHERE pool_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(n == 1)
     }
 

@@ -76,8 +76,23 @@ async fn pools_round_trip_and_cascade() {
     assert_eq!(p.config, json!({"a": 1}));
     s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
     assert_eq!(s.count_users("r_1").await.unwrap(), 1);
+    // Keys are owned by an issuer id, a pool's or another issuer's (no foreign key).
+    for owner in ["r_1", "identity"] {
+        let k = portcullis::store::keys::SigningKeyRow {
+            kid: format!("k-{owner}"),
+            pool_id: owner.into(),
+            state: "active".into(),
+            private_enc: "x".into(),
+            public_jwk: "{}".into(),
+            created_at: 1,
+            retired_at: None,
+        };
+        s.insert_signing_key(&k).await.unwrap();
+    }
     assert!(s.delete_pool("r_1").await.unwrap());
     assert!(s.get_user("u1").await.unwrap().is_none(), "users go with their pool");
+    assert!(s.signing_keys("r_1").await.unwrap().is_empty(), "keys go with their pool");
+    assert_eq!(s.signing_keys("identity").await.unwrap().len(), 1, "other issuers keep theirs");
 }
 
 #[tokio::test]
