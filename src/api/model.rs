@@ -1,8 +1,10 @@
-//! Request validation driven by Cognito's service model (`model/idp_shapes.txt`,
-//! `model/idp_ops.txt`, copied from the shared reference): required members, string lengths,
-//! patterns and enums, integer ranges, list sizes, nested structures — with AWS's wording
-//! ("1 validation error detected: Value … at '…' failed to satisfy constraint: …"). Also says
-//! which actions Cognito signs with SigV4.
+//! Request validation driven by Cognito's service models, copied from the shared reference:
+//! `cognito-idp` (`model/idp_shapes.txt`, `model/idp_ops.txt`) and `cognito-identity`
+//! (`model/identity_ops.txt`, whose request members are spelled out per operation, with
+//! `model/identity_shapes.txt` for the nested and named shapes it refers to). Checks required
+//! members, string lengths, patterns and enums, integer ranges, list and map sizes, map keys and
+//! values, nested structures — with AWS's wording ("1 validation error detected: Value … at '…'
+//! failed to satisfy constraint: …"). Also says which actions each service signs with SigV4.
 
 use regex::Regex;
 use serde_json::Value;
@@ -11,6 +13,8 @@ use std::sync::{Arc, OnceLock};
 
 const SHAPES: &str = include_str!("model/idp_shapes.txt");
 const OPS: &str = include_str!("model/idp_ops.txt");
+const IDENTITY_SHAPES: &str = include_str!("model/identity_shapes.txt");
+const IDENTITY_OPS: &str = include_str!("model/identity_ops.txt");
 /// `DomainType` holds a prefix (`myapp`) or, with `CustomDomainConfig`, a custom domain's full
 /// name (`auth.example.com`): so says the model's own documentation of the member, and Cognito
 /// takes both, but the model's pattern and `max=63` describe one label only. Here each
@@ -29,14 +33,18 @@ struct Member {
     max: Option<i64>,
     pattern: Option<Arc<Pattern>>,
     enum_values: Option<Vec<String>>,
-    /// For lists: the element shape, when known.
+    /// For lists: the element shape; for maps: the value shape (when known).
     element: Option<String>,
+    /// For maps: the key shape, when known.
+    key: Option<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct Model {
     structs: HashMap<String, Vec<Member>>,
     enums: HashMap<String, Vec<String>>,
+    /// Named string shapes (map keys and values, list elements).
+    scalars: HashMap<String, Member>,
     /// action → (signed with SigV4, request shape)
     ops: HashMap<String, (bool, String)>,
 }
@@ -106,21 +114,58 @@ fn parse_member(line: &str, patterns: &mut Patterns) -> Option<Member> {
         pattern,
         enum_values: attr(rest, "enum").map(|e| e.split('|').map(str::to_string).collect()),
         element: rest.split_once(" of ").map(|(_, e)| e.split_whitespace().next().unwrap_or("").to_string()),
+        key: None,
     })
 }
 
+/// A request member as an ops file spells it: `*Name: string(Type) min=1 …`,
+/// `Name: list<Elem> max=…`, `Name: map<Key,Value> max=…`, `Name: struct Type`.
+fn parse_op_member(line: &str, patterns: &mut Patterns) -> Option<Member> {
+    let t = line.trim_start();
+    let (required, t) = match t.strip_prefix('*') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let (name, rest) = t.split_once(": ")?;
+    let (head, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+    let (kind, type_name, key, element) = if let Some(inner) = head.strip_prefix("list<") {
+        let elem = inner.trim_end_matches('>');
+        ("list".to_string(), elem.to_string(), None, Some(elem.to_string()))
+    } else if let Some(inner) = head.strip_prefix("map<") {
+        let (k, v) = inner.trim_end_matches('>').split_once(',')?;
+        ("map".to_string(), String::new(), Some(k.to_string()), Some(v.to_string()))
+    } else if head == "struct" {
+        ("structure".to_string(), tail.trim().to_string(), None, None)
+    } else {
+        let (kind, type_name) = head.split_once('(')?;
+        (kind.to_string(), type_name.trim_end_matches(')').to_string(), None, None)
+    };
+    // Reuse the shapes-file parser for the constraints: `Type(kind) min=… pattern=…`.
+    let mut m = parse_member(&format!("    {name}: {type_name}({kind}) {tail}"), patterns)?;
+    m.required = required;
+    m.key = key;
+    m.element = element;
+    Some(m)
+}
+
 impl Model {
-    fn parse() -> Model {
+    fn parse(shapes: &str, ops: &str) -> Model {
         let mut m = Model::default();
         let mut current: Option<String> = None;
         let mut patterns = Patterns::new();
-        for line in SHAPES.lines() {
+        for line in shapes.lines() {
             if let Some((name, values)) = line.strip_prefix("ENUM ").and_then(|l| l.split_once(": ")) {
                 m.enums.insert(name.trim().to_string(), values.trim().split('|').map(str::to_string).collect());
                 current = None;
             } else if let Some(name) = line.strip_prefix("STRUCT ") {
                 current = Some(name.trim().to_string());
                 m.structs.entry(name.trim().to_string()).or_default();
+            } else if let Some(rest) = line.strip_prefix("SCALAR ") {
+                let name = rest.split('(').next().unwrap_or_default().to_string();
+                if let Some(mem) = parse_member(&format!("    {name}: {rest}"), &mut patterns) {
+                    m.scalars.insert(name, mem);
+                }
+                current = None;
             } else if line.starts_with("   ") {
                 if let (Some(c), Some(mem)) = (&current, parse_member(line, &mut patterns)) {
                     m.structs.entry(c.clone()).or_default().push(mem);
@@ -129,18 +174,32 @@ impl Model {
                 current = None;
             }
         }
-        // The ops file names list element shapes (`list<X>`) for request members.
+        // The ops file names each action's request shape and list element shapes (`list<X>`);
+        // a request shape the shapes file lacks is built from the members listed under `IN`.
         let mut op: Option<String> = None;
-        for line in OPS.lines() {
+        let mut building: Option<String> = None;
+        for line in ops.lines() {
             if let Some(rest) = line.strip_prefix("## ") {
                 let mut parts = rest.split_whitespace();
                 let name = parts.next().unwrap_or_default().to_string();
                 let signed = parts.next() == Some("auth=sigv4");
                 m.ops.insert(name.clone(), (signed, format!("{name}Request")));
                 op = Some(name);
+                building = None;
             } else if let (Some(o), Some(inner)) = (&op, line.trim_start().strip_prefix("IN ")) {
+                let shape = inner.trim().to_string();
                 if let Some(e) = m.ops.get_mut(o) {
-                    e.1 = inner.trim().to_string();
+                    e.1 = shape.clone();
+                }
+                building = (!m.structs.contains_key(&shape)).then_some(shape);
+                if let Some(b) = &building {
+                    m.structs.insert(b.clone(), Vec::new());
+                }
+            } else if line.trim_start().starts_with("OUT ") || line.trim_start().starts_with("ERR ") {
+                building = None;
+            } else if let Some(b) = &building {
+                if let Some(mem) = parse_op_member(line, &mut patterns) {
+                    m.structs.entry(b.clone()).or_default().push(mem);
                 }
             } else if let Some(o) = &op
                 && let Some(i) = line.find(": list<")
@@ -158,9 +217,16 @@ impl Model {
         m
     }
 
+    /// The `cognito-idp` model (`AWSCognitoIdentityProviderService.*`).
     pub fn get() -> &'static Model {
         static MODEL: OnceLock<Model> = OnceLock::new();
-        MODEL.get_or_init(Model::parse)
+        MODEL.get_or_init(|| Model::parse(SHAPES, OPS))
+    }
+
+    /// The `cognito-identity` model (`AWSCognitoIdentityService.*`).
+    pub fn identity() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(|| Model::parse(IDENTITY_SHAPES, IDENTITY_OPS))
     }
 
     /// `Some(signed)` for a known action.
@@ -252,7 +318,40 @@ impl Model {
             "boolean" if !val.is_boolean() => return wrong("a boolean"),
             "double" | "timestamp" if !val.is_number() => return wrong("a number"),
             "structure" => self.check_struct(&m.type_name, val, p, errors)?,
-            "map" if !val.is_object() => return wrong("a map"),
+            "map" => {
+                let Some(entries) = val.as_object() else {
+                    return wrong("a map");
+                };
+                bounds(m.min, m.max, entries.len() as i64, "Value", "length", p, errors);
+                let key_shape = m.key.as_deref().and_then(|k| self.scalars.get(k));
+                let value_shape = m.element.as_deref().unwrap_or_default();
+                for (k, v) in entries {
+                    if let Some(ks) = key_shape {
+                        let broken = scalar_violations(ks, k);
+                        if !broken.is_empty() {
+                            errors.push(format!(
+                                "Value '{k}' at '{p}' failed to satisfy constraint: Map keys must satisfy constraint: [{}]",
+                                broken.join(", ")
+                            ));
+                        }
+                    }
+                    let vp = format!("{p}.{k}");
+                    if self.structs.contains_key(value_shape) {
+                        self.check_struct(value_shape, v, &vp, errors)?;
+                    } else if let Some(vs) = self.scalars.get(value_shape) {
+                        let Some(text) = v.as_str() else {
+                            return Err(Invalid::Serialization(format!("Expected a string for '{vp}'")));
+                        };
+                        let broken = scalar_violations(vs, text);
+                        if !broken.is_empty() {
+                            errors.push(format!(
+                                "Value at '{vp}' failed to satisfy constraint: Map value must satisfy constraint: [{}]",
+                                broken.join(", ")
+                            ));
+                        }
+                    }
+                }
+            }
             "list" => {
                 let Some(items) = val.as_array() else {
                     return wrong("a list");
@@ -269,6 +368,17 @@ impl Model {
                             Some(s) => errors.push(format!("Value '[{s}]' at '{p}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}]]", e.join(", "))),
                             None => return wrong("a list of strings"),
                         }
+                    } else if let Some(es) = self.scalars.get(elem) {
+                        let Some(text) = item.as_str() else {
+                            return wrong("a list of strings");
+                        };
+                        let broken = scalar_violations(es, text);
+                        if !broken.is_empty() {
+                            errors.push(format!(
+                                "Value '[{text}]' at '{p}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
+                                broken.join(", ")
+                            ));
+                        }
                     } else if !(item.is_string() || item.is_object()) {
                         return wrong("a list of strings");
                     }
@@ -278,6 +388,25 @@ impl Model {
         }
         Ok(())
     }
+}
+
+/// The constraints a string breaks of a named string shape (AWS's inner wording).
+fn scalar_violations(shape: &Member, s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = s.chars().count() as i64;
+    if let Some(min) = shape.min.filter(|min| n < *min) {
+        out.push(format!("Member must have length greater than or equal to {min}"));
+    }
+    if let Some(max) = shape.max.filter(|max| n > *max) {
+        out.push(format!("Member must have length less than or equal to {max}"));
+    }
+    if let Some(pattern) = &shape.pattern
+        && let Some(re) = pattern.regex()
+        && !re.is_match(s)
+    {
+        out.push(format!("Member must satisfy regular expression pattern: {}", pattern.text));
+    }
+    out
 }
 
 /// A `min`/`max` of the model for a length or a value, worded as AWS words it.
@@ -332,6 +461,81 @@ mod tests {
             m.validate("DescribeUserPool", &json!({"UserPoolId": 5})).unwrap_err(),
             Invalid::Serialization("Expected a string for 'userPoolId'".into())
         );
+    }
+
+    #[test]
+    fn knows_the_identity_service_and_its_signed_actions() {
+        let m = Model::identity();
+        assert_eq!(m.action("CreateIdentityPool"), Some(true));
+        assert_eq!(m.action("GetId"), Some(false));
+        assert_eq!(m.action("GetCredentialsForIdentity"), Some(false));
+        assert_eq!(m.action("GetOpenIdToken"), Some(false));
+        assert_eq!(m.action("UnlinkIdentity"), Some(false));
+        assert_eq!(m.action("GetOpenIdTokenForDeveloperIdentity"), Some(true));
+        assert_eq!(m.action("CreateUserPool"), None);
+        assert_eq!(Model::get().action("GetId"), None);
+    }
+
+    #[test]
+    fn validates_identity_requests_maps_and_nested_shapes() {
+        let m = Model::identity();
+        let id = "local:8f4e2c1a-0000-4000-8000-000000000000";
+        assert!(m.validate("GetId", &json!({"IdentityPoolId": id, "Logins": {"accounts.google.com": "t"}})).is_ok());
+        let Err(Invalid::Constraints(msg)) = m.validate("GetId", &json!({"IdentityPoolId": "bad"})) else { panic!() };
+        assert!(msg.contains("at 'identityPoolId'"), "{msg}");
+        let eleven: serde_json::Map<String, Value> = (0..11).map(|i| (format!("p{i}"), json!("t"))).collect();
+        let Err(Invalid::Constraints(msg)) = m.validate("GetId", &json!({"IdentityPoolId": id, "Logins": eleven}))
+        else {
+            panic!()
+        };
+        assert!(
+            msg.contains("'logins' failed to satisfy constraint: Member must have length less than or equal to 10"),
+            "{msg}"
+        );
+        let Err(Invalid::Constraints(msg)) = m.validate("GetId", &json!({"IdentityPoolId": id, "Logins": {"p": ""}}))
+        else {
+            panic!()
+        };
+        assert!(
+            msg.contains("Map value must satisfy constraint: [Member must have length greater than or equal to 1]"),
+            "{msg}"
+        );
+        let Err(Invalid::Constraints(msg)) = m.validate(
+            "SetIdentityPoolRoles",
+            &json!({"IdentityPoolId": id, "Roles": {"admin": "arn:aws:iam::000000000000:role/a"}}),
+        ) else {
+            panic!()
+        };
+        assert!(
+            msg.contains(
+                "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: (un)?authenticated]"
+            ),
+            "{msg}"
+        );
+        let r = m.validate("SetIdentityPoolRoles", &json!({"IdentityPoolId": id, "Roles": {}, "RoleMappings": {"graph.facebook.com": {"Type": "Maybe", "RulesConfiguration": {"Rules": [{"Claim": "a", "MatchType": "Like", "Value": "", "RoleARN": "arn"}]}}}}));
+        let Err(Invalid::Constraints(msg)) = r else { panic!("{r:?}") };
+        assert!(msg.starts_with("4 validation errors detected"), "{msg}");
+        assert!(msg.contains("roleMappings.graph.facebook.com.rulesConfiguration.rules.1.member.matchType"), "{msg}");
+        let Err(Invalid::Constraints(msg)) = m.validate("DeleteIdentities", &json!({"IdentityIdsToDelete": ["nope"]}))
+        else {
+            panic!()
+        };
+        assert!(msg.contains("Value '[nope]' at 'identityIdsToDelete'"), "{msg}");
+        let Err(Invalid::Constraints(msg)) = m.validate("CreateIdentityPool", &json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": false, "CognitoIdentityProviders": [{"ProviderName": "a b", "ClientId": "c"}]})) else { panic!() };
+        assert!(msg.contains("cognitoIdentityProviders.1.member.providerName"), "{msg}");
+        assert_eq!(
+            m.validate(
+                "CreateIdentityPool",
+                &json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": "yes"})
+            ),
+            Err(Invalid::Serialization("Expected a boolean for 'allowUnauthenticatedIdentities'".into()))
+        );
+        let Err(Invalid::Constraints(msg)) =
+            m.validate("ListIdentities", &json!({"IdentityPoolId": id, "MaxResults": 61}))
+        else {
+            panic!()
+        };
+        assert!(msg.contains("Value '61' at 'maxResults'"), "{msg}");
     }
 
     #[test]
