@@ -1,0 +1,372 @@
+//! An identity pool's roles (SetIdentityPoolRoles): the `authenticated` and `unauthenticated`
+//! roles, and per-provider role mappings of type `Token` (the roles the user pool put in the ID
+//! token) or `Rules` (claim rules tried in order). Checking a configuration, and choosing the role
+//! for one request, are pure functions of the configuration and the logins' claims.
+
+use super::error::{Error, Result};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+pub const AUTHENTICATED: &str = "authenticated";
+pub const UNAUTHENTICATED: &str = "unauthenticated";
+/// Rules per role mapping (Cognito's documented quota; the model allows 400).
+pub const MAX_RULES: usize = 25;
+
+/// `{"Roles": {...}, "RoleMappings": {...}}`, as stored and as GetIdentityPoolRoles shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PoolRoles {
+    #[serde(default)]
+    pub roles: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub role_mappings: BTreeMap<String, RoleMapping>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleMapping {
+    #[serde(rename = "Type")]
+    pub mapping_type: MappingType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambiguous_role_resolution: Option<AmbiguousRoleResolution>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_configuration: Option<RulesConfiguration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MappingType {
+    Token,
+    Rules,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AmbiguousRoleResolution {
+    AuthenticatedRole,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RulesConfiguration {
+    pub rules: Vec<MappingRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MappingRule {
+    pub claim: String,
+    pub match_type: MatchType,
+    pub value: String,
+    #[serde(rename = "RoleARN")]
+    pub role_arn: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MatchType {
+    Equals,
+    Contains,
+    StartsWith,
+    NotEqual,
+}
+
+/// An IAM role ARN: `arn:aws:iam::{12 digits}:role/{path/}{name}`.
+pub fn is_role_arn(arn: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^arn:aws:iam::\d{12}:role/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$").expect("regex"))
+        .is_match(arn)
+}
+
+impl PoolRoles {
+    /// Parse and check a SetIdentityPoolRoles input: role keys and ARNs, and each mapping's
+    /// provider (one of `providers`, the keys the pool's configuration allows), resolution and rules.
+    pub fn from_input(input: &Value, providers: &[String]) -> Result<PoolRoles> {
+        // Null members read as absent.
+        let mut members = Map::new();
+        for k in ["Roles", "RoleMappings"] {
+            if let Some(x) = input.get(k).filter(|x| !x.is_null()) {
+                members.insert(k.into(), x.clone());
+            }
+        }
+        let roles: PoolRoles = serde_json::from_value(Value::Object(members))
+            .map_err(|e| Error::invalid(format!("Invalid roles: {e}")))?;
+        for (kind, arn) in &roles.roles {
+            if kind != AUTHENTICATED && kind != UNAUTHENTICATED {
+                return Err(Error::invalid(format!(
+                    "Roles keys must be {AUTHENTICATED} or {UNAUTHENTICATED}; got {kind}."
+                )));
+            }
+            if !is_role_arn(arn) {
+                return Err(Error::invalid(format!("Invalid {kind} role ARN: {arn}")));
+            }
+        }
+        for (provider, m) in &roles.role_mappings {
+            if !providers.iter().any(|p| p == provider) {
+                return Err(Error::invalid(format!(
+                    "Role mapping provider {provider} is not a login provider of this identity pool; \
+                     use a SupportedLoginProviders key, an OpenID Connect provider name, a SAML provider ARN, \
+                     or ProviderName:ClientId of a Cognito user pool provider."
+                )));
+            }
+            if m.ambiguous_role_resolution.is_none() {
+                return Err(Error::invalid(format!(
+                    "AmbiguousRoleResolution must be specified for the {provider} role mapping."
+                )));
+            }
+            match (m.mapping_type, &m.rules_configuration) {
+                (MappingType::Rules, None) => {
+                    return Err(Error::invalid(format!(
+                        "RulesConfiguration is required for the Rules type role mapping of {provider}."
+                    )));
+                }
+                (MappingType::Token, Some(_)) => {
+                    return Err(Error::invalid(format!(
+                        "RulesConfiguration is only allowed for the Rules type; the {provider} role mapping is of type Token."
+                    )));
+                }
+                (MappingType::Rules, Some(rc)) => {
+                    if rc.rules.is_empty() || rc.rules.len() > MAX_RULES {
+                        return Err(Error::invalid(format!(
+                            "The {provider} role mapping must have between 1 and {MAX_RULES} rules."
+                        )));
+                    }
+                    if let Some(r) = rc.rules.iter().find(|r| !is_role_arn(&r.role_arn)) {
+                        return Err(Error::invalid(format!(
+                            "Invalid role ARN in a rule of {provider}: {}",
+                            r.role_arn
+                        )));
+                    }
+                }
+                (MappingType::Token, None) => {}
+            }
+        }
+        Ok(roles)
+    }
+
+    pub fn role(&self, kind: &str) -> Option<&str> {
+        self.roles.get(kind).map(String::as_str)
+    }
+}
+
+/// One validated login of the request, as role mapping sees it.
+#[derive(Debug, Clone)]
+pub struct MappedLogin<'a> {
+    /// The RoleMappings key of its provider (`{provider}:{clientId}` for user pools).
+    pub mapping_key: String,
+    pub claims: &'a Map<String, Value>,
+}
+
+/// Why no role: the mapping said Deny, or the pool lacks the role it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoRole {
+    /// `AmbiguousRoleResolution: Deny` (or a CustomRoleArn the mapping does not allow).
+    Denied(String),
+    /// The pool has no role of the kind required.
+    Unconfigured,
+}
+
+/// The role for a guest: the `unauthenticated` role. A CustomRoleArn must name that role.
+pub fn guest_role(roles: &PoolRoles, custom: Option<&str>) -> Result<String, NoRole> {
+    let role = roles.role(UNAUTHENTICATED).ok_or(NoRole::Unconfigured)?;
+    match custom {
+        Some(c) if c != role => Err(NoRole::Denied(custom_not_allowed(c))),
+        _ => Ok(role.to_string()),
+    }
+}
+
+fn custom_not_allowed(arn: &str) -> String {
+    format!("The role {arn} is not allowed for this identity; CustomRoleArn must be one of the roles in the token.")
+}
+
+/// The role for an authenticated request. The first login (in the order given) whose provider
+/// has a role mapping decides: `Token` takes the CustomRoleArn when it is one of `cognito:roles`,
+/// else `cognito:preferred_role`, else the only one of `cognito:roles`; `Rules` takes the role of
+/// the first rule that matches. When that gives nothing, AmbiguousRoleResolution decides:
+/// the `authenticated` role, or Deny. Logins without a mapping get the `authenticated` role, and
+/// a CustomRoleArn must then be that role.
+pub fn authenticated_role(roles: &PoolRoles, logins: &[MappedLogin], custom: Option<&str>) -> Result<String, NoRole> {
+    let authenticated = || roles.role(AUTHENTICATED).map(str::to_string).ok_or(NoRole::Unconfigured);
+    let mapped = logins.iter().find_map(|l| roles.role_mappings.get(&l.mapping_key).map(|m| (l, m)));
+    let Some((login, mapping)) = mapped else {
+        let role = authenticated()?;
+        return match custom {
+            Some(c) if c != role => Err(NoRole::Denied(custom_not_allowed(c))),
+            _ => Ok(role),
+        };
+    };
+    let chosen = match mapping.mapping_type {
+        MappingType::Token => {
+            let token_roles = claim_strings(login.claims.get("cognito:roles"));
+            if let Some(c) = custom {
+                if !token_roles.iter().any(|r| r == c) {
+                    return Err(NoRole::Denied(custom_not_allowed(c)));
+                }
+                return Ok(c.to_string());
+            }
+            match login.claims.get("cognito:preferred_role").and_then(Value::as_str) {
+                Some(p) => Some(p.to_string()),
+                None if token_roles.len() == 1 => token_roles.into_iter().next(),
+                None => None,
+            }
+        }
+        MappingType::Rules => {
+            let rules = mapping.rules_configuration.as_ref().map(|r| r.rules.as_slice()).unwrap_or_default();
+            rules.iter().find(|r| rule_matches(r, login.claims)).map(|r| r.role_arn.clone())
+        }
+    };
+    let role = match chosen {
+        Some(r) => r,
+        None => match mapping.ambiguous_role_resolution {
+            Some(AmbiguousRoleResolution::AuthenticatedRole) => authenticated()?,
+            _ => {
+                return Err(NoRole::Denied(format!(
+                    "The ambiguous role mapping rules for: {} denied this request.",
+                    login.mapping_key
+                )));
+            }
+        },
+    };
+    match custom {
+        Some(c) if c != role => Err(NoRole::Denied(custom_not_allowed(c))),
+        _ => Ok(role),
+    }
+}
+
+/// A claim's values as strings: an array's elements, a string (a `cognito:roles` string may be
+/// comma-separated), a number or boolean as written.
+fn claim_strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(scalar).collect(),
+        Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+        Some(other) => scalar(other).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a rule matches the claims. A missing claim matches nothing (NotEqual included). A
+/// multi-valued claim (`cognito:groups`) matches Equals/Contains/StartsWith when one of its
+/// values does, and NotEqual when none equals the value.
+pub fn rule_matches(rule: &MappingRule, claims: &Map<String, Value>) -> bool {
+    let values: Vec<String> = match claims.get(&rule.claim) {
+        None | Some(Value::Null) => return false,
+        Some(Value::Array(a)) => a.iter().filter_map(scalar).collect(),
+        Some(v) => match scalar(v) {
+            Some(s) => vec![s],
+            None => return false,
+        },
+    };
+    let v = rule.value.as_str();
+    match rule.match_type {
+        MatchType::Equals => values.iter().any(|x| x == v),
+        MatchType::Contains => values.iter().any(|x| x.contains(v)),
+        MatchType::StartsWith => values.iter().any(|x| x.starts_with(v)),
+        MatchType::NotEqual => !values.is_empty() && values.iter().all(|x| x != v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const AUTH: &str = "arn:aws:iam::000000000000:role/auth";
+    const GUEST: &str = "arn:aws:iam::000000000000:role/guest";
+    const ADMIN: &str = "arn:aws:iam::000000000000:role/admin";
+    const READER: &str = "arn:aws:iam::000000000000:role/path/reader";
+    const KEY: &str = "cognito-idp.local.amazonaws.com/local_abc:client1";
+
+    fn roles(mapping: Value) -> PoolRoles {
+        PoolRoles::from_input(
+            &json!({"Roles": {"authenticated": AUTH, "unauthenticated": GUEST}, "RoleMappings": {KEY: mapping}}),
+            &[KEY.to_string()],
+        )
+        .unwrap()
+    }
+
+    fn claims(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn login(c: &Map<String, Value>) -> Vec<MappedLogin<'_>> {
+        vec![MappedLogin { mapping_key: KEY.into(), claims: c }]
+    }
+
+    #[test]
+    fn checks_role_arns_keys_and_mappings() {
+        assert!(is_role_arn(AUTH) && is_role_arn(READER));
+        assert!(!is_role_arn("arn:aws:iam::123:role/x") && !is_role_arn("arn:aws:s3:::bucket"));
+        let p = [KEY.to_string()];
+        let bad = |v: Value| PoolRoles::from_input(&v, &p).unwrap_err().to_string();
+        assert!(bad(json!({"Roles": {"authenticated": "nope"}})).contains("Invalid authenticated role ARN"));
+        assert!(bad(json!({"Roles": {"admin": AUTH}})).contains("Roles keys"));
+        assert!(bad(json!({"Roles": {}, "RoleMappings": {"graph.facebook.com": {"Type": "Token", "AmbiguousRoleResolution": "Deny"}}})).contains("not a login provider"));
+        assert!(
+            bad(json!({"Roles": {}, "RoleMappings": {KEY: {"Type": "Token"}}})).contains("AmbiguousRoleResolution")
+        );
+        assert!(
+            bad(json!({"Roles": {}, "RoleMappings": {KEY: {"Type": "Rules", "AmbiguousRoleResolution": "Deny"}}}))
+                .contains("RulesConfiguration is required")
+        );
+        let many: Vec<Value> =
+            (0..26).map(|_| json!({"Claim": "a", "MatchType": "Equals", "Value": "b", "RoleARN": AUTH})).collect();
+        assert!(bad(json!({"Roles": {}, "RoleMappings": {KEY: {"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": {"Rules": many}}}})).contains("between 1 and 25"));
+    }
+
+    #[test]
+    fn rules_are_tried_in_order_and_not_equal_needs_the_claim() {
+        let r = roles(json!({"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": {"Rules": [
+            {"Claim": "department", "MatchType": "NotEqual", "Value": "sales", "RoleARN": READER},
+            {"Claim": "cognito:groups", "MatchType": "Contains", "Value": "adm", "RoleARN": ADMIN},
+            {"Claim": "email", "MatchType": "StartsWith", "Value": "bob", "RoleARN": AUTH},
+        ]}}));
+        let c = claims(json!({"department": "ops", "cognito:groups": ["admins"]}));
+        assert_eq!(authenticated_role(&r, &login(&c), None), Ok(READER.into()));
+        let c = claims(json!({"department": "sales", "cognito:groups": ["admins"]}));
+        assert_eq!(authenticated_role(&r, &login(&c), None), Ok(ADMIN.into()));
+        // No department claim: NotEqual does not match.
+        let c = claims(json!({"email": "bob@example.com"}));
+        assert_eq!(authenticated_role(&r, &login(&c), None), Ok(AUTH.into()));
+        let c = claims(json!({"email": "alice@example.com"}));
+        assert!(
+            matches!(authenticated_role(&r, &login(&c), None), Err(NoRole::Denied(m)) if m.contains("denied this request"))
+        );
+    }
+
+    #[test]
+    fn token_mapping_prefers_the_preferred_role_then_a_single_role_then_resolves_ambiguity() {
+        let deny = roles(json!({"Type": "Token", "AmbiguousRoleResolution": "Deny"}));
+        let fallback = roles(json!({"Type": "Token", "AmbiguousRoleResolution": "AuthenticatedRole"}));
+        let both = claims(json!({"cognito:roles": [ADMIN, READER]}));
+        assert!(matches!(authenticated_role(&deny, &login(&both), None), Err(NoRole::Denied(_))));
+        assert_eq!(authenticated_role(&fallback, &login(&both), None), Ok(AUTH.into()));
+        let preferred = claims(json!({"cognito:roles": [ADMIN, READER], "cognito:preferred_role": READER}));
+        assert_eq!(authenticated_role(&deny, &login(&preferred), None), Ok(READER.into()));
+        let one = claims(json!({"cognito:roles": [ADMIN]}));
+        assert_eq!(authenticated_role(&deny, &login(&one), None), Ok(ADMIN.into()));
+        // CustomRoleArn: one of the token's roles, or denied.
+        assert_eq!(authenticated_role(&deny, &login(&both), Some(ADMIN)), Ok(ADMIN.into()));
+        assert!(matches!(authenticated_role(&fallback, &login(&both), Some(AUTH)), Err(NoRole::Denied(_))));
+    }
+
+    #[test]
+    fn without_a_mapping_the_authenticated_role_and_guests_the_unauthenticated_role() {
+        let r = PoolRoles::from_input(&json!({"Roles": {"authenticated": AUTH}}), &[]).unwrap();
+        let c = claims(json!({}));
+        assert_eq!(authenticated_role(&r, &login(&c), None), Ok(AUTH.into()));
+        assert!(matches!(authenticated_role(&r, &login(&c), Some(ADMIN)), Err(NoRole::Denied(_))));
+        assert_eq!(guest_role(&r, None), Err(NoRole::Unconfigured));
+        let empty = PoolRoles::default();
+        assert_eq!(authenticated_role(&empty, &login(&c), None), Err(NoRole::Unconfigured));
+    }
+}
