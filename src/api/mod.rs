@@ -1,9 +1,11 @@
-//! The Cognito JSON protocol (AWS JSON 1.1) on `POST /`: `X-Amz-Target` names the action,
-//! SigV4 is verified for the actions Cognito signs, input is validated against the service
-//! model, and every error is `{"__type","message"}`. One file per action group.
+//! The Cognito JSON protocol (AWS JSON 1.1) on `POST /`: `X-Amz-Target` names the service
+//! (`cognito-idp` or `cognito-identity`) and the action, SigV4 is verified for the actions
+//! Cognito signs, input is validated against the service model, and every error is
+//! `{"__type","message"}`. One file per action group.
 
 mod auth_actions;
 mod branding_actions;
+mod identity_actions;
 mod mfa_actions;
 pub mod model;
 mod pool_actions;
@@ -21,6 +23,8 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+/// Identity pools (`cognito-identity`).
+pub const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 1024 * 1024;
 
@@ -105,10 +109,13 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
             "Unsupported Content-Type; use application/x-amz-json-1.1.",
         ));
     }
-    let Some(action) = target.strip_prefix(IDP_PREFIX) else {
+    let (action, model, identity) = if let Some(a) = target.strip_prefix(IDP_PREFIX) {
+        (a, model::Model::get(), false)
+    } else if let Some(a) = target.strip_prefix(IDENTITY_PREFIX) {
+        (a, model::Model::identity(), true)
+    } else {
         return Err(ApiError::new(400, "UnknownOperationException", "Unknown operation."));
     };
-    let model = model::Model::get();
     let Some(signed) = model.action(action) else {
         return Err(ApiError::new(400, "UnknownOperationException", format!("Unknown operation {action}.")));
     };
@@ -129,7 +136,9 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     })?;
     let span = tracing::info_span!("api", action);
     let _enter = span.enter();
-    if pool_actions::ACTIONS.contains(&action) {
+    if identity {
+        identity_actions::run(svc, action, &input).await
+    } else if pool_actions::ACTIONS.contains(&action) {
         pool_actions::run(svc, action, &input).await
     } else if user_actions::ACTIONS.contains(&action) {
         user_actions::run(svc, action, &input).await
