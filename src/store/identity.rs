@@ -261,6 +261,10 @@ impl Store {
     /// A new identity with its logins, in one transaction. [`Linking::Retry`] when a login is
     /// already linked (another request linked it first); the identity is then not created.
     pub async fn create_identity(&self, i: &IdentityRow, logins: &[NewLogin]) -> StoreResult<Linking> {
+        retry_on_contention(self.try_create_identity(i, logins).await)
+    }
+
+    async fn try_create_identity(&self, i: &IdentityRow, logins: &[NewLogin]) -> StoreResult<Linking> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO identities (id, pool_id, enabled, merged_into, created_at, updated_at) \
@@ -287,6 +291,18 @@ impl Store {
     /// identities merged into them before). [`Linking::Retry`] when the survivor or one of the
     /// others is no longer an enabled, unmerged identity, or a login got linked meanwhile.
     pub async fn link_identity(
+        &self,
+        pool_id: &str,
+        survivor: &str,
+        others: &[String],
+        logins: &[NewLogin],
+        rules: LoginRules<'_>,
+        now: i64,
+    ) -> StoreResult<Linking> {
+        retry_on_contention(self.try_link_identity(pool_id, survivor, others, logins, rules, now).await)
+    }
+
+    async fn try_link_identity(
         &self,
         pool_id: &str,
         survivor: &str,
@@ -407,6 +423,20 @@ impl Store {
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// A transaction that lost to a concurrent one (PostgreSQL deadlock or serialization failure,
+/// SQLite busy or locked) is worth another read and try, like a lost race for a login.
+fn retry_on_contention(r: StoreResult<Linking>) -> StoreResult<Linking> {
+    match r {
+        Err(StoreError::Db(sqlx::Error::Database(d)))
+            if matches!(d.code().as_deref(), Some("40P01" | "40001" | "5" | "6" | "517")) =>
+        {
+            Ok(Linking::Retry)
+        }
+        Err(StoreError::Conflict) => Ok(Linking::Retry),
+        other => other,
+    }
+}
 
 /// Take the identity's row for this transaction: true when it is enabled and unmerged.
 async fn touch(tx: &mut Tx<'_>, identity_id: &str, now: i64) -> StoreResult<bool> {
