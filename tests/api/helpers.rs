@@ -106,19 +106,29 @@ impl TestApp {
         secret: &str,
         time: SystemTime,
     ) -> (u16, Value) {
+        let target = format!("AWSCognitoIdentityProviderService.{action}");
+        self.json_signed(&target, "cognito-idp", body, key, secret, time).await
+    }
+
+    /// A JSON 1.1 call to `target`, SigV4-signed for `service` (as the SDKs sign it).
+    pub async fn json_signed(
+        &self,
+        target: &str,
+        service: &str,
+        body: Value,
+        key: &str,
+        secret: &str,
+        time: SystemTime,
+    ) -> (u16, Value) {
         let body = body.to_string();
         let host = format!("127.0.0.1:{}", self.port);
-        let target = format!("AWSCognitoIdentityProviderService.{action}");
-        let headers = [
-            ("content-type", "application/x-amz-json-1.1"),
-            ("host", host.as_str()),
-            ("x-amz-target", target.as_str()),
-        ];
+        let headers =
+            [("content-type", "application/x-amz-json-1.1"), ("host", host.as_str()), ("x-amz-target", target)];
         let identity: Identity = Credentials::new(key, secret, None, None, "test").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region("eu-west-3")
-            .name("cognito-idp")
+            .name(service)
             .time(time)
             .settings(SigningSettings::default())
             .build()
@@ -145,6 +155,34 @@ impl TestApp {
         let (status, v) = self.api(action, body).await;
         assert_eq!(status, 200, "{action} failed: {v}");
         v
+    }
+
+    /// A signed identity-pools call (`AWSCognitoIdentityService.*`, SigV4 service `cognito-identity`).
+    pub async fn identity_api(&self, action: &str, body: Value) -> (u16, Value) {
+        let target = format!("AWSCognitoIdentityService.{action}");
+        self.json_signed(&target, "cognito-identity", body, ACCESS_KEY, SECRET_KEY, SystemTime::now()).await
+    }
+
+    /// A signed identity-pools call that must succeed.
+    pub async fn identity_ok(&self, action: &str, body: Value) -> Value {
+        let (status, v) = self.identity_api(action, body).await;
+        assert_eq!(status, 200, "{action} failed: {v}");
+        v
+    }
+
+    /// An unsigned identity-pools call (GetId, GetCredentialsForIdentity, GetOpenIdToken, UnlinkIdentity).
+    pub async fn identity_public(&self, action: &str, body: Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/", self.base))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", format!("AWSCognitoIdentityService.{action}"))
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     /// An unsigned call (InitiateAuth and friends).
