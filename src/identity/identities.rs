@@ -92,12 +92,12 @@ impl Services {
     /// The configured provider name a login key stands for: for a user pool, the first
     /// CognitoIdentityProviders entry of the same user pool, so both key forms are one provider.
     pub fn canonical_provider(&self, pool: &IdentityPool, key: &str) -> String {
-        match self.user_pool_of_provider(key) {
+        match self.user_pool_of_provider_name(key) {
             Some(up) => pool
                 .cognito_identity_providers
                 .iter()
                 .map(|c| c.provider_name.as_str())
-                .find(|p| self.user_pool_of_provider(p) == Some(up))
+                .find(|p| self.user_pool_of_provider_name(p).as_deref() == Some(up.as_str()))
                 .unwrap_or(key)
                 .to_string(),
             None => key.to_string(),
@@ -117,11 +117,6 @@ impl Services {
         let mut out: Vec<Verified> = Vec::new();
         for (key, token) in logins {
             let token = token.as_str().unwrap_or_default();
-            if pool.developer_provider_name.as_deref() == Some(key.as_str()) {
-                return Err(Error::NotAuthorized(format!(
-                    "Logins of the developer provider {key} are accepted only by GetOpenIdTokenForDeveloperIdentity."
-                )));
-            }
             let identity_token = key == COGNITO_IDENTITY_PROVIDER;
             if identity_token && !allow_identity_token {
                 return Err(Error::NotAuthorized("Invalid login token. Can't pass in a Cognito token.".into()));
@@ -132,13 +127,13 @@ impl Services {
                 LoginError::Internal(e) => Error::Internal(e),
             })?;
             let provider = self.canonical_provider(pool, key);
-            let (mapping_key, amr_detail) = if self.user_pool_of_provider(key).is_some() {
+            let (mapping_key, amr_detail) = if self.user_pool_of_provider_name(key).is_some() {
                 let aud = login.claims.get("aud").and_then(Value::as_str).unwrap_or_default();
-                let up = self.user_pool_of_provider(key);
+                let up = self.user_pool_of_provider_name(key);
                 let entry = pool
                     .cognito_identity_providers
                     .iter()
-                    .find(|c| c.client_id == aud && self.user_pool_of_provider(&c.provider_name) == up);
+                    .find(|c| c.client_id == aud && self.user_pool_of_provider_name(&c.provider_name) == up);
                 let name = entry.map(|c| c.provider_name.as_str()).unwrap_or(&provider);
                 (format!("{name}:{aud}"), format!("{provider}:CognitoSignIn:{}", login.subject))
             } else {

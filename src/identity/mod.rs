@@ -1,14 +1,15 @@
-//! Identity pools (`cognito-identity`): pools and their roles, identities and their linked
-//! logins, and the flows that turn logins into an identity id, an OpenID token for it, or
-//! short-lived credentials for a role.
+//! Identity pools (`cognito-identity`, Cognito Federated Identities, reference §5): pools and
+//! their roles, identities and their linked logins, and the flows that turn logins into an
+//! identity id, an OpenID token for it, or short-lived credentials for a role.
 //!
 //! - [`pools`]: CreateIdentityPool and friends, tags; [`roles`]: roles, role mappings, choosing
 //!   the role for a request.
 //! - [`identities`]: GetId, linking and merging, describe/list/delete, UnlinkIdentity;
 //!   [`credentials`]: GetCredentialsForIdentity, GetOpenIdToken; [`developer`]: the
 //!   developer-authenticated flow.
-//! - [`logins`]: validating a `Logins` entry; [`tokens`]: this service's OpenID tokens;
-//!   [`routes`]: their issuer's discovery and keys.
+//! - [`logins`]: the logins an identity pool accepts and how each is validated; [`tokens`]: the
+//!   pool's own OpenID token issuer `{PUBLIC_URL}/identity`, with its discovery and keys
+//!   ([`routes`]).
 //! - [`error`]: the exceptions, mapped to the JSON protocol by `crate::api`.
 
 pub mod credentials;

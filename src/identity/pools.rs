@@ -2,6 +2,7 @@
 //! document, its login providers and tags, and the pool's roles and role mappings.
 
 use super::error::{Error, Result, pool_not_found};
+use super::logins::is_issuer_key;
 use super::roles::PoolRoles;
 use crate::services::Services;
 use crate::store::identity::IdentityPoolRow;
@@ -27,7 +28,7 @@ pub const PUBLIC_PROVIDERS: &[&str] = &[
     "www.digits.com",
 ];
 /// The login key of this service's own OpenID tokens.
-pub const COGNITO_IDENTITY_PROVIDER: &str = "cognito-identity.amazonaws.com";
+pub const COGNITO_IDENTITY_PROVIDER: &str = super::logins::COGNITO_IDENTITY_KEY;
 
 /// The IdentityPool shape: CreateIdentityPool/UpdateIdentityPool input, the stored document,
 /// and what Describe/Create/Update return.
@@ -118,28 +119,16 @@ impl IdentityPool {
 }
 
 impl Services {
-    /// `arn:aws:cognito-identity:{region}:{account}:identitypool/{id}`.
-    pub fn identity_pool_arn(&self, id: &str) -> String {
-        format!("arn:aws:cognito-identity:{}:{}:identitypool/{id}", self.config.region, self.config.account_id)
-    }
-
-    /// The user pool a provider name designates, when it is one of this server's: `{PUBLIC_URL
-    /// without scheme}/{poolId}` or `cognito-idp.{region}.amazonaws.com/{poolId}`.
-    pub fn user_pool_of_provider<'a>(&self, provider: &'a str) -> Option<&'a str> {
-        static AWS_HOST: OnceLock<Regex> = OnceLock::new();
-        static POOL_ID: OnceLock<Regex> = OnceLock::new();
-        let (host, pool_id) = provider.rsplit_once('/')?;
-        let ours = self.config.public_url.split_once("://").map(|(_, h)| h).unwrap_or(&self.config.public_url);
-        let host_ok = host == ours || re(&AWS_HOST, r"^cognito-idp\.[a-z0-9-]+\.amazonaws\.com$").is_match(host);
-        (host_ok && re(&POOL_ID, r"^[\w-]+_[0-9a-zA-Z]+$").is_match(pool_id)).then_some(pool_id)
-    }
-
     /// Check a pool document (Create or Update) against Cognito's rules and this server's user pools.
     async fn check_identity_pool(&self, p: &IdentityPool) -> Result<()> {
         for key in p.supported_login_providers.keys() {
-            if !PUBLIC_PROVIDERS.contains(&key.as_str()) {
+            // Public providers, and OpenID Connect issuers by host and path (this server keeps
+            // no IAM OIDC providers, so an issuer's client id is given here).
+            let issuer = is_issuer_key(key) && key != COGNITO_IDENTITY_PROVIDER;
+            if !(PUBLIC_PROVIDERS.contains(&key.as_str()) || issuer) || self.user_pool_of_provider_name(key).is_some() {
                 return Err(Error::invalid(format!(
-                    "Invalid SupportedLoginProviders key {key}; supported providers are {}.",
+                    "Invalid SupportedLoginProviders key {key}: use one of {}, or an OpenID Connect issuer's host and path; \
+                     user pools go in CognitoIdentityProviders.",
                     PUBLIC_PROVIDERS.join(", ")
                 )));
             }
@@ -183,7 +172,7 @@ impl Services {
                     c.provider_name, c.client_id
                 )));
             }
-            let Some(pool_id) = self.user_pool_of_provider(&c.provider_name) else {
+            let Some(pool_id) = self.user_pool_of_provider_name(&c.provider_name) else {
                 return Err(Error::invalid(format!(
                     "Invalid Cognito identity provider name {}; use cognito-idp.{}.amazonaws.com/{{userPoolId}} or {}/{{userPoolId}}.",
                     c.provider_name,

@@ -167,8 +167,10 @@ async fn identity_pool_input_is_validated_like_cognito() {
     assert!(e["message"].as_str().unwrap().contains("Value null at 'allowUnauthenticatedIdentities'"), "{e}");
     let e = bad(json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": "yes"})).await;
     assert_eq!(err_type(&e), "SerializationException");
-    let e = bad(json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": false, "SupportedLoginProviders": {"login.example.com": "x"}})).await;
+    let e = bad(json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": false, "SupportedLoginProviders": {"https://login.example.com": "x"}})).await;
     assert_eq!(err_type(&e), "InvalidParameterException");
+    let e = bad(json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": false, "SupportedLoginProviders": {aws_provider(&flow.pool): "x"}})).await;
+    assert!(e["message"].as_str().unwrap().contains("user pools go in CognitoIdentityProviders"), "{e}");
     let e = bad(json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": false,
                        "CognitoIdentityProviders": [{"ProviderName": aws_provider(&flow.pool), "ClientId": "nosuchclient"}]})).await;
     assert!(e["message"].as_str().unwrap().contains("has no app client nosuchclient"), "{e}");
@@ -200,6 +202,8 @@ async fn identity_pool_input_is_validated_like_cognito() {
         )
         .await;
     assert_eq!((status, err_type(&e)), (400, "InvalidSignatureException"));
+    // An OpenID Connect issuer by host and path takes its client id here.
+    create_identity_pool(&app, json!({"SupportedLoginProviders": {"login.example.com/realms/x": "client-1"}})).await;
     // Either form of a user pool's name is accepted.
     create_identity_pool(
         &app,
