@@ -46,17 +46,19 @@ fn boto3_path(python: &str) -> Option<PathBuf> {
     Some(deps)
 }
 
-/// Run the script against `endpoint` with a timeout; (exit success, stdout, stderr).
-async fn run_script(endpoint: &str) -> (bool, String, String) {
+/// Run `tests/boto3/{script}` against `endpoint` (with `args` after it) with a timeout;
+/// (exit success, stdout, stderr).
+pub(crate) async fn run_script(script: &str, endpoint: &str, args: &[&str]) -> (bool, String, String) {
     let python = python();
     let pythonpath = boto3_path(&python);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boto3/management.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boto3").join(script);
     let dir = tempfile::tempdir().expect("tempdir");
     let out_path = dir.path().join("stdout");
     let err_path = dir.path().join("stderr");
     let mut cmd = Command::new(&python);
     cmd.arg(&script)
         .arg(endpoint)
+        .args(args)
         .env("PORTCULLIS_TEST_ACCESS_KEY", ACCESS_KEY)
         .env("PORTCULLIS_TEST_SECRET_KEY", SECRET_KEY)
         // Only what the script passes explicitly: no profile, config file, proxy or endpoint from the host.
@@ -69,8 +71,15 @@ async fn run_script(endpoint: &str) -> (bool, String, String) {
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out_path).expect("stdout file"))
         .stderr(std::fs::File::create(&err_path).expect("stderr file"));
-    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"]
-    {
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_STS",
+    ] {
         cmd.env_remove(var);
     }
     match pythonpath {
@@ -192,7 +201,7 @@ const ERRORS: &[(&str, &str)] = &[
 #[tokio::test]
 async fn boto3_drives_the_management_api() {
     let app = TestApp::spawn().await;
-    let (ok, stdout, stderr) = run_script(&app.base).await;
+    let (ok, stdout, stderr) = run_script("management.py", &app.base, &[]).await;
     assert!(ok, "boto3 script failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
     let summary: Value =
