@@ -399,7 +399,7 @@ async fn identity_tokens_log_in_to_the_pool_they_were_issued_for() {
 // ---------------------------------------------------------------------------------------------
 
 /// An ID token from the fake provider, obtained as its client would: /authorize, then /token.
-async fn fake_id_token(fake: &FakeOidc) -> String {
+pub(crate) async fn fake_id_token(fake: &FakeOidc) -> String {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let redirect_uri = "https://app.example/cb";
     let client_id = fake.client_id();

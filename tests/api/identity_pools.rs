@@ -1099,3 +1099,71 @@ async fn boto3_gets_identity_credentials_and_checks_them_with_sts() {
         assert!(done.contains(&json!(op)), "{op} never completed\n{summary}");
     }
 }
+
+#[tokio::test]
+async fn server_side_token_check_refuses_logins_of_signed_out_users() {
+    let app = TestApp::spawn().await;
+    let flow = setup_flow(&app, false, json!({})).await;
+    let provider = provider(&app, &flow.pool);
+    let checked = create_identity_pool(
+        &app,
+        json!({"CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": flow.client_id, "ServerSideTokenCheck": true}]}),
+    )
+    .await;
+    let unchecked = create_identity_pool(
+        &app,
+        json!({"CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": flow.client_id}]}),
+    )
+    .await;
+    let token = id_token(&app, &flow.client_id, "alice").await;
+    let id = get_id_ok(&app, &checked, json!({provider.clone(): token})).await;
+    app.ok("AdminUserGlobalSignOut", json!({"UserPoolId": flow.pool, "Username": "alice"})).await;
+    let (status, e) = get_id(&app, &checked, json!({provider.clone(): token})).await;
+    assert_eq!((status, err_type(&e)), (400, "NotAuthorizedException"), "{e}");
+    let (_, e) = open_id_token(&app, &id, json!({provider.clone(): token})).await;
+    assert_eq!(err_type(&e), "NotAuthorizedException", "{e}");
+    get_id_ok(&app, &unchecked, json!({provider.clone(): token})).await;
+    // A new sign-in works again; a deleted user's tokens do not.
+    app.clock.advance_secs(1);
+    let fresh = id_token(&app, &flow.client_id, "alice").await;
+    assert_eq!(get_id_ok(&app, &checked, json!({provider.clone(): fresh})).await, id);
+    app.ok("AdminDeleteUser", json!({"UserPoolId": flow.pool, "Username": "alice"})).await;
+    let (_, e) = get_id(&app, &checked, json!({provider.clone(): fresh})).await;
+    assert_eq!(err_type(&e), "NotAuthorizedException", "{e}");
+}
+
+#[tokio::test]
+async fn an_openid_connect_login_and_a_user_pool_login_share_one_identity() {
+    use crate::fake_idp::FakeOidc;
+    let app = TestApp::spawn().await;
+    let fake = FakeOidc::start().await;
+    let issuer = fake.issuer().trim_start_matches("http://").to_string();
+    let s = setup(&app, json!({"SupportedLoginProviders": {issuer.clone(): fake.client_id()}})).await;
+    let oidc = crate::identity_logins::fake_id_token(&fake).await;
+    let alice = id_token(&app, &s.flow.client_id, "alice").await;
+    let x = get_id_ok(&app, &s.pool, json!({issuer.clone(): oidc})).await;
+    assert_eq!(get_id_ok(&app, &s.pool, json!({issuer.clone(): oidc, s.provider.clone(): alice})).await, x);
+    let mut logins: Vec<String> = serde_json::from_value(logins_of(&app, &x).await).unwrap();
+    logins.sort();
+    let mut want = vec![issuer.clone(), s.provider.clone()];
+    want.sort();
+    assert_eq!(logins, want);
+    let (_, v) = open_id_token(&app, &x, json!({issuer.clone(): oidc})).await;
+    let amr = claims(v["Token"].as_str().expect("token"))["amr"].clone();
+    let sub = fake.user()["sub"].as_str().unwrap().to_string();
+    assert_eq!(amr, json!(["authenticated", issuer, format!("{issuer}:{sub}")]));
+
+    // Role mapping rules see the provider's claims, keyed by its issuer.
+    app.identity_ok(
+        "SetIdentityPoolRoles",
+        json!({"IdentityPoolId": s.pool, "Roles": {"authenticated": AUTH_ROLE}, "RoleMappings": {issuer.clone(): {
+            "Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": {"Rules": [
+                {"Claim": "email", "MatchType": "Equals", "Value": "someone-else@example.com", "RoleARN": AUTH_ROLE}]}}}}),
+    )
+    .await;
+    let (status, e) = app
+        .identity_public("GetCredentialsForIdentity", json!({"IdentityId": x, "Logins": {issuer.clone(): oidc}}))
+        .await;
+    assert_eq!((status, err_type(&e)), (400, "NotAuthorizedException"), "{e}");
+    assert_eq!(e["message"], format!("The ambiguous role mapping rules for: {issuer} denied this request."));
+}
