@@ -104,9 +104,9 @@ impl Services {
         }
     }
 
-    /// Validate every login of a request (Part B's `validate_login`). The developer provider
-    /// is refused here (only GetOpenIdTokenForDeveloperIdentity takes it), and so is this
-    /// service's own token unless `allow_identity_token`.
+    /// Validate every login of a request with `validate_login` (which refuses the developer
+    /// provider: only GetOpenIdTokenForDeveloperIdentity takes it). This service's own token is
+    /// refused unless `allow_identity_token` (GetId takes no Cognito token).
     pub(crate) async fn verify_logins(
         &self,
         row: &IdentityPoolRow,
@@ -127,13 +127,13 @@ impl Services {
                 LoginError::Internal(e) => Error::Internal(e),
             })?;
             let provider = self.canonical_provider(pool, key);
-            let (mapping_key, amr_detail) = if self.user_pool_of_provider_name(key).is_some() {
+            let (mapping_key, amr_detail) = if let Some(up) = self.user_pool_of_provider_name(key) {
+                // Role mappings of user pools are per app client: the entry of the token's client.
                 let aud = login.claims.get("aud").and_then(Value::as_str).unwrap_or_default();
-                let up = self.user_pool_of_provider_name(key);
-                let entry = pool
-                    .cognito_identity_providers
-                    .iter()
-                    .find(|c| c.client_id == aud && self.user_pool_of_provider_name(&c.provider_name) == up);
+                let entry = pool.cognito_identity_providers.iter().find(|c| {
+                    c.client_id == aud
+                        && self.user_pool_of_provider_name(&c.provider_name).as_deref() == Some(up.as_str())
+                });
                 let name = entry.map(|c| c.provider_name.as_str()).unwrap_or(&provider);
                 (format!("{name}:{aud}"), format!("{provider}:CognitoSignIn:{}", login.subject))
             } else {
@@ -339,6 +339,7 @@ impl Services {
             }
         }
         let mut providers: Vec<String> = remove.iter().map(|k| self.canonical_provider(&pool, k)).collect();
+        providers.sort();
         providers.dedup();
         match self.store.unlink_identity_providers(&live.id, &providers, self.now()).await? {
             Some(n) => {
