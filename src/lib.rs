@@ -4,7 +4,8 @@
 //! - Surfaces parse HTTP and render: [`api`] (Cognito JSON protocol), [`oauth`] (OIDC endpoints),
 //!   [`hosted_ui`] (askama pages), [`health`].
 //! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
-//!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation).
+//!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`iam`] (roles, trust
+//!   policies, temporary credentials).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and
@@ -21,6 +22,7 @@ pub mod federation;
 pub mod health;
 pub mod hosted_ui;
 pub mod i18n;
+pub mod iam;
 pub mod mail;
 pub mod oauth;
 pub mod services;
