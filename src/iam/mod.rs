@@ -13,6 +13,7 @@
 
 pub mod error;
 pub mod policy;
+pub mod roles;
 pub mod trust;
 
 /// Who is asking to assume a role through web identity federation.
