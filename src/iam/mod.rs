@@ -11,10 +11,16 @@
 //!
 //! The Query-protocol surface (XML) is `crate::api::query`; rows are `crate::store::iam`.
 
+pub mod credentials;
 pub mod error;
 pub mod policy;
 pub mod roles;
 pub mod trust;
+pub mod web_identity;
+
+// TEMPORARY: Part B's token verification (`verify_identity_token`, `verify_user_pool_id_token`)
+// until `src/identity/tokens.rs` is merged; see the file.
+mod part_b_shim;
 
 /// Who is asking to assume a role through web identity federation.
 #[derive(Debug, Clone, PartialEq, Eq)]
