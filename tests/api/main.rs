@@ -8,6 +8,7 @@ mod federation;
 mod federation_admin;
 mod helpers;
 mod i18n;
+mod iam_sts;
 mod keys;
 mod management;
 mod mfa;
