@@ -48,6 +48,12 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Seconds an outbound call to an upstream identity provider may take, connection included.
     pub upstream_timeout_secs: u64,
+    /// The issuer identity pools accept `accounts.google.com` logins from. Google's own issuer
+    /// is checked against Google's key set; another one (a test or private provider) is found by
+    /// its discovery document and matched exactly.
+    pub google_issuer_url: String,
+    /// The versioned Graph API base identity pools ask about `graph.facebook.com` logins.
+    pub facebook_graph_url: String,
 }
 
 impl Default for Config {
@@ -66,6 +72,11 @@ impl Default for Config {
             domain_base: "auth.localhost".into(),
             database_max_connections: 16,
             upstream_timeout_secs: 10,
+            google_issuer_url: crate::federation::providers::GOOGLE_ISSUER.into(),
+            facebook_graph_url: format!(
+                "https://graph.facebook.com/{}",
+                crate::federation::providers::FACEBOOK_API_VERSION
+            ),
         }
     }
 }
@@ -97,6 +108,8 @@ struct FileConfig {
     domain_base: Option<String>,
     database_max_connections: Option<u32>,
     upstream_timeout_secs: Option<u64>,
+    google_issuer_url: Option<String>,
+    facebook_graph_url: Option<String>,
 }
 
 impl Config {
@@ -122,7 +135,9 @@ impl Config {
                 account_id,
                 domain_base,
                 database_max_connections,
-                upstream_timeout_secs
+                upstream_timeout_secs,
+                google_issuer_url,
+                facebook_graph_url
             );
             if f.database_url.is_some() {
                 c.database_url = f.database_url;
@@ -156,6 +171,8 @@ impl Config {
                 "SMTP_URL" => c.smtp_url = Some(Secret::new(v)),
                 "MASTER_KEY" => c.master_key = Some(Secret::new(v)),
                 "DOMAIN_BASE" => c.domain_base = v.clone(),
+                "GOOGLE_ISSUER_URL" => c.google_issuer_url = v.clone(),
+                "FACEBOOK_GRAPH_URL" => c.facebook_graph_url = v.clone(),
                 "DATABASE_MAX_CONNECTIONS" => {
                     c.database_max_connections =
                         v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone()))?
@@ -192,6 +209,16 @@ impl Config {
                 "PORTCULLIS_ADMIN_ACCESS_KEY_ID",
                 "set both PORTCULLIS_ADMIN_ACCESS_KEY_ID and PORTCULLIS_ADMIN_SECRET_ACCESS_KEY, or neither".into(),
             ));
+        }
+        for (name, value) in [
+            ("PORTCULLIS_GOOGLE_ISSUER_URL", &mut self.google_issuer_url),
+            ("PORTCULLIS_FACEBOOK_GRAPH_URL", &mut self.facebook_graph_url),
+        ] {
+            *value = value.trim_end_matches('/').to_string();
+            let plain = url::Url::parse(value).is_ok_and(|u| u.query().is_none() && u.fragment().is_none());
+            if !plain || !crate::federation::providers::url_allowed(value) {
+                return Err(ConfigError::Invalid(name, "must be an https URL (http only on a loopback host)".into()));
+            }
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", "must be at least 1".into()));
@@ -250,6 +277,17 @@ mod tests {
         let c = Config::load_from(Some(&p), &env(&[("PORTCULLIS_REGION", "b")])).unwrap();
         assert_eq!(c.listen, "0.0.0.0:1");
         assert_eq!(c.region, "b");
+    }
+
+    #[test]
+    fn upstream_overrides_are_https_or_loopback_urls() {
+        let c = Config::load_from(None, &[]).unwrap();
+        assert_eq!(c.google_issuer_url, "https://accounts.google.com");
+        assert_eq!(c.facebook_graph_url, "https://graph.facebook.com/v17.0");
+        let c = Config::load_from(None, &env(&[("PORTCULLIS_FACEBOOK_GRAPH_URL", "http://127.0.0.1:9/v1/")])).unwrap();
+        assert_eq!(c.facebook_graph_url, "http://127.0.0.1:9/v1");
+        assert!(Config::load_from(None, &env(&[("PORTCULLIS_GOOGLE_ISSUER_URL", "http://idp.example")])).is_err());
+        assert!(Config::load_from(None, &env(&[("PORTCULLIS_FACEBOOK_GRAPH_URL", "https://g.example/?x=1")])).is_err());
     }
 
     #[test]

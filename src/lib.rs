@@ -4,8 +4,9 @@
 //! - Surfaces parse HTTP and render: [`api`] (Cognito JSON protocol), [`oauth`] (OIDC endpoints),
 //!   [`hosted_ui`] (askama pages), [`health`].
 //! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
-//!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`iam`] (roles, trust
-//!   policies, temporary credentials).
+//!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`identity`] (identity pools:
+//!   logins and their OpenID token issuer), [`federation`] (upstream identity providers),
+//!   [`iam`] (roles, trust policies, temporary credentials).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and
@@ -23,6 +24,7 @@ pub mod health;
 pub mod hosted_ui;
 pub mod i18n;
 pub mod iam;
+pub mod identity;
 pub mod mail;
 pub mod oauth;
 pub mod services;

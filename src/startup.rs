@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::configure(cfg);
     crate::api::configure(cfg);
     crate::oauth::configure(cfg);
+    crate::identity::routes::configure(cfg);
     crate::hosted_ui::configure(cfg);
 }
 

@@ -23,6 +23,7 @@ pub const ACTIONS: &[&str] = &[
     "AdminRespondToAuthChallenge",
     "RevokeToken",
     "GetUser",
+    "GlobalSignOut",
 ];
 
 /// SECRET_HASH = Base64(HMAC-SHA256(client secret, username ‖ client id)), required for clients with a secret.
@@ -216,6 +217,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 ));
             }
             svc.revoke_refresh_token(&client, s(i, "Token")).await?;
+            Ok(json!({}))
+        }
+        "GlobalSignOut" => {
+            let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
+            svc.global_sign_out(&pool, user).await?;
             Ok(json!({}))
         }
         "GetUser" => {

@@ -14,6 +14,7 @@ pub const ACTIONS: &[&str] = &[
     "AdminUpdateUserAttributes",
     "AdminDisableUser",
     "AdminEnableUser",
+    "AdminUserGlobalSignOut",
     "ListUsers",
     "CreateGroup",
     "GetGroup",
@@ -63,6 +64,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         }
         "AdminDisableUser" | "AdminEnableUser" => {
             svc.admin_set_enabled(pool_id, username, action == "AdminEnableUser").await?;
+            json!({})
+        }
+        "AdminUserGlobalSignOut" => {
+            let pool = svc.pool(pool_id).await?;
+            let user = svc.user(&pool, username).await?;
+            svc.global_sign_out(&pool, user).await?;
             json!({})
         }
         "ListUsers" => {

@@ -75,6 +75,54 @@ pub async fn sign_in(fed: &Federation, p: &Provider, callback: &str, code: &str)
     Ok(claims)
 }
 
+/// Why Facebook's answer about a presented access token does not sign anyone in.
+#[derive(Debug)]
+pub enum GraphRefusal {
+    /// Graph refused the token (expired, revoked, not a token), in its words.
+    Token(String),
+    /// Graph could not be asked, or answered something else than Graph answers.
+    Upstream(UpstreamError),
+}
+
+/// What Facebook says about an access token a client presents itself (an identity pool's
+/// `Logins`): the id of the app it was issued to (`{graph}/app`) and the user's Graph id
+/// (`{graph}/me?fields=id`). `graph` is the versioned Graph API base URL.
+pub async fn presented_token(fed: &Federation, graph: &str, token: &str) -> Result<(String, Claims), GraphRefusal> {
+    let app = graph_get(fed, &format!("{graph}/app"), token).await?;
+    let me = graph_get(fed, &format!("{graph}/me?fields=id"), token).await?;
+    let id = |c: &Claims| c.get("id").and_then(|v| v.as_str()).map(str::to_string);
+    match (id(&app), id(&me)) {
+        (Some(app_id), Some(_)) => Ok((app_id, me)),
+        _ => Err(GraphRefusal::Upstream(UpstreamError::invalid("Facebook Error - invalid Graph response"))),
+    }
+}
+
+/// One Graph call with the token as bearer credential. A 4xx with Graph's error body refuses the
+/// token; anything else that is not a JSON object is the provider's failure.
+async fn graph_get(fed: &Federation, url: &str, token: &str) -> Result<Claims, GraphRefusal> {
+    let resp = fed
+        .http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| GraphRefusal::Upstream(super::call_failed("Facebook", "Graph", &e)))?;
+    let status = resp.status();
+    let body: Option<Claims> = resp.json().await.ok();
+    if status.is_client_error()
+        && let Some(message) = body.as_ref().and_then(|b| b.get("error")).and_then(|e| e.get("message"))
+    {
+        return Err(GraphRefusal::Token(message.as_str().unwrap_or_default().to_string()));
+    }
+    match body {
+        Some(b) if status.is_success() => Ok(b),
+        _ => Err(GraphRefusal::Upstream(UpstreamError::invalid(format!(
+            "Facebook Error - {} error calling Graph endpoint",
+            status.as_u16()
+        )))),
+    }
+}
+
 /// `attributes_url` with the fields the mapping needs (always `id`) and the proof.
 fn me_url(p: &Provider, proof: &str) -> UpstreamResult<url::Url> {
     let mut url = url::Url::parse(p.detail("attributes_url").unwrap_or_default())

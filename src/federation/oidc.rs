@@ -3,6 +3,7 @@
 //! validation against the provider's keys (cached, fetched again on an unknown `kid`) and the
 //! userinfo call.
 
+use super::providers::GOOGLE_ISSUER;
 use super::{Claims, Federation, METADATA_TTL_SECS, Provider, UpstreamError, UpstreamResult};
 use base64::Engine;
 use openidconnect::core::{
@@ -211,42 +212,138 @@ async fn verify(
     nonce: &str,
     now: i64,
 ) -> UpstreamResult<Claims> {
+    let google = p.provider_type == "Google" && e.issuer == GOOGLE_ISSUER;
+    let audiences = [p.client_id.clone()];
+    let expected = Nonce::new(nonce.to_string());
+    check(fed, &e.jwks, &e.issuer, &audiences, google, token, &expected, now).await.map_err(|r| {
+        if !matches!(r, IdTokenRejection::Upstream(_)) {
+            tracing::info!(provider = %p.name, refused = ?r, "upstream id_token refused");
+        }
+        UpstreamError::invalid(match r {
+            IdTokenRejection::Upstream(err) => return err,
+            IdTokenRejection::Expired => "The id_token from the IdP has expired".to_string(),
+            IdTokenRejection::Audience => "The id_token from the IdP has an invalid audience".to_string(),
+            IdTokenRejection::Issuer => "The id_token from the IdP has an invalid issuer".to_string(),
+            IdTokenRejection::Nonce => "The id_token from the IdP has an invalid nonce".to_string(),
+            IdTokenRejection::Signature => "The id_token signature from the IdP is invalid".to_string(),
+            IdTokenRejection::Malformed => "Malformed id_token".to_string(),
+            IdTokenRejection::Invalid(other) => format!("The id_token from the IdP is invalid: {other}"),
+        })
+    })
+}
+
+/// Why an upstream ID token was refused.
+#[derive(Debug)]
+pub enum IdTokenRejection {
+    /// Not a JWT with an ID token's claims.
+    Malformed,
+    /// No key of the provider made the signature (or a disallowed algorithm).
+    Signature,
+    Issuer,
+    Audience,
+    Expired,
+    Nonce,
+    /// Anything else the verifier refuses, in its words.
+    Invalid(String),
+    /// The provider's discovery document or keys could not be fetched.
+    Upstream(UpstreamError),
+}
+
+impl Federation {
+    /// Validate an ID token that a client presents itself (an identity pool's `Logins`), so with
+    /// no nonce of ours: signature by one of the issuer's keys (from `jwks_uri`, or from the
+    /// issuer's discovery document; fetched again once when the token names an unknown key),
+    /// issuer, an audience among `audiences` (any other audience the token lists must be among
+    /// them too), and expiry at `now`. `google` also accepts Google's scheme-less issuer.
+    pub async fn verify_presented_id_token(
+        &self,
+        issuer: &str,
+        jwks_uri: Option<&str>,
+        audiences: &[String],
+        google: bool,
+        token: &str,
+        now: i64,
+    ) -> Result<Claims, IdTokenRejection> {
+        let parsed: CoreIdToken = token.parse().map_err(|_| IdTokenRejection::Malformed)?;
+        let jwks = match jwks_uri {
+            Some(u) => u.to_string(),
+            None => self.discover(issuer, now).await.map_err(IdTokenRejection::Upstream)?.jwks_uri().to_string(),
+        };
+        if !super::providers::url_allowed(&jwks) {
+            return Err(IdTokenRejection::Upstream(UpstreamError::invalid(format!(
+                "The IdP endpoint {jwks} is not https"
+            ))));
+        }
+        check(self, &jwks, issuer, audiences, google, &parsed, any_nonce, now).await
+    }
+}
+
+/// A presented token was not requested by us: there is no nonce to compare.
+fn any_nonce(_: Option<&Nonce>) -> Result<(), String> {
+    Ok(())
+}
+
+/// The ID token checks shared by sign-in and presented tokens.
+#[allow(clippy::too_many_arguments)]
+async fn check<N: openidconnect::NonceVerifier + Copy>(
+    fed: &Federation,
+    jwks: &str,
+    issuer: &str,
+    audiences: &[String],
+    google: bool,
+    token: &CoreIdToken,
+    nonce: N,
+    now: i64,
+) -> Result<Claims, IdTokenRejection> {
     use openidconnect::{ClaimsVerificationError as V, SignatureVerificationError as S};
+    let claims = payload(&token.to_string()).ok_or(IdTokenRejection::Malformed)?;
+    // The audience the token is for among ours; any other audience it lists must be ours too
+    // (none listed: the verifier refuses it, in its order of checks).
+    let listed: Vec<&str> = match claims.get("aud") {
+        Some(serde_json::Value::String(a)) => vec![a.as_str()],
+        Some(serde_json::Value::Array(list)) => list.iter().filter_map(|a| a.as_str()).collect(),
+        _ => vec![],
+    };
+    let client_id = audiences
+        .iter()
+        .find(|a| listed.contains(&a.as_str()))
+        .or(audiences.first())
+        .ok_or(IdTokenRejection::Audience)?;
+    let trusted: Vec<String> = audiences.to_vec();
+    let issuer_url = IssuerUrl::new(issuer.to_string()).map_err(|_| IdTokenRejection::Issuer)?;
     let mut refreshed = false;
     loop {
-        let keys = fed.keys(&e.jwks, now, refreshed).await?;
-        let issuer = IssuerUrl::new(e.issuer.clone()).map_err(|_| UpstreamError::invalid("Invalid IdP issuer"))?;
-        let verifier =
-            CoreIdTokenVerifier::new_public_client(ClientId::new(p.client_id.clone()), issuer, (*keys).clone())
-                .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default());
+        let keys = fed.keys(jwks, now, refreshed).await.map_err(IdTokenRejection::Upstream)?;
+        let trusted = trusted.clone();
+        let verifier = CoreIdTokenVerifier::new_public_client(
+            ClientId::new(client_id.clone()),
+            issuer_url.clone(),
+            (*keys).clone(),
+        )
+        .set_time_fn(move || chrono::DateTime::from_timestamp(now, 0).unwrap_or_default())
+        .set_other_audience_verifier_fn(move |aud| trusted.iter().any(|t| t.as_str() == aud.as_str()));
         // Google documents `accounts.google.com` without the scheme as a valid issuer too.
-        let verifier = if p.provider_type == "Google" && e.issuer == "https://accounts.google.com" {
-            verifier.require_issuer_match(false)
-        } else {
-            verifier
-        };
-        match token.claims(&verifier, &Nonce::new(nonce.to_string())) {
+        let verifier = if google { verifier.require_issuer_match(false) } else { verifier };
+        match token.claims(&verifier, nonce) {
             Ok(_) => break,
             Err(V::SignatureVerification(S::NoMatchingKey)) if !refreshed => refreshed = true,
             Err(err) => {
-                tracing::info!(provider = %p.name, error = %err, "upstream id_token refused");
-                return Err(UpstreamError::invalid(match err {
-                    V::Expired(_) => "The id_token from the IdP has expired".to_string(),
-                    V::InvalidAudience(_) => "The id_token from the IdP has an invalid audience".to_string(),
-                    V::InvalidIssuer(_) => "The id_token from the IdP has an invalid issuer".to_string(),
-                    V::InvalidNonce(_) => "The id_token from the IdP has an invalid nonce".to_string(),
-                    V::SignatureVerification(_) => "The id_token signature from the IdP is invalid".to_string(),
-                    other => format!("The id_token from the IdP is invalid: {other}"),
-                }));
+                return Err(match err {
+                    V::Expired(_) => IdTokenRejection::Expired,
+                    V::InvalidAudience(_) => IdTokenRejection::Audience,
+                    V::InvalidIssuer(_) => IdTokenRejection::Issuer,
+                    V::InvalidNonce(_) => IdTokenRejection::Nonce,
+                    V::SignatureVerification(_) => IdTokenRejection::Signature,
+                    other => IdTokenRejection::Invalid(other.to_string()),
+                });
             }
         }
     }
-    let claims = payload(&token.to_string()).ok_or_else(|| UpstreamError::invalid("Malformed id_token"))?;
     // Google's issuer, with or without the scheme (the match above was relaxed for it).
-    if p.provider_type == "Google" && e.issuer == "https://accounts.google.com" {
+    if google {
         let iss = claims.get("iss").and_then(|v| v.as_str()).unwrap_or_default();
-        if iss != "https://accounts.google.com" && iss != "accounts.google.com" {
-            return Err(UpstreamError::invalid("The id_token from the IdP has an invalid issuer"));
+        if iss != GOOGLE_ISSUER && iss != "accounts.google.com" {
+            return Err(IdTokenRejection::Issuer);
         }
     }
     Ok(claims)

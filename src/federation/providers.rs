@@ -13,6 +13,10 @@ pub const UNSUPPORTED_TYPES: &[&str] = &["SAML", "LoginWithAmazon", "SignInWithA
 /// ProviderDetails keys that hold upstream URLs (each must pass [`url_allowed`]).
 pub const URL_DETAILS: &[&str] = &["authorize_url", "token_url", "attributes_url", "oidc_issuer", "jwks_uri"];
 
+/// Google's issuer, and the key set its ID tokens are signed with.
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+pub const GOOGLE_JWKS_URI: &str = "https://www.googleapis.com/oauth2/v3/certs";
+
 /// The Facebook Graph API version used when `api_version` is not given.
 pub const FACEBOOK_API_VERSION: &str = "v17.0";
 
@@ -66,8 +70,8 @@ pub fn default_details(provider_type: &str, api_version: Option<&str>) -> Vec<(&
             ("authorize_url", "https://accounts.google.com/o/oauth2/v2/auth".into()),
             ("token_url", "https://www.googleapis.com/oauth2/v4/token".into()),
             ("attributes_url", "https://people.googleapis.com/v1/people/me?personFields=".into()),
-            ("oidc_issuer", "https://accounts.google.com".into()),
-            ("jwks_uri", "https://www.googleapis.com/oauth2/v3/certs".into()),
+            ("oidc_issuer", GOOGLE_ISSUER.into()),
+            ("jwks_uri", GOOGLE_JWKS_URI.into()),
             ("token_request_method", "POST".into()),
             ("attributes_url_add_attributes", "true".into()),
         ],

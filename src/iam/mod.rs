@@ -18,10 +18,6 @@ pub mod roles;
 pub mod trust;
 pub mod web_identity;
 
-// TEMPORARY: Part B's token verification (`verify_identity_token`, `verify_user_pool_id_token`)
-// until `src/identity/tokens.rs` is merged; see the file.
-mod part_b_shim;
-
 /// Who is asking to assume a role through web identity federation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebIdentity {

@@ -44,6 +44,43 @@ impl Store {
         Ok(())
     }
 
+    /// Insert an owner's first keys unless another caller already did, atomically: one transaction
+    /// claims the owner's `signing-keys:{owner}` row in `kv` and inserts the keys. The row's key
+    /// is unique, so of concurrent callers (on any node) exactly one claims it; on PostgreSQL the
+    /// others wait for that transaction and then find the row taken, on SQLite writers take turns.
+    /// A claim never exists without its keys. Returns whether these keys were inserted.
+    pub async fn insert_first_signing_keys(&self, owner: &str, keys: &[SigningKeyRow]) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query("INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(format!("signing-keys:{owner}"))
+            .bind(keys.first().map(|k| k.kid.as_str()).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if !claimed {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for k in keys {
+            sqlx::query(
+                "INSERT INTO signing_keys (kid, pool_id, state, private_enc, public_jwk, created_at, retired_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&k.kid)
+            .bind(&k.pool_id)
+            .bind(&k.state)
+            .bind(&k.private_enc)
+            .bind(&k.public_jwk)
+            .bind(k.created_at)
+            .bind(k.retired_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Every stored key of a pool, newest first.
     pub async fn signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRow>> {
         let rows = sqlx::query("SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid")

@@ -196,7 +196,7 @@ impl Services {
         pool_id: Option<&str>,
         token: &str,
     ) -> Result<AccessClaims, TokenRejection> {
-        let unverified = Value::Object(unverified_claims(token).ok_or(TokenRejection::Invalid)?);
+        let unverified = Value::Object(jwt::peek_claims(token).ok_or(TokenRejection::Invalid)?);
         let iss = unverified["iss"].as_str().ok_or(TokenRejection::Invalid)?;
         let pid = match pool_id {
             Some(p) => p.to_string(),
@@ -237,10 +237,4 @@ impl Services {
         let client_id = c["client_id"].as_str().unwrap_or_default().to_string();
         Ok(AccessClaims { claims, user, scopes, client_id })
     }
-}
-
-fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }

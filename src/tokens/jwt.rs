@@ -26,6 +26,13 @@ pub fn peek_kid(token: &str) -> Option<String> {
     h["kid"].as_str().map(str::to_string)
 }
 
+/// The payload's claims, unverified: only to decide which keys to verify with, or to word a
+/// refusal of a token that is then rejected anyway.
+pub fn peek_claims(token: &str) -> Option<Map<String, Value>> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
 /// Verify signature and return the claims; time, issuer and use are the caller's to check.
 pub fn verify(keys: &PoolKeys, token: &str) -> Option<Map<String, Value>> {
     let kid = peek_kid(token)?;

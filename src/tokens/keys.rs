@@ -86,6 +86,18 @@ pub async fn provision(store: &Store, master: &MasterKey, pool_id: &str, now: i6
     Ok(())
 }
 
+/// Give an issuer that is not a user pool (the identity-pool token issuer, created on first use)
+/// its `active` and `next` keys unless it has an active key. Safe when several requests or
+/// nodes ask at once: only one set is ever stored (see [`Store::insert_first_signing_keys`]).
+/// Returns whether this call stored them.
+pub async fn provision_once(store: &Store, master: &MasterKey, owner: &str, now: i64) -> anyhow::Result<bool> {
+    if store.signing_keys(owner).await?.iter().any(|k| k.state == "active") {
+        return Ok(false);
+    }
+    let keys = [generate(master, owner, "active", now).await?, generate(master, owner, "next", now).await?];
+    Ok(store.insert_first_signing_keys(owner, &keys).await?)
+}
+
 /// Rotate: `next` becomes active, the active key retires, a new `next` is created, and keys
 /// retired long enough ago are removed. Returns the new active kid.
 pub async fn rotate(store: &Store, master: &MasterKey, pool_id: &str, now: i64) -> anyhow::Result<String> {

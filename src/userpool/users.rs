@@ -279,6 +279,16 @@ impl Services {
         self.save_user(&pool, &user).await
     }
 
+    /// Global sign-out (GlobalSignOut, AdminUserGlobalSignOut): every token issued so far is
+    /// refused, refresh tokens included. As in Cognito, hosted-UI sessions are left alone.
+    pub async fn global_sign_out(&self, pool: &Pool, mut user: UserRow) -> Result<()> {
+        let now = self.now();
+        user.tokens_valid_after = now + 1;
+        user.updated_at = now;
+        self.store.revoke_user_refresh_tokens(&user.id, now).await?;
+        self.save_user(pool, &user).await
+    }
+
     pub async fn list_users(
         &self,
         pool_id: &str,

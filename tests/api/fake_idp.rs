@@ -59,7 +59,7 @@ pub enum FacebookBehavior {
     Deny,
     /// `/oauth/access_token` answers this status with a Graph error body.
     TokenError(u16),
-    /// `/me` answers this status with a Graph error body.
+    /// `/me` and `/app` answer this status with a Graph error body.
     MeError(u16),
 }
 
@@ -600,9 +600,11 @@ struct FacebookState {
     last_proof: Option<Proof>,
     token_requests: usize,
     me_requests: usize,
+    app_requests: usize,
 }
 
-/// A fake Facebook on loopback: `/dialog/oauth` (auto-consent), `/oauth/access_token`, `/me`.
+/// A fake Facebook on loopback: `/dialog/oauth` (auto-consent), `/oauth/access_token`, `/me`,
+/// and `/app` (the app an access token was issued to).
 #[derive(Clone)]
 pub struct FakeFacebook {
     base: String,
@@ -627,6 +629,7 @@ impl FakeFacebook {
             last_proof: None,
             token_requests: 0,
             me_requests: 0,
+            app_requests: 0,
         }));
         let base = serve(state.clone(), facebook_routes);
         FakeFacebook { base, state }
@@ -699,6 +702,44 @@ impl FakeFacebook {
     pub fn me_requests(&self) -> usize {
         lock(&self.state).me_requests
     }
+
+    pub fn app_requests(&self) -> usize {
+        lock(&self.state).app_requests
+    }
+
+    /// Walk the dialog and the token endpoint as a client app would: a user access token.
+    pub async fn user_access_token(&self) -> String {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let redirect_uri = "https://app.example/fb";
+        let r = http
+            .get(self.url("/dialog/oauth"))
+            .query(&[("client_id", self.client_id().as_str()), ("redirect_uri", redirect_uri), ("state", "s")])
+            .send()
+            .await
+            .expect("dialog");
+        let back = r.headers().get("location").and_then(|v| v.to_str().ok()).expect("dialog redirect").to_string();
+        let code = url::Url::parse(&back)
+            .expect("redirect URL")
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .expect("code");
+        let t: Value = http
+            .get(self.url("/oauth/access_token"))
+            .query(&[
+                ("client_id", self.client_id().as_str()),
+                ("client_secret", self.client_secret().as_str()),
+                ("redirect_uri", redirect_uri),
+                ("code", code.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("token JSON");
+        t["access_token"].as_str().expect("access_token").to_string()
+    }
 }
 
 fn facebook_routes(cfg: &mut web::ServiceConfig) {
@@ -706,7 +747,8 @@ fn facebook_routes(cfg: &mut web::ServiceConfig) {
         .route("/oauth/access_token", web::get().to(facebook_token))
         .route("/oauth/access_token", web::post().to(facebook_token))
         .route("/me", web::get().to(facebook_me))
-        .route("/me", web::post().to(facebook_me));
+        .route("/me", web::post().to(facebook_me))
+        .route("/app", web::get().to(facebook_app));
 }
 
 type FacebookData = web::Data<Mutex<FacebookState>>;
@@ -782,6 +824,22 @@ async fn facebook_token(state: FacebookData, req: HttpRequest, body: web::Bytes)
     let token = format!("EAAG{}", random_token().replace(['-', '_'], ""));
     s.access_tokens.insert(token.clone());
     HttpResponse::Ok().json(json!({"access_token": token, "token_type": "bearer", "expires_in": 5183944}))
+}
+
+/// `/app`: the app the access token was issued to (Graph's `id`, `name`, `link`).
+async fn facebook_app(state: FacebookData, req: HttpRequest) -> HttpResponse {
+    let params = parse_params(req.query_string().as_bytes());
+    let mut s = lock(&state);
+    s.app_requests += 1;
+    let token = params.get("access_token").cloned().or_else(|| bearer(&req));
+    if !token.is_some_and(|t| s.access_tokens.contains(&t)) {
+        return graph_error(400, "Invalid OAuth access token - Cannot parse access token", "OAuthException", 190);
+    }
+    if let FacebookBehavior::MeError(status) = s.behavior {
+        return graph_error(status, "An unknown error has occurred.", "OAuthException", 1);
+    }
+    HttpResponse::Ok()
+        .json(json!({"id": s.client_id, "name": "Fake app", "link": "https://www.facebook.com/games/?app_id=1"}))
 }
 
 async fn facebook_me(state: FacebookData, req: HttpRequest, body: web::Bytes) -> HttpResponse {

@@ -9,6 +9,7 @@ mod federation_admin;
 mod helpers;
 mod i18n;
 mod iam_sts;
+mod identity_logins;
 mod keys;
 mod management;
 mod mfa;

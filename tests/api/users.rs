@@ -899,3 +899,41 @@ async fn client_read_attributes_limit_what_tokens_and_userinfo_reveal() {
         .await;
     assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
 }
+
+/// GlobalSignOut (by access token) and AdminUserGlobalSignOut: every token issued before is
+/// refused (access token at userInfo and GetUser, refresh token); a new sign-in works.
+#[tokio::test]
+async fn global_sign_out_invalidates_every_issued_token() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let refresh = |rt: Value| {
+        app.public_api(
+            "InitiateAuth",
+            json!({"ClientId": f.client_id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": rt}}),
+        )
+    };
+    for admin in [false, true] {
+        let t = admin_tokens(&app, &f.pool, &f.client_id, "alice", PASSWORD).await;
+        let (status, _) = app.public_api("GetUser", json!({"AccessToken": t["AccessToken"]})).await;
+        assert_eq!(status, 200);
+        if admin {
+            app.ok("AdminUserGlobalSignOut", json!({"UserPoolId": f.pool, "Username": "alice"})).await;
+        } else {
+            let (status, v) = app.public_api("GlobalSignOut", json!({"AccessToken": t["AccessToken"]})).await;
+            assert_eq!(status, 200, "{v}");
+        }
+        let (_, e) = app.public_api("GetUser", json!({"AccessToken": t["AccessToken"]})).await;
+        assert_eq!(err_type(&e), "NotAuthorizedException", "{e}");
+        let (_, e) = refresh(t["RefreshToken"].clone()).await;
+        assert_eq!(err_type(&e), "NotAuthorizedException", "{e}");
+        // A signed-out access token cannot sign out again.
+        let (_, e) = app.public_api("GlobalSignOut", json!({"AccessToken": t["AccessToken"]})).await;
+        assert_eq!(err_type(&e), "NotAuthorizedException", "{e}");
+        app.clock.advance_secs(1);
+        let fresh = admin_tokens(&app, &f.pool, &f.client_id, "alice", PASSWORD).await;
+        let (status, _) = app.public_api("GetUser", json!({"AccessToken": fresh["AccessToken"]})).await;
+        assert_eq!(status, 200, "signing in again works");
+    }
+    let (status, e) = app.api("AdminUserGlobalSignOut", json!({"UserPoolId": f.pool, "Username": "nobody"})).await;
+    assert_eq!((status, err_type(&e)), (400, "UserNotFoundException"));
+}
