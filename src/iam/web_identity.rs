@@ -4,6 +4,7 @@
 //! verified by their issuers (`crate::identity::tokens`): signature, issuer, expiry.
 
 use super::WebIdentity;
+use crate::identity::tokens::Refused;
 use crate::services::Services;
 use serde_json::{Map, Value};
 
@@ -15,25 +16,24 @@ pub const COGNITO_IDENTITY_PROVIDER: &str = "cognito-identity.amazonaws.com";
 pub enum WebTokenError {
     /// Not a token of ours, forged, or not an ID token.
     Invalid,
-    /// Well-formed but past its `exp` (epoch seconds); `now` is the server clock.
+    /// Signed by us but past its `exp` (epoch seconds); `now` is the server clock.
     Expired { now: i64, exp: i64 },
 }
 
 impl Services {
     /// Verify a web identity token and say who it names.
     pub async fn web_identity_from_token(&self, token: &str) -> Result<WebIdentity, WebTokenError> {
-        if let Some(claims) = self.verify_identity_token(token).await {
-            return Ok(identity_of(COGNITO_IDENTITY_PROVIDER.to_string(), &claims));
+        let expired = |exp| WebTokenError::Expired { now: self.now(), exp };
+        match self.check_identity_token(token).await {
+            Ok(claims) => return Ok(identity_of(COGNITO_IDENTITY_PROVIDER.to_string(), &claims)),
+            Err(Refused::Expired { exp }) => return Err(expired(exp)),
+            Err(_) => {}
         }
-        if let Some((pool_id, claims)) = self.verify_user_pool_id_token(token).await {
-            return Ok(identity_of(without_scheme(&self.issuer(&pool_id)).to_string(), &claims));
-        }
-        // Neither issuer accepted it. Expired tokens get their own error, as in STS; the
-        // claim is read unverified only to choose the message.
-        let now = self.now();
-        match unverified_exp(token) {
-            Some(exp) if exp <= now => Err(WebTokenError::Expired { now, exp }),
-            _ => Err(WebTokenError::Invalid),
+        match self.check_user_pool_id_token(token).await {
+            Ok((pool_id, claims)) => Ok(identity_of(without_scheme(&self.issuer(&pool_id)).to_string(), &claims)),
+            // Only a token whose signature holds is called expired.
+            Err(Refused::Expired { exp }) => Err(expired(exp)),
+            Err(_) => Err(WebTokenError::Invalid),
         }
     }
 }
@@ -57,13 +57,6 @@ pub fn without_scheme(url: &str) -> &str {
     url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url)
 }
 
-fn unverified_exp(token: &str) -> Option<i64> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
-    serde_json::from_slice::<Value>(&raw).ok()?["exp"].as_i64()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,14 +73,5 @@ mod tests {
         assert_eq!((w.audience.as_str(), w.amr.len()), ("c1", 0));
         assert_eq!(without_scheme("https://auth.example.com/eu-west-3_x"), "auth.example.com/eu-west-3_x");
         assert_eq!(without_scheme("http://127.0.0.1:9240/p"), "127.0.0.1:9240/p");
-    }
-
-    #[test]
-    fn reads_exp_without_trusting_it() {
-        use base64::Engine;
-        let enc = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-        let token = format!("{}.{}.sig", enc(json!({"alg": "RS256"})), enc(json!({"exp": 42})));
-        assert_eq!(unverified_exp(&token), Some(42));
-        assert_eq!(unverified_exp("garbage"), None);
     }
 }
