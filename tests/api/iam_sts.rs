@@ -658,20 +658,10 @@ async fn deleting_a_role_revokes_its_credentials() {
     assert_eq!(caller_identity(&app, &Signer::temporary(&app, &creds(&body))).await.0, 200);
 }
 
-/// An identity-pool OpenID token, signed with the `identity` issuer's keys the way
-/// `issue_identity_token` signs it (sub = identity id, aud = identity pool id, amr).
+/// An identity-pool OpenID token from the identity issuer (sub = identity id, aud = pool, amr).
 async fn identity_token(app: &TestApp, pool: &str, identity: &str, amr: &[&str]) -> String {
-    let svc = &app.services;
-    let now = app.clock.now();
-    if svc.store.signing_keys("identity").await.unwrap().is_empty() {
-        portcullis::tokens::keys::provision(&svc.store, &svc.master, "identity", now).await.unwrap();
-    }
-    let keys = svc.pool_keys("identity", None).await.unwrap();
-    let claims = json!({
-        "iss": format!("{}/identity", app.base), "sub": identity, "aud": pool, "amr": amr,
-        "iat": now, "exp": now + 600,
-    });
-    portcullis::tokens::jwt::sign(&keys, claims.as_object().unwrap()).unwrap()
+    let amr: Vec<String> = amr.iter().map(|s| s.to_string()).collect();
+    app.services.issue_identity_token(pool, identity, &amr, 600).await.expect("identity token")
 }
 
 #[tokio::test]
@@ -713,6 +703,17 @@ async fn identity_pool_tokens_and_the_cognito_console_trust_policy() {
     let elsewhere =
         identity_token(&app, "eu-west-3:99999999-2222-3333-4444-555555555555", identity, &["authenticated"]).await;
     error(&assume(&app, &arn, "app", &elsewhere, &[]).await, 403, "AccessDenied", STS_NS);
+
+    // Expired: refused as expired only when the signature holds.
+    app.clock.advance_secs(601);
+    let m = error(&assume(&app, &arn, "app", &signed_in, &[]).await, 400, "ExpiredTokenException", STS_NS);
+    assert!(m.starts_with("Token expired: current date/time"), "{m}");
+    let mut parts: Vec<String> = signed_in.split('.').map(str::to_string).collect();
+    let mut forged = claims(&signed_in);
+    forged["amr"] = json!(["authenticated", "graph.facebook.com"]);
+    use base64::Engine;
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged.to_string());
+    error(&assume(&app, &arn, "app", &parts.join("."), &[]).await, 400, "InvalidIdentityToken", STS_NS);
 
     // The service call identity pools make: no token, a WebIdentity.
     let who = portcullis::iam::WebIdentity {
@@ -773,6 +774,8 @@ async fn the_role_quota_is_enforced() {
 async fn store_rows_round_trip() {
     let app = TestApp::spawn().await;
     let s = &app.services.store;
+    // Real times: the server's janitor purges credentials long expired by its clock.
+    let now = app.clock.now();
     let role = portcullis::store::iam::RoleRow {
         name: "Mixed_Case".into(),
         role_id: "AROAAAAAAAAAAAAAAAAAA".into(),
@@ -804,7 +807,7 @@ async fn store_rows_round_trip() {
             .await
             .unwrap()
     );
-    assert_eq!(s.delete_role("MIXED_CASE", 20).await.unwrap(), portcullis::store::iam::RoleDeletion::HasPolicies);
+    assert_eq!(s.delete_role("MIXED_CASE", now).await.unwrap(), portcullis::store::iam::RoleDeletion::HasPolicies);
     let c = portcullis::store::iam::TemporaryCredentialRow {
         access_key_id: "ASIAAAAAAAAAAAAAAAAA".into(),
         secret_enc: "sealed".into(),
@@ -813,19 +816,19 @@ async fn store_rows_round_trip() {
         session_name: "s".into(),
         subject: "sub".into(),
         audience: "aud".into(),
-        created_at: 10,
-        expires_at: 100,
+        created_at: now,
+        expires_at: now + 3600,
         revoked_at: None,
     };
     assert!(!s.insert_temporary_credential(&c, "AROAOTHER").await.unwrap(), "another role id");
     assert!(s.insert_temporary_credential(&c, &role.role_id).await.unwrap());
     assert_eq!(s.get_temporary_credential(&c.access_key_id).await.unwrap(), Some(c.clone()));
     assert!(s.delete_role_policy("Mixed_Case", "p").await.unwrap());
-    assert_eq!(s.delete_role("MIXED_CASE", 20).await.unwrap(), portcullis::store::iam::RoleDeletion::Deleted);
-    assert_eq!(s.delete_role("MIXED_CASE", 20).await.unwrap(), portcullis::store::iam::RoleDeletion::NotFound);
-    assert_eq!(s.get_temporary_credential(&c.access_key_id).await.unwrap().unwrap().revoked_at, Some(20));
-    assert_eq!(s.purge_temporary_credentials(100).await.unwrap(), 0);
-    assert_eq!(s.purge_temporary_credentials(101).await.unwrap(), 1);
+    assert_eq!(s.delete_role("MIXED_CASE", now).await.unwrap(), portcullis::store::iam::RoleDeletion::Deleted);
+    assert_eq!(s.delete_role("MIXED_CASE", now).await.unwrap(), portcullis::store::iam::RoleDeletion::NotFound);
+    assert_eq!(s.get_temporary_credential(&c.access_key_id).await.unwrap().unwrap().revoked_at, Some(now));
+    assert_eq!(s.purge_temporary_credentials(now + 3600).await.unwrap(), 0);
+    assert_eq!(s.purge_temporary_credentials(now + 3601).await.unwrap(), 1);
 }
 
 /// Run the AWS CLI (`aws …`) with these credentials; `None` when it is not installed.
