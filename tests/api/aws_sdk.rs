@@ -2,8 +2,8 @@
 //! endpoint override over pools, clients, domains, resource servers, users, groups, identity
 //! providers and linked identities, sign-in and errors, asserting what boto3 parsed. boto3 is
 //! installed into `target/pydeps` when Python lacks it; a missing `python3` fails the test.
-//! [`run_boto3_script`], [`isolated_command`] and [`run_to_end`] serve the other SDK-driven
-//! tests (`iam_sts`).
+//! [`run_script`], [`run_script_with_env`], [`isolated_command`] and [`run_to_end`] serve the
+//! other SDK-driven tests (`iam_sts`).
 
 use crate::helpers::*;
 use serde_json::{Value, json};
@@ -48,20 +48,27 @@ fn boto3_path(python: &str) -> Option<PathBuf> {
     Some(deps)
 }
 
-/// Run the script against `endpoint` with a timeout; (exit success, stdout, stderr).
-async fn run_script(endpoint: &str) -> (bool, String, String) {
-    run_boto3_script("management.py", &[endpoint], &[]).await
+/// Run `tests/boto3/{script}` against `endpoint` (with `args` after it) with a timeout;
+/// (exit success, stdout, stderr).
+pub(crate) async fn run_script(script: &str, endpoint: &str, args: &[&str]) -> (bool, String, String) {
+    run_script_with_env(script, endpoint, args, &[]).await
 }
 
-/// Run `tests/boto3/{script}` with boto3 importable, the test management key in
-/// `PORTCULLIS_TEST_ACCESS_KEY`/`PORTCULLIS_TEST_SECRET_KEY`, and `env`: (exit success, stdout, stderr).
-pub async fn run_boto3_script(script: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+/// As [`run_script`], with more environment for the script. boto3 is importable, and the test
+/// management key is in `PORTCULLIS_TEST_ACCESS_KEY` / `PORTCULLIS_TEST_SECRET_KEY`.
+pub(crate) async fn run_script_with_env(
+    script: &str,
+    endpoint: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let python = python();
     let pythonpath = boto3_path(&python);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boto3").join(script);
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = isolated_command(&python, dir.path());
     cmd.arg(&script)
+        .arg(endpoint)
         .args(args)
         .env("PORTCULLIS_TEST_ACCESS_KEY", ACCESS_KEY)
         .env("PORTCULLIS_TEST_SECRET_KEY", SECRET_KEY)
@@ -78,7 +85,7 @@ pub async fn run_boto3_script(script: &str, args: &[&str], env: &[(&str, &str)])
 
 /// `program` with only what the caller passes: no AWS profile, config file, credentials,
 /// proxy or endpoint from the host. `dir` is a scratch directory for the run.
-pub fn isolated_command(program: &str, dir: &Path) -> Command {
+pub(crate) fn isolated_command(program: &str, dir: &Path) -> Command {
     let mut cmd = Command::new(program);
     cmd.env("AWS_CONFIG_FILE", dir.join("no-config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
@@ -91,6 +98,7 @@ pub fn isolated_command(program: &str, dir: &Path) -> Command {
         "AWS_DEFAULT_PROFILE",
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY",
         "AWS_ENDPOINT_URL_IAM",
         "AWS_ENDPOINT_URL_STS",
         "AWS_ACCESS_KEY_ID",
@@ -104,7 +112,7 @@ pub fn isolated_command(program: &str, dir: &Path) -> Command {
 
 /// Run `cmd` to its end with a timeout, without blocking the runtime the server under test
 /// runs on: (exit success, stdout, stderr). Output goes through files in `dir`.
-pub async fn run_to_end(mut cmd: Command, dir: &Path, what: &str) -> (bool, String, String) {
+pub(crate) async fn run_to_end(mut cmd: Command, dir: &Path, what: &str) -> (bool, String, String) {
     let out_path = dir.join("stdout");
     let err_path = dir.join("stderr");
     cmd.stdout(std::fs::File::create(&out_path).expect("stdout file"))
@@ -224,7 +232,7 @@ const ERRORS: &[(&str, &str)] = &[
 #[tokio::test]
 async fn boto3_drives_the_management_api() {
     let app = TestApp::spawn().await;
-    let (ok, stdout, stderr) = run_script(&app.base).await;
+    let (ok, stdout, stderr) = run_script("management.py", &app.base, &[]).await;
     assert!(ok, "boto3 script failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
     let summary: Value =

@@ -875,7 +875,7 @@ async fn boto3_drives_iam_and_sts() {
         ("PORTCULLIS_CLIENT_ID", flow.client_id.as_str()),
         ("PORTCULLIS_PROVIDER", idp.as_str()),
     ];
-    let (ok, out, err) = crate::aws_sdk::run_boto3_script("iam_sts.py", &[&app.base, "main"], &env).await;
+    let (ok, out, err) = crate::aws_sdk::run_script_with_env("iam_sts.py", &app.base, &["main"], &env).await;
     let main = summary(ok, &out, &err);
     let done: Vec<&str> = main["operations"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     for op in [
@@ -964,7 +964,7 @@ async fn boto3_drives_iam_and_sts() {
     let vended = v.to_string();
     let mut env = env.to_vec();
     env.push(("PORTCULLIS_VENDED", vended.as_str()));
-    let (ok, out, err) = crate::aws_sdk::run_boto3_script("iam_sts.py", &[&app.base, "expired"], &env).await;
+    let (ok, out, err) = crate::aws_sdk::run_script_with_env("iam_sts.py", &app.base, &["expired"], &env).await;
     let expired = summary(ok, &out, &err);
     assert_eq!(expired["errors"]["GetCallerIdentity"], json!(["ExpiredToken"]), "{expired}");
     assert_eq!(expired["errors"]["AssumeRoleWithWebIdentity"], json!(["ExpiredTokenException"]), "{expired}");
