@@ -5,8 +5,9 @@
 //!   [`hosted_ui`] (askama pages), [`health`].
 //! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
 //!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`identity`] (identity pools:
-//!   pools, identities, logins, role mapping, credentials, their OpenID token issuer), [`iam`]
-//!   (roles and STS), [`federation`] (upstream identity providers).
+//!   pools, identities, logins, role mapping, credentials, their OpenID token issuer),
+//!   [`federation`] (upstream identity providers), [`iam`] (roles, trust policies, temporary
+//!   credentials).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and

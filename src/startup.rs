@@ -126,21 +126,22 @@ async fn bootstrap_management_key(
     Ok(Some((id, secret)))
 }
 
-/// Every ten minutes, delete expired codes, challenges, sessions and refresh tokens. Safe on
-/// every node at once: the deletes are idempotent.
+/// Every ten minutes, delete expired codes, challenges, sessions, refresh tokens and temporary
+/// credentials. Safe on every node at once: the deletes are idempotent.
 fn spawn_janitor(services: Arc<Services>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
             let now = services.now();
-            let removed = match services.store.delete_expired(now).await {
-                Ok(n) => match services.store.delete_expired_account_codes(now).await {
-                    Ok(m) => services.store.purge_federation_states(now).await.map(|f| n + m + f),
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            };
+            let store = &services.store;
+            let removed: crate::store::StoreResult<u64> = async {
+                Ok(store.delete_expired(now).await?
+                    + store.delete_expired_account_codes(now).await?
+                    + store.purge_federation_states(now).await?
+                    + store.purge_temporary_credentials(now - crate::iam::credentials::EXPIRED_KEEP_SECS).await?)
+            }
+            .await;
             match removed {
                 Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
                 Ok(_) => {}

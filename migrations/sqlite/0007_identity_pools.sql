@@ -64,6 +64,9 @@ CREATE TABLE iam_roles (
     created_at            INTEGER NOT NULL
 );
 
+-- IAM role names are unique without regard to case (and looked up that way).
+CREATE UNIQUE INDEX iam_roles_name_ci ON iam_roles(lower(name));
+
 CREATE TABLE iam_role_policies (
     role_name    TEXT NOT NULL REFERENCES iam_roles(name) ON DELETE CASCADE,
     policy_name  TEXT NOT NULL,

@@ -2,17 +2,24 @@
 //! (`cognito-idp` or `cognito-identity`) and the action, SigV4 is verified for the actions
 //! Cognito signs, input is validated against the service model, and every error is
 //! `{"__type","message"}`. One file per action group.
+//!
+//! `POST /` with a form body (`application/x-www-form-urlencoded`) is the AWS Query protocol
+//! instead — IAM and STS, XML answers — in [`query`].
 
 mod auth_actions;
 mod branding_actions;
+mod iam_actions;
 mod identity_actions;
 mod mfa_actions;
 pub mod model;
 mod pool_actions;
 mod provider_actions;
+pub mod query;
 mod signup_actions;
 pub mod sigv4;
+mod sts_actions;
 mod user_actions;
+pub mod xml;
 
 use crate::services::Services;
 use crate::userpool::error::Error;
@@ -73,6 +80,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/")
             .wrap(crate::web::cors())
+            // The AWS Query protocol (IAM, STS) is told apart by its form body.
+            .route(web::post().guard(actix_web::guard::fn_guard(query::is_query)).to(query::handle))
             .route(web::post().to(handle))
             .route(web::method(actix_web::http::Method::OPTIONS).to(crate::web::preflight)),
     );
@@ -174,20 +183,10 @@ async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<
     })?;
     let unknown =
         || ApiError::new(400, "UnrecognizedClientException", "The security token included in the request is invalid.");
-    let key = svc.store.get_management_key(&parsed.access_key_id).await.map_err(|e| ApiError::from(Error::from(e)))?;
-    let Some(key) = key else {
+    let Some(secret) = management_secret(svc, &parsed.access_key_id).await? else {
         return Err(unknown());
     };
-    let secret = svc
-        .master
-        .open_string(&key.secret_enc, &format!("management-key:{}", key.access_key_id))
-        .map_err(|e| ApiError::from(Error::internal(e)))?;
-    let headers: Vec<(String, String)> = h
-        .iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_string())))
-        .collect();
-    let uri = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let request = sigv4::Request { method: req.method().as_str(), uri, headers, body };
+    let request = sigv4_request(req, body);
     // Cognito answers a bad or expired signature with 400, like its other client errors
     // (observed: `400 Bad Request` `{"__type":"InvalidSignatureException",…}` from cognito-idp).
     sigv4::verify(&request, &parsed, &secret, None, svc.now()).map_err(|e| match e {
@@ -199,6 +198,29 @@ async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
         ),
     })
+}
+
+/// The secret of the management key `access_key_id`, if it is one.
+pub(crate) async fn management_secret(svc: &Services, access_key_id: &str) -> Result<Option<String>, Error> {
+    let Some(key) = svc.store.get_management_key(access_key_id).await? else {
+        return Ok(None);
+    };
+    let secret = svc
+        .master
+        .open_string(&key.secret_enc, &format!("management-key:{}", key.access_key_id))
+        .map_err(Error::internal)?;
+    Ok(Some(secret))
+}
+
+/// A request as [`sigv4::verify`] reads it: method, path and query as received, every header.
+pub(crate) fn sigv4_request<'a>(req: &'a HttpRequest, body: &'a [u8]) -> sigv4::Request<'a> {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_string())))
+        .collect();
+    let uri = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    sigv4::Request { method: req.method().as_str(), uri, headers, body }
 }
 
 /// Shared input accessors.

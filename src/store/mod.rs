@@ -11,6 +11,7 @@ pub mod clients;
 pub mod codes;
 pub mod federation;
 pub mod groups;
+pub mod iam;
 pub mod identity;
 pub mod keys;
 pub mod mfa;

@@ -2,6 +2,8 @@
 //! endpoint override over pools, clients, domains, resource servers, users, groups, identity
 //! providers and linked identities, sign-in and errors, asserting what boto3 parsed. boto3 is
 //! installed into `target/pydeps` when Python lacks it; a missing `python3` fails the test.
+//! [`run_script`], [`run_script_with_env`], [`isolated_command`] and [`run_to_end`] serve the
+//! other SDK-driven tests (`iam_sts`).
 
 use crate::helpers::*;
 use serde_json::{Value, json};
@@ -49,28 +51,48 @@ fn boto3_path(python: &str) -> Option<PathBuf> {
 /// Run `tests/boto3/{script}` against `endpoint` (with `args` after it) with a timeout;
 /// (exit success, stdout, stderr).
 pub(crate) async fn run_script(script: &str, endpoint: &str, args: &[&str]) -> (bool, String, String) {
+    run_script_with_env(script, endpoint, args, &[]).await
+}
+
+/// As [`run_script`], with more environment for the script. boto3 is importable, and the test
+/// management key is in `PORTCULLIS_TEST_ACCESS_KEY` / `PORTCULLIS_TEST_SECRET_KEY`.
+pub(crate) async fn run_script_with_env(
+    script: &str,
+    endpoint: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let python = python();
     let pythonpath = boto3_path(&python);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/boto3").join(script);
     let dir = tempfile::tempdir().expect("tempdir");
-    let out_path = dir.path().join("stdout");
-    let err_path = dir.path().join("stderr");
-    let mut cmd = Command::new(&python);
+    let mut cmd = isolated_command(&python, dir.path());
     cmd.arg(&script)
         .arg(endpoint)
         .args(args)
         .env("PORTCULLIS_TEST_ACCESS_KEY", ACCESS_KEY)
         .env("PORTCULLIS_TEST_SECRET_KEY", SECRET_KEY)
-        // Only what the script passes explicitly: no profile, config file, proxy or endpoint from the host.
-        .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("no-credentials"))
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    match pythonpath {
+        Some(p) => cmd.env("PYTHONPATH", p),
+        None => cmd.env_remove("PYTHONPATH"),
+    };
+    run_to_end(cmd, dir.path(), &format!("`{python}` {}", script.display())).await
+}
+
+/// `program` with only what the caller passes: no AWS profile, config file, credentials,
+/// proxy or endpoint from the host. `dir` is a scratch directory for the run.
+pub(crate) fn isolated_command(program: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("AWS_CONFIG_FILE", dir.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env("no_proxy", "127.0.0.1,localhost")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
-        .stderr(std::fs::File::create(&err_path).expect("stderr file"));
+        .stdin(Stdio::null());
     for var in [
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -79,25 +101,34 @@ pub(crate) async fn run_script(script: &str, endpoint: &str, args: &[&str]) -> (
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY",
         "AWS_ENDPOINT_URL_IAM",
         "AWS_ENDPOINT_URL_STS",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
     ] {
         cmd.env_remove(var);
     }
-    match pythonpath {
-        Some(p) => cmd.env("PYTHONPATH", p),
-        None => cmd.env_remove("PYTHONPATH"),
-    };
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("`{python}` is required for the boto3 test: {e}"));
-    // The server runs on this test's runtime: wait without blocking it.
+    cmd
+}
+
+/// Run `cmd` to its end with a timeout, without blocking the runtime the server under test
+/// runs on: (exit success, stdout, stderr). Output goes through files in `dir`.
+pub(crate) async fn run_to_end(mut cmd: Command, dir: &Path, what: &str) -> (bool, String, String) {
+    let out_path = dir.join("stdout");
+    let err_path = dir.join("stderr");
+    cmd.stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"));
+    let mut child =
+        cmd.spawn().unwrap_or_else(|e| panic!("{what} is required for this test and could not be run: {e}"));
     let deadline = Instant::now() + SCRIPT_TIMEOUT;
     let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for python") {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
             break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
-                "boto3 script timed out after {SCRIPT_TIMEOUT:?}; stderr:\n{}",
+                "{what} timed out after {SCRIPT_TIMEOUT:?}; stderr:\n{}",
                 std::fs::read_to_string(&err_path).unwrap_or_default()
             );
         }

@@ -8,6 +8,7 @@ mod federation;
 mod federation_admin;
 mod helpers;
 mod i18n;
+mod iam_sts;
 mod identity_logins;
 mod identity_pools;
 mod keys;

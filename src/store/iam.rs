@@ -1,0 +1,259 @@
+//! IAM rows: roles (CreateRole), their inline policies (PutRolePolicy), and the temporary
+//! credentials vended for them (AssumeRoleWithWebIdentity, GetCredentialsForIdentity).
+//!
+//! Role names are unique regardless of case, as in IAM: every lookup here is by
+//! `lower(name)`, and callers use the stored spelling (`RoleRow::name`) for everything after.
+
+use super::{Store, StoreResult, conflict, get_i64, get_opt_i64, get_opt_str, get_str};
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRow {
+    pub name: String,
+    /// `AROA…`: names the role in assumed-role ids, and tells a role from a later one of the same name.
+    pub role_id: String,
+    /// `/` or `/…/`.
+    pub path: String,
+    /// The trust policy as given (JSON text, URL-decoded).
+    pub assume_role_policy: String,
+    pub description: Option<String>,
+    pub max_session_duration: i64,
+    pub created_at: i64,
+}
+
+fn role(r: &AnyRow) -> StoreResult<RoleRow> {
+    Ok(RoleRow {
+        name: get_str(r, "name")?,
+        role_id: get_str(r, "role_id")?,
+        path: get_str(r, "path")?,
+        assume_role_policy: get_str(r, "assume_role_policy")?,
+        description: get_opt_str(r, "description")?,
+        max_session_duration: get_i64(r, "max_session_duration")?,
+        created_at: get_i64(r, "created_at")?,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolePolicyRow {
+    pub role_name: String,
+    pub policy_name: String,
+    /// JSON text as given (URL-decoded).
+    pub document: String,
+}
+
+fn role_policy(r: &AnyRow) -> StoreResult<RolePolicyRow> {
+    Ok(RolePolicyRow {
+        role_name: get_str(r, "role_name")?,
+        policy_name: get_str(r, "policy_name")?,
+        document: get_str(r, "document")?,
+    })
+}
+
+/// Temporary credentials: the secret sealed with the master key, the session token only as
+/// its SHA-256 (hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemporaryCredentialRow {
+    pub access_key_id: String,
+    pub secret_enc: String,
+    pub session_token_hash: String,
+    pub role_name: String,
+    pub session_name: String,
+    /// The web identity's `sub` (an identity id for identity-pool credentials).
+    pub subject: String,
+    /// The web identity's `aud` (an identity pool id, or a user-pool client id).
+    pub audience: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+fn credential(r: &AnyRow) -> StoreResult<TemporaryCredentialRow> {
+    Ok(TemporaryCredentialRow {
+        access_key_id: get_str(r, "access_key_id")?,
+        secret_enc: get_str(r, "secret_enc")?,
+        session_token_hash: get_str(r, "session_token_hash")?,
+        role_name: get_str(r, "role_name")?,
+        session_name: get_str(r, "session_name")?,
+        subject: get_str(r, "subject")?,
+        audience: get_str(r, "audience")?,
+        created_at: get_i64(r, "created_at")?,
+        expires_at: get_i64(r, "expires_at")?,
+        revoked_at: get_opt_i64(r, "revoked_at")?,
+    })
+}
+
+/// What [`Store::delete_role`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleDeletion {
+    Deleted,
+    NotFound,
+    /// The role still has inline policies; nothing was deleted.
+    HasPolicies,
+}
+
+impl Store {
+    /// Insert a role; [`super::StoreError::Conflict`] when its name or id is taken. Callers check
+    /// the case-insensitive name first ([`Store::get_role`]); the primary key catches a race
+    /// between two identical names.
+    pub async fn insert_role(&self, r: &RoleRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO iam_roles (name, role_id, path, assume_role_policy, description, max_session_duration, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&r.name)
+        .bind(&r.role_id)
+        .bind(&r.path)
+        .bind(&r.assume_role_policy)
+        .bind(&r.description)
+        .bind(r.max_session_duration)
+        .bind(r.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    /// The role named `name`, in any case.
+    pub async fn get_role(&self, name: &str) -> StoreResult<Option<RoleRow>> {
+        let r = sqlx::query("SELECT * FROM iam_roles WHERE lower(name) = lower($1)")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(role).transpose()
+    }
+
+    pub async fn count_roles(&self) -> StoreResult<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM iam_roles").fetch_one(&self.pool).await?;
+        get_i64(&r, "n")
+    }
+
+    /// Roles whose path starts with `path_prefix`, in name order after `after`, at most `limit`.
+    pub async fn list_roles(&self, path_prefix: &str, after: Option<&str>, limit: i64) -> StoreResult<Vec<RoleRow>> {
+        // A prefix comparison, not LIKE: paths may contain `%` and `_`.
+        let rows = sqlx::query(
+            "SELECT * FROM iam_roles WHERE substr(path, 1, length($1)) = $1 AND name > $2 ORDER BY name LIMIT $3",
+        )
+        .bind(path_prefix)
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(role).collect()
+    }
+
+    /// Delete a role that has no inline policies, and revoke every credential vended for it,
+    /// in one transaction.
+    pub async fn delete_role(&self, name: &str, now: i64) -> StoreResult<RoleDeletion> {
+        let mut tx = self.pool.begin().await?;
+        // Write first, so a SQLite transaction never has to upgrade from a read.
+        let deleted = sqlx::query(
+            "DELETE FROM iam_roles WHERE lower(name) = lower($1) \
+             AND NOT EXISTS (SELECT 1 FROM iam_role_policies p WHERE p.role_name = iam_roles.name) RETURNING name",
+        )
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(deleted) = deleted else {
+            tx.rollback().await?;
+            return Ok(match self.get_role(name).await? {
+                Some(_) => RoleDeletion::HasPolicies,
+                None => RoleDeletion::NotFound,
+            });
+        };
+        sqlx::query("UPDATE temporary_credentials SET revoked_at = $2 WHERE role_name = $1 AND revoked_at IS NULL")
+            .bind(get_str(&deleted, "name")?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(RoleDeletion::Deleted)
+    }
+
+    /// Create or replace an inline policy of the role `p.role_name` (its stored spelling);
+    /// false when the role does not exist.
+    pub async fn put_role_policy(&self, p: &RolePolicyRow) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "INSERT INTO iam_role_policies (role_name, policy_name, document) \
+             SELECT name, $2, $3 FROM iam_roles WHERE name = $1 \
+             ON CONFLICT (role_name, policy_name) DO UPDATE SET document = excluded.document",
+        )
+        .bind(&p.role_name)
+        .bind(&p.policy_name)
+        .bind(&p.document)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    pub async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> StoreResult<Option<RolePolicyRow>> {
+        let r = sqlx::query("SELECT * FROM iam_role_policies WHERE role_name = $1 AND policy_name = $2")
+            .bind(role_name)
+            .bind(policy_name)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(role_policy).transpose()
+    }
+
+    /// Every inline policy of a role, by name.
+    pub async fn role_policies(&self, role_name: &str) -> StoreResult<Vec<RolePolicyRow>> {
+        let rows = sqlx::query("SELECT * FROM iam_role_policies WHERE role_name = $1 ORDER BY policy_name")
+            .bind(role_name)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(role_policy).collect()
+    }
+
+    pub async fn delete_role_policy(&self, role_name: &str, policy_name: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM iam_role_policies WHERE role_name = $1 AND policy_name = $2")
+            .bind(role_name)
+            .bind(policy_name)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Store credentials for the role `c.role_name` if it still is the role `role_id` (not
+    /// deleted, nor deleted and created again); false otherwise.
+    pub async fn insert_temporary_credential(&self, c: &TemporaryCredentialRow, role_id: &str) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "INSERT INTO temporary_credentials (access_key_id, secret_enc, session_token_hash, role_name, \
+             session_name, subject, audience, created_at, expires_at) \
+             SELECT $1, $2, $3, name, $5, $6, $7, $8, $9 FROM iam_roles WHERE name = $4 AND role_id = $10",
+        )
+        .bind(&c.access_key_id)
+        .bind(&c.secret_enc)
+        .bind(&c.session_token_hash)
+        .bind(&c.role_name)
+        .bind(&c.session_name)
+        .bind(&c.subject)
+        .bind(&c.audience)
+        .bind(c.created_at)
+        .bind(c.expires_at)
+        .bind(role_id)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn get_temporary_credential(&self, access_key_id: &str) -> StoreResult<Option<TemporaryCredentialRow>> {
+        let r = sqlx::query("SELECT * FROM temporary_credentials WHERE access_key_id = $1")
+            .bind(access_key_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(credential).transpose()
+    }
+
+    /// Drop credentials that expired before `before`; returns how many.
+    pub async fn purge_temporary_credentials(&self, before: i64) -> StoreResult<u64> {
+        let n = sqlx::query("DELETE FROM temporary_credentials WHERE expires_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n)
+    }
+}
