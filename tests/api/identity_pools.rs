@@ -796,7 +796,8 @@ async fn query(
         .identity(&identity)
         .region("us-east-1")
         .name(service)
-        .time(SystemTime::now())
+        // The server's clock, which tests move forward.
+        .time(SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(app.services.clock.now_millis() as u64))
         .settings(SigningSettings::default())
         .build()
         .expect("params")
@@ -845,6 +846,19 @@ async fn create_role(app: &TestApp, name: &str, pool: &str, amr: &str) -> String
     xml_field(&xml, "Arn")
 }
 
+/// STS GetCallerIdentity signed with the credentials of a GetCredentialsForIdentity answer.
+async fn caller_identity(app: &TestApp, c: &Value) -> (u16, String) {
+    query(
+        app,
+        "sts",
+        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+        c["AccessKeyId"].as_str().unwrap(),
+        c["SecretKey"].as_str().unwrap(),
+        c["SessionToken"].as_str(),
+    )
+    .await
+}
+
 /// GetCredentialsForIdentity, then STS GetCallerIdentity with the credentials: the caller's ARN.
 async fn caller_with_credentials(
     app: &TestApp,
@@ -864,15 +878,7 @@ async fn caller_with_credentials(
     assert!(c["AccessKeyId"].as_str().unwrap().starts_with("ASIA"), "{v}");
     let expires = c["Expiration"].as_i64().expect("Expiration in epoch seconds");
     assert!((expires - app.services.now() - 3600).abs() <= 5, "{v}");
-    let (status, xml) = query(
-        app,
-        "sts",
-        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
-        c["AccessKeyId"].as_str().unwrap(),
-        c["SecretKey"].as_str().unwrap(),
-        c["SessionToken"].as_str(),
-    )
-    .await;
+    let (status, xml) = caller_identity(app, c).await;
     assert_eq!(status, 200, "GetCallerIdentity failed: {xml}");
     Ok(xml_field(&xml, "Arn"))
 }
@@ -882,7 +888,6 @@ fn assumed(role: &str) -> String {
 }
 
 #[tokio::test]
-#[ignore = "needs IAM roles and STS (Part C of the identity-pools contract), not merged yet"]
 async fn guests_and_users_get_credentials_for_the_pool_roles() {
     let app = TestApp::spawn().await;
     let s = setup(&app, json!({"AllowUnauthenticatedIdentities": true})).await;
@@ -895,6 +900,7 @@ async fn guests_and_users_get_credentials_for_the_pool_roles() {
     .await;
     let guest = get_id_ok(&app, &s.pool, json!({})).await;
     assert_eq!(caller_with_credentials(&app, &guest, json!({}), None).await, Ok(assumed("guest")));
+    let (_, guest_credentials) = app.identity_public("GetCredentialsForIdentity", json!({"IdentityId": guest})).await;
     let alice = id_token(&app, &s.flow.client_id, "alice").await;
     let user = get_id_ok(&app, &s.pool, json!({s.provider.clone(): alice})).await;
     assert_eq!(
@@ -906,10 +912,13 @@ async fn guests_and_users_get_credentials_for_the_pool_roles() {
     app.identity_ok("SetIdentityPoolRoles", json!({"IdentityPoolId": s.pool, "Roles": {"authenticated": other}})).await;
     let e = caller_with_credentials(&app, &user, json!({s.provider.clone(): alice}), None).await.unwrap_err();
     assert_eq!(err_type(&e), "InvalidIdentityPoolConfigurationException", "{e}");
+    // The credentials last an hour.
+    app.clock.advance_secs(3601);
+    let (status, xml) = caller_identity(&app, &guest_credentials["Credentials"]).await;
+    assert_eq!((status, xml_field(&xml, "Code")), (403, "ExpiredToken".to_string()), "{xml}");
 }
 
 #[tokio::test]
-#[ignore = "needs IAM roles and STS (Part C of the identity-pools contract), not merged yet"]
 async fn role_mapping_rules_are_tried_in_order() {
     let app = TestApp::spawn().await;
     let s = setup(&app, json!({})).await;
@@ -955,7 +964,6 @@ async fn role_mapping_rules_are_tried_in_order() {
 }
 
 #[tokio::test]
-#[ignore = "needs IAM roles and STS (Part C of the identity-pools contract), not merged yet"]
 async fn token_role_mapping_uses_the_preferred_role_and_resolves_ambiguity_both_ways() {
     let app = TestApp::spawn().await;
     let s = setup(&app, json!({})).await;
@@ -1090,7 +1098,6 @@ async fn boto3_drives_the_identity_api() {
 }
 
 #[tokio::test]
-#[ignore = "needs IAM roles and STS (Part C of the identity-pools contract), not merged yet"]
 async fn boto3_gets_identity_credentials_and_checks_them_with_sts() {
     let app = TestApp::spawn().await;
     let summary = boto3_summary(&app, &["--credentials"]).await;
