@@ -1174,3 +1174,114 @@ async fn an_openid_connect_login_and_a_user_pool_login_share_one_identity() {
     assert_eq!((status, err_type(&e)), (400, "NotAuthorizedException"), "{e}");
     assert_eq!(e["message"], format!("The ambiguous role mapping rules for: {issuer} denied this request."));
 }
+
+// ---- The README's walk with the AWS CLI ---------------------------------------------------
+
+/// `aws …` against the test server with the given keys (`None` when the CLI is not installed).
+async fn aws(app: &TestApp, args: &[&str], key: &str, secret: &str, token: Option<&str>) -> Option<Value> {
+    if std::process::Command::new("aws").arg("--version").output().is_err() {
+        assert!(std::env::var_os("PORTCULLIS_REQUIRE_AWS_CLI").is_none(), "the `aws` CLI is required");
+        eprintln!("the `aws` CLI is not installed: skipping `aws {}`", args.join(" "));
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = crate::aws_sdk::isolated_command("aws", dir.path());
+    cmd.args(args)
+        .args(["--endpoint-url", app.base.as_str(), "--region", "us-east-1", "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_MAX_ATTEMPTS", "1");
+    if let Some(t) = token {
+        cmd.env("AWS_SESSION_TOKEN", t);
+    }
+    let (ok, stdout, stderr) = crate::aws_sdk::run_to_end(cmd, dir.path(), "aws").await;
+    assert!(ok, "aws {} failed\n{stderr}", args.join(" "));
+    Some(if stdout.trim().is_empty() { json!({}) } else { serde_json::from_str(&stdout).expect("JSON output") })
+}
+
+#[tokio::test]
+async fn the_readme_walk_from_a_browser_sign_in_to_get_caller_identity() {
+    let app = TestApp::spawn().await;
+    let flow = setup_flow(&app, false, json!({})).await;
+    let id_token = tokens_via_browser(&app, &flow).await["id_token"].as_str().unwrap().to_string();
+    let provider = provider(&app, &flow.pool);
+    let cli = |args: Vec<String>| {
+        let app = &app;
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            aws(app, &args, ACCESS_KEY, SECRET_KEY, None).await
+        }
+    };
+    let Some(created) = cli(vec![
+        "cognito-identity".into(),
+        "create-identity-pool".into(),
+        "--identity-pool-name".into(),
+        "web".into(),
+        "--no-allow-unauthenticated-identities".into(),
+        "--cognito-identity-providers".into(),
+        format!("ProviderName={provider},ClientId={}", flow.client_id),
+    ])
+    .await
+    else {
+        return;
+    };
+    let pool = created["IdentityPoolId"].as_str().unwrap().to_string();
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool},
+                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]});
+    cli(vec![
+        "iam".into(),
+        "create-role".into(),
+        "--role-name".into(),
+        "web-users".into(),
+        "--assume-role-policy-document".into(),
+        trust.to_string(),
+    ])
+    .await;
+    cli(vec![
+        "cognito-identity".into(),
+        "set-identity-pool-roles".into(),
+        "--identity-pool-id".into(),
+        pool.clone(),
+        "--roles".into(),
+        "authenticated=arn:aws:iam::000000000000:role/web-users".into(),
+    ])
+    .await;
+    let logins = json!({provider.clone(): id_token}).to_string();
+    let id = cli(vec![
+        "cognito-identity".into(),
+        "get-id".into(),
+        "--identity-pool-id".into(),
+        pool.clone(),
+        "--logins".into(),
+        logins.clone(),
+    ])
+    .await
+    .unwrap()["IdentityId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let creds = cli(vec![
+        "cognito-identity".into(),
+        "get-credentials-for-identity".into(),
+        "--identity-id".into(),
+        id.clone(),
+        "--logins".into(),
+        logins,
+    ])
+    .await
+    .unwrap();
+    assert_eq!(creds["IdentityId"], json!(id));
+    let c = &creds["Credentials"];
+    let caller = aws(
+        &app,
+        &["sts", "get-caller-identity"],
+        c["AccessKeyId"].as_str().unwrap(),
+        c["SecretKey"].as_str().unwrap(),
+        c["SessionToken"].as_str(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(caller["Arn"], "arn:aws:sts::000000000000:assumed-role/web-users/CognitoIdentityCredentials");
+}
