@@ -5,7 +5,8 @@
 //! assumed through STS web identity federation as `cognito-identity.amazonaws.com`.
 //!
 //! GetOpenIdToken works whether or not the pool allows the basic (classic) flow, as in Cognito:
-//! `AllowClassicFlow` governs whether the token may be exchanged at STS directly.
+//! `AllowClassicFlow` is Cognito's switch for exchanging such a token at STS directly
+//! (AssumeRoleWithWebIdentity), not for getting one.
 
 use super::error::{Error, INVALID_POOL_CONFIGURATION, LOGINS_DONT_MATCH, NO_GUESTS, Result, identity_not_found};
 use super::identities::{Verified, authenticated_amr};
