@@ -4,9 +4,9 @@
 //! service for it. Credentials come from the role the pool's roles and role mappings choose,
 //! assumed through STS web identity federation as `cognito-identity.amazonaws.com`.
 //!
-//! GetOpenIdToken works whether or not the pool allows the basic (classic) flow, as in Cognito:
-//! `AllowClassicFlow` is Cognito's switch for exchanging such a token at STS directly
-//! (AssumeRoleWithWebIdentity), not for getting one.
+//! GetOpenIdToken is the basic (classic) flow: the pool must allow it (`AllowClassicFlow`), or
+//! the call fails as Cognito's does. GetOpenIdTokenForDeveloperIdentity belongs to the enhanced
+//! flow and needs no such switch.
 
 use super::error::{Error, INVALID_POOL_CONFIGURATION, LOGINS_DONT_MATCH, NO_GUESTS, Result, identity_not_found};
 use super::identities::{Verified, authenticated_amr};
@@ -131,6 +131,11 @@ impl Services {
     /// GetOpenIdToken: (identity id, a 10-minute OpenID token for it).
     pub async fn open_id_token(&self, id: &str, logins: &Map<String, Value>) -> Result<(String, String)> {
         let proven = self.prove_identity(id, logins).await?;
+        if proven.row.config["AllowClassicFlow"] != true {
+            return Err(Error::InvalidParameter(
+                "Basic (classic) flow is not enabled, please use enhanced flow.".into(),
+            ));
+        }
         let token =
             self.issue_identity_token(&proven.row.id, &proven.identity.id, &proven.amr(), OPEN_ID_TOKEN_SECS).await?;
         Ok((proven.identity.id, token))

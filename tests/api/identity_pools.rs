@@ -14,8 +14,11 @@ use std::time::SystemTime;
 const AUTH_ROLE: &str = "arn:aws:iam::000000000000:role/auth";
 const GUEST_ROLE: &str = "arn:aws:iam::000000000000:role/guest";
 
+/// The tests use the basic flow's GetOpenIdToken as well as the enhanced flow, so their pools
+/// allow it unless `extra` says otherwise.
 async fn create_identity_pool(app: &TestApp, extra: Value) -> String {
-    let mut body = json!({"IdentityPoolName": "test identity pool", "AllowUnauthenticatedIdentities": false});
+    let mut body = json!({"IdentityPoolName": "test identity pool", "AllowUnauthenticatedIdentities": false,
+                          "AllowClassicFlow": true});
     merge(&mut body, extra);
     let v = app.identity_ok("CreateIdentityPool", body).await;
     v["IdentityPoolId"].as_str().expect("identity pool id").to_string()
@@ -334,6 +337,28 @@ async fn guests_get_identities_only_where_the_pool_allows_them() {
     assert_eq!(e["message"], "Unauthenticated access is not supported for this identity pool.");
     let (_, e) = open_id_token(&app, "local:00000000-0000-0000-0000-000000000000", json!({})).await;
     assert_eq!(err_type(&e), "ResourceNotFoundException");
+}
+
+/// GetOpenIdToken is the basic (classic) flow: refused, with Cognito's words, unless the pool
+/// has `AllowClassicFlow`; turning it on lets the same identity get its token.
+#[tokio::test]
+async fn the_basic_flow_needs_allow_classic_flow() {
+    let app = TestApp::spawn().await;
+    let pool =
+        create_identity_pool(&app, json!({"AllowUnauthenticatedIdentities": true, "AllowClassicFlow": false})).await;
+    let guest = get_id_ok(&app, &pool, json!({})).await;
+    let (status, e) = open_id_token(&app, &guest, json!({})).await;
+    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "{e}");
+    assert_eq!(e["message"], "Basic (classic) flow is not enabled, please use enhanced flow.");
+    app.identity_ok(
+        "UpdateIdentityPool",
+        json!({"IdentityPoolId": pool, "IdentityPoolName": "basic", "AllowUnauthenticatedIdentities": true,
+               "AllowClassicFlow": true}),
+    )
+    .await;
+    let (status, v) = open_id_token(&app, &guest, json!({})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["IdentityId"], json!(guest));
 }
 
 #[tokio::test]

@@ -121,6 +121,7 @@ def main():
     created = ci.create_identity_pool(
         IdentityPoolName="boto pool",
         AllowUnauthenticatedIdentities=True,
+        AllowClassicFlow=True,
         DeveloperProviderName="login.boto",
         CognitoIdentityProviders=[
             {"ProviderName": prov, "ClientId": cli, "ServerSideTokenCheck": True},
@@ -140,7 +141,7 @@ def main():
     check({pool, closed} <= listed and len(pages) >= 2, f"paginated list {listed}")
     u = ci.update_identity_pool(
         IdentityPoolId=pool, IdentityPoolName="boto pool 2", AllowUnauthenticatedIdentities=True,
-        DeveloperProviderName="login.boto",
+        AllowClassicFlow=True, DeveloperProviderName="login.boto",
         CognitoIdentityProviders=d["CognitoIdentityProviders"],
     )
     eq(u["IdentityPoolName"], "boto pool 2", "updated name")
