@@ -28,6 +28,8 @@ import boto3
 import botocore
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from checks import check, eq, errors
+from checks import raises_with as raises
 
 ENDPOINT = sys.argv[1]
 PHASE = sys.argv[2] if len(sys.argv) > 2 else "main"
@@ -42,7 +44,6 @@ ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/boto/{ROLE}"
 
 calls = []  # (operation, HTTP status)
 signed = {}  # operation -> {"sigv4", "unsigned"} as sent on the wire
-errors = {}  # operation -> [error codes boto3 raised]
 
 
 def client(service, key=ACCESS_KEY, secret=SECRET_KEY, token=None):
@@ -76,30 +77,7 @@ def client(service, key=ACCESS_KEY, secret=SECRET_KEY, token=None):
     return c
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
-
-def eq(got, want, what):
-    if got != want:
-        raise AssertionError(f"{what}: got {got!r}, want {want!r}")
-
-
-def raises(exc_class, code, status, fn, **kwargs):
-    """Call fn and insist boto3 raises exc_class (a modeled exception or ClientError) with code and HTTP status."""
-    try:
-        fn(**kwargs)
-    except exc_class as e:
-        eq(e.response["Error"]["Code"], code, f"{fn.__name__} error code")
-        eq(e.response["ResponseMetadata"]["HTTPStatusCode"], status, f"{fn.__name__} {code} status")
-        check(e.response["Error"]["Message"], f"{fn.__name__} {code} has a message")
-        check(e.response["ResponseMetadata"].get("RequestId"), f"{fn.__name__} {code} has a request id")
-        errors.setdefault(e.operation_name, []).append(code)
-        return e
-    except ClientError as e:
-        raise AssertionError(f"{fn.__name__}: raised {e.response['Error']} not {exc_class.__name__}") from e
-    raise AssertionError(f"{fn.__name__}({kwargs}) did not raise {code}")
 
 
 def trust(aud):

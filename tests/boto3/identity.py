@@ -20,6 +20,7 @@ import boto3
 import botocore
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from checks import check, eq, errors, raises
 
 ENDPOINT = sys.argv[1] if len(sys.argv) > 1 else os.environ["PORTCULLIS_ENDPOINT"]
 WITH_CREDENTIALS = "--credentials" in sys.argv[2:]
@@ -30,7 +31,6 @@ REGION = "us-east-1"
 
 calls = []  # (operation, HTTP status)
 signed = {}  # operation -> set of "sigv4" / "unsigned" as sent on the wire
-errors = {}  # operation -> [error codes boto3 raised]
 
 
 def client(service, key=ACCESS_KEY, secret=SECRET_KEY, token=None):
@@ -62,29 +62,7 @@ def client(service, key=ACCESS_KEY, secret=SECRET_KEY, token=None):
     return c
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
-
-def eq(got, want, what):
-    if got != want:
-        raise AssertionError(f"{what}: got {got!r}, want {want!r}")
-
-
-def raises(exc_class, code, fn, **kwargs):
-    """Call fn and insist boto3 raises exc_class (a modeled exception or ClientError) with code."""
-    try:
-        fn(**kwargs)
-    except exc_class as e:
-        got = e.response["Error"]["Code"]
-        eq(got, code, f"{fn.__name__} error code")
-        check(e.response["Error"]["Message"], f"{fn.__name__} {code} has a message")
-        errors.setdefault(e.operation_name, []).append(got)
-        return e
-    except ClientError as e:
-        raise AssertionError(f"{fn.__name__}: raised {e.response['Error']} not {exc_class.__name__}") from e
-    raise AssertionError(f"{fn.__name__}({kwargs}) did not raise {code}")
 
 
 def user_pool(idp, name, users):
