@@ -62,6 +62,8 @@ fn http() -> reqwest::Client {
 }
 
 fn main() {
+    // reqwest's rustls needs a process-wide crypto provider (the server's, aws-lc-rs).
+    portcullis::federation::install_crypto_provider();
     let sub = std::env::args().nth(1).unwrap_or_default();
     let a = args();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
