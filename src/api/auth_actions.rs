@@ -2,17 +2,15 @@
 //! driving the same engine as the hosted pages; RevokeToken; GetUser.
 
 use super::{ApiError, ApiResult, s};
-use crate::crypto::{constant_time_eq, hmac_sha256};
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::users::UserRow;
-use crate::tokens::issue::{Grant, TokenRejection, TokenSet};
+use crate::tokens::issue::{Grant, RefreshProof, TokenRejection, TokenSet};
 use crate::userpool::attributes;
 use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED};
-use crate::userpool::error::Error;
+use crate::userpool::clients::ClientProof;
 use crate::userpool::mfa;
 use crate::userpool::model::{Client, Pool};
-use base64::Engine;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -25,19 +23,6 @@ pub const ACTIONS: &[&str] = &[
     "GetUser",
     "GlobalSignOut",
 ];
-
-/// SECRET_HASH = Base64(HMAC-SHA256(client secret, username ‖ client id)), required for clients with a secret.
-pub(super) fn check_secret_hash(client: &Client, username: &str, given: Option<&str>) -> Result<(), Error> {
-    let Some(secret) = &client.secret else {
-        return Ok(());
-    };
-    let expected = base64::engine::general_purpose::STANDARD
-        .encode(hmac_sha256(secret.as_bytes(), format!("{username}{}", client.id).as_bytes()));
-    match given {
-        Some(g) if constant_time_eq(g.as_bytes(), expected.as_bytes()) => Ok(()),
-        _ => Err(Error::NotAuthorized(format!("Unable to verify secret hash for client {}", client.id))),
-    }
-}
 
 fn flow_allowed(client: &Client, flow: &str) -> bool {
     let flows = client.explicit_auth_flows();
@@ -153,7 +138,8 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 ));
             }
             if refresh_flow {
-                let t = svc.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN")).await?;
+                let proof = RefreshProof::SecretHash(p["SECRET_HASH"].as_str());
+                let t = svc.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"), proof).await?;
                 return Ok(result(&t));
             }
             let username = s(p, "USERNAME");
@@ -164,14 +150,17 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                     "Missing required parameter USERNAME or PASSWORD",
                 ));
             }
-            check_secret_hash(&client, username, p["SECRET_HASH"].as_str())?;
+            client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
             let o = svc.password_sign_in(&pool, &client, username, s(p, "PASSWORD"), Lang::En).await?;
             outcome(svc, &pool, &client, o).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
             let (pool, client) = client_for(svc, i).await?;
             let r = &i["ChallengeResponses"];
-            check_secret_hash(&client, s(r, "USERNAME"), r["SECRET_HASH"].as_str())?;
+            client.authenticate_api(ClientProof::SecretHash {
+                username: s(r, "USERNAME"),
+                hash: r["SECRET_HASH"].as_str(),
+            })?;
             let responses: BTreeMap<String, String> = r
                 .as_object()
                 .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
@@ -204,11 +193,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 .find_client(s(i, "ClientId"))
                 .await?
                 .ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid client."))?;
-            if let Some(secret) = &client.secret
-                && !constant_time_eq(secret.as_bytes(), s(i, "ClientSecret").as_bytes())
-            {
-                return Err(ApiError::new(400, "NotAuthorizedException", "Client secret is incorrect."));
-            }
+            client.authenticate_api(ClientProof::Secret(i["ClientSecret"].as_str()))?;
             if !client.token_revocation_enabled() {
                 return Err(ApiError::new(
                     400,

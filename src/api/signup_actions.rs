@@ -3,10 +3,11 @@
 //! SECRET_HASH), and their admin counterparts AdminConfirmSignUp and AdminResetUserPassword.
 //! The API has no language: its default mails are English, as Cognito's.
 
-use super::auth_actions::{check_secret_hash, client_for};
+use super::auth_actions::client_for;
 use super::{ApiResult, s};
 use crate::i18n::Lang;
 use crate::services::Services;
+use crate::userpool::clients::ClientProof;
 use serde_json::{Value, json};
 
 pub const ACTIONS: &[&str] = &[
@@ -33,7 +34,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         _ => {}
     }
     let (pool, client) = client_for(svc, i).await?;
-    check_secret_hash(&client, username, i["SecretHash"].as_str())?;
+    client.authenticate_api(ClientProof::SecretHash { username, hash: i["SecretHash"].as_str() })?;
     Ok(match action {
         "SignUp" => {
             let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &i["UserAttributes"], Lang::En).await?;

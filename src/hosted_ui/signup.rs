@@ -262,7 +262,9 @@ pub async fn submit_confirm(
     };
     let held = req.cookie(CONFIRM_COOKIE).map(|c| c.value().to_string());
     let outcome = match held {
-        Some(secret) => svc.sign_in_after_confirmation(&r.client, &user, &secret).await.ok().flatten(),
+        Some(secret) => {
+            svc.sign_in_after_confirmation(&ctx.pool, &r.client, &user, &secret, ctx.lang).await.ok().flatten()
+        }
         None => None,
     };
     let mut resp = match outcome {

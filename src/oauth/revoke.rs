@@ -19,7 +19,7 @@ pub async fn revoke(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
         Err(r) => return r,
     };
     let client = match authenticate_client(&req, &form, &svc, &ctx.pool).await {
-        Ok(c) => c,
+        Ok(a) => a.client,
         Err(r) => return r,
     };
     let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {

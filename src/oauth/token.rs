@@ -4,10 +4,11 @@
 
 use super::oauth_error;
 use super::request::{custom_scopes, pkce_matches};
-use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::crypto::sha256_hex;
 use crate::services::Services;
-use crate::tokens::issue::{Grant, TokenSet};
+use crate::tokens::issue::{Grant, RefreshProof, TokenSet};
 use crate::tokens::{claims, jwt};
+use crate::userpool::clients::ClientProof;
 use crate::userpool::error::Error;
 use crate::userpool::model::{Client, Pool};
 use crate::web::pool_context;
@@ -40,7 +41,7 @@ pub(super) async fn authenticate_client(
     form: &HashMap<String, String>,
     svc: &Services,
     pool: &Pool,
-) -> Result<Client, HttpResponse> {
+) -> Result<Authenticated, HttpResponse> {
     let basic = req
         .headers()
         .get("authorization")
@@ -81,11 +82,17 @@ pub(super) async fn authenticate_client(
         Ok(_) => return Err(invalid()),
         Err(e) => return Err(server_error(e)),
     };
-    match (&client.secret, &secret) {
-        (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => Ok(client),
-        (None, None) => Ok(client),
-        _ => Err(invalid()),
+    match client.authenticate(ClientProof::Secret(secret.as_deref())) {
+        Ok(()) => Ok(Authenticated { client, secret }),
+        Err(_) => Err(invalid()),
     }
+}
+
+/// A client that proved itself, with the secret it proved it with (the refresh grant hands
+/// that proof on to the service).
+pub(super) struct Authenticated {
+    pub client: Client,
+    pub secret: Option<String>,
 }
 
 fn server_error(e: Error) -> HttpResponse {
@@ -123,7 +130,7 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
     if !matches!(grant_type.as_str(), "authorization_code" | "refresh_token" | "client_credentials") {
         return oauth_error(400, "unsupported_grant_type", "The grant_type is not supported");
     }
-    let client = match authenticate_client(&req, &form, &svc, &ctx.pool).await {
+    let Authenticated { client, secret } = match authenticate_client(&req, &form, &svc, &ctx.pool).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -133,7 +140,7 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
             let Some(rt) = form.get("refresh_token").filter(|s| !s.is_empty()) else {
                 return oauth_error(400, "invalid_request", "refresh_token is required");
             };
-            match svc.refresh_tokens(&ctx.pool, &client, rt).await {
+            match svc.refresh_tokens(&ctx.pool, &client, rt, RefreshProof::Secret(secret.as_deref())).await {
                 Ok(t) => token_response(&t),
                 Err(Error::NotAuthorized(_)) => {
                     oauth_error(400, "invalid_grant", "The refresh token is invalid, expired or revoked")
@@ -159,25 +166,14 @@ async fn authorization_code(
     };
     let bad = || oauth_error(400, "invalid_grant", "The authorization code is invalid, expired or already used");
     let hash = sha256_hex(code);
-    let origin = uuid::Uuid::new_v4().to_string();
-    let row = match svc.store.redeem_auth_code(&hash, svc.now(), &origin).await {
+    let row = match svc.store.get_auth_code(&hash).await {
         Ok(Some(r)) => r,
-        Ok(None) => {
-            // A replayed code revokes everything its first redemption issued (RFC 6749 §4.1.2).
-            if let Ok(Some(used)) = svc.store.get_auth_code(&hash).await
-                && used.used_at.is_some()
-                && let Some(o) = used.origin_jti
-            {
-                let now = svc.now();
-                let until =
-                    now + client.refresh_token_secs().max(client.access_token_secs()).max(client.id_token_secs());
-                let _ = svc.store.revoke_origin(&o, now, until).await;
-                tracing::warn!(client_id = %client.id, "authorization code replayed; issued tokens revoked");
-            }
-            return bad();
-        }
+        Ok(None) => return bad(),
         Err(e) => return server_error(e.into()),
     };
+    // Everything the request must match is checked before the code is spent: whoever holds a
+    // code without the client's credentials, its redirect URI and the PKCE verifier can
+    // neither redeem it nor spoil the login it belongs to.
     if row.client_id != client.id || row.pool_id != pool.id || row.redirect_uri != *redirect_uri {
         return bad();
     }
@@ -186,6 +182,16 @@ async fn authorization_code(
         (None, None) => {}
         _ => return oauth_error(400, "invalid_grant", "PKCE verification failed"),
     }
+    // Then it is consumed atomically: of concurrent redemptions exactly one gets the row.
+    let origin = uuid::Uuid::new_v4().to_string();
+    let row = match svc.store.redeem_auth_code(&hash, svc.now(), &origin).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            revoke_if_replayed(svc, client, &hash).await;
+            return bad();
+        }
+        Err(e) => return server_error(e.into()),
+    };
     let user = match svc.store.get_user(&row.user_id).await {
         Ok(Some(u)) if u.enabled && u.tokens_valid_after <= row.created_at => u,
         Ok(_) => return bad(),
@@ -196,6 +202,20 @@ async fn authorization_code(
     match svc.issue_with_origin(pool, client, &user, &grant, &origin).await {
         Ok(t) => token_response(&t),
         Err(e) => server_error(e),
+    }
+}
+
+/// A code that was already redeemed and is presented again by its own client revokes
+/// everything its first redemption issued (RFC 6749 §4.1.2).
+async fn revoke_if_replayed(svc: &Services, client: &Client, hash: &str) {
+    if let Ok(Some(used)) = svc.store.get_auth_code(hash).await
+        && used.used_at.is_some()
+        && let Some(o) = used.origin_jti
+    {
+        let now = svc.now();
+        let until = now + client.refresh_token_secs().max(client.access_token_secs()).max(client.id_token_secs());
+        let _ = svc.store.revoke_origin(&o, now, until).await;
+        tracing::warn!(client_id = %client.id, "authorization code replayed; issued tokens revoked");
     }
 }
 

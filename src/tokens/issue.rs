@@ -8,6 +8,7 @@ use crate::crypto::{random_token, sha256_hex};
 use crate::services::Services;
 use crate::store::codes::RefreshTokenRow;
 use crate::store::users::UserRow;
+use crate::userpool::clients::ClientProof;
 use crate::userpool::error::{Error, Result};
 use crate::userpool::model::{Client, Pool};
 use serde_json::{Map, Value};
@@ -18,6 +19,15 @@ pub struct TokenSet {
     pub id_token: Option<String>,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
+}
+
+/// How a refresh request proves it comes from the token's client: the secret itself (the
+/// token endpoint) or Cognito's SECRET_HASH over the token's user (REFRESH_TOKEN_AUTH), which can
+/// only be checked once the token has named its user. Public clients offer neither.
+#[derive(Debug, Clone, Copy)]
+pub enum RefreshProof<'a> {
+    Secret(Option<&'a str>),
+    SecretHash(Option<&'a str>),
 }
 
 /// What a sign-in grants: scopes (None = API sign-in), nonce, and when the user authenticated.
@@ -149,8 +159,22 @@ impl Services {
     /// The refresh grant. With rotation (client `RefreshTokenRotation.Feature = ENABLED`) the
     /// token is swapped atomically for a new one, so two concurrent uses cannot both succeed;
     /// without it the token stays valid until it expires or is revoked, as in Cognito.
-    pub async fn refresh_tokens(&self, pool: &Pool, client: &Client, refresh_token: &str) -> Result<TokenSet> {
+    pub async fn refresh_tokens(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        refresh_token: &str,
+        proof: RefreshProof<'_>,
+    ) -> Result<TokenSet> {
         let invalid = || Error::NotAuthorized("Invalid Refresh Token".into());
+        // What can be checked before the token is looked up: the secret, or that a hash is there.
+        match proof {
+            RefreshProof::Secret(secret) => client.authenticate_api(ClientProof::Secret(secret))?,
+            RefreshProof::SecretHash(None) => {
+                client.authenticate_api(ClientProof::SecretHash { username: "", hash: None })?
+            }
+            RefreshProof::SecretHash(Some(_)) => {}
+        }
         let now = self.now();
         let hash = sha256_hex(refresh_token);
         let row = self.store.get_refresh_token(&hash).await?.ok_or_else(invalid)?;
@@ -163,6 +187,10 @@ impl Services {
         let user = self.store.get_user(&row.user_id).await?.ok_or_else(invalid)?;
         if !user.enabled || user.tokens_valid_after > row.created_at {
             return Err(invalid());
+        }
+        // The hash is over the user's internal username (the `sub` in pools that sign in by e-mail).
+        if let RefreshProof::SecretHash(hash) = proof {
+            client.authenticate_api(ClientProof::SecretHash { username: &user.username, hash })?;
         }
         let new_refresh = if client.refresh_rotation() {
             let fresh = random_token();

@@ -346,3 +346,111 @@ mod tests {
         }
     }
 }
+
+/// What a request offers as proof that it comes from an app client. Every surface that
+/// authenticates a client (the token and revocation endpoints, InitiateAuth and its refresh
+/// flow, RespondToAuthChallenge, sign-up and recovery, RevokeToken) turns its wire format into
+/// one of these and asks [`Client::authenticate`]; no surface compares a secret itself.
+#[derive(Clone, Copy, Debug)]
+pub enum ClientProof<'a> {
+    /// The secret itself (RFC 6749 §2.3.1 `client_secret_basic` / `client_secret_post`, the
+    /// RevokeToken action's `ClientSecret`); `None` when the request carries none.
+    Secret(Option<&'a str>),
+    /// Cognito's `SECRET_HASH` (§3.8) over `username`; `None` when the request carries none.
+    SecretHash { username: &'a str, hash: Option<&'a str> },
+}
+
+/// Why a client was not authenticated; each surface words it in its own format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuthFailure {
+    /// The secret is missing or wrong, or a client without a secret offered one.
+    BadSecret,
+    /// The secret hash is missing or wrong.
+    BadSecretHash,
+}
+
+impl ClientAuthFailure {
+    /// Cognito's error for the JSON API.
+    pub fn to_error(self, client_id: &str) -> Error {
+        match self {
+            ClientAuthFailure::BadSecret => Error::NotAuthorized("Client secret is incorrect.".into()),
+            ClientAuthFailure::BadSecretHash => {
+                Error::NotAuthorized(format!("Unable to verify secret hash for client {client_id}"))
+            }
+        }
+    }
+}
+
+impl Client {
+    /// The one client-authentication rule: a client with a secret must prove it holds it
+    /// (compared in constant time); a client without one is public and must not offer a
+    /// secret. A secret hash offered to a public client is ignored, as Cognito does.
+    pub fn authenticate(&self, proof: ClientProof<'_>) -> std::result::Result<(), ClientAuthFailure> {
+        use crate::crypto::constant_time_eq;
+        match (&self.secret, proof) {
+            (None, ClientProof::Secret(None) | ClientProof::SecretHash { .. }) => Ok(()),
+            (None, ClientProof::Secret(Some(_))) => Err(ClientAuthFailure::BadSecret),
+            (Some(secret), ClientProof::Secret(given)) => match given {
+                Some(g) if constant_time_eq(secret.as_bytes(), g.as_bytes()) => Ok(()),
+                _ => Err(ClientAuthFailure::BadSecret),
+            },
+            (Some(secret), ClientProof::SecretHash { username, hash }) => match hash {
+                Some(h) if constant_time_eq(h.as_bytes(), secret_hash(secret, username, &self.id).as_bytes()) => Ok(()),
+                _ => Err(ClientAuthFailure::BadSecretHash),
+            },
+        }
+    }
+
+    /// [`Client::authenticate`] with Cognito's error for the JSON API.
+    pub fn authenticate_api(&self, proof: ClientProof<'_>) -> Result<()> {
+        self.authenticate(proof).map_err(|f| f.to_error(&self.id))
+    }
+}
+
+/// `SECRET_HASH = Base64(HMAC-SHA256(client secret, username ‖ client id))`.
+pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .encode(crate::crypto::hmac_sha256(secret.as_bytes(), format!("{username}{client_id}").as_bytes()))
+}
+
+#[cfg(test)]
+mod client_auth_tests {
+    use super::*;
+
+    fn client(secret: Option<&str>) -> Client {
+        Client {
+            id: "c1".into(),
+            pool_id: "p".into(),
+            name: "n".into(),
+            secret: secret.map(str::to_string),
+            config: json!({}),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_confidential_client_must_prove_its_secret() {
+        let c = client(Some("s3cret"));
+        let good = secret_hash("s3cret", "alice", "c1");
+        assert_eq!(c.authenticate(ClientProof::Secret(Some("s3cret"))), Ok(()));
+        assert_eq!(c.authenticate(ClientProof::Secret(Some("s3cre"))), Err(ClientAuthFailure::BadSecret));
+        assert_eq!(c.authenticate(ClientProof::Secret(None)), Err(ClientAuthFailure::BadSecret));
+        assert_eq!(c.authenticate(ClientProof::SecretHash { username: "alice", hash: Some(&good) }), Ok(()));
+        for (username, hash) in [("bob", Some(good.as_str())), ("alice", Some("x")), ("alice", None)] {
+            assert_eq!(
+                c.authenticate(ClientProof::SecretHash { username, hash }),
+                Err(ClientAuthFailure::BadSecretHash)
+            );
+        }
+    }
+
+    #[test]
+    fn a_public_client_offers_no_secret() {
+        let c = client(None);
+        assert_eq!(c.authenticate(ClientProof::Secret(None)), Ok(()));
+        assert_eq!(c.authenticate(ClientProof::Secret(Some("x"))), Err(ClientAuthFailure::BadSecret));
+        assert_eq!(c.authenticate(ClientProof::SecretHash { username: "a", hash: Some("x") }), Ok(()));
+    }
+}

@@ -179,12 +179,16 @@ impl Services {
     }
 
     /// The sign-in a confirmation earns: only with the confirmation session of the same user
-    /// and client, used once. `None` means the user must sign in with the password.
+    /// and client, used once. It stands for the password only: the second factor (or its
+    /// set-up when the pool requires MFA) still follows. `None` means the user must sign in
+    /// with the password.
     pub async fn sign_in_after_confirmation(
         &self,
+        pool: &Pool,
         client: &Client,
         user: &UserRow,
         secret: &str,
+        lang: Lang,
     ) -> Result<Option<AuthOutcome>> {
         let now = self.now();
         let Some(c) = self.store.peek_challenge(&sha256_hex(secret), now).await? else {
@@ -196,6 +200,6 @@ impl Services {
         if self.store.take_challenge(&c.id_hash, now).await?.is_none() || !user.enabled {
             return Ok(None);
         }
-        Ok(Some(AuthOutcome::Authenticated { user: user.clone(), auth_time: now }))
+        Ok(Some(self.second_factor(pool, client, user.clone(), now, lang).await?))
     }
 }

@@ -2,6 +2,7 @@
 
 mod aws_sdk;
 mod branding;
+mod client_auth;
 mod concurrency;
 mod fake_idp;
 mod federation;

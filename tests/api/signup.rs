@@ -545,3 +545,40 @@ async fn unreachable_smtp_is_a_delivery_failure_that_keeps_the_account() {
     let user = app.ok("AdminGetUser", json!({"UserPoolId": f.pool, "Username": "omar"})).await;
     assert_eq!(user["UserStatus"], "UNCONFIRMED", "the account stays; a resend can deliver later");
 }
+
+/// Confirming a sign-up stands for the password only: when the pool requires MFA, the new user
+/// sets up an authenticator before the app gets a code (issue 10).
+#[tokio::test]
+async fn confirmation_with_required_mfa_sets_up_an_authenticator_before_returning_to_the_app() {
+    let (app, sink) = spawn_with_mail().await;
+    let f = signup_pool(&app, json!({}), json!({})).await;
+    app.ok(
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": f.pool, "MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
+    )
+    .await;
+    let browser = app.browser();
+    let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
+    let login = get_page(&browser, &location(&r)).await;
+    let page = get_page(&browser, &link(&login, "signup-link")).await;
+    let fields = [
+        ("username", "mia"),
+        ("password", PASSWORD),
+        ("userAttributes.email", "mia@example.com"),
+        ("userAttributes.name", "Mia"),
+    ];
+    let r = post_form(&browser, &page, &fields).await;
+    assert_eq!(r.status(), 302);
+    let confirm = get_page(&browser, &location(&r)).await;
+    let code = sink.nth_to("mia@example.com", 0).await.code();
+    let done = post_form(&browser, &confirm, &[("username", "mia"), ("code", &code)]).await;
+    let back = location(&done);
+    assert!(!back.starts_with(CALLBACK), "no code for the app before MFA is set up: {back}");
+    let setup = if done.status() == 302 {
+        get_page(&browser, &back).await
+    } else {
+        assert_eq!(done.status(), 200);
+        done.text().await.unwrap()
+    };
+    assert!(setup.contains("otpauth://totp/"), "the authenticator set-up page: {setup}");
+}
