@@ -40,6 +40,10 @@ impl ManualClock {
         self.offset_millis.fetch_add(secs * 1000, Ordering::SeqCst);
     }
 
+    pub fn advance_millis(&self, millis: i64) {
+        self.offset_millis.fetch_add(millis, Ordering::SeqCst);
+    }
+
     /// Stop the clock where it is; from now on only [`Self::advance_secs`] moves it. For tests
     /// whose outcome depends on staying within one second (a one-second lockout).
     pub fn freeze(&self) {

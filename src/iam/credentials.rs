@@ -139,6 +139,7 @@ impl Services {
             created_at: now,
             expires_at: now + duration,
             revoked_at: None,
+            role_id: Some(role.role_id.clone()),
         };
         match self.store.insert_temporary_credential(&row, &role.role_id).await {
             Ok(true) => {}
@@ -185,7 +186,11 @@ impl Services {
         // The role must still be the one the credentials were vended for: not deleted, nor
         // deleted and created again under the same name.
         let role = self.store.get_role(&row.role_name).await.map_err(internal)?;
-        let Some(role) = role.filter(|r| r.name == row.role_name && r.created_at <= row.created_at) else {
+        let same_role = |r: &crate::store::iam::RoleRow| match &row.role_id {
+            Some(id) => r.role_id == *id,
+            None => r.created_at <= row.created_at,
+        };
+        let Some(role) = role.filter(|r| r.name == row.role_name && same_role(r)) else {
             return Err(SessionError::Invalid);
         };
         let secret = self

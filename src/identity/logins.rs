@@ -213,7 +213,7 @@ impl Services {
             return Err(refuse(DISABLED));
         }
         let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
-        if origin_revoked || iat < user.tokens_valid_after {
+        if origin_revoked || crate::tokens::issue::revoked_by_sign_out(&user, &origin, iat) {
             return Err(refuse(REVOKED));
         }
         Ok(())

@@ -218,7 +218,8 @@ impl Services {
                         created_at: now,
                         expires_at: now + CODE_TTL_SECS,
                         used_at: None,
-                        origin_jti: None,
+                        // Dated now, so a sign-out before the redemption refuses the code.
+                        origin_jti: Some(self.new_origin()),
                     })
                     .await?;
                 let mut pairs = vec![("code", code.as_str())];

@@ -6,7 +6,7 @@ use super::oauth_error;
 use super::request::{custom_scopes, pkce_matches};
 use crate::crypto::sha256_hex;
 use crate::services::Services;
-use crate::tokens::issue::{Grant, RefreshProof, TokenSet};
+use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
 use crate::userpool::clients::ClientProof;
 use crate::userpool::error::Error;
@@ -183,7 +183,7 @@ async fn authorization_code(
         _ => return oauth_error(400, "invalid_grant", "PKCE verification failed"),
     }
     // Then it is consumed atomically: of concurrent redemptions exactly one gets the row.
-    let origin = uuid::Uuid::new_v4().to_string();
+    let origin = row.origin_jti.clone().unwrap_or_else(|| svc.new_origin());
     let row = match svc.store.redeem_auth_code(&hash, svc.now(), &origin).await {
         Ok(Some(r)) => r,
         Ok(None) => {
@@ -193,7 +193,7 @@ async fn authorization_code(
         Err(e) => return server_error(e.into()),
     };
     let user = match svc.store.get_user(&row.user_id).await {
-        Ok(Some(u)) if u.enabled && u.tokens_valid_after <= row.created_at => u,
+        Ok(Some(u)) if u.enabled && !revoked_by_sign_out(&u, &origin, row.created_at) => u,
         Ok(_) => return bad(),
         Err(e) => return server_error(e.into()),
     };

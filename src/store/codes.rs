@@ -73,7 +73,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO auth_codes (code_hash, pool_id, client_id, user_id, redirect_uri, scopes, nonce, \
              code_challenge, auth_time, created_at, expires_at, used_at, origin_jti) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12)",
         )
         .bind(&c.code_hash)
         .bind(&c.pool_id)
@@ -86,6 +86,7 @@ impl Store {
         .bind(c.auth_time)
         .bind(c.created_at)
         .bind(c.expires_at)
+        .bind(&c.origin_jti)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -65,6 +65,8 @@ pub struct TemporaryCredentialRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// The `role_id` of the role they were vended for (absent on rows from before it was kept).
+    pub role_id: Option<String>,
 }
 
 fn credential(r: &AnyRow) -> StoreResult<TemporaryCredentialRow> {
@@ -79,6 +81,7 @@ fn credential(r: &AnyRow) -> StoreResult<TemporaryCredentialRow> {
         created_at: get_i64(r, "created_at")?,
         expires_at: get_i64(r, "expires_at")?,
         revoked_at: get_opt_i64(r, "revoked_at")?,
+        role_id: get_opt_str(r, "role_id")?,
     })
 }
 
@@ -219,8 +222,8 @@ impl Store {
     pub async fn insert_temporary_credential(&self, c: &TemporaryCredentialRow, role_id: &str) -> StoreResult<bool> {
         let n = sqlx::query(
             "INSERT INTO temporary_credentials (access_key_id, secret_enc, session_token_hash, role_name, \
-             session_name, subject, audience, created_at, expires_at) \
-             SELECT $1, $2, $3, name, $5, $6, $7, $8, $9 FROM iam_roles WHERE name = $4 AND role_id = $10",
+             session_name, subject, audience, created_at, expires_at, role_id) \
+             SELECT $1, $2, $3, name, $5, $6, $7, $8, $9, role_id FROM iam_roles WHERE name = $4 AND role_id = $10",
         )
         .bind(&c.access_key_id)
         .bind(&c.secret_enc)

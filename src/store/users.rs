@@ -18,7 +18,8 @@ pub struct UserRow {
     pub password_set_at: Option<i64>,
     /// Every attribute except `sub`, values as strings.
     pub attributes: BTreeMap<String, String>,
-    /// Tokens issued before this second are rejected (global sign-out, disable).
+    /// Epoch milliseconds: tokens from sign-ins before this instant are rejected (global
+    /// sign-out, disable); see `tokens::issue::revoked_by_sign_out`.
     pub tokens_valid_after: i64,
     pub created_at: i64,
     pub updated_at: i64,

@@ -30,6 +30,25 @@ pub enum RefreshProof<'a> {
     SecretHash(Option<&'a str>),
 }
 
+/// Whether a token, refresh token or code of `user` comes from a sign-in before the user's
+/// last global sign-out or disabling. Its sign-in's `origin_jti` is a UUIDv7 whose timestamp
+/// dates the sign-in to the millisecond; an origin of another form (from before origins were
+/// dated) falls back to `issued_secs`, taken as the start of that second, so it errs on refusing.
+pub fn revoked_by_sign_out(user: &UserRow, origin_jti: &str, issued_secs: i64) -> bool {
+    let issued_millis = origin_millis(origin_jti).unwrap_or(issued_secs.saturating_mul(1000));
+    issued_millis < user.tokens_valid_after
+}
+
+/// The millisecond a UUIDv7 origin was made at.
+fn origin_millis(origin_jti: &str) -> Option<i64> {
+    let id = uuid::Uuid::parse_str(origin_jti).ok()?;
+    if id.get_version_num() != 7 {
+        return None;
+    }
+    let (secs, nanos) = id.get_timestamp()?.to_unix();
+    i64::try_from(secs).ok()?.checked_mul(1000)?.checked_add(i64::from(nanos / 1_000_000))
+}
+
 /// What a sign-in grants: scopes (None = API sign-in), nonce, and when the user authenticated.
 #[derive(Debug, Clone, Default)]
 pub struct Grant {
@@ -56,6 +75,14 @@ pub struct AccessClaims {
 }
 
 impl Services {
+    /// A new sign-in origin (`origin_jti`): a UUIDv7 on the service clock, so that it dates the
+    /// sign-in to the millisecond ([`revoked_by_sign_out`]).
+    pub fn new_origin(&self) -> String {
+        let millis = u64::try_from(self.clock.now_millis()).unwrap_or(0);
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, millis / 1000, ((millis % 1000) * 1_000_000) as u32);
+        uuid::Uuid::new_v7(ts).to_string()
+    }
+
     /// Mint tokens for a user. `origin_jti` is the sign-in's origin (a refresh token carries it).
     async fn mint(
         &self,
@@ -109,7 +136,7 @@ impl Services {
         user: &UserRow,
         grant: &Grant,
     ) -> Result<TokenSet> {
-        let origin = uuid::Uuid::new_v4().to_string();
+        let origin = self.new_origin();
         self.issue_with_origin(pool, client, user, grant, &origin).await
     }
 
@@ -151,7 +178,7 @@ impl Services {
         user: &UserRow,
         grant: &Grant,
     ) -> Result<TokenSet> {
-        let origin = uuid::Uuid::new_v4().to_string();
+        let origin = self.new_origin();
         let (access_token, id_token) = self.mint(pool, client, user, grant, &origin).await?;
         Ok(TokenSet { access_token, id_token, refresh_token: None, expires_in: client.access_token_secs() })
     }
@@ -185,7 +212,7 @@ impl Services {
             return Err(invalid());
         }
         let user = self.store.get_user(&row.user_id).await?.ok_or_else(invalid)?;
-        if !user.enabled || user.tokens_valid_after > row.created_at {
+        if !user.enabled || revoked_by_sign_out(&user, &row.origin_jti, row.created_at) {
             return Err(invalid());
         }
         // The hash is over the user's internal username (the `sub` in pools that sign in by e-mail).
@@ -256,7 +283,7 @@ impl Services {
         if origin_revoked
             || user.pool_id != pid
             || !user.enabled
-            || c["iat"].as_i64().unwrap_or(0) < user.tokens_valid_after
+            || revoked_by_sign_out(&user, origin, c["iat"].as_i64().unwrap_or(0))
         {
             return Err(TokenRejection::Revoked);
         }

@@ -272,7 +272,7 @@ impl Services {
         user.enabled = enabled;
         user.updated_at = now;
         if !enabled {
-            user.tokens_valid_after = now + 1;
+            user.tokens_valid_after = self.clock.now_millis() + 1;
             self.store.revoke_user_refresh_tokens(&user.id, now).await?;
             self.store.delete_user_browser_sessions(&user.id).await?;
         }
@@ -283,7 +283,7 @@ impl Services {
     /// refused, refresh tokens included. As in Cognito, hosted-UI sessions are left alone.
     pub async fn global_sign_out(&self, pool: &Pool, mut user: UserRow) -> Result<()> {
         let now = self.now();
-        user.tokens_valid_after = now + 1;
+        user.tokens_valid_after = self.clock.now_millis() + 1;
         user.updated_at = now;
         self.store.revoke_user_refresh_tokens(&user.id, now).await?;
         self.save_user(pool, &user).await

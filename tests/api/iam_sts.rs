@@ -819,6 +819,7 @@ async fn store_rows_round_trip() {
         created_at: now,
         expires_at: now + 3600,
         revoked_at: None,
+        role_id: Some(role.role_id.clone()),
     };
     assert!(!s.insert_temporary_credential(&c, "AROAOTHER").await.unwrap(), "another role id");
     assert!(s.insert_temporary_credential(&c, &role.role_id).await.unwrap());

@@ -17,6 +17,7 @@ mod management;
 mod mfa;
 mod oauth_flow;
 mod oidc_rp;
+mod revocation;
 mod signin;
 mod signup;
 mod smtp;
