@@ -1,7 +1,8 @@
 //! Lockout that holds under races, on each backend, through HTTP: simultaneous guesses are
 //! admitted only as far as the rule allows (the slot is taken in the database before the
 //! password is checked, and a slot never resolved expires); second-factor guesses are limited
-//! per user, not per challenge; and a username no user has locks like one that exists.
+//! per user, not per challenge; a username no user has locks like one that exists; and a
+//! mailed code's guess limit holds under simultaneous guesses too.
 
 use crate::helpers::*;
 use portcullis::clock::Clock;
@@ -330,4 +331,33 @@ async fn the_hosted_page_locks_an_unknown_username_like_a_known_one() {
     }
     page_says(sign_in(&b, &url, "nobody", WRONG).await, EXCEEDED).await;
     page_says(sign_in(&b, &url, "alice", WRONG).await, EXCEEDED).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mailed codes: the same mistake (a limit read before the check)
+
+#[tokio::test]
+async fn simultaneous_guesses_at_a_confirmation_code_stop_at_its_limit() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({"AutoVerifiedAttributes": ["email"]})).await;
+    let (client_id, _) = app.create_client(&pool, false, json!({})).await;
+    let (st, v) = app
+        .public_api(
+            "SignUp",
+            json!({"ClientId": client_id, "Username": "carol", "Password": PASSWORD,
+                   "UserAttributes": [{"Name": "email", "Value": "c@example.com"}]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    // The mailed code is one of a million; "000000" is wrong but for that one chance.
+    let req = app
+        .http
+        .post(format!("{}/", app.base))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.ConfirmSignUp")
+        .body(json!({"ClientId": client_id, "Username": "carol", "ConfirmationCode": "000000"}).to_string());
+    // Fifteen: the hourly limit of ConfirmSignUp, so none is refused before its guess is counted.
+    let results = all_at_once(req, 15).await;
+    let kind = |t: &str| results.iter().filter(|(s, b)| *s == 400 && b["__type"] == t).count();
+    assert_eq!((kind("CodeMismatchException"), kind("ExpiredCodeException")), (5, 10), "{results:?}");
 }
