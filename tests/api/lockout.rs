@@ -361,3 +361,41 @@ async fn simultaneous_guesses_at_a_confirmation_code_stop_at_its_limit() {
     let kind = |t: &str| results.iter().filter(|(s, b)| *s == 400 && b["__type"] == t).count();
     assert_eq!((kind("CodeMismatchException"), kind("ExpiredCodeException")), (5, 10), "{results:?}");
 }
+
+/// POST the hosted /mfa form on `page` with a TOTP code.
+async fn post_code(b: &reqwest::Client, page: &str, code: &str) -> reqwest::Response {
+    let form = [
+        ("_csrf", hidden(page, "_csrf")),
+        ("session", hidden(page, "session")),
+        ("challenge", "SOFTWARE_TOKEN_MFA".to_string()),
+        ("code", code.to_string()),
+    ];
+    b.post(form_action(page)).form(&form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_hosted_code_page_counts_wrong_codes_per_user_and_shows_the_lock() {
+    let app = TestApp::spawn().await;
+    let f = mfa_required(&app).await;
+    app.clock.freeze();
+    let secret = set_up_totp(&app, &f).await;
+    app.clock.advance_secs(30);
+    let code = totp_code(&secret, app.clock.now());
+    let b = app.browser();
+    let url = f.authorize_url(&app, "");
+    for tries in [3, 2] {
+        let r = sign_in(&b, &url, "alice", PASSWORD).await;
+        assert_eq!(r.status(), 200);
+        let mut page = r.text().await.unwrap();
+        for _ in 0..tries {
+            let r = post_code(&b, &page, wrong_for(&code)).await;
+            assert_eq!(r.status(), 400);
+            page = r.text().await.unwrap();
+            assert!(page.contains("Invalid code or auth state for the user."), "{page}");
+        }
+    }
+    let r = sign_in(&b, &url, "alice", PASSWORD).await;
+    let page = r.text().await.unwrap();
+    let r = post_code(&b, &page, &code).await;
+    page_says(r, EXCEEDED).await;
+}
