@@ -115,6 +115,26 @@ async fn a_guess_in_flight_elsewhere_holds_back_the_next_and_an_abandoned_one_ex
     assert_eq!(store.get_login_failures(&f.pool, &id).await.unwrap().failures, 0);
 }
 
+#[tokio::test]
+async fn the_janitor_drops_only_counters_with_nothing_left_to_say() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let id = user_id(&app, &f.pool, "alice").await;
+    let (store, of, t) = (&app.services.store, Guesses::Password(&id), 1_000_000);
+    assert!(
+        store.claim_guess(&f.pool, of, t, FAILURE_WINDOW_SECS, LOCKOUT_FREE_FAILURES, t + SLOT_SECS).await.unwrap()
+    );
+    assert_eq!(store.count_failed_guess(&f.pool, of, t, FAILURE_WINDOW_SECS).await.unwrap(), 1);
+    store.release_guess(&f.pool, of, t + 2000).await.unwrap();
+    let quiet = |now: i64| now - FAILURE_WINDOW_SECS;
+    // Still locked, or a failure within the window: kept.
+    assert_eq!(store.purge_stale_failures(t + 1000, quiet(t + 1000)).await.unwrap(), 0);
+    assert_eq!(store.purge_stale_failures(t + 2001, quiet(t + 900)).await.unwrap(), 0);
+    assert_eq!(store.get_login_failures(&f.pool, &id).await.unwrap().failures, 1);
+    assert_eq!(store.purge_stale_failures(t + 2001, quiet(t + 2001)).await.unwrap(), 1);
+    assert_eq!(store.get_login_failures(&f.pool, &id).await.unwrap().failures, 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Second factors: counted per user
 
