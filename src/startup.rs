@@ -126,8 +126,8 @@ async fn bootstrap_management_key(
     Ok(Some((id, secret)))
 }
 
-/// Every ten minutes, delete expired codes, challenges, sessions, refresh tokens and temporary
-/// credentials. Safe on every node at once: the deletes are idempotent.
+/// Every ten minutes, delete expired codes, challenges, sessions, refresh tokens, temporary
+/// credentials and stale failure counters. Safe on every node at once: the deletes are idempotent.
 fn spawn_janitor(services: Arc<Services>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -139,7 +139,8 @@ fn spawn_janitor(services: Arc<Services>) {
                 Ok(store.delete_expired(now).await?
                     + store.delete_expired_account_codes(now).await?
                     + store.purge_federation_states(now).await?
-                    + store.purge_temporary_credentials(now - crate::iam::credentials::EXPIRED_KEEP_SECS).await?)
+                    + store.purge_temporary_credentials(now - crate::iam::credentials::EXPIRED_KEEP_SECS).await?
+                    + store.purge_stale_failures(now, now - crate::userpool::lockout::FAILURE_WINDOW_SECS).await?)
             }
             .await;
             match removed {

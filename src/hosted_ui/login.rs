@@ -342,7 +342,8 @@ pub async fn submit(
         let m = Some(t(ctx.lang, "form.enter_username_password"));
         return login_page(&req, &svc, &ctx, &r, &form.username, m, None);
     }
-    match svc.password_sign_in(&ctx.pool, &r.client, form.username.trim(), &form.password, ctx.lang).await {
+    // The page never tells whether an account exists, whatever the client's setting.
+    match svc.password_sign_in_as(&ctx.pool, &r.client, form.username.trim(), &form.password, ctx.lang, true).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         // The password was right: send the user on to confirm the account, as Cognito's UI does.
         Err(Error::UserNotConfirmed(_)) => {

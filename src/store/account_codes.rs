@@ -60,6 +60,30 @@ impl Store {
     }
 
     /// Count a wrong guess against the live code; returns the new count (0 when there is no code).
+    /// Count one guess at a live code before it is checked, in one statement that refuses once
+    /// `max_guesses` have been counted, so simultaneous guesses cannot all pass a limit read
+    /// earlier. Returns the code (with the guess counted), or `None` when there is no live code
+    /// or no guess left.
+    pub async fn claim_user_code_guess(
+        &self,
+        user_id: &str,
+        purpose: &str,
+        max_guesses: i64,
+        now: i64,
+    ) -> StoreResult<Option<UserCodeRow>> {
+        let r = sqlx::query(
+            "UPDATE user_codes SET failed_attempts = failed_attempts + 1 \
+             WHERE user_id = $1 AND purpose = $2 AND failed_attempts < $3 AND expires_at > $4 RETURNING *",
+        )
+        .bind(user_id)
+        .bind(purpose)
+        .bind(max_guesses)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(code_row).transpose()
+    }
+
     pub async fn fail_user_code(&self, user_id: &str, purpose: &str) -> StoreResult<i64> {
         let r = sqlx::query(
             "UPDATE user_codes SET failed_attempts = failed_attempts + 1 WHERE user_id = $1 AND purpose = $2 \

@@ -62,6 +62,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "ui customizations", include_str!("../../migrations/sqlite/0005_ui_customizations.sql")),
     (6, "federation", include_str!("../../migrations/sqlite/0006_federation.sql")),
     (7, "identity pools", include_str!("../../migrations/sqlite/0007_identity_pools.sql")),
+    (8, "sign-in failures", include_str!("../../migrations/sqlite/0008_sign_in_failures.sql")),
     (11, "exact revocation", include_str!("../../migrations/sqlite/0011_exact_revocation.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -72,6 +73,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "ui customizations", include_str!("../../migrations/postgres/0005_ui_customizations.sql")),
     (6, "federation", include_str!("../../migrations/postgres/0006_federation.sql")),
     (7, "identity pools", include_str!("../../migrations/postgres/0007_identity_pools.sql")),
+    (8, "sign-in failures", include_str!("../../migrations/postgres/0008_sign_in_failures.sql")),
     (11, "exact revocation", include_str!("../../migrations/postgres/0011_exact_revocation.sql")),
 ];
 

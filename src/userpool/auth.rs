@@ -3,27 +3,26 @@
 //! (and a new one when required) comes the second factor ([`super::mfa`]).
 //!
 //! Credential checks have one shape whether or not the user exists (a dummy argon2 verify for
-//! unknown users) and lockout follows Cognito (§3.1): from the fifth consecutive failure the
-//! account is locked for 2^(n-5) seconds, at most 15 minutes; attempts while locked are refused
-//! without extending it; the count resets after 15 minutes without failures.
+//! unknown users, and for guesses refused by the lock) and lockout follows Cognito (§3.1, in
+//! [`super::lockout`], which admits each guess atomically before it is checked); failures for a
+//! username no user has are counted and locked the same way.
 
 use super::attributes::{self, Writer};
 use super::error::{Error, Result};
+use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::sha256_hex;
 use crate::i18n::Lang;
 use crate::services::Services;
+use crate::store::misc::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
-const LOCKOUT_FREE_FAILURES: i64 = 5;
-const LOCKOUT_MAX_SECS: i64 = 900;
-const FAILURE_WINDOW_SECS: i64 = 900;
 
 pub fn incorrect() -> Error {
     Error::NotAuthorized("Incorrect username or password.".into())
@@ -43,7 +42,8 @@ pub enum AuthOutcome {
 
 impl Services {
     /// Username (or alias) and password: the first step of every password sign-in. `lang` is
-    /// the language of a code mailed as the second factor.
+    /// the language of a code mailed as the second factor. An unknown user is
+    /// UserNotFoundException unless the client sets PreventUserExistenceErrors.
     pub async fn password_sign_in(
         &self,
         pool: &Pool,
@@ -52,31 +52,54 @@ impl Services {
         password: &str,
         lang: Lang,
     ) -> Result<AuthOutcome> {
+        let hide = client.prevents_user_existence_errors();
+        self.password_sign_in_as(pool, client, username, password, lang, hide).await
+    }
+
+    /// [`Self::password_sign_in`], with unknown users answered exactly like existing ones
+    /// (wrong password, then the lockout) when `hide_unknown_users`, whatever the client says:
+    /// the hosted pages never tell whether an account exists.
+    pub async fn password_sign_in_as(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        password: &str,
+        lang: Lang,
+        hide_unknown_users: bool,
+    ) -> Result<AuthOutcome> {
         let now = self.now();
         let found = self.find_user(pool, username).await?;
         let Some(user) = found else {
-            self.passwords.verify(None, password).await?;
-            return Err(if client.prevents_user_existence_errors() {
-                incorrect()
-            } else {
-                Error::UserNotFound("User does not exist.".into())
+            // Counted like a user's failures, so a name no user has locks the same way.
+            let key = self.unknown_user_key(pool, username);
+            let guess = self.guarded_guess(&pool.id, Guesses::UnknownUser(&key), async {
+                self.passwords.verify(None, password).await?;
+                Ok(None::<()>)
+            });
+            let refused = matches!(guess.await?, Guess::Refused);
+            if refused {
+                // The same work as a checked guess.
+                self.passwords.verify(None, password).await?;
+            }
+            return Err(match (hide_unknown_users, refused) {
+                (false, _) => Error::UserNotFound("User does not exist.".into()),
+                (true, true) => attempts_exceeded(),
+                (true, false) => incorrect(),
             });
         };
-        let failures = self.store.get_login_failures(&pool.id, &user.id).await?;
-        if failures.locked_until > now {
-            return Err(Error::NotAuthorized("Password attempts exceeded".into()));
-        }
-        if !self.passwords.verify(user.password_hash.as_deref(), password).await? {
-            // Counted atomically in the store: simultaneous failures must all count.
-            let n = self.store.record_login_failure(&pool.id, &user.id, now, FAILURE_WINDOW_SECS).await?;
-            if n >= LOCKOUT_FREE_FAILURES {
-                let exp = (n - LOCKOUT_FREE_FAILURES).min(20) as u32;
-                self.store.lock_login_until(&pool.id, &user.id, now + 2i64.pow(exp).min(LOCKOUT_MAX_SECS)).await?;
+        let check = async {
+            let ok = self.passwords.verify(user.password_hash.as_deref(), password).await?;
+            Ok(ok.then_some(()))
+        };
+        match self.guarded_guess(&pool.id, Guesses::Password(&user.id), check).await? {
+            Guess::Right(()) => {}
+            Guess::Wrong => return Err(incorrect()),
+            Guess::Refused => {
+                // The same work as a checked guess, so the refusal does not show in the timing.
+                self.passwords.verify(None, password).await?;
+                return Err(attempts_exceeded());
             }
-            return Err(incorrect());
-        }
-        if failures.failures > 0 {
-            self.store.clear_login_failures(&pool.id, &user.id).await?;
         }
         self.after_password(pool, client, user, now, lang).await
     }

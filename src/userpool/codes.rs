@@ -125,15 +125,14 @@ impl Services {
 
     /// Check and consume a code. Returns the attribute it was sent to (now proven).
     pub async fn redeem_code(&self, user: &UserRow, purpose: Purpose, code: &str) -> Result<String> {
-        let Some(row) = self.store.get_user_code(&user.id, purpose.as_str()).await? else {
+        // The guess is counted before it is checked (a right one consumes the code anyway), so
+        // simultaneous guesses never get past the limit.
+        let claimed = self.store.claim_user_code_guess(&user.id, purpose.as_str(), MAX_CODE_FAILURES, self.now());
+        let Some(row) = claimed.await? else {
             return Err(expired());
         };
-        if row.expires_at <= self.now() || row.failed_attempts >= MAX_CODE_FAILURES {
-            return Err(expired());
-        }
         let mac = self.code_mac(&user.id, purpose, code.trim());
         if !constant_time_eq(mac.as_bytes(), row.code_mac.as_bytes()) {
-            self.store.fail_user_code(&user.id, purpose.as_str()).await?;
             return Err(mismatch());
         }
         if !self.store.take_user_code(&user.id, purpose.as_str(), &mac).await? {

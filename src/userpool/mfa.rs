@@ -8,15 +8,22 @@
 //! the challenge (as a MAC) for the auth session's validity. Beyond Cognito, users get ten
 //! one-time recovery codes when they set up an authenticator; a recovery code answers a
 //! SOFTWARE_TOKEN_MFA challenge in place of the app's code.
+//!
+//! Every second-factor guess (TOTP, e-mail code, recovery code, the set-up code of an MFA_SETUP
+//! session) is admitted and counted per user by [`super::lockout`], which locks like passwords
+//! and answers a locked user NotAuthorizedException "Password attempts exceeded"; only a right
+//! second factor clears that count, not a right password.
 
 use super::auth::{AuthOutcome, session_expired};
 use super::error::{Error, Result};
+use super::lockout::{Guess, attempts_exceeded};
 use super::messages;
 use super::model::{Client, Pool};
 use crate::crypto::{constant_time_eq, random_array, random_from, random_token, sha256_hex};
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::mfa::UserMfaRow;
+use crate::store::misc::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::{Map, Value, json};
@@ -26,7 +33,8 @@ pub const SOFTWARE_TOKEN_MFA: &str = "SOFTWARE_TOKEN_MFA";
 pub const EMAIL_OTP: &str = "EMAIL_OTP";
 pub const SELECT_MFA_TYPE: &str = "SELECT_MFA_TYPE";
 pub const MFA_SETUP: &str = "MFA_SETUP";
-/// Wrong answers one challenge survives.
+/// Wrong answers one challenge survives (beyond the user's own lockout of second-factor
+/// guesses, which new challenges do not reset).
 const MAX_CHALLENGE_FAILURES: i64 = 5;
 const RECOVERY_CODES: usize = 10;
 
@@ -49,6 +57,10 @@ impl Pool {
 
 fn wrong_code() -> Error {
     Error::CodeMismatch("Invalid code or auth state for the user.".into())
+}
+
+fn setup_code_mismatch() -> Error {
+    Error::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into())
 }
 
 /// The factors a user can answer with now, in the pool's order.
@@ -241,24 +253,28 @@ impl Services {
         let get = |k: &str| responses.get(k).map(String::as_str).unwrap_or_default();
         let (c, user) = self.live_challenge(client, session, name).await?;
         match name {
-            SOFTWARE_TOKEN_MFA => {
-                let m = self.store.get_user_mfa(&user.id).await?;
-                let ok = if !get("RECOVERY_CODE").is_empty() {
-                    self.store.take_recovery_code(&user.id, &self.recovery_mac(&user.id, get("RECOVERY_CODE"))).await?
-                } else {
-                    self.check_totp(pool, &user, &m, get("SOFTWARE_TOKEN_MFA_CODE")).await?
+            SOFTWARE_TOKEN_MFA | EMAIL_OTP => {
+                let check = async {
+                    let ok = if name == EMAIL_OTP {
+                        let mac = hex::encode(
+                            self.master
+                                .mac("email-otp", format!("{}\0{}", user.id, get("EMAIL_OTP_CODE").trim()).as_bytes()),
+                        );
+                        let expected = c.data["code_mac"].as_str().unwrap_or_default();
+                        !expected.is_empty() && constant_time_eq(mac.as_bytes(), expected.as_bytes())
+                    } else if !get("RECOVERY_CODE").is_empty() {
+                        let mac = self.recovery_mac(&user.id, get("RECOVERY_CODE"));
+                        self.store.take_recovery_code(&user.id, &mac).await?
+                    } else {
+                        let m = self.store.get_user_mfa(&user.id).await?;
+                        self.check_totp(pool, &user, &m, get("SOFTWARE_TOKEN_MFA_CODE")).await?
+                    };
+                    Ok(ok.then_some(()))
                 };
-                if !ok {
-                    return Err(wrong_code());
-                }
-            }
-            EMAIL_OTP => {
-                let mac = hex::encode(
-                    self.master.mac("email-otp", format!("{}\0{}", user.id, get("EMAIL_OTP_CODE").trim()).as_bytes()),
-                );
-                let expected = c.data["code_mac"].as_str().unwrap_or_default();
-                if expected.is_empty() || !constant_time_eq(mac.as_bytes(), expected.as_bytes()) {
-                    return Err(wrong_code());
+                match self.guarded_guess(&pool.id, Guesses::SecondFactor(&user.id), check).await? {
+                    Guess::Right(()) => {}
+                    Guess::Wrong => return Err(wrong_code()),
+                    Guess::Refused => return Err(attempts_exceeded()),
                 }
             }
             SELECT_MFA_TYPE => {
@@ -345,7 +361,7 @@ impl Services {
         let t = totp(&self.open_totp(&user.id, &pending)?, &pool.name, &user.username)?;
         let now = self.now();
         let Some(step) = t.check(code.trim(), now.max(0) as u64) else {
-            return Err(Error::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into()));
+            return Err(setup_code_mismatch());
         };
         m.totp_secret = Some(pending);
         m.totp_pending = None;
@@ -374,7 +390,19 @@ impl Services {
         code: &str,
     ) -> Result<Vec<String>> {
         let (c, user) = self.live_challenge(client, session, MFA_SETUP).await?;
-        let codes = self.verify_software_token(pool, &user, code).await?;
+        // A wrong set-up code counts like a wrong second factor: no session is an open oracle.
+        let check = async {
+            match self.verify_software_token(pool, &user, code).await {
+                Ok(codes) => Ok(Some(codes)),
+                Err(Error::EnableSoftwareTokenMfa(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        let codes = match self.guarded_guess(&pool.id, Guesses::SecondFactor(&user.id), check).await? {
+            Guess::Right(codes) => codes,
+            Guess::Wrong => return Err(setup_code_mismatch()),
+            Guess::Refused => return Err(attempts_exceeded()),
+        };
         let mut data = c.data.clone();
         data["totp_verified"] = json!(true);
         if !self.store.set_challenge_data(&c.id_hash, &data, self.now()).await? {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod groups;
 pub mod identities;
 pub mod identity_providers;
+pub mod lockout;
 pub mod messages;
 pub mod mfa;
 pub mod model;

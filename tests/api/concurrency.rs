@@ -134,7 +134,8 @@ async fn simultaneous_wrong_passwords_are_all_counted_and_lock_the_account() {
         assert_eq!((*status, body["__type"].as_str()), (400, Some("NotAuthorizedException")), "{body}");
         match body["message"].as_str() {
             Some("Incorrect username or password.") => counted += 1,
-            // Refused by a lock that concurrent failures already set: not counted, by design.
+            // Not admitted (five guesses already in flight or counted, or the lock they set):
+            // never checked nor counted, by design.
             Some("Password attempts exceeded") => {}
             other => panic!("unexpected message {other:?}"),
         }

@@ -13,6 +13,7 @@ mod iam_sts;
 mod identity_logins;
 mod identity_pools;
 mod keys;
+mod lockout;
 mod management;
 mod mfa;
 mod oauth_flow;
