@@ -12,6 +12,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use std::fmt;
 
+pub mod client;
+
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
 /// The confirmation session between sign-up and confirmation (see `userpool::signup`).
@@ -171,7 +173,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
             brand: Brand::default(),
         });
     }
-    let host = req.connection_info().host().to_ascii_lowercase();
+    let host = client::host(req, &svc.config).to_ascii_lowercase();
     // `name[:port]` only: the host becomes the base of redirects and discovery endpoints, so
     // anything else after the name (`:1@evil.example`, a path) must not select the domain.
     let name = match host.rsplit_once(':') {
@@ -181,7 +183,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     };
     let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
-    let scheme = if svc.config.is_https() { "https" } else { "http" };
+    let scheme = client::scheme(req, &svc.config);
     Ok(PoolContext {
         pool,
         base_url: format!("{scheme}://{host}"),

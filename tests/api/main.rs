@@ -16,6 +16,7 @@ mod management;
 mod mfa;
 mod oauth_flow;
 mod oidc_rp;
+mod proxies;
 mod signin;
 mod signup;
 mod smtp;
