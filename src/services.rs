@@ -32,6 +32,7 @@ impl Services {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>, master: MasterKey, mailer: Mailer) -> Self {
         let federation = crate::federation::Federation::new(config.upstream_timeout_secs)
             .expect("the TLS client for upstream providers could not be built");
+        let passwords = Passwords::with_queue(config.password_queue);
         Services {
             federation,
             mailer,
@@ -39,7 +40,7 @@ impl Services {
             store,
             clock,
             master,
-            passwords: Passwords::new(),
+            passwords,
             keys: KeyCache::default(),
             pools: TtlCache::new(SETTINGS_CACHE_MILLIS),
             clients: TtlCache::new(SETTINGS_CACHE_MILLIS),

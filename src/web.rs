@@ -124,6 +124,16 @@ impl ResponseError for PageError {
     }
 }
 
+/// The 429 page: too many requests (a rate limit, or the password queue full), with `Retry-After`.
+pub fn too_many_requests(lang: Lang, retry_after_secs: u64) -> HttpResponse {
+    let mut resp = error_page(lang, StatusCode::TOO_MANY_REQUESTS, i18n::t(lang, "error.too_many_requests"));
+    resp.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(retry_after_secs.max(1)),
+    );
+    resp
+}
+
 pub fn form_error(err: actix_web::error::UrlencodedError, req: &HttpRequest) -> actix_web::Error {
     PageError::new(req, StatusCode::BAD_REQUEST, format!("The form could not be read: {err}")).into()
 }

@@ -17,6 +17,7 @@ mod mfa;
 mod oauth_flow;
 mod oidc_rp;
 mod proxies;
+mod rate_limits;
 mod signin;
 mod signup;
 mod smtp;
