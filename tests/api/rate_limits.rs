@@ -186,4 +186,32 @@ async fn a_full_password_queue_sheds_sign_ins_with_too_many_requests() {
     for (st, v) in shed {
         too_many(*st, v);
     }
+
+    // The hosted sign-in form sheds with its 429 page.
+    let browser = app.browser();
+    let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
+    let html = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&html, "_csrf");
+    let post = browser.post(form_action(&html)).form(&[
+        ("_csrf", csrf.as_str()),
+        ("username", "alice"),
+        ("password", PASSWORD),
+    ]);
+    let statuses: Vec<u16> = all_at_once(post, cores * 8 + 16).await.into_iter().map(|(st, _)| st).collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(statuses.iter().all(|st| [302, 429].contains(st)), "{statuses:?}");
+}
+
+/// The shared counter reports when its window started (for Retry-After), on both databases.
+#[tokio::test]
+async fn the_rate_counter_reports_its_window_start() {
+    let app = TestApp::spawn().await;
+    let s = &app.services.store;
+    // Times near the clock's: the janitor drops counters whose window ended a day ago.
+    let t = app.services.now();
+    assert_eq!(s.hit_rate_window("test:k", t, 300).await.unwrap(), (1, t));
+    assert_eq!(s.hit_rate_window("test:k", t + 100, 300).await.unwrap(), (2, t));
+    assert_eq!(s.hit_rate_counter("test:k", t + 299, 300).await.unwrap(), 3);
+    assert_eq!(s.hit_rate_window("test:k", t + 300, 300).await.unwrap(), (1, t + 300));
+    assert_eq!(s.hit_rate_window("test:other", t + 300, 300).await.unwrap(), (1, t + 300));
 }
