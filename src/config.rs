@@ -54,6 +54,19 @@ pub struct Config {
     pub google_issuer_url: String,
     /// The versioned Graph API base identity pools ask about `graph.facebook.com` logins.
     pub facebook_graph_url: String,
+    /// Networks whose forwarded headers (`Forwarded`, `X-Forwarded-*`) are believed: the
+    /// reverse proxies in front of the server. None by default.
+    pub trusted_proxies: Vec<crate::web::client::Cidr>,
+    /// Password hashes and checks that may wait for a hashing thread; past it, requests are
+    /// refused with TooManyRequestsException. Default: 64 per core.
+    pub password_queue: usize,
+    /// Per client IP address and 5-minute window: password sign-ins, sign-ups, code mails
+    /// (forgot password, resend code) and code entries (confirm sign-up, confirm forgot
+    /// password). 0 turns a limit off.
+    pub rate_limit_sign_in: u32,
+    pub rate_limit_sign_up: u32,
+    pub rate_limit_send_code: u32,
+    pub rate_limit_confirm_code: u32,
 }
 
 impl Default for Config {
@@ -77,6 +90,12 @@ impl Default for Config {
                 "https://graph.facebook.com/{}",
                 crate::federation::providers::FACEBOOK_API_VERSION
             ),
+            trusted_proxies: Vec::new(),
+            password_queue: 64 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            rate_limit_sign_in: 300,
+            rate_limit_sign_up: 50,
+            rate_limit_send_code: 50,
+            rate_limit_confirm_code: 100,
         }
     }
 }
@@ -110,6 +129,24 @@ struct FileConfig {
     upstream_timeout_secs: Option<u64>,
     google_issuer_url: Option<String>,
     facebook_graph_url: Option<String>,
+    /// Comma-separated CIDRs, or a list of them.
+    trusted_proxies: Option<CidrList>,
+    password_queue: Option<usize>,
+    rate_limit_sign_in: Option<u32>,
+    rate_limit_sign_up: Option<u32>,
+    rate_limit_send_code: Option<u32>,
+    rate_limit_confirm_code: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum CidrList {
+    Text(String),
+    List(Vec<String>),
+}
+
+fn trusted_proxies(list: &str) -> Result<Vec<crate::web::client::Cidr>, ConfigError> {
+    crate::web::client::parse_cidrs(list).map_err(|e| ConfigError::Invalid("PORTCULLIS_TRUSTED_PROXIES", e))
 }
 
 impl Config {
@@ -137,8 +174,18 @@ impl Config {
                 database_max_connections,
                 upstream_timeout_secs,
                 google_issuer_url,
-                facebook_graph_url
+                facebook_graph_url,
+                password_queue,
+                rate_limit_sign_in,
+                rate_limit_sign_up,
+                rate_limit_send_code,
+                rate_limit_confirm_code
             );
+            match f.trusted_proxies {
+                Some(CidrList::Text(t)) => c.trusted_proxies = trusted_proxies(&t)?,
+                Some(CidrList::List(l)) => c.trusted_proxies = trusted_proxies(&l.join(","))?,
+                None => {}
+            }
             if f.database_url.is_some() {
                 c.database_url = f.database_url;
             }
@@ -176,6 +223,20 @@ impl Config {
                 "DATABASE_MAX_CONNECTIONS" => {
                     c.database_max_connections =
                         v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone()))?
+                }
+                "TRUSTED_PROXIES" => c.trusted_proxies = trusted_proxies(v)?,
+                "PASSWORD_QUEUE" => {
+                    c.password_queue =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_PASSWORD_QUEUE", v.clone()))?
+                }
+                "RATE_LIMIT_SIGN_IN" | "RATE_LIMIT_SIGN_UP" | "RATE_LIMIT_SEND_CODE" | "RATE_LIMIT_CONFIRM_CODE" => {
+                    let n: u32 = v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_RATE_LIMIT_*", v.clone()))?;
+                    match name {
+                        "RATE_LIMIT_SIGN_IN" => c.rate_limit_sign_in = n,
+                        "RATE_LIMIT_SIGN_UP" => c.rate_limit_sign_up = n,
+                        "RATE_LIMIT_SEND_CODE" => c.rate_limit_send_code = n,
+                        _ => c.rate_limit_confirm_code = n,
+                    }
                 }
                 "UPSTREAM_TIMEOUT_SECS" => {
                     c.upstream_timeout_secs =
@@ -288,6 +349,29 @@ mod tests {
         assert_eq!(c.facebook_graph_url, "http://127.0.0.1:9/v1");
         assert!(Config::load_from(None, &env(&[("PORTCULLIS_GOOGLE_ISSUER_URL", "http://idp.example")])).is_err());
         assert!(Config::load_from(None, &env(&[("PORTCULLIS_FACEBOOK_GRAPH_URL", "https://g.example/?x=1")])).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_parse_from_env_and_file_and_a_bad_cidr_is_refused() {
+        assert!(Config::load_from(None, &[]).unwrap().trusted_proxies.is_empty());
+        let c = Config::load_from(None, &env(&[("PORTCULLIS_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8")])).unwrap();
+        assert_eq!(format!("{:?}", c.trusted_proxies), "[10.0.0.0/8, fd00::/8]");
+        let e = Config::load_from(None, &env(&[("PORTCULLIS_TRUSTED_PROXIES", "10.0.0.0/8,10.0.0.300/8")]));
+        let msg = e.unwrap_err().to_string();
+        assert!(msg.contains("PORTCULLIS_TRUSTED_PROXIES") && msg.contains("10.0.0.300/8"), "{msg}");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "trusted_proxies = [\"127.0.0.0/8\", \"::1\"]\npassword_queue = 3\n").unwrap();
+        let c = Config::load_from(Some(&p), &[]).unwrap();
+        assert_eq!(format!("{:?}", c.trusted_proxies), "[127.0.0.0/8, ::1/128]");
+        assert_eq!(c.password_queue, 3);
+        std::fs::write(&p, "trusted_proxies = \"192.168.0.0/16\"\n").unwrap();
+        assert_eq!(Config::load_from(Some(&p), &[]).unwrap().trusted_proxies.len(), 1);
+        std::fs::write(&p, "trusted_proxies = \"192.168.0.0/40\"\n").unwrap();
+        assert!(Config::load_from(Some(&p), &[]).is_err());
+        let c = Config::load_from(None, &env(&[("PORTCULLIS_RATE_LIMIT_SIGN_IN", "0")])).unwrap();
+        assert_eq!(c.rate_limit_sign_in, 0);
+        assert!(Config::load_from(None, &env(&[("PORTCULLIS_RATE_LIMIT_SIGN_UP", "-1")])).is_err());
     }
 
     #[test]

@@ -12,6 +12,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use std::fmt;
 
+pub mod client;
+
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
 /// The confirmation session between sign-up and confirmation (see `userpool::signup`).
@@ -122,6 +124,16 @@ impl ResponseError for PageError {
     }
 }
 
+/// The 429 page: too many requests (a rate limit, or the password queue full), with `Retry-After`.
+pub fn too_many_requests(lang: Lang, retry_after_secs: u64) -> HttpResponse {
+    let mut resp = error_page(lang, StatusCode::TOO_MANY_REQUESTS, i18n::t(lang, "error.too_many_requests"));
+    resp.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(retry_after_secs.max(1)),
+    );
+    resp
+}
+
 pub fn form_error(err: actix_web::error::UrlencodedError, req: &HttpRequest) -> actix_web::Error {
     PageError::new(req, StatusCode::BAD_REQUEST, format!("The form could not be read: {err}")).into()
 }
@@ -171,7 +183,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
             brand: Brand::default(),
         });
     }
-    let host = req.connection_info().host().to_ascii_lowercase();
+    let host = client::host(req, &svc.config).to_ascii_lowercase();
     // `name[:port]` only: the host becomes the base of redirects and discovery endpoints, so
     // anything else after the name (`:1@evil.example`, a path) must not select the domain.
     let name = match host.rsplit_once(':') {
@@ -181,7 +193,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     };
     let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
-    let scheme = if svc.config.is_https() { "https" } else { "http" };
+    let scheme = client::scheme(req, &svc.config);
     Ok(PoolContext {
         pool,
         base_url: format!("{scheme}://{host}"),

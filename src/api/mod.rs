@@ -18,6 +18,7 @@ pub mod query;
 mod signup_actions;
 pub mod sigv4;
 mod sts_actions;
+mod throttle;
 mod user_actions;
 pub mod xml;
 
@@ -143,6 +144,9 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         model::Invalid::Serialization(m) => ApiError::new(400, "SerializationException", m),
         model::Invalid::Constraints(m) => ApiError::new(400, "InvalidParameterException", m),
     })?;
+    if !identity {
+        throttle::check(svc, req, action, &input).await?;
+    }
     let span = tracing::info_span!("api", action);
     let _enter = span.enter();
     if identity {

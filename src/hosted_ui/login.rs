@@ -8,6 +8,7 @@ use crate::services::Services;
 use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED, incorrect};
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
+use crate::userpool::throttle::SourceLimit;
 use crate::web::{
     CSRF_COOKIE, PageContext, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render,
 };
@@ -215,7 +216,11 @@ pub(super) fn internal(lang: Lang) -> HttpResponse {
 }
 
 /// A page for a service error that has words, the internal-error page otherwise.
+/// Too many requests is the 429 page.
 pub(super) fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&str) -> HttpResponse) -> HttpResponse {
+    if let Error::TooManyRequests { retry_after_secs } = e {
+        return crate::web::too_many_requests(lang, *retry_after_secs);
+    }
     match message(lang, e) {
         Some(m) => show(&m),
         None => {
@@ -223,6 +228,18 @@ pub(super) fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&
             internal(lang)
         }
     }
+}
+
+/// Count the request against its per client-IP limit; the 429 page past it.
+pub(super) async fn throttled(
+    req: &HttpRequest,
+    svc: &Services,
+    lang: Lang,
+    kind: SourceLimit,
+) -> Option<HttpResponse> {
+    let ip = crate::web::client::client_ip(req, &svc.config);
+    let e = svc.limit_source(kind, ip).await.err()?;
+    Some(or_internal(lang, &e, "rate limit", |_| internal(lang)))
 }
 
 pub(super) async fn validated(
@@ -341,6 +358,9 @@ pub async fn submit(
     if form.username.trim().is_empty() || form.password.is_empty() {
         let m = Some(t(ctx.lang, "form.enter_username_password"));
         return login_page(&req, &svc, &ctx, &r, &form.username, m, None);
+    }
+    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::SignIn).await {
+        return resp;
     }
     // The page never tells whether an account exists, whatever the client's setting.
     match svc.password_sign_in_as(&ctx.pool, &r.client, form.username.trim(), &form.password, ctx.lang, true).await {

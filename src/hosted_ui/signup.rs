@@ -4,7 +4,7 @@
 
 use super::login::{
     PageQuery, RequiredField, accept, field, finish, form_status, login_page, notice_text, or_internal, page, page_url,
-    validated,
+    throttled, validated,
 };
 use crate::i18n::{Lang, t, tf};
 use crate::oauth::authorize::redirect;
@@ -12,6 +12,7 @@ use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::model::{PasswordPolicy, Pool};
+use crate::userpool::throttle::SourceLimit;
 use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, error_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -211,6 +212,9 @@ pub async fn submit_signup(
     if username.is_empty() || password.is_empty() {
         return signup_page(&req, &svc, &ctx, &r, &form, Some(t(ctx.lang, "form.enter_new_account")));
     }
+    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::SignUp).await {
+        return resp;
+    }
     let attrs: Vec<Value> = form
         .iter()
         .filter_map(|(k, v)| Some(json!({"Name": k.strip_prefix("userAttributes.")?, "Value": v.trim()})))
@@ -252,6 +256,9 @@ pub async fn submit_confirm(
     if username.is_empty() || code.is_empty() {
         return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username_code")), None);
     }
+    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::ConfirmCode).await {
+        return resp;
+    }
     let user = match svc.confirm_sign_up(&ctx.pool, &r.client, &username, &code).await {
         Ok(u) => u,
         Err(e) => {
@@ -290,6 +297,9 @@ pub async fn resend(
     let username = field(&form, "username").to_string();
     if username.is_empty() {
         return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")), None);
+    }
+    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::SendCode).await {
+        return resp;
     }
     match svc.resend_confirmation_code(&ctx.pool, &r.client, &username, ctx.lang).await {
         Ok(_) => confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("code_sent"))),

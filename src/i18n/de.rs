@@ -121,6 +121,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
         "Ihr Formular ist abgelaufen oder stammt von einer anderen Website. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.",
     ),
     ("error.not_found", "Die angeforderte Seite existiert nicht."),
+    ("error.too_many_requests", "Zu viele Anfragen. Warten Sie einen Moment und versuchen Sie es erneut."),
     ("error.no_pool", "Dieser Benutzerpool existiert nicht."),
     (
         "error.signup_unavailable",

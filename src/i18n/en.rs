@@ -122,6 +122,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("error.internal", "An internal error occurred."),
     ("error.csrf", "Your form expired or came from another site. Go back, reload the page and try again."),
     ("error.not_found", "The requested page does not exist."),
+    ("error.too_many_requests", "Too many requests. Wait a moment and try again."),
     ("error.no_pool", "The user pool does not exist."),
     ("error.signup_unavailable", "Sign-up is not available for this app. Ask your administrator for an account."),
     ("error.not_a_sign_in", "This form is not part of a sign-in."),

@@ -121,6 +121,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
         "Votre formulaire a expiré ou provient d'un autre site. Revenez en arrière, rechargez la page et réessayez.",
     ),
     ("error.not_found", "La page demandée n'existe pas."),
+    ("error.too_many_requests", "Trop de requêtes. Patientez un instant et réessayez."),
     ("error.no_pool", "Ce groupe d'utilisateurs n'existe pas."),
     (
         "error.signup_unavailable",

@@ -96,6 +96,14 @@ pub(super) struct Authenticated {
 }
 
 fn server_error(e: Error) -> HttpResponse {
+    if let Error::TooManyRequests { retry_after_secs } = e {
+        let mut resp = oauth_error(429, "temporarily_unavailable", "Too many requests");
+        resp.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(retry_after_secs.max(1)),
+        );
+        return resp;
+    }
     tracing::error!(error = ?e, "token endpoint failure");
     oauth_error(500, "server_error", "An internal error occurred")
 }

@@ -123,19 +123,24 @@ impl Store {
     /// the current window including this event. One atomic statement, so concurrent hits on
     /// any node are all counted.
     pub async fn hit_rate_counter(&self, key: &str, now: i64, window_secs: i64) -> StoreResult<i64> {
+        Ok(self.hit_rate_window(key, now, window_secs).await?.0)
+    }
+
+    /// [`Store::hit_rate_counter`], also returning when the current window started.
+    pub async fn hit_rate_window(&self, key: &str, now: i64, window_secs: i64) -> StoreResult<(i64, i64)> {
         let r = sqlx::query(
             "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1) \
              ON CONFLICT (key) DO UPDATE SET \
              count = CASE WHEN rate_counters.window_start <= $3 THEN 1 ELSE rate_counters.count + 1 END, \
              window_start = CASE WHEN rate_counters.window_start <= $3 THEN $2 ELSE rate_counters.window_start END \
-             RETURNING count",
+             RETURNING count, window_start",
         )
         .bind(key)
         .bind(now)
         .bind(now - window_secs)
         .fetch_one(&self.pool)
         .await?;
-        Ok(r.try_get::<i64, _>(0)?)
+        Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))
     }
 
     /// Drop expired codes and counters whose window ended more than a day ago.

@@ -252,6 +252,9 @@ impl Services {
 
     /// Any client by id, secret decrypted (per-node cached for a few seconds).
     pub async fn find_client(&self, client_id: &str) -> Result<Option<Client>> {
+        if client_id.len() > crate::services::MAX_LOOKUP_ID_LEN {
+            return Ok(None);
+        }
         let now = self.clock.now_millis();
         if let Some(c) = self.clients.get(client_id, now) {
             return Ok((*c).clone());

@@ -50,6 +50,11 @@ pub enum Error {
     DuplicateProvider(String),
     #[error("{0}")]
     UnsupportedIdentityProvider(String),
+    /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
+    /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
+    /// OAuth endpoints 429 with `Retry-After`.
+    #[error("Too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     /// Anything unexpected; the cause is logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -81,6 +86,7 @@ impl Error {
             Error::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Error::DuplicateProvider(_) => "DuplicateProviderException",
             Error::UnsupportedIdentityProvider(_) => "UnsupportedIdentityProviderException",
+            Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
     }

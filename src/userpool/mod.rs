@@ -23,4 +23,5 @@ pub mod recovery;
 pub mod resources;
 pub mod sessions;
 pub mod signup;
+pub mod throttle;
 pub mod users;

@@ -11,6 +11,7 @@ use super::error::{Error, Result};
 use super::model::PasswordPolicy;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 /// Work for a hashing thread, handed that thread's argon2 memory.
@@ -19,7 +20,24 @@ type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 #[derive(Clone, Debug)]
 pub struct Passwords {
     jobs: mpsc::Sender<Job>,
+    /// Jobs queued or running now, and how many may be: one per thread plus the queue depth.
+    /// Past it a request is refused at once (TooManyRequestsException) rather than queued
+    /// behind seconds of hashing, which would only grow the backlog and the memory.
+    in_flight: Arc<AtomicUsize>,
+    limit: usize,
 }
+
+/// A place in the queue, given back when the job has run or was dropped unrun.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How long a client shed by a full queue should wait before trying again.
+const SHED_RETRY_AFTER_SECS: u64 = 1;
 
 /// `blocks` blocks of a thread's memory, grown on first use (or for a stored hash with a larger `m`).
 fn scratch(memory: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
@@ -87,9 +105,15 @@ fn dummy_hash(memory: &mut Vec<Block>) -> &'static str {
 }
 
 impl Passwords {
-    /// Start one hashing thread per core; they end when the last clone of this is dropped.
+    /// Start one hashing thread per core, with a queue of 64 jobs per core.
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Self::with_queue(64 * cores())
+    }
+
+    /// Start one hashing thread per core; at most `depth` jobs wait for one. The threads end
+    /// when the last clone of this is dropped.
+    pub fn with_queue(depth: usize) -> Self {
+        let cores = cores();
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..cores {
@@ -110,14 +134,21 @@ impl Passwords {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
         }
-        Passwords { jobs }
+        Passwords { jobs, in_flight: Arc::new(AtomicUsize::new(0)), limit: cores.saturating_add(depth) }
     }
 
-    /// Queue `f` for a hashing thread and wait for its result. A job whose caller has gone
-    /// (request cancelled) is skipped.
+    /// Queue `f` for a hashing thread and wait for its result; TooManyRequests when the queue
+    /// is full. A job whose caller has gone (request cancelled) is skipped.
     async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static) -> Result<T> {
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.limit {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            tracing::warn!(limit = self.limit, "password queue full: request shed");
+            return Err(Error::TooManyRequests { retry_after_secs: SHED_RETRY_AFTER_SECS });
+        }
+        let slot = Slot(self.in_flight.clone());
         let (reply, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |memory| {
+            let _slot = slot;
             if !reply.is_closed() {
                 let _ = reply.send(f(memory));
             }
@@ -148,6 +179,10 @@ impl Passwords {
         })
         .await
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
 impl Default for Passwords {
@@ -237,6 +272,19 @@ mod tests {
         assert!(p.verify(Some(&h), "Secret-1a").await.unwrap());
         assert!(!p.verify(Some(&h), "Secret-1b").await.unwrap());
         assert!(!p.verify(None, "Secret-1a").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_sheds_with_too_many_requests_and_frees_its_places() {
+        let p = Passwords::with_queue(0);
+        let n = p.limit * 4 + 4;
+        let results = futures_util::future::join_all((0..n).map(|_| p.verify(None, "pw"))).await;
+        let shed = results.iter().filter(|r| matches!(r, Err(Error::TooManyRequests { .. }))).count();
+        assert!(shed >= n / 2, "{shed} of {n} shed with room for {}", p.limit);
+        assert!(results.iter().any(|r| matches!(r, Ok(false))));
+        assert_eq!(p.in_flight.load(Ordering::Acquire), 0);
+        assert_eq!(Error::TooManyRequests { retry_after_secs: 1 }.to_string(), "Too many requests");
+        assert!(p.verify(None, "pw").await.is_ok());
     }
 
     /// Hashes made by the crate's own API (as stored before the memory was reused) verify, and

@@ -174,6 +174,9 @@ impl Services {
 
     /// The pool (per-node cached for a few seconds; writes on this node invalidate it).
     pub async fn pool(&self, id: &str) -> Result<Pool> {
+        if id.len() > crate::services::MAX_LOOKUP_ID_LEN {
+            return Err(Error::ResourceNotFound(format!("User pool {id} does not exist.")));
+        }
         let now = self.clock.now_millis();
         if let Some(p) = self.pools.get(id, now) {
             return Ok((*p).clone());

@@ -18,6 +18,8 @@ mod management;
 mod mfa;
 mod oauth_flow;
 mod oidc_rp;
+mod proxies;
+mod rate_limits;
 mod revocation;
 mod signin;
 mod signup;

@@ -836,7 +836,10 @@ async fn a_pool_domain_serves_discovery_and_sign_in_at_its_root() {
 
 #[tokio::test]
 async fn a_pool_domain_host_that_is_not_a_plain_host_and_port_is_not_served() {
-    let app = TestApp::spawn().await;
+    // The forwarded host is believed from a trusted proxy only (the test connects from 127.0.0.1).
+    let app =
+        TestApp::spawn_with(|c| c.trusted_proxies = portcullis::web::client::parse_cidrs("127.0.0.0/8").expect("cidr"))
+            .await;
     let f = setup_flow(&app, false, json!({})).await;
     app.ok("CreateUserPoolDomain", json!({"UserPoolId": f.pool, "Domain": "acme"})).await;
     let host = format!("acme.{}", app.config.domain_base);

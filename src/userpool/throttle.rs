@@ -1,0 +1,72 @@
+//! Per client-IP limits on the unauthenticated account actions: password sign-ins, sign-ups,
+//! code mails (forgot password, resend code) and code entries (confirm sign-up, confirm forgot
+//! password). Counted in fixed 5-minute windows in the shared `rate_counters` table (the same
+//! atomic counter as the per-user code limits of [`super::codes`]), so the limits hold across
+//! every node. The IP is stored only as a keyed hash. Per user, the sign-in lockout and the
+//! hourly code limits already apply.
+//!
+//! The surfaces take the address from [`crate::web::client::client_ip`] (proxy-aware) and
+//! call [`Services::limit_source`] before the action; over a limit the answer is
+//! [`Error::TooManyRequests`].
+
+use super::error::{Error, Result};
+use crate::services::Services;
+use std::net::IpAddr;
+
+/// The window every per-IP limit is counted in.
+pub const WINDOW_SECS: i64 = 300;
+
+/// An action limited per client IP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceLimit {
+    /// A password sign-in attempt (InitiateAuth with a password, the hosted sign-in form).
+    SignIn,
+    SignUp,
+    /// A code mailed: ForgotPassword, ResendConfirmationCode.
+    SendCode,
+    /// A code entered: ConfirmSignUp, ConfirmForgotPassword.
+    ConfirmCode,
+}
+
+impl SourceLimit {
+    fn as_str(self) -> &'static str {
+        match self {
+            SourceLimit::SignIn => "sign_in",
+            SourceLimit::SignUp => "sign_up",
+            SourceLimit::SendCode => "send_code",
+            SourceLimit::ConfirmCode => "confirm_code",
+        }
+    }
+}
+
+impl Services {
+    /// The configured limit for `kind` per window; 0 when it is off.
+    fn source_limit(&self, kind: SourceLimit) -> u32 {
+        let c = &self.config;
+        match kind {
+            SourceLimit::SignIn => c.rate_limit_sign_in,
+            SourceLimit::SignUp => c.rate_limit_sign_up,
+            SourceLimit::SendCode => c.rate_limit_send_code,
+            SourceLimit::ConfirmCode => c.rate_limit_confirm_code,
+        }
+    }
+
+    /// Count one `kind` action from `ip`; TooManyRequests (with the seconds left in the window)
+    /// past the configured limit.
+    pub async fn limit_source(&self, kind: SourceLimit, ip: IpAddr) -> Result<()> {
+        let limit = self.source_limit(kind);
+        if limit == 0 {
+            return Ok(());
+        }
+        let subject = hex::encode(self.master.mac("rate-ip", ip.to_string().as_bytes()));
+        let key = format!("ip:{}:{subject}", kind.as_str());
+        let now = self.now();
+        let (count, window_start) = self.store.hit_rate_window(&key, now, WINDOW_SECS).await?;
+        if count > i64::from(limit) {
+            let left = (window_start + WINDOW_SECS - now).clamp(1, WINDOW_SECS);
+            tracing::info!(kind = kind.as_str(), "per-IP rate limit reached");
+            return Err(Error::TooManyRequests { retry_after_secs: u64::try_from(left).unwrap_or(1) });
+        }
+        Ok(())
+    }
+}
