@@ -7,7 +7,7 @@
 //! account is locked for 2^(n-5) seconds, at most 15 minutes; attempts while locked are refused
 //! without extending it; the count resets after 15 minutes without failures.
 
-use super::attributes::{self, Writer};
+use super::attributes::{self, UserWrite};
 use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
@@ -133,7 +133,9 @@ impl Services {
     }
 
     /// Answer NEW_PASSWORD_REQUIRED: a policy-conforming password and any missing required
-    /// attributes (`attrs` without the `userAttributes.` prefix).
+    /// attributes (`attrs` without the `userAttributes.` prefix), written as the user writes
+    /// them ([`attributes::write_as_user`]): the client's WriteAttributes apply and no
+    /// `*_verified` flag can be claimed.
     pub async fn respond_new_password(
         &self,
         pool: &Pool,
@@ -149,14 +151,8 @@ impl Services {
         }
         let mut user = self.store.get_user(&pending.user_id).await?.ok_or_else(session_expired)?;
         check_policy(&pool.password_policy(), new_password)?;
-        let list: Vec<Value> = attrs.iter().map(|(k, v)| json!({"Name": k, "Value": v})).collect();
-        let changes = attributes::parse_list(pool, &Value::Array(list), Writer::User, true)?;
-        for (k, v) in changes {
-            if user.attributes.get(&k).is_some_and(|old| !old.is_empty()) && pool.required_attributes().contains(&k) {
-                return Err(Error::invalid(format!("Cannot modify an already provided required attribute: {k}")));
-            }
-            user.attributes.insert(k, v);
-        }
+        let pairs = attrs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        attributes::write_as_user(pool, client, &mut user.attributes, pairs, UserWrite::NewPassword)?;
         let missing = attributes::missing_required(pool, &user.attributes);
         if let Some(m) = missing.first() {
             return Err(Error::invalid(format!("Invalid attributes given, {m} is missing")));

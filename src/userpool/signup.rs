@@ -6,7 +6,7 @@
 //! confirmation session: a single-use secret handed out at sign-up (and at a sign-in attempt by
 //! an unconfirmed user who knew the password), bound to that user and client.
 
-use super::attributes::{self, Writer};
+use super::attributes::{self, UserWrite};
 use super::auth::AuthOutcome;
 use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
 use super::error::{Error, Result};
@@ -19,6 +19,7 @@ use crate::services::Services;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 pub const UNCONFIRMED: &str = "UNCONFIRMED";
 /// The challenge name of a confirmation session.
@@ -52,17 +53,6 @@ fn unknown_user(client: &Client) -> Error {
     }
 }
 
-/// Attributes a client may not write are refused, as Cognito does.
-fn check_writable(client: &Client, attrs: &std::collections::BTreeMap<String, String>) -> Result<()> {
-    let Some(allowed) = client.write_attributes() else {
-        return Ok(());
-    };
-    match attrs.keys().find(|k| !allowed.contains(k)) {
-        Some(k) => Err(Error::NotAuthorized(format!("A client attempted to write unauthorized attribute {k}"))),
-        None => Ok(()),
-    }
-}
-
 impl Services {
     /// SignUp; the code mail is in `lang` (the page's language) unless the pool has a template.
     pub async fn sign_up(
@@ -77,10 +67,8 @@ impl Services {
         if pool.admin_create_user_only() {
             return Err(Error::NotAuthorized("SignUp is not permitted for this user pool".into()));
         }
-        let mut attrs = attributes::parse_list(pool, attribute_list, Writer::User, true)?;
-        check_writable(client, &attrs)?;
-        // Verification is proven with a code, never claimed.
-        attrs.retain(|k, _| !k.ends_with("_verified"));
+        let mut attrs = BTreeMap::new();
+        attributes::write_as_user(pool, client, &mut attrs, attributes::pairs(attribute_list), UserWrite::SignUp)?;
         if username.is_empty() {
             return Err(Error::invalid("Username cannot be empty."));
         }
