@@ -62,6 +62,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "ui customizations", include_str!("../../migrations/sqlite/0005_ui_customizations.sql")),
     (6, "federation", include_str!("../../migrations/sqlite/0006_federation.sql")),
     (7, "identity pools", include_str!("../../migrations/sqlite/0007_identity_pools.sql")),
+    (10, "simulated codes", include_str!("../../migrations/sqlite/0010_simulated_codes.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -71,6 +72,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "ui customizations", include_str!("../../migrations/postgres/0005_ui_customizations.sql")),
     (6, "federation", include_str!("../../migrations/postgres/0006_federation.sql")),
     (7, "identity pools", include_str!("../../migrations/postgres/0007_identity_pools.sql")),
+    (10, "simulated codes", include_str!("../../migrations/postgres/0010_simulated_codes.sql")),
 ];
 
 impl Store {

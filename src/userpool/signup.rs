@@ -44,15 +44,6 @@ impl Pool {
     }
 }
 
-/// A user that does not exist reads like a wrong code when the client hides user existence.
-fn unknown_user(client: &Client) -> Error {
-    if client.prevents_user_existence_errors() {
-        codes::mismatch()
-    } else {
-        Error::UserNotFound("Username/client id combination not found.".into())
-    }
-}
-
 impl Services {
     /// SignUp; the code mail is in `lang` (the page's language) unless the pool has a template.
     pub async fn sign_up(
@@ -100,10 +91,27 @@ impl Services {
         Ok(SignUpResult { user, confirmed: false, delivery })
     }
 
+    /// ConfirmSignUp. With PreventUserExistenceErrors an unknown username has its code checked
+    /// like anyone's (a simulated one: see [`super::codes`]), and so has a user who is already
+    /// confirmed: Cognito's "User cannot be confirmed. Current status is CONFIRMED" would tell
+    /// that the user exists.
     pub async fn confirm_sign_up(&self, pool: &Pool, client: &Client, username: &str, code: &str) -> Result<UserRow> {
-        let mut user = self.find_user(pool, username).await?.ok_or_else(|| unknown_user(client))?;
+        let hide = client.prevents_user_existence_errors();
+        let Some(mut user) = self.find_user(pool, username).await? else {
+            if !hide {
+                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+            }
+            self.rate_limit(Limited::ConfirmSignUp, &self.phantom_id(pool, username)).await?;
+            return Err(self.simulated_code_error(pool, username, Purpose::SignUp).await);
+        };
         self.rate_limit(Limited::ConfirmSignUp, &user.id).await?;
         if user.status != UNCONFIRMED {
+            if hide {
+                // No code of a confirmed user is live, bar an unredeemable one: this answers
+                // expired or wrong code, as for anyone.
+                self.redeem_code(&user, Purpose::SignUp, code).await?;
+                return Err(codes::mismatch());
+            }
             return Err(Error::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status)));
         }
         let proven = self.redeem_code(&user, Purpose::SignUp, code).await?;
@@ -114,6 +122,9 @@ impl Services {
         Ok(user)
     }
 
+    /// ResendConfirmationCode. With PreventUserExistenceErrors an unknown username gets a
+    /// simulated code, and a user Cognito would single out (already confirmed, or with no
+    /// address to send to) an unredeemable one, each with a plausible delivery and no mail.
     pub async fn resend_confirmation_code(
         &self,
         pool: &Pool,
@@ -121,14 +132,19 @@ impl Services {
         username: &str,
         lang: Lang,
     ) -> Result<Value> {
+        let hide = client.prevents_user_existence_errors();
         let Some(user) = self.find_user(pool, username).await? else {
-            if client.prevents_user_existence_errors() {
-                // Answer like a delivery to an address that does not exist.
-                return Ok(codes::email_delivery(username));
+            if !hide {
+                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
             }
-            return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+            self.rate_limit(Limited::ResendConfirmationCode, &self.phantom_id(pool, username)).await?;
+            return self.send_simulated_code(pool, username, Purpose::SignUp).await;
         };
         self.rate_limit(Limited::ResendConfirmationCode, &user.id).await?;
+        let has_email = user.attributes.get("email").is_some_and(|e| !e.is_empty());
+        if hide && (user.status != UNCONFIRMED || !has_email) {
+            return self.send_unredeemable_code(pool, &user, Purpose::SignUp).await;
+        }
         if user.status != UNCONFIRMED {
             return Err(Error::invalid("User is already confirmed."));
         }

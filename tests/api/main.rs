@@ -4,6 +4,7 @@ mod attribute_writes;
 mod aws_sdk;
 mod branding;
 mod concurrency;
+mod enumeration;
 mod fake_idp;
 mod federation;
 mod federation_admin;
