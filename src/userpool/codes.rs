@@ -179,16 +179,59 @@ impl Services {
     /// e-mail address, in `lang` unless the pool has its own template. Returns the delivery
     /// details; a failed delivery is CodeDeliveryFailureException and leaves no live code behind.
     pub async fn send_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose, lang: Lang) -> Result<Value> {
+        let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
+            self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
+            return Err(Error::CodeDeliveryFailure("Unable to deliver the verification code.".into()));
+        }
+        Ok(email_delivery(&address))
+    }
+
+    /// [`Services::send_code`] for a client with PreventUserExistenceErrors: the answer does not
+    /// wait for the delivery, nor report its failure, since a username that does not exist has
+    /// neither (the time an SMTP exchange takes would tell a real user from a simulated one).
+    /// A failed delivery still leaves no live code behind, and is logged.
+    pub async fn send_code_unawaited(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        purpose: Purpose,
+        lang: Lang,
+    ) -> Result<Value> {
+        let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
+        let (mailer, store, pool_id, user_id) =
+            (self.mailer.clone(), self.store.clone(), pool.id.clone(), user.id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send(&mail).await {
+                tracing::warn!(error = %e, pool = %pool_id, "code delivery failed");
+                if let Err(e) = store.take_user_code(&user_id, purpose.as_str(), &mac).await {
+                    tracing::error!(error = %e, "could not withdraw an undelivered code");
+                }
+            }
+        });
+        Ok(email_delivery(&address))
+    }
+
+    /// A fresh code stored for `user` (replacing any earlier one): its address, MAC and mail.
+    async fn new_code(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        purpose: Purpose,
+        lang: Lang,
+    ) -> Result<(String, String, crate::mail::Mail)> {
         let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
             return Err(Error::invalid("The user has no email address to send a code to."));
         };
         let code = random_from(b"0123456789", 6);
         let now = self.now();
+        let mac = self.code_mac(&user.id, purpose, &code);
         self.store
             .put_user_code(&UserCodeRow {
                 user_id: user.id.clone(),
                 purpose: purpose.as_str().into(),
-                code_mac: self.code_mac(&user.id, purpose, &code),
+                code_mac: mac.clone(),
                 destination: "email".into(),
                 expires_at: now + purpose.lifetime(),
                 failed_attempts: 0,
@@ -196,12 +239,7 @@ impl Services {
             })
             .await?;
         let mail = messages::verification(pool, &address, &code, &user.username, lang);
-        if let Err(e) = self.mailer.send(&mail).await {
-            tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
-            self.store.delete_user_code(&user.id, purpose.as_str()).await?;
-            return Err(Error::CodeDeliveryFailure("Unable to deliver the verification code.".into()));
-        }
-        Ok(email_delivery(&address))
+        Ok((address, mac, mail))
     }
 
     /// Check and consume a code. Returns the attribute it was sent to (now proven).

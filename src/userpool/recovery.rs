@@ -71,6 +71,7 @@ impl Services {
         match refusal {
             Some(_) if hide => self.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
             Some(e) => Err(e),
+            None if hide => self.send_code_unawaited(pool, &user, Purpose::ForgotPassword, lang).await,
             None => self.send_code(pool, &user, Purpose::ForgotPassword, lang).await,
         }
     }

@@ -148,6 +148,9 @@ impl Services {
         if user.status != UNCONFIRMED {
             return Err(Error::invalid("User is already confirmed."));
         }
+        if hide {
+            return self.send_code_unawaited(pool, &user, Purpose::SignUp, lang).await;
+        }
         self.send_code(pool, &user, Purpose::SignUp, lang).await
     }
 

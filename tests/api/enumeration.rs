@@ -120,7 +120,19 @@ async fn recovery_answers_unknown_disabled_and_unverified_users_like_real_ones()
     }
     let (status, v) = alike(&app, &f, "ForgotPassword", &NAMES, json!({})).await;
     assert_eq!((status, v["__type"].as_str()), (400, Some("LimitExceededException")), "{v}");
+    // Deliveries to a hiding client's users are not awaited: wait for alice's fifth.
+    sink.nth_to("alice@example.com", 4).await;
     assert_eq!((sink.count_to("alice@example.com"), sink.all().len()), (5, 5), "only alice is ever mailed");
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_not_reported_to_a_hiding_client() {
+    // Unknown users never have a delivery to wait for or to fail, so real ones must not either.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{closed}")))).await;
+    let f = hiding_flow(&app, json!({})).await;
+    let (status, v) = alike(&app, &f, "ForgotPassword", &NAMES, json!({})).await;
+    assert_eq!(status, 200, "{v}");
 }
 
 #[tokio::test]
