@@ -186,16 +186,25 @@ pub fn write_as_user<'a>(
         }
         changes.insert(name.to_string(), value.to_string());
     }
+    if why != UserWrite::SignUp {
+        unverify_changed(current, &changes);
+    }
+    current.extend(changes);
+    Ok(())
+}
+
+/// An e-mail address or phone number that `changes` gives a new value is no longer verified in
+/// `current`, unless the same changes set its flag (an administrator, or an identity provider's
+/// mapped claim, may). Every writer of attributes applies this before applying `changes`.
+pub fn unverify_changed(current: &mut BTreeMap<String, String>, changes: &BTreeMap<String, String>) {
     for (attr, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
         if let Some(v) = changes.get(attr)
-            && why != UserWrite::SignUp
             && current.get(attr) != Some(v)
+            && !changes.contains_key(flag)
         {
             current.insert(flag.to_string(), "false".into());
         }
     }
-    current.extend(changes);
-    Ok(())
 }
 
 /// `[{Name, Value}]` as (name, value) pairs; missing members read as empty strings.
@@ -277,6 +286,20 @@ pub fn to_list_for_client(user: &UserRow, readable: Option<&[String]>) -> Value 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_changed_address_is_unverified_unless_the_change_sets_its_flag() {
+        let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let mut a = map(&[("email", "a@x.io"), ("email_verified", "true"), ("phone_number_verified", "true")]);
+        unverify_changed(&mut a, &map(&[("email", "a@x.io"), ("name", "A")]));
+        assert_eq!(a["email_verified"], "true", "an unchanged address stays verified");
+        unverify_changed(&mut a, &map(&[("email", "b@x.io")]));
+        assert_eq!(a["email_verified"], "false");
+        unverify_changed(&mut a, &map(&[("phone_number", "+15555550100"), ("phone_number_verified", "true")]));
+        assert_eq!(a["phone_number_verified"], "true", "the change set the flag itself");
+    }
 
     #[test]
     fn email_and_phone_shapes() {
