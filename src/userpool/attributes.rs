@@ -152,7 +152,7 @@ fn unauthorized_attribute(name: &str) -> Error {
 /// new user), changed only when every pair is accepted. The rules, as Cognito's:
 /// - `*_verified` cannot be written: NotAuthorizedException, like an attribute outside the
 ///   client's `WriteAttributes`;
-/// - the schema: type, constraints, developer-only and immutable attributes ([`check`]);
+/// - the schema: type, constraints, developer-only and immutable attributes;
 /// - the client's `WriteAttributes`, when it has them, name what it may write; required
 ///   attributes are always writable;
 /// - in the new-password challenge a required attribute already provided cannot be changed;

@@ -232,3 +232,25 @@ async fn the_hosted_pages_answer_alike() {
         }
     }
 }
+
+#[tokio::test]
+async fn simulated_codes_expire_like_real_ones_and_are_cleaned_up() {
+    let app = TestApp::spawn().await;
+    let f = hiding_flow(&app, json!({})).await;
+    assert_eq!(alike(&app, &f, "ForgotPassword", &["alice", "nobody"], json!({})).await.0, 200);
+    let (status, v) = alike(&app, &f, "ConfirmForgotPassword", &["alice", "nobody"], reset("000000", PASSWORD)).await;
+    assert_eq!((status, v["__type"].as_str()), (400, Some("CodeMismatchException")), "{v}");
+
+    // A forgot-password code lives an hour, a simulated one too.
+    app.clock.advance_secs(3601);
+    let (status, v) = alike(&app, &f, "ConfirmForgotPassword", &["alice", "nobody"], reset("000000", PASSWORD)).await;
+    assert_eq!((status, v["__type"].as_str()), (400, Some("ExpiredCodeException")), "{v}");
+
+    let store = &app.services.store;
+    let now = app.services.now();
+    store.put_simulated_code("phantom:test", "forgot_password", now - 1).await.expect("put");
+    store.put_simulated_code("phantom:live", "forgot_password", now + 60).await.expect("put");
+    store.delete_expired_account_codes(now).await.expect("cleanup");
+    assert!(store.get_simulated_code("phantom:test", "forgot_password").await.expect("get").is_none());
+    assert_eq!(store.get_simulated_code("phantom:live", "forgot_password").await.expect("get"), Some((now + 60, 0)));
+}
