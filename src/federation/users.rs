@@ -150,6 +150,8 @@ impl Services {
         if mapped.iter().all(|(k, v)| user.attributes.get(k) == Some(v)) {
             return Ok(user);
         }
+        // A new address from upstream is not verified unless a mapped claim says so.
+        attributes::unverify_changed(&mut user.attributes, &mapped);
         user.attributes.extend(mapped);
         user.updated_at = self.now();
         self.store.update_user(&user, &[], &attributes::search_values(&user.attributes)).await?;

@@ -37,6 +37,9 @@ pub enum MailError {
     Outbox(#[from] lettre::transport::file::Error),
 }
 
+/// Cheap to clone (the transports share their connection pools), so a delivery can outlive the
+/// request that asked for it.
+#[derive(Clone)]
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Outbox(AsyncFileTransport<Tokio1Executor>),

@@ -1,5 +1,6 @@
-//! One-time codes mailed to users (one live code per user and purpose) and the shared
-//! fixed-window rate counters that limit how often codes are sent and tried.
+//! One-time codes mailed to users (one live code per user and purpose), the simulated codes of
+//! usernames that do not exist, and the shared fixed-window rate counters that limit how often
+//! codes are sent and tried.
 
 use super::{Store, StoreResult, get_i64, get_str};
 use sqlx::Row;
@@ -119,6 +120,44 @@ impl Store {
         Ok(())
     }
 
+    /// Record a simulated code for `key` (a MAC standing for a username that does not exist),
+    /// replacing an earlier one: a fresh expiry and no wrong guesses yet.
+    pub async fn put_simulated_code(&self, key: &str, purpose: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO simulated_codes (key, purpose, expires_at, failed_attempts) VALUES ($1, $2, $3, 0) \
+             ON CONFLICT (key, purpose) DO UPDATE SET expires_at = $3, failed_attempts = 0",
+        )
+        .bind(key)
+        .bind(purpose)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A simulated code's (expires_at, failed_attempts), if one was recorded.
+    pub async fn get_simulated_code(&self, key: &str, purpose: &str) -> StoreResult<Option<(i64, i64)>> {
+        let r = sqlx::query("SELECT expires_at, failed_attempts FROM simulated_codes WHERE key = $1 AND purpose = $2")
+            .bind(key)
+            .bind(purpose)
+            .fetch_optional(&self.pool)
+            .await?;
+        match r {
+            Some(r) => Ok(Some((get_i64(&r, "expires_at")?, get_i64(&r, "failed_attempts")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Count a wrong guess against a simulated code, as [`Store::fail_user_code`] does for a real one.
+    pub async fn fail_simulated_code(&self, key: &str, purpose: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE simulated_codes SET failed_attempts = failed_attempts + 1 WHERE key = $1 AND purpose = $2")
+            .bind(key)
+            .bind(purpose)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Count one event against `key` in a fixed window of `window_secs`; returns the count in
     /// the current window including this event. One atomic statement, so concurrent hits on
     /// any node are all counted.
@@ -143,13 +182,14 @@ impl Store {
         Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))
     }
 
-    /// Drop expired codes and counters whose window ended more than a day ago.
+    /// Drop expired codes (real and simulated) and counters whose window ended more than a day ago.
     pub async fn delete_expired_account_codes(&self, now: i64) -> StoreResult<u64> {
         let a = sqlx::query("DELETE FROM user_codes WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
+        let s = sqlx::query("DELETE FROM simulated_codes WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
         let b = sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
             .bind(now - 86_400)
             .execute(&self.pool)
             .await?;
-        Ok(a.rows_affected() + b.rows_affected())
+        Ok(a.rows_affected() + s.rows_affected() + b.rows_affected())
     }
 }

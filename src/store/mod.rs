@@ -63,6 +63,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "federation", include_str!("../../migrations/sqlite/0006_federation.sql")),
     (7, "identity pools", include_str!("../../migrations/sqlite/0007_identity_pools.sql")),
     (8, "sign-in failures", include_str!("../../migrations/sqlite/0008_sign_in_failures.sql")),
+    (10, "simulated codes", include_str!("../../migrations/sqlite/0010_simulated_codes.sql")),
     (11, "exact revocation", include_str!("../../migrations/sqlite/0011_exact_revocation.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -74,6 +75,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "federation", include_str!("../../migrations/postgres/0006_federation.sql")),
     (7, "identity pools", include_str!("../../migrations/postgres/0007_identity_pools.sql")),
     (8, "sign-in failures", include_str!("../../migrations/postgres/0008_sign_in_failures.sql")),
+    (10, "simulated codes", include_str!("../../migrations/postgres/0010_simulated_codes.sql")),
     (11, "exact revocation", include_str!("../../migrations/postgres/0011_exact_revocation.sql")),
 ];
 

@@ -1,7 +1,8 @@
-//! User attributes: validation against the pool schema, sign-in aliases and searchable values.
+//! User attributes: validation against the pool schema, the one writer of attributes on a
+//! user's behalf ([`write_as_user`]), sign-in aliases and searchable values.
 
 use super::error::{Error, Result};
-use super::model::Pool;
+use super::model::{Client, Pool};
 use crate::store::users::{Alias, SearchValue, UserRow};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -119,6 +120,102 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
     }
 }
 
+/// Why a user (through an app client, not an administrator) writes attributes; the rules differ
+/// a little between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserWrite {
+    /// SignUp, on the API and the hosted page: a new user, so immutable attributes may be given.
+    SignUp,
+    /// The answer to NEW_PASSWORD_REQUIRED, on the API and the hosted page: missing required
+    /// attributes may be supplied and other writable ones updated, but a required attribute
+    /// already provided stays, and an immutable one can only be filled in while it is empty.
+    NewPassword,
+}
+
+/// `email_verified` and `phone_number_verified`: proven with a code (or set by an administrator),
+/// never claimed by the user. Custom attributes carry a `custom:` prefix, so none is caught here.
+fn is_verification_flag(name: &str) -> bool {
+    !name.contains(':') && name.ends_with("_verified")
+}
+
+fn unauthorized_attribute(name: &str) -> Error {
+    Error::NotAuthorized(format!("A client attempted to write unauthorized attribute {name}"))
+}
+
+/// The one writer of attributes on a user's behalf: every path where a user, through an app
+/// client, writes attributes (SignUp and the NEW_PASSWORD_REQUIRED answer, on the API and the
+/// hosted pages; UpdateUserAttributes and DeleteUserAttributes belong here too when they come)
+/// goes through it. Administrators write with [`parse_list`] and [`Writer::Admin`] instead, and
+/// federation writes what the pool's administrator mapped.
+///
+/// `pairs` are the (name, value) pairs as sent; `current` is the user's attributes (empty for a
+/// new user), changed only when every pair is accepted. The rules, as Cognito's:
+/// - `*_verified` cannot be written: NotAuthorizedException, like an attribute outside the
+///   client's `WriteAttributes`;
+/// - the schema: type, constraints, developer-only and immutable attributes;
+/// - the client's `WriteAttributes`, when it has them, name what it may write; required
+///   attributes are always writable;
+/// - in the new-password challenge a required attribute already provided cannot be changed;
+/// - an e-mail or phone number that changes is no longer verified.
+pub fn write_as_user<'a>(
+    pool: &Pool,
+    client: &Client,
+    current: &mut BTreeMap<String, String>,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    why: UserWrite,
+) -> Result<()> {
+    let required = pool.required_attributes();
+    let writable = client.write_attributes();
+    let mut changes = BTreeMap::new();
+    for (name, value) in pairs {
+        if is_verification_flag(name) {
+            return Err(unauthorized_attribute(name));
+        }
+        let present = current.get(name).is_some_and(|v| !v.is_empty());
+        let creating = match why {
+            UserWrite::SignUp => true,
+            UserWrite::NewPassword => !present,
+        };
+        check(pool, name, value, Writer::User, creating)?;
+        let is_required = required.iter().any(|r| r == name);
+        if !is_required && writable.as_ref().is_some_and(|w| !w.iter().any(|a| a == name)) {
+            return Err(unauthorized_attribute(name));
+        }
+        if why == UserWrite::NewPassword && is_required && present {
+            return Err(Error::invalid(format!("Cannot modify an already provided required attribute: {name}")));
+        }
+        changes.insert(name.to_string(), value.to_string());
+    }
+    if why != UserWrite::SignUp {
+        unverify_changed(current, &changes);
+    }
+    current.extend(changes);
+    Ok(())
+}
+
+/// An e-mail address or phone number that `changes` gives a new value is no longer verified in
+/// `current`, unless the same changes set its flag (an administrator, or an identity provider's
+/// mapped claim, may). Every writer of attributes applies this before applying `changes`.
+pub fn unverify_changed(current: &mut BTreeMap<String, String>, changes: &BTreeMap<String, String>) {
+    for (attr, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
+        if let Some(v) = changes.get(attr)
+            && current.get(attr) != Some(v)
+            && !changes.contains_key(flag)
+        {
+            current.insert(flag.to_string(), "false".into());
+        }
+    }
+}
+
+/// `[{Name, Value}]` as (name, value) pairs; missing members read as empty strings.
+pub fn pairs(list: &Value) -> Vec<(&str, &str)> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| (a["Name"].as_str().unwrap_or_default(), a["Value"].as_str().unwrap_or_default()))
+        .collect()
+}
+
 /// Required attributes missing from the map.
 pub fn missing_required(pool: &Pool, attrs: &BTreeMap<String, String>) -> Vec<String> {
     pool.required_attributes().into_iter().filter(|n| attrs.get(n).is_none_or(|v| v.is_empty())).collect()
@@ -189,6 +286,20 @@ pub fn to_list_for_client(user: &UserRow, readable: Option<&[String]>) -> Value 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_changed_address_is_unverified_unless_the_change_sets_its_flag() {
+        let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let mut a = map(&[("email", "a@x.io"), ("email_verified", "true"), ("phone_number_verified", "true")]);
+        unverify_changed(&mut a, &map(&[("email", "a@x.io"), ("name", "A")]));
+        assert_eq!(a["email_verified"], "true", "an unchanged address stays verified");
+        unverify_changed(&mut a, &map(&[("email", "b@x.io")]));
+        assert_eq!(a["email_verified"], "false");
+        unverify_changed(&mut a, &map(&[("phone_number", "+15555550100"), ("phone_number_verified", "true")]));
+        assert_eq!(a["phone_number_verified"], "true", "the change set the flag itself");
+    }
 
     #[test]
     fn email_and_phone_shapes() {

@@ -7,7 +7,7 @@
 //! [`super::lockout`], which admits each guess atomically before it is checked); failures for a
 //! username no user has are counted and locked the same way.
 
-use super::attributes::{self, Writer};
+use super::attributes::{self, UserWrite};
 use super::error::{Error, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
@@ -156,7 +156,9 @@ impl Services {
     }
 
     /// Answer NEW_PASSWORD_REQUIRED: a policy-conforming password and any missing required
-    /// attributes (`attrs` without the `userAttributes.` prefix).
+    /// attributes (`attrs` without the `userAttributes.` prefix), written as the user writes
+    /// them ([`attributes::write_as_user`]): the client's WriteAttributes apply and no
+    /// `*_verified` flag can be claimed.
     pub async fn respond_new_password(
         &self,
         pool: &Pool,
@@ -172,14 +174,8 @@ impl Services {
         }
         let mut user = self.store.get_user(&pending.user_id).await?.ok_or_else(session_expired)?;
         check_policy(&pool.password_policy(), new_password)?;
-        let list: Vec<Value> = attrs.iter().map(|(k, v)| json!({"Name": k, "Value": v})).collect();
-        let changes = attributes::parse_list(pool, &Value::Array(list), Writer::User, true)?;
-        for (k, v) in changes {
-            if user.attributes.get(&k).is_some_and(|old| !old.is_empty()) && pool.required_attributes().contains(&k) {
-                return Err(Error::invalid(format!("Cannot modify an already provided required attribute: {k}")));
-            }
-            user.attributes.insert(k, v);
-        }
+        let pairs = attrs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        attributes::write_as_user(pool, client, &mut user.attributes, pairs, UserWrite::NewPassword)?;
         let missing = attributes::missing_required(pool, &user.attributes);
         if let Some(m) = missing.first() {
             return Err(Error::invalid(format!("Invalid attributes given, {m} is missing")));

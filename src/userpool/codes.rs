@@ -4,7 +4,14 @@
 //! (six digits hashed without a key could be read back by trying all million), bound to the
 //! user and purpose. Each code survives a few wrong guesses, then dies; the shared rate
 //! counters cap how often codes are sent and tried, across every node.
+//!
+//! For clients with PreventUserExistenceErrors, codes can be *simulated*: a username that does
+//! not exist gets a phantom (a MAC of pool and username) whose code is remembered but never made
+//! or mailed, and a real user the answer must not single out (disabled, no verified address,
+//! already confirmed) gets an unredeemable code. Either way every later answer (delivery shape,
+//! rate limit, wrong code, expired or used-up code) is the one a real user would get.
 
+use super::attributes::looks_like_email;
 use super::error::{Error, Result};
 use super::messages;
 use super::model::Pool;
@@ -22,6 +29,8 @@ pub const FORGOT_PASSWORD_CODE_SECS: i64 = 3600;
 /// Wrong guesses a code survives.
 const MAX_CODE_FAILURES: i64 = 5;
 const HOUR: i64 = 3600;
+/// The stored MAC of an unredeemable code: never the hex MAC of any code.
+const UNREDEEMABLE: &str = "unredeemable";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -87,6 +96,78 @@ impl Services {
         hex::encode(self.master.mac("user-code", format!("{user_id}\0{}\0{code}", purpose.as_str()).as_bytes()))
     }
 
+    /// The stand-in id of a username that does not exist in `pool`: a MAC of the pool and the
+    /// lookup key (so `Bob` and `bob` agree where the pool ignores case). Its rate limits and
+    /// simulated codes are kept under it; the username itself is never stored.
+    pub fn phantom_id(&self, pool: &Pool, username: &str) -> String {
+        let mac = self.master.mac("phantom-user", format!("{}\0{}", pool.id, pool.lookup_key(username)).as_bytes());
+        format!("phantom:{}", hex::encode(&mac[..16]))
+    }
+
+    /// Where a code to `username` would go if it were a user with an e-mail address, masked as
+    /// a real delivery is. When the pool signs in with e-mail and the name is an address, a real
+    /// user's code would go to that very address, so it is the one shown (in lower case, the
+    /// usual form of a stored address); otherwise a plausible address derived from the phantom
+    /// MAC, the same on every call.
+    pub fn simulated_delivery(&self, pool: &Pool, username: &str) -> Value {
+        let by_email = pool.username_attributes().iter().chain(pool.alias_attributes().iter()).any(|a| a == "email");
+        if by_email && looks_like_email(username) {
+            return email_delivery(&username.to_lowercase());
+        }
+        let mac = self.master.mac("phantom-address", format!("{}\0{}", pool.id, pool.lookup_key(username)).as_bytes());
+        let letter = |b: u8| char::from(b'a' + b % 26);
+        email_delivery(&format!("{}@{}.example", letter(mac[0]), letter(mac[1])))
+    }
+
+    /// Pretend to send a `purpose` code to a username that does not exist: a simulated code is
+    /// remembered under its phantom (nothing is made or mailed) and the delivery looks real.
+    pub async fn send_simulated_code(&self, pool: &Pool, username: &str, purpose: Purpose) -> Result<Value> {
+        let expires_at = self.now() + purpose.lifetime();
+        self.store.put_simulated_code(&self.phantom_id(pool, username), purpose.as_str(), expires_at).await?;
+        Ok(self.simulated_delivery(pool, username))
+    }
+
+    /// Check a code "sent" to a username that does not exist. It is never right; the error is
+    /// the one [`Services::redeem_code`] gives a real user with a wrong code: expired when no
+    /// simulated code is live or it had its wrong guesses, else a wrong code (counted). The work
+    /// is that of a real wrong guess: a read and a counted failure.
+    pub async fn simulated_code_error(&self, pool: &Pool, username: &str, purpose: Purpose) -> Error {
+        let key = self.phantom_id(pool, username);
+        match self.store.get_simulated_code(&key, purpose.as_str()).await {
+            Ok(Some((expires_at, failures))) if expires_at > self.now() && failures < MAX_CODE_FAILURES => {
+                match self.store.fail_simulated_code(&key, purpose.as_str()).await {
+                    Ok(()) => mismatch(),
+                    Err(e) => e.into(),
+                }
+            }
+            Ok(_) => expired(),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Pretend to send a `purpose` code to a real user whom a client with
+    /// PreventUserExistenceErrors must not single out: an unredeemable code replaces any live
+    /// one (so wrong guesses, expiry and exhaustion answer as for a mailed code), nothing is
+    /// mailed, and the delivery is the one a real code would show.
+    pub async fn send_unredeemable_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose) -> Result<Value> {
+        let now = self.now();
+        self.store
+            .put_user_code(&UserCodeRow {
+                user_id: user.id.clone(),
+                purpose: purpose.as_str().into(),
+                code_mac: UNREDEEMABLE.into(),
+                destination: "email".into(),
+                expires_at: now + purpose.lifetime(),
+                failed_attempts: 0,
+                created_at: now,
+            })
+            .await?;
+        Ok(match user.attributes.get("email").filter(|e| !e.is_empty()) {
+            Some(address) => email_delivery(address),
+            None => self.simulated_delivery(pool, &user.username),
+        })
+    }
+
     /// Count one `action` for `user`; refuse with LimitExceededException past the hourly limit.
     pub async fn rate_limit(&self, action: Limited, user_id: &str) -> Result<()> {
         let key = format!("{action:?}:{user_id}");
@@ -98,16 +179,59 @@ impl Services {
     /// e-mail address, in `lang` unless the pool has its own template. Returns the delivery
     /// details; a failed delivery is CodeDeliveryFailureException and leaves no live code behind.
     pub async fn send_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose, lang: Lang) -> Result<Value> {
+        let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
+            self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
+            return Err(Error::CodeDeliveryFailure("Unable to deliver the verification code.".into()));
+        }
+        Ok(email_delivery(&address))
+    }
+
+    /// [`Services::send_code`] for a client with PreventUserExistenceErrors: the answer does not
+    /// wait for the delivery, nor report its failure, since a username that does not exist has
+    /// neither (the time an SMTP exchange takes would tell a real user from a simulated one).
+    /// A failed delivery still leaves no live code behind, and is logged.
+    pub async fn send_code_unawaited(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        purpose: Purpose,
+        lang: Lang,
+    ) -> Result<Value> {
+        let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
+        let (mailer, store, pool_id, user_id) =
+            (self.mailer.clone(), self.store.clone(), pool.id.clone(), user.id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send(&mail).await {
+                tracing::warn!(error = %e, pool = %pool_id, "code delivery failed");
+                if let Err(e) = store.take_user_code(&user_id, purpose.as_str(), &mac).await {
+                    tracing::error!(error = %e, "could not withdraw an undelivered code");
+                }
+            }
+        });
+        Ok(email_delivery(&address))
+    }
+
+    /// A fresh code stored for `user` (replacing any earlier one): its address, MAC and mail.
+    async fn new_code(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        purpose: Purpose,
+        lang: Lang,
+    ) -> Result<(String, String, crate::mail::Mail)> {
         let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
             return Err(Error::invalid("The user has no email address to send a code to."));
         };
         let code = random_from(b"0123456789", 6);
         let now = self.now();
+        let mac = self.code_mac(&user.id, purpose, &code);
         self.store
             .put_user_code(&UserCodeRow {
                 user_id: user.id.clone(),
                 purpose: purpose.as_str().into(),
-                code_mac: self.code_mac(&user.id, purpose, &code),
+                code_mac: mac.clone(),
                 destination: "email".into(),
                 expires_at: now + purpose.lifetime(),
                 failed_attempts: 0,
@@ -115,12 +239,7 @@ impl Services {
             })
             .await?;
         let mail = messages::verification(pool, &address, &code, &user.username, lang);
-        if let Err(e) = self.mailer.send(&mail).await {
-            tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
-            self.store.delete_user_code(&user.id, purpose.as_str()).await?;
-            return Err(Error::CodeDeliveryFailure("Unable to deliver the verification code.".into()));
-        }
-        Ok(email_delivery(&address))
+        Ok((address, mac, mail))
     }
 
     /// Check and consume a code. Returns the attribute it was sent to (now proven).

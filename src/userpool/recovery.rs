@@ -2,10 +2,14 @@
 //! verified e-mail, ConfirmForgotPassword sets a new password with it, and
 //! AdminResetUserPassword forces the user through that path (status RESET_REQUIRED).
 //!
-//! With PreventUserExistenceErrors on the client, an unknown user gets the same answers as a
-//! real one: a plausible delivery for ForgotPassword, a wrong-code error for the confirmation.
+//! With PreventUserExistenceErrors on the client, every answer has the shape it has for a real
+//! user who can recover the password: an unknown username goes through the same steps in the
+//! same order (rate limit, recovery setting, policy, code) with a simulated code
+//! ([`super::codes`]), and a real user Cognito would single out (disabled, or with no verified
+//! address: Cognito answers "User is disabled." or InvalidParameterException there, which tells
+//! that the user exists) gets a plausible delivery of an unredeemable code instead, and no mail.
 
-use super::codes::{self, Limited, Purpose};
+use super::codes::{Limited, Purpose};
 use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
@@ -30,6 +34,10 @@ impl Pool {
     }
 }
 
+fn admin_only() -> Error {
+    Error::NotAuthorized("User password cannot be reset in the current state.".into())
+}
+
 fn has_verified_email(user: &UserRow) -> bool {
     user.attributes.get("email").is_some_and(|e| !e.is_empty())
         && user.attributes.get("email_verified").map(String::as_str) == Some("true")
@@ -38,23 +46,34 @@ fn has_verified_email(user: &UserRow) -> bool {
 impl Services {
     /// ForgotPassword; the code mail is in `lang` unless the pool has a template.
     pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str, lang: Lang) -> Result<Value> {
+        let hide = client.prevents_user_existence_errors();
         let Some(user) = self.find_user(pool, username).await? else {
-            if client.prevents_user_existence_errors() {
-                return Ok(codes::email_delivery(username));
+            if !hide {
+                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
             }
-            return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+            self.rate_limit(Limited::ForgotPassword, &self.phantom_id(pool, username)).await?;
+            if pool.recovery_admin_only() {
+                return Err(admin_only());
+            }
+            return self.send_simulated_code(pool, username, Purpose::ForgotPassword).await;
         };
         self.rate_limit(Limited::ForgotPassword, &user.id).await?;
         if pool.recovery_admin_only() {
-            return Err(Error::NotAuthorized("User password cannot be reset in the current state.".into()));
+            return Err(admin_only());
         }
-        if !user.enabled {
-            return Err(Error::NotAuthorized("User is disabled.".into()));
+        let refusal = if !user.enabled {
+            Some(Error::NotAuthorized("User is disabled.".into()))
+        } else if !has_verified_email(&user) {
+            Some(no_recovery_address())
+        } else {
+            None
+        };
+        match refusal {
+            Some(_) if hide => self.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
+            Some(e) => Err(e),
+            None if hide => self.send_code_unawaited(pool, &user, Purpose::ForgotPassword, lang).await,
+            None => self.send_code(pool, &user, Purpose::ForgotPassword, lang).await,
         }
-        if !has_verified_email(&user) {
-            return Err(no_recovery_address());
-        }
-        self.send_code(pool, &user, Purpose::ForgotPassword, lang).await
     }
 
     pub async fn confirm_forgot_password(
@@ -66,11 +85,17 @@ impl Services {
         new_password: &str,
     ) -> Result<()> {
         let Some(mut user) = self.find_user(pool, username).await? else {
-            return Err(if client.prevents_user_existence_errors() {
-                codes::mismatch()
-            } else {
-                Error::UserNotFound("Username/client id combination not found.".into())
-            });
+            if !client.prevents_user_existence_errors() {
+                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+            }
+            // The real path's steps in its order: rate limit, policy (so a weak password reads
+            // the same for everyone and never burns a real code), then the code, which cannot be
+            // right. The real path hashes the new password only after a right code, which nobody
+            // holds for a username that does not exist: the work to match is that of a wrong
+            // code (a read and a counted failure), which the simulated check does.
+            self.rate_limit(Limited::ConfirmForgotPassword, &self.phantom_id(pool, username)).await?;
+            check_policy(&pool.password_policy(), new_password)?;
+            return Err(self.simulated_code_error(pool, username, Purpose::ForgotPassword).await);
         };
         self.rate_limit(Limited::ConfirmForgotPassword, &user.id).await?;
         // A rejected password must not burn the code.

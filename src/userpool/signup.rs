@@ -6,7 +6,7 @@
 //! confirmation session: a single-use secret handed out at sign-up (and at a sign-in attempt by
 //! an unconfirmed user who knew the password), bound to that user and client.
 
-use super::attributes::{self, Writer};
+use super::attributes::{self, UserWrite};
 use super::auth::AuthOutcome;
 use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
 use super::error::{Error, Result};
@@ -19,6 +19,7 @@ use crate::services::Services;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 pub const UNCONFIRMED: &str = "UNCONFIRMED";
 /// The challenge name of a confirmation session.
@@ -43,26 +44,6 @@ impl Pool {
     }
 }
 
-/// A user that does not exist reads like a wrong code when the client hides user existence.
-fn unknown_user(client: &Client) -> Error {
-    if client.prevents_user_existence_errors() {
-        codes::mismatch()
-    } else {
-        Error::UserNotFound("Username/client id combination not found.".into())
-    }
-}
-
-/// Attributes a client may not write are refused, as Cognito does.
-fn check_writable(client: &Client, attrs: &std::collections::BTreeMap<String, String>) -> Result<()> {
-    let Some(allowed) = client.write_attributes() else {
-        return Ok(());
-    };
-    match attrs.keys().find(|k| !allowed.contains(k)) {
-        Some(k) => Err(Error::NotAuthorized(format!("A client attempted to write unauthorized attribute {k}"))),
-        None => Ok(()),
-    }
-}
-
 impl Services {
     /// SignUp; the code mail is in `lang` (the page's language) unless the pool has a template.
     pub async fn sign_up(
@@ -77,10 +58,8 @@ impl Services {
         if pool.admin_create_user_only() {
             return Err(Error::NotAuthorized("SignUp is not permitted for this user pool".into()));
         }
-        let mut attrs = attributes::parse_list(pool, attribute_list, Writer::User, true)?;
-        check_writable(client, &attrs)?;
-        // Verification is proven with a code, never claimed.
-        attrs.retain(|k, _| !k.ends_with("_verified"));
+        let mut attrs = BTreeMap::new();
+        attributes::write_as_user(pool, client, &mut attrs, attributes::pairs(attribute_list), UserWrite::SignUp)?;
         if username.is_empty() {
             return Err(Error::invalid("Username cannot be empty."));
         }
@@ -112,10 +91,27 @@ impl Services {
         Ok(SignUpResult { user, confirmed: false, delivery })
     }
 
+    /// ConfirmSignUp. With PreventUserExistenceErrors an unknown username has its code checked
+    /// like anyone's (a simulated one: see [`super::codes`]), and so has a user who is already
+    /// confirmed: Cognito's "User cannot be confirmed. Current status is CONFIRMED" would tell
+    /// that the user exists.
     pub async fn confirm_sign_up(&self, pool: &Pool, client: &Client, username: &str, code: &str) -> Result<UserRow> {
-        let mut user = self.find_user(pool, username).await?.ok_or_else(|| unknown_user(client))?;
+        let hide = client.prevents_user_existence_errors();
+        let Some(mut user) = self.find_user(pool, username).await? else {
+            if !hide {
+                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+            }
+            self.rate_limit(Limited::ConfirmSignUp, &self.phantom_id(pool, username)).await?;
+            return Err(self.simulated_code_error(pool, username, Purpose::SignUp).await);
+        };
         self.rate_limit(Limited::ConfirmSignUp, &user.id).await?;
         if user.status != UNCONFIRMED {
+            if hide {
+                // No code of a confirmed user is live, bar an unredeemable one: this answers
+                // expired or wrong code, as for anyone.
+                self.redeem_code(&user, Purpose::SignUp, code).await?;
+                return Err(codes::mismatch());
+            }
             return Err(Error::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status)));
         }
         let proven = self.redeem_code(&user, Purpose::SignUp, code).await?;
@@ -126,6 +122,9 @@ impl Services {
         Ok(user)
     }
 
+    /// ResendConfirmationCode. With PreventUserExistenceErrors an unknown username gets a
+    /// simulated code, and a user Cognito would single out (already confirmed, or with no
+    /// address to send to) an unredeemable one, each with a plausible delivery and no mail.
     pub async fn resend_confirmation_code(
         &self,
         pool: &Pool,
@@ -133,16 +132,24 @@ impl Services {
         username: &str,
         lang: Lang,
     ) -> Result<Value> {
+        let hide = client.prevents_user_existence_errors();
         let Some(user) = self.find_user(pool, username).await? else {
-            if client.prevents_user_existence_errors() {
-                // Answer like a delivery to an address that does not exist.
-                return Ok(codes::email_delivery(username));
+            if !hide {
+                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
             }
-            return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+            self.rate_limit(Limited::ResendConfirmationCode, &self.phantom_id(pool, username)).await?;
+            return self.send_simulated_code(pool, username, Purpose::SignUp).await;
         };
         self.rate_limit(Limited::ResendConfirmationCode, &user.id).await?;
+        let has_email = user.attributes.get("email").is_some_and(|e| !e.is_empty());
+        if hide && (user.status != UNCONFIRMED || !has_email) {
+            return self.send_unredeemable_code(pool, &user, Purpose::SignUp).await;
+        }
         if user.status != UNCONFIRMED {
             return Err(Error::invalid("User is already confirmed."));
+        }
+        if hide {
+            return self.send_code_unawaited(pool, &user, Purpose::SignUp, lang).await;
         }
         self.send_code(pool, &user, Purpose::SignUp, lang).await
     }

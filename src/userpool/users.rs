@@ -349,13 +349,7 @@ pub(crate) fn check_required(pool: &Pool, attrs: &BTreeMap<String, String>) -> R
 /// Apply attribute changes: an empty value deletes; a changed email/phone loses its verified flag
 /// unless the change sets it.
 fn apply_changes(attrs: &mut BTreeMap<String, String>, changes: BTreeMap<String, String>) {
-    for (k, v) in &changes {
-        for (attr, flag) in [("email", "email_verified"), ("phone_number", "phone_number_verified")] {
-            if k == attr && attrs.get(attr) != Some(v) && !changes.contains_key(flag) {
-                attrs.insert(flag.to_string(), "false".into());
-            }
-        }
-    }
+    attributes::unverify_changed(attrs, &changes);
     for (k, v) in changes {
         if v.is_empty() {
             attrs.remove(&k);

@@ -1,9 +1,11 @@
 //! One integration binary: every test spawns the real server and talks HTTP to it.
 
+mod attribute_writes;
 mod aws_sdk;
 mod branding;
 mod client_auth;
 mod concurrency;
+mod enumeration;
 mod fake_idp;
 mod federation;
 mod federation_admin;
