@@ -12,6 +12,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use std::fmt;
 
+pub mod backstop;
+
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
 /// The confirmation session between sign-up and confirmation (see `userpool::signup`).
