@@ -13,6 +13,9 @@ use askama::Template;
 use std::fmt;
 
 pub mod backstop;
+mod extract;
+
+pub use extract::{Form, Query};
 
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
@@ -21,6 +24,16 @@ pub const CONFIRM_COOKIE: &str = "portcullis_confirm";
 /// Strict CSP: no inline script, styles from our origin only, never framed.
 pub const CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/// Whether `s` holds a character no stored text may hold: U+0000 (PostgreSQL's TEXT cannot
+/// store it) or another C0 control other than tab, line feed and carriage return. Every surface
+/// refuses such input at its boundary, with its own 4xx.
+pub fn has_forbidden_control(s: &str) -> bool {
+    s.chars().any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The pattern the JSON and Query APIs name when they refuse a control character.
+pub const NO_CONTROLS_PATTERN: &str = r"[^\x00-\x08\x0B\x0C\x0E-\x1F]*";
 
 /// Headers every response carries (HSTS when served over https).
 pub fn security_headers(https: bool) -> DefaultHeaders {
@@ -164,6 +177,9 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     let lang = request_lang(req);
     let missing = || PageError(StatusCode::NOT_FOUND, "The user pool does not exist.".into(), lang);
     if let Some(id) = req.match_info().get("pool") {
+        if has_forbidden_control(id) {
+            return Err(missing());
+        }
         let pool = svc.pool(id).await.map_err(|_| missing())?;
         return Ok(PoolContext {
             base_url: format!("{}/{}", svc.config.public_url, pool.id),
@@ -181,6 +197,9 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
         Some(_) => return Err(missing()),
         None => host.as_str(),
     };
+    if has_forbidden_control(name) {
+        return Err(missing());
+    }
     let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
     let scheme = if svc.config.is_https() { "https" } else { "http" };

@@ -252,6 +252,11 @@ impl Services {
 
     /// Any client by id, secret decrypted (per-node cached for a few seconds).
     pub async fn find_client(&self, client_id: &str) -> Result<Option<Client>> {
+        // No client id holds a control character (and PostgreSQL cannot even compare U+0000):
+        // an id from a header or a percent-decoded credential is simply unknown.
+        if crate::web::has_forbidden_control(client_id) {
+            return Ok(None);
+        }
         let now = self.clock.now_millis();
         if let Some(c) = self.clients.get(client_id, now) {
             return Ok((*c).clone());
