@@ -1,6 +1,9 @@
 //! Shared web plumbing for the browser-facing surfaces: security headers, HTML error pages,
 //! CSRF tokens, cookies, the shared page context and the request's language, and resolving the
-//! pool of a request (path `/{poolId}/…` or the Host header of a pool domain).
+//! pool of a request (path `/{poolId}/…` or the Host header of a pool domain). Also what every
+//! surface shares about untrusted input: the control characters no surface accepts
+//! ([`has_forbidden_control`]), the pages' query and form extractors that refuse them
+//! ([`Query`], [`Form`]), and the panic backstop ([`backstop`]).
 
 use crate::i18n::{self, Lang};
 use crate::services::Services;
