@@ -53,6 +53,7 @@ fn init_tracing() {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing();
+    portcullis::web::backstop::install_panic_hook();
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => {

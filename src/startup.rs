@@ -55,6 +55,8 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(crate::web::form_error))
                 .app_data(web::QueryConfig::default().error_handler(crate::web::query_error))
+                // A panic in any handler becomes a 500 with a request id (security headers too).
+                .wrap(actix_web::middleware::from_fn(crate::web::backstop::catch_panic))
                 .wrap(crate::web::security_headers(https))
                 .configure(routes)
                 .default_service(web::to(crate::web::not_found))

@@ -1,6 +1,9 @@
 //! Shared web plumbing for the browser-facing surfaces: security headers, HTML error pages,
 //! CSRF tokens, cookies, the shared page context and the request's language, and resolving the
-//! pool of a request (path `/{poolId}/…` or the Host header of a pool domain).
+//! pool of a request (path `/{poolId}/…` or the Host header of a pool domain). Also what every
+//! surface shares about untrusted input: the control characters no surface accepts
+//! ([`has_forbidden_control`]), the pages' query and form extractors that refuse them
+//! ([`Query`], [`Form`]), and the panic backstop ([`backstop`]).
 
 use crate::i18n::{self, Lang};
 use crate::services::Services;
@@ -12,7 +15,11 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use std::fmt;
 
+pub mod backstop;
 pub mod client;
+mod extract;
+
+pub use extract::{Form, Query};
 
 pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
@@ -21,6 +28,16 @@ pub const CONFIRM_COOKIE: &str = "portcullis_confirm";
 /// Strict CSP: no inline script, styles from our origin only, never framed.
 pub const CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/// Whether `s` holds a character no stored text may hold: U+0000 (PostgreSQL's TEXT cannot
+/// store it) or another C0 control other than tab, line feed and carriage return. Every surface
+/// refuses such input at its boundary, with its own 4xx.
+pub fn has_forbidden_control(s: &str) -> bool {
+    s.chars().any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The pattern the JSON and Query APIs name when they refuse a control character.
+pub const NO_CONTROLS_PATTERN: &str = r"[^\x00-\x08\x0B\x0C\x0E-\x1F]*";
 
 /// Headers every response carries (HSTS when served over https).
 pub fn security_headers(https: bool) -> DefaultHeaders {
@@ -174,6 +191,9 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     let lang = request_lang(req);
     let missing = || PageError(StatusCode::NOT_FOUND, "The user pool does not exist.".into(), lang);
     if let Some(id) = req.match_info().get("pool") {
+        if has_forbidden_control(id) {
+            return Err(missing());
+        }
         let pool = svc.pool(id).await.map_err(|_| missing())?;
         return Ok(PoolContext {
             base_url: format!("{}/{}", svc.config.public_url, pool.id),
@@ -191,6 +211,9 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
         Some(_) => return Err(missing()),
         None => host.as_str(),
     };
+    if has_forbidden_control(name) {
+        return Err(missing());
+    }
     let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let pool = svc.pool(&domain.pool_id).await.map_err(|_| missing())?;
     let scheme = client::scheme(req, &svc.config);

@@ -244,6 +244,18 @@ impl Model {
         }
         let mut errors = Vec::new();
         self.check_struct(shape, input, "", &mut errors)?;
+        // Control characters anywhere (members, map keys and values, list items, members the
+        // model does not describe): a member with a pattern has already said so in its words.
+        let mut controls = Vec::new();
+        control_characters(input, "", &mut controls);
+        for p in controls {
+            if !errors.iter().any(|e| e.contains(&format!("at '{p}' "))) {
+                errors.push(format!(
+                    "Value at '{p}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+                    crate::web::NO_CONTROLS_PATTERN
+                ));
+            }
+        }
         if errors.is_empty() {
             return Ok(());
         }
@@ -422,6 +434,37 @@ fn bounds(min: Option<i64>, max: Option<i64>, n: i64, subject: &str, what: &str,
     }
 }
 
+/// The paths of the strings and keys under `v` holding a forbidden control character
+/// ([`crate::web::has_forbidden_control`]), named as AWS names members: `PascalCase` member
+/// names in camelCase, map keys as they are, list items `.N.member`.
+fn control_characters(v: &Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if crate::web::has_forbidden_control(s) => out.push(path.to_string()),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{path}.{}.member", i + 1), out);
+            }
+        }
+        Value::Object(entries) => {
+            for (k, item) in entries {
+                let mut c = k.chars();
+                let pascal = matches!((c.next(), c.next()), (Some(a), Some(b)) if a.is_ascii_uppercase() && b.is_ascii_lowercase());
+                let p = if crate::web::has_forbidden_control(k) {
+                    // Never echo the offending key itself.
+                    out.push(if path.is_empty() { "<key>".to_string() } else { path.to_string() });
+                    continue;
+                } else if pascal || path.is_empty() {
+                    member_path(path, k)
+                } else {
+                    format!("{path}.{k}")
+                };
+                control_characters(item, &p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn member_path(parent: &str, name: &str) -> String {
     let mut c = name.chars();
     let camel = match c.next() {
@@ -536,6 +579,49 @@ mod tests {
             panic!()
         };
         assert!(msg.contains("Value '61' at 'maxResults'"), "{msg}");
+    }
+
+    /// U+0000 (which PostgreSQL cannot store) and other C0 controls are refused wherever they
+    /// are: in a member with a pattern (its own words), in one without, in a map value or key,
+    /// in a list item.
+    #[test]
+    fn refuses_control_characters_anywhere() {
+        let m = Model::get();
+        let err = |action: &str, input: Value| match m.validate(action, &input) {
+            Err(Invalid::Constraints(msg)) => msg,
+            other => panic!("{other:?}"),
+        };
+        let msg = err("AdminGetUser", json!({"UserPoolId": "local_abc", "Username": "a\u{0}b"}));
+        assert_eq!(
+            msg,
+            "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"
+        );
+        let msg = err(
+            "InitiateAuth",
+            json!({"ClientId": "abc", "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "\u{0}", "PASSWORD": "p"}}),
+        );
+        assert!(msg.starts_with("1 validation error detected: Value at 'authParameters.USERNAME' failed"), "{msg}");
+        assert!(msg.ends_with(crate::web::NO_CONTROLS_PATTERN), "{msg}");
+        let msg = err(
+            "AdminCreateUser",
+            json!({"UserPoolId": "local_abc", "Username": "u", "UserAttributes": [{"Name": "name", "Value": "x\u{1}"}]}),
+        );
+        assert!(msg.contains("'userAttributes.1.member.value'"), "{msg}");
+        let msg = err(
+            "InitiateAuth",
+            json!({"ClientId": "abc", "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USER\u{0}": "x"}}),
+        );
+        assert!(msg.contains("'authParameters'") && !msg.contains('\u{0}'), "{msg}");
+        let msg = err("AdminGetUser", json!({"UserPoolId": "local_abc", "Username": "u", "Unmodelled\u{0}": 1}));
+        assert!(msg.contains("'<key>'"), "{msg}");
+        // Tab, line feed and carriage return are text.
+        assert!(
+            m.validate(
+                "AdminCreateUser",
+                &json!({"UserPoolId": "local_abc", "Username": "u", "UserAttributes": [{"Name": "address", "Value": "a\tb\r\nc"}]})
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -148,6 +148,15 @@ impl Params {
     pub fn parse(body: &[u8]) -> Result<Params, QueryError> {
         let mut map = BTreeMap::new();
         for (k, v) in url::form_urlencoded::parse(body) {
+            // U+0000 cannot be stored (PostgreSQL) and no member takes control characters.
+            if crate::web::has_forbidden_control(&k) || crate::web::has_forbidden_control(&v) {
+                let member = if crate::web::has_forbidden_control(&k) { "<key>".to_string() } else { camel(&k) };
+                return Err(QueryError::validation(format!(
+                    "1 validation error detected: Value at '{member}' failed to satisfy constraint: \
+                     Member must satisfy regular expression pattern: {}",
+                    crate::web::NO_CONTROLS_PATTERN
+                )));
+            }
             if map.insert(k.to_string(), v.into_owned()).is_some() {
                 return Err(QueryError::validation(format!("Parameter {k} appears more than once.")));
             }
@@ -194,6 +203,12 @@ impl Params {
         }
         items.into_values().collect()
     }
+}
+
+/// A parameter's member name as IAM words it (`RoleName` → `roleName`).
+fn camel(name: &str) -> String {
+    let mut c = name.chars();
+    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// Who signed the request.
@@ -342,6 +357,11 @@ mod tests {
         assert!(p.required("Nope", "nope").unwrap_err().message.contains("Value null at 'nope'"));
         assert!(Params::parse(b"A=1&A=2").is_err(), "duplicates are refused");
         assert_eq!(Params::parse(b"A=a+b%2B").unwrap().get("A"), Some("a b+"));
+        let e = Params::parse(b"Action=GetRole&RoleName=a%00b").unwrap_err();
+        assert_eq!((e.status, e.code), (400, "ValidationError"));
+        assert!(e.message.starts_with("1 validation error detected: Value at 'roleName' failed"), "{}", e.message);
+        assert!(Params::parse(b"Action=GetRole&Role%01Name=a").unwrap_err().message.contains("'<key>'"));
+        assert_eq!(Params::parse(b"P=%7B%0A%09%7D").unwrap().get("P"), Some("{\n\t}"), "whitespace is text");
     }
 
     #[test]

@@ -13,6 +13,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub const MAX_SKEW_SECS: i64 = 15 * 60;
 
+/// AWS's answer to a signature that does not cover the `Host` header.
+pub const HOST_NOT_SIGNED: &str = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
+
 /// The parts of an `Authorization: AWS4-HMAC-SHA256 …` header.
 #[derive(Debug, PartialEq)]
 pub struct Authorization {
@@ -60,19 +63,28 @@ pub fn parse_authorization(h: &str) -> Result<Authorization, SigError> {
     if c.len() != 5 || c[4] != "aws4_request" || c[0].is_empty() {
         return Err(bad("Credential should be scoped to a valid region."));
     }
+    let signed_headers: Vec<String> = signed.split(';').map(|s| s.to_ascii_lowercase()).collect();
+    // The signature must bind the request to this server, as AWS insists; it is also what the
+    // signer needs to rebuild the canonical request (it has no authority to fall back on).
+    if !signed_headers.iter().any(|h| h == "host" || h == ":authority") {
+        return Err(bad(HOST_NOT_SIGNED));
+    }
     Ok(Authorization {
         access_key_id: c[0].to_string(),
         date: c[1].to_string(),
         region: c[2].to_string(),
         service: c[3].to_string(),
-        signed_headers: signed.split(';').map(|s| s.to_ascii_lowercase()).collect(),
+        signed_headers,
         signature: sig.to_ascii_lowercase(),
     })
 }
 
 /// Parse `X-Amz-Date` (`20260102T030405Z`) to epoch seconds.
 pub fn parse_amz_date(s: &str) -> Option<i64> {
-    if s.len() != 16 || &s[8..9] != "T" || !s.ends_with('Z') {
+    // Bytes, not string slices: a header may hold multibyte characters (no char boundary at 8).
+    let b = s.as_bytes();
+    let digits = b.iter().enumerate().all(|(i, c)| i == 8 || i == 15 || c.is_ascii_digit());
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' || !digits {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
@@ -135,6 +147,11 @@ pub fn verify(
     if signed.len() != wanted {
         return Err(SigError::Mismatch);
     }
+    // Without a signed Host the signer would look for the URI's authority, which a server-side
+    // request line does not have (aws-sigv4 panics then).
+    if !signed.iter().any(|(k, _)| *k == "host") {
+        return Err(SigError::Malformed(HOST_NOT_SIGNED.into()));
+    }
     let identity: Identity =
         Credentials::new(&auth.access_key_id, secret, session_token.map(str::to_string), None, "portcullis").into();
     let mut settings = SigningSettings::default();
@@ -181,11 +198,52 @@ mod tests {
         assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=h, Signature=s").is_err());
     }
 
+    /// A signature that does not cover `host` is refused as AWS refuses it, before any key
+    /// lookup; it used to reach the signer, which panicked for want of an authority.
+    #[test]
+    fn refuses_signatures_without_host() {
+        let header = |signed: &str| {
+            format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+                 SignedHeaders={signed}, Signature=abc"
+            )
+        };
+        for signed in ["x-amz-date", "content-type;x-amz-date", "", "hostx;x-amz-date"] {
+            assert_eq!(
+                parse_authorization(&header(signed)),
+                Err(SigError::Malformed(HOST_NOT_SIGNED.into())),
+                "SignedHeaders={signed}"
+            );
+        }
+        assert!(parse_authorization(&header("Host;X-Amz-Date")).is_ok());
+        // `verify` itself never hands the signer a request without a signed host either.
+        let auth = Authorization {
+            access_key_id: "AKIDEXAMPLE".into(),
+            date: "20150830".into(),
+            region: "us-east-1".into(),
+            service: "service".into(),
+            signed_headers: vec!["x-amz-date".into()],
+            signature: "abc".into(),
+        };
+        let req = Request {
+            method: "GET",
+            uri: "/",
+            headers: vec![("x-amz-date".into(), "20150830T123600Z".into())],
+            body: b"",
+        };
+        assert_eq!(verify(&req, &auth, "s", None, 1440938160), Err(SigError::Malformed(HOST_NOT_SIGNED.into())));
+    }
+
     #[test]
     fn parses_amz_dates() {
         assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
         assert_eq!(parse_amz_date("20150830T123600Z"), Some(1440938160));
         assert_eq!(parse_amz_date("2015-08-30"), None);
+        // Sixteen bytes whose ninth is inside a multibyte character: no panic, no date.
+        assert_eq!(parse_amz_date("2015083é123600Z"), None);
+        assert_eq!(parse_amz_date("20150830Té23600"), None);
+        assert_eq!(parse_amz_date("éééééééTZ"), None);
+        assert_eq!(parse_amz_date("20150830T1236+0Z"), None);
     }
 
     /// AWS's published SigV4 test vector "get-vanilla".

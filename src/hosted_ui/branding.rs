@@ -68,7 +68,7 @@ fn failed(ctx: &PoolContext, e: &crate::userpool::error::Error) -> HttpResponse 
     error_page(ctx.lang, StatusCode::INTERNAL_SERVER_ERROR, t(ctx.lang, "error.internal"))
 }
 
-pub async fn css(req: HttpRequest, q: web::Query<Version>, svc: web::Data<Arc<Services>>) -> HttpResponse {
+pub async fn css(req: HttpRequest, q: crate::web::Query<Version>, svc: web::Data<Arc<Services>>) -> HttpResponse {
     let (ctx, level) = match target(&req, &svc).await {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -84,7 +84,7 @@ pub async fn css(req: HttpRequest, q: web::Query<Version>, svc: web::Data<Arc<Se
     }
 }
 
-pub async fn logo(req: HttpRequest, q: web::Query<Version>, svc: web::Data<Arc<Services>>) -> HttpResponse {
+pub async fn logo(req: HttpRequest, q: crate::web::Query<Version>, svc: web::Data<Arc<Services>>) -> HttpResponse {
     let (ctx, level) = match target(&req, &svc).await {
         Ok(v) => v,
         Err(resp) => return resp,

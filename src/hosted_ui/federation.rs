@@ -44,7 +44,11 @@ pub struct IdpResponse {
 }
 
 /// `GET /oauth2/idpresponse`.
-pub async fn idp_response(req: HttpRequest, q: web::Query<IdpResponse>, svc: web::Data<Arc<Services>>) -> HttpResponse {
+pub async fn idp_response(
+    req: HttpRequest,
+    q: crate::web::Query<IdpResponse>,
+    svc: web::Data<Arc<Services>>,
+) -> HttpResponse {
     let ctx = match pool_context(&req, &svc).await {
         Ok(ctx) => ctx,
         Err(e) => return actix_web::ResponseError::error_response(&e),

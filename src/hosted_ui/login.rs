@@ -255,8 +255,8 @@ pub(super) async fn validated(
 
 pub async fn show(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    extra: web::Query<PageQuery>,
+    q: crate::web::Query<AuthorizeParams>,
+    extra: crate::web::Query<PageQuery>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
@@ -341,8 +341,8 @@ fn new_password_page(
 
 pub async fn submit(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    form: web::Form<LoginForm>,
+    q: crate::web::Query<AuthorizeParams>,
+    form: crate::web::Form<LoginForm>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
@@ -377,8 +377,8 @@ pub async fn submit(
 
 pub async fn new_password(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    form: web::Form<BTreeMap<String, String>>,
+    q: crate::web::Query<AuthorizeParams>,
+    form: crate::web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match accept(&req, &svc, &q, &form).await {
@@ -405,7 +405,7 @@ pub async fn new_password(
     }
 }
 
-pub(super) type Form = web::Form<BTreeMap<String, String>>;
+pub(super) type Form = crate::web::Form<BTreeMap<String, String>>;
 
 /// Validate the request and the form's CSRF token; the form's fields on success.
 pub(super) async fn accept(

@@ -166,7 +166,7 @@ fn expired_or(req: &HttpRequest, svc: &Services, ctx: &PoolContext, r: &Authoriz
 /// POST /mfa: the code of a SOFTWARE_TOKEN_MFA or EMAIL_OTP challenge, or a recovery code.
 pub async fn submit_code(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
+    q: crate::web::Query<AuthorizeParams>,
     form: Form,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
@@ -203,7 +203,7 @@ pub async fn submit_code(
 /// POST /mfa/select: which factor to use.
 pub async fn submit_select(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
+    q: crate::web::Query<AuthorizeParams>,
     form: Form,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
@@ -221,7 +221,7 @@ pub async fn submit_select(
 /// POST /mfa/setup: the first code from the new authenticator; shows the recovery codes.
 pub async fn submit_setup(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
+    q: crate::web::Query<AuthorizeParams>,
     form: Form,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
@@ -248,7 +248,7 @@ pub async fn submit_setup(
 /// POST /mfa/setup/done: recovery codes saved; finish signing in.
 pub async fn submit_setup_done(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
+    q: crate::web::Query<AuthorizeParams>,
     form: Form,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {

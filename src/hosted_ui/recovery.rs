@@ -76,8 +76,8 @@ fn reset_page(
 
 pub async fn show_forgot(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    extra: web::Query<PageQuery>,
+    q: crate::web::Query<AuthorizeParams>,
+    extra: crate::web::Query<PageQuery>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
@@ -89,8 +89,8 @@ pub async fn show_forgot(
 
 pub async fn submit_forgot(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    form: web::Form<BTreeMap<String, String>>,
+    q: crate::web::Query<AuthorizeParams>,
+    form: crate::web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match accept(&req, &svc, &q, &form).await {
@@ -119,8 +119,8 @@ pub async fn submit_forgot(
 
 pub async fn show_reset(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    extra: web::Query<PageQuery>,
+    q: crate::web::Query<AuthorizeParams>,
+    extra: crate::web::Query<PageQuery>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
@@ -132,8 +132,8 @@ pub async fn show_reset(
 
 pub async fn submit_reset(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    form: web::Form<BTreeMap<String, String>>,
+    q: crate::web::Query<AuthorizeParams>,
+    form: crate::web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match accept(&req, &svc, &q, &form).await {

@@ -180,7 +180,7 @@ pub(super) async fn to_confirmation(
 
 pub async fn show_signup(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
+    q: crate::web::Query<AuthorizeParams>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
@@ -195,8 +195,8 @@ pub async fn show_signup(
 
 pub async fn submit_signup(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    form: web::Form<BTreeMap<String, String>>,
+    q: crate::web::Query<AuthorizeParams>,
+    form: crate::web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match accept(&req, &svc, &q, &form).await {
@@ -229,8 +229,8 @@ pub async fn submit_signup(
 
 pub async fn show_confirm(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    extra: web::Query<PageQuery>,
+    q: crate::web::Query<AuthorizeParams>,
+    extra: crate::web::Query<PageQuery>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match validated(&req, &svc, &q).await {
@@ -243,8 +243,8 @@ pub async fn show_confirm(
 
 pub async fn submit_confirm(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    form: web::Form<BTreeMap<String, String>>,
+    q: crate::web::Query<AuthorizeParams>,
+    form: crate::web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match accept(&req, &svc, &q, &form).await {
@@ -286,8 +286,8 @@ pub async fn submit_confirm(
 
 pub async fn resend(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
-    form: web::Form<BTreeMap<String, String>>,
+    q: crate::web::Query<AuthorizeParams>,
+    form: crate::web::Form<BTreeMap<String, String>>,
     svc: web::Data<Arc<Services>>,
 ) -> HttpResponse {
     let (ctx, r) = match accept(&req, &svc, &q, &form).await {

@@ -24,7 +24,7 @@ pub fn reject(lang: Lang, e: AuthorizeError) -> HttpResponse {
 
 pub async fn authorize(
     req: HttpRequest,
-    q: web::Query<AuthorizeParams>,
+    q: crate::web::Query<AuthorizeParams>,
     svc: web::Data<Arc<Services>>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;

@@ -26,7 +26,7 @@ pub struct LogoutParams {
 
 pub async fn logout(
     req: HttpRequest,
-    q: web::Query<LogoutParams>,
+    q: crate::web::Query<LogoutParams>,
     svc: web::Data<Arc<Services>>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;

@@ -28,6 +28,10 @@ pub(super) fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<Strin
         .map_err(|_| oauth_error(400, "invalid_request", "The request body is malformed"))?;
     let mut out = HashMap::new();
     for (k, v) in pairs {
+        // U+0000 cannot be stored (PostgreSQL) and no parameter takes control characters.
+        if crate::web::has_forbidden_control(&k) || crate::web::has_forbidden_control(&v) {
+            return Err(oauth_error(400, "invalid_request", "Request parameters must not contain control characters"));
+        }
         if out.insert(k.clone(), v).is_some() {
             return Err(oauth_error(400, "invalid_request", &format!("Parameter {k} is repeated")));
         }
