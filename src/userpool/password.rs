@@ -148,9 +148,11 @@ impl Passwords {
         let slot = Slot(self.in_flight.clone());
         let (reply, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |memory| {
-            let _slot = slot;
-            if !reply.is_closed() {
-                let _ = reply.send(f(memory));
+            let out = (!reply.is_closed()).then(|| f(memory));
+            // The place is given back before the caller is woken, so it is free once they have the answer.
+            drop(slot);
+            if let Some(out) = out {
+                let _ = reply.send(out);
             }
         });
         self.jobs.send(job).map_err(|_| Error::internal(anyhow::anyhow!("no password hashing thread is running")))?;
