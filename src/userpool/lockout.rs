@@ -23,6 +23,9 @@ pub const LOCKOUT_MAX_SECS: i64 = 900;
 pub const FAILURE_WINDOW_SECS: i64 = 900;
 /// How long an unresolved slot may hold back other guesses.
 pub const SLOT_SECS: i64 = 60;
+/// How long a guess waits for guesses in flight to settle before it is shed as too many
+/// requests (about 1.3 s in all).
+const BUSY_WAITS_MILLIS: &[u64] = &[10, 20, 40, 80, 160, 320, 640];
 
 pub fn attempts_exceeded() -> Error {
     Error::NotAuthorized("Password attempts exceeded".into())
@@ -40,7 +43,7 @@ pub fn lock_secs(n: i64) -> i64 {
 /// How a guess went.
 #[derive(Debug)]
 pub enum Guess<T> {
-    /// Not checked: locked, or as many guesses in flight as may still fail.
+    /// Not checked: locked.
     Refused,
     Wrong,
     Right(T),
@@ -107,13 +110,26 @@ impl Services {
         of: Guesses<'_>,
         check: impl Future<Output = Result<Option<T>>>,
     ) -> Result<Guess<T>> {
-        let now = self.now();
-        let admitted = self
-            .store
-            .claim_guess(pool_id, of, now, FAILURE_WINDOW_SECS, LOCKOUT_FREE_FAILURES, now + SLOT_SECS)
-            .await?;
-        if !admitted {
-            return Ok(Guess::Refused);
+        let mut now = self.now();
+        let mut waits = BUSY_WAITS_MILLIS.iter();
+        loop {
+            let admitted = self
+                .store
+                .claim_guess(pool_id, of, now, FAILURE_WINDOW_SECS, LOCKOUT_FREE_FAILURES, now + SLOT_SECS)
+                .await?;
+            if admitted {
+                break;
+            }
+            if self.store.get_failures(pool_id, of).await?.locked_until > now {
+                return Ok(Guess::Refused);
+            }
+            // Not locked, only busy: as many guesses in flight as may still fail. Wait for them
+            // to settle (each is one password check) rather than call this one a lockout.
+            let Some(ms) = waits.next() else {
+                return Err(Error::TooManyRequests { retry_after_secs: 1 });
+            };
+            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+            now = self.now();
         }
         let mut slot = Slot { store: self.store.clone(), pool_id: pool_id.into(), of: Owned::of(of), resolved: false };
         let outcome = match check.await {

@@ -106,8 +106,10 @@ async fn a_guess_in_flight_elsewhere_holds_back_the_next_and_an_abandoned_one_ex
     let claim =
         store.claim_guess(&f.pool, Guesses::Password(&id), now, FAILURE_WINDOW_SECS, LOCKOUT_FREE_FAILURES, now + 60);
     assert!(claim.await.unwrap());
-    // Not even the right password is checked while that guess may still fail and lock.
-    expect_refusal(&app, &f.client_id, "alice", PASSWORD, EXCEEDED).await;
+    // Not even the right password is checked while that guess may still fail and lock: the
+    // account is not locked, so after waiting for the slot the request is shed as too many.
+    let (status, body) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
+    assert_eq!(error_of(status, &body), (400, Some("TooManyRequestsException"), Some("Too many requests")), "{body}");
     app.clock.advance_secs(SLOT_SECS);
     let (status, body) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
     assert_eq!(status, 200, "{body}");
@@ -418,4 +420,16 @@ async fn the_hosted_code_page_counts_wrong_codes_per_user_and_shows_the_lock() {
     let page = r.text().await.unwrap();
     let r = post_code(&b, &page, &code).await;
     page_says(r, EXCEEDED).await;
+}
+
+/// More simultaneous right guesses than may be in flight at once are not a lockout: the later
+/// ones wait for a slot and are all signed in.
+#[tokio::test]
+async fn a_burst_of_right_passwords_all_sign_in() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let results = all_at_once(initiate_request(&app, &f.client_id, "alice", PASSWORD), 12).await;
+    for (status, body) in &results {
+        assert_eq!(*status, 200, "{body}");
+    }
 }
