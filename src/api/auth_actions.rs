@@ -11,6 +11,7 @@ use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED};
 use crate::userpool::clients::ClientProof;
 use crate::userpool::mfa;
 use crate::userpool::model::{Client, Pool};
+use crate::userpool::throttle::{Caller, Source};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -110,7 +111,7 @@ pub(super) async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Clien
     Ok((pool, client))
 }
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> ApiResult {
     match action {
         "InitiateAuth" | "AdminInitiateAuth" => {
             let (pool, client) = client_for(svc, i).await?;
@@ -151,7 +152,9 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 ));
             }
             client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
-            let o = svc.password_sign_in(&pool, &client, username, s(p, "PASSWORD"), Lang::En).await?;
+            let o = svc
+                .password_sign_in(&pool, &client, username, s(p, "PASSWORD"), Caller { source, lang: Lang::En })
+                .await?;
             outcome(svc, &pool, &client, o).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {

@@ -18,12 +18,12 @@ pub mod query;
 mod signup_actions;
 pub mod sigv4;
 mod sts_actions;
-mod throttle;
 mod user_actions;
 pub mod xml;
 
 use crate::services::Services;
 use crate::userpool::error::Error;
+use crate::userpool::throttle::Source;
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -144,9 +144,10 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         model::Invalid::Serialization(m) => ApiError::new(400, "SerializationException", m),
         model::Invalid::Constraints(m) => ApiError::new(400, "InvalidParameterException", m),
     })?;
-    if !identity {
-        throttle::check(svc, req, action, &input).await?;
-    }
+    // Who asks, for the per-address limits of the account actions: a signed call comes from
+    // the operator's own back end.
+    let source =
+        if signed { Source::Operator } else { Source::Address(crate::web::client::client_ip(req, &svc.config)) };
     let span = tracing::info_span!("api", action);
     let _enter = span.enter();
     if identity {
@@ -156,11 +157,11 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     } else if user_actions::ACTIONS.contains(&action) {
         user_actions::run(svc, action, &input).await
     } else if auth_actions::ACTIONS.contains(&action) {
-        auth_actions::run(svc, action, &input).await
+        auth_actions::run(svc, action, &input, source).await
     } else if mfa_actions::ACTIONS.contains(&action) {
         mfa_actions::run(svc, action, &input).await
     } else if signup_actions::ACTIONS.contains(&action) {
-        signup_actions::run(svc, action, &input).await
+        signup_actions::run(svc, action, &input, source).await
     } else if branding_actions::ACTIONS.contains(&action) {
         branding_actions::run(svc, action, &input).await
     } else if provider_actions::ACTIONS.contains(&action) {

@@ -8,6 +8,7 @@ use super::{ApiResult, s};
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::userpool::clients::ClientProof;
+use crate::userpool::throttle::{Caller, Source};
 use serde_json::{Value, json};
 
 pub const ACTIONS: &[&str] = &[
@@ -20,7 +21,7 @@ pub const ACTIONS: &[&str] = &[
     "AdminResetUserPassword",
 ];
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> ApiResult {
     let username = s(i, "Username");
     match action {
         "AdminConfirmSignUp" => {
@@ -34,10 +35,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         _ => {}
     }
     let (pool, client) = client_for(svc, i).await?;
+    // The API has no language: its default mails are English, as Cognito's.
+    let caller = Caller { source, lang: Lang::En };
     client.authenticate_api(ClientProof::SecretHash { username, hash: i["SecretHash"].as_str() })?;
     Ok(match action {
         "SignUp" => {
-            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &i["UserAttributes"], Lang::En).await?;
+            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &i["UserAttributes"], caller).await?;
             let mut out = json!({"UserConfirmed": r.confirmed, "UserSub": r.user.id});
             if let Some(d) = r.delivery {
                 out["CodeDeliveryDetails"] = d;
@@ -45,17 +48,18 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             out
         }
         "ConfirmSignUp" => {
-            svc.confirm_sign_up(&pool, &client, username, s(i, "ConfirmationCode")).await?;
+            svc.confirm_sign_up(&pool, &client, username, s(i, "ConfirmationCode"), source).await?;
             json!({})
         }
         "ResendConfirmationCode" => {
-            json!({"CodeDeliveryDetails": svc.resend_confirmation_code(&pool, &client, username, Lang::En).await?})
+            json!({"CodeDeliveryDetails": svc.resend_confirmation_code(&pool, &client, username, caller).await?})
         }
         "ForgotPassword" => {
-            json!({"CodeDeliveryDetails": svc.forgot_password(&pool, &client, username, Lang::En).await?})
+            json!({"CodeDeliveryDetails": svc.forgot_password(&pool, &client, username, caller).await?})
         }
         "ConfirmForgotPassword" => {
-            svc.confirm_forgot_password(&pool, &client, username, s(i, "ConfirmationCode"), s(i, "Password")).await?;
+            svc.confirm_forgot_password(&pool, &client, username, s(i, "ConfirmationCode"), s(i, "Password"), source)
+                .await?;
             json!({})
         }
         _ => return Err(super::unsupported(action)),

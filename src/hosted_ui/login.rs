@@ -8,7 +8,7 @@ use crate::services::Services;
 use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED, incorrect};
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
-use crate::userpool::throttle::SourceLimit;
+use crate::userpool::throttle::{Caller, Source};
 use crate::web::{
     CSRF_COOKIE, PageContext, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render,
 };
@@ -230,16 +230,14 @@ pub(super) fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&
     }
 }
 
-/// Count the request against its per client-IP limit; the 429 page past it.
-pub(super) async fn throttled(
-    req: &HttpRequest,
-    svc: &Services,
-    lang: Lang,
-    kind: SourceLimit,
-) -> Option<HttpResponse> {
-    let ip = crate::web::client::client_ip(req, &svc.config);
-    let e = svc.limit_source(kind, ip).await.err()?;
-    Some(or_internal(lang, &e, "rate limit", |_| internal(lang)))
+/// Who sends a page's form (for the per-address limits the account services apply) and the
+/// page's language.
+pub(super) fn caller(req: &HttpRequest, svc: &Services, lang: Lang) -> Caller {
+    Caller { source: source(req, svc), lang }
+}
+
+pub(super) fn source(req: &HttpRequest, svc: &Services) -> Source {
+    Source::Address(crate::web::client::client_ip(req, &svc.config))
 }
 
 pub(super) async fn validated(
@@ -359,11 +357,9 @@ pub async fn submit(
         let m = Some(t(ctx.lang, "form.enter_username_password"));
         return login_page(&req, &svc, &ctx, &r, &form.username, m, None);
     }
-    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::SignIn).await {
-        return resp;
-    }
     // The page never tells whether an account exists, whatever the client's setting.
-    match svc.password_sign_in_as(&ctx.pool, &r.client, form.username.trim(), &form.password, ctx.lang, true).await {
+    let (username, from) = (form.username.trim(), caller(&req, &svc, ctx.lang));
+    match svc.password_sign_in_as(&ctx.pool, &r.client, username, &form.password, from, true).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         // The password was right: send the user on to confirm the account, as Cognito's UI does.
         Err(Error::UserNotConfirmed(_)) => {

@@ -2,14 +2,13 @@
 //! `/confirmForgotPassword` takes the code and a new password, then back to sign-in. The rules
 //! (rate limits, user-existence hiding, policy) are [`crate::userpool::recovery`]'s.
 
-use super::login::{PageQuery, accept, field, form_status, or_internal, page, page_url, throttled, validated};
+use super::login::{PageQuery, accept, caller, field, form_status, or_internal, page, page_url, source, validated};
 use super::signup::policy_rules;
 use crate::i18n::{localize, t};
 use crate::oauth::authorize::redirect;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
-use crate::userpool::throttle::SourceLimit;
 use crate::web::{PageContext, PoolContext};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -101,10 +100,7 @@ pub async fn submit_forgot(
     if username.is_empty() {
         return forgot_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")));
     }
-    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::SendCode).await {
-        return resp;
-    }
-    match svc.forgot_password(&ctx.pool, &r.client, &username, ctx.lang).await {
+    match svc.forgot_password(&ctx.pool, &r.client, &username, caller(&req, &svc, ctx.lang)).await {
         Ok(_) => {
             let q: String =
                 url::form_urlencoded::Serializer::new(String::new()).append_pair("username", &username).finish();
@@ -150,10 +146,7 @@ pub async fn submit_reset(
     if get("confirm_password") != password {
         return reset_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.passwords_differ")));
     }
-    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::ConfirmCode).await {
-        return resp;
-    }
-    match svc.confirm_forgot_password(&ctx.pool, &r.client, &username, &code, &password).await {
+    match svc.confirm_forgot_password(&ctx.pool, &r.client, &username, &code, &password, source(&req, &svc)).await {
         Ok(()) => redirect(&format!("{}&notice=password_reset", page_url(&ctx, &r, "login"))),
         Err(Error::UserNotFound(m)) => reset_page(&req, &svc, &ctx, &r, &username, Some(&localize(ctx.lang, &m))),
         Err(e) => or_internal(ctx.lang, &e, "password reset", |m| reset_page(&req, &svc, &ctx, &r, &username, Some(m))),

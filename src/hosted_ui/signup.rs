@@ -3,8 +3,8 @@
 //! outcomes. A confirmed account continues the original authorization request to the app.
 
 use super::login::{
-    PageQuery, RequiredField, accept, field, finish, form_status, login_page, notice_text, or_internal, page, page_url,
-    throttled, validated,
+    PageQuery, RequiredField, accept, caller, field, finish, form_status, login_page, notice_text, or_internal, page,
+    page_url, source, validated,
 };
 use crate::i18n::{Lang, t, tf};
 use crate::oauth::authorize::redirect;
@@ -12,7 +12,6 @@ use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::model::{PasswordPolicy, Pool};
-use crate::userpool::throttle::SourceLimit;
 use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, error_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -172,7 +171,7 @@ pub(super) async fn to_confirmation(
         Ok(Some(u)) => u,
         _ => return login_page(req, svc, ctx, r, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
     };
-    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username, ctx.lang).await {
+    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username, caller(req, svc, ctx.lang)).await {
         tracing::info!(error = %e, "no new confirmation code on sign-in");
     }
     confirmation_redirect(svc, ctx, r, username, &user.id).await
@@ -212,15 +211,15 @@ pub async fn submit_signup(
     if username.is_empty() || password.is_empty() {
         return signup_page(&req, &svc, &ctx, &r, &form, Some(t(ctx.lang, "form.enter_new_account")));
     }
-    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::SignUp).await {
-        return resp;
-    }
     let attrs: Vec<Value> = form
         .iter()
         .filter_map(|(k, v)| Some(json!({"Name": k.strip_prefix("userAttributes.")?, "Value": v.trim()})))
         .filter(|a| a["Value"] != "")
         .collect();
-    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &Value::Array(attrs), ctx.lang).await {
+    match svc
+        .sign_up(&ctx.pool, &r.client, &username, &password, &Value::Array(attrs), caller(&req, &svc, ctx.lang))
+        .await
+    {
         Ok(done) if done.delivery.is_some() => confirmation_redirect(&svc, &ctx, &r, &username, &done.user.id).await,
         Ok(_) => login_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("awaiting_admin"))),
         Err(e) => or_internal(ctx.lang, &e, "sign-up", |m| signup_page(&req, &svc, &ctx, &r, &form, Some(m))),
@@ -256,10 +255,7 @@ pub async fn submit_confirm(
     if username.is_empty() || code.is_empty() {
         return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username_code")), None);
     }
-    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::ConfirmCode).await {
-        return resp;
-    }
-    let user = match svc.confirm_sign_up(&ctx.pool, &r.client, &username, &code).await {
+    let user = match svc.confirm_sign_up(&ctx.pool, &r.client, &username, &code, source(&req, &svc)).await {
         Ok(u) => u,
         Err(e) => {
             return or_internal(ctx.lang, &e, "confirmation", |m| {
@@ -298,10 +294,7 @@ pub async fn resend(
     if username.is_empty() {
         return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")), None);
     }
-    if let Some(resp) = throttled(&req, &svc, ctx.lang, SourceLimit::SendCode).await {
-        return resp;
-    }
-    match svc.resend_confirmation_code(&ctx.pool, &r.client, &username, ctx.lang).await {
+    match svc.resend_confirmation_code(&ctx.pool, &r.client, &username, caller(&req, &svc, ctx.lang)).await {
         Ok(_) => confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("code_sent"))),
         Err(e) => or_internal(ctx.lang, &e, "resend", |m| confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None)),
     }

@@ -12,6 +12,7 @@ use super::error::{Error, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
 use super::password::check_policy;
+use super::throttle::{Caller, SourceLimit};
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::sha256_hex;
 use crate::i18n::Lang;
@@ -41,8 +42,8 @@ pub enum AuthOutcome {
 }
 
 impl Services {
-    /// Username (or alias) and password: the first step of every password sign-in. `lang` is
-    /// the language of a code mailed as the second factor. An unknown user is
+    /// Username (or alias) and password: the first step of every password sign-in. The
+    /// caller's language is that of a code mailed as the second factor. An unknown user is
     /// UserNotFoundException unless the client sets PreventUserExistenceErrors.
     pub async fn password_sign_in(
         &self,
@@ -50,10 +51,10 @@ impl Services {
         client: &Client,
         username: &str,
         password: &str,
-        lang: Lang,
+        caller: Caller,
     ) -> Result<AuthOutcome> {
         let hide = client.prevents_user_existence_errors();
-        self.password_sign_in_as(pool, client, username, password, lang, hide).await
+        self.password_sign_in_as(pool, client, username, password, caller, hide).await
     }
 
     /// [`Self::password_sign_in`], with unknown users answered exactly like existing ones
@@ -65,14 +66,16 @@ impl Services {
         client: &Client,
         username: &str,
         password: &str,
-        lang: Lang,
+        caller: Caller,
         hide_unknown_users: bool,
     ) -> Result<AuthOutcome> {
+        let lang = caller.lang;
+        self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
         let found = self.find_user(pool, username).await?;
         let Some(user) = found else {
             // Counted like a user's failures, so a name no user has locks the same way.
-            let key = self.unknown_user_key(pool, username);
+            let key = self.phantom_id(pool, username);
             let guess = self.guarded_guess(&pool.id, Guesses::UnknownUser(&key), async {
                 self.passwords.verify(None, password).await?;
                 Ok(None::<()>)

@@ -97,8 +97,8 @@ impl Services {
     }
 
     /// The stand-in id of a username that does not exist in `pool`: a MAC of the pool and the
-    /// lookup key (so `Bob` and `bob` agree where the pool ignores case). Its rate limits and
-    /// simulated codes are kept under it; the username itself is never stored.
+    /// lookup key (so `Bob` and `bob` agree where the pool ignores case). Its rate limits,
+    /// simulated codes and sign-in failures are kept under it; the username itself is never stored.
     pub fn phantom_id(&self, pool: &Pool, username: &str) -> String {
         let mac = self.master.mac("phantom-user", format!("{}\0{}", pool.id, pool.lookup_key(username)).as_bytes());
         format!("phantom:{}", hex::encode(&mac[..16]))

@@ -156,13 +156,6 @@ impl Services {
             }
         }
     }
-
-    /// The key under which failures for a username no user has are counted: a keyed hash of
-    /// the name as the pool looks it up.
-    pub(super) fn unknown_user_key(&self, pool: &super::model::Pool, username: &str) -> String {
-        let name = pool.lookup_key(username);
-        hex::encode(self.master.mac("unknown-user", format!("{}\0{name}", pool.id).as_bytes()))
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use super::codes::{Limited, Purpose};
 use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
+use super::throttle::{Caller, Source, SourceLimit};
 use super::users::CONFIRMED;
 use crate::i18n::Lang;
 use crate::services::Services;
@@ -44,8 +45,10 @@ fn has_verified_email(user: &UserRow) -> bool {
 }
 
 impl Services {
-    /// ForgotPassword; the code mail is in `lang` unless the pool has a template.
-    pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str, lang: Lang) -> Result<Value> {
+    /// ForgotPassword; the code mail is in the caller's language unless the pool has a template.
+    pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str, caller: Caller) -> Result<Value> {
+        let lang = caller.lang;
+        self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
         let Some(user) = self.find_user(pool, username).await? else {
             if !hide {
@@ -83,7 +86,9 @@ impl Services {
         username: &str,
         code: &str,
         new_password: &str,
+        source: Source,
     ) -> Result<()> {
+        self.limit_source(SourceLimit::ConfirmCode, source).await?;
         let Some(mut user) = self.find_user(pool, username).await? else {
             if !client.prevents_user_existence_errors() {
                 return Err(Error::UserNotFound("Username/client id combination not found.".into()));

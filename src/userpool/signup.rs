@@ -12,6 +12,7 @@ use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
 use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
+use super::throttle::{Caller, Source, SourceLimit};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{random_token, sha256_hex};
 use crate::i18n::Lang;
@@ -45,7 +46,7 @@ impl Pool {
 }
 
 impl Services {
-    /// SignUp; the code mail is in `lang` (the page's language) unless the pool has a template.
+    /// SignUp; the code mail is in the caller's language unless the pool has a template.
     pub async fn sign_up(
         &self,
         pool: &Pool,
@@ -53,8 +54,10 @@ impl Services {
         username: &str,
         password: &str,
         attribute_list: &Value,
-        lang: Lang,
+        caller: Caller,
     ) -> Result<SignUpResult> {
+        let lang = caller.lang;
+        self.limit_source(SourceLimit::SignUp, caller.source).await?;
         if pool.admin_create_user_only() {
             return Err(Error::NotAuthorized("SignUp is not permitted for this user pool".into()));
         }
@@ -95,7 +98,15 @@ impl Services {
     /// like anyone's (a simulated one: see [`super::codes`]), and so has a user who is already
     /// confirmed: Cognito's "User cannot be confirmed. Current status is CONFIRMED" would tell
     /// that the user exists.
-    pub async fn confirm_sign_up(&self, pool: &Pool, client: &Client, username: &str, code: &str) -> Result<UserRow> {
+    pub async fn confirm_sign_up(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        code: &str,
+        source: Source,
+    ) -> Result<UserRow> {
+        self.limit_source(SourceLimit::ConfirmCode, source).await?;
         let hide = client.prevents_user_existence_errors();
         let Some(mut user) = self.find_user(pool, username).await? else {
             if !hide {
@@ -130,8 +141,10 @@ impl Services {
         pool: &Pool,
         client: &Client,
         username: &str,
-        lang: Lang,
+        caller: Caller,
     ) -> Result<Value> {
+        let lang = caller.lang;
+        self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
         let Some(user) = self.find_user(pool, username).await? else {
             if !hide {

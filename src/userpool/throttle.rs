@@ -5,16 +5,35 @@
 //! every node. The IP is stored only as a keyed hash. Per user, the sign-in lockout and the
 //! hourly code limits already apply.
 //!
-//! The surfaces take the address from [`crate::web::client::client_ip`] (proxy-aware) and
-//! call [`Services::limit_source`] before the action; over a limit the answer is
+//! The rule lives here and in the services that apply it (sign-in, sign-up, the code actions):
+//! a surface only says who is asking ([`Source`], the address from
+//! [`crate::web::client::client_ip`], proxy-aware). Over a limit the answer is
 //! [`Error::TooManyRequests`].
 
 use super::error::{Error, Result};
+use crate::i18n::Lang;
 use crate::services::Services;
 use std::net::IpAddr;
 
 /// The window every per-IP limit is counted in.
 pub const WINDOW_SECS: i64 = 300;
+
+/// Who asks for an unauthenticated account action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A client at this address (a browser, an app calling the public API): limited per address.
+    Address(IpAddr),
+    /// An operator's own back end, through a signed Admin… action: not limited by address.
+    Operator,
+}
+
+/// Who asks for an account action, and in which language its mails go (unless the pool has
+/// templates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub source: Source,
+    pub lang: Lang,
+}
 
 /// An action limited per client IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +70,13 @@ impl Services {
         }
     }
 
-    /// Count one `kind` action from `ip`; TooManyRequests (with the seconds left in the window)
-    /// past the configured limit.
-    pub async fn limit_source(&self, kind: SourceLimit, ip: IpAddr) -> Result<()> {
+    /// Count one `kind` action from `source`; TooManyRequests (with the seconds left in the
+    /// window) past the configured limit.
+    pub(super) async fn limit_source(&self, kind: SourceLimit, source: Source) -> Result<()> {
         let limit = self.source_limit(kind);
+        let Source::Address(ip) = source else {
+            return Ok(());
+        };
         if limit == 0 {
             return Ok(());
         }

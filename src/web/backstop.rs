@@ -19,10 +19,16 @@ pub const REQUEST_ID_HEADER: &str = "x-amzn-RequestId";
 /// logs the request id that goes with it.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = info.payload().downcast_ref::<&'static str>().copied().unwrap_or("(formatted message withheld)");
+        let message = literal_message(info.payload());
         let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
         tracing::error!(location = %location, panic = message, "panic");
     }));
+}
+
+/// A panic's message if it is a literal, the only kind safe to log: a formatted one may quote
+/// request data.
+fn literal_message(payload: &(dyn std::any::Any + Send)) -> &'static str {
+    payload.downcast_ref::<&'static str>().copied().unwrap_or("(formatted message withheld)")
 }
 
 /// A handler panicked: the 500 the client reads.
@@ -64,8 +70,7 @@ pub async fn catch_panic(
         Ok(result) => result,
         Err(payload) => {
             let request_id = uuid::Uuid::new_v4().to_string();
-            // Only a literal message is safe to log: a formatted one may quote request data.
-            let message = payload.downcast_ref::<&'static str>().copied().unwrap_or("(formatted message withheld)");
+            let message = literal_message(payload.as_ref());
             tracing::error!(
                 request_id = %request_id,
                 method = %method,

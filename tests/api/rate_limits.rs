@@ -52,6 +52,15 @@ async fn api_sign_ins_past_the_per_ip_limit_are_refused_until_the_window_ends() 
         .unwrap();
     let st = forged.status().as_u16();
     too_many(st, &forged.json().await.unwrap());
+    // An operator's signed AdminInitiateAuth is not limited by address.
+    let (st, v) = app
+        .api(
+            "AdminInitiateAuth",
+            json!({"UserPoolId": f.pool, "ClientId": f.client_id, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
     // A new window, a new allowance.
     app.clock.advance_secs(301);
     assert_eq!(initiate_auth(&app, &f.client_id, "alice", PASSWORD).await.0, 200);
