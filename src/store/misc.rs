@@ -270,19 +270,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_login_failures(&self, pool_id: &str, user_id: &str) -> StoreResult<LoginFailures> {
-        self.get_failures(pool_id, Guesses::Password(user_id)).await
-    }
-
-    pub async fn put_login_failures(&self, pool_id: &str, user_id: &str, f: LoginFailures) -> StoreResult<()> {
-        self.put_failures(pool_id, Guesses::Password(user_id), f).await
-    }
-
-    /// Forget a user's password failures (a new password, an administrator's reset).
-    pub async fn clear_login_failures(&self, pool_id: &str, user_id: &str) -> StoreResult<()> {
-        self.clear_failures(pool_id, Guesses::Password(user_id)).await
-    }
-
     /// Admit one guess for `of`, in a single statement so that no number of simultaneous
     /// requests on any number of nodes gets more guesses checked than the rule allows: only
     /// while not locked, and only while the guesses in flight, were they all to fail, would not

@@ -62,7 +62,7 @@ async fn simultaneous_guesses_are_checked_only_up_to_the_failure_that_locks() {
     let results = all_at_once(initiate_request(&app, &f.client_id, "alice", WRONG), 10).await;
     assert_eq!(checked(&results), LOCKOUT_FREE_FAILURES as usize, "{results:?}");
     let id = user_id(&app, &f.pool, "alice").await;
-    let stored = app.services.store.get_login_failures(&f.pool, &id).await.unwrap();
+    let stored = app.services.store.get_failures(&f.pool, Guesses::Password(&id)).await.unwrap();
     assert_eq!(stored.failures, LOCKOUT_FREE_FAILURES, "{stored:?}");
     expect_refusal(&app, &f.client_id, "alice", PASSWORD, EXCEEDED).await;
 }
@@ -81,7 +81,7 @@ async fn when_a_lock_expires_simultaneous_guesses_get_one_check_not_ten() {
     let results = all_at_once(initiate_request(&app, &f.client_id, "alice", WRONG), 10).await;
     assert_eq!(checked(&results), 1, "{results:?}");
     let id = user_id(&app, &f.pool, "alice").await;
-    assert_eq!(app.services.store.get_login_failures(&f.pool, &id).await.unwrap().failures, 6);
+    assert_eq!(app.services.store.get_failures(&f.pool, Guesses::Password(&id)).await.unwrap().failures, 6);
     // The sixth failure locks for 2 s: even the right password waits.
     app.clock.advance_secs(1);
     expect_refusal(&app, &f.client_id, "alice", PASSWORD, EXCEEDED).await;
@@ -114,7 +114,7 @@ async fn a_guess_in_flight_elsewhere_holds_back_the_next_and_an_abandoned_one_ex
     let (status, body) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     // The right password cleared the count.
-    assert_eq!(store.get_login_failures(&f.pool, &id).await.unwrap().failures, 0);
+    assert_eq!(store.get_failures(&f.pool, Guesses::Password(&id)).await.unwrap().failures, 0);
 }
 
 #[tokio::test]
@@ -132,9 +132,9 @@ async fn the_janitor_drops_only_counters_with_nothing_left_to_say() {
     // Still locked, or a failure within the window: kept.
     assert_eq!(store.purge_stale_failures(t + 1000, quiet(t + 1000)).await.unwrap(), 0);
     assert_eq!(store.purge_stale_failures(t + 2001, quiet(t + 900)).await.unwrap(), 0);
-    assert_eq!(store.get_login_failures(&f.pool, &id).await.unwrap().failures, 1);
+    assert_eq!(store.get_failures(&f.pool, Guesses::Password(&id)).await.unwrap().failures, 1);
     assert_eq!(store.purge_stale_failures(t + 2001, quiet(t + 2001)).await.unwrap(), 1);
-    assert_eq!(store.get_login_failures(&f.pool, &id).await.unwrap().failures, 0);
+    assert_eq!(store.get_failures(&f.pool, Guesses::Password(&id)).await.unwrap().failures, 0);
 }
 
 // ---------------------------------------------------------------------------------------------

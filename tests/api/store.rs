@@ -3,7 +3,7 @@
 use crate::helpers::fresh_database_url;
 use portcullis::store::codes::{AuthCodeRow, RefreshTokenRow};
 use portcullis::store::groups::GroupRow;
-use portcullis::store::misc::{LoginFailures, ResourceServerRow};
+use portcullis::store::misc::{Guesses, LoginFailures, ResourceServerRow};
 use portcullis::store::pools::PoolRow;
 use portcullis::store::sessions::ChallengeRow;
 use portcullis::store::users::{UserColumn, UserFilter, UserRow};
@@ -291,14 +291,14 @@ async fn small_aggregates() {
     assert_eq!(s.kv_set_if_absent("k", "two").await.unwrap(), "one");
     pool(&s, "r_1").await;
     s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
-    assert_eq!(s.get_login_failures("r_1", "u1").await.unwrap(), LoginFailures::default());
+    assert_eq!(s.get_failures("r_1", Guesses::Password("u1")).await.unwrap(), LoginFailures::default());
     let f = LoginFailures { failures: 3, last_failure: 9, locked_until: 0 };
-    s.put_login_failures("r_1", "u1", f).await.unwrap();
+    s.put_failures("r_1", Guesses::Password("u1"), f).await.unwrap();
     let f2 = LoginFailures { failures: 4, last_failure: 10, locked_until: 11 };
-    s.put_login_failures("r_1", "u1", f2).await.unwrap();
-    assert_eq!(s.get_login_failures("r_1", "u1").await.unwrap(), f2);
-    s.clear_login_failures("r_1", "u1").await.unwrap();
-    assert_eq!(s.get_login_failures("r_1", "u1").await.unwrap().failures, 0);
+    s.put_failures("r_1", Guesses::Password("u1"), f2).await.unwrap();
+    assert_eq!(s.get_failures("r_1", Guesses::Password("u1")).await.unwrap(), f2);
+    s.clear_failures("r_1", Guesses::Password("u1")).await.unwrap();
+    assert_eq!(s.get_failures("r_1", Guesses::Password("u1")).await.unwrap().failures, 0);
 
     let rs = ResourceServerRow {
         pool_id: "r_1".into(),
