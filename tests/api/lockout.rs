@@ -5,6 +5,7 @@
 //! mailed code's guess limit holds under simultaneous guesses too.
 
 use crate::helpers::*;
+use crate::mfa::{mfa_pool, respond, set_up_totp, totp_code};
 use portcullis::clock::Clock;
 use portcullis::store::misc::Guesses;
 use portcullis::userpool::lockout::{FAILURE_WINDOW_SECS, LOCKOUT_FREE_FAILURES, SLOT_SECS};
@@ -140,24 +141,8 @@ async fn the_janitor_drops_only_counters_with_nothing_left_to_say() {
 // ---------------------------------------------------------------------------------------------
 // Second factors: counted per user
 
-fn totp_code(secret_b32: &str, at: i64) -> String {
-    let secret = totp_rs::Secret::try_from_base32(secret_b32).expect("base32 secret");
-    let t = totp_rs::Builder::new().with_secret(secret).build().expect("totp");
-    t.generate(at as u64).to_string()
-}
-
 fn wrong_for(code: &str) -> &'static str {
     if code == "000000" { "111111" } else { "000000" }
-}
-
-async fn mfa_required(app: &TestApp) -> Flow {
-    let f = setup_flow(app, false, json!({})).await;
-    app.ok(
-        "SetUserPoolMfaConfig",
-        json!({"UserPoolId": f.pool, "MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
-    )
-    .await;
-    f
 }
 
 /// A password sign-in that must succeed: its challenge (name, session).
@@ -167,41 +152,10 @@ async fn password_step(app: &TestApp, f: &Flow) -> (String, Value) {
     (v["ChallengeName"].as_str().expect("challenge").to_string(), v["Session"].clone())
 }
 
-async fn answer_totp(app: &TestApp, f: &Flow, session: &Value, responses: Value) -> (u16, Value) {
-    let mut r = json!({"USERNAME": "alice"});
-    merge(&mut r, responses);
-    app.public_api(
-        "RespondToAuthChallenge",
-        json!({"ClientId": f.client_id, "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": session, "ChallengeResponses": r}),
-    )
-    .await
-}
-
-/// MFA_SETUP through the API: an associated, verified authenticator. Returns its secret.
-async fn set_up_totp(app: &TestApp, f: &Flow) -> String {
-    let (name, session) = password_step(app, f).await;
-    assert_eq!(name, "MFA_SETUP");
-    let (st, a) = app.public_api("AssociateSoftwareToken", json!({"Session": session})).await;
-    assert_eq!(st, 200, "{a}");
-    let secret = a["SecretCode"].as_str().expect("secret").to_string();
-    let code = totp_code(&secret, app.clock.now());
-    let (st, v) = app.public_api("VerifySoftwareToken", json!({"Session": session, "UserCode": code})).await;
-    assert_eq!(st, 200, "{v}");
-    let (st, done) = app
-        .public_api(
-            "RespondToAuthChallenge",
-            json!({"ClientId": f.client_id, "ChallengeName": "MFA_SETUP", "Session": session,
-                   "ChallengeResponses": {"USERNAME": "alice"}}),
-        )
-        .await;
-    assert_eq!(st, 200, "{done}");
-    secret
-}
-
 #[tokio::test]
 async fn wrong_codes_across_fresh_challenges_lock_the_second_factor_and_a_right_password_does_not_reset_it() {
     let app = TestApp::spawn().await;
-    let f = mfa_required(&app).await;
+    let f = mfa_pool(&app, "ON", false).await;
     app.clock.freeze();
     let secret = set_up_totp(&app, &f).await;
     app.clock.advance_secs(30);
@@ -215,18 +169,18 @@ async fn wrong_codes_across_fresh_challenges_lock_the_second_factor_and_a_right_
         let (name, session) = password_step(&app, &f).await;
         assert_eq!(name, "SOFTWARE_TOKEN_MFA");
         for a in answers {
-            let (st, e) = answer_totp(&app, &f, &session, a).await;
+            let (st, e) = respond(&app, &f, "SOFTWARE_TOKEN_MFA", &session, a).await;
             assert_eq!((st, e["__type"].as_str()), (400, Some("CodeMismatchException")), "{e}");
         }
     }
     // A fresh challenge does not bring fresh guesses: the right code is refused while locked.
     let (_, session) = password_step(&app, &f).await;
-    let (st, e) = answer_totp(&app, &f, &session, json!({"SOFTWARE_TOKEN_MFA_CODE": code})).await;
+    let (st, e) = respond(&app, &f, "SOFTWARE_TOKEN_MFA", &session, json!({"SOFTWARE_TOKEN_MFA_CODE": code})).await;
     assert_eq!(error_of(st, &e), (400, Some("NotAuthorizedException"), Some(EXCEEDED)), "{e}");
     // Once the lock (1 s) is over the right code works, and clears the count.
     app.clock.advance_secs(1);
     let code = totp_code(&secret, app.clock.now());
-    let (st, ok) = answer_totp(&app, &f, &session, json!({"SOFTWARE_TOKEN_MFA_CODE": code})).await;
+    let (st, ok) = respond(&app, &f, "SOFTWARE_TOKEN_MFA", &session, json!({"SOFTWARE_TOKEN_MFA_CODE": code})).await;
     assert_eq!(st, 200, "{ok}");
     assert!(ok["AuthenticationResult"]["AccessToken"].is_string());
     let id = user_id(&app, &f.pool, "alice").await;
@@ -237,14 +191,15 @@ async fn wrong_codes_across_fresh_challenges_lock_the_second_factor_and_a_right_
 #[tokio::test]
 async fn simultaneous_codes_after_a_second_factor_lock_get_one_check() {
     let app = TestApp::spawn().await;
-    let f = mfa_required(&app).await;
+    let f = mfa_pool(&app, "ON", false).await;
     app.clock.freeze();
     let secret = set_up_totp(&app, &f).await;
     app.clock.advance_secs(30);
     let wrong = wrong_for(&totp_code(&secret, app.clock.now())).to_string();
     for _ in 0..5 {
         let (_, session) = password_step(&app, &f).await;
-        let (st, e) = answer_totp(&app, &f, &session, json!({"SOFTWARE_TOKEN_MFA_CODE": wrong})).await;
+        let (st, e) =
+            respond(&app, &f, "SOFTWARE_TOKEN_MFA", &session, json!({"SOFTWARE_TOKEN_MFA_CODE": wrong})).await;
         assert_eq!((st, e["__type"].as_str()), (400, Some("CodeMismatchException")), "{e}");
     }
     app.clock.advance_secs(1);
@@ -268,7 +223,7 @@ async fn simultaneous_codes_after_a_second_factor_lock_get_one_check() {
 #[tokio::test]
 async fn wrong_set_up_codes_count_against_the_second_factor_across_sessions() {
     let app = TestApp::spawn().await;
-    let f = mfa_required(&app).await;
+    let f = mfa_pool(&app, "ON", false).await;
     app.clock.freeze();
     for tries in [3, 2] {
         let (name, session) = password_step(&app, &f).await;
@@ -398,7 +353,7 @@ async fn post_code(b: &reqwest::Client, page: &str, code: &str) -> reqwest::Resp
 #[tokio::test]
 async fn the_hosted_code_page_counts_wrong_codes_per_user_and_shows_the_lock() {
     let app = TestApp::spawn().await;
-    let f = mfa_required(&app).await;
+    let f = mfa_pool(&app, "ON", false).await;
     app.clock.freeze();
     let secret = set_up_totp(&app, &f).await;
     app.clock.advance_secs(30);

@@ -8,7 +8,7 @@ use portcullis::clock::Clock;
 use portcullis::config::Secret;
 use serde_json::{Value, json};
 
-fn totp_code(secret_b32: &str, at: i64) -> String {
+pub(crate) fn totp_code(secret_b32: &str, at: i64) -> String {
     let secret = totp_rs::Secret::try_from_base32(secret_b32).expect("base32 secret");
     let t = totp_rs::Builder::new().with_secret(secret).build().expect("totp");
     t.generate(at as u64).to_string()
@@ -18,7 +18,7 @@ fn now(app: &TestApp) -> i64 {
     app.clock.now()
 }
 
-async fn mfa_pool(app: &TestApp, mode: &str, email: bool) -> Flow {
+pub(crate) async fn mfa_pool(app: &TestApp, mode: &str, email: bool) -> Flow {
     let f = setup_flow(app, false, json!({})).await;
     let mut cfg =
         json!({"UserPoolId": f.pool, "MfaConfiguration": mode, "SoftwareTokenMfaConfiguration": {"Enabled": true}});
@@ -41,7 +41,7 @@ async fn initiate(app: &TestApp, f: &Flow) -> Value {
     v
 }
 
-async fn respond(app: &TestApp, f: &Flow, name: &str, session: &Value, responses: Value) -> (u16, Value) {
+pub(crate) async fn respond(app: &TestApp, f: &Flow, name: &str, session: &Value, responses: Value) -> (u16, Value) {
     let mut r = json!({"USERNAME": "alice"});
     merge(&mut r, responses);
     app.public_api(
@@ -52,7 +52,7 @@ async fn respond(app: &TestApp, f: &Flow, name: &str, session: &Value, responses
 }
 
 /// Walk MFA_SETUP through the API; returns the TOTP secret.
-async fn set_up_totp(app: &TestApp, f: &Flow) -> String {
+pub(crate) async fn set_up_totp(app: &TestApp, f: &Flow) -> String {
     let v = initiate(app, f).await;
     assert_eq!(v["ChallengeName"], "MFA_SETUP");
     assert_eq!(v["ChallengeParameters"]["MFAS_CAN_SETUP"], "[\"SOFTWARE_TOKEN_MFA\"]");
