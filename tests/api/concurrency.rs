@@ -118,16 +118,7 @@ async fn simultaneous_wrong_passwords_are_all_counted_and_lock_the_account() {
         .expect("sub")
         .to_string();
     app.clock.freeze();
-    let req = app
-        .http
-        .post(format!("{}/", app.base))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
-        .body(
-            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client_id,
-                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Wrong-pass-1"}})
-            .to_string(),
-        );
+    let req = initiate_auth_request(&app, &f.client_id, "alice", "Wrong-pass-1");
     let results = all_at_once(req, 10).await;
     let mut counted = 0;
     for (status, body) in &results {

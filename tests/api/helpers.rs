@@ -394,6 +394,25 @@ pub async fn tokens_via_browser(app: &TestApp, f: &Flow) -> Value {
     t.json().await.expect("json")
 }
 
+/// An unsent InitiateAuth with USER_PASSWORD_AUTH for a client without a secret (to send many
+/// at once, or with extra headers).
+pub fn initiate_auth_request(
+    app: &TestApp,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::RequestBuilder {
+    app.http
+        .post(format!("{}/", app.base))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+        .body(
+            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id,
+                   "AuthParameters": {"USERNAME": username, "PASSWORD": password}})
+            .to_string(),
+        )
+}
+
 /// InitiateAuth with USER_PASSWORD_AUTH for a client without a secret: (status, body).
 pub async fn initiate_auth(app: &TestApp, client_id: &str, username: &str, password: &str) -> (u16, Value) {
     app.public_api(

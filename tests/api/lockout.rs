@@ -15,18 +15,6 @@ const WRONG: &str = "Wrong-pass-1";
 const INCORRECT: &str = "Incorrect username or password.";
 const EXCEEDED: &str = "Password attempts exceeded";
 
-fn initiate_request(app: &TestApp, client_id: &str, username: &str, password: &str) -> reqwest::RequestBuilder {
-    app.http
-        .post(format!("{}/", app.base))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
-        .body(
-            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id,
-                   "AuthParameters": {"USERNAME": username, "PASSWORD": password}})
-            .to_string(),
-        )
-}
-
 /// (type, message) of an API answer.
 fn error_of(status: u16, body: &Value) -> (u16, Option<&str>, Option<&str>) {
     (status, body["__type"].as_str(), body["message"].as_str())
@@ -60,7 +48,7 @@ async fn simultaneous_guesses_are_checked_only_up_to_the_failure_that_locks() {
     let app = TestApp::spawn().await;
     let f = setup_flow(&app, false, json!({})).await;
     app.clock.freeze();
-    let results = all_at_once(initiate_request(&app, &f.client_id, "alice", WRONG), 10).await;
+    let results = all_at_once(initiate_auth_request(&app, &f.client_id, "alice", WRONG), 10).await;
     assert_eq!(checked(&results), LOCKOUT_FREE_FAILURES as usize, "{results:?}");
     let id = user_id(&app, &f.pool, "alice").await;
     let stored = app.services.store.get_failures(&f.pool, Guesses::Password(&id)).await.unwrap();
@@ -79,7 +67,7 @@ async fn when_a_lock_expires_simultaneous_guesses_get_one_check_not_ten() {
     expect_refusal(&app, &f.client_id, "alice", PASSWORD, EXCEEDED).await;
     app.clock.advance_secs(1);
     // The lock (1 s) is over: the next failure locks again, so only one guess may be checked.
-    let results = all_at_once(initiate_request(&app, &f.client_id, "alice", WRONG), 10).await;
+    let results = all_at_once(initiate_auth_request(&app, &f.client_id, "alice", WRONG), 10).await;
     assert_eq!(checked(&results), 1, "{results:?}");
     let id = user_id(&app, &f.pool, "alice").await;
     assert_eq!(app.services.store.get_failures(&f.pool, Guesses::Password(&id)).await.unwrap().failures, 6);
@@ -383,7 +371,7 @@ async fn the_hosted_code_page_counts_wrong_codes_per_user_and_shows_the_lock() {
 async fn a_burst_of_right_passwords_all_sign_in() {
     let app = TestApp::spawn().await;
     let f = setup_flow(&app, false, json!({})).await;
-    let results = all_at_once(initiate_request(&app, &f.client_id, "alice", PASSWORD), 12).await;
+    let results = all_at_once(initiate_auth_request(&app, &f.client_id, "alice", PASSWORD), 12).await;
     for (status, body) in &results {
         assert_eq!(*status, 200, "{body}");
     }

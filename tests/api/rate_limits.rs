@@ -35,18 +35,9 @@ async fn api_sign_ins_past_the_per_ip_limit_are_refused_until_the_window_ends() 
         .await;
     assert_eq!(st, 200, "{v}");
     // A client's own X-Forwarded-For does not buy a new allowance (no trusted proxy).
-    let forged = app
-        .http
-        .post(format!("{}/", app.base))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+    let forged = initiate_auth_request(&app, &f.client_id, "alice", PASSWORD)
         .header("x-forwarded-for", "198.51.100.77")
         .header("forwarded", "for=198.51.100.78")
-        .body(
-            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client_id,
-                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}})
-            .to_string(),
-        )
         .send()
         .await
         .unwrap();
@@ -75,17 +66,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
     .await;
     let f = setup_flow(&app, false, json!({})).await;
     let from = |ip: &'static str| {
-        app.http
-            .post(format!("{}/", app.base))
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
-            .header("x-forwarded-for", ip)
-            .body(
-                json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client_id,
-                       "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}})
-                .to_string(),
-            )
-            .send()
+        initiate_auth_request(&app, &f.client_id, "alice", PASSWORD).header("x-forwarded-for", ip).send()
     };
     assert_eq!(from("198.51.100.1").await.unwrap().status(), 200);
     assert_eq!(from("198.51.100.2").await.unwrap().status(), 200);
@@ -178,16 +159,7 @@ async fn a_full_password_queue_sheds_sign_ins_with_too_many_requests() {
     let app = TestApp::spawn_with(|c| c.password_queue = 0).await;
     let f = setup_flow(&app, false, json!({})).await;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let req = app
-        .http
-        .post(format!("{}/", app.base))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
-        .body(
-            json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client_id,
-                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}})
-            .to_string(),
-        );
+    let req = initiate_auth_request(&app, &f.client_id, "alice", PASSWORD);
     let results = all_at_once(req, cores * 8 + 16).await;
     let shed: Vec<_> = results.iter().filter(|(st, _)| *st != 200).collect();
     assert!(!shed.is_empty(), "no sign-in was shed");
