@@ -7,12 +7,11 @@ use crate::services::Services;
 use crate::store::users::UserRow;
 use crate::tokens::issue::{Grant, RefreshProof, TokenRejection, TokenSet};
 use crate::userpool::attributes;
-use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED};
 use crate::userpool::clients::ClientProof;
-use crate::userpool::mfa;
 use crate::userpool::model::{Client, Pool};
+use crate::userpool::step::{Answer, Challenge, MfaCode, MfaKind, SignInStep};
 use crate::userpool::throttle::{Caller, Source};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub const ACTIONS: &[&str] = &[
@@ -51,16 +50,83 @@ fn result(t: &TokenSet) -> Value {
     json!({"AuthenticationResult": r, "ChallengeParameters": {}})
 }
 
-async fn outcome(svc: &Services, pool: &Pool, client: &Client, o: AuthOutcome) -> ApiResult {
-    match o {
-        AuthOutcome::Authenticated { user, auth_time } => {
+async fn outcome(svc: &Services, pool: &Pool, client: &Client, step: SignInStep) -> ApiResult {
+    match step {
+        SignInStep::Authenticated { user, auth_time } => {
             let t = svc.issue_user_tokens(pool, client, &user, &Grant { scopes: None, nonce: None, auth_time }).await?;
             Ok(result(&t))
         }
-        AuthOutcome::Challenge { name, session, params, .. } => {
-            Ok(json!({"ChallengeName": name, "Session": session, "ChallengeParameters": params}))
+        SignInStep::Challenge { session, user, challenge } => Ok(json!({
+            "ChallengeName": challenge.name(),
+            "Session": session,
+            "ChallengeParameters": challenge_parameters(&user, &challenge),
+        })),
+    }
+}
+
+/// A JSON array of factor names inside a string, as Cognito sends MFAS_CAN_CHOOSE and
+/// MFAS_CAN_SETUP.
+fn factor_list(factors: &[MfaKind]) -> Value {
+    let names: Vec<&str> = factors.iter().map(|f| f.challenge_name()).collect();
+    json!(json!(names).to_string())
+}
+
+/// Cognito's ChallengeParameters for a challenge: strings only, lists and maps as JSON text.
+fn challenge_parameters(user: &UserRow, challenge: &Challenge) -> Map<String, Value> {
+    let mut params = Map::new();
+    match challenge {
+        Challenge::NewPassword { required_attributes } => {
+            let visible: BTreeMap<&String, &String> =
+                user.attributes.iter().filter(|(k, _)| !k.ends_with("_verified") && !k.starts_with("dev:")).collect();
+            let required: Vec<String> = required_attributes.iter().map(|a| format!("userAttributes.{a}")).collect();
+            params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+            params.insert("userAttributes".into(), json!(serde_json::to_string(&visible).unwrap_or_default()));
+            params.insert("requiredAttributes".into(), json!(serde_json::to_string(&required).unwrap_or_default()));
+        }
+        Challenge::Mfa { destination, .. } => {
+            params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+            if let Some(to) = destination {
+                params.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("EMAIL"));
+                params.insert("CODE_DELIVERY_DESTINATION".into(), json!(to));
+            }
+        }
+        Challenge::SelectMfa(factors) => {
+            params.insert("MFAS_CAN_CHOOSE".into(), factor_list(factors));
+            params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+        }
+        Challenge::MfaSetup(factors) => {
+            params.insert("MFAS_CAN_SETUP".into(), factor_list(factors));
+            params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
         }
     }
+    params
+}
+
+/// RespondToAuthChallenge's ChallengeName and ChallengeResponses as an answer, or
+/// InvalidParameterException for a challenge this engine does not ask.
+fn answer(name: &str, responses: &Value) -> Result<Answer, ApiError> {
+    let get = |k: &str| responses[k].as_str().unwrap_or_default().to_string();
+    Ok(match name {
+        "NEW_PASSWORD_REQUIRED" => {
+            let attributes: BTreeMap<String, String> = responses
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.as_str()?.to_string())))
+                .collect();
+            Answer::NewPassword { password: get("NEW_PASSWORD"), attributes }
+        }
+        "SOFTWARE_TOKEN_MFA" if !get("RECOVERY_CODE").is_empty() => {
+            Answer::Mfa(MfaCode::Recovery(get("RECOVERY_CODE")))
+        }
+        "SOFTWARE_TOKEN_MFA" => Answer::Mfa(MfaCode::SoftwareToken(get("SOFTWARE_TOKEN_MFA_CODE"))),
+        "EMAIL_OTP" => Answer::Mfa(MfaCode::Email(get("EMAIL_OTP_CODE"))),
+        "SELECT_MFA_TYPE" => Answer::SelectMfa(get("ANSWER")),
+        "MFA_SETUP" => Answer::MfaSetupDone,
+        other => {
+            return Err(ApiError::new(400, "InvalidParameterException", format!("Unsupported challenge {other}")));
+        }
+    })
 }
 
 /// The user behind an access token that carries `aws.cognito.signin.user.admin` (the
@@ -164,31 +230,8 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
                 username: s(r, "USERNAME"),
                 hash: r["SECRET_HASH"].as_str(),
             })?;
-            let responses: BTreeMap<String, String> = r
-                .as_object()
-                .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
-                .unwrap_or_default();
-            let name = s(i, "ChallengeName");
-            let o = match name {
-                NEW_PASSWORD_REQUIRED => {
-                    let attrs: BTreeMap<String, String> = responses
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone())))
-                        .collect();
-                    let (session, password) = (s(i, "Session"), s(r, "NEW_PASSWORD"));
-                    svc.respond_new_password(&pool, &client, session, password, &attrs, Lang::En).await?
-                }
-                mfa::SOFTWARE_TOKEN_MFA | mfa::EMAIL_OTP | mfa::SELECT_MFA_TYPE | mfa::MFA_SETUP => {
-                    svc.respond_mfa(&pool, &client, s(i, "Session"), name, &responses, Lang::En).await?
-                }
-                other => {
-                    return Err(ApiError::new(
-                        400,
-                        "InvalidParameterException",
-                        format!("Unsupported challenge {other}"),
-                    ));
-                }
-            };
+            let answer = answer(s(i, "ChallengeName"), r)?;
+            let o = svc.respond(&pool, &client, s(i, "Session"), &answer, Lang::En).await?;
             outcome(svc, &pool, &client, o).await
         }
         "RevokeToken" => {

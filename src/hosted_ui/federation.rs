@@ -9,7 +9,7 @@ use crate::i18n::t;
 use crate::oauth::authorize::redirect;
 use crate::oauth::request::{AuthorizeRequest, error_redirect};
 use crate::services::Services;
-use crate::userpool::auth::AuthOutcome;
+use crate::userpool::step::SignInStep;
 use crate::web::{PoolContext, cookie, error_page, pool_context};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -94,7 +94,7 @@ async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Services, ctx: PoolCon
     };
     match svc.finish_federation(&ctx.pool, &pending, code).await {
         Ok(user) => {
-            let outcome = AuthOutcome::Authenticated { user, auth_time: svc.now() };
+            let outcome = SignInStep::Authenticated { user, auth_time: svc.now() };
             finish(req, svc, &ctx, &r, outcome).await
         }
         Err(e) => back(e.error, &e.description),

@@ -5,9 +5,10 @@ use crate::i18n::{Lang, localize, t};
 use crate::oauth::authorize::{redirect, reject};
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
-use crate::userpool::auth::{AuthOutcome, NEW_PASSWORD_REQUIRED, incorrect};
+use crate::userpool::auth::incorrect;
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
+use crate::userpool::step::{Answer, Challenge, SignInStep};
 use crate::userpool::throttle::{Caller, Source};
 use crate::web::{
     CSRF_COOKIE, PageContext, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render,
@@ -275,10 +276,10 @@ pub(super) async fn finish(
     svc: &Services,
     ctx: &PoolContext,
     r: &AuthorizeRequest,
-    outcome: AuthOutcome,
+    step: SignInStep,
 ) -> HttpResponse {
-    match outcome {
-        AuthOutcome::Authenticated { user, auth_time } => {
+    match step {
+        SignInStep::Authenticated { user, auth_time } => {
             let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
             let result = async {
                 let token = svc.start_session(&ctx.pool, &user, auth_time, previous.as_deref()).await?;
@@ -298,17 +299,11 @@ pub(super) async fn finish(
                 }
             }
         }
-        AuthOutcome::Challenge { name, session, params, .. } if name != NEW_PASSWORD_REQUIRED => {
-            let pending = super::mfa::Pending { name: &name, session: &session, params: &params };
-            super::mfa::challenge_page(req, svc, ctx, r, pending, None).await
+        SignInStep::Challenge { session, challenge: Challenge::NewPassword { required_attributes }, .. } => {
+            new_password_page(req, svc, ctx, r, &session, &required_attributes, None)
         }
-        AuthOutcome::Challenge { session, params, .. } => {
-            let required: Vec<String> = params
-                .get("requiredAttributes")
-                .and_then(|v| v.as_str())
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_default();
-            new_password_page(req, svc, ctx, r, &session, &required, None)
+        SignInStep::Challenge { session, challenge, .. } => {
+            super::mfa::challenge_page(req, svc, ctx, r, &session, &challenge, None).await
         }
     }
 }
@@ -322,11 +317,7 @@ fn new_password_page(
     required: &[String],
     error: Option<&str>,
 ) -> HttpResponse {
-    let fields = required
-        .iter()
-        .filter_map(|f| f.strip_prefix("userAttributes."))
-        .map(|name| RequiredField::new(ctx.lang, name, ""))
-        .collect();
+    let fields = required.iter().map(|name| RequiredField::new(ctx.lang, name, "")).collect();
     let status = form_status(error);
     page(req, svc, ctx, status, |page| NewPasswordPage {
         page,
@@ -385,12 +376,13 @@ pub async fn new_password(
     let password = form.get("password").cloned().unwrap_or_default();
     let attrs: BTreeMap<String, String> =
         form.iter().filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.clone()))).collect();
-    let required: Vec<String> = attrs.keys().map(|k| format!("userAttributes.{k}")).collect();
+    let required: Vec<String> = attrs.keys().cloned().collect();
     if form.get("confirm_password").is_some_and(|c| *c != password) {
         let m = Some(t(ctx.lang, "form.passwords_differ"));
         return new_password_page(&req, &svc, &ctx, &r, &session, &required, m);
     }
-    match svc.respond_new_password(&ctx.pool, &r.client, &session, &password, &attrs, ctx.lang).await {
+    let answer = Answer::NewPassword { password, attributes: attrs };
+    match svc.respond(&ctx.pool, &r.client, &session, &answer, ctx.lang).await {
         Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
         Err(e @ Error::NotAuthorized(_)) => {
             login_page(&req, &svc, &ctx, &r, "", message(ctx.lang, &e).as_deref(), None)

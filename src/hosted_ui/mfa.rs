@@ -10,13 +10,11 @@ use crate::i18n::t;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
-use crate::userpool::mfa::{EMAIL_OTP, MFA_SETUP, SELECT_MFA_TYPE, SOFTWARE_TOKEN_MFA};
+use crate::userpool::step::{Answer, Challenge, MfaCode, MfaKind};
 use crate::web::{PageContext, PoolContext};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Template)]
@@ -32,6 +30,7 @@ struct CodePage<'a> {
 }
 
 struct Choice {
+    /// The factor's challenge name (the form's value).
     value: &'static str,
     /// Catalogue key of the label.
     label: &'static str,
@@ -68,43 +67,31 @@ struct RecoveryCodesPage<'a> {
     codes: Vec<String>,
 }
 
-/// A challenge the engine returned: its name, session and parameters.
-pub(super) struct Pending<'a> {
-    pub name: &'a str,
-    pub session: &'a str,
-    pub params: &'a Map<String, Value>,
-}
-
-/// Render the page for an MFA challenge.
+/// Render the page for a second-factor challenge.
 pub(super) async fn challenge_page(
     req: &HttpRequest,
     svc: &Services,
     ctx: &PoolContext,
     r: &AuthorizeRequest,
-    pending: Pending<'_>,
+    session: &str,
+    challenge: &Challenge,
     error: Option<&str>,
 ) -> HttpResponse {
-    let Pending { name, session, params } = pending;
-    match name {
-        SOFTWARE_TOKEN_MFA | EMAIL_OTP => page(req, svc, ctx, status(error), |page| CodePage {
+    match challenge {
+        Challenge::Mfa { kind, destination } => page(req, svc, ctx, status(error), |page| CodePage {
             page,
             action: page_url(ctx, r, "mfa"),
             session,
-            challenge: name,
-            by_email: name == EMAIL_OTP,
-            destination: params.get("CODE_DELIVERY_DESTINATION").and_then(Value::as_str).unwrap_or(""),
+            challenge: kind.challenge_name(),
+            by_email: *kind == MfaKind::Email,
+            destination: destination.as_deref().unwrap_or(""),
             error,
         }),
-        SELECT_MFA_TYPE => {
-            let allowed: Vec<String> = params
-                .get("MFAS_CAN_CHOOSE")
-                .and_then(Value::as_str)
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_default();
-            let choices = [(SOFTWARE_TOKEN_MFA, "mfa.select.totp"), (EMAIL_OTP, "mfa.select.email")]
+        Challenge::SelectMfa(allowed) => {
+            let choices = [(MfaKind::SoftwareToken, "mfa.select.totp"), (MfaKind::Email, "mfa.select.email")]
                 .into_iter()
-                .filter(|(v, _)| allowed.iter().any(|a| a == v))
-                .map(|(value, label)| Choice { value, label })
+                .filter(|(v, _)| allowed.contains(v))
+                .map(|(kind, label)| Choice { value: kind.challenge_name(), label })
                 .collect();
             page(req, svc, ctx, status(error), |page| SelectPage {
                 page,
@@ -114,8 +101,8 @@ pub(super) async fn challenge_page(
                 error,
             })
         }
-        MFA_SETUP => setup_page(req, svc, ctx, r, session, true, error).await,
-        _ => internal(ctx.lang),
+        Challenge::MfaSetup(_) => setup_page(req, svc, ctx, r, session, true, error).await,
+        Challenge::NewPassword { .. } => internal(ctx.lang),
     }
 }
 
@@ -174,27 +161,21 @@ pub async fn submit_code(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let (session, name) = (field(&form, "session"), field(&form, "challenge"));
-    let mut responses = BTreeMap::new();
-    match name {
-        SOFTWARE_TOKEN_MFA if !field(&form, "recovery_code").is_empty() => {
-            responses.insert("RECOVERY_CODE".to_string(), field(&form, "recovery_code").to_string());
-        }
-        SOFTWARE_TOKEN_MFA => {
-            responses.insert("SOFTWARE_TOKEN_MFA_CODE".to_string(), field(&form, "code").to_string());
-        }
-        EMAIL_OTP => {
-            responses.insert("EMAIL_OTP_CODE".to_string(), field(&form, "code").to_string());
-        }
-        _ => return crate::web::error_page(ctx.lang, StatusCode::BAD_REQUEST, t(ctx.lang, "error.not_a_sign_in")),
-    }
-    match svc.respond_mfa(&ctx.pool, &r.client, session, name, &responses, ctx.lang).await {
-        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+    let session = field(&form, "session");
+    let (code, recovery) = (field(&form, "code").to_string(), field(&form, "recovery_code"));
+    let code = match MfaKind::from_challenge_name(field(&form, "challenge")) {
+        Some(MfaKind::SoftwareToken) if !recovery.is_empty() => MfaCode::Recovery(recovery.to_string()),
+        Some(MfaKind::SoftwareToken) => MfaCode::SoftwareToken(code),
+        Some(MfaKind::Email) => MfaCode::Email(code),
+        None => return crate::web::error_page(ctx.lang, StatusCode::BAD_REQUEST, t(ctx.lang, "error.not_a_sign_in")),
+    };
+    let kind = code.kind();
+    match svc.respond(&ctx.pool, &r.client, session, &Answer::Mfa(code), ctx.lang).await {
+        Ok(step) => finish(&req, &svc, &ctx, &r, step).await,
         Err(e @ Error::CodeMismatch(_)) => {
-            let mut params = Map::new();
-            params.insert("CODE_DELIVERY_DESTINATION".into(), Value::String(field(&form, "destination").into()));
+            let destination = Some(field(&form, "destination").to_string());
             let m = message(ctx.lang, &e);
-            challenge_page(&req, &svc, &ctx, &r, Pending { name, session, params: &params }, m.as_deref()).await
+            challenge_page(&req, &svc, &ctx, &r, session, &Challenge::Mfa { kind, destination }, m.as_deref()).await
         }
         Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
     }
@@ -211,9 +192,9 @@ pub async fn submit_select(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let responses = BTreeMap::from([("ANSWER".to_string(), field(&form, "answer").to_string())]);
-    match svc.respond_mfa(&ctx.pool, &r.client, field(&form, "session"), SELECT_MFA_TYPE, &responses, ctx.lang).await {
-        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+    let answer = Answer::SelectMfa(field(&form, "answer").to_string());
+    match svc.respond(&ctx.pool, &r.client, field(&form, "session"), &answer, ctx.lang).await {
+        Ok(step) => finish(&req, &svc, &ctx, &r, step).await,
         Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
     }
 }
@@ -257,8 +238,8 @@ pub async fn submit_setup_done(
         Err(resp) => return resp,
     };
     let session = field(&form, "session");
-    match svc.respond_mfa(&ctx.pool, &r.client, session, MFA_SETUP, &BTreeMap::new(), ctx.lang).await {
-        Ok(outcome) => finish(&req, &svc, &ctx, &r, outcome).await,
+    match svc.respond(&ctx.pool, &r.client, session, &Answer::MfaSetupDone, ctx.lang).await {
+        Ok(step) => finish(&req, &svc, &ctx, &r, step).await,
         Err(e) => expired_or(&req, &svc, &ctx, &r, &e),
     }
 }

@@ -12,6 +12,7 @@ use super::error::{Error, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
 use super::password::check_policy;
+use super::step::{Answer, Challenge, NEW_PASSWORD_REQUIRED, SignInStep};
 use super::throttle::{Caller, SourceLimit};
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::sha256_hex;
@@ -20,10 +21,8 @@ use crate::services::Services;
 use crate::store::misc::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
-
-pub const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
 
 pub fn incorrect() -> Error {
     Error::NotAuthorized("Incorrect username or password.".into())
@@ -31,14 +30,6 @@ pub fn incorrect() -> Error {
 
 pub fn session_expired() -> Error {
     Error::NotAuthorized("Invalid session for the user, session is expired.".into())
-}
-
-#[derive(Debug)]
-pub enum AuthOutcome {
-    /// Signed in; tokens may be issued.
-    Authenticated { user: UserRow, auth_time: i64 },
-    /// Another step is needed: answer `name` with `session`.
-    Challenge { name: String, session: String, params: Map<String, Value>, user: UserRow },
 }
 
 impl Services {
@@ -52,7 +43,7 @@ impl Services {
         username: &str,
         password: &str,
         caller: Caller,
-    ) -> Result<AuthOutcome> {
+    ) -> Result<SignInStep> {
         let hide = client.prevents_user_existence_errors();
         self.password_sign_in_as(pool, client, username, password, caller, hide).await
     }
@@ -68,7 +59,7 @@ impl Services {
         password: &str,
         caller: Caller,
         hide_unknown_users: bool,
-    ) -> Result<AuthOutcome> {
+    ) -> Result<SignInStep> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
@@ -115,7 +106,7 @@ impl Services {
         user: UserRow,
         now: i64,
         lang: Lang,
-    ) -> Result<AuthOutcome> {
+    ) -> Result<SignInStep> {
         if !user.enabled {
             return Err(Error::NotAuthorized("User is disabled.".into()));
         }
@@ -135,19 +126,10 @@ impl Services {
         }
     }
 
-    async fn new_password_challenge(&self, pool: &Pool, client: &Client, user: UserRow) -> Result<AuthOutcome> {
+    async fn new_password_challenge(&self, pool: &Pool, client: &Client, user: UserRow) -> Result<SignInStep> {
         let session = self.open_challenge(pool, client, &user, NEW_PASSWORD_REQUIRED, json!({})).await?;
-        let visible: BTreeMap<&String, &String> =
-            user.attributes.iter().filter(|(k, _)| !k.ends_with("_verified") && !k.starts_with("dev:")).collect();
-        let required: Vec<String> = attributes::missing_required(pool, &user.attributes)
-            .into_iter()
-            .map(|a| format!("userAttributes.{a}"))
-            .collect();
-        let mut params = Map::new();
-        params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
-        params.insert("userAttributes".into(), json!(serde_json::to_string(&visible).unwrap_or_default()));
-        params.insert("requiredAttributes".into(), json!(serde_json::to_string(&required).unwrap_or_default()));
-        Ok(AuthOutcome::Challenge { name: NEW_PASSWORD_REQUIRED.into(), session, params, user })
+        let required_attributes = attributes::missing_required(pool, &user.attributes);
+        Ok(SignInStep::Challenge { session, user, challenge: Challenge::NewPassword { required_attributes } })
     }
 
     /// The pending challenge behind a session, if it is live and belongs to this client.
@@ -158,11 +140,31 @@ impl Services {
         }
     }
 
+    /// Answer the challenge pending behind `session`. A code mailed on the way (choosing
+    /// EMAIL_OTP) is in `lang`.
+    pub async fn respond(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        answer: &Answer,
+        lang: Lang,
+    ) -> Result<SignInStep> {
+        match answer {
+            Answer::NewPassword { password, attributes } => {
+                self.respond_new_password(pool, client, session, password, attributes, lang).await
+            }
+            Answer::Mfa(_) | Answer::SelectMfa(_) | Answer::MfaSetupDone => {
+                self.respond_mfa(pool, client, session, answer, lang).await
+            }
+        }
+    }
+
     /// Answer NEW_PASSWORD_REQUIRED: a policy-conforming password and any missing required
-    /// attributes (`attrs` without the `userAttributes.` prefix), written as the user writes
-    /// them ([`attributes::write_as_user`]): the client's WriteAttributes apply and no
-    /// `*_verified` flag can be claimed.
-    pub async fn respond_new_password(
+    /// attributes (bare names), written as the user writes them
+    /// ([`attributes::write_as_user`]): the client's WriteAttributes apply and no `*_verified`
+    /// flag can be claimed.
+    async fn respond_new_password(
         &self,
         pool: &Pool,
         client: &Client,
@@ -170,7 +172,7 @@ impl Services {
         new_password: &str,
         attrs: &BTreeMap<String, String>,
         lang: Lang,
-    ) -> Result<AuthOutcome> {
+    ) -> Result<SignInStep> {
         let pending = self.pending_challenge(client, session).await?;
         if pending.challenge != NEW_PASSWORD_REQUIRED {
             return Err(session_expired());

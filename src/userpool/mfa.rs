@@ -14,11 +14,12 @@
 //! and answers a locked user NotAuthorizedException "Password attempts exceeded"; only a right
 //! second factor clears that count, not a right password.
 
-use super::auth::{AuthOutcome, session_expired};
+use super::auth::session_expired;
 use super::error::{Error, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::messages;
 use super::model::{Client, Pool};
+use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
 use crate::crypto::{constant_time_eq, random_array, random_from, random_token, sha256_hex};
 use crate::i18n::Lang;
 use crate::services::Services;
@@ -26,13 +27,7 @@ use crate::store::mfa::UserMfaRow;
 use crate::store::misc::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
-use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
-
-pub const SOFTWARE_TOKEN_MFA: &str = "SOFTWARE_TOKEN_MFA";
-pub const EMAIL_OTP: &str = "EMAIL_OTP";
-pub const SELECT_MFA_TYPE: &str = "SELECT_MFA_TYPE";
-pub const MFA_SETUP: &str = "MFA_SETUP";
+use serde_json::{Value, json};
 /// Wrong answers one challenge survives (beyond the user's own lockout of second-factor
 /// guesses, which new challenges do not reset).
 const MAX_CHALLENGE_FAILURES: i64 = 5;
@@ -64,13 +59,13 @@ fn setup_code_mismatch() -> Error {
 }
 
 /// The factors a user can answer with now, in the pool's order.
-fn active_factors(pool: &Pool, user: &UserRow, m: &UserMfaRow) -> Vec<&'static str> {
+fn active_factors(pool: &Pool, user: &UserRow, m: &UserMfaRow) -> Vec<MfaKind> {
     let mut out = Vec::new();
     if pool.totp_allowed() && m.totp_enabled && m.totp_secret.is_some() {
-        out.push(SOFTWARE_TOKEN_MFA);
+        out.push(MfaKind::SoftwareToken);
     }
     if pool.email_mfa_allowed() && m.email_enabled && user.attributes.get("email").is_some_and(|e| !e.is_empty()) {
-        out.push(EMAIL_OTP);
+        out.push(MfaKind::Email);
     }
     out
 }
@@ -138,16 +133,16 @@ impl Services {
         user: UserRow,
         now: i64,
         lang: Lang,
-    ) -> Result<AuthOutcome> {
+    ) -> Result<SignInStep> {
         let mode = pool.mfa_mode();
         if mode == "OFF" {
-            return Ok(AuthOutcome::Authenticated { user, auth_time: now });
+            return Ok(SignInStep::Authenticated { user, auth_time: now });
         }
         let m = self.store.get_user_mfa(&user.id).await?;
         let factors = active_factors(pool, &user, &m);
         if factors.is_empty() {
             if mode != "ON" {
-                return Ok(AuthOutcome::Authenticated { user, auth_time: now });
+                return Ok(SignInStep::Authenticated { user, auth_time: now });
             }
             if !pool.totp_allowed() {
                 return Err(Error::InvalidUserPoolConfiguration(
@@ -155,20 +150,15 @@ impl Services {
                 ));
             }
             let session = self.open_challenge(pool, client, &user, MFA_SETUP, json!({})).await?;
-            let mut params = Map::new();
-            params.insert("MFAS_CAN_SETUP".into(), json!(json!([SOFTWARE_TOKEN_MFA]).to_string()));
-            params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
-            return Ok(AuthOutcome::Challenge { name: MFA_SETUP.into(), session, params, user });
+            let challenge = Challenge::MfaSetup(vec![MfaKind::SoftwareToken]);
+            return Ok(SignInStep::Challenge { session, user, challenge });
         }
-        let preferred = factors.iter().copied().find(|f| m.preferred.as_deref() == Some(*f));
+        let preferred = factors.iter().copied().find(|f| m.preferred.as_deref() == Some(f.challenge_name()));
         match (factors.as_slice(), preferred) {
             (&[only], _) | (_, Some(only)) => self.factor_challenge(pool, client, user, only, lang).await,
             _ => {
                 let session = self.open_challenge(pool, client, &user, SELECT_MFA_TYPE, json!({})).await?;
-                let mut params = Map::new();
-                params.insert("MFAS_CAN_CHOOSE".into(), json!(json!(factors).to_string()));
-                params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
-                Ok(AuthOutcome::Challenge { name: SELECT_MFA_TYPE.into(), session, params, user })
+                Ok(SignInStep::Challenge { session, user, challenge: Challenge::SelectMfa(factors) })
             }
         }
     }
@@ -179,12 +169,11 @@ impl Services {
         pool: &Pool,
         client: &Client,
         user: UserRow,
-        factor: &str,
+        factor: MfaKind,
         lang: Lang,
-    ) -> Result<AuthOutcome> {
-        let mut params = Map::new();
-        params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
-        let data = if factor == EMAIL_OTP {
+    ) -> Result<SignInStep> {
+        let mut destination = None;
+        let data = if factor == MfaKind::Email {
             let to = user.attributes.get("email").cloned().unwrap_or_default();
             let code = random_from(b"0123456789", 6);
             let mac = hex::encode(self.master.mac("email-otp", format!("{}\0{code}", user.id).as_bytes()));
@@ -193,14 +182,13 @@ impl Services {
                 tracing::warn!(error = %e, pool = %pool.id, "e-mail OTP delivery failed");
                 Error::CodeDeliveryFailure("Unable to deliver the sign-in code.".into())
             })?;
-            params.insert("CODE_DELIVERY_DELIVERY_MEDIUM".into(), json!("EMAIL"));
-            params.insert("CODE_DELIVERY_DESTINATION".into(), json!(messages::mask_email(&to)));
+            destination = Some(messages::mask_email(&to));
             json!({"code_mac": mac})
         } else {
             json!({})
         };
-        let session = self.open_challenge(pool, client, &user, factor, data).await?;
-        Ok(AuthOutcome::Challenge { name: factor.into(), session, params, user })
+        let session = self.open_challenge(pool, client, &user, factor.challenge_name(), data).await?;
+        Ok(SignInStep::Challenge { session, user, challenge: Challenge::Mfa { kind: factor, destination } })
     }
 
     /// A pending MFA challenge of this client, counting one more answer against it.
@@ -238,36 +226,36 @@ impl Services {
         Ok(self.store.accept_totp_step(&user.id, step as i64).await?)
     }
 
-    /// Answer an MFA challenge. `responses` are ChallengeResponses (SOFTWARE_TOKEN_MFA_CODE,
-    /// EMAIL_OTP_CODE, ANSWER, or RECOVERY_CODE in place of a TOTP code). Choosing EMAIL_OTP
-    /// mails the code in `lang`.
-    pub async fn respond_mfa(
+    /// Answer an MFA challenge (a code, the choice of factor, or the end of set-up). Choosing
+    /// EMAIL_OTP mails the code in `lang`.
+    pub(super) async fn respond_mfa(
         &self,
         pool: &Pool,
         client: &Client,
         session: &str,
-        name: &str,
-        responses: &BTreeMap<String, String>,
+        answer: &Answer,
         lang: Lang,
-    ) -> Result<AuthOutcome> {
-        let get = |k: &str| responses.get(k).map(String::as_str).unwrap_or_default();
-        let (c, user) = self.live_challenge(client, session, name).await?;
-        match name {
-            SOFTWARE_TOKEN_MFA | EMAIL_OTP => {
+    ) -> Result<SignInStep> {
+        let (c, user) = self.live_challenge(client, session, answer.challenge_name()).await?;
+        match answer {
+            Answer::Mfa(code) => {
                 let check = async {
-                    let ok = if name == EMAIL_OTP {
-                        let mac = hex::encode(
-                            self.master
-                                .mac("email-otp", format!("{}\0{}", user.id, get("EMAIL_OTP_CODE").trim()).as_bytes()),
-                        );
-                        let expected = c.data["code_mac"].as_str().unwrap_or_default();
-                        !expected.is_empty() && constant_time_eq(mac.as_bytes(), expected.as_bytes())
-                    } else if !get("RECOVERY_CODE").is_empty() {
-                        let mac = self.recovery_mac(&user.id, get("RECOVERY_CODE"));
-                        self.store.take_recovery_code(&user.id, &mac).await?
-                    } else {
-                        let m = self.store.get_user_mfa(&user.id).await?;
-                        self.check_totp(pool, &user, &m, get("SOFTWARE_TOKEN_MFA_CODE")).await?
+                    let ok = match code {
+                        MfaCode::Email(code) => {
+                            let mac = hex::encode(
+                                self.master.mac("email-otp", format!("{}\0{}", user.id, code.trim()).as_bytes()),
+                            );
+                            let expected = c.data["code_mac"].as_str().unwrap_or_default();
+                            !expected.is_empty() && constant_time_eq(mac.as_bytes(), expected.as_bytes())
+                        }
+                        MfaCode::Recovery(code) => {
+                            let mac = self.recovery_mac(&user.id, code);
+                            self.store.take_recovery_code(&user.id, &mac).await?
+                        }
+                        MfaCode::SoftwareToken(code) => {
+                            let m = self.store.get_user_mfa(&user.id).await?;
+                            self.check_totp(pool, &user, &m, code).await?
+                        }
                     };
                     Ok(ok.then_some(()))
                 };
@@ -277,24 +265,24 @@ impl Services {
                     Guess::Refused => return Err(attempts_exceeded()),
                 }
             }
-            SELECT_MFA_TYPE => {
+            Answer::SelectMfa(answer) => {
                 let m = self.store.get_user_mfa(&user.id).await?;
-                let answer = get("ANSWER");
-                let Some(factor) = active_factors(pool, &user, &m).into_iter().find(|f| *f == answer) else {
+                let chosen = active_factors(pool, &user, &m).into_iter().find(|f| f.challenge_name() == answer);
+                let Some(factor) = chosen else {
                     return Err(Error::invalid(format!("{answer} is not a factor this user can choose.")));
                 };
                 self.close_challenge(&c).await?;
                 return self.factor_challenge(pool, client, user, factor, lang).await;
             }
-            MFA_SETUP => {
+            Answer::MfaSetupDone => {
                 if c.data["totp_verified"] != true {
                     return Err(Error::invalid("Verify a software token with this session first."));
                 }
             }
-            other => return Err(Error::invalid(format!("Unsupported challenge {other}"))),
+            Answer::NewPassword { .. } => return Err(session_expired()),
         }
         self.close_challenge(&c).await?;
-        Ok(AuthOutcome::Authenticated { user, auth_time: self.now() })
+        Ok(SignInStep::Authenticated { user, auth_time: self.now() })
     }
 
     /// AssociateSoftwareToken: a new secret waits for its first code. Returns it in base32.
@@ -414,13 +402,15 @@ impl Services {
     /// Set/AdminSetUserMFAPreference: enable or disable TOTP and e-mail OTP, and the preferred one.
     pub async fn set_mfa_preference(&self, pool: &Pool, user: &UserRow, input: &Value) -> Result<()> {
         let mut m = self.store.get_user_mfa(&user.id).await?;
-        for (key, factor) in [("SoftwareTokenMfaSettings", SOFTWARE_TOKEN_MFA), ("EmailMfaSettings", EMAIL_OTP)] {
+        for (key, factor) in
+            [("SoftwareTokenMfaSettings", MfaKind::SoftwareToken), ("EmailMfaSettings", MfaKind::Email)]
+        {
             let s = &input[key];
             if !s.is_object() {
                 continue;
             }
             let enabled = s["Enabled"].as_bool();
-            if factor == SOFTWARE_TOKEN_MFA {
+            if factor == MfaKind::SoftwareToken {
                 if enabled == Some(true) && m.totp_secret.is_none() {
                     return Err(Error::SoftwareTokenMfaNotFound("User has not verified software token mfa".into()));
                 }
@@ -439,8 +429,10 @@ impl Services {
                 }
             }
             match (s["PreferredMfa"].as_bool(), enabled) {
-                (Some(true), _) => m.preferred = Some(factor.into()),
-                (_, Some(false)) | (Some(false), _) if m.preferred.as_deref() == Some(factor) => m.preferred = None,
+                (Some(true), _) => m.preferred = Some(factor.challenge_name().into()),
+                (_, Some(false)) | (Some(false), _) if m.preferred.as_deref() == Some(factor.challenge_name()) => {
+                    m.preferred = None
+                }
                 _ => {}
             }
         }
@@ -452,7 +444,8 @@ impl Services {
     /// `PreferredMfaSetting` and `UserMFASettingList` for GetUser / AdminGetUser.
     pub async fn mfa_summary(&self, pool: &Pool, user: &UserRow) -> Result<(Option<String>, Vec<String>)> {
         let m = self.store.get_user_mfa(&user.id).await?;
-        let factors: Vec<String> = active_factors(pool, user, &m).into_iter().map(str::to_string).collect();
+        let factors: Vec<String> =
+            active_factors(pool, user, &m).into_iter().map(|f| f.challenge_name().to_string()).collect();
         let preferred = m.preferred.filter(|p| factors.contains(p));
         Ok((preferred, factors))
     }

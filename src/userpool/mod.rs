@@ -23,5 +23,6 @@ pub mod recovery;
 pub mod resources;
 pub mod sessions;
 pub mod signup;
+pub mod step;
 pub mod throttle;
 pub mod users;

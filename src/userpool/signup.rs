@@ -7,11 +7,11 @@
 //! an unconfirmed user who knew the password), bound to that user and client.
 
 use super::attributes::{self, UserWrite};
-use super::auth::AuthOutcome;
 use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
 use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
+use super::step::SignInStep;
 use super::throttle::{Caller, Source, SourceLimit};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{random_token, sha256_hex};
@@ -209,7 +209,7 @@ impl Services {
         user: &UserRow,
         secret: &str,
         lang: Lang,
-    ) -> Result<Option<AuthOutcome>> {
+    ) -> Result<Option<SignInStep>> {
         let now = self.now();
         let Some(c) = self.store.peek_challenge(&sha256_hex(secret), now).await? else {
             return Ok(None);
