@@ -115,29 +115,51 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> HttpResponse
     render(status, &ErrorPage { page: PageContext::plain(lang), message })
 }
 
-/// A page-level error (bad query, unknown client, …) rendered as HTML in the request's
-/// language. The message is English; a known one is shown translated ([`i18n::localize`]).
+/// A page-level error (bad query, unknown client, …) rendered as HTML in `lang`: the
+/// catalogue's `key` (an `error.*` text), with its `{detail}` filled in when it has one.
 #[derive(Debug)]
-pub struct PageError(pub StatusCode, pub String, pub Lang);
+pub struct PageError {
+    pub status: StatusCode,
+    pub key: &'static str,
+    pub detail: Option<String>,
+    pub lang: Lang,
+}
 
 impl PageError {
-    pub fn new(req: &HttpRequest, status: StatusCode, message: impl Into<String>) -> Self {
-        PageError(status, message.into(), request_lang(req))
+    pub fn new(lang: Lang, status: StatusCode, key: &'static str) -> Self {
+        PageError { status, key, detail: None, lang }
+    }
+
+    /// In the language of the request.
+    pub fn for_request(req: &HttpRequest, status: StatusCode, key: &'static str) -> Self {
+        Self::new(request_lang(req), status, key)
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    fn text(&self, lang: Lang) -> String {
+        match &self.detail {
+            Some(d) => i18n::tf(lang, self.key, "detail", d),
+            None => i18n::t(lang, self.key).to_string(),
+        }
     }
 }
 
 impl fmt::Display for PageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.1)
+        f.write_str(&self.text(Lang::En))
     }
 }
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
-        self.0
+        self.status
     }
     fn error_response(&self) -> HttpResponse {
-        error_page(self.2, self.0, &i18n::localize(self.2, &self.1))
+        error_page(self.lang, self.status, &self.text(self.lang))
     }
 }
 
@@ -152,11 +174,11 @@ pub fn too_many_requests(lang: Lang, retry_after_secs: u64) -> HttpResponse {
 }
 
 pub fn form_error(err: actix_web::error::UrlencodedError, req: &HttpRequest) -> actix_web::Error {
-    PageError::new(req, StatusCode::BAD_REQUEST, format!("The form could not be read: {err}")).into()
+    PageError::for_request(req, StatusCode::BAD_REQUEST, "error.form_unreadable").with_detail(err.to_string()).into()
 }
 
 pub fn query_error(err: actix_web::error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
-    PageError::new(req, StatusCode::BAD_REQUEST, format!("The request could not be read: {err}")).into()
+    PageError::for_request(req, StatusCode::BAD_REQUEST, "error.request_unreadable").with_detail(err.to_string()).into()
 }
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -189,7 +211,7 @@ pub struct PoolContext {
 
 pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolContext, PageError> {
     let lang = request_lang(req);
-    let missing = || PageError(StatusCode::NOT_FOUND, "The user pool does not exist.".into(), lang);
+    let missing = || PageError::new(lang, StatusCode::NOT_FOUND, "error.no_pool");
     if let Some(id) = req.match_info().get("pool") {
         if has_forbidden_control(id) {
             return Err(missing());

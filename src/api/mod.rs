@@ -69,7 +69,7 @@ impl From<Error> for ApiError {
                 tracing::error!(error = ?cause, "internal error in management API");
                 ApiError::new(500, "InternalErrorException", "An internal error occurred.")
             }
-            Error::NotAuthorized(m) => ApiError::new(400, e.type_name(), m.clone()),
+            Error::NotAuthorized(m) => ApiError::new(400, e.type_name(), m.to_string()),
             other => ApiError::new(400, other.type_name(), other.to_string()),
         }
     }

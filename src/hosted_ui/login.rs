@@ -1,12 +1,11 @@
 //! Sign-in page (`/login`) and the NEW_PASSWORD_REQUIRED page (`/newPassword`).
 
 use crate::federation::flow::client_allows_cognito;
-use crate::i18n::{Lang, localize, t};
+use crate::i18n::{Lang, t};
 use crate::oauth::authorize::{redirect, reject};
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
-use crate::userpool::auth::incorrect;
-use crate::userpool::error::Error;
+use crate::userpool::error::{Error, Message};
 use crate::userpool::sessions::SESSION_SECS;
 use crate::userpool::step::{Answer, Challenge, SignInStep};
 use crate::userpool::throttle::{Caller, Source};
@@ -195,7 +194,7 @@ pub(super) fn login_page(
 /// Words for the hosted page, in its language. Unknown users read exactly like wrong passwords.
 pub(super) fn message(lang: Lang, e: &Error) -> Option<String> {
     match e {
-        Error::UserNotFound(_) => Some(localize(lang, &incorrect().to_string())),
+        Error::UserNotFound(_) => Some(Message::Incorrect.in_lang(lang)),
         Error::NotAuthorized(m)
         | Error::UserNotConfirmed(m)
         | Error::PasswordResetRequired(m)
@@ -206,7 +205,7 @@ pub(super) fn message(lang: Lang, e: &Error) -> Option<String> {
         | Error::CodeMismatch(m)
         | Error::ExpiredCode(m)
         | Error::LimitExceeded(m)
-        | Error::CodeDeliveryFailure(m) => Some(localize(lang, m)),
+        | Error::CodeDeliveryFailure(m) => Some(m.in_lang(lang)),
         _ => None,
     }
 }
@@ -267,7 +266,7 @@ pub async fn show(
 }
 
 pub(super) fn csrf_failed(lang: Lang) -> HttpResponse {
-    actix_web::ResponseError::error_response(&PageError(StatusCode::FORBIDDEN, t(lang, "error.csrf").into(), lang))
+    actix_web::ResponseError::error_response(&PageError::new(lang, StatusCode::FORBIDDEN, "error.csrf"))
 }
 
 /// Signed in: start the session (replacing any old one) and go back to the app.

@@ -4,7 +4,7 @@
 
 use super::login::{PageQuery, accept, caller, field, form_status, or_internal, page, page_url, source, validated};
 use super::signup::policy_rules;
-use crate::i18n::{localize, t};
+use crate::i18n::t;
 use crate::oauth::authorize::redirect;
 use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
@@ -106,7 +106,7 @@ pub async fn submit_forgot(
                 url::form_urlencoded::Serializer::new(String::new()).append_pair("username", &username).finish();
             redirect(&format!("{}&{q}", page_url(&ctx, &r, "confirmForgotPassword")))
         }
-        Err(Error::UserNotFound(m)) => forgot_page(&req, &svc, &ctx, &r, &username, Some(&localize(ctx.lang, &m))),
+        Err(Error::UserNotFound(m)) => forgot_page(&req, &svc, &ctx, &r, &username, Some(&m.in_lang(ctx.lang))),
         Err(e) => {
             or_internal(ctx.lang, &e, "forgot password", |m| forgot_page(&req, &svc, &ctx, &r, &username, Some(m)))
         }
@@ -148,7 +148,7 @@ pub async fn submit_reset(
     }
     match svc.confirm_forgot_password(&ctx.pool, &r.client, &username, &code, &password, source(&req, &svc)).await {
         Ok(()) => redirect(&format!("{}&notice=password_reset", page_url(&ctx, &r, "login"))),
-        Err(Error::UserNotFound(m)) => reset_page(&req, &svc, &ctx, &r, &username, Some(&localize(ctx.lang, &m))),
+        Err(Error::UserNotFound(m)) => reset_page(&req, &svc, &ctx, &r, &username, Some(&m.in_lang(ctx.lang))),
         Err(e) => or_internal(ctx.lang, &e, "password reset", |m| reset_page(&req, &svc, &ctx, &r, &username, Some(m))),
     }
 }

@@ -5,9 +5,8 @@
 //!   (it wins), then `Accept-Language` (by q-value), then English.
 //! - [`t`] looks a key up (English when a language lacks it); [`tf`] fills one `{name}`
 //!   placeholder. The catalogues are static arrays, one file per language, indexed once.
-//! - [`localize`] translates an English text the services produce (Cognito's exception
-//!   messages, which the JSON API must keep verbatim, and page-level errors): a known text, or
-//!   a known text with one variable part, becomes the catalogue's; anything else stays English.
+//! - Service errors carry a code ([`crate::userpool::error::Message`]) and page errors a key
+//!   ([`crate::web::PageError`]); both are looked up here by key, never by their English text.
 
 mod de;
 mod en;
@@ -98,42 +97,8 @@ pub fn tf(lang: Lang, key: &'static str, name: &str, value: &str) -> String {
     t(lang, key).replace(&format!("{{{name}}}"), value)
 }
 
-/// Namespaces whose English texts are also produced outside the catalogue (by the services, or
-/// as page errors) and so may be translated back by text.
-const BY_TEXT: &[&str] = &["cognito.", "error."];
-
-/// An English text with at most one `{placeholder}`, split around it.
-struct Pattern {
-    key: &'static str,
-    prefix: &'static str,
-    suffix: &'static str,
-    name: &'static str,
-}
-
-struct Reverse {
-    exact: HashMap<&'static str, &'static str>,
-    patterns: Vec<Pattern>,
-}
-
-static REVERSE: LazyLock<Reverse> = LazyLock::new(|| {
-    let mut exact = HashMap::new();
-    let mut patterns = Vec::new();
-    for &(key, text) in en::MESSAGES.iter().filter(|(k, _)| BY_TEXT.iter().any(|ns| k.starts_with(ns))) {
-        match placeholders(text).as_slice() {
-            [] => {
-                exact.insert(text, key);
-            }
-            [name] if !text.starts_with('{') => {
-                let at = text.find(&format!("{{{name}}}")).unwrap_or(0);
-                patterns.push(Pattern { key, prefix: &text[..at], suffix: &text[at + name.len() + 2..], name });
-            }
-            _ => {}
-        }
-    }
-    Reverse { exact, patterns }
-});
-
 /// The `{name}` placeholders of a text, in order.
+#[cfg(test)]
 fn placeholders(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
@@ -143,27 +108,6 @@ fn placeholders(text: &str) -> Vec<&str> {
         rest = &rest[open + close + 1..];
     }
     out
-}
-
-/// An English service or page message in `lang`: a catalogue text when it is a known one (its
-/// variable part translated too, when that is known), the English text otherwise.
-pub fn localize(lang: Lang, english: &str) -> String {
-    if lang == Lang::En {
-        return english.to_string();
-    }
-    let rev = &*REVERSE;
-    if let Some(key) = rev.exact.get(english) {
-        return t(lang, key).to_string();
-    }
-    for p in &rev.patterns {
-        if english.len() >= p.prefix.len() + p.suffix.len()
-            && let Some(value) = english.strip_prefix(p.prefix).and_then(|r| r.strip_suffix(p.suffix))
-            && !value.is_empty()
-        {
-            return tf(lang, p.key, p.name, &localize(lang, value));
-        }
-    }
-    english.to_string()
 }
 
 #[cfg(test)]
@@ -194,16 +138,6 @@ mod tests {
     }
 
     #[test]
-    fn texts_translated_back_by_text_are_unambiguous() {
-        let mut seen = HashMap::new();
-        for (key, text) in en::MESSAGES.iter().filter(|(k, _)| BY_TEXT.iter().any(|ns| k.starts_with(ns))) {
-            if let Some(other) = seen.insert(*text, *key) {
-                panic!("{key} and {other} share the English text {text:?}");
-            }
-        }
-    }
-
-    #[test]
     fn missing_keys_fall_back_to_english() {
         assert_eq!(t(Lang::Fr, "login.submit"), "Se connecter");
         assert_eq!(t(Lang::En, "no.such.key"), "no.such.key");
@@ -226,21 +160,34 @@ mod tests {
         assert_eq!(negotiate(None, Some("en-GB,de;q=0.9")), Lang::En);
     }
 
+    /// Every `"error.…"` and `"cognito.…"` key the code names exists in the catalogue (a
+    /// missing one would show the key itself).
     #[test]
-    fn service_messages_are_translated_by_text() {
-        assert_eq!(
-            localize(Lang::Fr, "Incorrect username or password."),
-            "Nom d'utilisateur ou mot de passe incorrect."
-        );
-        assert_eq!(localize(Lang::En, "Incorrect username or password."), "Incorrect username or password.");
-        assert_eq!(
-            localize(Lang::De, "Password did not conform with policy: Password must have numeric characters"),
-            "Das Passwort entspricht nicht der Richtlinie: Das Passwort muss Ziffern enthalten"
-        );
-        assert_eq!(
-            localize(Lang::Fr, "Password did not conform with policy: Something new"),
-            "Le mot de passe n'est pas conforme à la politique\u{a0}: Something new"
-        );
-        assert_eq!(localize(Lang::Fr, "Something nobody translated."), "Something nobody translated.");
+    fn keys_named_in_the_code_exist() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut files);
+        let mut checked = 0;
+        for (path, text) in &files {
+            for part in text.split('"').skip(1).step_by(2) {
+                let named = ["error.", "cognito."].iter().any(|ns| part.starts_with(ns))
+                    && part.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                    && !part.ends_with(".html");
+                if named {
+                    assert!(index(Lang::En).contains_key(part), "{path} names {part:?}, which the catalogue lacks");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 20, "only {checked} keys found: is the scan broken?");
     }
 }

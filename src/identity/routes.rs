@@ -50,7 +50,7 @@ async fn configuration(svc: web::Data<Arc<Services>>) -> HttpResponse {
 async fn jwks(req: HttpRequest, svc: web::Data<Arc<Services>>) -> Result<HttpResponse, PageError> {
     let keys = svc.identity_keys().await.map_err(|e| {
         tracing::error!(error = ?e, "identity-pool token keys are unavailable");
-        PageError::new(&req, StatusCode::SERVICE_UNAVAILABLE, "Keys are unavailable.")
+        PageError::for_request(&req, StatusCode::SERVICE_UNAVAILABLE, "error.keys_unavailable")
     })?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

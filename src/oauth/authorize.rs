@@ -3,7 +3,7 @@
 //! the browser to the hosted sign-in page with the same parameters.
 
 use super::request::{AuthorizeError, AuthorizeParams, error_redirect};
-use crate::i18n::{Lang, localize};
+use crate::i18n::{Lang, t};
 use crate::services::Services;
 use crate::web::{PageError, SESSION_COOKIE, error_page, pool_context};
 use actix_web::http::StatusCode;
@@ -17,7 +17,7 @@ pub fn redirect(location: &str) -> HttpResponse {
 /// Map a validation failure to a page (in `lang`) or a redirect.
 pub fn reject(lang: Lang, e: AuthorizeError) -> HttpResponse {
     match e {
-        AuthorizeError::Page(m) => error_page(lang, StatusCode::BAD_REQUEST, &localize(lang, &m)),
+        AuthorizeError::Page(key) => error_page(lang, StatusCode::BAD_REQUEST, t(lang, key)),
         AuthorizeError::Redirect(url) => redirect(&url),
     }
 }

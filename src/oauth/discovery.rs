@@ -58,7 +58,7 @@ pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> R
 pub async fn jwks(req: HttpRequest, svc: web::Data<Arc<Services>>) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
     let keys = svc.pool_keys(&ctx.pool.id, None).await.map_err(|_| {
-        PageError(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "Keys are unavailable.".into(), ctx.lang)
+        PageError::new(ctx.lang, actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "error.keys_unavailable")
     })?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

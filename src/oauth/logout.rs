@@ -30,26 +30,26 @@ pub async fn logout(
     svc: web::Data<Arc<Services>>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
-    let bad = |m: &str| PageError(StatusCode::BAD_REQUEST, m.to_string(), ctx.lang);
+    let bad = |key| PageError::new(ctx.lang, StatusCode::BAD_REQUEST, key);
     let client = match svc.find_client(q.client_id.as_deref().unwrap_or_default()).await {
         Ok(Some(c)) if c.pool_id == ctx.pool.id => c,
         _ => {
-            return Err(bad("The client_id is missing or does not belong to this user pool."));
+            return Err(bad("error.unknown_client"));
         }
     };
     let target = match (&q.logout_uri, &q.redirect_uri) {
         (Some(l), _) => {
             if !client.logout_urls().iter().any(|u| u == l) {
-                return Err(bad("The logout_uri is not registered for this client."));
+                return Err(bad("error.logout_uri"));
             }
             l.clone()
         }
         (None, Some(r)) => {
             if !client.callback_urls().iter().any(|u| u == r) {
-                return Err(bad("The redirect_uri is not registered for this client."));
+                return Err(bad("error.logout_redirect_uri"));
             }
             if !matches!(q.response_type.as_deref(), Some("code" | "token")) {
-                return Err(bad("response_type is required with redirect_uri."));
+                return Err(bad("error.logout_response_type"));
             }
             let again = serde_urlencoded::to_string([
                 ("client_id", Some(client.id.as_str())),
@@ -64,7 +64,7 @@ pub async fn logout(
             .unwrap_or_default();
             format!("{}/login?{again}", ctx.base_url)
         }
-        (None, None) => return Err(bad("One of logout_uri or redirect_uri is required.")),
+        (None, None) => return Err(bad("error.logout_target")),
     };
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let _ = svc.end_session(c.value()).await;

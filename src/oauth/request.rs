@@ -64,8 +64,8 @@ pub struct AuthorizeRequest {
 
 #[derive(Debug)]
 pub enum AuthorizeError {
-    /// Show an error page; the redirect URI cannot be trusted.
-    Page(String),
+    /// Show an error page (the catalogue's `error.*` key); the redirect URI cannot be trusted.
+    Page(&'static str),
     /// Redirect to the app with `error`.
     Redirect(String),
 }
@@ -105,20 +105,16 @@ impl Services {
         let client = match self.find_client(client_id).await {
             Ok(Some(c)) if c.pool_id == pool.id => c,
             Ok(_) => {
-                return Err(AuthorizeError::Page(
-                    "The client_id is missing or does not belong to this user pool.".into(),
-                ));
+                return Err(AuthorizeError::Page("error.unknown_client"));
             }
             Err(e) => {
                 tracing::error!(error = ?e, "client lookup failed");
-                return Err(AuthorizeError::Page("An internal error occurred.".into()));
+                return Err(AuthorizeError::Page("error.internal"));
             }
         };
         let redirect_uri = p.redirect_uri.clone().unwrap_or_default();
         if !client.callback_urls().contains(&redirect_uri) {
-            return Err(AuthorizeError::Page(
-                "redirect_mismatch: the redirect_uri is not registered for this client.".into(),
-            ));
+            return Err(AuthorizeError::Page("error.redirect_mismatch"));
         }
         let state = p.state.clone();
         let fail =

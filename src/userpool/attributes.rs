@@ -1,7 +1,7 @@
 //! User attributes: validation against the pool schema, the one writer of attributes on a
 //! user's behalf ([`write_as_user`]), sign-in aliases and searchable values.
 
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use crate::store::users::{Alias, SearchValue, UserRow};
 use serde_json::{Value, json};
@@ -63,7 +63,7 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
         )));
     };
     if name.starts_with("dev:") && writer != Writer::Admin {
-        return Err(Error::NotAuthorized(format!("A client attempted to write unauthorized attribute {name}")));
+        return Err(Error::NotAuthorized(Message::UnauthorizedAttribute { name: name.to_string() }));
     }
     if !creating && schema["Mutable"] == false {
         return Err(Error::invalid(format!(
@@ -139,7 +139,7 @@ fn is_verification_flag(name: &str) -> bool {
 }
 
 fn unauthorized_attribute(name: &str) -> Error {
-    Error::NotAuthorized(format!("A client attempted to write unauthorized attribute {name}"))
+    Error::NotAuthorized(Message::UnauthorizedAttribute { name: name.to_string() })
 }
 
 /// The one writer of attributes on a user's behalf: every path where a user, through an app

@@ -8,7 +8,7 @@
 //! username no user has are counted and locked the same way.
 
 use super::attributes::{self, UserWrite};
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
 use super::password::check_policy;
@@ -25,11 +25,11 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 pub fn incorrect() -> Error {
-    Error::NotAuthorized("Incorrect username or password.".into())
+    Error::NotAuthorized(Message::Incorrect)
 }
 
 pub fn session_expired() -> Error {
-    Error::NotAuthorized("Invalid session for the user, session is expired.".into())
+    Error::NotAuthorized(Message::SessionExpired)
 }
 
 impl Services {
@@ -108,17 +108,15 @@ impl Services {
         lang: Lang,
     ) -> Result<SignInStep> {
         if !user.enabled {
-            return Err(Error::NotAuthorized("User is disabled.".into()));
+            return Err(Error::NotAuthorized(Message::UserDisabled));
         }
         match user.status.as_str() {
-            "UNCONFIRMED" => Err(Error::UserNotConfirmed("User is not confirmed.".into())),
-            "RESET_REQUIRED" => Err(Error::PasswordResetRequired("Password reset required for the user".into())),
+            "UNCONFIRMED" => Err(Error::UserNotConfirmed(Message::NotConfirmed)),
+            "RESET_REQUIRED" => Err(Error::PasswordResetRequired(Message::ResetRequired)),
             FORCE_CHANGE_PASSWORD => {
                 let days = pool.password_policy().temporary_password_validity_days;
                 if user.password_set_at.unwrap_or(0) + days * 86400 < now {
-                    return Err(Error::NotAuthorized(
-                        "Temporary password has expired and must be reset by an administrator.".into(),
-                    ));
+                    return Err(Error::NotAuthorized(Message::TemporaryPasswordExpired));
                 }
                 self.new_password_challenge(pool, client, user).await
             }
@@ -183,7 +181,7 @@ impl Services {
         attributes::write_as_user(pool, client, &mut user.attributes, pairs, UserWrite::NewPassword)?;
         let missing = attributes::missing_required(pool, &user.attributes);
         if let Some(m) = missing.first() {
-            return Err(Error::invalid(format!("Invalid attributes given, {m} is missing")));
+            return Err(Error::InvalidParameter(Message::AttributeMissing { name: m.to_string() }));
         }
         let now = self.now();
         // Consume the session last, so a rejected password can be retried within it.

@@ -138,7 +138,7 @@ impl Services {
             return Ok(UiCustomization::empty(&pool.id, &level));
         }
         if let Some(c) = css {
-            css::check(c).map_err(Error::InvalidParameter)?;
+            css::check(c).map_err(|m| Error::InvalidParameter(m.into()))?;
         }
         let logo = image_b64.map(decode_logo).transpose()?;
         let now = self.now();

@@ -138,7 +138,7 @@ impl Services {
         let oauth_flows = strings(&input["AllowedOAuthFlows"]);
         for f in &oauth_flows {
             if !["code", "implicit", "client_credentials"].contains(&f.as_str()) {
-                return Err(Error::InvalidOAuthFlow(format!("Invalid OAuth flow: {f}")));
+                return Err(Error::InvalidOAuthFlow(format!("Invalid OAuth flow: {f}").into()));
             }
         }
         let scopes = strings(&input["AllowedOAuthScopes"]);
@@ -154,7 +154,7 @@ impl Services {
                 None => false,
             };
             if !exists {
-                return Err(Error::ScopeDoesNotExist(format!("Invalid scope requested: {sc}")));
+                return Err(Error::ScopeDoesNotExist(format!("Invalid scope requested: {sc}").into()));
             }
         }
         if (scopes.iter().any(|s| s == "email" || s == "phone" || s == "profile"))
@@ -246,7 +246,7 @@ impl Services {
     pub async fn client(&self, pool_id: &str, client_id: &str) -> Result<Client> {
         match self.find_client(client_id).await? {
             Some(c) if c.pool_id == pool_id => Ok(c),
-            _ => Err(Error::ResourceNotFound(format!("User pool client {client_id} does not exist."))),
+            _ => Err(Error::ResourceNotFound(format!("User pool client {client_id} does not exist.").into())),
         }
     }
 
@@ -380,7 +380,7 @@ impl ClientAuthFailure {
         match self {
             ClientAuthFailure::BadSecret => Error::NotAuthorized("Client secret is incorrect.".into()),
             ClientAuthFailure::BadSecretHash => {
-                Error::NotAuthorized(format!("Unable to verify secret hash for client {client_id}"))
+                Error::NotAuthorized(format!("Unable to verify secret hash for client {client_id}").into())
             }
         }
     }

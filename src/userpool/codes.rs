@@ -12,7 +12,7 @@
 //! rate limit, wrong code, expired or used-up code) is the one a real user would get.
 
 use super::attributes::looks_like_email;
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::messages;
 use super::model::Pool;
 use crate::crypto::{constant_time_eq, random_from};
@@ -75,15 +75,15 @@ impl Limited {
 }
 
 pub fn mismatch() -> Error {
-    Error::CodeMismatch("Invalid verification code provided, please try again.".into())
+    Error::CodeMismatch(Message::CodeMismatch)
 }
 
 pub fn expired() -> Error {
-    Error::ExpiredCode("Invalid code provided, please request a code again.".into())
+    Error::ExpiredCode(Message::CodeExpired)
 }
 
 pub fn limit_exceeded() -> Error {
-    Error::LimitExceeded("Attempt limit exceeded, please try after some time.".into())
+    Error::LimitExceeded(Message::AttemptLimitExceeded)
 }
 
 /// Cognito's `CodeDeliveryDetailsType` for an e-mail.
@@ -183,7 +183,7 @@ impl Services {
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
-            return Err(Error::CodeDeliveryFailure("Unable to deliver the verification code.".into()));
+            return Err(Error::CodeDeliveryFailure(Message::UndeliverableCode));
         }
         Ok(email_delivery(&address))
     }

@@ -1,55 +1,192 @@
-//! The service error: one variant per Cognito exception that the services raise. Surfaces map
-//! it once each: the JSON API to `{"__type","message"}`, the OAuth endpoints to RFC 6749 errors,
-//! the hosted pages to messages on the page.
+//! The service error: one variant per Cognito exception that the services raise, each with a
+//! [`Message`]. Surfaces map it once each: the JSON API to `{"__type","message"}` with Cognito's
+//! English words, the OAuth endpoints to RFC 6749 errors, the hosted pages to the message in the
+//! page's language, looked up by its code (never by its English text).
 
+use crate::i18n::{self, Lang};
 use crate::store::StoreError;
+use std::fmt;
+
+/// What a service error says. A coded message has its words in the catalogue ([`crate::i18n`],
+/// the `cognito.*` keys hold Cognito's English word for word); [`Message::Text`] is for
+/// messages only the JSON API shows, sent as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Incorrect,
+    UserDisabled,
+    AttemptsExceeded,
+    NotConfirmed,
+    ResetRequired,
+    TemporaryPasswordExpired,
+    SessionExpired,
+    CodeMismatch,
+    CodeOrAuthState,
+    CodeExpired,
+    AttemptLimitExceeded,
+    UserExists,
+    EmailExists,
+    UsernameClientNotFound,
+    UsernameFormat,
+    UsernameEmpty,
+    AlreadyConfirmed,
+    CannotConfirm {
+        status: String,
+    },
+    CannotReset,
+    NoRecoveryAddress,
+    UndeliverableCode,
+    UndeliverableSignInCode,
+    SignUpNotPermitted,
+    UnauthorizedAttribute {
+        name: String,
+    },
+    AttributeMissing {
+        name: String,
+    },
+    /// The first password-policy rule the password breaks.
+    Policy(PolicyRule),
+    Text(String),
+}
+
+/// A password-policy rule, in the order Cognito checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyRule {
+    TooShort,
+    TooLong,
+    Lowercase,
+    Uppercase,
+    Numeric,
+    Symbol,
+}
+
+impl PolicyRule {
+    fn key(self) -> &'static str {
+        match self {
+            PolicyRule::TooShort => "cognito.policy.too_short",
+            PolicyRule::TooLong => "cognito.policy.too_long",
+            PolicyRule::Lowercase => "cognito.policy.lowercase",
+            PolicyRule::Uppercase => "cognito.policy.uppercase",
+            PolicyRule::Numeric => "cognito.policy.numeric",
+            PolicyRule::Symbol => "cognito.policy.symbol",
+        }
+    }
+}
+
+impl Message {
+    /// The catalogue key, and the placeholder with its value when the message has one.
+    fn key(&self) -> Option<(&'static str, Option<(&'static str, &str)>)> {
+        let plain = |k| Some((k, None));
+        match self {
+            Message::Incorrect => plain("cognito.incorrect"),
+            Message::UserDisabled => plain("cognito.user_disabled"),
+            Message::AttemptsExceeded => plain("cognito.attempts_exceeded"),
+            Message::NotConfirmed => plain("cognito.not_confirmed"),
+            Message::ResetRequired => plain("cognito.reset_required"),
+            Message::TemporaryPasswordExpired => plain("cognito.temporary_expired"),
+            Message::SessionExpired => plain("cognito.session_expired"),
+            Message::CodeMismatch => plain("cognito.code_mismatch"),
+            Message::CodeOrAuthState => plain("cognito.code_or_state"),
+            Message::CodeExpired => plain("cognito.code_expired"),
+            Message::AttemptLimitExceeded => plain("cognito.limit_exceeded"),
+            Message::UserExists => plain("cognito.user_exists"),
+            Message::EmailExists => plain("cognito.email_exists"),
+            Message::UsernameClientNotFound => plain("cognito.user_not_found"),
+            Message::UsernameFormat => plain("cognito.username_format"),
+            Message::UsernameEmpty => plain("cognito.username_empty"),
+            Message::AlreadyConfirmed => plain("cognito.already_confirmed"),
+            Message::CannotConfirm { status } => Some(("cognito.cannot_confirm", Some(("status", status)))),
+            Message::CannotReset => plain("cognito.cannot_reset"),
+            Message::NoRecoveryAddress => plain("cognito.no_recovery_address"),
+            Message::UndeliverableCode => plain("cognito.undeliverable_code"),
+            Message::UndeliverableSignInCode => plain("cognito.undeliverable_sign_in_code"),
+            Message::SignUpNotPermitted => plain("cognito.sign_up_not_permitted"),
+            Message::UnauthorizedAttribute { name } => Some(("cognito.unauthorized_attribute", Some(("name", name)))),
+            Message::AttributeMissing { name } => Some(("cognito.attribute_missing", Some(("name", name)))),
+            Message::Policy(_) | Message::Text(_) => None,
+        }
+    }
+
+    /// The message in `lang`: Cognito's English for [`Lang::En`] (what the JSON API sends).
+    pub fn in_lang(&self, lang: Lang) -> String {
+        match (self, self.key()) {
+            (Message::Policy(rule), _) => i18n::tf(lang, "cognito.policy", "rule", i18n::t(lang, rule.key())),
+            (_, Some((key, None))) => i18n::t(lang, key).to_string(),
+            (_, Some((key, Some((name, value))))) => i18n::tf(lang, key, name, value),
+            (Message::Text(text), None) => text.clone(),
+            (_, None) => String::new(),
+        }
+    }
+
+    /// Whether the catalogue has words for it in every language (a page can show it).
+    pub fn is_coded(&self) -> bool {
+        !matches!(self, Message::Text(_))
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.in_lang(Lang::En))
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::Text(text)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::Text(text.to_string())
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
-    InvalidParameter(String),
+    InvalidParameter(Message),
     #[error("{0}")]
-    ResourceNotFound(String),
+    ResourceNotFound(Message),
     #[error("{0}")]
-    NotAuthorized(String),
+    NotAuthorized(Message),
     #[error("{0}")]
-    UserNotFound(String),
+    UserNotFound(Message),
     #[error("{0}")]
-    UsernameExists(String),
+    UsernameExists(Message),
     #[error("{0}")]
-    AliasExists(String),
+    AliasExists(Message),
     #[error("{0}")]
-    InvalidPassword(String),
+    InvalidPassword(Message),
     #[error("{0}")]
-    UserNotConfirmed(String),
+    UserNotConfirmed(Message),
     #[error("{0}")]
-    PasswordResetRequired(String),
+    PasswordResetRequired(Message),
     #[error("{0}")]
-    GroupExists(String),
+    GroupExists(Message),
     #[error("{0}")]
-    ScopeDoesNotExist(String),
+    ScopeDoesNotExist(Message),
     #[error("{0}")]
-    InvalidOAuthFlow(String),
+    InvalidOAuthFlow(Message),
     #[error("{0}")]
-    LimitExceeded(String),
+    LimitExceeded(Message),
     #[error("{0}")]
-    CodeMismatch(String),
+    CodeMismatch(Message),
     #[error("{0}")]
-    ExpiredCode(String),
+    ExpiredCode(Message),
     #[error("{0}")]
-    CodeDeliveryFailure(String),
+    CodeDeliveryFailure(Message),
     #[error("{0}")]
-    SoftwareTokenMfaNotFound(String),
+    SoftwareTokenMfaNotFound(Message),
     #[error("{0}")]
-    EnableSoftwareTokenMfa(String),
+    EnableSoftwareTokenMfa(Message),
     #[error("{0}")]
-    UnsupportedOperation(String),
+    UnsupportedOperation(Message),
     #[error("{0}")]
-    InvalidUserPoolConfiguration(String),
+    InvalidUserPoolConfiguration(Message),
     #[error("{0}")]
-    DuplicateProvider(String),
+    DuplicateProvider(Message),
     #[error("{0}")]
-    UnsupportedIdentityProvider(String),
+    UnsupportedIdentityProvider(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -96,7 +233,37 @@ impl Error {
     }
 
     pub fn invalid(msg: impl Into<String>) -> Self {
-        Error::InvalidParameter(msg.into())
+        Error::InvalidParameter(Message::Text(msg.into()))
+    }
+
+    /// What the error says, when it says something a person may read (not for internal
+    /// errors and load shedding).
+    pub fn message(&self) -> Option<&Message> {
+        match self {
+            Error::InvalidParameter(m)
+            | Error::ResourceNotFound(m)
+            | Error::NotAuthorized(m)
+            | Error::UserNotFound(m)
+            | Error::UsernameExists(m)
+            | Error::AliasExists(m)
+            | Error::InvalidPassword(m)
+            | Error::UserNotConfirmed(m)
+            | Error::PasswordResetRequired(m)
+            | Error::GroupExists(m)
+            | Error::ScopeDoesNotExist(m)
+            | Error::InvalidOAuthFlow(m)
+            | Error::LimitExceeded(m)
+            | Error::CodeMismatch(m)
+            | Error::ExpiredCode(m)
+            | Error::CodeDeliveryFailure(m)
+            | Error::SoftwareTokenMfaNotFound(m)
+            | Error::EnableSoftwareTokenMfa(m)
+            | Error::UnsupportedOperation(m)
+            | Error::InvalidUserPoolConfiguration(m)
+            | Error::DuplicateProvider(m)
+            | Error::UnsupportedIdentityProvider(m) => Some(m),
+            Error::TooManyRequests { .. } | Error::Internal(_) => None,
+        }
     }
 }
 
@@ -107,3 +274,30 @@ impl From<StoreError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coded_messages_are_cognitos_english_and_translated_by_code() {
+        assert_eq!(Message::Incorrect.to_string(), "Incorrect username or password.");
+        assert_eq!(Message::Incorrect.in_lang(Lang::Fr), "Nom d'utilisateur ou mot de passe incorrect.");
+        let status = Message::CannotConfirm { status: "CONFIRMED".into() };
+        assert_eq!(status.to_string(), "User cannot be confirmed. Current status is CONFIRMED");
+        let policy = Message::Policy(PolicyRule::Numeric);
+        assert_eq!(policy.to_string(), "Password did not conform with policy: Password must have numeric characters");
+        assert_eq!(
+            policy.in_lang(Lang::De),
+            "Das Passwort entspricht nicht der Richtlinie: Das Passwort muss Ziffern enthalten"
+        );
+    }
+
+    #[test]
+    fn text_messages_stay_as_written_in_every_language() {
+        let m = Message::from("Something only the API says.");
+        assert!(!m.is_coded());
+        assert_eq!(m.in_lang(Lang::Fr), "Something only the API says.");
+        assert_eq!(Error::invalid("x").message(), Some(&Message::Text("x".into())));
+    }
+}

@@ -140,10 +140,13 @@ impl Services {
             ));
         }
         let already = || {
-            Error::AliasExists(format!(
-                "{} is already linked to a user of this pool.",
-                federated_username(&source.provider_name, &source.attribute_value)
-            ))
+            Error::AliasExists(
+                format!(
+                    "{} is already linked to a user of this pool.",
+                    federated_username(&source.provider_name, &source.attribute_value)
+                )
+                .into(),
+            )
         };
         let own_user = pool.lookup_key(&federated_username(&source.provider_name, &source.attribute_value));
         if self.store.get_user_identity(&pool.id, &source.provider_name, &source.attribute_value).await?.is_some()
@@ -152,9 +155,9 @@ impl Services {
             return Err(already());
         }
         if self.store.identities_of_user(&user.id).await?.len() >= MAX_LINKED_IDENTITIES {
-            return Err(Error::LimitExceeded(format!(
-                "A user can have at most {MAX_LINKED_IDENTITIES} linked identities."
-            )));
+            return Err(Error::LimitExceeded(
+                format!("A user can have at most {MAX_LINKED_IDENTITIES} linked identities.").into(),
+            ));
         }
         let link = UserIdentityRow {
             pool_id: pool.id.clone(),

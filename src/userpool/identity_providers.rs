@@ -32,7 +32,7 @@ fn string_map(v: &Value) -> BTreeMap<String, String> {
 }
 
 fn not_found(name: &str) -> Error {
-    Error::ResourceNotFound(format!("Identity provider {name} does not exist."))
+    Error::ResourceNotFound(format!("Identity provider {name} does not exist.").into())
 }
 
 /// Supported type, and a name Cognito allows for it.
@@ -181,9 +181,9 @@ impl Services {
             return Err(duplicate(name));
         }
         if self.store.list_identity_providers(&pool.id, None, MAX_PROVIDERS as i64).await?.len() >= MAX_PROVIDERS {
-            return Err(Error::LimitExceeded(format!(
-                "A user pool can have at most {MAX_PROVIDERS} identity providers."
-            )));
+            return Err(Error::LimitExceeded(
+                format!("A user pool can have at most {MAX_PROVIDERS} identity providers.").into(),
+            ));
         }
         let now = self.now();
         let row = IdentityProviderRow {
@@ -237,10 +237,9 @@ impl Services {
         identifier: &str,
     ) -> Result<IdentityProviderRow> {
         self.pool(pool_id).await?;
-        self.store
-            .get_identity_provider_by_identifier(pool_id, identifier)
-            .await?
-            .ok_or_else(|| Error::ResourceNotFound(format!("No identity provider has the IdpIdentifier {identifier}.")))
+        self.store.get_identity_provider_by_identifier(pool_id, identifier).await?.ok_or_else(|| {
+            Error::ResourceNotFound(format!("No identity provider has the IdpIdentifier {identifier}.").into())
+        })
     }
 
     /// The provider's client secret, unsealed (the upstream token request needs it).
@@ -350,14 +349,14 @@ impl Services {
 }
 
 fn duplicate(name: &str) -> Error {
-    Error::DuplicateProvider(format!("A provider with the name {name} already exists in this user pool."))
+    Error::DuplicateProvider(format!("A provider with the name {name} already exists in this user pool.").into())
 }
 
 /// The pool's own users are not a provider that can be changed (the model's
 /// UnsupportedIdentityProviderException for Update/DeleteIdentityProvider).
 fn refuse_cognito(name: &str, what: &str) -> Result<()> {
     if is_cognito(name) {
-        return Err(Error::UnsupportedIdentityProvider(format!("The {name} provider cannot be {what}.")));
+        return Err(Error::UnsupportedIdentityProvider(format!("The {name} provider cannot be {what}.").into()));
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 //! back; a success clears the counter. A slot left behind (a cancelled request, a node that
 //! died) is given back by a task or stops counting after [`SLOT_SECS`].
 
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use crate::services::Services;
 use crate::store::Store;
 use crate::store::misc::Guesses;
@@ -28,7 +28,7 @@ pub const SLOT_SECS: i64 = 60;
 const BUSY_WAITS_MILLIS: &[u64] = &[10, 20, 40, 80, 160, 320, 640];
 
 pub fn attempts_exceeded() -> Error {
-    Error::NotAuthorized("Password attempts exceeded".into())
+    Error::NotAuthorized(Message::AttemptsExceeded)
 }
 
 /// The lock after the `n`th consecutive failure, in seconds (0: none yet).

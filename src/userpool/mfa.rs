@@ -15,7 +15,7 @@
 //! second factor clears that count, not a right password.
 
 use super::auth::session_expired;
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::messages;
 use super::model::{Client, Pool};
@@ -51,7 +51,7 @@ impl Pool {
 }
 
 fn wrong_code() -> Error {
-    Error::CodeMismatch("Invalid code or auth state for the user.".into())
+    Error::CodeMismatch(Message::CodeOrAuthState)
 }
 
 fn setup_code_mismatch() -> Error {
@@ -180,7 +180,7 @@ impl Services {
             let mail = messages::email_otp(pool, &to, &code, &user.username, lang);
             self.mailer.send(&mail).await.map_err(|e| {
                 tracing::warn!(error = %e, pool = %pool.id, "e-mail OTP delivery failed");
-                Error::CodeDeliveryFailure("Unable to deliver the sign-in code.".into())
+                Error::CodeDeliveryFailure(Message::UndeliverableSignInCode)
             })?;
             destination = Some(messages::mask_email(&to));
             json!({"code_mac": mac})

@@ -7,7 +7,7 @@
 //! convenience API allocates and frees it on every call, glibc then keeps freed blocks in its
 //! thread arenas, and a few hundred logins had pushed the server's RSS past 600 MB.
 
-use super::error::{Error, Result};
+use super::error::{Error, Message, PolicyRule, Result};
 use super::model::PasswordPolicy;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -198,24 +198,24 @@ pub const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
 
 /// Check a password against the pool policy; the message lists the first failed rule as Cognito does.
 pub fn check_policy(policy: &PasswordPolicy, password: &str) -> Result<()> {
-    let fail = |why: &str| Err(Error::InvalidPassword(format!("Password did not conform with policy: {why}")));
+    let fail = |rule| Err(Error::InvalidPassword(Message::Policy(rule)));
     if password.chars().count() < policy.minimum_length {
-        return fail("Password not long enough");
+        return fail(PolicyRule::TooShort);
     }
     if password.chars().count() > 256 {
-        return fail("Password is too long");
+        return fail(PolicyRule::TooLong);
     }
     if policy.require_lowercase && !password.chars().any(|c| c.is_lowercase()) {
-        return fail("Password must have lowercase characters");
+        return fail(PolicyRule::Lowercase);
     }
     if policy.require_uppercase && !password.chars().any(|c| c.is_uppercase()) {
-        return fail("Password must have uppercase characters");
+        return fail(PolicyRule::Uppercase);
     }
     if policy.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
-        return fail("Password must have numeric characters");
+        return fail(PolicyRule::Numeric);
     }
     if policy.require_symbols && !password.chars().any(|c| SYMBOLS.contains(c)) {
-        return fail("Password must have symbol characters");
+        return fail(PolicyRule::Symbol);
     }
     Ok(())
 }

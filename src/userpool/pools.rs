@@ -175,7 +175,7 @@ impl Services {
     /// The pool (per-node cached for a few seconds; writes on this node invalidate it).
     pub async fn pool(&self, id: &str) -> Result<Pool> {
         if id.len() > crate::services::MAX_LOOKUP_ID_LEN {
-            return Err(Error::ResourceNotFound(format!("User pool {id} does not exist.")));
+            return Err(Error::ResourceNotFound(format!("User pool {id} does not exist.").into()));
         }
         let now = self.clock.now_millis();
         if let Some(p) = self.pools.get(id, now) {
@@ -186,7 +186,7 @@ impl Services {
             .get_pool(id)
             .await?
             .map(Pool::from)
-            .ok_or_else(|| Error::ResourceNotFound(format!("User pool {id} does not exist.")))?;
+            .ok_or_else(|| Error::ResourceNotFound(format!("User pool {id} does not exist.").into()))?;
         self.pools.put(id, std::sync::Arc::new(pool.clone()), now);
         Ok(pool)
     }

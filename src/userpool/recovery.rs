@@ -10,7 +10,7 @@
 //! that the user exists) gets a plausible delivery of an unredeemable code instead, and no mail.
 
 use super::codes::{Limited, Purpose};
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
@@ -23,7 +23,7 @@ use serde_json::Value;
 pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
 
 fn no_recovery_address() -> Error {
-    Error::invalid("Cannot reset password for the user as there is no registered/verified email or phone_number")
+    Error::InvalidParameter(Message::NoRecoveryAddress)
 }
 
 impl Pool {
@@ -36,7 +36,7 @@ impl Pool {
 }
 
 fn admin_only() -> Error {
-    Error::NotAuthorized("User password cannot be reset in the current state.".into())
+    Error::NotAuthorized(Message::CannotReset)
 }
 
 fn has_verified_email(user: &UserRow) -> bool {
@@ -52,7 +52,7 @@ impl Services {
         let hide = client.prevents_user_existence_errors();
         let Some(user) = self.find_user(pool, username).await? else {
             if !hide {
-                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+                return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
             self.rate_limit(Limited::ForgotPassword, &self.phantom_id(pool, username)).await?;
             if pool.recovery_admin_only() {
@@ -65,7 +65,7 @@ impl Services {
             return Err(admin_only());
         }
         let refusal = if !user.enabled {
-            Some(Error::NotAuthorized("User is disabled.".into()))
+            Some(Error::NotAuthorized(Message::UserDisabled))
         } else if !has_verified_email(&user) {
             Some(no_recovery_address())
         } else {
@@ -91,7 +91,7 @@ impl Services {
         self.limit_source(SourceLimit::ConfirmCode, source).await?;
         let Some(mut user) = self.find_user(pool, username).await? else {
             if !client.prevents_user_existence_errors() {
-                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+                return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
             // The real path's steps in its order: rate limit, policy (so a weak password reads
             // the same for everyone and never burns a real code), then the code, which cannot be

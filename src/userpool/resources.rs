@@ -122,7 +122,7 @@ impl Services {
         self.store
             .get_resource_server(pool_id, identifier)
             .await?
-            .ok_or_else(|| Error::ResourceNotFound(format!("Resource server {identifier} does not exist.")))
+            .ok_or_else(|| Error::ResourceNotFound(format!("Resource server {identifier} does not exist.").into()))
     }
 
     pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> Result<()> {

@@ -8,7 +8,7 @@
 
 use super::attributes::{self, UserWrite};
 use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::step::SignInStep;
@@ -59,12 +59,12 @@ impl Services {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignUp, caller.source).await?;
         if pool.admin_create_user_only() {
-            return Err(Error::NotAuthorized("SignUp is not permitted for this user pool".into()));
+            return Err(Error::NotAuthorized(Message::SignUpNotPermitted));
         }
         let mut attrs = BTreeMap::new();
         attributes::write_as_user(pool, client, &mut attrs, attributes::pairs(attribute_list), UserWrite::SignUp)?;
         if username.is_empty() {
-            return Err(Error::invalid("Username cannot be empty."));
+            return Err(Error::InvalidParameter(Message::UsernameEmpty));
         }
         let sub = uuid::Uuid::new_v4().to_string();
         let stored_name = resolve_username(pool, username, &sub, &mut attrs)?;
@@ -110,7 +110,7 @@ impl Services {
         let hide = client.prevents_user_existence_errors();
         let Some(mut user) = self.find_user(pool, username).await? else {
             if !hide {
-                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+                return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
             self.rate_limit(Limited::ConfirmSignUp, &self.phantom_id(pool, username)).await?;
             return Err(self.simulated_code_error(pool, username, Purpose::SignUp).await);
@@ -123,7 +123,7 @@ impl Services {
                 self.redeem_code(&user, Purpose::SignUp, code).await?;
                 return Err(codes::mismatch());
             }
-            return Err(Error::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status)));
+            return Err(Error::NotAuthorized(Message::CannotConfirm { status: user.status.clone() }));
         }
         let proven = self.redeem_code(&user, Purpose::SignUp, code).await?;
         user.status = CONFIRMED.into();
@@ -148,7 +148,7 @@ impl Services {
         let hide = client.prevents_user_existence_errors();
         let Some(user) = self.find_user(pool, username).await? else {
             if !hide {
-                return Err(Error::UserNotFound("Username/client id combination not found.".into()));
+                return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
             self.rate_limit(Limited::ResendConfirmationCode, &self.phantom_id(pool, username)).await?;
             return self.send_simulated_code(pool, username, Purpose::SignUp).await;
@@ -159,7 +159,7 @@ impl Services {
             return self.send_unredeemable_code(pool, &user, Purpose::SignUp).await;
         }
         if user.status != UNCONFIRMED {
-            return Err(Error::invalid("User is already confirmed."));
+            return Err(Error::InvalidParameter(Message::AlreadyConfirmed));
         }
         if hide {
             return self.send_code_unawaited(pool, &user, Purpose::SignUp, lang).await;
@@ -171,7 +171,7 @@ impl Services {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         if user.status != UNCONFIRMED {
-            return Err(Error::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status)));
+            return Err(Error::NotAuthorized(Message::CannotConfirm { status: user.status.clone() }));
         }
         user.status = CONFIRMED.into();
         user.updated_at = self.now();

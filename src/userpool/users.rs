@@ -2,7 +2,7 @@
 //! updates, passwords, enable/disable, deletion, and ListUsers with Cognito's filter syntax.
 
 use super::attributes::{self, Writer, looks_like_email, looks_like_phone};
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
 use crate::services::Services;
@@ -83,9 +83,7 @@ impl Services {
         let aliases = attributes::aliases(pool, &user.attributes);
         match self.store.update_user(user, &aliases, &attributes::search_values(&user.attributes)).await {
             Ok(_) => Ok(()),
-            Err(StoreError::Conflict) => {
-                Err(Error::AliasExists("An account with the given email already exists.".into()))
-            }
+            Err(StoreError::Conflict) => Err(Error::AliasExists(Message::EmailExists)),
             Err(e) => Err(e.into()),
         }
     }
@@ -177,13 +175,9 @@ impl Services {
             Err(StoreError::Conflict) => {
                 let by_attribute = !pool.username_attributes().is_empty();
                 if by_attribute || self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_some() {
-                    Err(Error::UsernameExists(if by_attribute {
-                        "An account with the given email already exists.".into()
-                    } else {
-                        "User account already exists".into()
-                    }))
+                    Err(Error::UsernameExists(if by_attribute { Message::EmailExists } else { Message::UserExists }))
                 } else {
-                    Err(Error::AliasExists("An account with the given email already exists.".into()))
+                    Err(Error::AliasExists(Message::EmailExists))
                 }
             }
             Err(e) => Err(e.into()),
@@ -319,7 +313,7 @@ pub(crate) fn resolve_username(
     let username_attrs = pool.username_attributes();
     if username_attrs.is_empty() {
         if pool.alias_attributes().iter().any(|a| a == "email") && looks_like_email(given) {
-            return Err(Error::invalid("Username should be either an email or a phone number."));
+            return Err(Error::InvalidParameter(Message::UsernameFormat));
         }
         return Ok(given.to_string());
     }
@@ -328,7 +322,7 @@ pub(crate) fn resolve_username(
     } else if looks_like_phone(given) && username_attrs.iter().any(|a| a == "phone_number") {
         "phone_number"
     } else {
-        return Err(Error::invalid("Username should be either an email or a phone number."));
+        return Err(Error::InvalidParameter(Message::UsernameFormat));
     };
     attrs.insert(kind.to_string(), given.to_string());
     Ok(sub.to_string())

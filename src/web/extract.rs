@@ -13,11 +13,10 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use std::future::{Ready, ready};
 
-/// What the error page says about a control character.
-pub const CONTROL_CHARACTERS: &str = "The request could not be read: it contains control characters.";
-
 fn refused(req: &HttpRequest) -> actix_web::Error {
-    PageError::new(req, StatusCode::BAD_REQUEST, CONTROL_CHARACTERS).into()
+    PageError::for_request(req, StatusCode::BAD_REQUEST, "error.request_unreadable")
+        .with_detail("it contains control characters.")
+        .into()
 }
 
 fn any_control<'a>(mut pairs: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
