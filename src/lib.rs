@@ -17,6 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod authorization;
 pub mod clock;
 pub mod config;
 pub mod crypto;

@@ -5,6 +5,7 @@
 //! ([`has_forbidden_control`]), the pages' query and form extractors that refuse them
 //! ([`Query`], [`Form`]), and the panic backstop ([`backstop`]).
 
+use crate::authorization::request::AuthorizeError;
 use crate::i18n::{self, Lang};
 use crate::services::Services;
 use crate::userpool::model::Pool;
@@ -107,6 +108,19 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
                 .content_type("text/plain")
                 .body("An error was encountered with the requested page.")
         }
+    }
+}
+
+/// A 302 to `location`, never cached.
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::Found().insert_header(("Location", location)).insert_header(("Cache-Control", "no-store")).finish()
+}
+
+/// An authorization request that failed validation: its page (in `lang`) or its redirect.
+pub fn reject(lang: Lang, e: AuthorizeError) -> HttpResponse {
+    match e {
+        AuthorizeError::Page(key) => error_page(lang, StatusCode::BAD_REQUEST, i18n::t(lang, key)),
+        AuthorizeError::Redirect(url) => redirect(&url),
     }
 }
 

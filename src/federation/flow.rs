@@ -5,8 +5,8 @@
 //! `finish_federation` turns the provider's code into a pool user.
 
 use super::{Provider, UpstreamError, UpstreamResult, facebook, oidc};
+use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::crypto::{constant_time_eq, random_token, sha256_hex};
-use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::store::federation::FederationStateRow;
 use crate::store::users::UserRow;

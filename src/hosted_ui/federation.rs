@@ -1,34 +1,19 @@
-//! Sign-in through an upstream provider: `/oauth2/authorize` with a provider sends the browser
-//! upstream (with a cookie that binds the sign-in to it), and `/oauth2/idpresponse` takes the
-//! answer. Problems the app can hear about go back to its redirect URI as `error`; an answer that
+//! The end of a sign-in through an upstream provider: `/oauth2/authorize` with a provider sent
+//! the browser upstream (with a cookie that binds the sign-in to it), and `/oauth2/idpresponse`
+//! takes the answer. Problems the app can hear about go back to its redirect URI as `error`; an answer that
 //! cannot be tied to a sign-in of this browser gets a page.
 
 use super::login::{finish, validated};
-use crate::federation::flow::{FEDERATION_COOKIE, STATE_TTL_SECS};
+use crate::authorization::request::error_redirect;
+use crate::federation::flow::FEDERATION_COOKIE;
 use crate::i18n::t;
-use crate::oauth::authorize::redirect;
-use crate::oauth::request::{AuthorizeRequest, error_redirect};
 use crate::services::Services;
 use crate::userpool::step::SignInStep;
-use crate::web::{PoolContext, cookie, error_page, pool_context};
+use crate::web::{PoolContext, cookie, error_page, pool_context, redirect};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use std::sync::Arc;
-
-/// Send the browser to provider `name` for request `r`.
-pub(crate) async fn go_upstream(svc: &Services, ctx: &PoolContext, r: &AuthorizeRequest, name: &str) -> HttpResponse {
-    let callback = format!("{}/oauth2/idpresponse", ctx.base_url);
-    match svc.start_federation(&ctx.pool, r, name, &callback).await {
-        Ok(started) => {
-            let mut resp = redirect(&started.url);
-            let c = cookie(svc, FEDERATION_COOKIE, started.binding, &ctx.cookie_path, Some(STATE_TTL_SECS));
-            let _ = resp.add_cookie(&c);
-            resp
-        }
-        Err(e) => redirect(&error_redirect(&r.redirect_uri, r.state.as_deref(), e.error, &e.description)),
-    }
-}
 
 /// What a provider sends back (RFC 6749 §4.1.2).
 #[derive(Deserialize)]

@@ -1,16 +1,16 @@
 //! Sign-in page (`/login`) and the NEW_PASSWORD_REQUIRED page (`/newPassword`).
 
+use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::federation::flow::client_allows_cognito;
 use crate::i18n::{Lang, t};
-use crate::oauth::authorize::{redirect, reject};
-use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::{Error, Message};
 use crate::userpool::sessions::SESSION_SECS;
 use crate::userpool::step::{Answer, Challenge, SignInStep};
 use crate::userpool::throttle::{Caller, Source};
 use crate::web::{
-    CSRF_COOKIE, PageContext, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, render,
+    CSRF_COOKIE, PageContext, PageError, PoolContext, SESSION_COOKIE, cookie, csrf, csrf_ok, pool_context, redirect,
+    reject, render,
 };
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

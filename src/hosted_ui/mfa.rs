@@ -6,8 +6,8 @@
 use super::login::{
     Form, accept, field, finish, form_status as status, internal, login_page, message, or_internal, page, page_url,
 };
+use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::i18n::t;
-use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
 use crate::userpool::step::{Answer, Challenge, MfaCode, MfaKind};

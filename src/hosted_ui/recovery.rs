@@ -4,11 +4,11 @@
 
 use super::login::{PageQuery, accept, caller, field, form_status, or_internal, page, page_url, source, validated};
 use super::signup::policy_rules;
+use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::i18n::t;
-use crate::oauth::authorize::redirect;
-use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::error::Error;
+use crate::web::redirect;
 use crate::web::{PageContext, PoolContext};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;

@@ -6,12 +6,12 @@ use super::login::{
     PageQuery, RequiredField, accept, caller, field, finish, form_status, login_page, notice_text, or_internal, page,
     page_url, source, validated,
 };
+use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::i18n::{Lang, t, tf};
-use crate::oauth::authorize::redirect;
-use crate::oauth::request::{AuthorizeParams, AuthorizeRequest};
 use crate::services::Services;
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::model::{PasswordPolicy, Pool};
+use crate::web::redirect;
 use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, error_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

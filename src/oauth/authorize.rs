@@ -2,23 +2,25 @@
 //! session (SSO across the pool's clients), answer `login_required` for `prompt=none`, or send
 //! the browser to the hosted sign-in page with the same parameters.
 
-use super::request::{AuthorizeError, AuthorizeParams, error_redirect};
-use crate::i18n::{Lang, t};
+use crate::authorization::request::{AuthorizeParams, AuthorizeRequest, error_redirect};
+use crate::federation::flow::{FEDERATION_COOKIE, STATE_TTL_SECS};
 use crate::services::Services;
-use crate::web::{PageError, SESSION_COOKIE, error_page, pool_context};
-use actix_web::http::StatusCode;
+use crate::web::{PageError, PoolContext, SESSION_COOKIE, cookie, pool_context, redirect, reject};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
-pub fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::Found().insert_header(("Location", location)).insert_header(("Cache-Control", "no-store")).finish()
-}
-
-/// Map a validation failure to a page (in `lang`) or a redirect.
-pub fn reject(lang: Lang, e: AuthorizeError) -> HttpResponse {
-    match e {
-        AuthorizeError::Page(key) => error_page(lang, StatusCode::BAD_REQUEST, t(lang, key)),
-        AuthorizeError::Redirect(url) => redirect(&url),
+/// Send the browser to provider `name` for request `r`, with a cookie that binds the sign-in
+/// to this browser (`/oauth2/idpresponse` takes the answer).
+async fn go_upstream(svc: &Services, ctx: &PoolContext, r: &AuthorizeRequest, name: &str) -> HttpResponse {
+    let callback = format!("{}/oauth2/idpresponse", ctx.base_url);
+    match svc.start_federation(&ctx.pool, r, name, &callback).await {
+        Ok(started) => {
+            let mut resp = redirect(&started.url);
+            let c = cookie(svc, FEDERATION_COOKIE, started.binding, &ctx.cookie_path, Some(STATE_TTL_SECS));
+            let _ = resp.add_cookie(&c);
+            resp
+        }
+        Err(e) => redirect(&error_redirect(&r.redirect_uri, r.state.as_deref(), e.error, &e.description)),
     }
 }
 
@@ -34,7 +36,7 @@ pub async fn authorize(
     };
     // A named provider: straight upstream, as Cognito does (the provider keeps its own session).
     if let Some(name) = &r.idp {
-        return Ok(crate::hosted_ui::federation::go_upstream(&svc, &ctx, &r, name).await);
+        return Ok(go_upstream(&svc, &ctx, &r, name).await);
     }
     if r.prompt.as_deref() != Some("login")
         && let Some(cookie) = req.cookie(SESSION_COOKIE)

@@ -1,8 +1,8 @@
 //! `GET /logout`: end the hosted-UI session, then go to a registered sign-out URL
 //! (`logout_uri`) or back to sign-in (`redirect_uri` + `response_type`). Tokens are not revoked.
 
-use super::authorize::redirect;
 use crate::services::Services;
+use crate::web::redirect;
 use crate::web::{PageError, SESSION_COOKIE, cookie, pool_context};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

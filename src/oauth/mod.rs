@@ -2,10 +2,9 @@
 //! the root of a pool domain: discovery and JWKS, authorize, token (one file per concern),
 //! userInfo, revoke and logout. Errors are RFC 6749 JSON, redirects, or HTML pages.
 
-pub mod authorize;
+mod authorize;
 mod discovery;
 mod logout;
-pub mod request;
 mod revoke;
 mod token;
 mod userinfo;

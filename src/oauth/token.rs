@@ -1,14 +1,10 @@
-//! `POST /oauth2/token`: client authentication (client_secret_basic, client_secret_post, or
-//! none for public clients) and the authorization_code, refresh_token and client_credentials
-//! grants, with RFC 6749 error bodies.
+//! `POST /oauth2/token`: reads the client's credentials and the grant's parameters, hands them
+//! to the grants ([`crate::authorization::grants`]) and words the outcome as RFC 6749 JSON.
 
 use super::oauth_error;
-use super::request::{custom_scopes, pkce_matches};
-use crate::crypto::sha256_hex;
+use crate::authorization::grants::{CodeRedemption, GrantError};
 use crate::services::Services;
-use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
-use crate::tokens::{claims, jwt};
-use crate::userpool::clients::ClientProof;
+use crate::tokens::issue::TokenSet;
 use crate::userpool::error::Error;
 use crate::userpool::model::{Client, Pool};
 use crate::web::pool_context;
@@ -39,7 +35,8 @@ pub(super) fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<Strin
     Ok(out)
 }
 
-/// Authenticate the client of a token or revocation request.
+/// Authenticate the client of a token or revocation request: `client_secret_basic`,
+/// `client_secret_post`, or none for a public client (one method per request).
 pub(super) async fn authenticate_client(
     req: &HttpRequest,
     form: &HashMap<String, String>,
@@ -67,28 +64,20 @@ pub(super) async fn authenticate_client(
         }
         None => (form.get("client_id").cloned().unwrap_or_default(), form.get("client_secret").cloned(), false),
     };
-    let status = if via_basic { 401 } else { 400 };
-    let invalid = || {
-        let mut r = oauth_error(status, "invalid_client", "Client authentication failed");
-        if via_basic {
+    if id.is_empty() {
+        return Err(oauth_error(400, "invalid_request", "client_id is required"));
+    }
+    match svc.authenticate_client(pool, &id, secret.as_deref()).await {
+        Ok(client) => Ok(Authenticated { client, secret }),
+        Err(GrantError::InvalidClient) if via_basic => {
+            let mut r = oauth_error(401, "invalid_client", "Client authentication failed");
             r.headers_mut().insert(
                 actix_web::http::header::WWW_AUTHENTICATE,
                 actix_web::http::header::HeaderValue::from_static("Basic realm=\"portcullis\""),
             );
+            Err(r)
         }
-        r
-    };
-    if id.is_empty() {
-        return Err(oauth_error(400, "invalid_request", "client_id is required"));
-    }
-    let client = match svc.find_client(&id).await {
-        Ok(Some(c)) if c.pool_id == pool.id => c,
-        Ok(_) => return Err(invalid()),
-        Err(e) => return Err(server_error(e)),
-    };
-    match client.authenticate(ClientProof::Secret(secret.as_deref())) {
-        Ok(()) => Ok(Authenticated { client, secret }),
-        Err(_) => Err(invalid()),
+        Err(e) => Err(grant_error(e)),
     }
 }
 
@@ -97,6 +86,18 @@ pub(super) async fn authenticate_client(
 pub(super) struct Authenticated {
     pub client: Client,
     pub secret: Option<String>,
+}
+
+/// A refused grant as an RFC 6749 §5.2 error.
+fn grant_error(e: GrantError) -> HttpResponse {
+    match e {
+        GrantError::InvalidRequest(d) => oauth_error(400, "invalid_request", d),
+        GrantError::InvalidClient => oauth_error(400, "invalid_client", "Client authentication failed"),
+        GrantError::UnauthorizedClient(d) => oauth_error(400, "unauthorized_client", d),
+        GrantError::InvalidGrant(d) => oauth_error(400, "invalid_grant", d),
+        GrantError::InvalidScope(d) => oauth_error(400, "invalid_scope", d),
+        GrantError::Failed(e) => server_error(e),
+    }
 }
 
 fn server_error(e: Error) -> HttpResponse {
@@ -146,127 +147,26 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
         Ok(c) => c,
         Err(r) => return r,
     };
-    match grant_type.as_str() {
-        "authorization_code" => authorization_code(&svc, &ctx.pool, &client, &form).await,
+    let get = |k: &str| form.get(k).map(String::as_str);
+    let issued = match grant_type.as_str() {
+        "authorization_code" => {
+            let r = CodeRedemption {
+                code: get("code"),
+                redirect_uri: get("redirect_uri"),
+                code_verifier: get("code_verifier"),
+            };
+            svc.redeem_authorization_code(&ctx.pool, &client, r).await
+        }
         "refresh_token" => {
-            let Some(rt) = form.get("refresh_token").filter(|s| !s.is_empty()) else {
+            let Some(rt) = get("refresh_token").filter(|s| !s.is_empty()) else {
                 return oauth_error(400, "invalid_request", "refresh_token is required");
             };
-            match svc.refresh_tokens(&ctx.pool, &client, rt, RefreshProof::Secret(secret.as_deref())).await {
-                Ok(t) => token_response(&t),
-                Err(Error::NotAuthorized(_)) => {
-                    oauth_error(400, "invalid_grant", "The refresh token is invalid, expired or revoked")
-                }
-                Err(e) => server_error(e),
-            }
+            svc.refresh_grant(&ctx.pool, &client, rt, secret.as_deref()).await
         }
-        _ => client_credentials(&svc, &ctx.pool, &client, &form).await,
-    }
-}
-
-async fn authorization_code(
-    svc: &Services,
-    pool: &Pool,
-    client: &Client,
-    form: &HashMap<String, String>,
-) -> HttpResponse {
-    if !client.oauth_enabled() || !client.allowed_oauth_flows().iter().any(|f| f == "code") {
-        return oauth_error(400, "unauthorized_client", "The client may not use the authorization_code grant");
-    }
-    let (Some(code), Some(redirect_uri)) = (form.get("code"), form.get("redirect_uri")) else {
-        return oauth_error(400, "invalid_request", "code and redirect_uri are required");
+        _ => svc.client_credentials_grant(&ctx.pool, &client, get("scope")).await,
     };
-    let bad = || oauth_error(400, "invalid_grant", "The authorization code is invalid, expired or already used");
-    let hash = sha256_hex(code);
-    let row = match svc.store.get_auth_code(&hash).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return bad(),
-        Err(e) => return server_error(e.into()),
-    };
-    // Everything the request must match is checked before the code is spent: whoever holds a
-    // code without the client's credentials, its redirect URI and the PKCE verifier can
-    // neither redeem it nor spoil the login it belongs to.
-    if row.client_id != client.id || row.pool_id != pool.id || row.redirect_uri != *redirect_uri {
-        return bad();
-    }
-    match (&row.code_challenge, form.get("code_verifier")) {
-        (Some(ch), Some(v)) if pkce_matches(v, ch) => {}
-        (None, None) => {}
-        _ => return oauth_error(400, "invalid_grant", "PKCE verification failed"),
-    }
-    // Then it is consumed atomically: of concurrent redemptions exactly one gets the row.
-    let origin = row.origin_jti.clone().unwrap_or_else(|| svc.new_origin());
-    let row = match svc.store.redeem_auth_code(&hash, svc.now(), &origin).await {
-        Ok(Some(r)) => r,
-        Ok(None) => {
-            revoke_if_replayed(svc, client, &hash).await;
-            return bad();
-        }
-        Err(e) => return server_error(e.into()),
-    };
-    let user = match svc.store.get_user(&row.user_id).await {
-        Ok(Some(u)) if u.enabled && !revoked_by_sign_out(&u, &origin, row.created_at) => u,
-        Ok(_) => return bad(),
-        Err(e) => return server_error(e.into()),
-    };
-    let scopes: Vec<String> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
-    let grant = Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time };
-    match svc.issue_with_origin(pool, client, &user, &grant, &origin).await {
+    match issued {
         Ok(t) => token_response(&t),
-        Err(e) => server_error(e),
-    }
-}
-
-/// A code that was already redeemed and is presented again by its own client revokes
-/// everything its first redemption issued (RFC 6749 §4.1.2).
-async fn revoke_if_replayed(svc: &Services, client: &Client, hash: &str) {
-    if let Ok(Some(used)) = svc.store.get_auth_code(hash).await
-        && used.used_at.is_some()
-        && let Some(o) = used.origin_jti
-    {
-        let now = svc.now();
-        let until = now + client.refresh_token_secs().max(client.access_token_secs()).max(client.id_token_secs());
-        let _ = svc.store.revoke_origin(&o, now, until).await;
-        tracing::warn!(client_id = %client.id, "authorization code replayed; issued tokens revoked");
-    }
-}
-
-async fn client_credentials(
-    svc: &Services,
-    pool: &Pool,
-    client: &Client,
-    form: &HashMap<String, String>,
-) -> HttpResponse {
-    if client.secret.is_none()
-        || !client.oauth_enabled()
-        || !client.allowed_oauth_flows().iter().any(|f| f == "client_credentials")
-    {
-        return oauth_error(400, "unauthorized_client", "The client may not use the client_credentials grant");
-    }
-    let allowed = custom_scopes(&client.allowed_oauth_scopes());
-    let scopes: Vec<String> = match form.get("scope").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => allowed,
-        Some(s) => {
-            let kept: Vec<String> =
-                s.split_whitespace().filter(|r| allowed.iter().any(|a| a == r)).map(str::to_string).collect();
-            if kept.is_empty() {
-                return oauth_error(400, "invalid_scope", "None of the requested scopes is allowed for this client");
-            }
-            kept
-        }
-    };
-    let keys = match svc.pool_keys(&pool.id, None).await {
-        Ok(k) => k,
-        Err(e) => return server_error(e),
-    };
-    let c = claims::m2m_access_token(&svc.issuer(&pool.id), &client.id, &scopes, svc.now(), client.access_token_secs());
-    match jwt::sign(&keys, &c) {
-        Ok(at) => token_response(&TokenSet {
-            access_token: at,
-            id_token: None,
-            refresh_token: None,
-            expires_in: client.access_token_secs(),
-        }),
-        Err(e) => server_error(Error::Internal(e)),
+        Err(e) => grant_error(e),
     }
 }

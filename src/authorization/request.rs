@@ -8,7 +8,6 @@ use crate::services::Services;
 use crate::store::codes::AuthCodeRow;
 use crate::store::users::UserRow;
 use crate::tokens::issue::Grant;
-use crate::userpool::clients::RESERVED_SCOPES;
 use crate::userpool::model::{Client, Pool};
 use serde::{Deserialize, Serialize};
 
@@ -132,18 +131,8 @@ impl Services {
         if !client.oauth_enabled() || !flows.iter().any(|f| f == flow) {
             return fail("unauthorized_client", "The client is not allowed this response_type");
         }
-        let allowed = client.allowed_oauth_scopes();
-        let scopes: Vec<String> = match p.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => allowed.clone(),
-            Some(s) => {
-                let requested: Vec<&str> = s.split_whitespace().collect();
-                let kept: Vec<String> =
-                    requested.iter().filter(|r| allowed.iter().any(|a| a == *r)).map(|r| r.to_string()).collect();
-                if kept.is_empty() {
-                    return fail("invalid_scope", "None of the requested scopes is allowed for this client");
-                }
-                kept
-            }
+        let Some(scopes) = super::scopes::narrow(p.scope.as_deref(), client.allowed_oauth_scopes()) else {
+            return fail("invalid_scope", "None of the requested scopes is allowed for this client");
         };
         let has = |s: &str| scopes.iter().any(|x| x == s);
         if (has("email") || has("phone") || has("profile")) && !has("openid") {
@@ -241,11 +230,6 @@ impl Services {
             }
         }
     }
-}
-
-/// Scopes a client_credentials request may get: custom scopes only.
-pub fn custom_scopes(allowed: &[String]) -> Vec<String> {
-    allowed.iter().filter(|s| !RESERVED_SCOPES.contains(&s.as_str())).cloned().collect()
 }
 
 #[cfg(test)]
