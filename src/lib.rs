@@ -17,6 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+mod architecture;
 pub mod authorization;
 pub mod clock;
 pub mod config;
@@ -27,6 +28,7 @@ pub mod hosted_ui;
 pub mod i18n;
 pub mod iam;
 pub mod identity;
+pub mod input;
 pub mod mail;
 pub mod oauth;
 pub mod services;

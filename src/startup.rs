@@ -25,7 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::configure(cfg);
     crate::api::configure(cfg);
     crate::oauth::configure(cfg);
-    crate::identity::routes::configure(cfg);
+    crate::oauth::configure_identity_issuer(cfg);
     crate::hosted_ui::configure(cfg);
 }
 

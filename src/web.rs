@@ -30,12 +30,10 @@ pub const CONFIRM_COOKIE: &str = "portcullis_confirm";
 pub const CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
-/// Whether `s` holds a character no stored text may hold: U+0000 (PostgreSQL's TEXT cannot
-/// store it) or another C0 control other than tab, line feed and carriage return. Every surface
-/// refuses such input at its boundary, with its own 4xx.
-pub fn has_forbidden_control(s: &str) -> bool {
-    s.chars().any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
-}
+pub use crate::input::has_forbidden_control;
+
+/// The pool-id segment of path-style routes (`{PUBLIC_URL}/{poolId}/…`).
+pub const POOL: &str = r"{pool:[\w-]+_[0-9a-zA-Z]+}";
 
 /// The pattern the JSON and Query APIs name when they refuse a control character.
 pub const NO_CONTROLS_PATTERN: &str = r"[^\x00-\x08\x0B\x0C\x0E-\x1F]*";

@@ -16,7 +16,7 @@ const CSS: &str = include_str!("../../static/portcullis.css");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/portcullis.css", web::get().to(css));
-    let pool = crate::oauth::POOL;
+    let pool = crate::web::POOL;
     for prefix in ["", &format!("/{pool}")] {
         cfg.route(&format!("{prefix}/login"), web::get().to(login::show))
             .route(&format!("{prefix}/oauth2/idpresponse"), web::get().to(federation::idp_response))

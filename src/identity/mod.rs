@@ -8,8 +8,8 @@
 //!   [`credentials`]: GetCredentialsForIdentity, GetOpenIdToken; [`developer`]: the
 //!   developer-authenticated flow.
 //! - [`logins`]: the logins an identity pool accepts and how each is validated; [`tokens`]: the
-//!   pool's own OpenID token issuer `{PUBLIC_URL}/identity`, with its discovery and keys
-//!   ([`routes`]).
+//!   pool's own OpenID token issuer `{PUBLIC_URL}/identity` (its discovery and keys are served
+//!   by the `oauth` surface).
 //! - [`error`]: the exceptions, mapped to the JSON protocol by `crate::api`.
 
 pub mod credentials;
@@ -19,5 +19,4 @@ pub mod identities;
 pub mod logins;
 pub mod pools;
 pub mod roles;
-pub mod routes;
 pub mod tokens;

@@ -5,6 +5,7 @@
 //! ([`crate::userpool::messages`]); this module only delivers.
 
 use crate::config::Config;
+use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -23,6 +24,20 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.html")]
+struct HtmlMail<'a> {
+    lang: Option<&'a str>,
+    subject: &'a str,
+    body: &'a str,
+}
+
+/// The HTML part around `body` (HTML already escaped where it holds values). `lang` is known
+/// when the body is the catalogue's; an administrator's template may be in any language.
+pub fn html_part(lang: Option<&str>, subject: &str, body: &str) -> String {
+    HtmlMail { lang, subject, body }.render().unwrap_or_else(|_| body.to_string())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 
 mod authorize;
 mod discovery;
+mod identity_issuer;
 mod logout;
 mod revoke;
 mod token;
@@ -15,8 +16,7 @@ use serde_json::json;
 /// Largest accepted form body at the token and revocation endpoints.
 pub const MAX_FORM: usize = 64 * 1024;
 
-/// The pool-id segment of path-style routes.
-pub const POOL: &str = r"{pool:[\w-]+_[0-9a-zA-Z]+}";
+pub use crate::web::POOL;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::web::{cors, preflight};
@@ -57,6 +57,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             );
     }
 }
+
+pub use identity_issuer::configure as configure_identity_issuer;
 
 /// An RFC 6749 §5.2 error body.
 pub fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse {

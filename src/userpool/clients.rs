@@ -254,7 +254,7 @@ impl Services {
     pub async fn find_client(&self, client_id: &str) -> Result<Option<Client>> {
         // No client id is that long or holds a control character (and PostgreSQL cannot even
         // compare U+0000): an id from a header or a percent-decoded credential is simply unknown.
-        if client_id.len() > crate::services::MAX_LOOKUP_ID_LEN || crate::web::has_forbidden_control(client_id) {
+        if client_id.len() > crate::services::MAX_LOOKUP_ID_LEN || crate::input::has_forbidden_control(client_id) {
             return Ok(None);
         }
         let now = self.clock.now_millis();

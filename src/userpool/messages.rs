@@ -12,18 +12,8 @@
 
 use super::model::Pool;
 use crate::i18n::{Lang, t};
-use crate::mail::{DEFAULT_FROM, Mail};
-use askama::Template;
+use crate::mail::{DEFAULT_FROM, Mail, html_part};
 use serde_json::Value;
-
-#[derive(Template)]
-#[template(path = "email/message.html")]
-struct HtmlMail<'a> {
-    /// Known when the body is the catalogue's; an administrator's template may be in any language.
-    lang: Option<&'a str>,
-    subject: &'a str,
-    body: &'a str,
-}
 
 /// A pool template, or the catalogue's default in `lang` (with the language it is in).
 fn or_default<'a>(template: Option<&'a str>, lang: Lang, key: &'static str) -> (&'a str, Option<Lang>) {
@@ -88,9 +78,7 @@ fn compose(
     let text = fill(&strip_tags(template), code, username, str::to_string);
     let body = fill(template, code, username, escape_html);
     let subject = fill(&strip_tags(subject), code, username, str::to_string);
-    let html = HtmlMail { lang: lang.map(Lang::code), subject: &subject, body: &body }
-        .render()
-        .unwrap_or_else(|_| body.clone());
+    let html = html_part(lang.map(Lang::code), &subject, &body);
     Mail {
         from: email["From"].as_str().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_FROM).to_string(),
         reply_to: email["ReplyToEmailAddress"].as_str().filter(|s| !s.is_empty()).map(str::to_string),
