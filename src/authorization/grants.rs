@@ -153,7 +153,7 @@ impl Services {
         {
             return Err(GrantError::UnauthorizedClient("The client may not use the client_credentials grant"));
         }
-        let allowed = custom_scopes(&client.allowed_oauth_scopes());
+        let allowed = custom_scopes(client.allowed_oauth_scopes());
         let scopes = narrow(scope, allowed)
             .ok_or(GrantError::InvalidScope("None of the requested scopes is allowed for this client"))?;
         let keys = self.pool_keys(&pool.id, None).await?;

@@ -131,7 +131,7 @@ impl Services {
         if !client.oauth_enabled() || !flows.iter().any(|f| f == flow) {
             return fail("unauthorized_client", "The client is not allowed this response_type");
         }
-        let Some(scopes) = super::scopes::narrow(p.scope.as_deref(), client.allowed_oauth_scopes()) else {
+        let Some(scopes) = super::scopes::narrow(p.scope.as_deref(), client.allowed_oauth_scopes().to_vec()) else {
             return fail("invalid_scope", "None of the requested scopes is allowed for this client");
         };
         let has = |s: &str| scopes.iter().any(|x| x == s);

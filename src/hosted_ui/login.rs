@@ -46,14 +46,14 @@ struct IdpButton {
 fn idp_buttons(ctx: &PoolContext, r: &AuthorizeRequest) -> Vec<IdpButton> {
     r.client
         .supported_identity_providers()
-        .into_iter()
-        .filter(|name| name != "COGNITO")
+        .iter()
+        .filter(|name| *name != "COGNITO")
         .map(|name| {
             let mut params = r.params.clone();
             params.identity_provider = Some(name.clone());
             params.idp_identifier = None;
             IdpButton {
-                label: crate::i18n::tf(ctx.lang, "login.continue_with", "provider", &name),
+                label: crate::i18n::tf(ctx.lang, "login.continue_with", "provider", name),
                 href: format!("{}/oauth2/authorize?{}", ctx.base_url, params.query()),
             }
         })

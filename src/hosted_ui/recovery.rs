@@ -67,7 +67,7 @@ fn reset_page(
         page,
         action: page_url(ctx, r, "confirmForgotPassword"),
         username,
-        rules: policy_rules(ctx.lang, &ctx.pool.password_policy()),
+        rules: policy_rules(ctx.lang, ctx.pool.password_policy()),
         error,
         login_link: page_url(ctx, r, "login"),
     })

@@ -71,7 +71,7 @@ fn signs_up_by_email(pool: &Pool) -> bool {
 /// Attributes the sign-up form asks for: the required ones, and the e-mail that receives the
 /// code, except the one the username already is.
 fn wanted_attributes(pool: &Pool) -> Vec<String> {
-    let mut names = pool.required_attributes();
+    let mut names = pool.required_attributes().to_vec();
     if pool.auto_verifies_email() && !names.iter().any(|n| n == "email") {
         names.push("email".into());
     }
@@ -107,7 +107,7 @@ fn signup_page(
         username_type: if by_email { "email" } else { "text" },
         username_autocomplete: if by_email { "email" } else { "username" },
         fields,
-        rules: policy_rules(ctx.lang, &ctx.pool.password_policy()),
+        rules: policy_rules(ctx.lang, ctx.pool.password_policy()),
         error,
         login_link: page_url(ctx, r, "login"),
         client_name: &r.client.name,

@@ -113,7 +113,7 @@ impl Services {
             origin_jti,
             event_id: &event_id,
             scopes: grant.scopes.as_deref(),
-            readable: readable.as_deref(),
+            readable,
         };
         let access = jwt::sign(&keys, &claims::access_token(&subject, &issue, client.access_token_secs()))
             .map_err(Error::Internal)?;

@@ -218,7 +218,7 @@ pub fn pairs(list: &Value) -> Vec<(&str, &str)> {
 
 /// Required attributes missing from the map.
 pub fn missing_required(pool: &Pool, attrs: &BTreeMap<String, String>) -> Vec<String> {
-    pool.required_attributes().into_iter().filter(|n| attrs.get(n).is_none_or(|v| v.is_empty())).collect()
+    pool.required_attributes().iter().filter(|n| attrs.get(*n).is_none_or(|v| v.is_empty())).cloned().collect()
 }
 
 /// The names a user signs in with besides the username.
@@ -226,12 +226,12 @@ pub fn aliases(pool: &Pool, attrs: &BTreeMap<String, String>) -> Vec<Alias> {
     let mut out = Vec::new();
     let verified = |k: &str| attrs.get(k).map(String::as_str) == Some("true");
     for kind in pool.username_attributes() {
-        if let Some(v) = attrs.get(&kind).filter(|v| !v.is_empty()) {
+        if let Some(v) = attrs.get(kind).filter(|v| !v.is_empty()) {
             out.push((kind.clone(), pool.lookup_key(v)));
         }
     }
     for kind in pool.alias_attributes() {
-        let Some(v) = attrs.get(&kind).filter(|v| !v.is_empty()) else {
+        let Some(v) = attrs.get(kind).filter(|v| !v.is_empty()) else {
             continue;
         };
         let eligible = match kind.as_str() {

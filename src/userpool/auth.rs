@@ -176,7 +176,7 @@ impl Services {
             return Err(session_expired());
         }
         let mut user = self.store.get_user(&pending.user_id).await?.ok_or_else(session_expired)?;
-        check_policy(&pool.password_policy(), new_password)?;
+        check_policy(pool.password_policy(), new_password)?;
         let pairs = attrs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         attributes::write_as_user(pool, client, &mut user.attributes, pairs, UserWrite::NewPassword)?;
         let missing = attributes::missing_required(pool, &user.attributes);

@@ -424,15 +424,16 @@ mod client_auth_tests {
     use super::*;
 
     fn client(secret: Option<&str>) -> Client {
-        Client {
+        let row = crate::store::clients::ClientRow {
             id: "c1".into(),
             pool_id: "p".into(),
             name: "n".into(),
-            secret: secret.map(str::to_string),
+            secret_enc: None,
             config: json!({}),
             created_at: 0,
             updated_at: 0,
-        }
+        };
+        Client::from_row(row, secret.map(str::to_string))
     }
 
     #[test]

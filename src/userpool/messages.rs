@@ -127,7 +127,7 @@ mod tests {
     use serde_json::json;
 
     fn pool(config: Value) -> Pool {
-        Pool { id: "local_abc".into(), name: "p".into(), config, created_at: 0, updated_at: 0 }
+        Pool::new("local_abc".into(), "p".into(), config, 0, 0)
     }
 
     #[test]

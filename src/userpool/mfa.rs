@@ -18,7 +18,7 @@ use super::auth::session_expired;
 use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::messages;
-use super::model::{Client, Pool};
+use super::model::{Client, MfaMode, Pool};
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
 use crate::crypto::{constant_time_eq, random_array, random_from, random_token, sha256_hex};
 use crate::i18n::Lang;
@@ -32,23 +32,6 @@ use serde_json::{Value, json};
 /// guesses, which new challenges do not reset).
 const MAX_CHALLENGE_FAILURES: i64 = 5;
 const RECOVERY_CODES: usize = 10;
-
-impl Pool {
-    /// `OFF`, `OPTIONAL` or `ON`.
-    pub fn mfa_mode(&self) -> &str {
-        self.config["MfaConfiguration"].as_str().unwrap_or("OFF")
-    }
-
-    /// TOTP is a factor unless `SoftwareTokenMfaConfiguration.Enabled` is false.
-    pub fn totp_allowed(&self) -> bool {
-        self.config["SoftwareTokenMfaConfiguration"]["Enabled"].as_bool().unwrap_or(true)
-    }
-
-    /// E-mail OTP is a factor once `EmailMfaConfiguration` is set.
-    pub fn email_mfa_allowed(&self) -> bool {
-        self.config["EmailMfaConfiguration"].is_object()
-    }
-}
 
 fn wrong_code() -> Error {
     Error::CodeMismatch(Message::CodeOrAuthState)
@@ -108,7 +91,7 @@ impl Services {
         data: Value,
     ) -> Result<String> {
         let session = random_token();
-        let minutes = client.config["AuthSessionValidity"].as_i64().unwrap_or(3).clamp(3, 15);
+        let minutes = client.settings.auth_session_minutes;
         self.store
             .insert_challenge(&ChallengeRow {
                 id_hash: sha256_hex(&session),
@@ -135,13 +118,13 @@ impl Services {
         lang: Lang,
     ) -> Result<SignInStep> {
         let mode = pool.mfa_mode();
-        if mode == "OFF" {
+        if mode == MfaMode::Off {
             return Ok(SignInStep::Authenticated { user, auth_time: now });
         }
         let m = self.store.get_user_mfa(&user.id).await?;
         let factors = active_factors(pool, &user, &m);
         if factors.is_empty() {
-            if mode != "ON" {
+            if mode != MfaMode::On {
                 return Ok(SignInStep::Authenticated { user, auth_time: now });
             }
             if !pool.totp_allowed() {
@@ -465,8 +448,8 @@ impl Services {
                 config[key] = v.clone();
             }
         }
-        let candidate = Pool { config, ..pool.clone() };
-        if candidate.mfa_mode() != "OFF" && !candidate.totp_allowed() && !candidate.email_mfa_allowed() {
+        let candidate = pool.with_config(config);
+        if candidate.mfa_mode() != MfaMode::Off && !candidate.totp_allowed() && !candidate.email_mfa_allowed() {
             return Err(Error::InvalidParameter("At least one MFA factor must be enabled to turn MFA on.".into()));
         }
         self.replace_pool_config(&pool, candidate.config).await?;
@@ -477,7 +460,7 @@ impl Services {
     pub async fn pool_mfa_config(&self, pool_id: &str) -> Result<Value> {
         let pool = self.pool(pool_id).await?;
         let mut out = json!({
-            "MfaConfiguration": pool.mfa_mode(),
+            "MfaConfiguration": pool.mfa_mode().as_str(),
             "SoftwareTokenMfaConfiguration": {"Enabled": pool.totp_allowed()},
         });
         if pool.email_mfa_allowed() {

@@ -76,19 +76,107 @@ pub struct PasswordPolicy {
     pub temporary_password_validity_days: i64,
 }
 
-/// A user pool: its row plus typed accessors for the settings the services enforce.
+/// `MfaConfiguration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaMode {
+    Off,
+    Optional,
+    On,
+}
+
+impl MfaMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaMode::Off => "OFF",
+            MfaMode::Optional => "OPTIONAL",
+            MfaMode::On => "ON",
+        }
+    }
+}
+
+/// The pool settings the services enforce, read from the pool's document once, when the pool
+/// is loaded (the document itself stays as stored, for the API's fidelity).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolSettings {
+    pub password_policy: PasswordPolicy,
+    pub username_attributes: Vec<String>,
+    pub alias_attributes: Vec<String>,
+    /// `UsernameConfiguration.CaseSensitive`; the API default when unset is case-sensitive.
+    pub case_sensitive: bool,
+    /// `SchemaAttributes`, as Cognito's SchemaAttributeType documents.
+    pub schema: Vec<Value>,
+    /// Required attributes other than `sub`.
+    pub required_attributes: Vec<String>,
+    pub mfa_mode: MfaMode,
+    /// TOTP is a factor unless `SoftwareTokenMfaConfiguration.Enabled` is false.
+    pub totp_allowed: bool,
+    /// E-mail OTP is a factor once `EmailMfaConfiguration` is set.
+    pub email_mfa_allowed: bool,
+    pub admin_create_user_only: bool,
+    pub auto_verifies_email: bool,
+    /// `AccountRecoverySetting` leaves recovery to administrators only.
+    pub recovery_admin_only: bool,
+}
+
+impl PoolSettings {
+    pub fn parse(c: &Value) -> Self {
+        let p = &c["Policies"]["PasswordPolicy"];
+        let b = |k: &str| p[k].as_bool().unwrap_or(true);
+        let days = p["TemporaryPasswordValidityDays"].as_i64().filter(|d| *d > 0).unwrap_or(7);
+        let password_policy = PasswordPolicy {
+            minimum_length: p["MinimumLength"].as_u64().unwrap_or(8) as usize,
+            require_uppercase: b("RequireUppercase"),
+            require_lowercase: b("RequireLowercase"),
+            require_numbers: b("RequireNumbers"),
+            require_symbols: b("RequireSymbols"),
+            temporary_password_validity_days: days,
+        };
+        let schema = c["SchemaAttributes"].as_array().cloned().unwrap_or_default();
+        let required_attributes = schema
+            .iter()
+            .filter(|a| a["Required"].as_bool() == Some(true) && a["Name"] != "sub")
+            .filter_map(|a| a["Name"].as_str().map(str::to_string))
+            .collect();
+        let mfa_mode = match c["MfaConfiguration"].as_str() {
+            Some("ON") => MfaMode::On,
+            Some("OPTIONAL") => MfaMode::Optional,
+            _ => MfaMode::Off,
+        };
+        PoolSettings {
+            password_policy,
+            username_attributes: str_list(&c["UsernameAttributes"]),
+            alias_attributes: str_list(&c["AliasAttributes"]),
+            case_sensitive: c["UsernameConfiguration"]["CaseSensitive"].as_bool().unwrap_or(true),
+            schema,
+            required_attributes,
+            mfa_mode,
+            totp_allowed: c["SoftwareTokenMfaConfiguration"]["Enabled"].as_bool().unwrap_or(true),
+            email_mfa_allowed: c["EmailMfaConfiguration"].is_object(),
+            admin_create_user_only: c["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == true,
+            auto_verifies_email: c["AutoVerifiedAttributes"].as_array().is_some_and(|a| a.iter().any(|x| x == "email")),
+            recovery_admin_only: c["AccountRecoverySetting"]["RecoveryMechanisms"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|x| x["Name"] == "admin_only")),
+        }
+    }
+}
+
+/// A user pool: its row, and the settings parsed from its document ([`PoolSettings`]).
+/// Built only by [`Pool::new`], so the two always agree.
 #[derive(Debug, Clone)]
 pub struct Pool {
     pub id: String,
     pub name: String,
+    /// The stored document, in Cognito's member names (read it for the API's answers only).
     pub config: Value,
+    pub settings: PoolSettings,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl From<PoolRow> for Pool {
     fn from(r: PoolRow) -> Self {
-        Pool { id: r.id, name: r.name, config: r.config, created_at: r.created_at, updated_at: r.updated_at }
+        Pool::new(r.id, r.name, r.config, r.created_at, r.updated_at)
     }
 }
 
@@ -97,31 +185,30 @@ fn str_list(v: &Value) -> Vec<String> {
 }
 
 impl Pool {
-    pub fn password_policy(&self) -> PasswordPolicy {
-        let p = &self.config["Policies"]["PasswordPolicy"];
-        let b = |k: &str| p[k].as_bool().unwrap_or(true);
-        let days = p["TemporaryPasswordValidityDays"].as_i64().filter(|d| *d > 0).unwrap_or(7);
-        PasswordPolicy {
-            minimum_length: p["MinimumLength"].as_u64().unwrap_or(8) as usize,
-            require_uppercase: b("RequireUppercase"),
-            require_lowercase: b("RequireLowercase"),
-            require_numbers: b("RequireNumbers"),
-            require_symbols: b("RequireSymbols"),
-            temporary_password_validity_days: days,
-        }
+    pub fn new(id: String, name: String, config: Value, created_at: i64, updated_at: i64) -> Self {
+        let settings = PoolSettings::parse(&config);
+        Pool { id, name, config, settings, created_at, updated_at }
     }
 
-    pub fn username_attributes(&self) -> Vec<String> {
-        str_list(&self.config["UsernameAttributes"])
+    /// The same pool with another document (settings parsed again).
+    pub fn with_config(&self, config: Value) -> Self {
+        Pool::new(self.id.clone(), self.name.clone(), config, self.created_at, self.updated_at)
     }
 
-    pub fn alias_attributes(&self) -> Vec<String> {
-        str_list(&self.config["AliasAttributes"])
+    pub fn password_policy(&self) -> &PasswordPolicy {
+        &self.settings.password_policy
     }
 
-    /// `UsernameConfiguration.CaseSensitive`; the API default when unset is case-sensitive.
+    pub fn username_attributes(&self) -> &[String] {
+        &self.settings.username_attributes
+    }
+
+    pub fn alias_attributes(&self) -> &[String] {
+        &self.settings.alias_attributes
+    }
+
     pub fn case_sensitive(&self) -> bool {
-        self.config["UsernameConfiguration"]["CaseSensitive"].as_bool().unwrap_or(true)
+        self.settings.case_sensitive
     }
 
     /// The key a username or alias is looked up by.
@@ -129,20 +216,40 @@ impl Pool {
         if self.case_sensitive() { name.to_string() } else { name.to_lowercase() }
     }
 
-    pub fn schema(&self) -> Vec<Value> {
-        self.config["SchemaAttributes"].as_array().cloned().unwrap_or_default()
+    pub fn schema(&self) -> &[Value] {
+        &self.settings.schema
     }
 
-    pub fn schema_attribute(&self, name: &str) -> Option<Value> {
-        self.schema().into_iter().find(|a| a["Name"].as_str() == Some(name))
+    pub fn schema_attribute(&self, name: &str) -> Option<&Value> {
+        self.schema().iter().find(|a| a["Name"].as_str() == Some(name))
     }
 
-    pub fn required_attributes(&self) -> Vec<String> {
-        self.schema()
-            .iter()
-            .filter(|a| a["Required"].as_bool() == Some(true) && a["Name"] != "sub")
-            .filter_map(|a| a["Name"].as_str().map(str::to_string))
-            .collect()
+    pub fn required_attributes(&self) -> &[String] {
+        &self.settings.required_attributes
+    }
+
+    pub fn mfa_mode(&self) -> MfaMode {
+        self.settings.mfa_mode
+    }
+
+    pub fn totp_allowed(&self) -> bool {
+        self.settings.totp_allowed
+    }
+
+    pub fn email_mfa_allowed(&self) -> bool {
+        self.settings.email_mfa_allowed
+    }
+
+    pub fn admin_create_user_only(&self) -> bool {
+        self.settings.admin_create_user_only
+    }
+
+    pub fn auto_verifies_email(&self) -> bool {
+        self.settings.auto_verifies_email
+    }
+
+    pub fn recovery_admin_only(&self) -> bool {
+        self.settings.recovery_admin_only
     }
 
     pub fn arn(&self, region: &str, account: &str) -> String {
@@ -150,84 +257,134 @@ impl Pool {
     }
 }
 
-/// An app client with typed accessors. `secret` is the decrypted client secret.
+/// The client settings the services enforce, read from the client's document once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientSettings {
+    pub callback_urls: Vec<String>,
+    pub logout_urls: Vec<String>,
+    pub allowed_oauth_flows: Vec<String>,
+    pub allowed_oauth_scopes: Vec<String>,
+    pub oauth_enabled: bool,
+    pub explicit_auth_flows: Vec<String>,
+    pub supported_identity_providers: Vec<String>,
+    pub token_revocation_enabled: bool,
+    pub prevents_user_existence_errors: bool,
+    pub refresh_rotation: bool,
+    /// Attributes the client may read; `None` = all.
+    pub read_attributes: Option<Vec<String>>,
+    /// Attributes the client may write; `None` = all writable ones.
+    pub write_attributes: Option<Vec<String>>,
+    pub access_token_secs: i64,
+    pub id_token_secs: i64,
+    pub refresh_token_secs: i64,
+    /// `AuthSessionValidity`: how long a sign-in challenge stays open, 3 to 15 minutes.
+    pub auth_session_minutes: i64,
+}
+
+impl ClientSettings {
+    pub fn parse(c: &Value) -> Self {
+        let validity = |field: &str, unit_field: &str, default_unit: &str, default_secs: i64| {
+            let Some(v) = c[field].as_i64().filter(|v| *v > 0) else {
+                return default_secs;
+            };
+            let unit = c["TokenValidityUnits"][unit_field].as_str().unwrap_or(default_unit);
+            v * unit_seconds(unit)
+        };
+        ClientSettings {
+            callback_urls: str_list(&c["CallbackURLs"]),
+            logout_urls: str_list(&c["LogoutURLs"]),
+            allowed_oauth_flows: str_list(&c["AllowedOAuthFlows"]),
+            allowed_oauth_scopes: str_list(&c["AllowedOAuthScopes"]),
+            oauth_enabled: c["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false),
+            explicit_auth_flows: str_list(&c["ExplicitAuthFlows"]),
+            supported_identity_providers: str_list(&c["SupportedIdentityProviders"]),
+            token_revocation_enabled: c["EnableTokenRevocation"].as_bool().unwrap_or(true),
+            prevents_user_existence_errors: c["PreventUserExistenceErrors"].as_str() == Some("ENABLED"),
+            refresh_rotation: c["RefreshTokenRotation"]["Feature"].as_str() == Some("ENABLED"),
+            read_attributes: c.get("ReadAttributes").map(str_list).filter(|l| !l.is_empty()),
+            write_attributes: c.get("WriteAttributes").map(str_list).filter(|l| !l.is_empty()),
+            access_token_secs: validity("AccessTokenValidity", "AccessToken", "hours", 3600),
+            id_token_secs: validity("IdTokenValidity", "IdToken", "hours", 3600),
+            refresh_token_secs: validity("RefreshTokenValidity", "RefreshToken", "days", 30 * 86400),
+            auth_session_minutes: c["AuthSessionValidity"].as_i64().unwrap_or(3).clamp(3, 15),
+        }
+    }
+}
+
+/// An app client: its row, its decrypted secret, and the settings parsed from its document
+/// ([`ClientSettings`]). Built only by [`Client::new`], so the two always agree.
 #[derive(Debug, Clone)]
 pub struct Client {
     pub id: String,
     pub pool_id: String,
     pub name: String,
     pub secret: Option<String>,
+    /// The stored document, in Cognito's member names (read it for the API's answers only).
     pub config: Value,
+    pub settings: ClientSettings,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl Client {
     pub fn from_row(r: ClientRow, secret: Option<String>) -> Self {
+        let settings = ClientSettings::parse(&r.config);
         Client {
             id: r.id,
             pool_id: r.pool_id,
             name: r.name,
             secret,
             config: r.config,
+            settings,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
     }
 
-    pub fn callback_urls(&self) -> Vec<String> {
-        str_list(&self.config["CallbackURLs"])
+    pub fn callback_urls(&self) -> &[String] {
+        &self.settings.callback_urls
     }
-    pub fn logout_urls(&self) -> Vec<String> {
-        str_list(&self.config["LogoutURLs"])
+    pub fn logout_urls(&self) -> &[String] {
+        &self.settings.logout_urls
     }
-    pub fn allowed_oauth_flows(&self) -> Vec<String> {
-        str_list(&self.config["AllowedOAuthFlows"])
+    pub fn allowed_oauth_flows(&self) -> &[String] {
+        &self.settings.allowed_oauth_flows
     }
-    pub fn allowed_oauth_scopes(&self) -> Vec<String> {
-        str_list(&self.config["AllowedOAuthScopes"])
+    pub fn allowed_oauth_scopes(&self) -> &[String] {
+        &self.settings.allowed_oauth_scopes
     }
     pub fn oauth_enabled(&self) -> bool {
-        self.config["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false)
+        self.settings.oauth_enabled
     }
-    pub fn explicit_auth_flows(&self) -> Vec<String> {
-        str_list(&self.config["ExplicitAuthFlows"])
+    pub fn explicit_auth_flows(&self) -> &[String] {
+        &self.settings.explicit_auth_flows
     }
-    pub fn supported_identity_providers(&self) -> Vec<String> {
-        str_list(&self.config["SupportedIdentityProviders"])
+    pub fn supported_identity_providers(&self) -> &[String] {
+        &self.settings.supported_identity_providers
     }
     pub fn token_revocation_enabled(&self) -> bool {
-        self.config["EnableTokenRevocation"].as_bool().unwrap_or(true)
+        self.settings.token_revocation_enabled
     }
     pub fn prevents_user_existence_errors(&self) -> bool {
-        self.config["PreventUserExistenceErrors"].as_str() == Some("ENABLED")
+        self.settings.prevents_user_existence_errors
     }
     pub fn refresh_rotation(&self) -> bool {
-        self.config["RefreshTokenRotation"]["Feature"].as_str() == Some("ENABLED")
+        self.settings.refresh_rotation
     }
-    /// Attributes the client may read; `None` = all.
-    pub fn read_attributes(&self) -> Option<Vec<String>> {
-        self.config.get("ReadAttributes").map(str_list).filter(|l| !l.is_empty())
+    pub fn read_attributes(&self) -> Option<&[String]> {
+        self.settings.read_attributes.as_deref()
     }
-    pub fn write_attributes(&self) -> Option<Vec<String>> {
-        self.config.get("WriteAttributes").map(str_list).filter(|l| !l.is_empty())
-    }
-
-    fn validity_secs(&self, field: &str, unit_field: &str, default_unit: &str, default_secs: i64) -> i64 {
-        let Some(v) = self.config[field].as_i64().filter(|v| *v > 0) else {
-            return default_secs;
-        };
-        let unit = self.config["TokenValidityUnits"][unit_field].as_str().unwrap_or(default_unit);
-        v * unit_seconds(unit)
+    pub fn write_attributes(&self) -> Option<&[String]> {
+        self.settings.write_attributes.as_deref()
     }
     pub fn access_token_secs(&self) -> i64 {
-        self.validity_secs("AccessTokenValidity", "AccessToken", "hours", 3600)
+        self.settings.access_token_secs
     }
     pub fn id_token_secs(&self) -> i64 {
-        self.validity_secs("IdTokenValidity", "IdToken", "hours", 3600)
+        self.settings.id_token_secs
     }
     pub fn refresh_token_secs(&self) -> i64 {
-        self.validity_secs("RefreshTokenValidity", "RefreshToken", "days", 30 * 86400)
+        self.settings.refresh_token_secs
     }
 }
 
@@ -259,17 +416,35 @@ mod tests {
 
     #[test]
     fn validity_units_convert() {
-        let c = Client {
-            id: "c".into(),
-            pool_id: "p".into(),
-            name: "n".into(),
-            secret: None,
-            config: json!({"AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "minutes"}, "RefreshTokenValidity": 2}),
-            created_at: 0,
-            updated_at: 0,
-        };
+        let config = json!({"AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "minutes"}, "RefreshTokenValidity": 2, "AuthSessionValidity": 60});
+        let c = Client::from_row(
+            ClientRow {
+                id: "c".into(),
+                pool_id: "p".into(),
+                name: "n".into(),
+                secret_enc: None,
+                config,
+                created_at: 0,
+                updated_at: 0,
+            },
+            None,
+        );
         assert_eq!(c.access_token_secs(), 300);
         assert_eq!(c.id_token_secs(), 3600);
         assert_eq!(c.refresh_token_secs(), 2 * 86400);
+        assert_eq!(c.settings.auth_session_minutes, 15, "clamped to Cognito's 3-15 minutes");
+    }
+
+    #[test]
+    fn pool_settings_follow_the_document_and_its_defaults() {
+        let p = Pool::new("p".into(), "n".into(), json!({}), 0, 0);
+        assert_eq!(p.mfa_mode(), MfaMode::Off);
+        assert!(p.totp_allowed() && !p.email_mfa_allowed() && p.case_sensitive());
+        assert_eq!(p.password_policy().minimum_length, 8);
+        let doc = json!({"MfaConfiguration": "ON", "EmailMfaConfiguration": {}, "UsernameConfiguration": {"CaseSensitive": false},
+            "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]}});
+        let q = p.with_config(doc);
+        assert_eq!(q.mfa_mode(), MfaMode::On);
+        assert!(q.email_mfa_allowed() && !q.case_sensitive() && q.recovery_admin_only());
     }
 }

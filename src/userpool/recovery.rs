@@ -26,15 +26,6 @@ fn no_recovery_address() -> Error {
     Error::InvalidParameter(Message::NoRecoveryAddress)
 }
 
-impl Pool {
-    /// `AccountRecoverySetting` leaves recovery to administrators only.
-    pub fn recovery_admin_only(&self) -> bool {
-        self.config["AccountRecoverySetting"]["RecoveryMechanisms"]
-            .as_array()
-            .is_some_and(|m| m.iter().any(|x| x["Name"] == "admin_only"))
-    }
-}
-
 fn admin_only() -> Error {
     Error::NotAuthorized(Message::CannotReset)
 }
@@ -99,12 +90,12 @@ impl Services {
             // holds for a username that does not exist: the work to match is that of a wrong
             // code (a read and a counted failure), which the simulated check does.
             self.rate_limit(Limited::ConfirmForgotPassword, &self.phantom_id(pool, username)).await?;
-            check_policy(&pool.password_policy(), new_password)?;
+            check_policy(pool.password_policy(), new_password)?;
             return Err(self.simulated_code_error(pool, username, Purpose::ForgotPassword).await);
         };
         self.rate_limit(Limited::ConfirmForgotPassword, &user.id).await?;
         // A rejected password must not burn the code.
-        check_policy(&pool.password_policy(), new_password)?;
+        check_policy(pool.password_policy(), new_password)?;
         self.redeem_code(&user, Purpose::ForgotPassword, code).await?;
         let now = self.now();
         user.password_hash = Some(self.passwords.hash(new_password).await?);

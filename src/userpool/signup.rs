@@ -35,16 +35,6 @@ pub struct SignUpResult {
     pub delivery: Option<Value>,
 }
 
-impl Pool {
-    pub fn admin_create_user_only(&self) -> bool {
-        self.config["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == true
-    }
-
-    pub fn auto_verifies_email(&self) -> bool {
-        self.config["AutoVerifiedAttributes"].as_array().is_some_and(|a| a.iter().any(|x| x == "email"))
-    }
-}
-
 impl Services {
     /// SignUp; the code mail is in the caller's language unless the pool has a template.
     pub async fn sign_up(
@@ -69,7 +59,7 @@ impl Services {
         let sub = uuid::Uuid::new_v4().to_string();
         let stored_name = resolve_username(pool, username, &sub, &mut attrs)?;
         check_required(pool, &attrs)?;
-        check_policy(&pool.password_policy(), password)?;
+        check_policy(pool.password_policy(), password)?;
         let now = self.now();
         let user = UserRow {
             id: sub,

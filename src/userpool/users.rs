@@ -103,7 +103,7 @@ impl Services {
                 ));
             }
             let temp =
-                input["TemporaryPassword"].as_str().map(str::to_string).unwrap_or_else(|| generate_temporary(&policy));
+                input["TemporaryPassword"].as_str().map(str::to_string).unwrap_or_else(|| generate_temporary(policy));
             user.password_hash = Some(self.passwords.hash(&temp).await?);
             user.password_set_at = Some(now);
             user.updated_at = now;
@@ -117,10 +117,10 @@ impl Services {
         check_required(&pool, &attrs)?;
         let temp = match input["TemporaryPassword"].as_str() {
             Some(p) => {
-                check_policy(&policy, p)?;
+                check_policy(policy, p)?;
                 p.to_string()
             }
-            None => generate_temporary(&policy),
+            None => generate_temporary(policy),
         };
         let user = UserRow {
             id: sub,
@@ -231,7 +231,7 @@ impl Services {
     ) -> Result<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
-        check_policy(&pool.password_policy(), password)?;
+        check_policy(pool.password_policy(), password)?;
         let now = self.now();
         user.password_hash = Some(self.passwords.hash(password).await?);
         user.password_set_at = Some(now);

@@ -109,9 +109,9 @@ async fn temporary_passwords_follow_the_pool_policy() {
     // The generator (no mail transport shows it to us) satisfies the pool's own policy.
     let p = app.services.pool(&pool).await.unwrap();
     for _ in 0..50 {
-        let temp = portcullis::userpool::password::generate_temporary(&p.password_policy());
+        let temp = portcullis::userpool::password::generate_temporary(p.password_policy());
         assert!(temp.chars().count() >= 20, "{temp}");
-        portcullis::userpool::password::check_policy(&p.password_policy(), &temp)
+        portcullis::userpool::password::check_policy(p.password_policy(), &temp)
             .unwrap_or_else(|e| panic!("generated {temp:?} breaks the policy: {e}"));
     }
 
