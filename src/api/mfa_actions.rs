@@ -5,6 +5,7 @@
 use super::auth_actions::{access_token_user, client_for};
 use super::{ApiError, ApiResult, s};
 use crate::services::Services;
+use crate::userpool::mfa::{FactorPreference, MfaPreference};
 use serde_json::{Value, json};
 
 pub const ACTIONS: &[&str] = &[
@@ -23,6 +24,17 @@ fn token_or_session(i: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Set/AdminSetUserMFAPreference's settings as a preference change (a member that is not an
+/// object leaves its factor alone).
+fn mfa_preference(i: &Value) -> MfaPreference {
+    let factor = |key: &str| {
+        let v = &i[key];
+        v.is_object()
+            .then(|| FactorPreference { enabled: v["Enabled"].as_bool(), preferred: v["PreferredMfa"].as_bool() })
+    };
+    MfaPreference { software_token: factor("SoftwareTokenMfaSettings"), email: factor("EmailMfaSettings") }
+}
+
 pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     Ok(match action {
         "SetUserPoolMfaConfig" => svc.set_pool_mfa_config(s(i, "UserPoolId"), i).await?,
@@ -30,12 +42,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         "AdminSetUserMFAPreference" => {
             let pool = svc.pool(s(i, "UserPoolId")).await?;
             let user = svc.user(&pool, s(i, "Username")).await?;
-            svc.set_mfa_preference(&pool, &user, i).await?;
+            svc.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
             json!({})
         }
         "SetUserMFAPreference" => {
             let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
-            svc.set_mfa_preference(&pool, &user, i).await?;
+            svc.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
             json!({})
         }
         "AssociateSoftwareToken" => {

@@ -233,6 +233,12 @@ pub(crate) fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_default()
 }
 
+/// Cognito's `[{Name, Value}]` (AttributeType list) as (name, value) pairs; missing members
+/// read as empty strings.
+pub(crate) fn attribute_list(v: &Value) -> Vec<(String, String)> {
+    v.as_array().into_iter().flatten().map(|a| (s(a, "Name").to_string(), s(a, "Value").to_string())).collect()
+}
+
 pub(crate) fn limit(v: &Value, k: &str, default: i64) -> i64 {
     v[k].as_i64().filter(|n| *n > 0).unwrap_or(default).min(60)
 }

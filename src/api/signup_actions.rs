@@ -40,7 +40,8 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
     client.authenticate_api(ClientProof::SecretHash { username, hash: i["SecretHash"].as_str() })?;
     Ok(match action {
         "SignUp" => {
-            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &i["UserAttributes"], caller).await?;
+            let attributes = super::attribute_list(&i["UserAttributes"]);
+            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &attributes, caller).await?;
             let mut out = json!({"UserConfirmed": r.confirmed, "UserSub": r.user.id});
             if let Some(d) = r.delivery {
                 out["CodeDeliveryDetails"] = d;

@@ -1,9 +1,11 @@
 //! Users and groups.
 
 use super::pool_actions::with_token;
-use super::{ApiResult, limit, s};
+use super::{ApiResult, attribute_list, limit, s};
 use crate::services::Services;
 use crate::userpool::attributes;
+use crate::userpool::groups::{GroupChanges, NewGroup};
+use crate::userpool::users::{MessageAction, NewUser};
 use serde_json::{Value, json};
 
 pub const ACTIONS: &[&str] = &[
@@ -27,12 +29,28 @@ pub const ACTIONS: &[&str] = &[
     "ListUsersInGroup",
 ];
 
+/// AdminCreateUser's request as a command.
+fn new_user(i: &Value) -> NewUser {
+    NewUser {
+        username: s(i, "Username").to_string(),
+        attributes: attribute_list(&i["UserAttributes"]),
+        temporary_password: i["TemporaryPassword"].as_str().map(str::to_string),
+        message_action: match s(i, "MessageAction") {
+            "RESEND" => Some(MessageAction::Resend),
+            "SUPPRESS" => Some(MessageAction::Suppress),
+            _ => None,
+        },
+        deliver_by_email: i["DesiredDeliveryMediums"].as_array().is_some_and(|m| m.iter().any(|x| x == "EMAIL")),
+        force_alias_creation: i["ForceAliasCreation"] == true,
+    }
+}
+
 pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "UserPoolId");
     let username = s(i, "Username");
     Ok(match action {
         "AdminCreateUser" => {
-            let u = svc.admin_create_user(pool_id, i).await?;
+            let u = svc.admin_create_user(pool_id, &new_user(i)).await?;
             json!({"User": svc.user_type(&u, None)})
         }
         "AdminGetUser" => {
@@ -59,7 +77,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "AdminUpdateUserAttributes" => {
-            svc.admin_update_attributes(pool_id, username, &i["UserAttributes"]).await?;
+            svc.admin_update_attributes(pool_id, username, &attribute_list(&i["UserAttributes"])).await?;
             json!({})
         }
         "AdminDisableUser" | "AdminEnableUser" => {
@@ -81,11 +99,26 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             let list: Vec<Value> = users.iter().map(|u| svc.user_type(u, only.as_deref())).collect();
             with_token(json!({"Users": list}), "PaginationToken", next)
         }
-        "CreateGroup" => json!({"Group": svc.group_type(&svc.create_group(pool_id, i).await?)}),
+        "CreateGroup" => {
+            let settings = NewGroup {
+                description: i["Description"].as_str().map(str::to_string),
+                role_arn: i["RoleArn"].as_str().map(str::to_string),
+                precedence: i["Precedence"].as_i64(),
+            };
+            json!({"Group": svc.group_type(&svc.create_group(pool_id, s(i, "GroupName"), &settings).await?)})
+        }
         "GetGroup" => {
             json!({"Group": svc.group_type(&svc.group(pool_id, s(i, "GroupName")).await?)})
         }
-        "UpdateGroup" => json!({"Group": svc.group_type(&svc.update_group(pool_id, i).await?)}),
+        "UpdateGroup" => {
+            let text = |k: &str| i.get(k).map(|v| v.as_str().map(str::to_string));
+            let changes = GroupChanges {
+                description: text("Description"),
+                role_arn: text("RoleArn"),
+                precedence: i.get("Precedence").map(Value::as_i64),
+            };
+            json!({"Group": svc.group_type(&svc.update_group(pool_id, s(i, "GroupName"), &changes).await?)})
+        }
         "DeleteGroup" => {
             svc.delete_group(pool_id, s(i, "GroupName")).await?;
             json!({})

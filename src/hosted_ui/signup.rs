@@ -16,7 +16,6 @@ use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, error_page};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -211,15 +210,12 @@ pub async fn submit_signup(
     if username.is_empty() || password.is_empty() {
         return signup_page(&req, &svc, &ctx, &r, &form, Some(t(ctx.lang, "form.enter_new_account")));
     }
-    let attrs: Vec<Value> = form
+    let attrs: Vec<(String, String)> = form
         .iter()
-        .filter_map(|(k, v)| Some(json!({"Name": k.strip_prefix("userAttributes.")?, "Value": v.trim()})))
-        .filter(|a| a["Value"] != "")
+        .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.trim().to_string())))
+        .filter(|(_, v)| !v.is_empty())
         .collect();
-    match svc
-        .sign_up(&ctx.pool, &r.client, &username, &password, &Value::Array(attrs), caller(&req, &svc, ctx.lang))
-        .await
-    {
+    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &attrs, caller(&req, &svc, ctx.lang)).await {
         Ok(done) if done.delivery.is_some() => confirmation_redirect(&svc, &ctx, &r, &username, &done.user.id).await,
         Ok(_) => login_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("awaiting_admin"))),
         Err(e) => or_internal(ctx.lang, &e, "sign-up", |m| signup_page(&req, &svc, &ctx, &r, &form, Some(m))),

@@ -34,15 +34,21 @@ pub fn looks_like_phone(v: &str) -> bool {
     v.len() > 2 && v.len() <= 16 && v.starts_with('+') && v[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Parse `[{Name, Value}]` into a map, checking each against the schema.
-/// `creating` allows immutable attributes to be set.
-pub fn parse_list(pool: &Pool, list: &Value, writer: Writer, creating: bool) -> Result<BTreeMap<String, String>> {
+/// Attribute names and values as given, in order (Cognito's `[{Name, Value}]`).
+pub type AttributeList = [(String, String)];
+
+/// Check each attribute against the schema and collect them into a map (a later value of a
+/// name wins). `creating` allows immutable attributes to be set.
+pub fn parse_list(
+    pool: &Pool,
+    list: &AttributeList,
+    writer: Writer,
+    creating: bool,
+) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    for a in list.as_array().cloned().unwrap_or_default() {
-        let name = a["Name"].as_str().unwrap_or_default().to_string();
-        let value = a["Value"].as_str().unwrap_or_default().to_string();
-        check(pool, &name, &value, writer, creating)?;
-        out.insert(name, value);
+    for (name, value) in list {
+        check(pool, name, value, writer, creating)?;
+        out.insert(name.clone(), value.clone());
     }
     Ok(out)
 }
@@ -205,15 +211,6 @@ pub fn unverify_changed(current: &mut BTreeMap<String, String>, changes: &BTreeM
             current.insert(flag.to_string(), "false".into());
         }
     }
-}
-
-/// `[{Name, Value}]` as (name, value) pairs; missing members read as empty strings.
-pub fn pairs(list: &Value) -> Vec<(&str, &str)> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .map(|a| (a["Name"].as_str().unwrap_or_default(), a["Value"].as_str().unwrap_or_default()))
-        .collect()
 }
 
 /// Required attributes missing from the map.

@@ -7,16 +7,32 @@ use crate::store::groups::GroupRow;
 use crate::store::users::UserRow;
 use serde_json::{Value, json};
 
+/// CreateGroup's settings; each may be left empty.
+#[derive(Debug, Clone, Default)]
+pub struct NewGroup {
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub precedence: Option<i64>,
+}
+
+/// UpdateGroup's changes: `None` leaves a setting as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct GroupChanges {
+    pub description: Option<Option<String>>,
+    pub role_arn: Option<Option<String>>,
+    pub precedence: Option<Option<i64>>,
+}
+
 impl Services {
-    pub async fn create_group(&self, pool_id: &str, input: &Value) -> Result<GroupRow> {
+    pub async fn create_group(&self, pool_id: &str, name: &str, input: &NewGroup) -> Result<GroupRow> {
         self.pool(pool_id).await?;
         let now = self.now();
         let g = GroupRow {
             pool_id: pool_id.to_string(),
-            name: input["GroupName"].as_str().unwrap_or_default().to_string(),
-            description: input["Description"].as_str().map(str::to_string),
-            role_arn: input["RoleArn"].as_str().map(str::to_string),
-            precedence: input["Precedence"].as_i64(),
+            name: name.to_string(),
+            description: input.description.clone(),
+            role_arn: input.role_arn.clone(),
+            precedence: input.precedence,
             created_at: now,
             updated_at: now,
         };
@@ -32,16 +48,16 @@ impl Services {
         self.store.get_group(pool_id, name).await?.ok_or_else(|| Error::ResourceNotFound("Group not found.".into()))
     }
 
-    pub async fn update_group(&self, pool_id: &str, input: &Value) -> Result<GroupRow> {
-        let mut g = self.group(pool_id, input["GroupName"].as_str().unwrap_or_default()).await?;
-        if let Some(d) = input.get("Description") {
-            g.description = d.as_str().map(str::to_string);
+    pub async fn update_group(&self, pool_id: &str, name: &str, changes: &GroupChanges) -> Result<GroupRow> {
+        let mut g = self.group(pool_id, name).await?;
+        if let Some(d) = &changes.description {
+            g.description = d.clone();
         }
-        if let Some(r) = input.get("RoleArn") {
-            g.role_arn = r.as_str().map(str::to_string);
+        if let Some(r) = &changes.role_arn {
+            g.role_arn = r.clone();
         }
-        if let Some(p) = input.get("Precedence") {
-            g.precedence = p.as_i64();
+        if let Some(p) = changes.precedence {
+            g.precedence = p;
         }
         g.updated_at = self.now();
         self.store.update_group(&g).await?;

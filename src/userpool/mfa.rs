@@ -33,6 +33,20 @@ use serde_json::{Value, json};
 const MAX_CHALLENGE_FAILURES: i64 = 5;
 const RECOVERY_CODES: usize = 10;
 
+/// How a user wants one factor (Set/AdminSetUserMFAPreference); `None` leaves a part as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorPreference {
+    pub enabled: Option<bool>,
+    pub preferred: Option<bool>,
+}
+
+/// A user's MFA preference change: the factors not named stay as they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MfaPreference {
+    pub software_token: Option<FactorPreference>,
+    pub email: Option<FactorPreference>,
+}
+
 fn wrong_code() -> Error {
     Error::CodeMismatch(Message::CodeOrAuthState)
 }
@@ -383,16 +397,13 @@ impl Services {
     }
 
     /// Set/AdminSetUserMFAPreference: enable or disable TOTP and e-mail OTP, and the preferred one.
-    pub async fn set_mfa_preference(&self, pool: &Pool, user: &UserRow, input: &Value) -> Result<()> {
+    pub async fn set_mfa_preference(&self, pool: &Pool, user: &UserRow, input: &MfaPreference) -> Result<()> {
         let mut m = self.store.get_user_mfa(&user.id).await?;
-        for (key, factor) in
-            [("SoftwareTokenMfaSettings", MfaKind::SoftwareToken), ("EmailMfaSettings", MfaKind::Email)]
-        {
-            let s = &input[key];
-            if !s.is_object() {
+        for (setting, factor) in [(input.software_token, MfaKind::SoftwareToken), (input.email, MfaKind::Email)] {
+            let Some(s) = setting else {
                 continue;
-            }
-            let enabled = s["Enabled"].as_bool();
+            };
+            let enabled = s.enabled;
             if factor == MfaKind::SoftwareToken {
                 if enabled == Some(true) && m.totp_secret.is_none() {
                     return Err(Error::SoftwareTokenMfaNotFound("User has not verified software token mfa".into()));
@@ -411,7 +422,7 @@ impl Services {
                     m.email_enabled = e;
                 }
             }
-            match (s["PreferredMfa"].as_bool(), enabled) {
+            match (s.preferred, enabled) {
                 (Some(true), _) => m.preferred = Some(factor.challenge_name().into()),
                 (_, Some(false)) | (Some(false), _) if m.preferred.as_deref() == Some(factor.challenge_name()) => {
                     m.preferred = None

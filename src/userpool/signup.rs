@@ -6,6 +6,7 @@
 //! confirmation session: a single-use secret handed out at sign-up (and at a sign-in attempt by
 //! an unconfirmed user who knew the password), bound to that user and client.
 
+use super::attributes::AttributeList;
 use super::attributes::{self, UserWrite};
 use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
 use super::error::{Error, Message, Result};
@@ -43,7 +44,7 @@ impl Services {
         client: &Client,
         username: &str,
         password: &str,
-        attribute_list: &Value,
+        attribute_list: &AttributeList,
         caller: Caller,
     ) -> Result<SignUpResult> {
         let lang = caller.lang;
@@ -52,7 +53,8 @@ impl Services {
             return Err(Error::NotAuthorized(Message::SignUpNotPermitted));
         }
         let mut attrs = BTreeMap::new();
-        attributes::write_as_user(pool, client, &mut attrs, attributes::pairs(attribute_list), UserWrite::SignUp)?;
+        let pairs = attribute_list.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        attributes::write_as_user(pool, client, &mut attrs, pairs, UserWrite::SignUp)?;
         if username.is_empty() {
             return Err(Error::InvalidParameter(Message::UsernameEmpty));
         }

@@ -1,7 +1,7 @@
 //! Users: admin creation with temporary passwords, lookup by username or alias, attribute
 //! updates, passwords, enable/disable, deletion, and ListUsers with Cognito's filter syntax.
 
-use super::attributes::{self, Writer, looks_like_email, looks_like_phone};
+use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_like_phone};
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
@@ -59,6 +59,29 @@ pub fn parse_filter(filter: &str) -> Result<UserFilter> {
     }
 }
 
+/// AdminCreateUser's `MessageAction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageAction {
+    /// Send the invitation again to a user who has not signed in yet (new temporary password).
+    Resend,
+    /// Create the user without mailing the invitation.
+    Suppress,
+}
+
+/// A user an administrator creates (AdminCreateUser).
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub attributes: Vec<(String, String)>,
+    /// Chosen by the administrator; generated to the pool's policy otherwise.
+    pub temporary_password: Option<String>,
+    pub message_action: Option<MessageAction>,
+    /// `DesiredDeliveryMediums` includes EMAIL.
+    pub deliver_by_email: bool,
+    /// A taken alias moves to the new user instead of failing.
+    pub force_alias_creation: bool,
+}
+
 impl Services {
     /// Find a user by username, or by an alias / username attribute of the pool.
     pub async fn find_user(&self, pool: &Pool, name: &str) -> Result<Option<UserRow>> {
@@ -88,22 +111,21 @@ impl Services {
         }
     }
 
-    pub async fn admin_create_user(&self, pool_id: &str, input: &Value) -> Result<UserRow> {
+    pub async fn admin_create_user(&self, pool_id: &str, input: &NewUser) -> Result<UserRow> {
         let pool = self.pool(pool_id).await?;
-        let given = input["Username"].as_str().unwrap_or_default().to_string();
-        let mut attrs = attributes::parse_list(&pool, &input["UserAttributes"], Writer::Admin, true)?;
+        let given = input.username.clone();
+        let mut attrs = attributes::parse_list(&pool, &input.attributes, Writer::Admin, true)?;
         let now = self.now();
         let policy = pool.password_policy();
 
-        if input["MessageAction"] == "RESEND" {
+        if input.message_action == Some(MessageAction::Resend) {
             let mut user = self.user(&pool, &given).await?;
             if user.status != FORCE_CHANGE_PASSWORD {
                 return Err(Error::UnsupportedOperation(
                     "Resend not possible. User is not in FORCE_CHANGE_PASSWORD status.".into(),
                 ));
             }
-            let temp =
-                input["TemporaryPassword"].as_str().map(str::to_string).unwrap_or_else(|| generate_temporary(policy));
+            let temp = input.temporary_password.clone().unwrap_or_else(|| generate_temporary(policy));
             user.password_hash = Some(self.passwords.hash(&temp).await?);
             user.password_set_at = Some(now);
             user.updated_at = now;
@@ -115,7 +137,7 @@ impl Services {
         let sub = uuid::Uuid::new_v4().to_string();
         let username = resolve_username(&pool, &given, &sub, &mut attrs)?;
         check_required(&pool, &attrs)?;
-        let temp = match input["TemporaryPassword"].as_str() {
+        let temp = match input.temporary_password.as_deref() {
             Some(p) => {
                 check_policy(policy, p)?;
                 p.to_string()
@@ -136,7 +158,7 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        self.insert_new_user(&pool, &user, input["ForceAliasCreation"] == true).await?;
+        self.insert_new_user(&pool, &user, input.force_alias_creation).await?;
         self.send_invitation(&pool, &user, &temp, input).await?;
         Ok(user)
     }
@@ -144,9 +166,9 @@ impl Services {
     /// AdminCreateUser mails the invitation (username and temporary password) unless
     /// `MessageAction` is SUPPRESS, when `DesiredDeliveryMediums` includes EMAIL and the user
     /// has an address. SMS, Cognito's default medium, is not sent by this server.
-    async fn send_invitation(&self, pool: &Pool, user: &UserRow, temp: &str, input: &Value) -> Result<()> {
-        let by_email = input["DesiredDeliveryMediums"].as_array().is_some_and(|m| m.iter().any(|x| x == "EMAIL"));
-        let Some(to) = user.attributes.get("email").filter(|_| by_email && input["MessageAction"] != "SUPPRESS") else {
+    async fn send_invitation(&self, pool: &Pool, user: &UserRow, temp: &str, input: &NewUser) -> Result<()> {
+        let by_email = input.deliver_by_email && input.message_action != Some(MessageAction::Suppress);
+        let Some(to) = user.attributes.get("email").filter(|_| by_email) else {
             return Ok(());
         };
         let mail = super::messages::invitation(pool, to, &user.username, temp, crate::i18n::Lang::En);
@@ -243,7 +265,7 @@ impl Services {
         Ok(())
     }
 
-    pub async fn admin_update_attributes(&self, pool_id: &str, username: &str, list: &Value) -> Result<()> {
+    pub async fn admin_update_attributes(&self, pool_id: &str, username: &str, list: &AttributeList) -> Result<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let changes = attributes::parse_list(&pool, list, Writer::Admin, false)?;
