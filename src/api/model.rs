@@ -1,4 +1,4 @@
-//! Request validation driven by Cognito's service models, copied from the shared reference:
+//! Request validation driven by Cognito's service models, kept in `src/api/model/`:
 //! `cognito-idp` (`model/idp_shapes.txt`, `model/idp_ops.txt`) and `cognito-identity`
 //! (`model/identity_ops.txt`, whose request members are spelled out per operation, with
 //! `model/identity_shapes.txt` for the nested and named shapes it refers to). Checks required

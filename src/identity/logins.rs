@@ -1,4 +1,4 @@
-//! Validating one entry of an identity pool's `Logins` map (reference §5.3): the key names the
+//! Validating one entry of an identity pool's `Logins` map: the key names the
 //! provider, the value is its token. Each kind is checked as Cognito checks it, with Cognito's
 //! messages:
 //! - user pools of this server (`{PUBLIC_URL without scheme}/{poolId}`, or the

@@ -1,4 +1,4 @@
-//! Identity pools (`cognito-identity`, Cognito Federated Identities, reference §5): pools and
+//! Identity pools (`cognito-identity`, Cognito Federated Identities): pools and
 //! their roles, identities and their linked logins, and the flows that turn logins into an
 //! identity id, an OpenID token for it, or short-lived credentials for a role.
 //!

@@ -1,5 +1,5 @@
-//! The identity-pool OpenID token issuer `{PUBLIC_URL}/identity` (what GetOpenIdToken hands out,
-//! reference §5.6) and the checks of the tokens identity pools accept from this server: its own
+//! The identity-pool OpenID token issuer `{PUBLIC_URL}/identity` (what GetOpenIdToken hands
+//! out) and the checks of the tokens identity pools accept from this server: its own
 //! OpenID tokens and user-pool ID tokens. Signing reuses the user pools' key machinery under the
 //! key owner `identity`; the issuer's keys are created on first use.
 

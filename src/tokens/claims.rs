@@ -1,4 +1,4 @@
-//! Claims of Cognito's ID and access tokens (reference §2.2–2.3) and the scope → attribute
+//! Claims of Cognito's ID and access tokens and the scope → attribute
 //! rules shared by ID tokens and userInfo.
 
 use base64::Engine;

@@ -3,7 +3,7 @@
 //! (and a new one when required) comes the second factor ([`super::mfa`]).
 //!
 //! Credential checks have one shape whether or not the user exists (a dummy argon2 verify for
-//! unknown users, and for guesses refused by the lock) and lockout follows Cognito (§3.1, in
+//! unknown users, and for guesses refused by the lock) and lockout follows Cognito (in
 //! [`super::lockout`], which admits each guess atomically before it is checked); failures for a
 //! username no user has are counted and locked the same way.
 

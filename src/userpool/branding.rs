@@ -1,4 +1,4 @@
-//! Hosted-UI branding (Cognito §6.3, SetUICustomization / GetUICustomization): a CSS sheet
+//! Hosted-UI branding (SetUICustomization / GetUICustomization): a CSS sheet
 //! and a logo per pool (`ALL`, the default) or per client. A client's own setting replaces the
 //! pool default entirely (no falling back part by part); a Set with neither CSS nor logo
 //! clears that level, so its client falls back to `ALL` again.

@@ -361,7 +361,7 @@ pub enum ClientProof<'a> {
     /// The secret itself (RFC 6749 §2.3.1 `client_secret_basic` / `client_secret_post`, the
     /// RevokeToken action's `ClientSecret`); `None` when the request carries none.
     Secret(Option<&'a str>),
-    /// Cognito's `SECRET_HASH` (§3.8) over `username`; `None` when the request carries none.
+    /// Cognito's `SECRET_HASH` over `username`; `None` when the request carries none.
     SecretHash { username: &'a str, hash: Option<&'a str> },
 }
 

@@ -1,4 +1,4 @@
-//! One-time codes sent to users, and the per-user rate limits around them (Cognito §3.5).
+//! One-time codes sent to users, and the per-user rate limits around them.
 //!
 //! A code is six random digits, stored only as a MAC under a key derived from the master key
 //! (six digits hashed without a key could be read back by trying all million), bound to the

@@ -109,7 +109,7 @@ impl Services {
         Ok(())
     }
 
-    /// What a user's groups put in tokens (reference §2.2, §3.11).
+    /// What a user's groups put in tokens.
     pub async fn group_claims(&self, user_id: &str) -> Result<GroupClaims> {
         Ok(GroupClaims::of(&self.store.groups_for_user(user_id).await?))
     }

@@ -1,6 +1,6 @@
 //! Upstream identities of pool users: linking one to an existing user
 //! (AdminLinkProviderForUser), cutting it off (AdminDisableProviderForUser), and the
-//! `identities` attribute that lists a user's identities (§2.2), which the federated sign-in
+//! `identities` attribute that lists a user's identities, which the federated sign-in
 //! refreshes too.
 
 use super::error::{Error, Result};

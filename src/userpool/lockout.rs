@@ -1,4 +1,4 @@
-//! Lockout (Cognito §3.1) for every guess: passwords of users, passwords for usernames no user
+//! Lockout for every guess: passwords of users, passwords for usernames no user
 //! has, and second-factor codes. From the fifth consecutive failure a counter is locked for
 //! 2^(n-5) seconds, at most 15 minutes; guesses while locked are refused without extending it;
 //! the count restarts after 15 minutes without failures.

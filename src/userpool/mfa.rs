@@ -1,4 +1,4 @@
-//! Multi-factor authentication (Cognito §3.6): the pool's `MfaConfiguration` (OFF / OPTIONAL /
+//! Multi-factor authentication: the pool's `MfaConfiguration` (OFF / OPTIONAL /
 //! ON) with TOTP (`SoftwareTokenMfaConfiguration`) and e-mail OTP (`EmailMfaConfiguration`)
 //! factors, users' factors and preference, and the sign-in engine's second step:
 //! SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE and MFA_SETUP.

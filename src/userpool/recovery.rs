@@ -1,4 +1,4 @@
-//! Password recovery (Cognito §3.1, §3.13): ForgotPassword mails a code (1 hour) to the user's
+//! Password recovery: ForgotPassword mails a code (1 hour) to the user's
 //! verified e-mail, ConfirmForgotPassword sets a new password with it, and
 //! AdminResetUserPassword forces the user through that path (status RESET_REQUIRED).
 //!

@@ -1,4 +1,4 @@
-//! Self-service sign-up (Cognito §3.1, §3.5): SignUp creates an UNCONFIRMED user and mails a
+//! Self-service sign-up: SignUp creates an UNCONFIRMED user and mails a
 //! code to the auto-verified e-mail; ConfirmSignUp (or AdminConfirmSignUp) confirms it;
 //! ResendConfirmationCode sends a fresh code. The hosted pages and the JSON API both call these.
 //!

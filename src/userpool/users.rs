@@ -325,7 +325,7 @@ impl Services {
 
 /// The stored username for a requested one. With `UsernameAttributes` the e-mail or phone
 /// number becomes an attribute and the username is the `sub`; with an e-mail alias, usernames
-/// that look like e-mail addresses are refused (§3.3).
+/// that look like e-mail addresses are refused.
 pub(crate) fn resolve_username(
     pool: &Pool,
     given: &str,
