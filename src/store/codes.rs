@@ -1,10 +1,9 @@
 //! Authorization codes and refresh tokens, stored by SHA-256 of the token. Redemption is one
 //! conditional UPDATE … RETURNING, so two concurrent redemptions can never both succeed.
 
-use super::{Store, StoreResult, get_i64, get_opt_i64, get_opt_str, get_str};
-use sqlx::any::AnyRow;
+use super::{Store, StoreResult};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthCodeRow {
     pub code_hash: String,
     pub pool_id: String,
@@ -21,25 +20,7 @@ pub struct AuthCodeRow {
     pub origin_jti: Option<String>,
 }
 
-fn code_row(r: &AnyRow) -> StoreResult<AuthCodeRow> {
-    Ok(AuthCodeRow {
-        code_hash: get_str(r, "code_hash")?,
-        pool_id: get_str(r, "pool_id")?,
-        client_id: get_str(r, "client_id")?,
-        user_id: get_str(r, "user_id")?,
-        redirect_uri: get_str(r, "redirect_uri")?,
-        scopes: get_str(r, "scopes")?,
-        nonce: get_opt_str(r, "nonce")?,
-        code_challenge: get_opt_str(r, "code_challenge")?,
-        auth_time: get_i64(r, "auth_time")?,
-        created_at: get_i64(r, "created_at")?,
-        expires_at: get_i64(r, "expires_at")?,
-        used_at: get_opt_i64(r, "used_at")?,
-        origin_jti: get_opt_str(r, "origin_jti")?,
-    })
-}
-
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RefreshTokenRow {
     pub token_hash: String,
     pub pool_id: String,
@@ -51,21 +32,6 @@ pub struct RefreshTokenRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
-}
-
-fn refresh_row(r: &AnyRow) -> StoreResult<RefreshTokenRow> {
-    Ok(RefreshTokenRow {
-        token_hash: get_str(r, "token_hash")?,
-        pool_id: get_str(r, "pool_id")?,
-        client_id: get_str(r, "client_id")?,
-        user_id: get_str(r, "user_id")?,
-        origin_jti: get_str(r, "origin_jti")?,
-        scopes: get_str(r, "scopes")?,
-        auth_time: get_i64(r, "auth_time")?,
-        created_at: get_i64(r, "created_at")?,
-        expires_at: get_i64(r, "expires_at")?,
-        revoked_at: get_opt_i64(r, "revoked_at")?,
-    })
 }
 
 impl Store {
@@ -100,7 +66,7 @@ impl Store {
         now: i64,
         origin_jti: &str,
     ) -> StoreResult<Option<AuthCodeRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "UPDATE auth_codes SET used_at = $2, origin_jti = $3 \
              WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
         )
@@ -108,16 +74,14 @@ impl Store {
         .bind(now)
         .bind(origin_jti)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(code_row).transpose()
+        .await?)
     }
 
     pub async fn get_auth_code(&self, code_hash: &str) -> StoreResult<Option<AuthCodeRow>> {
-        let r = sqlx::query("SELECT * FROM auth_codes WHERE code_hash = $1")
+        Ok(sqlx::query_as("SELECT * FROM auth_codes WHERE code_hash = $1")
             .bind(code_hash)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(code_row).transpose()
+            .await?)
     }
 
     pub async fn insert_refresh_token(&self, t: &RefreshTokenRow) -> StoreResult<()> {
@@ -140,11 +104,10 @@ impl Store {
     }
 
     pub async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRow>> {
-        let r = sqlx::query("SELECT * FROM refresh_tokens WHERE token_hash = $1")
+        Ok(sqlx::query_as("SELECT * FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(refresh_row).transpose()
+            .await?)
     }
 
     /// Revoke an origin: its refresh token and every token minted from it. The revocation is
@@ -199,7 +162,7 @@ impl Store {
         new_hash: &str,
         now: i64,
     ) -> StoreResult<Option<RefreshTokenRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "UPDATE refresh_tokens SET token_hash = $2 \
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $3 RETURNING *",
         )
@@ -207,8 +170,7 @@ impl Store {
         .bind(new_hash)
         .bind(now)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(refresh_row).transpose()
+        .await?)
     }
 }
 
