@@ -165,9 +165,82 @@ pub fn random_from(alphabet: &[u8], len: usize) -> String {
     out
 }
 
-/// Hex SHA-256: how tokens are stored and looked up.
+/// A secret handed to a client and kept by the server only as its [`TokenHash`]: browser
+/// sessions, challenge sessions, authorization codes, refresh tokens, federation states and
+/// bindings, STS session tokens. The clear text leaves only through [`SecretToken::into_clear`],
+/// which consumes the token; `Debug` never shows it.
+pub struct SecretToken(String);
+
+impl SecretToken {
+    /// 256 random bits, base64url without padding (43 characters).
+    pub fn generate() -> Self {
+        Self::random_bytes::<32>()
+    }
+
+    /// `N` random bytes, base64url without padding.
+    pub fn random_bytes<const N: usize>() -> Self {
+        SecretToken(URL_SAFE_NO_PAD.encode(random_array::<N>()))
+    }
+
+    /// The form the token is stored and looked up by.
+    pub fn hash(&self) -> TokenHash {
+        TokenHash::of(&self.0)
+    }
+
+    /// The clear text, to send to the client.
+    pub fn into_clear(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for SecretToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretToken(<redacted>)")
+    }
+}
+
+/// The at-rest form of a [`SecretToken`]: the hex SHA-256 of its clear text. Tokens presented
+/// by clients are looked up by [`TokenHash::of`]; nothing else hashes tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    /// The hash of a token, whether just generated or presented by a client.
+    pub fn of(token: &str) -> Self {
+        TokenHash(hex::encode(sha256(token.as_bytes())))
+    }
+
+    /// Whether `presented` is the token of this hash (compared in constant time).
+    pub fn matches(&self, presented: &str) -> bool {
+        self.ct_eq(&Self::of(presented))
+    }
+
+    /// Equality in constant time.
+    pub fn ct_eq(&self, other: &TokenHash) -> bool {
+        constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+
+    /// A hash as stored (read back from the database).
+    pub(crate) fn from_stored(stored: String) -> Self {
+        TokenHash(stored)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Hex SHA-256 of data that is not a secret token (content fingerprints); tokens go through
+/// [`TokenHash`].
 pub fn sha256_hex(data: &str) -> String {
-    hex::encode(Sha256::digest(data.as_bytes()))
+    hex::encode(sha256(data.as_bytes()))
 }
 
 pub fn sha256(data: &[u8]) -> [u8; 32] {
@@ -222,6 +295,24 @@ mod tests {
         assert_eq!(s.len(), 100);
         assert!(s.bytes().all(|b| b"abc".contains(&b)));
         assert_ne!(random_token(), random_token());
+    }
+
+    #[test]
+    fn secret_tokens_hash_as_before_and_never_print() {
+        // The at-rest form is unchanged: hex SHA-256 of the clear text.
+        assert_eq!(TokenHash::of("abc").as_str(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        let t = SecretToken::generate();
+        assert_eq!(format!("{t:?}"), "SecretToken(<redacted>)");
+        let h = t.hash();
+        let clear = t.into_clear();
+        assert_eq!(clear.len(), 43);
+        assert!(clear.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(h, TokenHash::of(&clear));
+        assert!(h.matches(&clear));
+        assert!(!h.matches("other"));
+        assert_eq!(h.to_string(), h.as_str());
+        assert_eq!(serde_json::to_string(&h).unwrap(), format!("\"{h}\""));
+        assert_eq!(SecretToken::random_bytes::<96>().into_clear().len(), 128);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::oauth_error;
 use super::request::{custom_scopes, pkce_matches};
-use crate::crypto::sha256_hex;
+use crate::crypto::TokenHash;
 use crate::services::Services;
 use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
@@ -177,7 +177,7 @@ async fn authorization_code(
         return oauth_error(400, "invalid_request", "code and redirect_uri are required");
     };
     let bad = || oauth_error(400, "invalid_grant", "The authorization code is invalid, expired or already used");
-    let hash = sha256_hex(code);
+    let hash = TokenHash::of(code);
     let row = match svc.store.get_auth_code(&hash).await {
         Ok(Some(r)) => r,
         Ok(None) => return bad(),
@@ -219,7 +219,7 @@ async fn authorization_code(
 
 /// A code that was already redeemed and is presented again by its own client revokes
 /// everything its first redemption issued (RFC 6749 §4.1.2).
-async fn revoke_if_replayed(svc: &Services, client: &Client, hash: &str) {
+async fn revoke_if_replayed(svc: &Services, client: &Client, hash: &TokenHash) {
     if let Ok(Some(used)) = svc.store.get_auth_code(hash).await
         && used.used_at.is_some()
         && let Some(o) = used.origin_jti

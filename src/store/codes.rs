@@ -2,10 +2,11 @@
 //! conditional UPDATE … RETURNING, so two concurrent redemptions can never both succeed.
 
 use super::{Store, StoreResult};
+use crate::crypto::TokenHash;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthCodeRow {
-    pub code_hash: String,
+    pub code_hash: TokenHash,
     pub pool_id: String,
     pub client_id: String,
     pub user_id: String,
@@ -22,7 +23,7 @@ pub struct AuthCodeRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RefreshTokenRow {
-    pub token_hash: String,
+    pub token_hash: TokenHash,
     pub pool_id: String,
     pub client_id: String,
     pub user_id: String,
@@ -62,7 +63,7 @@ impl Store {
     /// ever gets `Some` for a given code.
     pub async fn redeem_auth_code(
         &self,
-        code_hash: &str,
+        code_hash: &TokenHash,
         now: i64,
         origin_jti: &str,
     ) -> StoreResult<Option<AuthCodeRow>> {
@@ -77,7 +78,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn get_auth_code(&self, code_hash: &str) -> StoreResult<Option<AuthCodeRow>> {
+    pub async fn get_auth_code(&self, code_hash: &TokenHash) -> StoreResult<Option<AuthCodeRow>> {
         Ok(sqlx::query_as("SELECT * FROM auth_codes WHERE code_hash = $1")
             .bind(code_hash)
             .fetch_optional(&self.pool)
@@ -103,7 +104,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRow>> {
+    pub async fn get_refresh_token(&self, token_hash: &TokenHash) -> StoreResult<Option<RefreshTokenRow>> {
         Ok(sqlx::query_as("SELECT * FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
@@ -158,8 +159,8 @@ impl Store {
     /// token was live; a concurrent second swap of the same old token finds nothing.
     pub async fn rotate_refresh_token(
         &self,
-        old_hash: &str,
-        new_hash: &str,
+        old_hash: &TokenHash,
+        new_hash: &TokenHash,
         now: i64,
     ) -> StoreResult<Option<RefreshTokenRow>> {
         Ok(sqlx::query_as(

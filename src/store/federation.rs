@@ -2,6 +2,7 @@
 //! upstream identities linked to pool users, and the pending sign-ins sent upstream.
 
 use super::{JsonText, Store, StoreError, StoreResult, conflict};
+use crate::crypto::TokenHash;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -38,7 +39,7 @@ pub struct UserIdentityRow {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FederationStateRow {
     /// SHA-256 (hex) of the `state` sent upstream.
-    pub state_hash: String,
+    pub state_hash: TokenHash,
     pub pool_id: String,
     pub provider_name: String,
     /// Nonce and PKCE verifier, sealed.
@@ -240,7 +241,11 @@ impl Store {
 
     /// Take (delete and return) a pending sign-in that has not expired: each state is used once,
     /// even by concurrent callbacks.
-    pub async fn take_federation_state(&self, state_hash: &str, now: i64) -> StoreResult<Option<FederationStateRow>> {
+    pub async fn take_federation_state(
+        &self,
+        state_hash: &TokenHash,
+        now: i64,
+    ) -> StoreResult<Option<FederationStateRow>> {
         let r: Option<FederationStateRow> =
             sqlx::query_as("DELETE FROM federation_states WHERE state_hash = $1 RETURNING *")
                 .bind(state_hash)

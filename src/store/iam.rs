@@ -5,6 +5,7 @@
 //! `lower(name)`, and callers use the stored spelling (`RoleRow::name`) for everything after.
 
 use super::{Store, StoreResult, conflict};
+use crate::crypto::TokenHash;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RoleRow {
@@ -34,7 +35,7 @@ pub struct RolePolicyRow {
 pub struct TemporaryCredentialRow {
     pub access_key_id: String,
     pub secret_enc: String,
-    pub session_token_hash: String,
+    pub session_token_hash: TokenHash,
     pub role_name: String,
     pub session_name: String,
     /// The web identity's `sub` (an identity id for identity-pool credentials).

@@ -2,6 +2,7 @@
 //! one-time recovery codes, and the data a pending sign-in challenge carries between steps.
 
 use super::{IntBool, Store, StoreResult};
+use crate::crypto::TokenHash;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
@@ -97,7 +98,7 @@ impl Store {
     }
 
     /// Replace what a still-pending challenge carries (e.g. a TOTP verified during MFA_SETUP).
-    pub async fn set_challenge_data(&self, id_hash: &str, data: &Value, now: i64) -> StoreResult<bool> {
+    pub async fn set_challenge_data(&self, id_hash: &TokenHash, data: &Value, now: i64) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE auth_challenges SET data = $2 WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $3",
         )

@@ -20,8 +20,10 @@ pub mod pools;
 pub mod sessions;
 pub mod users;
 
+use crate::crypto::TokenHash;
 use sqlx::AnyPool;
 use sqlx::any::{Any, AnyPoolOptions, AnyTypeInfo};
+use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::borrow::Cow;
@@ -210,6 +212,29 @@ macro_rules! json_columns {
     )*};
 }
 json_columns!(serde_json::Value, std::collections::BTreeMap<String, String>, Vec<String>);
+
+/// Token hashes are TEXT columns: bound and read as their hex text.
+impl sqlx::Type<Any> for TokenHash {
+    fn type_info() -> AnyTypeInfo {
+        <String as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'q> sqlx::Encode<'q, Any> for TokenHash {
+    fn encode_by_ref(&self, buf: &mut <Any as sqlx::Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <String as sqlx::Encode<'q, Any>>::encode(self.as_str().to_string(), buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for TokenHash {
+    fn decode(value: <Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(TokenHash::from_stored(<String as sqlx::Decode<'r, Any>>::decode(value)?))
+    }
+}
 
 /// A boolean stored as BIGINT 0/1 (the Any driver decodes `bool` only from a boolean column):
 /// `#[sqlx(try_from = "IntBool")]` on a `bool` field. Any non-zero value reads as true.

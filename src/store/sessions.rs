@@ -1,11 +1,12 @@
 //! Hosted-UI browser sessions and pending sign-in challenges, both by SHA-256 of their secret id.
 
 use super::{JsonText, Store, StoreResult};
+use crate::crypto::TokenHash;
 use serde_json::Value;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BrowserSessionRow {
-    pub id_hash: String,
+    pub id_hash: TokenHash,
     pub pool_id: String,
     pub user_id: String,
     pub auth_time: i64,
@@ -15,7 +16,7 @@ pub struct BrowserSessionRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChallengeRow {
-    pub id_hash: String,
+    pub id_hash: TokenHash,
     pub pool_id: String,
     pub client_id: String,
     pub user_id: String,
@@ -43,7 +44,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_browser_session(&self, id_hash: &str, now: i64) -> StoreResult<Option<BrowserSessionRow>> {
+    pub async fn get_browser_session(&self, id_hash: &TokenHash, now: i64) -> StoreResult<Option<BrowserSessionRow>> {
         Ok(sqlx::query_as("SELECT * FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2")
             .bind(id_hash)
             .bind(now)
@@ -51,7 +52,7 @@ impl Store {
             .await?)
     }
 
-    pub async fn delete_browser_session(&self, id_hash: &str) -> StoreResult<()> {
+    pub async fn delete_browser_session(&self, id_hash: &TokenHash) -> StoreResult<()> {
         sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
         Ok(())
     }
@@ -79,7 +80,7 @@ impl Store {
     }
 
     /// Consume a pending challenge: only one answer per challenge is ever accepted.
-    pub async fn take_challenge(&self, id_hash: &str, now: i64) -> StoreResult<Option<ChallengeRow>> {
+    pub async fn take_challenge(&self, id_hash: &TokenHash, now: i64) -> StoreResult<Option<ChallengeRow>> {
         Ok(sqlx::query_as(
             "UPDATE auth_challenges SET used_at = $2 WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
         )
@@ -89,7 +90,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn peek_challenge(&self, id_hash: &str, now: i64) -> StoreResult<Option<ChallengeRow>> {
+    pub async fn peek_challenge(&self, id_hash: &TokenHash, now: i64) -> StoreResult<Option<ChallengeRow>> {
         Ok(sqlx::query_as("SELECT * FROM auth_challenges WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2")
             .bind(id_hash)
             .bind(now)
