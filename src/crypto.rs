@@ -1,13 +1,15 @@
 //! Secrets at rest and randomness: the master key, AEAD sealing of recoverable secrets (with a
 //! key id), opaque random tokens, SHA-256 digests of tokens, constant-time comparison.
+//!
+//! The primitives (SHA-256, HMAC-SHA256, AES-256-GCM, constant-time comparison) are aws-lc-rs,
+//! the same library that backs TLS.
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use aws_lc_rs::{constant_time, digest, hmac};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use sha2::{Digest, Sha256};
 use std::path::Path;
-use subtle::ConstantTimeEq;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -20,9 +22,9 @@ pub enum CryptoError {
 /// The key that encrypts recoverable secrets (signing keys, access-key secrets, …).
 #[derive(Clone)]
 pub struct MasterKey {
-    cipher: Aes256Gcm,
+    cipher: Arc<LessSafeKey>,
     id: String,
-    mac_key: [u8; 32],
+    mac_key: hmac::Key,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -33,10 +35,15 @@ impl std::fmt::Debug for MasterKey {
 
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
-        let digest = Sha256::digest(bytes);
-        let id = hex::encode(&digest[..4]);
-        let mac_key: [u8; 32] = Sha256::new().chain_update(b"portcullis-mac-v1").chain_update(bytes).finalize().into();
-        MasterKey { cipher: Aes256Gcm::new(bytes.into()), id, mac_key }
+        let id = hex::encode(&sha256(bytes)[..4]);
+        let mac_key = sha256(&[b"portcullis-mac-v1".as_slice(), bytes].concat());
+        // AES-256-GCM takes exactly this 32-byte key.
+        let cipher = UnboundKey::new(&AES_256_GCM, bytes).expect("AES-256-GCM key of 32 bytes");
+        MasterKey {
+            cipher: Arc::new(LessSafeKey::new(cipher)),
+            id,
+            mac_key: hmac::Key::new(hmac::HMAC_SHA256, &mac_key),
+        }
     }
 
     /// Parse a base64 (standard or url-safe) 32-byte key.
@@ -77,11 +84,14 @@ impl MasterKey {
     }
 
     fn seal_with_nonce(&self, plaintext: &[u8], context: &str, nonce_bytes: [u8; 12]) -> String {
-        let payload = aes_gcm::aead::Payload { msg: plaintext, aad: context.as_bytes() };
-        // Encryption with a valid key and a 12-byte nonce cannot fail.
-        let ct = self.cipher.encrypt(&Nonce::from(nonce_bytes), payload).unwrap_or_default();
+        // nonce ‖ ciphertext ‖ 16-byte tag.
         let mut out = nonce_bytes.to_vec();
-        out.extend_from_slice(&ct);
+        let mut ct = plaintext.to_vec();
+        let nonce = Nonce::assume_unique_for_key(nonce_bytes);
+        // Encryption with a valid key and a 12-byte nonce cannot fail.
+        if self.cipher.seal_in_place_append_tag(nonce, Aad::from(context.as_bytes()), &mut ct).is_ok() {
+            out.extend_from_slice(&ct);
+        }
         format!("v1.{}.{}", self.id, URL_SAFE_NO_PAD.encode(out))
     }
 
@@ -98,9 +108,15 @@ impl MasterKey {
             return Err(CryptoError::Unseal);
         }
         let (nonce, ct) = raw.split_at(12);
-        let nonce: [u8; 12] = nonce.try_into().map_err(|_| CryptoError::Unseal)?;
-        let payload = aes_gcm::aead::Payload { msg: ct, aad: context.as_bytes() };
-        self.cipher.decrypt(&Nonce::from(nonce), payload).map_err(|_| CryptoError::Unseal)
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Unseal)?;
+        let mut buf = ct.to_vec();
+        let plain_len = self
+            .cipher
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
+            .map_err(|_| CryptoError::Unseal)?
+            .len();
+        buf.truncate(plain_len);
+        Ok(buf)
     }
 
     pub fn open_string(&self, sealed: &str, context: &str) -> Result<String, CryptoError> {
@@ -109,7 +125,7 @@ impl MasterKey {
 
     /// HMAC-SHA256 under a key derived from the master key (CSRF tokens, pagination tokens).
     pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
-        hmac_sha256(&self.mac_key, &[purpose.as_bytes(), b"\0", data].concat())
+        to_array(hmac::sign(&self.mac_key, &[purpose.as_bytes(), b"\0", data].concat()).as_ref())
     }
 }
 
@@ -247,19 +263,24 @@ pub fn sha256_hex(data: &str) -> String {
 }
 
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
+    to_array(digest::digest(&digest::SHA256, data).as_ref())
 }
 
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    use hmac::{Hmac, Mac};
     // HMAC accepts keys of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+    to_array(hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data).as_ref())
 }
 
+/// Equal length and content; the content is compared in constant time.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && bool::from(a.ct_eq(b))
+    a.len() == b.len() && constant_time::verify_slices_are_equal(a, b).is_ok()
+}
+
+/// A SHA-256 digest or HMAC-SHA256 tag (always 32 bytes) as an array.
+fn to_array(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(bytes);
+    out
 }
 
 #[cfg(test)]
