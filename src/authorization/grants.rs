@@ -4,7 +4,7 @@
 
 use super::request::pkce_matches;
 use super::scopes::{custom_scopes, narrow};
-use crate::crypto::sha256_hex;
+use crate::crypto::TokenHash;
 use crate::services::Services;
 use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
@@ -84,7 +84,7 @@ impl Services {
         let (Some(code), Some(redirect_uri)) = (r.code, r.redirect_uri) else {
             return Err(GrantError::InvalidRequest("code and redirect_uri are required"));
         };
-        let hash = sha256_hex(code);
+        let hash = TokenHash::of(code);
         let row = self.store.get_auth_code(&hash).await?.ok_or(BAD_CODE)?;
         if row.client_id != client.id || row.pool_id != pool.id || row.redirect_uri != redirect_uri {
             return Err(BAD_CODE);
@@ -110,7 +110,7 @@ impl Services {
 
     /// A code already redeemed, presented again by its own client: revoke everything its
     /// first redemption issued (RFC 6749 §4.1.2).
-    async fn revoke_if_replayed(&self, client: &Client, hash: &str) {
+    async fn revoke_if_replayed(&self, client: &Client, hash: &TokenHash) {
         if let Ok(Some(used)) = self.store.get_auth_code(hash).await
             && used.used_at.is_some()
             && let Some(o) = used.origin_jti

@@ -3,7 +3,7 @@
 //! signed in. Unknown clients and unregistered redirect URIs are shown as pages, never
 //! redirected to; every other error goes back to the app's redirect URI.
 
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::SecretToken;
 use crate::services::Services;
 use crate::store::codes::AuthCodeRow;
 use crate::store::users::UserRow;
@@ -187,11 +187,11 @@ impl Services {
     ) -> crate::userpool::error::Result<String> {
         match r.response_type {
             ResponseType::Code => {
-                let code = random_token();
+                let code = SecretToken::generate();
                 let now = self.now();
                 self.store
                     .insert_auth_code(&AuthCodeRow {
-                        code_hash: sha256_hex(&code),
+                        code_hash: code.hash(),
                         pool_id: pool.id.clone(),
                         client_id: r.client.id.clone(),
                         user_id: user.id.clone(),
@@ -207,6 +207,7 @@ impl Services {
                         origin_jti: Some(self.new_origin()),
                     })
                     .await?;
+                let code = code.into_clear();
                 let mut pairs = vec![("code", code.as_str())];
                 if let Some(s) = &r.state {
                     pairs.push(("state", s));

@@ -6,7 +6,7 @@
 
 use super::{Provider, UpstreamError, UpstreamResult, facebook, oidc};
 use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
-use crate::crypto::{constant_time_eq, random_token, sha256_hex};
+use crate::crypto::{SecretToken, TokenHash};
 use crate::services::Services;
 use crate::store::federation::FederationStateRow;
 use crate::store::users::UserRow;
@@ -23,7 +23,7 @@ pub const FEDERATION_COOKIE: &str = "portcullis_fed";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Kept {
     /// SHA-256 of the browser's binding cookie.
-    binding: String,
+    binding: TokenHash,
     /// The `redirect_uri` given upstream (the token request repeats it).
     callback: String,
     #[serde(default)]
@@ -44,7 +44,7 @@ pub struct Started {
     pub binding: String,
 }
 
-fn seal_context(state_hash: &str) -> String {
+fn seal_context(state_hash: &TokenHash) -> String {
     format!("federation-state:{state_hash}")
 }
 
@@ -119,8 +119,10 @@ impl Services {
             .map_err(|e| internal(&e))?
             .ok_or_else(|| UpstreamError::invalid("The identity provider is not enabled for this client"))?;
         let now = self.now();
-        let state = random_token();
-        let binding = random_token();
+        let state = SecretToken::generate();
+        let state_hash = state.hash();
+        let state = state.into_clear();
+        let binding = SecretToken::generate();
         let (url, secrets) = if p.provider_type == "Facebook" {
             (facebook::authorize_url(&p, callback, &state)?, None)
         } else {
@@ -128,12 +130,11 @@ impl Services {
             let (url, s) = oidc::authorize_url(&p, &e, callback, &state)?;
             (url, Some(s))
         };
-        let kept = Kept { binding: sha256_hex(&binding), callback: callback.to_string(), oidc: secrets };
+        let kept = Kept { binding: binding.hash(), callback: callback.to_string(), oidc: secrets };
         // The app's request goes on without the provider choice, which is now made.
         let mut params = r.params.clone();
         params.identity_provider = None;
         params.idp_identifier = None;
-        let state_hash = sha256_hex(&state);
         let kept_json = serde_json::to_vec(&kept).map_err(|e| internal(&e))?;
         let row = FederationStateRow {
             secrets: self.master.seal(&kept_json, &seal_context(&state_hash)),
@@ -145,7 +146,7 @@ impl Services {
             expires_at: now + STATE_TTL_SECS,
         };
         self.store.insert_federation_state(&row).await.map_err(|e| internal(&e))?;
-        Ok(Started { url, binding })
+        Ok(Started { url, binding: binding.into_clear() })
     }
 
     /// The pending sign-in `state` names, once, if it belongs to this pool and this browser
@@ -154,7 +155,7 @@ impl Services {
         if state.is_empty() || state.len() > 256 {
             return Ok(None);
         }
-        let state_hash = sha256_hex(state);
+        let state_hash = TokenHash::of(state);
         let Some(row) = self.store.take_federation_state(&state_hash, self.now()).await? else {
             return Ok(None);
         };
@@ -164,7 +165,7 @@ impl Services {
         let opened =
             self.master.open(&row.secrets, &seal_context(&state_hash)).map_err(|e| Error::Internal(e.into()))?;
         let kept: Kept = serde_json::from_slice(&opened).map_err(|e| Error::Internal(e.into()))?;
-        let bound = binding.is_some_and(|b| constant_time_eq(sha256_hex(b).as_bytes(), kept.binding.as_bytes()));
+        let bound = binding.is_some_and(|b| kept.binding.matches(b));
         if !bound {
             return Ok(None);
         }

@@ -9,12 +9,10 @@
 use super::error::{check_range, check_string, is_name_char};
 use super::policy::{self, PolicyKind};
 use super::{AssumeError, TemporaryCredentials, WebIdentity, assumed_role_arn, parse_role_arn, trust};
-use crate::crypto::{constant_time_eq, random_array, random_from, sha256_hex};
+use crate::crypto::{SecretToken, TokenHash, random_from};
 use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::iam::{RoleRow, TemporaryCredentialRow};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub const DEFAULT_DURATION_SECS: i64 = 3600;
 pub const MIN_DURATION_SECS: i64 = 900;
@@ -127,11 +125,11 @@ impl Services {
         let now = self.now();
         let access_key_id = format!("ASIA{}", random_from(UPPER_ALNUM, 16));
         let secret_access_key = random_from(SECRET_ALPHABET, 40);
-        let session_token = URL_SAFE_NO_PAD.encode(random_array::<96>());
+        let session_token = SecretToken::random_bytes::<96>();
         let row = TemporaryCredentialRow {
             access_key_id: access_key_id.clone(),
             secret_enc: self.master.seal(secret_access_key.as_bytes(), &seal_context(&access_key_id)),
-            session_token_hash: sha256_hex(&session_token),
+            session_token_hash: session_token.hash(),
             role_name: role.name.clone(),
             session_name: session_name.to_string(),
             subject: who.subject.clone(),
@@ -154,7 +152,7 @@ impl Services {
         Ok(TemporaryCredentials {
             access_key_id,
             secret_access_key,
-            session_token,
+            session_token: session_token.into_clear(),
             expiration: row.expires_at,
             assumed_role_arn: assumed_role_arn(&self.config.account_id, &role.name, session_name),
             assumed_role_id: format!("{}:{session_name}", role.role_id),
@@ -170,11 +168,11 @@ impl Services {
     ) -> Result<Session, SessionError> {
         let internal = |e: StoreError| SessionError::Internal(e.into());
         let row = self.store.get_temporary_credential(access_key_id).await.map_err(internal)?;
-        let presented = sha256_hex(session_token.unwrap_or_default());
+        let presented = TokenHash::of(session_token.unwrap_or_default());
         let Some(row) = row else {
             return Err(SessionError::Invalid);
         };
-        if session_token.is_none() || !constant_time_eq(presented.as_bytes(), row.session_token_hash.as_bytes()) {
+        if session_token.is_none() || !presented.ct_eq(&row.session_token_hash) {
             return Err(SessionError::Invalid);
         }
         if row.revoked_at.is_some() {

@@ -2,11 +2,9 @@
 //! usernames that do not exist, and the shared fixed-window rate counters that limit how often
 //! codes are sent and tried.
 
-use super::{Store, StoreResult, get_i64, get_str};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use super::{Store, StoreResult};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserCodeRow {
     pub user_id: String,
     pub purpose: String,
@@ -17,18 +15,6 @@ pub struct UserCodeRow {
     pub expires_at: i64,
     pub failed_attempts: i64,
     pub created_at: i64,
-}
-
-fn code_row(r: &AnyRow) -> StoreResult<UserCodeRow> {
-    Ok(UserCodeRow {
-        user_id: get_str(r, "user_id")?,
-        purpose: get_str(r, "purpose")?,
-        code_mac: get_str(r, "code_mac")?,
-        destination: get_str(r, "destination")?,
-        expires_at: get_i64(r, "expires_at")?,
-        failed_attempts: get_i64(r, "failed_attempts")?,
-        created_at: get_i64(r, "created_at")?,
-    })
 }
 
 impl Store {
@@ -52,12 +38,11 @@ impl Store {
     }
 
     pub async fn get_user_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<UserCodeRow>> {
-        let r = sqlx::query("SELECT * FROM user_codes WHERE user_id = $1 AND purpose = $2")
+        Ok(sqlx::query_as("SELECT * FROM user_codes WHERE user_id = $1 AND purpose = $2")
             .bind(user_id)
             .bind(purpose)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(code_row).transpose()
+            .await?)
     }
 
     /// Count a wrong guess against the live code; returns the new count (0 when there is no code).
@@ -72,7 +57,7 @@ impl Store {
         max_guesses: i64,
         now: i64,
     ) -> StoreResult<Option<UserCodeRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "UPDATE user_codes SET failed_attempts = failed_attempts + 1 \
              WHERE user_id = $1 AND purpose = $2 AND failed_attempts < $3 AND expires_at > $4 RETURNING *",
         )
@@ -81,12 +66,11 @@ impl Store {
         .bind(max_guesses)
         .bind(now)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(code_row).transpose()
+        .await?)
     }
 
     pub async fn fail_user_code(&self, user_id: &str, purpose: &str) -> StoreResult<i64> {
-        let r = sqlx::query(
+        let r = sqlx::query_scalar(
             "UPDATE user_codes SET failed_attempts = failed_attempts + 1 WHERE user_id = $1 AND purpose = $2 \
              RETURNING failed_attempts",
         )
@@ -94,10 +78,7 @@ impl Store {
         .bind(purpose)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match r {
-            Some(r) => r.try_get::<i64, _>(0)?,
-            None => 0,
-        })
+        Ok(r.unwrap_or(0))
     }
 
     /// Consume the code with this MAC; true for exactly one caller even under concurrency.
@@ -137,15 +118,11 @@ impl Store {
 
     /// A simulated code's (expires_at, failed_attempts), if one was recorded.
     pub async fn get_simulated_code(&self, key: &str, purpose: &str) -> StoreResult<Option<(i64, i64)>> {
-        let r = sqlx::query("SELECT expires_at, failed_attempts FROM simulated_codes WHERE key = $1 AND purpose = $2")
+        Ok(sqlx::query_as("SELECT expires_at, failed_attempts FROM simulated_codes WHERE key = $1 AND purpose = $2")
             .bind(key)
             .bind(purpose)
             .fetch_optional(&self.pool)
-            .await?;
-        match r {
-            Some(r) => Ok(Some((get_i64(&r, "expires_at")?, get_i64(&r, "failed_attempts")?))),
-            None => Ok(None),
-        }
+            .await?)
     }
 
     /// Count a wrong guess against a simulated code, as [`Store::fail_user_code`] does for a real one.
@@ -167,7 +144,7 @@ impl Store {
 
     /// [`Store::hit_rate_counter`], also returning when the current window started.
     pub async fn hit_rate_window(&self, key: &str, now: i64, window_secs: i64) -> StoreResult<(i64, i64)> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1) \
              ON CONFLICT (key) DO UPDATE SET \
              count = CASE WHEN rate_counters.window_start <= $3 THEN 1 ELSE rate_counters.count + 1 END, \
@@ -178,8 +155,7 @@ impl Store {
         .bind(now)
         .bind(now - window_secs)
         .fetch_one(&self.pool)
-        .await?;
-        Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))
+        .await?)
     }
 
     /// Drop expired codes (real and simulated) and counters whose window ended more than a day ago.

@@ -2,10 +2,9 @@
 //! pool's default. Pages read only the summary (no CSS text, no image); the CSS and logo
 //! endpoints read the row.
 
-use super::{Store, StoreResult, get_i64, get_opt_i64, get_opt_str, get_str};
-use sqlx::any::AnyRow;
+use super::{Store, StoreResult};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UiCustomizationRow {
     pub pool_id: String,
     /// A client id, or `ALL`.
@@ -29,17 +28,24 @@ pub struct UiCustomizationSummary {
     pub version: String,
 }
 
-fn row(r: &AnyRow) -> StoreResult<UiCustomizationRow> {
-    Ok(UiCustomizationRow {
-        pool_id: get_str(r, "pool_id")?,
-        client_id: get_str(r, "client_id")?,
-        css: get_opt_str(r, "css")?,
-        image: get_opt_str(r, "image")?,
-        image_type: get_opt_str(r, "image_type")?,
-        version: get_str(r, "version")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
+/// A summary as selected: the CSS only as its length.
+#[derive(sqlx::FromRow)]
+struct SummaryRecord {
+    client_id: String,
+    css_len: Option<i64>,
+    image_type: Option<String>,
+    version: String,
+}
+
+impl From<SummaryRecord> for UiCustomizationSummary {
+    fn from(r: SummaryRecord) -> Self {
+        UiCustomizationSummary {
+            client_id: r.client_id,
+            has_css: r.css_len.is_some_and(|n| n > 0),
+            image_type: r.image_type,
+            version: r.version,
+        }
+    }
 }
 
 impl Store {
@@ -70,12 +76,11 @@ impl Store {
         pool_id: &str,
         client_id: &str,
     ) -> StoreResult<Option<UiCustomizationRow>> {
-        let r = sqlx::query("SELECT * FROM ui_customizations WHERE pool_id = $1 AND client_id = $2")
+        Ok(sqlx::query_as("SELECT * FROM ui_customizations WHERE pool_id = $1 AND client_id = $2")
             .bind(pool_id)
             .bind(client_id)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(row).transpose()
+            .await?)
     }
 
     /// The summaries of `client_id`'s row and the pool default's (`ALL`), whichever exist.
@@ -84,7 +89,7 @@ impl Store {
         pool_id: &str,
         client_id: &str,
     ) -> StoreResult<Vec<UiCustomizationSummary>> {
-        let rows = sqlx::query(
+        let rows: Vec<SummaryRecord> = sqlx::query_as(
             "SELECT client_id, CAST(LENGTH(css) AS BIGINT) AS css_len, image_type, version \
              FROM ui_customizations WHERE pool_id = $1 AND client_id IN ($2, 'ALL')",
         )
@@ -92,16 +97,7 @@ impl Store {
         .bind(client_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UiCustomizationSummary {
-                    client_id: get_str(r, "client_id")?,
-                    has_css: get_opt_i64(r, "css_len")?.is_some_and(|n| n > 0),
-                    image_type: get_opt_str(r, "image_type")?,
-                    version: get_str(r, "version")?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(UiCustomizationSummary::from).collect())
     }
 
     pub async fn delete_ui_customization(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {

@@ -1,30 +1,18 @@
 //! App clients of a pool; settings as JSON, the secret sealed with the master key.
 
-use super::{Store, StoreResult, conflict, get_i64, get_json, get_opt_str, get_str};
+use super::{JsonText, Store, StoreResult, conflict};
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClientRow {
     pub id: String,
     pub pool_id: String,
     pub name: String,
     pub secret_enc: Option<String>,
+    #[sqlx(try_from = "JsonText<Value>")]
     pub config: Value,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn row(r: &AnyRow) -> StoreResult<ClientRow> {
-    Ok(ClientRow {
-        id: get_str(r, "id")?,
-        pool_id: get_str(r, "pool_id")?,
-        name: get_str(r, "name")?,
-        secret_enc: get_opt_str(r, "secret_enc")?,
-        config: get_json(r, "config")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
 }
 
 impl Store {
@@ -47,18 +35,16 @@ impl Store {
     }
 
     pub async fn get_client(&self, id: &str) -> StoreResult<Option<ClientRow>> {
-        let r = sqlx::query("SELECT * FROM clients WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        r.as_ref().map(row).transpose()
+        Ok(sqlx::query_as("SELECT * FROM clients WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     pub async fn list_clients(&self, pool_id: &str, limit: i64, after: Option<&str>) -> StoreResult<Vec<ClientRow>> {
-        let rows = sqlx::query("SELECT * FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+        Ok(sqlx::query_as("SELECT * FROM clients WHERE pool_id = $1 AND id > $2 ORDER BY id LIMIT $3")
             .bind(pool_id)
             .bind(after.unwrap_or(""))
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(row).collect()
+            .await?)
     }
 
     pub async fn update_client(&self, c: &ClientRow) -> StoreResult<bool> {

@@ -1,12 +1,12 @@
 //! Authorization codes and refresh tokens, stored by SHA-256 of the token. Redemption is one
 //! conditional UPDATE … RETURNING, so two concurrent redemptions can never both succeed.
 
-use super::{Store, StoreResult, get_i64, get_opt_i64, get_opt_str, get_str};
-use sqlx::any::AnyRow;
+use super::{Store, StoreResult};
+use crate::crypto::TokenHash;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthCodeRow {
-    pub code_hash: String,
+    pub code_hash: TokenHash,
     pub pool_id: String,
     pub client_id: String,
     pub user_id: String,
@@ -21,27 +21,9 @@ pub struct AuthCodeRow {
     pub origin_jti: Option<String>,
 }
 
-fn code_row(r: &AnyRow) -> StoreResult<AuthCodeRow> {
-    Ok(AuthCodeRow {
-        code_hash: get_str(r, "code_hash")?,
-        pool_id: get_str(r, "pool_id")?,
-        client_id: get_str(r, "client_id")?,
-        user_id: get_str(r, "user_id")?,
-        redirect_uri: get_str(r, "redirect_uri")?,
-        scopes: get_str(r, "scopes")?,
-        nonce: get_opt_str(r, "nonce")?,
-        code_challenge: get_opt_str(r, "code_challenge")?,
-        auth_time: get_i64(r, "auth_time")?,
-        created_at: get_i64(r, "created_at")?,
-        expires_at: get_i64(r, "expires_at")?,
-        used_at: get_opt_i64(r, "used_at")?,
-        origin_jti: get_opt_str(r, "origin_jti")?,
-    })
-}
-
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RefreshTokenRow {
-    pub token_hash: String,
+    pub token_hash: TokenHash,
     pub pool_id: String,
     pub client_id: String,
     pub user_id: String,
@@ -51,21 +33,6 @@ pub struct RefreshTokenRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
-}
-
-fn refresh_row(r: &AnyRow) -> StoreResult<RefreshTokenRow> {
-    Ok(RefreshTokenRow {
-        token_hash: get_str(r, "token_hash")?,
-        pool_id: get_str(r, "pool_id")?,
-        client_id: get_str(r, "client_id")?,
-        user_id: get_str(r, "user_id")?,
-        origin_jti: get_str(r, "origin_jti")?,
-        scopes: get_str(r, "scopes")?,
-        auth_time: get_i64(r, "auth_time")?,
-        created_at: get_i64(r, "created_at")?,
-        expires_at: get_i64(r, "expires_at")?,
-        revoked_at: get_opt_i64(r, "revoked_at")?,
-    })
 }
 
 impl Store {
@@ -96,11 +63,11 @@ impl Store {
     /// ever gets `Some` for a given code.
     pub async fn redeem_auth_code(
         &self,
-        code_hash: &str,
+        code_hash: &TokenHash,
         now: i64,
         origin_jti: &str,
     ) -> StoreResult<Option<AuthCodeRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "UPDATE auth_codes SET used_at = $2, origin_jti = $3 \
              WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
         )
@@ -108,16 +75,14 @@ impl Store {
         .bind(now)
         .bind(origin_jti)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(code_row).transpose()
+        .await?)
     }
 
-    pub async fn get_auth_code(&self, code_hash: &str) -> StoreResult<Option<AuthCodeRow>> {
-        let r = sqlx::query("SELECT * FROM auth_codes WHERE code_hash = $1")
+    pub async fn get_auth_code(&self, code_hash: &TokenHash) -> StoreResult<Option<AuthCodeRow>> {
+        Ok(sqlx::query_as("SELECT * FROM auth_codes WHERE code_hash = $1")
             .bind(code_hash)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(code_row).transpose()
+            .await?)
     }
 
     pub async fn insert_refresh_token(&self, t: &RefreshTokenRow) -> StoreResult<()> {
@@ -139,12 +104,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRow>> {
-        let r = sqlx::query("SELECT * FROM refresh_tokens WHERE token_hash = $1")
+    pub async fn get_refresh_token(&self, token_hash: &TokenHash) -> StoreResult<Option<RefreshTokenRow>> {
+        Ok(sqlx::query_as("SELECT * FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(refresh_row).transpose()
+            .await?)
     }
 
     /// Revoke an origin: its refresh token and every token minted from it. The revocation is
@@ -195,11 +159,11 @@ impl Store {
     /// token was live; a concurrent second swap of the same old token finds nothing.
     pub async fn rotate_refresh_token(
         &self,
-        old_hash: &str,
-        new_hash: &str,
+        old_hash: &TokenHash,
+        new_hash: &TokenHash,
         now: i64,
     ) -> StoreResult<Option<RefreshTokenRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "UPDATE refresh_tokens SET token_hash = $2 \
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $3 RETURNING *",
         )
@@ -207,8 +171,7 @@ impl Store {
         .bind(new_hash)
         .bind(now)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(refresh_row).transpose()
+        .await?)
     }
 }
 

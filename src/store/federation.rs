@@ -1,43 +1,32 @@
 //! Federation rows: a pool's upstream identity providers (with their IdpIdentifiers), the
 //! upstream identities linked to pool users, and the pending sign-ins sent upstream.
 
-use super::{Store, StoreError, StoreResult, conflict, get_i64, get_json, get_opt_str, get_str};
-use sqlx::any::AnyRow;
+use super::{JsonText, Store, StoreError, StoreResult, conflict};
+use crate::crypto::TokenHash;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct IdentityProviderRow {
     pub pool_id: String,
     pub name: String,
     /// `Google`, `Facebook` or `OIDC`.
     pub provider_type: String,
     /// ProviderDetails without `client_secret`.
+    #[sqlx(try_from = "JsonText<BTreeMap<String, String>>")]
     pub details: BTreeMap<String, String>,
     /// `client_secret`, sealed with the master key.
     pub secret: Option<String>,
     /// Pool attribute → upstream claim.
+    #[sqlx(try_from = "JsonText<BTreeMap<String, String>>")]
     pub attribute_mapping: BTreeMap<String, String>,
+    #[sqlx(try_from = "JsonText<Vec<String>>")]
     pub idp_identifiers: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-fn provider(r: &AnyRow) -> StoreResult<IdentityProviderRow> {
-    Ok(IdentityProviderRow {
-        pool_id: get_str(r, "pool_id")?,
-        name: get_str(r, "name")?,
-        provider_type: get_str(r, "provider_type")?,
-        details: get_json(r, "details")?,
-        secret: get_opt_str(r, "secret")?,
-        attribute_mapping: get_json(r, "attribute_mapping")?,
-        idp_identifiers: get_json(r, "idp_identifiers")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
-}
-
 /// An upstream identity linked to a pool user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserIdentityRow {
     pub pool_id: String,
     pub provider_name: String,
@@ -46,21 +35,11 @@ pub struct UserIdentityRow {
     pub created_at: i64,
 }
 
-fn identity(r: &AnyRow) -> StoreResult<UserIdentityRow> {
-    Ok(UserIdentityRow {
-        pool_id: get_str(r, "pool_id")?,
-        provider_name: get_str(r, "provider_name")?,
-        provider_user_id: get_str(r, "provider_user_id")?,
-        user_id: get_str(r, "user_id")?,
-        created_at: get_i64(r, "created_at")?,
-    })
-}
-
 /// A sign-in waiting for the upstream provider's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FederationStateRow {
     /// SHA-256 (hex) of the `state` sent upstream.
-    pub state_hash: String,
+    pub state_hash: TokenHash,
     pub pool_id: String,
     pub provider_name: String,
     /// Nonce and PKCE verifier, sealed.
@@ -69,18 +48,6 @@ pub struct FederationStateRow {
     pub request: String,
     pub created_at: i64,
     pub expires_at: i64,
-}
-
-fn state(r: &AnyRow) -> StoreResult<FederationStateRow> {
-    Ok(FederationStateRow {
-        state_hash: get_str(r, "state_hash")?,
-        pool_id: get_str(r, "pool_id")?,
-        provider_name: get_str(r, "provider_name")?,
-        secrets: get_str(r, "secrets")?,
-        request: get_str(r, "request")?,
-        created_at: get_i64(r, "created_at")?,
-        expires_at: get_i64(r, "expires_at")?,
-    })
 }
 
 fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
@@ -145,12 +112,11 @@ impl Store {
     }
 
     pub async fn get_identity_provider(&self, pool_id: &str, name: &str) -> StoreResult<Option<IdentityProviderRow>> {
-        let r = sqlx::query("SELECT * FROM identity_providers WHERE pool_id = $1 AND name = $2")
+        Ok(sqlx::query_as("SELECT * FROM identity_providers WHERE pool_id = $1 AND name = $2")
             .bind(pool_id)
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(provider).transpose()
+            .await?)
     }
 
     pub async fn get_identity_provider_by_identifier(
@@ -158,15 +124,14 @@ impl Store {
         pool_id: &str,
         identifier: &str,
     ) -> StoreResult<Option<IdentityProviderRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT p.* FROM identity_provider_identifiers i JOIN identity_providers p \
              ON p.pool_id = i.pool_id AND p.name = i.name WHERE i.pool_id = $1 AND i.identifier = $2",
         )
         .bind(pool_id)
         .bind(identifier)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(provider).transpose()
+        .await?)
     }
 
     /// Providers of a pool in name order after `after`, at most `limit`.
@@ -176,14 +141,12 @@ impl Store {
         after: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<IdentityProviderRow>> {
-        let rows =
-            sqlx::query("SELECT * FROM identity_providers WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3")
-                .bind(pool_id)
-                .bind(after.unwrap_or(""))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(provider).collect()
+        Ok(sqlx::query_as("SELECT * FROM identity_providers WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3")
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn delete_identity_provider(&self, pool_id: &str, name: &str) -> StoreResult<bool> {
@@ -203,15 +166,14 @@ impl Store {
         provider_name: &str,
         provider_user_id: &str,
     ) -> StoreResult<Option<UserIdentityRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT * FROM user_identities WHERE pool_id = $1 AND provider_name = $2 AND provider_user_id = $3",
         )
         .bind(pool_id)
         .bind(provider_name)
         .bind(provider_user_id)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(identity).transpose()
+        .await?)
     }
 
     /// Link an upstream identity to a user; [`StoreError::Conflict`] when it is already linked.
@@ -238,7 +200,7 @@ impl Store {
         provider_name: &str,
         provider_user_id: &str,
     ) -> StoreResult<Option<UserIdentityRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "DELETE FROM user_identities WHERE pool_id = $1 AND provider_name = $2 AND provider_user_id = $3 \
              RETURNING *",
         )
@@ -246,19 +208,17 @@ impl Store {
         .bind(provider_name)
         .bind(provider_user_id)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(identity).transpose()
+        .await?)
     }
 
     /// Every upstream identity linked to a user, oldest first.
     pub async fn identities_of_user(&self, user_id: &str) -> StoreResult<Vec<UserIdentityRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT * FROM user_identities WHERE user_id = $1 ORDER BY created_at, provider_name, provider_user_id",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(identity).collect()
+        .await?)
     }
 
     pub async fn insert_federation_state(&self, s: &FederationStateRow) -> StoreResult<()> {
@@ -281,12 +241,17 @@ impl Store {
 
     /// Take (delete and return) a pending sign-in that has not expired: each state is used once,
     /// even by concurrent callbacks.
-    pub async fn take_federation_state(&self, state_hash: &str, now: i64) -> StoreResult<Option<FederationStateRow>> {
-        let r = sqlx::query("DELETE FROM federation_states WHERE state_hash = $1 RETURNING *")
-            .bind(state_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.as_ref().map(state).transpose()?.filter(|s| s.expires_at > now))
+    pub async fn take_federation_state(
+        &self,
+        state_hash: &TokenHash,
+        now: i64,
+    ) -> StoreResult<Option<FederationStateRow>> {
+        let r: Option<FederationStateRow> =
+            sqlx::query_as("DELETE FROM federation_states WHERE state_hash = $1 RETURNING *")
+                .bind(state_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(r.filter(|s| s.expires_at > now))
     }
 
     /// Drop pending sign-ins that expired; returns how many.

@@ -1,10 +1,9 @@
 //! Groups and memberships.
 
 use super::users::UserRow;
-use super::{Store, StoreResult, conflict, get_i64, get_opt_i64, get_opt_str, get_str};
-use sqlx::any::AnyRow;
+use super::{Store, StoreResult, conflict};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct GroupRow {
     pub pool_id: String,
     pub name: String,
@@ -13,18 +12,6 @@ pub struct GroupRow {
     pub precedence: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn row(r: &AnyRow) -> StoreResult<GroupRow> {
-    Ok(GroupRow {
-        pool_id: get_str(r, "pool_id")?,
-        name: get_str(r, "name")?,
-        description: get_opt_str(r, "description")?,
-        role_arn: get_opt_str(r, "role_arn")?,
-        precedence: get_opt_i64(r, "precedence")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
 }
 
 impl Store {
@@ -47,22 +34,20 @@ impl Store {
     }
 
     pub async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Option<GroupRow>> {
-        let r = sqlx::query("SELECT * FROM groups WHERE pool_id = $1 AND name = $2")
+        Ok(sqlx::query_as("SELECT * FROM groups WHERE pool_id = $1 AND name = $2")
             .bind(pool_id)
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(row).transpose()
+            .await?)
     }
 
     pub async fn list_groups(&self, pool_id: &str, limit: i64, after: Option<&str>) -> StoreResult<Vec<GroupRow>> {
-        let rows = sqlx::query("SELECT * FROM groups WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3")
+        Ok(sqlx::query_as("SELECT * FROM groups WHERE pool_id = $1 AND name > $2 ORDER BY name LIMIT $3")
             .bind(pool_id)
             .bind(after.unwrap_or(""))
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(row).collect()
+            .await?)
     }
 
     pub async fn update_group(&self, g: &GroupRow) -> StoreResult<bool> {
@@ -123,14 +108,13 @@ impl Store {
 
     /// A user's groups ordered by precedence (lowest first, unset last), then name.
     pub async fn groups_for_user(&self, user_id: &str) -> StoreResult<Vec<GroupRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT g.* FROM group_members m JOIN groups g ON g.pool_id = m.pool_id AND g.name = m.group_name \
              WHERE m.user_id = $1 ORDER BY CASE WHEN g.precedence IS NULL THEN 1 ELSE 0 END, g.precedence, g.name",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(row).collect()
+        .await?)
     }
 
     pub async fn users_in_group(
@@ -140,7 +124,7 @@ impl Store {
         limit: i64,
         after: Option<&str>,
     ) -> StoreResult<Vec<UserRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT u.* FROM group_members m JOIN users u ON u.id = m.user_id \
              WHERE m.pool_id = $1 AND m.group_name = $2 AND u.id > $3 ORDER BY u.id LIMIT $4",
         )
@@ -149,7 +133,6 @@ impl Store {
         .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(super::users::row).collect()
+        .await?)
     }
 }

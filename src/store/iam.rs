@@ -4,10 +4,10 @@
 //! Role names are unique regardless of case, as in IAM: every lookup here is by
 //! `lower(name)`, and callers use the stored spelling (`RoleRow::name`) for everything after.
 
-use super::{Store, StoreResult, conflict, get_i64, get_opt_i64, get_opt_str, get_str};
-use sqlx::any::AnyRow;
+use super::{Store, StoreResult, conflict};
+use crate::crypto::TokenHash;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RoleRow {
     pub name: String,
     /// `AROA…`: names the role in assumed-role ids, and tells a role from a later one of the same name.
@@ -21,19 +21,7 @@ pub struct RoleRow {
     pub created_at: i64,
 }
 
-fn role(r: &AnyRow) -> StoreResult<RoleRow> {
-    Ok(RoleRow {
-        name: get_str(r, "name")?,
-        role_id: get_str(r, "role_id")?,
-        path: get_str(r, "path")?,
-        assume_role_policy: get_str(r, "assume_role_policy")?,
-        description: get_opt_str(r, "description")?,
-        max_session_duration: get_i64(r, "max_session_duration")?,
-        created_at: get_i64(r, "created_at")?,
-    })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RolePolicyRow {
     pub role_name: String,
     pub policy_name: String,
@@ -41,21 +29,13 @@ pub struct RolePolicyRow {
     pub document: String,
 }
 
-fn role_policy(r: &AnyRow) -> StoreResult<RolePolicyRow> {
-    Ok(RolePolicyRow {
-        role_name: get_str(r, "role_name")?,
-        policy_name: get_str(r, "policy_name")?,
-        document: get_str(r, "document")?,
-    })
-}
-
 /// Temporary credentials: the secret sealed with the master key, the session token only as
 /// its SHA-256 (hex).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TemporaryCredentialRow {
     pub access_key_id: String,
     pub secret_enc: String,
-    pub session_token_hash: String,
+    pub session_token_hash: TokenHash,
     pub role_name: String,
     pub session_name: String,
     /// The web identity's `sub` (an identity id for identity-pool credentials).
@@ -67,22 +47,6 @@ pub struct TemporaryCredentialRow {
     pub revoked_at: Option<i64>,
     /// The `role_id` of the role they were vended for (absent on rows from before it was kept).
     pub role_id: Option<String>,
-}
-
-fn credential(r: &AnyRow) -> StoreResult<TemporaryCredentialRow> {
-    Ok(TemporaryCredentialRow {
-        access_key_id: get_str(r, "access_key_id")?,
-        secret_enc: get_str(r, "secret_enc")?,
-        session_token_hash: get_str(r, "session_token_hash")?,
-        role_name: get_str(r, "role_name")?,
-        session_name: get_str(r, "session_name")?,
-        subject: get_str(r, "subject")?,
-        audience: get_str(r, "audience")?,
-        created_at: get_i64(r, "created_at")?,
-        expires_at: get_i64(r, "expires_at")?,
-        revoked_at: get_opt_i64(r, "revoked_at")?,
-        role_id: get_opt_str(r, "role_id")?,
-    })
 }
 
 /// What [`Store::delete_role`] did.
@@ -118,30 +82,27 @@ impl Store {
 
     /// The role named `name`, in any case.
     pub async fn get_role(&self, name: &str) -> StoreResult<Option<RoleRow>> {
-        let r = sqlx::query("SELECT * FROM iam_roles WHERE lower(name) = lower($1)")
+        Ok(sqlx::query_as("SELECT * FROM iam_roles WHERE lower(name) = lower($1)")
             .bind(name)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(role).transpose()
+            .await?)
     }
 
     pub async fn count_roles(&self) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM iam_roles").fetch_one(&self.pool).await?;
-        get_i64(&r, "n")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) AS n FROM iam_roles").fetch_one(&self.pool).await?)
     }
 
     /// Roles whose path starts with `path_prefix`, in name order after `after`, at most `limit`.
     pub async fn list_roles(&self, path_prefix: &str, after: Option<&str>, limit: i64) -> StoreResult<Vec<RoleRow>> {
         // A prefix comparison, not LIKE: paths may contain `%` and `_`.
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT * FROM iam_roles WHERE substr(path, 1, length($1)) = $1 AND name > $2 ORDER BY name LIMIT $3",
         )
         .bind(path_prefix)
         .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(role).collect()
+        .await?)
     }
 
     /// Delete a role that has no inline policies, and revoke every credential vended for it,
@@ -149,7 +110,7 @@ impl Store {
     pub async fn delete_role(&self, name: &str, now: i64) -> StoreResult<RoleDeletion> {
         let mut tx = self.pool.begin().await?;
         // Write first, so a SQLite transaction never has to upgrade from a read.
-        let deleted = sqlx::query(
+        let deleted: Option<String> = sqlx::query_scalar(
             "DELETE FROM iam_roles WHERE lower(name) = lower($1) \
              AND NOT EXISTS (SELECT 1 FROM iam_role_policies p WHERE p.role_name = iam_roles.name) RETURNING name",
         )
@@ -164,7 +125,7 @@ impl Store {
             });
         };
         sqlx::query("UPDATE temporary_credentials SET revoked_at = $2 WHERE role_name = $1 AND revoked_at IS NULL")
-            .bind(get_str(&deleted, "name")?)
+            .bind(deleted)
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -190,21 +151,19 @@ impl Store {
     }
 
     pub async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> StoreResult<Option<RolePolicyRow>> {
-        let r = sqlx::query("SELECT * FROM iam_role_policies WHERE role_name = $1 AND policy_name = $2")
+        Ok(sqlx::query_as("SELECT * FROM iam_role_policies WHERE role_name = $1 AND policy_name = $2")
             .bind(role_name)
             .bind(policy_name)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(role_policy).transpose()
+            .await?)
     }
 
     /// Every inline policy of a role, by name.
     pub async fn role_policies(&self, role_name: &str) -> StoreResult<Vec<RolePolicyRow>> {
-        let rows = sqlx::query("SELECT * FROM iam_role_policies WHERE role_name = $1 ORDER BY policy_name")
+        Ok(sqlx::query_as("SELECT * FROM iam_role_policies WHERE role_name = $1 ORDER BY policy_name")
             .bind(role_name)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(role_policy).collect()
+            .await?)
     }
 
     pub async fn delete_role_policy(&self, role_name: &str, policy_name: &str) -> StoreResult<bool> {
@@ -243,11 +202,10 @@ impl Store {
     }
 
     pub async fn get_temporary_credential(&self, access_key_id: &str) -> StoreResult<Option<TemporaryCredentialRow>> {
-        let r = sqlx::query("SELECT * FROM temporary_credentials WHERE access_key_id = $1")
+        Ok(sqlx::query_as("SELECT * FROM temporary_credentials WHERE access_key_id = $1")
             .bind(access_key_id)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(credential).transpose()
+            .await?)
     }
 
     /// Drop credentials that expired before `before`; returns how many.

@@ -8,38 +8,29 @@
 //! (a row lock on PostgreSQL, the write lock on SQLite); the checks made after that touch see
 //! every earlier writer's commit.
 
-use super::{Store, StoreError, StoreResult, conflict, get_i64, get_json, get_opt_str, get_str};
+use super::{IntBool, JsonText, Store, StoreError, StoreResult, conflict};
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct IdentityPoolRow {
     pub id: String,
     pub name: String,
     /// The IdentityPool shape (CreateIdentityPool / UpdateIdentityPool), tags included.
+    #[sqlx(try_from = "JsonText<Value>")]
     pub config: Value,
     /// `{"Roles": {...}, "RoleMappings": {...}}` as SetIdentityPoolRoles stored it.
+    #[sqlx(try_from = "JsonText<Value>")]
     pub roles: Value,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-fn pool(r: &AnyRow) -> StoreResult<IdentityPoolRow> {
-    Ok(IdentityPoolRow {
-        id: get_str(r, "id")?,
-        name: get_str(r, "name")?,
-        config: get_json(r, "config")?,
-        roles: get_json(r, "roles")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct IdentityRow {
     pub id: String,
     pub pool_id: String,
     /// False once merged into another identity or left without its last login.
+    #[sqlx(try_from = "IntBool")]
     pub enabled: bool,
     /// The identity this one was merged into.
     pub merged_into: Option<String>,
@@ -47,18 +38,7 @@ pub struct IdentityRow {
     pub updated_at: i64,
 }
 
-fn identity(r: &AnyRow) -> StoreResult<IdentityRow> {
-    Ok(IdentityRow {
-        id: get_str(r, "id")?,
-        pool_id: get_str(r, "pool_id")?,
-        enabled: get_i64(r, "enabled")? != 0,
-        merged_into: get_opt_str(r, "merged_into")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct IdentityLoginRow {
     pub pool_id: String,
     /// The provider as the pool names it (`accounts.google.com`, a user pool's provider name,
@@ -68,16 +48,6 @@ pub struct IdentityLoginRow {
     pub subject: String,
     pub identity_id: String,
     pub created_at: i64,
-}
-
-fn login(r: &AnyRow) -> StoreResult<IdentityLoginRow> {
-    Ok(IdentityLoginRow {
-        pool_id: get_str(r, "pool_id")?,
-        provider: get_str(r, "provider")?,
-        subject: get_str(r, "subject")?,
-        identity_id: get_str(r, "identity_id")?,
-        created_at: get_i64(r, "created_at")?,
-    })
 }
 
 /// One login to link: (provider, subject).
@@ -131,23 +101,20 @@ impl Store {
     }
 
     pub async fn get_identity_pool(&self, id: &str) -> StoreResult<Option<IdentityPoolRow>> {
-        let r = sqlx::query("SELECT * FROM identity_pools WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        r.as_ref().map(pool).transpose()
+        Ok(sqlx::query_as("SELECT * FROM identity_pools WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// Pools in id order after `after`, at most `limit`.
     pub async fn list_identity_pools(&self, after: Option<&str>, limit: i64) -> StoreResult<Vec<IdentityPoolRow>> {
-        let rows = sqlx::query("SELECT * FROM identity_pools WHERE id > $1 ORDER BY id LIMIT $2")
+        Ok(sqlx::query_as("SELECT * FROM identity_pools WHERE id > $1 ORDER BY id LIMIT $2")
             .bind(after.unwrap_or(""))
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(pool).collect()
+            .await?)
     }
 
     pub async fn count_identity_pools(&self) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM identity_pools").fetch_one(&self.pool).await?;
-        get_i64(&r, "n")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) AS n FROM identity_pools").fetch_one(&self.pool).await?)
     }
 
     /// Replace a pool's name and IdentityPool document; false when it does not exist.
@@ -187,8 +154,7 @@ impl Store {
     }
 
     pub async fn get_identity(&self, id: &str) -> StoreResult<Option<IdentityRow>> {
-        let r = sqlx::query("SELECT * FROM identities WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        r.as_ref().map(identity).transpose()
+        Ok(sqlx::query_as("SELECT * FROM identities WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// Identities of a pool in creation order after `after` (created_at, id), at most `limit`.
@@ -207,18 +173,17 @@ impl Store {
             "SELECT * FROM identities WHERE pool_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
              ORDER BY created_at, id LIMIT $4"
         };
-        let rows = sqlx::query(sql).bind(pool_id).bind(at).bind(id).bind(limit).fetch_all(&self.pool).await?;
-        rows.iter().map(identity).collect()
+        Ok(sqlx::query_as(sql).bind(pool_id).bind(at).bind(id).bind(limit).fetch_all(&self.pool).await?)
     }
 
     /// Every login of an identity, oldest first.
     pub async fn identity_logins(&self, identity_id: &str) -> StoreResult<Vec<IdentityLoginRow>> {
-        let rows =
-            sqlx::query("SELECT * FROM identity_logins WHERE identity_id = $1 ORDER BY created_at, provider, subject")
-                .bind(identity_id)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(login).collect()
+        Ok(sqlx::query_as(
+            "SELECT * FROM identity_logins WHERE identity_id = $1 ORDER BY created_at, provider, subject",
+        )
+        .bind(identity_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// An identity's users of one provider in subject order after `after`, at most `limit`.
@@ -229,7 +194,7 @@ impl Store {
         after: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT subject FROM identity_logins WHERE identity_id = $1 AND provider = $2 AND subject > $3 \
              ORDER BY subject LIMIT $4",
         )
@@ -238,8 +203,7 @@ impl Store {
         .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| get_str(r, "subject")).collect()
+        .await?)
     }
 
     /// The identity a login is linked to in a pool.
@@ -249,13 +213,12 @@ impl Store {
         provider: &str,
         subject: &str,
     ) -> StoreResult<Option<IdentityLoginRow>> {
-        let r = sqlx::query("SELECT * FROM identity_logins WHERE pool_id = $1 AND provider = $2 AND subject = $3")
+        Ok(sqlx::query_as("SELECT * FROM identity_logins WHERE pool_id = $1 AND provider = $2 AND subject = $3")
             .bind(pool_id)
             .bind(provider)
             .bind(subject)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(login).transpose()
+            .await?)
     }
 
     /// A new identity with its logins, in one transaction. [`Linking::Retry`] when a login is
@@ -478,16 +441,16 @@ async fn insert_logins(
 }
 
 async fn check_rules(tx: &mut Tx<'_>, identity_id: &str, rules: LoginRules<'_>) -> StoreResult<Linking> {
-    let rows = sqlx::query("SELECT provider, subject FROM identity_logins WHERE identity_id = $1 ORDER BY provider")
-        .bind(identity_id)
-        .fetch_all(&mut **tx)
-        .await?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT provider, subject FROM identity_logins WHERE identity_id = $1 ORDER BY provider")
+            .bind(identity_id)
+            .fetch_all(&mut **tx)
+            .await?;
     if rows.len() as i64 > rules.max_logins {
         return Ok(Linking::TooMany);
     }
     let mut seen: Vec<(String, String)> = Vec::new();
-    for r in &rows {
-        let (p, s) = (get_str(r, "provider")?, get_str(r, "subject")?);
+    for (p, s) in rows {
         if Some(p.as_str()) != rules.multi_user_provider && seen.iter().any(|(sp, ss)| *sp == p && *ss != s) {
             return Ok(Linking::ProviderClash(p));
         }
@@ -500,11 +463,11 @@ async fn disable_if_empty(tx: &mut Tx<'_>, identity_id: &str, removed: u64) -> S
     if removed == 0 {
         return Ok(());
     }
-    let r = sqlx::query("SELECT COUNT(*) AS n FROM identity_logins WHERE identity_id = $1")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) AS n FROM identity_logins WHERE identity_id = $1")
         .bind(identity_id)
         .fetch_one(&mut **tx)
         .await?;
-    if get_i64(&r, "n")? == 0 {
+    if n == 0 {
         sqlx::query("UPDATE identities SET enabled = 0 WHERE id = $1").bind(identity_id).execute(&mut **tx).await?;
     }
     Ok(())

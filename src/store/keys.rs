@@ -1,9 +1,8 @@
 //! Per-pool signing keys. Lifecycle: `next` → `active` → `retired` (still published) → removed.
 
-use super::{Store, StoreResult, get_i64, get_opt_i64, get_str};
-use sqlx::any::AnyRow;
+use super::{Store, StoreResult};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SigningKeyRow {
     pub kid: String,
     pub pool_id: String,
@@ -12,18 +11,6 @@ pub struct SigningKeyRow {
     pub public_jwk: String,
     pub created_at: i64,
     pub retired_at: Option<i64>,
-}
-
-fn row(r: &AnyRow) -> StoreResult<SigningKeyRow> {
-    Ok(SigningKeyRow {
-        kid: get_str(r, "kid")?,
-        pool_id: get_str(r, "pool_id")?,
-        state: get_str(r, "state")?,
-        private_enc: get_str(r, "private_enc")?,
-        public_jwk: get_str(r, "public_jwk")?,
-        created_at: get_i64(r, "created_at")?,
-        retired_at: get_opt_i64(r, "retired_at")?,
-    })
 }
 
 impl Store {
@@ -83,11 +70,10 @@ impl Store {
 
     /// Every stored key of a pool, newest first.
     pub async fn signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRow>> {
-        let rows = sqlx::query("SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid")
+        Ok(sqlx::query_as("SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid")
             .bind(pool_id)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(row).collect()
+            .await?)
     }
 
     /// Make `new_kid` the active key and retire the previously active one, atomically.

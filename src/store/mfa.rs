@@ -1,47 +1,35 @@
 //! Users' second factors (TOTP secrets sealed by the caller, e-mail OTP switch, preference),
 //! one-time recovery codes, and the data a pending sign-in challenge carries between steps.
 
-use super::{Store, StoreResult, get_i64, get_opt_str, get_str};
+use super::{IntBool, Store, StoreResult};
+use crate::crypto::TokenHash;
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserMfaRow {
     pub user_id: String,
     /// Sealed TOTP secret in use.
     pub totp_secret: Option<String>,
     /// Sealed TOTP secret waiting for its first code.
     pub totp_pending: Option<String>,
+    #[sqlx(try_from = "IntBool")]
     pub totp_enabled: bool,
     pub totp_last_step: i64,
+    #[sqlx(try_from = "IntBool")]
     pub email_enabled: bool,
     /// `SOFTWARE_TOKEN_MFA` or `EMAIL_OTP`.
     pub preferred: Option<String>,
     pub updated_at: i64,
 }
 
-fn mfa_row(r: &AnyRow) -> StoreResult<UserMfaRow> {
-    Ok(UserMfaRow {
-        user_id: get_str(r, "user_id")?,
-        totp_secret: get_opt_str(r, "totp_secret")?,
-        totp_pending: get_opt_str(r, "totp_pending")?,
-        totp_enabled: get_i64(r, "totp_enabled")? != 0,
-        totp_last_step: get_i64(r, "totp_last_step")?,
-        email_enabled: get_i64(r, "email_enabled")? != 0,
-        preferred: get_opt_str(r, "preferred")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
-}
-
 impl Store {
     /// The user's factors; a user who never set any gets the empty default.
     pub async fn get_user_mfa(&self, user_id: &str) -> StoreResult<UserMfaRow> {
-        let r =
-            sqlx::query("SELECT * FROM user_mfa WHERE user_id = $1").bind(user_id).fetch_optional(&self.pool).await?;
-        match r {
-            Some(r) => mfa_row(&r),
-            None => Ok(UserMfaRow { user_id: user_id.to_string(), ..UserMfaRow::default() }),
-        }
+        let r = sqlx::query_as("SELECT * FROM user_mfa WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.unwrap_or_else(|| UserMfaRow { user_id: user_id.to_string(), ..UserMfaRow::default() }))
     }
 
     /// Write the factor settings (the TOTP replay counter is only moved by [`Store::accept_totp_step`]).
@@ -103,15 +91,14 @@ impl Store {
     }
 
     pub async fn count_recovery_codes(&self, user_id: &str) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1")
             .bind(user_id)
             .fetch_one(&self.pool)
-            .await?;
-        get_i64(&r, "n")
+            .await?)
     }
 
     /// Replace what a still-pending challenge carries (e.g. a TOTP verified during MFA_SETUP).
-    pub async fn set_challenge_data(&self, id_hash: &str, data: &Value, now: i64) -> StoreResult<bool> {
+    pub async fn set_challenge_data(&self, id_hash: &TokenHash, data: &Value, now: i64) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE auth_challenges SET data = $2 WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $3",
         )

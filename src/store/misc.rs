@@ -2,11 +2,10 @@
 //! and failure counters for passwords and second-factor codes (lockout), which admit each guess
 //! atomically.
 
-use super::{Store, StoreResult, conflict, get_i64, get_json, get_str};
+use super::{IntBool, JsonText, Store, StoreResult, conflict};
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ManagementKeyRow {
     pub access_key_id: String,
     pub secret_enc: String,
@@ -14,21 +13,24 @@ pub struct ManagementKeyRow {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DomainRow {
     pub domain: String,
     pub pool_id: String,
+    #[sqlx(try_from = "IntBool")]
     pub custom: bool,
+    #[sqlx(try_from = "JsonText<Value>")]
     pub config: Value,
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ResourceServerRow {
     pub pool_id: String,
     pub identifier: String,
     pub name: String,
     /// `[{"ScopeName": …, "ScopeDescription": …}]`
+    #[sqlx(try_from = "JsonText<Value>")]
     pub scopes: Value,
 }
 
@@ -53,36 +55,16 @@ impl Guesses<'_> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct LoginFailures {
     pub failures: i64,
     pub last_failure: i64,
     pub locked_until: i64,
 }
 
-fn domain_row(r: &AnyRow) -> StoreResult<DomainRow> {
-    Ok(DomainRow {
-        domain: get_str(r, "domain")?,
-        pool_id: get_str(r, "pool_id")?,
-        custom: get_i64(r, "custom")? != 0,
-        config: get_json(r, "config")?,
-        created_at: get_i64(r, "created_at")?,
-    })
-}
-
-fn rs_row(r: &AnyRow) -> StoreResult<ResourceServerRow> {
-    Ok(ResourceServerRow {
-        pool_id: get_str(r, "pool_id")?,
-        identifier: get_str(r, "identifier")?,
-        name: get_str(r, "name")?,
-        scopes: get_json(r, "scopes")?,
-    })
-}
-
 impl Store {
     pub async fn kv_get(&self, key: &str) -> StoreResult<Option<String>> {
-        let r = sqlx::query("SELECT value FROM kv WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;
-        r.map(|r| get_str(&r, "value")).transpose()
+        Ok(sqlx::query_scalar("SELECT value FROM kv WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
     }
 
     /// Set the value unless the key exists; returns the value now stored.
@@ -110,24 +92,14 @@ impl Store {
     }
 
     pub async fn get_management_key(&self, access_key_id: &str) -> StoreResult<Option<ManagementKeyRow>> {
-        let r = sqlx::query("SELECT * FROM management_keys WHERE access_key_id = $1")
+        Ok(sqlx::query_as("SELECT * FROM management_keys WHERE access_key_id = $1")
             .bind(access_key_id)
             .fetch_optional(&self.pool)
-            .await?;
-        r.map(|r| {
-            Ok(ManagementKeyRow {
-                access_key_id: get_str(&r, "access_key_id")?,
-                secret_enc: get_str(&r, "secret_enc")?,
-                description: get_str(&r, "description")?,
-                created_at: get_i64(&r, "created_at")?,
-            })
-        })
-        .transpose()
+            .await?)
     }
 
     pub async fn count_management_keys(&self) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM management_keys").fetch_one(&self.pool).await?;
-        get_i64(&r, "n")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) AS n FROM management_keys").fetch_one(&self.pool).await?)
     }
 
     pub async fn insert_domain(&self, d: &DomainRow) -> StoreResult<()> {
@@ -144,16 +116,14 @@ impl Store {
     }
 
     pub async fn get_domain(&self, domain: &str) -> StoreResult<Option<DomainRow>> {
-        let r = sqlx::query("SELECT * FROM domains WHERE domain = $1").bind(domain).fetch_optional(&self.pool).await?;
-        r.as_ref().map(domain_row).transpose()
+        Ok(sqlx::query_as("SELECT * FROM domains WHERE domain = $1").bind(domain).fetch_optional(&self.pool).await?)
     }
 
     pub async fn domains_of_pool(&self, pool_id: &str) -> StoreResult<Vec<DomainRow>> {
-        let rows = sqlx::query("SELECT * FROM domains WHERE pool_id = $1 ORDER BY domain")
+        Ok(sqlx::query_as("SELECT * FROM domains WHERE pool_id = $1 ORDER BY domain")
             .bind(pool_id)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(domain_row).collect()
+            .await?)
     }
 
     pub async fn delete_domain(&self, pool_id: &str, domain: &str) -> StoreResult<bool> {
@@ -192,12 +162,11 @@ impl Store {
     }
 
     pub async fn get_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<Option<ResourceServerRow>> {
-        let r = sqlx::query("SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
+        Ok(sqlx::query_as("SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
             .bind(pool_id)
             .bind(identifier)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(rs_row).transpose()
+            .await?)
     }
 
     pub async fn list_resource_servers(
@@ -206,15 +175,14 @@ impl Store {
         limit: i64,
         after: Option<&str>,
     ) -> StoreResult<Vec<ResourceServerRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT * FROM resource_servers WHERE pool_id = $1 AND identifier > $2 ORDER BY identifier LIMIT $3",
         )
         .bind(pool_id)
         .bind(after.unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(rs_row).collect()
+        .await?)
     }
 
     pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<bool> {
@@ -228,19 +196,12 @@ impl Store {
     }
 
     pub async fn get_failures(&self, pool_id: &str, of: Guesses<'_>) -> StoreResult<LoginFailures> {
-        let r = sqlx::query("SELECT * FROM sign_in_failures WHERE pool_id = $1 AND subject = $2")
+        let r = sqlx::query_as("SELECT * FROM sign_in_failures WHERE pool_id = $1 AND subject = $2")
             .bind(pool_id)
             .bind(of.subject())
             .fetch_optional(&self.pool)
             .await?;
-        match r {
-            Some(r) => Ok(LoginFailures {
-                failures: get_i64(&r, "failures")?,
-                last_failure: get_i64(&r, "last_failure")?,
-                locked_until: get_i64(&r, "locked_until")?,
-            }),
-            None => Ok(LoginFailures::default()),
-        }
+        Ok(r.unwrap_or_default())
     }
 
     pub async fn put_failures(&self, pool_id: &str, of: Guesses<'_>, f: LoginFailures) -> StoreResult<()> {
@@ -317,7 +278,7 @@ impl Store {
         now: i64,
         window_secs: i64,
     ) -> StoreResult<i64> {
-        let r = sqlx::query(
+        Ok(sqlx::query_scalar(
             "INSERT INTO sign_in_failures AS f \
              (pool_id, subject, failures, last_failure, locked_until, in_flight, in_flight_until) \
              VALUES ($1, $2, 1, $3, 0, 0, 0) ON CONFLICT (pool_id, subject) DO UPDATE SET \
@@ -329,8 +290,7 @@ impl Store {
         .bind(now)
         .bind(now - window_secs)
         .fetch_one(&self.pool)
-        .await?;
-        get_i64(&r, "failures")
+        .await?)
     }
 
     /// Give back an admitted slot, locking until `lock_until` in the same statement unless a

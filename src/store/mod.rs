@@ -20,9 +20,12 @@ pub mod pools;
 pub mod sessions;
 pub mod users;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use crate::crypto::TokenHash;
+use sqlx::AnyPool;
+use sqlx::any::{Any, AnyPoolOptions, AnyTypeInfo};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Row};
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -148,10 +151,10 @@ impl Store {
     /// Ready = reachable and every migration applied.
     pub async fn ready(&self) -> bool {
         let expected = self.migrator().iter().count() as i64;
-        match sqlx::query("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await {
-            Ok(row) => row.try_get::<i64, _>(0).map(|n| n >= expected).unwrap_or(false),
-            Err(_) => false,
-        }
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+            .is_ok_and(|n| n >= expected)
     }
 
     pub async fn close(&self) {
@@ -176,23 +179,85 @@ pub(crate) fn conflict(e: sqlx::Error) -> StoreError {
     }
 }
 
-pub(crate) fn get_str(row: &AnyRow, col: &str) -> StoreResult<String> {
-    row.try_get::<String, _>(col).map_err(StoreError::Db)
+/// A JSON document in a TEXT column (the schema keeps JSON as TEXT on both databases), read
+/// with serde: `#[sqlx(try_from = "JsonText<T>")]` on a field of type `T`. Written as
+/// `serde_json` text by the insert and update statements.
+pub struct JsonText<T>(T);
+
+impl<T> sqlx::Type<Any> for JsonText<T> {
+    fn type_info() -> AnyTypeInfo {
+        <String as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as sqlx::Type<Any>>::compatible(ty)
+    }
 }
 
-pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> StoreResult<Option<String>> {
-    row.try_get::<Option<String>, _>(col).map_err(StoreError::Db)
+impl<'r, T: serde::de::DeserializeOwned> sqlx::Decode<'r, Any> for JsonText<T> {
+    fn decode(value: <Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as sqlx::Decode<'r, Any>>::decode(value)?;
+        Ok(JsonText(serde_json::from_str(text)?))
+    }
 }
 
-pub(crate) fn get_i64(row: &AnyRow, col: &str) -> StoreResult<i64> {
-    row.try_get::<i64, _>(col).map_err(StoreError::Db)
+/// The field types kept as JSON documents.
+macro_rules! json_columns {
+    ($($t:ty),*) => {$(
+        impl From<JsonText<$t>> for $t {
+            fn from(j: JsonText<$t>) -> $t {
+                j.0
+            }
+        }
+    )*};
+}
+json_columns!(serde_json::Value, std::collections::BTreeMap<String, String>, Vec<String>);
+
+/// Token hashes are TEXT columns: bound and read as their hex text.
+impl sqlx::Type<Any> for TokenHash {
+    fn type_info() -> AnyTypeInfo {
+        <String as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as sqlx::Type<Any>>::compatible(ty)
+    }
 }
 
-pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> StoreResult<Option<i64>> {
-    row.try_get::<Option<i64>, _>(col).map_err(StoreError::Db)
+impl<'q> sqlx::Encode<'q, Any> for TokenHash {
+    fn encode_by_ref(&self, buf: &mut <Any as sqlx::Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <String as sqlx::Encode<'q, Any>>::encode(self.as_str().to_string(), buf)
+    }
 }
 
-pub(crate) fn get_json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<T> {
-    let s = get_str(row, col)?;
-    serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+impl<'r> sqlx::Decode<'r, Any> for TokenHash {
+    fn decode(value: <Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(TokenHash::from_stored(<String as sqlx::Decode<'r, Any>>::decode(value)?))
+    }
+}
+
+/// A boolean stored as BIGINT 0/1 (the Any driver decodes `bool` only from a boolean column):
+/// `#[sqlx(try_from = "IntBool")]` on a `bool` field. Any non-zero value reads as true.
+pub struct IntBool(i64);
+
+impl sqlx::Type<Any> for IntBool {
+    fn type_info() -> AnyTypeInfo {
+        <i64 as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for IntBool {
+    fn decode(value: <Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(IntBool(<i64 as sqlx::Decode<'r, Any>>::decode(value)?))
+    }
+}
+
+impl From<IntBool> for bool {
+    fn from(b: IntBool) -> bool {
+        b.0 != 0
+    }
 }

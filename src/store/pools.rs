@@ -1,26 +1,16 @@
 //! User pools: one row each, settings as a JSON document.
 
-use super::{Store, StoreResult, conflict, get_i64, get_json, get_str};
+use super::{JsonText, Store, StoreResult, conflict};
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PoolRow {
     pub id: String,
     pub name: String,
+    #[sqlx(try_from = "JsonText<Value>")]
     pub config: Value,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-fn row(r: &AnyRow) -> StoreResult<PoolRow> {
-    Ok(PoolRow {
-        id: get_str(r, "id")?,
-        name: get_str(r, "name")?,
-        config: get_json(r, "config")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
 }
 
 impl Store {
@@ -38,18 +28,16 @@ impl Store {
     }
 
     pub async fn get_pool(&self, id: &str) -> StoreResult<Option<PoolRow>> {
-        let r = sqlx::query("SELECT * FROM user_pools WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        r.as_ref().map(row).transpose()
+        Ok(sqlx::query_as("SELECT * FROM user_pools WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// Pools in creation order, starting after `after` (the last id of the previous page).
     pub async fn list_pools(&self, limit: i64, after: Option<&str>) -> StoreResult<Vec<PoolRow>> {
-        let rows = sqlx::query("SELECT * FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
+        Ok(sqlx::query_as("SELECT * FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
             .bind(after.unwrap_or(""))
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(row).collect()
+            .await?)
     }
 
     pub async fn update_pool(&self, p: &PoolRow) -> StoreResult<bool> {
@@ -74,10 +62,9 @@ impl Store {
     }
 
     pub async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1")
             .bind(pool_id)
             .fetch_one(&self.pool)
-            .await?;
-        get_i64(&r, "n")
+            .await?)
     }
 }

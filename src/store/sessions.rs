@@ -1,12 +1,12 @@
 //! Hosted-UI browser sessions and pending sign-in challenges, both by SHA-256 of their secret id.
 
-use super::{Store, StoreResult, get_i64, get_json, get_opt_i64, get_str};
+use super::{JsonText, Store, StoreResult};
+use crate::crypto::TokenHash;
 use serde_json::Value;
-use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BrowserSessionRow {
-    pub id_hash: String,
+    pub id_hash: TokenHash,
     pub pool_id: String,
     pub user_id: String,
     pub auth_time: i64,
@@ -14,40 +14,17 @@ pub struct BrowserSessionRow {
     pub expires_at: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChallengeRow {
-    pub id_hash: String,
+    pub id_hash: TokenHash,
     pub pool_id: String,
     pub client_id: String,
     pub user_id: String,
     pub challenge: String,
+    #[sqlx(try_from = "JsonText<Value>")]
     pub data: Value,
     pub expires_at: i64,
     pub used_at: Option<i64>,
-}
-
-fn session_row(r: &AnyRow) -> StoreResult<BrowserSessionRow> {
-    Ok(BrowserSessionRow {
-        id_hash: get_str(r, "id_hash")?,
-        pool_id: get_str(r, "pool_id")?,
-        user_id: get_str(r, "user_id")?,
-        auth_time: get_i64(r, "auth_time")?,
-        created_at: get_i64(r, "created_at")?,
-        expires_at: get_i64(r, "expires_at")?,
-    })
-}
-
-fn challenge_row(r: &AnyRow) -> StoreResult<ChallengeRow> {
-    Ok(ChallengeRow {
-        id_hash: get_str(r, "id_hash")?,
-        pool_id: get_str(r, "pool_id")?,
-        client_id: get_str(r, "client_id")?,
-        user_id: get_str(r, "user_id")?,
-        challenge: get_str(r, "challenge")?,
-        data: get_json(r, "data")?,
-        expires_at: get_i64(r, "expires_at")?,
-        used_at: get_opt_i64(r, "used_at")?,
-    })
 }
 
 impl Store {
@@ -67,16 +44,15 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_browser_session(&self, id_hash: &str, now: i64) -> StoreResult<Option<BrowserSessionRow>> {
-        let r = sqlx::query("SELECT * FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2")
+    pub async fn get_browser_session(&self, id_hash: &TokenHash, now: i64) -> StoreResult<Option<BrowserSessionRow>> {
+        Ok(sqlx::query_as("SELECT * FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2")
             .bind(id_hash)
             .bind(now)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(session_row).transpose()
+            .await?)
     }
 
-    pub async fn delete_browser_session(&self, id_hash: &str) -> StoreResult<()> {
+    pub async fn delete_browser_session(&self, id_hash: &TokenHash) -> StoreResult<()> {
         sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
         Ok(())
     }
@@ -104,23 +80,21 @@ impl Store {
     }
 
     /// Consume a pending challenge: only one answer per challenge is ever accepted.
-    pub async fn take_challenge(&self, id_hash: &str, now: i64) -> StoreResult<Option<ChallengeRow>> {
-        let r = sqlx::query(
+    pub async fn take_challenge(&self, id_hash: &TokenHash, now: i64) -> StoreResult<Option<ChallengeRow>> {
+        Ok(sqlx::query_as(
             "UPDATE auth_challenges SET used_at = $2 WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING *",
         )
         .bind(id_hash)
         .bind(now)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(challenge_row).transpose()
+        .await?)
     }
 
-    pub async fn peek_challenge(&self, id_hash: &str, now: i64) -> StoreResult<Option<ChallengeRow>> {
-        let r = sqlx::query("SELECT * FROM auth_challenges WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2")
+    pub async fn peek_challenge(&self, id_hash: &TokenHash, now: i64) -> StoreResult<Option<ChallengeRow>> {
+        Ok(sqlx::query_as("SELECT * FROM auth_challenges WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2")
             .bind(id_hash)
             .bind(now)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(challenge_row).transpose()
+            .await?)
     }
 }

@@ -1,10 +1,9 @@
 //! Users, their sign-in aliases and searchable attribute values.
 
-use super::{Store, StoreResult, conflict, get_i64, get_json, get_opt_i64, get_opt_str, get_str};
-use sqlx::any::AnyRow;
+use super::{IntBool, JsonText, Store, StoreResult, conflict};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct UserRow {
     /// The immutable `sub` (a UUID).
     pub id: String,
@@ -13,10 +12,12 @@ pub struct UserRow {
     /// The username as looked up (lower-cased when the pool is case-insensitive).
     pub username_key: String,
     pub status: String,
+    #[sqlx(try_from = "IntBool")]
     pub enabled: bool,
     pub password_hash: Option<String>,
     pub password_set_at: Option<i64>,
     /// Every attribute except `sub`, values as strings.
+    #[sqlx(try_from = "JsonText<BTreeMap<String, String>>")]
     pub attributes: BTreeMap<String, String>,
     /// Epoch milliseconds: tokens from sign-ins before this instant are rejected (global
     /// sign-out, disable); see `tokens::issue::revoked_by_sign_out`.
@@ -48,21 +49,13 @@ pub enum UserColumn {
     Enabled,
 }
 
-pub(crate) fn row(r: &AnyRow) -> StoreResult<UserRow> {
-    Ok(UserRow {
-        id: get_str(r, "id")?,
-        pool_id: get_str(r, "pool_id")?,
-        username: get_str(r, "username")?,
-        username_key: get_str(r, "username_key")?,
-        status: get_str(r, "status")?,
-        enabled: get_i64(r, "enabled")? != 0,
-        password_hash: get_opt_str(r, "password_hash")?,
-        password_set_at: get_opt_i64(r, "password_set_at")?,
-        attributes: get_json(r, "attributes")?,
-        tokens_valid_after: get_i64(r, "tokens_valid_after")?,
-        created_at: get_i64(r, "created_at")?,
-        updated_at: get_i64(r, "updated_at")?,
-    })
+/// A user with whether the access token's sign-in was revoked ([`Store::get_token_user`]).
+#[derive(sqlx::FromRow)]
+struct TokenUser {
+    #[sqlx(flatten)]
+    user: UserRow,
+    #[sqlx(try_from = "IntBool")]
+    origin_revoked: bool,
 }
 
 impl Store {
@@ -123,14 +116,13 @@ impl Store {
     }
 
     pub async fn get_user(&self, id: &str) -> StoreResult<Option<UserRow>> {
-        let r = sqlx::query("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        r.as_ref().map(row).transpose()
+        Ok(sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     /// The user an access token names, and whether the token's sign-in (`origin_jti`) has been
     /// revoked: what every bearer-token request checks, in one round trip.
     pub async fn get_token_user(&self, id: &str, origin_jti: &str) -> StoreResult<Option<(UserRow, bool)>> {
-        let r = sqlx::query(
+        let r: Option<TokenUser> = sqlx::query_as(
             "SELECT u.*, CAST(CASE WHEN EXISTS (SELECT 1 FROM revoked_origins WHERE origin_jti = $2) \
              OR EXISTS (SELECT 1 FROM refresh_tokens WHERE origin_jti = $2 AND revoked_at IS NOT NULL) \
              THEN 1 ELSE 0 END AS BIGINT) AS origin_revoked FROM users u WHERE u.id = $1",
@@ -139,20 +131,19 @@ impl Store {
         .bind(origin_jti)
         .fetch_optional(&self.pool)
         .await?;
-        r.as_ref().map(|r| Ok((row(r)?, get_i64(r, "origin_revoked")? != 0))).transpose()
+        Ok(r.map(|r| (r.user, r.origin_revoked)))
     }
 
     pub async fn get_user_by_username(&self, pool_id: &str, key: &str) -> StoreResult<Option<UserRow>> {
-        let r = sqlx::query("SELECT * FROM users WHERE pool_id = $1 AND username_key = $2")
+        Ok(sqlx::query_as("SELECT * FROM users WHERE pool_id = $1 AND username_key = $2")
             .bind(pool_id)
             .bind(key)
             .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(row).transpose()
+            .await?)
     }
 
     pub async fn get_user_by_alias(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<UserRow>> {
-        let r = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT u.* FROM user_aliases a JOIN users u ON u.id = a.user_id \
              WHERE a.pool_id = $1 AND a.kind = $2 AND a.value_key = $3",
         )
@@ -160,8 +151,7 @@ impl Store {
         .bind(kind)
         .bind(key)
         .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(row).transpose()
+        .await?)
     }
 
     pub async fn delete_user(&self, id: &str) -> StoreResult<bool> {
@@ -204,12 +194,12 @@ impl Store {
             }
         };
         let sql = format!("{sql} ORDER BY u.created_at, u.id LIMIT $4");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(pool_id).bind(after_t).bind(after_id).bind(limit);
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(pool_id).bind(after_t).bind(after_id).bind(limit);
         for b in binds {
             q = q.bind(b);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        rows.iter().map(row).collect()
+        Ok(rows)
     }
 }
 

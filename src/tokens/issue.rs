@@ -4,7 +4,7 @@
 
 use super::claims::{self, Issue, Subject};
 use super::jwt;
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{SecretToken, TokenHash};
 use crate::services::Services;
 use crate::store::codes::RefreshTokenRow;
 use crate::store::users::UserRow;
@@ -151,11 +151,11 @@ impl Services {
         origin: &str,
     ) -> Result<TokenSet> {
         let (access_token, id_token) = self.mint(pool, client, user, grant, origin).await?;
-        let refresh = random_token();
+        let refresh = SecretToken::generate();
         let now = self.now();
         self.store
             .insert_refresh_token(&RefreshTokenRow {
-                token_hash: sha256_hex(&refresh),
+                token_hash: refresh.hash(),
                 pool_id: pool.id.clone(),
                 client_id: client.id.clone(),
                 user_id: user.id.clone(),
@@ -167,7 +167,12 @@ impl Services {
                 revoked_at: None,
             })
             .await?;
-        Ok(TokenSet { access_token, id_token, refresh_token: Some(refresh), expires_in: client.access_token_secs() })
+        Ok(TokenSet {
+            access_token,
+            id_token,
+            refresh_token: Some(refresh.into_clear()),
+            expires_in: client.access_token_secs(),
+        })
     }
 
     /// Access and ID tokens only (implicit grant): no refresh token, origin not revocable.
@@ -203,7 +208,7 @@ impl Services {
             RefreshProof::SecretHash(Some(_)) => {}
         }
         let now = self.now();
-        let hash = sha256_hex(refresh_token);
+        let hash = TokenHash::of(refresh_token);
         let row = self.store.get_refresh_token(&hash).await?.ok_or_else(invalid)?;
         if row.client_id != client.id || row.pool_id != pool.id || row.revoked_at.is_some() || row.expires_at <= now {
             return Err(invalid());
@@ -220,9 +225,9 @@ impl Services {
             client.authenticate_api(ClientProof::SecretHash { username: &user.username, hash })?;
         }
         let new_refresh = if client.refresh_rotation() {
-            let fresh = random_token();
-            self.store.rotate_refresh_token(&hash, &sha256_hex(&fresh), now).await?.ok_or_else(invalid)?;
-            Some(fresh)
+            let fresh = SecretToken::generate();
+            self.store.rotate_refresh_token(&hash, &fresh.hash(), now).await?.ok_or_else(invalid)?;
+            Some(fresh.into_clear())
         } else {
             None
         };
@@ -236,7 +241,7 @@ impl Services {
     /// Revoke a refresh token of this client and every token minted from it. Unknown tokens
     /// and tokens of other clients are ignored (RFC 7009: the endpoint answers success).
     pub async fn revoke_refresh_token(&self, client: &Client, refresh_token: &str) -> Result<()> {
-        if let Some(row) = self.store.get_refresh_token(&sha256_hex(refresh_token)).await?
+        if let Some(row) = self.store.get_refresh_token(&TokenHash::of(refresh_token)).await?
             && row.client_id == client.id
         {
             self.store.revoke_origin(&row.origin_jti, self.now(), row.expires_at).await?;

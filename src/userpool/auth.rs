@@ -15,7 +15,7 @@ use super::password::check_policy;
 use super::step::{Answer, Challenge, NEW_PASSWORD_REQUIRED, SignInStep};
 use super::throttle::{Caller, SourceLimit};
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
-use crate::crypto::sha256_hex;
+use crate::crypto::TokenHash;
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::misc::Guesses;
@@ -132,7 +132,7 @@ impl Services {
 
     /// The pending challenge behind a session, if it is live and belongs to this client.
     pub async fn pending_challenge(&self, client: &Client, session: &str) -> Result<ChallengeRow> {
-        match self.store.peek_challenge(&sha256_hex(session), self.now()).await? {
+        match self.store.peek_challenge(&TokenHash::of(session), self.now()).await? {
             Some(c) if c.client_id == client.id => Ok(c),
             _ => Err(session_expired()),
         }

@@ -20,7 +20,7 @@ use super::lockout::{Guess, attempts_exceeded};
 use super::messages;
 use super::model::{Client, MfaMode, Pool};
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
-use crate::crypto::{constant_time_eq, random_array, random_from, random_token, sha256_hex};
+use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::mfa::UserMfaRow;
@@ -104,11 +104,11 @@ impl Services {
         name: &str,
         data: Value,
     ) -> Result<String> {
-        let session = random_token();
+        let session = SecretToken::generate();
         let minutes = client.settings.auth_session_minutes;
         self.store
             .insert_challenge(&ChallengeRow {
-                id_hash: sha256_hex(&session),
+                id_hash: session.hash(),
                 pool_id: pool.id.clone(),
                 client_id: client.id.clone(),
                 user_id: user.id.clone(),
@@ -118,7 +118,7 @@ impl Services {
                 used_at: None,
             })
             .await?;
-        Ok(session)
+        Ok(session.into_clear())
     }
 
     /// The step after a correct password: a second factor, its set-up, or done. An e-mailed
@@ -305,7 +305,7 @@ impl Services {
 
     /// The client a live challenge session belongs to (for actions that carry only the session).
     pub async fn challenge_client(&self, session: &str) -> Result<Option<Client>> {
-        match self.store.peek_challenge(&sha256_hex(session), self.now()).await? {
+        match self.store.peek_challenge(&TokenHash::of(session), self.now()).await? {
             Some(c) => self.find_client(&c.client_id).await,
             None => Ok(None),
         }

@@ -3,7 +3,7 @@
 
 use super::error::Result;
 use super::model::Pool;
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{SecretToken, TokenHash};
 use crate::services::Services;
 use crate::store::sessions::BrowserSessionRow;
 use crate::store::users::UserRow;
@@ -20,13 +20,13 @@ impl Services {
         previous: Option<&str>,
     ) -> Result<String> {
         if let Some(old) = previous {
-            self.store.delete_browser_session(&sha256_hex(old)).await?;
+            self.store.delete_browser_session(&TokenHash::of(old)).await?;
         }
-        let token = random_token();
+        let token = SecretToken::generate();
         let now = self.now();
         self.store
             .insert_browser_session(&BrowserSessionRow {
-                id_hash: sha256_hex(&token),
+                id_hash: token.hash(),
                 pool_id: pool.id.clone(),
                 user_id: user.id.clone(),
                 auth_time,
@@ -34,12 +34,12 @@ impl Services {
                 expires_at: now + SESSION_SECS,
             })
             .await?;
-        Ok(token)
+        Ok(token.into_clear())
     }
 
     /// The signed-in user of a live session of this pool, with their auth time.
     pub async fn current_session(&self, pool: &Pool, token: &str) -> Result<Option<(UserRow, i64)>> {
-        let Some(s) = self.store.get_browser_session(&sha256_hex(token), self.now()).await? else {
+        let Some(s) = self.store.get_browser_session(&TokenHash::of(token), self.now()).await? else {
             return Ok(None);
         };
         if s.pool_id != pool.id {
@@ -56,7 +56,7 @@ impl Services {
     }
 
     pub async fn end_session(&self, token: &str) -> Result<()> {
-        self.store.delete_browser_session(&sha256_hex(token)).await?;
+        self.store.delete_browser_session(&TokenHash::of(token)).await?;
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use super::password::check_policy;
 use super::step::SignInStep;
 use super::throttle::{Caller, Source, SourceLimit};
 use super::users::{CONFIRMED, check_required, resolve_username};
-use crate::crypto::{random_token, sha256_hex};
+use crate::crypto::{SecretToken, TokenHash};
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::sessions::ChallengeRow;
@@ -174,10 +174,10 @@ impl Services {
 
     /// Open a confirmation session for `user` on `client`; returns its secret.
     pub async fn start_confirmation_session(&self, pool: &Pool, client: &Client, user: &UserRow) -> Result<String> {
-        let secret = random_token();
+        let secret = SecretToken::generate();
         self.store
             .insert_challenge(&ChallengeRow {
-                id_hash: sha256_hex(&secret),
+                id_hash: secret.hash(),
                 pool_id: pool.id.clone(),
                 client_id: client.id.clone(),
                 user_id: user.id.clone(),
@@ -187,7 +187,7 @@ impl Services {
                 used_at: None,
             })
             .await?;
-        Ok(secret)
+        Ok(secret.into_clear())
     }
 
     /// The sign-in a confirmation earns: only with the confirmation session of the same user
@@ -203,7 +203,7 @@ impl Services {
         lang: Lang,
     ) -> Result<Option<SignInStep>> {
         let now = self.now();
-        let Some(c) = self.store.peek_challenge(&sha256_hex(secret), now).await? else {
+        let Some(c) = self.store.peek_challenge(&TokenHash::of(secret), now).await? else {
             return Ok(None);
         };
         if c.challenge != CONFIRMATION_SESSION || c.client_id != client.id || c.user_id != user.id {

@@ -503,7 +503,7 @@ async fn user_pool_id_tokens_buy_credentials_that_sign_get_caller_identity() {
     let row = app.services.store.get_temporary_credential(&c.access_key_id).await.unwrap().unwrap();
     assert_ne!(row.secret_enc, c.secret);
     assert!(!row.secret_enc.contains(&c.secret));
-    assert_eq!(row.session_token_hash, portcullis::crypto::sha256_hex(&c.session_token));
+    assert_eq!(row.session_token_hash, portcullis::crypto::TokenHash::of(&c.session_token));
     assert_eq!(
         (row.subject.as_str(), row.audience.as_str(), row.role_name.as_str()),
         (sub.as_str(), flow.client_id.as_str(), "web-users")
@@ -811,7 +811,7 @@ async fn store_rows_round_trip() {
     let c = portcullis::store::iam::TemporaryCredentialRow {
         access_key_id: "ASIAAAAAAAAAAAAAAAAA".into(),
         secret_enc: "sealed".into(),
-        session_token_hash: "h".into(),
+        session_token_hash: portcullis::crypto::TokenHash::of("h"),
         role_name: "Mixed_Case".into(),
         session_name: "s".into(),
         subject: "sub".into(),

@@ -1,6 +1,7 @@
 //! Storage conformance: the same suite against SQLite and PostgreSQL (`PORTCULLIS_TEST_DB`).
 
 use crate::helpers::fresh_database_url;
+use portcullis::crypto::TokenHash;
 use portcullis::store::codes::{AuthCodeRow, RefreshTokenRow};
 use portcullis::store::groups::GroupRow;
 use portcullis::store::misc::{Guesses, LoginFailures, ResourceServerRow};
@@ -174,7 +175,7 @@ async fn codes_redeem_once_even_concurrently() {
     client(&s).await;
     s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
     for round in 0..5 {
-        let hash = format!("code{round}");
+        let hash = TokenHash::of(&format!("code{round}"));
         s.insert_auth_code(&AuthCodeRow {
             code_hash: hash.clone(),
             pool_id: "r_1".into(),
@@ -202,10 +203,10 @@ async fn codes_redeem_once_even_concurrently() {
         assert!(s.redeem_auth_code(&hash, 10, "late").await.unwrap().is_none());
     }
     // Expired codes never redeem.
-    assert!(s.redeem_auth_code("code0", 2000, "x").await.unwrap().is_none());
+    assert!(s.redeem_auth_code(&TokenHash::of("code0"), 2000, "x").await.unwrap().is_none());
 
     s.insert_refresh_token(&RefreshTokenRow {
-        token_hash: "rt0".into(),
+        token_hash: TokenHash::of("rt0"),
         pool_id: "r_1".into(),
         client_id: "c1".into(),
         user_id: "u1".into(),
@@ -220,7 +221,12 @@ async fn codes_redeem_once_even_concurrently() {
     .unwrap();
     let tries = (0..8).map(|i| {
         let s = s.clone();
-        tokio::spawn(async move { s.rotate_refresh_token("rt0", &format!("rt1-{i}"), 10).await.unwrap().is_some() })
+        tokio::spawn(async move {
+            s.rotate_refresh_token(&TokenHash::of("rt0"), &TokenHash::of(&format!("rt1-{i}")), 10)
+                .await
+                .unwrap()
+                .is_some()
+        })
     });
     let wins = futures_util::future::join_all(tries).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
     assert_eq!(wins, 1);
@@ -229,7 +235,7 @@ async fn codes_redeem_once_even_concurrently() {
     assert_eq!((u.id.as_str(), revoked), ("u1", false));
     s.revoke_origin("origin", 11, 1000).await.unwrap();
     assert!(s.origin_revoked("origin").await.unwrap());
-    assert!(s.get_refresh_token("rt0").await.unwrap().is_none(), "rotated away");
+    assert!(s.get_refresh_token(&TokenHash::of("rt0")).await.unwrap().is_none(), "rotated away");
     assert!(!s.origin_revoked("unknown").await.unwrap());
     assert!(s.get_token_user("u1", "origin").await.unwrap().unwrap().1);
     assert!(!s.get_token_user("u1", "unknown").await.unwrap().unwrap().1);
@@ -239,7 +245,7 @@ async fn codes_redeem_once_even_concurrently() {
     // the origin stays revoked once the token arrives, until the recorded expiry passes.
     s.revoke_origin("early", 20, 500).await.unwrap();
     s.insert_refresh_token(&RefreshTokenRow {
-        token_hash: "late".into(),
+        token_hash: TokenHash::of("late"),
         pool_id: "r_1".into(),
         client_id: "c1".into(),
         user_id: "u1".into(),
@@ -264,7 +270,7 @@ async fn challenges_are_taken_once_and_expire() {
     pool(&s, "r_1").await;
     s.insert_user(&user("r_1", "u1", "Ann", 5), &[], &[]).await.unwrap();
     let row = ChallengeRow {
-        id_hash: "h".into(),
+        id_hash: TokenHash::of("h"),
         pool_id: "r_1".into(),
         client_id: "c1".into(),
         user_id: "u1".into(),
@@ -276,10 +282,10 @@ async fn challenges_are_taken_once_and_expire() {
     // Challenges reference their client.
     client(&s).await;
     s.insert_challenge(&row).await.unwrap();
-    assert!(s.peek_challenge("h", 200).await.unwrap().is_none(), "expired");
-    assert_eq!(s.peek_challenge("h", 50).await.unwrap().unwrap().data, json!({"k": "v"}));
-    assert!(s.take_challenge("h", 50).await.unwrap().is_some());
-    assert!(s.take_challenge("h", 50).await.unwrap().is_none());
+    assert!(s.peek_challenge(&row.id_hash, 200).await.unwrap().is_none(), "expired");
+    assert_eq!(s.peek_challenge(&row.id_hash, 50).await.unwrap().unwrap().data, json!({"k": "v"}));
+    assert!(s.take_challenge(&row.id_hash, 50).await.unwrap().is_some());
+    assert!(s.take_challenge(&row.id_hash, 50).await.unwrap().is_none());
     assert_eq!(s.delete_expired(50).await.unwrap(), 0, "nothing has expired yet");
     assert_eq!(s.delete_expired(101).await.unwrap(), 1, "the expired challenge is removed");
 }
