@@ -23,6 +23,8 @@ pub struct Services {
     pub clients: TtlCache<Option<crate::userpool::model::Client>>,
     /// Outbound calls to upstream identity providers and their cached metadata and keys.
     pub federation: crate::federation::Federation,
+    /// IAM roles and temporary credentials.
+    pub iam: crate::iam::Iam,
 }
 
 /// How long a node trusts its cached pool and client settings.
@@ -33,7 +35,9 @@ impl Services {
         let federation = crate::federation::Federation::new(config.upstream_timeout_secs)
             .expect("the TLS client for upstream providers could not be built");
         let passwords = Passwords::with_queue(config.password_queue);
+        let iam = crate::iam::Iam::new(store.clone(), clock.clone(), master.clone(), config.account_id.clone());
         Services {
+            iam,
             federation,
             mailer,
             config,

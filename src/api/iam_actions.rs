@@ -4,14 +4,14 @@
 
 use super::query::{Caller, QueryError, iso8601};
 use super::xml::Xml;
+use crate::iam::Iam;
 use crate::iam::policy::url_encode;
 use crate::iam::roles::NewRole;
-use crate::services::Services;
 use crate::store::iam::RoleRow;
 
 /// Run an IAM action for an authenticated caller; the content of `<{Action}Result>`, if any.
 pub(super) async fn run(
-    svc: &Services,
+    iam: &Iam,
     action: &str,
     p: &super::query::Params,
     caller: Option<Caller>,
@@ -22,7 +22,7 @@ pub(super) async fn run(
             "AccessDenied",
             format!(
                 "User: {} is not authorized to perform: iam:{action} (roles are managed with management keys)",
-                session.arn(&svc.config.account_id)
+                session.arn(iam.account_id())
             ),
         ));
     }
@@ -34,7 +34,7 @@ pub(super) async fn run(
             if !p.list("Tags").is_empty() {
                 return Err(QueryError::validation("Tags are not supported by this server."));
             }
-            let role = svc
+            let role = iam
                 .create_role(NewRole {
                     name: p.required("RoleName", "roleName")?.to_string(),
                     path: p.get("Path").map(str::to_string),
@@ -45,18 +45,18 @@ pub(super) async fn run(
                     max_session_duration: p.int("MaxSessionDuration", "maxSessionDuration")?,
                 })
                 .await?;
-            Some(element("Role", |x| role_fields(svc, &role, x)))
+            Some(element("Role", |x| role_fields(iam, &role, x)))
         }
         "GetRole" => {
-            let role = svc.get_role(p.required("RoleName", "roleName")?).await?;
-            Some(element("Role", |x| role_fields(svc, &role, x)))
+            let role = iam.get_role(p.required("RoleName", "roleName")?).await?;
+            Some(element("Role", |x| role_fields(iam, &role, x)))
         }
         "ListRoles" => {
-            let page = svc.list_roles(p.get("PathPrefix"), p.get("Marker"), p.int("MaxItems", "maxItems")?).await?;
+            let page = iam.list_roles(p.get("PathPrefix"), p.get("Marker"), p.int("MaxItems", "maxItems")?).await?;
             let mut x = Xml::new();
             x.elem("Roles", |x| {
                 for role in &page.roles {
-                    x.elem("member", |x| role_fields(svc, role, x));
+                    x.elem("member", |x| role_fields(iam, role, x));
                 }
             });
             x.text("IsTruncated", if page.marker.is_some() { "true" } else { "false" });
@@ -66,11 +66,11 @@ pub(super) async fn run(
             Some(x)
         }
         "DeleteRole" => {
-            svc.delete_role(p.required("RoleName", "roleName")?).await?;
+            iam.delete_role(p.required("RoleName", "roleName")?).await?;
             None
         }
         "PutRolePolicy" => {
-            svc.put_role_policy(
+            iam.put_role_policy(
                 p.required("RoleName", "roleName")?,
                 p.required("PolicyName", "policyName")?,
                 p.required("PolicyDocument", "policyDocument")?,
@@ -79,7 +79,7 @@ pub(super) async fn run(
             None
         }
         "GetRolePolicy" => {
-            let policy = svc
+            let policy = iam
                 .get_role_policy(p.required("RoleName", "roleName")?, p.required("PolicyName", "policyName")?)
                 .await?;
             let mut x = Xml::new();
@@ -89,7 +89,7 @@ pub(super) async fn run(
             Some(x)
         }
         "DeleteRolePolicy" => {
-            svc.delete_role_policy(p.required("RoleName", "roleName")?, p.required("PolicyName", "policyName")?)
+            iam.delete_role_policy(p.required("RoleName", "roleName")?, p.required("PolicyName", "policyName")?)
                 .await?;
             None
         }
@@ -104,11 +104,11 @@ fn element(tag: &str, inner: impl FnOnce(&mut Xml)) -> Xml {
 }
 
 /// The members of IAM's `Role` shape.
-fn role_fields(svc: &Services, role: &RoleRow, x: &mut Xml) {
+fn role_fields(iam: &Iam, role: &RoleRow, x: &mut Xml) {
     x.text("Path", &role.path)
         .text("RoleName", &role.name)
         .text("RoleId", &role.role_id)
-        .text("Arn", &svc.role_arn(role))
+        .text("Arn", &iam.role_arn(role))
         .text("CreateDate", &iso8601(role.created_at))
         .text("AssumeRolePolicyDocument", &url_encode(&role.assume_role_policy));
     if let Some(d) = &role.description {

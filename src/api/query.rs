@@ -246,7 +246,7 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
     let result = async {
         let caller = if signed { Some(authenticate(&req, &body, &svc, api).await?) } else { None };
         match api {
-            Api::Iam => super::iam_actions::run(&svc, action, &params, caller).await,
+            Api::Iam => super::iam_actions::run(&svc.iam, action, &params, caller).await,
             Api::Sts => super::sts_actions::run(&svc, action, &params, caller).await,
         }
     }
@@ -303,7 +303,7 @@ pub async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services, api: A
         // Long-term keys carry no session token.
         Ok(Some(_)) if session_token.is_some() => return Err(invalid_token()),
         Ok(Some(secret)) => (Caller::Management, secret),
-        Ok(None) => match svc.temporary_session(&parsed.access_key_id, session_token).await {
+        Ok(None) => match svc.iam.temporary_session(&parsed.access_key_id, session_token).await {
             Ok(session) => {
                 let secret = session.secret_access_key.clone();
                 (Caller::Assumed(Box::new(session)), secret)

@@ -75,7 +75,7 @@ async fn assume_role_with_web_identity(svc: &Services, p: &Params) -> Result<Xml
         ),
     })?;
     let creds =
-        svc.assume_role_with_web_identity(role_arn, session_name, &who, duration).await.map_err(assume_error)?;
+        svc.iam.assume_role_with_web_identity(role_arn, session_name, &who, duration).await.map_err(assume_error)?;
 
     let mut x = Xml::new();
     x.elem("Credentials", |x| {

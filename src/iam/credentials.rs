@@ -8,9 +8,8 @@
 
 use super::error::{check_range, check_string, is_name_char};
 use super::policy::{self, PolicyKind};
-use super::{AssumeError, TemporaryCredentials, WebIdentity, assumed_role_arn, parse_role_arn, trust};
+use super::{AssumeError, Iam, TemporaryCredentials, WebIdentity, assumed_role_arn, parse_role_arn, trust};
 use crate::crypto::{SecretToken, TokenHash, random_from};
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::iam::{RoleRow, TemporaryCredentialRow};
 
@@ -87,7 +86,7 @@ pub fn check_assume_input(session_name: &str, duration_secs: Option<i64>) -> Res
     Ok(duration)
 }
 
-impl Services {
+impl Iam {
     /// Credentials for the role `role_arn` (`arn:aws:iam::{account}:role{path}{name}`) if its trust
     /// policy allows `sts:AssumeRoleWithWebIdentity` for `who` (Principal.Federated = who.provider,
     /// conditions on `{provider}:aud`, `{provider}:sub`, `{provider}:amr` with StringEquals, StringLike,
@@ -102,7 +101,7 @@ impl Services {
         let duration = check_assume_input(session_name, duration_secs)?;
         let (account, path, name) =
             parse_role_arn(role_arn).ok_or_else(|| AssumeError::Invalid("Request ARN is invalid".into()))?;
-        if account != self.config.account_id {
+        if account != self.account_id {
             return Err(AssumeError::NoSuchRole);
         }
         let role = self.store.get_role(name).await.map_err(|e| AssumeError::Internal(e.into()))?;
@@ -154,7 +153,7 @@ impl Services {
             secret_access_key,
             session_token: session_token.into_clear(),
             expiration: row.expires_at,
-            assumed_role_arn: assumed_role_arn(&self.config.account_id, &role.name, session_name),
+            assumed_role_arn: assumed_role_arn(&self.account_id, &role.name, session_name),
             assumed_role_id: format!("{}:{session_name}", role.role_id),
         })
     }

@@ -11,12 +11,42 @@
 //!
 //! The Query-protocol surface (XML) is `crate::api::query`; rows are `crate::store::iam`.
 
+use crate::clock::Clock;
+use crate::crypto::MasterKey;
+use crate::store::Store;
+use std::sync::Arc;
+
 pub mod credentials;
 pub mod error;
 pub mod policy;
 pub mod roles;
 pub mod trust;
 pub mod web_identity;
+
+/// The IAM context: roles and their policies, and the temporary credentials vended for them.
+/// Holds only what it uses: the store, the clock, the master key (session secrets are sealed)
+/// and the account id every ARN names.
+pub struct Iam {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+    account_id: String,
+}
+
+impl Iam {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, master: MasterKey, account_id: String) -> Self {
+        Iam { store, clock, master, account_id }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The account every ARN names.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+}
 
 /// Who is asking to assume a role through web identity federation.
 #[derive(Debug, Clone, PartialEq, Eq)]

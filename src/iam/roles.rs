@@ -2,9 +2,9 @@
 //! (PutRolePolicy, GetRolePolicy, DeleteRolePolicy), with IAM's constraints, quotas and
 //! messages.
 
+use super::Iam;
 use super::error::{IamError, IamResult, check_range, check_string, constraint, is_name_char, is_policy_char};
 use super::policy::{self, PolicyKind};
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::iam::{RoleDeletion, RolePolicyRow, RoleRow};
 use base64::Engine;
@@ -69,10 +69,10 @@ fn not_found(name: &str) -> IamError {
     IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
 }
 
-impl Services {
+impl Iam {
     /// `arn:aws:iam::{account}:role{path}{name}`.
     pub fn role_arn(&self, role: &RoleRow) -> String {
-        super::role_arn(&self.config.account_id, &role.path, &role.name)
+        super::role_arn(&self.account_id, &role.path, &role.name)
     }
 
     pub async fn create_role(&self, input: NewRole) -> IamResult<RoleRow> {

@@ -115,16 +115,17 @@ impl Services {
             audience: proven.row.id.clone(),
             amr: proven.amr(),
         };
-        let creds = self.assume_role_with_web_identity(&role, SESSION_NAME, &who, None).await.map_err(|e| match e {
-            AssumeError::NoSuchRole | AssumeError::NotTrusted => {
-                Error::InvalidIdentityPoolConfiguration(INVALID_POOL_CONFIGURATION.into())
-            }
-            AssumeError::Invalid(m) => {
-                tracing::warn!(role = %role, reason = %m, "role refused the identity");
-                Error::InvalidIdentityPoolConfiguration(INVALID_POOL_CONFIGURATION.into())
-            }
-            AssumeError::Internal(e) => Error::Internal(e),
-        })?;
+        let creds =
+            self.iam.assume_role_with_web_identity(&role, SESSION_NAME, &who, None).await.map_err(|e| match e {
+                AssumeError::NoSuchRole | AssumeError::NotTrusted => {
+                    Error::InvalidIdentityPoolConfiguration(INVALID_POOL_CONFIGURATION.into())
+                }
+                AssumeError::Invalid(m) => {
+                    tracing::warn!(role = %role, reason = %m, "role refused the identity");
+                    Error::InvalidIdentityPoolConfiguration(INVALID_POOL_CONFIGURATION.into())
+                }
+                AssumeError::Internal(e) => Error::Internal(e),
+            })?;
         Ok((proven.identity.id, creds))
     }
 

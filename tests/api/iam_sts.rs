@@ -722,7 +722,8 @@ async fn identity_pool_tokens_and_the_cognito_console_trust_policy() {
         audience: pool.into(),
         amr: vec!["authenticated".into()],
     };
-    let c = app.services.assume_role_with_web_identity(&arn, "CognitoIdentityCredentials", &who, None).await.unwrap();
+    let c =
+        app.services.iam.assume_role_with_web_identity(&arn, "CognitoIdentityCredentials", &who, None).await.unwrap();
     assert_eq!(
         c.assumed_role_arn,
         format!("arn:aws:sts::{ACCOUNT}:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials")
@@ -730,11 +731,12 @@ async fn identity_pool_tokens_and_the_cognito_console_trust_policy() {
     assert!((c.expiration - (app.clock.now() + 3600)).abs() <= 2);
     let guest = portcullis::iam::WebIdentity { amr: vec!["unauthenticated".into()], ..who.clone() };
     assert!(matches!(
-        app.services.assume_role_with_web_identity(&arn, "CognitoIdentityCredentials", &guest, None).await,
+        app.services.iam.assume_role_with_web_identity(&arn, "CognitoIdentityCredentials", &guest, None).await,
         Err(portcullis::iam::AssumeError::NotTrusted)
     ));
     assert!(matches!(
         app.services
+            .iam
             .assume_role_with_web_identity(
                 &format!("arn:aws:iam::{ACCOUNT}:role/none"),
                 "CognitoIdentityCredentials",
