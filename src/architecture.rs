@@ -3,7 +3,7 @@
 //! - **Surfaces** parse HTTP and render: `api`, `oauth`, `hosted_ui`, `health`, with the shared
 //!   web toolkit `web`. A surface never imports another surface; `web` imports none.
 //! - **Services** hold the rules: `userpool`, `authorization`, `tokens`, `federation`,
-//!   `identity`, `iam` and `services.rs`. They import no web framework (actix-web), no
+//!   `identity_pools`, `iam` and `services.rs`. They import no web framework (actix-web), no
 //!   template engine (askama) and no surface.
 //! - **Adapters** talk to the outside below the services: `store` (the only place SQL is
 //!   written) and `mail` (which renders and delivers mails). The store imports no service.
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 600;
 
 const SURFACES: &[&str] = &["api", "oauth", "hosted_ui", "health"];
-const SERVICES: &[&str] = &["userpool", "authorization", "tokens", "federation", "identity", "iam", "services"];
+const SERVICES: &[&str] = &["userpool", "authorization", "tokens", "federation", "identity_pools", "iam", "services"];
 
 /// The top-level module a file belongs to (`src/userpool/auth.rs` → `userpool`).
 fn module_of(path: &str) -> &str {
@@ -128,7 +128,7 @@ fn the_checker_catches_each_kind_of_violation() {
     let cases = [
         ("src/userpool/x.rs", "use actix_web::HttpResponse;", "imports actix_web"),
         ("src/tokens/x.rs", "    let t = askama::Template;", "imports askama"),
-        ("src/identity/x.rs", "use crate::api::ApiError;", "imports the surface module api"),
+        ("src/identity_pools/x.rs", "use crate::api::ApiError;", "imports the surface module api"),
         ("src/federation/x.rs", "use crate::web::{cookie};", "imports the surface module web"),
         ("src/store/x.rs", "use crate::userpool::model::Pool;", "the store imports the service userpool"),
         ("src/api/x.rs", "use crate::hosted_ui::login;", "the surface api imports the surface hosted_ui"),

@@ -4,7 +4,7 @@
 //! - Surfaces parse HTTP and render: [`api`] (Cognito JSON protocol), [`oauth`] (OIDC endpoints),
 //!   [`hosted_ui`] (askama pages), [`health`].
 //! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
-//!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`identity`] (identity pools:
+//!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`identity_pools`] (identity pools:
 //!   pools, identities, logins, role mapping, credentials, their OpenID token issuer),
 //!   [`federation`] (upstream identity providers), [`iam`] (roles, trust policies, temporary
 //!   credentials).
@@ -27,7 +27,7 @@ pub mod health;
 pub mod hosted_ui;
 pub mod i18n;
 pub mod iam;
-pub mod identity;
+pub mod identity_pools;
 pub mod input;
 pub mod mail;
 pub mod oauth;

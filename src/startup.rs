@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::crypto::{MasterKey, random_from};
 use crate::services::Services;
 use crate::store::Store;
-use crate::store::misc::ManagementKeyRow;
+use crate::store::settings::ManagementKeyRow;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;

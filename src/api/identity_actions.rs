@@ -4,8 +4,8 @@
 
 use super::pool_actions::with_token;
 use super::{ApiError, ApiResult, limit, s};
-use crate::identity::error::Error;
-use crate::identity::pools::{IdentityPool, string_map};
+use crate::identity_pools::error::Error;
+use crate::identity_pools::pools::{IdentityPool, string_map};
 use crate::services::Services;
 use serde_json::{Map, Value, json};
 

@@ -3,7 +3,7 @@
 use super::pool_actions::with_token;
 use super::{ApiResult, limit, s};
 use crate::services::Services;
-use crate::userpool::identities::ProviderUser;
+use crate::userpool::linked_identities::ProviderUser;
 use serde_json::{Value, json};
 
 pub const ACTIONS: &[&str] = &[

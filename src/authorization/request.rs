@@ -5,7 +5,7 @@
 
 use crate::crypto::SecretToken;
 use crate::services::Services;
-use crate::store::codes::AuthCodeRow;
+use crate::store::grants::AuthCodeRow;
 use crate::store::users::UserRow;
 use crate::tokens::issue::Grant;
 use crate::userpool::model::{Client, Pool};

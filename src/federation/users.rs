@@ -8,7 +8,7 @@ use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
 use crate::userpool::attributes;
-use crate::userpool::identities::{EXTERNAL_PROVIDER, IDENTITIES, federated_username, identity_entry};
+use crate::userpool::linked_identities::{EXTERNAL_PROVIDER, IDENTITIES, federated_username, identity_entry};
 use crate::userpool::model::Pool;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -1,10 +1,10 @@
 //! The STS `WebIdentityToken` as a [`WebIdentity`]: an identity-pool OpenID token (provider
 //! `cognito-identity.amazonaws.com`, `aud` = identity pool id, `amr` as Cognito) or a user-pool
 //! ID token (provider = the pool's issuer without scheme, `aud` = the app client id). Both are
-//! verified by their issuers (`crate::identity::tokens`): signature, issuer, expiry.
+//! verified by their issuers (`crate::identity_pools::tokens`): signature, issuer, expiry.
 
 use super::WebIdentity;
-use crate::identity::tokens::Refused;
+use crate::identity_pools::tokens::Refused;
 use crate::services::Services;
 use serde_json::{Map, Value};
 

@@ -2,7 +2,7 @@
 //! identities (object stores' STS, Vault's JWT auth) can validate its tokens:
 //! `{PUBLIC_URL}/identity/.well-known/openid-configuration` and `…/jwks.json`.
 
-use crate::identity::tokens::{IDENTITY_ISSUER_PATH, POOL_ARN_CLAIM};
+use crate::identity_pools::tokens::{IDENTITY_ISSUER_PATH, POOL_ARN_CLAIM};
 use crate::services::Services;
 use crate::web::PageError;
 use actix_web::http::StatusCode;

@@ -8,16 +8,18 @@
 pub mod account_codes;
 pub mod branding;
 pub mod clients;
-pub mod codes;
 pub mod federation;
+pub mod grants;
 pub mod groups;
+pub mod guesses;
 pub mod iam;
 pub mod identity;
 pub mod keys;
 pub mod mfa;
-pub mod misc;
+pub mod pool_resources;
 pub mod pools;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 use crate::crypto::TokenHash;

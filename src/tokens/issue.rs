@@ -6,7 +6,7 @@ use super::claims::{self, Issue, Subject};
 use super::jwt;
 use crate::crypto::{SecretToken, TokenHash};
 use crate::services::Services;
-use crate::store::codes::RefreshTokenRow;
+use crate::store::grants::RefreshTokenRow;
 use crate::store::users::UserRow;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::error::{Error, Result};

@@ -57,7 +57,7 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
     if name == "sub" {
         return Err(Error::invalid("Cannot modify an already provided sub attribute."));
     }
-    if name == super::identities::IDENTITIES {
+    if name == super::linked_identities::IDENTITIES {
         return Err(Error::invalid(
             "Attributes did not conform to the schema: identities: The attribute is maintained by the user pool \
              (linked identity providers) and cannot be written.",

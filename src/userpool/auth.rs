@@ -18,7 +18,7 @@ use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::TokenHash;
 use crate::i18n::Lang;
 use crate::services::Services;
-use crate::store::misc::Guesses;
+use crate::store::guesses::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::json;

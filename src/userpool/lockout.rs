@@ -14,7 +14,7 @@
 use super::error::{Error, Message, Result};
 use crate::services::Services;
 use crate::store::Store;
-use crate::store::misc::Guesses;
+use crate::store::guesses::Guesses;
 use std::future::Future;
 
 pub const LOCKOUT_FREE_FAILURES: i64 = 5;

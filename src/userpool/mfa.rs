@@ -23,8 +23,8 @@ use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYP
 use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
 use crate::i18n::Lang;
 use crate::services::Services;
+use crate::store::guesses::Guesses;
 use crate::store::mfa::UserMfaRow;
-use crate::store::misc::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::{Value, json};

@@ -103,7 +103,7 @@ impl Services {
         user.status = CONFIRMED.into();
         user.updated_at = now;
         self.save_user(pool, &user).await?;
-        self.store.clear_failures(&pool.id, crate::store::misc::Guesses::Password(&user.id)).await?;
+        self.store.clear_failures(&pool.id, crate::store::guesses::Guesses::Password(&user.id)).await?;
         // A new password ends every hosted-UI session that the old one opened.
         self.store.delete_user_browser_sessions(&user.id).await?;
         Ok(())

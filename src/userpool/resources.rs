@@ -4,7 +4,7 @@
 use super::error::{Error, Result};
 use crate::services::Services;
 use crate::store::StoreError;
-use crate::store::misc::{DomainRow, ResourceServerRow};
+use crate::store::pool_resources::{DomainRow, ResourceServerRow};
 use serde_json::{Value, json};
 
 impl Services {

@@ -260,7 +260,7 @@ impl Services {
         user.status = if permanent { CONFIRMED.into() } else { FORCE_CHANGE_PASSWORD.into() };
         user.updated_at = now;
         self.save_user(&pool, &user).await?;
-        self.store.clear_failures(&pool.id, crate::store::misc::Guesses::Password(&user.id)).await?;
+        self.store.clear_failures(&pool.id, crate::store::guesses::Guesses::Password(&user.id)).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
         Ok(())
     }

@@ -134,7 +134,7 @@ async fn simultaneous_wrong_passwords_are_all_counted_and_lock_the_account() {
     assert!(counted >= 5, "at least five attempts got past the lock check: {results:?}");
     // Every failure that was reported was recorded: no lost updates.
     let stored =
-        app.services.store.get_failures(&f.pool, portcullis::store::misc::Guesses::Password(&sub)).await.unwrap();
+        app.services.store.get_failures(&f.pool, portcullis::store::guesses::Guesses::Password(&sub)).await.unwrap();
     assert_eq!(stored.failures, counted, "{stored:?}");
     let (status, body) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
     assert_eq!((status, body["message"].as_str()), (400, Some("Password attempts exceeded")), "{body}");

@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet};
 use openidconnect::{ClientId, IssuerUrl, Nonce};
-use portcullis::identity::logins::{Login, LoginError};
+use portcullis::identity_pools::logins::{Login, LoginError};
 use portcullis::services::Services;
 use serde_json::{Value, json};
 use std::sync::Arc;

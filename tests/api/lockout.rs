@@ -7,7 +7,7 @@
 use crate::helpers::*;
 use crate::mfa::{mfa_pool, respond, set_up_totp, totp_code};
 use portcullis::clock::Clock;
-use portcullis::store::misc::Guesses;
+use portcullis::store::guesses::Guesses;
 use portcullis::userpool::lockout::{FAILURE_WINDOW_SECS, LOCKOUT_FREE_FAILURES, SLOT_SECS};
 use serde_json::{Value, json};
 

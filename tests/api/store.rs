@@ -2,9 +2,10 @@
 
 use crate::helpers::fresh_database_url;
 use portcullis::crypto::TokenHash;
-use portcullis::store::codes::{AuthCodeRow, RefreshTokenRow};
+use portcullis::store::grants::{AuthCodeRow, RefreshTokenRow};
 use portcullis::store::groups::GroupRow;
-use portcullis::store::misc::{Guesses, LoginFailures, ResourceServerRow};
+use portcullis::store::guesses::{Guesses, LoginFailures};
+use portcullis::store::pool_resources::ResourceServerRow;
 use portcullis::store::pools::PoolRow;
 use portcullis::store::sessions::ChallengeRow;
 use portcullis::store::users::{UserColumn, UserFilter, UserRow};

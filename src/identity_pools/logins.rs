@@ -15,7 +15,7 @@
 use crate::federation::facebook::{self, GraphRefusal};
 use crate::federation::oidc::IdTokenRejection;
 use crate::federation::providers::{GOOGLE_ISSUER, GOOGLE_JWKS_URI, url_allowed};
-use crate::identity::tokens::{Refused, is_user_pool_id};
+use crate::identity_pools::tokens::{Refused, is_user_pool_id};
 use crate::services::Services;
 use crate::tokens::jwt;
 use serde_json::{Map, Value};
