@@ -1,6 +1,7 @@
 //! Test harness: each test spawns the real app on port 0 with a fresh database (SQLite in a
 //! temp dir, or a new PostgreSQL database when `PORTCULLIS_TEST_DB=postgres`), a manual clock,
 //! and clients that speak the management API (SigV4-signed) and walk browser flows.
+//! `TEST_LOG=1` shows the app's tracing (see [`init_test_log`]).
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -12,7 +13,7 @@ use portcullis::services::Services;
 use portcullis::startup::Application;
 use serde_json::{Value, json};
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::SystemTime;
 
 pub const ACCESS_KEY: &str = "AKIATESTKEY000000001";
@@ -36,6 +37,21 @@ pub fn backend() -> &'static str {
         Ok("postgres") => "postgres",
         _ => "sqlite",
     }
+}
+
+/// `TEST_LOG=1` (any value but empty or `0`): install a tracing subscriber that writes the app's
+/// events to the test output, filtered by `RUST_LOG` (default `portcullis=debug`). Once per
+/// process; a no-op without `TEST_LOG`. Events from the server's worker threads are not captured
+/// per test, so run the test alone (`cargo test --test api NAME`) to read its log.
+pub fn init_test_log() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0") {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("portcullis=debug"));
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
 }
 
 /// A fresh, empty database URL for one test.
@@ -62,6 +78,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        init_test_log();
         let dir = tempfile::tempdir().expect("tempdir");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
