@@ -1,5 +1,5 @@
 //! Federation (issue #4): signing in through Google, Facebook and any OpenID Connect provider,
-//! against the local fakes of `fake_idp.rs`. First, that the fakes are faithful providers (a
+//! against the local fakes of `fake_idp`. First, that the fakes are faithful providers (a
 //! strict relying party, the `openidconnect` crate, accepts the fake OIDC provider and rejects each
 //! of its misbehaviours); then the flows through `/oauth2/idpresponse`.
 

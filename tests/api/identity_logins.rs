@@ -2,7 +2,7 @@
 //! strict verifier accepting its tokens, keys created once under concurrency) and the validation
 //! of every kind of `Logins` entry against real tokens: user-pool ID tokens from the hosted flow
 //! and from InitiateAuth, our own identity tokens, and the local fake OpenID Connect provider and
-//! Facebook of `fake_idp.rs`. The JSON actions that call `validate_login` are part A's; until they
+//! Facebook of `fake_idp`. The JSON actions that call `validate_login` are part A's; until they
 //! land the tests call the service directly.
 
 use crate::fake_idp::*;

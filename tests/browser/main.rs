@@ -6,7 +6,7 @@
 //! skipped, unless `PORTCULLIS_BROWSER_TESTS=required` (as in `.ci/run`), which makes a missing
 //! browser a failure. `PORTCULLIS_SCREENSHOTS=<dir>` saves screenshots of the pages there.
 
-#[path = "../api/fake_idp.rs"]
+#[path = "../api/fake_idp/mod.rs"]
 mod fake_idp;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
