@@ -430,6 +430,12 @@ impl TestApp {
     }
 }
 
+/// The name a user pool goes by as a login provider of identity pools and as a `Federated`
+/// principal in IAM: its issuer without the scheme, `{host:port}/{poolId}`.
+pub fn provider(app: &TestApp, user_pool: &str) -> String {
+    format!("127.0.0.1:{}/{user_pool}", app.port)
+}
+
 pub const CALLBACK: &str = "http://localhost:3000/cb";
 pub const PASSWORD: &str = "Correct-Horse-9";
 

@@ -1,6 +1,7 @@
 //! One integration binary: every test spawns the real server and talks HTTP to it.
 
 mod attribute_writes;
+mod aws_query;
 mod aws_sdk;
 mod branding;
 mod client_auth;
@@ -11,7 +12,7 @@ mod federation;
 mod federation_admin;
 mod helpers;
 mod i18n;
-mod iam_sts;
+mod iam_roles;
 mod identity_logins;
 mod identity_pools;
 mod keys;
@@ -29,4 +30,5 @@ mod signin;
 mod signup;
 mod smtp;
 mod store;
+mod sts;
 mod users;
