@@ -167,6 +167,18 @@ pub fn creds(xml: &str) -> Creds {
     }
 }
 
+impl Creds {
+    /// The `Credentials` of a GetCredentialsForIdentity answer (identity pools, JSON).
+    pub fn of_identity(c: &Value) -> Creds {
+        Creds {
+            access_key_id: c["AccessKeyId"].as_str().expect("AccessKeyId").into(),
+            secret: c["SecretKey"].as_str().expect("SecretKey").into(),
+            session_token: c["SessionToken"].as_str().expect("SessionToken").into(),
+            expiration: c["Expiration"].as_i64().expect("Expiration in epoch seconds"),
+        }
+    }
+}
+
 /// AssumeRoleWithWebIdentity (unsigned, as the SDKs send it) with `extra` parameters.
 pub async fn assume(
     app: &TestApp,

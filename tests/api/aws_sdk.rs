@@ -1,7 +1,9 @@
 //! Real AWS SDKs and the AWS CLI against the server, asserting what they parsed:
 //! `tests/boto3/management.py` drives boto3 through endpoint override over pools, clients,
 //! domains, resource servers, users, groups, identity providers and linked identities, sign-in
-//! and errors; `tests/boto3/iam_sts.py` over IAM and STS (with the AWS CLI after it). boto3 is
+//! and errors; `tests/boto3/iam_sts.py` over IAM and STS (with the AWS CLI after it);
+//! `tests/boto3/identity.py` over identity pools; and the README's walk with the AWS CLI from a
+//! browser sign-in to GetCallerIdentity with identity-pool credentials. boto3 is
 //! installed into `target/pydeps` when Python lacks it; a missing `python3` fails the test, a
 //! missing `aws` CLI skips its part unless `PORTCULLIS_REQUIRE_AWS_CLI` is set.
 
@@ -406,4 +408,183 @@ async fn boto3_drives_iam_and_sts() {
     // What the script left: the role it assumed (signed with the server's clock here).
     iam_ok(&app, &[("Action", "DeleteRole"), ("RoleName", "boto-web")]).await;
     assert_eq!(app.services.store.count_roles().await.unwrap(), 0);
+}
+
+/// Operations `tests/boto3/identity.py` must complete with HTTP 200.
+const IDENTITY_OPERATIONS: &[&str] = &[
+    "CreateIdentityPool",
+    "DescribeIdentityPool",
+    "ListIdentityPools",
+    "UpdateIdentityPool",
+    "DeleteIdentityPool",
+    "SetIdentityPoolRoles",
+    "GetIdentityPoolRoles",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+    "GetId",
+    "GetOpenIdToken",
+    "UnlinkIdentity",
+    "DescribeIdentity",
+    "ListIdentities",
+    "DeleteIdentities",
+    "GetOpenIdTokenForDeveloperIdentity",
+    "LookupDeveloperIdentity",
+    "MergeDeveloperIdentities",
+    "UnlinkDeveloperIdentity",
+];
+
+/// What the model marks `smithy.api#noAuth`: boto3 sends these unsigned.
+const IDENTITY_UNSIGNED: &[&str] = &["GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"];
+
+/// Errors boto3 must have raised (and parsed into its modeled exceptions), as (operation, code).
+const IDENTITY_ERRORS: &[(&str, &str)] = &[
+    ("UpdateIdentityPool", "InvalidParameterException"),
+    ("CreateIdentityPool", "InvalidParameterException"),
+    ("DescribeIdentityPool", "ResourceNotFoundException"),
+    ("SetIdentityPoolRoles", "InvalidParameterException"),
+    ("GetId", "NotAuthorizedException"),
+    ("GetOpenIdToken", "ResourceConflictException"),
+    ("UnlinkIdentity", "NotAuthorizedException"),
+    ("GetOpenIdTokenForDeveloperIdentity", "DeveloperUserAlreadyRegisteredException"),
+    ("LookupDeveloperIdentity", "ResourceConflictException"),
+    ("LookupDeveloperIdentity", "ResourceNotFoundException"),
+    ("GetCredentialsForIdentity", "NotAuthorizedException"),
+    ("GetCredentialsForIdentity", "InvalidIdentityPoolConfigurationException"),
+    ("DescribeIdentity", "ResourceNotFoundException"),
+    ("DeleteIdentityPool", "ResourceNotFoundException"),
+];
+
+async fn identity_summary(app: &TestApp, args: &[&str]) -> Value {
+    let (ok, stdout, stderr) = run_script("identity.py", &app.base, args).await;
+    let summary = summary(ok, &stdout, &stderr);
+    let done: Vec<&str> =
+        summary["operations"].as_array().expect("operations").iter().filter_map(Value::as_str).collect();
+    let missing: Vec<&&str> = IDENTITY_OPERATIONS.iter().filter(|op| !done.contains(op)).collect();
+    assert!(missing.is_empty(), "operations boto3 never completed: {missing:?}\n{summary}");
+    for (op, code) in IDENTITY_ERRORS {
+        let raised = summary["errors"][op].as_array().is_some_and(|c| c.iter().any(|c| c == code));
+        assert!(raised, "boto3 never saw {code} from {op}\n{summary}");
+    }
+    assert_eq!(summary["server_errors"], json!([]), "5xx answers: {summary}");
+    for (op, how) in summary["signing"].as_object().expect("signing") {
+        let want = if IDENTITY_UNSIGNED.contains(&op.as_str()) { "unsigned" } else { "sigv4" };
+        assert_eq!(how, &json!([want]), "{op} sent as {how}");
+    }
+    summary
+}
+
+#[tokio::test]
+async fn boto3_drives_the_identity_api() {
+    let app = TestApp::spawn().await;
+    identity_summary(&app, &[]).await;
+    let left = app.identity_ok("ListIdentityPools", json!({"MaxResults": 60})).await;
+    assert_eq!(left["IdentityPools"], json!([]), "the script deletes its identity pools");
+}
+
+#[tokio::test]
+async fn boto3_gets_identity_credentials_and_checks_them_with_sts() {
+    let app = TestApp::spawn().await;
+    let summary = identity_summary(&app, &["--credentials"]).await;
+    let done = summary["operations"].as_array().expect("operations");
+    for op in ["GetCredentialsForIdentity", "CreateRole", "GetCallerIdentity"] {
+        assert!(done.contains(&json!(op)), "{op} never completed\n{summary}");
+    }
+}
+
+/// `aws …` against the server with these keys, which must succeed: its JSON output (`None`
+/// when the CLI is not installed).
+async fn aws_json(app: &TestApp, args: &[&str], key: &str, secret: &str, token: Option<&str>) -> Option<Value> {
+    let mut all = args.to_vec();
+    all.extend(["--endpoint-url", app.base.as_str()]);
+    let (ok, stdout, stderr) = aws_cli(&all, key, secret, token).await?;
+    assert!(ok, "aws {} failed\n{stderr}", args.join(" "));
+    Some(if stdout.trim().is_empty() { json!({}) } else { serde_json::from_str(&stdout).expect("JSON output") })
+}
+
+#[tokio::test]
+async fn the_readme_walk_from_a_browser_sign_in_to_get_caller_identity() {
+    let app = TestApp::spawn().await;
+    let flow = setup_flow(&app, false, json!({})).await;
+    let id_token = tokens_via_browser(&app, &flow).await["id_token"].as_str().unwrap().to_string();
+    let provider = provider(&app, &flow.pool);
+    let cli = |args: Vec<String>| {
+        let app = &app;
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            aws_json(app, &args, ACCESS_KEY, SECRET_KEY, None).await
+        }
+    };
+    let Some(created) = cli(vec![
+        "cognito-identity".into(),
+        "create-identity-pool".into(),
+        "--identity-pool-name".into(),
+        "web".into(),
+        "--no-allow-unauthenticated-identities".into(),
+        "--cognito-identity-providers".into(),
+        format!("ProviderName={provider},ClientId={}", flow.client_id),
+    ])
+    .await
+    else {
+        return;
+    };
+    let pool = created["IdentityPoolId"].as_str().unwrap().to_string();
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool},
+                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]});
+    cli(vec![
+        "iam".into(),
+        "create-role".into(),
+        "--role-name".into(),
+        "web-users".into(),
+        "--assume-role-policy-document".into(),
+        trust.to_string(),
+    ])
+    .await;
+    cli(vec![
+        "cognito-identity".into(),
+        "set-identity-pool-roles".into(),
+        "--identity-pool-id".into(),
+        pool.clone(),
+        "--roles".into(),
+        "authenticated=arn:aws:iam::000000000000:role/web-users".into(),
+    ])
+    .await;
+    let logins = json!({provider.clone(): id_token}).to_string();
+    let id = cli(vec![
+        "cognito-identity".into(),
+        "get-id".into(),
+        "--identity-pool-id".into(),
+        pool.clone(),
+        "--logins".into(),
+        logins.clone(),
+    ])
+    .await
+    .unwrap()["IdentityId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let creds = cli(vec![
+        "cognito-identity".into(),
+        "get-credentials-for-identity".into(),
+        "--identity-id".into(),
+        id.clone(),
+        "--logins".into(),
+        logins,
+    ])
+    .await
+    .unwrap();
+    assert_eq!(creds["IdentityId"], json!(id));
+    let c = &creds["Credentials"];
+    let caller = aws_json(
+        &app,
+        &["sts", "get-caller-identity"],
+        c["AccessKeyId"].as_str().unwrap(),
+        c["SecretKey"].as_str().unwrap(),
+        c["SessionToken"].as_str(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(caller["Arn"], "arn:aws:sts::000000000000:assumed-role/web-users/CognitoIdentityCredentials");
 }

@@ -436,6 +436,11 @@ pub fn provider(app: &TestApp, user_pool: &str) -> String {
     format!("127.0.0.1:{}/{user_pool}", app.port)
 }
 
+/// The `__type` of a JSON API error ("" when there is none).
+pub fn err_type(v: &Value) -> &str {
+    v["__type"].as_str().unwrap_or_default()
+}
+
 pub const CALLBACK: &str = "http://localhost:3000/cb";
 pub const PASSWORD: &str = "Correct-Horse-9";
 
