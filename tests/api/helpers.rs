@@ -624,6 +624,44 @@ pub async fn code_via_browser(app: &TestApp, f: &Flow, browser: &reqwest::Client
     query_param(&location(&r), "code").expect("code")
 }
 
+/// The code on a callback redirect, insisting that it is one.
+pub fn callback_code(r: &reqwest::Response) -> String {
+    let loc = location(r);
+    assert_eq!(r.status(), 302, "expected a redirect to the callback");
+    assert!(loc.starts_with(&format!("{CALLBACK}?")), "not the callback: {loc}");
+    query_param(&loc, "code").unwrap_or_else(|| panic!("no code in {loc}"))
+}
+
+/// Redeem a code for `f` and return the ID token's claims.
+pub async fn id_claims(app: &TestApp, f: &Flow, code: &str) -> Value {
+    let t = f.redeem(app, code).await;
+    assert_eq!(t.status(), 200);
+    let t: Value = t.json().await.unwrap();
+    claims(t["id_token"].as_str().expect("id token"))
+}
+
+/// Where an authorize request sends the browser: "login" (the sign-in page) or the callback URL.
+pub async fn authorize_target(browser: &reqwest::Client, url: &str) -> String {
+    let r = browser.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 302, "authorize answered {}", r.status());
+    let loc = location(&r);
+    if loc.contains("/login?") { "login".into() } else { loc }
+}
+
+/// The Set-Cookie header for `name`, if the response sets it.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+pub fn cookie_value(header: &str) -> String {
+    header.split(';').next().and_then(|kv| kv.split_once('=')).map(|(_, v)| v.to_string()).unwrap_or_default()
+}
+
 /// Send clones of one request all at once (released together by a barrier): (status, JSON body) each.
 pub async fn all_at_once(req: reqwest::RequestBuilder, n: usize) -> Vec<(u16, Value)> {
     let barrier = Arc::new(tokio::sync::Barrier::new(n));
