@@ -274,6 +274,52 @@ pub fn err_type(v: &Value) -> &str {
     v["__type"].as_str().unwrap_or_default()
 }
 
+/// The `message` of a JSON API error ("" when there is none).
+pub fn err_message(v: &Value) -> &str {
+    v["message"].as_str().unwrap_or_default()
+}
+
+/// AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH (the client must have no secret).
+pub async fn admin_auth(app: &TestApp, pool: &str, client: &str, username: &str, password: &str) -> (u16, Value) {
+    app.api(
+        "AdminInitiateAuth",
+        json!({"UserPoolId": pool, "ClientId": client, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": username, "PASSWORD": password}}),
+    )
+    .await
+}
+
+/// Sign in through the API and return the AuthenticationResult.
+pub async fn admin_tokens(app: &TestApp, pool: &str, client: &str, username: &str, password: &str) -> Value {
+    let (status, v) = admin_auth(app, pool, client, username, password).await;
+    assert_eq!(status, 200, "sign-in of {username} failed: {v}");
+    v["AuthenticationResult"].clone()
+}
+
+/// `[{Name, Value}]` as a map.
+pub fn attr_map(list: &Value) -> serde_json::Map<String, Value> {
+    list.as_array()
+        .expect("attribute list")
+        .iter()
+        .map(|a| (a["Name"].as_str().unwrap().to_string(), a["Value"].clone()))
+        .collect()
+}
+
+/// AdminGetUser, which must succeed.
+pub async fn get_user(app: &TestApp, pool: &str, username: &str) -> Value {
+    app.ok("AdminGetUser", json!({"UserPoolId": pool, "Username": username})).await
+}
+
+/// `GET /oauth2/userInfo` of `pool` with `access_token`.
+pub async fn userinfo(app: &TestApp, pool: &str, access_token: &str) -> reqwest::Response {
+    app.http.get(app.url(pool, "/oauth2/userInfo")).bearer_auth(access_token).send().await.unwrap()
+}
+
+/// A set of usernames, to compare listings with.
+pub fn usernames(names: &[&str]) -> std::collections::BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
 pub const CALLBACK: &str = "http://localhost:3000/cb";
 pub const PASSWORD: &str = "Correct-Horse-9";
 
