@@ -541,6 +541,14 @@ pub fn cookie_value(header: &str) -> String {
     header.split(';').next().and_then(|kv| kv.split_once('=')).map(|(_, v)| v.to_string()).unwrap_or_default()
 }
 
+/// An HTTP client for the `openidconnect` crate as a relying party: no redirects followed.
+pub fn rp_http() -> openidconnect::reqwest::Client {
+    openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 /// Send clones of one request all at once (released together by a barrier): (status, JSON body) each.
 pub async fn all_at_once(req: reqwest::RequestBuilder, n: usize) -> Vec<(u16, Value)> {
     let barrier = Arc::new(tokio::sync::Barrier::new(n));

@@ -22,13 +22,6 @@ enum ClientAuth {
     Public,
 }
 
-fn rp_http() -> openidconnect::reqwest::Client {
-    openidconnect::reqwest::ClientBuilder::new()
-        .redirect(openidconnect::reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 /// Register the pool with the crate from its issuer alone, sign alice in through the hosted
 /// page, and check everything a careful relying party checks.
 async fn relying_party_signs_in(auth: ClientAuth) {
