@@ -347,6 +347,20 @@ pub fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).expect("b64")).expect("json")
 }
 
+/// The same JWT with its payload edited and the original signature kept.
+pub fn with_payload(jwt: &str, edit: impl FnOnce(&mut Value)) -> String {
+    use base64::Engine;
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let mut payload = claims(jwt);
+    edit(&mut payload);
+    format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string()),
+        parts[2]
+    )
+}
+
 /// The value of a named hidden input in an HTML page.
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -359,6 +373,14 @@ pub fn hidden(html: &str, name: &str) -> String {
 pub fn form_action(html: &str) -> String {
     let start = html.find("action=\"").expect("form action") + 8;
     let end = html[start..].find('"').expect("end") + start;
+    unescape(&html[start..end])
+}
+
+/// The href of the link with this id, unescaped.
+pub fn link(html: &str, id: &str) -> String {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let start = html[..at].rfind("href=\"").expect("href") + 6;
+    let end = html[start..].find('"').unwrap() + start;
     unescape(&html[start..end])
 }
 

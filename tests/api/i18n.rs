@@ -3,8 +3,7 @@
 //! still read like wrong passwords); default mails in the language of the page that sent them.
 
 use crate::helpers::*;
-use crate::smtp::SmtpSink;
-use portcullis::config::Secret;
+use crate::smtp::spawn_with_mail;
 use serde_json::json;
 
 /// A browser that sends this `Accept-Language` on every request (none when `None`).
@@ -28,14 +27,6 @@ async fn login_page(app: &TestApp, f: &Flow, browser: &reqwest::Client, extra: &
     let page = browser.get(location(&r)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     page.text().await.unwrap()
-}
-
-/// The href of the link with this id.
-fn link(html: &str, id: &str) -> String {
-    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let start = html[..at].rfind("href=\"").expect("href") + 6;
-    let end = html[start..].find('"').unwrap() + start;
-    unescape(&html[start..end])
 }
 
 /// The text of the page's error paragraph.
@@ -141,9 +132,7 @@ async fn errors_are_translated_and_unknown_users_read_like_wrong_passwords_in_ev
 
 #[tokio::test]
 async fn sign_up_in_french_mails_the_code_in_french_and_translates_policy_errors() {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(url))).await;
+    let (app, sink) = spawn_with_mail().await;
     let pool = app
         .create_pool(json!({
             "AutoVerifiedAttributes": ["email"],

@@ -39,14 +39,6 @@ fn accepted(r: Result<Login, LoginError>) -> Login {
     r.unwrap_or_else(|e| panic!("login refused: {e:?}"))
 }
 
-/// The same JWT with its payload edited and the original signature kept.
-fn with_payload(jwt: &str, edit: impl FnOnce(&mut Value)) -> String {
-    let parts: Vec<&str> = jwt.split('.').collect();
-    let mut payload = claims(jwt);
-    edit(&mut payload);
-    format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(payload.to_string()), parts[2])
-}
-
 /// The same JWT with one bit of its signature flipped.
 fn with_bad_signature(jwt: &str) -> String {
     let parts: Vec<&str> = jwt.split('.').collect();
