@@ -296,13 +296,9 @@ async fn oidc_sign_in(auth_method: Option<&str>) {
 }
 
 #[tokio::test]
-async fn oidc_provider_sign_in_with_client_secret_basic() {
-    oidc_sign_in(None).await;
-}
-
-#[tokio::test]
-async fn oidc_provider_sign_in_with_client_secret_post() {
-    oidc_sign_in(Some("client_secret_post")).await;
+async fn oidc_provider_sign_in_with_client_secret_basic_and_post() {
+    let rows = [("client_secret_basic, the default", None), ("client_secret_post", Some("client_secret_post"))];
+    for_each_row(rows, oidc_sign_in).await;
 }
 
 #[tokio::test]

@@ -24,39 +24,18 @@ async fn misbehaving_google(behavior: Behavior) {
 }
 
 #[tokio::test]
-async fn a_forged_id_token_signature_is_refused() {
-    misbehaving_google(Behavior::ForgedSignature).await;
-}
-
-#[tokio::test]
-async fn an_expired_id_token_is_refused() {
-    misbehaving_google(Behavior::Expired).await;
-}
-
-#[tokio::test]
-async fn an_id_token_for_another_audience_is_refused() {
-    misbehaving_google(Behavior::WrongAudience).await;
-}
-
-#[tokio::test]
-async fn an_id_token_from_another_issuer_is_refused() {
-    misbehaving_google(Behavior::WrongIssuer).await;
-}
-
-#[tokio::test]
-async fn an_id_token_with_the_wrong_nonce_is_refused() {
-    misbehaving_google(Behavior::WrongNonce).await;
-}
-
-#[tokio::test]
-async fn a_token_response_without_an_id_token_is_refused() {
-    misbehaving_google(Behavior::NoIdToken).await;
-}
-
-#[tokio::test]
-async fn token_endpoint_errors_are_reported_to_the_app() {
-    misbehaving_google(Behavior::TokenError(400)).await;
-    misbehaving_google(Behavior::TokenError(503)).await;
+async fn bad_id_tokens_and_token_endpoint_errors_are_reported_to_the_app() {
+    let rows = [
+        ("a forged ID token signature", Behavior::ForgedSignature),
+        ("an expired ID token", Behavior::Expired),
+        ("an ID token for another audience", Behavior::WrongAudience),
+        ("an ID token from another issuer", Behavior::WrongIssuer),
+        ("an ID token with the wrong nonce", Behavior::WrongNonce),
+        ("a token response without an ID token", Behavior::NoIdToken),
+        ("a token endpoint error 400", Behavior::TokenError(400)),
+        ("a token endpoint error 503", Behavior::TokenError(503)),
+    ];
+    for_each_row(rows, misbehaving_google).await;
 }
 
 #[tokio::test]

@@ -571,6 +571,25 @@ pub fn rp_http() -> openidconnect::reqwest::Client {
         .expect("client")
 }
 
+/// Run `check` on each row of a table, one after the other, and fail naming every row that
+/// failed, with its panic message; a failing row does not stop the rows after it.
+pub async fn for_each_row<R>(rows: impl IntoIterator<Item = (impl std::fmt::Display, R)>, check: impl AsyncFn(R)) {
+    use futures_util::FutureExt;
+    let (mut count, mut failed) = (0, Vec::new());
+    for (name, row) in rows {
+        count += 1;
+        if let Err(panic) = std::panic::AssertUnwindSafe(check(row)).catch_unwind().await {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(a panic without a message)");
+            failed.push(format!("row {name}: {why}"));
+        }
+    }
+    assert!(failed.is_empty(), "{} of {count} rows failed:\n{}", failed.len(), failed.join("\n"));
+}
+
 /// Send clones of one request all at once (released together by a barrier): (status, JSON body) each.
 pub async fn all_at_once(req: reqwest::RequestBuilder, n: usize) -> Vec<(u16, Value)> {
     let barrier = Arc::new(tokio::sync::Barrier::new(n));
