@@ -29,28 +29,50 @@ async fn required_and_custom_attributes_follow_the_schema() {
         )
     };
 
-    let (_, e) = create("noemail", json!([{"Name": "name", "Value": "N"}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
-    assert!(err_message(&e).contains("email"), "the message names the missing attribute: {e}");
-
-    let (_, e) =
-        create("bare", json!([{"Name": "email", "Value": "b@x.io"}, {"Name": "tenant", "Value": "acme"}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "custom attributes need their prefix: {e}");
-    let (_, e) =
-        create("long", json!([{"Name": "email", "Value": "l@x.io"}, {"Name": "custom:tenant", "Value": "acme-corp"}]))
-            .await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "longer than MaxLength: {e}");
-    assert!(err_message(&e).contains("custom:tenant"), "{e}");
-    let (_, e) =
-        create("tiny", json!([{"Name": "email", "Value": "t@x.io"}, {"Name": "custom:tenant", "Value": "a"}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "shorter than MinLength: {e}");
-    let (_, e) =
-        create("seats", json!([{"Name": "email", "Value": "s@x.io"}, {"Name": "custom:seats", "Value": "101"}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "above MaxValue: {e}");
-    let (_, e) = create("mail", json!([{"Name": "email", "Value": "not-an-email"}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
-    let (_, e) = create("subby", json!([{"Name": "email", "Value": "s@x.io"}, {"Name": "sub", "Value": "mine"}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "sub is not writable: {e}");
+    // (why, username, attributes, what the message must name)
+    let refused = [
+        ("a required attribute missing", "noemail", json!([{"Name": "name", "Value": "N"}]), Some("email")),
+        (
+            "a custom attribute without its prefix",
+            "bare",
+            json!([{"Name": "email", "Value": "b@x.io"}, {"Name": "tenant", "Value": "acme"}]),
+            None,
+        ),
+        (
+            "longer than MaxLength",
+            "long",
+            json!([{"Name": "email", "Value": "l@x.io"}, {"Name": "custom:tenant", "Value": "acme-corp"}]),
+            Some("custom:tenant"),
+        ),
+        (
+            "shorter than MinLength",
+            "tiny",
+            json!([{"Name": "email", "Value": "t@x.io"}, {"Name": "custom:tenant", "Value": "a"}]),
+            None,
+        ),
+        (
+            "above MaxValue",
+            "seats",
+            json!([{"Name": "email", "Value": "s@x.io"}, {"Name": "custom:seats", "Value": "101"}]),
+            None,
+        ),
+        ("not an email address", "mail", json!([{"Name": "email", "Value": "not-an-email"}]), None),
+        (
+            "sub is not writable",
+            "subby",
+            json!([{"Name": "email", "Value": "s@x.io"}, {"Name": "sub", "Value": "mine"}]),
+            None,
+        ),
+    ];
+    let rows = refused.map(|(why, name, attrs, names)| (why, (name, attrs, names)));
+    for_each_row(rows, async |(name, attrs, names)| {
+        let (_, e) = create(name, attrs).await;
+        assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
+        if let Some(attribute) = names {
+            assert!(err_message(&e).contains(attribute), "the message names {attribute}: {e}");
+        }
+    })
+    .await;
 
     let (status, v) = create(
         "carol",
@@ -62,12 +84,19 @@ async fn required_and_custom_attributes_follow_the_schema() {
     let update = |attrs: Value| {
         app.api("AdminUpdateUserAttributes", json!({"UserPoolId": pool, "Username": "carol", "UserAttributes": attrs}))
     };
-    let (_, e) = update(json!([{"Name": "custom:tenant", "Value": "evil"}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "immutable after creation: {e}");
-    let (_, e) = update(json!([{"Name": "email", "Value": ""}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "a required attribute cannot be removed: {e}");
-    let (_, e) = update(json!([{"Name": "custom:plan", "Value": "x".repeat(2049)}])).await;
-    assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
+    let refused = [
+        ("immutable after creation", json!([{"Name": "custom:tenant", "Value": "evil"}])),
+        ("a required attribute cannot be removed", json!([{"Name": "email", "Value": ""}])),
+        (
+            "longer than the 2048 characters of any attribute",
+            json!([{"Name": "custom:plan", "Value": "x".repeat(2049)}]),
+        ),
+    ];
+    for_each_row(refused, async |attrs| {
+        let (_, e) = update(attrs).await;
+        assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
+    })
+    .await;
     let (status, _) =
         update(json!([{"Name": "custom:plan", "Value": "pro"}, {"Name": "custom:seats", "Value": "50"}])).await;
     assert_eq!(status, 200);

@@ -126,17 +126,19 @@ async fn set_user_password_moves_status_and_reports_the_broken_rule() {
     let (_, v) = admin_auth(&app, &pool, &client, "bob", PASSWORD).await;
     assert_eq!(err_type(&v), "NotAuthorizedException", "the old password no longer works: {v}");
 
-    for (password, rule) in [
+    let weak = [
         ("Aa1!", "Password not long enough"),
         ("ALLUPPER-1234", "Password must have lowercase characters"),
         ("alllower-1234", "Password must have uppercase characters"),
         ("NoDigits-here", "Password must have numeric characters"),
         ("NoSymbols1234", "Password must have symbol characters"),
-    ] {
+    ];
+    for_each_row(weak.map(|(password, rule)| (password, (password, rule))), async |(password, rule)| {
         let (status, e) = set(password, true).await;
-        assert_eq!((status, err_type(&e)), (400, "InvalidPasswordException"), "{password}: {e}");
-        assert_eq!(err_message(&e), format!("Password did not conform with policy: {rule}"), "{password}");
-    }
+        assert_eq!((status, err_type(&e)), (400, "InvalidPasswordException"), "{e}");
+        assert_eq!(err_message(&e), format!("Password did not conform with policy: {rule}"));
+    })
+    .await;
     assert_eq!(
         get_user(&app, &pool, "bob").await["UserStatus"],
         "FORCE_CHANGE_PASSWORD",
