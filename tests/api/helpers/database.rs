@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A fresh, empty database for one test: a SQLite file in a directory the caller owns, or a new
-/// PostgreSQL database `pc_test_<uuid>` that is dropped when this is dropped (also when the test
-/// panics), after closing the stores handed to [`TestDatabase::close_on_drop`]. The [`Reaper`]
-/// does the dropping, so no test waits for it.
+/// PostgreSQL database `pc_test_<pid>_<uuid>` (the test process's id tells which run it belongs
+/// to) that is dropped when this is dropped (also when the test panics), after closing the
+/// stores handed to [`TestDatabase::close_on_drop`]. The [`Reaper`] does the dropping, so no test
+/// waits for it.
 pub struct TestDatabase {
     pub url: String,
     /// The PostgreSQL database to drop; `None` on SQLite (the file goes with its directory).
@@ -25,7 +26,7 @@ impl TestDatabase {
         }
         Reaper::get();
         use sqlx::Connection;
-        let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
+        let name = format!("pc_test_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
         let mut conn = sqlx::PgConnection::connect(PG_ADMIN_URL)
             .await
             .expect("PostgreSQL on 127.0.0.1:5432 is required for PORTCULLIS_TEST_DB=postgres");
