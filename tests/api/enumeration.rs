@@ -3,20 +3,13 @@
 //! with no verified address exactly as they answer a real user, on the API and the hosted pages.
 
 use crate::helpers::*;
-use crate::smtp::SmtpSink;
+use crate::smtp::spawn_with_mail;
 use portcullis::config::Secret;
 use serde_json::{Value, json};
 
 /// alice: real, verified e-mail. dora: disabled. ivan: unverified e-mail. carl (real, verified)
 /// and ghost (unknown) are never sent a code. nobody: unknown.
 const NAMES: [&str; 4] = ["alice", "dora", "ivan", "nobody"];
-
-async fn spawn_with_mail() -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(url))).await;
-    (app, sink)
-}
 
 /// A flow whose client hides user existence, with the users above.
 async fn hiding_flow(app: &TestApp, pool_extra: Value) -> Flow {

@@ -1,6 +1,7 @@
 //! Test harness: each test spawns the real app on port 0 with a fresh database (SQLite in a
-//! temp dir, or a new PostgreSQL database when `PORTCULLIS_TEST_DB=postgres`), a manual clock,
-//! and clients that speak the management API (SigV4-signed) and walk browser flows.
+//! temp dir, or a new PostgreSQL database when `PORTCULLIS_TEST_DB=postgres`, dropped again when
+//! the test ends), a manual clock, and clients that speak the management API (SigV4-signed) and
+//! walk browser flows. `TEST_LOG=1` shows the app's tracing (see [`init_test_log`]).
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -12,12 +13,17 @@ use portcullis::services::Services;
 use portcullis::startup::Application;
 use serde_json::{Value, json};
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::SystemTime;
 
 pub const ACCESS_KEY: &str = "AKIATESTKEY000000001";
 pub const SECRET_KEY: &str = "test/secret+key0000000000000000000000000";
 pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+// By path, so that the browser tests, which include this file by path too, find it.
+#[path = "helpers/database.rs"]
+mod database;
+pub use database::TestDatabase;
 
 #[allow(dead_code)]
 pub struct TestApp {
@@ -27,6 +33,7 @@ pub struct TestApp {
     pub services: Arc<Services>,
     pub http: reqwest::Client,
     pub config: Config,
+    _database: TestDatabase,
     _dir: tempfile::TempDir,
 }
 
@@ -38,22 +45,19 @@ pub fn backend() -> &'static str {
     }
 }
 
-/// A fresh, empty database URL for one test.
-pub async fn fresh_database_url(dir: &std::path::Path) -> String {
-    if backend() == "postgres" {
-        use sqlx::Connection;
-        let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(PG_ADMIN_URL)
-            .await
-            .expect("PostgreSQL on 127.0.0.1:5432 is required for PORTCULLIS_TEST_DB=postgres");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
-        format!("postgres://postgres@127.0.0.1:5432/{name}")
-    } else {
-        format!("sqlite://{}?mode=rwc", dir.join("test.db").display())
-    }
+/// `TEST_LOG=1` (any value but empty or `0`): install a tracing subscriber that writes the app's
+/// events to the test output, filtered by `RUST_LOG` (default `portcullis=debug`). Once per
+/// process; a no-op without `TEST_LOG`. Events from the server's worker threads are not captured
+/// per test, so run the test alone (`cargo test --test api NAME`) to read its log.
+pub fn init_test_log() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok_and(|v| !v.is_empty() && v != "0") {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("portcullis=debug"));
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
 }
 
 impl TestApp {
@@ -62,14 +66,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        init_test_log();
         let dir = tempfile::tempdir().expect("tempdir");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
+        let mut database = TestDatabase::create(dir.path()).await;
         let mut config = Config {
             listen: format!("127.0.0.1:{port}"),
             public_url: format!("http://127.0.0.1:{port}"),
             data_dir: dir.path().to_path_buf(),
-            database_url: Some(fresh_database_url(dir.path()).await),
+            database_url: Some(database.url.clone()),
             admin_access_key_id: Some(ACCESS_KEY.into()),
             admin_secret_access_key: Some(Secret::new(SECRET_KEY)),
             database_max_connections: 8,
@@ -79,9 +85,19 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new());
         let app = Application::build_on(config.clone(), clock.clone(), listener).await.expect("build app");
         let services = app.services.clone();
+        database.close_on_drop(services.store.clone());
         tokio::spawn(app.run_until_stopped());
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { base: format!("http://127.0.0.1:{port}"), port, clock, services, http, config, _dir: dir }
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            clock,
+            services,
+            http,
+            config,
+            _database: database,
+            _dir: dir,
+        }
     }
 
     /// A browser-like client: cookie jar, no redirects followed.
@@ -247,6 +263,63 @@ impl TestApp {
     }
 }
 
+/// The name a user pool goes by as a login provider of identity pools and as a `Federated`
+/// principal in IAM: its issuer without the scheme, `{host:port}/{poolId}`.
+pub fn provider(app: &TestApp, user_pool: &str) -> String {
+    format!("127.0.0.1:{}/{user_pool}", app.port)
+}
+
+/// The `__type` of a JSON API error ("" when there is none).
+pub fn err_type(v: &Value) -> &str {
+    v["__type"].as_str().unwrap_or_default()
+}
+
+/// The `message` of a JSON API error ("" when there is none).
+pub fn err_message(v: &Value) -> &str {
+    v["message"].as_str().unwrap_or_default()
+}
+
+/// AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH (the client must have no secret).
+pub async fn admin_auth(app: &TestApp, pool: &str, client: &str, username: &str, password: &str) -> (u16, Value) {
+    app.api(
+        "AdminInitiateAuth",
+        json!({"UserPoolId": pool, "ClientId": client, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": username, "PASSWORD": password}}),
+    )
+    .await
+}
+
+/// Sign in through the API and return the AuthenticationResult.
+pub async fn admin_tokens(app: &TestApp, pool: &str, client: &str, username: &str, password: &str) -> Value {
+    let (status, v) = admin_auth(app, pool, client, username, password).await;
+    assert_eq!(status, 200, "sign-in of {username} failed: {v}");
+    v["AuthenticationResult"].clone()
+}
+
+/// `[{Name, Value}]` as a map.
+pub fn attr_map(list: &Value) -> serde_json::Map<String, Value> {
+    list.as_array()
+        .expect("attribute list")
+        .iter()
+        .map(|a| (a["Name"].as_str().unwrap().to_string(), a["Value"].clone()))
+        .collect()
+}
+
+/// AdminGetUser, which must succeed.
+pub async fn get_user(app: &TestApp, pool: &str, username: &str) -> Value {
+    app.ok("AdminGetUser", json!({"UserPoolId": pool, "Username": username})).await
+}
+
+/// `GET /oauth2/userInfo` of `pool` with `access_token`.
+pub async fn userinfo(app: &TestApp, pool: &str, access_token: &str) -> reqwest::Response {
+    app.http.get(app.url(pool, "/oauth2/userInfo")).bearer_auth(access_token).send().await.unwrap()
+}
+
+/// A set of usernames, to compare listings with.
+pub fn usernames(names: &[&str]) -> std::collections::BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
 pub const CALLBACK: &str = "http://localhost:3000/cb";
 pub const PASSWORD: &str = "Correct-Horse-9";
 
@@ -274,6 +347,20 @@ pub fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).expect("b64")).expect("json")
 }
 
+/// The same JWT with its payload edited and the original signature kept.
+pub fn with_payload(jwt: &str, edit: impl FnOnce(&mut Value)) -> String {
+    use base64::Engine;
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let mut payload = claims(jwt);
+    edit(&mut payload);
+    format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string()),
+        parts[2]
+    )
+}
+
 /// The value of a named hidden input in an HTML page.
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -286,6 +373,14 @@ pub fn hidden(html: &str, name: &str) -> String {
 pub fn form_action(html: &str) -> String {
     let start = html.find("action=\"").expect("form action") + 8;
     let end = html[start..].find('"').expect("end") + start;
+    unescape(&html[start..end])
+}
+
+/// The href of the link with this id, unescaped.
+pub fn link(html: &str, id: &str) -> String {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let start = html[..at].rfind("href=\"").expect("href") + 6;
+    let end = html[start..].find('"').unwrap() + start;
     unescape(&html[start..end])
 }
 
@@ -428,6 +523,71 @@ pub async fn code_via_browser(app: &TestApp, f: &Flow, browser: &reqwest::Client
     let r = sign_in(browser, &f.authorize_url(app, ""), "alice", PASSWORD).await;
     assert_eq!(r.status(), 302, "sign-in failed: {}", r.text().await.unwrap_or_default());
     query_param(&location(&r), "code").expect("code")
+}
+
+/// The code on a callback redirect, insisting that it is one.
+pub fn callback_code(r: &reqwest::Response) -> String {
+    let loc = location(r);
+    assert_eq!(r.status(), 302, "expected a redirect to the callback");
+    assert!(loc.starts_with(&format!("{CALLBACK}?")), "not the callback: {loc}");
+    query_param(&loc, "code").unwrap_or_else(|| panic!("no code in {loc}"))
+}
+
+/// Redeem a code for `f` and return the ID token's claims.
+pub async fn id_claims(app: &TestApp, f: &Flow, code: &str) -> Value {
+    let t = f.redeem(app, code).await;
+    assert_eq!(t.status(), 200);
+    let t: Value = t.json().await.unwrap();
+    claims(t["id_token"].as_str().expect("id token"))
+}
+
+/// Where an authorize request sends the browser: "login" (the sign-in page) or the callback URL.
+pub async fn authorize_target(browser: &reqwest::Client, url: &str) -> String {
+    let r = browser.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 302, "authorize answered {}", r.status());
+    let loc = location(&r);
+    if loc.contains("/login?") { "login".into() } else { loc }
+}
+
+/// The Set-Cookie header for `name`, if the response sets it.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+pub fn cookie_value(header: &str) -> String {
+    header.split(';').next().and_then(|kv| kv.split_once('=')).map(|(_, v)| v.to_string()).unwrap_or_default()
+}
+
+/// An HTTP client for the `openidconnect` crate as a relying party: no redirects followed.
+pub fn rp_http() -> openidconnect::reqwest::Client {
+    openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Run `check` on each row of a table, one after the other, and fail naming every row that
+/// failed, with its panic message; a failing row does not stop the rows after it.
+pub async fn for_each_row<R>(rows: impl IntoIterator<Item = (impl std::fmt::Display, R)>, check: impl AsyncFn(R)) {
+    use futures_util::FutureExt;
+    let (mut count, mut failed) = (0, Vec::new());
+    for (name, row) in rows {
+        count += 1;
+        if let Err(panic) = std::panic::AssertUnwindSafe(check(row)).catch_unwind().await {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(a panic without a message)");
+            failed.push(format!("row {name}: {why}"));
+        }
+    }
+    assert!(failed.is_empty(), "{} of {count} rows failed:\n{}", failed.len(), failed.join("\n"));
 }
 
 /// Send clones of one request all at once (released together by a barrier): (status, JSON body) each.

@@ -3,8 +3,7 @@
 //! still read like wrong passwords); default mails in the language of the page that sent them.
 
 use crate::helpers::*;
-use crate::smtp::SmtpSink;
-use portcullis::config::Secret;
+use crate::smtp::spawn_with_mail;
 use serde_json::json;
 
 /// A browser that sends this `Accept-Language` on every request (none when `None`).
@@ -28,14 +27,6 @@ async fn login_page(app: &TestApp, f: &Flow, browser: &reqwest::Client, extra: &
     let page = browser.get(location(&r)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     page.text().await.unwrap()
-}
-
-/// The href of the link with this id.
-fn link(html: &str, id: &str) -> String {
-    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let start = html[..at].rfind("href=\"").expect("href") + 6;
-    let end = html[start..].find('"').unwrap() + start;
-    unescape(&html[start..end])
 }
 
 /// The text of the page's error paragraph.
@@ -63,27 +54,28 @@ async fn the_sign_in_page_speaks_french_by_lang_and_german_by_accept_language() 
     assert!(de.contains("<html lang=\"de\">"), "{de}");
     assert!(de.contains(">Anmelden</button>") && de.contains(">Passwort vergessen?</a>"));
     assert!(de.contains(">Benutzername</label>") && de.contains(">Passwort</label>"));
-
-    let weighted = login_page(&app, &f, &browser_speaking(Some("es, de;q=0.3, fr;q=0.8")), "").await;
-    assert!(weighted.contains("<html lang=\"fr\">"), "the highest q-value shipped wins");
 }
 
 #[tokio::test]
 async fn lang_beats_accept_language_and_unknown_languages_fall_back() {
     let app = TestApp::spawn().await;
     let f = setup_flow(&app, false, json!({})).await;
-
-    let both = login_page(&app, &f, &browser_speaking(Some("de")), "&lang=fr").await;
-    assert!(both.contains("<html lang=\"fr\">") && both.contains(">Se connecter</button>"));
-
-    let unknown = login_page(&app, &f, &browser_speaking(None), "&lang=xx").await;
-    assert!(unknown.contains("<html lang=\"en\">") && unknown.contains(">Sign in</button>"), "{unknown}");
-    let unshipped = login_page(&app, &f, &browser_speaking(Some("es-ES, it;q=0.5")), "").await;
-    assert!(unshipped.contains("<html lang=\"en\">") && unshipped.contains(">Sign in</button>"));
-    let deferred = login_page(&app, &f, &browser_speaking(Some("de")), "&lang=xx").await;
-    assert!(deferred.contains("<html lang=\"de\">"), "an unshipped lang defers to the browser's languages");
-    let english = login_page(&app, &f, &browser_speaking(None), "").await;
-    assert!(english.contains("<html lang=\"en\">") && english.contains("Forgot your password?"));
+    // (why, extra authorize query, Accept-Language, the page's language, a text of that page)
+    let rows = [
+        ("the highest q-value shipped wins", "", Some("es, de;q=0.3, fr;q=0.8"), "fr", ">Se connecter</button>"),
+        ("lang beats Accept-Language", "&lang=fr", Some("de"), "fr", ">Se connecter</button>"),
+        ("an unknown lang falls back to English", "&lang=xx", None, "en", ">Sign in</button>"),
+        ("no shipped language accepted: English", "", Some("es-ES, it;q=0.5"), "en", ">Sign in</button>"),
+        ("an unshipped lang defers to the browser's languages", "&lang=xx", Some("de"), "de", ">Anmelden</button>"),
+        ("neither: English", "", None, "en", "Forgot your password?"),
+    ];
+    let rows = rows.map(|(why, extra, accept, lang, text)| (why, (extra, accept, lang, text)));
+    for_each_row(rows, async |(extra, accept, lang, text)| {
+        let page = login_page(&app, &f, &browser_speaking(accept), extra).await;
+        assert!(page.contains(&format!("<html lang=\"{lang}\">")), "not in {lang}: {page}");
+        assert!(page.contains(text), "no {text:?} in {page}");
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -97,7 +89,7 @@ async fn errors_are_translated_and_unknown_users_read_like_wrong_passwords_in_ev
         ("fr", "Nom d'utilisateur ou mot de passe incorrect."),
         ("de", "Falscher Benutzername oder falsches Passwort."),
     ];
-    for (lang, text) in expected {
+    for_each_row(expected.map(|(lang, text)| (lang, (lang, text))), async |(lang, text)| {
         let browser = browser_speaking(None);
         let page = login_page(&app, &f, &browser, &format!("&lang={lang}")).await;
         let mut answers = Vec::new();
@@ -113,9 +105,10 @@ async fn errors_are_translated_and_unknown_users_read_like_wrong_passwords_in_ev
             assert!(html.contains(&format!("<html lang=\"{lang}\">")));
             answers.push(error_text(&html));
         }
-        assert_eq!(answers[0], text, "{lang}");
-        assert_eq!(answers[0], answers[1], "{lang}: unknown user and wrong password read the same");
-    }
+        assert_eq!(answers[0], text);
+        assert_eq!(answers[0], answers[1], "unknown user and wrong password read the same");
+    })
+    .await;
 
     // A page-level error of the form, and an error page, in French.
     let browser = browser_speaking(Some("fr"));
@@ -141,9 +134,7 @@ async fn errors_are_translated_and_unknown_users_read_like_wrong_passwords_in_ev
 
 #[tokio::test]
 async fn sign_up_in_french_mails_the_code_in_french_and_translates_policy_errors() {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(url))).await;
+    let (app, sink) = spawn_with_mail().await;
     let pool = app
         .create_pool(json!({
             "AutoVerifiedAttributes": ["email"],

@@ -2,7 +2,7 @@
 //! strict verifier accepting its tokens, keys created once under concurrency) and the validation
 //! of every kind of `Logins` entry against real tokens: user-pool ID tokens from the hosted flow
 //! and from InitiateAuth, our own identity tokens, and the local fake OpenID Connect provider and
-//! Facebook of `fake_idp.rs`. The JSON actions that call `validate_login` are part A's; until they
+//! Facebook of `fake_idp`. The JSON actions that call `validate_login` are part A's; until they
 //! land the tests call the service directly.
 
 use crate::fake_idp::*;
@@ -37,14 +37,6 @@ fn refused(r: Result<Login, LoginError>) -> String {
 
 fn accepted(r: Result<Login, LoginError>) -> Login {
     r.unwrap_or_else(|e| panic!("login refused: {e:?}"))
-}
-
-/// The same JWT with its payload edited and the original signature kept.
-fn with_payload(jwt: &str, edit: impl FnOnce(&mut Value)) -> String {
-    let parts: Vec<&str> = jwt.split('.').collect();
-    let mut payload = claims(jwt);
-    edit(&mut payload);
-    format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(payload.to_string()), parts[2])
 }
 
 /// The same JWT with one bit of its signature flipped.

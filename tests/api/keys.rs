@@ -52,14 +52,6 @@ fn verifies(keys: &[Value], jwt: &str) -> bool {
     keys.iter().find(|j| j["kid"] == k.as_str()).is_some_and(|j| verifies_with(j, jwt))
 }
 
-/// Replace the payload of a JWT, keeping header and signature.
-fn with_payload(jwt: &str, edit: impl FnOnce(&mut Value)) -> String {
-    let parts: Vec<&str> = jwt.split('.').collect();
-    let mut p: Value = serde_json::from_slice(&b64(parts[1])).unwrap();
-    edit(&mut p);
-    format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(p.to_string()), parts[2])
-}
-
 async fn userinfo_status(app: &TestApp, pool: &str, access_token: &str) -> u16 {
     let r = app.http.get(app.url(pool, "/oauth2/userInfo")).bearer_auth(access_token).send().await.unwrap();
     r.status().as_u16()

@@ -3,9 +3,8 @@
 //! configuration, and the hosted set-up page with recovery codes.
 
 use crate::helpers::*;
-use crate::smtp::SmtpSink;
+use crate::smtp::spawn_with_mail;
 use portcullis::clock::Clock;
-use portcullis::config::Secret;
 use serde_json::{Value, json};
 
 pub(crate) fn totp_code(secret_b32: &str, at: i64) -> String {
@@ -135,9 +134,7 @@ async fn totp_accepts_one_step_of_skew_each_way_and_no_more() {
 
 #[tokio::test]
 async fn email_otp_select_mfa_type_and_preferences() {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(url))).await;
+    let (app, sink) = spawn_with_mail().await;
     let f = mfa_pool(&app, "OPTIONAL", true).await;
     // OPTIONAL and no factor: straight in.
     assert!(initiate(&app, &f).await["AuthenticationResult"].is_object());

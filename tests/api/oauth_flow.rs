@@ -1,7 +1,8 @@
-//! The code flow through the hosted page and the token endpoint.
+//! The OAuth 2.0 flows through the hosted page and the token endpoint: the code flow, the
+//! implicit and client_credentials grants, revoking a refresh token, and userInfo.
 
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn code_flow_with_pkce_issues_cognito_shaped_tokens() {
@@ -213,4 +214,241 @@ async fn garbage_input_never_causes_a_server_error() {
     }
     let r = app.http.get(format!("{}/local_nosuchpool/.well-known/jwks.json", app.base)).send().await.unwrap();
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn the_implicit_flow_returns_tokens_in_the_fragment() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let url = format!(
+        "{}?response_type=token&client_id={}&redirect_uri={}&scope=openid+email&state=imp&nonce=n1",
+        app.url(&f.pool, "/oauth2/authorize"),
+        f.client_id,
+        urlencode(CALLBACK)
+    );
+    let r = sign_in(&app.browser(), &url, "alice", PASSWORD).await;
+    assert_eq!(r.status(), 302);
+    let loc = location(&r);
+    assert!(loc.starts_with(&format!("{CALLBACK}#")), "tokens must be in the fragment: {loc}");
+    let frag = |k| query_param(&loc, k);
+    assert_eq!(frag("token_type").as_deref(), Some("Bearer"));
+    assert_eq!(frag("expires_in").as_deref(), Some("3600"));
+    assert_eq!(frag("state").as_deref(), Some("imp"));
+    assert!(frag("refresh_token").is_none() && frag("code").is_none());
+    let at = frag("access_token").expect("access token");
+    let id = claims(&frag("id_token").expect("id token"));
+    assert_eq!(id["nonce"], "n1");
+    assert_eq!(id["aud"], f.client_id);
+    assert_eq!(claims(&at)["scope"], "openid email");
+    let ui = app.http.get(app.url(&f.pool, "/oauth2/userInfo")).bearer_auth(&at).send().await.unwrap();
+    assert_eq!(ui.status(), 200);
+}
+
+/// A pool with a resource server (`https://api.example.com` with `read` and `write`) and a
+/// client_credentials client allowed both: (pool, client id, secret).
+async fn machine_client(app: &TestApp) -> (String, String, String) {
+    let pool = app.create_pool(json!({})).await;
+    app.ok(
+        "CreateResourceServer",
+        json!({"UserPoolId": pool, "Identifier": "https://api.example.com", "Name": "api",
+               "Scopes": [{"ScopeName": "read", "ScopeDescription": "Read"}, {"ScopeName": "write", "ScopeDescription": "Write"}]}),
+    )
+    .await;
+    let v = app
+        .ok(
+            "CreateUserPoolClient",
+            json!({"UserPoolId": pool, "ClientName": "m2m", "GenerateSecret": true,
+                   "AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthFlowsUserPoolClient": true,
+                   "AllowedOAuthScopes": ["https://api.example.com/read", "https://api.example.com/write"]}),
+        )
+        .await;
+    let c = &v["UserPoolClient"];
+    (pool, c["ClientId"].as_str().unwrap().to_string(), c["ClientSecret"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn client_credentials_works_with_basic_and_post_authentication() {
+    let app = TestApp::spawn().await;
+    let (pool, id, secret) = machine_client(&app).await;
+    let url = app.url(&pool, "/oauth2/token");
+    let r = app
+        .http
+        .post(&url)
+        .basic_auth(&id, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t: Value = r.json().await.unwrap();
+    assert!(t.get("id_token").is_none() && t.get("refresh_token").is_none(), "{t}");
+    let at = claims(t["access_token"].as_str().unwrap());
+    assert_eq!(at["token_use"], "access");
+    assert_eq!(at["client_id"], id.as_str());
+    assert_eq!(at["sub"], id.as_str());
+    assert_eq!(at["iss"], app.url(&pool, ""));
+    assert_eq!(at["scope"], "https://api.example.com/read https://api.example.com/write");
+
+    let r = app
+        .http
+        .post(&url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", "https://api.example.com/read"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t: Value = r.json().await.unwrap();
+    assert_eq!(claims(t["access_token"].as_str().unwrap())["scope"], "https://api.example.com/read");
+}
+
+#[tokio::test]
+async fn client_credentials_with_a_bad_secret_is_invalid_client() {
+    let app = TestApp::spawn().await;
+    let (pool, id, _) = machine_client(&app).await;
+    let url = app.url(&pool, "/oauth2/token");
+    let r = app
+        .http
+        .post(&url)
+        .basic_auth(&id, Some("not-the-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().get("www-authenticate").is_some(), "Basic failures say how to authenticate");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+    // RFC 6749 §5.2: 401 is required only when the client used the Authorization header.
+    let r = app
+        .http
+        .post(&url)
+        .form(&[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "not-the-secret")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+}
+
+#[tokio::test]
+async fn client_credentials_with_an_unknown_scope_is_invalid_scope() {
+    let app = TestApp::spawn().await;
+    let (pool, id, secret) = machine_client(&app).await;
+    for scope in ["https://api.example.com/delete", "openid", "https://other.example/read"] {
+        let r = app
+            .http
+            .post(app.url(&pool, "/oauth2/token"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{scope}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_scope", "{scope}");
+    }
+}
+
+/// A code-flow authorize URL with a chosen scope.
+fn authorize_with_scope(app: &TestApp, f: &Flow, scope: &str) -> String {
+    format!(
+        "{}?response_type=code&client_id={}&redirect_uri={}&scope={}&state=st8&code_challenge={}&code_challenge_method=S256",
+        app.url(&f.pool, "/oauth2/authorize"),
+        f.client_id,
+        urlencode(CALLBACK),
+        urlencode(scope),
+        f.challenge
+    )
+}
+
+/// Sign in as alice in a fresh browser with `scope` and redeem the code: the token response.
+async fn tokens_with_scope(app: &TestApp, f: &Flow, scope: &str) -> Value {
+    let code = callback_code(&sign_in(&app.browser(), &authorize_with_scope(app, f, scope), "alice", PASSWORD).await);
+    let t = f.redeem(app, &code).await;
+    assert_eq!(t.status(), 200);
+    t.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn revoking_a_refresh_token_kills_it_and_the_access_tokens_minted_from_it() {
+    let app = TestApp::spawn().await;
+    let scopes = json!({"AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"]});
+    let f = setup_flow(&app, false, scopes).await;
+    let scope = "openid email aws.cognito.signin.user.admin";
+    let t = tokens_with_scope(&app, &f, scope).await;
+    let other = tokens_with_scope(&app, &f, scope).await;
+    let at = t["access_token"].as_str().unwrap();
+    let rt = t["refresh_token"].as_str().unwrap();
+    let userinfo = |token: String| app.http.get(app.url(&f.pool, "/oauth2/userInfo")).bearer_auth(token).send();
+    let get_user = |token: &str| app.public_api("GetUser", json!({"AccessToken": token}));
+
+    assert_eq!(userinfo(at.into()).await.unwrap().status(), 200);
+    let (status, body) = get_user(at).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Username"], "alice");
+
+    let r = app
+        .http
+        .post(app.url(&f.pool, "/oauth2/revoke"))
+        .form(&[("token", rt), ("client_id", &f.client_id)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let r = userinfo(at.into()).await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    let (status, body) = get_user(at).await;
+    assert_eq!(
+        (status, body["__type"].as_str(), body["message"].as_str()),
+        (400, Some("NotAuthorizedException"), Some("Access Token has been revoked"))
+    );
+    let r = app
+        .http
+        .post(app.url(&f.pool, "/oauth2/token"))
+        .form(&[("grant_type", "refresh_token"), ("client_id", &f.client_id), ("refresh_token", rt)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    // Another sign-in's tokens are untouched.
+    assert_eq!(userinfo(other["access_token"].as_str().unwrap().into()).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn userinfo_answers_post_like_get() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let t = tokens_via_browser(&app, &f).await;
+    let at = t["access_token"].as_str().unwrap();
+    let url = app.url(&f.pool, "/oauth2/userInfo");
+    let get = app.http.get(&url).bearer_auth(at).send().await.unwrap();
+    let post = app.http.post(&url).bearer_auth(at).send().await.unwrap();
+    assert_eq!((get.status().as_u16(), post.status().as_u16()), (200, 200));
+    let (get, post): (Value, Value) = (get.json().await.unwrap(), post.json().await.unwrap());
+    assert_eq!(get, post);
+    assert_eq!(post["email"], "alice@example.com");
+}
+
+#[tokio::test]
+async fn userinfo_refuses_tokens_without_openid_and_id_tokens() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let (status, api) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
+    assert_eq!(status, 200, "{api}");
+    let api_access = api["AuthenticationResult"]["AccessToken"].as_str().unwrap().to_string();
+    assert_eq!(claims(&api_access)["scope"], "aws.cognito.signin.user.admin");
+    let id_token = tokens_via_browser(&app, &f).await["id_token"].as_str().unwrap().to_string();
+    for token in [api_access, id_token] {
+        let r = app.http.get(app.url(&f.pool, "/oauth2/userInfo")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let challenge = r.headers().get("www-authenticate").expect("WWW-Authenticate").to_str().unwrap().to_string();
+        assert!(challenge.starts_with("Bearer ") && challenge.contains("error=\"invalid_token\""), "{challenge}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_token");
+    }
 }

@@ -22,13 +22,6 @@ enum ClientAuth {
     Public,
 }
 
-fn rp_http() -> openidconnect::reqwest::Client {
-    openidconnect::reqwest::ClientBuilder::new()
-        .redirect(openidconnect::reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 /// Register the pool with the crate from its issuer alone, sign alice in through the hosted
 /// page, and check everything a careful relying party checks.
 async fn relying_party_signs_in(auth: ClientAuth) {
@@ -199,18 +192,13 @@ async fn verifier_jwks(
 }
 
 #[tokio::test]
-async fn relying_party_with_client_secret_basic() {
-    relying_party_signs_in(ClientAuth::Basic).await;
-}
-
-#[tokio::test]
-async fn relying_party_with_client_secret_post() {
-    relying_party_signs_in(ClientAuth::Post).await;
-}
-
-#[tokio::test]
-async fn relying_party_as_a_public_client_with_pkce_only() {
-    relying_party_signs_in(ClientAuth::Public).await;
+async fn relying_party_with_each_client_authentication() {
+    let rows = [
+        ("client_secret_basic", ClientAuth::Basic),
+        ("client_secret_post", ClientAuth::Post),
+        ("a public client with PKCE only", ClientAuth::Public),
+    ];
+    for_each_row(rows, relying_party_signs_in).await;
 }
 
 #[tokio::test]

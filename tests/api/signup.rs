@@ -3,16 +3,9 @@
 //! outbox default.
 
 use crate::helpers::*;
-use crate::smtp::SmtpSink;
+use crate::smtp::spawn_with_mail;
 use portcullis::config::Secret;
 use serde_json::{Value, json};
-
-async fn spawn_with_mail() -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(url))).await;
-    (app, sink)
-}
 
 /// A pool that verifies e-mail and requires a name, with a public code-flow client.
 async fn signup_pool(app: &TestApp, pool_extra: Value, client_extra: Value) -> Flow {
@@ -45,15 +38,6 @@ async fn get_page(browser: &reqwest::Client, url: &str) -> String {
     let r = browser.get(url).send().await.unwrap();
     assert_eq!(r.status(), 200, "GET {url}");
     r.text().await.unwrap()
-}
-
-/// The href of the link with this id.
-fn link(html: &str, id: &str) -> String {
-    let marker = format!("id=\"{id}\"");
-    let at = html.find(&marker).unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let start = html[..at].rfind("href=\"").expect("href") + 6;
-    let end = html[start..].find('"').unwrap() + start;
-    unescape(&html[start..end])
 }
 
 /// POST a hosted form (CSRF from the page) with these fields.

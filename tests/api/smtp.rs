@@ -2,6 +2,8 @@
 //! RCPT, DATA, RSET, NOOP, QUIT), keeps every message, and lets a test wait for the next one
 //! to an address. Messages are parsed with `mail-parser`.
 
+use crate::helpers::TestApp;
+use portcullis::config::Secret;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -40,6 +42,14 @@ impl Received {
             .unwrap_or_else(|| panic!("no code in mail: {text}"));
         found.to_string()
     }
+}
+
+/// The app under test with its mail going to a new sink.
+pub async fn spawn_with_mail() -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(url))).await;
+    (app, sink)
 }
 
 #[derive(Clone)]

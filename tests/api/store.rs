@@ -1,6 +1,6 @@
 //! Storage conformance: the same suite against SQLite and PostgreSQL (`PORTCULLIS_TEST_DB`).
 
-use crate::helpers::fresh_database_url;
+use crate::helpers::TestDatabase;
 use portcullis::crypto::TokenHash;
 use portcullis::store::grants::{AuthCodeRow, RefreshTokenRow};
 use portcullis::store::groups::GroupRow;
@@ -13,10 +13,14 @@ use portcullis::store::{Store, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-async fn store() -> (Store, tempfile::TempDir) {
+/// A migrated store on a fresh database; the guard drops the database (and the SQLite file's
+/// directory) at the end of the test.
+async fn store() -> (Store, (TestDatabase, tempfile::TempDir)) {
     let dir = tempfile::tempdir().unwrap();
-    let url = fresh_database_url(dir.path()).await;
-    (Store::connect(&url, 8).await.expect("connect and migrate"), dir)
+    let mut db = TestDatabase::create(dir.path()).await;
+    let store = Store::connect(&db.url, 8).await.expect("connect and migrate");
+    db.close_on_drop(store.clone());
+    (store, (db, dir))
 }
 
 async fn pool(s: &Store, id: &str) {
@@ -58,11 +62,12 @@ fn user(pool: &str, id: &str, name: &str, t: i64) -> UserRow {
 #[tokio::test]
 async fn migrations_are_idempotent_and_ready() {
     let dir = tempfile::tempdir().unwrap();
-    let url = fresh_database_url(dir.path()).await;
-    let a = Store::connect(&url, 2).await.unwrap();
+    let mut db = TestDatabase::create(dir.path()).await;
+    let a = Store::connect(&db.url, 2).await.unwrap();
     assert!(a.ready().await);
     a.close().await;
-    let b = Store::connect(&url, 2).await.unwrap();
+    let b = Store::connect(&db.url, 2).await.unwrap();
+    db.close_on_drop(b.clone());
     assert!(b.ready().await);
 }
 

@@ -6,7 +6,7 @@
 //! skipped, unless `PORTCULLIS_BROWSER_TESTS=required` (as in `.ci/run`), which makes a missing
 //! browser a failure. `PORTCULLIS_SCREENSHOTS=<dir>` saves screenshots of the pages there.
 
-#[path = "../api/fake_idp.rs"]
+#[path = "../api/fake_idp/mod.rs"]
 mod fake_idp;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
@@ -17,9 +17,8 @@ mod smtp;
 
 use helpers::*;
 use portcullis::clock::Clock;
-use portcullis::config::Secret;
 use serde_json::{Value, json};
-use smtp::SmtpSink;
+use smtp::spawn_with_mail;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -430,14 +429,6 @@ fn authorize_url(app: &TestApp, pool: &str, client: &str, callback: &str, state:
         app.url(pool, "/oauth2/authorize"),
         urlencode(callback)
     )
-}
-
-/// The app with its mail going to a real SMTP sink.
-async fn spawn_with_mail() -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(move |c| c.smtp_url = Some(Secret::new(url))).await;
-    (app, sink)
 }
 
 /// The current TOTP code for a base32 secret at `at` (seconds), as an authenticator app shows it.
