@@ -3,7 +3,8 @@
 //! takes the answer. Problems the app can hear about go back to its redirect URI as `error`; an answer that
 //! cannot be tied to a sign-in of this browser gets a page.
 
-use super::login::{finish, validated};
+use super::kit::validated;
+use super::steps::finish;
 use crate::authorization::request::error_redirect;
 use crate::federation::flow::FEDERATION_COOKIE;
 use crate::i18n::t;

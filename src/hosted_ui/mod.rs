@@ -5,10 +5,12 @@
 
 mod branding;
 pub(crate) mod federation;
+mod kit;
 mod login;
 mod mfa;
 mod recovery;
 mod signup;
+mod steps;
 
 use actix_web::{HttpResponse, web};
 

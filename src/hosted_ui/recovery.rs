@@ -2,8 +2,9 @@
 //! `/confirmForgotPassword` takes the code and a new password, then back to sign-in. The rules
 //! (rate limits, user-existence hiding, policy) are [`crate::userpool::recovery`]'s.
 
-use super::login::{PageQuery, accept, caller, field, form_status, or_internal, page, page_url, source, validated};
-use super::signup::policy_rules;
+use super::kit::{
+    PageQuery, accept, caller, field, form_status, or_internal, page, page_url, policy_rules, source, validated,
+};
 use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::i18n::t;
 use crate::services::Services;

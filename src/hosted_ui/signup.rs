@@ -2,15 +2,15 @@
 //! The rules are [`crate::userpool::signup`]'s; these pages only collect input and render
 //! outcomes. A confirmed account continues the original authorization request to the app.
 
-use super::login::{
-    PageQuery, RequiredField, accept, caller, field, finish, form_status, login_page, notice_text, or_internal, page,
-    page_url, source, validated,
+use super::kit::{
+    PageQuery, RequiredField, accept, caller, field, form_status, notice_text, or_internal, page, page_url,
+    policy_rules, source, validated,
 };
+use super::steps::{confirmation_redirect, finish, login_page};
 use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
-use crate::i18n::{Lang, t, tf};
+use crate::i18n::{Lang, t};
 use crate::services::Services;
-use crate::userpool::codes::SIGN_UP_CODE_SECS;
-use crate::userpool::model::{PasswordPolicy, Pool};
+use crate::userpool::model::Pool;
 use crate::web::redirect;
 use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, error_page};
 use actix_web::http::StatusCode;
@@ -45,22 +45,6 @@ struct ConfirmPage<'a> {
     error: Option<&'a str>,
     notice: Option<&'static str>,
     login_link: String,
-}
-
-/// What a password must contain, in words, for the forms that set one.
-pub(super) fn policy_rules(lang: Lang, p: &PasswordPolicy) -> Vec<String> {
-    let mut rules = vec![tf(lang, "rule.min_length", "n", &p.minimum_length.to_string())];
-    for (on, key) in [
-        (p.require_uppercase, "rule.uppercase"),
-        (p.require_lowercase, "rule.lowercase"),
-        (p.require_numbers, "rule.number"),
-        (p.require_symbols, "rule.symbol"),
-    ] {
-        if on {
-            rules.push(t(lang, key).to_string());
-        }
-    }
-    rules
 }
 
 fn signs_up_by_email(pool: &Pool) -> bool {
@@ -136,44 +120,6 @@ fn confirm_page(
 
 fn not_available(lang: Lang) -> HttpResponse {
     error_page(lang, StatusCode::FORBIDDEN, t(lang, "error.signup_unavailable"))
-}
-
-/// Go to the confirmation page holding a fresh confirmation session.
-async fn confirmation_redirect(
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-    user_id: &str,
-) -> HttpResponse {
-    let session = match svc.store.get_user(user_id).await {
-        Ok(Some(user)) => svc.start_confirmation_session(&ctx.pool, &r.client, &user).await.ok(),
-        _ => None,
-    };
-    let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
-    let mut resp = redirect(&format!("{}&{q}", page_url(ctx, r, "confirm")));
-    if let Some(s) = session {
-        let _ = resp.add_cookie(&cookie(svc, CONFIRM_COOKIE, s, &ctx.cookie_path, Some(SIGN_UP_CODE_SECS)));
-    }
-    resp
-}
-
-/// Sign-in by an unconfirmed user who knew the password: mail a fresh code and go confirm.
-pub(super) async fn to_confirmation(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-) -> HttpResponse {
-    let user = match svc.find_user(&ctx.pool, username).await {
-        Ok(Some(u)) => u,
-        _ => return login_page(req, svc, ctx, r, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
-    };
-    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username, caller(req, svc, ctx.lang)).await {
-        tracing::info!(error = %e, "no new confirmation code on sign-in");
-    }
-    confirmation_redirect(svc, ctx, r, username, &user.id).await
 }
 
 pub async fn show_signup(
