@@ -1,26 +1,59 @@
-//! What every hosted page is made with: validating the request's authorization flow (pool,
-//! client, language, branding) and a form's CSRF token, rendering a page with the CSRF cookie
-//! and the page's links, the attribute inputs and password rules of the forms, the notices a
-//! redirect may ask for, and the words (or the internal-error page) for a service error.
+//! What every hosted page is made with: the request's validated [`Flow`] and the CSRF-checked
+//! [`CsrfForm`] (extractors), rendering a page with the CSRF cookie and the page's links, the
+//! attribute inputs and password rules of the forms, the notices a redirect may ask for, and
+//! the words (or the internal-error page) for a service error.
 
-use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
+mod flow;
+mod sequence;
+
+pub use flow::{CsrfForm, Flow, WithCsrf};
+
 use crate::i18n::{Lang, t, tf};
-use crate::services::Services;
-use crate::userpool::branding::logo_extension;
 use crate::userpool::error::{Error, Message};
-use crate::userpool::model::{Client, PasswordPolicy};
+use crate::userpool::model::PasswordPolicy;
 use crate::userpool::throttle::{Caller, Source};
-use crate::web::{
-    Brand, CSRF_COOKIE, PageContext, PageError, PoolContext, cookie, csrf, csrf_ok, pool_context, reject, render,
-};
+use crate::web::{CSRF_COOKIE, PageContext, PageError, cookie, csrf, render};
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+impl Flow {
+    /// Render a page in the request's language, setting the CSRF cookie when the browser has none.
+    pub fn page<T: Template>(&self, status: StatusCode, build: impl FnOnce(PageContext) -> T) -> HttpResponse {
+        let c = csrf(&self.req, &self.svc);
+        let brand = self.ctx.brand.clone();
+        let mut resp = render(status, &build(PageContext { lang: self.ctx.lang, csrf: c.field.clone(), brand }));
+        if c.is_new {
+            let _ = resp.add_cookie(&cookie(&self.svc, CSRF_COOKIE, c.cookie_value, "/", None));
+        }
+        resp
+    }
+
+    /// A form page: 400 when it shows an error, 200 otherwise.
+    pub fn form_page<T: Template>(&self, error: Option<&str>, build: impl FnOnce(PageContext) -> T) -> HttpResponse {
+        self.page(if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK }, build)
+    }
+
+    /// `{base}/{page}?{authorization request}`: where a hosted page lives for this request.
+    pub fn url(&self, page: &str) -> String {
+        format!("{}/{page}?{}", self.ctx.base_url, self.request.params.query())
+    }
+
+    /// Who sends the page's form (for the per-address limits the account services apply) and
+    /// the page's language.
+    pub fn caller(&self) -> Caller {
+        Caller { source: self.source(), lang: self.ctx.lang }
+    }
+
+    pub fn source(&self) -> Source {
+        Source::Address(crate::web::client::client_ip(&self.req, &self.svc.config))
+    }
+}
+
 /// An attribute input on a hosted form.
-pub(super) struct RequiredField {
+pub struct RequiredField {
     pub name: String,
     pub label: String,
     pub input_type: &'static str,
@@ -63,8 +96,24 @@ impl RequiredField {
     }
 }
 
+/// What a password must contain, in words, for the forms that set one.
+pub fn policy_rules(lang: Lang, p: &PasswordPolicy) -> Vec<String> {
+    let mut rules = vec![tf(lang, "rule.min_length", "n", &p.minimum_length.to_string())];
+    for (on, key) in [
+        (p.require_uppercase, "rule.uppercase"),
+        (p.require_lowercase, "rule.lowercase"),
+        (p.require_numbers, "rule.number"),
+        (p.require_symbols, "rule.symbol"),
+    ] {
+        if on {
+            rules.push(t(lang, key).to_string());
+        }
+    }
+    rules
+}
+
 /// Short notices a page may show after a redirect (never free text from the query).
-pub(super) fn notice_text(lang: Lang, key: Option<&str>) -> Option<&'static str> {
+pub fn notice_text(lang: Lang, key: Option<&str>) -> Option<&'static str> {
     let key = match key? {
         "confirmed" => "notice.confirmed",
         "password_reset" => "notice.password_reset",
@@ -84,30 +133,16 @@ pub struct PageQuery {
     pub notice: Option<String>,
 }
 
-/// Render a page in the request's language, setting the CSRF cookie when the browser has none.
-pub(super) fn page<T: Template>(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    status: StatusCode,
-    build: impl FnOnce(PageContext) -> T,
-) -> HttpResponse {
-    let c = csrf(req, svc);
-    let mut resp =
-        render(status, &build(PageContext { lang: ctx.lang, csrf: c.field.clone(), brand: ctx.brand.clone() }));
-    if c.is_new {
-        let _ = resp.add_cookie(&cookie(svc, CSRF_COOKIE, c.cookie_value, "/", None));
-    }
-    resp
-}
+/// A posted form's fields by name.
+pub type Fields = BTreeMap<String, String>;
 
-/// `{base}/{page}?{authorization request}`: where a hosted page lives for this request.
-pub(super) fn page_url(ctx: &PoolContext, r: &AuthorizeRequest, page: &str) -> String {
-    format!("{}/{page}?{}", ctx.base_url, r.params.query())
+/// Field `k`, trimmed ("" when absent).
+pub fn field<'a>(form: &'a Fields, k: &str) -> &'a str {
+    form.get(k).map(|v| v.trim()).unwrap_or_default()
 }
 
 /// Words for the hosted page, in its language. Unknown users read exactly like wrong passwords.
-pub(super) fn message(lang: Lang, e: &Error) -> Option<String> {
+pub fn message(lang: Lang, e: &Error) -> Option<String> {
     match e {
         Error::UserNotFound(_) => Some(Message::Incorrect.in_lang(lang)),
         Error::NotAuthorized(m)
@@ -126,13 +161,13 @@ pub(super) fn message(lang: Lang, e: &Error) -> Option<String> {
 }
 
 /// The internal-error page (the cause is logged by the caller).
-pub(super) fn internal(lang: Lang) -> HttpResponse {
+pub fn internal(lang: Lang) -> HttpResponse {
     crate::web::error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, t(lang, "error.internal"))
 }
 
 /// A page for a service error that has words, the internal-error page otherwise.
 /// Too many requests is the 429 page.
-pub(super) fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&str) -> HttpResponse) -> HttpResponse {
+pub fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&str) -> HttpResponse) -> HttpResponse {
     if let Error::TooManyRequests { retry_after_secs } = e {
         return crate::web::too_many_requests(lang, *retry_after_secs);
     }
@@ -145,86 +180,12 @@ pub(super) fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&
     }
 }
 
-/// Who sends a page's form (for the per-address limits the account services apply) and the
-/// page's language.
-pub(super) fn caller(req: &HttpRequest, svc: &Services, lang: Lang) -> Caller {
-    Caller { source: source(req, svc), lang }
+/// A 400 error page with the catalogue's `key`.
+pub fn bad_request(lang: Lang, key: &'static str) -> HttpResponse {
+    crate::web::error_page(lang, StatusCode::BAD_REQUEST, t(lang, key))
 }
 
-pub(super) fn source(req: &HttpRequest, svc: &Services) -> Source {
-    Source::Address(crate::web::client::client_ip(req, &svc.config))
-}
-
-pub(super) async fn validated(
-    req: &HttpRequest,
-    svc: &Services,
-    q: &AuthorizeParams,
-) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
-    let mut ctx = pool_context(req, svc).await.map_err(|e| actix_web::ResponseError::error_response(&e))?;
-    let r = svc.validate_authorize(&ctx.pool, q).await.map_err(|e| reject(ctx.lang, e))?;
-    ctx.brand = brand(svc, &ctx, &r.client).await;
-    Ok((ctx, r))
-}
-
-pub(super) fn csrf_failed(lang: Lang) -> HttpResponse {
+/// The 403 page of a form whose CSRF token does not match the cookie.
+pub fn csrf_failed(lang: Lang) -> HttpResponse {
     actix_web::ResponseError::error_response(&PageError::new(lang, StatusCode::FORBIDDEN, "error.csrf"))
-}
-
-pub(super) type Form = crate::web::Form<BTreeMap<String, String>>;
-
-/// Validate the request and the form's CSRF token; the form's fields on success.
-pub(super) async fn accept(
-    req: &HttpRequest,
-    svc: &Services,
-    q: &AuthorizeParams,
-    form: &Form,
-) -> Result<(PoolContext, AuthorizeRequest), HttpResponse> {
-    let (ctx, r) = validated(req, svc, q).await?;
-    if !csrf_ok(req, svc, form.get("_csrf").map(String::as_str).unwrap_or_default()) {
-        return Err(csrf_failed(ctx.lang));
-    }
-    Ok((ctx, r))
-}
-
-pub(super) fn field<'a>(form: &'a Form, k: &str) -> &'a str {
-    form.get(k).map(|v| v.trim()).unwrap_or_default()
-}
-
-/// A form page answers 400 when it shows an error, 200 otherwise.
-pub(super) fn form_status(error: Option<&str>) -> StatusCode {
-    if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK }
-}
-
-/// What a password must contain, in words, for the forms that set one.
-pub(super) fn policy_rules(lang: Lang, p: &PasswordPolicy) -> Vec<String> {
-    let mut rules = vec![tf(lang, "rule.min_length", "n", &p.minimum_length.to_string())];
-    for (on, key) in [
-        (p.require_uppercase, "rule.uppercase"),
-        (p.require_lowercase, "rule.lowercase"),
-        (p.require_numbers, "rule.number"),
-        (p.require_symbols, "rule.symbol"),
-    ] {
-        if on {
-            rules.push(t(lang, key).to_string());
-        }
-    }
-    rules
-}
-
-/// The branding a page of `client` links. A failed lookup leaves the page unbranded.
-pub(super) async fn brand(svc: &Services, ctx: &PoolContext, client: &Client) -> Brand {
-    match svc.page_branding(&ctx.pool.id, &client.id).await {
-        Ok(Some(b)) => Brand {
-            css_url: b.has_css.then(|| format!("{}/ui/css/{}.css?v={}", ctx.base_url, b.client_id, b.version)),
-            logo_url: b.image_type.as_deref().map(|kind| {
-                format!("{}/ui/logo/{}.{}?v={}", ctx.base_url, b.client_id, logo_extension(kind), b.version)
-            }),
-            logo_alt: tf(ctx.lang, "brand.logo_alt", "client", &client.name),
-        },
-        Ok(None) => Brand::default(),
-        Err(e) => {
-            tracing::warn!(error = ?e, "branding lookup failed; page left unbranded");
-            Brand::default()
-        }
-    }
 }

@@ -4,18 +4,16 @@
 //! authenticator set-up with a server-rendered QR code), and the way to the confirmation page
 //! for an account not yet confirmed.
 
-use super::kit::{RequiredField, caller, form_status, internal, message, or_internal, page, page_url};
-use crate::authorization::request::AuthorizeRequest;
+use super::kit::{Flow, RequiredField, internal, message, or_internal};
 use crate::federation::flow::client_allows_cognito;
 use crate::i18n::t;
-use crate::services::Services;
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
 use crate::userpool::step::{Challenge, MfaKind, SignInStep};
-use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, SESSION_COOKIE, cookie, redirect};
+use crate::web::{CONFIRM_COOKIE, PageContext, SESSION_COOKIE, cookie, redirect};
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 #[derive(Template)]
@@ -40,9 +38,10 @@ struct IdpButton {
     href: String,
 }
 
-/// The buttons of the providers `r`'s client supports: each goes back through
+/// The buttons of the providers the flow's client supports: each goes back through
 /// `/oauth2/authorize` with `identity_provider` set.
-fn idp_buttons(ctx: &PoolContext, r: &AuthorizeRequest) -> Vec<IdpButton> {
+fn idp_buttons(flow: &Flow) -> Vec<IdpButton> {
+    let (ctx, r) = (&flow.ctx, &flow.request);
     r.client
         .supported_identity_providers()
         .iter()
@@ -59,41 +58,29 @@ fn idp_buttons(ctx: &PoolContext, r: &AuthorizeRequest) -> Vec<IdpButton> {
         .collect()
 }
 
-pub(super) fn login_page(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-    error: Option<&str>,
-    notice: Option<&'static str>,
-) -> HttpResponse {
-    let status = form_status(error);
-    page(req, svc, ctx, status, |page| LoginPage {
+/// The sign-in page.
+pub fn login_page(flow: &Flow, username: &str, error: Option<&str>, notice: Option<&'static str>) -> HttpResponse {
+    flow.form_page(error, |page| LoginPage {
         page,
-        action: page_url(ctx, r, "login"),
+        action: flow.url("login"),
         username,
         error,
         notice,
-        client_name: &r.client.name,
-        signup_link: (!ctx.pool.admin_create_user_only()).then(|| page_url(ctx, r, "signup")),
-        forgot_link: page_url(ctx, r, "forgotPassword"),
-        providers: idp_buttons(ctx, r),
-        show_form: client_allows_cognito(&r.client),
+        client_name: &flow.request.client.name,
+        signup_link: (!flow.ctx.pool.admin_create_user_only()).then(|| flow.url("signup")),
+        forgot_link: flow.url("forgotPassword"),
+        providers: idp_buttons(flow),
+        show_form: client_allows_cognito(&flow.request.client),
     })
 }
 
-/// Signed in: start the session (replacing any old one) and go back to the app.
-pub(super) async fn finish(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    step: SignInStep,
-) -> HttpResponse {
+/// Signed in: start the session (replacing any old one) and go back to the app. A challenge:
+/// its page.
+pub async fn finish(flow: &Flow, step: SignInStep) -> HttpResponse {
+    let (svc, ctx, r) = (&flow.svc, &flow.ctx, &flow.request);
     match step {
         SignInStep::Authenticated { user, auth_time } => {
-            let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+            let previous = flow.req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
             let result = async {
                 let token = svc.start_session(&ctx.pool, &user, auth_time, previous.as_deref()).await?;
                 let url = svc.complete_authorize(&ctx.pool, r, &user, auth_time).await?;
@@ -113,11 +100,9 @@ pub(super) async fn finish(
             }
         }
         SignInStep::Challenge { session, challenge: Challenge::NewPassword { required_attributes }, .. } => {
-            new_password_page(req, svc, ctx, r, &session, &required_attributes, None)
+            new_password_page(flow, &session, &required_attributes, None)
         }
-        SignInStep::Challenge { session, challenge, .. } => {
-            challenge_page(req, svc, ctx, r, &session, &challenge, None).await
-        }
+        SignInStep::Challenge { session, challenge, .. } => challenge_page(flow, &session, &challenge, None).await,
     }
 }
 
@@ -131,24 +116,10 @@ struct NewPasswordPage<'a> {
     fields: Vec<RequiredField>,
 }
 
-pub(super) fn new_password_page(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    session: &str,
-    required: &[String],
-    error: Option<&str>,
-) -> HttpResponse {
-    let fields = required.iter().map(|name| RequiredField::new(ctx.lang, name, "")).collect();
-    let status = form_status(error);
-    page(req, svc, ctx, status, |page| NewPasswordPage {
-        page,
-        action: format!("{}/newPassword?{}", ctx.base_url, r.params.query()),
-        session,
-        error,
-        fields,
-    })
+/// The NEW_PASSWORD_REQUIRED page, with an input per attribute the user must give.
+pub fn new_password_page(flow: &Flow, session: &str, required: &[String], error: Option<&str>) -> HttpResponse {
+    let fields = required.iter().map(|name| RequiredField::new(flow.ctx.lang, name, "")).collect();
+    flow.form_page(error, |page| NewPasswordPage { page, action: flow.url("newPassword"), session, error, fields })
 }
 
 #[derive(Template)]
@@ -192,20 +163,12 @@ struct SetupPage<'a> {
     error: Option<&'a str>,
 }
 
-/// Render the page for a second-factor challenge.
-pub(super) async fn challenge_page(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    session: &str,
-    challenge: &Challenge,
-    error: Option<&str>,
-) -> HttpResponse {
+/// The page for a second-factor challenge.
+pub async fn challenge_page(flow: &Flow, session: &str, challenge: &Challenge, error: Option<&str>) -> HttpResponse {
     match challenge {
-        Challenge::Mfa { kind, destination } => page(req, svc, ctx, form_status(error), |page| CodePage {
+        Challenge::Mfa { kind, destination } => flow.form_page(error, |page| CodePage {
             page,
-            action: page_url(ctx, r, "mfa"),
+            action: flow.url("mfa"),
             session,
             challenge: kind.challenge_name(),
             by_email: *kind == MfaKind::Email,
@@ -218,31 +181,18 @@ pub(super) async fn challenge_page(
                 .filter(|(v, _)| allowed.contains(v))
                 .map(|(kind, label)| Choice { value: kind.challenge_name(), label })
                 .collect();
-            page(req, svc, ctx, form_status(error), |page| SelectPage {
-                page,
-                action: page_url(ctx, r, "mfa/select"),
-                session,
-                choices,
-                error,
-            })
+            flow.form_page(error, |page| SelectPage { page, action: flow.url("mfa/select"), session, choices, error })
         }
-        Challenge::MfaSetup(_) => setup_page(req, svc, ctx, r, session, true, error).await,
-        Challenge::NewPassword { .. } => internal(ctx.lang),
+        Challenge::MfaSetup(_) => setup_page(flow, session, true, error).await,
+        Challenge::NewPassword { .. } => internal(flow.ctx.lang),
     }
 }
 
-pub(super) async fn setup_page(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    session: &str,
-    fresh: bool,
-    error: Option<&str>,
-) -> HttpResponse {
-    let (uri, secret) = match svc.setup_details(&ctx.pool, &r.client, session, fresh).await {
+/// The authenticator set-up page: the secret (`fresh`: a new one) as a QR code and as text.
+pub async fn setup_page(flow: &Flow, session: &str, fresh: bool, error: Option<&str>) -> HttpResponse {
+    let (uri, secret) = match flow.svc.setup_details(&flow.ctx.pool, &flow.request.client, session, fresh).await {
         Ok(v) => v,
-        Err(e) => return expired_or(req, svc, ctx, r, &e),
+        Err(e) => return expired_or(flow, &e),
     };
     let qr_svg = match qrcode::QrCode::new(uri.as_bytes()) {
         Ok(code) => code
@@ -256,9 +206,9 @@ pub(super) async fn setup_page(
             String::new()
         }
     };
-    page(req, svc, ctx, form_status(error), |page| SetupPage {
+    flow.form_page(error, |page| SetupPage {
         page,
-        action: page_url(ctx, r, "mfa/setup"),
+        action: flow.url("mfa/setup"),
         session,
         qr_svg,
         otpauth_uri: &uri,
@@ -267,34 +217,25 @@ pub(super) async fn setup_page(
     })
 }
 
-/// A dead session sends the user back to sign in; other errors get the generic handling.
-pub(super) fn expired_or(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    e: &Error,
-) -> HttpResponse {
+/// A dead session sends the user back to sign in; other errors of a second-factor step get the
+/// generic handling.
+pub fn expired_or(flow: &Flow, e: &Error) -> HttpResponse {
+    let lang = flow.ctx.lang;
     match e {
-        Error::NotAuthorized(_) => login_page(req, svc, ctx, r, "", message(ctx.lang, e).as_deref(), None),
-        _ => or_internal(ctx.lang, e, "MFA", |m| crate::web::error_page(ctx.lang, StatusCode::BAD_REQUEST, m)),
+        Error::NotAuthorized(_) => login_page(flow, "", message(lang, e).as_deref(), None),
+        _ => or_internal(lang, e, "MFA", |m| crate::web::error_page(lang, StatusCode::BAD_REQUEST, m)),
     }
 }
 
 /// Go to the confirmation page holding a fresh confirmation session.
-pub(super) async fn confirmation_redirect(
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-    user_id: &str,
-) -> HttpResponse {
+pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &str) -> HttpResponse {
+    let (svc, ctx) = (&flow.svc, &flow.ctx);
     let session = match svc.store.get_user(user_id).await {
-        Ok(Some(user)) => svc.start_confirmation_session(&ctx.pool, &r.client, &user).await.ok(),
+        Ok(Some(user)) => svc.start_confirmation_session(&ctx.pool, &flow.request.client, &user).await.ok(),
         _ => None,
     };
     let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
-    let mut resp = redirect(&format!("{}&{q}", page_url(ctx, r, "confirm")));
+    let mut resp = redirect(&format!("{}&{q}", flow.url("confirm")));
     if let Some(s) = session {
         let _ = resp.add_cookie(&cookie(svc, CONFIRM_COOKIE, s, &ctx.cookie_path, Some(SIGN_UP_CODE_SECS)));
     }
@@ -302,19 +243,14 @@ pub(super) async fn confirmation_redirect(
 }
 
 /// Sign-in by an unconfirmed user who knew the password: mail a fresh code and go confirm.
-pub(super) async fn to_confirmation(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-) -> HttpResponse {
+pub async fn to_confirmation(flow: &Flow, username: &str) -> HttpResponse {
+    let (svc, ctx) = (&flow.svc, &flow.ctx);
     let user = match svc.find_user(&ctx.pool, username).await {
         Ok(Some(u)) => u,
-        _ => return login_page(req, svc, ctx, r, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
+        _ => return login_page(flow, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
     };
-    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username, caller(req, svc, ctx.lang)).await {
+    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &flow.request.client, username, flow.caller()).await {
         tracing::info!(error = %e, "no new confirmation code on sign-in");
     }
-    confirmation_redirect(svc, ctx, r, username, &user.id).await
+    confirmation_redirect(flow, username, &user.id).await
 }
