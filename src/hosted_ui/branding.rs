@@ -4,33 +4,13 @@
 //! domain's root. A `?v=` matching the content's version may be cached for good; other
 //! requests get a minute, so a change shows within one.
 
-use crate::i18n::{t, tf};
+use crate::i18n::t;
 use crate::services::Services;
-use crate::userpool::branding::logo_extension;
-use crate::userpool::model::Client;
-use crate::web::{Brand, PoolContext, error_page, pool_context};
+use crate::web::{PoolContext, error_page, pool_context};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Deserialize;
 use std::sync::Arc;
-
-/// The branding a page of `client` links. A failed lookup leaves the page unbranded.
-pub(super) async fn brand(svc: &Services, ctx: &PoolContext, client: &Client) -> Brand {
-    match svc.page_branding(&ctx.pool.id, &client.id).await {
-        Ok(Some(b)) => Brand {
-            css_url: b.has_css.then(|| format!("{}/ui/css/{}.css?v={}", ctx.base_url, b.client_id, b.version)),
-            logo_url: b.image_type.as_deref().map(|kind| {
-                format!("{}/ui/logo/{}.{}?v={}", ctx.base_url, b.client_id, logo_extension(kind), b.version)
-            }),
-            logo_alt: tf(ctx.lang, "brand.logo_alt", "client", &client.name),
-        },
-        Ok(None) => Brand::default(),
-        Err(e) => {
-            tracing::warn!(error = ?e, "branding lookup failed; page left unbranded");
-            Brand::default()
-        }
-    }
-}
 
 #[derive(Deserialize)]
 pub struct Version {

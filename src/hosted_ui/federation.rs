@@ -3,7 +3,8 @@
 //! takes the answer. Problems the app can hear about go back to its redirect URI as `error`; an answer that
 //! cannot be tied to a sign-in of this browser gets a page.
 
-use super::login::{finish, validated};
+use super::kit::Flow;
+use super::steps::finish;
 use crate::authorization::request::error_redirect;
 use crate::federation::flow::FEDERATION_COOKIE;
 use crate::i18n::t;
@@ -46,7 +47,7 @@ pub async fn idp_response(
     resp
 }
 
-async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Services, ctx: PoolContext) -> HttpResponse {
+async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Arc<Services>, ctx: PoolContext) -> HttpResponse {
     let binding = req.cookie(FEDERATION_COOKIE).map(|c| c.value().to_string());
     let pending = match svc.take_federation(&ctx.pool, q.state.as_deref().unwrap_or_default(), binding.as_deref()).await
     {
@@ -57,10 +58,11 @@ async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Services, ctx: PoolCon
             return error_page(ctx.lang, StatusCode::INTERNAL_SERVER_ERROR, t(ctx.lang, "error.internal"));
         }
     };
-    let (ctx, r) = match validated(req, svc, &pending.params).await {
-        Ok(v) => v,
+    let flow = match Flow::validate(req, svc, &pending.params).await {
+        Ok(flow) => flow,
         Err(resp) => return resp,
     };
+    let r = &flow.request;
     let back = |error: &str, description: &str| {
         redirect(&error_redirect(&r.redirect_uri, r.state.as_deref(), error, description))
     };
@@ -77,11 +79,8 @@ async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Services, ctx: PoolCon
     let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) else {
         return back("invalid_request", &format!("{} Error - the IdP returned no code", pending.provider));
     };
-    match svc.finish_federation(&ctx.pool, &pending, code).await {
-        Ok(user) => {
-            let outcome = SignInStep::Authenticated { user, auth_time: svc.now() };
-            finish(req, svc, &ctx, &r, outcome).await
-        }
+    match svc.finish_federation(&flow.ctx.pool, &pending, code).await {
+        Ok(user) => finish(&flow, SignInStep::Authenticated { user, auth_time: svc.now() }).await,
         Err(e) => back(e.error, &e.description),
     }
 }

@@ -2,13 +2,17 @@
 //! password recovery, and the second-factor pages (askama, plain HTML forms that work without JavaScript, CSRF on every form). The pages render the sign-in engine's outcomes;
 //! the rules live in [`crate::userpool::auth`]. Pages speak the request's language
 //! ([`crate::i18n`]) and link the client's branding, which `/ui/css/…` and `/ui/logo/…` serve.
+//! Every page is made with `kit` (the validated flow and the CSRF-checked form as extractors,
+//! page rendering) and shows the engine's steps with `steps`; no page imports another.
 
 mod branding;
 pub(crate) mod federation;
+mod kit;
 mod login;
 mod mfa;
 mod recovery;
 mod signup;
+mod steps;
 
 use actix_web::{HttpResponse, web};
 

@@ -2,22 +2,15 @@
 //! The rules are [`crate::userpool::signup`]'s; these pages only collect input and render
 //! outcomes. A confirmed account continues the original authorization request to the app.
 
-use super::login::{
-    PageQuery, RequiredField, accept, caller, field, finish, form_status, login_page, notice_text, or_internal, page,
-    page_url, source, validated,
-};
-use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
-use crate::i18n::{Lang, t, tf};
-use crate::services::Services;
-use crate::userpool::codes::SIGN_UP_CODE_SECS;
-use crate::userpool::model::{PasswordPolicy, Pool};
-use crate::web::redirect;
-use crate::web::{CONFIRM_COOKIE, PageContext, PoolContext, cookie, error_page};
+use super::kit::{CsrfForm, Fields, Flow, PageQuery, RequiredField, field, notice_text, or_internal, policy_rules};
+use super::steps::{confirmation_redirect, finish, login_page};
+use crate::i18n::{Lang, t};
+use crate::userpool::model::Pool;
+use crate::web::{CONFIRM_COOKIE, PageContext, cookie, error_page, redirect};
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 #[derive(Template)]
 #[template(path = "hosted_ui/signup.html")]
@@ -47,22 +40,6 @@ struct ConfirmPage<'a> {
     login_link: String,
 }
 
-/// What a password must contain, in words, for the forms that set one.
-pub(super) fn policy_rules(lang: Lang, p: &PasswordPolicy) -> Vec<String> {
-    let mut rules = vec![tf(lang, "rule.min_length", "n", &p.minimum_length.to_string())];
-    for (on, key) in [
-        (p.require_uppercase, "rule.uppercase"),
-        (p.require_lowercase, "rule.lowercase"),
-        (p.require_numbers, "rule.number"),
-        (p.require_symbols, "rule.symbol"),
-    ] {
-        if on {
-            rules.push(t(lang, key).to_string());
-        }
-    }
-    rules
-}
-
 fn signs_up_by_email(pool: &Pool) -> bool {
     pool.username_attributes().iter().any(|a| a == "email")
 }
@@ -78,59 +55,39 @@ fn wanted_attributes(pool: &Pool) -> Vec<String> {
     names
 }
 
-fn signup_page(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    values: &BTreeMap<String, String>,
-    error: Option<&str>,
-) -> HttpResponse {
+fn signup_page(flow: &Flow, values: &BTreeMap<String, String>, error: Option<&str>) -> HttpResponse {
+    let (ctx, lang) = (&flow.ctx, flow.ctx.lang);
     let by_email = signs_up_by_email(&ctx.pool);
     let fields = wanted_attributes(&ctx.pool)
         .iter()
         .map(|n| {
-            RequiredField::new(
-                ctx.lang,
-                n,
-                values.get(&format!("userAttributes.{n}")).map(String::as_str).unwrap_or(""),
-            )
+            RequiredField::new(lang, n, values.get(&format!("userAttributes.{n}")).map(String::as_str).unwrap_or(""))
         })
         .collect();
-    let status = form_status(error);
-    page(req, svc, ctx, status, |page| SignUpPage {
+    flow.form_page(error, |page| SignUpPage {
         page,
-        action: page_url(ctx, r, "signup"),
+        action: flow.url("signup"),
         username: values.get("username").map(String::as_str).unwrap_or(""),
-        username_label: t(ctx.lang, if by_email { "attr.email" } else { "common.username" }),
+        username_label: t(lang, if by_email { "attr.email" } else { "common.username" }),
         username_type: if by_email { "email" } else { "text" },
         username_autocomplete: if by_email { "email" } else { "username" },
         fields,
-        rules: policy_rules(ctx.lang, ctx.pool.password_policy()),
+        rules: policy_rules(lang, ctx.pool.password_policy()),
         error,
-        login_link: page_url(ctx, r, "login"),
-        client_name: &r.client.name,
+        login_link: flow.url("login"),
+        client_name: &flow.request.client.name,
     })
 }
 
-fn confirm_page(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-    error: Option<&str>,
-    notice: Option<&'static str>,
-) -> HttpResponse {
-    let status = form_status(error);
-    page(req, svc, ctx, status, |page| ConfirmPage {
+fn confirm_page(flow: &Flow, username: &str, error: Option<&str>, notice: Option<&'static str>) -> HttpResponse {
+    flow.form_page(error, |page| ConfirmPage {
         page,
-        action: page_url(ctx, r, "confirm"),
-        resend_action: page_url(ctx, r, "resendcode"),
+        action: flow.url("confirm"),
+        resend_action: flow.url("resendcode"),
         username,
         error,
         notice,
-        login_link: page_url(ctx, r, "login"),
+        login_link: flow.url("login"),
     })
 }
 
@@ -138,128 +95,53 @@ fn not_available(lang: Lang) -> HttpResponse {
     error_page(lang, StatusCode::FORBIDDEN, t(lang, "error.signup_unavailable"))
 }
 
-/// Go to the confirmation page holding a fresh confirmation session.
-async fn confirmation_redirect(
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-    user_id: &str,
-) -> HttpResponse {
-    let session = match svc.store.get_user(user_id).await {
-        Ok(Some(user)) => svc.start_confirmation_session(&ctx.pool, &r.client, &user).await.ok(),
-        _ => None,
-    };
-    let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
-    let mut resp = redirect(&format!("{}&{q}", page_url(ctx, r, "confirm")));
-    if let Some(s) = session {
-        let _ = resp.add_cookie(&cookie(svc, CONFIRM_COOKIE, s, &ctx.cookie_path, Some(SIGN_UP_CODE_SECS)));
+pub async fn show_signup(flow: Flow) -> HttpResponse {
+    if flow.ctx.pool.admin_create_user_only() {
+        return not_available(flow.ctx.lang);
     }
-    resp
+    signup_page(&flow, &BTreeMap::new(), None)
 }
 
-/// Sign-in by an unconfirmed user who knew the password: mail a fresh code and go confirm.
-pub(super) async fn to_confirmation(
-    req: &HttpRequest,
-    svc: &Services,
-    ctx: &PoolContext,
-    r: &AuthorizeRequest,
-    username: &str,
-) -> HttpResponse {
-    let user = match svc.find_user(&ctx.pool, username).await {
-        Ok(Some(u)) => u,
-        _ => return login_page(req, svc, ctx, r, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
-    };
-    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &r.client, username, caller(req, svc, ctx.lang)).await {
-        tracing::info!(error = %e, "no new confirmation code on sign-in");
-    }
-    confirmation_redirect(svc, ctx, r, username, &user.id).await
-}
-
-pub async fn show_signup(
-    req: HttpRequest,
-    q: crate::web::Query<AuthorizeParams>,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
+pub async fn submit_signup(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
+    let (svc, ctx, r) = (&flow.svc, &flow.ctx, &flow.request);
     if ctx.pool.admin_create_user_only() {
         return not_available(ctx.lang);
     }
-    signup_page(&req, &svc, &ctx, &r, &BTreeMap::new(), None)
-}
-
-pub async fn submit_signup(
-    req: HttpRequest,
-    q: crate::web::Query<AuthorizeParams>,
-    form: crate::web::Form<BTreeMap<String, String>>,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
-    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    if ctx.pool.admin_create_user_only() {
-        return not_available(ctx.lang);
-    }
-    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    let username = get("username");
+    let username = field(&form, "username").to_string();
     let password = form.get("password").cloned().unwrap_or_default();
     if username.is_empty() || password.is_empty() {
-        return signup_page(&req, &svc, &ctx, &r, &form, Some(t(ctx.lang, "form.enter_new_account")));
+        return signup_page(&flow, &form, Some(t(ctx.lang, "form.enter_new_account")));
     }
     let attrs: Vec<(String, String)> = form
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.trim().to_string())))
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &attrs, caller(&req, &svc, ctx.lang)).await {
-        Ok(done) if done.delivery.is_some() => confirmation_redirect(&svc, &ctx, &r, &username, &done.user.id).await,
-        Ok(_) => login_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("awaiting_admin"))),
-        Err(e) => or_internal(ctx.lang, &e, "sign-up", |m| signup_page(&req, &svc, &ctx, &r, &form, Some(m))),
+    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &attrs, flow.caller()).await {
+        Ok(done) if done.delivery.is_some() => confirmation_redirect(&flow, &username, &done.user.id).await,
+        Ok(_) => login_page(&flow, &username, None, notice_text(ctx.lang, Some("awaiting_admin"))),
+        Err(e) => or_internal(ctx.lang, &e, "sign-up", |m| signup_page(&flow, &form, Some(m))),
     }
 }
 
-pub async fn show_confirm(
-    req: HttpRequest,
-    q: crate::web::Query<AuthorizeParams>,
-    extra: crate::web::Query<PageQuery>,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
-    let (ctx, r) = match validated(&req, &svc, &q).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
+pub async fn show_confirm(flow: Flow, extra: crate::web::Query<PageQuery>) -> HttpResponse {
     let username = extra.username.clone().unwrap_or_default();
-    confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, extra.notice.as_deref()))
+    confirm_page(&flow, &username, None, notice_text(flow.ctx.lang, extra.notice.as_deref()))
 }
 
-pub async fn submit_confirm(
-    req: HttpRequest,
-    q: crate::web::Query<AuthorizeParams>,
-    form: crate::web::Form<BTreeMap<String, String>>,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
-    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let username = field(&form, "username").to_string();
-    let code = field(&form, "code").to_string();
+pub async fn submit_confirm(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
+    let (svc, ctx, r) = (&flow.svc, &flow.ctx, &flow.request);
+    let (username, code) = (field(&form, "username"), field(&form, "code"));
     if username.is_empty() || code.is_empty() {
-        return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username_code")), None);
+        return confirm_page(&flow, username, Some(t(ctx.lang, "form.enter_username_code")), None);
     }
-    let user = match svc.confirm_sign_up(&ctx.pool, &r.client, &username, &code, source(&req, &svc)).await {
+    let user = match svc.confirm_sign_up(&ctx.pool, &r.client, username, code, flow.source()).await {
         Ok(u) => u,
         Err(e) => {
-            return or_internal(ctx.lang, &e, "confirmation", |m| {
-                confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None)
-            });
+            return or_internal(ctx.lang, &e, "confirmation", |m| confirm_page(&flow, username, Some(m), None));
         }
     };
-    let held = req.cookie(CONFIRM_COOKIE).map(|c| c.value().to_string());
+    let held = flow.req.cookie(CONFIRM_COOKIE).map(|c| c.value().to_string());
     let outcome = match held {
         Some(secret) => {
             svc.sign_in_after_confirmation(&ctx.pool, &r.client, &user, &secret, ctx.lang).await.ok().flatten()
@@ -267,31 +149,23 @@ pub async fn submit_confirm(
         None => None,
     };
     let mut resp = match outcome {
-        Some(o) => finish(&req, &svc, &ctx, &r, o).await,
-        None => redirect(&format!("{}&notice=confirmed", page_url(&ctx, &r, "login"))),
+        Some(o) => finish(&flow, o).await,
+        None => redirect(&format!("{}&notice=confirmed", flow.url("login"))),
     };
-    let mut gone = cookie(&svc, CONFIRM_COOKIE, String::new(), &ctx.cookie_path, Some(0));
+    let mut gone = cookie(svc, CONFIRM_COOKIE, String::new(), &ctx.cookie_path, Some(0));
     gone.make_removal();
     let _ = resp.add_cookie(&gone);
     resp
 }
 
-pub async fn resend(
-    req: HttpRequest,
-    q: crate::web::Query<AuthorizeParams>,
-    form: crate::web::Form<BTreeMap<String, String>>,
-    svc: web::Data<Arc<Services>>,
-) -> HttpResponse {
-    let (ctx, r) = match accept(&req, &svc, &q, &form).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let username = field(&form, "username").to_string();
+pub async fn resend(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
+    let (svc, ctx, r) = (&flow.svc, &flow.ctx, &flow.request);
+    let username = field(&form, "username");
     if username.is_empty() {
-        return confirm_page(&req, &svc, &ctx, &r, &username, Some(t(ctx.lang, "form.enter_username")), None);
+        return confirm_page(&flow, username, Some(t(ctx.lang, "form.enter_username")), None);
     }
-    match svc.resend_confirmation_code(&ctx.pool, &r.client, &username, caller(&req, &svc, ctx.lang)).await {
-        Ok(_) => confirm_page(&req, &svc, &ctx, &r, &username, None, notice_text(ctx.lang, Some("code_sent"))),
-        Err(e) => or_internal(ctx.lang, &e, "resend", |m| confirm_page(&req, &svc, &ctx, &r, &username, Some(m), None)),
+    match svc.resend_confirmation_code(&ctx.pool, &r.client, username, flow.caller()).await {
+        Ok(_) => confirm_page(&flow, username, None, notice_text(ctx.lang, Some("code_sent"))),
+        Err(e) => or_internal(ctx.lang, &e, "resend", |m| confirm_page(&flow, username, Some(m), None)),
     }
 }

@@ -1,0 +1,141 @@
+//! The two extractors every hosted page starts with: [`Flow`], the authorization request the
+//! page continues, validated for the request's pool, and [`CsrfForm`], a posted form whose CSRF
+//! token matches the browser's cookie. A refusal is the finished page (or redirect) as an error
+//! that carries it. Put together, they answer in the pages' order ([`super::sequence`]).
+
+use super::csrf_failed;
+use super::sequence::{FlowTurn, TokenTurn};
+use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
+use crate::services::Services;
+use crate::userpool::branding::logo_extension;
+use crate::userpool::model::Client;
+use crate::web::{Brand, PoolContext, csrf_ok, pool_context, reject, request_lang};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A hosted page's request: its pool (with the page's language and the client's branding) and
+/// the authorization request it continues, with what answers it (the request, the services).
+pub struct Flow {
+    pub req: HttpRequest,
+    pub svc: Arc<Services>,
+    pub ctx: PoolContext,
+    pub request: AuthorizeRequest,
+}
+
+/// A refusal: the response the client reads, as the extractor's error.
+fn refused(resp: HttpResponse) -> actix_web::Error {
+    InternalError::from_response("the hosted page refused the request", resp).into()
+}
+
+impl Flow {
+    /// Validate `params` for the request's pool; the pool-not-found page, or the authorization
+    /// request's own page or redirect ([`reject`]), otherwise.
+    pub async fn validate(
+        req: &HttpRequest,
+        svc: &Arc<Services>,
+        params: &AuthorizeParams,
+    ) -> Result<Flow, HttpResponse> {
+        let mut ctx = pool_context(req, svc).await.map_err(|e| e.error_response())?;
+        let request = svc.validate_authorize(&ctx.pool, params).await.map_err(|e| reject(ctx.lang, e))?;
+        ctx.brand = brand(svc, &ctx, &request.client).await;
+        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request })
+    }
+}
+
+/// The query (control characters refused, as [`crate::web::Query`]), then the pool and the
+/// authorization request.
+impl FromRequest for Flow {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let turn = FlowTurn::take(req);
+        let query = crate::web::Query::<AuthorizeParams>::from_request(req, payload).into_inner();
+        Box::pin(validated(req.clone(), turn, query))
+    }
+}
+
+/// The flow's checks, in the flow's turn.
+async fn validated(
+    req: HttpRequest,
+    turn: FlowTurn,
+    query: Result<crate::web::Query<AuthorizeParams>, actix_web::Error>,
+) -> Result<Flow, actix_web::Error> {
+    let params = query?;
+    turn.start().await;
+    let svc = web::Data::<Arc<Services>>::extract(&req).await?;
+    let flow = Flow::validate(&req, &svc, &params).await.map_err(refused)?;
+    turn.valid().await;
+    Ok(flow)
+}
+
+/// The branding a page of `client` links. A failed lookup leaves the page unbranded.
+async fn brand(svc: &Services, ctx: &PoolContext, client: &Client) -> Brand {
+    match svc.page_branding(&ctx.pool.id, &client.id).await {
+        Ok(Some(b)) => Brand {
+            css_url: b.has_css.then(|| format!("{}/ui/css/{}.css?v={}", ctx.base_url, b.client_id, b.version)),
+            logo_url: b.image_type.as_deref().map(|kind| {
+                format!("{}/ui/logo/{}.{}?v={}", ctx.base_url, b.client_id, logo_extension(kind), b.version)
+            }),
+            logo_alt: crate::i18n::tf(ctx.lang, "brand.logo_alt", "client", &client.name),
+        },
+        Ok(None) => Brand::default(),
+        Err(e) => {
+            tracing::warn!(error = ?e, "branding lookup failed; page left unbranded");
+            Brand::default()
+        }
+    }
+}
+
+/// A form that carries the page's CSRF token (its `_csrf` field).
+pub trait WithCsrf {
+    fn csrf_token(&self) -> &str;
+}
+
+impl WithCsrf for BTreeMap<String, String> {
+    fn csrf_token(&self) -> &str {
+        self.get("_csrf").map(String::as_str).unwrap_or_default()
+    }
+}
+
+/// A posted form (read as [`crate::web::Form`]) whose token matches the browser's CSRF cookie;
+/// the 403 page otherwise. After a [`Flow`], the token is checked once the flow is valid.
+pub struct CsrfForm<T>(pub T);
+
+impl<T> std::ops::Deref for CsrfForm<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + WithCsrf + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let turn = TokenTurn::take(req);
+        Box::pin(checked(req.clone(), turn, crate::web::Form::<T>::from_request(req, payload)))
+    }
+}
+
+/// The form read, then its token checked in the token's turn.
+async fn checked<T: WithCsrf>(
+    req: HttpRequest,
+    turn: TokenTurn,
+    form: impl Future<Output = Result<crate::web::Form<T>, actix_web::Error>>,
+) -> Result<CsrfForm<T>, actix_web::Error> {
+    let form = form.await?.into_inner();
+    turn.read().await;
+    turn.start().await;
+    let svc = web::Data::<Arc<Services>>::extract(&req).await?;
+    if !csrf_ok(&req, &svc, form.csrf_token()) {
+        return Err(refused(csrf_failed(request_lang(&req))));
+    }
+    Ok(CsrfForm(form))
+}

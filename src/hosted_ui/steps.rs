@@ -1,0 +1,256 @@
+//! The pages of the sign-in engine's steps ([`crate::userpool::step`]), whichever page the step
+//! comes from: the sign-in page, the session and the redirect back to the app once signed in
+//! ([`finish`]), the new-password page, the second-factor pages (a code, the choice of factor,
+//! authenticator set-up with a server-rendered QR code), and the way to the confirmation page
+//! for an account not yet confirmed.
+
+use super::kit::{Flow, RequiredField, internal, message, or_internal};
+use crate::federation::flow::client_allows_cognito;
+use crate::i18n::t;
+use crate::userpool::codes::SIGN_UP_CODE_SECS;
+use crate::userpool::error::Error;
+use crate::userpool::sessions::SESSION_SECS;
+use crate::userpool::step::{Challenge, MfaKind, SignInStep};
+use crate::web::{CONFIRM_COOKIE, PageContext, SESSION_COOKIE, cookie, redirect};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "hosted_ui/login.html")]
+struct LoginPage<'a> {
+    page: PageContext,
+    action: String,
+    username: &'a str,
+    error: Option<&'a str>,
+    notice: Option<&'static str>,
+    client_name: &'a str,
+    signup_link: Option<String>,
+    forgot_link: String,
+    /// A "Continue with …" button per upstream provider the client offers.
+    providers: Vec<IdpButton>,
+    /// Whether the client offers the username and password form.
+    show_form: bool,
+}
+
+struct IdpButton {
+    label: String,
+    href: String,
+}
+
+/// The buttons of the providers the flow's client supports: each goes back through
+/// `/oauth2/authorize` with `identity_provider` set.
+fn idp_buttons(flow: &Flow) -> Vec<IdpButton> {
+    let (ctx, r) = (&flow.ctx, &flow.request);
+    r.client
+        .supported_identity_providers()
+        .iter()
+        .filter(|name| *name != "COGNITO")
+        .map(|name| {
+            let mut params = r.params.clone();
+            params.identity_provider = Some(name.clone());
+            params.idp_identifier = None;
+            IdpButton {
+                label: crate::i18n::tf(ctx.lang, "login.continue_with", "provider", name),
+                href: format!("{}/oauth2/authorize?{}", ctx.base_url, params.query()),
+            }
+        })
+        .collect()
+}
+
+/// The sign-in page.
+pub fn login_page(flow: &Flow, username: &str, error: Option<&str>, notice: Option<&'static str>) -> HttpResponse {
+    flow.form_page(error, |page| LoginPage {
+        page,
+        action: flow.url("login"),
+        username,
+        error,
+        notice,
+        client_name: &flow.request.client.name,
+        signup_link: (!flow.ctx.pool.admin_create_user_only()).then(|| flow.url("signup")),
+        forgot_link: flow.url("forgotPassword"),
+        providers: idp_buttons(flow),
+        show_form: client_allows_cognito(&flow.request.client),
+    })
+}
+
+/// Signed in: start the session (replacing any old one) and go back to the app. A challenge:
+/// its page.
+pub async fn finish(flow: &Flow, step: SignInStep) -> HttpResponse {
+    let (svc, ctx, r) = (&flow.svc, &flow.ctx, &flow.request);
+    match step {
+        SignInStep::Authenticated { user, auth_time } => {
+            let previous = flow.req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+            let result = async {
+                let token = svc.start_session(&ctx.pool, &user, auth_time, previous.as_deref()).await?;
+                let url = svc.complete_authorize(&ctx.pool, r, &user, auth_time).await?;
+                Ok::<_, Error>((token, url))
+            }
+            .await;
+            match result {
+                Ok((token, url)) => {
+                    let mut resp = redirect(&url);
+                    let _ = resp.add_cookie(&cookie(svc, SESSION_COOKIE, token, &ctx.cookie_path, Some(SESSION_SECS)));
+                    resp
+                }
+                Err(e) => {
+                    tracing::error!(error = ?e, "sign-in completion failed");
+                    internal(ctx.lang)
+                }
+            }
+        }
+        SignInStep::Challenge { session, challenge: Challenge::NewPassword { required_attributes }, .. } => {
+            new_password_page(flow, &session, &required_attributes, None)
+        }
+        SignInStep::Challenge { session, challenge, .. } => challenge_page(flow, &session, &challenge, None).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/new_password.html")]
+struct NewPasswordPage<'a> {
+    page: PageContext,
+    action: String,
+    session: &'a str,
+    error: Option<&'a str>,
+    fields: Vec<RequiredField>,
+}
+
+/// The NEW_PASSWORD_REQUIRED page, with an input per attribute the user must give.
+pub fn new_password_page(flow: &Flow, session: &str, required: &[String], error: Option<&str>) -> HttpResponse {
+    let fields = required.iter().map(|name| RequiredField::new(flow.ctx.lang, name, "")).collect();
+    flow.form_page(error, |page| NewPasswordPage { page, action: flow.url("newPassword"), session, error, fields })
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/mfa_code.html")]
+struct CodePage<'a> {
+    page: PageContext,
+    action: String,
+    session: &'a str,
+    challenge: &'a str,
+    by_email: bool,
+    destination: &'a str,
+    error: Option<&'a str>,
+}
+
+struct Choice {
+    /// The factor's challenge name (the form's value).
+    value: &'static str,
+    /// Catalogue key of the label.
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/mfa_select.html")]
+struct SelectPage<'a> {
+    page: PageContext,
+    action: String,
+    session: &'a str,
+    choices: Vec<Choice>,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "hosted_ui/mfa_setup.html")]
+struct SetupPage<'a> {
+    page: PageContext,
+    action: String,
+    session: &'a str,
+    qr_svg: String,
+    otpauth_uri: &'a str,
+    secret: &'a str,
+    error: Option<&'a str>,
+}
+
+/// The page for a second-factor challenge.
+pub async fn challenge_page(flow: &Flow, session: &str, challenge: &Challenge, error: Option<&str>) -> HttpResponse {
+    match challenge {
+        Challenge::Mfa { kind, destination } => flow.form_page(error, |page| CodePage {
+            page,
+            action: flow.url("mfa"),
+            session,
+            challenge: kind.challenge_name(),
+            by_email: *kind == MfaKind::Email,
+            destination: destination.as_deref().unwrap_or(""),
+            error,
+        }),
+        Challenge::SelectMfa(allowed) => {
+            let choices = [(MfaKind::SoftwareToken, "mfa.select.totp"), (MfaKind::Email, "mfa.select.email")]
+                .into_iter()
+                .filter(|(v, _)| allowed.contains(v))
+                .map(|(kind, label)| Choice { value: kind.challenge_name(), label })
+                .collect();
+            flow.form_page(error, |page| SelectPage { page, action: flow.url("mfa/select"), session, choices, error })
+        }
+        Challenge::MfaSetup(_) => setup_page(flow, session, true, error).await,
+        Challenge::NewPassword { .. } => internal(flow.ctx.lang),
+    }
+}
+
+/// The authenticator set-up page: the secret (`fresh`: a new one) as a QR code and as text.
+pub async fn setup_page(flow: &Flow, session: &str, fresh: bool, error: Option<&str>) -> HttpResponse {
+    let (uri, secret) = match flow.svc.setup_details(&flow.ctx.pool, &flow.request.client, session, fresh).await {
+        Ok(v) => v,
+        Err(e) => return expired_or(flow, &e),
+    };
+    let qr_svg = match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .dark_color(qrcode::render::svg::Color("#1b1f24"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+        Err(e) => {
+            tracing::error!(error = ?e, "QR code rendering failed");
+            String::new()
+        }
+    };
+    flow.form_page(error, |page| SetupPage {
+        page,
+        action: flow.url("mfa/setup"),
+        session,
+        qr_svg,
+        otpauth_uri: &uri,
+        secret: &secret,
+        error,
+    })
+}
+
+/// A dead session sends the user back to sign in; other errors of a second-factor step get the
+/// generic handling.
+pub fn expired_or(flow: &Flow, e: &Error) -> HttpResponse {
+    let lang = flow.ctx.lang;
+    match e {
+        Error::NotAuthorized(_) => login_page(flow, "", message(lang, e).as_deref(), None),
+        _ => or_internal(lang, e, "MFA", |m| crate::web::error_page(lang, StatusCode::BAD_REQUEST, m)),
+    }
+}
+
+/// Go to the confirmation page holding a fresh confirmation session.
+pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &str) -> HttpResponse {
+    let (svc, ctx) = (&flow.svc, &flow.ctx);
+    let session = match svc.store.get_user(user_id).await {
+        Ok(Some(user)) => svc.start_confirmation_session(&ctx.pool, &flow.request.client, &user).await.ok(),
+        _ => None,
+    };
+    let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
+    let mut resp = redirect(&format!("{}&{q}", flow.url("confirm")));
+    if let Some(s) = session {
+        let _ = resp.add_cookie(&cookie(svc, CONFIRM_COOKIE, s, &ctx.cookie_path, Some(SIGN_UP_CODE_SECS)));
+    }
+    resp
+}
+
+/// Sign-in by an unconfirmed user who knew the password: mail a fresh code and go confirm.
+pub async fn to_confirmation(flow: &Flow, username: &str) -> HttpResponse {
+    let (svc, ctx) = (&flow.svc, &flow.ctx);
+    let user = match svc.find_user(&ctx.pool, username).await {
+        Ok(Some(u)) => u,
+        _ => return login_page(flow, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
+    };
+    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &flow.request.client, username, flow.caller()).await {
+        tracing::info!(error = %e, "no new confirmation code on sign-in");
+    }
+    confirmation_redirect(flow, username, &user.id).await
+}
