@@ -85,6 +85,19 @@ pub fn decode_token(token: Option<&str>) -> Result<Option<String>> {
 }
 
 impl Services {
+    /// A new, enabled identity of identity pool `pool_id`, created now.
+    fn new_identity(&self, pool_id: &str) -> IdentityRow {
+        let now = self.now();
+        IdentityRow {
+            id: new_identity_id(&self.config.region),
+            pool_id: pool_id.to_string(),
+            enabled: true,
+            merged_into: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub(crate) fn login_rules<'a>(&self, pool: &'a IdentityPool) -> LoginRules<'a> {
         LoginRules { multi_user_provider: pool.developer_provider_name.as_deref(), max_logins: MAX_LOGINS }
     }
@@ -203,14 +216,7 @@ impl Services {
             }
             let now = self.now();
             if candidates.is_empty() {
-                let identity = IdentityRow {
-                    id: new_identity_id(&self.config.region),
-                    pool_id: row.id.clone(),
-                    enabled: true,
-                    merged_into: None,
-                    created_at: now,
-                    updated_at: now,
-                };
+                let identity = self.new_identity(&row.id);
                 check_new_logins(&new, rules)?;
                 match self.store.create_identity(&identity, &new).await? {
                     Linking::Done => return Ok(identity),
@@ -250,15 +256,7 @@ impl Services {
             if !pool.allow_unauthenticated_identities {
                 return Err(Error::NotAuthorized(NO_GUESTS.into()));
             }
-            let now = self.now();
-            let identity = IdentityRow {
-                id: new_identity_id(&self.config.region),
-                pool_id: row.id.clone(),
-                enabled: true,
-                merged_into: None,
-                created_at: now,
-                updated_at: now,
-            };
+            let identity = self.new_identity(&row.id);
             self.store.create_identity(&identity, &[]).await?;
             return Ok(identity.id);
         }
