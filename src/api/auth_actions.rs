@@ -257,7 +257,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
         }
         "GetUser" => {
             let (pool, user, client_id) = access_token_user(svc, s(i, "AccessToken")).await?;
-            let readable = svc.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes);
+            let readable = svc.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
             let mut out = json!({
                 "Username": user.username,
                 "UserAttributes": attributes::to_list_for_client(&user, readable.as_deref()),

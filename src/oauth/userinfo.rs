@@ -45,7 +45,7 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
         return bearer_error(401, "invalid_token", "Access token does not contain openid scope");
     }
     let readable = match svc.find_client(&a.client_id).await {
-        Ok(Some(c)) => c.settings.read_attributes,
+        Ok(Some(c)) => c.settings.read_attributes.clone(),
         _ => None,
     };
     let mut body = visible_attributes(&a.user.attributes, readable.as_deref(), Some(&a.scopes), false);

@@ -5,6 +5,7 @@ use crate::crypto::random_from;
 use crate::store::clients::ClientRow;
 use crate::store::pools::PoolRow;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -169,7 +170,8 @@ pub struct Pool {
     pub name: String,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
     pub config: Value,
-    pub settings: PoolSettings,
+    /// Shared: a pool is cloned out of the settings cache on every request.
+    pub settings: Arc<PoolSettings>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -186,7 +188,7 @@ fn str_list(v: &Value) -> Vec<String> {
 
 impl Pool {
     pub fn new(id: String, name: String, config: Value, created_at: i64, updated_at: i64) -> Self {
-        let settings = PoolSettings::parse(&config);
+        let settings = Arc::new(PoolSettings::parse(&config));
         Pool { id, name, config, settings, created_at, updated_at }
     }
 
@@ -321,14 +323,15 @@ pub struct Client {
     pub secret: Option<String>,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
     pub config: Value,
-    pub settings: ClientSettings,
+    /// Shared: a client is cloned out of the settings cache on every request.
+    pub settings: Arc<ClientSettings>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl Client {
     pub fn from_row(r: ClientRow, secret: Option<String>) -> Self {
-        let settings = ClientSettings::parse(&r.config);
+        let settings = Arc::new(ClientSettings::parse(&r.config));
         Client {
             id: r.id,
             pool_id: r.pool_id,
