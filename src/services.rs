@@ -1,13 +1,14 @@
 //! The shared service context: configuration, store, clock, master key, password hasher,
-//! mailer and key cache. Built once by [`crate::startup`] and passed explicitly; no globals.
+//! mailer, settings caches, and the contexts split out so far ([`crate::tokens::Tokens`],
+//! [`crate::iam::Iam`]), each holding only its own dependencies. Built once by
+//! [`crate::startup`] and passed explicitly; no globals.
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::MasterKey;
 use crate::mail::Mailer;
 use crate::store::Store;
-use crate::tokens::keys::{KeyCache, PoolKeys};
-use crate::userpool::error::{Error, Result};
+use crate::userpool::error::Result;
 use crate::userpool::password::Passwords;
 use std::sync::Arc;
 
@@ -18,7 +19,8 @@ pub struct Services {
     pub master: MasterKey,
     pub passwords: Passwords,
     pub mailer: Mailer,
-    pub keys: KeyCache,
+    /// Issuing, refreshing, revoking and verifying tokens, with the signing keys.
+    pub tokens: crate::tokens::Tokens,
     pub pools: TtlCache<crate::userpool::model::Pool>,
     pub clients: TtlCache<Option<crate::userpool::model::Client>>,
     /// Outbound calls to upstream identity providers and their cached metadata and keys.
@@ -35,8 +37,11 @@ impl Services {
         let federation = crate::federation::Federation::new(config.upstream_timeout_secs)
             .expect("the TLS client for upstream providers could not be built");
         let passwords = Passwords::with_queue(config.password_queue);
+        let tokens =
+            crate::tokens::Tokens::new(store.clone(), clock.clone(), master.clone(), config.public_url.clone());
         let iam = crate::iam::Iam::new(store.clone(), clock.clone(), master.clone(), config.account_id.clone());
         Services {
+            tokens,
             iam,
             federation,
             mailer,
@@ -45,7 +50,6 @@ impl Services {
             clock,
             master,
             passwords,
-            keys: KeyCache::default(),
             pools: TtlCache::new(SETTINGS_CACHE_MILLIS),
             clients: TtlCache::new(SETTINGS_CACHE_MILLIS),
         }
@@ -53,18 +57,6 @@ impl Services {
 
     pub fn now(&self) -> i64 {
         self.clock.now()
-    }
-
-    /// `{PUBLIC_URL}/{poolId}`: the `iss` of every token of the pool.
-    pub fn issuer(&self, pool_id: &str) -> String {
-        format!("{}/{}", self.config.public_url, pool_id)
-    }
-
-    pub async fn pool_keys(&self, pool_id: &str, need_kid: Option<&str>) -> Result<Arc<PoolKeys>> {
-        self.keys
-            .get(&self.store, &self.master, pool_id, self.clock.now_millis(), need_kid)
-            .await
-            .map_err(Error::Internal)
     }
 }
 
@@ -81,11 +73,7 @@ impl Services {
     /// Rotate a pool's signing keys; returns the new active kid.
     pub async fn rotate_keys(&self, pool_id: &str) -> Result<String> {
         self.pool(pool_id).await?;
-        let kid = crate::tokens::keys::rotate(&self.store, &self.master, pool_id, self.now())
-            .await
-            .map_err(Error::Internal)?;
-        self.keys.forget(pool_id);
-        Ok(kid)
+        self.tokens.rotate_keys(pool_id).await
     }
 }
 

@@ -53,7 +53,10 @@ fn result(t: &TokenSet) -> Value {
 async fn outcome(svc: &Services, pool: &Pool, client: &Client, step: SignInStep) -> ApiResult {
     match step {
         SignInStep::Authenticated { user, auth_time } => {
-            let t = svc.issue_user_tokens(pool, client, &user, &Grant { scopes: None, nonce: None, auth_time }).await?;
+            let t = svc
+                .tokens
+                .issue_user_tokens(pool, client, &user, &Grant { scopes: None, nonce: None, auth_time })
+                .await?;
             Ok(result(&t))
         }
         SignInStep::Challenge { session, user, challenge } => Ok(json!({
@@ -132,7 +135,7 @@ fn answer(name: &str, responses: &Value) -> Result<Answer, ApiError> {
 /// The user behind an access token that carries `aws.cognito.signin.user.admin` (the
 /// self-service actions: GetUser, AssociateSoftwareToken, SetUserMFAPreference, …).
 pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Pool, UserRow, String), ApiError> {
-    let a = svc.verify_access_token(None, token).await.map_err(|r| {
+    let a = svc.tokens.verify_access_token(None, token).await.map_err(|r| {
         let msg = match r {
             TokenRejection::Expired => "Access Token has expired",
             TokenRejection::Revoked => "Access Token has been revoked",
@@ -206,7 +209,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
             }
             if refresh_flow {
                 let proof = RefreshProof::SecretHash(p["SECRET_HASH"].as_str());
-                let t = svc.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"), proof).await?;
+                let t = svc.tokens.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"), proof).await?;
                 return Ok(result(&t));
             }
             let username = s(p, "USERNAME");
@@ -247,7 +250,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
                     "Token revocation is not enabled for this client.",
                 ));
             }
-            svc.revoke_refresh_token(&client, s(i, "Token")).await?;
+            svc.tokens.revoke_refresh_token(&client, s(i, "Token")).await?;
             Ok(json!({}))
         }
         "GlobalSignOut" => {

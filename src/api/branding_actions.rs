@@ -40,7 +40,7 @@ fn ui_customization(svc: &Services, c: &UiCustomization) -> Value {
     if let Some(v) = &c.version {
         out["CSSVersion"] = json!(v);
         if let Some(t) = &c.image_type {
-            let url = format!("{}/ui/logo/{}.{}?v={v}", svc.issuer(&c.pool_id), c.client_id, logo_extension(t));
+            let url = format!("{}/ui/logo/{}.{}?v={v}", svc.tokens.issuer(&c.pool_id), c.client_id, logo_extension(t));
             out["ImageUrl"] = json!(url);
         }
     }

@@ -94,7 +94,7 @@ impl Services {
             (None, None) => {}
             _ => return Err(GrantError::InvalidGrant("PKCE verification failed")),
         }
-        let origin = row.origin_jti.clone().unwrap_or_else(|| self.new_origin());
+        let origin = row.origin_jti.clone().unwrap_or_else(|| self.tokens.new_origin());
         let Some(row) = self.store.redeem_auth_code(&hash, self.now(), &origin).await? else {
             self.revoke_if_replayed(client, &hash).await;
             return Err(BAD_CODE);
@@ -105,7 +105,7 @@ impl Services {
         };
         let scopes: Vec<String> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
         let grant = Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time };
-        Ok(self.issue_with_origin(pool, client, &user, &grant, &origin).await?)
+        Ok(self.tokens.issue_with_origin(pool, client, &user, &grant, &origin).await?)
     }
 
     /// A code already redeemed, presented again by its own client: revoke everything its
@@ -130,7 +130,7 @@ impl Services {
         refresh_token: &str,
         secret: Option<&str>,
     ) -> Result<TokenSet, GrantError> {
-        match self.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret)).await {
+        match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret)).await {
             Ok(t) => Ok(t),
             Err(Error::NotAuthorized(_)) => {
                 Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
@@ -156,9 +156,9 @@ impl Services {
         let allowed = custom_scopes(client.allowed_oauth_scopes());
         let scopes = narrow(scope, allowed)
             .ok_or(GrantError::InvalidScope("None of the requested scopes is allowed for this client"))?;
-        let keys = self.pool_keys(&pool.id, None).await?;
+        let keys = self.tokens.pool_keys(&pool.id, None).await?;
         let c = claims::m2m_access_token(
-            &self.issuer(&pool.id),
+            &self.tokens.issuer(&pool.id),
             &client.id,
             &scopes,
             self.now(),

@@ -204,7 +204,7 @@ impl Services {
                         expires_at: now + CODE_TTL_SECS,
                         used_at: None,
                         // Dated now, so a sign-out before the redemption refuses the code.
-                        origin_jti: Some(self.new_origin()),
+                        origin_jti: Some(self.tokens.new_origin()),
                     })
                     .await?;
                 let code = code.into_clear();
@@ -216,7 +216,7 @@ impl Services {
             }
             ResponseType::Token => {
                 let grant = Grant { scopes: Some(r.scopes.clone()), nonce: r.nonce.clone(), auth_time };
-                let t = self.issue_implicit_tokens(pool, &r.client, user, &grant).await?;
+                let t = self.tokens.issue_implicit_tokens(pool, &r.client, user, &grant).await?;
                 let expires = t.expires_in.to_string();
                 let mut pairs = vec![("access_token", t.access_token.as_str())];
                 if let Some(id) = &t.id_token {

@@ -30,7 +30,9 @@ impl Services {
             Err(_) => {}
         }
         match self.check_user_pool_id_token(token).await {
-            Ok((pool_id, claims)) => Ok(identity_of(without_scheme(&self.issuer(&pool_id)).to_string(), &claims)),
+            Ok((pool_id, claims)) => {
+                Ok(identity_of(without_scheme(&self.tokens.issuer(&pool_id)).to_string(), &claims))
+            }
             // Only a token whose signature holds is called expired.
             Err(Refused::Expired { exp }) => Err(expired(exp)),
             Err(_) => Err(WebTokenError::Invalid),

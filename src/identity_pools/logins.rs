@@ -181,7 +181,7 @@ impl Services {
             return Err(refuse(NOT_SUPPORTED));
         }
         let unverified = jwt::peek_claims(token).ok_or_else(|| refuse(NOT_OIDC))?;
-        if unverified.get("iss").and_then(Value::as_str) != Some(self.issuer(user_pool).as_str()) {
+        if unverified.get("iss").and_then(Value::as_str) != Some(self.tokens.issuer(user_pool).as_str()) {
             return Err(refuse(ISSUER_MISMATCH));
         }
         let (_, claims) = self.check_user_pool_id_token(token).await.map_err(|r| self.refused(r))?;

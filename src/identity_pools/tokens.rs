@@ -40,7 +40,7 @@ impl Services {
 
     /// The issuer's keys, created on first use (once, however many ask at the same time).
     pub async fn identity_keys(&self) -> Result<Arc<PoolKeys>> {
-        if let Ok(k) = self.pool_keys(KEY_OWNER, None).await {
+        if let Ok(k) = self.tokens.pool_keys(KEY_OWNER, None).await {
             return Ok(k);
         }
         let created =
@@ -48,7 +48,7 @@ impl Services {
         if created {
             tracing::info!("signing keys of the identity-pool token issuer created");
         }
-        self.pool_keys(KEY_OWNER, None).await
+        self.tokens.pool_keys(KEY_OWNER, None).await
     }
 
     /// Sign an identity-pool OpenID token: sub = identity id, aud = identity pool id, amr as Cognito.
@@ -93,7 +93,7 @@ impl Services {
         if unverified.get("iss").and_then(Value::as_str) != Some(issuer.as_str()) {
             return Err(Refused::UnknownIssuer);
         }
-        let keys = self.pool_keys(KEY_OWNER, Some(&kid)).await.map_err(|_| Refused::Signature)?;
+        let keys = self.tokens.pool_keys(KEY_OWNER, Some(&kid)).await.map_err(|_| Refused::Signature)?;
         let claims = jwt::verify(&keys, token).ok_or(Refused::Signature)?;
         let text = |name: &str| claims.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
         if text("iss") != Some(issuer.as_str()) || text("sub").is_none() || text("aud").is_none() {
@@ -111,7 +111,7 @@ impl Services {
         let unverified = jwt::peek_claims(token).ok_or(Refused::Malformed)?;
         let iss = unverified.get("iss").and_then(Value::as_str).ok_or(Refused::UnknownIssuer)?;
         let pool_id = self.user_pool_of_issuer(iss).ok_or(Refused::UnknownIssuer)?;
-        let keys = self.pool_keys(&pool_id, Some(&kid)).await.map_err(|_| Refused::Signature)?;
+        let keys = self.tokens.pool_keys(&pool_id, Some(&kid)).await.map_err(|_| Refused::Signature)?;
         let claims = jwt::verify(&keys, token).ok_or(Refused::Signature)?;
         if claims.get("iss").and_then(Value::as_str) != Some(iss) {
             return Err(Refused::UnknownIssuer);

@@ -31,13 +31,13 @@ pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> R
             .map(str::to_string),
     );
     let doc = json!({
-        "issuer": svc.issuer(&ctx.pool.id),
+        "issuer": svc.tokens.issuer(&ctx.pool.id),
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
         "token_endpoint": format!("{base}/oauth2/token"),
         "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
         "revocation_endpoint": format!("{base}/oauth2/revoke"),
         "end_session_endpoint": format!("{base}/logout"),
-        "jwks_uri": format!("{}/.well-known/jwks.json", svc.issuer(&ctx.pool.id)),
+        "jwks_uri": format!("{}/.well-known/jwks.json", svc.tokens.issuer(&ctx.pool.id)),
         "response_types_supported": ["code", "token"],
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
@@ -57,7 +57,7 @@ pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> R
 
 pub async fn jwks(req: HttpRequest, svc: web::Data<Arc<Services>>) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
-    let keys = svc.pool_keys(&ctx.pool.id, None).await.map_err(|_| {
+    let keys = svc.tokens.pool_keys(&ctx.pool.id, None).await.map_err(|_| {
         PageError::new(ctx.lang, actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "error.keys_unavailable")
     })?;
     Ok(HttpResponse::Ok()

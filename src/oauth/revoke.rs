@@ -31,7 +31,7 @@ pub async fn revoke(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
     if token.matches('.').count() == 2 {
         return oauth_error(400, "unsupported_token_type", "Only refresh tokens can be revoked");
     }
-    match svc.revoke_refresh_token(&client, token).await {
+    match svc.tokens.revoke_refresh_token(&client, token).await {
         Ok(()) => HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).finish(),
         Err(e) => {
             tracing::error!(error = ?e, "revocation failed");

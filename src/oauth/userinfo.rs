@@ -29,7 +29,7 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return bearer_error(401, "invalid_request", "Bad OAuth2 request at UserInfo Endpoint");
     };
-    let a = match svc.verify_access_token(Some(&ctx.pool.id), token).await {
+    let a = match svc.tokens.verify_access_token(Some(&ctx.pool.id), token).await {
         Ok(a) => a,
         Err(TokenRejection::Invalid | TokenRejection::Expired | TokenRejection::Revoked) => {
             return bearer_error(

@@ -2,14 +2,15 @@
 //! grant (optionally rotating), revocation by `origin_jti`, and access-token verification for
 //! userInfo and the token-authenticated API actions.
 
+use super::Tokens;
 use super::claims::{self, Issue, Subject};
 use super::jwt;
 use crate::crypto::{SecretToken, TokenHash};
-use crate::services::Services;
 use crate::store::grants::RefreshTokenRow;
 use crate::store::users::UserRow;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::error::{Error, Result};
+use crate::userpool::groups::GroupClaims;
 use crate::userpool::model::{Client, Pool};
 use serde_json::{Map, Value};
 
@@ -74,7 +75,7 @@ pub struct AccessClaims {
     pub client_id: String,
 }
 
-impl Services {
+impl Tokens {
     /// A new sign-in origin (`origin_jti`): a UUIDv7 on the service clock, so that it dates the
     /// sign-in to the millisecond ([`revoked_by_sign_out`]).
     pub fn new_origin(&self) -> String {
@@ -93,7 +94,7 @@ impl Services {
         origin_jti: &str,
     ) -> Result<(String, Option<String>)> {
         let keys = self.pool_keys(&pool.id, None).await?;
-        let groups = self.group_claims(&user.id).await?;
+        let groups = GroupClaims::of(&self.store.groups_for_user(&user.id).await?);
         let issuer = self.issuer(&pool.id);
         let event_id = uuid::Uuid::new_v4().to_string();
         let readable = client.read_attributes();

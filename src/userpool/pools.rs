@@ -266,7 +266,7 @@ impl Services {
         }
         match self.store.delete_pool(id).await {
             Ok(_) => {
-                self.keys.forget(id);
+                self.tokens.forget_keys(id);
                 self.pools.forget(id);
                 Ok(())
             }
