@@ -9,7 +9,9 @@ use crate::tokens::issue::{Grant, RefreshProof, TokenRejection, TokenSet};
 use crate::userpool::attributes;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::model::{Client, Pool};
-use crate::userpool::step::{Answer, Challenge, MfaCode, MfaKind, SignInStep};
+use crate::userpool::step::{
+    Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, NEW_PASSWORD_REQUIRED, SELECT_MFA_TYPE, SignInStep,
+};
 use crate::userpool::throttle::{Caller, Source};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -109,8 +111,9 @@ fn challenge_parameters(user: &UserRow, challenge: &Challenge) -> Map<String, Va
 /// InvalidParameterException for a challenge this engine does not ask.
 fn answer(name: &str, responses: &Value) -> Result<Answer, ApiError> {
     let get = |k: &str| responses[k].as_str().unwrap_or_default().to_string();
+    let kind = MfaKind::from_challenge_name(name);
     Ok(match name {
-        "NEW_PASSWORD_REQUIRED" => {
+        NEW_PASSWORD_REQUIRED => {
             let attributes: BTreeMap<String, String> = responses
                 .as_object()
                 .into_iter()
@@ -119,16 +122,18 @@ fn answer(name: &str, responses: &Value) -> Result<Answer, ApiError> {
                 .collect();
             Answer::NewPassword { password: get("NEW_PASSWORD"), attributes }
         }
-        "SOFTWARE_TOKEN_MFA" if !get("RECOVERY_CODE").is_empty() => {
-            Answer::Mfa(MfaCode::Recovery(get("RECOVERY_CODE")))
-        }
-        "SOFTWARE_TOKEN_MFA" => Answer::Mfa(MfaCode::SoftwareToken(get("SOFTWARE_TOKEN_MFA_CODE"))),
-        "EMAIL_OTP" => Answer::Mfa(MfaCode::Email(get("EMAIL_OTP_CODE"))),
-        "SELECT_MFA_TYPE" => Answer::SelectMfa(get("ANSWER")),
-        "MFA_SETUP" => Answer::MfaSetupDone,
-        other => {
-            return Err(ApiError::new(400, "InvalidParameterException", format!("Unsupported challenge {other}")));
-        }
+        SELECT_MFA_TYPE => Answer::SelectMfa(get("ANSWER")),
+        MFA_SETUP => Answer::MfaSetupDone,
+        _ => match kind {
+            Some(MfaKind::SoftwareToken) if !get("RECOVERY_CODE").is_empty() => {
+                Answer::Mfa(MfaCode::Recovery(get("RECOVERY_CODE")))
+            }
+            Some(MfaKind::SoftwareToken) => Answer::Mfa(MfaCode::SoftwareToken(get("SOFTWARE_TOKEN_MFA_CODE"))),
+            Some(MfaKind::Email) => Answer::Mfa(MfaCode::Email(get("EMAIL_OTP_CODE"))),
+            None => {
+                return Err(ApiError::new(400, "InvalidParameterException", format!("Unsupported challenge {name}")));
+            }
+        },
     })
 }
 

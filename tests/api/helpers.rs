@@ -421,9 +421,14 @@ pub async fn sign_in(
     let page = browser.get(&login).send().await.expect("login page");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
+    post_login(browser, &html, username, password).await
+}
+
+/// POST `username` and `password` through the sign-in form of page `html` (with its CSRF token).
+pub async fn post_login(browser: &reqwest::Client, html: &str, username: &str, password: &str) -> reqwest::Response {
     browser
-        .post(form_action(&html))
-        .form(&[("_csrf", hidden(&html, "_csrf").as_str()), ("username", username), ("password", password)])
+        .post(form_action(html))
+        .form(&[("_csrf", hidden(html, "_csrf").as_str()), ("username", username), ("password", password)])
         .send()
         .await
         .expect("login post")

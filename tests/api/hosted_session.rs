@@ -257,12 +257,7 @@ async fn logout_with_redirect_uri_goes_back_to_sign_in() {
     let page = browser.get(&login).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    let r = browser
-        .post(form_action(&html))
-        .form(&[("_csrf", hidden(&html, "_csrf").as_str()), ("username", "alice"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = post_login(&browser, &html, "alice", PASSWORD).await;
     assert_eq!(query_param(&location(&r), "state").as_deref(), Some("again"));
     id_claims(&app, &f, &callback_code(&r)).await;
 }

@@ -39,12 +39,7 @@ async fn a_pool_domain_serves_discovery_and_sign_in_at_its_root() {
     assert!(login.starts_with(&format!("{root}/login?")), "{login}");
     let html = browser.get(&login).send().await.unwrap().text().await.unwrap();
     assert!(form_action(&html).starts_with(&format!("{root}/login?")));
-    let r = browser
-        .post(form_action(&html))
-        .form(&[("_csrf", hidden(&html, "_csrf").as_str()), ("username", "alice"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = post_login(&browser, &html, "alice", PASSWORD).await;
     let session = set_cookie(&r, "portcullis_session").expect("session cookie");
     assert!(session.split(';').any(|a| a.trim() == "Path=/"), "{session}");
     let code = callback_code(&r);
