@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Keys { command: KeysCommand::Rotate { pool } } => {
             let svc = portcullis::services::Services::open(config).await?;
-            let kid = svc.rotate_keys(&pool).await?;
+            let kid = svc.user_pools.rotate_keys(&pool).await?;
             println!("Pool {pool}: active signing key is now {kid}");
         }
     }

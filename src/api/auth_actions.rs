@@ -151,7 +151,7 @@ pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Po
     if !a.scopes.iter().any(|s| s == "aws.cognito.signin.user.admin") {
         return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
     }
-    let pool = svc.pool(&a.user.pool_id).await?;
+    let pool = svc.directory.pool(&a.user.pool_id).await?;
     Ok((pool, a.user, a.client_id))
 }
 
@@ -162,7 +162,7 @@ pub(super) async fn add_mfa_summary(
     user: &UserRow,
     out: &mut Value,
 ) -> Result<(), ApiError> {
-    let (preferred, list) = svc.mfa_summary(pool, user).await?;
+    let (preferred, list) = svc.sign_in.mfa_summary(pool, user).await?;
     if let Some(p) = preferred {
         out["PreferredMfaSetting"] = json!(p);
     }
@@ -175,13 +175,13 @@ pub(super) async fn add_mfa_summary(
 /// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
 pub(super) async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Client), ApiError> {
     let not_found = || ApiError::new(400, "ResourceNotFoundException", "User pool client does not exist.");
-    let client = svc.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
+    let client = svc.directory.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
     if let Some(p) = i["UserPoolId"].as_str()
         && p != client.pool_id
     {
         return Err(not_found());
     }
-    let pool = svc.pool(&client.pool_id).await?;
+    let pool = svc.directory.pool(&client.pool_id).await?;
     Ok((pool, client))
 }
 
@@ -227,6 +227,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
             }
             client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
             let o = svc
+                .sign_in
                 .password_sign_in(&pool, &client, username, s(p, "PASSWORD"), Caller { source, lang: Lang::En })
                 .await?;
             outcome(svc, &pool, &client, o).await
@@ -239,11 +240,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
                 hash: r["SECRET_HASH"].as_str(),
             })?;
             let answer = answer(s(i, "ChallengeName"), r)?;
-            let o = svc.respond(&pool, &client, s(i, "Session"), &answer, Lang::En).await?;
+            let o = svc.sign_in.respond(&pool, &client, s(i, "Session"), &answer, Lang::En).await?;
             outcome(svc, &pool, &client, o).await
         }
         "RevokeToken" => {
             let client = svc
+                .directory
                 .find_client(s(i, "ClientId"))
                 .await?
                 .ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid client."))?;
@@ -260,12 +262,13 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
         }
         "GlobalSignOut" => {
             let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
-            svc.global_sign_out(&pool, user).await?;
+            svc.users.global_sign_out(&pool, user).await?;
             Ok(json!({}))
         }
         "GetUser" => {
             let (pool, user, client_id) = access_token_user(svc, s(i, "AccessToken")).await?;
-            let readable = svc.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
+            let readable =
+                svc.directory.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
             let mut out = json!({
                 "Username": user.username,
                 "UserAttributes": attributes::to_list_for_client(&user, readable.as_deref()),

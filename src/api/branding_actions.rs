@@ -23,9 +23,9 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let c = match action {
         "SetUICustomization" => {
             let (css, image) = (optional_str(i, "CSS")?, optional_str(i, "ImageFile")?);
-            svc.set_ui_customization(pool_id, client_id, css, image).await?
+            svc.user_pools.set_ui_customization(pool_id, client_id, css, image).await?
         }
-        "GetUICustomization" => svc.ui_customization(pool_id, client_id).await?,
+        "GetUICustomization" => svc.user_pools.ui_customization(pool_id, client_id).await?,
         _ => return Err(super::unsupported(action)),
     };
     Ok(json!({"UICustomization": ui_customization(svc, &c)}))

@@ -41,15 +41,16 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "IdentityPoolId");
     let identity_id = s(i, "IdentityId");
     Ok(match action {
-        "CreateIdentityPool" => pool_value(&svc.create_identity_pool(i).await?),
-        "DescribeIdentityPool" => pool_value(&svc.identity_pool(pool_id).await?),
-        "UpdateIdentityPool" => pool_value(&svc.update_identity_pool(i).await?),
+        "CreateIdentityPool" => pool_value(&svc.identity_pools.create_identity_pool(i).await?),
+        "DescribeIdentityPool" => pool_value(&svc.identity_pools.identity_pool(pool_id).await?),
+        "UpdateIdentityPool" => pool_value(&svc.identity_pools.update_identity_pool(i).await?),
         "DeleteIdentityPool" => {
-            svc.delete_identity_pool(pool_id).await?;
+            svc.identity_pools.delete_identity_pool(pool_id).await?;
             json!({})
         }
         "ListIdentityPools" => {
-            let (pools, next) = svc.list_identity_pools(limit(i, "MaxResults", 60), opt(i, "NextToken")).await?;
+            let (pools, next) =
+                svc.identity_pools.list_identity_pools(limit(i, "MaxResults", 60), opt(i, "NextToken")).await?;
             let list: Vec<Value> = pools
                 .iter()
                 .map(|p| json!({"IdentityPoolId": p.identity_pool_id, "IdentityPoolName": p.identity_pool_name}))
@@ -57,37 +58,43 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"IdentityPools": list}), "NextToken", next)
         }
         "SetIdentityPoolRoles" => {
-            svc.set_identity_pool_roles(pool_id, i).await?;
+            svc.identity_pools.set_identity_pool_roles(pool_id, i).await?;
             json!({})
         }
         "GetIdentityPoolRoles" => {
-            let roles = svc.identity_pool_roles(pool_id).await?;
+            let roles = svc.identity_pools.identity_pool_roles(pool_id).await?;
             let mut v = serde_json::to_value(&roles).map_err(|e| ApiError::from(Error::internal(e)))?;
             v["IdentityPoolId"] = json!(pool_id);
             v
         }
         "TagResource" => {
-            svc.retag_identity_pool(s(i, "ResourceArn"), &string_map(&i["Tags"]), &[]).await?;
+            svc.identity_pools.retag_identity_pool(s(i, "ResourceArn"), &string_map(&i["Tags"]), &[]).await?;
             json!({})
         }
         "UntagResource" => {
-            svc.retag_identity_pool(s(i, "ResourceArn"), &Default::default(), &strings(i, "TagKeys")).await?;
+            svc.identity_pools
+                .retag_identity_pool(s(i, "ResourceArn"), &Default::default(), &strings(i, "TagKeys"))
+                .await?;
             json!({})
         }
-        "ListTagsForResource" => json!({"Tags": svc.identity_pool_tags(s(i, "ResourceArn")).await?}),
-        "GetId" => json!({"IdentityId": svc.get_id(pool_id, &map(i, "Logins")).await?}),
+        "ListTagsForResource" => json!({"Tags": svc.identity_pools.identity_pool_tags(s(i, "ResourceArn")).await?}),
+        "GetId" => json!({"IdentityId": svc.identity_pools.get_id(pool_id, &map(i, "Logins")).await?}),
         "GetCredentialsForIdentity" => {
-            let (id, c) = svc.credentials_for_identity(identity_id, &map(i, "Logins"), opt(i, "CustomRoleArn")).await?;
+            let (id, c) = svc
+                .identity_pools
+                .credentials_for_identity(identity_id, &map(i, "Logins"), opt(i, "CustomRoleArn"))
+                .await?;
             json!({"IdentityId": id, "Credentials": {
                 "AccessKeyId": c.access_key_id, "SecretKey": c.secret_access_key,
                 "SessionToken": c.session_token, "Expiration": c.expiration}})
         }
         "GetOpenIdToken" => {
-            let (id, token) = svc.open_id_token(identity_id, &map(i, "Logins")).await?;
+            let (id, token) = svc.identity_pools.open_id_token(identity_id, &map(i, "Logins")).await?;
             json!({"IdentityId": id, "Token": token})
         }
         "GetOpenIdTokenForDeveloperIdentity" => {
             let (id, token) = svc
+                .identity_pools
                 .open_id_token_for_developer_identity(
                     pool_id,
                     opt(i, "IdentityId"),
@@ -100,6 +107,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         }
         "LookupDeveloperIdentity" => {
             let found = svc
+                .identity_pools
                 .lookup_developer_identity(
                     pool_id,
                     opt(i, "IdentityId"),
@@ -116,6 +124,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         }
         "MergeDeveloperIdentities" => {
             let id = svc
+                .identity_pools
                 .merge_developer_identities(
                     pool_id,
                     s(i, "DeveloperProviderName"),
@@ -126,22 +135,24 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({"IdentityId": id})
         }
         "UnlinkDeveloperIdentity" => {
-            svc.unlink_developer_identity(
-                pool_id,
-                s(i, "DeveloperProviderName"),
-                identity_id,
-                s(i, "DeveloperUserIdentifier"),
-            )
-            .await?;
+            svc.identity_pools
+                .unlink_developer_identity(
+                    pool_id,
+                    s(i, "DeveloperProviderName"),
+                    identity_id,
+                    s(i, "DeveloperUserIdentifier"),
+                )
+                .await?;
             json!({})
         }
         "UnlinkIdentity" => {
-            svc.unlink_identity(identity_id, &map(i, "Logins"), &strings(i, "LoginsToRemove")).await?;
+            svc.identity_pools.unlink_identity(identity_id, &map(i, "Logins"), &strings(i, "LoginsToRemove")).await?;
             json!({})
         }
-        "DescribeIdentity" => svc.describe_identity(identity_id).await?,
+        "DescribeIdentity" => svc.identity_pools.describe_identity(identity_id).await?,
         "ListIdentities" => {
             let (list, next) = svc
+                .identity_pools
                 .list_identities(
                     pool_id,
                     limit(i, "MaxResults", 60),
@@ -152,7 +163,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"IdentityPoolId": pool_id, "Identities": list}), "NextToken", next)
         }
         "DeleteIdentities" => {
-            let unprocessed = svc.delete_identities(&strings(i, "IdentityIdsToDelete")).await;
+            let unprocessed = svc.identity_pools.delete_identities(&strings(i, "IdentityIdsToDelete")).await;
             json!({"UnprocessedIdentityIds": unprocessed})
         }
         _ => return Err(super::unsupported(action)),

@@ -37,39 +37,39 @@ fn mfa_preference(i: &Value) -> MfaPreference {
 
 pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     Ok(match action {
-        "SetUserPoolMfaConfig" => svc.set_pool_mfa_config(s(i, "UserPoolId"), i).await?,
-        "GetUserPoolMfaConfig" => svc.pool_mfa_config(s(i, "UserPoolId")).await?,
+        "SetUserPoolMfaConfig" => svc.user_pools.set_pool_mfa_config(s(i, "UserPoolId"), i).await?,
+        "GetUserPoolMfaConfig" => svc.user_pools.pool_mfa_config(s(i, "UserPoolId")).await?,
         "AdminSetUserMFAPreference" => {
-            let pool = svc.pool(s(i, "UserPoolId")).await?;
-            let user = svc.user(&pool, s(i, "Username")).await?;
-            svc.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
+            let pool = svc.directory.pool(s(i, "UserPoolId")).await?;
+            let user = svc.users.user(&pool, s(i, "Username")).await?;
+            svc.sign_in.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
             json!({})
         }
         "SetUserMFAPreference" => {
             let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
-            svc.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
+            svc.sign_in.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
             json!({})
         }
         "AssociateSoftwareToken" => {
             token_or_session(i)?;
             if let Some(session) = i["Session"].as_str() {
                 let (_, client) = client_for_session(svc, i).await?;
-                let (_, secret) = svc.associate_for_session(&client, session).await?;
+                let (_, secret) = svc.sign_in.associate_for_session(&client, session).await?;
                 json!({"SecretCode": secret, "Session": session})
             } else {
                 let (_, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
-                json!({"SecretCode": svc.associate_software_token(&user).await?})
+                json!({"SecretCode": svc.sign_in.associate_software_token(&user).await?})
             }
         }
         "VerifySoftwareToken" => {
             token_or_session(i)?;
             if let Some(session) = i["Session"].as_str() {
                 let (pool, client) = client_for_session(svc, i).await?;
-                svc.verify_for_session(&pool, &client, session, s(i, "UserCode")).await?;
+                svc.sign_in.verify_for_session(&pool, &client, session, s(i, "UserCode")).await?;
                 json!({"Status": "SUCCESS", "Session": session})
             } else {
                 let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
-                svc.verify_software_token(&pool, &user, s(i, "UserCode")).await?;
+                svc.sign_in.verify_software_token(&pool, &user, s(i, "UserCode")).await?;
                 json!({"Status": "SUCCESS"})
             }
         }
@@ -85,9 +85,9 @@ async fn client_for_session(
     if i["ClientId"].is_string() {
         return client_for(svc, i).await;
     }
-    let c = svc.challenge_client(s(i, "Session")).await?.ok_or_else(|| {
+    let c = svc.sign_in.challenge_client(s(i, "Session")).await?.ok_or_else(|| {
         ApiError::new(400, "NotAuthorizedException", "Invalid session for the user, session is expired.")
     })?;
-    let pool = svc.pool(&c.pool_id).await?;
+    let pool = svc.directory.pool(&c.pool_id).await?;
     Ok((pool, c))
 }

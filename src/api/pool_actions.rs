@@ -29,15 +29,15 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "UserPoolId");
     Ok(match action {
         "CreateUserPool" => {
-            let pool = svc.create_pool(i).await?;
-            json!({"UserPool": svc.describe_pool(&pool).await?})
+            let pool = svc.user_pools.create_pool(i).await?;
+            json!({"UserPool": svc.user_pools.describe_pool(&pool).await?})
         }
         "DescribeUserPool" => {
-            let pool = svc.pool(pool_id).await?;
-            json!({"UserPool": svc.describe_pool(&pool).await?})
+            let pool = svc.directory.pool(pool_id).await?;
+            json!({"UserPool": svc.user_pools.describe_pool(&pool).await?})
         }
         "ListUserPools" => {
-            let (pools, next) = svc.list_pools(limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
+            let (pools, next) = svc.user_pools.list_pools(limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
             let list: Vec<Value> = pools
                 .iter()
                 .map(|p| {
@@ -48,54 +48,55 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"UserPools": list}), "NextToken", next)
         }
         "UpdateUserPool" => {
-            svc.update_pool(pool_id, i).await?;
+            svc.user_pools.update_pool(pool_id, i).await?;
             json!({})
         }
         "DeleteUserPool" => {
-            svc.delete_pool(pool_id).await?;
+            svc.user_pools.delete_pool(pool_id).await?;
             json!({})
         }
         "CreateUserPoolClient" => {
-            let c = svc.create_client(pool_id, i).await?;
-            json!({"UserPoolClient": svc.describe_client(&c)})
+            let c = svc.user_pools.create_client(pool_id, i).await?;
+            json!({"UserPoolClient": svc.user_pools.describe_client(&c)})
         }
         "DescribeUserPoolClient" => {
-            let c = svc.client(pool_id, s(i, "ClientId")).await?;
-            json!({"UserPoolClient": svc.describe_client(&c)})
+            let c = svc.directory.client(pool_id, s(i, "ClientId")).await?;
+            json!({"UserPoolClient": svc.user_pools.describe_client(&c)})
         }
         "ListUserPoolClients" => {
-            let (rows, next) = svc.list_clients(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
+            let (rows, next) =
+                svc.user_pools.list_clients(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
             let list: Vec<Value> =
                 rows.iter().map(|c| json!({"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name})).collect();
             with_token(json!({"UserPoolClients": list}), "NextToken", next)
         }
         "UpdateUserPoolClient" => {
-            let c = svc.update_client(pool_id, s(i, "ClientId"), i).await?;
-            json!({"UserPoolClient": svc.describe_client(&c)})
+            let c = svc.user_pools.update_client(pool_id, s(i, "ClientId"), i).await?;
+            json!({"UserPoolClient": svc.user_pools.describe_client(&c)})
         }
         "DeleteUserPoolClient" => {
-            svc.delete_client(pool_id, s(i, "ClientId")).await?;
+            svc.user_pools.delete_client(pool_id, s(i, "ClientId")).await?;
             json!({})
         }
-        "CreateUserPoolDomain" => svc.create_domain(pool_id, i).await?,
+        "CreateUserPoolDomain" => svc.user_pools.create_domain(pool_id, i).await?,
         "DescribeUserPoolDomain" => {
-            json!({"DomainDescription": svc.describe_domain(s(i, "Domain")).await?})
+            json!({"DomainDescription": svc.user_pools.describe_domain(s(i, "Domain")).await?})
         }
         "DeleteUserPoolDomain" => {
-            svc.delete_domain(pool_id, s(i, "Domain")).await?;
+            svc.user_pools.delete_domain(pool_id, s(i, "Domain")).await?;
             json!({})
         }
         "CreateResourceServer" => {
-            json!({"ResourceServer": svc.resource_server_type(&svc.create_resource_server(pool_id, i).await?)})
+            json!({"ResourceServer": svc.user_pools.resource_server_type(&svc.user_pools.create_resource_server(pool_id, i).await?)})
         }
         "DescribeResourceServer" => {
-            json!({"ResourceServer": svc.resource_server_type(&svc.resource_server(pool_id, s(i, "Identifier")).await?)})
+            json!({"ResourceServer": svc.user_pools.resource_server_type(&svc.user_pools.resource_server(pool_id, s(i, "Identifier")).await?)})
         }
         "UpdateResourceServer" => {
-            json!({"ResourceServer": svc.resource_server_type(&svc.update_resource_server(pool_id, i).await?)})
+            json!({"ResourceServer": svc.user_pools.resource_server_type(&svc.user_pools.update_resource_server(pool_id, i).await?)})
         }
         "ListResourceServers" => {
-            svc.pool(pool_id).await?;
+            svc.directory.pool(pool_id).await?;
             let max = limit(i, "MaxResults", 50).min(50);
             let (rows, next) = crate::store::page(
                 svc.store
@@ -105,11 +106,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 max,
                 |r| r.identifier.clone(),
             );
-            let list: Vec<Value> = rows.iter().map(|r| svc.resource_server_type(r)).collect();
+            let list: Vec<Value> = rows.iter().map(|r| svc.user_pools.resource_server_type(r)).collect();
             with_token(json!({"ResourceServers": list}), "NextToken", next)
         }
         "DeleteResourceServer" => {
-            svc.delete_resource_server(pool_id, s(i, "Identifier")).await?;
+            svc.user_pools.delete_resource_server(pool_id, s(i, "Identifier")).await?;
             json!({})
         }
         _ => return Err(super::unsupported(action)),

@@ -22,24 +22,26 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let name = s(i, "ProviderName");
     Ok(match action {
         "CreateIdentityProvider" => {
-            let p = svc.create_identity_provider(pool_id, i).await?;
-            json!({"IdentityProvider": svc.identity_provider_type(&p)?})
+            let p = svc.user_pools.create_identity_provider(pool_id, i).await?;
+            json!({"IdentityProvider": svc.user_pools.identity_provider_type(&p)?})
         }
         "DescribeIdentityProvider" => {
-            let p = svc.identity_provider(pool_id, name).await?;
-            json!({"IdentityProvider": svc.identity_provider_type(&p)?})
+            let p = svc.user_pools.identity_provider(pool_id, name).await?;
+            json!({"IdentityProvider": svc.user_pools.identity_provider_type(&p)?})
         }
         "UpdateIdentityProvider" => {
-            let p = svc.update_identity_provider(pool_id, i).await?;
-            json!({"IdentityProvider": svc.identity_provider_type(&p)?})
+            let p = svc.user_pools.update_identity_provider(pool_id, i).await?;
+            json!({"IdentityProvider": svc.user_pools.identity_provider_type(&p)?})
         }
         "DeleteIdentityProvider" => {
-            svc.delete_identity_provider(pool_id, name).await?;
+            svc.user_pools.delete_identity_provider(pool_id, name).await?;
             json!({})
         }
         "ListIdentityProviders" => {
-            let (rows, next) =
-                svc.list_identity_providers(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
+            let (rows, next) = svc
+                .user_pools
+                .list_identity_providers(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str())
+                .await?;
             let list: Vec<Value> = rows
                 .iter()
                 .map(|p| {
@@ -50,17 +52,17 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"Providers": list}), "NextToken", next)
         }
         "GetIdentityProviderByIdentifier" => {
-            let p = svc.identity_provider_by_identifier(pool_id, s(i, "IdpIdentifier")).await?;
-            json!({"IdentityProvider": svc.identity_provider_type(&p)?})
+            let p = svc.user_pools.identity_provider_by_identifier(pool_id, s(i, "IdpIdentifier")).await?;
+            json!({"IdentityProvider": svc.user_pools.identity_provider_type(&p)?})
         }
         "AdminLinkProviderForUser" => {
             let (destination, source) =
                 (ProviderUser::from_json(&i["DestinationUser"]), ProviderUser::from_json(&i["SourceUser"]));
-            svc.admin_link_provider_for_user(pool_id, &destination, &source).await?;
+            svc.users.admin_link_provider_for_user(pool_id, &destination, &source).await?;
             json!({})
         }
         "AdminDisableProviderForUser" => {
-            svc.admin_disable_provider_for_user(pool_id, &ProviderUser::from_json(&i["User"])).await?;
+            svc.users.admin_disable_provider_for_user(pool_id, &ProviderUser::from_json(&i["User"])).await?;
             json!({})
         }
         _ => return Err(super::unsupported(action)),

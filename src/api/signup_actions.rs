@@ -25,11 +25,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
     let username = s(i, "Username");
     match action {
         "AdminConfirmSignUp" => {
-            svc.admin_confirm_sign_up(s(i, "UserPoolId"), username).await?;
+            svc.sign_in.admin_confirm_sign_up(s(i, "UserPoolId"), username).await?;
             return Ok(json!({}));
         }
         "AdminResetUserPassword" => {
-            svc.admin_reset_user_password(s(i, "UserPoolId"), username).await?;
+            svc.sign_in.admin_reset_user_password(s(i, "UserPoolId"), username).await?;
             return Ok(json!({}));
         }
         _ => {}
@@ -41,7 +41,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
     Ok(match action {
         "SignUp" => {
             let attributes = super::attribute_list(&i["UserAttributes"]);
-            let r = svc.sign_up(&pool, &client, username, s(i, "Password"), &attributes, caller).await?;
+            let r = svc.sign_in.sign_up(&pool, &client, username, s(i, "Password"), &attributes, caller).await?;
             let mut out = json!({"UserConfirmed": r.confirmed, "UserSub": r.user.id});
             if let Some(d) = r.delivery {
                 out["CodeDeliveryDetails"] = d;
@@ -49,17 +49,18 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
             out
         }
         "ConfirmSignUp" => {
-            svc.confirm_sign_up(&pool, &client, username, s(i, "ConfirmationCode"), source).await?;
+            svc.sign_in.confirm_sign_up(&pool, &client, username, s(i, "ConfirmationCode"), source).await?;
             json!({})
         }
         "ResendConfirmationCode" => {
-            json!({"CodeDeliveryDetails": svc.resend_confirmation_code(&pool, &client, username, caller).await?})
+            json!({"CodeDeliveryDetails": svc.sign_in.resend_confirmation_code(&pool, &client, username, caller).await?})
         }
         "ForgotPassword" => {
-            json!({"CodeDeliveryDetails": svc.forgot_password(&pool, &client, username, caller).await?})
+            json!({"CodeDeliveryDetails": svc.sign_in.forgot_password(&pool, &client, username, caller).await?})
         }
         "ConfirmForgotPassword" => {
-            svc.confirm_forgot_password(&pool, &client, username, s(i, "ConfirmationCode"), s(i, "Password"), source)
+            svc.sign_in
+                .confirm_forgot_password(&pool, &client, username, s(i, "ConfirmationCode"), s(i, "Password"), source)
                 .await?;
             json!({})
         }

@@ -61,7 +61,7 @@ async fn assume_role_with_web_identity(svc: &Services, p: &Params) -> Result<Xml
     }
     check_assume_input(session_name, duration).map_err(assume_error)?;
 
-    let who = svc.web_identity_from_token(token).await.map_err(|e| match e {
+    let who = svc.identity_pools.web_identity_from_token(token).await.map_err(|e| match e {
         WebTokenError::Invalid => QueryError::new(
             400,
             "InvalidIdentityToken",

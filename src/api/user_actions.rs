@@ -50,12 +50,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let username = s(i, "Username");
     Ok(match action {
         "AdminCreateUser" => {
-            let u = svc.admin_create_user(pool_id, &new_user(i)).await?;
-            json!({"User": svc.user_type(&u, None)})
+            let u = svc.users.admin_create_user(pool_id, &new_user(i)).await?;
+            json!({"User": svc.users.user_type(&u, None)})
         }
         "AdminGetUser" => {
-            let pool = svc.pool(pool_id).await?;
-            let u = svc.user(&pool, username).await?;
+            let pool = svc.directory.pool(pool_id).await?;
+            let u = svc.users.user(&pool, username).await?;
             let mut out = json!({
                 "Username": u.username,
                 "UserAttributes": attributes::to_list(&u, None),
@@ -68,35 +68,38 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             out
         }
         "AdminDeleteUser" => {
-            svc.admin_delete_user(pool_id, username).await?;
+            svc.users.admin_delete_user(pool_id, username).await?;
             json!({})
         }
         "AdminSetUserPassword" => {
-            svc.admin_set_password(pool_id, username, s(i, "Password"), i["Permanent"].as_bool().unwrap_or(false))
+            svc.users
+                .admin_set_password(pool_id, username, s(i, "Password"), i["Permanent"].as_bool().unwrap_or(false))
                 .await?;
             json!({})
         }
         "AdminUpdateUserAttributes" => {
-            svc.admin_update_attributes(pool_id, username, &attribute_list(&i["UserAttributes"])).await?;
+            svc.users.admin_update_attributes(pool_id, username, &attribute_list(&i["UserAttributes"])).await?;
             json!({})
         }
         "AdminDisableUser" | "AdminEnableUser" => {
-            svc.admin_set_enabled(pool_id, username, action == "AdminEnableUser").await?;
+            svc.users.admin_set_enabled(pool_id, username, action == "AdminEnableUser").await?;
             json!({})
         }
         "AdminUserGlobalSignOut" => {
-            let pool = svc.pool(pool_id).await?;
-            let user = svc.user(&pool, username).await?;
-            svc.global_sign_out(&pool, user).await?;
+            let pool = svc.directory.pool(pool_id).await?;
+            let user = svc.users.user(&pool, username).await?;
+            svc.users.global_sign_out(&pool, user).await?;
             json!({})
         }
         "ListUsers" => {
             let only: Option<Vec<String>> = i["AttributesToGet"]
                 .as_array()
                 .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
-            let (users, next) =
-                svc.list_users(pool_id, s(i, "Filter"), limit(i, "Limit", 60), i["PaginationToken"].as_str()).await?;
-            let list: Vec<Value> = users.iter().map(|u| svc.user_type(u, only.as_deref())).collect();
+            let (users, next) = svc
+                .users
+                .list_users(pool_id, s(i, "Filter"), limit(i, "Limit", 60), i["PaginationToken"].as_str())
+                .await?;
+            let list: Vec<Value> = users.iter().map(|u| svc.users.user_type(u, only.as_deref())).collect();
             with_token(json!({"Users": list}), "PaginationToken", next)
         }
         "CreateGroup" => {
@@ -105,10 +108,10 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 role_arn: i["RoleArn"].as_str().map(str::to_string),
                 precedence: i["Precedence"].as_i64(),
             };
-            json!({"Group": svc.group_type(&svc.create_group(pool_id, s(i, "GroupName"), &settings).await?)})
+            json!({"Group": svc.users.group_type(&svc.users.create_group(pool_id, s(i, "GroupName"), &settings).await?)})
         }
         "GetGroup" => {
-            json!({"Group": svc.group_type(&svc.group(pool_id, s(i, "GroupName")).await?)})
+            json!({"Group": svc.users.group_type(&svc.users.group(pool_id, s(i, "GroupName")).await?)})
         }
         "UpdateGroup" => {
             let text = |k: &str| i.get(k).map(|v| v.as_str().map(str::to_string));
@@ -117,14 +120,14 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 role_arn: text("RoleArn"),
                 precedence: i.get("Precedence").map(Value::as_i64),
             };
-            json!({"Group": svc.group_type(&svc.update_group(pool_id, s(i, "GroupName"), &changes).await?)})
+            json!({"Group": svc.users.group_type(&svc.users.update_group(pool_id, s(i, "GroupName"), &changes).await?)})
         }
         "DeleteGroup" => {
-            svc.delete_group(pool_id, s(i, "GroupName")).await?;
+            svc.users.delete_group(pool_id, s(i, "GroupName")).await?;
             json!({})
         }
         "ListGroups" => {
-            svc.pool(pool_id).await?;
+            svc.directory.pool(pool_id).await?;
             let max = limit(i, "Limit", 60);
             let (rows, next) = crate::store::page(
                 svc.store
@@ -134,26 +137,26 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 max,
                 |g| g.name.clone(),
             );
-            let list: Vec<Value> = rows.iter().map(|g| svc.group_type(g)).collect();
+            let list: Vec<Value> = rows.iter().map(|g| svc.users.group_type(g)).collect();
             with_token(json!({"Groups": list}), "NextToken", next)
         }
         "AdminAddUserToGroup" => {
-            svc.add_user_to_group(pool_id, username, s(i, "GroupName")).await?;
+            svc.users.add_user_to_group(pool_id, username, s(i, "GroupName")).await?;
             json!({})
         }
         "AdminRemoveUserFromGroup" => {
-            svc.remove_user_from_group(pool_id, username, s(i, "GroupName")).await?;
+            svc.users.remove_user_from_group(pool_id, username, s(i, "GroupName")).await?;
             json!({})
         }
         "AdminListGroupsForUser" => {
-            let pool = svc.pool(pool_id).await?;
-            let u = svc.user(&pool, username).await?;
+            let pool = svc.directory.pool(pool_id).await?;
+            let u = svc.users.user(&pool, username).await?;
             let groups = svc.store.groups_for_user(&u.id).await.map_err(crate::userpool::error::Error::from)?;
-            let list: Vec<Value> = groups.iter().map(|g| svc.group_type(g)).collect();
+            let list: Vec<Value> = groups.iter().map(|g| svc.users.group_type(g)).collect();
             json!({"Groups": list})
         }
         "ListUsersInGroup" => {
-            let g = svc.group(pool_id, s(i, "GroupName")).await?;
+            let g = svc.users.group(pool_id, s(i, "GroupName")).await?;
             let max = limit(i, "Limit", 60);
             let (rows, next) = crate::store::page(
                 svc.store
@@ -163,7 +166,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 max,
                 |u| u.id.clone(),
             );
-            let list: Vec<Value> = rows.iter().map(|u| svc.user_type(u, None)).collect();
+            let list: Vec<Value> = rows.iter().map(|u| svc.users.user_type(u, None)).collect();
             with_token(json!({"Users": list}), "NextToken", next)
         }
         _ => return Err(super::unsupported(action)),

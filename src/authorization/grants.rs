@@ -2,10 +2,10 @@
 //! [`Client::authenticate`]), and the authorization_code, refresh_token and client_credentials
 //! grants. Outcomes are tokens or a [`GrantError`] that the endpoint words as RFC 6749 errors.
 
+use super::Authorization;
 use super::request::pkce_matches;
 use super::scopes::{custom_scopes, narrow};
 use crate::crypto::TokenHash;
-use crate::services::Services;
 use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
 use crate::userpool::clients::ClientProof;
@@ -50,7 +50,7 @@ pub struct CodeRedemption<'a> {
     pub code_verifier: Option<&'a str>,
 }
 
-impl Services {
+impl Authorization {
     /// The client of a token or revocation request to `pool`, proved with `secret` (none for
     /// a public client).
     pub async fn authenticate_client(
@@ -59,7 +59,7 @@ impl Services {
         client_id: &str,
         secret: Option<&str>,
     ) -> Result<Client, GrantError> {
-        let client = match self.find_client(client_id).await? {
+        let client = match self.directory.find_client(client_id).await? {
             Some(c) if c.pool_id == pool.id => c,
             _ => return Err(GrantError::InvalidClient),
         };

@@ -7,3 +7,34 @@
 pub mod grants;
 pub mod request;
 pub mod scopes;
+
+use crate::clock::Clock;
+use crate::services::Infra;
+use crate::store::Store;
+use crate::tokens::Tokens;
+use crate::userpool::directory::Directory;
+use std::sync::Arc;
+
+/// The OAuth 2.0 context: the store (codes, identity providers), the clock, the pool and client
+/// directory and the token issuer.
+pub struct Authorization {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    directory: Arc<Directory>,
+    tokens: Arc<Tokens>,
+}
+
+impl Authorization {
+    pub fn new(infra: &Infra) -> Self {
+        Authorization {
+            store: infra.store.clone(),
+            clock: infra.clock.clone(),
+            directory: infra.directory.clone(),
+            tokens: infra.tokens.clone(),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

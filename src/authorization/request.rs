@@ -3,8 +3,8 @@
 //! signed in. Unknown clients and unregistered redirect URIs are shown as pages, never
 //! redirected to; every other error goes back to the app's redirect URI.
 
+use super::Authorization;
 use crate::crypto::SecretToken;
-use crate::services::Services;
 use crate::store::grants::AuthCodeRow;
 use crate::store::users::UserRow;
 use crate::tokens::issue::Grant;
@@ -94,14 +94,57 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     is_pkce_value(verifier) && crate::crypto::constant_time_eq(computed.as_bytes(), challenge.as_bytes())
 }
 
-impl Services {
+impl Authorization {
+    /// The upstream provider an authorization request asks for (`identity_provider` or
+    /// `idp_identifier`): `Ok(None)` for the pool's own sign-in, `Err` with the reason when the
+    /// client may not use what it asks for.
+    pub async fn requested_provider(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        p: &AuthorizeParams,
+    ) -> std::result::Result<Option<String>, &'static str> {
+        let supported = client.supported_identity_providers();
+        let name = match (p.identity_provider.as_deref(), p.idp_identifier.as_deref()) {
+            (Some(n), _) if !n.is_empty() => n.to_string(),
+            (_, Some(id)) if !id.is_empty() => match self.store.get_identity_provider_by_identifier(&pool.id, id).await
+            {
+                Ok(Some(row)) => row.name,
+                Ok(None) => return Err("No identity provider has that identifier"),
+                Err(e) => {
+                    tracing::error!(error = %e, "provider lookup failed");
+                    return Err("An internal error occurred");
+                }
+            },
+            _ => return Ok(None),
+        };
+        if name == "COGNITO" {
+            return if client_allows_cognito(client) {
+                Ok(None)
+            } else {
+                Err("COGNITO is not enabled for this client")
+            };
+        }
+        if !supported.contains(&name) {
+            return Err("The identity provider is not enabled for this client");
+        }
+        match self.store.get_identity_provider(&pool.id, &name).await {
+            Ok(Some(_)) => Ok(Some(name)),
+            Ok(None) => Err("The identity provider is not enabled for this client"),
+            Err(e) => {
+                tracing::error!(error = %e, "provider lookup failed");
+                Err("An internal error occurred")
+            }
+        }
+    }
+
     pub async fn validate_authorize(
         &self,
         pool: &Pool,
         p: &AuthorizeParams,
     ) -> Result<AuthorizeRequest, AuthorizeError> {
         let client_id = p.client_id.as_deref().unwrap_or_default();
-        let client = match self.find_client(client_id).await {
+        let client = match self.directory.find_client(client_id).await {
             Ok(Some(c)) if c.pool_id == pool.id => c,
             Ok(_) => {
                 return Err(AuthorizeError::Page("error.unknown_client"));
@@ -231,6 +274,12 @@ impl Services {
             }
         }
     }
+}
+
+/// Whether the client offers the pool's own sign-in (an empty list means only that).
+pub fn client_allows_cognito(client: &Client) -> bool {
+    let supported = client.supported_identity_providers();
+    supported.is_empty() || supported.iter().any(|s| s == "COGNITO")
 }
 
 #[cfg(test)]

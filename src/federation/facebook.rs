@@ -2,7 +2,7 @@
 //! attribute mapping names, with `appsecret_proof` (HMAC-SHA256 of the access token keyed by the
 //! app secret) as Facebook expects from server-side callers.
 
-use super::{Claims, Federation, Provider, UpstreamError, UpstreamResult};
+use super::{Claims, Provider, Upstream, UpstreamError, UpstreamResult};
 use oauth2::basic::BasicClient;
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, RedirectUrl, Scope, TokenResponse,
@@ -48,7 +48,7 @@ pub fn authorize_url(p: &Provider, callback: &str, state: &str) -> UpstreamResul
 }
 
 /// Exchange the code and read the user from the Graph API.
-pub async fn sign_in(fed: &Federation, p: &Provider, callback: &str, code: &str) -> UpstreamResult<Claims> {
+pub async fn sign_in(fed: &Upstream, p: &Provider, callback: &str, code: &str) -> UpstreamResult<Claims> {
     let tokens = client(p, callback)?
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .request_async(&fed.http)
@@ -87,7 +87,7 @@ pub enum GraphRefusal {
 /// What Facebook says about an access token a client presents itself (an identity pool's
 /// `Logins`): the id of the app it was issued to (`{graph}/app`) and the user's Graph id
 /// (`{graph}/me?fields=id`). `graph` is the versioned Graph API base URL.
-pub async fn presented_token(fed: &Federation, graph: &str, token: &str) -> Result<(String, Claims), GraphRefusal> {
+pub async fn presented_token(fed: &Upstream, graph: &str, token: &str) -> Result<(String, Claims), GraphRefusal> {
     let app = graph_get(fed, &format!("{graph}/app"), token).await?;
     let me = graph_get(fed, &format!("{graph}/me?fields=id"), token).await?;
     let id = |c: &Claims| c.get("id").and_then(|v| v.as_str()).map(str::to_string);
@@ -99,7 +99,7 @@ pub async fn presented_token(fed: &Federation, graph: &str, token: &str) -> Resu
 
 /// One Graph call with the token as bearer credential. A 4xx with Graph's error body refuses the
 /// token; anything else that is not a JSON object is the provider's failure.
-async fn graph_get(fed: &Federation, url: &str, token: &str) -> Result<Claims, GraphRefusal> {
+async fn graph_get(fed: &Upstream, url: &str, token: &str) -> Result<Claims, GraphRefusal> {
     let resp = fed
         .http
         .get(url)

@@ -4,14 +4,14 @@
 //! `take_federation` gives the pending sign-in back once, to the browser that started it, and
 //! `finish_federation` turns the provider's code into a pool user.
 
+use super::Federation;
 use super::{Provider, UpstreamError, UpstreamResult, facebook, oidc};
 use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::crypto::{SecretToken, TokenHash};
-use crate::services::Services;
 use crate::store::federation::FederationStateRow;
 use crate::store::users::UserRow;
 use crate::userpool::error::{Error, Result};
-use crate::userpool::model::{Client, Pool};
+use crate::userpool::model::Pool;
 use serde::{Deserialize, Serialize};
 
 /// How long the provider has to send the browser back.
@@ -48,56 +48,13 @@ fn seal_context(state_hash: &TokenHash) -> String {
     format!("federation-state:{state_hash}")
 }
 
-impl Services {
+impl Federation {
     /// A provider of the pool with its defaults and secret, if it exists.
     pub async fn upstream_provider(&self, pool_id: &str, name: &str) -> Result<Option<Provider>> {
         let Some(row) = self.store.get_identity_provider(pool_id, name).await? else {
             return Ok(None);
         };
         Provider::from_row(&row, &self.master).map(Some).map_err(Error::Internal)
-    }
-
-    /// The upstream provider an authorization request asks for (`identity_provider` or
-    /// `idp_identifier`): `Ok(None)` for the pool's own sign-in, `Err` with the reason when the
-    /// client may not use what it asks for.
-    pub async fn requested_provider(
-        &self,
-        pool: &Pool,
-        client: &Client,
-        p: &AuthorizeParams,
-    ) -> std::result::Result<Option<String>, &'static str> {
-        let supported = client.supported_identity_providers();
-        let name = match (p.identity_provider.as_deref(), p.idp_identifier.as_deref()) {
-            (Some(n), _) if !n.is_empty() => n.to_string(),
-            (_, Some(id)) if !id.is_empty() => match self.store.get_identity_provider_by_identifier(&pool.id, id).await
-            {
-                Ok(Some(row)) => row.name,
-                Ok(None) => return Err("No identity provider has that identifier"),
-                Err(e) => {
-                    tracing::error!(error = %e, "provider lookup failed");
-                    return Err("An internal error occurred");
-                }
-            },
-            _ => return Ok(None),
-        };
-        if name == "COGNITO" {
-            return if client_allows_cognito(client) {
-                Ok(None)
-            } else {
-                Err("COGNITO is not enabled for this client")
-            };
-        }
-        if !supported.contains(&name) {
-            return Err("The identity provider is not enabled for this client");
-        }
-        match self.store.get_identity_provider(&pool.id, &name).await {
-            Ok(Some(_)) => Ok(Some(name)),
-            Ok(None) => Err("The identity provider is not enabled for this client"),
-            Err(e) => {
-                tracing::error!(error = %e, "provider lookup failed");
-                Err("An internal error occurred")
-            }
-        }
     }
 
     /// Send the sign-in upstream: `callback` is this pool's `/oauth2/idpresponse` as the browser
@@ -126,7 +83,7 @@ impl Services {
         let (url, secrets) = if p.provider_type == "Facebook" {
             (facebook::authorize_url(&p, callback, &state)?, None)
         } else {
-            let e = self.federation.endpoints(&p, now).await?;
+            let e = self.upstream.endpoints(&p, now).await?;
             let (url, s) = oidc::authorize_url(&p, &e, callback, &state)?;
             (url, Some(s))
         };
@@ -187,18 +144,12 @@ impl Services {
         let now = self.now();
         let callback = &pending.kept.callback;
         let claims = match &pending.kept.oidc {
-            None => facebook::sign_in(&self.federation, &p, callback, code).await?,
+            None => facebook::sign_in(&self.upstream, &p, callback, code).await?,
             Some(secrets) => {
-                let e = self.federation.endpoints(&p, now).await?;
-                oidc::sign_in(&self.federation, &p, &e, callback, code, secrets, now).await?
+                let e = self.upstream.endpoints(&p, now).await?;
+                oidc::sign_in(&self.upstream, &p, &e, callback, code, secrets, now).await?
             }
         };
         self.federated_user(pool, &p, &claims).await
     }
-}
-
-/// Whether the client offers the pool's own sign-in (an empty list means only that).
-pub fn client_allows_cognito(client: &Client) -> bool {
-    let supported = client.supported_identity_providers();
-    supported.is_empty() || supported.iter().any(|s| s == "COGNITO")
 }

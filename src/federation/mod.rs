@@ -92,8 +92,9 @@ impl Provider {
 /// What the upstream said about the user: its claims, after validation.
 pub type Claims = Map<String, Value>;
 
-/// Outbound HTTP and the caches of upstream metadata and keys, shared by every request.
-pub struct Federation {
+/// Outbound HTTP to upstream providers and the caches of their metadata and keys, shared by
+/// every request.
+pub struct Upstream {
     pub http: reqwest::Client,
     discovery: Mutex<HashMap<String, (i64, Arc<openidconnect::core::CoreProviderMetadata>)>>,
     jwks: Mutex<HashMap<String, (i64, Arc<openidconnect::core::CoreJsonWebKeySet>)>>,
@@ -109,10 +110,10 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
-impl Federation {
-    pub fn new(timeout_secs: u64) -> anyhow::Result<Federation> {
+impl Upstream {
+    pub fn new(timeout_secs: u64) -> anyhow::Result<Upstream> {
         install_crypto_provider();
-        Ok(Federation { http: http_client(timeout_secs)?, discovery: Mutex::default(), jwks: Mutex::default() })
+        Ok(Upstream { http: http_client(timeout_secs)?, discovery: Mutex::default(), jwks: Mutex::default() })
     }
 }
 
@@ -164,5 +165,29 @@ pub fn token_failed<E: oauth2::ErrorResponse + 'static>(
             tracing::info!(provider = name, error = %other, "upstream token call failed");
             UpstreamError::invalid(format!("{name} Error - error getting token"))
         }
+    }
+}
+
+/// Federated sign-in through a pool's upstream providers: the round trip to the upstream
+/// ([`flow`]) and the pool users it creates or refreshes ([`users`]).
+pub struct Federation {
+    store: crate::store::Store,
+    clock: Arc<dyn crate::clock::Clock>,
+    master: MasterKey,
+    upstream: Arc<Upstream>,
+}
+
+impl Federation {
+    pub fn new(infra: &crate::services::Infra) -> Self {
+        Federation {
+            store: infra.store.clone(),
+            clock: infra.clock.clone(),
+            master: infra.master.clone(),
+            upstream: infra.upstream.clone(),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
     }
 }

@@ -4,7 +4,7 @@
 //! userinfo call.
 
 use super::providers::GOOGLE_ISSUER;
-use super::{Claims, Federation, METADATA_TTL_SECS, Provider, UpstreamError, UpstreamResult};
+use super::{Claims, METADATA_TTL_SECS, Provider, Upstream, UpstreamError, UpstreamResult};
 use base64::Engine;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet,
@@ -26,7 +26,7 @@ pub struct Endpoints {
     pub auth_method: AuthType,
 }
 
-impl Federation {
+impl Upstream {
     /// The provider's endpoints. Explicit details win; anything missing comes from the issuer's
     /// discovery document. Google's endpoints are all known, so Google is never discovered.
     pub async fn endpoints(&self, p: &Provider, now: i64) -> UpstreamResult<Endpoints> {
@@ -173,7 +173,7 @@ pub fn authorize_url(p: &Provider, e: &Endpoints, callback: &str, state: &str) -
 /// Exchange the code, validate the ID token and gather the user's claims (the ID token's, and
 /// the userinfo endpoint's when there is one).
 pub async fn sign_in(
-    fed: &Federation,
+    fed: &Upstream,
     p: &Provider,
     e: &Endpoints,
     callback: &str,
@@ -205,7 +205,7 @@ pub async fn sign_in(
 /// Validate the ID token: signature by one of the provider's keys (fetched again once when the
 /// token names an unknown key), issuer, audience = our client id, expiry and nonce.
 async fn verify(
-    fed: &Federation,
+    fed: &Upstream,
     p: &Provider,
     e: &Endpoints,
     token: &CoreIdToken,
@@ -249,7 +249,7 @@ pub enum IdTokenRejection {
     Upstream(UpstreamError),
 }
 
-impl Federation {
+impl Upstream {
     /// Validate an ID token that a client presents itself (an identity pool's `Logins`), so with
     /// no nonce of ours: signature by one of the issuer's keys (from `jwks_uri`, or from the
     /// issuer's discovery document; fetched again once when the token names an unknown key),
@@ -286,7 +286,7 @@ fn any_nonce(_: Option<&Nonce>) -> Result<(), String> {
 /// The ID token checks shared by sign-in and presented tokens.
 #[allow(clippy::too_many_arguments)]
 async fn check<N: openidconnect::NonceVerifier + Copy>(
-    fed: &Federation,
+    fed: &Upstream,
     jwks: &str,
     issuer: &str,
     audiences: &[String],
@@ -358,7 +358,7 @@ fn payload(jwt: &str) -> Option<Claims> {
 
 /// Call the userinfo (`attributes_url`) endpoint with the access token, by GET or POST
 /// (`attributes_request_method`).
-async fn userinfo(fed: &Federation, p: &Provider, url: &str, access_token: &str) -> UpstreamResult<Claims> {
+async fn userinfo(fed: &Upstream, p: &Provider, url: &str, access_token: &str) -> UpstreamResult<Claims> {
     let req =
         if p.detail("attributes_request_method") == Some("POST") { fed.http.post(url) } else { fed.http.get(url) };
     let resp = req

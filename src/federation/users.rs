@@ -2,8 +2,8 @@
 //! signs in as its native user; otherwise the first sign-in creates `{ProviderName}_{id}` with
 //! status EXTERNAL_PROVIDER, and every sign-in refreshes the attributes the mapping names.
 
+use super::Federation;
 use super::{Claims, Provider, UpstreamError, UpstreamResult};
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
@@ -50,7 +50,7 @@ pub fn mapped_attributes(pool: &Pool, p: &Provider, claims: &Claims) -> BTreeMap
     out
 }
 
-impl Services {
+impl Federation {
     /// Sign an upstream identity in as a pool user, creating or refreshing it.
     pub async fn federated_user(&self, pool: &Pool, p: &Provider, claims: &Claims) -> UpstreamResult<UserRow> {
         let internal = |e: &dyn std::fmt::Display| {

@@ -53,7 +53,7 @@ pub async fn css(req: HttpRequest, q: crate::web::Query<Version>, svc: web::Data
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    match svc.branding_css(&ctx.pool.id, &level).await {
+    match svc.user_pools.branding_css(&ctx.pool.id, &level).await {
         Ok(Some((css, version))) => HttpResponse::Ok()
             .content_type("text/css; charset=utf-8")
             .insert_header(("X-Content-Type-Options", "nosniff"))
@@ -69,7 +69,7 @@ pub async fn logo(req: HttpRequest, q: crate::web::Query<Version>, svc: web::Dat
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    match svc.branding_logo(&ctx.pool.id, &level).await {
+    match svc.user_pools.branding_logo(&ctx.pool.id, &level).await {
         Ok(Some(logo)) => HttpResponse::Ok()
             .content_type(logo.content_type)
             .insert_header(("X-Content-Type-Options", "nosniff"))

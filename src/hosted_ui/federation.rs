@@ -49,7 +49,10 @@ pub async fn idp_response(
 
 async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Arc<Services>, ctx: PoolContext) -> HttpResponse {
     let binding = req.cookie(FEDERATION_COOKIE).map(|c| c.value().to_string());
-    let pending = match svc.take_federation(&ctx.pool, q.state.as_deref().unwrap_or_default(), binding.as_deref()).await
+    let pending = match svc
+        .federation
+        .take_federation(&ctx.pool, q.state.as_deref().unwrap_or_default(), binding.as_deref())
+        .await
     {
         Ok(Some(p)) => p,
         Ok(None) => return error_page(ctx.lang, StatusCode::BAD_REQUEST, t(ctx.lang, "error.federation_state")),
@@ -79,7 +82,7 @@ async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Arc<Services>, ctx: Po
     let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) else {
         return back("invalid_request", &format!("{} Error - the IdP returned no code", pending.provider));
     };
-    match svc.finish_federation(&flow.ctx.pool, &pending, code).await {
+    match svc.federation.finish_federation(&flow.ctx.pool, &pending, code).await {
         Ok(user) => finish(&flow, SignInStep::Authenticated { user, auth_time: svc.now() }).await,
         Err(e) => back(e.error, &e.description),
     }

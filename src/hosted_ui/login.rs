@@ -2,7 +2,7 @@
 
 use super::kit::{CsrfForm, Fields, Flow, PageQuery, WithCsrf, bad_request, message, notice_text, or_internal};
 use super::steps::{finish, login_page, new_password_page, to_confirmation};
-use crate::federation::flow::client_allows_cognito;
+use crate::authorization::request::client_allows_cognito;
 use crate::i18n::t;
 use crate::userpool::error::Error;
 use crate::userpool::step::Answer;
@@ -40,7 +40,7 @@ pub async fn submit(flow: Flow, form: CsrfForm<LoginForm>) -> actix_web::HttpRes
     }
     // The page never tells whether an account exists, whatever the client's setting.
     let username = form.username.trim();
-    match svc.password_sign_in_as(&ctx.pool, &r.client, username, &form.password, flow.caller(), true).await {
+    match svc.sign_in.password_sign_in_as(&ctx.pool, &r.client, username, &form.password, flow.caller(), true).await {
         Ok(outcome) => finish(&flow, outcome).await,
         // The password was right: send the user on to confirm the account, as Cognito's UI does.
         Err(Error::UserNotConfirmed(_)) => to_confirmation(&flow, username).await,
@@ -59,7 +59,7 @@ pub async fn new_password(flow: Flow, form: CsrfForm<Fields>) -> actix_web::Http
         return new_password_page(&flow, &session, &required, Some(t(ctx.lang, "form.passwords_differ")));
     }
     let answer = Answer::NewPassword { password, attributes: attrs };
-    match svc.respond(&ctx.pool, &r.client, &session, &answer, ctx.lang).await {
+    match svc.sign_in.respond(&ctx.pool, &r.client, &session, &answer, ctx.lang).await {
         Ok(outcome) => finish(&flow, outcome).await,
         Err(e @ Error::NotAuthorized(_)) => login_page(&flow, "", message(ctx.lang, &e).as_deref(), None),
         Err(e) => or_internal(ctx.lang, &e, "new password", |m| new_password_page(&flow, &session, &required, Some(m))),

@@ -61,7 +61,7 @@ pub async fn submit_forgot(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
     if username.is_empty() {
         return forgot_page(&flow, username, Some(t(ctx.lang, "form.enter_username")));
     }
-    match svc.forgot_password(&ctx.pool, &r.client, username, flow.caller()).await {
+    match svc.sign_in.forgot_password(&ctx.pool, &r.client, username, flow.caller()).await {
         Ok(_) => {
             let q: String =
                 url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
@@ -86,7 +86,7 @@ pub async fn submit_reset(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
     if get("confirm_password") != password {
         return reset_page(&flow, username, Some(t(ctx.lang, "form.passwords_differ")));
     }
-    match svc.confirm_forgot_password(&ctx.pool, &r.client, username, code, &password, flow.source()).await {
+    match svc.sign_in.confirm_forgot_password(&ctx.pool, &r.client, username, code, &password, flow.source()).await {
         Ok(()) => redirect(&format!("{}&notice=password_reset", flow.url("login"))),
         Err(Error::UserNotFound(m)) => reset_page(&flow, username, Some(&m.in_lang(ctx.lang))),
         Err(e) => or_internal(ctx.lang, &e, "password reset", |m| reset_page(&flow, username, Some(m))),

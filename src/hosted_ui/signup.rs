@@ -117,7 +117,7 @@ pub async fn submit_signup(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
         .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.trim().to_string())))
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    match svc.sign_up(&ctx.pool, &r.client, &username, &password, &attrs, flow.caller()).await {
+    match svc.sign_in.sign_up(&ctx.pool, &r.client, &username, &password, &attrs, flow.caller()).await {
         Ok(done) if done.delivery.is_some() => confirmation_redirect(&flow, &username, &done.user.id).await,
         Ok(_) => login_page(&flow, &username, None, notice_text(ctx.lang, Some("awaiting_admin"))),
         Err(e) => or_internal(ctx.lang, &e, "sign-up", |m| signup_page(&flow, &form, Some(m))),
@@ -135,7 +135,7 @@ pub async fn submit_confirm(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse 
     if username.is_empty() || code.is_empty() {
         return confirm_page(&flow, username, Some(t(ctx.lang, "form.enter_username_code")), None);
     }
-    let user = match svc.confirm_sign_up(&ctx.pool, &r.client, username, code, flow.source()).await {
+    let user = match svc.sign_in.confirm_sign_up(&ctx.pool, &r.client, username, code, flow.source()).await {
         Ok(u) => u,
         Err(e) => {
             return or_internal(ctx.lang, &e, "confirmation", |m| confirm_page(&flow, username, Some(m), None));
@@ -144,7 +144,7 @@ pub async fn submit_confirm(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse 
     let held = flow.req.cookie(CONFIRM_COOKIE).map(|c| c.value().to_string());
     let outcome = match held {
         Some(secret) => {
-            svc.sign_in_after_confirmation(&ctx.pool, &r.client, &user, &secret, ctx.lang).await.ok().flatten()
+            svc.sign_in.sign_in_after_confirmation(&ctx.pool, &r.client, &user, &secret, ctx.lang).await.ok().flatten()
         }
         None => None,
     };
@@ -164,7 +164,7 @@ pub async fn resend(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
     if username.is_empty() {
         return confirm_page(&flow, username, Some(t(ctx.lang, "form.enter_username")), None);
     }
-    match svc.resend_confirmation_code(&ctx.pool, &r.client, username, flow.caller()).await {
+    match svc.sign_in.resend_confirmation_code(&ctx.pool, &r.client, username, flow.caller()).await {
         Ok(_) => confirm_page(&flow, username, None, notice_text(ctx.lang, Some("code_sent"))),
         Err(e) => or_internal(ctx.lang, &e, "resend", |m| confirm_page(&flow, username, Some(m), None)),
     }

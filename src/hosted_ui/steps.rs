@@ -5,7 +5,7 @@
 //! for an account not yet confirmed.
 
 use super::kit::{Flow, RequiredField, internal, message, or_internal};
-use crate::federation::flow::client_allows_cognito;
+use crate::authorization::request::client_allows_cognito;
 use crate::i18n::t;
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::error::Error;
@@ -82,8 +82,8 @@ pub async fn finish(flow: &Flow, step: SignInStep) -> HttpResponse {
         SignInStep::Authenticated { user, auth_time } => {
             let previous = flow.req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
             let result = async {
-                let token = svc.start_session(&ctx.pool, &user, auth_time, previous.as_deref()).await?;
-                let url = svc.complete_authorize(&ctx.pool, r, &user, auth_time).await?;
+                let token = svc.sign_in.start_session(&ctx.pool, &user, auth_time, previous.as_deref()).await?;
+                let url = svc.authorization.complete_authorize(&ctx.pool, r, &user, auth_time).await?;
                 Ok::<_, Error>((token, url))
             }
             .await;
@@ -190,7 +190,8 @@ pub async fn challenge_page(flow: &Flow, session: &str, challenge: &Challenge, e
 
 /// The authenticator set-up page: the secret (`fresh`: a new one) as a QR code and as text.
 pub async fn setup_page(flow: &Flow, session: &str, fresh: bool, error: Option<&str>) -> HttpResponse {
-    let (uri, secret) = match flow.svc.setup_details(&flow.ctx.pool, &flow.request.client, session, fresh).await {
+    let (uri, secret) = match flow.svc.sign_in.setup_details(&flow.ctx.pool, &flow.request.client, session, fresh).await
+    {
         Ok(v) => v,
         Err(e) => return expired_or(flow, &e),
     };
@@ -231,7 +232,7 @@ pub fn expired_or(flow: &Flow, e: &Error) -> HttpResponse {
 pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &str) -> HttpResponse {
     let (svc, ctx) = (&flow.svc, &flow.ctx);
     let session = match svc.store.get_user(user_id).await {
-        Ok(Some(user)) => svc.start_confirmation_session(&ctx.pool, &flow.request.client, &user).await.ok(),
+        Ok(Some(user)) => svc.sign_in.start_confirmation_session(&ctx.pool, &flow.request.client, &user).await.ok(),
         _ => None,
     };
     let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
@@ -245,11 +246,12 @@ pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &str) -
 /// Sign-in by an unconfirmed user who knew the password: mail a fresh code and go confirm.
 pub async fn to_confirmation(flow: &Flow, username: &str) -> HttpResponse {
     let (svc, ctx) = (&flow.svc, &flow.ctx);
-    let user = match svc.find_user(&ctx.pool, username).await {
+    let user = match svc.users.find_user(&ctx.pool, username).await {
         Ok(Some(u)) => u,
         _ => return login_page(flow, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
     };
-    if let Err(e) = svc.resend_confirmation_code(&ctx.pool, &flow.request.client, username, flow.caller()).await {
+    if let Err(e) = svc.sign_in.resend_confirmation_code(&ctx.pool, &flow.request.client, username, flow.caller()).await
+    {
         tracing::info!(error = %e, "no new confirmation code on sign-in");
     }
     confirmation_redirect(flow, username, &user.id).await

@@ -4,8 +4,6 @@
 //! verified by their issuers (`crate::identity_pools::tokens`): signature, issuer, expiry.
 
 use super::WebIdentity;
-use crate::identity_pools::tokens::Refused;
-use crate::services::Services;
 use serde_json::{Map, Value};
 
 /// The `Federated` principal of identity-pool OpenID tokens, as in AWS.
@@ -20,27 +18,7 @@ pub enum WebTokenError {
     Expired { now: i64, exp: i64 },
 }
 
-impl Services {
-    /// Verify a web identity token and say who it names.
-    pub async fn web_identity_from_token(&self, token: &str) -> Result<WebIdentity, WebTokenError> {
-        let expired = |exp| WebTokenError::Expired { now: self.now(), exp };
-        match self.check_identity_token(token).await {
-            Ok(claims) => return Ok(identity_of(COGNITO_IDENTITY_PROVIDER.to_string(), &claims)),
-            Err(Refused::Expired { exp }) => return Err(expired(exp)),
-            Err(_) => {}
-        }
-        match self.check_user_pool_id_token(token).await {
-            Ok((pool_id, claims)) => {
-                Ok(identity_of(without_scheme(&self.tokens.issuer(&pool_id)).to_string(), &claims))
-            }
-            // Only a token whose signature holds is called expired.
-            Err(Refused::Expired { exp }) => Err(expired(exp)),
-            Err(_) => Err(WebTokenError::Invalid),
-        }
-    }
-}
-
-fn identity_of(provider: String, claims: &Map<String, Value>) -> WebIdentity {
+pub(crate) fn identity_of(provider: String, claims: &Map<String, Value>) -> WebIdentity {
     let text = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     let audience = match claims.get("aud") {
         Some(Value::Array(list)) => list.first().and_then(Value::as_str).unwrap_or_default().to_string(),

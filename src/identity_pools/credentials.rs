@@ -8,12 +8,12 @@
 //! the call fails as Cognito's does. GetOpenIdTokenForDeveloperIdentity belongs to the enhanced
 //! flow and needs no such switch.
 
+use super::IdentityPools;
 use super::error::{Error, INVALID_POOL_CONFIGURATION, LOGINS_DONT_MATCH, NO_GUESTS, Result, identity_not_found};
 use super::identities::{Verified, authenticated_amr};
 use super::pools::{COGNITO_IDENTITY_PROVIDER, IdentityPool};
 use super::roles::{self, MappedLogin, NoRole};
 use crate::iam::{AssumeError, TemporaryCredentials, WebIdentity};
-use crate::services::Services;
 use crate::store::identity::{IdentityPoolRow, IdentityRow, NewLogin};
 use serde_json::{Map, Value};
 
@@ -43,7 +43,7 @@ fn is_guest_token(v: &Verified) -> bool {
     v.claims.get("amr").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x == "unauthenticated"))
 }
 
-impl Services {
+impl IdentityPools {
     /// Prove the caller's claim on identity `id` with `logins` (linking and merging as GetId does).
     pub(crate) async fn prove_identity(&self, id: &str, logins: &Map<String, Value>) -> Result<Proven> {
         let named = self.store.get_identity(id).await?.ok_or_else(|| identity_not_found(id))?;

@@ -4,10 +4,10 @@
 //! MergeDeveloperIdentities and UnlinkDeveloperIdentity manage the developer users of identities.
 //! One identity may hold several developer users (merging puts them together).
 
+use super::IdentityPools;
 use super::error::{Error, Result, identity_not_found};
 use super::identities::{Verified, authenticated_amr, clash, decode_token, encode_token, too_many};
 use super::pools::IdentityPool;
-use crate::services::Services;
 use crate::store::identity::{IdentityLoginRow, IdentityPoolRow, IdentityRow, Linking, NewLogin};
 use serde_json::{Map, Value};
 
@@ -23,7 +23,7 @@ pub struct DeveloperLookup {
     pub next_token: Option<String>,
 }
 
-impl Services {
+impl IdentityPools {
     /// The pool and its developer provider; `name`, when given, must be that provider.
     async fn developer_pool(
         &self,

@@ -5,10 +5,10 @@
 //! are disabled and remember it. An identity holds one user per public provider (any number of
 //! developer users) and at most [`MAX_LOGINS`] logins.
 
+use super::IdentityPools;
 use super::error::{Error, LOGINS_DONT_MATCH, NO_GUESTS, Result, identity_not_found};
 use super::logins::LoginError;
 use super::pools::{COGNITO_IDENTITY_PROVIDER, IdentityPool};
-use crate::services::Services;
 use crate::store::identity::{IdentityPoolRow, IdentityRow, Linking, LoginRules, NewLogin};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -84,7 +84,7 @@ pub fn decode_token(token: Option<&str>) -> Result<Option<String>> {
         .transpose()
 }
 
-impl Services {
+impl IdentityPools {
     /// A new, enabled identity of identity pool `pool_id`, created now.
     fn new_identity(&self, pool_id: &str) -> IdentityRow {
         let now = self.now();

@@ -12,11 +12,11 @@
 //!
 //! Developer providers are not logins here: only GetOpenIdTokenForDeveloperIdentity takes them.
 
+use super::IdentityPools;
 use crate::federation::facebook::{self, GraphRefusal};
 use crate::federation::oidc::IdTokenRejection;
 use crate::federation::providers::{GOOGLE_ISSUER, GOOGLE_JWKS_URI, url_allowed};
 use crate::identity_pools::tokens::{Refused, is_user_pool_id};
-use crate::services::Services;
 use crate::tokens::jwt;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -85,7 +85,7 @@ enum Kind {
     Oidc,
 }
 
-impl Services {
+impl IdentityPools {
     /// Validate one `Logins` entry for identity pool `pool` (its IdentityPool config JSON as stored).
     pub async fn validate_login(
         &self,
@@ -273,21 +273,22 @@ impl Services {
         token: &str,
     ) -> Result<(String, Map<String, Value>), LoginError> {
         let now = self.now();
-        let claims = self
-            .federation
-            .verify_presented_id_token(issuer, jwks_uri, audiences, google, token, now)
-            .await
-            .map_err(|r| match r {
-            IdTokenRejection::Upstream(e) => LoginError::External(e.description),
-            IdTokenRejection::Expired => {
-                let exp = jwt::peek_claims(token).and_then(|c| c.get("exp").and_then(Value::as_i64));
-                expired(now, exp.unwrap_or_default())
-            }
-            IdTokenRejection::Issuer => refuse(ISSUER_MISMATCH),
-            IdTokenRejection::Audience => refuse(AUDIENCE),
-            IdTokenRejection::Signature => refuse(SIGNATURE),
-            IdTokenRejection::Malformed | IdTokenRejection::Nonce | IdTokenRejection::Invalid(_) => refuse(NOT_OIDC),
-        })?;
+        let claims =
+            self.upstream.verify_presented_id_token(issuer, jwks_uri, audiences, google, token, now).await.map_err(
+                |r| match r {
+                    IdTokenRejection::Upstream(e) => LoginError::External(e.description),
+                    IdTokenRejection::Expired => {
+                        let exp = jwt::peek_claims(token).and_then(|c| c.get("exp").and_then(Value::as_i64));
+                        expired(now, exp.unwrap_or_default())
+                    }
+                    IdTokenRejection::Issuer => refuse(ISSUER_MISMATCH),
+                    IdTokenRejection::Audience => refuse(AUDIENCE),
+                    IdTokenRejection::Signature => refuse(SIGNATURE),
+                    IdTokenRejection::Malformed | IdTokenRejection::Nonce | IdTokenRejection::Invalid(_) => {
+                        refuse(NOT_OIDC)
+                    }
+                },
+            )?;
         Ok((text(&claims, "sub").ok_or_else(|| refuse(NOT_OIDC))?, claims))
     }
 
@@ -303,7 +304,7 @@ impl Services {
         if !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(refuse(NOT_FACEBOOK));
         }
-        let (app, me) = facebook::presented_token(&self.federation, &self.config.facebook_graph_url, token)
+        let (app, me) = facebook::presented_token(&self.upstream, &self.config.facebook_graph_url, token)
             .await
             .map_err(|r| match r {
                 GraphRefusal::Token(message) => {

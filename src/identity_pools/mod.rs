@@ -20,3 +20,47 @@ pub mod logins;
 pub mod pools;
 pub mod roles;
 pub mod tokens;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::MasterKey;
+use crate::federation::Upstream;
+use crate::iam::Iam;
+use crate::services::Infra;
+use crate::store::Store;
+use crate::tokens::Tokens;
+use crate::userpool::directory::Directory;
+use std::sync::Arc;
+
+/// The identity-pool context: the store, clock and master key, the configuration that names
+/// issuers and ARNs and the upstream providers checked, the user-pool directory and tokens
+/// (user-pool logins), outbound calls (Google, Facebook, OIDC logins) and IAM (credentials).
+pub struct IdentityPools {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+    config: Arc<Config>,
+    directory: Arc<Directory>,
+    tokens: Arc<Tokens>,
+    upstream: Arc<Upstream>,
+    iam: Arc<Iam>,
+}
+
+impl IdentityPools {
+    pub fn new(infra: &Infra) -> Self {
+        IdentityPools {
+            store: infra.store.clone(),
+            clock: infra.clock.clone(),
+            master: infra.master.clone(),
+            config: infra.config.clone(),
+            directory: infra.directory.clone(),
+            tokens: infra.tokens.clone(),
+            upstream: infra.upstream.clone(),
+            iam: infra.iam.clone(),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,10 +1,10 @@
 //! Identity pools (CreateIdentityPool and friends): Cognito's rules for the IdentityPool
 //! document, its login providers and tags, and the pool's roles and role mappings.
 
+use super::IdentityPools;
 use super::error::{Error, Result, pool_not_found};
 use super::logins::is_issuer_key;
 use super::roles::PoolRoles;
-use crate::services::Services;
 use crate::store::identity::IdentityPoolRow;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -118,7 +118,7 @@ impl IdentityPool {
     }
 }
 
-impl Services {
+impl IdentityPools {
     /// Check a pool document (Create or Update) against Cognito's rules and this server's user pools.
     async fn check_identity_pool(&self, p: &IdentityPool) -> Result<()> {
         for key in p.supported_login_providers.keys() {
@@ -180,7 +180,7 @@ impl Services {
                     self.config.public_url.split_once("://").map(|(_, h)| h).unwrap_or_default()
                 )));
             };
-            let client = self.find_client(&c.client_id).await.map_err(Error::from)?;
+            let client = self.directory.find_client(&c.client_id).await.map_err(Error::from)?;
             if client.is_none_or(|cl| cl.pool_id != pool_id) {
                 return Err(Error::invalid(format!(
                     "Invalid Cognito identity provider: user pool {pool_id} has no app client {}.",

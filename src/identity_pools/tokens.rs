@@ -3,7 +3,9 @@
 //! OpenID tokens and user-pool ID tokens. Signing reuses the user pools' key machinery under the
 //! key owner `identity`; the issuer's keys are created on first use.
 
-use crate::services::Services;
+use super::IdentityPools;
+use crate::iam::WebIdentity;
+use crate::iam::web_identity::{COGNITO_IDENTITY_PROVIDER, WebTokenError, identity_of, without_scheme};
 use crate::tokens::jwt;
 use crate::tokens::keys::{self, PoolKeys};
 use crate::userpool::error::{Error, Result};
@@ -32,7 +34,7 @@ pub enum Refused {
     Expired { exp: i64 },
 }
 
-impl Services {
+impl IdentityPools {
     /// `{PUBLIC_URL}/identity`.
     pub fn identity_token_issuer(&self) -> String {
         format!("{}{IDENTITY_ISSUER_PATH}", self.config.public_url)
@@ -154,6 +156,26 @@ pub fn is_user_pool_id(s: &str) -> bool {
         && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && !suffix.is_empty()
         && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+impl IdentityPools {
+    /// Verify a web identity token and say who it names.
+    pub async fn web_identity_from_token(&self, token: &str) -> std::result::Result<WebIdentity, WebTokenError> {
+        let expired = |exp| WebTokenError::Expired { now: self.now(), exp };
+        match self.check_identity_token(token).await {
+            Ok(claims) => return Ok(identity_of(COGNITO_IDENTITY_PROVIDER.to_string(), &claims)),
+            Err(Refused::Expired { exp }) => return Err(expired(exp)),
+            Err(_) => {}
+        }
+        match self.check_user_pool_id_token(token).await {
+            Ok((pool_id, claims)) => {
+                Ok(identity_of(without_scheme(&self.tokens.issuer(&pool_id)).to_string(), &claims))
+            }
+            // Only a token whose signature holds is called expired.
+            Err(Refused::Expired { exp }) => Err(expired(exp)),
+            Err(_) => Err(WebTokenError::Invalid),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// to this browser (`/oauth2/idpresponse` takes the answer).
 async fn go_upstream(svc: &Services, ctx: &PoolContext, r: &AuthorizeRequest, name: &str) -> HttpResponse {
     let callback = format!("{}/oauth2/idpresponse", ctx.base_url);
-    match svc.start_federation(&ctx.pool, r, name, &callback).await {
+    match svc.federation.start_federation(&ctx.pool, r, name, &callback).await {
         Ok(started) => {
             let mut resp = redirect(&started.url);
             let c = cookie(svc, FEDERATION_COOKIE, started.binding, &ctx.cookie_path, Some(STATE_TTL_SECS));
@@ -30,7 +30,7 @@ pub async fn authorize(
     svc: web::Data<Arc<Services>>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
-    let r = match svc.validate_authorize(&ctx.pool, &q).await {
+    let r = match svc.authorization.validate_authorize(&ctx.pool, &q).await {
         Ok(r) => r,
         Err(e) => return Ok(reject(ctx.lang, e)),
     };
@@ -40,9 +40,9 @@ pub async fn authorize(
     }
     if r.prompt.as_deref() != Some("login")
         && let Some(cookie) = req.cookie(SESSION_COOKIE)
-        && let Ok(Some((user, auth_time))) = svc.current_session(&ctx.pool, cookie.value()).await
+        && let Ok(Some((user, auth_time))) = svc.sign_in.current_session(&ctx.pool, cookie.value()).await
     {
-        return Ok(match svc.complete_authorize(&ctx.pool, &r, &user, auth_time).await {
+        return Ok(match svc.authorization.complete_authorize(&ctx.pool, &r, &user, auth_time).await {
             Ok(url) => redirect(&url),
             Err(e) => {
                 tracing::error!(error = ?e, "completing authorize from session failed");

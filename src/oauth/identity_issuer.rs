@@ -33,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn configuration(svc: web::Data<Arc<Services>>) -> HttpResponse {
-    let issuer = svc.identity_token_issuer();
+    let issuer = svc.identity_pools.identity_token_issuer();
     let doc = json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
@@ -48,7 +48,7 @@ async fn configuration(svc: web::Data<Arc<Services>>) -> HttpResponse {
 /// The issuer's keys (created on first use, so relying parties can fetch them before any token
 /// is issued).
 async fn jwks(req: HttpRequest, svc: web::Data<Arc<Services>>) -> Result<HttpResponse, PageError> {
-    let keys = svc.identity_keys().await.map_err(|e| {
+    let keys = svc.identity_pools.identity_keys().await.map_err(|e| {
         tracing::error!(error = ?e, "identity-pool token keys are unavailable");
         PageError::for_request(&req, StatusCode::SERVICE_UNAVAILABLE, "error.keys_unavailable")
     })?;

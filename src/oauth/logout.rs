@@ -31,7 +31,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
     let bad = |key| PageError::new(ctx.lang, StatusCode::BAD_REQUEST, key);
-    let client = match svc.find_client(q.client_id.as_deref().unwrap_or_default()).await {
+    let client = match svc.directory.find_client(q.client_id.as_deref().unwrap_or_default()).await {
         Ok(Some(c)) if c.pool_id == ctx.pool.id => c,
         _ => {
             return Err(bad("error.unknown_client"));
@@ -67,7 +67,7 @@ pub async fn logout(
         (None, None) => return Err(bad("error.logout_target")),
     };
     if let Some(c) = req.cookie(SESSION_COOKIE) {
-        let _ = svc.end_session(c.value()).await;
+        let _ = svc.sign_in.end_session(c.value()).await;
     }
     let mut resp = redirect(&target);
     let _ = resp.add_removal_cookie(&cookie(&svc, SESSION_COOKIE, String::new(), &ctx.cookie_path, None));

@@ -67,7 +67,7 @@ pub(super) async fn authenticate_client(
     if id.is_empty() {
         return Err(oauth_error(400, "invalid_request", "client_id is required"));
     }
-    match svc.authenticate_client(pool, &id, secret.as_deref()).await {
+    match svc.authorization.authenticate_client(pool, &id, secret.as_deref()).await {
         Ok(client) => Ok(Authenticated { client, secret }),
         Err(GrantError::InvalidClient) if via_basic => {
             let mut r = oauth_error(401, "invalid_client", "Client authentication failed");
@@ -155,15 +155,15 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
                 redirect_uri: get("redirect_uri"),
                 code_verifier: get("code_verifier"),
             };
-            svc.redeem_authorization_code(&ctx.pool, &client, r).await
+            svc.authorization.redeem_authorization_code(&ctx.pool, &client, r).await
         }
         "refresh_token" => {
             let Some(rt) = get("refresh_token").filter(|s| !s.is_empty()) else {
                 return oauth_error(400, "invalid_request", "refresh_token is required");
             };
-            svc.refresh_grant(&ctx.pool, &client, rt, secret.as_deref()).await
+            svc.authorization.refresh_grant(&ctx.pool, &client, rt, secret.as_deref()).await
         }
-        _ => svc.client_credentials_grant(&ctx.pool, &client, get("scope")).await,
+        _ => svc.authorization.client_credentials_grant(&ctx.pool, &client, get("scope")).await,
     };
     match issued {
         Ok(t) => token_response(&t),

@@ -7,6 +7,7 @@
 //! [`super::lockout`], which admits each guess atomically before it is checked); failures for a
 //! username no user has are counted and locked the same way.
 
+use super::SignIn;
 use super::attributes::{self, UserWrite};
 use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
@@ -17,7 +18,6 @@ use super::throttle::{Caller, SourceLimit};
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::TokenHash;
 use crate::i18n::Lang;
-use crate::services::Services;
 use crate::store::guesses::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
@@ -32,7 +32,7 @@ pub fn session_expired() -> Error {
     Error::NotAuthorized(Message::SessionExpired)
 }
 
-impl Services {
+impl SignIn {
     /// Username (or alias) and password: the first step of every password sign-in. The
     /// caller's language is that of a code mailed as the second factor. An unknown user is
     /// UserNotFoundException unless the client sets PreventUserExistenceErrors.
@@ -63,10 +63,10 @@ impl Services {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
-        let found = self.find_user(pool, username).await?;
+        let found = self.users.find_user(pool, username).await?;
         let Some(user) = found else {
             // Counted like a user's failures, so a name no user has locks the same way.
-            let key = self.phantom_id(pool, username);
+            let key = self.codes.phantom_id(pool, username);
             let guess = self.guarded_guess(&pool.id, Guesses::UnknownUser(&key), async {
                 self.passwords.verify(None, password).await?;
                 Ok(None::<()>)
@@ -192,7 +192,7 @@ impl Services {
         user.password_set_at = Some(now);
         user.status = CONFIRMED.into();
         user.updated_at = now;
-        self.save_user(pool, &user).await?;
+        self.users.save_user(pool, &user).await?;
         self.after_password(pool, client, user, now, lang).await
     }
 }

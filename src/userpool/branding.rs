@@ -7,9 +7,9 @@
 //! at most [`MAX_LOGO_BYTES`]. Unlike Cognito no pool domain is required: path-style pool URLs
 //! serve the pages too. The pages link both by a content-hash version, so caches may keep them.
 
+use super::UserPools;
 use super::css;
 use super::error::{Error, Result};
-use crate::services::Services;
 use crate::store::branding::{UiCustomizationRow, UiCustomizationSummary};
 use base64::Engine;
 
@@ -112,12 +112,12 @@ fn decode_logo(b64: &str) -> Result<(String, &'static str)> {
     Ok((base64::engine::general_purpose::STANDARD.encode(&bytes), kind))
 }
 
-impl Services {
+impl UserPools {
     /// The level a request names: `ALL` (or none) for the pool default, else a client of the pool.
     async fn branding_level(&self, pool_id: &str, client_id: Option<&str>) -> Result<String> {
         match client_id {
             None | Some(ALL) => Ok(ALL.into()),
-            Some(id) => Ok(self.client(pool_id, id).await?.id),
+            Some(id) => Ok(self.directory.client(pool_id, id).await?.id),
         }
     }
 
@@ -129,7 +129,7 @@ impl Services {
         css: Option<&str>,
         image_b64: Option<&str>,
     ) -> Result<UiCustomization> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let level = self.branding_level(&pool.id, client_id).await?;
         let css = css.filter(|c| !c.trim().is_empty());
         let image_b64 = image_b64.filter(|i| !i.trim().is_empty());
@@ -161,7 +161,7 @@ impl Services {
 
     /// GetUICustomization: the client's own level, else the pool default (reported as `ALL`).
     pub async fn ui_customization(&self, pool_id: &str, client_id: Option<&str>) -> Result<UiCustomization> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let level = self.branding_level(&pool.id, client_id).await?;
         if let Some(row) = self.store.get_ui_customization(&pool.id, &level).await? {
             return Ok(UiCustomization::from_row(row));

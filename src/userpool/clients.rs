@@ -1,9 +1,9 @@
 //! App clients: Cognito's defaults and rules for OAuth flows, scopes, redirect URLs, auth flows
 //! and token validities.
 
+use super::UserPools;
 use super::error::{Error, Result};
 use super::model::{Client, Pool, new_client_id, new_client_secret, unit_seconds};
-use crate::services::Services;
 use crate::store::clients::ClientRow;
 use serde_json::{Map, Value, json};
 
@@ -51,7 +51,7 @@ pub fn check_redirect_url(u: &str) -> Result<()> {
     }
 }
 
-impl Services {
+impl UserPools {
     /// Validate a client's settings against the pool, fill Cognito's defaults, and return them.
     async fn client_settings(&self, pool: &Pool, input: &Value, has_secret: bool) -> Result<Map<String, Value>> {
         let mut s = Map::new();
@@ -220,7 +220,7 @@ impl Services {
     }
 
     pub async fn create_client(&self, pool_id: &str, input: &Value) -> Result<Client> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let secret = match (input["GenerateSecret"].as_bool().unwrap_or(false), input["ClientSecret"].as_str()) {
             (_, Some(given)) => Some(given.to_string()),
             (true, None) => Some(new_client_secret()),
@@ -242,43 +242,6 @@ impl Services {
         Ok(Client::from_row(row, secret))
     }
 
-    /// The client, if it belongs to the pool.
-    pub async fn client(&self, pool_id: &str, client_id: &str) -> Result<Client> {
-        match self.find_client(client_id).await? {
-            Some(c) if c.pool_id == pool_id => Ok(c),
-            _ => Err(Error::ResourceNotFound(format!("User pool client {client_id} does not exist.").into())),
-        }
-    }
-
-    /// Any client by id, secret decrypted (per-node cached for a few seconds).
-    pub async fn find_client(&self, client_id: &str) -> Result<Option<Client>> {
-        // No client id is that long or holds a control character (and PostgreSQL cannot even
-        // compare U+0000): an id from a header or a percent-decoded credential is simply unknown.
-        if client_id.len() > crate::services::MAX_LOOKUP_ID_LEN || crate::input::has_forbidden_control(client_id) {
-            return Ok(None);
-        }
-        let now = self.clock.now_millis();
-        if let Some(c) = self.clients.get(client_id, now) {
-            return Ok((*c).clone());
-        }
-        let found = self.load_client(client_id).await?;
-        self.clients.put(client_id, std::sync::Arc::new(found.clone()), now);
-        Ok(found)
-    }
-
-    async fn load_client(&self, client_id: &str) -> Result<Option<Client>> {
-        let Some(row) = self.store.get_client(client_id).await? else {
-            return Ok(None);
-        };
-        let secret = match &row.secret_enc {
-            Some(enc) => {
-                Some(self.master.open_string(enc, &format!("client-secret:{}", row.id)).map_err(Error::internal)?)
-            }
-            None => None,
-        };
-        Ok(Some(Client::from_row(row, secret)))
-    }
-
     pub fn describe_client(&self, c: &Client) -> Value {
         let mut out = c.config.clone();
         out["UserPoolId"] = json!(c.pool_id);
@@ -298,15 +261,15 @@ impl Services {
         max: i64,
         after: Option<&str>,
     ) -> Result<(Vec<ClientRow>, Option<String>)> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         let rows = self.store.list_clients(pool_id, max + 1, after).await?;
         Ok(crate::store::page(rows, max, |c| c.id.clone()))
     }
 
     /// UpdateUserPoolClient: settings not given return to their defaults, as in Cognito.
     pub async fn update_client(&self, pool_id: &str, client_id: &str, input: &Value) -> Result<Client> {
-        let pool = self.pool(pool_id).await?;
-        let old = self.client(pool_id, client_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
+        let old = self.directory.client(pool_id, client_id).await?;
         let settings = self.client_settings(&pool, input, old.secret.is_some()).await?;
         let row = ClientRow {
             id: old.id.clone(),
@@ -318,15 +281,15 @@ impl Services {
             updated_at: self.now(),
         };
         self.store.update_client(&row).await?;
-        self.clients.forget(client_id);
+        self.directory.forget_client(client_id);
         Ok(Client::from_row(row, old.secret))
     }
 
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<()> {
-        self.client(pool_id, client_id).await?;
+        self.directory.client(pool_id, client_id).await?;
         self.store.delete_client(pool_id, client_id).await?;
         self.store.delete_ui_customization(pool_id, client_id).await?;
-        self.clients.forget(client_id);
+        self.directory.forget_client(client_id);
         Ok(())
     }
 }

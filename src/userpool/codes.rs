@@ -11,13 +11,13 @@
 //! already confirmed) gets an unredeemable code. Either way every later answer (delivery shape,
 //! rate limit, wrong code, expired or used-up code) is the one a real user would get.
 
+use super::Codes;
 use super::attributes::looks_like_email;
 use super::error::{Error, Message, Result};
 use super::messages;
 use super::model::Pool;
 use crate::crypto::{constant_time_eq, random_from};
 use crate::i18n::Lang;
-use crate::services::Services;
 use crate::store::account_codes::UserCodeRow;
 use crate::store::users::UserRow;
 use serde_json::{Value, json};
@@ -91,7 +91,7 @@ pub fn email_delivery(address: &str) -> Value {
     json!({"Destination": messages::mask_email(address), "DeliveryMedium": "EMAIL", "AttributeName": "email"})
 }
 
-impl Services {
+impl Codes {
     fn code_mac(&self, user_id: &str, purpose: Purpose, code: &str) -> String {
         hex::encode(self.master.mac("user-code", format!("{user_id}\0{}\0{code}", purpose.as_str()).as_bytes()))
     }

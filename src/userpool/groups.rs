@@ -1,7 +1,7 @@
 //! Groups and memberships; group names appear in `cognito:groups` in precedence order.
 
+use super::Users;
 use super::error::{Error, Result};
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::groups::GroupRow;
 use crate::store::users::UserRow;
@@ -23,9 +23,9 @@ pub struct GroupChanges {
     pub precedence: Option<Option<i64>>,
 }
 
-impl Services {
+impl Users {
     pub async fn create_group(&self, pool_id: &str, name: &str, input: &NewGroup) -> Result<GroupRow> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         let now = self.now();
         let g = GroupRow {
             pool_id: pool_id.to_string(),
@@ -44,7 +44,7 @@ impl Services {
     }
 
     pub async fn group(&self, pool_id: &str, name: &str) -> Result<GroupRow> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         self.store.get_group(pool_id, name).await?.ok_or_else(|| Error::ResourceNotFound("Group not found.".into()))
     }
 
@@ -91,7 +91,7 @@ impl Services {
 
     /// Resolve user and group in the pool (either missing → the matching Cognito error).
     async fn user_and_group(&self, pool_id: &str, username: &str, group: &str) -> Result<(UserRow, GroupRow)> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         let g = self.group(pool_id, group).await?;
         Ok((user, g))

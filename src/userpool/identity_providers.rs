@@ -3,11 +3,11 @@
 //! is sealed with the master key and kept apart from the other details; DescribeIdentityProvider
 //! shows it, as Cognito does.
 
+use super::UserPools;
 use super::error::{Error, Result};
 use super::model::Pool;
 use crate::federation::providers::{self, URL_DETAILS};
 use crate::federation::secret_context;
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::federation::IdentityProviderRow;
 use serde_json::{Value, json};
@@ -168,9 +168,9 @@ fn check_identifiers(v: &Value) -> Result<Vec<String>> {
     Ok(out)
 }
 
-impl Services {
+impl UserPools {
     pub async fn create_identity_provider(&self, pool_id: &str, input: &Value) -> Result<IdentityProviderRow> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let name = input["ProviderName"].as_str().unwrap_or_default();
         let provider_type = input["ProviderType"].as_str().unwrap_or_default();
         check_type_and_name(provider_type, name)?;
@@ -227,7 +227,7 @@ impl Services {
 
     /// A provider of the pool; ResourceNotFoundException when the pool or the provider is missing.
     pub async fn identity_provider(&self, pool_id: &str, name: &str) -> Result<IdentityProviderRow> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         self.store.get_identity_provider(pool_id, name).await?.ok_or_else(|| not_found(name))
     }
 
@@ -236,7 +236,7 @@ impl Services {
         pool_id: &str,
         identifier: &str,
     ) -> Result<IdentityProviderRow> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         self.store.get_identity_provider_by_identifier(pool_id, identifier).await?.ok_or_else(|| {
             Error::ResourceNotFound(format!("No identity provider has the IdpIdentifier {identifier}.").into())
         })
@@ -253,7 +253,7 @@ impl Services {
     /// UpdateIdentityProvider: what is given replaces what was there; a ProviderDetails without
     /// `client_secret` keeps the old secret.
     pub async fn update_identity_provider(&self, pool_id: &str, input: &Value) -> Result<IdentityProviderRow> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let name = input["ProviderName"].as_str().unwrap_or_default();
         refuse_cognito(name, "updated")?;
         let mut p = self.identity_provider(&pool.id, name).await?;
@@ -285,7 +285,7 @@ impl Services {
 
     /// DeleteIdentityProvider; the pool's clients stop offering it. Users it created stay.
     pub async fn delete_identity_provider(&self, pool_id: &str, name: &str) -> Result<()> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         refuse_cognito(name, "deleted")?;
         if !self.store.delete_identity_provider(pool_id, name).await? {
             return Err(not_found(name));
@@ -310,7 +310,7 @@ impl Services {
                 if list.len() != before {
                     c.updated_at = self.now();
                     self.store.update_client(&c).await?;
-                    self.clients.forget(&c.id);
+                    self.directory.forget_client(&c.id);
                 }
             }
             after = Some(last);
@@ -324,7 +324,7 @@ impl Services {
         max: i64,
         after: Option<&str>,
     ) -> Result<(Vec<IdentityProviderRow>, Option<String>)> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         let rows = self.store.list_identity_providers(pool_id, after, max + 1).await?;
         Ok(crate::store::page(rows, max, |p| p.name.clone()))
     }

@@ -3,10 +3,10 @@
 //! `identities` attribute that lists a user's identities, which the federated sign-in
 //! refreshes too.
 
+use super::Users;
 use super::error::{Error, Result};
 use super::identity_providers::is_cognito;
 use crate::federation::providers;
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
@@ -64,7 +64,7 @@ fn invalid_attribute_name(name: &str) -> Error {
     Error::invalid(format!("ProviderAttributeName must be {COGNITO_SUBJECT}; got {name}"))
 }
 
-impl Services {
+impl Users {
     /// The `identities` attribute value for `user`, from the identities linked to it: a JSON
     /// array as a string, or `None` when none is linked.
     pub async fn identities_attribute(&self, user: &UserRow) -> Result<Option<String>> {
@@ -72,7 +72,7 @@ impl Services {
         if linked.is_empty() {
             return Ok(None);
         }
-        let pool = self.pool(&user.pool_id).await?;
+        let pool = self.directory.pool(&user.pool_id).await?;
         let mut entries = Vec::with_capacity(linked.len());
         for i in &linked {
             let issuer = match providers::type_of_name(&i.provider_name) {
@@ -103,7 +103,7 @@ impl Services {
             None => user.attributes.remove(IDENTITIES),
         };
         user.updated_at = self.now();
-        let pool = self.pool(&user.pool_id).await?;
+        let pool = self.directory.pool(&user.pool_id).await?;
         self.save_user(&pool, user).await
     }
 
@@ -115,7 +115,7 @@ impl Services {
         destination: &ProviderUser,
         source: &ProviderUser,
     ) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         if !is_cognito(&destination.provider_name) {
             return Err(Error::invalid("DestinationUser ProviderName must be Cognito."));
         }
@@ -179,7 +179,7 @@ impl Services {
     /// signs in as nobody. For `Cognito` / `Cognito_Subject` / a username: the user can no
     /// longer sign in with a password. Nothing to disable is not an error.
     pub async fn admin_disable_provider_for_user(&self, pool_id: &str, who: &ProviderUser) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         if who.attribute_name != COGNITO_SUBJECT {
             return Err(invalid_attribute_name(&who.attribute_name));
         }

@@ -11,8 +11,8 @@
 //! back; a success clears the counter. A slot left behind (a cancelled request, a node that
 //! died) is given back by a task or stops counting after [`SLOT_SECS`].
 
+use super::SignIn;
 use super::error::{Error, Message, Result};
-use crate::services::Services;
 use crate::store::Store;
 use crate::store::guesses::Guesses;
 use std::future::Future;
@@ -100,7 +100,7 @@ impl Drop for Slot {
     }
 }
 
-impl Services {
+impl SignIn {
     /// Check one guess for `of` under its lockout: `check` runs only if a slot is admitted and
     /// says `Some` for a right guess, `None` for a wrong one. An error from `check` gives the
     /// slot back without counting a failure.

@@ -14,6 +14,7 @@
 //! and answers a locked user NotAuthorizedException "Password attempts exceeded"; only a right
 //! second factor clears that count, not a right password.
 
+use super::SignIn;
 use super::auth::session_expired;
 use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
@@ -22,7 +23,6 @@ use super::model::{Client, MfaMode, Pool};
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
 use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
 use crate::i18n::Lang;
-use crate::services::Services;
 use crate::store::guesses::Guesses;
 use crate::store::mfa::UserMfaRow;
 use crate::store::sessions::ChallengeRow;
@@ -81,7 +81,7 @@ fn totp(secret: &[u8], issuer: &str, account: &str) -> Result<totp_rs::Totp> {
         .map_err(|e| Error::internal(anyhow::anyhow!("totp: {e:?}")))
 }
 
-impl Services {
+impl SignIn {
     fn seal_totp(&self, user_id: &str, secret: &[u8]) -> String {
         self.master.seal(secret, &format!("totp:{user_id}"))
     }
@@ -306,7 +306,7 @@ impl Services {
     /// The client a live challenge session belongs to (for actions that carry only the session).
     pub async fn challenge_client(&self, session: &str) -> Result<Option<Client>> {
         match self.store.peek_challenge(&TokenHash::of(session), self.now()).await? {
-            Some(c) => self.find_client(&c.client_id).await,
+            Some(c) => self.directory.find_client(&c.client_id).await,
             None => Ok(None),
         }
     }
@@ -448,10 +448,12 @@ impl Services {
     pub async fn recovery_codes_left(&self, user: &UserRow) -> Result<i64> {
         Ok(self.store.count_recovery_codes(&user.id).await?)
     }
+}
 
+impl super::UserPools {
     /// SetUserPoolMfaConfig: mode and factors; ON needs at least one factor.
     pub async fn set_pool_mfa_config(&self, pool_id: &str, input: &Value) -> Result<Value> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let mut config = pool.config.clone();
         for key in ["SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration", "MfaConfiguration"]
         {
@@ -469,7 +471,7 @@ impl Services {
 
     /// GetUserPoolMfaConfig.
     pub async fn pool_mfa_config(&self, pool_id: &str) -> Result<Value> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let mut out = json!({
             "MfaConfiguration": pool.mfa_mode().as_str(),
             "SoftwareTokenMfaConfiguration": {"Enabled": pool.totp_allowed()},

@@ -9,6 +9,7 @@ pub mod branding;
 pub mod clients;
 pub mod codes;
 pub mod css;
+pub mod directory;
 pub mod error;
 pub mod groups;
 pub mod identity_providers;
@@ -26,3 +27,138 @@ pub mod signup;
 pub mod step;
 pub mod throttle;
 pub mod users;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::MasterKey;
+use crate::mail::Mailer;
+use crate::services::Infra;
+use crate::store::Store;
+use crate::tokens::Tokens;
+use directory::Directory;
+use password::Passwords;
+use std::sync::Arc;
+
+/// What an operator configures: pools and their settings, app clients, domains, resource
+/// servers, upstream identity providers, branding, MFA configuration and signing-key rotation.
+pub struct UserPools {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+    directory: Arc<Directory>,
+    tokens: Arc<Tokens>,
+    region: String,
+    account_id: String,
+    domain_base: String,
+}
+
+impl UserPools {
+    pub fn new(infra: &Infra) -> Self {
+        UserPools {
+            store: infra.store.clone(),
+            clock: infra.clock.clone(),
+            master: infra.master.clone(),
+            directory: infra.directory.clone(),
+            tokens: infra.tokens.clone(),
+            region: infra.config.region.clone(),
+            account_id: infra.config.account_id.clone(),
+            domain_base: infra.config.domain_base.clone(),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Rotate an existing pool's signing keys; returns the new active kid.
+    pub async fn rotate_keys(&self, pool_id: &str) -> error::Result<String> {
+        self.directory.pool(pool_id).await?;
+        self.tokens.rotate_keys(pool_id).await
+    }
+}
+
+/// A pool's users: create, read, update and delete them, their attributes, groups and linked
+/// identities, and the invitation mail.
+pub struct Users {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+    passwords: Passwords,
+    mailer: Mailer,
+    directory: Arc<Directory>,
+}
+
+impl Users {
+    pub fn new(infra: &Infra) -> Self {
+        Users {
+            store: infra.store.clone(),
+            clock: infra.clock.clone(),
+            master: infra.master.clone(),
+            passwords: infra.passwords.clone(),
+            mailer: infra.mailer.clone(),
+            directory: infra.directory.clone(),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+/// One-time codes sent by mail (sign-up confirmation, password reset, attribute verification):
+/// minted, mailed, rate-limited and redeemed, with the answers for users that do not exist.
+pub struct Codes {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+    mailer: Mailer,
+}
+
+impl Codes {
+    pub fn new(infra: &Infra) -> Self {
+        Codes {
+            store: infra.store.clone(),
+            clock: infra.clock.clone(),
+            master: infra.master.clone(),
+            mailer: infra.mailer.clone(),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+/// The self-service flows: sign-in with its challenges (new password, MFA and its setup),
+/// lockout and per-source throttling, hosted-UI sessions, sign-up and password recovery.
+pub struct SignIn {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    master: MasterKey,
+    passwords: Passwords,
+    mailer: Mailer,
+    config: Arc<Config>,
+    directory: Arc<Directory>,
+    users: Arc<Users>,
+    codes: Arc<Codes>,
+}
+
+impl SignIn {
+    pub fn new(infra: &Infra, users: Arc<Users>, codes: Arc<Codes>) -> Self {
+        SignIn {
+            store: infra.store.clone(),
+            clock: infra.clock.clone(),
+            master: infra.master.clone(),
+            passwords: infra.passwords.clone(),
+            mailer: infra.mailer.clone(),
+            config: infra.config.clone(),
+            directory: infra.directory.clone(),
+            users,
+            codes,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,8 +1,8 @@
 //! User pools: create with Cognito's defaults, describe, list, update, delete.
 
+use super::UserPools;
 use super::error::{Error, Result};
 use super::model::{Pool, STANDARD_ATTRIBUTES, new_pool_id, standard_schema_entry};
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::pools::PoolRow;
 use serde_json::{Map, Value, json};
@@ -143,7 +143,7 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
     Ok(schema)
 }
 
-impl Services {
+impl UserPools {
     pub async fn create_pool(&self, input: &Value) -> Result<Pool> {
         let name = input["PoolName"].as_str().unwrap_or_default().to_string();
         let username_attrs = input["UsernameAttributes"].as_array().map(|a| !a.is_empty()).unwrap_or(false);
@@ -161,7 +161,7 @@ impl Services {
         settings.insert("SchemaAttributes".into(), Value::Array(build_schema(input, &alias_attrs)?));
         let now = self.now();
         let row = PoolRow {
-            id: new_pool_id(&self.config.region),
+            id: new_pool_id(&self.region),
             name,
             config: Value::Object(settings),
             created_at: now,
@@ -172,31 +172,12 @@ impl Services {
         Ok(row.into())
     }
 
-    /// The pool (per-node cached for a few seconds; writes on this node invalidate it).
-    pub async fn pool(&self, id: &str) -> Result<Pool> {
-        if id.len() > crate::services::MAX_LOOKUP_ID_LEN {
-            return Err(Error::ResourceNotFound(format!("User pool {id} does not exist.").into()));
-        }
-        let now = self.clock.now_millis();
-        if let Some(p) = self.pools.get(id, now) {
-            return Ok((*p).clone());
-        }
-        let pool = self
-            .store
-            .get_pool(id)
-            .await?
-            .map(Pool::from)
-            .ok_or_else(|| Error::ResourceNotFound(format!("User pool {id} does not exist.").into()))?;
-        self.pools.put(id, std::sync::Arc::new(pool.clone()), now);
-        Ok(pool)
-    }
-
     /// Cognito's `UserPoolType` for DescribeUserPool / CreateUserPool.
     pub async fn describe_pool(&self, pool: &Pool) -> Result<Value> {
         let mut out = pool.config.clone();
         out["Id"] = json!(pool.id);
         out["Name"] = json!(pool.name);
-        out["Arn"] = json!(pool.arn(&self.config.region, &self.config.account_id));
+        out["Arn"] = json!(pool.arn(&self.region, &self.account_id));
         out["CreationDate"] = json!(pool.created_at);
         out["LastModifiedDate"] = json!(pool.updated_at);
         out["EstimatedNumberOfUsers"] = json!(self.store.count_users(&pool.id).await?);
@@ -215,7 +196,7 @@ impl Services {
     /// UpdateUserPool: like Cognito, settings not given return to their defaults; the
     /// immutable ones (schema, username and alias settings) are kept.
     pub async fn update_pool(&self, id: &str, input: &Value) -> Result<()> {
-        let pool = self.pool(id).await?;
+        let pool = self.directory.pool(id).await?;
         check_templates(input)?;
         let mut settings = build_settings(input);
         for k in IMMUTABLE {
@@ -239,7 +220,7 @@ impl Services {
             updated_at: self.now(),
         };
         self.store.update_pool(&row).await?;
-        self.pools.forget(id);
+        self.directory.forget_pool(id);
         Ok(())
     }
 
@@ -253,12 +234,12 @@ impl Services {
             updated_at: self.now(),
         };
         self.store.update_pool(&row).await?;
-        self.pools.forget(&pool.id);
+        self.directory.forget_pool(&pool.id);
         Ok(())
     }
 
     pub async fn delete_pool(&self, id: &str) -> Result<()> {
-        let pool = self.pool(id).await?;
+        let pool = self.directory.pool(id).await?;
         if pool.config["DeletionProtection"] == "ACTIVE" {
             return Err(Error::invalid(
                 "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
@@ -267,7 +248,7 @@ impl Services {
         match self.store.delete_pool(id).await {
             Ok(_) => {
                 self.tokens.forget_keys(id);
-                self.pools.forget(id);
+                self.directory.forget_pool(id);
                 Ok(())
             }
             Err(StoreError::Conflict) => Err(Error::invalid("User pool is in use.")),

@@ -9,6 +9,7 @@
 //! address: Cognito answers "User is disabled." or InvalidParameterException there, which tells
 //! that the user exists) gets a plausible delivery of an unredeemable code instead, and no mail.
 
+use super::SignIn;
 use super::codes::{Limited, Purpose};
 use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
@@ -16,7 +17,6 @@ use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
 use super::users::CONFIRMED;
 use crate::i18n::Lang;
-use crate::services::Services;
 use crate::store::users::UserRow;
 use serde_json::Value;
 
@@ -35,23 +35,23 @@ fn has_verified_email(user: &UserRow) -> bool {
         && user.attributes.get("email_verified").map(String::as_str) == Some("true")
 }
 
-impl Services {
+impl SignIn {
     /// ForgotPassword; the code mail is in the caller's language unless the pool has a template.
     pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str, caller: Caller) -> Result<Value> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
-        let Some(user) = self.find_user(pool, username).await? else {
+        let Some(user) = self.users.find_user(pool, username).await? else {
             if !hide {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
-            self.rate_limit(Limited::ForgotPassword, &self.phantom_id(pool, username)).await?;
+            self.codes.rate_limit(Limited::ForgotPassword, &self.codes.phantom_id(pool, username)).await?;
             if pool.recovery_admin_only() {
                 return Err(admin_only());
             }
-            return self.send_simulated_code(pool, username, Purpose::ForgotPassword).await;
+            return self.codes.send_simulated_code(pool, username, Purpose::ForgotPassword).await;
         };
-        self.rate_limit(Limited::ForgotPassword, &user.id).await?;
+        self.codes.rate_limit(Limited::ForgotPassword, &user.id).await?;
         if pool.recovery_admin_only() {
             return Err(admin_only());
         }
@@ -63,10 +63,10 @@ impl Services {
             None
         };
         match refusal {
-            Some(_) if hide => self.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
+            Some(_) if hide => self.codes.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
             Some(e) => Err(e),
-            None if hide => self.send_code_unawaited(pool, &user, Purpose::ForgotPassword, lang).await,
-            None => self.send_code(pool, &user, Purpose::ForgotPassword, lang).await,
+            None if hide => self.codes.send_code_unawaited(pool, &user, Purpose::ForgotPassword, lang).await,
+            None => self.codes.send_code(pool, &user, Purpose::ForgotPassword, lang).await,
         }
     }
 
@@ -80,7 +80,7 @@ impl Services {
         source: Source,
     ) -> Result<()> {
         self.limit_source(SourceLimit::ConfirmCode, source).await?;
-        let Some(mut user) = self.find_user(pool, username).await? else {
+        let Some(mut user) = self.users.find_user(pool, username).await? else {
             if !client.prevents_user_existence_errors() {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
@@ -89,20 +89,20 @@ impl Services {
             // right. The real path hashes the new password only after a right code, which nobody
             // holds for a username that does not exist: the work to match is that of a wrong
             // code (a read and a counted failure), which the simulated check does.
-            self.rate_limit(Limited::ConfirmForgotPassword, &self.phantom_id(pool, username)).await?;
+            self.codes.rate_limit(Limited::ConfirmForgotPassword, &self.codes.phantom_id(pool, username)).await?;
             check_policy(pool.password_policy(), new_password)?;
-            return Err(self.simulated_code_error(pool, username, Purpose::ForgotPassword).await);
+            return Err(self.codes.simulated_code_error(pool, username, Purpose::ForgotPassword).await);
         };
-        self.rate_limit(Limited::ConfirmForgotPassword, &user.id).await?;
+        self.codes.rate_limit(Limited::ConfirmForgotPassword, &user.id).await?;
         // A rejected password must not burn the code.
         check_policy(pool.password_policy(), new_password)?;
-        self.redeem_code(&user, Purpose::ForgotPassword, code).await?;
+        self.codes.redeem_code(&user, Purpose::ForgotPassword, code).await?;
         let now = self.now();
         user.password_hash = Some(self.passwords.hash(new_password).await?);
         user.password_set_at = Some(now);
         user.status = CONFIRMED.into();
         user.updated_at = now;
-        self.save_user(pool, &user).await?;
+        self.users.save_user(pool, &user).await?;
         self.store.clear_failures(&pool.id, crate::store::guesses::Guesses::Password(&user.id)).await?;
         // A new password ends every hosted-UI session that the old one opened.
         self.store.delete_user_browser_sessions(&user.id).await?;
@@ -112,8 +112,8 @@ impl Services {
     /// AdminResetUserPassword: the user must set a new password with a mailed code before
     /// signing in again.
     pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let mut user = self.user(&pool, username).await?;
+        let pool = self.directory.pool(pool_id).await?;
+        let mut user = self.users.user(&pool, username).await?;
         if !has_verified_email(&user) {
             return Err(no_recovery_address());
         }
@@ -121,9 +121,9 @@ impl Services {
             user.status = RESET_REQUIRED.into();
         }
         user.updated_at = self.now();
-        self.save_user(&pool, &user).await?;
+        self.users.save_user(&pool, &user).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
-        self.send_code(&pool, &user, Purpose::ForgotPassword, Lang::En).await?;
+        self.codes.send_code(&pool, &user, Purpose::ForgotPassword, Lang::En).await?;
         Ok(())
     }
 }

@@ -1,20 +1,20 @@
 //! Pool domains (a prefix under the configured base domain, or a custom domain) and resource
 //! servers with their custom scopes.
 
+use super::UserPools;
 use super::error::{Error, Result};
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::pool_resources::{DomainRow, ResourceServerRow};
 use serde_json::{Value, json};
 
-impl Services {
+impl UserPools {
     /// The host a domain is served at: `{prefix}.{base}` for prefixes, the name itself for custom ones.
     pub fn domain_host(&self, domain: &str, custom: bool) -> String {
-        if custom { domain.to_lowercase() } else { format!("{}.{}", domain, self.config.domain_base) }
+        if custom { domain.to_lowercase() } else { format!("{}.{}", domain, self.domain_base) }
     }
 
     pub async fn create_domain(&self, pool_id: &str, input: &Value) -> Result<Value> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         let requested = input["Domain"].as_str().unwrap_or_default().to_string();
         let custom = input["CustomDomainConfig"].is_object();
         if custom != requested.contains('.') {
@@ -60,10 +60,10 @@ impl Services {
             None => self.store.get_domain(&domain.to_lowercase()).await?,
         };
         let Some(d) = row else { return Ok(json!({})) };
-        let pool = self.pool(&d.pool_id).await?;
+        let pool = self.directory.pool(&d.pool_id).await?;
         let mut v = json!({
             "UserPoolId": d.pool_id,
-            "AWSAccountId": self.config.account_id,
+            "AWSAccountId": self.account_id,
             "Domain": d.config["RequestedDomain"],
             "S3Bucket": "",
             "CloudFrontDistribution": d.domain,
@@ -79,7 +79,7 @@ impl Services {
     }
 
     pub async fn delete_domain(&self, pool_id: &str, domain: &str) -> Result<()> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         for d in self.store.domains_of_pool(pool_id).await? {
             if d.config["RequestedDomain"] == domain {
                 self.store.delete_domain(pool_id, &d.domain).await?;
@@ -90,7 +90,7 @@ impl Services {
     }
 
     pub async fn create_resource_server(&self, pool_id: &str, input: &Value) -> Result<ResourceServerRow> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         if self.store.list_resource_servers(pool_id, 26, None).await?.len() >= 25 {
             return Err(Error::LimitExceeded("A user pool can have at most 25 resource servers.".into()));
         }
@@ -118,7 +118,7 @@ impl Services {
     }
 
     pub async fn resource_server(&self, pool_id: &str, identifier: &str) -> Result<ResourceServerRow> {
-        self.pool(pool_id).await?;
+        self.directory.pool(pool_id).await?;
         self.store
             .get_resource_server(pool_id, identifier)
             .await?

@@ -1,16 +1,16 @@
 //! Hosted-UI sessions: server-side rows behind an opaque cookie (SHA-256 at rest), one hour,
 //! shared by every client of the pool (SSO). A new sign-in replaces the old session.
 
+use super::SignIn;
 use super::error::Result;
 use super::model::Pool;
 use crate::crypto::{SecretToken, TokenHash};
-use crate::services::Services;
 use crate::store::sessions::BrowserSessionRow;
 use crate::store::users::UserRow;
 
 pub const SESSION_SECS: i64 = 3600;
 
-impl Services {
+impl SignIn {
     /// Start a session; returns the cookie value. `previous` (the old cookie) is ended.
     pub async fn start_session(
         &self,

@@ -6,6 +6,7 @@
 //! confirmation session: a single-use secret handed out at sign-up (and at a sign-in attempt by
 //! an unconfirmed user who knew the password), bound to that user and client.
 
+use super::SignIn;
 use super::attributes::AttributeList;
 use super::attributes::{self, UserWrite};
 use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
@@ -17,7 +18,6 @@ use super::throttle::{Caller, Source, SourceLimit};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{SecretToken, TokenHash};
 use crate::i18n::Lang;
-use crate::services::Services;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::{Value, json};
@@ -36,7 +36,7 @@ pub struct SignUpResult {
     pub delivery: Option<Value>,
 }
 
-impl Services {
+impl SignIn {
     /// SignUp; the code mail is in the caller's language unless the pool has a template.
     pub async fn sign_up(
         &self,
@@ -77,9 +77,9 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        self.insert_new_user(pool, &user, false).await?;
+        self.users.insert_new_user(pool, &user, false).await?;
         let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
-            Some(self.send_code(pool, &user, Purpose::SignUp, lang).await?)
+            Some(self.codes.send_code(pool, &user, Purpose::SignUp, lang).await?)
         } else {
             None
         };
@@ -100,28 +100,28 @@ impl Services {
     ) -> Result<UserRow> {
         self.limit_source(SourceLimit::ConfirmCode, source).await?;
         let hide = client.prevents_user_existence_errors();
-        let Some(mut user) = self.find_user(pool, username).await? else {
+        let Some(mut user) = self.users.find_user(pool, username).await? else {
             if !hide {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
-            self.rate_limit(Limited::ConfirmSignUp, &self.phantom_id(pool, username)).await?;
-            return Err(self.simulated_code_error(pool, username, Purpose::SignUp).await);
+            self.codes.rate_limit(Limited::ConfirmSignUp, &self.codes.phantom_id(pool, username)).await?;
+            return Err(self.codes.simulated_code_error(pool, username, Purpose::SignUp).await);
         };
-        self.rate_limit(Limited::ConfirmSignUp, &user.id).await?;
+        self.codes.rate_limit(Limited::ConfirmSignUp, &user.id).await?;
         if user.status != UNCONFIRMED {
             if hide {
                 // No code of a confirmed user is live, bar an unredeemable one: this answers
                 // expired or wrong code, as for anyone.
-                self.redeem_code(&user, Purpose::SignUp, code).await?;
+                self.codes.redeem_code(&user, Purpose::SignUp, code).await?;
                 return Err(codes::mismatch());
             }
             return Err(Error::NotAuthorized(Message::CannotConfirm { status: user.status.clone() }));
         }
-        let proven = self.redeem_code(&user, Purpose::SignUp, code).await?;
+        let proven = self.codes.redeem_code(&user, Purpose::SignUp, code).await?;
         user.status = CONFIRMED.into();
         user.attributes.insert(format!("{proven}_verified"), "true".into());
         user.updated_at = self.now();
-        self.save_user(pool, &user).await?;
+        self.users.save_user(pool, &user).await?;
         Ok(user)
     }
 
@@ -138,36 +138,36 @@ impl Services {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
-        let Some(user) = self.find_user(pool, username).await? else {
+        let Some(user) = self.users.find_user(pool, username).await? else {
             if !hide {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
-            self.rate_limit(Limited::ResendConfirmationCode, &self.phantom_id(pool, username)).await?;
-            return self.send_simulated_code(pool, username, Purpose::SignUp).await;
+            self.codes.rate_limit(Limited::ResendConfirmationCode, &self.codes.phantom_id(pool, username)).await?;
+            return self.codes.send_simulated_code(pool, username, Purpose::SignUp).await;
         };
-        self.rate_limit(Limited::ResendConfirmationCode, &user.id).await?;
+        self.codes.rate_limit(Limited::ResendConfirmationCode, &user.id).await?;
         let has_email = user.attributes.get("email").is_some_and(|e| !e.is_empty());
         if hide && (user.status != UNCONFIRMED || !has_email) {
-            return self.send_unredeemable_code(pool, &user, Purpose::SignUp).await;
+            return self.codes.send_unredeemable_code(pool, &user, Purpose::SignUp).await;
         }
         if user.status != UNCONFIRMED {
             return Err(Error::InvalidParameter(Message::AlreadyConfirmed));
         }
         if hide {
-            return self.send_code_unawaited(pool, &user, Purpose::SignUp, lang).await;
+            return self.codes.send_code_unawaited(pool, &user, Purpose::SignUp, lang).await;
         }
-        self.send_code(pool, &user, Purpose::SignUp, lang).await
+        self.codes.send_code(pool, &user, Purpose::SignUp, lang).await
     }
 
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let mut user = self.user(&pool, username).await?;
+        let pool = self.directory.pool(pool_id).await?;
+        let mut user = self.users.user(&pool, username).await?;
         if user.status != UNCONFIRMED {
             return Err(Error::NotAuthorized(Message::CannotConfirm { status: user.status.clone() }));
         }
         user.status = CONFIRMED.into();
         user.updated_at = self.now();
-        self.save_user(&pool, &user).await?;
+        self.users.save_user(&pool, &user).await?;
         self.store.delete_user_code(&user.id, "sign_up").await?;
         Ok(())
     }

@@ -10,9 +10,9 @@
 //! [`crate::web::client::client_ip`], proxy-aware). Over a limit the answer is
 //! [`Error::TooManyRequests`].
 
+use super::SignIn;
 use super::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::services::Services;
 use std::net::IpAddr;
 
 /// The window every per-IP limit is counted in.
@@ -58,7 +58,7 @@ impl SourceLimit {
     }
 }
 
-impl Services {
+impl SignIn {
     /// The configured limit for `kind` per window; 0 when it is off.
     fn source_limit(&self, kind: SourceLimit) -> u32 {
         let c = &self.config;

@@ -1,11 +1,11 @@
 //! Users: admin creation with temporary passwords, lookup by username or alias, attribute
 //! updates, passwords, enable/disable, deletion, and ListUsers with Cognito's filter syntax.
 
+use super::Users;
 use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_like_phone};
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
-use crate::services::Services;
 use crate::store::StoreError;
 use crate::store::users::{UserColumn, UserFilter, UserRow};
 use serde_json::{Value, json};
@@ -82,7 +82,7 @@ pub struct NewUser {
     pub force_alias_creation: bool,
 }
 
-impl Services {
+impl Users {
     /// Find a user by username, or by an alias / username attribute of the pool.
     pub async fn find_user(&self, pool: &Pool, name: &str) -> Result<Option<UserRow>> {
         let key = pool.lookup_key(name);
@@ -112,7 +112,7 @@ impl Services {
     }
 
     pub async fn admin_create_user(&self, pool_id: &str, input: &NewUser) -> Result<UserRow> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let given = input.username.clone();
         let mut attrs = attributes::parse_list(&pool, &input.attributes, Writer::Admin, true)?;
         let now = self.now();
@@ -238,7 +238,7 @@ impl Services {
     }
 
     pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         self.store.delete_user(&user.id).await?;
         Ok(())
@@ -251,7 +251,7 @@ impl Services {
         password: &str,
         permanent: bool,
     ) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         check_policy(pool.password_policy(), password)?;
         let now = self.now();
@@ -266,7 +266,7 @@ impl Services {
     }
 
     pub async fn admin_update_attributes(&self, pool_id: &str, username: &str, list: &AttributeList) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let changes = attributes::parse_list(&pool, list, Writer::Admin, false)?;
         apply_changes(&mut user.attributes, changes);
@@ -282,7 +282,7 @@ impl Services {
 
     /// Disable or enable. Disabling also ends every session and invalidates issued tokens.
     pub async fn admin_set_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let now = self.now();
         user.enabled = enabled;
@@ -312,7 +312,7 @@ impl Services {
         limit: i64,
         token: Option<&str>,
     ) -> Result<(Vec<UserRow>, Option<String>)> {
-        let pool = self.pool(pool_id).await?;
+        let pool = self.directory.pool(pool_id).await?;
         let filter = parse_filter(filter)?;
         let after = match token {
             Some(t) => Some(decode_cursor(&self.master, t)?),

@@ -119,7 +119,7 @@ async fn federated_user(app: &TestApp, pool: &str, provider: &str, id: &str) -> 
     };
     app.services.store.insert_user_identity(&identity).await.unwrap();
     let mut u = u;
-    app.services.refresh_identities_attribute(&mut u).await.unwrap();
+    app.services.users.refresh_identities_attribute(&mut u).await.unwrap();
     u
 }
 
@@ -167,6 +167,7 @@ async fn create_and_describe_show_cognito_defaults_and_the_secret_which_is_seale
     assert!(!sealed.contains(GOOGLE_SECRET), "secret stored in clear: {sealed}");
     assert_eq!(
         app.services
+            .user_pools
             .identity_provider_secret(
                 &app.services.store.get_identity_provider(&pool, "Google").await.unwrap().unwrap()
             )
@@ -412,7 +413,7 @@ async fn clients_offer_only_the_pools_providers_and_lose_a_deleted_one() {
     // Cached before the deletion: the cache must not keep the old list.
     let describe = |id: &str| json!({"UserPoolId": pool, "ClientId": id});
     app.ok("DescribeUserPoolClient", describe(&both)).await;
-    app.services.find_client(&okta_only).await.unwrap();
+    app.services.directory.find_client(&okta_only).await.unwrap();
     let (kind, _) = error(
         &app,
         "UpdateUserPoolClient",
@@ -426,7 +427,7 @@ async fn clients_offer_only_the_pools_providers_and_lose_a_deleted_one() {
     assert_eq!(providers(app.ok("DescribeUserPoolClient", describe(&both)).await), json!(["COGNITO", "Google"]));
     assert_eq!(providers(app.ok("DescribeUserPoolClient", describe(&okta_only)).await), json!([]));
     assert_eq!(providers(app.ok("DescribeUserPoolClient", describe(&other)).await), json!(["Google"]));
-    let cached = app.services.find_client(&okta_only).await.unwrap().unwrap();
+    let cached = app.services.directory.find_client(&okta_only).await.unwrap().unwrap();
     assert!(cached.supported_identity_providers().is_empty(), "cache invalidated");
 
     let gone = json!({"UserPoolId": pool, "ProviderName": "Okta"});

@@ -94,7 +94,7 @@ async fn discovery_and_keys_let_a_strict_verifier_accept_identity_tokens() {
         "cognito-idp.local.amazonaws.com/local_abc".to_string(),
         "cognito-idp.local.amazonaws.com/local_abc:CognitoSignIn:1234".to_string(),
     ];
-    let token = app.services.issue_identity_token(IDENTITY_POOL, IDENTITY_ID, &amr, 600).await.unwrap();
+    let token = app.services.identity_pools.issue_identity_token(IDENTITY_POOL, IDENTITY_ID, &amr, 600).await.unwrap();
     let c = claims(&token);
     assert_eq!(c["iss"], issuer);
     assert_eq!(c["sub"], IDENTITY_ID);
@@ -128,13 +128,13 @@ async fn discovery_and_keys_let_a_strict_verifier_accept_identity_tokens() {
     assert!(forged.claims(&verifier(IDENTITY_POOL), any_nonce).is_err());
 
     // The service's own check agrees, until the token expires.
-    let mine = app.services.verify_identity_token(&token).await.expect("valid");
+    let mine = app.services.identity_pools.verify_identity_token(&token).await.expect("valid");
     assert_eq!(mine["sub"], IDENTITY_ID);
-    assert!(app.services.verify_identity_token(&with_bad_signature(&token)).await.is_none());
-    assert!(app.services.verify_identity_token("not.a.token").await.is_none());
-    assert!(app.services.verify_user_pool_id_token(&token).await.is_none(), "not a user-pool token");
+    assert!(app.services.identity_pools.verify_identity_token(&with_bad_signature(&token)).await.is_none());
+    assert!(app.services.identity_pools.verify_identity_token("not.a.token").await.is_none());
+    assert!(app.services.identity_pools.verify_user_pool_id_token(&token).await.is_none(), "not a user-pool token");
     app.clock.advance_secs(601);
-    assert!(app.services.verify_identity_token(&token).await.is_none());
+    assert!(app.services.identity_pools.verify_identity_token(&token).await.is_none());
 }
 
 #[tokio::test]
@@ -194,7 +194,8 @@ async fn the_issuers_keys_are_created_once_however_many_ask_at_once() {
         let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            svc.issue_identity_token(IDENTITY_POOL, &format!("local:identity-{i}"), &["unauthenticated".into()], 600)
+            svc.identity_pools
+                .issue_identity_token(IDENTITY_POOL, &format!("local:identity-{i}"), &["unauthenticated".into()], 600)
                 .await
         }));
     }
@@ -211,8 +212,8 @@ async fn the_issuers_keys_are_created_once_however_many_ask_at_once() {
     for t in &tokens {
         let header = claims(&format!("x.{}", t.split('.').next().unwrap()));
         assert_eq!(header["kid"], active);
-        assert!(app.services.verify_identity_token(t).await.is_some());
-        assert!(other.verify_identity_token(t).await.is_some());
+        assert!(app.services.identity_pools.verify_identity_token(t).await.is_some());
+        assert!(other.identity_pools.verify_identity_token(t).await.is_some());
     }
 }
 
@@ -239,7 +240,8 @@ async fn user_pool_id_tokens_log_in_under_either_form_of_the_pools_name() {
 
     for config in [trusting(&f, &f.client_id, false), trusting(&f, &f.client_id, true)] {
         for key in [&ours, &sdk] {
-            let login = accepted(app.services.validate_login(IDENTITY_POOL, &config, key, id_token).await);
+            let login =
+                accepted(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, id_token).await);
             assert_eq!(&login.provider, key, "the key as given");
             assert_eq!(login.subject, sub);
             assert_eq!(login.claims["email"], "alice@example.com");
@@ -248,21 +250,23 @@ async fn user_pool_id_tokens_log_in_under_either_form_of_the_pools_name() {
     }
     // The pool listed under our own form of its name.
     let config = json!({"CognitoIdentityProviders": [{"ProviderName": ours, "ClientId": f.client_id}]});
-    accepted(app.services.validate_login(IDENTITY_POOL, &config, &sdk, id_token).await);
+    accepted(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, &sdk, id_token).await);
 
     // An ID token from the API sign-in too.
     let (status, auth) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
     assert_eq!(status, 200, "{auth}");
     let api_id = auth["AuthenticationResult"]["IdToken"].as_str().unwrap();
-    let login = accepted(app.services.validate_login(IDENTITY_POOL, &config, &ours, api_id).await);
+    let login = accepted(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, &ours, api_id).await);
     assert_eq!(login.subject, sub);
 
     // verify_user_pool_id_token names the pool; access tokens are not ID tokens.
-    let (pool, c) = app.services.verify_user_pool_id_token(id_token).await.expect("valid ID token");
+    let (pool, c) = app.services.identity_pools.verify_user_pool_id_token(id_token).await.expect("valid ID token");
     assert_eq!(pool, f.pool);
     assert_eq!(c["aud"], f.client_id.as_str());
-    assert!(app.services.verify_user_pool_id_token(tokens["access_token"].as_str().unwrap()).await.is_none());
-    assert!(app.services.verify_user_pool_id_token(&with_bad_signature(id_token)).await.is_none());
+    assert!(
+        app.services.identity_pools.verify_user_pool_id_token(tokens["access_token"].as_str().unwrap()).await.is_none()
+    );
+    assert!(app.services.identity_pools.verify_user_pool_id_token(&with_bad_signature(id_token)).await.is_none());
 }
 
 #[tokio::test]
@@ -275,7 +279,7 @@ async fn forged_misdirected_and_expired_user_pool_tokens_are_refused() {
     let config = trusting(&f, &f.client_id, false);
     let check = |token: String, config: Value, key: String| {
         let svc = app.services.clone();
-        async move { svc.validate_login(IDENTITY_POOL, &config, &key, &token).await }
+        async move { svc.identity_pools.validate_login(IDENTITY_POOL, &config, &key, &token).await }
     };
 
     // Another client of the pool than the one the identity pool trusts.
@@ -307,7 +311,7 @@ async fn forged_misdirected_and_expired_user_pool_tokens_are_refused() {
     let (now, at) = message[EXPIRED.len()..].split_once(" >= ").expect("now >= exp");
     assert!(now.parse::<i64>().unwrap() >= exp);
     assert_eq!(at.parse::<i64>().unwrap(), exp);
-    assert!(app.services.verify_user_pool_id_token(id_token).await.is_none());
+    assert!(app.services.identity_pools.verify_user_pool_id_token(id_token).await.is_none());
 }
 
 #[tokio::test]
@@ -319,7 +323,7 @@ async fn server_side_token_check_refuses_revoked_signed_out_disabled_and_deleted
     let offline = trusting(&f, &f.client_id, false);
     let validate = |config: &Value, token: &str| {
         let (svc, config, token, key) = (app.services.clone(), config.clone(), token.to_string(), key.clone());
-        async move { svc.validate_login(IDENTITY_POOL, &config, &key, &token).await }
+        async move { svc.identity_pools.validate_login(IDENTITY_POOL, &config, &key, &token).await }
     };
 
     // Revoking the refresh token revokes the ID tokens of that sign-in only.
@@ -338,7 +342,7 @@ async fn server_side_token_check_refuses_revoked_signed_out_disabled_and_deleted
     app.clock.advance_secs(2);
     app.ok("AdminDisableUser", json!({"UserPoolId": f.pool, "Username": "alice"})).await;
     assert_eq!(refused(validate(&checked, before).await), "Invalid login token. User is disabled.");
-    app.services.admin_set_enabled(&f.pool, "alice", true).await.unwrap();
+    app.services.users.admin_set_enabled(&f.pool, "alice", true).await.unwrap();
     assert_eq!(refused(validate(&checked, before).await), "Invalid login token. Token has been revoked.");
     accepted(validate(&offline, before).await);
     app.clock.advance_secs(2);
@@ -364,26 +368,38 @@ async fn identity_tokens_log_in_to_the_pool_they_were_issued_for() {
     let key = "cognito-identity.amazonaws.com";
     let config = json!({"IdentityPoolName": "ids", "AllowUnauthenticatedIdentities": true});
     let amr = vec!["authenticated".to_string(), "login.example.com".to_string()];
-    let token = app.services.issue_identity_token(IDENTITY_POOL, IDENTITY_ID, &amr, 900).await.unwrap();
+    let token = app.services.identity_pools.issue_identity_token(IDENTITY_POOL, IDENTITY_ID, &amr, 900).await.unwrap();
 
-    let login = accepted(app.services.validate_login(IDENTITY_POOL, &config, key, &token).await);
+    let login = accepted(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, &token).await);
     assert_eq!(login.provider, key);
     assert_eq!(login.subject, IDENTITY_ID);
     assert_eq!(login.claims["amr"], json!(amr));
-    assert_eq!(refused(app.services.validate_login(OTHER_IDENTITY_POOL, &config, key, &token).await), AUDIENCE);
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(OTHER_IDENTITY_POOL, &config, key, &token).await),
+        AUDIENCE
+    );
     let edited = with_payload(&token, |c| c["aud"] = json!(OTHER_IDENTITY_POOL));
-    assert_eq!(refused(app.services.validate_login(OTHER_IDENTITY_POOL, &config, key, &edited).await), SIGNATURE);
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &config, key, "garbage").await), NOT_OIDC);
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(OTHER_IDENTITY_POOL, &config, key, &edited).await),
+        SIGNATURE
+    );
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, "garbage").await),
+        NOT_OIDC
+    );
 
     // A user-pool ID token is not one of ours.
     let f = setup_flow(&app, false, json!({})).await;
     let id_token = tokens_via_browser(&app, &f).await["id_token"].as_str().unwrap().to_string();
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &config, key, &id_token).await), ISSUER_MISMATCH);
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, &id_token).await),
+        ISSUER_MISMATCH
+    );
 
     app.clock.advance_secs(901);
-    let message = refused(app.services.validate_login(IDENTITY_POOL, &config, key, &token).await);
+    let message = refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, &token).await);
     assert!(message.starts_with(EXPIRED), "{message}");
-    assert!(app.services.issue_identity_token(IDENTITY_POOL, IDENTITY_ID, &amr, 0).await.is_err());
+    assert!(app.services.identity_pools.issue_identity_token(IDENTITY_POOL, IDENTITY_ID, &amr, 0).await.is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,7 +452,7 @@ async fn oidc_provider_id_tokens_log_in_for_the_configured_client() {
     let config = json!({"SupportedLoginProviders": {key.clone(): fake.client_id()}});
     let validate = |config: Value, key: String, token: String| {
         let svc = app.services.clone();
-        async move { svc.validate_login(IDENTITY_POOL, &config, &key, &token).await }
+        async move { svc.identity_pools.validate_login(IDENTITY_POOL, &config, &key, &token).await }
     };
     let token = fake_id_token(&fake).await;
     let login = accepted(validate(config.clone(), key.clone(), token.clone()).await);
@@ -506,7 +522,7 @@ async fn an_unreachable_provider_is_an_external_failure() {
     );
     let token = format!("{head}.{body}.{}", URL_SAFE_NO_PAD.encode([7u8; 256]));
     let config = json!({"SupportedLoginProviders": {key.clone(): "client"}});
-    match app.services.validate_login(IDENTITY_POOL, &config, &key, &token).await {
+    match app.services.identity_pools.validate_login(IDENTITY_POOL, &config, &key, &token).await {
         Err(LoginError::External(m)) => assert!(m.contains("discovery"), "{m}"),
         other => panic!("expected an external failure, got {other:?}"),
     }
@@ -520,16 +536,19 @@ async fn google_logins_are_checked_against_the_configured_google_issuer() {
     let token = fake_id_token(&fake).await;
     let key = "accounts.google.com";
     let config = json!({"SupportedLoginProviders": {"accounts.google.com": fake.client_id()}});
-    let login = accepted(app.services.validate_login(IDENTITY_POOL, &config, key, &token).await);
+    let login = accepted(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, &token).await);
     assert_eq!(login.provider, key);
     assert_eq!(login.subject, fake.user()["sub"].as_str().unwrap());
     let other = json!({"SupportedLoginProviders": {"accounts.google.com": "another.apps.googleusercontent.com"}});
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &other, key, &token).await), AUDIENCE);
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &json!({}), key, &token).await), NOT_SUPPORTED);
+    assert_eq!(refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &other, key, &token).await), AUDIENCE);
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &json!({}), key, &token).await),
+        NOT_SUPPORTED
+    );
     // The token is not from Google under any other name.
     let as_oidc = json!({"SupportedLoginProviders": {"login.example.com": fake.client_id()}});
     assert_eq!(
-        refused(app.services.validate_login(IDENTITY_POOL, &as_oidc, "login.example.com", &token).await),
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &as_oidc, "login.example.com", &token).await),
         ISSUER_MISMATCH
     );
 }
@@ -547,22 +566,34 @@ async fn facebook_access_tokens_log_in_for_the_configured_app() {
     let config = json!({"SupportedLoginProviders": {"graph.facebook.com": fb.client_id()}});
     let token = fb.user_access_token().await;
 
-    let login = accepted(app.services.validate_login(IDENTITY_POOL, &config, key, &token).await);
+    let login = accepted(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, &token).await);
     assert_eq!(login.provider, key);
     assert_eq!(login.subject, "10158000000000001");
     assert_eq!(fb.app_requests(), 1);
     assert_eq!(fb.last_me_fields(), Some(vec!["id".to_string()]));
 
     let other_app = json!({"SupportedLoginProviders": {"graph.facebook.com": "999999999999999"}});
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &other_app, key, &token).await), AUDIENCE);
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &json!({}), key, &token).await), NOT_SUPPORTED);
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &other_app, key, &token).await),
+        AUDIENCE
+    );
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &json!({}), key, &token).await),
+        NOT_SUPPORTED
+    );
     let not_facebook = "Invalid login token. Not a valid Facebook access token.";
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &config, key, "EAAGnotatoken").await), not_facebook);
-    assert_eq!(refused(app.services.validate_login(IDENTITY_POOL, &config, key, "two words").await), not_facebook);
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, "EAAGnotatoken").await),
+        not_facebook
+    );
+    assert_eq!(
+        refused(app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, "two words").await),
+        not_facebook
+    );
 
     // Graph failing is the provider's failure, not the user's.
     fb.set_behavior(FacebookBehavior::MeError(500));
-    match app.services.validate_login(IDENTITY_POOL, &config, key, &token).await {
+    match app.services.identity_pools.validate_login(IDENTITY_POOL, &config, key, &token).await {
         Err(LoginError::External(m)) => assert!(m.contains("500"), "{m}"),
         other => panic!("expected an external failure, got {other:?}"),
     }
@@ -578,17 +609,21 @@ async fn providers_this_server_cannot_check_and_developer_names_are_refused() {
     });
     let svc = &app.services;
     assert_eq!(
-        refused(svc.validate_login(IDENTITY_POOL, &config, "www.amazon.com", "Atza|token").await),
+        refused(svc.identity_pools.validate_login(IDENTITY_POOL, &config, "www.amazon.com", "Atza|token").await),
         "Invalid login token. Login with Amazon logins are not supported by this server."
     );
-    assert_eq!(refused(svc.validate_login(IDENTITY_POOL, &config, "api.twitter.com", "a;b").await), NOT_SUPPORTED);
+    assert_eq!(
+        refused(svc.identity_pools.validate_login(IDENTITY_POOL, &config, "api.twitter.com", "a;b").await),
+        NOT_SUPPORTED
+    );
     assert!(
-        refused(svc.validate_login(IDENTITY_POOL, &config, "login.mycompany.myapp", "user-1").await)
+        refused(svc.identity_pools.validate_login(IDENTITY_POOL, &config, "login.mycompany.myapp", "user-1").await)
             .contains("GetOpenIdTokenForDeveloperIdentity")
     );
     assert!(
         refused(
-            svc.validate_login(IDENTITY_POOL, &config, "arn:aws:iam::000000000000:saml-provider/corp", "PHNhbWw+")
+            svc.identity_pools
+                .validate_login(IDENTITY_POOL, &config, "arn:aws:iam::000000000000:saml-provider/corp", "PHNhbWw+")
                 .await
         )
         .contains("SAML")

@@ -210,7 +210,7 @@ async fn deleting_a_role_revokes_its_credentials() {
 /// An identity-pool OpenID token from the identity issuer (sub = identity id, aud = pool, amr).
 async fn identity_token(app: &TestApp, pool: &str, identity: &str, amr: &[&str]) -> String {
     let amr: Vec<String> = amr.iter().map(|s| s.to_string()).collect();
-    app.services.issue_identity_token(pool, identity, &amr, 600).await.expect("identity token")
+    app.services.identity_pools.issue_identity_token(pool, identity, &amr, 600).await.expect("identity token")
 }
 
 #[tokio::test]

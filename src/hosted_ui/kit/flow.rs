@@ -41,7 +41,7 @@ impl Flow {
         params: &AuthorizeParams,
     ) -> Result<Flow, HttpResponse> {
         let mut ctx = pool_context(req, svc).await.map_err(|e| e.error_response())?;
-        let request = svc.validate_authorize(&ctx.pool, params).await.map_err(|e| reject(ctx.lang, e))?;
+        let request = svc.authorization.validate_authorize(&ctx.pool, params).await.map_err(|e| reject(ctx.lang, e))?;
         ctx.brand = brand(svc, &ctx, &request.client).await;
         Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request })
     }
@@ -76,7 +76,7 @@ async fn validated(
 
 /// The branding a page of `client` links. A failed lookup leaves the page unbranded.
 async fn brand(svc: &Services, ctx: &PoolContext, client: &Client) -> Brand {
-    match svc.page_branding(&ctx.pool.id, &client.id).await {
+    match svc.user_pools.page_branding(&ctx.pool.id, &client.id).await {
         Ok(Some(b)) => Brand {
             css_url: b.has_css.then(|| format!("{}/ui/css/{}.css?v={}", ctx.base_url, b.client_id, b.version)),
             logo_url: b.image_type.as_deref().map(|kind| {
