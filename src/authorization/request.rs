@@ -4,6 +4,7 @@
 //! redirected to; every other error goes back to the app's redirect URI.
 
 use super::Authorization;
+use super::redirect::RedirectUri;
 use crate::crypto::SecretToken;
 use crate::store::grants::AuthCodeRow;
 use crate::store::users::UserRow;
@@ -48,7 +49,7 @@ pub enum ResponseType {
 #[derive(Debug, Clone)]
 pub struct AuthorizeRequest {
     pub client: Client,
-    pub redirect_uri: String,
+    pub redirect_uri: RedirectUri,
     pub response_type: ResponseType,
     pub scopes: Vec<String>,
     pub state: Option<String>,
@@ -70,12 +71,12 @@ pub enum AuthorizeError {
 }
 
 /// `{redirect_uri}?error=…&error_description=…&state=…`
-pub fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> String {
+pub fn error_redirect(redirect_uri: &RedirectUri, state: Option<&str>, error: &str, description: &str) -> String {
     let mut pairs = vec![("error", error), ("error_description", description)];
     if let Some(s) = state {
         pairs.push(("state", s));
     }
-    append_query(redirect_uri, &pairs)
+    append_query(redirect_uri.as_str(), &pairs)
 }
 
 fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
@@ -154,10 +155,9 @@ impl Authorization {
                 return Err(AuthorizeError::Page("error.internal"));
             }
         };
-        let redirect_uri = p.redirect_uri.clone().unwrap_or_default();
-        if !client.callback_urls().contains(&redirect_uri) {
+        let Some(redirect_uri) = RedirectUri::callback(&client, p.redirect_uri.as_deref().unwrap_or_default()) else {
             return Err(AuthorizeError::Page("error.redirect_mismatch"));
-        }
+        };
         let state = p.state.clone();
         let fail =
             |e: &str, d: &str| Err(AuthorizeError::Redirect(error_redirect(&redirect_uri, state.as_deref(), e, d)));
@@ -238,7 +238,7 @@ impl Authorization {
                         pool_id: pool.id.clone(),
                         client_id: r.client.id.clone(),
                         user_id: user.id.clone(),
-                        redirect_uri: r.redirect_uri.clone(),
+                        redirect_uri: r.redirect_uri.to_string(),
                         scopes: r.scopes.join(" "),
                         nonce: r.nonce.clone(),
                         code_challenge: r.code_challenge.clone(),
@@ -255,7 +255,7 @@ impl Authorization {
                 if let Some(s) = &r.state {
                     pairs.push(("state", s));
                 }
-                Ok(append_query(&r.redirect_uri, &pairs))
+                Ok(append_query(r.redirect_uri.as_str(), &pairs))
             }
             ResponseType::Token => {
                 let grant = Grant { scopes: Some(r.scopes.clone()), nonce: r.nonce.clone(), auth_time };
@@ -301,7 +301,7 @@ mod tests {
     #[test]
     fn error_redirect_keeps_existing_query_and_state() {
         assert_eq!(
-            error_redirect("https://a.example/cb?x=1", Some("s 1"), "invalid_scope", "no"),
+            error_redirect(&RedirectUri::assumed("https://a.example/cb?x=1"), Some("s 1"), "invalid_scope", "no"),
             "https://a.example/cb?x=1&error=invalid_scope&error_description=no&state=s+1"
         );
     }

@@ -1,6 +1,7 @@
 //! `GET /logout`: end the hosted-UI session, then go to a registered sign-out URL
 //! (`logout_uri`) or back to sign-in (`redirect_uri` + `response_type`). Tokens are not revoked.
 
+use crate::authorization::redirect::RedirectUri;
 use crate::services::Services;
 use crate::web::redirect;
 use crate::web::{PageError, SESSION_COOKIE, cookie, pool_context};
@@ -38,16 +39,9 @@ pub async fn logout(
         }
     };
     let target = match (&q.logout_uri, &q.redirect_uri) {
-        (Some(l), _) => {
-            if !client.logout_urls().iter().any(|u| u == l) {
-                return Err(bad("error.logout_uri"));
-            }
-            l.clone()
-        }
+        (Some(l), _) => RedirectUri::sign_out(&client, l).ok_or_else(|| bad("error.logout_uri"))?.to_string(),
         (None, Some(r)) => {
-            if !client.callback_urls().iter().any(|u| u == r) {
-                return Err(bad("error.logout_redirect_uri"));
-            }
+            let r = RedirectUri::callback(&client, r).ok_or_else(|| bad("error.logout_redirect_uri"))?;
             if !matches!(q.response_type.as_deref(), Some("code" | "token")) {
                 return Err(bad("error.logout_response_type"));
             }

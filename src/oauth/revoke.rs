@@ -2,6 +2,7 @@
 
 use super::oauth_error;
 use super::token::{authenticate_client, parse_form};
+use crate::authorization::revocation::RevokeRefusal;
 use crate::services::Services;
 use crate::web::pool_context;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -25,15 +26,15 @@ pub async fn revoke(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
     let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
         return oauth_error(400, "invalid_request", "token is required");
     };
-    if !client.token_revocation_enabled() {
-        return oauth_error(400, "invalid_request", "Token revocation is not enabled for this client");
-    }
-    if token.matches('.').count() == 2 {
-        return oauth_error(400, "unsupported_token_type", "Only refresh tokens can be revoked");
-    }
-    match svc.tokens.revoke_refresh_token(&client, token).await {
+    match svc.authorization.revoke(&client, token).await {
         Ok(()) => HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).finish(),
-        Err(e) => {
+        Err(RevokeRefusal::NotEnabled) => {
+            oauth_error(400, "invalid_request", "Token revocation is not enabled for this client")
+        }
+        Err(RevokeRefusal::NotARefreshToken) => {
+            oauth_error(400, "unsupported_token_type", "Only refresh tokens can be revoked")
+        }
+        Err(RevokeRefusal::Failed(e)) => {
             tracing::error!(error = ?e, "revocation failed");
             oauth_error(500, "server_error", "An internal error occurred")
         }
