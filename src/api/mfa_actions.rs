@@ -3,9 +3,10 @@
 //! VerifySoftwareToken (by access token, or by an MFA_SETUP session during sign-in).
 
 use super::auth_actions::{access_token_user, client_for};
+use super::pool_input::pool_mfa_changes;
 use super::{ApiError, ApiResult, s};
 use crate::services::Services;
-use crate::userpool::mfa::{FactorPreference, MfaPreference};
+use crate::userpool::mfa::{FactorPreference, MfaPreference, PoolMfaConfig};
 use serde_json::{Value, json};
 
 pub const ACTIONS: &[&str] = &[
@@ -35,10 +36,30 @@ fn mfa_preference(i: &Value) -> MfaPreference {
     MfaPreference { software_token: factor("SoftwareTokenMfaSettings"), email: factor("EmailMfaSettings") }
 }
 
+/// GetUserPoolMfaConfig's (and SetUserPoolMfaConfig's) answer.
+fn pool_mfa_config_type(c: &PoolMfaConfig) -> Value {
+    let mut out = json!({
+        "MfaConfiguration": c.mode.as_str(),
+        "SoftwareTokenMfaConfiguration": {"Enabled": c.software_token_enabled},
+    });
+    if let Some(e) = &c.email {
+        out["EmailMfaConfiguration"] = json!({});
+        if let Some(m) = &e.message {
+            out["EmailMfaConfiguration"]["Message"] = json!(m);
+        }
+        if let Some(s) = &e.subject {
+            out["EmailMfaConfiguration"]["Subject"] = json!(s);
+        }
+    }
+    out
+}
+
 pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     Ok(match action {
-        "SetUserPoolMfaConfig" => svc.user_pools.set_pool_mfa_config(s(i, "UserPoolId"), i).await?,
-        "GetUserPoolMfaConfig" => svc.user_pools.pool_mfa_config(s(i, "UserPoolId")).await?,
+        "SetUserPoolMfaConfig" => {
+            pool_mfa_config_type(&svc.user_pools.set_pool_mfa_config(s(i, "UserPoolId"), &pool_mfa_changes(i)).await?)
+        }
+        "GetUserPoolMfaConfig" => pool_mfa_config_type(&svc.user_pools.pool_mfa_config(s(i, "UserPoolId")).await?),
         "AdminSetUserMFAPreference" => {
             let pool = svc.directory.pool(s(i, "UserPoolId")).await?;
             let user = svc.users.user(&pool, s(i, "Username")).await?;

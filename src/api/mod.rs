@@ -13,6 +13,7 @@ mod identity_actions;
 mod mfa_actions;
 pub mod model;
 mod pool_actions;
+mod pool_input;
 mod provider_actions;
 pub mod query;
 mod signup_actions;

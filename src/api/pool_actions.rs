@@ -1,7 +1,11 @@
 //! Pools, clients, domains and resource servers.
 
+use super::pool_input::{new_domain, pool_changes, pool_definition, resource_server};
 use super::{ApiResult, limit, s};
 use crate::services::Services;
+use crate::store::pool_resources::ResourceServerRow;
+use crate::userpool::pools::PoolDescription;
+use crate::userpool::resources::Domain;
 use serde_json::{Value, json};
 
 pub const ACTIONS: &[&str] = &[
@@ -29,12 +33,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "UserPoolId");
     Ok(match action {
         "CreateUserPool" => {
-            let pool = svc.user_pools.create_pool(i).await?;
-            json!({"UserPool": svc.user_pools.describe_pool(&pool).await?})
+            let pool = svc.user_pools.create_pool(&pool_definition(i)).await?;
+            json!({"UserPool": user_pool_type(&svc.user_pools.describe_pool(pool).await?)})
         }
         "DescribeUserPool" => {
             let pool = svc.directory.pool(pool_id).await?;
-            json!({"UserPool": svc.user_pools.describe_pool(&pool).await?})
+            json!({"UserPool": user_pool_type(&svc.user_pools.describe_pool(pool).await?)})
         }
         "ListUserPools" => {
             let (pools, next) = svc.user_pools.list_pools(limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
@@ -48,7 +52,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"UserPools": list}), "NextToken", next)
         }
         "UpdateUserPool" => {
-            svc.user_pools.update_pool(pool_id, i).await?;
+            svc.user_pools.update_pool(pool_id, &pool_changes(i)).await?;
             json!({})
         }
         "DeleteUserPool" => {
@@ -78,35 +82,35 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             svc.user_pools.delete_client(pool_id, s(i, "ClientId")).await?;
             json!({})
         }
-        "CreateUserPoolDomain" => svc.user_pools.create_domain(pool_id, i).await?,
+        "CreateUserPoolDomain" => {
+            let d = svc.user_pools.create_domain(pool_id, &new_domain(i)).await?;
+            let mut out = json!({"ManagedLoginVersion": d.managed_login_version});
+            if d.custom.is_some() {
+                out["CloudFrontDomain"] = json!(d.host);
+            }
+            out
+        }
         "DescribeUserPoolDomain" => {
-            json!({"DomainDescription": svc.user_pools.describe_domain(s(i, "Domain")).await?})
+            let d = svc.user_pools.describe_domain(s(i, "Domain")).await?;
+            json!({"DomainDescription": d.map_or_else(|| json!({}), |d| domain_description_type(svc, &d))})
         }
         "DeleteUserPoolDomain" => {
             svc.user_pools.delete_domain(pool_id, s(i, "Domain")).await?;
             json!({})
         }
         "CreateResourceServer" => {
-            json!({"ResourceServer": svc.user_pools.resource_server_type(&svc.user_pools.create_resource_server(pool_id, i).await?)})
+            json!({"ResourceServer": resource_server_type(&svc.user_pools.create_resource_server(pool_id, &resource_server(i)).await?)})
         }
         "DescribeResourceServer" => {
-            json!({"ResourceServer": svc.user_pools.resource_server_type(&svc.user_pools.resource_server(pool_id, s(i, "Identifier")).await?)})
+            json!({"ResourceServer": resource_server_type(&svc.user_pools.resource_server(pool_id, s(i, "Identifier")).await?)})
         }
         "UpdateResourceServer" => {
-            json!({"ResourceServer": svc.user_pools.resource_server_type(&svc.user_pools.update_resource_server(pool_id, i).await?)})
+            json!({"ResourceServer": resource_server_type(&svc.user_pools.update_resource_server(pool_id, &resource_server(i)).await?)})
         }
         "ListResourceServers" => {
-            svc.directory.pool(pool_id).await?;
             let max = limit(i, "MaxResults", 50).min(50);
-            let (rows, next) = crate::store::page(
-                svc.store
-                    .list_resource_servers(pool_id, max + 1, i["NextToken"].as_str())
-                    .await
-                    .map_err(crate::userpool::error::Error::from)?,
-                max,
-                |r| r.identifier.clone(),
-            );
-            let list: Vec<Value> = rows.iter().map(|r| svc.user_pools.resource_server_type(r)).collect();
+            let (rows, next) = svc.user_pools.list_resource_servers(pool_id, max, i["NextToken"].as_str()).await?;
+            let list: Vec<Value> = rows.iter().map(resource_server_type).collect();
             with_token(json!({"ResourceServers": list}), "NextToken", next)
         }
         "DeleteResourceServer" => {
@@ -115,6 +119,51 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
         }
         _ => return Err(super::unsupported(action)),
     })
+}
+
+/// Cognito's `UserPoolType`: the pool's stored settings, and what the service tells beside them.
+fn user_pool_type(d: &PoolDescription) -> Value {
+    let p = &d.pool;
+    let mut out = p.config.clone();
+    out["Id"] = json!(p.id);
+    out["Name"] = json!(p.name);
+    out["Arn"] = json!(d.arn);
+    out["CreationDate"] = json!(p.created_at);
+    out["LastModifiedDate"] = json!(p.updated_at);
+    out["EstimatedNumberOfUsers"] = json!(d.estimated_number_of_users);
+    if let Some(domain) = &d.domain {
+        out["Domain"] = json!(domain);
+    }
+    if let Some(domain) = &d.custom_domain {
+        out["CustomDomain"] = json!(domain);
+    }
+    out
+}
+
+/// Cognito's `DomainDescriptionType`.
+fn domain_description_type(svc: &Services, d: &Domain) -> Value {
+    let mut v = json!({
+        "UserPoolId": d.pool_id,
+        "AWSAccountId": svc.config.account_id,
+        "Domain": d.requested,
+        "S3Bucket": "",
+        "CloudFrontDistribution": d.host,
+        "Version": "1",
+        "Status": "ACTIVE",
+        "ManagedLoginVersion": d.managed_login_version,
+    });
+    if let Some(c) = &d.custom {
+        v["CustomDomainConfig"] = json!({"CertificateArn": c.certificate_arn});
+        if let Some(p) = &c.security_policy {
+            v["CustomDomainConfig"]["SecurityPolicy"] = json!(p);
+        }
+    }
+    v
+}
+
+/// Cognito's `ResourceServerType` (the scopes are stored in its member names).
+fn resource_server_type(r: &ResourceServerRow) -> Value {
+    json!({"UserPoolId": r.pool_id, "Identifier": r.identifier, "Name": r.name, "Scopes": r.scopes})
 }
 
 pub(crate) fn with_token(mut v: Value, field: &str, token: Option<String>) -> Value {

@@ -20,6 +20,7 @@ use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::messages;
 use super::model::{Client, MfaMode, Pool};
+use super::pool_definition::{EmailMfaConfig, PoolMfaChanges};
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
 use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
 use crate::i18n::Lang;
@@ -32,6 +33,16 @@ use serde_json::{Value, json};
 /// guesses, which new challenges do not reset).
 const MAX_CHALLENGE_FAILURES: i64 = 5;
 const RECOVERY_CODES: usize = 10;
+
+/// The pool's MFA settings (GetUserPoolMfaConfig, SetUserPoolMfaConfig).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolMfaConfig {
+    pub mode: MfaMode,
+    /// TOTP is a factor.
+    pub software_token_enabled: bool,
+    /// E-mail OTP is a factor, with these templates.
+    pub email: Option<EmailMfaConfig>,
+}
 
 /// How a user wants one factor (Set/AdminSetUserMFAPreference); `None` leaves a part as it is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -452,14 +463,11 @@ impl SignIn {
 
 impl super::UserPools {
     /// SetUserPoolMfaConfig: mode and factors; ON needs at least one factor.
-    pub async fn set_pool_mfa_config(&self, pool_id: &str, input: &Value) -> Result<Value> {
+    pub async fn set_pool_mfa_config(&self, pool_id: &str, changes: &PoolMfaChanges) -> Result<PoolMfaConfig> {
         let pool = self.directory.pool(pool_id).await?;
         let mut config = pool.config.clone();
-        for key in ["SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration", "MfaConfiguration"]
-        {
-            if let Some(v) = input.get(key) {
-                config[key] = v.clone();
-            }
+        for (key, v) in changes.document() {
+            config[key] = v;
         }
         let candidate = pool.with_config(config);
         if candidate.mfa_mode() != MfaMode::Off && !candidate.totp_allowed() && !candidate.email_mfa_allowed() {
@@ -470,15 +478,14 @@ impl super::UserPools {
     }
 
     /// GetUserPoolMfaConfig.
-    pub async fn pool_mfa_config(&self, pool_id: &str) -> Result<Value> {
+    pub async fn pool_mfa_config(&self, pool_id: &str) -> Result<PoolMfaConfig> {
         let pool = self.directory.pool(pool_id).await?;
-        let mut out = json!({
-            "MfaConfiguration": pool.mfa_mode().as_str(),
-            "SoftwareTokenMfaConfiguration": {"Enabled": pool.totp_allowed()},
-        });
-        if pool.email_mfa_allowed() {
-            out["EmailMfaConfiguration"] = pool.config["EmailMfaConfiguration"].clone();
-        }
-        Ok(out)
+        Ok(PoolMfaConfig {
+            mode: pool.mfa_mode(),
+            software_token_enabled: pool.totp_allowed(),
+            email: pool
+                .email_mfa_allowed()
+                .then(|| EmailMfaConfig::from_document(&pool.config["EmailMfaConfiguration"])),
+        })
     }
 }

@@ -19,6 +19,8 @@ pub mod messages;
 pub mod mfa;
 pub mod model;
 pub mod password;
+pub mod pool_definition;
+pub mod pool_document;
 pub mod pools;
 pub mod recovery;
 pub mod resources;

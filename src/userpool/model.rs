@@ -117,6 +117,8 @@ pub struct PoolSettings {
     pub auto_verifies_email: bool,
     /// `AccountRecoverySetting` leaves recovery to administrators only.
     pub recovery_admin_only: bool,
+    /// `DeletionProtection` is ACTIVE: DeleteUserPool is refused.
+    pub deletion_protected: bool,
 }
 
 impl PoolSettings {
@@ -158,6 +160,7 @@ impl PoolSettings {
             recovery_admin_only: c["AccountRecoverySetting"]["RecoveryMechanisms"]
                 .as_array()
                 .is_some_and(|m| m.iter().any(|x| x["Name"] == "admin_only")),
+            deletion_protected: c["DeletionProtection"] == "ACTIVE",
         }
     }
 }
@@ -252,6 +255,10 @@ impl Pool {
 
     pub fn recovery_admin_only(&self) -> bool {
         self.settings.recovery_admin_only
+    }
+
+    pub fn deletion_protected(&self) -> bool {
+        self.settings.deletion_protected
     }
 
     pub fn arn(&self, region: &str, account: &str) -> String {

@@ -3,14 +3,15 @@
 use super::UserPools;
 use super::error::{Error, Result};
 use super::model::{Pool, STANDARD_ATTRIBUTES, new_pool_id, standard_schema_entry};
+use super::pool_definition::{AttributeDataType, PoolChanges, PoolDefinition, PoolOptions, SchemaAttribute};
+use super::pool_document::Document;
+use super::resources::Domain;
 use crate::store::StoreError;
 use crate::store::pools::PoolRow;
 use serde_json::{Map, Value, json};
 
 /// Settings that cannot change after creation.
 const IMMUTABLE: &[&str] = &["SchemaAttributes", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration"];
-/// Members of the request that are not stored settings.
-const NOT_SETTINGS: &[&str] = &["PoolName", "Schema", "UserPoolId"];
 
 fn defaults() -> Map<String, Value> {
     let v = json!({
@@ -45,10 +46,11 @@ fn merge(base: &mut Value, over: &Value) {
 }
 
 /// Cognito's rule beyond the model's patterns: an invitation names the user and the password.
-fn check_templates(input: &Value) -> Result<()> {
-    let invite = &input["AdminCreateUserConfig"]["InviteMessageTemplate"];
-    for key in ["EmailMessage", "SMSMessage"] {
-        if let Some(m) = invite[key].as_str()
+fn check_templates(options: &PoolOptions) -> Result<()> {
+    let invite = options.admin_create_user.as_ref().and_then(|a| a.invite_message_template.as_ref());
+    let Some(invite) = invite else { return Ok(()) };
+    for (key, message) in [("EmailMessage", &invite.email_message), ("SMSMessage", &invite.sms_message)] {
+        if let Some(m) = message
             && !(m.contains("{username}") && m.contains("{####}"))
         {
             return Err(Error::invalid(format!(
@@ -59,15 +61,10 @@ fn check_templates(input: &Value) -> Result<()> {
     Ok(())
 }
 
-fn build_settings(input: &Value) -> Map<String, Value> {
+/// Cognito's defaults with the settings given merged in (objects member by member).
+fn build_settings(options: &PoolOptions) -> Map<String, Value> {
     let mut cfg = Value::Object(defaults());
-    let mut given = input.clone();
-    if let Some(m) = given.as_object_mut() {
-        for k in NOT_SETTINGS {
-            m.remove(*k);
-        }
-    }
-    merge(&mut cfg, &given);
+    merge(&mut cfg, &Value::Object(options.document()));
     match cfg {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -75,11 +72,11 @@ fn build_settings(input: &Value) -> Map<String, Value> {
 }
 
 /// The pool schema: standard attributes, overridden and extended by the request's `Schema`.
-fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
+fn build_schema(requested: &[SchemaAttribute], aliases: &[String]) -> Result<Vec<Value>> {
     let mut schema: Vec<Value> = STANDARD_ATTRIBUTES.iter().map(|(n, t)| standard_schema_entry(n, t)).collect();
     let mut custom = 0;
-    for a in input["Schema"].as_array().cloned().unwrap_or_default() {
-        let name = a["Name"].as_str().unwrap_or_default();
+    for a in requested {
+        let name = a.name.as_deref().unwrap_or_default();
         if name.is_empty() {
             return Err(Error::invalid("Schema attribute Name is required."));
         }
@@ -87,16 +84,23 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
             if name == "sub" {
                 return Err(Error::invalid("sub is a reserved attribute and cannot be modified."));
             }
-            if a["Required"] == true
+            if a.required == Some(true)
                 && name == "preferred_username"
                 && aliases.iter().any(|x| x == "preferred_username")
             {
                 return Err(Error::invalid("preferred_username cannot be both required and an alias."));
             }
-            for k in ["Required", "Mutable", "StringAttributeConstraints", "NumberAttributeConstraints"] {
-                if !a[k].is_null() {
-                    std[k] = a[k].clone();
-                }
+            if let Some(r) = a.required {
+                std["Required"] = r.into();
+            }
+            if let Some(m) = a.mutable {
+                std["Mutable"] = m.into();
+            }
+            if let Some(c) = &a.string_constraints {
+                std["StringAttributeConstraints"] = c.document();
+            }
+            if let Some(c) = &a.number_constraints {
+                std["NumberAttributeConstraints"] = c.document();
             }
             continue;
         }
@@ -104,11 +108,11 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
         if base.is_empty() || base.chars().count() > 20 {
             return Err(Error::invalid(format!("Custom attribute name {name} must be 1-20 characters.")));
         }
-        if a["Required"] == true {
+        if a.required == Some(true) {
             return Err(Error::invalid("Required custom attributes are not supported currently."));
         }
-        let ty = a["AttributeDataType"].as_str().unwrap_or("String");
-        let dev = a["DeveloperOnlyAttribute"] == true;
+        let ty = a.data_type.unwrap_or(AttributeDataType::String);
+        let dev = a.developer_only;
         let full = if dev { format!("dev:custom:{base}") } else { format!("custom:{base}") };
         if schema.iter().any(|s| s["Name"] == full.as_str()) {
             return Err(Error::invalid(format!("Existing attribute already has name {full}.")));
@@ -118,23 +122,15 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
             return Err(Error::invalid("A user pool can have at most 50 custom attributes."));
         }
         let mut e = json!({
-            "Name": full, "AttributeDataType": ty, "DeveloperOnlyAttribute": dev,
-            "Mutable": a["Mutable"].as_bool().unwrap_or(true), "Required": false,
+            "Name": full, "AttributeDataType": ty.as_str(), "DeveloperOnlyAttribute": dev,
+            "Mutable": a.mutable.unwrap_or(true), "Required": false,
         });
         match ty {
-            "String" => {
-                e["StringAttributeConstraints"] = if a["StringAttributeConstraints"].is_null() {
-                    json!({})
-                } else {
-                    a["StringAttributeConstraints"].clone()
-                }
+            AttributeDataType::String => {
+                e["StringAttributeConstraints"] = a.string_constraints.as_ref().map_or(json!({}), Document::document)
             }
-            "Number" => {
-                e["NumberAttributeConstraints"] = if a["NumberAttributeConstraints"].is_null() {
-                    json!({})
-                } else {
-                    a["NumberAttributeConstraints"].clone()
-                }
+            AttributeDataType::Number => {
+                e["NumberAttributeConstraints"] = a.number_constraints.as_ref().map_or(json!({}), Document::document)
             }
             _ => {}
         }
@@ -143,26 +139,37 @@ fn build_schema(input: &Value, aliases: &[String]) -> Result<Vec<Value>> {
     Ok(schema)
 }
 
+/// A pool, with what DescribeUserPool tells beside its settings.
+#[derive(Debug, Clone)]
+pub struct PoolDescription {
+    pub pool: Pool,
+    /// The pool's ARN.
+    pub arn: String,
+    /// How many users the pool holds.
+    pub estimated_number_of_users: i64,
+    /// The prefix domain, as it was requested.
+    pub domain: Option<String>,
+    /// The custom domain, as it was requested.
+    pub custom_domain: Option<String>,
+}
+
 impl UserPools {
-    pub async fn create_pool(&self, input: &Value) -> Result<Pool> {
-        let name = input["PoolName"].as_str().unwrap_or_default().to_string();
-        let username_attrs = input["UsernameAttributes"].as_array().map(|a| !a.is_empty()).unwrap_or(false);
-        let alias_attrs: Vec<String> = input["AliasAttributes"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
+    pub async fn create_pool(&self, def: &PoolDefinition) -> Result<Pool> {
+        let username_attrs = def.username_attributes.as_ref().is_some_and(|a| !a.is_empty());
+        let alias_attrs = def.alias_attributes.as_deref().unwrap_or_default();
         if username_attrs && !alias_attrs.is_empty() {
             return Err(Error::invalid(
                 "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
             ));
         }
-        check_templates(input)?;
-        let mut settings = build_settings(input);
-        settings.insert("SchemaAttributes".into(), Value::Array(build_schema(input, &alias_attrs)?));
+        check_templates(&def.options)?;
+        let mut settings = build_settings(&def.options);
+        settings.extend(def.fixed_document());
+        settings.insert("SchemaAttributes".into(), Value::Array(build_schema(&def.schema, alias_attrs)?));
         let now = self.now();
         let row = PoolRow {
             id: new_pool_id(&self.region),
-            name,
+            name: def.name.clone(),
             config: Value::Object(settings),
             created_at: now,
             updated_at: now,
@@ -172,20 +179,20 @@ impl UserPools {
         Ok(row.into())
     }
 
-    /// Cognito's `UserPoolType` for DescribeUserPool / CreateUserPool.
-    pub async fn describe_pool(&self, pool: &Pool) -> Result<Value> {
-        let mut out = pool.config.clone();
-        out["Id"] = json!(pool.id);
-        out["Name"] = json!(pool.name);
-        out["Arn"] = json!(pool.arn(&self.region, &self.account_id));
-        out["CreationDate"] = json!(pool.created_at);
-        out["LastModifiedDate"] = json!(pool.updated_at);
-        out["EstimatedNumberOfUsers"] = json!(self.store.count_users(&pool.id).await?);
+    /// DescribeUserPool / CreateUserPool: the pool, its ARN, its user count and its domains.
+    pub async fn describe_pool(&self, pool: Pool) -> Result<PoolDescription> {
+        let (mut domain, mut custom_domain) = (None, None);
         for d in self.store.domains_of_pool(&pool.id).await? {
-            out[if d.custom { "CustomDomain" } else { "Domain" }] =
-                json!(d.config["RequestedDomain"].as_str().unwrap_or(&d.domain));
+            let d = Domain::from(d);
+            *(if d.custom.is_some() { &mut custom_domain } else { &mut domain }) = Some(d.requested);
         }
-        Ok(out)
+        Ok(PoolDescription {
+            arn: pool.arn(&self.region, &self.account_id),
+            estimated_number_of_users: self.store.count_users(&pool.id).await?,
+            domain,
+            custom_domain,
+            pool,
+        })
     }
 
     pub async fn list_pools(&self, max: i64, after: Option<&str>) -> Result<(Vec<Pool>, Option<String>)> {
@@ -195,10 +202,10 @@ impl UserPools {
 
     /// UpdateUserPool: like Cognito, settings not given return to their defaults; the
     /// immutable ones (schema, username and alias settings) are kept.
-    pub async fn update_pool(&self, id: &str, input: &Value) -> Result<()> {
+    pub async fn update_pool(&self, id: &str, changes: &PoolChanges) -> Result<()> {
         let pool = self.directory.pool(id).await?;
-        check_templates(input)?;
-        let mut settings = build_settings(input);
+        check_templates(&changes.options)?;
+        let mut settings = build_settings(&changes.options);
         for k in IMMUTABLE {
             if let Some(v) = pool.config.get(*k) {
                 settings.insert(k.to_string(), v.clone());
@@ -206,7 +213,7 @@ impl UserPools {
         }
         // Set by other actions (TagResource, SetUserPoolMfaConfig): kept unless given here.
         for k in ["UserPoolTags", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration"] {
-            if input.get(k).is_none()
+            if !settings.contains_key(k)
                 && let Some(t) = pool.config.get(k)
             {
                 settings.insert(k.into(), t.clone());
@@ -214,7 +221,7 @@ impl UserPools {
         }
         let row = PoolRow {
             id: pool.id,
-            name: input["PoolName"].as_str().map(str::to_string).unwrap_or(pool.name),
+            name: changes.name.clone().unwrap_or(pool.name),
             config: Value::Object(settings),
             created_at: pool.created_at,
             updated_at: self.now(),
@@ -240,7 +247,7 @@ impl UserPools {
 
     pub async fn delete_pool(&self, id: &str) -> Result<()> {
         let pool = self.directory.pool(id).await?;
-        if pool.config["DeletionProtection"] == "ACTIVE" {
+        if pool.deletion_protected() {
             return Err(Error::invalid(
                 "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
             ));
@@ -260,21 +267,43 @@ impl UserPools {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::userpool::pool_definition::PasswordPolicySettings;
+
+    fn attribute(name: &str) -> SchemaAttribute {
+        SchemaAttribute { name: Some(name.into()), ..Default::default() }
+    }
 
     #[test]
     fn settings_merge_defaults_with_input() {
-        let s = build_settings(&json!({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 12}}}));
+        let options = PoolOptions {
+            password_policy: Some(PasswordPolicySettings { minimum_length: Some(12), ..Default::default() }),
+            ..Default::default()
+        };
+        let s = build_settings(&options);
         assert_eq!(s["Policies"]["PasswordPolicy"]["MinimumLength"], 12);
         assert_eq!(s["Policies"]["PasswordPolicy"]["RequireSymbols"], true);
         assert_eq!(s["MfaConfiguration"], "OFF");
         assert!(!s.contains_key("PoolName"));
+        assert_eq!(build_settings(&PoolOptions::default()), defaults());
     }
 
     #[test]
     fn schema_adds_custom_prefix_and_rejects_required_custom() {
-        let s = build_schema(&json!({"Schema": [{"Name": "tenant", "AttributeDataType": "String"}, {"Name": "email", "Required": true}]}), &[]).unwrap();
+        let tenant = SchemaAttribute { data_type: Some(AttributeDataType::String), ..attribute("tenant") };
+        let email = SchemaAttribute { required: Some(true), ..attribute("email") };
+        let s = build_schema(&[tenant, email], &[]).unwrap();
         assert!(s.iter().any(|a| a["Name"] == "custom:tenant"));
         assert!(s.iter().any(|a| a["Name"] == "email" && a["Required"] == true));
-        assert!(build_schema(&json!({"Schema": [{"Name": "t", "Required": true}]}), &[]).is_err());
+        assert!(build_schema(&[SchemaAttribute { required: Some(true), ..attribute("t") }], &[]).is_err());
+    }
+
+    #[test]
+    fn schema_gives_custom_attributes_constraints_of_their_type() {
+        let level = SchemaAttribute { data_type: Some(AttributeDataType::Number), ..attribute("level") };
+        let s = build_schema(&[attribute("tier"), level], &[]).unwrap();
+        let find = |n: &str| s.iter().find(|a| a["Name"] == n).unwrap().clone();
+        assert_eq!(find("custom:tier")["StringAttributeConstraints"], json!({}));
+        assert_eq!(find("custom:level")["NumberAttributeConstraints"], json!({}));
+        assert!(find("custom:level").get("StringAttributeConstraints").is_none());
     }
 }
