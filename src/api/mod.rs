@@ -8,6 +8,7 @@
 
 mod auth_actions;
 mod branding_actions;
+mod client_shapes;
 mod iam_actions;
 mod identity_actions;
 mod mfa_actions;

@@ -1,6 +1,6 @@
 //! Pools, clients, domains and resource servers.
 
-use super::{ApiResult, limit, s};
+use super::{ApiResult, client_shapes, limit, s};
 use crate::services::Services;
 use serde_json::{Value, json};
 
@@ -56,12 +56,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "CreateUserPoolClient" => {
-            let c = svc.create_client(pool_id, i).await?;
-            json!({"UserPoolClient": svc.describe_client(&c)})
+            let c = svc.create_client(pool_id, &client_shapes::new_client(i)).await?;
+            json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "DescribeUserPoolClient" => {
             let c = svc.client(pool_id, s(i, "ClientId")).await?;
-            json!({"UserPoolClient": svc.describe_client(&c)})
+            json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "ListUserPoolClients" => {
             let (rows, next) = svc.list_clients(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
@@ -70,8 +70,9 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"UserPoolClients": list}), "NextToken", next)
         }
         "UpdateUserPoolClient" => {
-            let c = svc.update_client(pool_id, s(i, "ClientId"), i).await?;
-            json!({"UserPoolClient": svc.describe_client(&c)})
+            let definition = client_shapes::client_definition(i);
+            let c = svc.update_client(pool_id, s(i, "ClientId"), i["ClientName"].as_str(), &definition).await?;
+            json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "DeleteUserPoolClient" => {
             svc.delete_client(pool_id, s(i, "ClientId")).await?;
