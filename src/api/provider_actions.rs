@@ -1,14 +1,13 @@
 //! Identity providers of a pool and the upstream identities linked to its users.
 
 use super::pool_actions::with_token;
-use super::{ApiError, ApiResult, limit, s};
+use super::{ApiError, ApiResult, limit, s, string_list, string_map};
 use crate::services::Services;
 use crate::store::federation::IdentityProviderRow;
 use crate::userpool::error::Error;
 use crate::userpool::identity_providers::{IdentityProviderChanges, NewIdentityProvider, ProviderType};
 use crate::userpool::linked_identities::ProviderUser;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 pub const ACTIONS: &[&str] = &[
     "CreateIdentityProvider",
@@ -70,17 +69,6 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     })
 }
 
-/// A `map<string,string>` member (the model has checked the value types).
-fn string_map(v: &Value) -> BTreeMap<String, String> {
-    v.as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
-        .unwrap_or_default()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
-}
-
 /// A CreateIdentityProvider request.
 fn new_provider(i: &Value) -> Result<NewIdentityProvider, ApiError> {
     let t = s(i, "ProviderType");
@@ -90,7 +78,7 @@ fn new_provider(i: &Value) -> Result<NewIdentityProvider, ApiError> {
         provider_type,
         details: string_map(&i["ProviderDetails"]),
         attribute_mapping: string_map(&i["AttributeMapping"]),
-        idp_identifiers: strings(&i["IdpIdentifiers"]),
+        idp_identifiers: string_list(&i["IdpIdentifiers"]),
     })
 }
 
@@ -100,7 +88,7 @@ fn provider_changes(i: &Value) -> IdentityProviderChanges {
     IdentityProviderChanges {
         details: given("ProviderDetails").map(string_map),
         attribute_mapping: given("AttributeMapping").map(string_map),
-        idp_identifiers: given("IdpIdentifiers").map(strings),
+        idp_identifiers: given("IdpIdentifiers").map(string_list),
     }
 }
 
@@ -130,6 +118,7 @@ fn identity_provider_type(svc: &Services, p: &IdentityProviderRow) -> Result<Val
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn create_input_is_typed_and_an_unknown_type_refused() {
