@@ -140,6 +140,28 @@ mod tests {
         );
     }
 
+    /// The conversion drops values outside the enums: the model has refused them before.
+    #[test]
+    fn the_model_refuses_what_the_enums_cannot_hold() {
+        let m = crate::api::model::Model::get();
+        let base = json!({"UserPoolId": "local_abc", "ClientName": "c"});
+        for (member, bad) in [
+            ("ExplicitAuthFlows", json!(["ALLOW_EVERYTHING"])),
+            ("AllowedOAuthFlows", json!(["token"])),
+            ("TokenValidityUnits", json!({"AccessToken": "weeks"})),
+            ("PreventUserExistenceErrors", json!("SOMETIMES")),
+            ("RefreshTokenRotation", json!({"Feature": "MAYBE"})),
+        ] {
+            let mut i = base.clone();
+            i[member] = bad;
+            for action in ["CreateUserPoolClient", "UpdateUserPoolClient"] {
+                let mut i = i.clone();
+                i["ClientId"] = json!("c1");
+                assert!(m.validate(action, &i).is_err(), "{action} {member}");
+            }
+        }
+    }
+
     #[test]
     fn a_given_secret_and_the_name_are_kept() {
         let n = new_client(&json!({"ClientName": "web", "GenerateSecret": true, "ClientSecret": "s".repeat(24)}));

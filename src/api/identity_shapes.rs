@@ -222,6 +222,22 @@ mod tests {
         assert_eq!(bare.role_mappings["k"].rules_configuration, None);
     }
 
+    /// The conversion drops mappings and rules outside the enums: the model has refused them.
+    #[test]
+    fn the_model_refuses_what_the_enums_cannot_hold() {
+        let m = crate::api::model::Model::identity();
+        let rule = |match_type: &str| json!({"Claim": "a", "MatchType": match_type, "Value": "b", "RoleARN": "arn:aws:iam::000000000000:role/r"});
+        for mapping in [
+            json!({"Type": "Maybe"}),
+            json!({"Type": "Rules", "AmbiguousRoleResolution": "Guess", "RulesConfiguration": {"Rules": [rule("Equals")]}}),
+            json!({"Type": "Rules", "RulesConfiguration": {"Rules": [rule("Like")]}}),
+        ] {
+            let i =
+                json!({"IdentityPoolId": "local:0000", "Roles": {}, "RoleMappings": {"graph.facebook.com": mapping}});
+            assert!(m.validate("SetIdentityPoolRoles", &i).is_err(), "{i}");
+        }
+    }
+
     #[test]
     fn logins_and_identity_answers() {
         let l = logins(&json!({"Logins": {"accounts.google.com": "t1", "graph.facebook.com": "t2"}}));

@@ -130,8 +130,17 @@ mod tests {
         assert_eq!(p.details.get("authorize_scopes").map(String::as_str), Some("openid"));
         assert_eq!(p.attribute_mapping, BTreeMap::from([("email".to_string(), "mail".to_string())]));
         assert_eq!(p.idp_identifiers, ["okta", "corp"]);
-        let e = new_provider(&json!({"ProviderName": "x", "ProviderType": "LDAP"})).unwrap_err();
-        assert_eq!(e.message, "Invalid ProviderType: LDAP");
+        let ldap =
+            json!({"UserPoolId": "local_abc", "ProviderName": "x", "ProviderType": "LDAP", "ProviderDetails": {}});
+        assert!(
+            crate::api::model::Model::get().validate("CreateIdentityProvider", &ldap).is_err(),
+            "the model refuses it"
+        );
+        assert_eq!(
+            new_provider(&ldap).unwrap_err().message,
+            "Invalid ProviderType: LDAP",
+            "and so would the conversion"
+        );
     }
 
     #[test]
