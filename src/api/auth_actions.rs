@@ -7,6 +7,7 @@ use crate::services::Services;
 use crate::store::users::UserRow;
 use crate::tokens::issue::{Grant, RefreshProof, TokenRejection, TokenSet};
 use crate::userpool::attributes;
+use crate::userpool::client_definition::ExplicitAuthFlow;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::model::{Client, Pool};
 use crate::userpool::step::{
@@ -27,16 +28,13 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 fn flow_allowed(client: &Client, flow: &str) -> bool {
+    use ExplicitAuthFlow::*;
     let flows = client.explicit_auth_flows();
-    let has = |f: &str| flows.iter().any(|x| x == f);
+    let has = |f: ExplicitAuthFlow| flows.contains(&f);
     match flow {
-        "USER_PASSWORD_AUTH" => has("ALLOW_USER_PASSWORD_AUTH") || has("USER_PASSWORD_AUTH"),
-        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-            has("ALLOW_ADMIN_USER_PASSWORD_AUTH") || has("ADMIN_NO_SRP_AUTH")
-        }
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
-            has("ALLOW_REFRESH_TOKEN_AUTH") || !flows.iter().any(|f| f.starts_with("ALLOW_"))
-        }
+        "USER_PASSWORD_AUTH" => has(AllowUserPasswordAuth) || has(UserPasswordAuth),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => has(AllowAdminUserPasswordAuth) || has(AdminNoSrpAuth),
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => has(AllowRefreshTokenAuth) || flows.iter().all(|f| f.is_legacy()),
         _ => false,
     }
 }

@@ -2,12 +2,12 @@
 //! enhanced, basic and developer-authenticated flows. Input has passed the `cognito-identity`
 //! model; the services hold the rules.
 
+use super::identity_shapes::{self as shapes, logins};
 use super::pool_actions::with_token;
-use super::{ApiError, ApiResult, limit, s};
+use super::{ApiError, ApiResult, limit, s, string_list, string_map};
 use crate::identity_pools::error::Error;
-use crate::identity_pools::pools::{IdentityPool, string_map};
 use crate::services::Services;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
@@ -21,29 +21,25 @@ impl From<Error> for ApiError {
     }
 }
 
-fn map(v: &Value, k: &str) -> Map<String, Value> {
-    v[k].as_object().cloned().unwrap_or_default()
-}
-
 fn opt<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v[k].as_str()
 }
 
 fn strings(v: &Value, k: &str) -> Vec<String> {
-    v[k].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
-}
-
-fn pool_value(p: &IdentityPool) -> Value {
-    p.to_value()
+    string_list(&v[k])
 }
 
 pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "IdentityPoolId");
     let identity_id = s(i, "IdentityId");
     Ok(match action {
-        "CreateIdentityPool" => pool_value(&svc.identity_pools.create_identity_pool(i).await?),
-        "DescribeIdentityPool" => pool_value(&svc.identity_pools.identity_pool(pool_id).await?),
-        "UpdateIdentityPool" => pool_value(&svc.identity_pools.update_identity_pool(i).await?),
+        "CreateIdentityPool" => {
+            shapes::identity_pool(&svc.identity_pools.create_identity_pool(&shapes::identity_pool_definition(i)).await?)
+        }
+        "DescribeIdentityPool" => shapes::identity_pool(&svc.identity_pools.identity_pool(pool_id).await?),
+        "UpdateIdentityPool" => shapes::identity_pool(
+            &svc.identity_pools.update_identity_pool(pool_id, &shapes::identity_pool_definition(i)).await?,
+        ),
         "DeleteIdentityPool" => {
             svc.identity_pools.delete_identity_pool(pool_id).await?;
             json!({})
@@ -58,14 +54,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"IdentityPools": list}), "NextToken", next)
         }
         "SetIdentityPoolRoles" => {
-            svc.identity_pools.set_identity_pool_roles(pool_id, i).await?;
+            svc.identity_pools.set_identity_pool_roles(pool_id, &shapes::pool_roles(i)).await?;
             json!({})
         }
         "GetIdentityPoolRoles" => {
-            let roles = svc.identity_pools.identity_pool_roles(pool_id).await?;
-            let mut v = serde_json::to_value(&roles).map_err(|e| ApiError::from(Error::internal(e)))?;
-            v["IdentityPoolId"] = json!(pool_id);
-            v
+            shapes::pool_roles_value(pool_id, &svc.identity_pools.identity_pool_roles(pool_id).await?)
         }
         "TagResource" => {
             svc.identity_pools.retag_identity_pool(s(i, "ResourceArn"), &string_map(&i["Tags"]), &[]).await?;
@@ -78,18 +71,16 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "ListTagsForResource" => json!({"Tags": svc.identity_pools.identity_pool_tags(s(i, "ResourceArn")).await?}),
-        "GetId" => json!({"IdentityId": svc.identity_pools.get_id(pool_id, &map(i, "Logins")).await?}),
+        "GetId" => json!({"IdentityId": svc.identity_pools.get_id(pool_id, &logins(i)).await?}),
         "GetCredentialsForIdentity" => {
-            let (id, c) = svc
-                .identity_pools
-                .credentials_for_identity(identity_id, &map(i, "Logins"), opt(i, "CustomRoleArn"))
-                .await?;
+            let (id, c) =
+                svc.identity_pools.credentials_for_identity(identity_id, &logins(i), opt(i, "CustomRoleArn")).await?;
             json!({"IdentityId": id, "Credentials": {
                 "AccessKeyId": c.access_key_id, "SecretKey": c.secret_access_key,
                 "SessionToken": c.session_token, "Expiration": c.expiration}})
         }
         "GetOpenIdToken" => {
-            let (id, token) = svc.identity_pools.open_id_token(identity_id, &map(i, "Logins")).await?;
+            let (id, token) = svc.identity_pools.open_id_token(identity_id, &logins(i)).await?;
             json!({"IdentityId": id, "Token": token})
         }
         "GetOpenIdTokenForDeveloperIdentity" => {
@@ -98,8 +89,8 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 .open_id_token_for_developer_identity(
                     pool_id,
                     opt(i, "IdentityId"),
-                    &map(i, "Logins"),
-                    &map(i, "PrincipalTags"),
+                    &logins(i),
+                    &string_map(&i["PrincipalTags"]),
                     i["TokenDuration"].as_i64(),
                 )
                 .await?;
@@ -146,10 +137,10 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "UnlinkIdentity" => {
-            svc.identity_pools.unlink_identity(identity_id, &map(i, "Logins"), &strings(i, "LoginsToRemove")).await?;
+            svc.identity_pools.unlink_identity(identity_id, &logins(i), &strings(i, "LoginsToRemove")).await?;
             json!({})
         }
-        "DescribeIdentity" => svc.identity_pools.describe_identity(identity_id).await?,
+        "DescribeIdentity" => shapes::identity_description(&svc.identity_pools.describe_identity(identity_id).await?),
         "ListIdentities" => {
             let (list, next) = svc
                 .identity_pools
@@ -160,11 +151,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                     i["HideDisabled"].as_bool().unwrap_or(false),
                 )
                 .await?;
+            let list: Vec<Value> = list.iter().map(shapes::identity_description).collect();
             with_token(json!({"IdentityPoolId": pool_id, "Identities": list}), "NextToken", next)
         }
         "DeleteIdentities" => {
             let unprocessed = svc.identity_pools.delete_identities(&strings(i, "IdentityIdsToDelete")).await;
-            json!({"UnprocessedIdentityIds": unprocessed})
+            json!({"UnprocessedIdentityIds": shapes::unprocessed_identities(&unprocessed)})
         }
         _ => return Err(super::unsupported(action)),
     })

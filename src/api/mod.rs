@@ -8,8 +8,10 @@
 
 mod auth_actions;
 mod branding_actions;
+mod client_shapes;
 mod iam_actions;
 mod identity_actions;
+mod identity_shapes;
 mod mfa_actions;
 pub mod model;
 mod pool_actions;
@@ -238,6 +240,18 @@ pub(crate) fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 /// read as empty strings.
 pub(crate) fn attribute_list(v: &Value) -> Vec<(String, String)> {
     v.as_array().into_iter().flatten().map(|a| (s(a, "Name").to_string(), s(a, "Value").to_string())).collect()
+}
+
+/// A `map<string,string>` member (the model has checked the value types); empty when absent.
+pub(crate) fn string_map(v: &Value) -> std::collections::BTreeMap<String, String> {
+    v.as_object()
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// A list-of-strings member; empty when absent.
+pub(crate) fn string_list(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
 }
 
 pub(crate) fn limit(v: &Value, k: &str, default: i64) -> i64 {

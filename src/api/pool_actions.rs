@@ -1,7 +1,7 @@
 //! Pools, clients, domains and resource servers.
 
 use super::pool_input::{new_domain, pool_changes, pool_definition, resource_server};
-use super::{ApiResult, limit, s};
+use super::{ApiResult, client_shapes, limit, s};
 use crate::services::Services;
 use crate::store::pool_resources::ResourceServerRow;
 use crate::userpool::pools::PoolDescription;
@@ -60,12 +60,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "CreateUserPoolClient" => {
-            let c = svc.user_pools.create_client(pool_id, i).await?;
-            json!({"UserPoolClient": svc.user_pools.describe_client(&c)})
+            let c = svc.user_pools.create_client(pool_id, &client_shapes::new_client(i)).await?;
+            json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "DescribeUserPoolClient" => {
             let c = svc.directory.client(pool_id, s(i, "ClientId")).await?;
-            json!({"UserPoolClient": svc.user_pools.describe_client(&c)})
+            json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "ListUserPoolClients" => {
             let (rows, next) =
@@ -75,8 +75,10 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"UserPoolClients": list}), "NextToken", next)
         }
         "UpdateUserPoolClient" => {
-            let c = svc.user_pools.update_client(pool_id, s(i, "ClientId"), i).await?;
-            json!({"UserPoolClient": svc.user_pools.describe_client(&c)})
+            let definition = client_shapes::client_definition(i);
+            let c =
+                svc.user_pools.update_client(pool_id, s(i, "ClientId"), i["ClientName"].as_str(), &definition).await?;
+            json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "DeleteUserPoolClient" => {
             svc.user_pools.delete_client(pool_id, s(i, "ClientId")).await?;

@@ -8,6 +8,7 @@ use super::scopes::{custom_scopes, narrow};
 use crate::crypto::TokenHash;
 use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
+use crate::userpool::client_definition::OAuthFlow;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::error::Error;
 use crate::userpool::model::{Client, Pool};
@@ -78,7 +79,7 @@ impl Authorization {
         client: &Client,
         r: CodeRedemption<'_>,
     ) -> Result<TokenSet, GrantError> {
-        if !client.oauth_enabled() || !client.allowed_oauth_flows().iter().any(|f| f == "code") {
+        if !client.oauth_enabled() || !client.allowed_oauth_flows().contains(&OAuthFlow::Code) {
             return Err(GrantError::UnauthorizedClient("The client may not use the authorization_code grant"));
         }
         let (Some(code), Some(redirect_uri)) = (r.code, r.redirect_uri) else {
@@ -149,7 +150,7 @@ impl Authorization {
     ) -> Result<TokenSet, GrantError> {
         if client.secret.is_none()
             || !client.oauth_enabled()
-            || !client.allowed_oauth_flows().iter().any(|f| f == "client_credentials")
+            || !client.allowed_oauth_flows().contains(&OAuthFlow::ClientCredentials)
         {
             return Err(GrantError::UnauthorizedClient("The client may not use the client_credentials grant"));
         }

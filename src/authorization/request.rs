@@ -9,6 +9,7 @@ use crate::crypto::SecretToken;
 use crate::store::grants::AuthCodeRow;
 use crate::store::users::UserRow;
 use crate::tokens::issue::Grant;
+use crate::userpool::client_definition::OAuthFlow;
 use crate::userpool::model::{Client, Pool};
 use serde::{Deserialize, Serialize};
 
@@ -170,8 +171,8 @@ impl Authorization {
                 return fail("unsupported_response_type", "response_type must be code or token");
             }
         };
-        let flow = if response_type == ResponseType::Code { "code" } else { "implicit" };
-        if !client.oauth_enabled() || !flows.iter().any(|f| f == flow) {
+        let flow = if response_type == ResponseType::Code { OAuthFlow::Code } else { OAuthFlow::Implicit };
+        if !client.oauth_enabled() || !flows.contains(&flow) {
             return fail("unauthorized_client", "The client is not allowed this response_type");
         }
         let Some(scopes) = super::scopes::narrow(p.scope.as_deref(), client.allowed_oauth_scopes().to_vec()) else {

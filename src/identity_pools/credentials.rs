@@ -11,11 +11,12 @@
 use super::IdentityPools;
 use super::error::{Error, INVALID_POOL_CONFIGURATION, LOGINS_DONT_MATCH, NO_GUESTS, Result, identity_not_found};
 use super::identities::{Verified, authenticated_amr};
+use super::logins::Logins;
 use super::pools::{COGNITO_IDENTITY_PROVIDER, IdentityPool};
 use super::roles::{self, MappedLogin, NoRole};
 use crate::iam::{AssumeError, TemporaryCredentials, WebIdentity};
 use crate::store::identity::{IdentityPoolRow, IdentityRow, NewLogin};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Lifetime of a GetOpenIdToken token.
 pub const OPEN_ID_TOKEN_SECS: i64 = 600;
@@ -45,7 +46,7 @@ fn is_guest_token(v: &Verified) -> bool {
 
 impl IdentityPools {
     /// Prove the caller's claim on identity `id` with `logins` (linking and merging as GetId does).
-    pub(crate) async fn prove_identity(&self, id: &str, logins: &Map<String, Value>) -> Result<Proven> {
+    pub(crate) async fn prove_identity(&self, id: &str, logins: &Logins) -> Result<Proven> {
         let named = self.store.get_identity(id).await?.ok_or_else(|| identity_not_found(id))?;
         let row = self.identity_pool_row(&named.pool_id).await?;
         let pool = IdentityPool::from_row(&row)?;
@@ -86,7 +87,7 @@ impl IdentityPools {
     pub async fn credentials_for_identity(
         &self,
         id: &str,
-        logins: &Map<String, Value>,
+        logins: &Logins,
         custom_role_arn: Option<&str>,
     ) -> Result<(String, TemporaryCredentials)> {
         let proven = self.prove_identity(id, logins).await?;
@@ -130,7 +131,7 @@ impl IdentityPools {
     }
 
     /// GetOpenIdToken: (identity id, a 10-minute OpenID token for it).
-    pub async fn open_id_token(&self, id: &str, logins: &Map<String, Value>) -> Result<(String, String)> {
+    pub async fn open_id_token(&self, id: &str, logins: &Logins) -> Result<(String, String)> {
         let proven = self.prove_identity(id, logins).await?;
         if proven.row.config["AllowClassicFlow"] != true {
             return Err(Error::InvalidParameter(

@@ -7,9 +7,11 @@
 use super::IdentityPools;
 use super::error::{Error, Result, identity_not_found};
 use super::identities::{Verified, authenticated_amr, clash, decode_token, encode_token, too_many};
+use super::logins::Logins;
 use super::pools::IdentityPool;
 use crate::store::identity::{IdentityLoginRow, IdentityPoolRow, IdentityRow, Linking, NewLogin};
-use serde_json::{Map, Value};
+use serde_json::Map;
+use std::collections::BTreeMap;
 
 /// Default lifetime of a developer identity's token (TokenDuration).
 pub const DEFAULT_TOKEN_SECS: i64 = 900;
@@ -66,15 +68,15 @@ impl IdentityPools {
         &self,
         pool_id: &str,
         identity_id: Option<&str>,
-        logins: &Map<String, Value>,
-        principal_tags: &Map<String, Value>,
+        logins: &Logins,
+        principal_tags: &BTreeMap<String, String>,
         ttl_secs: Option<i64>,
     ) -> Result<(String, String)> {
         let (row, pool, dev) = self.developer_pool(pool_id, None).await?;
         if !principal_tags.is_empty() {
             return Err(Error::invalid("PrincipalTags are not supported by this server."));
         }
-        let Some(user) = logins.get(&dev).and_then(Value::as_str) else {
+        let Some(user) = logins.get(&dev) else {
             return Err(Error::invalid(format!(
                 "Logins must contain the developer provider {dev} of this identity pool."
             )));
@@ -84,8 +86,7 @@ impl IdentityPools {
                 "The developer user identifier must be at most {MAX_DEVELOPER_USER_ID} characters."
             )));
         }
-        let others: Map<String, Value> =
-            logins.iter().filter(|(k, _)| **k != dev).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let others: Logins = logins.iter().filter(|(k, _)| **k != dev).map(|(k, v)| (k.clone(), v.clone())).collect();
         let verified = self.verify_logins(&row, &pool, &others, false).await?;
         if let Some(id) = identity_id {
             self.identity_in(&row.id, id).await?;

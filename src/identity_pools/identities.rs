@@ -7,12 +7,12 @@
 
 use super::IdentityPools;
 use super::error::{Error, LOGINS_DONT_MATCH, NO_GUESTS, Result, identity_not_found};
-use super::logins::LoginError;
+use super::logins::{LoginError, Logins};
 use super::pools::{COGNITO_IDENTITY_PROVIDER, IdentityPool};
 use crate::store::identity::{IdentityPoolRow, IdentityRow, Linking, LoginRules, NewLogin};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Logins one identity may hold (Cognito's limit for linked logins).
 pub const MAX_LOGINS: i64 = 20;
@@ -20,6 +20,16 @@ pub const MAX_LOGINS: i64 = 20;
 const LINK_ATTEMPTS: usize = 8;
 /// Longest chain of merges followed from an identity to the one it lives in now.
 const MAX_MERGE_HOPS: usize = 32;
+
+/// What DescribeIdentity and ListIdentities tell of an identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityDescription {
+    pub identity_id: String,
+    /// The providers of its logins, each once.
+    pub logins: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
 
 /// A login of a request after validation.
 #[derive(Debug, Clone)]
@@ -124,12 +134,11 @@ impl IdentityPools {
         &self,
         row: &IdentityPoolRow,
         pool: &IdentityPool,
-        logins: &Map<String, Value>,
+        logins: &Logins,
         allow_identity_token: bool,
     ) -> Result<Vec<Verified>> {
         let mut out: Vec<Verified> = Vec::new();
         for (key, token) in logins {
-            let token = token.as_str().unwrap_or_default();
             let identity_token = key == COGNITO_IDENTITY_PROVIDER;
             if identity_token && !allow_identity_token {
                 return Err(Error::NotAuthorized("Invalid login token. Can't pass in a Cognito token.".into()));
@@ -249,7 +258,7 @@ impl IdentityPools {
 
     /// GetId: the identity of the logins (linking and merging as needed), or a new guest
     /// identity when there are none and the pool allows guests.
-    pub async fn get_id(&self, pool_id: &str, logins: &Map<String, Value>) -> Result<String> {
+    pub async fn get_id(&self, pool_id: &str, logins: &Logins) -> Result<String> {
         let row = self.identity_pool_row(pool_id).await?;
         let pool = IdentityPool::from_row(&row)?;
         if logins.is_empty() {
@@ -265,21 +274,25 @@ impl IdentityPools {
         Ok(self.settle_identity(&row, &pool, None, &links).await?.id)
     }
 
-    /// DescribeIdentity's IdentityDescription.
-    pub async fn describe_identity(&self, id: &str) -> Result<Value> {
+    /// DescribeIdentity.
+    pub async fn describe_identity(&self, id: &str) -> Result<IdentityDescription> {
         let row = self.store.get_identity(id).await?.ok_or_else(|| identity_not_found(id))?;
         self.identity_description(&row).await
     }
 
-    async fn identity_description(&self, row: &IdentityRow) -> Result<Value> {
+    async fn identity_description(&self, row: &IdentityRow) -> Result<IdentityDescription> {
         let mut providers: Vec<String> = Vec::new();
         for l in self.store.identity_logins(&row.id).await? {
             if !providers.contains(&l.provider) {
                 providers.push(l.provider);
             }
         }
-        Ok(json!({"IdentityId": row.id, "Logins": providers,
-                  "CreationDate": row.created_at, "LastModifiedDate": row.updated_at}))
+        Ok(IdentityDescription {
+            identity_id: row.id.clone(),
+            logins: providers,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
     }
 
     /// ListIdentities: identities in creation order, `max` at a time.
@@ -289,7 +302,7 @@ impl IdentityPools {
         max: i64,
         next: Option<&str>,
         hide_disabled: bool,
-    ) -> Result<(Vec<Value>, Option<String>)> {
+    ) -> Result<(Vec<IdentityDescription>, Option<String>)> {
         self.identity_pool_row(pool_id).await?;
         let after = decode_token(next)?;
         let after = match after.as_deref().map(|a| a.split_once(' ')) {
@@ -306,14 +319,14 @@ impl IdentityPools {
         Ok((out, next))
     }
 
-    /// DeleteIdentities: the ids that could not be deleted, with Cognito's error codes. An id
+    /// DeleteIdentities: the ids that could not be deleted (each for an internal error). An id
     /// that does not exist is already deleted.
-    pub async fn delete_identities(&self, ids: &[String]) -> Vec<Value> {
+    pub async fn delete_identities(&self, ids: &[String]) -> Vec<String> {
         let mut unprocessed = Vec::new();
         for id in ids {
             if let Err(e) = self.store.delete_identity(id).await {
                 tracing::error!(error = ?e, identity = %id, "identity not deleted");
-                unprocessed.push(json!({"IdentityId": id, "ErrorCode": "InternalServerError"}));
+                unprocessed.push(id.clone());
             }
         }
         unprocessed
@@ -321,7 +334,7 @@ impl IdentityPools {
 
     /// UnlinkIdentity: with logins that prove the caller owns the identity, remove the logins
     /// of the providers named in `remove`. An identity left without logins is disabled.
-    pub async fn unlink_identity(&self, id: &str, logins: &Map<String, Value>, remove: &[String]) -> Result<()> {
+    pub async fn unlink_identity(&self, id: &str, logins: &Logins, remove: &[String]) -> Result<()> {
         let named = self.store.get_identity(id).await?.ok_or_else(|| identity_not_found(id))?;
         let row = self.identity_pool_row(&named.pool_id).await?;
         let pool = IdentityPool::from_row(&row)?;

@@ -19,7 +19,12 @@ use crate::federation::providers::{GOOGLE_ISSUER, GOOGLE_JWKS_URI, url_allowed};
 use crate::identity_pools::tokens::{Refused, is_user_pool_id};
 use crate::tokens::jwt;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::fmt;
+
+/// A request's `Logins`: provider key (`accounts.google.com`, a user pool's provider name, …)
+/// -> that provider's token.
+pub type Logins = BTreeMap<String, String>;
 
 /// The key of this server's own identity-pool OpenID tokens.
 pub const COGNITO_IDENTITY_KEY: &str = "cognito-identity.amazonaws.com";

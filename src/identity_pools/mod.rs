@@ -10,10 +10,12 @@
 //! - [`logins`]: the logins an identity pool accepts and how each is validated; [`tokens`]: the
 //!   pool's own OpenID token issuer `{PUBLIC_URL}/identity` (its discovery and keys are served
 //!   by the `oauth` surface).
+//! - `documents`: how a pool's settings and roles are stored (Cognito's documents).
 //! - [`error`]: the exceptions, mapped to the JSON protocol by `crate::api`.
 
 pub mod credentials;
 pub mod developer;
+mod documents;
 pub mod error;
 pub mod identities;
 pub mod logins;

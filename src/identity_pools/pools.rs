@@ -7,8 +7,6 @@ use super::logins::is_issuer_key;
 use super::roles::PoolRoles;
 use crate::store::identity::IdentityPoolRow;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -30,40 +28,54 @@ pub const PUBLIC_PROVIDERS: &[&str] = &[
 /// The login key of this service's own OpenID tokens.
 pub const COGNITO_IDENTITY_PROVIDER: &str = super::logins::COGNITO_IDENTITY_KEY;
 
-/// The IdentityPool shape: CreateIdentityPool/UpdateIdentityPool input, the stored document,
-/// and what Describe/Create/Update return.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// An identity pool: its id and settings (Cognito's IdentityPool).
+#[derive(Debug, Clone, PartialEq)]
 pub struct IdentityPool {
-    #[serde(default)]
     pub identity_pool_id: String,
     pub identity_pool_name: String,
     pub allow_unauthenticated_identities: bool,
-    #[serde(default)]
+    /// The basic (classic) flow: GetOpenIdToken.
     pub allow_classic_flow: bool,
-    #[serde(default)]
+    /// Public providers and OpenID Connect issuers -> their client or app ids.
     pub supported_login_providers: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub developer_provider_name: Option<String>,
-    #[serde(default, rename = "OpenIdConnectProviderARNs")]
     pub open_id_connect_provider_arns: Vec<String>,
-    #[serde(default)]
     pub cognito_identity_providers: Vec<CognitoIdentityProvider>,
-    #[serde(default, rename = "SamlProviderARNs")]
     pub saml_provider_arns: Vec<String>,
-    #[serde(default)]
     pub identity_pool_tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// A user pool's app client whose ID tokens the pool accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CognitoIdentityProvider {
-    #[serde(default)]
+    /// The user pool as a provider name (`cognito-idp.{region}.amazonaws.com/{poolId}`).
     pub provider_name: String,
-    #[serde(default)]
     pub client_id: String,
-    #[serde(default)]
+    /// Check with the user pool that the user still exists and is signed in.
     pub server_side_token_check: bool,
+}
+
+/// CreateIdentityPool / UpdateIdentityPool: the pool's settings as given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IdentityPoolDefinition {
+    /// `IdentityPoolName`.
+    pub name: String,
+    /// `AllowUnauthenticatedIdentities`.
+    pub allow_unauthenticated_identities: bool,
+    /// `AllowClassicFlow`.
+    pub allow_classic_flow: bool,
+    /// `SupportedLoginProviders`.
+    pub supported_login_providers: BTreeMap<String, String>,
+    /// `DeveloperProviderName`.
+    pub developer_provider_name: Option<String>,
+    /// `OpenIdConnectProviderARNs`.
+    pub open_id_connect_provider_arns: Vec<String>,
+    /// `CognitoIdentityProviders`.
+    pub cognito_identity_providers: Vec<CognitoIdentityProvider>,
+    /// `SamlProviderARNs`.
+    pub saml_provider_arns: Vec<String>,
+    /// `IdentityPoolTags`; `None` when not given (UpdateIdentityPool then keeps the tags).
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -86,25 +98,25 @@ pub fn oidc_provider_name(arn: &str) -> &str {
     arn.split_once(":oidc-provider/").map(|(_, n)| n).unwrap_or(arn)
 }
 
-/// Drop nulls at the top level so absent and null members read the same.
-fn without_nulls(input: &Value) -> Value {
-    match input.as_object() {
-        Some(m) => Value::Object(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect()),
-        None => input.clone(),
-    }
-}
-
 impl IdentityPool {
-    fn from_input(input: &Value) -> Result<IdentityPool> {
-        serde_json::from_value(without_nulls(input)).map_err(|e| Error::invalid(format!("Invalid identity pool: {e}")))
+    /// The pool `id` with the settings of `d` (and its tags, none when not given).
+    fn new(id: String, d: &IdentityPoolDefinition) -> IdentityPool {
+        IdentityPool {
+            identity_pool_id: id,
+            identity_pool_name: d.name.clone(),
+            allow_unauthenticated_identities: d.allow_unauthenticated_identities,
+            allow_classic_flow: d.allow_classic_flow,
+            supported_login_providers: d.supported_login_providers.clone(),
+            developer_provider_name: d.developer_provider_name.clone(),
+            open_id_connect_provider_arns: d.open_id_connect_provider_arns.clone(),
+            cognito_identity_providers: d.cognito_identity_providers.clone(),
+            saml_provider_arns: d.saml_provider_arns.clone(),
+            identity_pool_tags: d.tags.clone().unwrap_or_default(),
+        }
     }
 
     pub fn from_row(row: &IdentityPoolRow) -> Result<IdentityPool> {
-        serde_json::from_value(row.config.clone()).map_err(Error::internal)
-    }
-
-    pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_else(|_| json!({}))
+        IdentityPool::from_document(&row.config)
     }
 
     /// The keys role mappings may use: SupportedLoginProviders keys, OpenID Connect provider
@@ -192,19 +204,19 @@ impl IdentityPools {
         Ok(())
     }
 
-    pub async fn create_identity_pool(&self, input: &Value) -> Result<IdentityPool> {
-        let mut p = IdentityPool::from_input(input)?;
+    pub async fn create_identity_pool(&self, d: &IdentityPoolDefinition) -> Result<IdentityPool> {
+        let id = format!("{}:{}", self.config.region, uuid::Uuid::new_v4());
+        let p = IdentityPool::new(id, d);
         self.check_identity_pool(&p).await?;
         if self.store.count_identity_pools().await? >= MAX_POOLS {
             return Err(Error::LimitExceeded(format!("An account can have at most {MAX_POOLS} identity pools.")));
         }
-        p.identity_pool_id = format!("{}:{}", self.config.region, uuid::Uuid::new_v4());
         let now = self.now();
         let row = IdentityPoolRow {
             id: p.identity_pool_id.clone(),
             name: p.identity_pool_name.clone(),
-            config: p.to_value(),
-            roles: serde_json::to_value(PoolRoles::default()).map_err(Error::internal)?,
+            config: p.document(),
+            roles: PoolRoles::default().document(),
             created_at: now,
             updated_at: now,
         };
@@ -235,9 +247,9 @@ impl IdentityPools {
     /// UpdateIdentityPool: the whole document is replaced (omitted members revert to their
     /// defaults), except that a DeveloperProviderName, once set, cannot change or go, and tags
     /// stay as they are unless IdentityPoolTags is given.
-    pub async fn update_identity_pool(&self, input: &Value) -> Result<IdentityPool> {
-        let mut p = IdentityPool::from_input(input)?;
-        let current = self.identity_pool(&p.identity_pool_id).await?;
+    pub async fn update_identity_pool(&self, id: &str, d: &IdentityPoolDefinition) -> Result<IdentityPool> {
+        let mut p = IdentityPool::new(id.to_string(), d);
+        let current = self.identity_pool(id).await?;
         match (&current.developer_provider_name, &p.developer_provider_name) {
             (Some(old), Some(new)) if old != new => {
                 return Err(Error::invalid(format!("DeveloperProviderName cannot be changed once set (it is {old}).")));
@@ -245,13 +257,13 @@ impl IdentityPools {
             (Some(old), None) => p.developer_provider_name = Some(old.clone()),
             _ => {}
         }
-        if input.get("IdentityPoolTags").is_none_or(Value::is_null) {
+        if d.tags.is_none() {
             p.identity_pool_tags = current.identity_pool_tags.clone();
         }
         self.check_identity_pool(&p).await?;
         if !self
             .store
-            .update_identity_pool(&p.identity_pool_id, &p.identity_pool_name, &p.to_value(), self.now())
+            .update_identity_pool(&p.identity_pool_id, &p.identity_pool_name, &p.document(), self.now())
             .await?
         {
             return Err(pool_not_found(&p.identity_pool_id));
@@ -266,11 +278,11 @@ impl IdentityPools {
         Ok(())
     }
 
-    pub async fn set_identity_pool_roles(&self, id: &str, input: &Value) -> Result<()> {
+    /// SetIdentityPoolRoles: check `roles` against the pool's providers and store them.
+    pub async fn set_identity_pool_roles(&self, id: &str, roles: &PoolRoles) -> Result<()> {
         let pool = self.identity_pool(id).await?;
-        let roles = PoolRoles::from_input(input, &pool.mapping_keys())?;
-        let stored = serde_json::to_value(&roles).map_err(Error::internal)?;
-        if !self.store.set_identity_pool_roles(id, &stored, self.now()).await? {
+        roles.check(&pool.mapping_keys())?;
+        if !self.store.set_identity_pool_roles(id, &roles.document(), self.now()).await? {
             return Err(pool_not_found(id));
         }
         Ok(())
@@ -278,7 +290,7 @@ impl IdentityPools {
 
     pub async fn identity_pool_roles(&self, id: &str) -> Result<PoolRoles> {
         let row = self.identity_pool_row(id).await?;
-        serde_json::from_value(row.roles).map_err(Error::internal)
+        PoolRoles::from_document(&row.roles)
     }
 
     /// The pool an `identitypool` ARN of this account and region names.
@@ -311,7 +323,7 @@ impl IdentityPools {
         check_tags(&p.identity_pool_tags)?;
         if !self
             .store
-            .update_identity_pool(&p.identity_pool_id, &p.identity_pool_name, &p.to_value(), self.now())
+            .update_identity_pool(&p.identity_pool_id, &p.identity_pool_name, &p.document(), self.now())
             .await?
         {
             return Err(Error::ResourceNotFound(format!("Resource {arn} not found.")));
@@ -328,11 +340,4 @@ fn check_tags(tags: &BTreeMap<String, String>) -> Result<()> {
         return Err(Error::invalid(format!("Tag keys starting with aws: are reserved: {k}")));
     }
     Ok(())
-}
-
-/// A `map<string,string>` input member (the model has checked the value types).
-pub fn string_map(v: &Value) -> BTreeMap<String, String> {
-    v.as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
-        .unwrap_or_default()
 }

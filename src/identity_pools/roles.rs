@@ -5,7 +5,6 @@
 
 use super::error::{Error, Result};
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -15,61 +14,104 @@ pub const UNAUTHENTICATED: &str = "unauthenticated";
 /// Rules per role mapping (Cognito's documented quota; the model allows 400).
 pub const MAX_RULES: usize = 25;
 
-/// `{"Roles": {...}, "RoleMappings": {...}}`, as stored and as GetIdentityPoolRoles shows it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// An identity pool's roles (SetIdentityPoolRoles, GetIdentityPoolRoles).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PoolRoles {
-    #[serde(default)]
+    /// `authenticated` / `unauthenticated` -> role ARN.
     pub roles: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Login provider (a RoleMappings key) -> how its users get a role.
     pub role_mappings: BTreeMap<String, RoleMapping>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RoleMapping {
-    #[serde(rename = "Type")]
     pub mapping_type: MappingType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What happens when the mapping gives no role; required.
     pub ambiguous_role_resolution: Option<AmbiguousRoleResolution>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The rules of a `Rules` mapping.
     pub rules_configuration: Option<RulesConfiguration>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `Type` of a role mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MappingType {
+    /// The roles the user pool put in the ID token.
     Token,
+    /// Claim rules tried in order.
     Rules,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmbiguousRoleResolution {
     AuthenticatedRole,
     Deny,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RulesConfiguration {
     pub rules: Vec<MappingRule>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MappingRule {
     pub claim: String,
     pub match_type: MatchType,
     pub value: String,
-    #[serde(rename = "RoleARN")]
     pub role_arn: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchType {
     Equals,
     Contains,
     StartsWith,
     NotEqual,
+}
+
+impl MappingType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MappingType::Token => "Token",
+            MappingType::Rules => "Rules",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [MappingType::Token, MappingType::Rules].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+impl AmbiguousRoleResolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmbiguousRoleResolution::AuthenticatedRole => "AuthenticatedRole",
+            AmbiguousRoleResolution::Deny => "Deny",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [AmbiguousRoleResolution::AuthenticatedRole, AmbiguousRoleResolution::Deny]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+impl MatchType {
+    pub const ALL: [MatchType; 4] =
+        [MatchType::Equals, MatchType::Contains, MatchType::StartsWith, MatchType::NotEqual];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchType::Equals => "Equals",
+            MatchType::Contains => "Contains",
+            MatchType::StartsWith => "StartsWith",
+            MatchType::NotEqual => "NotEqual",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
 }
 
 /// An IAM role ARN: `arn:aws:iam::{12 digits}:role/{path/}{name}`.
@@ -80,19 +122,10 @@ pub fn is_role_arn(arn: &str) -> bool {
 }
 
 impl PoolRoles {
-    /// Parse and check a SetIdentityPoolRoles input: role keys and ARNs, and each mapping's
+    /// Check a SetIdentityPoolRoles configuration: role keys and ARNs, and each mapping's
     /// provider (one of `providers`, the keys the pool's configuration allows), resolution and rules.
-    pub fn from_input(input: &Value, providers: &[String]) -> Result<PoolRoles> {
-        // Null members read as absent.
-        let mut members = Map::new();
-        for k in ["Roles", "RoleMappings"] {
-            if let Some(x) = input.get(k).filter(|x| !x.is_null()) {
-                members.insert(k.into(), x.clone());
-            }
-        }
-        let roles: PoolRoles = serde_json::from_value(Value::Object(members))
-            .map_err(|e| Error::invalid(format!("Invalid roles: {e}")))?;
-        for (kind, arn) in &roles.roles {
+    pub fn check(&self, providers: &[String]) -> Result<()> {
+        for (kind, arn) in &self.roles {
             if kind != AUTHENTICATED && kind != UNAUTHENTICATED {
                 return Err(Error::invalid(format!(
                     "Roles keys must be {AUTHENTICATED} or {UNAUTHENTICATED}; got {kind}."
@@ -102,7 +135,7 @@ impl PoolRoles {
                 return Err(Error::invalid(format!("Invalid {kind} role ARN: {arn}")));
             }
         }
-        for (provider, m) in &roles.role_mappings {
+        for (provider, m) in &self.role_mappings {
             if !providers.iter().any(|p| p == provider) {
                 return Err(Error::invalid(format!(
                     "Role mapping provider {provider} is not a login provider of this identity pool; \
@@ -142,7 +175,7 @@ impl PoolRoles {
                 (MappingType::Token, None) => {}
             }
         }
-        Ok(roles)
+        Ok(())
     }
 
     pub fn role(&self, kind: &str) -> Option<&str> {
@@ -286,8 +319,15 @@ mod tests {
     const READER: &str = "arn:aws:iam::000000000000:role/path/reader";
     const KEY: &str = "cognito-idp.local.amazonaws.com/local_abc:client1";
 
+    /// The roles of a SetIdentityPoolRoles document (the stored document has the same shape), checked.
+    fn from_input(v: &Value, providers: &[String]) -> Result<PoolRoles> {
+        let roles = PoolRoles::from_document(v)?;
+        roles.check(providers)?;
+        Ok(roles)
+    }
+
     fn roles(mapping: Value) -> PoolRoles {
-        PoolRoles::from_input(
+        from_input(
             &json!({"Roles": {"authenticated": AUTH, "unauthenticated": GUEST}, "RoleMappings": {KEY: mapping}}),
             &[KEY.to_string()],
         )
@@ -307,7 +347,7 @@ mod tests {
         assert!(is_role_arn(AUTH) && is_role_arn(READER));
         assert!(!is_role_arn("arn:aws:iam::123:role/x") && !is_role_arn("arn:aws:s3:::bucket"));
         let p = [KEY.to_string()];
-        let bad = |v: Value| PoolRoles::from_input(&v, &p).unwrap_err().to_string();
+        let bad = |v: Value| from_input(&v, &p).unwrap_err().to_string();
         assert!(bad(json!({"Roles": {"authenticated": "nope"}})).contains("Invalid authenticated role ARN"));
         assert!(bad(json!({"Roles": {"admin": AUTH}})).contains("Roles keys"));
         assert!(bad(json!({"Roles": {}, "RoleMappings": {"graph.facebook.com": {"Type": "Token", "AmbiguousRoleResolution": "Deny"}}})).contains("not a login provider"));
@@ -361,7 +401,7 @@ mod tests {
 
     #[test]
     fn without_a_mapping_the_authenticated_role_and_guests_the_unauthenticated_role() {
-        let r = PoolRoles::from_input(&json!({"Roles": {"authenticated": AUTH}}), &[]).unwrap();
+        let r = from_input(&json!({"Roles": {"authenticated": AUTH}}), &[]).unwrap();
         let c = claims(json!({}));
         assert_eq!(authenticated_role(&r, &login(&c), None), Ok(AUTH.into()));
         assert!(matches!(authenticated_role(&r, &login(&c), Some(ADMIN)), Err(NoRole::Denied(_))));

@@ -2,28 +2,13 @@
 //! and token validities.
 
 use super::UserPools;
+use super::client_definition::{ClientDefinition, NewClient, OAuthFlow, TimeUnit};
 use super::error::{Error, Result};
-use super::model::{Client, Pool, new_client_id, new_client_secret, unit_seconds};
+use super::model::{Client, Pool, new_client_id, new_client_secret};
 use crate::store::clients::ClientRow;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 pub const RESERVED_SCOPES: &[&str] = &["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"];
-const AUTH_FLOWS: &[&str] = &[
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-    "ALLOW_USER_AUTH",
-];
-const LEGACY_AUTH_FLOWS: &[&str] = &["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"];
-/// Request members that are not stored settings.
-const NOT_SETTINGS: &[&str] = &["UserPoolId", "ClientId", "ClientName", "GenerateSecret", "ClientSecret"];
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
-}
-
 /// Callback and sign-out URLs: HTTPS, except plain HTTP on loopback; app schemes allowed; no fragment.
 pub fn check_redirect_url(u: &str) -> Result<()> {
     let bad = || {
@@ -52,33 +37,17 @@ pub fn check_redirect_url(u: &str) -> Result<()> {
 }
 
 impl UserPools {
-    /// Validate a client's settings against the pool, fill Cognito's defaults, and return them.
-    async fn client_settings(&self, pool: &Pool, input: &Value, has_secret: bool) -> Result<Map<String, Value>> {
-        let mut s = Map::new();
-        if let Some(m) = input.as_object() {
-            for (k, v) in m {
-                if !NOT_SETTINGS.contains(&k.as_str()) && !v.is_null() {
-                    s.insert(k.clone(), v.clone());
-                }
-            }
-        }
+    /// Check a client's settings against Cognito's rules and the pool, and return the document
+    /// to store (what was given, with Cognito's defaults).
+    async fn client_settings(&self, pool: &Pool, d: &ClientDefinition, has_secret: bool) -> Result<Value> {
         // Token validities, checked after unit conversion.
-        let mut units = json!({"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"});
-        if let Some(u) = input["TokenValidityUnits"].as_object() {
-            for (k, v) in u {
-                units[k] = v.clone();
-            }
-        }
-        let secs = |field: &str, unit: &str, default: i64| -> i64 {
-            input[field]
-                .as_i64()
-                .filter(|v| *v > 0)
-                .map(|v| v * unit_seconds(units[unit].as_str().unwrap_or("hours")))
-                .unwrap_or(default)
+        let units = &d.token_validity_units;
+        let secs = |given: Option<i64>, unit: TimeUnit, default: i64| -> i64 {
+            given.filter(|v| *v > 0).map(|v| v * unit.seconds()).unwrap_or(default)
         };
-        let access = secs("AccessTokenValidity", "AccessToken", 3600);
-        let id = secs("IdTokenValidity", "IdToken", 3600);
-        let refresh = secs("RefreshTokenValidity", "RefreshToken", 30 * 86400);
+        let access = secs(d.access_token_validity, units.access(), 3600);
+        let id = secs(d.id_token_validity, units.id(), 3600);
+        let refresh = d.refresh_secs();
         if !(300..=86400).contains(&access) {
             return Err(Error::invalid("Access token validity must be between 5 minutes and 1 day."));
         }
@@ -91,58 +60,29 @@ impl UserPools {
         if refresh <= access || refresh <= id {
             return Err(Error::invalid("Refresh token validity must be greater than access and ID token validity."));
         }
-        s.insert("TokenValidityUnits".into(), units);
-        if input["RefreshTokenValidity"].as_i64().unwrap_or(0) == 0 {
-            s.insert(
-                "RefreshTokenValidity".into(),
-                json!(if s["TokenValidityUnits"]["RefreshToken"] == "days" {
-                    30
-                } else {
-                    refresh / unit_seconds(s["TokenValidityUnits"]["RefreshToken"].as_str().unwrap_or("days"))
-                }),
-            );
-        }
 
         // Explicit auth flows.
-        let flows = strings(&input["ExplicitAuthFlows"]);
-        let legacy = flows.iter().any(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()));
-        let modern = flows.iter().any(|f| AUTH_FLOWS.contains(&f.as_str()));
-        if let Some(f) =
-            flows.iter().find(|f| !AUTH_FLOWS.contains(&f.as_str()) && !LEGACY_AUTH_FLOWS.contains(&f.as_str()))
-        {
-            return Err(Error::invalid(format!("Invalid explicit auth flow: {f}")));
-        }
-        if legacy && modern {
+        let flows = d.explicit_auth_flows.as_deref().unwrap_or_default();
+        if flows.iter().any(|f| f.is_legacy()) && flows.iter().any(|f| !f.is_legacy()) {
             return Err(Error::invalid("ExplicitAuthFlows can not have both ALLOW_ and legacy values."));
-        }
-        if flows.is_empty() {
-            s.insert(
-                "ExplicitAuthFlows".into(),
-                json!(["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]),
-            );
         }
 
         // Redirect URLs.
-        let callbacks = strings(&input["CallbackURLs"]);
-        for u in callbacks.iter().chain(strings(&input["LogoutURLs"]).iter()) {
+        let callbacks = d.callback_urls.as_deref().unwrap_or_default();
+        for u in callbacks.iter().chain(d.logout_urls.as_deref().unwrap_or_default()) {
             check_redirect_url(u)?;
         }
-        if let Some(d) = input["DefaultRedirectURI"].as_str() {
-            check_redirect_url(d)?;
-            if !callbacks.iter().any(|c| c == d) {
+        if let Some(default) = &d.default_redirect_uri {
+            check_redirect_url(default)?;
+            if !callbacks.contains(default) {
                 return Err(Error::invalid("DefaultRedirectURI must be one of the CallbackURLs."));
             }
         }
 
         // OAuth flows and scopes.
-        let oauth_flows = strings(&input["AllowedOAuthFlows"]);
-        for f in &oauth_flows {
-            if !["code", "implicit", "client_credentials"].contains(&f.as_str()) {
-                return Err(Error::InvalidOAuthFlow(format!("Invalid OAuth flow: {f}").into()));
-            }
-        }
-        let scopes = strings(&input["AllowedOAuthScopes"]);
-        for sc in &scopes {
+        let oauth_flows = d.allowed_oauth_flows.as_deref().unwrap_or_default();
+        let scopes = d.allowed_oauth_scopes.as_deref().unwrap_or_default();
+        for sc in scopes {
             if RESERVED_SCOPES.contains(&sc.as_str()) {
                 continue;
             }
@@ -162,7 +102,7 @@ impl UserPools {
         {
             return Err(Error::invalid("The openid scope is required when email, phone or profile is requested."));
         }
-        let oauth_on = input["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false);
+        let oauth_on = d.oauth_enabled.unwrap_or(false);
         if oauth_on {
             if oauth_flows.is_empty() {
                 return Err(Error::InvalidOAuthFlow(
@@ -175,7 +115,7 @@ impl UserPools {
                 ));
             }
         }
-        if oauth_flows.iter().any(|f| f == "client_credentials") {
+        if oauth_flows.contains(&OAuthFlow::ClientCredentials) {
             if oauth_flows.len() > 1 {
                 return Err(Error::InvalidOAuthFlow(
                     "client_credentials flow can not be selected along with code flow or implicit flow.".into(),
@@ -196,63 +136,44 @@ impl UserPools {
         }
 
         // Identity providers: the pool's own users (COGNITO) or a provider of the pool.
-        for p in strings(&input["SupportedIdentityProviders"]) {
-            if p != "COGNITO" && self.store.get_identity_provider(&pool.id, &p).await?.is_none() {
+        for p in d.supported_identity_providers.as_deref().unwrap_or_default() {
+            if p != "COGNITO" && self.store.get_identity_provider(&pool.id, p).await?.is_none() {
                 return Err(Error::invalid(format!("The provider {p} does not exist for User Pool {}", pool.id)));
             }
         }
 
         // Attribute permissions name attributes of the schema.
-        for field in ["ReadAttributes", "WriteAttributes"] {
-            for a in strings(&input[field]) {
-                if pool.schema_attribute(&a).is_none() {
+        for (field, list) in [("ReadAttributes", &d.read_attributes), ("WriteAttributes", &d.write_attributes)] {
+            for a in list.as_deref().unwrap_or_default() {
+                if pool.schema_attribute(a).is_none() {
                     return Err(Error::invalid(format!("Invalid {field} attribute: {a}")));
                 }
             }
         }
-
-        s.entry("AllowedOAuthFlowsUserPoolClient").or_insert(json!(false));
-        s.entry("EnableTokenRevocation").or_insert(json!(true));
-        s.entry("EnablePropagateAdditionalUserContextData").or_insert(json!(false));
-        s.entry("AuthSessionValidity").or_insert(json!(3));
-        s.entry("PreventUserExistenceErrors").or_insert(json!("LEGACY"));
-        Ok(s)
+        Ok(d.document())
     }
 
-    pub async fn create_client(&self, pool_id: &str, input: &Value) -> Result<Client> {
+    pub async fn create_client(&self, pool_id: &str, new: &NewClient) -> Result<Client> {
         let pool = self.directory.pool(pool_id).await?;
-        let secret = match (input["GenerateSecret"].as_bool().unwrap_or(false), input["ClientSecret"].as_str()) {
-            (_, Some(given)) => Some(given.to_string()),
+        let secret = match (new.generate_secret, &new.secret) {
+            (_, Some(given)) => Some(given.clone()),
             (true, None) => Some(new_client_secret()),
             (false, None) => None,
         };
-        let settings = self.client_settings(&pool, input, secret.is_some()).await?;
+        let config = self.client_settings(&pool, &new.definition, secret.is_some()).await?;
         let now = self.now();
         let id = new_client_id();
         let row = ClientRow {
             secret_enc: secret.as_ref().map(|s| self.master.seal(s.as_bytes(), &format!("client-secret:{id}"))),
             id,
             pool_id: pool.id.clone(),
-            name: input["ClientName"].as_str().unwrap_or_default().to_string(),
-            config: Value::Object(settings),
+            name: new.name.clone(),
+            config,
             created_at: now,
             updated_at: now,
         };
         self.store.insert_client(&row).await?;
         Ok(Client::from_row(row, secret))
-    }
-
-    pub fn describe_client(&self, c: &Client) -> Value {
-        let mut out = c.config.clone();
-        out["UserPoolId"] = json!(c.pool_id);
-        out["ClientName"] = json!(c.name);
-        out["ClientId"] = json!(c.id);
-        if let Some(s) = &c.secret {
-            out["ClientSecret"] = json!(s);
-        }
-        out["CreationDate"] = json!(c.created_at);
-        out["LastModifiedDate"] = json!(c.updated_at);
-        out
     }
 
     pub async fn list_clients(
@@ -266,17 +187,24 @@ impl UserPools {
         Ok(crate::store::page(rows, max, |c| c.id.clone()))
     }
 
-    /// UpdateUserPoolClient: settings not given return to their defaults, as in Cognito.
-    pub async fn update_client(&self, pool_id: &str, client_id: &str, input: &Value) -> Result<Client> {
+    /// UpdateUserPoolClient: settings not given return to their defaults, as in Cognito; the
+    /// name stays unless a new one is given.
+    pub async fn update_client(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        name: Option<&str>,
+        definition: &ClientDefinition,
+    ) -> Result<Client> {
         let pool = self.directory.pool(pool_id).await?;
         let old = self.directory.client(pool_id, client_id).await?;
-        let settings = self.client_settings(&pool, input, old.secret.is_some()).await?;
+        let config = self.client_settings(&pool, definition, old.secret.is_some()).await?;
         let row = ClientRow {
             id: old.id.clone(),
             pool_id: old.pool_id.clone(),
-            name: input["ClientName"].as_str().map(str::to_string).unwrap_or(old.name.clone()),
+            name: name.map(str::to_string).unwrap_or(old.name.clone()),
             secret_enc: None,
-            config: Value::Object(settings),
+            config,
             created_at: old.created_at,
             updated_at: self.now(),
         };
@@ -385,6 +313,7 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
 #[cfg(test)]
 mod client_auth_tests {
     use super::*;
+    use serde_json::json;
 
     fn client(secret: Option<&str>) -> Client {
         let row = crate::store::clients::ClientRow {

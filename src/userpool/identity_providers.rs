@@ -10,7 +10,6 @@ use crate::federation::providers::{self, URL_DETAILS};
 use crate::federation::secret_context;
 use crate::store::StoreError;
 use crate::store::federation::IdentityProviderRow;
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Cognito's quota of identity providers per pool.
@@ -24,11 +23,68 @@ pub fn is_cognito(name: &str) -> bool {
     name.eq_ignore_ascii_case("cognito")
 }
 
-/// A `map<string,string>` member; the model has already checked the value types.
-fn string_map(v: &Value) -> BTreeMap<String, String> {
-    v.as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
-        .unwrap_or_default()
+/// `IdentityProviderTypeType`: the kinds of provider Cognito has (this server federates to
+/// [`providers::TYPES`] only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderType {
+    Saml,
+    Facebook,
+    Google,
+    LoginWithAmazon,
+    SignInWithApple,
+    Oidc,
+}
+
+impl ProviderType {
+    pub const ALL: [ProviderType; 6] = [
+        ProviderType::Saml,
+        ProviderType::Facebook,
+        ProviderType::Google,
+        ProviderType::LoginWithAmazon,
+        ProviderType::SignInWithApple,
+        ProviderType::Oidc,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderType::Saml => "SAML",
+            ProviderType::Facebook => "Facebook",
+            ProviderType::Google => "Google",
+            ProviderType::LoginWithAmazon => "LoginWithAmazon",
+            ProviderType::SignInWithApple => "SignInWithApple",
+            ProviderType::Oidc => "OIDC",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// CreateIdentityProvider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIdentityProvider {
+    /// `ProviderName`.
+    pub name: String,
+    /// `ProviderType`.
+    pub provider_type: ProviderType,
+    /// `ProviderDetails`, `client_secret` included, as given.
+    pub details: BTreeMap<String, String>,
+    /// `AttributeMapping`: pool attribute -> upstream claim, as given.
+    pub attribute_mapping: BTreeMap<String, String>,
+    /// `IdpIdentifiers`, as given.
+    pub idp_identifiers: Vec<String>,
+}
+
+/// UpdateIdentityProvider: what is given replaces what was there; `None` keeps it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IdentityProviderChanges {
+    /// `ProviderDetails`; without `client_secret` the old secret stays.
+    pub details: Option<BTreeMap<String, String>>,
+    /// `AttributeMapping`.
+    pub attribute_mapping: Option<BTreeMap<String, String>>,
+    /// `IdpIdentifiers`.
+    pub idp_identifiers: Option<Vec<String>>,
 }
 
 fn not_found(name: &str) -> Error {
@@ -36,20 +92,20 @@ fn not_found(name: &str) -> Error {
 }
 
 /// Supported type, and a name Cognito allows for it.
-fn check_type_and_name(provider_type: &str, name: &str) -> Result<()> {
-    if providers::UNSUPPORTED_TYPES.contains(&provider_type) {
+fn check_type_and_name(provider_type: ProviderType, name: &str) -> Result<()> {
+    let t = provider_type.as_str();
+    if providers::UNSUPPORTED_TYPES.contains(&t) {
         return Err(Error::invalid(format!(
-            "This server does not support {provider_type} identity providers; supported types are Google, Facebook and OIDC."
+            "This server does not support {t} identity providers; supported types are Google, Facebook and OIDC."
         )));
     }
     match provider_type {
-        "Google" | "Facebook" if name != provider_type => {
-            Err(Error::invalid(format!("A {provider_type} identity provider must be named {provider_type}.")))
+        ProviderType::Google | ProviderType::Facebook if name != t => {
+            Err(Error::invalid(format!("A {t} identity provider must be named {t}.")))
         }
-        "OIDC" if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(name)) => Err(Error::invalid(format!(
-            "{name} is a reserved provider name; choose another name for an OIDC provider."
-        ))),
-        t if !providers::TYPES.contains(&t) => Err(Error::invalid(format!("Invalid ProviderType: {t}"))),
+        ProviderType::Oidc if RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(name)) => Err(Error::invalid(
+            format!("{name} is a reserved provider name; choose another name for an OIDC provider."),
+        )),
         _ => Ok(()),
     }
 }
@@ -157,26 +213,30 @@ pub fn check_mapping(
 }
 
 /// IdpIdentifiers, each once.
-fn check_identifiers(v: &Value) -> Result<Vec<String>> {
+fn check_identifiers(ids: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for id in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
-        if out.iter().any(|x| x == id) {
+    for id in ids {
+        if out.contains(id) {
             return Err(Error::invalid(format!("Duplicate IdpIdentifier {id} in the request.")));
         }
-        out.push(id.to_string());
+        out.push(id.clone());
     }
     Ok(out)
 }
 
 impl UserPools {
-    pub async fn create_identity_provider(&self, pool_id: &str, input: &Value) -> Result<IdentityProviderRow> {
+    pub async fn create_identity_provider(
+        &self,
+        pool_id: &str,
+        new: &NewIdentityProvider,
+    ) -> Result<IdentityProviderRow> {
         let pool = self.directory.pool(pool_id).await?;
-        let name = input["ProviderName"].as_str().unwrap_or_default();
-        let provider_type = input["ProviderType"].as_str().unwrap_or_default();
-        check_type_and_name(provider_type, name)?;
-        let (details, secret) = check_details(provider_type, string_map(&input["ProviderDetails"]))?;
-        let attribute_mapping = check_mapping(&pool, provider_type, string_map(&input["AttributeMapping"]))?;
-        let idp_identifiers = check_identifiers(&input["IdpIdentifiers"])?;
+        let name = new.name.as_str();
+        let provider_type = new.provider_type.as_str();
+        check_type_and_name(new.provider_type, name)?;
+        let (details, secret) = check_details(provider_type, new.details.clone())?;
+        let attribute_mapping = check_mapping(&pool, provider_type, new.attribute_mapping.clone())?;
+        let idp_identifiers = check_identifiers(&new.idp_identifiers)?;
         if self.store.get_identity_provider(&pool.id, name).await?.is_some() {
             return Err(duplicate(name));
         }
@@ -252,13 +312,17 @@ impl UserPools {
 
     /// UpdateIdentityProvider: what is given replaces what was there; a ProviderDetails without
     /// `client_secret` keeps the old secret.
-    pub async fn update_identity_provider(&self, pool_id: &str, input: &Value) -> Result<IdentityProviderRow> {
+    pub async fn update_identity_provider(
+        &self,
+        pool_id: &str,
+        name: &str,
+        changes: &IdentityProviderChanges,
+    ) -> Result<IdentityProviderRow> {
         let pool = self.directory.pool(pool_id).await?;
-        let name = input["ProviderName"].as_str().unwrap_or_default();
         refuse_cognito(name, "updated")?;
         let mut p = self.identity_provider(&pool.id, name).await?;
-        if let Some(d) = input.get("ProviderDetails").filter(|v| !v.is_null()) {
-            let mut given = string_map(d);
+        if let Some(given) = &changes.details {
+            let mut given = given.clone();
             if !given.contains_key("client_secret")
                 && let Some(old) = self.identity_provider_secret(&p)?
             {
@@ -268,10 +332,10 @@ impl UserPools {
             p.details = details;
             p.secret = secret.map(|s| self.master.seal(s.as_bytes(), &secret_context(&p.pool_id, &p.name)));
         }
-        if let Some(m) = input.get("AttributeMapping").filter(|v| !v.is_null()) {
-            p.attribute_mapping = check_mapping(&pool, &p.provider_type, string_map(m))?;
+        if let Some(m) = &changes.attribute_mapping {
+            p.attribute_mapping = check_mapping(&pool, &p.provider_type, m.clone())?;
         }
-        if let Some(ids) = input.get("IdpIdentifiers").filter(|v| !v.is_null()) {
+        if let Some(ids) = &changes.idp_identifiers {
             p.idp_identifiers = check_identifiers(ids)?;
         }
         p.updated_at = self.now();
@@ -329,22 +393,14 @@ impl UserPools {
         Ok(crate::store::page(rows, max, |p| p.name.clone()))
     }
 
-    /// Cognito's `IdentityProviderType`: the details over the type's defaults, with the secret.
-    pub fn identity_provider_type(&self, p: &IdentityProviderRow) -> Result<Value> {
+    /// The provider's details as DescribeIdentityProvider shows them: the given ones over the
+    /// type's defaults, with the client secret.
+    pub fn identity_provider_details(&self, p: &IdentityProviderRow) -> Result<BTreeMap<String, String>> {
         let mut details = providers::with_defaults(&p.provider_type, &p.details);
         if let Some(secret) = self.identity_provider_secret(p)? {
             details.insert("client_secret".into(), secret);
         }
-        Ok(json!({
-            "UserPoolId": p.pool_id,
-            "ProviderName": p.name,
-            "ProviderType": p.provider_type,
-            "ProviderDetails": details,
-            "AttributeMapping": p.attribute_mapping,
-            "IdpIdentifiers": p.idp_identifiers,
-            "LastModifiedDate": p.updated_at,
-            "CreationDate": p.created_at,
-        }))
+        Ok(details)
     }
 }
 
@@ -371,15 +427,21 @@ mod tests {
 
     #[test]
     fn names_follow_the_type() {
-        assert!(check_type_and_name("Google", "Google").is_ok());
-        assert!(check_type_and_name("Google", "google").is_err());
-        assert!(check_type_and_name("Facebook", "Meta").is_err());
-        assert!(check_type_and_name("OIDC", "Okta").is_ok());
+        use ProviderType::*;
+        assert!(check_type_and_name(Google, "Google").is_ok());
+        assert!(check_type_and_name(Google, "google").is_err());
+        assert!(check_type_and_name(Facebook, "Meta").is_err());
+        assert!(check_type_and_name(Oidc, "Okta").is_ok());
         for reserved in ["COGNITO", "cognito", "Google", "SignInWithApple"] {
-            assert!(check_type_and_name("OIDC", reserved).is_err(), "{reserved}");
+            assert!(check_type_and_name(Oidc, reserved).is_err(), "{reserved}");
         }
-        let e = check_type_and_name("SAML", "Corp").unwrap_err();
-        assert!(e.to_string().contains("does not support SAML"), "{e}");
+        for unsupported in [Saml, LoginWithAmazon, SignInWithApple] {
+            let e = check_type_and_name(unsupported, "Corp").unwrap_err();
+            assert!(e.to_string().contains(&format!("does not support {}", unsupported.as_str())), "{e}");
+        }
+        for t in ProviderType::ALL {
+            assert_eq!(ProviderType::parse(t.as_str()), Some(t));
+        }
     }
 
     #[test]
@@ -423,6 +485,14 @@ mod tests {
         let mut bad = fb;
         bad.insert("api_version".into(), "19".into());
         assert!(check_details("Facebook", bad).is_err());
+    }
+
+    #[test]
+    fn identifiers_must_not_repeat() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(check_identifiers(&ids(&["a", "b"])).unwrap(), ids(&["a", "b"]));
+        let e = check_identifiers(&ids(&["a", "b", "a"])).unwrap_err();
+        assert!(e.to_string().contains("Duplicate IdpIdentifier a"), "{e}");
     }
 
     #[test]

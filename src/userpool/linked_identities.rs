@@ -29,17 +29,6 @@ pub struct ProviderUser {
     pub attribute_value: String,
 }
 
-impl ProviderUser {
-    pub fn from_json(v: &Value) -> ProviderUser {
-        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-        ProviderUser {
-            provider_name: s("ProviderName"),
-            attribute_name: s("ProviderAttributeName"),
-            attribute_value: s("ProviderAttributeValue"),
-        }
-    }
-}
-
 /// The username of the user an upstream identity creates at its first sign-in:
 /// `{ProviderName}_{upstream user id}`.
 pub fn federated_username(provider_name: &str, provider_user_id: &str) -> String {

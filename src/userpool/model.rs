@@ -1,6 +1,7 @@
 //! Typed views over the stored pool and client settings (JSON documents in Cognito's own member
 //! names), their defaults, and identifier generation.
 
+use super::client_definition::{ExplicitAuthFlow, OAuthFlow, TimeUnit};
 use crate::crypto::random_from;
 use crate::store::clients::ClientRow;
 use crate::store::pools::PoolRow;
@@ -271,10 +272,10 @@ impl Pool {
 pub struct ClientSettings {
     pub callback_urls: Vec<String>,
     pub logout_urls: Vec<String>,
-    pub allowed_oauth_flows: Vec<String>,
+    pub allowed_oauth_flows: Vec<OAuthFlow>,
     pub allowed_oauth_scopes: Vec<String>,
     pub oauth_enabled: bool,
-    pub explicit_auth_flows: Vec<String>,
+    pub explicit_auth_flows: Vec<ExplicitAuthFlow>,
     pub supported_identity_providers: Vec<String>,
     pub token_revocation_enabled: bool,
     pub prevents_user_existence_errors: bool,
@@ -297,15 +298,18 @@ impl ClientSettings {
                 return default_secs;
             };
             let unit = c["TokenValidityUnits"][unit_field].as_str().unwrap_or(default_unit);
-            v * unit_seconds(unit)
+            v * TimeUnit::parse(unit).map_or(3600, TimeUnit::seconds)
         };
         ClientSettings {
             callback_urls: str_list(&c["CallbackURLs"]),
             logout_urls: str_list(&c["LogoutURLs"]),
-            allowed_oauth_flows: str_list(&c["AllowedOAuthFlows"]),
+            allowed_oauth_flows: str_list(&c["AllowedOAuthFlows"]).iter().filter_map(|f| OAuthFlow::parse(f)).collect(),
             allowed_oauth_scopes: str_list(&c["AllowedOAuthScopes"]),
             oauth_enabled: c["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false),
-            explicit_auth_flows: str_list(&c["ExplicitAuthFlows"]),
+            explicit_auth_flows: str_list(&c["ExplicitAuthFlows"])
+                .iter()
+                .filter_map(|f| ExplicitAuthFlow::parse(f))
+                .collect(),
             supported_identity_providers: str_list(&c["SupportedIdentityProviders"]),
             token_revocation_enabled: c["EnableTokenRevocation"].as_bool().unwrap_or(true),
             prevents_user_existence_errors: c["PreventUserExistenceErrors"].as_str() == Some("ENABLED"),
@@ -357,7 +361,7 @@ impl Client {
     pub fn logout_urls(&self) -> &[String] {
         &self.settings.logout_urls
     }
-    pub fn allowed_oauth_flows(&self) -> &[String] {
+    pub fn allowed_oauth_flows(&self) -> &[OAuthFlow] {
         &self.settings.allowed_oauth_flows
     }
     pub fn allowed_oauth_scopes(&self) -> &[String] {
@@ -366,7 +370,7 @@ impl Client {
     pub fn oauth_enabled(&self) -> bool {
         self.settings.oauth_enabled
     }
-    pub fn explicit_auth_flows(&self) -> &[String] {
+    pub fn explicit_auth_flows(&self) -> &[ExplicitAuthFlow] {
         &self.settings.explicit_auth_flows
     }
     pub fn supported_identity_providers(&self) -> &[String] {
@@ -395,16 +399,6 @@ impl Client {
     }
     pub fn refresh_token_secs(&self) -> i64 {
         self.settings.refresh_token_secs
-    }
-}
-
-pub fn unit_seconds(unit: &str) -> i64 {
-    match unit {
-        "seconds" => 1,
-        "minutes" => 60,
-        "hours" => 3600,
-        "days" => 86400,
-        _ => 3600,
     }
 }
 
