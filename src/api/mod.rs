@@ -15,6 +15,7 @@ pub mod model;
 mod pool_actions;
 mod provider_actions;
 pub mod query;
+mod render;
 mod signup_actions;
 pub mod sigv4;
 mod sts_actions;
