@@ -269,7 +269,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
                 svc.directory.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
             let mut out = json!({
                 "Username": user.username,
-                "UserAttributes": attributes::to_list_for_client(&user, readable.as_deref()),
+                "UserAttributes": super::render::attributes(&attributes::to_list_for_client(&user, readable.as_deref())),
             });
             add_mfa_summary(svc, &pool, &user, &mut out).await?;
             Ok(out)

@@ -18,6 +18,7 @@ mod pool_actions;
 mod pool_input;
 mod provider_actions;
 pub mod query;
+mod render;
 mod signup_actions;
 pub mod sigv4;
 mod sts_actions;

@@ -4,6 +4,7 @@
 //! The API has no language: its default mails are English, as Cognito's.
 
 use super::auth_actions::client_for;
+use super::render::code_delivery;
 use super::{ApiResult, s};
 use crate::i18n::Lang;
 use crate::services::Services;
@@ -43,8 +44,8 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
             let attributes = super::attribute_list(&i["UserAttributes"]);
             let r = svc.sign_in.sign_up(&pool, &client, username, s(i, "Password"), &attributes, caller).await?;
             let mut out = json!({"UserConfirmed": r.confirmed, "UserSub": r.user.id});
-            if let Some(d) = r.delivery {
-                out["CodeDeliveryDetails"] = d;
+            if let Some(d) = &r.delivery {
+                out["CodeDeliveryDetails"] = code_delivery(d);
             }
             out
         }
@@ -53,10 +54,12 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
             json!({})
         }
         "ResendConfirmationCode" => {
-            json!({"CodeDeliveryDetails": svc.sign_in.resend_confirmation_code(&pool, &client, username, caller).await?})
+            let d = svc.sign_in.resend_confirmation_code(&pool, &client, username, caller).await?;
+            json!({"CodeDeliveryDetails": code_delivery(&d)})
         }
         "ForgotPassword" => {
-            json!({"CodeDeliveryDetails": svc.sign_in.forgot_password(&pool, &client, username, caller).await?})
+            let d = svc.sign_in.forgot_password(&pool, &client, username, caller).await?;
+            json!({"CodeDeliveryDetails": code_delivery(&d)})
         }
         "ConfirmForgotPassword" => {
             svc.sign_in

@@ -1,6 +1,7 @@
 //! Users and groups.
 
 use super::pool_actions::with_token;
+use super::render::{self, group_type, user_type};
 use super::{ApiResult, attribute_list, limit, s};
 use crate::services::Services;
 use crate::userpool::attributes;
@@ -51,14 +52,14 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
     Ok(match action {
         "AdminCreateUser" => {
             let u = svc.users.admin_create_user(pool_id, &new_user(i)).await?;
-            json!({"User": svc.users.user_type(&u, None)})
+            json!({"User": user_type(&u, None)})
         }
         "AdminGetUser" => {
             let pool = svc.directory.pool(pool_id).await?;
             let u = svc.users.user(&pool, username).await?;
             let mut out = json!({
                 "Username": u.username,
-                "UserAttributes": attributes::to_list(&u, None),
+                "UserAttributes": render::attributes(&attributes::to_list(&u, None)),
                 "UserCreateDate": u.created_at,
                 "UserLastModifiedDate": u.updated_at,
                 "Enabled": u.enabled,
@@ -99,7 +100,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 .users
                 .list_users(pool_id, s(i, "Filter"), limit(i, "Limit", 60), i["PaginationToken"].as_str())
                 .await?;
-            let list: Vec<Value> = users.iter().map(|u| svc.users.user_type(u, only.as_deref())).collect();
+            let list: Vec<Value> = users.iter().map(|u| user_type(u, only.as_deref())).collect();
             with_token(json!({"Users": list}), "PaginationToken", next)
         }
         "CreateGroup" => {
@@ -108,10 +109,10 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 role_arn: i["RoleArn"].as_str().map(str::to_string),
                 precedence: i["Precedence"].as_i64(),
             };
-            json!({"Group": svc.users.group_type(&svc.users.create_group(pool_id, s(i, "GroupName"), &settings).await?)})
+            json!({"Group": group_type(&svc.users.create_group(pool_id, s(i, "GroupName"), &settings).await?)})
         }
         "GetGroup" => {
-            json!({"Group": svc.users.group_type(&svc.users.group(pool_id, s(i, "GroupName")).await?)})
+            json!({"Group": group_type(&svc.users.group(pool_id, s(i, "GroupName")).await?)})
         }
         "UpdateGroup" => {
             let text = |k: &str| i.get(k).map(|v| v.as_str().map(str::to_string));
@@ -120,24 +121,15 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 role_arn: text("RoleArn"),
                 precedence: i.get("Precedence").map(Value::as_i64),
             };
-            json!({"Group": svc.users.group_type(&svc.users.update_group(pool_id, s(i, "GroupName"), &changes).await?)})
+            json!({"Group": group_type(&svc.users.update_group(pool_id, s(i, "GroupName"), &changes).await?)})
         }
         "DeleteGroup" => {
             svc.users.delete_group(pool_id, s(i, "GroupName")).await?;
             json!({})
         }
         "ListGroups" => {
-            svc.directory.pool(pool_id).await?;
-            let max = limit(i, "Limit", 60);
-            let (rows, next) = crate::store::page(
-                svc.store
-                    .list_groups(pool_id, max + 1, i["NextToken"].as_str())
-                    .await
-                    .map_err(crate::userpool::error::Error::from)?,
-                max,
-                |g| g.name.clone(),
-            );
-            let list: Vec<Value> = rows.iter().map(|g| svc.users.group_type(g)).collect();
+            let (rows, next) = svc.users.list_groups(pool_id, limit(i, "Limit", 60), i["NextToken"].as_str()).await?;
+            let list: Vec<Value> = rows.iter().map(group_type).collect();
             with_token(json!({"Groups": list}), "NextToken", next)
         }
         "AdminAddUserToGroup" => {
@@ -149,24 +141,14 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "AdminListGroupsForUser" => {
-            let pool = svc.directory.pool(pool_id).await?;
-            let u = svc.users.user(&pool, username).await?;
-            let groups = svc.store.groups_for_user(&u.id).await.map_err(crate::userpool::error::Error::from)?;
-            let list: Vec<Value> = groups.iter().map(|g| svc.users.group_type(g)).collect();
+            let groups = svc.users.groups_of_user(pool_id, username).await?;
+            let list: Vec<Value> = groups.iter().map(group_type).collect();
             json!({"Groups": list})
         }
         "ListUsersInGroup" => {
-            let g = svc.users.group(pool_id, s(i, "GroupName")).await?;
-            let max = limit(i, "Limit", 60);
-            let (rows, next) = crate::store::page(
-                svc.store
-                    .users_in_group(pool_id, &g.name, max + 1, i["NextToken"].as_str())
-                    .await
-                    .map_err(crate::userpool::error::Error::from)?,
-                max,
-                |u| u.id.clone(),
-            );
-            let list: Vec<Value> = rows.iter().map(|u| svc.users.user_type(u, None)).collect();
+            let (max, after) = (limit(i, "Limit", 60), i["NextToken"].as_str());
+            let (rows, next) = svc.users.users_in_group(pool_id, s(i, "GroupName"), max, after).await?;
+            let list: Vec<Value> = rows.iter().map(|u| user_type(u, None)).collect();
             with_token(json!({"Users": list}), "NextToken", next)
         }
         _ => return Err(super::unsupported(action)),

@@ -231,10 +231,7 @@ pub fn expired_or(flow: &Flow, e: &Error) -> HttpResponse {
 /// Go to the confirmation page holding a fresh confirmation session.
 pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &str) -> HttpResponse {
     let (svc, ctx) = (&flow.svc, &flow.ctx);
-    let session = match svc.store.get_user(user_id).await {
-        Ok(Some(user)) => svc.sign_in.start_confirmation_session(&ctx.pool, &flow.request.client, &user).await.ok(),
-        _ => None,
-    };
+    let session = svc.sign_in.start_confirmation_session(&ctx.pool, &flow.request.client, user_id).await.ok().flatten();
     let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
     let mut resp = redirect(&format!("{}&{q}", flow.url("confirm")));
     if let Some(s) = session {

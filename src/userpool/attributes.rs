@@ -4,7 +4,6 @@
 use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use crate::store::users::{Alias, SearchValue, UserRow};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Attributes ListUsers can filter on (besides username, sub and status).
@@ -250,34 +249,22 @@ pub fn search_values(attrs: &BTreeMap<String, String>) -> Vec<SearchValue> {
         .collect()
 }
 
-/// `[{Name, Value}]` with `sub` first, as Cognito returns them.
-pub fn to_list(user: &UserRow, only: Option<&[String]>) -> Value {
-    let mut out = Vec::new();
+/// A user's attributes as (name, value) pairs, `sub` first and then by name, as Cognito lists
+/// them; with `only`, just the names it holds.
+pub fn to_list(user: &UserRow, only: Option<&[String]>) -> Vec<(String, String)> {
     let want = |n: &str| only.is_none_or(|o| o.iter().any(|x| x == n));
-    if want("sub") {
-        out.push(json!({"Name": "sub", "Value": user.id}));
-    }
-    for (k, v) in &user.attributes {
-        if want(k) {
-            out.push(json!({"Name": k, "Value": v}));
-        }
-    }
-    Value::Array(out)
+    let sub = want("sub").then(|| ("sub".to_string(), user.id.clone()));
+    let rest = user.attributes.iter().filter(|(k, _)| want(k)).map(|(k, v)| (k.clone(), v.clone()));
+    sub.into_iter().chain(rest).collect()
 }
 
 /// The attributes a client may show its own user (GetUser): `sub` always, developer-only
 /// attributes never, the rest limited to the client's `ReadAttributes` when it has them.
-pub fn to_list_for_client(user: &UserRow, readable: Option<&[String]>) -> Value {
-    let mut out = Vec::new();
-    for a in to_list(user, None).as_array().into_iter().flatten() {
-        let name = a["Name"].as_str().unwrap_or_default();
-        let shown =
-            name == "sub" || (!name.starts_with("dev:") && readable.is_none_or(|r| r.iter().any(|x| x == name)));
-        if shown {
-            out.push(a.clone());
-        }
-    }
-    Value::Array(out)
+pub fn to_list_for_client(user: &UserRow, readable: Option<&[String]>) -> Vec<(String, String)> {
+    let shown = |name: &str| {
+        name == "sub" || (!name.starts_with("dev:") && readable.is_none_or(|r| r.iter().any(|x| x == name)))
+    };
+    to_list(user, None).into_iter().filter(|(name, _)| shown(name)).collect()
 }
 
 #[cfg(test)]
@@ -296,6 +283,45 @@ mod tests {
         assert_eq!(a["email_verified"], "false");
         unverify_changed(&mut a, &map(&[("phone_number", "+15555550100"), ("phone_number_verified", "true")]));
         assert_eq!(a["phone_number_verified"], "true", "the change set the flag itself");
+    }
+
+    fn user(attrs: &[(&str, &str)]) -> UserRow {
+        UserRow {
+            id: "the-sub".into(),
+            pool_id: "p".into(),
+            username: "u".into(),
+            username_key: "u".into(),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            password_hash: None,
+            password_set_at: None,
+            attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            tokens_valid_after: 0,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn names(list: &[(String, String)]) -> Vec<&str> {
+        list.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    #[test]
+    fn lists_put_sub_first_and_keep_only_what_is_asked() {
+        let u = user(&[("name", "N"), ("email", "e@x.io"), ("dev:x", "1")]);
+        let all = to_list(&u, None);
+        assert_eq!(all[0], ("sub".to_string(), "the-sub".to_string()));
+        assert_eq!(names(&all), ["sub", "dev:x", "email", "name"]);
+        assert_eq!(names(&to_list(&u, Some(&["name".to_string()]))), ["name"]);
+        assert_eq!(names(&to_list(&u, Some(&["sub".to_string(), "email".to_string()]))), ["sub", "email"]);
+        assert!(to_list(&u, Some(&[])).is_empty());
+    }
+
+    #[test]
+    fn a_client_sees_sub_and_its_readable_attributes_never_developer_ones() {
+        let u = user(&[("name", "N"), ("email", "e@x.io"), ("dev:x", "1")]);
+        assert_eq!(names(&to_list_for_client(&u, None)), ["sub", "email", "name"]);
+        assert_eq!(names(&to_list_for_client(&u, Some(&["name".to_string(), "dev:x".to_string()]))), ["sub", "name"]);
     }
 
     #[test]

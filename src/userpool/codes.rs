@@ -20,7 +20,6 @@ use crate::crypto::{constant_time_eq, random_from};
 use crate::i18n::Lang;
 use crate::store::account_codes::UserCodeRow;
 use crate::store::users::UserRow;
-use serde_json::{Value, json};
 
 /// Sign-up confirmation code: 24 hours.
 pub const SIGN_UP_CODE_SECS: i64 = 24 * 3600;
@@ -86,9 +85,31 @@ pub fn limit_exceeded() -> Error {
     Error::LimitExceeded(Message::AttemptLimitExceeded)
 }
 
-/// Cognito's `CodeDeliveryDetailsType` for an e-mail.
-pub fn email_delivery(address: &str) -> Value {
-    json!({"Destination": messages::mask_email(address), "DeliveryMedium": "EMAIL", "AttributeName": "email"})
+/// How a code reaches a user. This server sends codes by e-mail only (SMS is not sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMedium {
+    Email,
+}
+
+/// Where a code went (Cognito's `CodeDeliveryDetailsType`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDelivery {
+    /// The destination, masked as Cognito shows it (`a***@e***`).
+    pub destination: String,
+    pub medium: DeliveryMedium,
+    /// The attribute the destination was read from (`email`).
+    pub attribute: String,
+}
+
+impl CodeDelivery {
+    /// A code mailed to `address` (the user's `email` attribute), shown masked.
+    pub fn email(address: &str) -> CodeDelivery {
+        CodeDelivery {
+            destination: messages::mask_email(address),
+            medium: DeliveryMedium::Email,
+            attribute: "email".into(),
+        }
+    }
 }
 
 impl Codes {
@@ -109,19 +130,19 @@ impl Codes {
     /// user's code would go to that very address, so it is the one shown (in lower case, the
     /// usual form of a stored address); otherwise a plausible address derived from the phantom
     /// MAC, the same on every call.
-    pub fn simulated_delivery(&self, pool: &Pool, username: &str) -> Value {
+    pub fn simulated_delivery(&self, pool: &Pool, username: &str) -> CodeDelivery {
         let by_email = pool.username_attributes().iter().chain(pool.alias_attributes().iter()).any(|a| a == "email");
         if by_email && looks_like_email(username) {
-            return email_delivery(&username.to_lowercase());
+            return CodeDelivery::email(&username.to_lowercase());
         }
         let mac = self.master.mac("phantom-address", format!("{}\0{}", pool.id, pool.lookup_key(username)).as_bytes());
         let letter = |b: u8| char::from(b'a' + b % 26);
-        email_delivery(&format!("{}@{}.example", letter(mac[0]), letter(mac[1])))
+        CodeDelivery::email(&format!("{}@{}.example", letter(mac[0]), letter(mac[1])))
     }
 
     /// Pretend to send a `purpose` code to a username that does not exist: a simulated code is
     /// remembered under its phantom (nothing is made or mailed) and the delivery looks real.
-    pub async fn send_simulated_code(&self, pool: &Pool, username: &str, purpose: Purpose) -> Result<Value> {
+    pub async fn send_simulated_code(&self, pool: &Pool, username: &str, purpose: Purpose) -> Result<CodeDelivery> {
         let expires_at = self.now() + purpose.lifetime();
         self.store.put_simulated_code(&self.phantom_id(pool, username), purpose.as_str(), expires_at).await?;
         Ok(self.simulated_delivery(pool, username))
@@ -149,7 +170,7 @@ impl Codes {
     /// PreventUserExistenceErrors must not single out: an unredeemable code replaces any live
     /// one (so wrong guesses, expiry and exhaustion answer as for a mailed code), nothing is
     /// mailed, and the delivery is the one a real code would show.
-    pub async fn send_unredeemable_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose) -> Result<Value> {
+    pub async fn send_unredeemable_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose) -> Result<CodeDelivery> {
         let now = self.now();
         self.store
             .put_user_code(&UserCodeRow {
@@ -163,7 +184,7 @@ impl Codes {
             })
             .await?;
         Ok(match user.attributes.get("email").filter(|e| !e.is_empty()) {
-            Some(address) => email_delivery(address),
+            Some(address) => CodeDelivery::email(address),
             None => self.simulated_delivery(pool, &user.username),
         })
     }
@@ -178,14 +199,14 @@ impl Codes {
     /// Make a new code for `purpose` (replacing any earlier one) and mail it to the user's
     /// e-mail address, in `lang` unless the pool has its own template. Returns the delivery
     /// details; a failed delivery is CodeDeliveryFailureException and leaves no live code behind.
-    pub async fn send_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose, lang: Lang) -> Result<Value> {
+    pub async fn send_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose, lang: Lang) -> Result<CodeDelivery> {
         let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
             return Err(Error::CodeDeliveryFailure(Message::UndeliverableCode));
         }
-        Ok(email_delivery(&address))
+        Ok(CodeDelivery::email(&address))
     }
 
     /// [`Services::send_code`] for a client with PreventUserExistenceErrors: the answer does not
@@ -198,7 +219,7 @@ impl Codes {
         user: &UserRow,
         purpose: Purpose,
         lang: Lang,
-    ) -> Result<Value> {
+    ) -> Result<CodeDelivery> {
         let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
         let (mailer, store, pool_id, user_id) =
             (self.mailer.clone(), self.store.clone(), pool.id.clone(), user.id.clone());
@@ -210,7 +231,7 @@ impl Codes {
                 }
             }
         });
-        Ok(email_delivery(&address))
+        Ok(CodeDelivery::email(&address))
     }
 
     /// A fresh code stored for `user` (replacing any earlier one): its address, MAC and mail.

@@ -5,7 +5,6 @@ use super::error::{Error, Result};
 use crate::store::StoreError;
 use crate::store::groups::GroupRow;
 use crate::store::users::UserRow;
-use serde_json::{Value, json};
 
 /// CreateGroup's settings; each may be left empty.
 #[derive(Debug, Clone, Default)]
@@ -70,25 +69,6 @@ impl Users {
         Ok(())
     }
 
-    pub fn group_type(&self, g: &GroupRow) -> Value {
-        let mut v = json!({
-            "GroupName": g.name,
-            "UserPoolId": g.pool_id,
-            "LastModifiedDate": g.updated_at,
-            "CreationDate": g.created_at,
-        });
-        if let Some(d) = &g.description {
-            v["Description"] = json!(d);
-        }
-        if let Some(r) = &g.role_arn {
-            v["RoleArn"] = json!(r);
-        }
-        if let Some(p) = g.precedence {
-            v["Precedence"] = json!(p);
-        }
-        v
-    }
-
     /// Resolve user and group in the pool (either missing → the matching Cognito error).
     async fn user_and_group(&self, pool_id: &str, username: &str, group: &str) -> Result<(UserRow, GroupRow)> {
         let pool = self.directory.pool(pool_id).await?;
@@ -107,6 +87,40 @@ impl Users {
         let (u, g) = self.user_and_group(pool_id, username, group).await?;
         self.store.remove_group_member(pool_id, &g.name, &u.id).await?;
         Ok(())
+    }
+
+    /// ListGroups: a page of at most `max` of the pool's groups by name, after the group named
+    /// `after`, and the name to continue after when there are more.
+    pub async fn list_groups(
+        &self,
+        pool_id: &str,
+        max: i64,
+        after: Option<&str>,
+    ) -> Result<(Vec<GroupRow>, Option<String>)> {
+        self.directory.pool(pool_id).await?;
+        let rows = self.store.list_groups(pool_id, max + 1, after).await?;
+        Ok(crate::store::page(rows, max, |g| g.name.clone()))
+    }
+
+    /// AdminListGroupsForUser: the user's groups in precedence order.
+    pub async fn groups_of_user(&self, pool_id: &str, username: &str) -> Result<Vec<GroupRow>> {
+        let pool = self.directory.pool(pool_id).await?;
+        let user = self.user(&pool, username).await?;
+        Ok(self.store.groups_for_user(&user.id).await?)
+    }
+
+    /// ListUsersInGroup: a page of at most `max` members of the group, after the user id
+    /// `after`, and the id to continue after when there are more.
+    pub async fn users_in_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        max: i64,
+        after: Option<&str>,
+    ) -> Result<(Vec<UserRow>, Option<String>)> {
+        let g = self.group(pool_id, group).await?;
+        let rows = self.store.users_in_group(pool_id, &g.name, max + 1, after).await?;
+        Ok(crate::store::page(rows, max, |u| u.id.clone()))
     }
 
     /// What a user's groups put in tokens.

@@ -10,7 +10,7 @@
 //! that the user exists) gets a plausible delivery of an unredeemable code instead, and no mail.
 
 use super::SignIn;
-use super::codes::{Limited, Purpose};
+use super::codes::{CodeDelivery, Limited, Purpose};
 use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
@@ -18,7 +18,6 @@ use super::throttle::{Caller, Source, SourceLimit};
 use super::users::CONFIRMED;
 use crate::i18n::Lang;
 use crate::store::users::UserRow;
-use serde_json::Value;
 
 pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
 
@@ -37,7 +36,13 @@ fn has_verified_email(user: &UserRow) -> bool {
 
 impl SignIn {
     /// ForgotPassword; the code mail is in the caller's language unless the pool has a template.
-    pub async fn forgot_password(&self, pool: &Pool, client: &Client, username: &str, caller: Caller) -> Result<Value> {
+    pub async fn forgot_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        caller: Caller,
+    ) -> Result<CodeDelivery> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();

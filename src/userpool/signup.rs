@@ -9,7 +9,7 @@
 use super::SignIn;
 use super::attributes::AttributeList;
 use super::attributes::{self, UserWrite};
-use super::codes::{self, Limited, Purpose, SIGN_UP_CODE_SECS};
+use super::codes::{self, CodeDelivery, Limited, Purpose, SIGN_UP_CODE_SECS};
 use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
@@ -20,7 +20,7 @@ use crate::crypto::{SecretToken, TokenHash};
 use crate::i18n::Lang;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 pub const UNCONFIRMED: &str = "UNCONFIRMED";
@@ -33,7 +33,7 @@ pub struct SignUpResult {
     pub user: UserRow,
     pub confirmed: bool,
     /// Where the code went, when one was sent.
-    pub delivery: Option<Value>,
+    pub delivery: Option<CodeDelivery>,
 }
 
 impl SignIn {
@@ -134,7 +134,7 @@ impl SignIn {
         client: &Client,
         username: &str,
         caller: Caller,
-    ) -> Result<Value> {
+    ) -> Result<CodeDelivery> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
@@ -172,8 +172,17 @@ impl SignIn {
         Ok(())
     }
 
-    /// Open a confirmation session for `user` on `client`; returns its secret.
-    pub async fn start_confirmation_session(&self, pool: &Pool, client: &Client, user: &UserRow) -> Result<String> {
+    /// Open a confirmation session for the user `user_id` on `client`; returns its secret, or
+    /// `None` when the user no longer exists.
+    pub async fn start_confirmation_session(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user_id: &str,
+    ) -> Result<Option<String>> {
+        let Some(user) = self.store.get_user(user_id).await? else {
+            return Ok(None);
+        };
         let secret = SecretToken::generate();
         self.store
             .insert_challenge(&ChallengeRow {
@@ -187,7 +196,7 @@ impl SignIn {
                 used_at: None,
             })
             .await?;
-        Ok(secret.into_clear())
+        Ok(Some(secret.into_clear()))
     }
 
     /// The sign-in a confirmation earns: only with the confirmation session of the same user

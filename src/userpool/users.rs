@@ -8,7 +8,6 @@ use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
 use crate::store::StoreError;
 use crate::store::users::{UserColumn, UserFilter, UserRow};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
@@ -223,18 +222,6 @@ impl Users {
             self.save_user(pool, &holder).await?;
         }
         Ok(true)
-    }
-
-    /// Cognito's `UserType` (AdminCreateUser, ListUsers).
-    pub fn user_type(&self, u: &UserRow, only: Option<&[String]>) -> Value {
-        json!({
-            "Username": u.username,
-            "Attributes": attributes::to_list(u, only),
-            "UserCreateDate": u.created_at,
-            "UserLastModifiedDate": u.updated_at,
-            "Enabled": u.enabled,
-            "UserStatus": u.status,
-        })
     }
 
     pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> Result<()> {
