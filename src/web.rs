@@ -248,8 +248,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     if has_forbidden_control(name) {
         return Err(missing());
     }
-    let domain = svc.store.get_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
-    let pool = svc.directory.pool(&domain.pool_id).await.map_err(|_| missing())?;
+    let pool = svc.directory.pool_at_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
     let scheme = client::scheme(req, &svc.config);
     Ok(PoolContext {
         pool,

@@ -192,7 +192,7 @@ async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<
     })?;
     let unknown =
         || ApiError::new(400, "UnrecognizedClientException", "The security token included in the request is invalid.");
-    let Some(secret) = management_secret(svc, &parsed.access_key_id).await? else {
+    let Some(secret) = svc.iam.management_secret(&parsed.access_key_id).await.map_err(Error::Internal)? else {
         return Err(unknown());
     };
     let request = sigv4_request(req, body);
@@ -207,18 +207,6 @@ async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
         ),
     })
-}
-
-/// The secret of the management key `access_key_id`, if it is one.
-pub(crate) async fn management_secret(svc: &Services, access_key_id: &str) -> Result<Option<String>, Error> {
-    let Some(key) = svc.store.get_management_key(access_key_id).await? else {
-        return Ok(None);
-    };
-    let secret = svc
-        .master
-        .open_string(&key.secret_enc, &format!("management-key:{}", key.access_key_id))
-        .map_err(Error::internal)?;
-    Ok(Some(secret))
 }
 
 /// A request as [`sigv4::verify`] reads it: method, path and query as received, every header.

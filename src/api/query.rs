@@ -11,7 +11,7 @@
 
 use super::sigv4::{self, SigError};
 use super::xml::Xml;
-use super::{MAX_BODY, header, management_secret, sigv4_request};
+use super::{MAX_BODY, header, sigv4_request};
 use crate::iam::credentials::{Session, SessionError};
 use crate::services::Services;
 use actix_web::guard::GuardContext;
@@ -298,8 +298,8 @@ pub async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services, api: A
     let invalid_token =
         || QueryError::new(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
     let session_token = header(h, "x-amz-security-token");
-    let (caller, secret) = match management_secret(svc, &parsed.access_key_id).await {
-        Err(e) => return Err(QueryError::internal(api, e.into())),
+    let (caller, secret) = match svc.iam.management_secret(&parsed.access_key_id).await {
+        Err(e) => return Err(QueryError::internal(api, e)),
         // Long-term keys carry no session token.
         Ok(Some(_)) if session_token.is_some() => return Err(invalid_token()),
         Ok(Some(secret)) => (Caller::Management, secret),

@@ -46,6 +46,16 @@ impl Iam {
     pub fn account_id(&self) -> &str {
         &self.account_id
     }
+
+    /// The secret of the management key `access_key_id`, if it is one (both signed APIs verify
+    /// SigV4 with it).
+    pub async fn management_secret(&self, access_key_id: &str) -> anyhow::Result<Option<String>> {
+        let Some(key) = self.store.get_management_key(access_key_id).await? else {
+            return Ok(None);
+        };
+        let secret = self.master.open_string(&key.secret_enc, &format!("management-key:{}", key.access_key_id))?;
+        Ok(Some(secret))
+    }
 }
 
 /// Who is asking to assume a role through web identity federation.

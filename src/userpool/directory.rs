@@ -88,6 +88,14 @@ impl Directory {
         Ok(Some(Client::from_row(row, secret)))
     }
 
+    /// The pool served at a domain's host name (a prefix domain's full name or a custom domain).
+    pub async fn pool_at_domain(&self, host: &str) -> Result<Option<Pool>> {
+        match self.store.get_domain(host).await? {
+            Some(domain) => self.pool(&domain.pool_id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The pool's settings changed or it was deleted: the next lookup on this node reads the store.
     pub fn forget_pool(&self, id: &str) {
         self.pools.forget(id);
