@@ -1,7 +1,8 @@
 //! The layering, checked by reading `src/`: calls go surface → service → store, never back.
 //!
 //! - **Surfaces** parse HTTP and render: `api`, `oauth`, `hosted_ui`, `health`, with the shared
-//!   web toolkit `web`. A surface never imports another surface; `web` imports none.
+//!   web toolkit `web`. A surface never imports another surface; `web` imports none. Surfaces
+//!   call services, never the store (they may name its row types, to render them).
 //! - **Services** hold the rules: `userpool`, `authorization`, `tokens`, `federation`,
 //!   `identity_pools`, `iam` and `services.rs`. They import no web framework (actix-web), no
 //!   template engine (askama) and no surface.
@@ -83,6 +84,9 @@ fn violations(path: &str, text: &str) -> Vec<String> {
                 }
             }
         }
+        if (is_surface || module == "web") && (line.contains(".store.") || line.trim_end().ends_with(".store")) {
+            bad(format!("the surface {module} calls the store"));
+        }
         if module == "store" {
             for s in SERVICES {
                 if names_module(line, s) {
@@ -136,6 +140,9 @@ fn the_checker_catches_each_kind_of_violation() {
         ("src/web.rs", "use crate::oauth::POOL;", "web imports the surface module oauth"),
         ("src/userpool/x.rs", r#"let q = "SELECT id FROM users";"#, "SQL outside src/store"),
         ("src/api/x.rs", r#"x("UPDATE users SET a = 1")"#, "SQL outside src/store"),
+        ("src/api/x.rs", "    let g = svc.store.groups_for_user(&id).await?;", "the surface api calls the store"),
+        ("src/web.rs", "svc.store.get_domain(name)", "the surface web calls the store"),
+        ("src/hosted_ui/x.rs", "    let user = svc.store", "the surface hosted_ui calls the store"),
     ];
     for (path, line, want) in cases {
         let found = violations(path, line);
@@ -152,6 +159,8 @@ fn allowed_references_pass() {
         ("src/userpool/x.rs", "use crate::store::users::UserRow;"),
         ("src/api/x.rs", "use crate::userpool::step::SELECT_MFA_TYPE;"),
         ("src/api/x.rs", r#"m.insert("SELECT_MFA_TYPE", v);"#),
+        ("src/api/x.rs", "use crate::store::users::UserRow;"),
+        ("src/oauth/x.rs", r#".insert_header(("Cache-Control", "no-store"))"#),
         ("src/oauth/x.rs", "crate::oauth::MAX_FORM"),
         ("src/hosted_ui/x.rs", "use crate::web::redirect;"),
         ("src/store/x.rs", r#"sqlx::query("SELECT 1")"#),

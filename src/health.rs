@@ -16,7 +16,7 @@ async fn live() -> HttpResponse {
 }
 
 async fn ready(svc: web::Data<Arc<Services>>) -> HttpResponse {
-    if svc.store.ready().await {
+    if svc.ready().await {
         HttpResponse::Ok().json(serde_json::json!({"status": "ready"}))
     } else {
         HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
@@ -24,7 +24,7 @@ async fn ready(svc: web::Data<Arc<Services>>) -> HttpResponse {
 }
 
 async fn metrics(svc: web::Data<Arc<Services>>) -> HttpResponse {
-    let up = if svc.store.ready().await { 1 } else { 0 };
+    let up = if svc.ready().await { 1 } else { 0 };
     let body = format!(
         "# HELP portcullis_up Whether the database is reachable and migrated.\n# TYPE portcullis_up gauge\nportcullis_up {up}\n\
          # HELP portcullis_build_info Build information.\n# TYPE portcullis_build_info gauge\nportcullis_build_info{{version=\"{}\"}} 1\n",

@@ -102,6 +102,11 @@ impl Services {
         self.clock.now()
     }
 
+    /// Whether the database answers (readiness).
+    pub async fn ready(&self) -> bool {
+        self.store.ready().await
+    }
+
     /// Open the store and keys for a one-off command (no server).
     pub async fn open(config: Config) -> anyhow::Result<Services> {
         crate::crypto::create_private_dir(&config.data_dir)?;

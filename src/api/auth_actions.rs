@@ -2,13 +2,17 @@
 //! driving the same engine as the hosted pages; RevokeToken; GetUser.
 
 use super::{ApiError, ApiResult, s};
+use crate::authorization::revocation::RevokeRefusal;
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::store::users::UserRow;
+use crate::tokens::Tokens;
 use crate::tokens::issue::{Grant, RefreshProof, TokenRejection, TokenSet};
+use crate::userpool::SignIn;
 use crate::userpool::attributes;
 use crate::userpool::client_definition::ExplicitAuthFlow;
 use crate::userpool::clients::ClientProof;
+use crate::userpool::directory::Directory;
 use crate::userpool::model::{Client, Pool};
 use crate::userpool::step::{
     Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, NEW_PASSWORD_REQUIRED, SELECT_MFA_TYPE, SignInStep,
@@ -16,6 +20,28 @@ use crate::userpool::step::{
 use crate::userpool::throttle::{Caller, Source};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub authorization: &'a crate::authorization::Authorization,
+    pub directory: &'a Directory,
+    pub sign_in: &'a SignIn,
+    pub tokens: &'a Tokens,
+    pub users: &'a crate::userpool::Users,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses {
+            authorization: &svc.authorization,
+            directory: &svc.directory,
+            sign_in: &svc.sign_in,
+            tokens: &svc.tokens,
+            users: &svc.users,
+        }
+    }
+}
 
 pub const ACTIONS: &[&str] = &[
     "InitiateAuth",
@@ -50,7 +76,7 @@ fn result(t: &TokenSet) -> Value {
     json!({"AuthenticationResult": r, "ChallengeParameters": {}})
 }
 
-async fn outcome(svc: &Services, pool: &Pool, client: &Client, step: SignInStep) -> ApiResult {
+async fn outcome(svc: Uses<'_>, pool: &Pool, client: &Client, step: SignInStep) -> ApiResult {
     match step {
         SignInStep::Authenticated { user, auth_time } => {
             let t = svc
@@ -137,8 +163,12 @@ fn answer(name: &str, responses: &Value) -> Result<Answer, ApiError> {
 
 /// The user behind an access token that carries `aws.cognito.signin.user.admin` (the
 /// self-service actions: GetUser, AssociateSoftwareToken, SetUserMFAPreference, …).
-pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Pool, UserRow, String), ApiError> {
-    let a = svc.tokens.verify_access_token(None, token).await.map_err(|r| {
+pub(super) async fn access_token_user(
+    tokens: &Tokens,
+    directory: &Directory,
+    token: &str,
+) -> Result<(Pool, UserRow, String), ApiError> {
+    let a = tokens.verify_access_token(None, token).await.map_err(|r| {
         let msg = match r {
             TokenRejection::Expired => "Access Token has expired",
             TokenRejection::Revoked => "Access Token has been revoked",
@@ -149,18 +179,18 @@ pub(super) async fn access_token_user(svc: &Services, token: &str) -> Result<(Po
     if !a.scopes.iter().any(|s| s == "aws.cognito.signin.user.admin") {
         return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
     }
-    let pool = svc.directory.pool(&a.user.pool_id).await?;
+    let pool = directory.pool(&a.user.pool_id).await?;
     Ok((pool, a.user, a.client_id))
 }
 
 /// `PreferredMfaSetting` and `UserMFASettingList` (present only when the user has factors).
 pub(super) async fn add_mfa_summary(
-    svc: &Services,
+    sign_in: &SignIn,
     pool: &Pool,
     user: &UserRow,
     out: &mut Value,
 ) -> Result<(), ApiError> {
-    let (preferred, list) = svc.sign_in.mfa_summary(pool, user).await?;
+    let (preferred, list) = sign_in.mfa_summary(pool, user).await?;
     if let Some(p) = preferred {
         out["PreferredMfaSetting"] = json!(p);
     }
@@ -171,22 +201,22 @@ pub(super) async fn add_mfa_summary(
 }
 
 /// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
-pub(super) async fn client_for(svc: &Services, i: &Value) -> Result<(Pool, Client), ApiError> {
+pub(super) async fn client_for(directory: &Directory, i: &Value) -> Result<(Pool, Client), ApiError> {
     let not_found = || ApiError::new(400, "ResourceNotFoundException", "User pool client does not exist.");
-    let client = svc.directory.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
+    let client = directory.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
     if let Some(p) = i["UserPoolId"].as_str()
         && p != client.pool_id
     {
         return Err(not_found());
     }
-    let pool = svc.directory.pool(&client.pool_id).await?;
+    let pool = directory.pool(&client.pool_id).await?;
     Ok((pool, client))
 }
 
-pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiResult {
     match action {
         "InitiateAuth" | "AdminInitiateAuth" => {
-            let (pool, client) = client_for(svc, i).await?;
+            let (pool, client) = client_for(svc.directory, i).await?;
             let flow = s(i, "AuthFlow");
             let p = &i["AuthParameters"];
             let admin = action == "AdminInitiateAuth";
@@ -231,7 +261,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
             outcome(svc, &pool, &client, o).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
-            let (pool, client) = client_for(svc, i).await?;
+            let (pool, client) = client_for(svc.directory, i).await?;
             let r = &i["ChallengeResponses"];
             client.authenticate_api(ClientProof::SecretHash {
                 username: s(r, "USERNAME"),
@@ -248,30 +278,40 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
                 .await?
                 .ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid client."))?;
             client.authenticate_api(ClientProof::Secret(i["ClientSecret"].as_str()))?;
-            if !client.token_revocation_enabled() {
-                return Err(ApiError::new(
-                    400,
-                    "UnsupportedOperationException",
-                    "Token revocation is not enabled for this client.",
-                ));
+            match svc.authorization.revoke(&client, s(i, "Token")).await {
+                Ok(()) => {}
+                Err(RevokeRefusal::NotEnabled) => {
+                    return Err(ApiError::new(
+                        400,
+                        "UnsupportedOperationException",
+                        "Token revocation is not enabled for this client.",
+                    ));
+                }
+                Err(RevokeRefusal::NotARefreshToken) => {
+                    return Err(ApiError::new(
+                        400,
+                        "UnsupportedTokenTypeException",
+                        "Only refresh tokens can be revoked.",
+                    ));
+                }
+                Err(RevokeRefusal::Failed(e)) => return Err(e.into()),
             }
-            svc.tokens.revoke_refresh_token(&client, s(i, "Token")).await?;
             Ok(json!({}))
         }
         "GlobalSignOut" => {
-            let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
+            let (pool, user, _) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;
             svc.users.global_sign_out(&pool, user).await?;
             Ok(json!({}))
         }
         "GetUser" => {
-            let (pool, user, client_id) = access_token_user(svc, s(i, "AccessToken")).await?;
+            let (pool, user, client_id) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;
             let readable =
                 svc.directory.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
             let mut out = json!({
                 "Username": user.username,
                 "UserAttributes": super::render::attributes(&attributes::to_list_for_client(&user, readable.as_deref())),
             });
-            add_mfa_summary(svc, &pool, &user, &mut out).await?;
+            add_mfa_summary(svc.sign_in, &pool, &user, &mut out).await?;
             Ok(out)
         }
         _ => Err(super::unsupported(action)),

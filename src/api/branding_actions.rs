@@ -6,6 +6,19 @@ use crate::services::Services;
 use crate::userpool::branding::{UiCustomization, logo_extension};
 use serde_json::{Value, json};
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub tokens: &'a crate::tokens::Tokens,
+    pub user_pools: &'a crate::userpool::UserPools,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses { tokens: &svc.tokens, user_pools: &svc.user_pools }
+    }
+}
+
 pub const ACTIONS: &[&str] = &["SetUICustomization", "GetUICustomization"];
 
 /// An optional string member; anything else is a malformed request.
@@ -17,7 +30,7 @@ fn optional_str<'a>(i: &'a Value, k: &str) -> Result<Option<&'a str>, ApiError> 
     }
 }
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "UserPoolId");
     let client_id = optional_str(i, "ClientId")?;
     let c = match action {
@@ -32,7 +45,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
 }
 
 /// Cognito's `UICustomizationType`.
-fn ui_customization(svc: &Services, c: &UiCustomization) -> Value {
+fn ui_customization(svc: Uses<'_>, c: &UiCustomization) -> Value {
     let mut out = json!({"UserPoolId": c.pool_id, "ClientId": c.client_id});
     if let Some(css) = &c.css {
         out["CSS"] = json!(css);

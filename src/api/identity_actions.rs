@@ -9,6 +9,18 @@ use crate::identity_pools::error::Error;
 use crate::services::Services;
 use serde_json::{Value, json};
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub identity_pools: &'a crate::identity_pools::IdentityPools,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses { identity_pools: &svc.identity_pools }
+    }
+}
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match &e {
@@ -29,7 +41,7 @@ fn strings(v: &Value, k: &str) -> Vec<String> {
     string_list(&v[k])
 }
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "IdentityPoolId");
     let identity_id = s(i, "IdentityId");
     Ok(match action {

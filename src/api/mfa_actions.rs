@@ -9,6 +9,28 @@ use crate::services::Services;
 use crate::userpool::mfa::{FactorPreference, MfaPreference, PoolMfaConfig};
 use serde_json::{Value, json};
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub directory: &'a crate::userpool::directory::Directory,
+    pub sign_in: &'a crate::userpool::SignIn,
+    pub tokens: &'a crate::tokens::Tokens,
+    pub user_pools: &'a crate::userpool::UserPools,
+    pub users: &'a crate::userpool::Users,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses {
+            directory: &svc.directory,
+            sign_in: &svc.sign_in,
+            tokens: &svc.tokens,
+            user_pools: &svc.user_pools,
+            users: &svc.users,
+        }
+    }
+}
+
 pub const ACTIONS: &[&str] = &[
     "SetUserPoolMfaConfig",
     "GetUserPoolMfaConfig",
@@ -54,7 +76,7 @@ fn pool_mfa_config_type(c: &PoolMfaConfig) -> Value {
     out
 }
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     Ok(match action {
         "SetUserPoolMfaConfig" => {
             pool_mfa_config_type(&svc.user_pools.set_pool_mfa_config(s(i, "UserPoolId"), &pool_mfa_changes(i)).await?)
@@ -67,7 +89,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "SetUserMFAPreference" => {
-            let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
+            let (pool, user, _) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;
             svc.sign_in.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
             json!({})
         }
@@ -78,7 +100,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 let (_, secret) = svc.sign_in.associate_for_session(&client, session).await?;
                 json!({"SecretCode": secret, "Session": session})
             } else {
-                let (_, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
+                let (_, user, _) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;
                 json!({"SecretCode": svc.sign_in.associate_software_token(&user).await?})
             }
         }
@@ -89,7 +111,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 svc.sign_in.verify_for_session(&pool, &client, session, s(i, "UserCode")).await?;
                 json!({"Status": "SUCCESS", "Session": session})
             } else {
-                let (pool, user, _) = access_token_user(svc, s(i, "AccessToken")).await?;
+                let (pool, user, _) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;
                 svc.sign_in.verify_software_token(&pool, &user, s(i, "UserCode")).await?;
                 json!({"Status": "SUCCESS"})
             }
@@ -100,11 +122,11 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
 
 /// The session alone names the client (AssociateSoftwareToken has no ClientId member).
 async fn client_for_session(
-    svc: &Services,
+    svc: Uses<'_>,
     i: &Value,
 ) -> Result<(crate::userpool::model::Pool, crate::userpool::model::Client), ApiError> {
     if i["ClientId"].is_string() {
-        return client_for(svc, i).await;
+        return client_for(svc.directory, i).await;
     }
     let c = svc.sign_in.challenge_client(s(i, "Session")).await?.ok_or_else(|| {
         ApiError::new(400, "NotAuthorizedException", "Invalid session for the user, session is expired.")

@@ -155,21 +155,21 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     let span = tracing::info_span!("api", action);
     let _enter = span.enter();
     if identity {
-        identity_actions::run(svc, action, &input).await
+        identity_actions::run(identity_actions::Uses::of(svc), action, &input).await
     } else if pool_actions::ACTIONS.contains(&action) {
-        pool_actions::run(svc, action, &input).await
+        pool_actions::run(pool_actions::Uses::of(svc), action, &input).await
     } else if user_actions::ACTIONS.contains(&action) {
-        user_actions::run(svc, action, &input).await
+        user_actions::run(user_actions::Uses::of(svc), action, &input).await
     } else if auth_actions::ACTIONS.contains(&action) {
-        auth_actions::run(svc, action, &input, source).await
+        auth_actions::run(auth_actions::Uses::of(svc), action, &input, source).await
     } else if mfa_actions::ACTIONS.contains(&action) {
-        mfa_actions::run(svc, action, &input).await
+        mfa_actions::run(mfa_actions::Uses::of(svc), action, &input).await
     } else if signup_actions::ACTIONS.contains(&action) {
-        signup_actions::run(svc, action, &input, source).await
+        signup_actions::run(signup_actions::Uses::of(svc), action, &input, source).await
     } else if branding_actions::ACTIONS.contains(&action) {
-        branding_actions::run(svc, action, &input).await
+        branding_actions::run(branding_actions::Uses::of(svc), action, &input).await
     } else if provider_actions::ACTIONS.contains(&action) {
-        provider_actions::run(svc, action, &input).await
+        provider_actions::run(provider_actions::Uses::of(svc), action, &input).await
     } else {
         Err(unsupported(action))
     }

@@ -8,6 +8,19 @@ use crate::userpool::pools::PoolDescription;
 use crate::userpool::resources::Domain;
 use serde_json::{Value, json};
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub directory: &'a crate::userpool::directory::Directory,
+    pub user_pools: &'a crate::userpool::UserPools,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses { directory: &svc.directory, user_pools: &svc.user_pools }
+    }
+}
+
 pub const ACTIONS: &[&str] = &[
     "CreateUserPool",
     "DescribeUserPool",
@@ -29,7 +42,7 @@ pub const ACTIONS: &[&str] = &[
     "DeleteResourceServer",
 ];
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "UserPoolId");
     Ok(match action {
         "CreateUserPool" => {
@@ -143,10 +156,10 @@ fn user_pool_type(d: &PoolDescription) -> Value {
 }
 
 /// Cognito's `DomainDescriptionType`.
-fn domain_description_type(svc: &Services, d: &Domain) -> Value {
+fn domain_description_type(svc: Uses<'_>, d: &Domain) -> Value {
     let mut v = json!({
         "UserPoolId": d.pool_id,
-        "AWSAccountId": svc.config.account_id,
+        "AWSAccountId": svc.user_pools.account_id(),
         "Domain": d.requested,
         "S3Bucket": "",
         "CloudFrontDistribution": d.host,

@@ -9,6 +9,19 @@ use crate::userpool::identity_providers::{IdentityProviderChanges, NewIdentityPr
 use crate::userpool::linked_identities::ProviderUser;
 use serde_json::{Value, json};
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub user_pools: &'a crate::userpool::UserPools,
+    pub users: &'a crate::userpool::Users,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses { user_pools: &svc.user_pools, users: &svc.users }
+    }
+}
+
 pub const ACTIONS: &[&str] = &[
     "CreateIdentityProvider",
     "DescribeIdentityProvider",
@@ -20,7 +33,7 @@ pub const ACTIONS: &[&str] = &[
     "AdminDisableProviderForUser",
 ];
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "UserPoolId");
     let name = s(i, "ProviderName");
     Ok(match action {
@@ -104,7 +117,7 @@ fn provider_user(v: &Value) -> ProviderUser {
 }
 
 /// Cognito's `IdentityProviderType`: the details over the type's defaults, with the secret.
-fn identity_provider_type(svc: &Services, p: &IdentityProviderRow) -> Result<Value, ApiError> {
+fn identity_provider_type(svc: Uses<'_>, p: &IdentityProviderRow) -> Result<Value, ApiError> {
     Ok(json!({
         "UserPoolId": p.pool_id,
         "ProviderName": p.name,

@@ -247,7 +247,7 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
         let caller = if signed { Some(authenticate(&req, &body, &svc, api).await?) } else { None };
         match api {
             Api::Iam => super::iam_actions::run(&svc.iam, action, &params, caller).await,
-            Api::Sts => super::sts_actions::run(&svc, action, &params, caller).await,
+            Api::Sts => super::sts_actions::run(super::sts_actions::Uses::of(&svc), action, &params, caller).await,
         }
     }
     .instrument(tracing::info_span!("query", action))

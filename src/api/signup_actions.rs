@@ -12,6 +12,19 @@ use crate::userpool::clients::ClientProof;
 use crate::userpool::throttle::{Caller, Source};
 use serde_json::{Value, json};
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub directory: &'a crate::userpool::directory::Directory,
+    pub sign_in: &'a crate::userpool::SignIn,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses { directory: &svc.directory, sign_in: &svc.sign_in }
+    }
+}
+
 pub const ACTIONS: &[&str] = &[
     "SignUp",
     "ConfirmSignUp",
@@ -22,7 +35,7 @@ pub const ACTIONS: &[&str] = &[
     "AdminResetUserPassword",
 ];
 
-pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiResult {
     let username = s(i, "Username");
     match action {
         "AdminConfirmSignUp" => {
@@ -35,7 +48,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value, source: Source) -> Api
         }
         _ => {}
     }
-    let (pool, client) = client_for(svc, i).await?;
+    let (pool, client) = client_for(svc.directory, i).await?;
     // The API has no language: its default mails are English, as Cognito's.
     let caller = Caller { source, lang: Lang::En };
     client.authenticate_api(ClientProof::SecretHash { username, hash: i["SecretHash"].as_str() })?;

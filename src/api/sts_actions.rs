@@ -9,12 +9,25 @@ use crate::iam::error::check_string;
 use crate::iam::web_identity::WebTokenError;
 use crate::services::Services;
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub iam: &'a crate::iam::Iam,
+    pub identity_pools: &'a crate::identity_pools::IdentityPools,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses { iam: &svc.iam, identity_pools: &svc.identity_pools }
+    }
+}
+
 /// The STS model's pattern for ARNs (characters other than control characters).
 const ARN_PATTERN: &str =
     "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+";
 
 pub(super) async fn run(
-    svc: &Services,
+    svc: Uses<'_>,
     action: &str,
     p: &Params,
     caller: Option<Caller>,
@@ -37,7 +50,7 @@ fn assume_error(e: AssumeError) -> QueryError {
     }
 }
 
-async fn assume_role_with_web_identity(svc: &Services, p: &Params) -> Result<Xml, QueryError> {
+async fn assume_role_with_web_identity(svc: Uses<'_>, p: &Params) -> Result<Xml, QueryError> {
     let role_arn = p.required("RoleArn", "roleArn")?;
     check_string("roleArn", role_arn, 20, 2048, ARN_PATTERN, |c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
         .map_err(|e| QueryError::validation(e.to_string()))?;
@@ -95,11 +108,11 @@ async fn assume_role_with_web_identity(svc: &Services, p: &Params) -> Result<Xml
 /// Temporary credentials answer as their assumed role; a management key answers as the
 /// account's root (`arn:aws:iam::{account}:root`, UserId = the account id), as AWS answers
 /// for root credentials.
-fn caller_identity(svc: &Services, caller: &Caller) -> Xml {
-    let account = &svc.config.account_id;
+fn caller_identity(svc: Uses<'_>, caller: &Caller) -> Xml {
+    let account = svc.iam.account_id();
     let (arn, user_id) = match caller {
         Caller::Assumed(session) => (session.arn(account), session.user_id()),
-        Caller::Management => (format!("arn:aws:iam::{account}:root"), account.clone()),
+        Caller::Management => (format!("arn:aws:iam::{account}:root"), account.to_string()),
     };
     let mut x = Xml::new();
     x.text("Arn", &arn).text("UserId", &user_id).text("Account", account);

@@ -9,6 +9,20 @@ use crate::userpool::groups::{GroupChanges, NewGroup};
 use crate::userpool::users::{MessageAction, NewUser};
 use serde_json::{Value, json};
 
+/// The contexts these actions use, and nothing else.
+#[derive(Clone, Copy)]
+pub struct Uses<'a> {
+    pub directory: &'a crate::userpool::directory::Directory,
+    pub users: &'a crate::userpool::Users,
+    pub sign_in: &'a crate::userpool::SignIn,
+}
+
+impl<'a> Uses<'a> {
+    pub fn of(svc: &'a Services) -> Self {
+        Uses { directory: &svc.directory, users: &svc.users, sign_in: &svc.sign_in }
+    }
+}
+
 pub const ACTIONS: &[&str] = &[
     "AdminCreateUser",
     "AdminGetUser",
@@ -46,7 +60,7 @@ fn new_user(i: &Value) -> NewUser {
     }
 }
 
-pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     let pool_id = s(i, "UserPoolId");
     let username = s(i, "Username");
     Ok(match action {
@@ -65,7 +79,7 @@ pub async fn run(svc: &Services, action: &str, i: &Value) -> ApiResult {
                 "Enabled": u.enabled,
                 "UserStatus": u.status,
             });
-            super::auth_actions::add_mfa_summary(svc, &pool, &u, &mut out).await?;
+            super::auth_actions::add_mfa_summary(svc.sign_in, &pool, &u, &mut out).await?;
             out
         }
         "AdminDeleteUser" => {

@@ -73,6 +73,11 @@ impl UserPools {
         self.clock.now()
     }
 
+    /// The account every pool ARN names.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
     /// Rotate an existing pool's signing keys; returns the new active kid.
     pub async fn rotate_keys(&self, pool_id: &str) -> error::Result<String> {
         self.directory.pool(pool_id).await?;

@@ -138,6 +138,11 @@ async fn revoke_token_requires_the_client_secret() {
     }
     let good = secret_hash(&secret, "alice", &f.client_id);
     assert_eq!(refresh(&app, &f.client_id, rt, Some(&good)).await.0, 200, "nothing was revoked");
+    // Only refresh tokens are revoked: an access token is refused, as Cognito does.
+    let at = tokens["AccessToken"].as_str().expect("access token");
+    let (status, body) =
+        app.public_api("RevokeToken", json!({"ClientId": f.client_id, "Token": at, "ClientSecret": secret})).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("UnsupportedTokenTypeException")), "{body}");
     let (status, _) =
         app.public_api("RevokeToken", json!({"ClientId": f.client_id, "Token": rt, "ClientSecret": secret})).await;
     assert_eq!(status, 200);
