@@ -28,6 +28,7 @@ pub mod hosted_ui;
 pub mod i18n;
 pub mod iam;
 pub mod identity_pools;
+pub mod ids;
 pub mod input;
 pub mod mail;
 pub mod oauth;

@@ -228,7 +228,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
         if has_forbidden_control(id) {
             return Err(missing());
         }
-        let pool = svc.directory.pool(id).await.map_err(|_| missing())?;
+        let pool = svc.directory.pool_named(id).await.map_err(|_| missing())?;
         return Ok(PoolContext {
             base_url: format!("{}/{}", svc.config.public_url, pool.id),
             cookie_path: format!("{}/{}", public_path(&svc.config.public_url), pool.id),

@@ -203,7 +203,7 @@ pub(super) async fn add_mfa_summary(
 /// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
 pub(super) async fn client_for(directory: &Directory, i: &Value) -> Result<(Pool, Client), ApiError> {
     let not_found = || ApiError::new(400, "ResourceNotFoundException", "User pool client does not exist.");
-    let client = directory.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
+    let client = directory.find_client_named(s(i, "ClientId")).await?.ok_or_else(not_found)?;
     if let Some(p) = i["UserPoolId"].as_str()
         && p != client.pool_id
     {
@@ -274,7 +274,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
         "RevokeToken" => {
             let client = svc
                 .directory
-                .find_client(s(i, "ClientId"))
+                .find_client_named(s(i, "ClientId"))
                 .await?
                 .ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid client."))?;
             client.authenticate_api(ClientProof::Secret(i["ClientSecret"].as_str()))?;
@@ -306,7 +306,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
         "GetUser" => {
             let (pool, user, client_id) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;
             let readable =
-                svc.directory.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
+                svc.directory.find_client_named(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
             let mut out = json!({
                 "Username": user.username,
                 "UserAttributes": super::render::attributes(&attributes::to_list_for_client(&user, readable.as_deref())),

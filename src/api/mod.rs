@@ -25,7 +25,9 @@ mod sts_actions;
 mod user_actions;
 pub mod xml;
 
+use crate::ids::{ClientId, PoolId};
 use crate::services::Services;
+use crate::userpool::directory::{client_not_found, pool_not_found};
 use crate::userpool::error::Error;
 use crate::userpool::throttle::Source;
 use actix_web::http::StatusCode;
@@ -223,6 +225,19 @@ pub(crate) fn sigv4_request<'a>(req: &'a HttpRequest, body: &'a [u8]) -> sigv4::
 /// Shared input accessors.
 pub(crate) fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_default()
+}
+
+/// The request's `UserPoolId`: one not shaped like a pool id names no pool, and gets the
+/// answer an unknown one gets.
+pub(crate) fn pool_id_in(v: &Value) -> Result<PoolId, ApiError> {
+    let raw = s(v, "UserPoolId");
+    PoolId::parse(raw).ok_or_else(|| pool_not_found(raw).into())
+}
+
+/// The request's `ClientId`: one not shaped like a client id names no client.
+pub(crate) fn client_id_in(v: &Value) -> Result<ClientId, ApiError> {
+    let raw = s(v, "ClientId");
+    ClientId::parse(raw).ok_or_else(|| client_not_found(raw).into())
 }
 
 /// Cognito's `[{Name, Value}]` (AttributeType list) as (name, value) pairs; missing members

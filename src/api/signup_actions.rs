@@ -5,7 +5,7 @@
 
 use super::auth_actions::client_for;
 use super::render::code_delivery;
-use super::{ApiResult, s};
+use super::{ApiResult, pool_id_in, s};
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::userpool::clients::ClientProof;
@@ -39,11 +39,11 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
     let username = s(i, "Username");
     match action {
         "AdminConfirmSignUp" => {
-            svc.sign_in.admin_confirm_sign_up(s(i, "UserPoolId"), username).await?;
+            svc.sign_in.admin_confirm_sign_up(&pool_id_in(i)?, username).await?;
             return Ok(json!({}));
         }
         "AdminResetUserPassword" => {
-            svc.sign_in.admin_reset_user_password(s(i, "UserPoolId"), username).await?;
+            svc.sign_in.admin_reset_user_password(&pool_id_in(i)?, username).await?;
             return Ok(json!({}));
         }
         _ => {}

@@ -60,7 +60,7 @@ impl Authorization {
         client_id: &str,
         secret: Option<&str>,
     ) -> Result<Client, GrantError> {
-        let client = match self.directory.find_client(client_id).await? {
+        let client = match self.directory.find_client_named(client_id).await? {
             Some(c) if c.pool_id == pool.id => c,
             _ => return Err(GrantError::InvalidClient),
         };

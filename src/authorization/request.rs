@@ -146,7 +146,7 @@ impl Authorization {
         p: &AuthorizeParams,
     ) -> Result<AuthorizeRequest, AuthorizeError> {
         let client_id = p.client_id.as_deref().unwrap_or_default();
-        let client = match self.directory.find_client(client_id).await {
+        let client = match self.directory.find_client_named(client_id).await {
             Ok(Some(c)) if c.pool_id == pool.id => c,
             Ok(_) => {
                 return Err(AuthorizeError::Page("error.unknown_client"));

@@ -3,12 +3,13 @@
 
 use super::{Store, StoreResult};
 use crate::crypto::TokenHash;
+use crate::ids::{ClientId, PoolId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthCodeRow {
     pub code_hash: TokenHash,
-    pub pool_id: String,
-    pub client_id: String,
+    pub pool_id: PoolId,
+    pub client_id: ClientId,
     pub user_id: String,
     pub redirect_uri: String,
     pub scopes: String,
@@ -24,8 +25,8 @@ pub struct AuthCodeRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RefreshTokenRow {
     pub token_hash: TokenHash,
-    pub pool_id: String,
-    pub client_id: String,
+    pub pool_id: PoolId,
+    pub client_id: ClientId,
     pub user_id: String,
     pub origin_jti: String,
     pub scopes: String,

@@ -2,12 +2,13 @@
 
 use super::{JsonText, Store, StoreResult};
 use crate::crypto::TokenHash;
+use crate::ids::{ClientId, PoolId};
 use serde_json::Value;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BrowserSessionRow {
     pub id_hash: TokenHash,
-    pub pool_id: String,
+    pub pool_id: PoolId,
     pub user_id: String,
     pub auth_time: i64,
     pub created_at: i64,
@@ -17,8 +18,8 @@ pub struct BrowserSessionRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChallengeRow {
     pub id_hash: TokenHash,
-    pub pool_id: String,
-    pub client_id: String,
+    pub pool_id: PoolId,
+    pub client_id: ClientId,
     pub user_id: String,
     pub challenge: String,
     #[sqlx(try_from = "JsonText<Value>")]

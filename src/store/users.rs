@@ -1,13 +1,14 @@
 //! Users, their sign-in aliases and searchable attribute values.
 
 use super::{IntBool, JsonText, Store, StoreResult, conflict};
+use crate::ids::PoolId;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct UserRow {
     /// The immutable `sub` (a UUID).
     pub id: String,
-    pub pool_id: String,
+    pub pool_id: PoolId,
     pub username: String,
     /// The username as looked up (lower-cased when the pool is case-insensitive).
     pub username_key: String,

@@ -7,6 +7,7 @@ use super::Users;
 use super::error::{Error, Result};
 use super::identity_providers::is_cognito;
 use crate::federation::providers;
+use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
@@ -100,7 +101,7 @@ impl Users {
     /// existing pool user `destination` names.
     pub async fn admin_link_provider_for_user(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         destination: &ProviderUser,
         source: &ProviderUser,
     ) -> Result<()> {
@@ -167,7 +168,7 @@ impl Users {
     /// and the user it created at its own first sign-in, if any, is disabled, so the identity
     /// signs in as nobody. For `Cognito` / `Cognito_Subject` / a username: the user can no
     /// longer sign in with a password. Nothing to disable is not an error.
-    pub async fn admin_disable_provider_for_user(&self, pool_id: &str, who: &ProviderUser) -> Result<()> {
+    pub async fn admin_disable_provider_for_user(&self, pool_id: &PoolId, who: &ProviderUser) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         if who.attribute_name != COGNITO_SUBJECT {
             return Err(invalid_attribute_name(&who.attribute_name));

@@ -17,6 +17,7 @@ use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
 use super::users::CONFIRMED;
 use crate::i18n::Lang;
+use crate::ids::PoolId;
 use crate::store::users::UserRow;
 
 pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
@@ -116,7 +117,7 @@ impl SignIn {
 
     /// AdminResetUserPassword: the user must set a new password with a mailed code before
     /// signing in again.
-    pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> Result<()> {
+    pub async fn admin_reset_user_password(&self, pool_id: &PoolId, username: &str) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.users.user(&pool, username).await?;
         if !has_verified_email(&user) {

@@ -18,6 +18,7 @@ use super::throttle::{Caller, Source, SourceLimit};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{SecretToken, TokenHash};
 use crate::i18n::Lang;
+use crate::ids::PoolId;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::json;
@@ -159,7 +160,7 @@ impl SignIn {
         self.codes.send_code(pool, &user, Purpose::SignUp, lang).await
     }
 
-    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<()> {
+    pub async fn admin_confirm_sign_up(&self, pool_id: &PoolId, username: &str) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.users.user(&pool, username).await?;
         if user.status != UNCONFIRMED {

@@ -6,6 +6,7 @@ use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_lik
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
+use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::users::{UserColumn, UserFilter, UserRow};
 use std::collections::BTreeMap;
@@ -110,7 +111,7 @@ impl Users {
         }
     }
 
-    pub async fn admin_create_user(&self, pool_id: &str, input: &NewUser) -> Result<UserRow> {
+    pub async fn admin_create_user(&self, pool_id: &PoolId, input: &NewUser) -> Result<UserRow> {
         let pool = self.directory.pool(pool_id).await?;
         let given = input.username.clone();
         let mut attrs = attributes::parse_list(&pool, &input.attributes, Writer::Admin, true)?;
@@ -224,7 +225,7 @@ impl Users {
         Ok(true)
     }
 
-    pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> Result<()> {
+    pub async fn admin_delete_user(&self, pool_id: &PoolId, username: &str) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         self.store.delete_user(&user.id).await?;
@@ -233,7 +234,7 @@ impl Users {
 
     pub async fn admin_set_password(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         username: &str,
         password: &str,
         permanent: bool,
@@ -252,7 +253,7 @@ impl Users {
         Ok(())
     }
 
-    pub async fn admin_update_attributes(&self, pool_id: &str, username: &str, list: &AttributeList) -> Result<()> {
+    pub async fn admin_update_attributes(&self, pool_id: &PoolId, username: &str, list: &AttributeList) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let changes = attributes::parse_list(&pool, list, Writer::Admin, false)?;
@@ -268,7 +269,7 @@ impl Users {
     }
 
     /// Disable or enable. Disabling also ends every session and invalidates issued tokens.
-    pub async fn admin_set_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> Result<()> {
+    pub async fn admin_set_enabled(&self, pool_id: &PoolId, username: &str, enabled: bool) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let now = self.now();
@@ -294,7 +295,7 @@ impl Users {
 
     pub async fn list_users(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         filter: &str,
         limit: i64,
         token: Option<&str>,

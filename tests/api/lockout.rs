@@ -39,7 +39,7 @@ fn checked(results: &[(u16, Value)]) -> usize {
 }
 
 async fn user_id(app: &TestApp, pool: &str, username: &str) -> String {
-    let p = app.services.directory.pool(pool).await.unwrap();
+    let p = app.services.directory.pool(&pool.into()).await.unwrap();
     app.services.users.find_user(&p, username).await.unwrap().expect("user").id
 }
 
