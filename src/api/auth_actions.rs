@@ -4,6 +4,7 @@
 use super::{ApiError, ApiResult, s};
 use crate::authorization::revocation::RevokeRefusal;
 use crate::i18n::Lang;
+use crate::ids::ClientId;
 use crate::services::Services;
 use crate::store::users::UserRow;
 use crate::tokens::Tokens;
@@ -167,7 +168,7 @@ pub(super) async fn access_token_user(
     tokens: &Tokens,
     directory: &Directory,
     token: &str,
-) -> Result<(Pool, UserRow, String), ApiError> {
+) -> Result<(Pool, UserRow, ClientId), ApiError> {
     let a = tokens.verify_access_token(None, token).await.map_err(|r| {
         let msg = match r {
             TokenRejection::Expired => "Access Token has expired",
@@ -306,7 +307,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
         "GetUser" => {
             let (pool, user, client_id) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;
             let readable =
-                svc.directory.find_client_named(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
+                svc.directory.find_client(&client_id).await?.and_then(|c| c.settings.read_attributes.clone());
             let mut out = json!({
                 "Username": user.username,
                 "UserAttributes": super::render::attributes(&attributes::to_list_for_client(&user, readable.as_deref())),

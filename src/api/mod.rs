@@ -25,7 +25,7 @@ mod sts_actions;
 mod user_actions;
 pub mod xml;
 
-use crate::ids::{ClientId, PoolId};
+use crate::ids::{ClientId, PoolId, Username};
 use crate::services::Services;
 use crate::userpool::directory::{client_not_found, pool_not_found};
 use crate::userpool::error::Error;
@@ -238,6 +238,12 @@ pub(crate) fn pool_id_in(v: &Value) -> Result<PoolId, ApiError> {
 pub(crate) fn client_id_in(v: &Value) -> Result<ClientId, ApiError> {
     let raw = s(v, "ClientId");
     ClientId::parse(raw).ok_or_else(|| client_not_found(raw).into())
+}
+
+/// The request's `Username`, as sent: the model has held it to Cognito's `UsernameType` where the
+/// action has one, and a name the user signs in with may be any alias.
+pub(crate) fn username_in(v: &Value) -> Username {
+    Username::from(s(v, "Username"))
 }
 
 /// Cognito's `[{Name, Value}]` (AttributeType list) as (name, value) pairs; missing members

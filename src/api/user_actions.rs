@@ -2,7 +2,7 @@
 
 use super::pool_actions::with_token;
 use super::render::{self, group_type, user_type};
-use super::{ApiResult, attribute_list, limit, pool_id_in, s};
+use super::{ApiResult, attribute_list, limit, pool_id_in, s, username_in};
 use crate::services::Services;
 use crate::userpool::attributes;
 use crate::userpool::groups::{GroupChanges, NewGroup};
@@ -47,7 +47,7 @@ pub const ACTIONS: &[&str] = &[
 /// AdminCreateUser's request as a command.
 fn new_user(i: &Value) -> NewUser {
     NewUser {
-        username: s(i, "Username").to_string(),
+        username: username_in(i),
         attributes: attribute_list(&i["UserAttributes"]),
         temporary_password: i["TemporaryPassword"].as_str().map(str::to_string),
         message_action: match s(i, "MessageAction") {
@@ -61,7 +61,7 @@ fn new_user(i: &Value) -> NewUser {
 }
 
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
-    let username = s(i, "Username");
+    let username = &username_in(i);
     Ok(match action {
         "AdminCreateUser" => {
             let u = svc.users.admin_create_user(&pool_id_in(i)?, &new_user(i)).await?;

@@ -44,7 +44,7 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
     if !a.scopes.iter().any(|s| s == "openid") {
         return bearer_error(401, "invalid_token", "Access token does not contain openid scope");
     }
-    let readable = match svc.directory.find_client_named(&a.client_id).await {
+    let readable = match svc.directory.find_client(&a.client_id).await {
         Ok(Some(c)) => c.settings.read_attributes.clone(),
         _ => None,
     };

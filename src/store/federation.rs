@@ -3,7 +3,7 @@
 
 use super::{JsonText, Store, StoreError, StoreResult, conflict};
 use crate::crypto::TokenHash;
-use crate::ids::PoolId;
+use crate::ids::{PoolId, UserSub};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -32,7 +32,7 @@ pub struct UserIdentityRow {
     pub pool_id: PoolId,
     pub provider_name: String,
     pub provider_user_id: String,
-    pub user_id: String,
+    pub user_id: UserSub,
     pub created_at: i64,
 }
 

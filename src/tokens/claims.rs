@@ -1,6 +1,7 @@
 //! Claims of Cognito's ID and access tokens and the scope → attribute
 //! rules shared by ID tokens and userInfo.
 
+use crate::ids::{ClientId, UserSub, Username};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
@@ -30,8 +31,8 @@ const BOOLEAN_ATTRIBUTES: &[&str] = &["email_verified", "phone_number_verified"]
 /// Who the tokens are for and why; shared by every grant.
 #[derive(Debug, Clone)]
 pub struct Subject<'a> {
-    pub sub: &'a str,
-    pub username: &'a str,
+    pub sub: &'a UserSub,
+    pub username: &'a Username,
     pub attributes: &'a BTreeMap<String, String>,
     pub groups: &'a [String],
     /// `cognito:roles` (ID token only).
@@ -43,7 +44,7 @@ pub struct Subject<'a> {
 #[derive(Debug, Clone)]
 pub struct Issue<'a> {
     pub issuer: &'a str,
-    pub client_id: &'a str,
+    pub client_id: &'a ClientId,
     pub now: i64,
     pub auth_time: i64,
     pub origin_jti: &'a str,

@@ -6,6 +6,7 @@ use super::Tokens;
 use super::claims::{self, Issue, Subject};
 use super::jwt;
 use crate::crypto::{SecretToken, TokenHash};
+use crate::ids::ClientId;
 use crate::store::grants::RefreshTokenRow;
 use crate::store::users::UserRow;
 use crate::userpool::clients::ClientProof;
@@ -72,7 +73,7 @@ pub struct AccessClaims {
     pub claims: Map<String, Value>,
     pub user: UserRow,
     pub scopes: Vec<String>,
-    pub client_id: String,
+    pub client_id: ClientId,
 }
 
 impl Tokens {
@@ -295,7 +296,7 @@ impl Tokens {
         }
         let scopes =
             c["scope"].as_str().unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
-        let client_id = c["client_id"].as_str().unwrap_or_default().to_string();
+        let client_id = ClientId::from(c["client_id"].as_str().unwrap_or_default());
         Ok(AccessClaims { claims, user, scopes, client_id })
     }
 }

@@ -2,7 +2,7 @@
 
 use super::Users;
 use super::error::{Error, Result};
-use crate::ids::PoolId;
+use crate::ids::{PoolId, UserSub, Username};
 use crate::store::StoreError;
 use crate::store::groups::GroupRow;
 use crate::store::users::UserRow;
@@ -71,20 +71,20 @@ impl Users {
     }
 
     /// Resolve user and group in the pool (either missing → the matching Cognito error).
-    async fn user_and_group(&self, pool_id: &PoolId, username: &str, group: &str) -> Result<(UserRow, GroupRow)> {
+    async fn user_and_group(&self, pool_id: &PoolId, username: &Username, group: &str) -> Result<(UserRow, GroupRow)> {
         let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         let g = self.group(pool_id, group).await?;
         Ok((user, g))
     }
 
-    pub async fn add_user_to_group(&self, pool_id: &PoolId, username: &str, group: &str) -> Result<()> {
+    pub async fn add_user_to_group(&self, pool_id: &PoolId, username: &Username, group: &str) -> Result<()> {
         let (u, g) = self.user_and_group(pool_id, username, group).await?;
         self.store.add_group_member(pool_id, &g.name, &u.id).await?;
         Ok(())
     }
 
-    pub async fn remove_user_from_group(&self, pool_id: &PoolId, username: &str, group: &str) -> Result<()> {
+    pub async fn remove_user_from_group(&self, pool_id: &PoolId, username: &Username, group: &str) -> Result<()> {
         let (u, g) = self.user_and_group(pool_id, username, group).await?;
         self.store.remove_group_member(pool_id, &g.name, &u.id).await?;
         Ok(())
@@ -104,7 +104,7 @@ impl Users {
     }
 
     /// AdminListGroupsForUser: the user's groups in precedence order.
-    pub async fn groups_of_user(&self, pool_id: &PoolId, username: &str) -> Result<Vec<GroupRow>> {
+    pub async fn groups_of_user(&self, pool_id: &PoolId, username: &Username) -> Result<Vec<GroupRow>> {
         let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         Ok(self.store.groups_for_user(&user.id).await?)
@@ -121,11 +121,11 @@ impl Users {
     ) -> Result<(Vec<UserRow>, Option<String>)> {
         let g = self.group(pool_id, group).await?;
         let rows = self.store.users_in_group(pool_id, &g.name, max + 1, after).await?;
-        Ok(crate::store::page(rows, max, |u| u.id.clone()))
+        Ok(crate::store::page(rows, max, |u| u.id.to_string()))
     }
 
     /// What a user's groups put in tokens.
-    pub async fn group_claims(&self, user_id: &str) -> Result<GroupClaims> {
+    pub async fn group_claims(&self, user_id: &UserSub) -> Result<GroupClaims> {
         Ok(GroupClaims::of(&self.store.groups_for_user(user_id).await?))
     }
 }

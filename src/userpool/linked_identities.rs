@@ -7,7 +7,7 @@ use super::Users;
 use super::error::{Error, Result};
 use super::identity_providers::is_cognito;
 use crate::federation::providers;
-use crate::ids::PoolId;
+use crate::ids::{PoolId, Username};
 use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
@@ -123,7 +123,7 @@ impl Users {
         if source.attribute_value.is_empty() {
             return Err(Error::invalid("SourceUser ProviderAttributeValue must not be empty."));
         }
-        let mut user = self.user(&pool, &destination.attribute_value).await?;
+        let mut user = self.user(&pool, &Username::from(destination.attribute_value.as_str())).await?;
         if user.status == EXTERNAL_PROVIDER {
             return Err(Error::invalid(
                 "The destination user is a federated user; link identities to a user of the pool itself.",
@@ -174,7 +174,7 @@ impl Users {
             return Err(invalid_attribute_name(&who.attribute_name));
         }
         if is_cognito(&who.provider_name) {
-            let user = self.user(&pool, &who.attribute_value).await?;
+            let user = self.user(&pool, &Username::from(who.attribute_value.as_str())).await?;
             // Cognito stops the native user's password sign-in. Here the user is disabled, as
             // AdminDisableUser does: no password sign-in, sessions and tokens end, and
             // AdminEnableUser undoes it. (Identities linked to the user are refused too.)

@@ -96,10 +96,10 @@ async fn federated_user(app: &TestApp, pool: &str, provider: &str, id: &str) -> 
     let now = app.services.now();
     let username = format!("{provider}_{id}");
     let u = UserRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: uuid::Uuid::new_v4().to_string().into(),
         pool_id: pool.into(),
         username_key: username.clone(),
-        username,
+        username: username.into(),
         status: "EXTERNAL_PROVIDER".into(),
         enabled: true,
         password_hash: None,
