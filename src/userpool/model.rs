@@ -3,7 +3,7 @@
 
 use super::client_definition::{ExplicitAuthFlow, OAuthFlow, TimeUnit};
 use crate::crypto::random_from;
-use crate::ids::{ClientId, PoolId};
+use crate::ids::{ClientId, PoolId, Scope};
 use crate::store::clients::ClientRow;
 use crate::store::pools::PoolRow;
 use serde_json::{Value, json};
@@ -274,7 +274,7 @@ pub struct ClientSettings {
     pub callback_urls: Vec<String>,
     pub logout_urls: Vec<String>,
     pub allowed_oauth_flows: Vec<OAuthFlow>,
-    pub allowed_oauth_scopes: Vec<String>,
+    pub allowed_oauth_scopes: Vec<Scope>,
     pub oauth_enabled: bool,
     pub explicit_auth_flows: Vec<ExplicitAuthFlow>,
     pub supported_identity_providers: Vec<String>,
@@ -305,7 +305,7 @@ impl ClientSettings {
             callback_urls: str_list(&c["CallbackURLs"]),
             logout_urls: str_list(&c["LogoutURLs"]),
             allowed_oauth_flows: str_list(&c["AllowedOAuthFlows"]).iter().filter_map(|f| OAuthFlow::parse(f)).collect(),
-            allowed_oauth_scopes: str_list(&c["AllowedOAuthScopes"]),
+            allowed_oauth_scopes: str_list(&c["AllowedOAuthScopes"]).into_iter().map(Scope::from).collect(),
             oauth_enabled: c["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false),
             explicit_auth_flows: str_list(&c["ExplicitAuthFlows"])
                 .iter()
@@ -365,7 +365,7 @@ impl Client {
     pub fn allowed_oauth_flows(&self) -> &[OAuthFlow] {
         &self.settings.allowed_oauth_flows
     }
-    pub fn allowed_oauth_scopes(&self) -> &[String] {
+    pub fn allowed_oauth_scopes(&self) -> &[Scope] {
         &self.settings.allowed_oauth_scopes
     }
     pub fn oauth_enabled(&self) -> bool {
