@@ -267,3 +267,28 @@ pub(crate) fn string_list(v: &Value) -> Vec<String> {
 pub(crate) fn limit(v: &Value, k: &str, default: i64) -> i64 {
     v[k].as_i64().filter(|n| *n > 0).unwrap_or(default).min(60)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_parsed_and_a_malformed_one_is_not_found_as_an_unknown_one_is() {
+        assert_eq!(pool_id_in(&json!({"UserPoolId": "local_abc"})).unwrap(), "local_abc");
+        assert_eq!(client_id_in(&json!({"ClientId": "abc+1"})).unwrap(), "abc+1");
+        let long = "x".repeat(200);
+        for raw in ["nounderscore", "a_b\u{0}", long.as_str(), ""] {
+            let e = pool_id_in(&json!({"UserPoolId": raw})).unwrap_err();
+            assert_eq!(
+                (e.type_name, e.message),
+                ("ResourceNotFoundException", format!("User pool {raw} does not exist."))
+            );
+        }
+        for raw in ["a-b", "a\u{1}", long.as_str()] {
+            let e = client_id_in(&json!({"ClientId": raw})).unwrap_err();
+            let expected = format!("User pool client {raw} does not exist.");
+            assert_eq!((e.type_name, e.message), ("ResourceNotFoundException", expected));
+        }
+        assert_eq!(username_in(&json!({"Username": "Bob Smith"})), "Bob Smith");
+    }
+}

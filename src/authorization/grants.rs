@@ -6,7 +6,7 @@ use super::Authorization;
 use super::request::pkce_matches;
 use super::scopes::{custom_scopes, narrow};
 use crate::crypto::TokenHash;
-use crate::ids::Scope;
+use crate::ids::{ClientId, Scope};
 use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
 use crate::userpool::client_definition::OAuthFlow;
@@ -58,10 +58,10 @@ impl Authorization {
     pub async fn authenticate_client(
         &self,
         pool: &Pool,
-        client_id: &str,
+        client_id: &ClientId,
         secret: Option<&str>,
     ) -> Result<Client, GrantError> {
-        let client = match self.directory.find_client_named(client_id).await? {
+        let client = match self.directory.find_client(client_id).await? {
             Some(c) if c.pool_id == pool.id => c,
             _ => return Err(GrantError::InvalidClient),
         };

@@ -54,7 +54,7 @@ pub enum Guess<T> {
 /// was cancelled, or resolving it failed).
 struct Slot {
     store: Store,
-    pool_id: String,
+    pool_id: PoolId,
     of: Owned,
     resolved: bool,
 }
@@ -132,8 +132,7 @@ impl SignIn {
             tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
             now = self.now();
         }
-        let mut slot =
-            Slot { store: self.store.clone(), pool_id: pool_id.to_string(), of: Owned::of(of), resolved: false };
+        let mut slot = Slot { store: self.store.clone(), pool_id: pool_id.clone(), of: Owned::of(of), resolved: false };
         let outcome = match check.await {
             Ok(o) => o,
             Err(e) => {
