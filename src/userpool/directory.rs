@@ -47,15 +47,6 @@ impl Directory {
         Ok(pool)
     }
 
-    /// The pool named by `raw` as a caller sent it: one that is not shaped like a pool id is
-    /// not found, with the same answer as an unknown one.
-    pub async fn pool_named(&self, raw: &str) -> Result<Pool> {
-        match PoolId::parse(raw) {
-            Some(id) => self.pool(&id).await,
-            None => Err(pool_not_found(raw)),
-        }
-    }
-
     /// The client, if it belongs to the pool.
     pub async fn client(&self, pool_id: &PoolId, client_id: &ClientId) -> Result<Client> {
         match self.find_client(client_id).await? {
