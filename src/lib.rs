@@ -11,7 +11,7 @@
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and
-//!   the message catalogue of pages and mails).
+//!   the message catalogue of pages and mails), [`ids`] (the typed identifiers every layer shares).
 
 // Surface helpers return finished HTTP responses as their error type on purpose.
 #![allow(clippy::result_large_err)]
@@ -28,6 +28,7 @@ pub mod hosted_ui;
 pub mod i18n;
 pub mod iam;
 pub mod identity_pools;
+pub mod ids;
 pub mod input;
 pub mod mail;
 pub mod oauth;

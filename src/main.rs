@@ -73,7 +73,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Keys { command: KeysCommand::Rotate { pool } } => {
             let svc = portcullis::services::Services::open(config).await?;
-            let kid = svc.user_pools.rotate_keys(&pool).await?;
+            let id = portcullis::ids::PoolId::parse(&pool)
+                .ok_or_else(|| portcullis::userpool::directory::pool_not_found(&pool))?;
+            let kid = svc.user_pools.rotate_keys(&id).await?;
             println!("Pool {pool}: active signing key is now {kid}");
         }
     }

@@ -7,6 +7,7 @@
 
 use crate::authorization::request::AuthorizeError;
 use crate::i18n::{self, Lang};
+use crate::ids::PoolId;
 use crate::services::Services;
 use crate::userpool::model::Pool;
 use actix_web::cookie::{Cookie, SameSite};
@@ -224,11 +225,10 @@ pub struct PoolContext {
 pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolContext, PageError> {
     let lang = request_lang(req);
     let missing = || PageError::new(lang, StatusCode::NOT_FOUND, "error.no_pool");
-    if let Some(id) = req.match_info().get("pool") {
-        if has_forbidden_control(id) {
-            return Err(missing());
-        }
-        let pool = svc.directory.pool(id).await.map_err(|_| missing())?;
+    if let Some(raw) = req.match_info().get("pool") {
+        // Not shaped like a pool id (a control character, a stray path): no pool, as for an unknown id.
+        let id = PoolId::parse(raw).ok_or_else(missing)?;
+        let pool = svc.directory.pool(&id).await.map_err(|_| missing())?;
         return Ok(PoolContext {
             base_url: format!("{}/{}", svc.config.public_url, pool.id),
             cookie_path: format!("{}/{}", public_path(&svc.config.public_url), pool.id),

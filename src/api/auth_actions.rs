@@ -4,6 +4,7 @@
 use super::{ApiError, ApiResult, s};
 use crate::authorization::revocation::RevokeRefusal;
 use crate::i18n::Lang;
+use crate::ids::ClientId;
 use crate::services::Services;
 use crate::store::users::UserRow;
 use crate::tokens::Tokens;
@@ -167,7 +168,7 @@ pub(super) async fn access_token_user(
     tokens: &Tokens,
     directory: &Directory,
     token: &str,
-) -> Result<(Pool, UserRow, String), ApiError> {
+) -> Result<(Pool, UserRow, ClientId), ApiError> {
     let a = tokens.verify_access_token(None, token).await.map_err(|r| {
         let msg = match r {
             TokenRejection::Expired => "Access Token has expired",
@@ -203,7 +204,7 @@ pub(super) async fn add_mfa_summary(
 /// The client named by `ClientId`, checked against `UserPoolId` when the action has one.
 pub(super) async fn client_for(directory: &Directory, i: &Value) -> Result<(Pool, Client), ApiError> {
     let not_found = || ApiError::new(400, "ResourceNotFoundException", "User pool client does not exist.");
-    let client = directory.find_client(s(i, "ClientId")).await?.ok_or_else(not_found)?;
+    let client = directory.find_client_named(s(i, "ClientId")).await?.ok_or_else(not_found)?;
     if let Some(p) = i["UserPoolId"].as_str()
         && p != client.pool_id
     {
@@ -274,7 +275,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
         "RevokeToken" => {
             let client = svc
                 .directory
-                .find_client(s(i, "ClientId"))
+                .find_client_named(s(i, "ClientId"))
                 .await?
                 .ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid client."))?;
             client.authenticate_api(ClientProof::Secret(i["ClientSecret"].as_str()))?;

@@ -1,7 +1,7 @@
 //! Hosted-UI branding: SetUICustomization and GetUICustomization (SigV4-signed). `ImageFile`
 //! arrives as base64; `ImageUrl` points at the logo this server serves under the pool.
 
-use super::{ApiError, ApiResult, s};
+use super::{ApiError, ApiResult, pool_id_in};
 use crate::services::Services;
 use crate::userpool::branding::{UiCustomization, logo_extension};
 use serde_json::{Value, json};
@@ -31,14 +31,13 @@ fn optional_str<'a>(i: &'a Value, k: &str) -> Result<Option<&'a str>, ApiError> 
 }
 
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
-    let pool_id = s(i, "UserPoolId");
     let client_id = optional_str(i, "ClientId")?;
     let c = match action {
         "SetUICustomization" => {
             let (css, image) = (optional_str(i, "CSS")?, optional_str(i, "ImageFile")?);
-            svc.user_pools.set_ui_customization(pool_id, client_id, css, image).await?
+            svc.user_pools.set_ui_customization(&pool_id_in(i)?, client_id, css, image).await?
         }
-        "GetUICustomization" => svc.user_pools.ui_customization(pool_id, client_id).await?,
+        "GetUICustomization" => svc.user_pools.ui_customization(&pool_id_in(i)?, client_id).await?,
         _ => return Err(super::unsupported(action)),
     };
     Ok(json!({"UICustomization": ui_customization(svc, &c)}))

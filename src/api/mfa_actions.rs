@@ -4,7 +4,7 @@
 
 use super::auth_actions::{access_token_user, client_for};
 use super::pool_input::pool_mfa_changes;
-use super::{ApiError, ApiResult, s};
+use super::{ApiError, ApiResult, pool_id_in, s, username_in};
 use crate::services::Services;
 use crate::userpool::mfa::{FactorPreference, MfaPreference, PoolMfaConfig};
 use serde_json::{Value, json};
@@ -79,12 +79,12 @@ fn pool_mfa_config_type(c: &PoolMfaConfig) -> Value {
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     Ok(match action {
         "SetUserPoolMfaConfig" => {
-            pool_mfa_config_type(&svc.user_pools.set_pool_mfa_config(s(i, "UserPoolId"), &pool_mfa_changes(i)).await?)
+            pool_mfa_config_type(&svc.user_pools.set_pool_mfa_config(&pool_id_in(i)?, &pool_mfa_changes(i)).await?)
         }
-        "GetUserPoolMfaConfig" => pool_mfa_config_type(&svc.user_pools.pool_mfa_config(s(i, "UserPoolId")).await?),
+        "GetUserPoolMfaConfig" => pool_mfa_config_type(&svc.user_pools.pool_mfa_config(&pool_id_in(i)?).await?),
         "AdminSetUserMFAPreference" => {
-            let pool = svc.directory.pool(s(i, "UserPoolId")).await?;
-            let user = svc.users.user(&pool, s(i, "Username")).await?;
+            let pool = svc.directory.pool(&pool_id_in(i)?).await?;
+            let user = svc.users.user(&pool, &username_in(i)).await?;
             svc.sign_in.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
             json!({})
         }

@@ -25,7 +25,9 @@ mod sts_actions;
 mod user_actions;
 pub mod xml;
 
+use crate::ids::{ClientId, PoolId, Username};
 use crate::services::Services;
+use crate::userpool::directory::{client_not_found, pool_not_found};
 use crate::userpool::error::Error;
 use crate::userpool::throttle::Source;
 use actix_web::http::StatusCode;
@@ -225,6 +227,25 @@ pub(crate) fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_default()
 }
 
+/// The request's `UserPoolId`: one not shaped like a pool id names no pool, and gets the
+/// answer an unknown one gets.
+pub(crate) fn pool_id_in(v: &Value) -> Result<PoolId, ApiError> {
+    let raw = s(v, "UserPoolId");
+    PoolId::parse(raw).ok_or_else(|| pool_not_found(raw).into())
+}
+
+/// The request's `ClientId`: one not shaped like a client id names no client.
+pub(crate) fn client_id_in(v: &Value) -> Result<ClientId, ApiError> {
+    let raw = s(v, "ClientId");
+    ClientId::parse(raw).ok_or_else(|| client_not_found(raw).into())
+}
+
+/// The request's `Username`, as sent: the model has held it to Cognito's `UsernameType` where the
+/// action has one, and a name the user signs in with may be any alias.
+pub(crate) fn username_in(v: &Value) -> Username {
+    Username::from(s(v, "Username"))
+}
+
 /// Cognito's `[{Name, Value}]` (AttributeType list) as (name, value) pairs; missing members
 /// read as empty strings.
 pub(crate) fn attribute_list(v: &Value) -> Vec<(String, String)> {
@@ -245,4 +266,29 @@ pub(crate) fn string_list(v: &Value) -> Vec<String> {
 
 pub(crate) fn limit(v: &Value, k: &str, default: i64) -> i64 {
     v[k].as_i64().filter(|n| *n > 0).unwrap_or(default).min(60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_parsed_and_a_malformed_one_is_not_found_as_an_unknown_one_is() {
+        assert_eq!(pool_id_in(&json!({"UserPoolId": "local_abc"})).unwrap(), "local_abc");
+        assert_eq!(client_id_in(&json!({"ClientId": "abc+1"})).unwrap(), "abc+1");
+        let long = "x".repeat(200);
+        for raw in ["nounderscore", "a_b\u{0}", long.as_str(), ""] {
+            let e = pool_id_in(&json!({"UserPoolId": raw})).unwrap_err();
+            assert_eq!(
+                (e.type_name, e.message),
+                ("ResourceNotFoundException", format!("User pool {raw} does not exist."))
+            );
+        }
+        for raw in ["a-b", "a\u{1}", long.as_str()] {
+            let e = client_id_in(&json!({"ClientId": raw})).unwrap_err();
+            let expected = format!("User pool client {raw} does not exist.");
+            assert_eq!((e.type_name, e.message), ("ResourceNotFoundException", expected));
+        }
+        assert_eq!(username_in(&json!({"Username": "Bob Smith"})), "Bob Smith");
+    }
 }

@@ -1,7 +1,7 @@
 //! Pools, clients, domains and resource servers.
 
 use super::pool_input::{new_domain, pool_changes, pool_definition, resource_server};
-use super::{ApiResult, client_shapes, limit, s};
+use super::{ApiResult, client_id_in, client_shapes, limit, pool_id_in, s};
 use crate::services::Services;
 use crate::store::pool_resources::ResourceServerRow;
 use crate::userpool::pools::PoolDescription;
@@ -43,14 +43,13 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
-    let pool_id = s(i, "UserPoolId");
     Ok(match action {
         "CreateUserPool" => {
             let pool = svc.user_pools.create_pool(&pool_definition(i)).await?;
             json!({"UserPool": user_pool_type(&svc.user_pools.describe_pool(pool).await?)})
         }
         "DescribeUserPool" => {
-            let pool = svc.directory.pool(pool_id).await?;
+            let pool = svc.directory.pool(&pool_id_in(i)?).await?;
             json!({"UserPool": user_pool_type(&svc.user_pools.describe_pool(pool).await?)})
         }
         "ListUserPools" => {
@@ -65,40 +64,44 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"UserPools": list}), "NextToken", next)
         }
         "UpdateUserPool" => {
-            svc.user_pools.update_pool(pool_id, &pool_changes(i)).await?;
+            svc.user_pools.update_pool(&pool_id_in(i)?, &pool_changes(i)).await?;
             json!({})
         }
         "DeleteUserPool" => {
-            svc.user_pools.delete_pool(pool_id).await?;
+            svc.user_pools.delete_pool(&pool_id_in(i)?).await?;
             json!({})
         }
         "CreateUserPoolClient" => {
-            let c = svc.user_pools.create_client(pool_id, &client_shapes::new_client(i)).await?;
+            let c = svc.user_pools.create_client(&pool_id_in(i)?, &client_shapes::new_client(i)).await?;
             json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "DescribeUserPoolClient" => {
-            let c = svc.directory.client(pool_id, s(i, "ClientId")).await?;
+            let c = svc.directory.client(&pool_id_in(i)?, &client_id_in(i)?).await?;
             json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "ListUserPoolClients" => {
-            let (rows, next) =
-                svc.user_pools.list_clients(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str()).await?;
+            let (rows, next) = svc
+                .user_pools
+                .list_clients(&pool_id_in(i)?, limit(i, "MaxResults", 60), i["NextToken"].as_str())
+                .await?;
             let list: Vec<Value> =
                 rows.iter().map(|c| json!({"ClientId": c.id, "UserPoolId": c.pool_id, "ClientName": c.name})).collect();
             with_token(json!({"UserPoolClients": list}), "NextToken", next)
         }
         "UpdateUserPoolClient" => {
             let definition = client_shapes::client_definition(i);
-            let c =
-                svc.user_pools.update_client(pool_id, s(i, "ClientId"), i["ClientName"].as_str(), &definition).await?;
+            let c = svc
+                .user_pools
+                .update_client(&pool_id_in(i)?, &client_id_in(i)?, i["ClientName"].as_str(), &definition)
+                .await?;
             json!({"UserPoolClient": client_shapes::user_pool_client(&c)})
         }
         "DeleteUserPoolClient" => {
-            svc.user_pools.delete_client(pool_id, s(i, "ClientId")).await?;
+            svc.user_pools.delete_client(&pool_id_in(i)?, &client_id_in(i)?).await?;
             json!({})
         }
         "CreateUserPoolDomain" => {
-            let d = svc.user_pools.create_domain(pool_id, &new_domain(i)).await?;
+            let d = svc.user_pools.create_domain(&pool_id_in(i)?, &new_domain(i)).await?;
             let mut out = json!({"ManagedLoginVersion": d.managed_login_version});
             if d.custom.is_some() {
                 out["CloudFrontDomain"] = json!(d.host);
@@ -110,26 +113,27 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
             json!({"DomainDescription": d.map_or_else(|| json!({}), |d| domain_description_type(svc, &d))})
         }
         "DeleteUserPoolDomain" => {
-            svc.user_pools.delete_domain(pool_id, s(i, "Domain")).await?;
+            svc.user_pools.delete_domain(&pool_id_in(i)?, s(i, "Domain")).await?;
             json!({})
         }
         "CreateResourceServer" => {
-            json!({"ResourceServer": resource_server_type(&svc.user_pools.create_resource_server(pool_id, &resource_server(i)).await?)})
+            json!({"ResourceServer": resource_server_type(&svc.user_pools.create_resource_server(&pool_id_in(i)?, &resource_server(i)).await?)})
         }
         "DescribeResourceServer" => {
-            json!({"ResourceServer": resource_server_type(&svc.user_pools.resource_server(pool_id, s(i, "Identifier")).await?)})
+            json!({"ResourceServer": resource_server_type(&svc.user_pools.resource_server(&pool_id_in(i)?, s(i, "Identifier")).await?)})
         }
         "UpdateResourceServer" => {
-            json!({"ResourceServer": resource_server_type(&svc.user_pools.update_resource_server(pool_id, &resource_server(i)).await?)})
+            json!({"ResourceServer": resource_server_type(&svc.user_pools.update_resource_server(&pool_id_in(i)?, &resource_server(i)).await?)})
         }
         "ListResourceServers" => {
             let max = limit(i, "MaxResults", 50).min(50);
-            let (rows, next) = svc.user_pools.list_resource_servers(pool_id, max, i["NextToken"].as_str()).await?;
+            let (rows, next) =
+                svc.user_pools.list_resource_servers(&pool_id_in(i)?, max, i["NextToken"].as_str()).await?;
             let list: Vec<Value> = rows.iter().map(resource_server_type).collect();
             with_token(json!({"ResourceServers": list}), "NextToken", next)
         }
         "DeleteResourceServer" => {
-            svc.user_pools.delete_resource_server(pool_id, s(i, "Identifier")).await?;
+            svc.user_pools.delete_resource_server(&pool_id_in(i)?, s(i, "Identifier")).await?;
             json!({})
         }
         _ => return Err(super::unsupported(action)),

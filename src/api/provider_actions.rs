@@ -1,7 +1,7 @@
 //! Identity providers of a pool and the upstream identities linked to its users.
 
 use super::pool_actions::with_token;
-use super::{ApiError, ApiResult, limit, s, string_list, string_map};
+use super::{ApiError, ApiResult, limit, pool_id_in, s, string_list, string_map};
 use crate::services::Services;
 use crate::store::federation::IdentityProviderRow;
 use crate::userpool::error::Error;
@@ -34,29 +34,28 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
-    let pool_id = s(i, "UserPoolId");
     let name = s(i, "ProviderName");
     Ok(match action {
         "CreateIdentityProvider" => {
-            let p = svc.user_pools.create_identity_provider(pool_id, &new_provider(i)?).await?;
+            let p = svc.user_pools.create_identity_provider(&pool_id_in(i)?, &new_provider(i)?).await?;
             json!({"IdentityProvider": identity_provider_type(svc, &p)?})
         }
         "DescribeIdentityProvider" => {
-            let p = svc.user_pools.identity_provider(pool_id, name).await?;
+            let p = svc.user_pools.identity_provider(&pool_id_in(i)?, name).await?;
             json!({"IdentityProvider": identity_provider_type(svc, &p)?})
         }
         "UpdateIdentityProvider" => {
-            let p = svc.user_pools.update_identity_provider(pool_id, name, &provider_changes(i)).await?;
+            let p = svc.user_pools.update_identity_provider(&pool_id_in(i)?, name, &provider_changes(i)).await?;
             json!({"IdentityProvider": identity_provider_type(svc, &p)?})
         }
         "DeleteIdentityProvider" => {
-            svc.user_pools.delete_identity_provider(pool_id, name).await?;
+            svc.user_pools.delete_identity_provider(&pool_id_in(i)?, name).await?;
             json!({})
         }
         "ListIdentityProviders" => {
             let (rows, next) = svc
                 .user_pools
-                .list_identity_providers(pool_id, limit(i, "MaxResults", 60), i["NextToken"].as_str())
+                .list_identity_providers(&pool_id_in(i)?, limit(i, "MaxResults", 60), i["NextToken"].as_str())
                 .await?;
             let list: Vec<Value> = rows
                 .iter()
@@ -68,16 +67,16 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
             with_token(json!({"Providers": list}), "NextToken", next)
         }
         "GetIdentityProviderByIdentifier" => {
-            let p = svc.user_pools.identity_provider_by_identifier(pool_id, s(i, "IdpIdentifier")).await?;
+            let p = svc.user_pools.identity_provider_by_identifier(&pool_id_in(i)?, s(i, "IdpIdentifier")).await?;
             json!({"IdentityProvider": identity_provider_type(svc, &p)?})
         }
         "AdminLinkProviderForUser" => {
             let (destination, source) = (provider_user(&i["DestinationUser"]), provider_user(&i["SourceUser"]));
-            svc.users.admin_link_provider_for_user(pool_id, &destination, &source).await?;
+            svc.users.admin_link_provider_for_user(&pool_id_in(i)?, &destination, &source).await?;
             json!({})
         }
         "AdminDisableProviderForUser" => {
-            svc.users.admin_disable_provider_for_user(pool_id, &provider_user(&i["User"])).await?;
+            svc.users.admin_disable_provider_for_user(&pool_id_in(i)?, &provider_user(&i["User"])).await?;
             json!({})
         }
         _ => return Err(super::unsupported(action)),

@@ -5,7 +5,7 @@
 
 use super::auth_actions::client_for;
 use super::render::code_delivery;
-use super::{ApiResult, s};
+use super::{ApiResult, pool_id_in, s, username_in};
 use crate::i18n::Lang;
 use crate::services::Services;
 use crate::userpool::clients::ClientProof;
@@ -36,14 +36,14 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiResult {
-    let username = s(i, "Username");
+    let username = &username_in(i);
     match action {
         "AdminConfirmSignUp" => {
-            svc.sign_in.admin_confirm_sign_up(s(i, "UserPoolId"), username).await?;
+            svc.sign_in.admin_confirm_sign_up(&pool_id_in(i)?, username).await?;
             return Ok(json!({}));
         }
         "AdminResetUserPassword" => {
-            svc.sign_in.admin_reset_user_password(s(i, "UserPoolId"), username).await?;
+            svc.sign_in.admin_reset_user_password(&pool_id_in(i)?, username).await?;
             return Ok(json!({}));
         }
         _ => {}

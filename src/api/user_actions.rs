@@ -2,7 +2,7 @@
 
 use super::pool_actions::with_token;
 use super::render::{self, group_type, user_type};
-use super::{ApiResult, attribute_list, limit, s};
+use super::{ApiResult, attribute_list, limit, pool_id_in, s, username_in};
 use crate::services::Services;
 use crate::userpool::attributes;
 use crate::userpool::groups::{GroupChanges, NewGroup};
@@ -47,7 +47,7 @@ pub const ACTIONS: &[&str] = &[
 /// AdminCreateUser's request as a command.
 fn new_user(i: &Value) -> NewUser {
     NewUser {
-        username: s(i, "Username").to_string(),
+        username: username_in(i),
         attributes: attribute_list(&i["UserAttributes"]),
         temporary_password: i["TemporaryPassword"].as_str().map(str::to_string),
         message_action: match s(i, "MessageAction") {
@@ -61,15 +61,14 @@ fn new_user(i: &Value) -> NewUser {
 }
 
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
-    let pool_id = s(i, "UserPoolId");
-    let username = s(i, "Username");
+    let username = &username_in(i);
     Ok(match action {
         "AdminCreateUser" => {
-            let u = svc.users.admin_create_user(pool_id, &new_user(i)).await?;
+            let u = svc.users.admin_create_user(&pool_id_in(i)?, &new_user(i)).await?;
             json!({"User": user_type(&u, None)})
         }
         "AdminGetUser" => {
-            let pool = svc.directory.pool(pool_id).await?;
+            let pool = svc.directory.pool(&pool_id_in(i)?).await?;
             let u = svc.users.user(&pool, username).await?;
             let mut out = json!({
                 "Username": u.username,
@@ -83,25 +82,30 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
             out
         }
         "AdminDeleteUser" => {
-            svc.users.admin_delete_user(pool_id, username).await?;
+            svc.users.admin_delete_user(&pool_id_in(i)?, username).await?;
             json!({})
         }
         "AdminSetUserPassword" => {
             svc.users
-                .admin_set_password(pool_id, username, s(i, "Password"), i["Permanent"].as_bool().unwrap_or(false))
+                .admin_set_password(
+                    &pool_id_in(i)?,
+                    username,
+                    s(i, "Password"),
+                    i["Permanent"].as_bool().unwrap_or(false),
+                )
                 .await?;
             json!({})
         }
         "AdminUpdateUserAttributes" => {
-            svc.users.admin_update_attributes(pool_id, username, &attribute_list(&i["UserAttributes"])).await?;
+            svc.users.admin_update_attributes(&pool_id_in(i)?, username, &attribute_list(&i["UserAttributes"])).await?;
             json!({})
         }
         "AdminDisableUser" | "AdminEnableUser" => {
-            svc.users.admin_set_enabled(pool_id, username, action == "AdminEnableUser").await?;
+            svc.users.admin_set_enabled(&pool_id_in(i)?, username, action == "AdminEnableUser").await?;
             json!({})
         }
         "AdminUserGlobalSignOut" => {
-            let pool = svc.directory.pool(pool_id).await?;
+            let pool = svc.directory.pool(&pool_id_in(i)?).await?;
             let user = svc.users.user(&pool, username).await?;
             svc.users.global_sign_out(&pool, user).await?;
             json!({})
@@ -112,7 +116,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
                 .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
             let (users, next) = svc
                 .users
-                .list_users(pool_id, s(i, "Filter"), limit(i, "Limit", 60), i["PaginationToken"].as_str())
+                .list_users(&pool_id_in(i)?, s(i, "Filter"), limit(i, "Limit", 60), i["PaginationToken"].as_str())
                 .await?;
             let list: Vec<Value> = users.iter().map(|u| user_type(u, only.as_deref())).collect();
             with_token(json!({"Users": list}), "PaginationToken", next)
@@ -123,10 +127,10 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
                 role_arn: i["RoleArn"].as_str().map(str::to_string),
                 precedence: i["Precedence"].as_i64(),
             };
-            json!({"Group": group_type(&svc.users.create_group(pool_id, s(i, "GroupName"), &settings).await?)})
+            json!({"Group": group_type(&svc.users.create_group(&pool_id_in(i)?, s(i, "GroupName"), &settings).await?)})
         }
         "GetGroup" => {
-            json!({"Group": group_type(&svc.users.group(pool_id, s(i, "GroupName")).await?)})
+            json!({"Group": group_type(&svc.users.group(&pool_id_in(i)?, s(i, "GroupName")).await?)})
         }
         "UpdateGroup" => {
             let text = |k: &str| i.get(k).map(|v| v.as_str().map(str::to_string));
@@ -135,33 +139,34 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
                 role_arn: text("RoleArn"),
                 precedence: i.get("Precedence").map(Value::as_i64),
             };
-            json!({"Group": group_type(&svc.users.update_group(pool_id, s(i, "GroupName"), &changes).await?)})
+            json!({"Group": group_type(&svc.users.update_group(&pool_id_in(i)?, s(i, "GroupName"), &changes).await?)})
         }
         "DeleteGroup" => {
-            svc.users.delete_group(pool_id, s(i, "GroupName")).await?;
+            svc.users.delete_group(&pool_id_in(i)?, s(i, "GroupName")).await?;
             json!({})
         }
         "ListGroups" => {
-            let (rows, next) = svc.users.list_groups(pool_id, limit(i, "Limit", 60), i["NextToken"].as_str()).await?;
+            let (rows, next) =
+                svc.users.list_groups(&pool_id_in(i)?, limit(i, "Limit", 60), i["NextToken"].as_str()).await?;
             let list: Vec<Value> = rows.iter().map(group_type).collect();
             with_token(json!({"Groups": list}), "NextToken", next)
         }
         "AdminAddUserToGroup" => {
-            svc.users.add_user_to_group(pool_id, username, s(i, "GroupName")).await?;
+            svc.users.add_user_to_group(&pool_id_in(i)?, username, s(i, "GroupName")).await?;
             json!({})
         }
         "AdminRemoveUserFromGroup" => {
-            svc.users.remove_user_from_group(pool_id, username, s(i, "GroupName")).await?;
+            svc.users.remove_user_from_group(&pool_id_in(i)?, username, s(i, "GroupName")).await?;
             json!({})
         }
         "AdminListGroupsForUser" => {
-            let groups = svc.users.groups_of_user(pool_id, username).await?;
+            let groups = svc.users.groups_of_user(&pool_id_in(i)?, username).await?;
             let list: Vec<Value> = groups.iter().map(group_type).collect();
             json!({"Groups": list})
         }
         "ListUsersInGroup" => {
             let (max, after) = (limit(i, "Limit", 60), i["NextToken"].as_str());
-            let (rows, next) = svc.users.users_in_group(pool_id, s(i, "GroupName"), max, after).await?;
+            let (rows, next) = svc.users.users_in_group(&pool_id_in(i)?, s(i, "GroupName"), max, after).await?;
             let list: Vec<Value> = rows.iter().map(|u| user_type(u, None)).collect();
             with_token(json!({"Users": list}), "NextToken", next)
         }

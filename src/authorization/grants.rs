@@ -6,6 +6,7 @@ use super::Authorization;
 use super::request::pkce_matches;
 use super::scopes::{custom_scopes, narrow};
 use crate::crypto::TokenHash;
+use crate::ids::{ClientId, Scope};
 use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
 use crate::userpool::client_definition::OAuthFlow;
@@ -57,7 +58,7 @@ impl Authorization {
     pub async fn authenticate_client(
         &self,
         pool: &Pool,
-        client_id: &str,
+        client_id: &ClientId,
         secret: Option<&str>,
     ) -> Result<Client, GrantError> {
         let client = match self.directory.find_client(client_id).await? {
@@ -104,7 +105,7 @@ impl Authorization {
             Some(u) if u.enabled && !revoked_by_sign_out(&u, &origin, row.created_at) => u,
             _ => return Err(BAD_CODE),
         };
-        let scopes: Vec<String> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let scopes: Vec<Scope> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(Scope::from).collect();
         let grant = Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time };
         Ok(self.tokens.issue_with_origin(pool, client, &user, &grant, &origin).await?)
     }

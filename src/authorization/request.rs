@@ -6,6 +6,7 @@
 use super::Authorization;
 use super::redirect::RedirectUri;
 use crate::crypto::SecretToken;
+use crate::ids::Scope;
 use crate::store::grants::AuthCodeRow;
 use crate::store::users::UserRow;
 use crate::tokens::issue::Grant;
@@ -52,7 +53,7 @@ pub struct AuthorizeRequest {
     pub client: Client,
     pub redirect_uri: RedirectUri,
     pub response_type: ResponseType,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
@@ -146,7 +147,7 @@ impl Authorization {
         p: &AuthorizeParams,
     ) -> Result<AuthorizeRequest, AuthorizeError> {
         let client_id = p.client_id.as_deref().unwrap_or_default();
-        let client = match self.directory.find_client(client_id).await {
+        let client = match self.directory.find_client_named(client_id).await {
             Ok(Some(c)) if c.pool_id == pool.id => c,
             Ok(_) => {
                 return Err(AuthorizeError::Page("error.unknown_client"));

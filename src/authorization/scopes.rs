@@ -1,21 +1,22 @@
 //! Scope narrowing: what a request gets of the scopes its client is allowed.
 
+use crate::ids::Scope;
 use crate::userpool::clients::RESERVED_SCOPES;
 
 /// The requested scopes (space-separated) the client is allowed, in the request's order; all
 /// allowed scopes when none are requested. `None` when scopes were requested and none is
 /// allowed (`invalid_scope`).
-pub fn narrow(requested: Option<&str>, allowed: Vec<String>) -> Option<Vec<String>> {
+pub fn narrow(requested: Option<&str>, allowed: Vec<Scope>) -> Option<Vec<Scope>> {
     let Some(requested) = requested.map(str::trim).filter(|s| !s.is_empty()) else {
         return Some(allowed);
     };
-    let kept: Vec<String> =
-        requested.split_whitespace().filter(|r| allowed.iter().any(|a| a == r)).map(str::to_string).collect();
+    let kept: Vec<Scope> =
+        requested.split_whitespace().filter_map(|r| allowed.iter().find(|a| *a == r).cloned()).collect();
     (!kept.is_empty()).then_some(kept)
 }
 
 /// Scopes a client_credentials request may get: custom scopes only.
-pub fn custom_scopes(allowed: &[String]) -> Vec<String> {
+pub fn custom_scopes(allowed: &[Scope]) -> Vec<Scope> {
     allowed.iter().filter(|s| !RESERVED_SCOPES.contains(&s.as_str())).cloned().collect()
 }
 
@@ -23,8 +24,8 @@ pub fn custom_scopes(allowed: &[String]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn v(s: &[&str]) -> Vec<String> {
-        s.iter().map(|x| x.to_string()).collect()
+    fn v(s: &[&str]) -> Vec<Scope> {
+        s.iter().map(|x| Scope::from(*x)).collect()
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Federation {
             pool_id: pool.id.clone(),
             provider_name: p.name.clone(),
             provider_user_id: uid.to_string(),
-            user_id: uuid::Uuid::new_v4().to_string(),
+            user_id: uuid::Uuid::new_v4().to_string().into(),
             created_at: now,
         };
         let entry = identity_entry(&link, p.identity_issuer().as_deref(), true);
@@ -113,7 +113,7 @@ impl Federation {
             id: link.user_id.clone(),
             pool_id: pool.id.clone(),
             username_key: key.clone(),
-            username,
+            username: username.into(),
             status: EXTERNAL_PROVIDER.into(),
             enabled: true,
             password_hash: None,

@@ -7,6 +7,7 @@
 use super::kit::{Flow, RequiredField, internal, message, or_internal};
 use crate::authorization::request::client_allows_cognito;
 use crate::i18n::t;
+use crate::ids::{UserSub, Username};
 use crate::userpool::codes::SIGN_UP_CODE_SECS;
 use crate::userpool::error::Error;
 use crate::userpool::sessions::SESSION_SECS;
@@ -229,7 +230,7 @@ pub fn expired_or(flow: &Flow, e: &Error) -> HttpResponse {
 }
 
 /// Go to the confirmation page holding a fresh confirmation session.
-pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &str) -> HttpResponse {
+pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &UserSub) -> HttpResponse {
     let (svc, ctx) = (&flow.svc, &flow.ctx);
     let session = svc.sign_in.start_confirmation_session(&ctx.pool, &flow.request.client, user_id).await.ok().flatten();
     let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
@@ -243,7 +244,7 @@ pub async fn confirmation_redirect(flow: &Flow, username: &str, user_id: &str) -
 /// Sign-in by an unconfirmed user who knew the password: mail a fresh code and go confirm.
 pub async fn to_confirmation(flow: &Flow, username: &str) -> HttpResponse {
     let (svc, ctx) = (&flow.svc, &flow.ctx);
-    let user = match svc.users.find_user(&ctx.pool, username).await {
+    let user = match svc.users.find_user(&ctx.pool, &Username::from(username)).await {
         Ok(Some(u)) => u,
         _ => return login_page(flow, username, Some(t(ctx.lang, "cognito.not_confirmed")), None),
     };

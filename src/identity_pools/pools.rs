@@ -192,7 +192,7 @@ impl IdentityPools {
                     self.config.public_url.split_once("://").map(|(_, h)| h).unwrap_or_default()
                 )));
             };
-            let client = self.directory.find_client(&c.client_id).await.map_err(Error::from)?;
+            let client = self.directory.find_client_named(&c.client_id).await.map_err(Error::from)?;
             if client.is_none_or(|cl| cl.pool_id != pool_id) {
                 return Err(Error::invalid(format!(
                     "Invalid Cognito identity provider: user pool {pool_id} has no app client {}.",

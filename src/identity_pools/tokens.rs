@@ -6,6 +6,7 @@
 use super::IdentityPools;
 use crate::iam::WebIdentity;
 use crate::iam::web_identity::{COGNITO_IDENTITY_PROVIDER, WebTokenError, identity_of, without_scheme};
+use crate::ids::PoolId;
 use crate::tokens::jwt;
 use crate::tokens::keys::{self, PoolKeys};
 use crate::userpool::error::{Error, Result};
@@ -147,15 +148,10 @@ impl IdentityPools {
     }
 }
 
-/// The shape of a user pool id (`[\w-]+_[0-9a-zA-Z]+`, at most 55 characters), so that other
-/// issuers of this server (`/identity`) and other paths are never taken for a pool.
+/// The shape of a user pool id ([`PoolId::parse`]), so that other issuers of this server
+/// (`/identity`) and other paths are never taken for a pool.
 pub fn is_user_pool_id(s: &str) -> bool {
-    let Some((region, suffix)) = s.rsplit_once('_') else { return false };
-    s.len() <= 55
-        && !region.is_empty()
-        && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        && !suffix.is_empty()
-        && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+    PoolId::parse(s).is_some()
 }
 
 impl IdentityPools {

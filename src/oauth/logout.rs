@@ -32,7 +32,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, PageError> {
     let ctx = pool_context(&req, &svc).await?;
     let bad = |key| PageError::new(ctx.lang, StatusCode::BAD_REQUEST, key);
-    let client = match svc.directory.find_client(q.client_id.as_deref().unwrap_or_default()).await {
+    let client = match svc.directory.find_client_named(q.client_id.as_deref().unwrap_or_default()).await {
         Ok(Some(c)) if c.pool_id == ctx.pool.id => c,
         _ => {
             return Err(bad("error.unknown_client"));

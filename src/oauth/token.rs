@@ -3,6 +3,7 @@
 
 use super::oauth_error;
 use crate::authorization::grants::{CodeRedemption, GrantError};
+use crate::ids::ClientId;
 use crate::services::Services;
 use crate::tokens::issue::TokenSet;
 use crate::userpool::error::Error;
@@ -67,7 +68,12 @@ pub(super) async fn authenticate_client(
     if id.is_empty() {
         return Err(oauth_error(400, "invalid_request", "client_id is required"));
     }
-    match svc.authorization.authenticate_client(pool, &id, secret.as_deref()).await {
+    // An id not shaped like a client id names no client: the same answer as an unknown one.
+    let authenticated = match ClientId::parse(&id) {
+        Some(id) => svc.authorization.authenticate_client(pool, &id, secret.as_deref()).await,
+        None => Err(GrantError::InvalidClient),
+    };
+    match authenticated {
         Ok(client) => Ok(Authenticated { client, secret }),
         Err(GrantError::InvalidClient) if via_basic => {
             let mut r = oauth_error(401, "invalid_client", "Client authentication failed");

@@ -3,10 +3,11 @@
 //! codes are sent and tried.
 
 use super::{Store, StoreResult};
+use crate::ids::UserSub;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserCodeRow {
-    pub user_id: String,
+    pub user_id: UserSub,
     pub purpose: String,
     /// Keyed MAC of the code (see `userpool::codes`); the code itself is never stored.
     pub code_mac: String,

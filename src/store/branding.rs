@@ -3,10 +3,11 @@
 //! endpoints read the row.
 
 use super::{Store, StoreResult};
+use crate::ids::PoolId;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UiCustomizationRow {
-    pub pool_id: String,
+    pub pool_id: PoolId,
     /// A client id, or `ALL`.
     pub client_id: String,
     pub css: Option<String>,

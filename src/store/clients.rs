@@ -1,12 +1,13 @@
 //! App clients of a pool; settings as JSON, the secret sealed with the master key.
 
 use super::{JsonText, Store, StoreResult, conflict};
+use crate::ids::{ClientId, PoolId};
 use serde_json::Value;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClientRow {
-    pub id: String,
-    pub pool_id: String,
+    pub id: ClientId,
+    pub pool_id: PoolId,
     pub name: String,
     pub secret_enc: Option<String>,
     #[sqlx(try_from = "JsonText<Value>")]

@@ -3,11 +3,12 @@
 
 use super::{JsonText, Store, StoreError, StoreResult, conflict};
 use crate::crypto::TokenHash;
+use crate::ids::{PoolId, UserSub};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct IdentityProviderRow {
-    pub pool_id: String,
+    pub pool_id: PoolId,
     pub name: String,
     /// `Google`, `Facebook` or `OIDC`.
     pub provider_type: String,
@@ -28,10 +29,10 @@ pub struct IdentityProviderRow {
 /// An upstream identity linked to a pool user.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserIdentityRow {
-    pub pool_id: String,
+    pub pool_id: PoolId,
     pub provider_name: String,
     pub provider_user_id: String,
-    pub user_id: String,
+    pub user_id: UserSub,
     pub created_at: i64,
 }
 
@@ -40,7 +41,7 @@ pub struct UserIdentityRow {
 pub struct FederationStateRow {
     /// SHA-256 (hex) of the `state` sent upstream.
     pub state_hash: TokenHash,
-    pub pool_id: String,
+    pub pool_id: PoolId,
     pub provider_name: String,
     /// Nonce and PKCE verifier, sealed.
     pub secrets: String,

@@ -3,13 +3,14 @@
 
 use super::{Store, StoreResult};
 use crate::crypto::TokenHash;
+use crate::ids::{ClientId, PoolId, UserSub};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuthCodeRow {
     pub code_hash: TokenHash,
-    pub pool_id: String,
-    pub client_id: String,
-    pub user_id: String,
+    pub pool_id: PoolId,
+    pub client_id: ClientId,
+    pub user_id: UserSub,
     pub redirect_uri: String,
     pub scopes: String,
     pub nonce: Option<String>,
@@ -24,9 +25,9 @@ pub struct AuthCodeRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RefreshTokenRow {
     pub token_hash: TokenHash,
-    pub pool_id: String,
-    pub client_id: String,
-    pub user_id: String,
+    pub pool_id: PoolId,
+    pub client_id: ClientId,
+    pub user_id: UserSub,
     pub origin_jti: String,
     pub scopes: String,
     pub auth_time: i64,

@@ -2,10 +2,11 @@
 
 use super::users::UserRow;
 use super::{Store, StoreResult, conflict};
+use crate::ids::PoolId;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct GroupRow {
-    pub pool_id: String,
+    pub pool_id: PoolId,
     pub name: String,
     pub description: Option<String>,
     pub role_arn: Option<String>,

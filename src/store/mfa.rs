@@ -3,11 +3,12 @@
 
 use super::{IntBool, Store, StoreResult};
 use crate::crypto::TokenHash;
+use crate::ids::UserSub;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserMfaRow {
-    pub user_id: String,
+    pub user_id: UserSub,
     /// Sealed TOTP secret in use.
     pub totp_secret: Option<String>,
     /// Sealed TOTP secret waiting for its first code.
@@ -29,7 +30,7 @@ impl Store {
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(r.unwrap_or_else(|| UserMfaRow { user_id: user_id.to_string(), ..UserMfaRow::default() }))
+        Ok(r.unwrap_or_else(|| UserMfaRow { user_id: user_id.into(), ..UserMfaRow::default() }))
     }
 
     /// Write the factor settings (the TOTP replay counter is only moved by [`Store::accept_totp_step`]).

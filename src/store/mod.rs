@@ -23,6 +23,7 @@ pub mod settings;
 pub mod users;
 
 use crate::crypto::TokenHash;
+use crate::ids::{ClientId, PoolId, Scope, UserSub, Username};
 use sqlx::AnyPool;
 use sqlx::any::{Any, AnyPoolOptions, AnyTypeInfo};
 use sqlx::encode::IsNull;
@@ -215,29 +216,6 @@ macro_rules! json_columns {
 }
 json_columns!(serde_json::Value, std::collections::BTreeMap<String, String>, Vec<String>);
 
-/// Token hashes are TEXT columns: bound and read as their hex text.
-impl sqlx::Type<Any> for TokenHash {
-    fn type_info() -> AnyTypeInfo {
-        <String as sqlx::Type<Any>>::type_info()
-    }
-
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <String as sqlx::Type<Any>>::compatible(ty)
-    }
-}
-
-impl<'q> sqlx::Encode<'q, Any> for TokenHash {
-    fn encode_by_ref(&self, buf: &mut <Any as sqlx::Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
-        <String as sqlx::Encode<'q, Any>>::encode(self.as_str().to_string(), buf)
-    }
-}
-
-impl<'r> sqlx::Decode<'r, Any> for TokenHash {
-    fn decode(value: <Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(TokenHash::from_stored(<String as sqlx::Decode<'r, Any>>::decode(value)?))
-    }
-}
-
 /// A boolean stored as BIGINT 0/1 (the Any driver decodes `bool` only from a boolean column):
 /// `#[sqlx(try_from = "IntBool")]` on a `bool` field. Any non-zero value reads as true.
 pub struct IntBool(i64);
@@ -263,3 +241,39 @@ impl From<IntBool> for bool {
         b.0 != 0
     }
 }
+
+/// Token hashes and the id types are TEXT columns: bound and read as their text
+/// (`$from` makes the value from the stored text).
+macro_rules! text_columns {
+    ($($t:ty => $from:path),*) => {$(
+        impl sqlx::Type<Any> for $t {
+            fn type_info() -> AnyTypeInfo {
+                <String as sqlx::Type<Any>>::type_info()
+            }
+
+            fn compatible(ty: &AnyTypeInfo) -> bool {
+                <String as sqlx::Type<Any>>::compatible(ty)
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, Any> for $t {
+            fn encode_by_ref(&self, buf: &mut <Any as sqlx::Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                <String as sqlx::Encode<'q, Any>>::encode(self.as_str().to_string(), buf)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, Any> for $t {
+            fn decode(value: <Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                Ok($from(<String as sqlx::Decode<'r, Any>>::decode(value)?))
+            }
+        }
+    )*};
+}
+text_columns!(
+    TokenHash => TokenHash::from_stored,
+    PoolId => PoolId::from,
+    ClientId => ClientId::from,
+    UserSub => UserSub::from,
+    Username => Username::from,
+    Scope => Scope::from
+);

@@ -1,12 +1,13 @@
 //! A pool's domains and resource servers.
 
 use super::{IntBool, JsonText, Store, StoreResult, conflict};
+use crate::ids::PoolId;
 use serde_json::Value;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DomainRow {
     pub domain: String,
-    pub pool_id: String,
+    pub pool_id: PoolId,
     #[sqlx(try_from = "IntBool")]
     pub custom: bool,
     #[sqlx(try_from = "JsonText<Value>")]
@@ -16,7 +17,7 @@ pub struct DomainRow {
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ResourceServerRow {
-    pub pool_id: String,
+    pub pool_id: PoolId,
     pub identifier: String,
     pub name: String,
     /// `[{"ScopeName": …, "ScopeDescription": …}]`

@@ -1,11 +1,12 @@
 //! User pools: one row each, settings as a JSON document.
 
 use super::{JsonText, Store, StoreResult, conflict};
+use crate::ids::PoolId;
 use serde_json::Value;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PoolRow {
-    pub id: String,
+    pub id: PoolId,
     pub name: String,
     #[sqlx(try_from = "JsonText<Value>")]
     pub config: Value,

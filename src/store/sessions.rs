@@ -2,13 +2,14 @@
 
 use super::{JsonText, Store, StoreResult};
 use crate::crypto::TokenHash;
+use crate::ids::{ClientId, PoolId, UserSub};
 use serde_json::Value;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BrowserSessionRow {
     pub id_hash: TokenHash,
-    pub pool_id: String,
-    pub user_id: String,
+    pub pool_id: PoolId,
+    pub user_id: UserSub,
     pub auth_time: i64,
     pub created_at: i64,
     pub expires_at: i64,
@@ -17,9 +18,9 @@ pub struct BrowserSessionRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChallengeRow {
     pub id_hash: TokenHash,
-    pub pool_id: String,
-    pub client_id: String,
-    pub user_id: String,
+    pub pool_id: PoolId,
+    pub client_id: ClientId,
+    pub user_id: UserSub,
     pub challenge: String,
     #[sqlx(try_from = "JsonText<Value>")]
     pub data: Value,

@@ -1,14 +1,15 @@
 //! Users, their sign-in aliases and searchable attribute values.
 
 use super::{IntBool, JsonText, Store, StoreResult, conflict};
+use crate::ids::{PoolId, UserSub, Username};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct UserRow {
     /// The immutable `sub` (a UUID).
-    pub id: String,
-    pub pool_id: String,
-    pub username: String,
+    pub id: UserSub,
+    pub pool_id: PoolId,
+    pub username: Username,
     /// The username as looked up (lower-cased when the pool is case-insensitive).
     pub username_key: String,
     pub status: String,

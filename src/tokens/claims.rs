@@ -1,6 +1,7 @@
 //! Claims of Cognito's ID and access tokens and the scope → attribute
 //! rules shared by ID tokens and userInfo.
 
+use crate::ids::{ClientId, Scope, UserSub, Username};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
@@ -30,8 +31,8 @@ const BOOLEAN_ATTRIBUTES: &[&str] = &["email_verified", "phone_number_verified"]
 /// Who the tokens are for and why; shared by every grant.
 #[derive(Debug, Clone)]
 pub struct Subject<'a> {
-    pub sub: &'a str,
-    pub username: &'a str,
+    pub sub: &'a UserSub,
+    pub username: &'a Username,
     pub attributes: &'a BTreeMap<String, String>,
     pub groups: &'a [String],
     /// `cognito:roles` (ID token only).
@@ -43,13 +44,13 @@ pub struct Subject<'a> {
 #[derive(Debug, Clone)]
 pub struct Issue<'a> {
     pub issuer: &'a str,
-    pub client_id: &'a str,
+    pub client_id: &'a ClientId,
     pub now: i64,
     pub auth_time: i64,
     pub origin_jti: &'a str,
     pub event_id: &'a str,
     /// Granted scopes; `None` for API sign-ins (`aws.cognito.signin.user.admin`, all readable attributes).
-    pub scopes: Option<&'a [String]>,
+    pub scopes: Option<&'a [Scope]>,
     /// Attributes the client may read; `None` = all.
     pub readable: Option<&'a [String]>,
 }
@@ -60,7 +61,7 @@ pub struct Issue<'a> {
 pub fn visible_attributes(
     attributes: &BTreeMap<String, String>,
     readable: Option<&[String]>,
-    scopes: Option<&[String]>,
+    scopes: Option<&[Scope]>,
     verified_as_strings: bool,
 ) -> Map<String, Value> {
     let by_scope = |name: &str| -> bool {
@@ -194,8 +195,8 @@ pub fn access_token(s: &Subject, i: &Issue, exp_secs: i64) -> Map<String, Value>
 /// Machine-to-machine access token (client_credentials): `sub` is the client id.
 pub fn m2m_access_token(
     issuer: &str,
-    client_id: &str,
-    scopes: &[String],
+    client_id: &ClientId,
+    scopes: &[Scope],
     now: i64,
     exp_secs: i64,
 ) -> Map<String, Value> {
@@ -227,14 +228,15 @@ mod tests {
     #[test]
     fn scopes_select_attribute_groups() {
         let s = |l: &[&str]| l.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let only_openid = visible_attributes(&attrs(), None, Some(&s(&["openid"])), false);
+        let sc = |l: &[&str]| l.iter().map(|x| Scope::from(*x)).collect::<Vec<_>>();
+        let only_openid = visible_attributes(&attrs(), None, Some(&sc(&["openid"])), false);
         assert_eq!(only_openid.len(), 5);
-        let email = visible_attributes(&attrs(), None, Some(&s(&["openid", "email"])), false);
+        let email = visible_attributes(&attrs(), None, Some(&sc(&["openid", "email"])), false);
         assert_eq!(email.keys().collect::<Vec<_>>(), vec!["email", "email_verified"]);
         assert_eq!(email["email_verified"], json!(true));
-        let profile = visible_attributes(&attrs(), None, Some(&s(&["openid", "profile"])), false);
+        let profile = visible_attributes(&attrs(), None, Some(&sc(&["openid", "profile"])), false);
         assert!(profile.contains_key("name") && profile.contains_key("custom:t") && !profile.contains_key("email"));
-        assert!(visible_attributes(&attrs(), None, Some(&s(&["email"])), false).is_empty());
+        assert!(visible_attributes(&attrs(), None, Some(&sc(&["email"])), false).is_empty());
         let readable = s(&["email"]);
         assert_eq!(visible_attributes(&attrs(), Some(&readable), None, false).len(), 1);
     }

@@ -6,6 +6,7 @@ use super::Tokens;
 use super::claims::{self, Issue, Subject};
 use super::jwt;
 use crate::crypto::{SecretToken, TokenHash};
+use crate::ids::{ClientId, Scope};
 use crate::store::grants::RefreshTokenRow;
 use crate::store::users::UserRow;
 use crate::userpool::clients::ClientProof;
@@ -53,7 +54,7 @@ fn origin_millis(origin_jti: &str) -> Option<i64> {
 /// What a sign-in grants: scopes (None = API sign-in), nonce, and when the user authenticated.
 #[derive(Debug, Clone, Default)]
 pub struct Grant {
-    pub scopes: Option<Vec<String>>,
+    pub scopes: Option<Vec<Scope>>,
     pub nonce: Option<String>,
     pub auth_time: i64,
 }
@@ -71,8 +72,8 @@ pub enum TokenRejection {
 pub struct AccessClaims {
     pub claims: Map<String, Value>,
     pub user: UserRow,
-    pub scopes: Vec<String>,
-    pub client_id: String,
+    pub scopes: Vec<Scope>,
+    pub client_id: ClientId,
 }
 
 impl Tokens {
@@ -232,8 +233,7 @@ impl Tokens {
         } else {
             None
         };
-        let scopes =
-            if row.scopes.is_empty() { None } else { Some(row.scopes.split(' ').map(str::to_string).collect()) };
+        let scopes = if row.scopes.is_empty() { None } else { Some(row.scopes.split(' ').map(Scope::from).collect()) };
         let grant = Grant { scopes, nonce: None, auth_time: row.auth_time };
         let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
         Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })
@@ -294,8 +294,8 @@ impl Tokens {
             return Err(TokenRejection::Revoked);
         }
         let scopes =
-            c["scope"].as_str().unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
-        let client_id = c["client_id"].as_str().unwrap_or_default().to_string();
+            c["scope"].as_str().unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(Scope::from).collect();
+        let client_id = ClientId::from(c["client_id"].as_str().unwrap_or_default());
         Ok(AccessClaims { claims, user, scopes, client_id })
     }
 }

@@ -253,7 +253,7 @@ pub fn search_values(attrs: &BTreeMap<String, String>) -> Vec<SearchValue> {
 /// them; with `only`, just the names it holds.
 pub fn to_list(user: &UserRow, only: Option<&[String]>) -> Vec<(String, String)> {
     let want = |n: &str| only.is_none_or(|o| o.iter().any(|x| x == n));
-    let sub = want("sub").then(|| ("sub".to_string(), user.id.clone()));
+    let sub = want("sub").then(|| ("sub".to_string(), user.id.to_string()));
     let rest = user.attributes.iter().filter(|(k, _)| want(k)).map(|(k, v)| (k.clone(), v.clone()));
     sub.into_iter().chain(rest).collect()
 }

@@ -18,6 +18,7 @@ use super::throttle::{Caller, SourceLimit};
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::TokenHash;
 use crate::i18n::Lang;
+use crate::ids::Username;
 use crate::store::guesses::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
@@ -63,7 +64,7 @@ impl SignIn {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
-        let found = self.users.find_user(pool, username).await?;
+        let found = self.users.find_user(pool, &Username::from(username)).await?;
         let Some(user) = found else {
             // Counted like a user's failures, so a name no user has locks the same way.
             let key = self.codes.phantom_id(pool, username);

@@ -10,6 +10,7 @@
 use super::UserPools;
 use super::css;
 use super::error::{Error, Result};
+use crate::ids::PoolId;
 use crate::store::branding::{UiCustomizationRow, UiCustomizationSummary};
 use base64::Engine;
 
@@ -23,7 +24,7 @@ pub const MAX_LOGO_BASE64_CHARS: usize = 131_072;
 /// One level's branding as GetUICustomization reports it (no image bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UiCustomization {
-    pub pool_id: String,
+    pub pool_id: PoolId,
     /// A client id, or [`ALL`].
     pub client_id: String,
     pub css: Option<String>,
@@ -114,17 +115,17 @@ fn decode_logo(b64: &str) -> Result<(String, &'static str)> {
 
 impl UserPools {
     /// The level a request names: `ALL` (or none) for the pool default, else a client of the pool.
-    async fn branding_level(&self, pool_id: &str, client_id: Option<&str>) -> Result<String> {
+    async fn branding_level(&self, pool_id: &PoolId, client_id: Option<&str>) -> Result<String> {
         match client_id {
             None | Some(ALL) => Ok(ALL.into()),
-            Some(id) => Ok(self.directory.client(pool_id, id).await?.id),
+            Some(id) => Ok(self.directory.client_named(pool_id, id).await?.id.into_string()),
         }
     }
 
     /// SetUICustomization: replace a level's CSS and logo; neither clears the level.
     pub async fn set_ui_customization(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         client_id: Option<&str>,
         css: Option<&str>,
         image_b64: Option<&str>,
@@ -160,7 +161,7 @@ impl UserPools {
     }
 
     /// GetUICustomization: the client's own level, else the pool default (reported as `ALL`).
-    pub async fn ui_customization(&self, pool_id: &str, client_id: Option<&str>) -> Result<UiCustomization> {
+    pub async fn ui_customization(&self, pool_id: &PoolId, client_id: Option<&str>) -> Result<UiCustomization> {
         let pool = self.directory.pool(pool_id).await?;
         let level = self.branding_level(&pool.id, client_id).await?;
         if let Some(row) = self.store.get_ui_customization(&pool.id, &level).await? {
@@ -175,20 +176,20 @@ impl UserPools {
     }
 
     /// What a hosted page of `client_id` links: its own level, else the pool default.
-    pub async fn page_branding(&self, pool_id: &str, client_id: &str) -> Result<Option<UiCustomizationSummary>> {
+    pub async fn page_branding(&self, pool_id: &PoolId, client_id: &str) -> Result<Option<UiCustomizationSummary>> {
         let mut found = self.store.ui_customization_summaries(pool_id, client_id).await?;
         found.sort_by_key(|s| s.client_id == ALL);
         Ok(found.into_iter().next())
     }
 
     /// The CSS of one level (no falling back: the URL names the level) and its version.
-    pub async fn branding_css(&self, pool_id: &str, level: &str) -> Result<Option<(String, String)>> {
+    pub async fn branding_css(&self, pool_id: &PoolId, level: &str) -> Result<Option<(String, String)>> {
         let row = self.store.get_ui_customization(pool_id, level).await?;
         Ok(row.and_then(|r| Some((r.css?, r.version))))
     }
 
     /// The logo of one level.
-    pub async fn branding_logo(&self, pool_id: &str, level: &str) -> Result<Option<Logo>> {
+    pub async fn branding_logo(&self, pool_id: &PoolId, level: &str) -> Result<Option<Logo>> {
         let Some(row) = self.store.get_ui_customization(pool_id, level).await? else {
             return Ok(None);
         };

@@ -5,6 +5,7 @@ use super::UserPools;
 use super::client_definition::{ClientDefinition, NewClient, OAuthFlow, TimeUnit};
 use super::error::{Error, Result};
 use super::model::{Client, Pool, new_client_id, new_client_secret};
+use crate::ids::{ClientId, PoolId};
 use crate::store::clients::ClientRow;
 use serde_json::Value;
 
@@ -153,7 +154,7 @@ impl UserPools {
         Ok(d.document())
     }
 
-    pub async fn create_client(&self, pool_id: &str, new: &NewClient) -> Result<Client> {
+    pub async fn create_client(&self, pool_id: &PoolId, new: &NewClient) -> Result<Client> {
         let pool = self.directory.pool(pool_id).await?;
         let secret = match (new.generate_secret, &new.secret) {
             (_, Some(given)) => Some(given.clone()),
@@ -178,21 +179,21 @@ impl UserPools {
 
     pub async fn list_clients(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         max: i64,
         after: Option<&str>,
     ) -> Result<(Vec<ClientRow>, Option<String>)> {
         self.directory.pool(pool_id).await?;
         let rows = self.store.list_clients(pool_id, max + 1, after).await?;
-        Ok(crate::store::page(rows, max, |c| c.id.clone()))
+        Ok(crate::store::page(rows, max, |c| c.id.to_string()))
     }
 
     /// UpdateUserPoolClient: settings not given return to their defaults, as in Cognito; the
     /// name stays unless a new one is given.
     pub async fn update_client(
         &self,
-        pool_id: &str,
-        client_id: &str,
+        pool_id: &PoolId,
+        client_id: &ClientId,
         name: Option<&str>,
         definition: &ClientDefinition,
     ) -> Result<Client> {
@@ -213,7 +214,7 @@ impl UserPools {
         Ok(Client::from_row(row, old.secret))
     }
 
-    pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<()> {
+    pub async fn delete_client(&self, pool_id: &PoolId, client_id: &ClientId) -> Result<()> {
         self.directory.client(pool_id, client_id).await?;
         self.store.delete_client(pool_id, client_id).await?;
         self.store.delete_ui_customization(pool_id, client_id).await?;

@@ -18,6 +18,7 @@ use super::messages;
 use super::model::Pool;
 use crate::crypto::{constant_time_eq, random_from};
 use crate::i18n::Lang;
+use crate::ids::UserSub;
 use crate::store::account_codes::UserCodeRow;
 use crate::store::users::UserRow;
 
@@ -120,9 +121,9 @@ impl Codes {
     /// The stand-in id of a username that does not exist in `pool`: a MAC of the pool and the
     /// lookup key (so `Bob` and `bob` agree where the pool ignores case). Its rate limits,
     /// simulated codes and sign-in failures are kept under it; the username itself is never stored.
-    pub fn phantom_id(&self, pool: &Pool, username: &str) -> String {
+    pub fn phantom_id(&self, pool: &Pool, username: &str) -> UserSub {
         let mac = self.master.mac("phantom-user", format!("{}\0{}", pool.id, pool.lookup_key(username)).as_bytes());
-        format!("phantom:{}", hex::encode(&mac[..16]))
+        UserSub::from(format!("phantom:{}", hex::encode(&mac[..16])))
     }
 
     /// Where a code to `username` would go if it were a user with an e-mail address, masked as
@@ -190,7 +191,7 @@ impl Codes {
     }
 
     /// Count one `action` for `user`; refuse with LimitExceededException past the hourly limit.
-    pub async fn rate_limit(&self, action: Limited, user_id: &str) -> Result<()> {
+    pub async fn rate_limit(&self, action: Limited, user_id: &UserSub) -> Result<()> {
         let key = format!("{action:?}:{user_id}");
         let n = self.store.hit_rate_counter(&key, self.now(), HOUR).await?;
         if n > action.per_hour() { Err(limit_exceeded()) } else { Ok(()) }

@@ -5,6 +5,7 @@ use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
+use crate::ids::{ClientId, PoolId};
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -33,34 +34,37 @@ impl Directory {
     }
 
     /// The pool (per-node cached for a few seconds; writes on this node invalidate it).
-    pub async fn pool(&self, id: &str) -> Result<Pool> {
+    pub async fn pool(&self, id: &PoolId) -> Result<Pool> {
         if id.len() > MAX_LOOKUP_ID_LEN {
-            return Err(Error::ResourceNotFound(format!("User pool {id} does not exist.").into()));
+            return Err(pool_not_found(id));
         }
         let now = self.clock.now_millis();
         if let Some(p) = self.pools.get(id, now) {
             return Ok((*p).clone());
         }
-        let pool = self
-            .store
-            .get_pool(id)
-            .await?
-            .map(Pool::from)
-            .ok_or_else(|| Error::ResourceNotFound(format!("User pool {id} does not exist.").into()))?;
+        let pool = self.store.get_pool(id).await?.map(Pool::from).ok_or_else(|| pool_not_found(id))?;
         self.pools.put(id, Arc::new(pool.clone()), now);
         Ok(pool)
     }
 
     /// The client, if it belongs to the pool.
-    pub async fn client(&self, pool_id: &str, client_id: &str) -> Result<Client> {
+    pub async fn client(&self, pool_id: &PoolId, client_id: &ClientId) -> Result<Client> {
         match self.find_client(client_id).await? {
-            Some(c) if c.pool_id == pool_id => Ok(c),
-            _ => Err(Error::ResourceNotFound(format!("User pool client {client_id} does not exist.").into())),
+            Some(c) if c.pool_id == *pool_id => Ok(c),
+            _ => Err(client_not_found(client_id)),
+        }
+    }
+
+    /// The client named by `raw` as a caller sent it, if it belongs to the pool.
+    pub async fn client_named(&self, pool_id: &PoolId, raw: &str) -> Result<Client> {
+        match ClientId::parse(raw) {
+            Some(id) => self.client(pool_id, &id).await,
+            None => Err(client_not_found(raw)),
         }
     }
 
     /// Any client by id, secret decrypted (per-node cached for a few seconds).
-    pub async fn find_client(&self, client_id: &str) -> Result<Option<Client>> {
+    pub async fn find_client(&self, client_id: &ClientId) -> Result<Option<Client>> {
         // No client id is that long or holds a control character (and PostgreSQL cannot even
         // compare U+0000): an id from a header or a percent-decoded credential is simply unknown.
         if client_id.len() > MAX_LOOKUP_ID_LEN || crate::input::has_forbidden_control(client_id) {
@@ -75,7 +79,16 @@ impl Directory {
         Ok(found)
     }
 
-    async fn load_client(&self, client_id: &str) -> Result<Option<Client>> {
+    /// The client named by `raw` as a caller sent it (a header, a form, a credential): one that
+    /// is not shaped like a client id is unknown, like one that does not exist.
+    pub async fn find_client_named(&self, raw: &str) -> Result<Option<Client>> {
+        match ClientId::parse(raw) {
+            Some(id) => self.find_client(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn load_client(&self, client_id: &ClientId) -> Result<Option<Client>> {
         let Some(row) = self.store.get_client(client_id).await? else {
             return Ok(None);
         };
@@ -105,6 +118,16 @@ impl Directory {
     pub fn forget_client(&self, id: &str) {
         self.clients.forget(id);
     }
+}
+
+/// Cognito's answer for a pool id that names no pool.
+pub fn pool_not_found(id: &str) -> Error {
+    Error::ResourceNotFound(format!("User pool {id} does not exist.").into())
+}
+
+/// Cognito's answer for a client id that names no client of the pool.
+pub fn client_not_found(id: &str) -> Error {
+    Error::ResourceNotFound(format!("User pool client {id} does not exist.").into())
 }
 
 /// Longest pool or client id looked up at all: real ones are far shorter (a client id is 26

@@ -2,6 +2,7 @@
 
 use super::Users;
 use super::error::{Error, Result};
+use crate::ids::{PoolId, UserSub, Username};
 use crate::store::StoreError;
 use crate::store::groups::GroupRow;
 use crate::store::users::UserRow;
@@ -23,11 +24,11 @@ pub struct GroupChanges {
 }
 
 impl Users {
-    pub async fn create_group(&self, pool_id: &str, name: &str, input: &NewGroup) -> Result<GroupRow> {
+    pub async fn create_group(&self, pool_id: &PoolId, name: &str, input: &NewGroup) -> Result<GroupRow> {
         self.directory.pool(pool_id).await?;
         let now = self.now();
         let g = GroupRow {
-            pool_id: pool_id.to_string(),
+            pool_id: pool_id.clone(),
             name: name.to_string(),
             description: input.description.clone(),
             role_arn: input.role_arn.clone(),
@@ -42,12 +43,12 @@ impl Users {
         }
     }
 
-    pub async fn group(&self, pool_id: &str, name: &str) -> Result<GroupRow> {
+    pub async fn group(&self, pool_id: &PoolId, name: &str) -> Result<GroupRow> {
         self.directory.pool(pool_id).await?;
         self.store.get_group(pool_id, name).await?.ok_or_else(|| Error::ResourceNotFound("Group not found.".into()))
     }
 
-    pub async fn update_group(&self, pool_id: &str, name: &str, changes: &GroupChanges) -> Result<GroupRow> {
+    pub async fn update_group(&self, pool_id: &PoolId, name: &str, changes: &GroupChanges) -> Result<GroupRow> {
         let mut g = self.group(pool_id, name).await?;
         if let Some(d) = &changes.description {
             g.description = d.clone();
@@ -63,27 +64,27 @@ impl Users {
         Ok(g)
     }
 
-    pub async fn delete_group(&self, pool_id: &str, name: &str) -> Result<()> {
+    pub async fn delete_group(&self, pool_id: &PoolId, name: &str) -> Result<()> {
         self.group(pool_id, name).await?;
         self.store.delete_group(pool_id, name).await?;
         Ok(())
     }
 
     /// Resolve user and group in the pool (either missing → the matching Cognito error).
-    async fn user_and_group(&self, pool_id: &str, username: &str, group: &str) -> Result<(UserRow, GroupRow)> {
+    async fn user_and_group(&self, pool_id: &PoolId, username: &Username, group: &str) -> Result<(UserRow, GroupRow)> {
         let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         let g = self.group(pool_id, group).await?;
         Ok((user, g))
     }
 
-    pub async fn add_user_to_group(&self, pool_id: &str, username: &str, group: &str) -> Result<()> {
+    pub async fn add_user_to_group(&self, pool_id: &PoolId, username: &Username, group: &str) -> Result<()> {
         let (u, g) = self.user_and_group(pool_id, username, group).await?;
         self.store.add_group_member(pool_id, &g.name, &u.id).await?;
         Ok(())
     }
 
-    pub async fn remove_user_from_group(&self, pool_id: &str, username: &str, group: &str) -> Result<()> {
+    pub async fn remove_user_from_group(&self, pool_id: &PoolId, username: &Username, group: &str) -> Result<()> {
         let (u, g) = self.user_and_group(pool_id, username, group).await?;
         self.store.remove_group_member(pool_id, &g.name, &u.id).await?;
         Ok(())
@@ -93,7 +94,7 @@ impl Users {
     /// `after`, and the name to continue after when there are more.
     pub async fn list_groups(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         max: i64,
         after: Option<&str>,
     ) -> Result<(Vec<GroupRow>, Option<String>)> {
@@ -103,7 +104,7 @@ impl Users {
     }
 
     /// AdminListGroupsForUser: the user's groups in precedence order.
-    pub async fn groups_of_user(&self, pool_id: &str, username: &str) -> Result<Vec<GroupRow>> {
+    pub async fn groups_of_user(&self, pool_id: &PoolId, username: &Username) -> Result<Vec<GroupRow>> {
         let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         Ok(self.store.groups_for_user(&user.id).await?)
@@ -113,18 +114,18 @@ impl Users {
     /// `after`, and the id to continue after when there are more.
     pub async fn users_in_group(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         group: &str,
         max: i64,
         after: Option<&str>,
     ) -> Result<(Vec<UserRow>, Option<String>)> {
         let g = self.group(pool_id, group).await?;
         let rows = self.store.users_in_group(pool_id, &g.name, max + 1, after).await?;
-        Ok(crate::store::page(rows, max, |u| u.id.clone()))
+        Ok(crate::store::page(rows, max, |u| u.id.to_string()))
     }
 
     /// What a user's groups put in tokens.
-    pub async fn group_claims(&self, user_id: &str) -> Result<GroupClaims> {
+    pub async fn group_claims(&self, user_id: &UserSub) -> Result<GroupClaims> {
         Ok(GroupClaims::of(&self.store.groups_for_user(user_id).await?))
     }
 }

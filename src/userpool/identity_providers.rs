@@ -8,6 +8,7 @@ use super::error::{Error, Result};
 use super::model::Pool;
 use crate::federation::providers::{self, URL_DETAILS};
 use crate::federation::secret_context;
+use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::federation::IdentityProviderRow;
 use std::collections::BTreeMap;
@@ -227,7 +228,7 @@ fn check_identifiers(ids: &[String]) -> Result<Vec<String>> {
 impl UserPools {
     pub async fn create_identity_provider(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         new: &NewIdentityProvider,
     ) -> Result<IdentityProviderRow> {
         let pool = self.directory.pool(pool_id).await?;
@@ -286,14 +287,14 @@ impl UserPools {
     }
 
     /// A provider of the pool; ResourceNotFoundException when the pool or the provider is missing.
-    pub async fn identity_provider(&self, pool_id: &str, name: &str) -> Result<IdentityProviderRow> {
+    pub async fn identity_provider(&self, pool_id: &PoolId, name: &str) -> Result<IdentityProviderRow> {
         self.directory.pool(pool_id).await?;
         self.store.get_identity_provider(pool_id, name).await?.ok_or_else(|| not_found(name))
     }
 
     pub async fn identity_provider_by_identifier(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         identifier: &str,
     ) -> Result<IdentityProviderRow> {
         self.directory.pool(pool_id).await?;
@@ -314,7 +315,7 @@ impl UserPools {
     /// `client_secret` keeps the old secret.
     pub async fn update_identity_provider(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         name: &str,
         changes: &IdentityProviderChanges,
     ) -> Result<IdentityProviderRow> {
@@ -348,7 +349,7 @@ impl UserPools {
     }
 
     /// DeleteIdentityProvider; the pool's clients stop offering it. Users it created stay.
-    pub async fn delete_identity_provider(&self, pool_id: &str, name: &str) -> Result<()> {
+    pub async fn delete_identity_provider(&self, pool_id: &PoolId, name: &str) -> Result<()> {
         self.directory.pool(pool_id).await?;
         refuse_cognito(name, "deleted")?;
         if !self.store.delete_identity_provider(pool_id, name).await? {
@@ -358,7 +359,7 @@ impl UserPools {
     }
 
     /// Take `name` out of every client's SupportedIdentityProviders.
-    async fn remove_provider_from_clients(&self, pool_id: &str, name: &str) -> Result<()> {
+    async fn remove_provider_from_clients(&self, pool_id: &PoolId, name: &str) -> Result<()> {
         let mut after: Option<String> = None;
         loop {
             let rows = self.store.list_clients(pool_id, 100, after.as_deref()).await?;
@@ -377,14 +378,14 @@ impl UserPools {
                     self.directory.forget_client(&c.id);
                 }
             }
-            after = Some(last);
+            after = Some(last.into_string());
         }
     }
 
     /// A page of the pool's providers in name order, and the token for the next page.
     pub async fn list_identity_providers(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         max: i64,
         after: Option<&str>,
     ) -> Result<(Vec<IdentityProviderRow>, Option<String>)> {

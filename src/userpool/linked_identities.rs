@@ -7,6 +7,7 @@ use super::Users;
 use super::error::{Error, Result};
 use super::identity_providers::is_cognito;
 use crate::federation::providers;
+use crate::ids::{PoolId, Username};
 use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
@@ -100,7 +101,7 @@ impl Users {
     /// existing pool user `destination` names.
     pub async fn admin_link_provider_for_user(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         destination: &ProviderUser,
         source: &ProviderUser,
     ) -> Result<()> {
@@ -122,7 +123,7 @@ impl Users {
         if source.attribute_value.is_empty() {
             return Err(Error::invalid("SourceUser ProviderAttributeValue must not be empty."));
         }
-        let mut user = self.user(&pool, &destination.attribute_value).await?;
+        let mut user = self.user(&pool, &Username::from(destination.attribute_value.as_str())).await?;
         if user.status == EXTERNAL_PROVIDER {
             return Err(Error::invalid(
                 "The destination user is a federated user; link identities to a user of the pool itself.",
@@ -167,13 +168,13 @@ impl Users {
     /// and the user it created at its own first sign-in, if any, is disabled, so the identity
     /// signs in as nobody. For `Cognito` / `Cognito_Subject` / a username: the user can no
     /// longer sign in with a password. Nothing to disable is not an error.
-    pub async fn admin_disable_provider_for_user(&self, pool_id: &str, who: &ProviderUser) -> Result<()> {
+    pub async fn admin_disable_provider_for_user(&self, pool_id: &PoolId, who: &ProviderUser) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         if who.attribute_name != COGNITO_SUBJECT {
             return Err(invalid_attribute_name(&who.attribute_name));
         }
         if is_cognito(&who.provider_name) {
-            let user = self.user(&pool, &who.attribute_value).await?;
+            let user = self.user(&pool, &Username::from(who.attribute_value.as_str())).await?;
             // Cognito stops the native user's password sign-in. Here the user is disabled, as
             // AdminDisableUser does: no password sign-in, sessions and tokens end, and
             // AdminEnableUser undoes it. (Identities linked to the user are refused too.)

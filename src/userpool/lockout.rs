@@ -13,6 +13,7 @@
 
 use super::SignIn;
 use super::error::{Error, Message, Result};
+use crate::ids::PoolId;
 use crate::store::Store;
 use crate::store::guesses::Guesses;
 use std::future::Future;
@@ -53,7 +54,7 @@ pub enum Guess<T> {
 /// was cancelled, or resolving it failed).
 struct Slot {
     store: Store,
-    pool_id: String,
+    pool_id: PoolId,
     of: Owned,
     resolved: bool,
 }
@@ -106,7 +107,7 @@ impl SignIn {
     /// slot back without counting a failure.
     pub(super) async fn guarded_guess<T>(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         of: Guesses<'_>,
         check: impl Future<Output = Result<Option<T>>>,
     ) -> Result<Guess<T>> {
@@ -131,7 +132,7 @@ impl SignIn {
             tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
             now = self.now();
         }
-        let mut slot = Slot { store: self.store.clone(), pool_id: pool_id.into(), of: Owned::of(of), resolved: false };
+        let mut slot = Slot { store: self.store.clone(), pool_id: pool_id.clone(), of: Owned::of(of), resolved: false };
         let outcome = match check.await {
             Ok(o) => o,
             Err(e) => {

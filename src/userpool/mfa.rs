@@ -24,6 +24,7 @@ use super::pool_definition::{EmailMfaConfig, PoolMfaChanges};
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
 use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
 use crate::i18n::Lang;
+use crate::ids::PoolId;
 use crate::store::guesses::Guesses;
 use crate::store::mfa::UserMfaRow;
 use crate::store::sessions::ChallengeRow;
@@ -463,7 +464,7 @@ impl SignIn {
 
 impl super::UserPools {
     /// SetUserPoolMfaConfig: mode and factors; ON needs at least one factor.
-    pub async fn set_pool_mfa_config(&self, pool_id: &str, changes: &PoolMfaChanges) -> Result<PoolMfaConfig> {
+    pub async fn set_pool_mfa_config(&self, pool_id: &PoolId, changes: &PoolMfaChanges) -> Result<PoolMfaConfig> {
         let pool = self.directory.pool(pool_id).await?;
         let mut config = pool.config.clone();
         for (key, v) in changes.document() {
@@ -478,7 +479,7 @@ impl super::UserPools {
     }
 
     /// GetUserPoolMfaConfig.
-    pub async fn pool_mfa_config(&self, pool_id: &str) -> Result<PoolMfaConfig> {
+    pub async fn pool_mfa_config(&self, pool_id: &PoolId) -> Result<PoolMfaConfig> {
         let pool = self.directory.pool(pool_id).await?;
         Ok(PoolMfaConfig {
             mode: pool.mfa_mode(),

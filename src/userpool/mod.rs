@@ -34,6 +34,7 @@ pub mod users;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::MasterKey;
+use crate::ids::PoolId;
 use crate::mail::Mailer;
 use crate::services::Infra;
 use crate::store::Store;
@@ -79,7 +80,7 @@ impl UserPools {
     }
 
     /// Rotate an existing pool's signing keys; returns the new active kid.
-    pub async fn rotate_keys(&self, pool_id: &str) -> error::Result<String> {
+    pub async fn rotate_keys(&self, pool_id: &PoolId) -> error::Result<String> {
         self.directory.pool(pool_id).await?;
         self.tokens.rotate_keys(pool_id).await
     }

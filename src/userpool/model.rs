@@ -3,6 +3,7 @@
 
 use super::client_definition::{ExplicitAuthFlow, OAuthFlow, TimeUnit};
 use crate::crypto::random_from;
+use crate::ids::{ClientId, PoolId, Scope};
 use crate::store::clients::ClientRow;
 use crate::store::pools::PoolRow;
 use serde_json::{Value, json};
@@ -12,13 +13,13 @@ const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `{region}_{9 alphanumerics}`.
-pub fn new_pool_id(region: &str) -> String {
-    format!("{region}_{}", random_from(ALNUM, 9))
+pub fn new_pool_id(region: &str) -> PoolId {
+    PoolId::from(format!("{region}_{}", random_from(ALNUM, 9)))
 }
 
 /// 26 lowercase alphanumerics.
-pub fn new_client_id() -> String {
-    random_from(LOWER_ALNUM, 26)
+pub fn new_client_id() -> ClientId {
+    ClientId::from(random_from(LOWER_ALNUM, 26))
 }
 
 /// 51 lowercase alphanumerics, like Cognito's generated secrets.
@@ -170,7 +171,7 @@ impl PoolSettings {
 /// Built only by [`Pool::new`], so the two always agree.
 #[derive(Debug, Clone)]
 pub struct Pool {
-    pub id: String,
+    pub id: PoolId,
     pub name: String,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
     pub config: Value,
@@ -191,7 +192,7 @@ fn str_list(v: &Value) -> Vec<String> {
 }
 
 impl Pool {
-    pub fn new(id: String, name: String, config: Value, created_at: i64, updated_at: i64) -> Self {
+    pub fn new(id: PoolId, name: String, config: Value, created_at: i64, updated_at: i64) -> Self {
         let settings = Arc::new(PoolSettings::parse(&config));
         Pool { id, name, config, settings, created_at, updated_at }
     }
@@ -273,7 +274,7 @@ pub struct ClientSettings {
     pub callback_urls: Vec<String>,
     pub logout_urls: Vec<String>,
     pub allowed_oauth_flows: Vec<OAuthFlow>,
-    pub allowed_oauth_scopes: Vec<String>,
+    pub allowed_oauth_scopes: Vec<Scope>,
     pub oauth_enabled: bool,
     pub explicit_auth_flows: Vec<ExplicitAuthFlow>,
     pub supported_identity_providers: Vec<String>,
@@ -304,7 +305,7 @@ impl ClientSettings {
             callback_urls: str_list(&c["CallbackURLs"]),
             logout_urls: str_list(&c["LogoutURLs"]),
             allowed_oauth_flows: str_list(&c["AllowedOAuthFlows"]).iter().filter_map(|f| OAuthFlow::parse(f)).collect(),
-            allowed_oauth_scopes: str_list(&c["AllowedOAuthScopes"]),
+            allowed_oauth_scopes: str_list(&c["AllowedOAuthScopes"]).into_iter().map(Scope::from).collect(),
             oauth_enabled: c["AllowedOAuthFlowsUserPoolClient"].as_bool().unwrap_or(false),
             explicit_auth_flows: str_list(&c["ExplicitAuthFlows"])
                 .iter()
@@ -328,8 +329,8 @@ impl ClientSettings {
 /// ([`ClientSettings`]). Built only by [`Client::new`], so the two always agree.
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub id: String,
-    pub pool_id: String,
+    pub id: ClientId,
+    pub pool_id: PoolId,
     pub name: String,
     pub secret: Option<String>,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
@@ -364,7 +365,7 @@ impl Client {
     pub fn allowed_oauth_flows(&self) -> &[OAuthFlow] {
         &self.settings.allowed_oauth_flows
     }
-    pub fn allowed_oauth_scopes(&self) -> &[String] {
+    pub fn allowed_oauth_scopes(&self) -> &[Scope] {
         &self.settings.allowed_oauth_scopes
     }
     pub fn oauth_enabled(&self) -> bool {

@@ -6,6 +6,7 @@ use super::model::{Pool, STANDARD_ATTRIBUTES, new_pool_id, standard_schema_entry
 use super::pool_definition::{AttributeDataType, PoolChanges, PoolDefinition, PoolOptions, SchemaAttribute};
 use super::pool_document::Document;
 use super::resources::Domain;
+use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::pools::PoolRow;
 use serde_json::{Map, Value, json};
@@ -196,13 +197,13 @@ impl UserPools {
     }
 
     pub async fn list_pools(&self, max: i64, after: Option<&str>) -> Result<(Vec<Pool>, Option<String>)> {
-        let (rows, next) = crate::store::page(self.store.list_pools(max + 1, after).await?, max, |p| p.id.clone());
+        let (rows, next) = crate::store::page(self.store.list_pools(max + 1, after).await?, max, |p| p.id.to_string());
         Ok((rows.into_iter().map(Pool::from).collect(), next))
     }
 
     /// UpdateUserPool: like Cognito, settings not given return to their defaults; the
     /// immutable ones (schema, username and alias settings) are kept.
-    pub async fn update_pool(&self, id: &str, changes: &PoolChanges) -> Result<()> {
+    pub async fn update_pool(&self, id: &PoolId, changes: &PoolChanges) -> Result<()> {
         let pool = self.directory.pool(id).await?;
         check_templates(&changes.options)?;
         let mut settings = build_settings(&changes.options);
@@ -245,7 +246,7 @@ impl UserPools {
         Ok(())
     }
 
-    pub async fn delete_pool(&self, id: &str) -> Result<()> {
+    pub async fn delete_pool(&self, id: &PoolId) -> Result<()> {
         let pool = self.directory.pool(id).await?;
         if pool.deletion_protected() {
             return Err(Error::invalid(

@@ -17,6 +17,7 @@ use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
 use super::users::CONFIRMED;
 use crate::i18n::Lang;
+use crate::ids::{PoolId, Username};
 use crate::store::users::UserRow;
 
 pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
@@ -46,7 +47,7 @@ impl SignIn {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
-        let Some(user) = self.users.find_user(pool, username).await? else {
+        let Some(user) = self.users.find_user(pool, &Username::from(username)).await? else {
             if !hide {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
@@ -85,7 +86,7 @@ impl SignIn {
         source: Source,
     ) -> Result<()> {
         self.limit_source(SourceLimit::ConfirmCode, source).await?;
-        let Some(mut user) = self.users.find_user(pool, username).await? else {
+        let Some(mut user) = self.users.find_user(pool, &Username::from(username)).await? else {
             if !client.prevents_user_existence_errors() {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
@@ -116,7 +117,7 @@ impl SignIn {
 
     /// AdminResetUserPassword: the user must set a new password with a mailed code before
     /// signing in again.
-    pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> Result<()> {
+    pub async fn admin_reset_user_password(&self, pool_id: &PoolId, username: &Username) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.users.user(&pool, username).await?;
         if !has_verified_email(&user) {

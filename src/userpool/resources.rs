@@ -3,6 +3,7 @@
 
 use super::UserPools;
 use super::error::{Error, Result};
+use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::pool_resources::{DomainRow, ResourceServerRow};
 use serde_json::{Value, json};
@@ -32,7 +33,7 @@ pub struct CustomDomainConfig {
 pub struct Domain {
     /// The host it is served at.
     pub host: String,
-    pub pool_id: String,
+    pub pool_id: PoolId,
     /// The domain as it was requested (a prefix or a custom domain's name).
     pub requested: String,
     /// Set for a custom domain.
@@ -84,7 +85,7 @@ impl UserPools {
         if custom { domain.to_lowercase() } else { format!("{}.{}", domain, self.domain_base) }
     }
 
-    pub async fn create_domain(&self, pool_id: &str, input: &NewDomain) -> Result<Domain> {
+    pub async fn create_domain(&self, pool_id: &PoolId, input: &NewDomain) -> Result<Domain> {
         self.directory.pool(pool_id).await?;
         let requested = input.domain.clone();
         let custom = input.custom.is_some();
@@ -107,7 +108,7 @@ impl UserPools {
         });
         let row = DomainRow {
             domain: self.domain_host(&requested, custom),
-            pool_id: pool_id.to_string(),
+            pool_id: pool_id.clone(),
             custom,
             config: json!({
                 "RequestedDomain": requested,
@@ -134,7 +135,7 @@ impl UserPools {
         Ok(Some(Domain::from(d)))
     }
 
-    pub async fn delete_domain(&self, pool_id: &str, domain: &str) -> Result<()> {
+    pub async fn delete_domain(&self, pool_id: &PoolId, domain: &str) -> Result<()> {
         self.directory.pool(pool_id).await?;
         for d in self.store.domains_of_pool(pool_id).await? {
             let d = Domain::from(d);
@@ -148,7 +149,7 @@ impl UserPools {
 
     pub async fn create_resource_server(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         input: &ResourceServerDefinition,
     ) -> Result<ResourceServerRow> {
         self.directory.pool(pool_id).await?;
@@ -156,7 +157,7 @@ impl UserPools {
             return Err(Error::LimitExceeded("A user pool can have at most 25 resource servers.".into()));
         }
         let row = ResourceServerRow {
-            pool_id: pool_id.to_string(),
+            pool_id: pool_id.clone(),
             identifier: input.identifier.clone(),
             name: input.name.clone(),
             scopes: check_scopes(&input.scopes)?,
@@ -172,7 +173,7 @@ impl UserPools {
 
     pub async fn update_resource_server(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         input: &ResourceServerDefinition,
     ) -> Result<ResourceServerRow> {
         let mut row = self.resource_server(pool_id, &input.identifier).await?;
@@ -185,7 +186,7 @@ impl UserPools {
     /// ListResourceServers: a page of at most `max`, and the token of the next.
     pub async fn list_resource_servers(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         max: i64,
         after: Option<&str>,
     ) -> Result<(Vec<ResourceServerRow>, Option<String>)> {
@@ -194,7 +195,7 @@ impl UserPools {
         Ok(crate::store::page(rows, max, |r| r.identifier.clone()))
     }
 
-    pub async fn resource_server(&self, pool_id: &str, identifier: &str) -> Result<ResourceServerRow> {
+    pub async fn resource_server(&self, pool_id: &PoolId, identifier: &str) -> Result<ResourceServerRow> {
         self.directory.pool(pool_id).await?;
         self.store
             .get_resource_server(pool_id, identifier)
@@ -202,7 +203,7 @@ impl UserPools {
             .ok_or_else(|| Error::ResourceNotFound(format!("Resource server {identifier} does not exist.").into()))
     }
 
-    pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> Result<()> {
+    pub async fn delete_resource_server(&self, pool_id: &PoolId, identifier: &str) -> Result<()> {
         self.resource_server(pool_id, identifier).await?;
         self.store.delete_resource_server(pool_id, identifier).await?;
         Ok(())

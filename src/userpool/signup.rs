@@ -18,6 +18,7 @@ use super::throttle::{Caller, Source, SourceLimit};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{SecretToken, TokenHash};
 use crate::i18n::Lang;
+use crate::ids::{PoolId, UserSub, Username};
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use serde_json::json;
@@ -64,10 +65,10 @@ impl SignIn {
         check_policy(pool.password_policy(), password)?;
         let now = self.now();
         let user = UserRow {
-            id: sub,
+            id: sub.into(),
             pool_id: pool.id.clone(),
             username_key: pool.lookup_key(&stored_name),
-            username: stored_name,
+            username: stored_name.into(),
             status: UNCONFIRMED.into(),
             enabled: true,
             password_hash: Some(self.passwords.hash(password).await?),
@@ -100,7 +101,7 @@ impl SignIn {
     ) -> Result<UserRow> {
         self.limit_source(SourceLimit::ConfirmCode, source).await?;
         let hide = client.prevents_user_existence_errors();
-        let Some(mut user) = self.users.find_user(pool, username).await? else {
+        let Some(mut user) = self.users.find_user(pool, &Username::from(username)).await? else {
             if !hide {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
@@ -138,7 +139,7 @@ impl SignIn {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
-        let Some(user) = self.users.find_user(pool, username).await? else {
+        let Some(user) = self.users.find_user(pool, &Username::from(username)).await? else {
             if !hide {
                 return Err(Error::UserNotFound(Message::UsernameClientNotFound));
             }
@@ -159,7 +160,7 @@ impl SignIn {
         self.codes.send_code(pool, &user, Purpose::SignUp, lang).await
     }
 
-    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<()> {
+    pub async fn admin_confirm_sign_up(&self, pool_id: &PoolId, username: &Username) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.users.user(&pool, username).await?;
         if user.status != UNCONFIRMED {
@@ -178,7 +179,7 @@ impl SignIn {
         &self,
         pool: &Pool,
         client: &Client,
-        user_id: &str,
+        user_id: &UserSub,
     ) -> Result<Option<String>> {
         let Some(user) = self.store.get_user(user_id).await? else {
             return Ok(None);

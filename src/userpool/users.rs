@@ -6,6 +6,7 @@ use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_lik
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
+use crate::ids::{PoolId, Username};
 use crate::store::StoreError;
 use crate::store::users::{UserColumn, UserFilter, UserRow};
 use std::collections::BTreeMap;
@@ -70,7 +71,7 @@ pub enum MessageAction {
 /// A user an administrator creates (AdminCreateUser).
 #[derive(Debug, Clone, Default)]
 pub struct NewUser {
-    pub username: String,
+    pub username: Username,
     pub attributes: Vec<(String, String)>,
     /// Chosen by the administrator; generated to the pool's policy otherwise.
     pub temporary_password: Option<String>,
@@ -83,7 +84,7 @@ pub struct NewUser {
 
 impl Users {
     /// Find a user by username, or by an alias / username attribute of the pool.
-    pub async fn find_user(&self, pool: &Pool, name: &str) -> Result<Option<UserRow>> {
+    pub async fn find_user(&self, pool: &Pool, name: &Username) -> Result<Option<UserRow>> {
         let key = pool.lookup_key(name);
         if let Some(u) = self.store.get_user_by_username(&pool.id, &key).await? {
             return Ok(Some(u));
@@ -96,7 +97,7 @@ impl Users {
         Ok(None)
     }
 
-    pub async fn user(&self, pool: &Pool, name: &str) -> Result<UserRow> {
+    pub async fn user(&self, pool: &Pool, name: &Username) -> Result<UserRow> {
         self.find_user(pool, name).await?.ok_or_else(user_not_found)
     }
 
@@ -110,7 +111,7 @@ impl Users {
         }
     }
 
-    pub async fn admin_create_user(&self, pool_id: &str, input: &NewUser) -> Result<UserRow> {
+    pub async fn admin_create_user(&self, pool_id: &PoolId, input: &NewUser) -> Result<UserRow> {
         let pool = self.directory.pool(pool_id).await?;
         let given = input.username.clone();
         let mut attrs = attributes::parse_list(&pool, &input.attributes, Writer::Admin, true)?;
@@ -144,10 +145,10 @@ impl Users {
             None => generate_temporary(policy),
         };
         let user = UserRow {
-            id: sub,
+            id: sub.into(),
             pool_id: pool.id.clone(),
             username_key: pool.lookup_key(&username),
-            username,
+            username: username.into(),
             status: FORCE_CHANGE_PASSWORD.into(),
             enabled: true,
             password_hash: Some(self.passwords.hash(&temp).await?),
@@ -224,7 +225,7 @@ impl Users {
         Ok(true)
     }
 
-    pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> Result<()> {
+    pub async fn admin_delete_user(&self, pool_id: &PoolId, username: &Username) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         self.store.delete_user(&user.id).await?;
@@ -233,8 +234,8 @@ impl Users {
 
     pub async fn admin_set_password(
         &self,
-        pool_id: &str,
-        username: &str,
+        pool_id: &PoolId,
+        username: &Username,
         password: &str,
         permanent: bool,
     ) -> Result<()> {
@@ -252,7 +253,12 @@ impl Users {
         Ok(())
     }
 
-    pub async fn admin_update_attributes(&self, pool_id: &str, username: &str, list: &AttributeList) -> Result<()> {
+    pub async fn admin_update_attributes(
+        &self,
+        pool_id: &PoolId,
+        username: &Username,
+        list: &AttributeList,
+    ) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let changes = attributes::parse_list(&pool, list, Writer::Admin, false)?;
@@ -268,7 +274,7 @@ impl Users {
     }
 
     /// Disable or enable. Disabling also ends every session and invalidates issued tokens.
-    pub async fn admin_set_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> Result<()> {
+    pub async fn admin_set_enabled(&self, pool_id: &PoolId, username: &Username, enabled: bool) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         let now = self.now();
@@ -294,7 +300,7 @@ impl Users {
 
     pub async fn list_users(
         &self,
-        pool_id: &str,
+        pool_id: &PoolId,
         filter: &str,
         limit: i64,
         token: Option<&str>,

@@ -96,10 +96,10 @@ async fn federated_user(app: &TestApp, pool: &str, provider: &str, id: &str) -> 
     let now = app.services.now();
     let username = format!("{provider}_{id}");
     let u = UserRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: uuid::Uuid::new_v4().to_string().into(),
         pool_id: pool.into(),
         username_key: username.clone(),
-        username,
+        username: username.into(),
         status: "EXTERNAL_PROVIDER".into(),
         enabled: true,
         password_hash: None,
@@ -413,7 +413,7 @@ async fn clients_offer_only_the_pools_providers_and_lose_a_deleted_one() {
     // Cached before the deletion: the cache must not keep the old list.
     let describe = |id: &str| json!({"UserPoolId": pool, "ClientId": id});
     app.ok("DescribeUserPoolClient", describe(&both)).await;
-    app.services.directory.find_client(&okta_only).await.unwrap();
+    app.services.directory.find_client(&okta_only.as_str().into()).await.unwrap();
     let (kind, _) = error(
         &app,
         "UpdateUserPoolClient",
@@ -427,7 +427,7 @@ async fn clients_offer_only_the_pools_providers_and_lose_a_deleted_one() {
     assert_eq!(providers(app.ok("DescribeUserPoolClient", describe(&both)).await), json!(["COGNITO", "Google"]));
     assert_eq!(providers(app.ok("DescribeUserPoolClient", describe(&okta_only)).await), json!([]));
     assert_eq!(providers(app.ok("DescribeUserPoolClient", describe(&other)).await), json!(["Google"]));
-    let cached = app.services.directory.find_client(&okta_only).await.unwrap().unwrap();
+    let cached = app.services.directory.find_client(&okta_only.as_str().into()).await.unwrap().unwrap();
     assert!(cached.supported_identity_providers().is_empty(), "cache invalidated");
 
     let gone = json!({"UserPoolId": pool, "ProviderName": "Okta"});

@@ -342,7 +342,7 @@ async fn server_side_token_check_refuses_revoked_signed_out_disabled_and_deleted
     app.clock.advance_secs(2);
     app.ok("AdminDisableUser", json!({"UserPoolId": f.pool, "Username": "alice"})).await;
     assert_eq!(refused(validate(&checked, before).await), "Invalid login token. User is disabled.");
-    app.services.users.admin_set_enabled(&f.pool, "alice", true).await.unwrap();
+    app.services.users.admin_set_enabled(&f.pool.as_str().into(), &"alice".into(), true).await.unwrap();
     assert_eq!(refused(validate(&checked, before).await), "Invalid login token. Token has been revoked.");
     accepted(validate(&offline, before).await);
     app.clock.advance_secs(2);

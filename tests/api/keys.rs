@@ -119,7 +119,7 @@ async fn rotation_changes_the_signing_kid_and_keeps_old_tokens_valid() {
     let old = tokens_via_browser(&app, &f).await;
     let old_kid = kid(old["access_token"].as_str().unwrap());
 
-    let new_kid = app.services.user_pools.rotate_keys(&f.pool).await.expect("rotate");
+    let new_kid = app.services.user_pools.rotate_keys(&f.pool.as_str().into()).await.expect("rotate");
     assert_ne!(new_kid, old_kid);
     assert!(kids(&before).contains(&new_kid), "the new key was published before it signed anything");
 
@@ -159,7 +159,7 @@ async fn rotation_changes_the_signing_kid_and_keeps_old_tokens_valid() {
 
     // Once no token the retired key signed can be valid, a later rotation drops it.
     app.clock.advance_secs(portcullis::tokens::keys::RETIRED_KEY_KEEP_SECS + 60);
-    let third = app.services.user_pools.rotate_keys(&f.pool).await.unwrap();
+    let third = app.services.user_pools.rotate_keys(&f.pool.as_str().into()).await.unwrap();
     let later = kids(&jwks(&app, &f.pool).await);
     assert!(!later.contains(&old_kid), "the long-retired key is removed");
     assert!(later.contains(&new_kid), "the just-retired key stays published");
@@ -167,7 +167,7 @@ async fn rotation_changes_the_signing_kid_and_keeps_old_tokens_valid() {
     assert_eq!(later.len(), 3);
     assert_eq!(userinfo_status(&app, &f.pool, old["access_token"].as_str().unwrap()).await, 401);
 
-    assert!(app.services.user_pools.rotate_keys("local_nosuchpoo").await.is_err());
+    assert!(app.services.user_pools.rotate_keys(&"local_nosuchpoo".into()).await.is_err());
 }
 
 #[tokio::test]
@@ -210,7 +210,7 @@ async fn each_pool_signs_with_its_own_keys() {
     );
     assert_eq!(userinfo_status(&app, &b.pool, &forged).await, 401);
     // Rotating one pool leaves the other alone.
-    app.services.user_pools.rotate_keys(&a.pool).await.unwrap();
+    app.services.user_pools.rotate_keys(&a.pool.as_str().into()).await.unwrap();
     assert_eq!(kids(&jwks(&app, &b.pool).await), kids(&keys_b));
     assert_eq!(userinfo_status(&app, &b.pool, at_b).await, 200);
 }
@@ -222,7 +222,7 @@ async fn private_keys_and_secrets_are_encrypted_at_rest() {
     let pool = app.create_pool(json!({})).await;
     let (client_id, secret) = app.create_client(&pool, true, json!({})).await;
     let secret = secret.unwrap();
-    app.services.user_pools.rotate_keys(&pool).await.unwrap();
+    app.services.user_pools.rotate_keys(&pool.as_str().into()).await.unwrap();
     let published = jwks(&app, &pool).await;
 
     sqlx::any::install_default_drivers();

@@ -39,8 +39,8 @@ fn checked(results: &[(u16, Value)]) -> usize {
 }
 
 async fn user_id(app: &TestApp, pool: &str, username: &str) -> String {
-    let p = app.services.directory.pool(pool).await.unwrap();
-    app.services.users.find_user(&p, username).await.unwrap().expect("user").id
+    let p = app.services.directory.pool(&pool.into()).await.unwrap();
+    app.services.users.find_user(&p, &username.into()).await.unwrap().expect("user").id.to_string()
 }
 
 #[tokio::test]

@@ -28,8 +28,8 @@ async fn refused(r: reqwest::Response, message: &str) -> String {
 }
 
 async fn set_status(app: &TestApp, pool_id: &str, username: &str, status: &str) {
-    let pool = app.services.directory.pool(pool_id).await.unwrap();
-    let mut user = app.services.users.find_user(&pool, username).await.unwrap().expect("user");
+    let pool = app.services.directory.pool(&pool_id.into()).await.unwrap();
+    let mut user = app.services.users.find_user(&pool, &username.into()).await.unwrap().expect("user");
     user.status = status.into();
     app.services.users.save_user(&pool, &user).await.unwrap();
 }

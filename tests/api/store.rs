@@ -134,7 +134,7 @@ async fn users_aliases_conflicts_and_filters() {
         if page.is_empty() {
             break;
         }
-        after = page.last().map(|u| (u.created_at, u.id.clone()));
+        after = page.last().map(|u| (u.created_at, u.id.to_string()));
         seen.extend(page.into_iter().map(|u| u.id));
     }
     assert_eq!(seen, vec!["u1", "v0", "v1", "v2"]);

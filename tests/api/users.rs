@@ -66,7 +66,7 @@ async fn temporary_passwords_follow_the_pool_policy() {
         app.ok("AdminCreateUser", json!({"UserPoolId": pool, "Username": "gen", "MessageAction": "SUPPRESS"})).await;
     assert_eq!(u["User"]["UserStatus"], "FORCE_CHANGE_PASSWORD");
     // The generator (no mail transport shows it to us) satisfies the pool's own policy.
-    let p = app.services.directory.pool(&pool).await.unwrap();
+    let p = app.services.directory.pool(&pool.as_str().into()).await.unwrap();
     for _ in 0..50 {
         let temp = portcullis::userpool::password::generate_temporary(p.password_policy());
         assert!(temp.chars().count() >= 20, "{temp}");
