@@ -7,9 +7,7 @@ use super::{string_list, string_map};
 use crate::identity_pools::identities::IdentityDescription;
 use crate::identity_pools::logins::Logins;
 use crate::identity_pools::pools::{CognitoIdentityProvider, IdentityPool, IdentityPoolDefinition};
-use crate::identity_pools::roles::{
-    AmbiguousRoleResolution, MappingRule, MappingType, MatchType, PoolRoles, RoleMapping, RulesConfiguration,
-};
+use crate::identity_pools::roles::{PoolRoles, RoleMapping};
 use serde_json::{Map, Value, json};
 
 fn text(v: &Value) -> String {
@@ -31,46 +29,15 @@ pub(super) fn identity_pool_definition(i: &Value) -> IdentityPoolDefinition {
         supported_login_providers: string_map(&i["SupportedLoginProviders"]),
         developer_provider_name: i["DeveloperProviderName"].as_str().map(str::to_string),
         open_id_connect_provider_arns: string_list(&i["OpenIdConnectProviderARNs"]),
-        cognito_identity_providers: i["CognitoIdentityProviders"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|c| CognitoIdentityProvider {
-                provider_name: text(&c["ProviderName"]),
-                client_id: text(&c["ClientId"]),
-                server_side_token_check: c["ServerSideTokenCheck"].as_bool().unwrap_or(false),
-            })
-            .collect(),
+        cognito_identity_providers: CognitoIdentityProvider::list(&i["CognitoIdentityProviders"]),
         saml_provider_arns: string_list(&i["SamlProviderARNs"]),
         tags: (!tags.is_null()).then(|| string_map(tags)),
     }
 }
 
-/// Cognito's `IdentityPool`.
+/// Cognito's `IdentityPool`: the pool's stored document, kept in Cognito's shape.
 pub(super) fn identity_pool(p: &IdentityPool) -> Value {
-    let providers: Vec<Value> = p
-        .cognito_identity_providers
-        .iter()
-        .map(|c| {
-            json!({"ProviderName": c.provider_name, "ClientId": c.client_id,
-                   "ServerSideTokenCheck": c.server_side_token_check})
-        })
-        .collect();
-    let mut v = json!({
-        "IdentityPoolId": p.identity_pool_id,
-        "IdentityPoolName": p.identity_pool_name,
-        "AllowUnauthenticatedIdentities": p.allow_unauthenticated_identities,
-        "AllowClassicFlow": p.allow_classic_flow,
-        "SupportedLoginProviders": p.supported_login_providers,
-        "OpenIdConnectProviderARNs": p.open_id_connect_provider_arns,
-        "CognitoIdentityProviders": providers,
-        "SamlProviderARNs": p.saml_provider_arns,
-        "IdentityPoolTags": p.identity_pool_tags,
-    });
-    if let Some(dev) = &p.developer_provider_name {
-        v["DeveloperProviderName"] = json!(dev);
-    }
-    v
+    p.document()
 }
 
 /// The roles and role mappings of a SetIdentityPoolRoles request.
@@ -79,56 +46,17 @@ pub(super) fn pool_roles(i: &Value) -> PoolRoles {
         .as_object()
         .into_iter()
         .flatten()
-        .filter_map(|(provider, m)| Some((provider.clone(), role_mapping(m)?)))
+        .filter_map(|(provider, m)| Some((provider.clone(), RoleMapping::from_document(m).ok()?)))
         .collect();
     PoolRoles { roles: string_map(&i["Roles"]), role_mappings }
-}
-
-/// A `RoleMapping` (its `Type` is required, and rules' `MatchType`).
-fn role_mapping(m: &Value) -> Option<RoleMapping> {
-    let rules = m["RulesConfiguration"]["Rules"].as_array();
-    Some(RoleMapping {
-        mapping_type: MappingType::parse(m["Type"].as_str()?)?,
-        ambiguous_role_resolution: m["AmbiguousRoleResolution"].as_str().and_then(AmbiguousRoleResolution::parse),
-        rules_configuration: rules.map(|rules| RulesConfiguration {
-            rules: rules
-                .iter()
-                .filter_map(|r| {
-                    Some(MappingRule {
-                        claim: text(&r["Claim"]),
-                        match_type: MatchType::parse(r["MatchType"].as_str()?)?,
-                        value: text(&r["Value"]),
-                        role_arn: text(&r["RoleARN"]),
-                    })
-                })
-                .collect(),
-        }),
-    })
 }
 
 /// GetIdentityPoolRoles' answer.
 pub(super) fn pool_roles_value(pool_id: &str, r: &PoolRoles) -> Value {
     let mut v = json!({"IdentityPoolId": pool_id, "Roles": r.roles});
     if !r.role_mappings.is_empty() {
-        let mappings: Map<String, Value> =
-            r.role_mappings.iter().map(|(k, m)| (k.clone(), role_mapping_value(m))).collect();
+        let mappings: Map<String, Value> = r.role_mappings.iter().map(|(k, m)| (k.clone(), m.document())).collect();
         v["RoleMappings"] = Value::Object(mappings);
-    }
-    v
-}
-
-fn role_mapping_value(m: &RoleMapping) -> Value {
-    let mut v = json!({"Type": m.mapping_type.as_str()});
-    if let Some(r) = m.ambiguous_role_resolution {
-        v["AmbiguousRoleResolution"] = json!(r.as_str());
-    }
-    if let Some(rc) = &m.rules_configuration {
-        let rules: Vec<Value> = rc
-            .rules
-            .iter()
-            .map(|r| json!({"Claim": r.claim, "MatchType": r.match_type.as_str(), "Value": r.value, "RoleARN": r.role_arn}))
-            .collect();
-        v["RulesConfiguration"] = json!({"Rules": rules});
     }
     v
 }
@@ -147,6 +75,7 @@ pub(super) fn unprocessed_identities(ids: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity_pools::roles::MatchType;
     use std::collections::BTreeMap;
 
     #[test]

@@ -44,23 +44,11 @@ impl fmt::Display for RedirectUri {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::clients::ClientRow;
     use serde_json::json;
 
     fn client() -> Client {
         let config = json!({"CallbackURLs": ["https://app.example/cb"], "LogoutURLs": ["https://app.example/bye"]});
-        Client::from_row(
-            ClientRow {
-                id: "c".into(),
-                pool_id: "p".into(),
-                name: "n".into(),
-                secret_enc: None,
-                config,
-                created_at: 0,
-                updated_at: 0,
-            },
-            None,
-        )
+        Client::for_tests(config, None)
     }
 
     #[test]

@@ -29,8 +29,9 @@ fn text(v: &Value) -> String {
 }
 
 impl IdentityPool {
-    /// The stored document: every member, `DeveloperProviderName` only when set.
-    pub(crate) fn document(&self) -> Value {
+    /// The stored document, which is also Cognito's `IdentityPool` answer: every member,
+    /// `DeveloperProviderName` only when set.
+    pub fn document(&self) -> Value {
         let providers: Vec<Value> = self
             .cognito_identity_providers
             .iter()
@@ -72,19 +73,25 @@ impl IdentityPool {
             supported_login_providers: string_map(&d["SupportedLoginProviders"]),
             developer_provider_name: d["DeveloperProviderName"].as_str().map(str::to_string),
             open_id_connect_provider_arns: strings(&d["OpenIdConnectProviderARNs"]),
-            cognito_identity_providers: d["CognitoIdentityProviders"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| CognitoIdentityProvider {
-                    provider_name: text(&c["ProviderName"]),
-                    client_id: text(&c["ClientId"]),
-                    server_side_token_check: c["ServerSideTokenCheck"].as_bool().unwrap_or(false),
-                })
-                .collect(),
+            cognito_identity_providers: CognitoIdentityProvider::list(&d["CognitoIdentityProviders"]),
             saml_provider_arns: strings(&d["SamlProviderARNs"]),
             identity_pool_tags: string_map(&d["IdentityPoolTags"]),
         })
+    }
+}
+
+impl CognitoIdentityProvider {
+    /// A `CognitoIdentityProviders` list, in Cognito's member names (stored, or as sent).
+    pub fn list(v: &Value) -> Vec<CognitoIdentityProvider> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| CognitoIdentityProvider {
+                provider_name: text(&c["ProviderName"]),
+                client_id: text(&c["ClientId"]),
+                server_side_token_check: c["ServerSideTokenCheck"].as_bool().unwrap_or(false),
+            })
+            .collect()
     }
 }
 
@@ -111,7 +118,8 @@ impl PoolRoles {
 }
 
 impl RoleMapping {
-    fn document(&self) -> Value {
+    /// The mapping in Cognito's member names, as stored and as GetIdentityPoolRoles answers.
+    pub fn document(&self) -> Value {
         let mut d = json!({"Type": self.mapping_type.as_str()});
         if let Some(r) = self.ambiguous_role_resolution {
             d["AmbiguousRoleResolution"] = json!(r.as_str());
@@ -130,7 +138,9 @@ impl RoleMapping {
         d
     }
 
-    fn from_document(d: &Value) -> Result<RoleMapping> {
+    /// A mapping in Cognito's member names; an error when `Type` or a rule's `MatchType` is
+    /// missing or unknown.
+    pub fn from_document(d: &Value) -> Result<RoleMapping> {
         let mapping_type =
             d["Type"].as_str().and_then(MappingType::parse).ok_or_else(|| corrupt("role mapping without a Type"))?;
         let rules_configuration = match d["RulesConfiguration"]["Rules"].as_array() {

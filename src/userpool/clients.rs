@@ -317,16 +317,7 @@ mod client_auth_tests {
     use serde_json::json;
 
     fn client(secret: Option<&str>) -> Client {
-        let row = crate::store::clients::ClientRow {
-            id: "c1".into(),
-            pool_id: "p".into(),
-            name: "n".into(),
-            secret_enc: None,
-            config: json!({}),
-            created_at: 0,
-            updated_at: 0,
-        };
-        Client::from_row(row, secret.map(str::to_string))
+        Client::for_tests(json!({}), secret)
     }
 
     #[test]

@@ -341,6 +341,23 @@ pub struct Client {
     pub updated_at: i64,
 }
 
+#[cfg(test)]
+impl Client {
+    /// A client `c1` of pool `p` with these settings, for unit tests.
+    pub(crate) fn for_tests(config: Value, secret: Option<&str>) -> Client {
+        let row = ClientRow {
+            id: "c1".into(),
+            pool_id: "p".into(),
+            name: "n".into(),
+            secret_enc: None,
+            config,
+            created_at: 0,
+            updated_at: 0,
+        };
+        Client::from_row(row, secret.map(str::to_string))
+    }
+}
+
 impl Client {
     pub fn from_row(r: ClientRow, secret: Option<String>) -> Self {
         let settings = Arc::new(ClientSettings::parse(&r.config));
@@ -422,18 +439,7 @@ mod tests {
     #[test]
     fn validity_units_convert() {
         let config = json!({"AccessTokenValidity": 5, "TokenValidityUnits": {"AccessToken": "minutes"}, "RefreshTokenValidity": 2, "AuthSessionValidity": 60});
-        let c = Client::from_row(
-            ClientRow {
-                id: "c".into(),
-                pool_id: "p".into(),
-                name: "n".into(),
-                secret_enc: None,
-                config,
-                created_at: 0,
-                updated_at: 0,
-            },
-            None,
-        );
+        let c = Client::for_tests(config, None);
         assert_eq!(c.access_token_secs(), 300);
         assert_eq!(c.id_token_secs(), 3600);
         assert_eq!(c.refresh_token_secs(), 2 * 86400);
