@@ -79,7 +79,7 @@ pub(super) fn new_client(i: &Value) -> NewClient {
 
 /// `UserPoolClientType`: the stored settings, the names and dates, and the secret.
 pub(super) fn user_pool_client(c: &Client) -> Value {
-    let mut out = c.config.clone();
+    let mut out = (*c.config).clone();
     out["UserPoolId"] = json!(c.pool_id);
     out["ClientName"] = json!(c.name);
     out["ClientId"] = json!(c.id);

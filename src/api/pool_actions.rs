@@ -143,7 +143,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
 /// Cognito's `UserPoolType`: the pool's stored settings, and what the service tells beside them.
 fn user_pool_type(d: &PoolDescription) -> Value {
     let p = &d.pool;
-    let mut out = p.config.clone();
+    let mut out = (*p.config).clone();
     out["Id"] = json!(p.id);
     out["Name"] = json!(p.name);
     out["Arn"] = json!(d.arn);

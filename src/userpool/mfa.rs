@@ -466,7 +466,7 @@ impl super::UserPools {
     /// SetUserPoolMfaConfig: mode and factors; ON needs at least one factor.
     pub async fn set_pool_mfa_config(&self, pool_id: &PoolId, changes: &PoolMfaChanges) -> Result<PoolMfaConfig> {
         let pool = self.directory.pool(pool_id).await?;
-        let mut config = pool.config.clone();
+        let mut config = (*pool.config).clone();
         for (key, v) in changes.document() {
             config[key] = v;
         }
@@ -474,7 +474,7 @@ impl super::UserPools {
         if candidate.mfa_mode() != MfaMode::Off && !candidate.totp_allowed() && !candidate.email_mfa_allowed() {
             return Err(Error::InvalidParameter("At least one MFA factor must be enabled to turn MFA on.".into()));
         }
-        self.replace_pool_config(&pool, candidate.config).await?;
+        self.replace_pool_config(&pool, (*candidate.config).clone()).await?;
         self.pool_mfa_config(pool_id).await
     }
 

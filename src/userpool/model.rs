@@ -174,7 +174,8 @@ pub struct Pool {
     pub id: PoolId,
     pub name: String,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
-    pub config: Value,
+    /// Shared, like the settings: a pool is cloned out of the settings cache on every request.
+    pub config: Arc<Value>,
     /// Shared: a pool is cloned out of the settings cache on every request.
     pub settings: Arc<PoolSettings>,
     pub created_at: i64,
@@ -194,7 +195,7 @@ fn str_list(v: &Value) -> Vec<String> {
 impl Pool {
     pub fn new(id: PoolId, name: String, config: Value, created_at: i64, updated_at: i64) -> Self {
         let settings = Arc::new(PoolSettings::parse(&config));
-        Pool { id, name, config, settings, created_at, updated_at }
+        Pool { id, name, config: Arc::new(config), settings, created_at, updated_at }
     }
 
     /// The same pool with another document (settings parsed again).
@@ -334,7 +335,8 @@ pub struct Client {
     pub name: String,
     pub secret: Option<String>,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
-    pub config: Value,
+    /// Shared, like the settings.
+    pub config: Arc<Value>,
     /// Shared: a client is cloned out of the settings cache on every request.
     pub settings: Arc<ClientSettings>,
     pub created_at: i64,
@@ -366,7 +368,7 @@ impl Client {
             pool_id: r.pool_id,
             name: r.name,
             secret,
-            config: r.config,
+            config: Arc::new(r.config),
             settings,
             created_at: r.created_at,
             updated_at: r.updated_at,
