@@ -2,7 +2,7 @@
 //! [`NewClient`] / [`ClientDefinition`], and a client as Cognito's `UserPoolClientType`. The input
 //! has passed the model, so members have their types and enums their values.
 
-use super::s;
+use super::{given_strings, given_text, s};
 use crate::userpool::client_definition::{
     AnalyticsConfiguration, ClientDefinition, ExplicitAuthFlow, NewClient, OAuthFlow, RefreshTokenRotation, TimeUnit,
     TokenValidityUnits, UserExistenceErrors,
@@ -10,18 +10,9 @@ use crate::userpool::client_definition::{
 use crate::userpool::model::Client;
 use serde_json::{Value, json};
 
-/// A list member of strings, `None` when absent (or null).
-fn strings(v: &Value) -> Option<Vec<String>> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-}
-
 /// A list member of an enum's values.
 fn values<T>(v: &Value, parse: impl Fn(&str) -> Option<T>) -> Option<Vec<T>> {
     v.as_array().map(|a| a.iter().filter_map(Value::as_str).filter_map(parse).collect())
-}
-
-fn text(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
 }
 
 /// The settings of a CreateUserPoolClient or UpdateUserPoolClient request.
@@ -39,21 +30,21 @@ pub(super) fn client_definition(i: &Value) -> ClientDefinition {
             id_token: unit("IdToken"),
             refresh_token: unit("RefreshToken"),
         },
-        read_attributes: strings(&i["ReadAttributes"]),
-        write_attributes: strings(&i["WriteAttributes"]),
+        read_attributes: given_strings(&i["ReadAttributes"]),
+        write_attributes: given_strings(&i["WriteAttributes"]),
         explicit_auth_flows: values(&i["ExplicitAuthFlows"], ExplicitAuthFlow::parse),
-        supported_identity_providers: strings(&i["SupportedIdentityProviders"]),
-        callback_urls: strings(&i["CallbackURLs"]),
-        logout_urls: strings(&i["LogoutURLs"]),
-        default_redirect_uri: text(&i["DefaultRedirectURI"]),
+        supported_identity_providers: given_strings(&i["SupportedIdentityProviders"]),
+        callback_urls: given_strings(&i["CallbackURLs"]),
+        logout_urls: given_strings(&i["LogoutURLs"]),
+        default_redirect_uri: given_text(&i["DefaultRedirectURI"]),
         allowed_oauth_flows: values(&i["AllowedOAuthFlows"], OAuthFlow::parse),
-        allowed_oauth_scopes: strings(&i["AllowedOAuthScopes"]),
+        allowed_oauth_scopes: given_strings(&i["AllowedOAuthScopes"]),
         oauth_enabled: i["AllowedOAuthFlowsUserPoolClient"].as_bool(),
         analytics: analytics.is_object().then(|| AnalyticsConfiguration {
-            application_id: text(&analytics["ApplicationId"]),
-            application_arn: text(&analytics["ApplicationArn"]),
-            role_arn: text(&analytics["RoleArn"]),
-            external_id: text(&analytics["ExternalId"]),
+            application_id: given_text(&analytics["ApplicationId"]),
+            application_arn: given_text(&analytics["ApplicationArn"]),
+            role_arn: given_text(&analytics["RoleArn"]),
+            external_id: given_text(&analytics["ExternalId"]),
             user_data_shared: analytics["UserDataShared"].as_bool(),
         }),
         prevent_user_existence_errors: i["PreventUserExistenceErrors"].as_str().and_then(UserExistenceErrors::parse),
@@ -72,7 +63,7 @@ pub(super) fn new_client(i: &Value) -> NewClient {
     NewClient {
         name: s(i, "ClientName").to_string(),
         generate_secret: i["GenerateSecret"].as_bool().unwrap_or(false),
-        secret: text(&i["ClientSecret"]),
+        secret: given_text(&i["ClientSecret"]),
         definition: client_definition(i),
     }
 }

@@ -261,7 +261,18 @@ pub(crate) fn string_map(v: &Value) -> std::collections::BTreeMap<String, String
 
 /// A list-of-strings member; empty when absent.
 pub(crate) fn string_list(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+    given_strings(v).unwrap_or_default()
+}
+
+/// A list-of-strings member, `None` when absent (or null): a command keeps "not given" apart
+/// from "given empty".
+pub(crate) fn given_strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+}
+
+/// A string member, `None` when absent (or null).
+pub(crate) fn given_text(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
 }
 
 pub(crate) fn limit(v: &Value, k: &str, default: i64) -> i64 {

@@ -2,7 +2,7 @@
 //! the services' commands. The model has checked the shapes already; a member that is absent
 //! or null is not given.
 
-use super::s;
+use super::{given_strings, given_text, s};
 use crate::userpool::model::MfaMode;
 use crate::userpool::pool_definition::{
     AccountRecoverySetting, AdminCreateUserConfig, AdvancedSecurityAdditionalFlows, AttributeDataType,
@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn text(v: &Value, k: &str) -> Option<String> {
-    v[k].as_str().map(str::to_string)
+    given_text(&v[k])
 }
 
 fn flag(v: &Value, k: &str) -> Option<bool> {
@@ -29,7 +29,7 @@ fn int(v: &Value, k: &str) -> Option<i64> {
 }
 
 fn strings(v: &Value, k: &str) -> Option<Vec<String>> {
-    v[k].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+    given_strings(&v[k])
 }
 
 /// A structure member, read by `read` when it is given.
