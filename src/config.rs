@@ -67,6 +67,30 @@ pub struct Config {
     pub rate_limit_sign_up: u32,
     pub rate_limit_send_code: u32,
     pub rate_limit_confirm_code: u32,
+    /// The first dashboard administrator, created once (permanent password, group `admins`)
+    /// while the system pool has no administrator. Both or neither.
+    pub admin_username: Option<String>,
+    pub admin_password: Option<Secret>,
+    /// Whether dashboard operators must set up TOTP (`required`, the default) or may (`optional`).
+    pub admin_mfa: AdminMfa,
+}
+
+/// `PORTCULLIS_ADMIN_MFA`: the system pool's MFA setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdminMfa {
+    Required,
+    Optional,
+}
+
+impl AdminMfa {
+    fn parse(v: &str) -> Result<Self, ConfigError> {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "required" => Ok(AdminMfa::Required),
+            "optional" => Ok(AdminMfa::Optional),
+            _ => Err(ConfigError::Invalid("PORTCULLIS_ADMIN_MFA", format!("{v} (use required or optional)"))),
+        }
+    }
 }
 
 impl Default for Config {
@@ -96,6 +120,9 @@ impl Default for Config {
             rate_limit_sign_up: 50,
             rate_limit_send_code: 50,
             rate_limit_confirm_code: 100,
+            admin_username: None,
+            admin_password: None,
+            admin_mfa: AdminMfa::Required,
         }
     }
 }
@@ -136,6 +163,9 @@ struct FileConfig {
     rate_limit_sign_up: Option<u32>,
     rate_limit_send_code: Option<u32>,
     rate_limit_confirm_code: Option<u32>,
+    admin_username: Option<String>,
+    admin_password: Option<Secret>,
+    admin_mfa: Option<AdminMfa>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,8 +209,15 @@ impl Config {
                 rate_limit_sign_in,
                 rate_limit_sign_up,
                 rate_limit_send_code,
-                rate_limit_confirm_code
+                rate_limit_confirm_code,
+                admin_mfa
             );
+            if f.admin_username.is_some() {
+                c.admin_username = f.admin_username;
+            }
+            if f.admin_password.is_some() {
+                c.admin_password = f.admin_password;
+            }
             match f.trusted_proxies {
                 Some(CidrList::Text(t)) => c.trusted_proxies = trusted_proxies(&t)?,
                 Some(CidrList::List(l)) => c.trusted_proxies = trusted_proxies(&l.join(","))?,
@@ -220,6 +257,9 @@ impl Config {
                 "DOMAIN_BASE" => c.domain_base = v.clone(),
                 "GOOGLE_ISSUER_URL" => c.google_issuer_url = v.clone(),
                 "FACEBOOK_GRAPH_URL" => c.facebook_graph_url = v.clone(),
+                "ADMIN_USERNAME" => c.admin_username = Some(v.clone()),
+                "ADMIN_PASSWORD" => c.admin_password = Some(Secret::new(v)),
+                "ADMIN_MFA" => c.admin_mfa = AdminMfa::parse(v)?,
                 "DATABASE_MAX_CONNECTIONS" => {
                     c.database_max_connections =
                         v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone()))?
@@ -280,6 +320,12 @@ impl Config {
             if !plain || !crate::federation::providers::url_allowed(value) {
                 return Err(ConfigError::Invalid(name, "must be an https URL (http only on a loopback host)".into()));
             }
+        }
+        if self.admin_username.is_some() != self.admin_password.is_some() {
+            return Err(ConfigError::Invalid(
+                "PORTCULLIS_ADMIN_USERNAME",
+                "set both PORTCULLIS_ADMIN_USERNAME and PORTCULLIS_ADMIN_PASSWORD, or neither".into(),
+            ));
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", "must be at least 1".into()));

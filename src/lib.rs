@@ -2,12 +2,12 @@
 //!
 //! Data flows one way: surface → service → store.
 //! - Surfaces parse HTTP and render: [`api`] (Cognito JSON protocol), [`oauth`] (OIDC endpoints),
-//!   [`hosted_ui`] (askama pages), [`health`].
+//!   [`hosted_ui`] (askama pages), [`admin`] (the operators' dashboard), [`health`].
 //! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
 //!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`identity_pools`] (identity pools:
 //!   pools, identities, logins, role mapping, credentials, their OpenID token issuer),
 //!   [`federation`] (upstream identity providers), [`iam`] (roles, trust policies, temporary
-//!   credentials).
+//!   credentials), [`operators`] (the system pool, dashboard operators and their sessions).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and
@@ -16,6 +16,7 @@
 // Surface helpers return finished HTTP responses as their error type on purpose.
 #![allow(clippy::result_large_err)]
 
+pub mod admin;
 pub mod api;
 mod architecture;
 pub mod authorization;
@@ -32,6 +33,7 @@ pub mod ids;
 pub mod input;
 pub mod mail;
 pub mod oauth;
+pub mod operators;
 pub mod services;
 pub mod startup;
 pub mod store;

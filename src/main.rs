@@ -28,6 +28,24 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage dashboard operators (the system pool's users).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a dashboard operator with a one-time temporary password (printed); the first
+    /// sign-in sets a new password, then TOTP when PORTCULLIS_ADMIN_MFA is required.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// The role: admins, operators or viewers.
+        #[arg(long, default_value = "admins")]
+        group: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -68,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
             println!("  Public URL:      {public}");
             println!("  Management API:  {public}/  (aws cognito-idp --endpoint-url {public})");
             println!("  Pool issuer:     {public}/<UserPoolId>  (discovery: /.well-known/openid-configuration)");
+            println!("  Dashboard:       {public}/admin");
             println!("  Health:          {public}/health/ready");
             app.run_until_stopped().await?;
         }
@@ -77,6 +96,15 @@ async fn main() -> anyhow::Result<()> {
                 .ok_or_else(|| portcullis::userpool::directory::pool_not_found(&pool))?;
             let kid = svc.user_pools.rotate_keys(&id).await?;
             println!("Pool {pool}: active signing key is now {kid}");
+        }
+        Command::Admin { command: AdminCommand::CreateUser { username, group } } => {
+            let role = portcullis::operators::Role::of_group(&group)
+                .ok_or_else(|| anyhow::anyhow!("unknown group {group}: use admins, operators or viewers"))?;
+            let svc = portcullis::services::Services::open(config).await?;
+            let temporary =
+                svc.operators.create_operator(&portcullis::ids::Username::from(username.as_str()), role).await?;
+            println!("Created dashboard user {username} in group {group}.");
+            println!("Temporary password: {temporary}");
         }
     }
     Ok(())

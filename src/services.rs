@@ -12,6 +12,7 @@ use crate::federation::{Federation, Upstream};
 use crate::iam::Iam;
 use crate::identity_pools::IdentityPools;
 use crate::mail::Mailer;
+use crate::operators::Operators;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::userpool::directory::Directory;
@@ -60,6 +61,8 @@ pub struct Services {
     pub federation: Arc<Federation>,
     /// Identity pools and their credentials.
     pub identity_pools: Arc<IdentityPools>,
+    /// The system pool, dashboard operators and their sessions.
+    pub operators: Arc<Operators>,
 }
 
 impl Services {
@@ -80,8 +83,10 @@ impl Services {
         };
         let users = Arc::new(Users::new(&infra));
         let codes = Arc::new(Codes::new(&infra));
+        let user_pools = Arc::new(UserPools::new(&infra));
         Services {
-            user_pools: Arc::new(UserPools::new(&infra)),
+            operators: Arc::new(Operators::new(&infra, user_pools.clone(), users.clone())),
+            user_pools,
             sign_in: Arc::new(SignIn::new(&infra, users.clone(), codes.clone())),
             authorization: Arc::new(Authorization::new(&infra)),
             federation: Arc::new(Federation::new(&infra)),

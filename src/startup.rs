@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::oauth::configure(cfg);
     crate::oauth::configure_identity_issuer(cfg);
     crate::hosted_ui::configure(cfg);
+    crate::admin::configure(cfg);
 }
 
 impl Application {
@@ -48,11 +49,14 @@ impl Application {
         let port = listener.local_addr()?.port();
         let mailer = crate::mail::Mailer::from_config(&config)?;
         let services = Arc::new(Services::new(Arc::new(config), store, clock, master, mailer));
+        services.operators.ensure_system_pool().await?;
+        let back_channel = web::Data::new(crate::admin::BackChannel::for_addr(listener.local_addr()?)?);
         let data = web::Data::new(services.clone());
         let https = services.config.is_https();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(back_channel.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(crate::web::form_error))
                 .app_data(web::QueryConfig::default().error_handler(crate::web::query_error))
                 // A panic in any handler becomes a 500 with a request id (security headers too).
@@ -142,7 +146,8 @@ fn spawn_janitor(services: Arc<Services>) {
                     + store.delete_expired_account_codes(now).await?
                     + store.purge_federation_states(now).await?
                     + store.purge_temporary_credentials(now - crate::iam::credentials::EXPIRED_KEEP_SECS).await?
-                    + store.purge_stale_failures(now, now - crate::userpool::lockout::FAILURE_WINDOW_SECS).await?)
+                    + store.purge_stale_failures(now, now - crate::userpool::lockout::FAILURE_WINDOW_SECS).await?
+                    + store.purge_admin_sessions(now, now - crate::operators::IDLE_SECS).await?)
             }
             .await;
             match removed {

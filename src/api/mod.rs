@@ -154,6 +154,9 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     // the operator's own back end.
     let source =
         if signed { Source::Operator } else { Source::Address(crate::web::client::client_ip(req, &svc.config)) };
+    if !identity {
+        refuse_system_pool(svc, &input).await?;
+    }
     let span = tracing::info_span!("api", action);
     let _enter = span.enter();
     if identity {
@@ -175,6 +178,34 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     } else {
         Err(unsupported(action))
     }
+}
+
+/// The system pool belongs to the dashboard, not to the API: an action that names it, one of
+/// its clients, or a token it issued is answered as for a pool, client or token that does not
+/// exist.
+async fn refuse_system_pool(svc: &Services, input: &Value) -> Result<(), ApiError> {
+    let operators = &svc.operators;
+    let Some(system) = operators.system() else {
+        return Ok(());
+    };
+    if let Some(id) = input["UserPoolId"].as_str()
+        && operators.is_system_pool(id)
+    {
+        return Err(pool_not_found(id).into());
+    }
+    if let Some(id) = input["ClientId"].as_str()
+        && svc.directory.find_client_named(id).await?.is_some_and(|c| c.pool_id == system.pool_id)
+    {
+        return Err(client_not_found(id).into());
+    }
+    let system_issuer = svc.tokens.issuer(&system.pool_id);
+    if let Some(token) = input["AccessToken"].as_str()
+        && crate::tokens::jwt::peek_claims(token)
+            .is_some_and(|c| c.get("iss").and_then(Value::as_str) == Some(&system_issuer))
+    {
+        return Err(Error::NotAuthorized("Invalid Access Token".into()).into());
+    }
+    Ok(())
 }
 
 fn unsupported(action: &str) -> ApiError {

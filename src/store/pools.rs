@@ -34,11 +34,14 @@ impl Store {
 
     /// Pools in creation order, starting after `after` (the last id of the previous page).
     pub async fn list_pools(&self, limit: i64, after: Option<&str>) -> StoreResult<Vec<PoolRow>> {
-        Ok(sqlx::query_as("SELECT * FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after.unwrap_or(""))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT * FROM user_pools WHERE id > $1 \
+             AND id NOT IN (SELECT value FROM kv WHERE key = 'system_pool_id') ORDER BY id LIMIT $2",
+        )
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn update_pool(&self, p: &PoolRow) -> StoreResult<bool> {

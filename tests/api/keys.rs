@@ -285,7 +285,7 @@ async fn private_keys_and_secrets_are_encrypted_at_rest() {
 }
 
 /// Run the real binary against the test's database and data directory.
-async fn cli(app: &TestApp, args: &[&str], extra_env: &[(&str, &str)]) -> std::process::Output {
+pub(crate) async fn cli(app: &TestApp, args: &[&str], extra_env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"));
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("PORTCULLIS_")) {
         cmd.env_remove(k);

@@ -1,5 +1,6 @@
 //! One integration binary: every test spawns the real server and talks HTTP to it.
 
+mod admin;
 mod attribute_writes;
 mod aws_query;
 mod aws_sdk;

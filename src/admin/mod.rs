@@ -1,0 +1,257 @@
+//! The operators' dashboard at `{PUBLIC_URL}/admin`: plain server-rendered pages (askama) that
+//! work without JavaScript, signed in through the system pool's own hosted UI ([`sign_in`]).
+//!
+//! Every handler states what it needs in its signature, and the extractor enforces it on the
+//! server before the handler runs:
+//! - [`Access<N>`] for a page (GET): a live dashboard session whose role is at least `N`'s;
+//!   without a session the browser is sent to sign in.
+//! - [`Change<N>`] for a change (POST): the same, plus the form's CSRF token, which belongs to
+//!   the session (so a token from another session, or from before a sign-out, is refused). A
+//!   refused change answers 4xx and changes nothing.
+//!
+//! The needs are [`Read`] (viewers), [`ManageUsers`] (operators: users, groups, sessions) and
+//! [`Configure`] (admins: pools, clients, keys, IAM, providers).
+
+mod fields;
+mod pools;
+mod sign_in;
+mod users;
+
+pub use fields::Fields;
+pub use sign_in::BackChannel;
+
+use crate::operators::{Role, Signed};
+use crate::services::Services;
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use askama::Template;
+use futures_util::future::LocalBoxFuture;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// The dashboard's session cookie (path `/admin`).
+pub const SESSION_COOKIE: &str = "portcullis_admin";
+/// The sign-in in progress: state, nonce, PKCE verifier and return path, sealed.
+pub const LOGIN_COOKIE: &str = "portcullis_admin_login";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(pools::overview))
+        .route("/admin/", web::get().to(pools::overview))
+        .route("/admin/callback", web::get().to(sign_in::callback))
+        .route("/admin/sign-out", web::post().to(sign_in::sign_out))
+        .route("/admin/signed-out", web::get().to(sign_in::signed_out))
+        .route("/admin/static/admin.css", web::get().to(css))
+        .route("/admin/pools", web::get().to(pools::list))
+        .route("/admin/pools", web::post().to(pools::create))
+        .route("/admin/pools/{pool}", web::get().to(pools::show))
+        .route("/admin/pools/{pool}/clients", web::post().to(pools::create_client))
+        .route("/admin/pools/{pool}/users", web::get().to(users::list))
+        .route("/admin/pools/{pool}/users", web::post().to(users::create))
+        .route("/admin/pools/{pool}/users/{username}", web::get().to(users::show))
+        .route("/admin/pools/{pool}/users/{username}/{action}", web::post().to(users::act));
+}
+
+const CSS: &str = include_str!("../../static/admin.css");
+
+async fn css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(CSS)
+}
+
+/// What a handler needs the operator's role to be.
+pub trait Need {
+    const ROLE: Role;
+}
+
+/// Read any page: viewers and up.
+pub struct Read;
+/// Change users, groups and sessions: operators and up.
+pub struct ManageUsers;
+/// Change pools, clients, keys, IAM and providers: admins.
+pub struct Configure;
+
+impl Need for Read {
+    const ROLE: Role = Role::Viewer;
+}
+impl Need for ManageUsers {
+    const ROLE: Role = Role::Operator;
+}
+impl Need for Configure {
+    const ROLE: Role = Role::Admin;
+}
+
+/// A page request from a signed-in operator whose role meets `N`.
+pub struct Access<N: Need> {
+    pub req: HttpRequest,
+    pub svc: Arc<Services>,
+    pub op: Signed,
+    need: PhantomData<N>,
+}
+
+/// A change (a posted form) from a signed-in operator whose role meets `N`, with the session's
+/// CSRF token.
+pub struct Change<N: Need> {
+    pub req: HttpRequest,
+    pub svc: Arc<Services>,
+    pub op: Signed,
+    pub form: Fields,
+    need: PhantomData<N>,
+}
+
+fn refused(resp: HttpResponse) -> actix_web::Error {
+    InternalError::from_response("the dashboard refused the request", resp).into()
+}
+
+/// The session of a dashboard request, or the answer that refuses it: on a host other than
+/// `PUBLIC_URL`'s (a pool domain) there is no dashboard; a page without a session starts the
+/// sign-in; anything else without one is refused.
+async fn signed(req: &HttpRequest, svc: &Services, role: Role) -> Result<Signed, HttpResponse> {
+    if !on_public_host(req, svc) {
+        return Err(message(StatusCode::NOT_FOUND, "Not found", "There is no page at this address."));
+    }
+    let raw = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let session = match svc.operators.session(&raw).await {
+        Ok(s) => s,
+        Err(e) => return Err(internal(e)),
+    };
+    let Some(op) = session else {
+        return Err(if req.method() == actix_web::http::Method::GET {
+            sign_in::start(req, svc).await
+        } else {
+            message(
+                StatusCode::UNAUTHORIZED,
+                "Signed out",
+                "Your session has ended. Sign in again and repeat the change.",
+            )
+        });
+    };
+    match op.role {
+        Some(r) if r >= role => Ok(op),
+        Some(_) => Err(message(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            &format!("Your role does not allow this. It needs the {} group.", role.group()),
+        )),
+        None => Err(message(
+            StatusCode::FORBIDDEN,
+            "No dashboard role",
+            "Your account is in none of the groups admins, operators or viewers. Ask an administrator to add it.",
+        )),
+    }
+}
+
+fn on_public_host(req: &HttpRequest, svc: &Services) -> bool {
+    let host = crate::web::client::host(req, &svc.config).to_ascii_lowercase();
+    url::Url::parse(&svc.config.public_url).is_ok_and(|u| {
+        let expected = match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => return false,
+        };
+        host == expected.to_ascii_lowercase()
+    })
+}
+
+impl<N: Need + 'static> FromRequest for Access<N> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let svc = web::Data::<Arc<Services>>::extract(&req).await?.get_ref().clone();
+            let op = signed(&req, &svc, N::ROLE).await.map_err(refused)?;
+            Ok(Access { req, svc, op, need: PhantomData })
+        })
+    }
+}
+
+impl<N: Need + 'static> FromRequest for Change<N> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let svc = web::Data::<Arc<Services>>::extract(&req).await?.get_ref().clone();
+            let bad_form = || message(StatusCode::BAD_REQUEST, "Unreadable form", "The form could not be read.");
+            let body = body.await.map_err(|_| refused(bad_form()))?;
+            let form = Fields::parse(&body).ok_or_else(|| refused(bad_form()))?;
+            let op = signed(&req, &svc, N::ROLE).await.map_err(refused)?;
+            let raw = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+            if !svc.operators.csrf_matches(&raw, form.get("_csrf")) {
+                return Err(refused(message(
+                    StatusCode::FORBIDDEN,
+                    "Form expired",
+                    "This form does not belong to your session. Reload the page and try again.",
+                )));
+            }
+            Ok(Change { req, svc, op, form, need: PhantomData })
+        })
+    }
+}
+
+/// What every dashboard page's layout shows: who is signed in, their role, the CSRF token of
+/// their forms, the section to highlight, and a notice after a change.
+pub struct Layout {
+    pub username: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub section: &'static str,
+    pub notice: Option<String>,
+    pub can_manage_users: bool,
+    pub can_configure: bool,
+}
+
+impl Layout {
+    pub fn of(op: &Signed, section: &'static str, notice: Option<String>) -> Self {
+        let role = op.role.unwrap_or(Role::Viewer);
+        Layout {
+            username: op.username.clone(),
+            role: role.group(),
+            csrf: op.csrf.clone(),
+            section,
+            notice,
+            can_manage_users: role >= Role::Operator,
+            can_configure: role >= Role::Admin,
+        }
+    }
+}
+
+/// The dashboard's security policy: the strict CSP of every page, and no caching.
+pub fn page<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
+    crate::web::render(status, page)
+}
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    text: &'a str,
+}
+
+/// A page with a title and one sentence (refusals, errors, "signed out").
+pub fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
+    page(status, &MessagePage { title, text })
+}
+
+/// A service failure the operator cannot fix: logged, and a 500 page (503 if the store is down).
+pub fn internal(e: impl std::fmt::Debug) -> HttpResponse {
+    tracing::error!(error = ?e, "dashboard request failed");
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The request failed. Try again in a moment.")
+}
+
+/// After a change: back to `location` with a notice (one of a fixed set, never free text).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", location)).insert_header(("Cache-Control", "no-store")).finish()
+}
+
+/// Percent-encode one path segment (usernames may hold `@`, `+`, spaces).
+pub fn segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

@@ -1,0 +1,264 @@
+//! A pool's users: the search (server-side, a page at a time), creating a user, a user's page
+//! (attributes, groups, MFA), and the actions on one user. Every action goes through the same
+//! service call as its Cognito API action.
+
+use super::pools::{NoticeQuery, notice_of, path_pool, user_link};
+use super::{Access, Change, Layout, ManageUsers, Read, internal, page, see_other};
+use crate::ids::Username;
+use crate::services::Services;
+use crate::store::users::UserRow;
+use crate::userpool::error::Error;
+use crate::userpool::model::Pool;
+use crate::userpool::users::{MessageAction, NewUser};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::Path;
+use askama::Template;
+
+/// The attributes the search can match on (ListUsers' searchable attributes).
+pub const SEARCH_FIELDS: &[(&str, &str)] = &[
+    ("email", "E-mail"),
+    ("username", "Username"),
+    ("phone_number", "Phone number"),
+    ("name", "Name"),
+    ("given_name", "Given name"),
+    ("family_name", "Family name"),
+    ("preferred_username", "Preferred username"),
+    ("sub", "Sub"),
+];
+
+/// A user as the list shows it.
+pub struct UserLine {
+    pub username: String,
+    pub link: String,
+    pub email: String,
+    pub status: String,
+    pub enabled: bool,
+    pub created: String,
+}
+
+fn date(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+}
+
+impl UserLine {
+    fn of(pool: &Pool, u: &UserRow) -> Self {
+        UserLine {
+            username: u.username.to_string(),
+            link: user_link(&pool.id, &u.username),
+            email: u.attributes.get("email").cloned().unwrap_or_default(),
+            status: u.status.clone(),
+            enabled: u.enabled,
+            created: date(u.created_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    layout: Layout,
+    pool: Pool,
+    users: Vec<UserLine>,
+    field: String,
+    q: String,
+    exact: bool,
+    next: Option<String>,
+    error: Option<String>,
+    fields: &'static [(&'static str, &'static str)],
+}
+
+#[derive(serde::Deserialize)]
+pub struct SearchQuery {
+    field: Option<String>,
+    q: Option<String>,
+    exact: Option<String>,
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+/// The ListUsers filter of a search: `field ^= "q"` (or `=` when exact), quotes escaped.
+fn filter(field: &str, q: &str, exact: bool) -> String {
+    if q.is_empty() {
+        return String::new();
+    }
+    let escaped = q.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("{field} {} \"{escaped}\"", if exact { "=" } else { "^=" })
+}
+
+/// `/admin/pools/{pool}/users`: search and page through the users.
+pub async fn list(a: Access<Read>, path: Path<String>, q: crate::web::Query<SearchQuery>) -> HttpResponse {
+    let pool = match path_pool(&a.svc, &path).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let q = q.into_inner();
+    let field = q.field.filter(|f| SEARCH_FIELDS.iter().any(|(n, _)| n == f)).unwrap_or_else(|| "email".into());
+    let text = q.q.unwrap_or_default().trim().to_string();
+    let exact = q.exact.is_some_and(|v| !v.is_empty());
+    let notice = notice_of(&NoticeQuery::from(q.notice));
+    let mut error = None;
+    let (users, next) =
+        match a.svc.users.list_users(&pool.id, &filter(&field, &text, exact), PAGE_SIZE, q.next.as_deref()).await {
+            Ok((rows, next)) => (rows.iter().map(|u| UserLine::of(&pool, u)).collect(), next),
+            Err(Error::Internal(e)) => return internal(e),
+            Err(e) => {
+                error = Some(e.to_string());
+                (Vec::new(), None)
+            }
+        };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let layout = Layout::of(&a.op, "pools", notice);
+    page(status, &UsersPage { layout, pool, users, field, q: text, exact, next, error, fields: SEARCH_FIELDS })
+}
+
+/// `POST /admin/pools/{pool}/users`: create a user (AdminCreateUser), the invitation mailed
+/// unless suppressed.
+pub async fn create(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
+    let pool = match path_pool(&c.svc, &path).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let f = &c.form;
+    let username = f.get("username").trim().to_string();
+    let mut attributes = Vec::new();
+    if let Some(email) = f.text("email") {
+        attributes.push(("email".to_string(), email));
+        if f.checked("email_verified") {
+            attributes.push(("email_verified".to_string(), "true".to_string()));
+        }
+    }
+    let new = NewUser {
+        username: Username::from(username.as_str()),
+        attributes,
+        temporary_password: f.text("temporary_password"),
+        message_action: (!f.checked("send_invitation")).then_some(MessageAction::Suppress),
+        deliver_by_email: f.checked("send_invitation"),
+        force_alias_creation: false,
+    };
+    match c.svc.users.admin_create_user(&pool.id, &new).await {
+        Ok(user) => see_other(&format!("{}?notice=user_created", user_link(&pool.id, &user.username))),
+        Err(Error::Internal(e)) => internal(e),
+        Err(e) => {
+            let layout = Layout::of(&c.op, "pools", None);
+            let error = Some(e.to_string());
+            let page_data = UsersPage {
+                layout,
+                pool,
+                users: Vec::new(),
+                field: "email".into(),
+                q: String::new(),
+                exact: false,
+                next: None,
+                error,
+                fields: SEARCH_FIELDS,
+            };
+            page(StatusCode::BAD_REQUEST, &page_data)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+struct UserPage {
+    layout: Layout,
+    pool: Pool,
+    user: UserLine,
+    sub: String,
+    attributes: Vec<(String, String)>,
+    groups: Vec<String>,
+    mfa: Vec<String>,
+    preferred_mfa: Option<String>,
+    updated: String,
+    action_base: String,
+}
+
+async fn path_user(svc: &Services, pool: &Pool, raw: &str) -> Result<UserRow, HttpResponse> {
+    let missing =
+        || super::message(StatusCode::NOT_FOUND, "No such user", "There is no user with this name in the pool.");
+    match svc.users.find_user(pool, &Username::from(raw)).await {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(missing()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// `/admin/pools/{pool}/users/{username}`: the user's attributes, groups and MFA, and the
+/// actions an operator may take.
+pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::Query<NoticeQuery>) -> HttpResponse {
+    let (pool_raw, name) = path.into_inner();
+    let pool = match path_pool(&a.svc, &pool_raw).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let user = match path_user(&a.svc, &pool, &name).await {
+        Ok(u) => u,
+        Err(resp) => return resp,
+    };
+    let groups = match a.svc.users.group_claims(&user.id).await {
+        Ok(g) => g.names,
+        Err(e) => return internal(e),
+    };
+    let (preferred_mfa, mfa) = match a.svc.sign_in.mfa_summary(&pool, &user).await {
+        Ok(m) => m,
+        Err(e) => return internal(e),
+    };
+    let link = user_link(&pool.id, &user.username);
+    let page_data = UserPage {
+        layout: Layout::of(&a.op, "pools", notice_of(&q)),
+        sub: user.id.to_string(),
+        attributes: user.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        groups,
+        mfa,
+        preferred_mfa,
+        updated: date(user.updated_at),
+        action_base: link,
+        user: UserLine::of(&pool, &user),
+        pool,
+    };
+    page(StatusCode::OK, &page_data)
+}
+
+/// `POST /admin/pools/{pool}/users/{username}/{action}`: disable, enable, sign-out, confirm,
+/// set-password, add-group, remove-group or delete.
+pub async fn act(c: Change<ManageUsers>, path: Path<(String, String, String)>) -> HttpResponse {
+    let (pool_raw, name, action) = path.into_inner();
+    let pool = match path_pool(&c.svc, &pool_raw).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let user = match path_user(&c.svc, &pool, &name).await {
+        Ok(u) => u,
+        Err(resp) => return resp,
+    };
+    let svc = &c.svc;
+    let username = user.username.clone();
+    let result = match action.as_str() {
+        "disable" => svc.users.admin_set_enabled(&pool.id, &username, false).await,
+        "enable" => svc.users.admin_set_enabled(&pool.id, &username, true).await,
+        "sign-out" => svc.users.global_sign_out(&pool, user).await,
+        "confirm" => svc.sign_in.admin_confirm_sign_up(&pool.id, &username).await,
+        "set-password" => {
+            svc.users.admin_set_password(&pool.id, &username, c.form.get("password"), c.form.checked("permanent")).await
+        }
+        "add-group" => svc.users.add_user_to_group(&pool.id, &username, c.form.get("group").trim()).await,
+        "remove-group" => svc.users.remove_user_from_group(&pool.id, &username, c.form.get("group").trim()).await,
+        "delete" if !c.form.checked("confirm") => {
+            return super::message(StatusCode::BAD_REQUEST, "Not deleted", "Tick the box to confirm the deletion.");
+        }
+        "delete" => {
+            return match svc.users.admin_delete_user(&pool.id, &username).await {
+                Ok(()) => see_other(&format!("/admin/pools/{}/users?notice=deleted", pool.id)),
+                Err(e) => internal(e),
+            };
+        }
+        _ => return super::message(StatusCode::NOT_FOUND, "No such action", "This action does not exist."),
+    };
+    match result {
+        Ok(()) => see_other(&format!("{}?notice=changed", user_link(&pool.id, &username))),
+        Err(Error::Internal(e)) => internal(e),
+        Err(e) => super::message(StatusCode::BAD_REQUEST, "The change was refused", &e.to_string()),
+    }
+}
