@@ -12,7 +12,9 @@
 //! The needs are [`Read`] (viewers), [`ManageUsers`] (operators: users, groups, sessions) and
 //! [`Configure`] (admins: pools, clients, keys, IAM, providers).
 
+mod bulk;
 mod fields;
+mod groups;
 mod pools;
 mod sign_in;
 mod users;
@@ -49,6 +51,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools/{pool}/clients", web::post().to(pools::create_client))
         .route("/admin/pools/{pool}/users", web::get().to(users::list))
         .route("/admin/pools/{pool}/users", web::post().to(users::create))
+        .route("/admin/pools/{pool}/bulk", web::post().to(bulk::run))
+        .route("/admin/pools/{pool}/groups", web::get().to(groups::list))
+        .route("/admin/pools/{pool}/groups", web::post().to(groups::create))
+        .route("/admin/pools/{pool}/groups/{name}", web::get().to(groups::show))
+        .route("/admin/pools/{pool}/groups/{name}/delete", web::post().to(groups::delete))
+        .route("/admin/pools/{pool}/keys", web::get().to(groups::keys))
+        .route("/admin/pools/{pool}/keys/rotate", web::post().to(groups::rotate))
         .route("/admin/pools/{pool}/users/{username}", web::get().to(users::show))
         .route("/admin/pools/{pool}/users/{username}/{action}", web::post().to(users::act));
 }

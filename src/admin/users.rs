@@ -37,7 +37,7 @@ pub struct UserLine {
     pub created: String,
 }
 
-fn date(epoch: i64) -> String {
+pub(super) fn date(epoch: i64) -> String {
     chrono::DateTime::from_timestamp(epoch, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
@@ -66,6 +66,7 @@ struct UsersPage {
     next: Option<String>,
     error: Option<String>,
     fields: &'static [(&'static str, &'static str)],
+    actions: &'static [(&'static str, &'static str)],
 }
 
 #[derive(serde::Deserialize)]
@@ -80,7 +81,7 @@ pub struct SearchQuery {
 const PAGE_SIZE: i64 = 50;
 
 /// The ListUsers filter of a search: `field ^= "q"` (or `=` when exact), quotes escaped.
-fn filter(field: &str, q: &str, exact: bool) -> String {
+pub(super) fn filter(field: &str, q: &str, exact: bool) -> String {
     if q.is_empty() {
         return String::new();
     }
@@ -111,7 +112,21 @@ pub async fn list(a: Access<Read>, path: Path<String>, q: crate::web::Query<Sear
         };
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let layout = Layout::of(&a.op, "pools", notice);
-    page(status, &UsersPage { layout, pool, users, field, q: text, exact, next, error, fields: SEARCH_FIELDS })
+    page(
+        status,
+        &UsersPage {
+            layout,
+            pool,
+            users,
+            field,
+            q: text,
+            exact,
+            next,
+            error,
+            fields: SEARCH_FIELDS,
+            actions: super::bulk::ACTIONS,
+        },
+    )
 }
 
 /// `POST /admin/pools/{pool}/users`: create a user (AdminCreateUser), the invitation mailed
@@ -154,6 +169,7 @@ pub async fn create(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse 
                 next: None,
                 error,
                 fields: SEARCH_FIELDS,
+                actions: super::bulk::ACTIONS,
             };
             page(StatusCode::BAD_REQUEST, &page_data)
         }

@@ -79,11 +79,32 @@ impl UserPools {
         &self.account_id
     }
 
+    /// The pool's signing keys, newest first: the active one, the next one (published ahead of
+    /// the next rotation) and the retired ones still published for their tokens' lifetime.
+    pub async fn signing_keys(&self, pool_id: &PoolId) -> error::Result<Vec<SigningKey>> {
+        self.directory.pool(pool_id).await?;
+        let rows = self.store.signing_keys(pool_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|k| SigningKey { kid: k.kid, state: k.state, created_at: k.created_at, retired_at: k.retired_at })
+            .collect())
+    }
+
     /// Rotate an existing pool's signing keys; returns the new active kid.
     pub async fn rotate_keys(&self, pool_id: &PoolId) -> error::Result<String> {
         self.directory.pool(pool_id).await?;
         self.tokens.rotate_keys(pool_id).await
     }
+}
+
+/// A signing key as operators see it (never its private part).
+#[derive(Debug, Clone)]
+pub struct SigningKey {
+    pub kid: String,
+    /// `active`, `next` or `retired`.
+    pub state: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
 }
 
 /// A pool's users: create, read, update and delete them, their attributes, groups and linked

@@ -11,10 +11,10 @@ use portcullis::ids::Username;
 use portcullis::operators::Role;
 use serde_json::json;
 
-const ADMIN: &str = "root";
-const ADMIN_PASSWORD: &str = "Dashboard-Passw0rd!";
+pub(crate) const ADMIN: &str = "root";
+pub(crate) const ADMIN_PASSWORD: &str = "Dashboard-Passw0rd!";
 
-async fn spawn_dashboard(mfa: AdminMfa) -> TestApp {
+pub(crate) async fn spawn_dashboard(mfa: AdminMfa) -> TestApp {
     TestApp::spawn_with(|c| {
         c.admin_username = Some(ADMIN.into());
         c.admin_password = Some(portcullis::config::Secret::new(ADMIN_PASSWORD));
@@ -23,7 +23,7 @@ async fn spawn_dashboard(mfa: AdminMfa) -> TestApp {
     .await
 }
 
-fn system_pool(app: &TestApp) -> String {
+pub(crate) fn system_pool(app: &TestApp) -> String {
     app.services.operators.system().expect("system pool").pool_id.to_string()
 }
 

@@ -1,0 +1,141 @@
+//! The dashboard's pages beyond the first slice, through HTTP: bulk actions (the dry-run count,
+//! then the confirmed change, on a selection or on a whole search), groups and signing keys,
+//! each checked through the Cognito API or the JWKS.
+
+use crate::admin::{ADMIN, ADMIN_PASSWORD, sign_in_dashboard, spawn_dashboard};
+use crate::helpers::*;
+use portcullis::config::AdminMfa;
+use portcullis::ids::Username;
+use portcullis::operators::Role;
+use serde_json::{Value, json};
+
+async fn users_with_emails(app: &TestApp, pool: &str, names: &[&str], domain: &str) {
+    for n in names {
+        app.create_user(
+            pool,
+            n,
+            PASSWORD,
+            json!([{"Name": "email", "Value": format!("{n}@{domain}")}, {"Name": "email_verified", "Value": "true"}]),
+        )
+        .await;
+    }
+}
+
+async fn enabled(app: &TestApp, pool: &str, name: &str) -> Value {
+    get_user(app, pool, name).await["Enabled"].clone()
+}
+
+#[tokio::test]
+async fn bulk_actions_count_first_then_change_the_selection_or_the_whole_search() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    users_with_emails(&app, &pool, &["a1", "a2", "a3"], "team.example").await;
+    users_with_emails(&app, &pool, &["b1"], "else.example").await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let bulk = format!("/admin/pools/{pool}/bulk");
+
+    // The ticked users: a dry run shows the count and changes nothing.
+    let dry =
+        admin.post(&app, &bulk, &[("action", "disable"), ("scope", "selected"), ("user", "a1"), ("user", "b1")]).await;
+    assert_eq!(dry.status(), 200);
+    let html = dry.text().await.unwrap();
+    assert!(html.contains("<strong>2</strong> users"), "{html}");
+    assert_eq!(enabled(&app, &pool, "a1").await, true, "a dry run changes nothing");
+    let done = admin
+        .post(
+            &app,
+            &bulk,
+            &[("action", "disable"), ("scope", "selected"), ("user", "a1"), ("user", "b1"), ("confirm", "yes")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("Done: 2 of 2 users."), "{done}");
+    assert_eq!((enabled(&app, &pool, "a1").await, enabled(&app, &pool, "b1").await), (json!(false), json!(false)));
+    assert_eq!(enabled(&app, &pool, "a2").await, true);
+
+    // The whole search: every user whose e-mail starts with "a".
+    let search = [("scope", "search"), ("field", "email"), ("q", "a")];
+    let mut form = vec![("action", "add-group"), ("group", "team")];
+    form.extend_from_slice(&search);
+    app.ok("CreateGroup", json!({"UserPoolId": pool, "GroupName": "team"})).await;
+    let dry = admin.post(&app, &bulk, &form).await.text().await.unwrap();
+    assert!(dry.contains("<strong>3</strong> users") && dry.contains("starts with"), "{dry}");
+    form.push(("confirm", "yes"));
+    let done = admin.post(&app, &bulk, &form).await.text().await.unwrap();
+    assert!(done.contains("Done: 3 of 3 users."), "{done}");
+    let members = app.ok("ListUsersInGroup", json!({"UserPoolId": pool, "GroupName": "team"})).await;
+    assert_eq!(members["Users"].as_array().unwrap().len(), 3);
+
+    // A failing user is reported and the others go on.
+    let done = admin
+        .post(
+            &app,
+            &bulk,
+            &[("action", "delete"), ("scope", "selected"), ("user", "a3"), ("user", "ghost"), ("confirm", "yes")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("Done: 1 of 2 users.") && done.contains("ghost"), "{done}");
+    let (status, _) = app.api("AdminGetUser", json!({"UserPoolId": pool, "Username": "a3"})).await;
+    assert_eq!(status, 400, "a3 was deleted");
+
+    // Viewers may not, even a dry run.
+    let t = app.services.operators.create_operator(&Username::from("v"), Role::Viewer).await.unwrap();
+    let viewer = sign_in_dashboard(&app, "v", &t, Some("New-Passw0rd!x"), None).await;
+    let r = viewer
+        .post(&app, &bulk, &[("action", "enable"), ("scope", "selected"), ("user", "a1"), ("confirm", "yes")])
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(enabled(&app, &pool, "a1").await, false);
+}
+
+#[tokio::test]
+async fn groups_and_signing_keys_are_managed_from_their_pages() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    users_with_emails(&app, &pool, &["m1"], "x.example").await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let r = admin
+        .post(
+            &app,
+            &format!("/admin/pools/{pool}/groups"),
+            &[("name", "staff"), ("description", "Staff"), ("precedence", "3")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let g = app.ok("GetGroup", json!({"UserPoolId": pool, "GroupName": "staff"})).await;
+    assert_eq!((g["Group"]["Description"].as_str(), g["Group"]["Precedence"].as_i64()), (Some("Staff"), Some(3)));
+    let r = admin.post(&app, &format!("/admin/pools/{pool}/users/m1/add-group"), &[("group", "staff")]).await;
+    assert_eq!(r.status(), 303);
+    let page = admin.get(&app, &format!("/admin/pools/{pool}/groups/staff")).await.text().await.unwrap();
+    assert!(page.contains(">m1<"), "{page}");
+    let dup = admin.post(&app, &format!("/admin/pools/{pool}/groups"), &[("name", "staff")]).await;
+    assert_eq!(dup.status(), 400, "Cognito's GroupExists, as a form error");
+    let r = admin.post(&app, &format!("/admin/pools/{pool}/groups/staff/delete"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let (status, body) = app.api("GetGroup", json!({"UserPoolId": pool, "GroupName": "staff"})).await;
+    assert_eq!((status, err_type(&body)), (400, "ResourceNotFoundException"));
+
+    // Keys: the page lists what the JWKS publishes; rotation is for admins only.
+    let jwks: Value =
+        app.http.get(app.url(&pool, "/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let page = admin.get(&app, &format!("/admin/pools/{pool}/keys")).await.text().await.unwrap();
+    for k in jwks["keys"].as_array().unwrap() {
+        assert!(page.contains(k["kid"].as_str().unwrap()), "every published key is listed");
+    }
+    let t = app.services.operators.create_operator(&Username::from("op"), Role::Operator).await.unwrap();
+    let operator = sign_in_dashboard(&app, "op", &t, Some("New-Passw0rd!x"), None).await;
+    let refused = operator.post(&app, &format!("/admin/pools/{pool}/keys/rotate"), &[]).await;
+    assert_eq!(refused.status(), 403);
+    let active_before = app.services.user_pools.signing_keys(&pool.as_str().into()).await.unwrap();
+    let r = admin.post(&app, &format!("/admin/pools/{pool}/keys/rotate"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let after = app.services.user_pools.signing_keys(&pool.as_str().into()).await.unwrap();
+    let active =
+        |keys: &[portcullis::userpool::SigningKey]| keys.iter().find(|k| k.state == "active").unwrap().kid.clone();
+    assert_ne!(active(&after), active(&active_before), "a new active key");
+}
