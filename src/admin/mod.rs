@@ -16,6 +16,7 @@ mod bulk;
 mod fields;
 mod groups;
 mod pools;
+mod settings;
 mod sign_in;
 mod users;
 
@@ -49,6 +50,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools", web::post().to(pools::create))
         .route("/admin/pools/{pool}", web::get().to(pools::show))
         .route("/admin/pools/{pool}/clients", web::post().to(pools::create_client))
+        .route("/admin/pools/{pool}/settings", web::get().to(settings::show))
+        .route("/admin/pools/{pool}/settings", web::post().to(settings::save))
         .route("/admin/pools/{pool}/users", web::get().to(users::list))
         .route("/admin/pools/{pool}/users", web::post().to(users::create))
         .route("/admin/pools/{pool}/bulk", web::post().to(bulk::run))

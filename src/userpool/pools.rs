@@ -232,6 +232,35 @@ impl UserPools {
         Ok(())
     }
 
+    /// The dashboard's settings form: only the settings given change; every other one (and the
+    /// members of a given object that are not named, like a password policy's) stays as it is.
+    /// Turning MFA on enables TOTP when the pool has no factor yet.
+    pub async fn adjust_pool(&self, id: &PoolId, name: Option<String>, changes: &PoolOptions) -> Result<()> {
+        let pool = self.directory.pool(id).await?;
+        check_templates(changes)?;
+        let mut config = (*pool.config).clone();
+        merge(&mut config, &Value::Object(changes.document()));
+        let mut candidate = pool.with_config(config);
+        if candidate.mfa_mode() != super::model::MfaMode::Off
+            && !candidate.totp_allowed()
+            && !candidate.email_mfa_allowed()
+        {
+            let mut config = (*candidate.config).clone();
+            config["SoftwareTokenMfaConfiguration"] = json!({"Enabled": true});
+            candidate = candidate.with_config(config);
+        }
+        let row = PoolRow {
+            id: pool.id.clone(),
+            name: name.filter(|n| !n.trim().is_empty()).unwrap_or(pool.name.clone()),
+            config: (*candidate.config).clone(),
+            created_at: pool.created_at,
+            updated_at: self.now(),
+        };
+        self.store.update_pool(&row).await?;
+        self.directory.forget_pool(id);
+        Ok(())
+    }
+
     /// Store new settings for a pool as they are (callers validated them).
     pub(super) async fn replace_pool_config(&self, pool: &Pool, config: Value) -> Result<()> {
         let row = PoolRow {

@@ -139,3 +139,43 @@ async fn groups_and_signing_keys_are_managed_from_their_pages() {
         |keys: &[portcullis::userpool::SigningKey]| keys.iter().find(|k| k.state == "active").unwrap().kid.clone();
     assert_ne!(active(&after), active(&active_before), "a new active key");
 }
+
+#[tokio::test]
+async fn the_settings_form_changes_what_it_shows_and_keeps_every_other_setting() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let lambda = "arn:aws:lambda:local:000000000000:function:pre";
+    let pool = app.create_pool(json!({"LambdaConfig": {"PreSignUp": lambda}, "UserPoolTags": {"team": "a"}})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let page = admin.get(&app, &format!("/admin/pools/{pool}/settings")).await.text().await.unwrap();
+    assert!(page.contains("name=\"min_length\" type=\"number\" min=\"6\" max=\"99\" value=\"8\""), "{page}");
+    let settings = format!("/admin/pools/{pool}/settings");
+    let bad = admin.post(&app, &settings, &[("email_message", "no code here"), ("mfa", "OFF")]).await;
+    assert_eq!(bad.status(), 400);
+    let r = admin
+        .post(
+            &app,
+            &settings,
+            &[
+                ("name", "renamed"),
+                ("min_length", "12"),
+                ("require_lowercase", "on"),
+                ("mfa", "ON"),
+                ("email_subject", "Your code"),
+                ("email_message", "Code: {####}"),
+                ("deletion_protection", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"].clone();
+    assert_eq!(d["Name"], "renamed");
+    let policy = &d["Policies"]["PasswordPolicy"];
+    assert_eq!((policy["MinimumLength"].as_i64(), policy["RequireUppercase"].as_bool()), (Some(12), Some(false)));
+    assert_eq!(d["MfaConfiguration"], "ON");
+    assert_eq!(d["VerificationMessageTemplate"]["EmailMessage"], "Code: {####}");
+    assert_eq!(d["DeletionProtection"], "ACTIVE");
+    assert_eq!(d["LambdaConfig"]["PreSignUp"], lambda, "settings the form does not show are kept");
+    assert_eq!(d["UserPoolTags"]["team"], "a");
+    let mfa = app.ok("GetUserPoolMfaConfig", json!({"UserPoolId": pool})).await;
+    assert_eq!(mfa["SoftwareTokenMfaConfiguration"]["Enabled"], true, "MFA on enables TOTP");
+}

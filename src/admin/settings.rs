@@ -1,0 +1,123 @@
+//! A pool's settings form: name, password policy, MFA, sign-up, e-mail verification and the
+//! verification mail, deletion protection. Saving changes only what the form shows; every other
+//! setting stays (`UserPools::adjust_pool`), unlike UpdateUserPool, which resets what it is not
+//! given.
+
+use super::pools::path_pool;
+use super::{Access, Change, Configure, Layout, Read, internal, page, see_other};
+use crate::userpool::error::Error;
+use crate::userpool::model::{MfaMode, Pool};
+use crate::userpool::pool_definition::{
+    AdminCreateUserConfig, DeletionProtection, PasswordPolicySettings, PoolOptions, VerificationMessageTemplate,
+};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::Path;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    pool: Pool,
+    mfa: &'static str,
+    email_subject: String,
+    email_message: String,
+    error: Option<String>,
+}
+
+fn text_of(pool: &Pool, member: &str) -> String {
+    pool.config["VerificationMessageTemplate"][member].as_str().unwrap_or_default().to_string()
+}
+
+fn settings_page(layout: Layout, pool: Pool, error: Option<String>) -> HttpResponse {
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    page(
+        status,
+        &SettingsPage {
+            layout,
+            mfa: pool.mfa_mode().as_str(),
+            email_subject: text_of(&pool, "EmailSubject"),
+            email_message: text_of(&pool, "EmailMessage"),
+            pool,
+            error,
+        },
+    )
+}
+
+/// `/admin/pools/{pool}/settings`: the form (read only below the admin role).
+pub async fn show(a: Access<Read>, path: Path<String>) -> HttpResponse {
+    match path_pool(&a.svc, &path).await {
+        Ok(pool) => settings_page(Layout::of(&a.op, "pools", None), pool, None),
+        Err(resp) => resp,
+    }
+}
+
+/// The form as the settings it changes.
+fn changes(c: &Change<Configure>) -> Result<PoolOptions, String> {
+    let f = &c.form;
+    let number = |name: &str, lo: i64, hi: i64, what: &str| -> Result<Option<i64>, String> {
+        match f.text(name) {
+            None => Ok(None),
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (lo..=hi).contains(&n) => Ok(Some(n)),
+                _ => Err(format!("{what} is a whole number from {lo} to {hi}.")),
+            },
+        }
+    };
+    let mfa = match f.get("mfa") {
+        "ON" => MfaMode::On,
+        "OPTIONAL" => MfaMode::Optional,
+        _ => MfaMode::Off,
+    };
+    let message = f.text("email_message");
+    if message.as_deref().is_some_and(|m| !m.contains("{####}")) {
+        return Err("The verification message must contain {####}, where the code goes.".into());
+    }
+    Ok(PoolOptions {
+        password_policy: Some(PasswordPolicySettings {
+            minimum_length: number("min_length", 6, 99, "The minimum length")?,
+            require_uppercase: Some(f.checked("require_uppercase")),
+            require_lowercase: Some(f.checked("require_lowercase")),
+            require_numbers: Some(f.checked("require_numbers")),
+            require_symbols: Some(f.checked("require_symbols")),
+            temporary_password_validity_days: number("temporary_days", 1, 365, "The temporary password validity")?,
+            ..Default::default()
+        }),
+        mfa_mode: Some(mfa),
+        admin_create_user: Some(AdminCreateUserConfig {
+            allow_admin_create_user_only: Some(!f.checked("self_sign_up")),
+            ..Default::default()
+        }),
+        auto_verified_attributes: Some(if f.checked("verify_email") { vec!["email".into()] } else { Vec::new() }),
+        verification_message_template: Some(VerificationMessageTemplate {
+            email_subject: f.text("email_subject"),
+            email_message: message,
+            ..Default::default()
+        }),
+        deletion_protection: Some(if f.checked("deletion_protection") {
+            DeletionProtection::Active
+        } else {
+            DeletionProtection::Inactive
+        }),
+        ..Default::default()
+    })
+}
+
+/// `POST /admin/pools/{pool}/settings` (admins).
+pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
+    let pool = match path_pool(&c.svc, &path).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let layout = Layout::of(&c.op, "pools", None);
+    let options = match changes(&c) {
+        Ok(o) => o,
+        Err(e) => return settings_page(layout, pool, Some(e)),
+    };
+    match c.svc.user_pools.adjust_pool(&pool.id, c.form.text("name"), &options).await {
+        Ok(()) => see_other(&format!("/admin/pools/{}?notice=changed", pool.id)),
+        Err(Error::Internal(e)) => internal(e),
+        Err(e) => settings_page(layout, pool, Some(e.to_string())),
+    }
+}
