@@ -8,6 +8,7 @@
 pub mod account_codes;
 pub mod branding;
 pub mod clients;
+pub mod events;
 pub mod federation;
 pub mod grants;
 pub mod groups;
@@ -71,6 +72,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "sign-in failures", include_str!("../../migrations/sqlite/0008_sign_in_failures.sql")),
     (10, "simulated codes", include_str!("../../migrations/sqlite/0010_simulated_codes.sql")),
     (11, "exact revocation", include_str!("../../migrations/sqlite/0011_exact_revocation.sql")),
+    (12, "events", include_str!("../../migrations/sqlite/0012_events.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -83,6 +85,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "sign-in failures", include_str!("../../migrations/postgres/0008_sign_in_failures.sql")),
     (10, "simulated codes", include_str!("../../migrations/postgres/0010_simulated_codes.sql")),
     (11, "exact revocation", include_str!("../../migrations/postgres/0011_exact_revocation.sql")),
+    (12, "events", include_str!("../../migrations/postgres/0012_events.sql")),
 ];
 
 impl Store {
