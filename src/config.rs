@@ -67,6 +67,9 @@ pub struct Config {
     pub rate_limit_sign_up: u32,
     pub rate_limit_send_code: u32,
     pub rate_limit_confirm_code: u32,
+    /// Days the event log keeps events (sign-in events and the audit trail); 0 keeps them for
+    /// ever. The janitor deletes older ones.
+    pub event_retention_days: u32,
 }
 
 impl Default for Config {
@@ -96,6 +99,7 @@ impl Default for Config {
             rate_limit_sign_up: 50,
             rate_limit_send_code: 50,
             rate_limit_confirm_code: 100,
+            event_retention_days: 90,
         }
     }
 }
@@ -136,6 +140,7 @@ struct FileConfig {
     rate_limit_sign_up: Option<u32>,
     rate_limit_send_code: Option<u32>,
     rate_limit_confirm_code: Option<u32>,
+    event_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,7 +184,8 @@ impl Config {
                 rate_limit_sign_in,
                 rate_limit_sign_up,
                 rate_limit_send_code,
-                rate_limit_confirm_code
+                rate_limit_confirm_code,
+                event_retention_days
             );
             match f.trusted_proxies {
                 Some(CidrList::Text(t)) => c.trusted_proxies = trusted_proxies(&t)?,
@@ -237,6 +243,10 @@ impl Config {
                         "RATE_LIMIT_SEND_CODE" => c.rate_limit_send_code = n,
                         _ => c.rate_limit_confirm_code = n,
                     }
+                }
+                "EVENT_RETENTION_DAYS" => {
+                    c.event_retention_days =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_EVENT_RETENTION_DAYS", v.clone()))?
                 }
                 "UPSTREAM_TIMEOUT_SECS" => {
                     c.upstream_timeout_secs =
@@ -372,6 +382,18 @@ mod tests {
         let c = Config::load_from(None, &env(&[("PORTCULLIS_RATE_LIMIT_SIGN_IN", "0")])).unwrap();
         assert_eq!(c.rate_limit_sign_in, 0);
         assert!(Config::load_from(None, &env(&[("PORTCULLIS_RATE_LIMIT_SIGN_UP", "-1")])).is_err());
+    }
+
+    #[test]
+    fn event_retention_defaults_to_90_days_and_0_keeps_events() {
+        assert_eq!(Config::load_from(None, &[]).unwrap().event_retention_days, 90);
+        let c = Config::load_from(None, &env(&[("PORTCULLIS_EVENT_RETENTION_DAYS", "0")])).unwrap();
+        assert_eq!(c.event_retention_days, 0);
+        assert!(Config::load_from(None, &env(&[("PORTCULLIS_EVENT_RETENTION_DAYS", "-1")])).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "event_retention_days = 30\n").unwrap();
+        assert_eq!(Config::load_from(Some(&p), &[]).unwrap().event_retention_days, 30);
     }
 
     #[test]
