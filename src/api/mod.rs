@@ -165,7 +165,7 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     } else if auth_actions::ACTIONS.contains(&action) {
         auth_actions::run(auth_actions::Uses::of(svc), action, &input, source).await
     } else if mfa_actions::ACTIONS.contains(&action) {
-        mfa_actions::run(mfa_actions::Uses::of(svc), action, &input).await
+        mfa_actions::run(mfa_actions::Uses::of(svc), action, &input, source).await
     } else if signup_actions::ACTIONS.contains(&action) {
         signup_actions::run(signup_actions::Uses::of(svc), action, &input, source).await
     } else if branding_actions::ACTIONS.contains(&action) {
