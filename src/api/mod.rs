@@ -9,6 +9,7 @@
 mod auth_actions;
 mod branding_actions;
 mod client_shapes;
+mod event_actions;
 mod iam_actions;
 mod identity_actions;
 mod identity_shapes;
@@ -172,6 +173,8 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
         branding_actions::run(branding_actions::Uses::of(svc), action, &input).await
     } else if provider_actions::ACTIONS.contains(&action) {
         provider_actions::run(provider_actions::Uses::of(svc), action, &input).await
+    } else if event_actions::ACTIONS.contains(&action) {
+        event_actions::run(event_actions::Uses::of(svc), action, &input).await
     } else {
         Err(unsupported(action))
     }
