@@ -4,8 +4,8 @@
 //!   web toolkit `web`. A surface never imports another surface; `web` imports none. Surfaces
 //!   call services, never the store (they may name its row types, to render them).
 //! - **Services** hold the rules: `userpool`, `authorization`, `tokens`, `federation`,
-//!   `identity_pools`, `iam`, `operators` and `services.rs`. They import no web framework (actix-web), no
-//!   template engine (askama) and no surface.
+//!   `identity_pools`, `iam`, `events`, `operators` and `services.rs`. They import no web
+//!   framework (actix-web), no template engine (askama) and no surface.
 //! - **Adapters** talk to the outside below the services: `store` (the only place SQL is
 //!   written) and `mail` (which renders and delivers mails). The store imports no service.
 //! - No source file is longer than [`MAX_LINES`] lines.
@@ -18,7 +18,7 @@ const MAX_LINES: usize = 600;
 
 const SURFACES: &[&str] = &["api", "oauth", "hosted_ui", "admin", "health"];
 const SERVICES: &[&str] =
-    &["userpool", "authorization", "tokens", "federation", "identity_pools", "iam", "operators", "services"];
+    &["userpool", "authorization", "tokens", "federation", "identity_pools", "iam", "events", "operators", "services"];
 
 /// The top-level module a file belongs to (`src/userpool/auth.rs` → `userpool`).
 fn module_of(path: &str) -> &str {

@@ -73,6 +73,9 @@ pub struct Config {
     pub admin_password: Option<Secret>,
     /// Whether dashboard operators must set up TOTP (`required`, the default) or may (`optional`).
     pub admin_mfa: AdminMfa,
+    /// Days the event log keeps events (sign-in events and the audit trail); 0 keeps them for
+    /// ever. The janitor deletes older ones.
+    pub event_retention_days: u32,
 }
 
 /// `PORTCULLIS_ADMIN_MFA`: the system pool's MFA setting.
@@ -123,6 +126,7 @@ impl Default for Config {
             admin_username: None,
             admin_password: None,
             admin_mfa: AdminMfa::Required,
+            event_retention_days: 90,
         }
     }
 }
@@ -166,6 +170,7 @@ struct FileConfig {
     admin_username: Option<String>,
     admin_password: Option<Secret>,
     admin_mfa: Option<AdminMfa>,
+    event_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,7 +215,8 @@ impl Config {
                 rate_limit_sign_up,
                 rate_limit_send_code,
                 rate_limit_confirm_code,
-                admin_mfa
+                admin_mfa,
+                event_retention_days
             );
             if f.admin_username.is_some() {
                 c.admin_username = f.admin_username;
@@ -277,6 +283,10 @@ impl Config {
                         "RATE_LIMIT_SEND_CODE" => c.rate_limit_send_code = n,
                         _ => c.rate_limit_confirm_code = n,
                     }
+                }
+                "EVENT_RETENTION_DAYS" => {
+                    c.event_retention_days =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_EVENT_RETENTION_DAYS", v.clone()))?
                 }
                 "UPSTREAM_TIMEOUT_SECS" => {
                     c.upstream_timeout_secs =
@@ -418,6 +428,18 @@ mod tests {
         let c = Config::load_from(None, &env(&[("PORTCULLIS_RATE_LIMIT_SIGN_IN", "0")])).unwrap();
         assert_eq!(c.rate_limit_sign_in, 0);
         assert!(Config::load_from(None, &env(&[("PORTCULLIS_RATE_LIMIT_SIGN_UP", "-1")])).is_err());
+    }
+
+    #[test]
+    fn event_retention_defaults_to_90_days_and_0_keeps_events() {
+        assert_eq!(Config::load_from(None, &[]).unwrap().event_retention_days, 90);
+        let c = Config::load_from(None, &env(&[("PORTCULLIS_EVENT_RETENTION_DAYS", "0")])).unwrap();
+        assert_eq!(c.event_retention_days, 0);
+        assert!(Config::load_from(None, &env(&[("PORTCULLIS_EVENT_RETENTION_DAYS", "-1")])).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "event_retention_days = 30\n").unwrap();
+        assert_eq!(Config::load_from(Some(&p), &[]).unwrap().event_retention_days, 30);
     }
 
     #[test]

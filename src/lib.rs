@@ -7,7 +7,8 @@
 //!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`identity_pools`] (identity pools:
 //!   pools, identities, logins, role mapping, credentials, their OpenID token issuer),
 //!   [`federation`] (upstream identity providers), [`iam`] (roles, trust policies, temporary
-//!   credentials), [`operators`] (the system pool, dashboard operators and their sessions).
+//!   credentials), [`events`] (the event log: sign-in events and the audit trail), [`operators`]
+//!   (the system pool, dashboard operators and their sessions).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and
@@ -23,6 +24,7 @@ pub mod authorization;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod events;
 pub mod federation;
 pub mod health;
 pub mod hosted_ui;

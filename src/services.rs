@@ -8,6 +8,7 @@ use crate::authorization::Authorization;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::MasterKey;
+use crate::events::Events;
 use crate::federation::{Federation, Upstream};
 use crate::iam::Iam;
 use crate::identity_pools::IdentityPools;
@@ -32,6 +33,8 @@ pub struct Infra {
     pub tokens: Arc<Tokens>,
     pub iam: Arc<Iam>,
     pub upstream: Arc<Upstream>,
+    /// The event log, for the contexts that record events.
+    pub events: Arc<Events>,
 }
 
 /// Every context, composed. Surfaces reach the context they call through its field.
@@ -61,6 +64,8 @@ pub struct Services {
     pub federation: Arc<Federation>,
     /// Identity pools and their credentials.
     pub identity_pools: Arc<IdentityPools>,
+    /// The event log: sign-in events and the audit trail.
+    pub events: Arc<Events>,
     /// The system pool, dashboard operators and their sessions.
     pub operators: Arc<Operators>,
 }
@@ -75,6 +80,7 @@ impl Services {
             tokens: Arc::new(Tokens::new(store.clone(), clock.clone(), master.clone(), config.public_url.clone())),
             iam: Arc::new(Iam::new(store.clone(), clock.clone(), master.clone(), config.account_id.clone())),
             upstream: Arc::new(upstream),
+            events: Arc::new(Events::new(store.clone(), clock.clone())),
             config,
             store,
             clock,
@@ -100,6 +106,7 @@ impl Services {
             directory: infra.directory,
             tokens: infra.tokens,
             iam: infra.iam,
+            events: infra.events,
         }
     }
 

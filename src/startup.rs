@@ -133,7 +133,8 @@ async fn bootstrap_management_key(
 }
 
 /// Every ten minutes, delete expired codes, challenges, sessions, refresh tokens, temporary
-/// credentials and stale failure counters. Safe on every node at once: the deletes are idempotent.
+/// credentials and stale failure counters, and events past the retention. Safe on every node at
+/// once: the deletes are idempotent.
 fn spawn_janitor(services: Arc<Services>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -154,6 +155,11 @@ fn spawn_janitor(services: Arc<Services>) {
                 Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),
+            }
+            match services.events.purge(services.config.event_retention_days).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "events past the retention removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "removing events past the retention failed"),
             }
         }
     });

@@ -269,7 +269,10 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 hash: r["SECRET_HASH"].as_str(),
             })?;
             let answer = answer(s(i, "ChallengeName"), r)?;
-            let o = svc.sign_in.respond(&pool, &client, s(i, "Session"), &answer, Lang::En).await?;
+            let o = svc
+                .sign_in
+                .respond(&pool, &client, s(i, "Session"), &answer, Caller { source, lang: Lang::En })
+                .await?;
             outcome(svc, &pool, &client, o).await
         }
         "RevokeToken" => {

@@ -7,6 +7,7 @@ use super::pool_input::pool_mfa_changes;
 use super::{ApiError, ApiResult, pool_id_in, s, username_in};
 use crate::services::Services;
 use crate::userpool::mfa::{FactorPreference, MfaPreference, PoolMfaConfig};
+use crate::userpool::throttle::Source;
 use serde_json::{Value, json};
 
 /// The contexts these actions use, and nothing else.
@@ -76,7 +77,7 @@ fn pool_mfa_config_type(c: &PoolMfaConfig) -> Value {
     out
 }
 
-pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
+pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiResult {
     Ok(match action {
         "SetUserPoolMfaConfig" => {
             pool_mfa_config_type(&svc.user_pools.set_pool_mfa_config(&pool_id_in(i)?, &pool_mfa_changes(i)).await?)
@@ -108,7 +109,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
             token_or_session(i)?;
             if let Some(session) = i["Session"].as_str() {
                 let (pool, client) = client_for_session(svc, i).await?;
-                svc.sign_in.verify_for_session(&pool, &client, session, s(i, "UserCode")).await?;
+                svc.sign_in.verify_for_session(&pool, &client, session, s(i, "UserCode"), source).await?;
                 json!({"Status": "SUCCESS", "Session": session})
             } else {
                 let (pool, user, _) = access_token_user(svc.tokens, svc.directory, s(i, "AccessToken")).await?;

@@ -9,6 +9,7 @@
 mod auth_actions;
 mod branding_actions;
 mod client_shapes;
+mod event_actions;
 mod iam_actions;
 mod identity_actions;
 mod identity_shapes;
@@ -168,13 +169,15 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     } else if auth_actions::ACTIONS.contains(&action) {
         auth_actions::run(auth_actions::Uses::of(svc), action, &input, source).await
     } else if mfa_actions::ACTIONS.contains(&action) {
-        mfa_actions::run(mfa_actions::Uses::of(svc), action, &input).await
+        mfa_actions::run(mfa_actions::Uses::of(svc), action, &input, source).await
     } else if signup_actions::ACTIONS.contains(&action) {
         signup_actions::run(signup_actions::Uses::of(svc), action, &input, source).await
     } else if branding_actions::ACTIONS.contains(&action) {
         branding_actions::run(branding_actions::Uses::of(svc), action, &input).await
     } else if provider_actions::ACTIONS.contains(&action) {
         provider_actions::run(provider_actions::Uses::of(svc), action, &input).await
+    } else if event_actions::ACTIONS.contains(&action) {
+        event_actions::run(event_actions::Uses::of(svc), action, &input).await
     } else {
         Err(unsupported(action))
     }

@@ -1,18 +1,23 @@
 //! The token endpoint's rules: which client is asking (one authentication rule,
 //! [`Client::authenticate`]), and the authorization_code, refresh_token and client_credentials
-//! grants. Outcomes are tokens or a [`GrantError`] that the endpoint words as RFC 6749 errors.
+//! grants. Outcomes are tokens or a [`GrantError`] that the endpoint words as RFC 6749 errors;
+//! each grant, given or refused, is recorded as a TokenGrant event.
 
 use super::Authorization;
 use super::request::pkce_matches;
 use super::scopes::{custom_scopes, narrow};
 use crate::crypto::TokenHash;
+use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
 use crate::ids::{ClientId, Scope};
+use crate::store::users::UserRow;
 use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
 use crate::userpool::client_definition::OAuthFlow;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::error::Error;
 use crate::userpool::model::{Client, Pool};
+use crate::userpool::throttle::Source;
+use serde_json::json;
 
 /// Why a grant was refused (RFC 6749 §5.2), with the description sent to the client.
 #[derive(Debug)]
@@ -41,6 +46,36 @@ impl From<crate::store::StoreError> for GrantError {
     fn from(e: crate::store::StoreError) -> Self {
         GrantError::Failed(e.into())
     }
+}
+
+impl GrantError {
+    /// The event log's reason for the refusal.
+    pub fn reason(&self) -> Reason {
+        match self {
+            GrantError::InvalidRequest(_) => Reason::InvalidRequest,
+            GrantError::InvalidClient => Reason::InvalidClient,
+            GrantError::UnauthorizedClient(_) => Reason::UnauthorizedClient,
+            GrantError::InvalidGrant(_) => Reason::InvalidGrant,
+            GrantError::InvalidScope(_) => Reason::InvalidScope,
+            GrantError::Failed(e) => Reason::of(e),
+        }
+    }
+}
+
+/// The TokenGrant event of a `grant_type` grant to `client` from `source`: a Pass, or a Fail for
+/// the refusal.
+fn grant_event(
+    pool: &Pool,
+    client: &Client,
+    source: Source,
+    grant_type: &str,
+    refused: Option<&GrantError>,
+) -> AuthEvent {
+    let e = match refused {
+        None => AuthEvent::new(&pool.id, AuthEventType::TokenGrant, Outcome::Pass),
+        Some(r) => AuthEvent::failed(&pool.id, AuthEventType::TokenGrant, r.reason()),
+    };
+    e.client(&client.id).source(source).details(json!({"grant_type": grant_type}))
 }
 
 const BAD_CODE: GrantError = GrantError::InvalidGrant("The authorization code is invalid, expired or already used");
@@ -73,13 +108,35 @@ impl Authorization {
     /// redirect URI, PKCE verifier) is checked before the code is spent, so whoever holds a
     /// code without the rest can neither redeem it nor spoil the login it belongs to; then it
     /// is consumed atomically (of concurrent redemptions exactly one wins), and a code
-    /// presented again by its own client revokes what its first redemption issued.
+    /// presented again by its own client revokes what its first redemption issued. `source`
+    /// asks (for the event).
     pub async fn redeem_authorization_code(
         &self,
         pool: &Pool,
         client: &Client,
         r: CodeRedemption<'_>,
+        source: Source,
     ) -> Result<TokenSet, GrantError> {
+        match self.redeem_code(pool, client, r).await {
+            Ok((tokens, user)) => {
+                self.events
+                    .record_auth(grant_event(pool, client, source, "authorization_code", None).user(&user))
+                    .await;
+                Ok(tokens)
+            }
+            Err(e) => {
+                self.events.record_auth(grant_event(pool, client, source, "authorization_code", Some(&e))).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn redeem_code(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        r: CodeRedemption<'_>,
+    ) -> Result<(TokenSet, UserRow), GrantError> {
         if !client.oauth_enabled() || !client.allowed_oauth_flows().contains(&OAuthFlow::Code) {
             return Err(GrantError::UnauthorizedClient("The client may not use the authorization_code grant"));
         }
@@ -107,7 +164,7 @@ impl Authorization {
         };
         let scopes: Vec<Scope> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(Scope::from).collect();
         let grant = Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time };
-        Ok(self.tokens.issue_with_origin(pool, client, &user, &grant, &origin).await?)
+        Ok((self.tokens.issue_with_origin(pool, client, &user, &grant, &origin).await?, user))
     }
 
     /// A code already redeemed, presented again by its own client: revoke everything its
@@ -124,21 +181,30 @@ impl Authorization {
         }
     }
 
-    /// The refresh_token grant, with the secret the client authenticated with.
+    /// The refresh_token grant, with the secret the client authenticated with. The event names
+    /// the token's user when the token is known.
     pub async fn refresh_grant(
         &self,
         pool: &Pool,
         client: &Client,
         refresh_token: &str,
         secret: Option<&str>,
+        source: Source,
     ) -> Result<TokenSet, GrantError> {
-        match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret)).await {
+        let user_sub = match self.store.get_refresh_token(&TokenHash::of(refresh_token)).await {
+            Ok(Some(row)) if row.client_id == client.id => Some(row.user_id),
+            _ => None,
+        };
+        let issued = match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret)).await {
             Ok(t) => Ok(t),
             Err(Error::NotAuthorized(_)) => {
                 Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
             }
             Err(e) => Err(GrantError::Failed(e)),
-        }
+        };
+        let event = grant_event(pool, client, source, "refresh_token", issued.as_ref().err());
+        self.events.record_auth(AuthEvent { user_sub, ..event }).await;
+        issued
     }
 
     /// The client_credentials grant: a confidential client's own access token, with the
@@ -148,7 +214,14 @@ impl Authorization {
         pool: &Pool,
         client: &Client,
         scope: Option<&str>,
+        source: Source,
     ) -> Result<TokenSet, GrantError> {
+        let issued = self.machine_token(pool, client, scope).await;
+        self.events.record_auth(grant_event(pool, client, source, "client_credentials", issued.as_ref().err())).await;
+        issued
+    }
+
+    async fn machine_token(&self, pool: &Pool, client: &Client, scope: Option<&str>) -> Result<TokenSet, GrantError> {
         if client.secret.is_none()
             || !client.oauth_enabled()
             || !client.allowed_oauth_flows().contains(&OAuthFlow::ClientCredentials)

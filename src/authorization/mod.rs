@@ -12,6 +12,7 @@ pub mod revocation;
 pub mod scopes;
 
 use crate::clock::Clock;
+use crate::events::Events;
 use crate::services::Infra;
 use crate::store::Store;
 use crate::tokens::Tokens;
@@ -19,12 +20,13 @@ use crate::userpool::directory::Directory;
 use std::sync::Arc;
 
 /// The OAuth 2.0 context: the store (codes, identity providers), the clock, the pool and client
-/// directory and the token issuer.
+/// directory, the token issuer and the event log (token grants).
 pub struct Authorization {
     store: Store,
     clock: Arc<dyn Clock>,
     directory: Arc<Directory>,
     tokens: Arc<Tokens>,
+    events: Arc<Events>,
 }
 
 impl Authorization {
@@ -34,6 +36,7 @@ impl Authorization {
             clock: infra.clock.clone(),
             directory: infra.directory.clone(),
             tokens: infra.tokens.clone(),
+            events: infra.events.clone(),
         }
     }
 

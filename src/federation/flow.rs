@@ -5,14 +5,19 @@
 //! `finish_federation` turns the provider's code into a pool user.
 
 use super::Federation;
+use super::users::DISABLED;
 use super::{Provider, UpstreamError, UpstreamResult, facebook, oidc};
 use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
 use crate::crypto::{SecretToken, TokenHash};
+use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
+use crate::ids::ClientId;
 use crate::store::federation::FederationStateRow;
 use crate::store::users::UserRow;
 use crate::userpool::error::{Error, Result};
 use crate::userpool::model::Pool;
+use crate::userpool::throttle::Source;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// How long the provider has to send the browser back.
 pub const STATE_TTL_SECS: i64 = 600;
@@ -131,8 +136,35 @@ impl Federation {
         Ok(Some(Pending { provider: row.provider_name, params, kept }))
     }
 
-    /// Redeem the provider's code and sign the upstream identity in as a pool user.
-    pub async fn finish_federation(&self, pool: &Pool, pending: &Pending, code: &str) -> UpstreamResult<UserRow> {
+    /// Redeem the provider's code and sign the upstream identity in as a pool user, for a
+    /// browser at `source`. Recorded as a Federation event naming the provider.
+    pub async fn finish_federation(
+        &self,
+        pool: &Pool,
+        pending: &Pending,
+        code: &str,
+        source: Source,
+    ) -> UpstreamResult<UserRow> {
+        let signed_in = self.federated_sign_in(pool, pending, code).await;
+        let event = match &signed_in {
+            Ok(user) => AuthEvent::new(&pool.id, AuthEventType::Federation, Outcome::Pass).user(user),
+            Err(e) if e.description == DISABLED => {
+                AuthEvent::failed(&pool.id, AuthEventType::Federation, Reason::Disabled)
+            }
+            Err(e) if e.error == "server_error" => {
+                AuthEvent::failed(&pool.id, AuthEventType::Federation, Reason::Error)
+            }
+            Err(_) => AuthEvent::failed(&pool.id, AuthEventType::Federation, Reason::Upstream),
+        };
+        let event = match pending.params.client_id.as_deref() {
+            Some(id) => event.client(&ClientId::from(id)),
+            None => event,
+        };
+        self.events.record_auth(event.source(source).details(json!({"provider": pending.provider}))).await;
+        signed_in
+    }
+
+    async fn federated_sign_in(&self, pool: &Pool, pending: &Pending, code: &str) -> UpstreamResult<UserRow> {
         let p = match self.upstream_provider(&pool.id, &pending.provider).await {
             Ok(Some(p)) => p,
             Ok(None) => return Err(UpstreamError::invalid("The identity provider no longer exists")),

@@ -175,6 +175,7 @@ pub struct Federation {
     clock: Arc<dyn crate::clock::Clock>,
     master: MasterKey,
     upstream: Arc<Upstream>,
+    events: Arc<crate::events::Events>,
 }
 
 impl Federation {
@@ -184,6 +185,7 @@ impl Federation {
             clock: infra.clock.clone(),
             master: infra.master.clone(),
             upstream: infra.upstream.clone(),
+            events: infra.events.clone(),
         }
     }
 

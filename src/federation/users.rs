@@ -13,6 +13,9 @@ use crate::userpool::model::Pool;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// What a disabled user's federated sign-in answers.
+pub const DISABLED: &str = "User is disabled.";
+
 /// A claim as an attribute value: strings as they are, booleans and numbers in their JSON
 /// spelling, objects (an OIDC `address`) as JSON text.
 fn attribute_value(v: &Value) -> Option<String> {
@@ -69,7 +72,7 @@ impl Federation {
             None => self.first_federated_sign_in(pool, p, claims, &uid).await?,
         };
         if !user.enabled {
-            return Err(UpstreamError::invalid("User is disabled."));
+            return Err(UpstreamError::invalid(DISABLED));
         }
         Ok(user)
     }

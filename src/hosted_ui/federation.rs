@@ -82,7 +82,7 @@ async fn answer(req: &HttpRequest, q: &IdpResponse, svc: &Arc<Services>, ctx: Po
     let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) else {
         return back("invalid_request", &format!("{} Error - the IdP returned no code", pending.provider));
     };
-    match svc.federation.finish_federation(&flow.ctx.pool, &pending, code).await {
+    match svc.federation.finish_federation(&flow.ctx.pool, &pending, code, flow.source()).await {
         Ok(user) => finish(&flow, SignInStep::Authenticated { user, auth_time: svc.now() }).await,
         Err(e) => back(e.error, &e.description),
     }

@@ -59,7 +59,7 @@ pub async fn new_password(flow: Flow, form: CsrfForm<Fields>) -> actix_web::Http
         return new_password_page(&flow, &session, &required, Some(t(ctx.lang, "form.passwords_differ")));
     }
     let answer = Answer::NewPassword { password, attributes: attrs };
-    match svc.sign_in.respond(&ctx.pool, &r.client, &session, &answer, ctx.lang).await {
+    match svc.sign_in.respond(&ctx.pool, &r.client, &session, &answer, flow.caller()).await {
         Ok(outcome) => finish(&flow, outcome).await,
         Err(e @ Error::NotAuthorized(_)) => login_page(&flow, "", message(ctx.lang, &e).as_deref(), None),
         Err(e) => or_internal(ctx.lang, &e, "new password", |m| new_password_page(&flow, &session, &required, Some(m))),

@@ -25,7 +25,7 @@ struct RecoveryCodesPage<'a> {
 
 /// Answer the challenge of `session`: the next step, or back to sign in when the session is dead.
 async fn respond(flow: &Flow, session: &str, answer: &Answer) -> HttpResponse {
-    match flow.svc.sign_in.respond(&flow.ctx.pool, &flow.request.client, session, answer, flow.ctx.lang).await {
+    match flow.svc.sign_in.respond(&flow.ctx.pool, &flow.request.client, session, answer, flow.caller()).await {
         Ok(step) => finish(flow, step).await,
         Err(e) => expired_or(flow, &e),
     }
@@ -43,7 +43,7 @@ pub async fn submit_code(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
         None => return bad_request(ctx.lang, "error.not_a_sign_in"),
     };
     let kind = code.kind();
-    match svc.sign_in.respond(&ctx.pool, &r.client, session, &Answer::Mfa(code), ctx.lang).await {
+    match svc.sign_in.respond(&ctx.pool, &r.client, session, &Answer::Mfa(code), flow.caller()).await {
         Ok(step) => finish(&flow, step).await,
         Err(e @ Error::CodeMismatch(_)) => {
             let destination = Some(field(&form, "destination").to_string());
@@ -62,7 +62,11 @@ pub async fn submit_select(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
 /// POST /mfa/setup: the first code from the new authenticator; shows the recovery codes.
 pub async fn submit_setup(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
     let session = field(&form, "session");
-    match flow.svc.sign_in.verify_for_session(&flow.ctx.pool, &flow.request.client, session, field(&form, "code")).await
+    match flow
+        .svc
+        .sign_in
+        .verify_for_session(&flow.ctx.pool, &flow.request.client, session, field(&form, "code"), flow.source())
+        .await
     {
         Ok(codes) => flow.page(StatusCode::OK, |page| RecoveryCodesPage {
             page,

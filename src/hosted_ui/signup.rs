@@ -143,9 +143,12 @@ pub async fn submit_confirm(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse 
     };
     let held = flow.req.cookie(CONFIRM_COOKIE).map(|c| c.value().to_string());
     let outcome = match held {
-        Some(secret) => {
-            svc.sign_in.sign_in_after_confirmation(&ctx.pool, &r.client, &user, &secret, ctx.lang).await.ok().flatten()
-        }
+        Some(secret) => svc
+            .sign_in
+            .sign_in_after_confirmation(&ctx.pool, &r.client, &user, &secret, flow.caller())
+            .await
+            .ok()
+            .flatten(),
         None => None,
     };
     let mut resp = match outcome {

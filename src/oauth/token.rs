@@ -8,6 +8,7 @@ use crate::services::Services;
 use crate::tokens::issue::TokenSet;
 use crate::userpool::error::Error;
 use crate::userpool::model::{Client, Pool};
+use crate::userpool::throttle::Source;
 use crate::web::pool_context;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -154,6 +155,7 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
         Err(r) => return r,
     };
     let get = |k: &str| form.get(k).map(String::as_str);
+    let source = Source::Address(crate::web::client::client_ip(&req, &svc.config));
     let issued = match grant_type.as_str() {
         "authorization_code" => {
             let r = CodeRedemption {
@@ -161,15 +163,15 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
                 redirect_uri: get("redirect_uri"),
                 code_verifier: get("code_verifier"),
             };
-            svc.authorization.redeem_authorization_code(&ctx.pool, &client, r).await
+            svc.authorization.redeem_authorization_code(&ctx.pool, &client, r, source).await
         }
         "refresh_token" => {
             let Some(rt) = get("refresh_token").filter(|s| !s.is_empty()) else {
                 return oauth_error(400, "invalid_request", "refresh_token is required");
             };
-            svc.authorization.refresh_grant(&ctx.pool, &client, rt, secret.as_deref()).await
+            svc.authorization.refresh_grant(&ctx.pool, &client, rt, secret.as_deref(), source).await
         }
-        _ => svc.authorization.client_credentials_grant(&ctx.pool, &client, get("scope")).await,
+        _ => svc.authorization.client_credentials_grant(&ctx.pool, &client, get("scope"), source).await,
     };
     match issued {
         Ok(t) => token_response(&t),

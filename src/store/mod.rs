@@ -9,6 +9,7 @@ pub mod account_codes;
 pub mod admin_sessions;
 pub mod branding;
 pub mod clients;
+pub mod events;
 pub mod federation;
 pub mod grants;
 pub mod groups;
@@ -72,6 +73,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "sign-in failures", include_str!("../../migrations/sqlite/0008_sign_in_failures.sql")),
     (10, "simulated codes", include_str!("../../migrations/sqlite/0010_simulated_codes.sql")),
     (11, "exact revocation", include_str!("../../migrations/sqlite/0011_exact_revocation.sql")),
+    (12, "events", include_str!("../../migrations/sqlite/0012_events.sql")),
     (13, "admin sessions", include_str!("../../migrations/sqlite/0013_admin_sessions.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -85,6 +87,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "sign-in failures", include_str!("../../migrations/postgres/0008_sign_in_failures.sql")),
     (10, "simulated codes", include_str!("../../migrations/postgres/0010_simulated_codes.sql")),
     (11, "exact revocation", include_str!("../../migrations/postgres/0011_exact_revocation.sql")),
+    (12, "events", include_str!("../../migrations/postgres/0012_events.sql")),
     (13, "admin sessions", include_str!("../../migrations/postgres/0013_admin_sessions.sql")),
 ];
 

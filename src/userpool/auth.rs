@@ -13,16 +13,18 @@ use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
 use super::password::check_policy;
+use super::sign_in_events::Who;
 use super::step::{Answer, Challenge, NEW_PASSWORD_REQUIRED, SignInStep};
 use super::throttle::{Caller, SourceLimit};
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::TokenHash;
+use crate::events::ChallengeKind;
 use crate::i18n::Lang;
 use crate::ids::Username;
 use crate::store::guesses::Guesses;
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub fn incorrect() -> Error {
@@ -51,8 +53,24 @@ impl SignIn {
 
     /// [`Self::password_sign_in`], with unknown users answered exactly like existing ones
     /// (wrong password, then the lockout) when `hide_unknown_users`, whatever the client says:
-    /// the hosted pages never tell whether an account exists.
+    /// the hosted pages never tell whether an account exists. The outcome is recorded as a
+    /// SignIn event.
     pub async fn password_sign_in_as(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        password: &str,
+        caller: Caller,
+        hide_unknown_users: bool,
+    ) -> Result<SignInStep> {
+        let step = self.password_step(pool, client, username, password, caller, hide_unknown_users).await;
+        let (password_step, who) = (Some(ChallengeKind::Password), Who::Named(username));
+        self.record_sign_in(pool, client, caller.source, step.as_ref(), &[], password_step, Value::Null, who).await;
+        step
+    }
+
+    async fn password_step(
         &self,
         pool: &Pool,
         client: &Client,
@@ -139,9 +157,22 @@ impl SignIn {
         }
     }
 
-    /// Answer the challenge pending behind `session`. A code mailed on the way (choosing
-    /// EMAIL_OTP) is in `lang`.
+    /// Answer the challenge pending behind `session` for `caller`; a code mailed on the way
+    /// (choosing EMAIL_OTP) is in the caller's language. The outcome is recorded as an event.
     pub async fn respond(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        answer: &Answer,
+        caller: Caller,
+    ) -> Result<SignInStep> {
+        let step = self.answer_challenge(pool, client, session, answer, caller.lang).await;
+        self.record_answer(pool, client, session, answer, caller.source, &step).await;
+        step
+    }
+
+    async fn answer_challenge(
         &self,
         pool: &Pool,
         client: &Client,

@@ -187,6 +187,8 @@ pub enum Error {
     DuplicateProvider(Message),
     #[error("{0}")]
     UnsupportedIdentityProvider(Message),
+    #[error("{0}")]
+    UserPoolAddOnNotEnabled(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -223,6 +225,7 @@ impl Error {
             Error::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Error::DuplicateProvider(_) => "DuplicateProviderException",
             Error::UnsupportedIdentityProvider(_) => "UnsupportedIdentityProviderException",
+            Error::UserPoolAddOnNotEnabled(_) => "UserPoolAddOnNotEnabledException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -261,7 +264,8 @@ impl Error {
             | Error::UnsupportedOperation(m)
             | Error::InvalidUserPoolConfiguration(m)
             | Error::DuplicateProvider(m)
-            | Error::UnsupportedIdentityProvider(m) => Some(m),
+            | Error::UnsupportedIdentityProvider(m)
+            | Error::UserPoolAddOnNotEnabled(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

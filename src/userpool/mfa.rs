@@ -21,8 +21,11 @@ use super::lockout::{Guess, attempts_exceeded};
 use super::messages;
 use super::model::{Client, MfaMode, Pool};
 use super::pool_definition::{EmailMfaConfig, PoolMfaChanges};
+use super::sign_in_events::Who;
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
+use super::throttle::Source;
 use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
+use crate::events::{ChallengeKind, ChallengeResult};
 use crate::i18n::Lang;
 use crate::ids::PoolId;
 use crate::store::guesses::Guesses;
@@ -379,13 +382,26 @@ impl SignIn {
     }
 
     /// VerifySoftwareToken with an MFA_SETUP session: the session may then finish the sign-in.
+    /// A wrong code is recorded as a failed second factor of the sign-in.
     pub async fn verify_for_session(
         &self,
         pool: &Pool,
         client: &Client,
         session: &str,
         code: &str,
+        source: Source,
     ) -> Result<Vec<String>> {
+        let verified = self.verify_setup_code(pool, client, session, code).await;
+        if let Err(e) = &verified {
+            let failed = Err(e);
+            let (passed, details) = ([ChallengeResult::password(true)], json!({"mfa_setup": true}));
+            let mfa = Some(ChallengeKind::Mfa);
+            self.record_sign_in(pool, client, source, failed, &passed, mfa, details, Who::Session(session)).await;
+        }
+        verified
+    }
+
+    async fn verify_setup_code(&self, pool: &Pool, client: &Client, session: &str, code: &str) -> Result<Vec<String>> {
         let (c, user) = self.live_challenge(client, session, MFA_SETUP).await?;
         // A wrong set-up code counts like a wrong second factor: no session is an open oracle.
         let check = async {

@@ -26,6 +26,7 @@ pub mod pools;
 pub mod recovery;
 pub mod resources;
 pub mod sessions;
+mod sign_in_events;
 pub mod signup;
 pub mod step;
 pub mod throttle;
@@ -34,6 +35,7 @@ pub mod users;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::MasterKey;
+use crate::events::Events;
 use crate::ids::PoolId;
 use crate::mail::Mailer;
 use crate::services::Infra;
@@ -116,6 +118,7 @@ pub struct Users {
     passwords: Passwords,
     mailer: Mailer,
     directory: Arc<Directory>,
+    events: Arc<Events>,
 }
 
 impl Users {
@@ -127,6 +130,7 @@ impl Users {
             passwords: infra.passwords.clone(),
             mailer: infra.mailer.clone(),
             directory: infra.directory.clone(),
+            events: infra.events.clone(),
         }
     }
 
@@ -171,6 +175,7 @@ pub struct SignIn {
     directory: Arc<Directory>,
     users: Arc<Users>,
     codes: Arc<Codes>,
+    events: Arc<Events>,
 }
 
 impl SignIn {
@@ -185,6 +190,7 @@ impl SignIn {
             directory: infra.directory.clone(),
             users,
             codes,
+            events: infra.events.clone(),
         }
     }
 

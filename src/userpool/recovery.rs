@@ -16,9 +16,11 @@ use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
 use super::users::CONFIRMED;
+use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
 use crate::i18n::Lang;
 use crate::ids::{PoolId, Username};
 use crate::store::users::UserRow;
+use serde_json::{Value, json};
 
 pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
 
@@ -37,7 +39,29 @@ fn has_verified_email(user: &UserRow) -> bool {
 
 impl SignIn {
     /// ForgotPassword; the code mail is in the caller's language unless the pool has a template.
+    /// Recorded as a ForgotPassword event, a Fail when no code went out.
     pub async fn forgot_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        caller: Caller,
+    ) -> Result<CodeDelivery> {
+        let r = self.send_recovery_code(pool, client, username, caller).await;
+        let user = self.users.find_user(pool, &Username::from(username)).await.ok().flatten();
+        let failed = match (&r, &user) {
+            (Err(e), _) => Some(Reason::of(e)),
+            (Ok(_), None) => Some(Reason::UserNotFound),
+            (Ok(_), Some(u)) if !u.enabled => Some(Reason::Disabled),
+            (Ok(_), Some(u)) if !has_verified_email(u) => Some(Reason::NoAddress),
+            (Ok(_), Some(_)) => None,
+        };
+        let kind = AuthEventType::ForgotPassword;
+        self.record_account(pool, client, caller.source, kind, failed, user.as_ref(), username, Value::Null).await;
+        r
+    }
+
+    async fn send_recovery_code(
         &self,
         pool: &Pool,
         client: &Client,
@@ -76,7 +100,32 @@ impl SignIn {
         }
     }
 
+    /// ConfirmForgotPassword: a new password with the mailed code. Recorded as a PasswordChange
+    /// event (`via` ForgotPassword).
     pub async fn confirm_forgot_password(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        code: &str,
+        new_password: &str,
+        source: Source,
+    ) -> Result<()> {
+        let r = self.reset_password(pool, client, username, code, new_password, source).await;
+        let user = self.users.find_user(pool, &Username::from(username)).await.ok().flatten();
+        let failed = match (&r, &user) {
+            (Ok(()), _) => None,
+            (Err(e), None) if matches!(Reason::of(e), Reason::BadCode | Reason::CodeExpired) => {
+                Some(Reason::UserNotFound)
+            }
+            (Err(e), _) => Some(Reason::of(e)),
+        };
+        let (kind, details) = (AuthEventType::PasswordChange, json!({"via": "ForgotPassword"}));
+        self.record_account(pool, client, source, kind, failed, user.as_ref(), username, details).await;
+        r
+    }
+
+    async fn reset_password(
         &self,
         pool: &Pool,
         client: &Client,
@@ -130,6 +179,8 @@ impl SignIn {
         self.users.save_user(&pool, &user).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
         self.codes.send_code(&pool, &user, Purpose::ForgotPassword, Lang::En).await?;
+        let event = AuthEvent::new(&pool.id, AuthEventType::ForgotPassword, Outcome::Pass).user(&user);
+        self.events.record_auth(event.details(json!({"by": "admin"}))).await;
         Ok(())
     }
 }

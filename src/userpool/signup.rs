@@ -13,15 +13,17 @@ use super::codes::{self, CodeDelivery, Limited, Purpose, SIGN_UP_CODE_SECS};
 use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
+use super::sign_in_events::Who;
 use super::step::SignInStep;
 use super::throttle::{Caller, Source, SourceLimit};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{SecretToken, TokenHash};
+use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
 use crate::i18n::Lang;
 use crate::ids::{PoolId, UserSub, Username};
 use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub const UNCONFIRMED: &str = "UNCONFIRMED";
@@ -39,7 +41,26 @@ pub struct SignUpResult {
 
 impl SignIn {
     /// SignUp; the code mail is in the caller's language unless the pool has a template.
+    /// Recorded as a SignUp event.
     pub async fn sign_up(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        password: &str,
+        attribute_list: &AttributeList,
+        caller: Caller,
+    ) -> Result<SignUpResult> {
+        let r = self.create_account(pool, client, username, password, attribute_list, caller).await;
+        let (failed, user, details) = match &r {
+            Ok(done) => (None, Some(&done.user), json!({"code_sent": done.delivery.is_some()})),
+            Err(e) => (Some(Reason::of(e)), None, Value::Null),
+        };
+        self.record_account(pool, client, caller.source, AuthEventType::SignUp, failed, user, username, details).await;
+        r
+    }
+
+    async fn create_account(
         &self,
         pool: &Pool,
         client: &Client,
@@ -90,8 +111,33 @@ impl SignIn {
     /// ConfirmSignUp. With PreventUserExistenceErrors an unknown username has its code checked
     /// like anyone's (a simulated one: see [`super::codes`]), and so has a user who is already
     /// confirmed: Cognito's "User cannot be confirmed. Current status is CONFIRMED" would tell
-    /// that the user exists.
+    /// that the user exists. Recorded as a Confirmation event.
     pub async fn confirm_sign_up(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        code: &str,
+        source: Source,
+    ) -> Result<UserRow> {
+        let r = self.confirm_account(pool, client, username, code, source).await;
+        let kind = AuthEventType::Confirmation;
+        match &r {
+            Ok(user) => self.record_account(pool, client, source, kind, None, Some(user), username, Value::Null).await,
+            Err(e) => {
+                let user = self.users.find_user(pool, &Username::from(username)).await.ok().flatten();
+                let reason = match (&user, Reason::of(e)) {
+                    (None, Reason::BadCode | Reason::CodeExpired) => Reason::UserNotFound,
+                    (_, r) => r,
+                };
+                self.record_account(pool, client, source, kind, Some(reason), user.as_ref(), username, Value::Null)
+                    .await
+            }
+        }
+        r
+    }
+
+    async fn confirm_account(
         &self,
         pool: &Pool,
         client: &Client,
@@ -129,6 +175,7 @@ impl SignIn {
     /// ResendConfirmationCode. With PreventUserExistenceErrors an unknown username gets a
     /// simulated code, and a user Cognito would single out (already confirmed, or with no
     /// address to send to) an unredeemable one, each with a plausible delivery and no mail.
+    /// Recorded as a ResendCode event, a Fail when no code went out.
     pub async fn resend_confirmation_code(
         &self,
         pool: &Pool,
@@ -136,6 +183,21 @@ impl SignIn {
         username: &str,
         caller: Caller,
     ) -> Result<CodeDelivery> {
+        let r = self.resend_code(pool, client, username, caller).await;
+        let user = self.users.find_user(pool, &Username::from(username)).await.ok().flatten();
+        let failed = match (&r, &user) {
+            (Err(e), _) => Some(Reason::of(e)),
+            (Ok(_), None) => Some(Reason::UserNotFound),
+            (Ok(_), Some(u)) if u.status != UNCONFIRMED => Some(Reason::AlreadyConfirmed),
+            (Ok(_), Some(u)) if u.attributes.get("email").is_none_or(|e| e.is_empty()) => Some(Reason::NoAddress),
+            (Ok(_), Some(_)) => None,
+        };
+        let kind = AuthEventType::ResendCode;
+        self.record_account(pool, client, caller.source, kind, failed, user.as_ref(), username, Value::Null).await;
+        r
+    }
+
+    async fn resend_code(&self, pool: &Pool, client: &Client, username: &str, caller: Caller) -> Result<CodeDelivery> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
@@ -170,6 +232,8 @@ impl SignIn {
         user.updated_at = self.now();
         self.users.save_user(&pool, &user).await?;
         self.store.delete_user_code(&user.id, "sign_up").await?;
+        let event = AuthEvent::new(&pool.id, AuthEventType::Confirmation, Outcome::Pass).user(&user);
+        self.events.record_auth(event.details(json!({"by": "admin"}))).await;
         Ok(())
     }
 
@@ -203,8 +267,27 @@ impl SignIn {
     /// The sign-in a confirmation earns: only with the confirmation session of the same user
     /// and client, used once. It stands for the password only: the second factor (or its
     /// set-up when the pool requires MFA) still follows. `None` means the user must sign in
-    /// with the password.
+    /// with the password. A sign-in it starts is recorded as a SignIn event.
     pub async fn sign_in_after_confirmation(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: &UserRow,
+        secret: &str,
+        caller: Caller,
+    ) -> Result<Option<SignInStep>> {
+        let r = self.confirmed_sign_in(pool, client, user, secret, caller.lang).await;
+        let step = match &r {
+            Ok(Some(step)) => Ok(step),
+            Ok(None) => return r,
+            Err(e) => Err(e),
+        };
+        let details = json!({"via": "confirmation"});
+        self.record_sign_in(pool, client, caller.source, step, &[], None, details, Who::Known(user)).await;
+        r
+    }
+
+    async fn confirmed_sign_in(
         &self,
         pool: &Pool,
         client: &Client,

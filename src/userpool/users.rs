@@ -6,6 +6,7 @@ use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_lik
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
+use crate::events::{AuthEvent, AuthEventType, Outcome};
 use crate::ids::{PoolId, Username};
 use crate::store::StoreError;
 use crate::store::users::{UserColumn, UserFilter, UserRow};
@@ -250,6 +251,8 @@ impl Users {
         self.save_user(&pool, &user).await?;
         self.store.clear_failures(&pool.id, crate::store::guesses::Guesses::Password(&user.id)).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
+        let event = AuthEvent::new(&pool.id, AuthEventType::PasswordChange, Outcome::Pass).user(&user);
+        self.events.record_auth(event.details(serde_json::json!({"by": "admin", "permanent": permanent}))).await;
         Ok(())
     }
 

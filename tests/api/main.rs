@@ -9,6 +9,7 @@ mod branding;
 mod client_auth;
 mod concurrency;
 mod enumeration;
+mod events;
 mod fake_idp;
 mod federation;
 mod federation_admin;
