@@ -107,7 +107,7 @@ pub async fn run(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
     };
     let too_many = users.len() > MAX_USERS;
     let confirmed = c.form.get("confirm") == "yes" && !too_many;
-    let done = if confirmed { Some(apply(&c.svc, &pool, &action, &group, &users).await) } else { None };
+    let done = if confirmed { Some(apply(&c, &pool, &action, &group, &users).await) } else { None };
     let scope = if c.form.get("scope") == "search" { "search" } else { "selected" };
     let status = if too_many { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     page(
@@ -132,9 +132,16 @@ pub async fn run(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
 
 /// Run `action` on each user; a user that fails (gone meanwhile, no verified e-mail for a
 /// reset) is reported and the rest go on.
-async fn apply(svc: &Services, pool: &Pool, action: &str, group: &str, users: &[Username]) -> Outcome {
+async fn apply(c: &Change<ManageUsers>, pool: &Pool, action: &str, group: &str, users: &[Username]) -> Outcome {
+    let svc = &c.svc;
+    let audited = super::users::cognito_action(action).unwrap_or("Bulk");
+    let details = if group.is_empty() { serde_json::json!({"Bulk": true}) } else { serde_json::json!({"Bulk": true, "GroupName": group}) };
     let mut outcome = Outcome { succeeded: 0, failed: Vec::new() };
     for name in users {
+        let sub = match svc.users.find_user(pool, name).await {
+            Ok(u) => u.map(|u| u.id),
+            Err(_) => None,
+        };
         let result = match action {
             "disable" => svc.users.admin_set_enabled(&pool.id, name, false).await,
             "enable" => svc.users.admin_set_enabled(&pool.id, name, true).await,
@@ -149,7 +156,13 @@ async fn apply(svc: &Services, pool: &Pool, action: &str, group: &str, users: &[
             _ => Ok(()),
         };
         match result {
-            Ok(()) => outcome.succeeded += 1,
+            Ok(()) => {
+                outcome.succeeded += 1;
+                match &sub {
+                    Some(sub) => c.audit_user(&pool.id, audited, (sub, name), details.clone()).await,
+                    None => c.audit(Some(&pool.id), audited, format!("user:{name}"), details.clone()).await,
+                }
+            }
             Err(Error::Internal(e)) => {
                 tracing::error!(error = ?e, "bulk action failed on a user");
                 outcome.failed.push((name.to_string(), "internal error".into()));

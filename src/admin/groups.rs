@@ -78,7 +78,11 @@ pub async fn create(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse 
     };
     let group = NewGroup { description: c.form.text("description"), role_arn: c.form.text("role_arn"), precedence };
     match c.svc.users.create_group(&pool.id, &name, &group).await {
-        Ok(_) => see_other(&format!("/admin/pools/{}/groups", pool.id)),
+        Ok(_) => {
+            let details = serde_json::json!({"after": {"Description": group.description, "Precedence": group.precedence, "RoleArn": group.role_arn}});
+            c.audit(Some(&pool.id), "CreateGroup", format!("group:{name}"), details).await;
+            see_other(&format!("/admin/pools/{}/groups", pool.id))
+        }
         Err(Error::Internal(e)) => internal(e),
         Err(e) => groups_page(&c.op, &c.svc, pool, Some(e.to_string()), None).await,
     }
@@ -126,7 +130,10 @@ pub async fn delete(c: Change<ManageUsers>, path: Path<(String, String)>) -> Htt
         Err(resp) => return resp,
     };
     match c.svc.users.delete_group(&pool.id, &name).await {
-        Ok(()) => see_other(&format!("/admin/pools/{}/groups", pool.id)),
+        Ok(()) => {
+            c.audit(Some(&pool.id), "DeleteGroup", format!("group:{name}"), serde_json::Value::Null).await;
+            see_other(&format!("/admin/pools/{}/groups", pool.id))
+        }
         Err(Error::Internal(e)) => internal(e),
         Err(e) => super::message(StatusCode::BAD_REQUEST, "Not deleted", &e.to_string()),
     }
@@ -179,7 +186,11 @@ pub async fn rotate(c: Change<Configure>, path: Path<String>) -> HttpResponse {
         Err(resp) => return resp,
     };
     match c.svc.user_pools.rotate_keys(&pool.id).await {
-        Ok(_) => see_other(&format!("/admin/pools/{}/keys", pool.id)),
+        Ok(kid) => {
+            c.audit(Some(&pool.id), "RotateSigningKeys", format!("pool:{}", pool.id), serde_json::json!({"ActiveKid": kid}))
+                .await;
+            see_other(&format!("/admin/pools/{}/keys", pool.id))
+        }
         Err(e) => internal(e),
     }
 }

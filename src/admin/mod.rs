@@ -13,6 +13,8 @@
 //! [`Configure`] (admins: pools, clients, keys, IAM, providers).
 
 mod bulk;
+mod charts;
+mod events;
 mod fields;
 mod groups;
 mod pools;
@@ -46,6 +48,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/sign-out", web::post().to(sign_in::sign_out))
         .route("/admin/signed-out", web::get().to(sign_in::signed_out))
         .route("/admin/static/admin.css", web::get().to(css))
+        .route("/admin/events", web::get().to(events::log))
+        .route("/admin/events/export/{format}", web::get().to(events::export))
         .route("/admin/pools", web::get().to(pools::list))
         .route("/admin/pools", web::post().to(pools::create))
         .route("/admin/pools/{pool}", web::get().to(pools::show))
@@ -205,6 +209,42 @@ impl<N: Need + 'static> FromRequest for Change<N> {
             }
             Ok(Change { req, svc, op, form, need: PhantomData })
         })
+    }
+}
+
+impl<N: Need> Change<N> {
+    /// Record this change, once it succeeded, in the audit trail: the operator, the action (the
+    /// Cognito action it corresponds to), the target and what changed (secret-named members
+    /// are redacted by the event log).
+    pub async fn audit(&self, pool: Option<&crate::ids::PoolId>, action: &str, target: String, details: serde_json::Value) {
+        self.record(pool, action, target, None, details).await
+    }
+
+    /// [`Change::audit`] of a change to one user (it shows on the user's timeline).
+    pub async fn audit_user(
+        &self,
+        pool: &crate::ids::PoolId,
+        action: &str,
+        user: (&crate::ids::UserSub, &str),
+        details: serde_json::Value,
+    ) {
+        self.record(Some(pool), action, format!("user:{}", user.1), Some(user.0.clone()), details).await
+    }
+
+    async fn record(
+        &self,
+        pool: Option<&crate::ids::PoolId>,
+        action: &str,
+        target: String,
+        user_sub: Option<crate::ids::UserSub>,
+        details: serde_json::Value,
+    ) {
+        let mut e = crate::events::AuditEvent::new(pool, action, &format!("dashboard:{}", self.op.username));
+        e.target = Some(target);
+        e.user_sub = user_sub;
+        e.ip = Some(crate::web::client::client_ip(&self.req, &self.svc.config));
+        e.details = details;
+        self.svc.events.record_audit(e).await;
     }
 }
 

@@ -30,6 +30,18 @@ struct OverviewPage {
     pools: Vec<PoolLine>,
     total_users: i64,
     more: bool,
+    charts: Vec<super::charts::Chart>,
+    ranges: &'static [super::charts::Range],
+    range: &'static str,
+    pool: String,
+    /// Users with a second factor, and all users, in the pools shown.
+    mfa: (i64, i64),
+}
+
+#[derive(serde::Deserialize)]
+pub struct OverviewQuery {
+    range: Option<String>,
+    pool: Option<String>,
 }
 
 #[derive(Template)]
@@ -55,20 +67,39 @@ async fn pool_lines(svc: &Services, after: Option<&str>) -> Result<(Vec<PoolLine
     Ok((lines, next))
 }
 
-/// `/admin`: every pool with its users, and the totals.
-pub async fn overview(a: Access<Read>) -> HttpResponse {
-    match pool_lines(&a.svc, None).await {
-        Ok((pools, next)) => page(
-            StatusCode::OK,
-            &OverviewPage {
-                total_users: pools.iter().map(|p| p.users).sum(),
-                more: next.is_some(),
-                pools,
-                layout: Layout::of(&a.op, "overview", None),
-            },
-        ),
-        Err(e) => internal(e),
+/// `/admin`: activity charts (every pool or one), MFA adoption, every pool with its users.
+pub async fn overview(a: Access<Read>, q: crate::web::Query<OverviewQuery>) -> HttpResponse {
+    let (pools, next) = match pool_lines(&a.svc, None).await {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let chosen = q.pool.as_deref().filter(|p| pools.iter().any(|l| l.id == *p)).map(PoolId::from);
+    let range = super::charts::range(q.range.as_deref());
+    let charts = match super::charts::charts(&a.svc, chosen.as_ref(), range).await {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    let mut mfa = (0, 0);
+    for p in pools.iter().filter(|p| chosen.as_ref().is_none_or(|c| c.as_str() == p.id)) {
+        match a.svc.sign_in.mfa_adoption(&PoolId::from(p.id.as_str())).await {
+            Ok((with, all)) => mfa = (mfa.0 + with, mfa.1 + all),
+            Err(e) => return internal(e),
+        }
     }
+    page(
+        StatusCode::OK,
+        &OverviewPage {
+            total_users: pools.iter().map(|p| p.users).sum(),
+            more: next.is_some(),
+            pools,
+            layout: Layout::of(&a.op, "overview", None),
+            charts,
+            ranges: &super::charts::RANGES,
+            range: range.name,
+            pool: chosen.map(|c| c.to_string()).unwrap_or_default(),
+            mfa,
+        },
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -152,6 +183,8 @@ pub async fn create(c: Change<Configure>) -> HttpResponse {
             return internal(e);
         }
     }
+    let details = serde_json::json!({"after": {"PoolName": pool.name, "Settings": def.options.document()}});
+    c.audit(Some(&pool.id), "CreateUserPool", format!("pool:{}", pool.id), details).await;
     see_other(&format!("/admin/pools/{}?notice=created", pool.id))
 }
 
@@ -349,6 +382,8 @@ pub async fn create_client(c: Change<Configure>, path: actix_web::web::Path<Stri
     }
     match c.svc.user_pools.create_client(&pool.id, &new).await {
         Ok(client) => {
+            let details = serde_json::json!({"after": new.definition.document(), "GenerateSecret": new.generate_secret});
+            c.audit(Some(&pool.id), "CreateUserPoolClient", format!("client:{}", client.id), details).await;
             let created = CreatedClient {
                 id: client.id.to_string(),
                 name: client.name.clone(),

@@ -116,7 +116,16 @@ pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
         Err(e) => return settings_page(layout, pool, Some(e)),
     };
     match c.svc.user_pools.adjust_pool(&pool.id, c.form.text("name"), &options).await {
-        Ok(()) => see_other(&format!("/admin/pools/{}?notice=changed", pool.id)),
+        Ok(()) => {
+            let after = match c.svc.directory.pool(&pool.id).await {
+                Ok(p) => serde_json::json!({"PoolName": p.name, "Settings": *p.config}),
+                Err(e) => return internal(e),
+            };
+            let before = serde_json::json!({"PoolName": pool.name, "Settings": *pool.config});
+            let details = crate::events::changes(&before, &after);
+            c.audit(Some(&pool.id), "UpdateUserPool", format!("pool:{}", pool.id), details).await;
+            see_other(&format!("/admin/pools/{}?notice=changed", pool.id))
+        }
         Err(Error::Internal(e)) => internal(e),
         Err(e) => settings_page(layout, pool, Some(e.to_string())),
     }

@@ -154,7 +154,11 @@ pub async fn create(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse 
         force_alias_creation: false,
     };
     match c.svc.users.admin_create_user(&pool.id, &new).await {
-        Ok(user) => see_other(&format!("{}?notice=user_created", user_link(&pool.id, &user.username))),
+        Ok(user) => {
+            let details = serde_json::json!({"after": {"Username": user.username, "Attributes": user.attributes}});
+            c.audit_user(&pool.id, "AdminCreateUser", (&user.id, &user.username), details).await;
+            see_other(&format!("{}?notice=user_created", user_link(&pool.id, &user.username)))
+        }
         Err(Error::Internal(e)) => internal(e),
         Err(e) => {
             let layout = Layout::of(&c.op, "pools", None);
@@ -189,6 +193,8 @@ struct UserPage {
     preferred_mfa: Option<String>,
     updated: String,
     action_base: String,
+    timeline: Vec<super::events::EventLine>,
+    timeline_link: String,
 }
 
 async fn path_user(svc: &Services, pool: &Pool, raw: &str) -> Result<UserRow, HttpResponse> {
@@ -222,7 +228,19 @@ pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::
         Err(e) => return internal(e),
     };
     let link = user_link(&pool.id, &user.username);
+    let filter = crate::events::EventFilter {
+        pool_id: Some(pool.id.clone()),
+        user_sub: Some(user.id.clone()),
+        ..Default::default()
+    };
+    let timeline = match a.svc.events.list(&filter, 20, None).await {
+        Ok(p) => p.events.iter().map(super::events::EventLine::of).collect(),
+        Err(e) => return internal(e),
+    };
+    let timeline_link = format!("/admin/events?pool={}&sub={}", pool.id, user.id);
     let page_data = UserPage {
+        timeline,
+        timeline_link,
         layout: Layout::of(&a.op, "pools", notice_of(&q)),
         sub: user.id.to_string(),
         attributes: user.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -235,6 +253,22 @@ pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::
         pool,
     };
     page(StatusCode::OK, &page_data)
+}
+
+/// The Cognito action a dashboard action on one user corresponds to (its name in the audit).
+pub(super) fn cognito_action(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "disable" => "AdminDisableUser",
+        "enable" => "AdminEnableUser",
+        "sign-out" => "AdminUserGlobalSignOut",
+        "confirm" => "AdminConfirmSignUp",
+        "set-password" => "AdminSetUserPassword",
+        "reset-password" => "AdminResetUserPassword",
+        "add-group" => "AdminAddUserToGroup",
+        "remove-group" => "AdminRemoveUserFromGroup",
+        "delete" => "AdminDeleteUser",
+        _ => return None,
+    })
 }
 
 /// `POST /admin/pools/{pool}/users/{username}/{action}`: disable, enable, sign-out, confirm,
@@ -251,6 +285,10 @@ pub async fn act(c: Change<ManageUsers>, path: Path<(String, String, String)>) -
     };
     let svc = &c.svc;
     let username = user.username.clone();
+    let Some(cognito_action) = cognito_action(&action) else {
+        return super::message(StatusCode::NOT_FOUND, "No such action", "This action does not exist.");
+    };
+    let sub = user.id.clone();
     let result = match action.as_str() {
         "disable" => svc.users.admin_set_enabled(&pool.id, &username, false).await,
         "enable" => svc.users.admin_set_enabled(&pool.id, &username, true).await,
@@ -266,14 +304,25 @@ pub async fn act(c: Change<ManageUsers>, path: Path<(String, String, String)>) -
         }
         "delete" => {
             return match svc.users.admin_delete_user(&pool.id, &username).await {
-                Ok(()) => see_other(&format!("/admin/pools/{}/users?notice=deleted", pool.id)),
+                Ok(()) => {
+                    c.audit_user(&pool.id, cognito_action, (&sub, &username), serde_json::Value::Null).await;
+                    see_other(&format!("/admin/pools/{}/users?notice=deleted", pool.id))
+                }
                 Err(e) => internal(e),
             };
         }
         _ => return super::message(StatusCode::NOT_FOUND, "No such action", "This action does not exist."),
     };
     match result {
-        Ok(()) => see_other(&format!("{}?notice=changed", user_link(&pool.id, &username))),
+        Ok(()) => {
+            let details = match action.as_str() {
+                "set-password" => serde_json::json!({"Permanent": c.form.checked("permanent")}),
+                "add-group" | "remove-group" => serde_json::json!({"GroupName": c.form.get("group").trim()}),
+                _ => serde_json::Value::Null,
+            };
+            c.audit_user(&pool.id, cognito_action, (&sub, &username), details).await;
+            see_other(&format!("{}?notice=changed", user_link(&pool.id, &username)))
+        }
         Err(Error::Internal(e)) => internal(e),
         Err(e) => super::message(StatusCode::BAD_REQUEST, "The change was refused", &e.to_string()),
     }

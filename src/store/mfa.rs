@@ -54,6 +54,17 @@ impl Store {
         Ok(())
     }
 
+    /// How many users of the pool have a second factor turned on (TOTP or e-mail OTP).
+    pub async fn count_users_with_mfa(&self, pool_id: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) AS n FROM user_mfa m JOIN users u ON u.id = m.user_id \
+             WHERE u.pool_id = $1 AND (m.totp_enabled = 1 OR m.email_enabled = 1)",
+        )
+        .bind(pool_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Accept a TOTP time step once: true only if it is later than every step accepted before,
     /// even when two requests race with the same code.
     pub async fn accept_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool> {

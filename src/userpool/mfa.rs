@@ -463,6 +463,11 @@ impl SignIn {
         Ok(())
     }
 
+    /// MFA adoption in a pool: users with a second factor turned on, and all users.
+    pub async fn mfa_adoption(&self, pool_id: &PoolId) -> Result<(i64, i64)> {
+        Ok((self.store.count_users_with_mfa(pool_id).await?, self.store.count_users(pool_id).await?))
+    }
+
     /// `PreferredMfaSetting` and `UserMFASettingList` for GetUser / AdminGetUser.
     pub async fn mfa_summary(&self, pool: &Pool, user: &UserRow) -> Result<(Option<String>, Vec<String>)> {
         let m = self.store.get_user_mfa(&user.id).await?;
