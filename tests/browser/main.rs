@@ -1,10 +1,11 @@
 //! Real-browser tests: Debian's Chromium, headless, driven over WebDriver (chromedriver's HTTP
 //! JSON protocol) through the hosted pages: sign-in, the new-password challenge, sign-up with the
 //! code from a real SMTP sink, TOTP set-up and sign-in with MFA, and password reset, each from the
-//! relying party's `/oauth2/authorize` to its callback and a token redemption. Each test runs its
-//! own chromedriver and profile, so tests run side by side. Without Chromium installed they are
-//! skipped, unless `PORTCULLIS_BROWSER_TESTS=required` (as in `.ci/run`), which makes a missing
-//! browser a failure. `PORTCULLIS_SCREENSHOTS=<dir>` saves screenshots of the pages there.
+//! relying party's `/oauth2/authorize` to its callback and a token redemption; and the operators'
+//! dashboard ([`admin`]). Each test runs its own chromedriver and profile, so tests run side by
+//! side. Without Chromium installed they are skipped, unless `PORTCULLIS_BROWSER_TESTS=required`
+//! (as in `.ci/run`), which makes a missing browser a failure. `PORTCULLIS_SCREENSHOTS=<dir>`
+//! saves screenshots of the pages there.
 
 #[path = "../api/fake_idp/mod.rs"]
 mod fake_idp;
@@ -14,6 +15,8 @@ mod helpers;
 #[allow(dead_code)]
 #[path = "../api/smtp.rs"]
 mod smtp;
+
+mod admin;
 
 use helpers::*;
 use portcullis::clock::Clock;
@@ -601,17 +604,30 @@ async fn forgot_password_with_the_mailed_code_in_a_real_browser() {
     assert_eq!(status, 400, "the old password is gone");
 }
 
+/// A screen to check a page on: its name in the screenshot's file name, width, height, and
+/// whether it is a phone.
+type Screen = (&'static str, u32, u32, bool);
+
 /// Check a page at a desktop and a phone size: styled (the stylesheet passed the CSP), nothing
-/// wider than the screen, every element inside it. With `PORTCULLIS_SCREENSHOTS` set, saves `{name}-{desktop|phone}.png` (what the
+/// wider than the screen, every element inside it (or inside a box that scrolls sideways, as a
+/// wide table's does). With `PORTCULLIS_SCREENSHOTS` set, saves `{name}-{desktop|phone}.png` (what the
 /// screen shows) and `…-full.png` (the whole page) there.
 async fn check_layout(driver: &Driver, name: &str) {
-    for (label, width, height, mobile) in [("desktop", 1000, 800, false), ("phone", 390, 844, true)] {
+    check_layout_on(driver, name, &[("desktop", 1000, 800, false), ("phone", 390, 844, true)]).await;
+}
+
+/// [`check_layout`] on the given screens.
+async fn check_layout_on(driver: &Driver, name: &str, screens: &[Screen]) {
+    for &(label, width, height, mobile) in screens {
         driver.emulate_screen(Some((width, height, mobile))).await;
         let m = driver
             .script(
                 "const d = document.documentElement; \
+                 const inScroller = e => { for (let a = e.parentElement; a && a !== d; a = a.parentElement) { \
+                   if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true; } return false; }; \
                  const out = [...document.querySelectorAll('main *')].filter(e => { \
-                   const r = e.getBoundingClientRect(); return r.width > 0 && (r.left < 0 || r.right > d.clientWidth + 0.5); }) \
+                   const r = e.getBoundingClientRect(); \
+                   return r.width > 0 && (r.left < 0 || r.right > d.clientWidth + 0.5) && !inScroller(e); }) \
                    .map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')); \
                  const styled = [...document.styleSheets].some(s => s.cssRules.length > 0); \
                  return {inner: window.innerWidth, client: d.clientWidth, scroll: d.scrollWidth, height: d.scrollHeight, out, styled};",
