@@ -135,7 +135,11 @@ pub async fn run(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
 async fn apply(c: &Change<ManageUsers>, pool: &Pool, action: &str, group: &str, users: &[Username]) -> Outcome {
     let svc = &c.svc;
     let audited = super::users::cognito_action(action).unwrap_or("Bulk");
-    let details = if group.is_empty() { serde_json::json!({"Bulk": true}) } else { serde_json::json!({"Bulk": true, "GroupName": group}) };
+    let details = if group.is_empty() {
+        serde_json::json!({"Bulk": true})
+    } else {
+        serde_json::json!({"Bulk": true, "GroupName": group})
+    };
     let mut outcome = Outcome { succeeded: 0, failed: Vec::new() };
     for name in users {
         let sub = match svc.users.find_user(pool, name).await {

@@ -243,7 +243,9 @@ pub async fn export(
     };
     let (body, mime, ext) = match format.format.as_str() {
         "csv" => {
-            let mut out = String::from("id,time,pool,category,type,outcome,reason,user_sub,username,client,ip,actor,target,details\n");
+            let mut out = String::from(
+                "id,time,pool,category,type,outcome,reason,user_sub,username,client,ip,actor,target,details\n",
+            );
             for e in &rows {
                 let fields = [
                     e.id.clone(),

@@ -187,8 +187,13 @@ pub async fn rotate(c: Change<Configure>, path: Path<String>) -> HttpResponse {
     };
     match c.svc.user_pools.rotate_keys(&pool.id).await {
         Ok(kid) => {
-            c.audit(Some(&pool.id), "RotateSigningKeys", format!("pool:{}", pool.id), serde_json::json!({"ActiveKid": kid}))
-                .await;
+            c.audit(
+                Some(&pool.id),
+                "RotateSigningKeys",
+                format!("pool:{}", pool.id),
+                serde_json::json!({"ActiveKid": kid}),
+            )
+            .await;
             see_other(&format!("/admin/pools/{}/keys", pool.id))
         }
         Err(e) => internal(e),

@@ -216,7 +216,13 @@ impl<N: Need> Change<N> {
     /// Record this change, once it succeeded, in the audit trail: the operator, the action (the
     /// Cognito action it corresponds to), the target and what changed (secret-named members
     /// are redacted by the event log).
-    pub async fn audit(&self, pool: Option<&crate::ids::PoolId>, action: &str, target: String, details: serde_json::Value) {
+    pub async fn audit(
+        &self,
+        pool: Option<&crate::ids::PoolId>,
+        action: &str,
+        target: String,
+        details: serde_json::Value,
+    ) {
         self.record(pool, action, target, None, details).await
     }
 

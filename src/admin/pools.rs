@@ -382,7 +382,8 @@ pub async fn create_client(c: Change<Configure>, path: actix_web::web::Path<Stri
     }
     match c.svc.user_pools.create_client(&pool.id, &new).await {
         Ok(client) => {
-            let details = serde_json::json!({"after": new.definition.document(), "GenerateSecret": new.generate_secret});
+            let details =
+                serde_json::json!({"after": new.definition.document(), "GenerateSecret": new.generate_secret});
             c.audit(Some(&pool.id), "CreateUserPoolClient", format!("client:{}", client.id), details).await;
             let created = CreatedClient {
                 id: client.id.to_string(),

@@ -22,7 +22,8 @@ use crate::userpool::error::{Error, Result};
 use crate::userpool::groups::NewGroup;
 use crate::userpool::model::MfaMode;
 use crate::userpool::pool_definition::{
-    AdminCreateUserConfig, PoolDefinition, PoolMfaChanges, PoolOptions, SoftwareTokenMfaConfig,
+    AccountRecoverySetting, AdminCreateUserConfig, PoolDefinition, PoolMfaChanges, PoolOptions, RecoveryOption,
+    SoftwareTokenMfaConfig,
 };
 use crate::userpool::users::{MessageAction, NewUser};
 use crate::userpool::{UserPools, Users};
@@ -170,6 +171,10 @@ impl Operators {
                 admin_create_user: Some(AdminCreateUserConfig {
                     allow_admin_create_user_only: Some(true),
                     ..Default::default()
+                }),
+                // Operators recover through an administrator, not a mailed code.
+                account_recovery: Some(AccountRecoverySetting {
+                    recovery_mechanisms: Some(vec![RecoveryOption { priority: 1, name: "admin_only".into() }]),
                 }),
                 ..Default::default()
             },

@@ -1,6 +1,7 @@
 //! One integration binary: every test spawns the real server and talks HTTP to it.
 
 mod admin;
+mod admin_events;
 mod admin_pages;
 mod attribute_writes;
 mod aws_query;
