@@ -24,6 +24,11 @@ impl Fields {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default()
     }
 
+    /// Whether the form has a field `name` (even an empty one).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
     /// The value of `name` trimmed, `None` when empty or missing.
     pub fn text(&self, name: &str) -> Option<String> {
         Some(self.get(name).trim()).filter(|v| !v.is_empty()).map(str::to_string)

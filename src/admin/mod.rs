@@ -20,6 +20,7 @@ mod groups;
 mod pools;
 mod settings;
 mod sign_in;
+mod user_access;
 mod users;
 
 pub use fields::Fields;

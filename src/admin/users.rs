@@ -195,6 +195,7 @@ struct UserPage {
     action_base: String,
     timeline: Vec<super::events::EventLine>,
     timeline_link: String,
+    access: super::user_access::Access,
 }
 
 async fn path_user(svc: &Services, pool: &Pool, raw: &str) -> Result<UserRow, HttpResponse> {
@@ -238,9 +239,14 @@ pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::
         Err(e) => return internal(e),
     };
     let timeline_link = format!("/admin/events?pool={}&sub={}", pool.id, user.id);
+    let access = match super::user_access::access(&a.svc, &user).await {
+        Ok(x) => x,
+        Err(e) => return internal(e),
+    };
     let page_data = UserPage {
         timeline,
         timeline_link,
+        access,
         layout: Layout::of(&a.op, "pools", notice_of(&q)),
         sub: user.id.to_string(),
         attributes: user.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -267,6 +273,12 @@ pub(super) fn cognito_action(action: &str) -> Option<&'static str> {
         "add-group" => "AdminAddUserToGroup",
         "remove-group" => "AdminRemoveUserFromGroup",
         "delete" => "AdminDeleteUser",
+        "revoke-sign-in" => "RevokeToken",
+        "end-session" => "EndHostedSession",
+        "reset-mfa" => "ResetUserMFA",
+        "attributes" => "AdminUpdateUserAttributes",
+        "link" => "AdminLinkProviderForUser",
+        "unlink" => "AdminDisableProviderForUser",
         _ => return None,
     })
 }
@@ -289,6 +301,16 @@ pub async fn act(c: Change<ManageUsers>, path: Path<(String, String, String)>) -
         return super::message(StatusCode::NOT_FOUND, "No such action", "This action does not exist.");
     };
     let sub = user.id.clone();
+    if let Some(done) = super::user_access::act(&c, &pool, &user, &action).await {
+        return match done {
+            Ok(details) => {
+                c.audit_user(&pool.id, cognito_action, (&sub, &username), details).await;
+                see_other(&format!("{}?notice=changed", user_link(&pool.id, &username)))
+            }
+            Err(Error::Internal(e)) => internal(e),
+            Err(e) => super::message(StatusCode::BAD_REQUEST, "The change was refused", &e.to_string()),
+        };
+    }
     let result = match action.as_str() {
         "disable" => svc.users.admin_set_enabled(&pool.id, &username, false).await,
         "enable" => svc.users.admin_set_enabled(&pool.id, &username, true).await,

@@ -145,6 +145,19 @@ impl Store {
         Ok(r.is_some())
     }
 
+    /// A user's refresh tokens that are neither revoked nor expired, newest first: their sign-ins
+    /// still able to mint tokens.
+    pub async fn live_refresh_tokens_of_user(&self, user_id: &str, now: i64) -> StoreResult<Vec<RefreshTokenRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+             ORDER BY created_at DESC LIMIT 200",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn revoke_user_refresh_tokens(&self, user_id: &str, now: i64) -> StoreResult<u64> {
         Ok(sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
             .bind(user_id)

@@ -53,6 +53,27 @@ impl Store {
             .await?)
     }
 
+    /// A user's live hosted-page sessions, newest first.
+    pub async fn browser_sessions_of_user(&self, user_id: &str, now: i64) -> StoreResult<Vec<BrowserSessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM browser_sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 200",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// End one of a user's hosted-page sessions; whether it existed.
+    pub async fn delete_user_browser_session(&self, user_id: &str, id_hash: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1 AND id_hash = $2")
+            .bind(user_id)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(n.rows_affected() > 0)
+    }
+
     pub async fn delete_browser_session(&self, id_hash: &TokenHash) -> StoreResult<()> {
         sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
         Ok(())

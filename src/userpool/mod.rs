@@ -30,6 +30,7 @@ mod sign_in_events;
 pub mod signup;
 pub mod step;
 pub mod throttle;
+pub mod user_access;
 pub mod users;
 
 use crate::clock::Clock;

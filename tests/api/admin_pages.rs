@@ -179,3 +179,114 @@ async fn the_settings_form_changes_what_it_shows_and_keeps_every_other_setting()
     let mfa = app.ok("GetUserPoolMfaConfig", json!({"UserPoolId": pool})).await;
     assert_eq!(mfa["SoftwareTokenMfaConfiguration"]["Enabled"], true, "MFA on enables TOTP");
 }
+
+#[tokio::test]
+async fn a_users_sign_ins_sessions_identities_factors_and_attributes_are_managed_from_its_page() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let f = setup_flow(
+        &app,
+        false,
+        json!({"ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
+    )
+    .await;
+    let pool = f.pool.clone();
+    let tokens = admin_tokens(&app, &pool, &f.client_id, "alice", PASSWORD).await;
+    let refresh = tokens["RefreshToken"].as_str().unwrap().to_string();
+    let browser = app.browser();
+    let code = code_via_browser(&app, &f, &browser).await;
+    assert_eq!(f.redeem(&app, &code).await.status(), 200);
+    app.ok(
+        "CreateIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC",
+               "ProviderDetails": {"client_id": "c", "client_secret": "s", "authorize_scopes": "openid",
+                                   "oidc_issuer": "https://idp.example.com", "attributes_request_method": "GET"}}),
+    )
+    .await;
+
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let user_page = format!("/admin/pools/{pool}/users/alice");
+    let page = admin.get(&app, &user_page).await.text().await.unwrap();
+    let origins: Vec<String> =
+        page.split("name=\"origin\" value=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_string()).collect();
+    assert_eq!(origins.len(), 2, "the API and the hosted sign-in both have live refresh tokens: {page}");
+    let sessions: Vec<String> =
+        page.split("name=\"session\" value=\"").skip(1).map(|s| s[..s.find('"').unwrap()].to_string()).collect();
+    assert_eq!(sessions.len(), 1, "one hosted-page session");
+
+    // Revoke the API sign-in: its refresh token stops working, the other stays.
+    let api_origin = portcullis_origin(tokens["AccessToken"].as_str().unwrap());
+    assert!(origins.contains(&api_origin));
+    let r = admin.post(&app, &format!("{user_page}/revoke-sign-in"), &[("origin", api_origin.as_str())]).await;
+    assert_eq!(r.status(), 303);
+    let (status, body) = app
+        .api(
+            "AdminInitiateAuth",
+            json!({"UserPoolId": pool, "ClientId": f.client_id, "AuthFlow": "REFRESH_TOKEN_AUTH",
+                   "AuthParameters": {"REFRESH_TOKEN": refresh}}),
+        )
+        .await;
+    assert_eq!((status, err_type(&body)), (400, "NotAuthorizedException"), "{body}");
+    let again = admin.post(&app, &format!("{user_page}/revoke-sign-in"), &[("origin", api_origin.as_str())]).await;
+    assert_eq!(again.status(), 400, "already revoked");
+
+    // End the hosted session: the next authorize shows the sign-in form again.
+    let r = admin.post(&app, &format!("{user_page}/end-session"), &[("session", sessions[0].as_str())]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(authorize_target(&browser, &f.authorize_url(&app, "")).await, "login");
+
+    // Attributes: a change and a new one; the API sees both.
+    let r = admin
+        .post(
+            &app,
+            &format!("{user_page}/attributes"),
+            &[("attr.name", "Alice Liddell"), ("new_name", "given_name"), ("new_value", "Alice")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let attrs = attr_map(&get_user(&app, &pool, "alice").await["UserAttributes"]);
+    assert_eq!((attrs["name"].as_str(), attrs["given_name"].as_str()), (Some("Alice Liddell"), Some("Alice")));
+    assert_eq!(attrs["email"], "alice@example.com", "fields left as they were are not rewritten");
+
+    // Link and unlink an upstream identity.
+    let r =
+        admin.post(&app, &format!("{user_page}/link"), &[("provider", "Corp"), ("provider_user_id", "corp-42")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let page = admin.get(&app, &user_page).await.text().await.unwrap();
+    assert!(page.contains("Corp: <span class=\"mono\">corp-42</span>"), "{page}");
+    let r = admin
+        .post(&app, &format!("{user_page}/unlink"), &[("provider", "Corp"), ("provider_user_id", "corp-42")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = admin.get(&app, &user_page).await.text().await.unwrap();
+    assert!(!page.contains("corp-42"));
+    let audit = admin.get(&app, &format!("/admin/events?pool={pool}&category=audit")).await.text().await.unwrap();
+    for action in [
+        "RevokeToken",
+        "EndHostedSession",
+        "AdminUpdateUserAttributes",
+        "AdminLinkProviderForUser",
+        "AdminDisableProviderForUser",
+    ] {
+        assert!(audit.contains(action), "{action} is audited");
+    }
+}
+
+/// The sign-in origin (`origin_jti`) an access token names.
+fn portcullis_origin(access_token: &str) -> String {
+    let c = claims(access_token);
+    c["origin_jti"].as_str().unwrap_or_else(|| panic!("no origin_jti in {c}")).to_string()
+}
+
+#[tokio::test]
+async fn reset_mfa_makes_the_user_set_up_an_authenticator_again() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let f = crate::mfa::mfa_pool(&app, "ON", false).await;
+    crate::mfa::set_up_totp(&app, &f).await;
+    let (_, v) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
+    assert_eq!(v["ChallengeName"], "SOFTWARE_TOKEN_MFA");
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let r = admin.post(&app, &format!("/admin/pools/{}/users/alice/reset-mfa", f.pool), &[]).await;
+    assert_eq!(r.status(), 303);
+    let (_, v) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
+    assert_eq!(v["ChallengeName"], "MFA_SETUP", "{v}");
+}
