@@ -17,6 +17,7 @@ mod charts;
 mod events;
 mod fields;
 mod groups;
+mod outbox;
 mod pools;
 mod settings;
 mod sign_in;
@@ -50,6 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/signed-out", web::get().to(sign_in::signed_out))
         .route("/admin/static/admin.css", web::get().to(css))
         .route("/admin/events", web::get().to(events::log))
+        .route("/admin/outbox", web::get().to(outbox::list))
+        .route("/admin/outbox/{name}", web::get().to(outbox::show))
         .route("/admin/events/export/{format}", web::get().to(events::export))
         .route("/admin/pools", web::get().to(pools::list))
         .route("/admin/pools", web::post().to(pools::create))

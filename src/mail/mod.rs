@@ -4,6 +4,8 @@
 //! plain-text and an HTML part. What a message says is decided by the services
 //! ([`crate::userpool::messages`]); this module only delivers.
 
+pub mod outbox;
+
 use crate::config::Config;
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};

@@ -271,6 +271,12 @@ impl Operators {
         self.users.admin_create_user(pool_id, &new).await.map(|_| ())
     }
 
+    /// The outbox mails are written to in development mode (no `PORTCULLIS_SMTP_URL`), for
+    /// the dashboard's outbox viewer; `None` when mail goes out through SMTP.
+    pub fn outbox(&self) -> Option<crate::mail::outbox::Outbox> {
+        self.config.smtp_url.is_none().then(|| crate::mail::outbox::Outbox::new(self.config.data_dir.join("outbox")))
+    }
+
     /// The operator's role: the highest of their system-pool groups, if any.
     pub async fn role_of(&self, sub: &UserSub) -> Result<Option<Role>> {
         let groups = self.users.group_claims(sub).await?;

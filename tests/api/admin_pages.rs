@@ -290,3 +290,35 @@ async fn reset_mfa_makes_the_user_set_up_an_authenticator_again() {
     let (_, v) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
     assert_eq!(v["ChallengeName"], "MFA_SETUP", "{v}");
 }
+
+#[tokio::test]
+async fn the_outbox_viewer_shows_development_mail_to_administrators_only() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let r = admin
+        .post(
+            &app,
+            &format!("/admin/pools/{pool}/users"),
+            &[
+                ("username", "newbie"),
+                ("email", "newbie@example.com"),
+                ("email_verified", "on"),
+                ("send_invitation", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let list = admin.get(&app, "/admin/outbox").await.text().await.unwrap();
+    assert!(list.contains("newbie@example.com"), "{list}");
+    let link = list.split("href=\"/admin/outbox/").nth(1).expect("a message link");
+    let name = &link[..link.find('"').unwrap()];
+    let message = admin.get(&app, &format!("/admin/outbox/{name}")).await.text().await.unwrap();
+    assert!(message.contains("newbie"), "the invitation as written: {message}");
+    for bad in ["..%2Fmaster.key", "master.key", "x.eml"] {
+        assert_eq!(admin.get(&app, &format!("/admin/outbox/{bad}")).await.status(), 404, "{bad}");
+    }
+    let t = app.services.operators.create_operator(&Username::from("op"), Role::Operator).await.unwrap();
+    let operator = sign_in_dashboard(&app, "op", &t, Some("New-Passw0rd!x"), None).await;
+    assert_eq!(operator.get(&app, "/admin/outbox").await.status(), 403, "codes and passwords are for admins");
+}
