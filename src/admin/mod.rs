@@ -14,6 +14,7 @@
 
 mod bulk;
 mod charts;
+mod clients;
 mod events;
 mod fields;
 mod groups;
@@ -58,6 +59,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools", web::post().to(pools::create))
         .route("/admin/pools/{pool}", web::get().to(pools::show))
         .route("/admin/pools/{pool}/clients", web::post().to(pools::create_client))
+        .route("/admin/pools/{pool}/clients/{client}", web::get().to(clients::show))
+        .route("/admin/pools/{pool}/clients/{client}", web::post().to(clients::save))
+        .route("/admin/pools/{pool}/clients/{client}/delete", web::post().to(clients::delete))
         .route("/admin/pools/{pool}/settings", web::get().to(settings::show))
         .route("/admin/pools/{pool}/settings", web::post().to(settings::save))
         .route("/admin/pools/{pool}/users", web::get().to(users::list))

@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod auth;
 pub mod branding;
 pub mod client_definition;
+pub mod client_document;
 pub mod clients;
 pub mod codes;
 pub mod css;

@@ -375,6 +375,11 @@ impl Client {
         }
     }
 
+    /// The client's settings as UpdateUserPoolClient takes them.
+    pub fn definition(&self) -> super::client_definition::ClientDefinition {
+        super::client_definition::ClientDefinition::from_document(&self.config)
+    }
+
     pub fn callback_urls(&self) -> &[String] {
         &self.settings.callback_urls
     }

@@ -322,3 +322,71 @@ async fn the_outbox_viewer_shows_development_mail_to_administrators_only() {
     let operator = sign_in_dashboard(&app, "op", &t, Some("New-Passw0rd!x"), None).await;
     assert_eq!(operator.get(&app, "/admin/outbox").await.status(), 403, "codes and passwords are for admins");
 }
+
+#[tokio::test]
+async fn an_app_client_is_edited_from_its_page_and_keeps_what_the_form_does_not_show() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    let (client, _) = app
+        .create_client(
+            &pool,
+            true,
+            json!({"ReadAttributes": ["email"], "CallbackURLs": ["https://old.example/cb"], "AllowedOAuthFlows": ["code"],
+                   "AllowedOAuthScopes": ["openid"], "AllowedOAuthFlowsUserPoolClient": true,
+                   "SupportedIdentityProviders": ["COGNITO"], "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 5}}),
+        )
+        .await;
+    app.ok(
+        "CreateResourceServer",
+        json!({"UserPoolId": pool, "Identifier": "https://api.example", "Name": "api",
+               "Scopes": [{"ScopeName": "read", "ScopeDescription": "Read"}]}),
+    )
+    .await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let path = format!("/admin/pools/{pool}/clients/{client}");
+    let page = admin.get(&app, &path).await.text().await.unwrap();
+    assert!(page.contains("value=\"https://api.example/read\""), "resource-server scopes are offered: {page}");
+    assert!(page.contains("https://old.example/cb"));
+    let r = admin
+        .post(
+            &app,
+            &path,
+            &[
+                ("name", "renamed"),
+                ("callback_urls", "https://new.example/cb"),
+                ("flow", "code"),
+                ("scope", "openid"),
+                ("scope", "https://api.example/read"),
+                ("idp", "COGNITO"),
+                ("auth_flow", "ALLOW_REFRESH_TOKEN_AUTH"),
+                ("access_validity", "30"),
+                ("access_unit", "minutes"),
+                ("revocation", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let c = app.ok("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": client})).await["UserPoolClient"]
+        .clone();
+    assert_eq!(c["ClientName"], "renamed");
+    assert_eq!(c["CallbackURLs"], json!(["https://new.example/cb"]));
+    assert_eq!(c["AllowedOAuthScopes"], json!(["openid", "https://api.example/read"]));
+    assert_eq!(
+        (c["AccessTokenValidity"].as_i64(), c["TokenValidityUnits"]["AccessToken"].as_str()),
+        (Some(30), Some("minutes"))
+    );
+    assert_eq!(c["ReadAttributes"], json!(["email"]), "kept: the form does not show it");
+    assert_eq!(c["RefreshTokenRotation"]["RetryGracePeriodSeconds"], 5, "kept");
+    assert!(c["ClientSecret"].is_string(), "the secret stays");
+
+    let bad = admin
+        .post(&app, &path, &[("callback_urls", "http://evil.example/cb"), ("flow", "code"), ("scope", "openid")])
+        .await;
+    assert_eq!(bad.status(), 400, "the service's URL rule, as a form error");
+    let r = admin.post(&app, &format!("{path}/delete"), &[]).await;
+    assert_eq!(r.status(), 400, "needs the confirmation box");
+    let r = admin.post(&app, &format!("{path}/delete"), &[("confirm", "on")]).await;
+    assert_eq!(r.status(), 303);
+    let (status, _) = app.api("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": client})).await;
+    assert_eq!(status, 400);
+}
