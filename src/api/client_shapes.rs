@@ -40,6 +40,10 @@ pub(super) fn user_pool_client(c: &Client) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::userpool::client_definition::{
+        AnalyticsConfiguration, ExplicitAuthFlow, OAuthFlow, RefreshTokenRotation, TimeUnit, TokenValidityUnits,
+        UserExistenceErrors,
+    };
 
     #[test]
     fn absent_members_stay_unset_and_given_ones_are_typed() {
