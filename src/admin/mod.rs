@@ -18,6 +18,7 @@ mod clients;
 mod events;
 mod fields;
 mod groups;
+mod integrations;
 mod outbox;
 mod pools;
 mod settings;
@@ -62,6 +63,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools/{pool}/clients/{client}", web::get().to(clients::show))
         .route("/admin/pools/{pool}/clients/{client}", web::post().to(clients::save))
         .route("/admin/pools/{pool}/clients/{client}/delete", web::post().to(clients::delete))
+        .route("/admin/pools/{pool}/integrations", web::get().to(integrations::show))
+        .route("/admin/pools/{pool}/integrations/{what}", web::post().to(integrations::change))
         .route("/admin/pools/{pool}/settings", web::get().to(settings::show))
         .route("/admin/pools/{pool}/settings", web::post().to(settings::save))
         .route("/admin/pools/{pool}/users", web::get().to(users::list))

@@ -390,3 +390,71 @@ async fn an_app_client_is_edited_from_its_page_and_keeps_what_the_form_does_not_
     let (status, _) = app.api("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": client})).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn domains_resource_servers_and_identity_providers_are_added_and_removed_by_admins() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let base = format!("/admin/pools/{pool}/integrations");
+    let r = admin.post(&app, &format!("{base}/add-domain"), &[("domain", "shop-login")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let d = app.ok("DescribeUserPoolDomain", json!({"Domain": "shop-login"})).await;
+    assert_eq!(d["DomainDescription"]["UserPoolId"], pool.as_str());
+    let r = admin
+        .post(
+            &app,
+            &format!("{base}/add-server"),
+            &[("identifier", "https://api.example"), ("name", "api"), ("scopes", "read: Read\r\nwrite: Write")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let rs = app.ok("DescribeResourceServer", json!({"UserPoolId": pool, "Identifier": "https://api.example"})).await;
+    assert_eq!(rs["ResourceServer"]["Scopes"].as_array().unwrap().len(), 2);
+    let r = admin
+        .post(
+            &app,
+            &format!("{base}/add-provider"),
+            &[
+                ("type", "OIDC"),
+                ("name", "Corp"),
+                ("client_id", "corp-client"),
+                ("client_secret", "corp-s3cret-value"),
+                ("authorize_scopes", "openid email"),
+                ("oidc_issuer", "https://idp.example.com"),
+                ("mapping", "email = email"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let p = app.ok("DescribeIdentityProvider", json!({"UserPoolId": pool, "ProviderName": "Corp"})).await;
+    assert_eq!(p["IdentityProvider"]["ProviderDetails"]["client_id"], "corp-client");
+    let page = admin.get(&app, &base).await.text().await.unwrap();
+    assert!(page.contains("corp-client") && !page.contains("corp-s3cret-value"), "the secret is never shown");
+    let audit =
+        admin.get(&app, &format!("/admin/events/export/csv?pool={pool}&category=audit")).await.text().await.unwrap();
+    assert!(
+        audit.contains("CreateIdentityProvider") && !audit.contains("corp-s3cret-value"),
+        "audited, without the secret"
+    );
+    let bad = admin
+        .post(&app, &format!("{base}/add-provider"), &[("type", "OIDC"), ("name", "Bad"), ("client_id", "x")])
+        .await;
+    assert_eq!(bad.status(), 400, "the service's validation, as a form error");
+
+    let t = app.services.operators.create_operator(&Username::from("op"), Role::Operator).await.unwrap();
+    let operator = sign_in_dashboard(&app, "op", &t, Some("New-Passw0rd!x"), None).await;
+    let refused = operator.post(&app, &format!("{base}/delete-provider"), &[("name", "Corp")]).await;
+    assert_eq!(refused.status(), 403, "providers are admin settings");
+
+    for (what, field, value) in [
+        ("delete-provider", "name", "Corp"),
+        ("delete-server", "identifier", "https://api.example"),
+        ("delete-domain", "domain", "shop-login"),
+    ] {
+        let r = admin.post(&app, &format!("{base}/{what}"), &[(field, value)]).await;
+        assert_eq!(r.status(), 303, "{what}");
+    }
+    let (status, _) = app.api("DescribeIdentityProvider", json!({"UserPoolId": pool, "ProviderName": "Corp"})).await;
+    assert_eq!(status, 400);
+}
