@@ -63,11 +63,16 @@ async fn selection(svc: &Services, pool: &Pool, c: &Change<ManageUsers>) -> Resu
         return Ok(names.into_iter().take(MAX_USERS + 1).map(Username::from).collect());
     }
     let field = search_field(f.get("field"));
-    let query = filter(field, f.get("q").trim(), f.checked("exact"));
+    let text = f.get("q").trim();
+    let query = filter(field, text, f.checked("exact") || field == "status");
     let mut found = Vec::new();
     let mut next: Option<String> = None;
     loop {
-        let (rows, more) = svc.users.list_users(&pool.id, &query, 60, next.as_deref()).await?;
+        let (rows, more) = if field == "group" && !text.is_empty() {
+            svc.users.users_in_group(&pool.id, text, 60, next.as_deref()).await?
+        } else {
+            svc.users.list_users(&pool.id, &query, 60, next.as_deref()).await?
+        };
         found.extend(rows.into_iter().map(|u| u.username));
         if found.len() > MAX_USERS || more.is_none() {
             break;

@@ -25,6 +25,9 @@ pub const SEARCH_FIELDS: &[(&str, &str)] = &[
     ("family_name", "Family name"),
     ("preferred_username", "Preferred username"),
     ("sub", "Sub"),
+    ("cognito:user_status", "Status (CONFIRMED, UNCONFIRMED, FORCE_CHANGE_PASSWORD, …)"),
+    ("status", "Enabled or Disabled"),
+    ("group", "Group (exact name)"),
 ];
 
 /// A user as the list shows it.
@@ -101,15 +104,20 @@ pub async fn list(a: Access<Read>, path: Path<String>, q: crate::web::Query<Sear
     let exact = q.exact.is_some_and(|v| !v.is_empty());
     let notice = notice_of(&NoticeQuery::from(q.notice));
     let mut error = None;
-    let (users, next) =
-        match a.svc.users.list_users(&pool.id, &filter(&field, &text, exact), PAGE_SIZE, q.next.as_deref()).await {
-            Ok((rows, next)) => (rows.iter().map(|u| UserLine::of(&pool, u)).collect(), next),
-            Err(Error::Internal(e)) => return internal(e),
-            Err(e) => {
-                error = Some(e.to_string());
-                (Vec::new(), None)
-            }
-        };
+    let listing = if field == "group" && !text.is_empty() {
+        a.svc.users.users_in_group(&pool.id, &text, PAGE_SIZE, q.next.as_deref()).await
+    } else {
+        let exact = exact || field == "status";
+        a.svc.users.list_users(&pool.id, &filter(&field, &text, exact), PAGE_SIZE, q.next.as_deref()).await
+    };
+    let (users, next) = match listing {
+        Ok((rows, next)) => (rows.iter().map(|u| UserLine::of(&pool, u)).collect(), next),
+        Err(Error::Internal(e)) => return internal(e),
+        Err(e) => {
+            error = Some(e.to_string());
+            (Vec::new(), None)
+        }
+    };
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let layout = Layout::of(&a.op, "pools", notice);
     page(

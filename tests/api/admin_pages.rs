@@ -458,3 +458,44 @@ async fn domains_resource_servers_and_identity_providers_are_added_and_removed_b
     let (status, _) = app.api("DescribeIdentityProvider", json!({"UserPoolId": pool, "ProviderName": "Corp"})).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn users_are_found_by_status_enabled_state_and_group() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    users_with_emails(&app, &pool, &["u1", "u2", "u3"], "x.example").await;
+    app.ok("AdminCreateUser", json!({"UserPoolId": pool, "Username": "fresh", "MessageAction": "SUPPRESS"})).await;
+    app.ok("AdminDisableUser", json!({"UserPoolId": pool, "Username": "u2"})).await;
+    app.ok("CreateGroup", json!({"UserPoolId": pool, "GroupName": "vip"})).await;
+    app.ok("AdminAddUserToGroup", json!({"UserPoolId": pool, "Username": "u3", "GroupName": "vip"})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let names = |html: String| -> Vec<String> {
+        let mut v: Vec<String> = html
+            .split("<td><a href=\"/admin/pools/")
+            .skip(1)
+            .map(|s| s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let users = format!("/admin/pools/{pool}/users");
+    let get = |q: &str| {
+        let (admin, app, users) = (&admin, &app, &users);
+        let q = q.to_string();
+        async move { admin.get(app, &format!("{users}?{q}")).await.text().await.unwrap() }
+    };
+    assert_eq!(names(get("field=status&q=Disabled").await), ["u2"]);
+    assert_eq!(names(get("field=cognito:user_status&q=FORCE").await), ["fresh"]);
+    assert_eq!(names(get("field=group&q=vip").await), ["u3"]);
+    let dry = admin
+        .post(
+            &app,
+            &format!("/admin/pools/{pool}/bulk"),
+            &[("action", "enable"), ("scope", "search"), ("field", "group"), ("q", "vip")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(dry.contains("<strong>1</strong> user"), "a bulk action on a group's members: {dry}");
+}
