@@ -136,9 +136,7 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     let Some(signed) = model.action(action) else {
         return Err(ApiError::new(400, "UnknownOperationException", format!("Unknown operation {action}.")));
     };
-    if signed {
-        authenticate(req, body, svc).await?;
-    }
+    let operator_key = if signed { Some(authenticate(req, body, svc).await?) } else { None };
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::new(400, "SerializationException", "Request body is not valid UTF-8."))?;
     let input: Value = if text.trim().is_empty() {
@@ -160,24 +158,61 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     }
     let span = tracing::info_span!("api", action);
     let _enter = span.enter();
+    let answer = run_action(svc, action, &input, identity, source).await;
+    if let (Ok(_), Some(key)) = (&answer, &operator_key)
+        && changes_something(action)
+    {
+        audit(req, svc, action, key, &input).await;
+    }
+    answer
+}
+
+/// Whether a signed action changes something (and so goes to the audit trail): everything but
+/// the reads, and the administrator's sign-in steps (sign-in events record those).
+fn changes_something(action: &str) -> bool {
+    let reads = ["Describe", "List", "Get", "AdminGet", "AdminList", "Lookup"];
+    !reads.iter().any(|p| action.starts_with(p))
+        && !matches!(action, "AdminInitiateAuth" | "AdminRespondToAuthChallenge")
+}
+
+/// Record a management call in the audit trail: the access key, the action, the pool and the
+/// target it names, and its input with every secret-named member redacted by the event log.
+async fn audit(req: &HttpRequest, svc: &Services, action: &str, key: &str, input: &Value) {
+    let pool = input["UserPoolId"].as_str().and_then(PoolId::parse);
+    let mut e = crate::events::AuditEvent::new(pool.as_ref(), action, &format!("key:{key}"));
+    e.target =
+        ["Username", "ClientId", "GroupName", "ProviderName", "Identifier", "IdentityPoolId", "RoleName", "Domain"]
+            .iter()
+            .find_map(|k| input[*k].as_str().map(|v| format!("{}:{v}", k.to_ascii_lowercase())))
+            .or_else(|| pool.as_ref().map(|p| format!("pool:{p}")));
+    e.ip = Some(crate::web::client::client_ip(req, &svc.config));
+    let mut input = input.clone();
+    if let Some(m) = input.as_object_mut() {
+        m.remove("ImageFile"); // a logo's bytes: large, and not a setting to compare
+    }
+    e.details = json!({"input": input});
+    svc.events.record_audit(e).await;
+}
+
+async fn run_action(svc: &Services, action: &str, input: &Value, identity: bool, source: Source) -> ApiResult {
     if identity {
-        identity_actions::run(identity_actions::Uses::of(svc), action, &input).await
+        identity_actions::run(identity_actions::Uses::of(svc), action, input).await
     } else if pool_actions::ACTIONS.contains(&action) {
-        pool_actions::run(pool_actions::Uses::of(svc), action, &input).await
+        pool_actions::run(pool_actions::Uses::of(svc), action, input).await
     } else if user_actions::ACTIONS.contains(&action) {
-        user_actions::run(user_actions::Uses::of(svc), action, &input).await
+        user_actions::run(user_actions::Uses::of(svc), action, input).await
     } else if auth_actions::ACTIONS.contains(&action) {
-        auth_actions::run(auth_actions::Uses::of(svc), action, &input, source).await
+        auth_actions::run(auth_actions::Uses::of(svc), action, input, source).await
     } else if mfa_actions::ACTIONS.contains(&action) {
-        mfa_actions::run(mfa_actions::Uses::of(svc), action, &input, source).await
+        mfa_actions::run(mfa_actions::Uses::of(svc), action, input, source).await
     } else if signup_actions::ACTIONS.contains(&action) {
-        signup_actions::run(signup_actions::Uses::of(svc), action, &input, source).await
+        signup_actions::run(signup_actions::Uses::of(svc), action, input, source).await
     } else if branding_actions::ACTIONS.contains(&action) {
-        branding_actions::run(branding_actions::Uses::of(svc), action, &input).await
+        branding_actions::run(branding_actions::Uses::of(svc), action, input).await
     } else if provider_actions::ACTIONS.contains(&action) {
-        provider_actions::run(provider_actions::Uses::of(svc), action, &input).await
+        provider_actions::run(provider_actions::Uses::of(svc), action, input).await
     } else if event_actions::ACTIONS.contains(&action) {
-        event_actions::run(event_actions::Uses::of(svc), action, &input).await
+        event_actions::run(event_actions::Uses::of(svc), action, input).await
     } else {
         Err(unsupported(action))
     }
@@ -215,8 +250,8 @@ fn unsupported(action: &str) -> ApiError {
     ApiError::new(400, "UnsupportedOperationException", format!("{action} is not supported by this server yet."))
 }
 
-/// Verify SigV4 against a management key.
-async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<(), ApiError> {
+/// Verify SigV4 against a management key; the key's id.
+async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<String, ApiError> {
     use sigv4::SigError;
     let h = req.headers();
     let Some(auth) = header(h, "authorization") else {
@@ -242,7 +277,8 @@ async fn authenticate(req: &HttpRequest, body: &[u8], svc: &Services) -> Result<
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
         ),
-    })
+    })?;
+    Ok(parsed.access_key_id)
 }
 
 /// A request as [`sigv4::verify`] reads it: method, path and query as received, every header.

@@ -88,3 +88,28 @@ async fn the_csv_export_quotes_fields_and_defuses_formulas() {
     let bad = admin.get(&app, "/admin/events?from=yesterday").await;
     assert_eq!(bad.status(), 400, "an unreadable date is a form error");
 }
+
+#[tokio::test]
+async fn management_api_changes_are_audited_with_their_access_key_and_no_secret() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    app.create_user(&pool, "bob", PASSWORD, json!([])).await;
+    app.ok(
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool, "Username": "bob", "Password": "Brand-New-Passw0rd!", "Permanent": true}),
+    )
+    .await;
+    app.ok("AdminDisableUser", json!({"UserPoolId": pool, "Username": "bob"})).await;
+    app.ok("ListUsers", json!({"UserPoolId": pool})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let export =
+        admin.get(&app, &format!("/admin/events/export/json?pool={pool}&category=audit")).await.text().await.unwrap();
+    let lines: Vec<Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let actions: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"AdminDisableUser") && actions.contains(&"AdminSetUserPassword"), "{actions:?}");
+    assert!(!actions.contains(&"ListUsers"), "reads are not audited");
+    let disable = lines.iter().find(|l| l["type"] == "AdminDisableUser").unwrap();
+    assert_eq!(disable["actor"], format!("key:{ACCESS_KEY}"));
+    assert_eq!(disable["target"], "username:bob");
+    assert!(!export.contains("Brand-New-Passw0rd!"), "the password is redacted: {export}");
+}
