@@ -41,7 +41,42 @@ struct ClientPage {
     units: [&'static str; 4],
     prevent_existence_errors: bool,
     revocation: bool,
+    css: String,
+    previews: Vec<(&'static str, String)>,
     error: Option<String>,
+}
+
+/// Links that open the client's hosted sign-in page, as its users see it, in each language
+/// (when the client has a callback URL and the code or implicit flow).
+fn previews(svc: &Services, pool: &Pool, client: &Client) -> Vec<(&'static str, String)> {
+    let (Some(callback), Some(flow)) = (client.callback_urls().first(), client.allowed_oauth_flows().first()) else {
+        return Vec::new();
+    };
+    if *flow == OAuthFlow::ClientCredentials {
+        return Vec::new();
+    }
+    let response_type = if *flow == OAuthFlow::Code { "code" } else { "token" };
+    // A challenge nobody holds the verifier of: the preview shows the page, it signs no one in.
+    let challenge = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(crate::crypto::sha256(crate::crypto::random_token().as_bytes()))
+    };
+    crate::i18n::Lang::ALL
+        .iter()
+        .map(|lang| {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("client_id", &client.id)
+                .append_pair("response_type", response_type)
+                .append_pair("redirect_uri", callback)
+                .append_pair("scope", "openid")
+                .append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", "S256")
+                .append_pair("lang", lang.code())
+                .finish();
+            (lang.code(), format!("{}/oauth2/authorize?{query}", svc.tokens.issuer(&pool.id)))
+        })
+        .collect()
 }
 
 fn choices(all: Vec<String>, ticked: &[String]) -> Vec<Choice> {
@@ -80,6 +115,11 @@ async fn client_page(
         Ok(p) => p,
         Err(e) => return internal(e),
     };
+    let css = match svc.user_pools.branding_css(&pool.id, &client.id).await {
+        Ok(c) => c.map(|(css, _)| css).unwrap_or_default(),
+        Err(e) => return internal(e),
+    };
+    let previews = previews(svc, &pool, &client);
     let d = client.definition();
     let units = &d.token_validity_units;
     let given_scopes: Vec<String> = client.allowed_oauth_scopes().iter().map(|s| s.to_string()).collect();
@@ -113,6 +153,8 @@ async fn client_page(
         units: ["seconds", "minutes", "hours", "days"],
         prevent_existence_errors: client.prevents_user_existence_errors(),
         revocation: client.token_revocation_enabled(),
+        css,
+        previews,
         pool,
         client,
         error,
@@ -201,6 +243,31 @@ pub async fn save(c: Change<Configure>, path: Path<(String, String)>) -> HttpRes
         }
         Err(Error::Internal(e)) => internal(e),
         Err(e) => client_page(&c.svc, layout, pool, client, Some(e.to_string())).await,
+    }
+}
+
+/// `POST /admin/pools/{pool}/clients/{client}/branding`: the client's style sheet (admins), kept
+/// to Cognito's allowed classes and properties by the service.
+pub async fn branding(c: Change<Configure>, path: Path<(String, String)>) -> HttpResponse {
+    let (pool_raw, id) = path.into_inner();
+    let (pool, client) = match path_client(&c.svc, &id, &pool_raw).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let css = c.form.get("css").to_string();
+    match c.svc.user_pools.set_branding_css(&pool.id, Some(&client.id), &css).await {
+        Ok(_) => {
+            c.audit(
+                Some(&pool.id),
+                "SetUICustomization",
+                format!("client:{}", client.id),
+                serde_json::json!({"CSS": css}),
+            )
+            .await;
+            see_other(&format!("/admin/pools/{}/clients/{}", pool.id, client.id))
+        }
+        Err(Error::Internal(e)) => internal(e),
+        Err(e) => client_page(&c.svc, Layout::of(&c.op, "pools", None), pool, client, Some(e.to_string())).await,
     }
 }
 

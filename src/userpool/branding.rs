@@ -160,6 +160,20 @@ impl UserPools {
         Ok(UiCustomization::from_row(stored))
     }
 
+    /// The dashboard's style-sheet form: replace a level's CSS and keep its logo (an empty
+    /// style sheet and no logo clear the level, as SetUICustomization does).
+    pub async fn set_branding_css(
+        &self,
+        pool_id: &PoolId,
+        client_id: Option<&str>,
+        css: &str,
+    ) -> Result<UiCustomization> {
+        let pool = self.directory.pool(pool_id).await?;
+        let level = self.branding_level(&pool.id, client_id).await?;
+        let image = self.store.get_ui_customization(&pool.id, &level).await?.and_then(|r| r.image);
+        self.set_ui_customization(pool_id, client_id, Some(css), image.as_deref()).await
+    }
+
     /// GetUICustomization: the client's own level, else the pool default (reported as `ALL`).
     pub async fn ui_customization(&self, pool_id: &PoolId, client_id: Option<&str>) -> Result<UiCustomization> {
         let pool = self.directory.pool(pool_id).await?;

@@ -499,3 +499,33 @@ async fn users_are_found_by_status_enabled_state_and_group() {
         .unwrap();
     assert!(dry.contains("<strong>1</strong> user"), "a bulk action on a group's members: {dry}");
 }
+
+#[tokio::test]
+async fn a_clients_style_sheet_is_set_from_its_page_and_previewed_in_each_language() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let path = format!("/admin/pools/{}/clients/{}", f.pool, f.client_id);
+    let css = ".submitButton-customizable {background-color: #0a7d4f;}";
+    let r = admin.post(&app, &format!("{path}/branding"), &[("css", css)]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let got = app.ok("GetUICustomization", json!({"UserPoolId": f.pool, "ClientId": f.client_id})).await;
+    assert_eq!(got["UICustomization"]["CSS"], css);
+    let bad = admin
+        .post(&app, &format!("{path}/branding"), &[("css", "body { background: url(https://evil.example/x) }")])
+        .await;
+    assert_eq!(bad.status(), 400, "the service's style-sheet rules, as a form error");
+
+    let page = admin.get(&app, &path).await.text().await.unwrap();
+    let german = page
+        .split("href=\"")
+        .map(|s| unescape(&s[..s.find('"').unwrap_or(0)]))
+        .find(|u| u.contains("lang=de"))
+        .expect("a German preview link");
+    let browser = app.browser();
+    let r = browser.get(&german).send().await.unwrap();
+    let login = location(&r);
+    let html = browser.get(&login).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<html lang=\"de\">"), "the page in German");
+    assert!(html.contains(&format!("/ui/css/{}.css", f.client_id)), "with the client's style sheet");
+}
