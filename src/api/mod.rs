@@ -153,7 +153,9 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     // the operator's own back end.
     let source =
         if signed { Source::Operator } else { Source::Address(crate::web::client::client_ip(req, &svc.config)) };
-    if !identity {
+    if identity {
+        refuse_system_pool_logins(svc, &input)?;
+    } else {
         refuse_system_pool(svc, &input).await?;
     }
     let span = tracing::info_span!("api", action);
@@ -242,6 +244,27 @@ async fn refuse_system_pool(svc: &Services, input: &Value) -> Result<(), ApiErro
             .is_some_and(|c| c.get("iss").and_then(Value::as_str) == Some(&system_issuer))
     {
         return Err(Error::NotAuthorized("Invalid Access Token".into()).into());
+    }
+    Ok(())
+}
+
+/// Identity pools cannot trust the system pool: naming it as a provider, or presenting one of
+/// its tokens as a login, is refused (operators' tokens open the dashboard, nothing else).
+fn refuse_system_pool_logins(svc: &Services, input: &Value) -> Result<(), ApiError> {
+    let Some(system) = svc.operators.system() else {
+        return Ok(());
+    };
+    let names_it = |provider: &str| provider.rsplit('/').next() == Some(system.pool_id.as_str());
+    let providers = input["CognitoIdentityProviders"].as_array().into_iter().flatten();
+    if providers.filter_map(|p| p["ProviderName"].as_str()).any(names_it) {
+        return Err(ApiError::new(
+            400,
+            "InvalidParameterException",
+            "The user pool named as a provider does not exist.",
+        ));
+    }
+    if input["Logins"].as_object().is_some_and(|m| m.keys().any(|k| names_it(k))) {
+        return Err(ApiError::new(400, "NotAuthorizedException", "Invalid login token."));
     }
     Ok(())
 }

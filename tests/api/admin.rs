@@ -380,3 +380,26 @@ async fn dashboard_pages_carry_the_strict_security_headers_and_cookies() {
     assert!(!html.contains("<script"), "no script on any page");
     assert!(html.contains("<label for=\"pool-name\">"), "inputs are labelled");
 }
+
+#[tokio::test]
+async fn identity_pools_cannot_trust_the_system_pool() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let system = system_pool(&app);
+    let client = app.services.operators.system().unwrap().client_id.to_string();
+    let provider = format!("cognito-idp.local.amazonaws.com/{system}");
+    let (status, body) = app
+        .identity_api(
+            "CreateIdentityPool",
+            json!({"IdentityPoolName": "ops", "AllowUnauthenticatedIdentities": false,
+                   "CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": client}]}),
+        )
+        .await;
+    assert_eq!((status, err_type(&body)), (400, "InvalidParameterException"), "{body}");
+    let (status, body) = app
+        .identity_public(
+            "GetId",
+            json!({"IdentityPoolId": "local:00000000-0000-0000-0000-000000000000", "Logins": {provider: "x.y.z"}}),
+        )
+        .await;
+    assert_eq!((status, err_type(&body)), (400, "NotAuthorizedException"), "{body}");
+}
