@@ -19,6 +19,7 @@ mod events;
 mod fields;
 mod groups;
 mod integrations;
+mod operators;
 mod outbox;
 mod pools;
 mod settings;
@@ -53,6 +54,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/signed-out", web::get().to(sign_in::signed_out))
         .route("/admin/static/admin.css", web::get().to(css))
         .route("/admin/events", web::get().to(events::log))
+        .route("/admin/operators", web::get().to(operators::list))
+        .route("/admin/operators", web::post().to(operators::create))
+        .route("/admin/operators/{username}/{action}", web::post().to(operators::act))
         .route("/admin/outbox", web::get().to(outbox::list))
         .route("/admin/outbox/{name}", web::get().to(outbox::show))
         .route("/admin/events/export/{format}", web::get().to(events::export))

@@ -6,7 +6,10 @@
 //! it is not listed by ListUserPools and the Cognito API refuses to touch it
 //! ([`Operators::is_system_pool`]). Its groups are the roles: `admins`, `operators`, `viewers`.
 
+mod accounts;
 mod sessions;
+
+pub use accounts::OperatorAccount;
 
 pub use sessions::{IDLE_SECS, LIFETIME_SECS, SessionStart, Signed};
 
@@ -142,7 +145,7 @@ impl Operators {
     /// The system pool for a one-off command beside a running server: the one the server made,
     /// left as it is (the command's configuration may differ from the server's); made only when
     /// no server has started yet.
-    async fn attach(&self) -> Result<SystemPool> {
+    pub(crate) async fn attach(&self) -> Result<SystemPool> {
         if let Some(s) = self.system.get() {
             return Ok(s.clone());
         }

@@ -403,3 +403,34 @@ async fn identity_pools_cannot_trust_the_system_pool() {
         .await;
     assert_eq!((status, err_type(&body)), (400, "NotAuthorizedException"), "{body}");
 }
+
+#[tokio::test]
+async fn administrators_manage_operators_and_the_last_administrator_stays() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let r = admin.post(&app, "/admin/operators", &[("username", "olga"), ("role", "operators")]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let at = html.find("id=\"temporary-password\">").unwrap() + "id=\"temporary-password\">".len();
+    let temporary = html[at..at + html[at..].find('<').unwrap()].to_string();
+    let olga = sign_in_dashboard(&app, "olga", &temporary, Some("Olgas-Passw0rd!"), None).await;
+    assert_eq!(olga.get(&app, "/admin/operators").await.status(), 403, "operator accounts are for admins");
+    let r = olga.post(&app, &format!("/admin/pools/{pool}/users"), &[("username", "by-olga")]).await;
+    assert_eq!(r.status(), 303);
+
+    // Demoted to viewer: the next change is refused.
+    assert_eq!(admin.post(&app, "/admin/operators/olga/role", &[("role", "viewers")]).await.status(), 303);
+    let r = olga.post(&app, &format!("/admin/pools/{pool}/users"), &[("username", "by-olga-2")]).await;
+    assert_eq!(r.status(), 403);
+    // The last administrator can be neither demoted nor disabled.
+    assert_eq!(admin.post(&app, &format!("/admin/operators/{ADMIN}/role"), &[("role", "viewers")]).await.status(), 400);
+    assert_eq!(admin.post(&app, &format!("/admin/operators/{ADMIN}/disable"), &[]).await.status(), 400);
+    // Disabled: signed out at once.
+    assert_eq!(admin.post(&app, "/admin/operators/olga/disable", &[]).await.status(), 303);
+    assert_eq!(olga.get(&app, "/admin").await.status(), 302);
+    let list = admin.get(&app, "/admin/operators").await.text().await.unwrap();
+    assert!(list.contains("<td>olga</td><td>viewers</td>"), "{list}");
+    let r = admin.post(&app, "/admin/operators/olga/reset-password", &[]).await;
+    assert!(r.text().await.unwrap().contains("id=\"temporary-password\""), "a new temporary password, shown once");
+}
