@@ -5,7 +5,8 @@
 //!
 //! Every page is `Access<Read>`; every change is `Change<Configure>` (identity pools, roles and
 //! trust policies are admin settings). Each change goes through the service call of the matching
-//! Cognito or IAM action, so a form is refused with the same message the API gives.
+//! Cognito or IAM action, so a form is refused with the same message the API gives, and is
+//! audited under that action's name (outside any user pool: `pool` is empty).
 
 mod browser;
 mod iam_roles;
@@ -332,7 +333,11 @@ pub async fn create(c: Change<Configure>) -> HttpResponse {
         Err(e) => return pools_page(&c.svc, layout, None, form, Some(e)).await,
     };
     match c.svc.identity_pools.create_identity_pool(&def).await {
-        Ok(pool) => see_other(&format!("{}?notice=created", pool_link(&pool.identity_pool_id))),
+        Ok(pool) => {
+            let target = format!("identitypool:{}", pool.identity_pool_id);
+            c.audit(None, "CreateIdentityPool", target, serde_json::json!({"after": pool.document()})).await;
+            see_other(&format!("{}?notice=created", pool_link(&pool.identity_pool_id)))
+        }
         Err(e) => match refusal(e) {
             Ok(m) => pools_page(&c.svc, layout, None, form, Some(m)).await,
             Err(resp) => resp,
@@ -479,7 +484,11 @@ pub async fn save_settings(c: Change<Configure>, path: Path<String>) -> HttpResp
         Err(e) => Err(Ok(e)),
     };
     let error = match result {
-        Ok(_) => return see_other(&format!("{}?notice=saved", pool_link(&pool.identity_pool_id))),
+        Ok(updated) => {
+            let details = crate::events::changes(&pool.document(), &updated.document());
+            c.audit(None, "UpdateIdentityPool", format!("identitypool:{}", pool.identity_pool_id), details).await;
+            return see_other(&format!("{}?notice=saved", pool_link(&pool.identity_pool_id)));
+        }
         Err(Ok(m)) => m,
         Err(Err(resp)) => return resp,
     };
@@ -505,7 +514,11 @@ pub async fn delete(c: Change<Configure>, path: Path<String>) -> HttpResponse {
         return pool_page(&c.svc, Layout::of(&c.op, SECTION, None), pool, None, draft).await;
     }
     match c.svc.identity_pools.delete_identity_pool(&pool.identity_pool_id).await {
-        Ok(()) => see_other("/admin/identity-pools?notice=deleted"),
+        Ok(()) => {
+            let target = format!("identitypool:{}", pool.identity_pool_id);
+            c.audit(None, "DeleteIdentityPool", target, serde_json::json!({"before": pool.document()})).await;
+            see_other("/admin/identity-pools?notice=deleted")
+        }
         Err(e) => match refusal(e) {
             Ok(m) => message(StatusCode::BAD_REQUEST, "Not deleted", &m),
             Err(resp) => resp,

@@ -130,6 +130,16 @@ async fn identity_pools_and_role_mappings_made_in_the_dashboard_are_seen_through
     assert_eq!(roles["Roles"], json!({"authenticated": AUTH_ROLE, "unauthenticated": GUEST_ROLE}));
     assert_eq!(roles["RoleMappings"], rules_mapping(&key));
 
+    // Both changes are in the audit trail, the roles with what changed.
+    let audit = page(&admin, &app, "/admin/events?category=audit").await;
+    for action in ["CreateIdentityPool", "SetIdentityPoolRoles"] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
+    assert!(audit.contains(&format!("dashboard:root → identitypool:{id}")), "{audit}");
+    let export = admin.get(&app, "/admin/events/export/json?category=audit&type=SetIdentityPoolRoles").await;
+    let details = export.text().await.unwrap();
+    assert!(details.contains("cognito:groups") && details.contains(ADMIN_ROLE), "{details}");
+
     // A bad rule is refused with the service's message, shown with the form as posted; nothing changes.
     let refused = post(&admin, &app, &roles_path, &roles_form("not-an-arn"), 400).await;
     assert!(refused.contains(&format!("Invalid role ARN in a rule of {key}: not-an-arn")), "{refused}");
@@ -237,6 +247,9 @@ async fn iam_roles_and_trust_policies_edited_in_the_dashboard_are_seen_by_the_ia
     );
     let got = iam_ok(&app, &[("Action", "GetRole"), ("RoleName", "web+users")]).await;
     assert_eq!(decode(tag(&got, "AssumeRolePolicyDocument").unwrap()), guests);
+
+    let audit = page(&admin, &app, "/admin/events?category=audit&type=UpdateAssumeRolePolicy").await;
+    assert!(audit.contains("dashboard:root → role:web+users"), "{audit}");
 
     // Creation is refused as CreateRole refuses it.
     let bad =

@@ -130,6 +130,8 @@ pub async fn delete(c: Change<Configure>, path: Path<(String, String)>) -> HttpR
     if !unprocessed.is_empty() {
         return internal(format!("identity {} not deleted", identity.identity_id));
     }
+    let details = serde_json::json!({"before": {"IdentityPoolId": pool.identity_pool_id, "Logins": identity.logins}});
+    c.audit(None, "DeleteIdentities", format!("identity:{}", identity.identity_id), details).await;
     see_other(&format!("{}?notice=identity_deleted", pool_link(&pool.identity_pool_id)))
 }
 
@@ -155,6 +157,8 @@ pub async fn unlink(c: Change<Configure>, path: Path<(String, String)>) -> HttpR
     let ids = &c.svc.identity_pools;
     match ids.unlink_developer_identity(&pool.identity_pool_id, &dev, &identity.identity_id, &user).await {
         Ok(()) => {
+            let details = serde_json::json!({"IdentityPoolId": pool.identity_pool_id, "DeveloperUserIdentifier": user});
+            c.audit(None, "UnlinkDeveloperIdentity", format!("identity:{}", identity.identity_id), details).await;
             see_other(&format!("{}?notice=unlinked", identity_link(&pool.identity_pool_id, &identity.identity_id)))
         }
         Err(e) => match refusal(e) {
@@ -184,6 +188,9 @@ pub async fn merge(c: Change<Configure>, path: Path<String>) -> HttpResponse {
     } else {
         match c.svc.identity_pools.merge_developer_identities(&pool.identity_pool_id, &dev, source, destination).await {
             Ok(survivor) => {
+                let details = serde_json::json!({"IdentityPoolId": pool.identity_pool_id,
+                    "SourceUserIdentifier": source, "DestinationUserIdentifier": destination});
+                c.audit(None, "MergeDeveloperIdentities", format!("identity:{survivor}"), details).await;
                 return see_other(&format!("{}?notice=merged", identity_link(&pool.identity_pool_id, &survivor)));
             }
             Err(e) => match refusal(e) {

@@ -1,7 +1,8 @@
 //! IAM roles: the list, creating a role (name, path, description, trust policy), a role's page
 //! with the trust policy editor, and deletion. Each change is the IAM action's service call
 //! (CreateRole, UpdateAssumeRolePolicy, DeleteRole), so a refused policy shows IAM's error code
-//! and message exactly as the Query API answers it.
+//! and message exactly as the Query API answers it; each change is audited with the policy
+//! before and after.
 
 use super::{
     Access, Change, Configure, Layout, Read, SECTION, date, internal, message, notice, page, see_other, segment,
@@ -48,6 +49,14 @@ fn identity_pool_policy(pool_id: &str, amr: &str) -> String {
         }]
     });
     serde_json::to_string_pretty(&policy).unwrap_or_default()
+}
+
+/// A role as the audit trail records it: IAM's members, the trust policy as JSON.
+fn role_document(svc: &Services, role: &RoleRow) -> serde_json::Value {
+    let policy = serde_json::from_str(&role.assume_role_policy)
+        .unwrap_or_else(|_| serde_json::Value::String(role.assume_role_policy.clone()));
+    serde_json::json!({"Arn": svc.iam.role_arn(role), "Path": role.path, "Description": role.description,
+                       "AssumeRolePolicyDocument": policy})
 }
 
 /// A role as the list shows it.
@@ -142,7 +151,11 @@ pub async fn create(c: Change<Configure>) -> HttpResponse {
         max_session_duration: None,
     };
     match c.svc.iam.create_role(input).await {
-        Ok(role) => see_other(&format!("{}?notice=role_created", role_link(&role.name))),
+        Ok(role) => {
+            let details = serde_json::json!({"after": role_document(&c.svc, &role)});
+            c.audit(None, "CreateRole", format!("role:{}", role.name), details).await;
+            see_other(&format!("{}?notice=role_created", role_link(&role.name)))
+        }
         Err(e) => match refusal(e) {
             Ok(m) => roles_page(&c.svc, Layout::of(&c.op, SECTION, None), None, form, Some(m)).await,
             Err(resp) => resp,
@@ -216,7 +229,11 @@ pub async fn save_trust(c: Change<Configure>, path: Path<String>) -> HttpRespons
     };
     let trust = c.form.get("trust").to_string();
     match c.svc.iam.update_assume_role_policy(&role.name, &trust).await {
-        Ok(updated) => see_other(&format!("{}?notice=trust", role_link(&updated.name))),
+        Ok(updated) => {
+            let details = crate::events::changes(&role_document(&c.svc, &role), &role_document(&c.svc, &updated));
+            c.audit(None, "UpdateAssumeRolePolicy", format!("role:{}", updated.name), details).await;
+            see_other(&format!("{}?notice=trust", role_link(&updated.name)))
+        }
         Err(e) => match refusal(e) {
             Ok(m) => role_page(&c.svc, Layout::of(&c.op, SECTION, None), role, Some(trust), Some(m)),
             Err(resp) => resp,
@@ -235,7 +252,11 @@ pub async fn delete(c: Change<Configure>, path: Path<String>) -> HttpResponse {
         return role_page(&c.svc, layout, role, None, Some("Tick the confirmation box to delete the role.".into()));
     }
     match c.svc.iam.delete_role(&role.name).await {
-        Ok(()) => see_other("/admin/iam/roles?notice=role_deleted"),
+        Ok(()) => {
+            let details = serde_json::json!({"before": role_document(&c.svc, &role)});
+            c.audit(None, "DeleteRole", format!("role:{}", role.name), details).await;
+            see_other("/admin/iam/roles?notice=role_deleted")
+        }
         Err(e) => match refusal(e) {
             Ok(m) => role_page(&c.svc, layout, role, None, Some(m)),
             Err(resp) => resp,

@@ -2,7 +2,7 @@
 //! `unauthenticated` role ARNs, and per login provider a mapping of type Token or Rules with its
 //! AmbiguousRoleResolution and, for Rules, rows of rules (a fixed number of rows, no script).
 //! Saving is SetIdentityPoolRoles (`set_identity_pool_roles`), so a bad rule is refused with the
-//! API's message and nothing changes.
+//! API's message and nothing changes; a saved change is audited with what changed.
 
 use super::{Change, Configure, Draft, Fields, Layout, SECTION, path_pool, pool_link, pool_page, refusal, see_other};
 use crate::identity_pools::pools::IdentityPool;
@@ -151,8 +151,17 @@ pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
         Err(resp) => return resp,
     };
     let (roles, keys) = posted(&c.form);
-    let error = match c.svc.identity_pools.set_identity_pool_roles(&pool.identity_pool_id, &roles).await {
-        Ok(()) => return see_other(&format!("{}?notice=roles#roles", pool_link(&pool.identity_pool_id))),
+    let ids = &c.svc.identity_pools;
+    let before = match ids.identity_pool_roles(&pool.identity_pool_id).await {
+        Ok(r) => r.document(),
+        Err(e) => return super::internal(e),
+    };
+    let error = match ids.set_identity_pool_roles(&pool.identity_pool_id, &roles).await {
+        Ok(()) => {
+            let details = crate::events::changes(&before, &roles.document());
+            c.audit(None, "SetIdentityPoolRoles", format!("identitypool:{}", pool.identity_pool_id), details).await;
+            return see_other(&format!("{}?notice=roles#roles", pool_link(&pool.identity_pool_id)));
+        }
         Err(e) => match refusal(e) {
             Ok(m) => m,
             Err(resp) => return resp,
