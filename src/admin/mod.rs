@@ -18,6 +18,7 @@ mod clients;
 mod events;
 mod fields;
 mod groups;
+mod identity;
 mod integrations;
 mod operators;
 mod outbox;
@@ -83,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools/{pool}/keys/rotate", web::post().to(groups::rotate))
         .route("/admin/pools/{pool}/users/{username}", web::get().to(users::show))
         .route("/admin/pools/{pool}/users/{username}/{action}", web::post().to(users::act));
+    identity::configure(cfg);
 }
 
 const CSS: &str = include_str!("../../static/admin.css");

@@ -1,6 +1,6 @@
-//! IAM actions over the Query protocol: CreateRole, GetRole, ListRoles, DeleteRole,
-//! PutRolePolicy, GetRolePolicy, DeleteRolePolicy. Policy documents are returned URL-encoded,
-//! as IAM returns them (SDKs decode them).
+//! IAM actions over the Query protocol: CreateRole, GetRole, ListRoles, UpdateAssumeRolePolicy,
+//! DeleteRole, PutRolePolicy, GetRolePolicy, DeleteRolePolicy. Policy documents are returned
+//! URL-encoded, as IAM returns them (SDKs decode them).
 
 use super::query::{Caller, QueryError, iso8601};
 use super::xml::Xml;
@@ -64,6 +64,14 @@ pub(super) async fn run(
                 x.text("Marker", m);
             }
             Some(x)
+        }
+        "UpdateAssumeRolePolicy" => {
+            iam.update_assume_role_policy(
+                p.required("RoleName", "roleName")?,
+                p.required("PolicyDocument", "policyDocument")?,
+            )
+            .await?;
+            None
         }
         "DeleteRole" => {
             iam.delete_role(p.required("RoleName", "roleName")?).await?;

@@ -172,7 +172,15 @@ mod tests {
         let l = logins(&json!({"Logins": {"accounts.google.com": "t1", "graph.facebook.com": "t2"}}));
         assert_eq!(l.get("graph.facebook.com").map(String::as_str), Some("t2"));
         assert!(logins(&json!({})).is_empty());
-        let d = IdentityDescription { identity_id: "i".into(), logins: vec!["p".into()], created_at: 1, updated_at: 2 };
+        let d = IdentityDescription {
+            identity_id: "i".into(),
+            logins: vec!["p".into()],
+            created_at: 1,
+            updated_at: 2,
+            identity_pool_id: "local:1".into(),
+            enabled: true,
+            merged_into: None,
+        };
         assert_eq!(
             identity_description(&d),
             json!({"IdentityId": "i", "Logins": ["p"], "CreationDate": 1, "LastModifiedDate": 2})

@@ -62,6 +62,7 @@ const ACTIONS: &[(&str, Api, bool)] = &[
     ("CreateRole", Api::Iam, true),
     ("GetRole", Api::Iam, true),
     ("ListRoles", Api::Iam, true),
+    ("UpdateAssumeRolePolicy", Api::Iam, true),
     ("DeleteRole", Api::Iam, true),
     ("PutRolePolicy", Api::Iam, true),
     ("GetRolePolicy", Api::Iam, true),

@@ -8,7 +8,8 @@
 
 use super::error::{check_range, check_string, is_name_char};
 use super::policy::{self, PolicyKind};
-use super::{AssumeError, Iam, TemporaryCredentials, WebIdentity, assumed_role_arn, parse_role_arn, trust};
+use super::trust::{self, Decision};
+use super::{AssumeError, Iam, TemporaryCredentials, WebIdentity, assumed_role_arn, parse_role_arn};
 use crate::crypto::{SecretToken, TokenHash, random_from};
 use crate::store::StoreError;
 use crate::store::iam::{RoleRow, TemporaryCredentialRow};
@@ -99,19 +100,8 @@ impl Iam {
         duration_secs: Option<i64>,
     ) -> Result<TemporaryCredentials, AssumeError> {
         let duration = check_assume_input(session_name, duration_secs)?;
-        let (account, path, name) =
-            parse_role_arn(role_arn).ok_or_else(|| AssumeError::Invalid("Request ARN is invalid".into()))?;
-        if account != self.account_id {
-            return Err(AssumeError::NoSuchRole);
-        }
-        let role = self.store.get_role(name).await.map_err(|e| AssumeError::Internal(e.into()))?;
-        let Some(role) = role.filter(|r| r.path == path) else {
-            return Err(AssumeError::NoSuchRole);
-        };
-        let trust_policy = policy::parse(&role.assume_role_policy, PolicyKind::Trust).map_err(|e| {
-            AssumeError::Internal(anyhow::anyhow!("stored trust policy of {} no longer parses: {e}", role.name))
-        })?;
-        if !trust::trusts(&trust_policy, who) {
+        let (role, decision) = self.web_identity_trust(role_arn, who).await?;
+        if decision != Decision::Allow {
             tracing::info!(role = %role.name, provider = %who.provider, "trust policy refused a web identity");
             return Err(AssumeError::NotTrusted);
         }
@@ -156,6 +146,30 @@ impl Iam {
             assumed_role_arn: assumed_role_arn(&self.account_id, &role.name, session_name),
             assumed_role_id: format!("{}:{session_name}", role.role_id),
         })
+    }
+
+    /// The role `role_arn` names and what its trust policy decides for `who` asking for
+    /// `sts:AssumeRoleWithWebIdentity`; nothing is vended or stored (the credential simulator
+    /// asks this too). `NoSuchRole` when the ARN names no role of this account.
+    pub async fn web_identity_trust(
+        &self,
+        role_arn: &str,
+        who: &WebIdentity,
+    ) -> Result<(RoleRow, Decision), AssumeError> {
+        let (account, path, name) =
+            parse_role_arn(role_arn).ok_or_else(|| AssumeError::Invalid("Request ARN is invalid".into()))?;
+        if account != self.account_id {
+            return Err(AssumeError::NoSuchRole);
+        }
+        let role = self.store.get_role(name).await.map_err(|e| AssumeError::Internal(e.into()))?;
+        let Some(role) = role.filter(|r| r.path == path) else {
+            return Err(AssumeError::NoSuchRole);
+        };
+        let trust_policy = policy::parse(&role.assume_role_policy, PolicyKind::Trust).map_err(|e| {
+            AssumeError::Internal(anyhow::anyhow!("stored trust policy of {} no longer parses: {e}", role.name))
+        })?;
+        let decision = trust::evaluate(&trust_policy, &trust::Request::web_identity(who));
+        Ok((role, decision))
     }
 
     /// The session of a temporary access key whose request carries `session_token`

@@ -1,6 +1,6 @@
-//! Role services: CreateRole, GetRole, ListRoles, DeleteRole and the inline policies
-//! (PutRolePolicy, GetRolePolicy, DeleteRolePolicy), with IAM's constraints, quotas and
-//! messages.
+//! Role services: CreateRole, GetRole, ListRoles, UpdateAssumeRolePolicy, DeleteRole and the
+//! inline policies (PutRolePolicy, GetRolePolicy, DeleteRolePolicy), with IAM's constraints,
+//! quotas and messages.
 
 use super::Iam;
 use super::error::{IamError, IamResult, check_range, check_string, constraint, is_name_char, is_policy_char};
@@ -65,6 +65,20 @@ fn check_path(path: &str) -> IamResult<()> {
     Ok(())
 }
 
+/// A trust policy parameter (CreateRole, UpdateAssumeRolePolicy) as the JSON text to store:
+/// within the model's characters and length, decoded, a valid trust policy, within the quota.
+fn trust_document(raw: &str) -> IamResult<String> {
+    check_document("assumeRolePolicyDocument", raw)?;
+    let document = policy::decode_document(raw)?;
+    policy::parse(&document, PolicyKind::Trust)?;
+    if policy::counted_size(&document) > MAX_TRUST_POLICY_SIZE {
+        return Err(IamError::LimitExceeded(format!(
+            "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
+        )));
+    }
+    Ok(document)
+}
+
 fn not_found(name: &str) -> IamError {
     IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
 }
@@ -92,13 +106,7 @@ impl Iam {
         }
         let max_session_duration = input.max_session_duration.unwrap_or(DEFAULT_MAX_SESSION_DURATION);
         check_range("maxSessionDuration", max_session_duration, 3600, 43200)?;
-        let document = policy::decode_document(&input.assume_role_policy_document)?;
-        policy::parse(&document, PolicyKind::Trust)?;
-        if policy::counted_size(&document) > MAX_TRUST_POLICY_SIZE {
-            return Err(IamError::LimitExceeded(format!(
-                "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
-            )));
-        }
+        let document = trust_document(&input.assume_role_policy_document)?;
         let exists = || IamError::EntityAlreadyExists(format!("Role with name {} already exists.", input.name));
         if self.store.get_role(&input.name).await?.is_some() {
             return Err(exists());
@@ -120,6 +128,20 @@ impl Iam {
             Err(StoreError::Conflict) => Err(exists()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// UpdateAssumeRolePolicy: replace the trust policy of the role `name`, checked as
+    /// CreateRole checks it; the role as it is now. Credentials vended before keep working
+    /// until they expire, as in IAM.
+    pub async fn update_assume_role_policy(&self, name: &str, document: &str) -> IamResult<RoleRow> {
+        check_role_name(name)?;
+        check_document("policyDocument", document)?;
+        let role = self.get_role(name).await?;
+        let document = trust_document(document)?;
+        if !self.store.set_role_trust_policy(&role.name, &document).await? {
+            return Err(not_found(name));
+        }
+        Ok(RoleRow { assume_role_policy: document, ..role })
     }
 
     /// The role named `name` (in any case).

@@ -29,6 +29,11 @@ pub struct IdentityDescription {
     pub logins: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Beyond Cognito's shape (the dashboard shows them): the pool, whether the identity is
+    /// enabled, and the identity it was merged into.
+    pub identity_pool_id: String,
+    pub enabled: bool,
+    pub merged_into: Option<String>,
 }
 
 /// A login of a request after validation.
@@ -292,6 +297,9 @@ impl IdentityPools {
             logins: providers,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            identity_pool_id: row.pool_id.clone(),
+            enabled: row.enabled,
+            merged_into: row.merged_into.clone(),
         })
     }
 

@@ -10,6 +10,8 @@
 //! - [`logins`]: the logins an identity pool accepts and how each is validated; [`tokens`]: the
 //!   pool's own OpenID token issuer `{PUBLIC_URL}/identity` (its discovery and keys are served
 //!   by the `oauth` surface).
+//! - [`simulation`]: the credential simulator — would a login get credentials, and why (not) —
+//!   answered without creating identities or vending anything.
 //! - `documents`: how a pool's settings and roles are stored (Cognito's documents).
 //! - [`error`]: the exceptions, mapped to the JSON protocol by `crate::api`.
 
@@ -21,6 +23,7 @@ pub mod identities;
 pub mod logins;
 pub mod pools;
 pub mod roles;
+pub mod simulation;
 pub mod tokens;
 
 use crate::clock::Clock;

@@ -92,6 +92,19 @@ fn is_saml_provider_arn(arn: &str) -> bool {
     re(&RE, r"^arn:aws:iam::\d{12}:saml-provider/[\w+=,.@-]+$").is_match(arn)
 }
 
+/// The model's `IdentityPoolName`: `[\w\s+=,.@-]+`, 1-128 characters (as the JSON API's model
+/// checks it).
+fn is_pool_name(name: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    (1..=128).contains(&name.chars().count()) && re(&RE, r"^[\w\s+=,.@-]+$").is_match(name)
+}
+
+/// The model's `DeveloperProviderName`: `[\w._-]+`, 1-128 characters.
+fn is_developer_provider_name(name: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    (1..=128).contains(&name.chars().count()) && re(&RE, r"^[\w._-]+$").is_match(name)
+}
+
 /// The name an OpenID Connect provider's logins and role mappings use: its ARN's resource
 /// (`arn:aws:iam::123456789012:oidc-provider/login.example.com` → `login.example.com`).
 pub fn oidc_provider_name(arn: &str) -> &str {
@@ -133,6 +146,19 @@ impl IdentityPool {
 impl IdentityPools {
     /// Check a pool document (Create or Update) against Cognito's rules and this server's user pools.
     async fn check_identity_pool(&self, p: &IdentityPool) -> Result<()> {
+        // The JSON API's model refuses these first; the dashboard relies on the checks here.
+        if !is_pool_name(&p.identity_pool_name) {
+            return Err(Error::invalid(
+                "IdentityPoolName must be 1 to 128 letters, digits, spaces or the characters _+=,.@-.",
+            ));
+        }
+        if let Some(dev) = &p.developer_provider_name
+            && !is_developer_provider_name(dev)
+        {
+            return Err(Error::invalid(format!(
+                "Invalid DeveloperProviderName {dev}: use 1 to 128 letters, digits or the characters _.-"
+            )));
+        }
         for key in p.supported_login_providers.keys() {
             // Public providers, and OpenID Connect issuers by host and path (this server keeps
             // no IAM OIDC providers, so an issuer's client id is given here).

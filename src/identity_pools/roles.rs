@@ -13,6 +13,9 @@ pub const AUTHENTICATED: &str = "authenticated";
 pub const UNAUTHENTICATED: &str = "unauthenticated";
 /// Rules per role mapping (Cognito's documented quota; the model allows 400).
 pub const MAX_RULES: usize = 25;
+/// Characters of a rule's claim name and value (the model's `ClaimName`, `ClaimValue`).
+pub const MAX_CLAIM_NAME: usize = 64;
+pub const MAX_CLAIM_VALUE: usize = 128;
 
 /// An identity pool's roles (SetIdentityPoolRoles, GetIdentityPoolRoles).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -114,6 +117,14 @@ impl MatchType {
     }
 }
 
+/// A rule's claim name: 1-64 letters, marks, symbols, numbers or punctuation (the model's
+/// `ClaimName`).
+fn is_claim_name(claim: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    (1..=MAX_CLAIM_NAME).contains(&claim.chars().count())
+        && RE.get_or_init(|| Regex::new(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$").expect("regex")).is_match(claim)
+}
+
 /// An IAM role ARN: `arn:aws:iam::{12 digits}:role/{path/}{name}`.
 pub fn is_role_arn(arn: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -165,6 +176,25 @@ impl PoolRoles {
                             "The {provider} role mapping must have between 1 and {MAX_RULES} rules."
                         )));
                     }
+                    if let Some((i, r)) = rc.rules.iter().enumerate().find(|(_, r)| !is_claim_name(&r.claim)) {
+                        return Err(Error::invalid(format!(
+                            "Rule {} of {provider}: a claim name is 1 to {MAX_CLAIM_NAME} letters, digits, symbols or punctuation; got '{}'.",
+                            i + 1,
+                            r.claim
+                        )));
+                    }
+                    if let Some((i, r)) = rc
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .find(|(_, r)| r.value.is_empty() || r.value.chars().count() > MAX_CLAIM_VALUE)
+                    {
+                        return Err(Error::invalid(format!(
+                            "Rule {} of {provider}: a value is 1 to {MAX_CLAIM_VALUE} characters; got '{}'.",
+                            i + 1,
+                            r.value
+                        )));
+                    }
                     if let Some(r) = rc.rules.iter().find(|r| !is_role_arn(&r.role_arn)) {
                         return Err(Error::invalid(format!(
                             "Invalid role ARN in a rule of {provider}: {}",
@@ -213,58 +243,93 @@ fn custom_not_allowed(arn: &str) -> String {
     format!("The role {arn} is not allowed for this identity; CustomRoleArn must be one of the roles in the token.")
 }
 
-/// The role for an authenticated request. The first login (in the order given) whose provider
-/// has a role mapping decides: `Token` takes the CustomRoleArn when it is one of `cognito:roles`,
-/// else `cognito:preferred_role`, else the only one of `cognito:roles`; `Rules` takes the role of
-/// the first rule that matches. When that gives nothing, AmbiguousRoleResolution decides:
-/// the `authenticated` role, or Deny. Logins without a mapping get the `authenticated` role, and
-/// a CustomRoleArn must then be that role.
+/// What decided the role of an authenticated request ([`choose_authenticated_role`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleBasis {
+    /// No login's provider has a role mapping: the pool's `authenticated` role.
+    NoMapping,
+    /// A `Token` mapping took the CustomRoleArn, one of `cognito:roles`.
+    TokenCustomRole,
+    /// A `Token` mapping took `cognito:preferred_role`.
+    TokenPreferredRole,
+    /// A `Token` mapping took the only role of `cognito:roles`.
+    TokenOnlyRole,
+    /// A `Rules` mapping: rule `number` (from 1) was the first that matched.
+    Rule { number: usize },
+    /// The mapping gave no role, and AmbiguousRoleResolution decided.
+    Ambiguous(Option<AmbiguousRoleResolution>),
+}
+
+/// The role of an authenticated request, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChoice {
+    /// The RoleMappings key of the login whose mapping decided, if one did.
+    pub mapping_key: Option<String>,
+    pub basis: RoleBasis,
+    pub role: Result<String, NoRole>,
+}
+
+/// The role for an authenticated request ([`choose_authenticated_role`] without the reasons).
 pub fn authenticated_role(roles: &PoolRoles, logins: &[MappedLogin], custom: Option<&str>) -> Result<String, NoRole> {
+    choose_authenticated_role(roles, logins, custom).role
+}
+
+/// The role for an authenticated request, and what chose it. The first login (in the order
+/// given) whose provider has a role mapping decides: `Token` takes the CustomRoleArn when it is
+/// one of `cognito:roles`, else `cognito:preferred_role`, else the only one of `cognito:roles`;
+/// `Rules` takes the role of the first rule that matches. When that gives nothing,
+/// AmbiguousRoleResolution decides: the `authenticated` role, or Deny. Logins without a mapping
+/// get the `authenticated` role, and a CustomRoleArn must then be that role.
+pub fn choose_authenticated_role(roles: &PoolRoles, logins: &[MappedLogin], custom: Option<&str>) -> RoleChoice {
     let authenticated = || roles.role(AUTHENTICATED).map(str::to_string).ok_or(NoRole::Unconfigured);
+    let custom_must_be = |role: Result<String, NoRole>| match (role, custom) {
+        (Ok(r), Some(c)) if c != r => Err(NoRole::Denied(custom_not_allowed(c))),
+        (other, _) => other,
+    };
     let mapped = logins.iter().find_map(|l| roles.role_mappings.get(&l.mapping_key).map(|m| (l, m)));
     let Some((login, mapping)) = mapped else {
-        let role = authenticated()?;
-        return match custom {
-            Some(c) if c != role => Err(NoRole::Denied(custom_not_allowed(c))),
-            _ => Ok(role),
-        };
+        return RoleChoice { mapping_key: None, basis: RoleBasis::NoMapping, role: custom_must_be(authenticated()) };
+    };
+    let decided = |basis: RoleBasis, role: Result<String, NoRole>| RoleChoice {
+        mapping_key: Some(login.mapping_key.clone()),
+        basis,
+        role,
     };
     let chosen = match mapping.mapping_type {
         MappingType::Token => {
             let token_roles = claim_strings(login.claims.get("cognito:roles"));
             if let Some(c) = custom {
                 if !token_roles.iter().any(|r| r == c) {
-                    return Err(NoRole::Denied(custom_not_allowed(c)));
+                    return decided(RoleBasis::TokenCustomRole, Err(NoRole::Denied(custom_not_allowed(c))));
                 }
-                return Ok(c.to_string());
+                return decided(RoleBasis::TokenCustomRole, Ok(c.to_string()));
             }
             match login.claims.get("cognito:preferred_role").and_then(Value::as_str) {
-                Some(p) => Some(p.to_string()),
-                None if token_roles.len() == 1 => token_roles.into_iter().next(),
+                Some(p) => Some((RoleBasis::TokenPreferredRole, p.to_string())),
+                None if token_roles.len() == 1 => token_roles.into_iter().next().map(|r| (RoleBasis::TokenOnlyRole, r)),
                 None => None,
             }
         }
         MappingType::Rules => {
             let rules = mapping.rules_configuration.as_ref().map(|r| r.rules.as_slice()).unwrap_or_default();
-            rules.iter().find(|r| rule_matches(r, login.claims)).map(|r| r.role_arn.clone())
+            rules
+                .iter()
+                .position(|r| rule_matches(r, login.claims))
+                .map(|i| (RoleBasis::Rule { number: i + 1 }, rules[i].role_arn.clone()))
         }
     };
-    let role = match chosen {
-        Some(r) => r,
-        None => match mapping.ambiguous_role_resolution {
-            Some(AmbiguousRoleResolution::AuthenticatedRole) => authenticated()?,
-            _ => {
-                return Err(NoRole::Denied(format!(
-                    "The ambiguous role mapping rules for: {} denied this request.",
-                    login.mapping_key
-                )));
-            }
-        },
-    };
-    match custom {
-        Some(c) if c != role => Err(NoRole::Denied(custom_not_allowed(c))),
-        _ => Ok(role),
+    if let Some((basis, role)) = chosen {
+        return decided(basis, custom_must_be(Ok(role)));
     }
+    let resolution = mapping.ambiguous_role_resolution;
+    let role = match resolution {
+        Some(AmbiguousRoleResolution::AuthenticatedRole) => custom_must_be(authenticated()),
+        _ => Err(NoRole::Denied(format!(
+            "The ambiguous role mapping rules for: {} denied this request.",
+            login.mapping_key
+        ))),
+    };
+    decided(RoleBasis::Ambiguous(resolution), role)
 }
 
 /// A claim's values as strings: an array's elements, a string (a `cognito:roles` string may be
@@ -408,5 +473,45 @@ mod tests {
         assert_eq!(guest_role(&r, None), Err(NoRole::Unconfigured));
         let empty = PoolRoles::default();
         assert_eq!(authenticated_role(&empty, &login(&c), None), Err(NoRole::Unconfigured));
+    }
+
+    #[test]
+    fn the_choice_says_what_decided() {
+        let r = roles(
+            json!({"Type": "Rules", "AmbiguousRoleResolution": "AuthenticatedRole", "RulesConfiguration": {"Rules": [
+                {"Claim": "email", "MatchType": "StartsWith", "Value": "bob", "RoleARN": READER},
+                {"Claim": "cognito:groups", "MatchType": "Equals", "Value": "admins", "RoleARN": ADMIN},
+            ]}}),
+        );
+        let c = claims(json!({"email": "ann@example.com", "cognito:groups": ["admins"]}));
+        let choice = choose_authenticated_role(&r, &login(&c), None);
+        assert_eq!(choice.basis, RoleBasis::Rule { number: 2 });
+        assert_eq!((choice.mapping_key.as_deref(), choice.role), (Some(KEY), Ok(ADMIN.into())));
+        let none = claims(json!({"email": "ann@example.com"}));
+        let choice = choose_authenticated_role(&r, &login(&none), None);
+        assert_eq!(choice.basis, RoleBasis::Ambiguous(Some(AmbiguousRoleResolution::AuthenticatedRole)));
+        assert_eq!(choice.role, Ok(AUTH.into()));
+        let token = roles(json!({"Type": "Token", "AmbiguousRoleResolution": "Deny"}));
+        let one = claims(json!({"cognito:roles": [ADMIN]}));
+        assert_eq!(choose_authenticated_role(&token, &login(&one), None).basis, RoleBasis::TokenOnlyRole);
+        let unmapped = PoolRoles { role_mappings: BTreeMap::new(), ..token };
+        let choice = choose_authenticated_role(&unmapped, &login(&one), None);
+        assert_eq!((choice.basis, choice.mapping_key, choice.role), (RoleBasis::NoMapping, None, Ok(AUTH.into())));
+    }
+
+    #[test]
+    fn rules_need_a_claim_name_and_a_value() {
+        let rule = |claim: &str, value: &str| {
+            json!({"Roles": {}, "RoleMappings": {KEY: {"Type": "Rules", "AmbiguousRoleResolution": "Deny",
+                "RulesConfiguration": {"Rules": [{"Claim": claim, "MatchType": "Equals", "Value": value, "RoleARN": AUTH}]}}}})
+        };
+        let p = [KEY.to_string()];
+        assert!(from_input(&rule("cognito:groups", "a"), &p).is_ok());
+        let e = from_input(&rule("", "a"), &p).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("Rule 1 of {KEY}: a claim name")), "{e}");
+        assert!(from_input(&rule("two words", "a"), &p).is_err());
+        assert!(from_input(&rule(&"c".repeat(65), "a"), &p).is_err());
+        assert!(from_input(&rule("c", ""), &p).unwrap_err().to_string().contains("a value is 1 to 128"));
+        assert!(from_input(&rule("c", &"v".repeat(129)), &p).is_err());
     }
 }

@@ -105,6 +105,17 @@ impl Store {
         .await?)
     }
 
+    /// Replace the trust policy of the role `name` (in any case); false when there is none.
+    pub async fn set_role_trust_policy(&self, name: &str, document: &str) -> StoreResult<bool> {
+        let n = sqlx::query("UPDATE iam_roles SET assume_role_policy = $2 WHERE lower(name) = lower($1)")
+            .bind(name)
+            .bind(document)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
     /// Delete a role that has no inline policies, and revoke every credential vended for it,
     /// in one transaction.
     pub async fn delete_role(&self, name: &str, now: i64) -> StoreResult<RoleDeletion> {

@@ -251,6 +251,50 @@ async fn iam_errors_are_aws_xml_with_aws_statuses() {
 }
 
 #[tokio::test]
+async fn update_assume_role_policy_replaces_the_trust_policy_checked_as_create_role_checks_it() {
+    let app = TestApp::spawn().await;
+    let google = trust("accounts.google.com", json!({}));
+    iam_ok(&app, &[("Action", "CreateRole"), ("RoleName", "Web"), ("AssumeRolePolicyDocument", &google)]).await;
+    let cognito = trust(
+        "cognito-identity.amazonaws.com",
+        json!({"StringEquals": {"cognito-identity.amazonaws.com:aud": "local:11111111-2222-3333-4444-555555555555"}}),
+    );
+    let done =
+        iam_ok(&app, &[("Action", "UpdateAssumeRolePolicy"), ("RoleName", "web"), ("PolicyDocument", &cognito)]).await;
+    assert!(
+        done.starts_with(&format!("<UpdateAssumeRolePolicyResponse xmlns=\"{IAM_NS}\"><ResponseMetadata>")),
+        "{done}"
+    );
+    let got = iam_ok(&app, &[("Action", "GetRole"), ("RoleName", "Web")]).await;
+    assert_eq!(decode(&tag(&got, "AssumeRolePolicyDocument").unwrap()), cognito);
+
+    let update = async |doc: &str| {
+        iam(&app, &[("Action", "UpdateAssumeRolePolicy"), ("RoleName", "Web"), ("PolicyDocument", doc)]).await
+    };
+    assert_eq!(
+        error(&update("{nope").await, 400, "MalformedPolicyDocument", IAM_NS),
+        "This policy contains invalid Json"
+    );
+    let with_resource = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:*","Resource":"*"}]}"#;
+    assert_eq!(
+        error(&update(with_resource).await, 400, "MalformedPolicyDocument", IAM_NS),
+        "Has prohibited field Resource"
+    );
+    let got = iam_ok(&app, &[("Action", "GetRole"), ("RoleName", "Web")]).await;
+    assert_eq!(decode(&tag(&got, "AssumeRolePolicyDocument").unwrap()), cognito, "a refused policy changes nothing");
+    let missing =
+        iam(&app, &[("Action", "UpdateAssumeRolePolicy"), ("RoleName", "Nobody"), ("PolicyDocument", &google)]).await;
+    assert_eq!(error(&missing, 404, "NoSuchEntity", IAM_NS), "The role with name Nobody cannot be found.");
+    let m = error(
+        &iam(&app, &[("Action", "UpdateAssumeRolePolicy"), ("RoleName", "Web")]).await,
+        400,
+        "ValidationError",
+        IAM_NS,
+    );
+    assert!(m.contains("Value null at 'policyDocument'"), "{m}");
+}
+
+#[tokio::test]
 async fn iam_takes_only_management_signatures() {
     let app = TestApp::spawn().await;
     let get = [("Action", "ListRoles"), ("Version", "2010-05-08")];
@@ -320,6 +364,11 @@ async fn store_rows_round_trip() {
     s.insert_role(&role).await.unwrap();
     assert_eq!(s.get_role("mixed_case").await.unwrap(), Some(role.clone()));
     assert!(matches!(s.insert_role(&role).await, Err(portcullis::store::StoreError::Conflict)));
+    // The trust policy is replaced in place (by name in any case); nothing else changes.
+    assert!(s.set_role_trust_policy("MIXED_case", "{\"x\":1}").await.unwrap());
+    let trusted = s.get_role("Mixed_Case").await.unwrap().unwrap();
+    assert_eq!(trusted, portcullis::store::iam::RoleRow { assume_role_policy: "{\"x\":1}".into(), ..role.clone() });
+    assert!(!s.set_role_trust_policy("nobody", "{}").await.unwrap());
     // Path prefixes are compared literally (no LIKE wildcards).
     assert_eq!(s.list_roles("/a%", None, 10).await.unwrap().len(), 1);
     assert_eq!(s.list_roles("/ax", None, 10).await.unwrap().len(), 0);

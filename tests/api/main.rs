@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_events;
+mod admin_identity;
 mod admin_pages;
 mod attribute_writes;
 mod aws_query;

@@ -17,6 +17,7 @@ mod helpers;
 mod smtp;
 
 mod admin;
+mod admin_identity;
 
 use helpers::*;
 use portcullis::clock::Clock;
