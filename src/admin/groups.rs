@@ -179,6 +179,23 @@ pub async fn keys(a: Access<Read>, path: Path<String>) -> HttpResponse {
     page(StatusCode::OK, &KeysPage { layout: Layout::of(&a.op, "pools", None), pool, keys, jwks_url })
 }
 
+/// `POST /admin/pools/{pool}/keys/retire`: stop publishing a retired key now (admins).
+pub async fn retire(c: Change<Configure>, path: Path<String>) -> HttpResponse {
+    let pool = match path_pool(&c.svc, &path).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let kid = c.form.get("kid").to_string();
+    match c.svc.user_pools.retire_key_now(&pool.id, &kid).await {
+        Ok(true) => {
+            c.audit(Some(&pool.id), "RetireSigningKey", format!("key:{kid}"), serde_json::Value::Null).await;
+            see_other(&format!("/admin/pools/{}/keys", pool.id))
+        }
+        Ok(false) => super::message(StatusCode::BAD_REQUEST, "Not removed", "Only a retired key can be removed."),
+        Err(e) => internal(e),
+    }
+}
+
 /// `POST /admin/pools/{pool}/keys/rotate`: the next key becomes active (admins).
 pub async fn rotate(c: Change<Configure>, path: Path<String>) -> HttpResponse {
     let pool = match path_pool(&c.svc, &path).await {

@@ -82,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools/{pool}/groups/{name}/delete", web::post().to(groups::delete))
         .route("/admin/pools/{pool}/keys", web::get().to(groups::keys))
         .route("/admin/pools/{pool}/keys/rotate", web::post().to(groups::rotate))
+        .route("/admin/pools/{pool}/keys/retire", web::post().to(groups::retire))
         .route("/admin/pools/{pool}/users/{username}", web::get().to(users::show))
         .route("/admin/pools/{pool}/users/{username}/{action}", web::post().to(users::act));
     identity::configure(cfg);

@@ -324,6 +324,7 @@ pub async fn act(c: Change<ManageUsers>, path: Path<(String, String, String)>) -
         "enable" => svc.users.admin_set_enabled(&pool.id, &username, true).await,
         "sign-out" => svc.users.global_sign_out(&pool, user).await,
         "confirm" => svc.sign_in.admin_confirm_sign_up(&pool.id, &username).await,
+        "reset-password" => svc.sign_in.admin_reset_user_password(&pool.id, &username).await,
         "set-password" => {
             svc.users.admin_set_password(&pool.id, &username, c.form.get("password"), c.form.checked("permanent")).await
         }

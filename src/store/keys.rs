@@ -107,4 +107,15 @@ impl Store {
             .rows_affected();
         Ok(n)
     }
+
+    /// Remove one retired key now (never the active or the next one); whether it was removed.
+    pub async fn remove_retired_key(&self, pool_id: &str, kid: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM signing_keys WHERE pool_id = $1 AND kid = $2 AND state = 'retired'")
+            .bind(pool_id)
+            .bind(kid)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
 }

@@ -94,6 +94,18 @@ impl UserPools {
             .collect())
     }
 
+    /// Stop publishing a retired key before its tokens expire (a key thought compromised):
+    /// tokens it signed stop verifying at once on this node, within the key cache's life on
+    /// others. False when `kid` is not one of the pool's retired keys.
+    pub async fn retire_key_now(&self, pool_id: &PoolId, kid: &str) -> error::Result<bool> {
+        self.directory.pool(pool_id).await?;
+        let removed = self.store.remove_retired_key(pool_id, kid).await?;
+        if removed {
+            self.tokens.forget_keys(pool_id);
+        }
+        Ok(removed)
+    }
+
     /// Rotate an existing pool's signing keys; returns the new active kid.
     pub async fn rotate_keys(&self, pool_id: &PoolId) -> error::Result<String> {
         self.directory.pool(pool_id).await?;

@@ -529,3 +529,30 @@ async fn a_clients_style_sheet_is_set_from_its_page_and_previewed_in_each_langua
     assert!(html.contains("<html lang=\"de\">"), "the page in German");
     assert!(html.contains(&format!("/ui/css/{}.css", f.client_id)), "with the client's style sheet");
 }
+
+#[tokio::test]
+async fn a_retired_key_stops_being_published_and_a_password_reset_is_forced_from_the_pages() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    users_with_emails(&app, &pool, &["r1"], "x.example").await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let keys = format!("/admin/pools/{pool}/keys");
+    assert_eq!(admin.post(&app, &format!("{keys}/rotate"), &[]).await.status(), 303);
+    let all = app.services.user_pools.signing_keys(&pool.as_str().into()).await.unwrap();
+    let retired = all.iter().find(|k| k.state == "retired").expect("a retired key").kid.clone();
+    let active = all.iter().find(|k| k.state == "active").unwrap().kid.clone();
+    assert_eq!(
+        admin.post(&app, &format!("{keys}/retire"), &[("kid", active.as_str())]).await.status(),
+        400,
+        "never the active key"
+    );
+    assert_eq!(admin.post(&app, &format!("{keys}/retire"), &[("kid", retired.as_str())]).await.status(), 303);
+    let jwks: Value =
+        app.http.get(app.url(&pool, "/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().filter_map(|k| k["kid"].as_str()).collect();
+    assert!(!kids.contains(&retired.as_str()) && kids.contains(&active.as_str()), "{kids:?}");
+
+    let r = admin.post(&app, &format!("/admin/pools/{pool}/users/r1/reset-password"), &[]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(get_user(&app, &pool, "r1").await["UserStatus"], "RESET_REQUIRED");
+}
