@@ -3,8 +3,10 @@
 //! filling in the dashboard's forms are seen through boto3; a search and a disable; a viewer
 //! sees no change forms and is refused every change, even a forged POST that carries the
 //! browser's own cookie and the viewer's valid CSRF token; a signed-out session's cookie and
-//! token replayed are refused; and every dashboard page fits a desktop and a phone screen, with
-//! every input labelled (screenshots in `$PORTCULLIS_SCREENSHOTS`).
+//! token replayed are refused; every dashboard page fits a desktop and a phone screen, with
+//! every input labelled (screenshots in `$PORTCULLIS_SCREENSHOTS`); and a bulk disable of every
+//! user a search matches, reviewed then confirmed, seen in the event log beside a failed hosted
+//! sign-in, with the log's own filter form.
 
 use crate::helpers::*;
 use crate::{Driver, Screen, WAIT, browser_available, check_layout_on, screenshot_dir, totp_code};
@@ -519,6 +521,119 @@ async fn every_dashboard_page_fits_desktop_and_phone_screens() {
     driver.click("header .who button[type=submit]").await;
     driver.wait_at(&format!("{}/admin/signed-out", app.base)).await;
     check_page(&driver, "admin-signed-out").await;
+}
+
+/// The cells' text of every row of the table `css` (as the page renders it), row by row.
+async fn table_rows(driver: &Driver, css: &str) -> Vec<Vec<String>> {
+    let script =
+        format!("return [...document.querySelectorAll({css:?})].map(r => [...r.cells].map(c => c.innerText.trim()));");
+    serde_json::from_value(driver.script(&script).await).expect("rows of cells")
+}
+
+#[tokio::test]
+async fn bulk_action_and_event_log_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let callback = crate::callback_server().await;
+    let pool = app.create_pool(json!({"PoolName": "team"})).await;
+    let (client, _) =
+        app.create_client(&pool, false, json!({"CallbackURLs": [callback], "AllowedOAuthFlows": ["code"]})).await;
+    for (name, email) in
+        [("t1", "t1@team.example"), ("t2", "t2@team.example"), ("t3", "t3@team.example"), ("x", "x@else.example")]
+    {
+        app.create_user(&pool, name, PASSWORD, json!([{"Name": "email", "Value": email}])).await;
+    }
+    let driver = Driver::start().await;
+
+    // A failed hosted sign-in: t1 with a wrong password on the pool's own sign-in page.
+    let (_, challenge) = pkce();
+    driver.goto(&crate::authorize_url(&app, &pool, &client, &callback, "bulk", &challenge)).await;
+    driver.wait_for_url(&app.url(&pool, "/login")).await;
+    driver.type_into("input[name=username]", "t1").await;
+    driver.type_into("input[name=password]", "Wrong-Passw0rd!").await;
+    driver.click("button[name=signInSubmitButton]").await;
+    assert_eq!(driver.text("#form-error").await, "Incorrect username or password.");
+    assert!(driver.current_url().await.starts_with(&app.url(&pool, "/")), "still on the hosted pages");
+
+    // The dashboard: search the users by e-mail prefix "t".
+    open_dashboard_and_sign_in(&driver, &app, ADMIN, ADMIN_PASSWORD).await;
+    driver.wait_at(&format!("{}/admin", app.base)).await;
+    let users_page = format!("{}/admin/pools/{pool}/users", app.base);
+    open(&driver, &app, &format!("/admin/pools/{pool}/users")).await;
+    driver.click("#field option[value=email]").await;
+    driver.type_into("#q", "t").await;
+    driver.click("form[role=search] button[type=submit]").await;
+    driver.wait_at(&format!("{users_page}?field=email&q=t")).await;
+    let mut found = driver.texts("main table tbody td a[href*='/users/']").await;
+    found.sort();
+    assert_eq!(found, ["t1", "t2", "t3"]);
+
+    // Disable every user the search matches: first the count, and nothing changes yet…
+    driver.click("#bulk-action option[value=disable]").await;
+    driver.click("input[name=scope][value=search]").await;
+    assert_eq!(driver.find_all("input[name=user]:checked").await.len(), 0, "no user is ticked");
+    driver.click("form#bulk fieldset.bulk button[type=submit]").await;
+    driver.wait_at(&format!("{}/admin/pools/{pool}/bulk", app.base)).await;
+    assert_eq!(driver.text("main h1").await, "Disable");
+    assert_eq!(driver.text("#bulk-count strong").await, "3");
+    assert_eq!(
+        driver.text("#bulk-count").await,
+        "This will disable for 3 users: every user whose email starts with “t”."
+    );
+    assert_eq!(get_user(&app, &pool, "t1").await["Enabled"], true, "the review changes nothing");
+    check_page(&driver, "admin-bulk-confirm").await;
+    // …then confirmed.
+    let confirm = driver.text("main form[action$='/bulk'] button[type=submit]").await;
+    assert_eq!(confirm, "Disable 3 users");
+    driver.click("main form[action$='/bulk'] button[type=submit]").await;
+    assert_eq!(driver.text("#bulk-result").await, "Done: 3 of 3 users.");
+    for (name, enabled) in [("t1", false), ("t2", false), ("t3", false), ("x", true)] {
+        let user = app.ok("AdminGetUser", json!({"UserPoolId": pool, "Username": name})).await;
+        assert_eq!(user["Enabled"], enabled, "{name}: {user}");
+    }
+
+    // The event log of the pool: the failed hosted sign-in and the three audited changes.
+    let events = format!("/admin/events?pool={pool}");
+    open(&driver, &app, &events).await;
+    assert_eq!(driver.property("#f-pool", "value").await, pool.as_str(), "the filter shows the pool");
+    let rows = table_rows(&driver, "main table.events tbody tr").await;
+    let failed: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "SignIn" && r[2].starts_with("Fail")).collect();
+    assert_eq!(failed.len(), 1, "one failed sign-in: {rows:?}");
+    assert_eq!((failed[0][2].as_str(), failed[0][3].as_str()), ("Fail (bad_password)", "t1"), "{rows:?}");
+    assert_eq!(failed[0][5], client, "the hosted page's client: {rows:?}");
+    assert!(failed[0].iter().all(|c| !c.contains("Wrong-Passw0rd!")), "no password in the log");
+    let mut disabled: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[1] == "AdminDisableUser audit" && r[3].starts_with("dashboard:root → "))
+        .map(|r| r[3].trim_start_matches("dashboard:root → "))
+        .collect();
+    disabled.sort();
+    assert_eq!(disabled, ["user:t1", "user:t2", "user:t3"], "{rows:?}");
+    check_page(&driver, "admin-events").await;
+    if screenshot_dir().is_some() {
+        // The table scrolls sideways in its box: its right-hand columns (client, IP, details).
+        driver.emulate_screen(Some((1280, 900, false))).await;
+        driver.script("const s = document.querySelector('main .scroll'); s.scrollLeft = s.scrollWidth; return 0").await;
+        driver.screenshot("admin-events-desktop-scrolled").await;
+        driver.emulate_screen(None).await;
+    }
+
+    // The page's filter form: only the audit trail.
+    driver.click("#f-category option[value=audit]").await;
+    driver.click("main form[role=search] button[type=submit]").await;
+    // The form sends every field, in its order (the old URL is a prefix of none of this).
+    let at = format!("{}/admin/events?pool={pool}&category=audit&type=&outcome=&user=&client=&ip=&from=&to=", app.base);
+    driver.wait_at(&at).await;
+    assert_eq!(driver.property("#f-category", "value").await, "audit");
+    let audit = table_rows(&driver, "main table.events tbody tr").await;
+    assert!(audit.iter().all(|r| r[1].ends_with(" audit")), "only audit rows: {audit:?}");
+    assert!(audit.iter().all(|r| r[1] != "SignIn"), "no sign-in rows: {audit:?}");
+    let by_dashboard = audit.iter().filter(|r| r[1] == "AdminDisableUser audit" && r[3].starts_with("dashboard:root"));
+    assert_eq!(by_dashboard.count(), 3, "{audit:?}");
+    assert_eq!(audit.len(), rows.iter().filter(|r| r[1].ends_with(" audit")).count(), "the same audit rows");
+    check_page(&driver, "admin-events-audit").await;
 }
 
 /// Run `tests/boto3/{script}` with boto3 against `endpoint` (with `args` after it) and the test
