@@ -40,6 +40,7 @@ struct BulkPage {
     scope: String,
     users: Vec<String>,
     field: String,
+    field_label: &'static str,
     q: String,
     exact: bool,
     count: usize,
@@ -126,6 +127,11 @@ pub async fn run(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
             count: users.len().min(MAX_USERS),
             users: if scope == "selected" { users.iter().map(|u| u.to_string()).collect() } else { Vec::new() },
             field: search_field(c.form.get("field")).into(),
+            field_label: SEARCH_FIELDS
+                .iter()
+                .find(|(n, _)| *n == search_field(c.form.get("field")))
+                .map(|(_, l)| *l)
+                .unwrap_or("e-mail"),
             q: c.form.get("q").trim().to_string(),
             exact: c.form.checked("exact"),
             too_many,

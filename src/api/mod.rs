@@ -182,11 +182,21 @@ fn changes_something(action: &str) -> bool {
 async fn audit(req: &HttpRequest, svc: &Services, action: &str, key: &str, input: &Value) {
     let pool = input["UserPoolId"].as_str().and_then(PoolId::parse);
     let mut e = crate::events::AuditEvent::new(pool.as_ref(), action, &format!("key:{key}"));
-    e.target =
-        ["Username", "ClientId", "GroupName", "ProviderName", "Identifier", "IdentityPoolId", "RoleName", "Domain"]
-            .iter()
-            .find_map(|k| input[*k].as_str().map(|v| format!("{}:{v}", k.to_ascii_lowercase())))
-            .or_else(|| pool.as_ref().map(|p| format!("pool:{p}")));
+    // Targets are named as the dashboard's audit names them (`user:NAME`, `client:ID`, …).
+    let kinds = [
+        ("Username", "user"),
+        ("ClientId", "client"),
+        ("GroupName", "group"),
+        ("ProviderName", "provider"),
+        ("Identifier", "resource-server"),
+        ("IdentityPoolId", "identity-pool"),
+        ("RoleName", "role"),
+        ("Domain", "domain"),
+    ];
+    e.target = kinds
+        .iter()
+        .find_map(|(k, kind)| input[*k].as_str().map(|v| format!("{kind}:{v}")))
+        .or_else(|| pool.as_ref().map(|p| format!("pool:{p}")));
     e.ip = Some(crate::web::client::client_ip(req, &svc.config));
     let mut input = input.clone();
     if let Some(m) = input.as_object_mut() {

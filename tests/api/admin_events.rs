@@ -110,6 +110,6 @@ async fn management_api_changes_are_audited_with_their_access_key_and_no_secret(
     assert!(!actions.contains(&"ListUsers"), "reads are not audited");
     let disable = lines.iter().find(|l| l["type"] == "AdminDisableUser").unwrap();
     assert_eq!(disable["actor"], format!("key:{ACCESS_KEY}"));
-    assert_eq!(disable["target"], "username:bob");
+    assert_eq!(disable["target"], "user:bob");
     assert!(!export.contains("Brand-New-Passw0rd!"), "the password is redacted: {export}");
 }

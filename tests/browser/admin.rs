@@ -578,10 +578,7 @@ async fn bulk_action_and_event_log_in_a_real_browser() {
     driver.wait_at(&format!("{}/admin/pools/{pool}/bulk", app.base)).await;
     assert_eq!(driver.text("main h1").await, "Disable");
     assert_eq!(driver.text("#bulk-count strong").await, "3");
-    assert_eq!(
-        driver.text("#bulk-count").await,
-        "This will disable for 3 users: every user whose email starts with “t”."
-    );
+    assert_eq!(driver.text("#bulk-count").await, "Disable: 3 users, every user whose E-mail starts with “t”.");
     assert_eq!(get_user(&app, &pool, "t1").await["Enabled"], true, "the review changes nothing");
     check_page(&driver, "admin-bulk-confirm").await;
     // …then confirmed.
