@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                  # both backends
 #   bench/run.sh sqlite           # or: postgres
+#   bench/run.sh admin            # the dashboard scenario instead (below); or: bench/run.sh sqlite admin
 #
 # Load: Debian's wrk (installed when missing) for the single-request scenarios, through
 # bench/scenario.lua; the bench target benches/flows.rs for fixtures, complete code flows and
@@ -17,6 +18,18 @@
 #   BENCH_WRK_THREADS=1          wrk threads
 #   BENCH_USERS=16               users in the pool (logins and flows take them in turn)
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server where a fresh database is created and dropped
+#
+# The dashboard scenario (`admin`): the server starts with a bootstrap administrator (password
+# only: PORTCULLIS_ADMIN_MFA=optional); the driver creates a pool through the API and seeds its
+# users straight into the server's database through the library (one precomputed password hash,
+# `flows seed`), signs the administrator in through the system pool's hosted UI, and then GETs
+# each dashboard page a fixed number of times, checking every answer: the users page, a prefix
+# search matching ten users, one matching none, and a page reached through "Next page" links.
+#   BENCH_ADMIN_USERS=100000      users seeded into the pool
+#   BENCH_ADMIN_REQUESTS=200      requests measured per page (after BENCH_ADMIN_WARMUP=8 unmeasured)
+#   BENCH_ADMIN_CONCURRENCY=4     concurrent requests
+#   BENCH_ADMIN_PAGE=100          the page the "Next page" links are followed to (or the last page)
+#   BENCH_ADMIN_SEED_CONCURRENCY=8   users inserted at a time while seeding
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,19 +41,32 @@ FLOW_WORKERS=${BENCH_FLOW_WORKERS:-8}
 THREADS=${BENCH_WRK_THREADS:-1}
 USERS=${BENCH_USERS:-16}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
-BACKENDS=("$@")
-[ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
+ADMIN_USERS=${BENCH_ADMIN_USERS:-100000}
+ADMIN_REQUESTS=${BENCH_ADMIN_REQUESTS:-200}
+ADMIN_WARMUP=${BENCH_ADMIN_WARMUP:-8}
+ADMIN_CONCURRENCY=${BENCH_ADMIN_CONCURRENCY:-4}
+ADMIN_PAGE=${BENCH_ADMIN_PAGE:-100}
+SEED_CONCURRENCY=${BENCH_ADMIN_SEED_CONCURRENCY:-8}
 CORES=$(nproc)
 PASSWORD='Bench-Horse-9'
 ACCESS_KEY=AKIABENCH00000000001
+ADMIN_USER=benchadmin
+ADMIN_PASSWORD='Bench-Dashboard-9!'
 
 log() { printf '[bench] %s\n' "$*" >&2; }
-for b in "${BACKENDS[@]}"; do
-  case $b in sqlite | postgres) ;; *) log "unknown backend $b (sqlite or postgres)"; exit 2 ;; esac
+SCENARIO=default
+BACKENDS=()
+for a in "$@"; do
+  case $a in
+    sqlite | postgres) BACKENDS+=("$a") ;;
+    admin) SCENARIO=admin ;;
+    *) log "unknown argument $a (sqlite, postgres or admin)"; exit 2 ;;
+  esac
 done
+[ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
 
 # ------------------------------------------------------------------ tools and builds
-if ! command -v wrk >/dev/null 2>&1; then
+if [ "$SCENARIO" = default ] && ! command -v wrk >/dev/null 2>&1; then
   log "installing wrk (Debian)"
   apt-get update -q >/dev/null
   apt-get install -y -q wrk >/dev/null
@@ -56,6 +82,9 @@ SERVER=target/release/portcullis
 SERVER_PID=""
 WORK=""
 PG_DB=""
+DB_ENV=()
+EXTRA_ENV=()
+[ "$SCENARIO" = default ] || EXTRA_ENV=(PORTCULLIS_ADMIN_USERNAME=$ADMIN_USER PORTCULLIS_ADMIN_PASSWORD="$ADMIN_PASSWORD" PORTCULLIS_ADMIN_MFA=optional)
 stop_server() {
   if [ -n "$SERVER_PID" ]; then
     kill "$SERVER_PID" 2>/dev/null || true
@@ -87,15 +116,15 @@ start_server() { # backend
   PORT=$("$DRIVER" port)
   BASE=http://127.0.0.1:$PORT
   SECRET=$(head -c 30 /dev/urandom | base64 | tr -d '/+=' | head -c 40)
-  local db_env=()
+  DB_ENV=()
   if [ "$1" = postgres ]; then
     ensure_postgres
     PG_DB=pc_bench_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
     psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB" >/dev/null
-    db_env=(PORTCULLIS_DATABASE_URL="$PG_URL/$PG_DB")
+    DB_ENV=(PORTCULLIS_DATABASE_URL="$PG_URL/$PG_DB")
   fi
   # Every request comes from 127.0.0.1: the per-IP sign-in limit would cap the login scenario.
-  env "${db_env[@]}" PORTCULLIS_RATE_LIMIT_SIGN_IN=0 PORTCULLIS_LISTEN=127.0.0.1:$PORT PORTCULLIS_PUBLIC_URL=$BASE PORTCULLIS_DATA_DIR="$WORK/data" \
+  env "${DB_ENV[@]}" "${EXTRA_ENV[@]}" PORTCULLIS_RATE_LIMIT_SIGN_IN=0 PORTCULLIS_LISTEN=127.0.0.1:$PORT PORTCULLIS_PUBLIC_URL=$BASE PORTCULLIS_DATA_DIR="$WORK/data" \
     PORTCULLIS_ADMIN_ACCESS_KEY_ID=$ACCESS_KEY PORTCULLIS_ADMIN_SECRET_ACCESS_KEY="$SECRET" RUST_LOG=warn \
     "$SERVER" serve >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
@@ -229,6 +258,103 @@ bench_backend() { # backend
   echo "| JWKS ≥ 15,000/s | ${RATE[jwks]} | $(verdict "${RATE[jwks]}" '>=' 15000) |"
   echo "| peak RSS ≤ 64 MB | $peak_mb MB | $(verdict "$peak_mb" '<=' 64) |"
 }
+
+# ------------------------------------------------------------------ the dashboard scenario
+ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u / 1000}'; }
+
+# "pid ticks" of each PostgreSQL backend serving the bench database (its CPU is not the server's).
+db_ticks() {
+  [ -n "$PG_DB" ] || return 0
+  local p
+  for p in $(psql "$PG_URL/$PG_DB" -tAc "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); do
+    awk -v p="$p" '{print p, $14 + $15}' "/proc/$p/stat" 2>/dev/null || true
+  done
+}
+
+ADMIN_ROWS=()
+admin_row() { # label path rows
+  local label=$1 path=$2 rows=$3 c0 d0 db out _tag ok us p50 p99 errs max ticks rate hwm
+  d0=$(db_ticks)
+  c0=$(cpu_ticks)
+  out=$("$DRIVER" admin-load --base "$BASE" --cookie "$ADMIN_COOKIE" --pool "$POOL" --path "$path" --rows "$rows" \
+    --requests "$ADMIN_REQUESTS" --warmup "$ADMIN_WARMUP" --concurrency "$ADMIN_CONCURRENCY")
+  ticks=$(($(cpu_ticks) - c0))
+  # Backends that started during the run count from zero; none ends while the server runs.
+  db=$(awk 'NR == FNR {b[$1] = $2; next} {d += $2 - b[$1]} END {print d + 0}' <(echo "$d0") <(db_ticks))
+  hwm=$(hwm_kib)
+  read -r _tag ok us p50 p99 errs max <<<"$out"
+  rate=$(awk -v n="$ok" -v us="$us" 'BEGIN {printf "%.1f", n * 1e6 / us}')
+  # The server's CPU over the measured and the warm-up requests, per request.
+  ADMIN_ROWS+=("$(awk -v l="$label" -v rows="$rows" -v n="$ok" -v r="$rate" -v a="$p50" -v b="$p99" -v m="$max" -v e="$errs" \
+    -v t="$ticks" -v hz="$TICKS_PER_S" -v w="$ADMIN_WARMUP" -v h="$hwm" -v db="$db" -v pg="$PG_DB" \
+    'BEGIN {printf "| %s | %d | %d | %s | %.2f | %.2f | %.2f | %d | %.2f | %s | %.1f |", l, rows, n, r, a / 1000, b / 1000, m / 1000, e,
+      t * 1000 / hz / (n + w), pg == "" ? "(in the server)" : sprintf("%.2f", db * 1000 / hz / (n + w)), h / 1024}')")
+  log "  $label: $rate/s, p50 $(ms "$p50") ms, p99 $(ms "$p99") ms, errors $errs"
+}
+
+bench_admin() { # backend
+  local backend=$1 name seed session walk size users first_rows hwm_start
+  [ "$backend" = sqlite ] && name=SQLite || name=PostgreSQL
+  log "== $name: the dashboard with $ADMIN_USERS users"
+  LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  start_server "$backend"
+  # The driver opens the server's database itself: the same URL and data dir.
+  seed=$(env "${DB_ENV[@]}" PORTCULLIS_DATA_DIR="$WORK/data" RUST_LOG=warn "$DRIVER" seed --base "$BASE" \
+    --key "$ACCESS_KEY" --secret "$SECRET" --users "$ADMIN_USERS" --password "$PASSWORD" --concurrency "$SEED_CONCURRENCY")
+  eval "$seed"
+  log "  seeded $ADMIN_USERS users in $(awk -v u="$SEED_US" 'BEGIN {printf "%.1f", u / 1e6}') s"
+  if [ "$backend" = postgres ]; then
+    size=$(psql "$PG_URL/$PG_DB" -tAc "SELECT pg_database_size(current_database())" | awk '{printf "%.1f MiB", $1 / 1048576}')
+  else
+    size=$(awk -v d="$(stat -c %s "$WORK/data/portcullis.db")" -v w="$(stat -c %s "$WORK/data/portcullis.db-wal" 2>/dev/null || echo 0)" \
+      'BEGIN {printf "%.1f MiB (and a %.1f MiB write-ahead log)", d / 1048576, w / 1048576}')
+  fi
+  session=$("$DRIVER" admin-session --base "$BASE" --username "$ADMIN_USER" --password "$ADMIN_PASSWORD")
+  eval "$session"
+  hwm_start=$(hwm_kib)
+  users="/admin/pools/$POOL/users"
+  walk=$("$DRIVER" admin-walk --base "$BASE" --cookie "$ADMIN_COOKIE" --pool "$POOL" --path "$users" --pages "$ADMIN_PAGE")
+  eval "$walk"
+  log "  page $WALK_PAGE reached in $(ms "$WALK_US") ms"
+  first_rows=$((ADMIN_USERS < 50 ? ADMIN_USERS : 50))
+  ADMIN_ROWS=()
+  admin_row "users page (first page) \`GET $users\`" "$users" "$first_rows"
+  admin_row "search, ten users match: \`?field=email&q=$TEN_PREFIX\`" "$users?field=email&q=$TEN_PREFIX" "$TEN_ROWS"
+  admin_row "search, no user matches: \`?field=email&q=nobody\`" "$users?field=email&q=nobody" 0
+  admin_row "page $WALK_PAGE, through \`next\` tokens" "$WALK_PATH" "$WALK_ROWS"
+  [ -z "$LAST_TOKEN" ] || admin_row "the last page ($LAST_PAGE), its \`next\` token from ListUsers" \
+    "$users?field=email&q=&next=$LAST_TOKEN" "$LAST_ROWS"
+  local peak_kib
+  peak_kib=$(hwm_kib)
+  stop_server
+
+  echo
+  echo "### $name, $ADMIN_USERS users"
+  echo
+  echo "Load average at the start: $LOAD_START."
+  echo
+  echo "- seed: $ADMIN_USERS users in **$(awk -v u="$SEED_US" 'BEGIN {printf "%.1f s", u / 1e6}')**" \
+    "($(awk -v n="$ADMIN_USERS" -v u="$SEED_US" 'BEGIN {printf "%.0f", n * 1e6 / u}') users/s; each \`Store::insert_user\`, $SEED_CONCURRENCY at a time)," \
+    "database $size afterwards"
+  echo "- walk to page $WALK_PAGE: $((WALK_PAGE - 1)) \"Next page\" links followed one after the other in $(ms "$WALK_US") ms (slowest page $(ms "$WALK_MAX_US") ms)"
+  echo "- server peak RSS (VmHWM): $(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB; $(awk -v k="$hwm_start" 'BEGIN {printf "%.1f", k / 1024}') MiB after seeding and the sign-in"
+  echo
+  echo "| request | users on the page | requests | req/s | p50 ms | p99 ms | max ms | errors | server CPU ms/req | PostgreSQL CPU ms/req | VmHWM after, MiB |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${ADMIN_ROWS[@]}"
+}
+
+if [ "$SCENARIO" = admin ]; then
+  echo "## Portcullis benchmark: the dashboard's users page and search"
+  echo
+  echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (+ local changes)')"
+  echo "- machine: $CORES cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load average before: $(cut -d' ' -f1-3 /proc/loadavg); the load generator runs on the same cores"
+  echo "- $ADMIN_USERS users; per page $ADMIN_REQUESTS requests measured from $ADMIN_CONCURRENCY concurrent workers after $ADMIN_WARMUP unmeasured (benches/flows.rs \`admin-load\`), each answer checked (HTTP 200, the expected number of user rows)"
+  for b in "${BACKENDS[@]}"; do
+    bench_admin "$b"
+  done
+  exit 0
+fi
 
 echo "## Portcullis benchmark"
 echo

@@ -9,8 +9,21 @@
 //!   (same parameters, same code path), for the argon2 bound; and argon2's throughput on all cores.
 //! - `port`: print a free port on 127.0.0.1.
 //!
+//! And for the dashboard scenario (`bench/run.sh admin`):
+//!
+//! - `seed`: create a pool through the management API, then write N users straight into the
+//!   server's database through the library (`Services::open` on the same database URL and data
+//!   dir, `Store::insert_user` as AdminCreateUser calls it, one precomputed password hash), and
+//!   check that ListUsers finds them; prints `KEY=value` lines (the pool, the seed time).
+//! - `admin-session`: sign the bootstrap administrator in to `/admin` through the system pool's
+//!   hosted UI (code + PKCE, password only); prints the session cookie.
+//! - `admin-walk`: follow the "Next page" links of a users page to page N (or the last page).
+//! - `admin-load`: GET one dashboard page R times from C concurrent workers, checking each
+//!   answer (200 and the expected number of user rows).
+//!
 //! Result lines read `RESULT <count> <elapsed_us> <p50_us> <p99_us> <errors>`, as the wrk
-//! scripts in `bench/` print them. Arguments are `--name value` pairs; cargo's `--bench` is ignored.
+//! scripts in `bench/` print them (`admin-load` adds `<max_us>`). Arguments are `--name value`
+//! pairs; cargo's `--bench` is ignored.
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -72,7 +85,11 @@ fn main() {
         "flows" => rt.block_on(flows(&a)),
         "argon2" => rt.block_on(argon2_time(&a)),
         "port" => free_port(),
-        _ => Err("usage: flows setup|flows|argon2|port --name value …".into()),
+        "seed" => rt.block_on(seed(&a)),
+        "admin-session" => rt.block_on(admin_session(&a)),
+        "admin-walk" => rt.block_on(admin_walk(&a)),
+        "admin-load" => rt.block_on(admin_load(&a)),
+        _ => Err("usage: flows setup|flows|argon2|port|seed|admin-session|admin-walk|admin-load --name value …".into()),
     };
     if let Err(e) = r {
         eprintln!("error: {e}");
@@ -144,13 +161,19 @@ fn field(v: &Value, path: &[&str]) -> Res<String> {
     cur.as_str().map(str::to_string).ok_or_else(|| format!("no {} in {v}", path.join(".")))
 }
 
-async fn setup(a: &HashMap<String, String>) -> Res<()> {
+/// The management API client of `--base`, `--key` and `--secret`.
+fn api_of(a: &HashMap<String, String>) -> Res<Api> {
     let base = arg(a, "base");
     let host = url::Url::parse(&base)
         .ok()
         .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
         .ok_or("bad --base")?;
-    let api = Api { http: http(), base: base.clone(), host, key: arg(a, "key"), secret: arg(a, "secret") };
+    Ok(Api { http: http(), base, host, key: arg(a, "key"), secret: arg(a, "secret") })
+}
+
+async fn setup(a: &HashMap<String, String>) -> Res<()> {
+    let api = api_of(a)?;
+    let base = api.base.clone();
     let users = num(a, "users", 16);
     let password = arg(a, "password");
 
@@ -418,5 +441,329 @@ async fn argon2_time(a: &HashMap<String, String>) -> Res<()> {
     }
     let per_s = parallel as f64 / t.elapsed().as_secs_f64();
     println!("ARGON2 {} {} {} {per_s:.1}", percentile(&times, 50.0), times[0], hash.split('$').nth(3).unwrap_or(""));
+    Ok(())
+}
+
+// ---------------------------------------------------------------- dashboard: seed
+
+/// The seeded users' usernames, `user000042`; their e-mail is the same at `bench.example`.
+fn seeded(n: u64) -> String {
+    format!("user{n:06}")
+}
+
+/// A search prefix that matches ten of `users` seeded users (`user01234` at 100k: user012340–9).
+fn ten_prefix(users: u64) -> String {
+    format!("user{:05}", users * 1234 / 100_000)
+}
+
+/// Print `KEY='value'` for the shell script's `eval`, refusing anything that would need escaping.
+fn print_var(k: &str, v: &str) -> Res<()> {
+    if !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.+/=%?&:".contains(&b)) {
+        return Err(format!("unexpected characters in {k}: {v}"));
+    }
+    println!("{k}='{v}'");
+    Ok(())
+}
+
+/// Every user ListUsers returns for `filter`, a page of 60 at a time.
+async fn list_all(
+    svc: &portcullis::services::Services,
+    pool: &portcullis::ids::PoolId,
+    filter: &str,
+) -> Res<Vec<String>> {
+    let (mut out, mut token) = (Vec::new(), None::<String>);
+    loop {
+        let (rows, next) = svc.users.list_users(pool, filter, 60, token.as_deref()).await.map_err(|e| e.to_string())?;
+        out.extend(rows.iter().map(|u| u.attributes.get("email").cloned().unwrap_or_default()));
+        match next {
+            Some(n) => token = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Create a pool through the API, then write `--users` users into the server's database through
+/// the library: the same `Store::insert_user` AdminCreateUser ends in (user row, aliases and
+/// search rows from the same `attributes` functions), with one argon2 hash computed up front
+/// instead of one per user. The server's configuration comes from the environment
+/// (`PORTCULLIS_DATABASE_URL`, `PORTCULLIS_DATA_DIR`), so this opens the very database it serves.
+async fn seed(a: &HashMap<String, String>) -> Res<()> {
+    use futures_util::{StreamExt, TryStreamExt};
+    use portcullis::store::users::UserRow;
+    use portcullis::userpool::attributes;
+    let api = api_of(a)?;
+    let users = num(a, "users", 100_000);
+    let concurrency = num(a, "concurrency", 4).max(1) as usize;
+    let password = arg(a, "password");
+    let created = api.call("CreateUserPool", json!({"PoolName": "bench-admin"})).await?;
+    let pool_id = portcullis::ids::PoolId::from(field(&created, &["UserPool", "Id"])?);
+
+    let config = portcullis::config::Config::load(None).map_err(|e| e.to_string())?;
+    let svc = portcullis::services::Services::open(config).await.map_err(|e| format!("{e:#}"))?;
+    let pool = svc.directory.pool(&pool_id).await.map_err(|e| e.to_string())?;
+    let hash = portcullis::userpool::password::Passwords::new().hash(&password).await.map_err(|e| e.to_string())?;
+
+    let start = Instant::now();
+    // One second apart, the newest now: distinct creation times, as users signing up over a day.
+    let first = svc.now() - users as i64;
+    let (svc_ref, pool_ref, hash_ref) = (&svc, &pool, &hash);
+    futures_util::stream::iter(0..users)
+        .map(|n| async move {
+            let name = seeded(n);
+            let attrs = std::collections::BTreeMap::from([
+                ("email".to_string(), format!("{name}@bench.example")),
+                ("email_verified".to_string(), "true".to_string()),
+            ]);
+            let at = first + n as i64;
+            let user = UserRow {
+                id: uuid::Uuid::new_v4().to_string().into(),
+                pool_id: pool_ref.id.clone(),
+                username_key: pool_ref.lookup_key(&name),
+                username: name.as_str().into(),
+                status: "CONFIRMED".into(),
+                enabled: true,
+                password_hash: Some(hash_ref.clone()),
+                password_set_at: Some(at),
+                tokens_valid_after: 0,
+                created_at: at,
+                updated_at: at,
+                attributes: attrs,
+            };
+            let aliases = attributes::aliases(pool_ref, &user.attributes);
+            let search = attributes::search_values(&user.attributes);
+            svc_ref.store.insert_user(&user, &aliases, &search).await.map_err(|e| format!("user {name}: {e}"))?;
+            if (n + 1) % 20_000 == 0 {
+                eprintln!("[seed] {} users, {:.1} s", n + 1, start.elapsed().as_secs_f64());
+            }
+            Ok::<_, String>(())
+        })
+        .buffer_unordered(concurrency)
+        .try_collect::<()>()
+        .await?;
+    let seed_us = start.elapsed().as_micros();
+
+    // The users are real: ListUsers (the dashboard's search) finds exactly the seeded ones.
+    for prefix in ["user0001".to_string(), ten_prefix(users), "nobody".to_string()] {
+        let found = list_all(&svc, &pool.id, &format!("email ^= \"{prefix}\"")).await?;
+        let expected = (0..users).filter(|n| seeded(*n).starts_with(&prefix)).count();
+        if found.len() != expected || !found.iter().all(|e| e.starts_with(&prefix) && e.ends_with("@bench.example")) {
+            return Err(format!("ListUsers email ^= {prefix:?}: {} users, expected {expected}", found.len()));
+        }
+        eprintln!("[seed] ListUsers email ^= {prefix:?} finds {expected} users");
+    }
+    // The `next` token of the last dashboard page (50 users a page): the ListUsers token after
+    // the users before it, taken 10,000 at a time (following 2,000 "Next page" links would take
+    // longer than the measurement).
+    let pages = users.div_ceil(50).max(1);
+    let (mut skip, mut token) = ((pages - 1) * 50, None::<String>);
+    while skip > 0 {
+        let take = skip.min(10_000);
+        let (_, next) =
+            svc.users.list_users(&pool.id, "", take as i64, token.as_deref()).await.map_err(|e| e.to_string())?;
+        token = Some(next.ok_or("ListUsers ended before the last page")?);
+        skip -= take;
+    }
+    print_var("POOL", &pool.id)?;
+    print_var("SEED_US", &seed_us.to_string())?;
+    print_var("LAST_PAGE", &pages.to_string())?;
+    print_var("LAST_ROWS", &(users - (pages - 1) * 50).to_string())?;
+    print_var("LAST_TOKEN", &token.unwrap_or_default())?;
+    print_var("TEN_PREFIX", &ten_prefix(users))?;
+    print_var("TEN_ROWS", &(0..users).filter(|n| seeded(*n).starts_with(&ten_prefix(users))).count().to_string())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- dashboard: sign-in and pages
+
+/// `location` against `base` when it is a path.
+fn absolute(base: &str, location: &str) -> String {
+    if location.starts_with('/') { format!("{base}{location}") } else { location.to_string() }
+}
+
+/// Sign in to `/admin` as a fresh browser (cookie jar): /admin → the system pool's authorize
+/// (PKCE) → its login page → the password → /admin/callback, which sets the session cookie.
+async fn admin_session(a: &HashMap<String, String>) -> Res<()> {
+    let base = arg(a, "base");
+    let (username, password) = (arg(a, "username"), arg(a, "password"));
+    let err = |step: &str, e: reqwest::Error| format!("{step}: {e}");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let expect = |step: &str, r: &reqwest::Response, status: u16| {
+        if r.status() == status { Ok(()) } else { Err(format!("{step}: HTTP {}, expected {status}", r.status())) }
+    };
+    let r = browser.get(format!("{base}/admin")).send().await.map_err(|e| err("/admin", e))?;
+    expect("/admin", &r, 302)?;
+    let r = browser.get(absolute(&base, &location(&r))).send().await.map_err(|e| err("authorize", e))?;
+    expect("authorize", &r, 302)?;
+    let r = browser.get(absolute(&base, &location(&r))).send().await.map_err(|e| err("login page", e))?;
+    expect("login page", &r, 200)?;
+    let html = r.text().await.map_err(|e| err("login page", e))?;
+    let action = between(&html, "action=\"")?;
+    let csrf = between(&html, "name=\"_csrf\" value=\"")?;
+    let r = browser
+        .post(absolute(&base, &action))
+        .form(&[("_csrf", csrf.as_str()), ("username", username.as_str()), ("password", password.as_str())])
+        .send()
+        .await
+        .map_err(|e| err("login post", e))?;
+    let callback = absolute(&base, &location(&r));
+    if r.status() != 302 || !callback.starts_with(&format!("{base}/admin/callback?")) {
+        return Err(format!(
+            "login post: HTTP {} to {callback:?} (MFA asked? run with PORTCULLIS_ADMIN_MFA=optional)",
+            r.status()
+        ));
+    }
+    let r = browser.get(&callback).send().await.map_err(|e| err("callback", e))?;
+    expect("callback", &r, 303)?;
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next()?.strip_prefix("portcullis_admin=").map(str::to_string))
+        .next()
+        .ok_or("the callback set no session cookie")?;
+    // The cookie alone opens the dashboard (the load sends it without a cookie jar).
+    let page = admin_get(&http(), &base, &session, "/admin").await?;
+    if !page.contains(&username) {
+        return Err("the overview does not name the operator".into());
+    }
+    print_var("ADMIN_COOKIE", &session)
+}
+
+/// GET a dashboard page with the session cookie; its HTML, or why not.
+async fn admin_get(http: &reqwest::Client, base: &str, session: &str, path: &str) -> Res<String> {
+    let r = http
+        .get(format!("{base}{path}"))
+        .header("cookie", format!("portcullis_admin={session}"))
+        .send()
+        .await
+        .map_err(|e| format!("GET {path}: {e}"))?;
+    let status = r.status();
+    let html = r.text().await.map_err(|e| format!("GET {path}: {e}"))?;
+    if status != 200 {
+        return Err(format!("GET {path}: HTTP {status}"));
+    }
+    Ok(html)
+}
+
+/// The users listed on a users page: links to a user's page.
+fn user_rows(html: &str, pool: &str) -> usize {
+    html.matches(&format!("href=\"/admin/pools/{pool}/users/")).count()
+}
+
+/// The path of the page's "Next page" link.
+fn next_link(html: &str) -> Option<String> {
+    let end = html.find("\">Next page</a>")?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    Some(unescape(&html[start..end]))
+}
+
+/// Follow "Next page" from `--path` to page `--pages` (or the last page): prints the path of the
+/// page reached, its number, its user rows and the walk's time.
+async fn admin_walk(a: &HashMap<String, String>) -> Res<()> {
+    let (base, session, pool) = (arg(a, "base"), arg(a, "cookie"), arg(a, "pool"));
+    let target = num(a, "pages", 100).max(1);
+    let http = http();
+    let (mut path, mut page) = (arg(a, "path"), 1);
+    let start = Instant::now();
+    let mut slowest = 0;
+    loop {
+        let t = Instant::now();
+        let html = admin_get(&http, &base, &session, &path).await?;
+        slowest = slowest.max(t.elapsed().as_micros());
+        match next_link(&html) {
+            Some(next) if page < target => {
+                path = next;
+                page += 1;
+            }
+            _ => {
+                print_var("WALK_PATH", &path)?;
+                print_var("WALK_PAGE", &page.to_string())?;
+                print_var("WALK_ROWS", &user_rows(&html, &pool).to_string())?;
+                print_var("WALK_US", &start.elapsed().as_micros().to_string())?;
+                return print_var("WALK_MAX_US", &slowest.to_string());
+            }
+        }
+    }
+}
+
+/// One dashboard page to load, and what its answer must hold.
+struct AdminPage {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    pool: String,
+    path: String,
+    rows: usize,
+}
+
+impl AdminPage {
+    /// GET the page: HTTP 200 with the expected number of user rows.
+    async fn get(&self) -> Res<()> {
+        let html = admin_get(&self.http, &self.base, &self.session, &self.path).await?;
+        let n = user_rows(&html, &self.pool);
+        if n != self.rows {
+            return Err(format!("GET {}: {n} user rows, expected {}", self.path, self.rows));
+        }
+        Ok(())
+    }
+}
+
+/// GET `--path` `--requests` times from `--concurrency` workers (after `--warmup` unmeasured
+/// requests), each answer checked: HTTP 200 with `--rows` user rows. Stops early after
+/// `--max-seconds`. Prints `RESULT <count> <elapsed_us> <p50_us> <p99_us> <errors> <max_us>`.
+async fn admin_load(a: &HashMap<String, String>) -> Res<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let page = std::sync::Arc::new(AdminPage {
+        http: http(),
+        base: arg(a, "base"),
+        session: arg(a, "cookie"),
+        pool: arg(a, "pool"),
+        path: arg(a, "path"),
+        rows: num(a, "rows", 50) as usize,
+    });
+    let workers = num(a, "concurrency", 4).max(1);
+    for _ in 0..num(a, "warmup", 8) {
+        page.get().await?;
+    }
+    let left = std::sync::Arc::new(AtomicU64::new(num(a, "requests", 200)));
+    let take = move || left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok();
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(num(a, "max-seconds", 120));
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (page, take) = (page.clone(), take.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut lat, mut errors, mut first_error) = (Vec::new(), 0u64, None);
+            while Instant::now() < deadline && take() {
+                let t = Instant::now();
+                match page.get().await {
+                    Ok(()) => lat.push(t.elapsed().as_micros() as u64),
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            (lat, errors, first_error)
+        }));
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (lat, e, first) = t.await.map_err(|e| e.to_string())?;
+        all.extend(lat);
+        errors += e;
+        if let Some(f) = first {
+            eprintln!("admin-load error (first of worker): {f}");
+        }
+    }
+    let elapsed = start.elapsed().as_micros();
+    all.sort_unstable();
+    let max = all.last().copied().unwrap_or(0);
+    println!("RESULT {} {elapsed} {} {} {errors} {max}", all.len(), percentile(&all, 50.0), percentile(&all, 99.0));
     Ok(())
 }
