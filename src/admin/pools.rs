@@ -9,7 +9,8 @@ use crate::userpool::client_definition::{ClientDefinition, NewClient, OAuthFlow}
 use crate::userpool::error::Error;
 use crate::userpool::model::{MfaMode, Pool};
 use crate::userpool::pool_definition::{
-    AdminCreateUserConfig, PasswordPolicySettings, PoolDefinition, PoolOptions, SoftwareTokenMfaConfig,
+    AdminCreateUserConfig, AttributeDataType, PasswordPolicySettings, PoolDefinition, PoolOptions, SchemaAttribute,
+    SoftwareTokenMfaConfig,
 };
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -128,17 +129,51 @@ async fn pools_page(
     }
 }
 
-/// The settings the pool form offers, as CreateUserPool's command.
-fn pool_definition(c: &Change<Configure>) -> PoolDefinition {
+/// The attribute types a custom attribute may have, by the form's name.
+fn data_type(name: &str) -> Option<AttributeDataType> {
+    [AttributeDataType::String, AttributeDataType::Number, AttributeDataType::Boolean, AttributeDataType::DateTime]
+        .into_iter()
+        .find(|t| t.as_str().eq_ignore_ascii_case(name))
+}
+
+/// The settings the pool form offers, as CreateUserPool's command: sign-in names, required
+/// standard attributes and custom ones (`name` or `name: Type` per line), the password policy,
+/// MFA, sign-up and e-mail verification.
+fn pool_definition(c: &Change<Configure>) -> Result<PoolDefinition, String> {
     let f = &c.form;
     let mfa = match f.get("mfa") {
         "ON" => MfaMode::On,
         "OPTIONAL" => MfaMode::Optional,
         _ => MfaMode::Off,
     };
-    PoolDefinition {
+    let (username_attributes, alias_attributes) = match f.get("sign_in") {
+        "email" => (Some(vec!["email".to_string()]), None),
+        "aliases" => (None, Some(vec!["email".to_string(), "preferred_username".to_string()])),
+        _ => (None, None),
+    };
+    let mut schema: Vec<SchemaAttribute> = f
+        .all("required")
+        .into_iter()
+        .map(|name| SchemaAttribute { name: Some(name), required: Some(true), ..Default::default() })
+        .collect();
+    for line in f.lines("custom_attributes") {
+        let (name, kind) = line.split_once(':').map(|(n, k)| (n.trim(), k.trim())).unwrap_or((line.trim(), "String"));
+        let Some(data_type) = data_type(kind) else {
+            return Err(format!("{kind} is not an attribute type: use String, Number, Boolean or DateTime."));
+        };
+        schema.push(SchemaAttribute {
+            name: Some(format!("custom:{}", name.trim_start_matches("custom:"))),
+            data_type: Some(data_type),
+            mutable: Some(true),
+            ..Default::default()
+        });
+    }
+    Ok(PoolDefinition {
         name: f.get("name").trim().to_string(),
-        username_attributes: f.checked("email_sign_in").then(|| vec!["email".to_string()]),
+        username_attributes,
+        alias_attributes,
+        case_sensitive: Some(!f.checked("case_insensitive")),
+        schema,
         options: PoolOptions {
             password_policy: Some(PasswordPolicySettings {
                 minimum_length: f.text("min_length").and_then(|v| v.parse().ok()),
@@ -156,14 +191,16 @@ fn pool_definition(c: &Change<Configure>) -> PoolDefinition {
             }),
             ..Default::default()
         },
-        ..Default::default()
-    }
+    })
 }
 
 /// `POST /admin/pools`: create a pool (admins).
 pub async fn create(c: Change<Configure>) -> HttpResponse {
-    let def = pool_definition(&c);
     let layout = Layout::of(&c.op, "pools", None);
+    let def = match pool_definition(&c) {
+        Ok(d) => d,
+        Err(e) => return pools_page(&c.svc, layout, None, Some(e), c.form.get("name").to_string()).await,
+    };
     if def.name.is_empty() || def.name.chars().count() > 128 {
         return pools_page(&c.svc, layout, None, Some("A pool name has 1 to 128 characters.".into()), def.name).await;
     }

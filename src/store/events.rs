@@ -121,7 +121,7 @@ impl Where {
         }
         if let Some((at, id)) = &q.before {
             let (a, i) = (w.bind(Arg::Int(*at)), w.bind(Arg::Text(id.clone())));
-            w.conditions.push(format!("at <= {a} AND (at < {a} OR id < {i})"));
+            w.conditions.push(format!("(at, id) < ({a}, {i})"));
         }
         w
     }

@@ -167,10 +167,10 @@ impl Store {
     ) -> StoreResult<Vec<IdentityRow>> {
         let (at, id) = after.unwrap_or((i64::MIN, ""));
         let sql = if hide_disabled {
-            "SELECT * FROM identities WHERE pool_id = $1 AND enabled = 1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
+            "SELECT * FROM identities WHERE pool_id = $1 AND enabled = 1 AND (created_at, id) > ($2, $3) \
              ORDER BY created_at, id LIMIT $4"
         } else {
-            "SELECT * FROM identities WHERE pool_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
+            "SELECT * FROM identities WHERE pool_id = $1 AND (created_at, id) > ($2, $3) \
              ORDER BY created_at, id LIMIT $4"
         };
         Ok(sqlx::query_as(sql).bind(pool_id).bind(at).bind(id).bind(limit).fetch_all(&self.pool).await?)

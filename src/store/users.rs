@@ -170,7 +170,7 @@ impl Store {
     ) -> StoreResult<Vec<UserRow>> {
         let (after_t, after_id) = after.unwrap_or((i64::MIN, String::new()));
         // Prefix matches compare the leading characters; both dialects index-scan by pool first.
-        let cursor = "(u.created_at > $2 OR (u.created_at = $2 AND u.id > $3))";
+        let cursor = "(u.created_at, u.id) > ($2, $3)";
         let (sql, binds): (String, Vec<String>) = match filter {
             UserFilter::All => (format!("SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor}"), vec![]),
             UserFilter::Column { column, value, prefix } => {

@@ -556,3 +556,36 @@ async fn a_retired_key_stops_being_published_and_a_password_reset_is_forced_from
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
     assert_eq!(get_user(&app, &pool, "r1").await["UserStatus"], "RESET_REQUIRED");
 }
+
+#[tokio::test]
+async fn a_pool_is_created_with_its_sign_in_names_required_and_custom_attributes() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let bad = admin.post(&app, "/admin/pools", &[("name", "p"), ("custom_attributes", "plan: Colour")]).await;
+    assert_eq!(bad.status(), 400, "an unknown attribute type is a form error");
+    let r = admin
+        .post(
+            &app,
+            "/admin/pools",
+            &[
+                ("name", "crm"),
+                ("sign_in", "aliases"),
+                ("case_insensitive", "on"),
+                ("required", "email"),
+                ("required", "name"),
+                ("custom_attributes", "plan\r\nseats: Number"),
+                ("mfa", "OFF"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let pool = location(&r).trim_start_matches("/admin/pools/").split('?').next().unwrap().to_string();
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"].clone();
+    assert_eq!(d["AliasAttributes"], json!(["email", "preferred_username"]));
+    assert_eq!(d["UsernameConfiguration"]["CaseSensitive"], false);
+    let schema = d["SchemaAttributes"].as_array().unwrap();
+    let attr = |n: &str| schema.iter().find(|a| a["Name"] == n).cloned().unwrap_or(Value::Null);
+    assert_eq!((attr("email")["Required"].as_bool(), attr("name")["Required"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(attr("custom:plan")["AttributeDataType"], "String");
+    assert_eq!(attr("custom:seats")["AttributeDataType"], "Number");
+}
