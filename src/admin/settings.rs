@@ -8,7 +8,8 @@ use super::{Access, Change, Configure, Layout, Read, internal, page, see_other};
 use crate::userpool::error::Error;
 use crate::userpool::model::{MfaMode, Pool};
 use crate::userpool::pool_definition::{
-    AdminCreateUserConfig, DeletionProtection, PasswordPolicySettings, PoolOptions, VerificationMessageTemplate,
+    AdminCreateUserConfig, DeletionProtection, MessageTemplate, PasswordPolicySettings, PoolOptions,
+    VerificationMessageTemplate,
 };
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -23,11 +24,17 @@ struct SettingsPage {
     mfa: &'static str,
     email_subject: String,
     email_message: String,
+    invite_subject: String,
+    invite_message: String,
     error: Option<String>,
 }
 
 fn text_of(pool: &Pool, member: &str) -> String {
     pool.config["VerificationMessageTemplate"][member].as_str().unwrap_or_default().to_string()
+}
+
+fn invite_of(pool: &Pool, member: &str) -> String {
+    pool.config["AdminCreateUserConfig"]["InviteMessageTemplate"][member].as_str().unwrap_or_default().to_string()
 }
 
 fn settings_page(layout: Layout, pool: Pool, error: Option<String>) -> HttpResponse {
@@ -39,6 +46,8 @@ fn settings_page(layout: Layout, pool: Pool, error: Option<String>) -> HttpRespo
             mfa: pool.mfa_mode().as_str(),
             email_subject: text_of(&pool, "EmailSubject"),
             email_message: text_of(&pool, "EmailMessage"),
+            invite_subject: invite_of(&pool, "EmailSubject"),
+            invite_message: invite_of(&pool, "EmailMessage"),
             pool,
             error,
         },
@@ -87,6 +96,12 @@ fn changes(c: &Change<Configure>) -> Result<PoolOptions, String> {
         mfa_mode: Some(mfa),
         admin_create_user: Some(AdminCreateUserConfig {
             allow_admin_create_user_only: Some(!f.checked("self_sign_up")),
+            // The service holds an invitation to naming {username} and {####}.
+            invite_message_template: (f.has("invite_message") || f.has("invite_subject")).then(|| MessageTemplate {
+                email_subject: f.text("invite_subject"),
+                email_message: f.text("invite_message"),
+                sms_message: None,
+            }),
             ..Default::default()
         }),
         auto_verified_attributes: Some(if f.checked("verify_email") { vec!["email".into()] } else { Vec::new() }),

@@ -171,7 +171,7 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
 
 /// Whether a signed action changes something (and so goes to the audit trail): everything but
 /// the reads, and the administrator's sign-in steps (sign-in events record those).
-fn changes_something(action: &str) -> bool {
+pub(super) fn changes_something(action: &str) -> bool {
     let reads = ["Describe", "List", "Get", "AdminGet", "AdminList", "Lookup"];
     !reads.iter().any(|p| action.starts_with(p))
         && !matches!(action, "AdminInitiateAuth" | "AdminRespondToAuthChallenge")

@@ -253,6 +253,9 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
     }
     .instrument(tracing::info_span!("query", action))
     .await;
+    if result.is_ok() && signed && api == Api::Iam && super::changes_something(action) {
+        audit(&req, &svc, action, &params).await;
+    }
     match result {
         Ok(inner) => {
             let mut x = Xml::new();
@@ -273,6 +276,27 @@ pub async fn handle(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
         }
         Err(e) => e.response(api, &request_id),
     }
+}
+
+/// Record an IAM change in the audit trail, as the JSON API records its changes: the access
+/// key, the action, the role it names and its parameters (secret-named ones redacted by the
+/// event log; policy documents are kept, they hold no secret).
+async fn audit(req: &HttpRequest, svc: &Services, action: &str, params: &Params) {
+    let key = header(req.headers(), "authorization")
+        .and_then(|a| sigv4::parse_authorization(a).ok())
+        .map(|p| p.access_key_id)
+        .unwrap_or_default();
+    let mut e = crate::events::AuditEvent::new(None, action, &format!("key:{key}"));
+    e.target = params.get("RoleName").map(|r| format!("role:{r}"));
+    e.ip = Some(crate::web::client::client_ip(req, &svc.config));
+    let input: serde_json::Map<String, serde_json::Value> = params
+        .0
+        .iter()
+        .filter(|(k, _)| *k != "Action" && *k != "Version")
+        .map(|(k, v)| (k.clone(), v.as_str().into()))
+        .collect();
+    e.details = serde_json::json!({"input": input});
+    svc.events.record_audit(e).await;
 }
 
 const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. \

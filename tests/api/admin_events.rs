@@ -113,3 +113,28 @@ async fn management_api_changes_are_audited_with_their_access_key_and_no_secret(
     assert_eq!(disable["target"], "user:bob");
     assert!(!export.contains("Brand-New-Passw0rd!"), "the password is redacted: {export}");
 }
+
+#[tokio::test]
+async fn iam_changes_through_the_query_api_are_audited_too() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}]})
+    .to_string();
+    crate::aws_query::iam_ok(
+        &app,
+        &[("Action", "CreateRole"), ("RoleName", "Audited"), ("AssumeRolePolicyDocument", &doc)],
+    )
+    .await;
+    crate::aws_query::iam_ok(&app, &[("Action", "GetRole"), ("RoleName", "Audited")]).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let export =
+        admin.get(&app, "/admin/events/export/json?category=audit&type=CreateRole").await.text().await.unwrap();
+    let lines: Vec<Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{export}");
+    assert_eq!(
+        (lines[0]["actor"].as_str(), lines[0]["target"].as_str()),
+        (Some(format!("key:{ACCESS_KEY}").as_str()), Some("role:Audited"))
+    );
+    let reads = admin.get(&app, "/admin/events/export/json?category=audit&type=GetRole").await.text().await.unwrap();
+    assert!(reads.trim().is_empty(), "reads are not audited");
+}

@@ -589,3 +589,32 @@ async fn a_pool_is_created_with_its_sign_in_names_required_and_custom_attributes
     assert_eq!(attr("custom:plan")["AttributeDataType"], "String");
     assert_eq!(attr("custom:seats")["AttributeDataType"], "Number");
 }
+
+#[tokio::test]
+async fn the_invitation_mail_is_set_from_the_settings_form_and_checked_like_the_api() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let settings = format!("/admin/pools/{pool}/settings");
+    let bad =
+        admin.post(&app, &settings, &[("mfa", "OFF"), ("invite_message", "Welcome, your password is {####}")]).await;
+    assert_eq!(bad.status(), 400, "an invitation must name {{username}} too");
+    let r = admin
+        .post(
+            &app,
+            &settings,
+            &[
+                ("mfa", "OFF"),
+                ("invite_subject", "Welcome aboard"),
+                ("invite_message", "Hi {username}, use {####} once."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"].clone();
+    let t = &d["AdminCreateUserConfig"]["InviteMessageTemplate"];
+    assert_eq!(
+        (t["EmailSubject"].as_str(), t["EmailMessage"].as_str()),
+        (Some("Welcome aboard"), Some("Hi {username}, use {####} once."))
+    );
+}
