@@ -4,7 +4,7 @@
 //! through the same service call as the single-user action, reporting how many succeeded.
 
 use super::pools::path_pool;
-use super::users::{SEARCH_FIELDS, filter};
+use super::users::SEARCH_FIELDS;
 use super::{Change, Layout, ManageUsers, internal, page};
 use crate::ids::Username;
 use crate::services::Services;
@@ -65,15 +65,10 @@ async fn selection(svc: &Services, pool: &Pool, c: &Change<ManageUsers>) -> Resu
     }
     let field = search_field(f.get("field"));
     let text = f.get("q").trim();
-    let query = filter(field, text, f.checked("exact") || field == "status");
     let mut found = Vec::new();
     let mut next: Option<String> = None;
     loop {
-        let (rows, more) = if field == "group" && !text.is_empty() {
-            svc.users.users_in_group(&pool.id, text, 60, next.as_deref()).await?
-        } else {
-            svc.users.list_users(&pool.id, &query, 60, next.as_deref()).await?
-        };
+        let (rows, more) = super::users::find(svc, pool, field, text, f.checked("exact"), 60, next.as_deref()).await?;
         found.extend(rows.into_iter().map(|u| u.username));
         if found.len() > MAX_USERS || more.is_none() {
             break;

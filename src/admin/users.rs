@@ -28,7 +28,35 @@ pub const SEARCH_FIELDS: &[(&str, &str)] = &[
     ("cognito:user_status", "Status (CONFIRMED, UNCONFIRMED, FORCE_CHANGE_PASSWORD, …)"),
     ("status", "Enabled or Disabled"),
     ("group", "Group (exact name)"),
+    ("mfa", "MFA turned on (no text needed)"),
+    ("provider", "Linked to identity provider (its name)"),
 ];
+
+/// One page of the users a search selects: ListUsers' filters, a group's members, users with
+/// MFA on, or users linked to a provider.
+pub(super) async fn find(
+    svc: &Services,
+    pool: &Pool,
+    field: &str,
+    text: &str,
+    exact: bool,
+    limit: i64,
+    token: Option<&str>,
+) -> Result<(Vec<UserRow>, Option<String>), Error> {
+    use crate::userpool::users::UserSearch;
+    match field {
+        "group" if !text.is_empty() => svc.users.users_in_group(&pool.id, text, limit, token).await,
+        "mfa" => svc.users.search_users(&pool.id, UserSearch::HasMfa, limit, token).await,
+        "provider" if !text.is_empty() => {
+            svc.users.search_users(&pool.id, UserSearch::LinkedTo(text), limit, token).await
+        }
+        "group" | "provider" => svc.users.list_users(&pool.id, "", limit, token).await,
+        _ => {
+            let query = filter(field, text, exact || field == "status");
+            svc.users.search_users(&pool.id, UserSearch::Filter(&query), limit, token).await
+        }
+    }
+}
 
 /// A user as the list shows it.
 pub struct UserLine {
@@ -104,12 +132,7 @@ pub async fn list(a: Access<Read>, path: Path<String>, q: crate::web::Query<Sear
     let exact = q.exact.is_some_and(|v| !v.is_empty());
     let notice = notice_of(&NoticeQuery::from(q.notice));
     let mut error = None;
-    let listing = if field == "group" && !text.is_empty() {
-        a.svc.users.users_in_group(&pool.id, &text, PAGE_SIZE, q.next.as_deref()).await
-    } else {
-        let exact = exact || field == "status";
-        a.svc.users.list_users(&pool.id, &filter(&field, &text, exact), PAGE_SIZE, q.next.as_deref()).await
-    };
+    let listing = find(&a.svc, &pool, &field, &text, exact, PAGE_SIZE, q.next.as_deref()).await;
     let (users, next) = match listing {
         Ok((rows, next)) => (rows.iter().map(|u| UserLine::of(&pool, u)).collect(), next),
         Err(Error::Internal(e)) => return internal(e),

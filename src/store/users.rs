@@ -40,6 +40,10 @@ pub enum UserFilter {
     Column { column: UserColumn, value: String, prefix: bool },
     /// Match on a searchable attribute value.
     Attribute { name: String, value: String, prefix: bool },
+    /// Users with a second factor turned on (TOTP or e-mail OTP): the dashboard's search only.
+    HasMfa,
+    /// Users with an identity of this upstream provider linked: the dashboard's search only.
+    LinkedTo { provider: String },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -193,6 +197,20 @@ impl Store {
                     vec![value.clone(), name.clone()],
                 )
             }
+            UserFilter::HasMfa => (
+                format!(
+                    "SELECT u.* FROM users u JOIN user_mfa m ON m.user_id = u.id \
+                     WHERE u.pool_id = $1 AND {cursor} AND (m.totp_enabled = 1 OR m.email_enabled = 1)"
+                ),
+                vec![],
+            ),
+            UserFilter::LinkedTo { provider } => (
+                format!(
+                    "SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor} AND EXISTS \
+                     (SELECT 1 FROM user_identities i WHERE i.user_id = u.id AND i.provider_name = $5)"
+                ),
+                vec![provider.clone()],
+            ),
         };
         let sql = format!("{sql} ORDER BY u.created_at, u.id LIMIT $4");
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(pool_id).bind(after_t).bind(after_id).bind(limit);

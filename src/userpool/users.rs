@@ -60,6 +60,17 @@ pub fn parse_filter(filter: &str) -> Result<UserFilter> {
     }
 }
 
+/// What the dashboard's user search asks for.
+#[derive(Debug, Clone, Copy)]
+pub enum UserSearch<'a> {
+    /// A ListUsers filter (`email ^= "ann"`).
+    Filter(&'a str),
+    /// Users with a second factor turned on.
+    HasMfa,
+    /// Users with an identity of this upstream provider linked.
+    LinkedTo(&'a str),
+}
+
 /// AdminCreateUser's `MessageAction`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageAction {
@@ -308,13 +319,40 @@ impl Users {
         limit: i64,
         token: Option<&str>,
     ) -> Result<(Vec<UserRow>, Option<String>)> {
-        let pool = self.directory.pool(pool_id).await?;
         let filter = parse_filter(filter)?;
+        self.list_where(pool_id, &filter, limit, token).await
+    }
+
+    /// The dashboard's search: ListUsers' filters, and beyond Cognito the users with a second
+    /// factor turned on or with an identity of an upstream provider linked.
+    pub async fn search_users(
+        &self,
+        pool_id: &PoolId,
+        search: UserSearch<'_>,
+        limit: i64,
+        token: Option<&str>,
+    ) -> Result<(Vec<UserRow>, Option<String>)> {
+        let filter = match search {
+            UserSearch::Filter(f) => parse_filter(f)?,
+            UserSearch::HasMfa => UserFilter::HasMfa,
+            UserSearch::LinkedTo(provider) => UserFilter::LinkedTo { provider: provider.to_string() },
+        };
+        self.list_where(pool_id, &filter, limit, token).await
+    }
+
+    async fn list_where(
+        &self,
+        pool_id: &PoolId,
+        filter: &UserFilter,
+        limit: i64,
+        token: Option<&str>,
+    ) -> Result<(Vec<UserRow>, Option<String>)> {
+        let pool = self.directory.pool(pool_id).await?;
         let after = match token {
             Some(t) => Some(decode_cursor(&self.master, t)?),
             None => None,
         };
-        let rows = self.store.list_users(&pool.id, &filter, limit + 1, after).await?;
+        let rows = self.store.list_users(&pool.id, filter, limit + 1, after).await?;
         Ok(crate::store::page(rows, limit, |u| encode_cursor(&self.master, u.created_at, &u.id)))
     }
 }

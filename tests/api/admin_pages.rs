@@ -618,3 +618,40 @@ async fn the_invitation_mail_is_set_from_the_settings_form_and_checked_like_the_
         (Some("Welcome aboard"), Some("Hi {username}, use {####} once."))
     );
 }
+
+#[tokio::test]
+async fn users_are_found_by_mfa_and_by_linked_provider() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let f = crate::mfa::mfa_pool(&app, "ON", false).await;
+    crate::mfa::set_up_totp(&app, &f).await;
+    let pool = f.pool.clone();
+    users_with_emails(&app, &pool, &["plain", "linked"], "x.example").await;
+    app.ok(
+        "CreateIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC",
+               "ProviderDetails": {"client_id": "c", "client_secret": "s", "authorize_scopes": "openid",
+                                   "oidc_issuer": "https://idp.example.com", "attributes_request_method": "GET"}}),
+    )
+    .await;
+    app.ok(
+        "AdminLinkProviderForUser",
+        json!({"UserPoolId": pool,
+               "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": "linked"},
+               "SourceUser": {"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "corp-1"}}),
+    )
+    .await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let names = |html: String| -> Vec<String> {
+        html.split("<td><a href=\"/admin/pools/")
+            .skip(1)
+            .map(|s| s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string())
+            .collect()
+    };
+    let users = format!("/admin/pools/{pool}/users");
+    let mfa = admin.get(&app, &format!("{users}?field=mfa")).await.text().await.unwrap();
+    assert_eq!(names(mfa), ["alice"]);
+    let corp = admin.get(&app, &format!("{users}?field=provider&q=Corp")).await.text().await.unwrap();
+    assert_eq!(names(corp), ["linked"]);
+    let (status, body) = app.api("ListUsers", json!({"UserPoolId": pool, "Filter": "mfa = \"x\""})).await;
+    assert_eq!((status, err_type(&body)), (400, "InvalidParameterException"), "ListUsers keeps Cognito's filters");
+}
