@@ -30,6 +30,7 @@ pub const SEARCH_FIELDS: &[(&str, &str)] = &[
     ("group", "Group (exact name)"),
     ("mfa", "MFA turned on (no text needed)"),
     ("provider", "Linked to identity provider (its name)"),
+    ("custom", "Custom attribute (custom:name=value)"),
 ];
 
 /// One page of the users a search selects: ListUsers' filters, a group's members, users with
@@ -50,7 +51,14 @@ pub(super) async fn find(
         "provider" if !text.is_empty() => {
             svc.users.search_users(&pool.id, UserSearch::LinkedTo(text), limit, token).await
         }
-        "group" | "provider" => svc.users.list_users(&pool.id, "", limit, token).await,
+        "custom" if !text.is_empty() => {
+            let Some((name, value)) = text.split_once('=') else {
+                return Err(Error::invalid("Search a custom attribute as custom:name=value."));
+            };
+            let search = UserSearch::Custom { name: name.trim(), value: value.trim(), prefix: !exact };
+            svc.users.search_users(&pool.id, search, limit, token).await
+        }
+        "group" | "provider" | "custom" => svc.users.list_users(&pool.id, "", limit, token).await,
         _ => {
             let query = filter(field, text, exact || field == "status");
             svc.users.search_users(&pool.id, UserSearch::Filter(&query), limit, token).await

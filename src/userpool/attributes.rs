@@ -243,11 +243,19 @@ pub fn aliases(pool: &Pool, attrs: &BTreeMap<String, String>) -> Vec<Alias> {
 }
 
 pub fn search_values(attrs: &BTreeMap<String, String>) -> Vec<SearchValue> {
-    SEARCHABLE
+    let standard =
+        SEARCHABLE.iter().filter_map(|n| attrs.get(*n).filter(|v| !v.is_empty()).map(|v| (n.to_string(), v.clone())));
+    // Custom attributes are searchable from the dashboard (not by ListUsers, as in Cognito);
+    // values longer than an index entry should hold are left out.
+    let custom = attrs
         .iter()
-        .filter_map(|n| attrs.get(*n).filter(|v| !v.is_empty()).map(|v| (n.to_string(), v.clone())))
-        .collect()
+        .filter(|(k, v)| k.starts_with("custom:") && !v.is_empty() && v.len() <= MAX_CUSTOM_SEARCH_BYTES)
+        .map(|(k, v)| (k.clone(), v.clone()));
+    standard.chain(custom).collect()
 }
+
+/// The longest custom attribute value (in bytes) the dashboard's search can find.
+pub const MAX_CUSTOM_SEARCH_BYTES: usize = 256;
 
 /// A user's attributes as (name, value) pairs, `sub` first and then by name, as Cognito lists
 /// them; with `only`, just the names it holds.

@@ -69,6 +69,8 @@ pub enum UserSearch<'a> {
     HasMfa,
     /// Users with an identity of this upstream provider linked.
     LinkedTo(&'a str),
+    /// A custom attribute (`custom:…`) equal to, or starting with, a value.
+    Custom { name: &'a str, value: &'a str, prefix: bool },
 }
 
 /// AdminCreateUser's `MessageAction`.
@@ -336,6 +338,12 @@ impl Users {
             UserSearch::Filter(f) => parse_filter(f)?,
             UserSearch::HasMfa => UserFilter::HasMfa,
             UserSearch::LinkedTo(provider) => UserFilter::LinkedTo { provider: provider.to_string() },
+            UserSearch::Custom { name, value, prefix } => {
+                if !name.starts_with("custom:") || name.len() > 40 {
+                    return Err(Error::invalid("Name a custom attribute, as custom:name."));
+                }
+                UserFilter::Attribute { name: name.to_string(), value: value.to_string(), prefix }
+            }
         };
         self.list_where(pool_id, &filter, limit, token).await
     }

@@ -655,3 +655,39 @@ async fn users_are_found_by_mfa_and_by_linked_provider() {
     let (status, body) = app.api("ListUsers", json!({"UserPoolId": pool, "Filter": "mfa = \"x\""})).await;
     assert_eq!((status, err_type(&body)), (400, "InvalidParameterException"), "ListUsers keeps Cognito's filters");
 }
+
+#[tokio::test]
+async fn users_are_found_by_custom_attributes_in_the_dashboard_only() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool =
+        app.create_pool(json!({"Schema": [{"Name": "plan", "AttributeDataType": "String", "Mutable": true}]})).await;
+    app.create_user(&pool, "gold1", PASSWORD, json!([{"Name": "custom:plan", "Value": "gold"}])).await;
+    app.create_user(&pool, "free1", PASSWORD, json!([{"Name": "custom:plan", "Value": "free"}])).await;
+    app.create_user(&pool, "later", PASSWORD, json!([])).await;
+    app.ok(
+        "AdminUpdateUserAttributes",
+        json!({"UserPoolId": pool, "Username": "later",
+        "UserAttributes": [{"Name": "custom:plan", "Value": "golden"}]}),
+    )
+    .await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let names = |html: String| -> Vec<String> {
+        let mut v: Vec<String> = html
+            .split("<td><a href=\"/admin/pools/")
+            .skip(1)
+            .map(|s| s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let users = format!("/admin/pools/{pool}/users");
+    let prefix = admin.get(&app, &format!("{users}?field=custom&q=custom%3Aplan%3Dgold")).await.text().await.unwrap();
+    assert_eq!(names(prefix), ["gold1", "later"], "a prefix, the updated user included");
+    let exact =
+        admin.get(&app, &format!("{users}?field=custom&q=custom%3Aplan%3Dgold&exact=1")).await.text().await.unwrap();
+    assert_eq!(names(exact), ["gold1"]);
+    let bad = admin.get(&app, &format!("{users}?field=custom&q=plan")).await;
+    assert_eq!(bad.status(), 400, "custom:name=value is asked for");
+    let (status, body) = app.api("ListUsers", json!({"UserPoolId": pool, "Filter": "custom:plan = \"gold\""})).await;
+    assert_eq!((status, err_type(&body)), (400, "InvalidParameterException"), "ListUsers keeps Cognito's filters");
+}

@@ -358,3 +358,29 @@ async fn ui_customizations_upsert_keep_creation_summarise_and_cascade() {
     s.delete_pool("r_1").await.unwrap();
     assert!(s.get_ui_customization("r_1", "ALL").await.unwrap().is_none(), "rows go with their pool");
 }
+
+/// Migration 0014 indexes the custom attributes users already had (both dialects' SQL).
+#[tokio::test]
+async fn the_custom_attribute_backfill_indexes_existing_users() {
+    let (s, guard) = store().await;
+    pool(&s, "r_1").await;
+    let mut u = user("r_1", "u1", "Ann", 5);
+    u.attributes.insert("custom:plan".into(), "gold".into());
+    u.attributes.insert("custom:note".into(), "x".repeat(300));
+    s.insert_user(&u, &[], &[]).await.unwrap();
+    let gold = UserFilter::Attribute { name: "custom:plan".into(), value: "gold".into(), prefix: false };
+    assert!(s.list_users("r_1", &gold, 10, None).await.unwrap().is_empty(), "not indexed before the backfill");
+    let sql = match crate::helpers::backend() {
+        "postgres" => include_str!("../../migrations/postgres/0014_custom_attribute_search.sql"),
+        _ => include_str!("../../migrations/sqlite/0014_custom_attribute_search.sql"),
+    };
+    sqlx::any::install_default_drivers();
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&guard.0.url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut db).await.unwrap();
+    let found = s.list_users("r_1", &gold, 10, None).await.unwrap();
+    assert_eq!(found.len(), 1);
+    let long = UserFilter::Attribute { name: "custom:note".into(), value: "x".repeat(300), prefix: false };
+    assert!(s.list_users("r_1", &long, 10, None).await.unwrap().is_empty(), "over 256 bytes: not indexed");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut db).await.unwrap();
+    assert_eq!(s.list_users("r_1", &gold, 10, None).await.unwrap().len(), 1, "running it twice is harmless");
+}
