@@ -271,6 +271,38 @@ pub async fn branding(c: Change<Configure>, path: Path<(String, String)>) -> Htt
     }
 }
 
+/// `POST /admin/pools/{pool}/clients/{client}/logo`: the client's logo (a PNG or JPEG file of at
+/// most 100 KB, checked by the service); the style sheet stays (admins).
+pub async fn logo(u: super::upload::Upload<Configure>, path: Path<(String, String)>) -> HttpResponse {
+    let c = &u.change;
+    let (pool_raw, id) = path.into_inner();
+    let (pool, client) = match path_client(&c.svc, &id, &pool_raw).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let layout = Layout::of(&c.op, "pools", None);
+    let Some(bytes) = &u.file else {
+        return client_page(&c.svc, layout, pool, client, Some("Choose a PNG or JPEG file.".into())).await;
+    };
+    let css = match c.svc.user_pools.branding_css(&pool.id, &client.id).await {
+        Ok(css) => css.map(|(css, _)| css),
+        Err(e) => return internal(e),
+    };
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    match c.svc.user_pools.set_ui_customization(&pool.id, Some(&client.id), css.as_deref(), Some(&b64)).await {
+        Ok(_) => {
+            let details = serde_json::json!({"LogoBytes": bytes.len()});
+            c.audit(Some(&pool.id), "SetUICustomization", format!("client:{}", client.id), details).await;
+            see_other(&format!("/admin/pools/{}/clients/{}", pool.id, client.id))
+        }
+        Err(Error::Internal(e)) => internal(e),
+        Err(e) => client_page(&c.svc, layout, pool, client, Some(e.to_string())).await,
+    }
+}
+
 /// `POST /admin/pools/{pool}/clients/{client}/delete` (admins, with the confirmation box).
 pub async fn delete(c: Change<Configure>, path: Path<(String, String)>) -> HttpResponse {
     let (pool_raw, id) = path.into_inner();

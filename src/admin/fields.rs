@@ -12,6 +12,12 @@ impl Fields {
     pub fn parse(body: &[u8]) -> Option<Fields> {
         let pairs: Vec<(String, String)> =
             url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        Fields::from_pairs(pairs)
+    }
+
+    /// Fields read another way (a multipart form's text fields), with the same refusal of
+    /// control characters as [`Fields::parse`].
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Option<Fields> {
         let bad = |s: &str| s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t');
         if pairs.iter().any(|(k, v)| bad(k) || bad(v)) {
             return None;

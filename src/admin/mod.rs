@@ -25,6 +25,7 @@ mod outbox;
 mod pools;
 mod settings;
 mod sign_in;
+mod upload;
 mod user_access;
 mod users;
 
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools/{pool}/clients/{client}", web::post().to(clients::save))
         .route("/admin/pools/{pool}/clients/{client}/delete", web::post().to(clients::delete))
         .route("/admin/pools/{pool}/clients/{client}/branding", web::post().to(clients::branding))
+        .route("/admin/pools/{pool}/clients/{client}/logo", web::post().to(clients::logo))
         .route("/admin/pools/{pool}/integrations", web::get().to(integrations::show))
         .route("/admin/pools/{pool}/integrations/{what}", web::post().to(integrations::change))
         .route("/admin/pools/{pool}/settings", web::get().to(settings::show))

@@ -691,3 +691,35 @@ async fn users_are_found_by_custom_attributes_in_the_dashboard_only() {
     let (status, body) = app.api("ListUsers", json!({"UserPoolId": pool, "Filter": "custom:plan = \"gold\""})).await;
     assert_eq!((status, err_type(&body)), (400, "InvalidParameterException"), "ListUsers keeps Cognito's filters");
 }
+
+/// A 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+#[tokio::test]
+async fn a_clients_logo_is_uploaded_as_a_file_and_the_style_sheet_stays() {
+    use base64::Engine;
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let path = format!("/admin/pools/{}/clients/{}", f.pool, f.client_id);
+    let css = ".submitButton-customizable {background-color: #0a7d4f;}";
+    assert_eq!(admin.post(&app, &format!("{path}/branding"), &[("css", css)]).await.status(), 303);
+    let png = base64::engine::general_purpose::STANDARD.decode(PNG).unwrap();
+    let upload = |csrf: String, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf)
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("logo.png").mime_str("image/png").unwrap());
+        admin.browser.post(format!("{}{path}/logo", app.base)).multipart(form).send()
+    };
+    let r = upload(admin.csrf.clone(), png.clone()).await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let got = app.ok("GetUICustomization", json!({"UserPoolId": f.pool, "ClientId": f.client_id})).await;
+    assert_eq!(got["UICustomization"]["CSS"], css, "the style sheet stays");
+    assert!(got["UICustomization"]["ImageUrl"].is_string(), "{got}");
+    let foreign = upload("0".repeat(64), png.clone()).await.unwrap();
+    assert_eq!(foreign.status(), 403, "the CSRF token is checked on file forms too");
+    let not_an_image = upload(admin.csrf.clone(), b"GIF89a not a png".to_vec()).await.unwrap();
+    assert_eq!(not_an_image.status(), 400, "the service's image check, as a form error");
+    let too_big = upload(admin.csrf.clone(), vec![0u8; 200 * 1024]).await.unwrap();
+    assert_eq!(too_big.status(), 400, "past the upload limit");
+}
