@@ -21,6 +21,28 @@ async fn users_with_emails(app: &TestApp, pool: &str, names: &[&str], domain: &s
     }
 }
 
+/// An OIDC provider named `Corp` in the pool (never called: enough to link identities).
+async fn corp_provider(app: &TestApp, pool: &str) {
+    app.ok(
+        "CreateIdentityProvider",
+        json!({"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC",
+               "ProviderDetails": {"client_id": "c", "client_secret": "s", "authorize_scopes": "openid",
+                                   "oidc_issuer": "https://idp.example.com", "attributes_request_method": "GET"}}),
+    )
+    .await;
+}
+
+/// The usernames the users page lists, sorted.
+fn listed_users(html: String) -> Vec<String> {
+    let mut names: Vec<String> = html
+        .split("<td><a href=\"/admin/pools/")
+        .skip(1)
+        .map(|s| s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string())
+        .collect();
+    names.sort();
+    names
+}
+
 async fn enabled(app: &TestApp, pool: &str, name: &str) -> Value {
     get_user(app, pool, name).await["Enabled"].clone()
 }
@@ -195,13 +217,7 @@ async fn a_users_sign_ins_sessions_identities_factors_and_attributes_are_managed
     let browser = app.browser();
     let code = code_via_browser(&app, &f, &browser).await;
     assert_eq!(f.redeem(&app, &code).await.status(), 200);
-    app.ok(
-        "CreateIdentityProvider",
-        json!({"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC",
-               "ProviderDetails": {"client_id": "c", "client_secret": "s", "authorize_scopes": "openid",
-                                   "oidc_issuer": "https://idp.example.com", "attributes_request_method": "GET"}}),
-    )
-    .await;
+    corp_provider(&app, &pool).await;
 
     let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
     let user_page = format!("/admin/pools/{pool}/users/alice");
@@ -469,24 +485,15 @@ async fn users_are_found_by_status_enabled_state_and_group() {
     app.ok("CreateGroup", json!({"UserPoolId": pool, "GroupName": "vip"})).await;
     app.ok("AdminAddUserToGroup", json!({"UserPoolId": pool, "Username": "u3", "GroupName": "vip"})).await;
     let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
-    let names = |html: String| -> Vec<String> {
-        let mut v: Vec<String> = html
-            .split("<td><a href=\"/admin/pools/")
-            .skip(1)
-            .map(|s| s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string())
-            .collect();
-        v.sort();
-        v
-    };
     let users = format!("/admin/pools/{pool}/users");
     let get = |q: &str| {
         let (admin, app, users) = (&admin, &app, &users);
         let q = q.to_string();
         async move { admin.get(app, &format!("{users}?{q}")).await.text().await.unwrap() }
     };
-    assert_eq!(names(get("field=status&q=Disabled").await), ["u2"]);
-    assert_eq!(names(get("field=cognito:user_status&q=FORCE").await), ["fresh"]);
-    assert_eq!(names(get("field=group&q=vip").await), ["u3"]);
+    assert_eq!(listed_users(get("field=status&q=Disabled").await), ["u2"]);
+    assert_eq!(listed_users(get("field=cognito:user_status&q=FORCE").await), ["fresh"]);
+    assert_eq!(listed_users(get("field=group&q=vip").await), ["u3"]);
     let dry = admin
         .post(
             &app,
@@ -626,13 +633,7 @@ async fn users_are_found_by_mfa_and_by_linked_provider() {
     crate::mfa::set_up_totp(&app, &f).await;
     let pool = f.pool.clone();
     users_with_emails(&app, &pool, &["plain", "linked"], "x.example").await;
-    app.ok(
-        "CreateIdentityProvider",
-        json!({"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC",
-               "ProviderDetails": {"client_id": "c", "client_secret": "s", "authorize_scopes": "openid",
-                                   "oidc_issuer": "https://idp.example.com", "attributes_request_method": "GET"}}),
-    )
-    .await;
+    corp_provider(&app, &pool).await;
     app.ok(
         "AdminLinkProviderForUser",
         json!({"UserPoolId": pool,
@@ -641,17 +642,11 @@ async fn users_are_found_by_mfa_and_by_linked_provider() {
     )
     .await;
     let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
-    let names = |html: String| -> Vec<String> {
-        html.split("<td><a href=\"/admin/pools/")
-            .skip(1)
-            .map(|s| s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string())
-            .collect()
-    };
     let users = format!("/admin/pools/{pool}/users");
     let mfa = admin.get(&app, &format!("{users}?field=mfa")).await.text().await.unwrap();
-    assert_eq!(names(mfa), ["alice"]);
+    assert_eq!(listed_users(mfa), ["alice"]);
     let corp = admin.get(&app, &format!("{users}?field=provider&q=Corp")).await.text().await.unwrap();
-    assert_eq!(names(corp), ["linked"]);
+    assert_eq!(listed_users(corp), ["linked"]);
     let (status, body) = app.api("ListUsers", json!({"UserPoolId": pool, "Filter": "mfa = \"x\""})).await;
     assert_eq!((status, err_type(&body)), (400, "InvalidParameterException"), "ListUsers keeps Cognito's filters");
 }
@@ -671,21 +666,12 @@ async fn users_are_found_by_custom_attributes_in_the_dashboard_only() {
     )
     .await;
     let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
-    let names = |html: String| -> Vec<String> {
-        let mut v: Vec<String> = html
-            .split("<td><a href=\"/admin/pools/")
-            .skip(1)
-            .map(|s| s[s.find('>').unwrap() + 1..s.find("</a>").unwrap()].to_string())
-            .collect();
-        v.sort();
-        v
-    };
     let users = format!("/admin/pools/{pool}/users");
     let prefix = admin.get(&app, &format!("{users}?field=custom&q=custom%3Aplan%3Dgold")).await.text().await.unwrap();
-    assert_eq!(names(prefix), ["gold1", "later"], "a prefix, the updated user included");
+    assert_eq!(listed_users(prefix), ["gold1", "later"], "a prefix, the updated user included");
     let exact =
         admin.get(&app, &format!("{users}?field=custom&q=custom%3Aplan%3Dgold&exact=1")).await.text().await.unwrap();
-    assert_eq!(names(exact), ["gold1"]);
+    assert_eq!(listed_users(exact), ["gold1"]);
     let bad = admin.get(&app, &format!("{users}?field=custom&q=plan")).await;
     assert_eq!(bad.status(), 400, "custom:name=value is asked for");
     let (status, body) = app.api("ListUsers", json!({"UserPoolId": pool, "Filter": "custom:plan = \"gold\""})).await;

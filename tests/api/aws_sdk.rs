@@ -10,7 +10,7 @@
 use crate::aws_query::{ACCOUNT, iam_ok};
 use crate::helpers::*;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,37 +18,6 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn python() -> String {
     std::env::var("PORTCULLIS_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-fn imports_boto3(python: &str, pythonpath: Option<&Path>) -> bool {
-    let mut cmd = Command::new(python);
-    cmd.args(["-c", "import boto3"]).stdout(Stdio::null()).stderr(Stdio::null());
-    if let Some(p) = pythonpath {
-        cmd.env("PYTHONPATH", p);
-    }
-    match cmd.status() {
-        Ok(s) => s.success(),
-        Err(e) => panic!("`{python}` is required for the boto3 test and could not be run: {e}"),
-    }
-}
-
-/// `None` when boto3 imports as is, else the directory to put on `PYTHONPATH` (installed on demand).
-fn boto3_path(python: &str) -> Option<PathBuf> {
-    if imports_boto3(python, None) {
-        return None;
-    }
-    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("pydeps");
-    if !imports_boto3(python, Some(&deps)) {
-        let status = Command::new(python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
-            .arg(&deps)
-            .arg("boto3")
-            .status()
-            .expect("run pip");
-        assert!(status.success(), "pip install --target {} boto3 failed", deps.display());
-        assert!(imports_boto3(python, Some(&deps)), "boto3 still not importable from {}", deps.display());
-    }
-    Some(deps)
 }
 
 /// Run `tests/boto3/{script}` against `endpoint` (with `args` after it) with a timeout;

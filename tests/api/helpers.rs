@@ -13,6 +13,8 @@ use portcullis::services::Services;
 use portcullis::startup::Application;
 use serde_json::{Value, json};
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Once};
 use std::time::SystemTime;
 
@@ -614,4 +616,36 @@ pub async fn all_at_once(req: reqwest::RequestBuilder, n: usize) -> Vec<(u16, Va
         out.push(t.await.expect("task"));
     }
     out
+}
+
+/// Whether `python` imports boto3 (with `pythonpath` on its path).
+pub fn imports_boto3(python: &str, pythonpath: Option<&Path>) -> bool {
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", "import boto3"]).stdout(Stdio::null()).stderr(Stdio::null());
+    if let Some(p) = pythonpath {
+        cmd.env("PYTHONPATH", p);
+    }
+    match cmd.status() {
+        Ok(s) => s.success(),
+        Err(e) => panic!("`{python}` is required for the boto3 test and could not be run: {e}"),
+    }
+}
+
+/// `None` when boto3 imports as is, else the directory to put on `PYTHONPATH` (installed on demand).
+pub fn boto3_path(python: &str) -> Option<PathBuf> {
+    if imports_boto3(python, None) {
+        return None;
+    }
+    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("pydeps");
+    if !imports_boto3(python, Some(&deps)) {
+        let status = Command::new(python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+            .arg(&deps)
+            .arg("boto3")
+            .status()
+            .expect("run pip");
+        assert!(status.success(), "pip install --target {} boto3 failed", deps.display());
+        assert!(imports_boto3(python, Some(&deps)), "boto3 still not importable from {}", deps.display());
+    }
+    Some(deps)
 }

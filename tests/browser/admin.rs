@@ -15,7 +15,7 @@ use portcullis::config::AdminMfa;
 use portcullis::ids::Username;
 use portcullis::operators::Role;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -687,32 +687,4 @@ async fn boto3(script: &str, endpoint: &str, args: &[&str]) -> Value {
     assert!(status.success(), "{} failed:\n{stdout}\n{stderr}", script.display());
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last).unwrap_or_else(|e| panic!("{} printed no JSON ({e}):\n{stdout}", script.display()))
-}
-
-fn imports_boto3(python: &str, pythonpath: Option<&Path>) -> bool {
-    let mut cmd = Command::new(python);
-    cmd.args(["-c", "import boto3"]).stdout(Stdio::null()).stderr(Stdio::null());
-    if let Some(p) = pythonpath {
-        cmd.env("PYTHONPATH", p);
-    }
-    cmd.status().unwrap_or_else(|e| panic!("`{python}` is required for the boto3 check: {e}")).success()
-}
-
-/// `None` when boto3 imports as is, else the directory to put on `PYTHONPATH` (installed there
-/// on demand, as tests/api/aws_sdk.rs does).
-fn boto3_path(python: &str) -> Option<PathBuf> {
-    if imports_boto3(python, None) {
-        return None;
-    }
-    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("pydeps");
-    if !imports_boto3(python, Some(&deps)) {
-        let status = Command::new(python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
-            .arg(&deps)
-            .arg("boto3")
-            .status()
-            .expect("run pip");
-        assert!(status.success(), "pip install --target {} boto3 failed", deps.display());
-    }
-    Some(deps)
 }
