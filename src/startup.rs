@@ -133,8 +133,9 @@ async fn bootstrap_management_key(
 }
 
 /// Every ten minutes, delete expired codes, challenges, sessions, refresh tokens, temporary
-/// credentials and stale failure counters, and events past the retention. Safe on every node at
-/// once: the deletes are idempotent.
+/// credentials and stale failure counters, and events past the retention; take the hour's MFA
+/// adoption reading. Safe on every node at once: the deletes are idempotent and a reading is
+/// written once.
 fn spawn_janitor(services: Arc<Services>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -155,6 +156,9 @@ fn spawn_janitor(services: Arc<Services>) {
                 Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),
+            }
+            if let Err(e) = services.events.take_mfa_adoption().await {
+                tracing::warn!(error = %e, "taking the hour's MFA adoption reading failed");
             }
             match services.events.purge(services.config.event_retention_days).await {
                 Ok(n) if n > 0 => tracing::info!(rows = n, "events past the retention removed"),

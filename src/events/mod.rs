@@ -36,6 +36,16 @@ pub const MAX_PAGE: i64 = 1000;
 /// Most buckets one [`Events::series`] may count.
 pub const MAX_BUCKETS: i64 = 10_000;
 const DAY_MILLIS: i64 = 86_400_000;
+/// MFA adoption is read once an hour.
+pub const ADOPTION_HOUR_MILLIS: i64 = 3_600_000;
+
+/// One MFA adoption reading: at the start of an hour, users with a second factor and all users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdoptionReading {
+    pub at: i64,
+    pub with_mfa: i64,
+    pub users: i64,
+}
 
 /// The event log context: records events and answers questions about them.
 pub struct Events {
@@ -218,7 +228,25 @@ impl Events {
             return Ok(0);
         }
         let cutoff = self.clock.now_millis() - i64::from(retention_days) * DAY_MILLIS;
-        Ok(self.store.delete_events_before(cutoff).await?)
+        Ok(self.store.delete_events_before(cutoff).await? + self.store.delete_mfa_adoption_before(cutoff).await?)
+    }
+
+    /// Take this hour's MFA adoption reading of every pool, unless a node already has; true when
+    /// this call took it. The janitor calls it; one statement counts every pool.
+    pub async fn take_mfa_adoption(&self) -> Result<bool> {
+        let hour = self.clock.now_millis().div_euclid(ADOPTION_HOUR_MILLIS) * ADOPTION_HOUR_MILLIS;
+        if self.store.mfa_adoption_taken(hour).await? {
+            return Ok(false);
+        }
+        self.store.take_mfa_adoption(hour).await?;
+        Ok(true)
+    }
+
+    /// The MFA adoption readings in `[from, to)` of `pool` (of every pool but the system pool when
+    /// `None`), oldest first.
+    pub async fn mfa_adoption(&self, pool: Option<&PoolId>, from: i64, to: i64) -> Result<Vec<AdoptionReading>> {
+        let rows = self.store.mfa_adoption_readings(pool, from, to).await?;
+        Ok(rows.into_iter().map(|(at, with_mfa, users)| AdoptionReading { at, with_mfa, users }).collect())
     }
 
     /// Give feedback on event `event_id` of `pool_id` (AdminUpdateAuthEventFeedback's store);

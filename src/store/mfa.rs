@@ -3,7 +3,7 @@
 
 use super::{IntBool, Store, StoreResult};
 use crate::crypto::TokenHash;
-use crate::ids::UserSub;
+use crate::ids::{PoolId, UserSub};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
@@ -120,5 +120,60 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether the MFA adoption reading of the hour starting at `at` (epoch ms) has been taken.
+    pub async fn mfa_adoption_taken(&self, at: i64) -> StoreResult<bool> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT at FROM mfa_adoption WHERE at = $1 LIMIT 1")
+            .bind(at)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(n.is_some())
+    }
+
+    /// Take the MFA adoption reading of every pool with users for the hour starting at `at`, in one
+    /// statement; a reading already there (another node's) is kept. Returns the rows written.
+    pub async fn take_mfa_adoption(&self, at: i64) -> StoreResult<u64> {
+        // SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT (a parsing ambiguity).
+        let done = sqlx::query(
+            "INSERT INTO mfa_adoption (pool_id, at, with_mfa, users) \
+             SELECT u.pool_id, $1, \
+                    SUM(CASE WHEN m.totp_enabled = 1 OR m.email_enabled = 1 THEN 1 ELSE 0 END), COUNT(*) \
+             FROM users u LEFT JOIN user_mfa m ON m.user_id = u.id WHERE 1 = 1 GROUP BY u.pool_id \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// MFA adoption readings in `[from, to)`: (hour, users with MFA, users), summed over `pool_id`
+    /// or over every pool but the system pool, by hour.
+    pub async fn mfa_adoption_readings(
+        &self,
+        pool_id: Option<&PoolId>,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        let pools = match pool_id {
+            Some(_) => "pool_id = $3",
+            None => "pool_id NOT IN (SELECT value FROM kv WHERE key = 'system_pool_id')",
+        };
+        let sql = format!(
+            "SELECT at, CAST(SUM(with_mfa) AS BIGINT), CAST(SUM(users) AS BIGINT) FROM mfa_adoption \
+             WHERE at >= $1 AND at < $2 AND {pools} GROUP BY at ORDER BY at"
+        );
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from).bind(to);
+        if let Some(p) = pool_id {
+            q = q.bind(p.to_string());
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// Delete MFA adoption readings older than `before` (epoch ms).
+    pub async fn delete_mfa_adoption_before(&self, before: i64) -> StoreResult<u64> {
+        let n = sqlx::query("DELETE FROM mfa_adoption WHERE at < $1").bind(before).execute(&self.pool).await?;
+        Ok(n.rows_affected())
     }
 }

@@ -7,12 +7,12 @@ use crate::helpers::*;
 use portcullis::config::AdminMfa;
 use serde_json::{Value, json};
 
-/// The figure of chart `id` on the overview: its total.
+/// The figure of chart `id` on the overview: its total (a share without its `%`).
 fn chart_total(html: &str, id: &str) -> i64 {
     let at = html.find(&format!("id=\"chart-{id}\"")).unwrap_or_else(|| panic!("no chart {id}"));
     let rest = &html[at..];
     let start = rest.find("class=\"chart-total\">").unwrap() + "class=\"chart-total\">".len();
-    rest[start..start + rest[start..].find('<').unwrap()].parse().unwrap()
+    rest[start..start + rest[start..].find('<').unwrap()].trim_end_matches('%').parse().unwrap()
 }
 
 #[tokio::test]
@@ -65,6 +65,47 @@ async fn sign_in_events_and_dashboard_changes_are_in_the_log_the_timeline_and_th
     assert!(overview.contains("<svg") && overview.contains("<rect"), "drawn on the server");
     let week = admin.get(&app, &format!("/admin?pool={pool}&range=7d")).await.text().await.unwrap();
     assert_eq!(chart_total(&week, "failures"), 2);
+}
+
+#[tokio::test]
+async fn mfa_adoption_is_read_once_an_hour_and_charted_over_time() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let f = crate::mfa::mfa_pool(&app, "OPTIONAL", false).await;
+    app.create_user(&f.pool, "bob", PASSWORD, json!([])).await;
+    // The next hour (the janitor took the first at start): nobody has MFA. A second reading in
+    // the same hour (another node's) writes nothing.
+    app.clock.advance_secs(3600);
+    assert!(app.services.events.take_mfa_adoption().await.unwrap());
+    assert!(!app.services.events.take_mfa_adoption().await.unwrap(), "the hour is taken");
+    // An hour later alice has an authenticator.
+    app.clock.advance_secs(3600);
+    let (status, tokens) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["AuthenticationResult"]["AccessToken"].as_str().unwrap();
+    let (status, a) = app.public_api("AssociateSoftwareToken", json!({"AccessToken": access})).await;
+    assert_eq!(status, 200, "{a}");
+    let code = crate::mfa::totp_code(a["SecretCode"].as_str().unwrap(), app.services.now());
+    let (status, v) = app.public_api("VerifySoftwareToken", json!({"AccessToken": access, "UserCode": code})).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(app.services.events.take_mfa_adoption().await.unwrap());
+
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let overview = admin.get(&app, &format!("/admin?pool={}&range=24h", f.pool)).await.text().await.unwrap();
+    assert_eq!(chart_total(&overview, "mfa-adoption"), 50, "the last reading: alice of alice and bob");
+    let chart = &overview[overview.find("id=\"chart-mfa-adoption\"").unwrap()..];
+    let chart = &chart[..chart.find("</figure>").unwrap()];
+    assert_eq!(chart.matches("<rect").count(), 2, "one bar per reading: {chart}");
+    assert!(chart.contains("0 of 2 users (0%)") && chart.contains("1 of 2 users (50%)"), "{chart}");
+    // Over every pool the system pool (the operator, without MFA) does not count.
+    let all = admin.get(&app, "/admin?range=7d").await.text().await.unwrap();
+    assert_eq!(chart_total(&all, "mfa-adoption"), 50, "{all}");
+    // Readings go with the event retention.
+    app.clock.advance_secs(2 * 86_400);
+    app.services.events.purge(1).await.unwrap();
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let later = admin.get(&app, &format!("/admin?pool={}&range=30d", f.pool)).await;
+    let later = later.text().await.unwrap();
+    assert_eq!(chart_total(&later, "mfa-adoption"), 0, "no reading left: {later}");
 }
 
 #[tokio::test]
