@@ -184,6 +184,7 @@ pub async fn log(a: Access<Read>, q: crate::web::Query<LogQuery>) -> HttpRespons
 const AUDIT_ACTIONS: &[&str] = &[
     "CreateUserPool",
     "UpdateUserPool",
+    "AddCustomAttributes",
     "CreateUserPoolClient",
     "AdminCreateUser",
     "AdminDisableUser",

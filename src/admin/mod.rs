@@ -75,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools/{pool}/integrations/{what}", web::post().to(integrations::change))
         .route("/admin/pools/{pool}/settings", web::get().to(settings::show))
         .route("/admin/pools/{pool}/settings", web::post().to(settings::save))
+        .route("/admin/pools/{pool}/attributes", web::post().to(settings::add_attributes))
         .route("/admin/pools/{pool}/users", web::get().to(users::list))
         .route("/admin/pools/{pool}/users", web::post().to(users::create))
         .route("/admin/pools/{pool}/bulk", web::post().to(bulk::run))

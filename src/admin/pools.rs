@@ -136,6 +136,25 @@ fn data_type(name: &str) -> Option<AttributeDataType> {
         .find(|t| t.as_str().eq_ignore_ascii_case(name))
 }
 
+/// Custom attributes written one per line as `name` or `name: Type` (String when not given).
+pub(super) fn custom_attributes(lines: &[String]) -> Result<Vec<SchemaAttribute>, String> {
+    let mut attributes = Vec::new();
+    for line in lines {
+        let line = line.trim().trim_start_matches("custom:");
+        let (name, kind) = line.split_once(':').map(|(n, k)| (n.trim(), k.trim())).unwrap_or((line, "String"));
+        let Some(data_type) = data_type(kind) else {
+            return Err(format!("{kind} is not an attribute type: use String, Number, Boolean or DateTime."));
+        };
+        attributes.push(SchemaAttribute {
+            name: Some(format!("custom:{name}")),
+            data_type: Some(data_type),
+            mutable: Some(true),
+            ..Default::default()
+        });
+    }
+    Ok(attributes)
+}
+
 /// The settings the pool form offers, as CreateUserPool's command: sign-in names, required
 /// standard attributes and custom ones (`name` or `name: Type` per line), the password policy,
 /// MFA, sign-up and e-mail verification.
@@ -156,18 +175,7 @@ fn pool_definition(c: &Change<Configure>) -> Result<PoolDefinition, String> {
         .into_iter()
         .map(|name| SchemaAttribute { name: Some(name), required: Some(true), ..Default::default() })
         .collect();
-    for line in f.lines("custom_attributes") {
-        let (name, kind) = line.split_once(':').map(|(n, k)| (n.trim(), k.trim())).unwrap_or((line.trim(), "String"));
-        let Some(data_type) = data_type(kind) else {
-            return Err(format!("{kind} is not an attribute type: use String, Number, Boolean or DateTime."));
-        };
-        schema.push(SchemaAttribute {
-            name: Some(format!("custom:{}", name.trim_start_matches("custom:"))),
-            data_type: Some(data_type),
-            mutable: Some(true),
-            ..Default::default()
-        });
-    }
+    schema.extend(custom_attributes(&f.lines("custom_attributes"))?);
     Ok(PoolDefinition {
         name: f.get("name").trim().to_string(),
         username_attributes,

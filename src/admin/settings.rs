@@ -1,15 +1,16 @@
-//! A pool's settings form: name, password policy, MFA, sign-up, e-mail verification and the
-//! verification mail, deletion protection. Saving changes only what the form shows; every other
-//! setting stays (`UserPools::adjust_pool`), unlike UpdateUserPool, which resets what it is not
-//! given.
+//! A pool's settings form: name, password policy, MFA and its factors (with the sign-in code
+//! mail), sign-up, e-mail verification and the verification and invitation mails, deletion
+//! protection. Saving changes only what the form shows; every other setting stays
+//! (`UserPools::adjust_pool`), unlike UpdateUserPool, which resets what it is not given. Below it,
+//! the attribute schema, which only grows: custom attributes are added (AddCustomAttributes).
 
 use super::pools::path_pool;
 use super::{Access, Change, Configure, Layout, Read, internal, page, see_other};
 use crate::userpool::error::Error;
 use crate::userpool::model::{MfaMode, Pool};
 use crate::userpool::pool_definition::{
-    AdminCreateUserConfig, DeletionProtection, MessageTemplate, PasswordPolicySettings, PoolOptions,
-    VerificationMessageTemplate,
+    AdminCreateUserConfig, DeletionProtection, EmailMfaConfig, MessageTemplate, MfaFactors, PasswordPolicySettings,
+    PoolOptions, VerificationMessageTemplate,
 };
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -26,7 +27,32 @@ struct SettingsPage {
     email_message: String,
     invite_subject: String,
     invite_message: String,
+    mfa_subject: String,
+    mfa_message: String,
+    schema: Vec<SchemaLine>,
     error: Option<String>,
+}
+
+/// One attribute of the schema, as the page lists it.
+struct SchemaLine {
+    name: String,
+    data_type: String,
+    required: bool,
+    mutable: bool,
+    developer_only: bool,
+}
+
+fn schema_lines(pool: &Pool) -> Vec<SchemaLine> {
+    pool.schema()
+        .iter()
+        .map(|a| SchemaLine {
+            name: a["Name"].as_str().unwrap_or_default().to_string(),
+            data_type: a["AttributeDataType"].as_str().unwrap_or("String").to_string(),
+            required: a["Required"] == true,
+            mutable: a["Mutable"] != false,
+            developer_only: a["DeveloperOnlyAttribute"] == true,
+        })
+        .collect()
 }
 
 fn text_of(pool: &Pool, member: &str) -> String {
@@ -48,6 +74,9 @@ fn settings_page(layout: Layout, pool: Pool, error: Option<String>) -> HttpRespo
             email_message: text_of(&pool, "EmailMessage"),
             invite_subject: invite_of(&pool, "EmailSubject"),
             invite_message: invite_of(&pool, "EmailMessage"),
+            mfa_subject: pool.config["EmailMfaConfiguration"]["Subject"].as_str().unwrap_or_default().to_string(),
+            mfa_message: pool.config["EmailMfaConfiguration"]["Message"].as_str().unwrap_or_default().to_string(),
+            schema: schema_lines(&pool),
             pool,
             error,
         },
@@ -80,6 +109,9 @@ fn changes(c: &Change<Configure>) -> Result<PoolOptions, String> {
         _ => MfaMode::Off,
     };
     let message = f.text("email_message");
+    if f.checked("email_mfa") && f.text("mfa_message").is_some_and(|m| !m.contains("{####}")) {
+        return Err("The sign-in code message must contain {####}, where the code goes.".into());
+    }
     if message.as_deref().is_some_and(|m| !m.contains("{####}")) {
         return Err("The verification message must contain {####}, where the code goes.".into());
     }
@@ -119,6 +151,17 @@ fn changes(c: &Change<Configure>) -> Result<PoolOptions, String> {
     })
 }
 
+/// The factors the form sets, when it shows them (the `factors` field says it does).
+fn factors(c: &Change<Configure>) -> Option<MfaFactors> {
+    let f = &c.form;
+    f.has("factors").then(|| MfaFactors {
+        totp: f.checked("totp"),
+        email: f
+            .checked("email_mfa")
+            .then(|| EmailMfaConfig { subject: f.text("mfa_subject"), message: f.text("mfa_message") }),
+    })
+}
+
 /// `POST /admin/pools/{pool}/settings` (admins).
 pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
     let pool = match path_pool(&c.svc, &path).await {
@@ -130,7 +173,7 @@ pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
         Ok(o) => o,
         Err(e) => return settings_page(layout, pool, Some(e)),
     };
-    match c.svc.user_pools.adjust_pool(&pool.id, c.form.text("name"), &options).await {
+    match c.svc.user_pools.adjust_pool(&pool.id, c.form.text("name"), &options, factors(&c).as_ref()).await {
         Ok(()) => {
             let after = match c.svc.directory.pool(&pool.id).await {
                 Ok(p) => serde_json::json!({"PoolName": p.name, "Settings": *p.config}),
@@ -140,6 +183,31 @@ pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
             let details = crate::events::changes(&before, &after);
             c.audit(Some(&pool.id), "UpdateUserPool", format!("pool:{}", pool.id), details).await;
             see_other(&format!("/admin/pools/{}?notice=changed", pool.id))
+        }
+        Err(Error::Internal(e)) => internal(e),
+        Err(e) => settings_page(layout, pool, Some(e.to_string())),
+    }
+}
+
+/// `POST /admin/pools/{pool}/attributes` (admins): add custom attributes, `name` or `name: Type`
+/// per line, as AddCustomAttributes does.
+pub async fn add_attributes(c: Change<Configure>, path: Path<String>) -> HttpResponse {
+    let pool = match path_pool(&c.svc, &path).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let layout = Layout::of(&c.op, "pools", None);
+    let lines = c.form.lines("custom_attributes");
+    let attributes = match super::pools::custom_attributes(&lines) {
+        Ok(a) => a,
+        Err(e) => return settings_page(layout, pool, Some(e)),
+    };
+    match c.svc.user_pools.add_custom_attributes(&pool.id, &attributes).await {
+        Ok(_) => {
+            let names: Vec<_> = attributes.iter().filter_map(|a| a.name.clone()).collect();
+            let details = serde_json::json!({"CustomAttributes": names});
+            c.audit(Some(&pool.id), "AddCustomAttributes", format!("pool:{}", pool.id), details).await;
+            see_other(&format!("/admin/pools/{}/settings", pool.id))
         }
         Err(Error::Internal(e)) => internal(e),
         Err(e) => settings_page(layout, pool, Some(e.to_string())),

@@ -26,6 +26,7 @@ pub const ACTIONS: &[&str] = &[
     "DescribeUserPool",
     "ListUserPools",
     "UpdateUserPool",
+    "AddCustomAttributes",
     "DeleteUserPool",
     "CreateUserPoolClient",
     "DescribeUserPoolClient",
@@ -65,6 +66,16 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
         }
         "UpdateUserPool" => {
             svc.user_pools.update_pool(&pool_id_in(i)?, &pool_changes(i)).await?;
+            json!({})
+        }
+        "AddCustomAttributes" => {
+            let attributes: Vec<_> = i["CustomAttributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(super::pool_input::schema_attribute)
+                .collect();
+            svc.user_pools.add_custom_attributes(&pool_id_in(i)?, &attributes).await?;
             json!({})
         }
         "DeleteUserPool" => {

@@ -180,7 +180,7 @@ fn sms_configuration(v: &Value) -> SmsConfiguration {
     }
 }
 
-fn schema_attribute(a: &Value) -> SchemaAttribute {
+pub(super) fn schema_attribute(a: &Value) -> SchemaAttribute {
     SchemaAttribute {
         name: text(a, "Name"),
         data_type: match s(a, "AttributeDataType") {

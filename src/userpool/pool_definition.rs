@@ -372,6 +372,14 @@ pub struct SoftwareTokenMfaConfig {
     pub enabled: Option<bool>,
 }
 
+/// The second factors a pool offers, set together (the dashboard's settings form): TOTP on or off,
+/// e-mail codes with their mail, or off (`None`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MfaFactors {
+    pub totp: bool,
+    pub email: Option<EmailMfaConfig>,
+}
+
 /// `EmailMfaConfigType`: the sign-in code mail, `{####}` for the code.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmailMfaConfig {

@@ -98,7 +98,7 @@ impl PoolMfaChanges {
 
 impl EmailMfaConfig {
     /// Read back from the pool's document.
-    pub(super) fn from_document(v: &Value) -> Self {
+    pub fn from_document(v: &Value) -> Self {
         let text = |k: &str| v[k].as_str().map(str::to_string);
         EmailMfaConfig { message: text("Message"), subject: text("Subject") }
     }

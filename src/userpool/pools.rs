@@ -3,7 +3,9 @@
 use super::UserPools;
 use super::error::{Error, Result};
 use super::model::{Pool, STANDARD_ATTRIBUTES, new_pool_id, standard_schema_entry};
-use super::pool_definition::{AttributeDataType, PoolChanges, PoolDefinition, PoolOptions, SchemaAttribute};
+use super::pool_definition::{
+    AttributeDataType, MfaFactors, PoolChanges, PoolDefinition, PoolOptions, SchemaAttribute,
+};
 use super::pool_document::Document;
 use super::resources::Domain;
 use crate::ids::PoolId;
@@ -12,6 +14,8 @@ use crate::store::pools::PoolRow;
 use serde_json::{Map, Value, json};
 
 /// Settings that cannot change after creation.
+/// Most custom attributes a pool may have.
+const MAX_CUSTOM: usize = 50;
 const IMMUTABLE: &[&str] = &["SchemaAttributes", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration"];
 
 fn defaults() -> Map<String, Value> {
@@ -75,7 +79,6 @@ fn build_settings(options: &PoolOptions) -> Map<String, Value> {
 /// The pool schema: standard attributes, overridden and extended by the request's `Schema`.
 fn build_schema(requested: &[SchemaAttribute], aliases: &[String]) -> Result<Vec<Value>> {
     let mut schema: Vec<Value> = STANDARD_ATTRIBUTES.iter().map(|(n, t)| standard_schema_entry(n, t)).collect();
-    let mut custom = 0;
     for a in requested {
         let name = a.name.as_deref().unwrap_or_default();
         if name.is_empty() {
@@ -105,39 +108,51 @@ fn build_schema(requested: &[SchemaAttribute], aliases: &[String]) -> Result<Vec
             }
             continue;
         }
-        let base = name.strip_prefix("custom:").unwrap_or(name);
-        if base.is_empty() || base.chars().count() > 20 {
-            return Err(Error::invalid(format!("Custom attribute name {name} must be 1-20 characters.")));
-        }
-        if a.required == Some(true) {
-            return Err(Error::invalid("Required custom attributes are not supported currently."));
-        }
-        let ty = a.data_type.unwrap_or(AttributeDataType::String);
-        let dev = a.developer_only;
-        let full = if dev { format!("dev:custom:{base}") } else { format!("custom:{base}") };
-        if schema.iter().any(|s| s["Name"] == full.as_str()) {
-            return Err(Error::invalid(format!("Existing attribute already has name {full}.")));
-        }
-        custom += 1;
-        if custom > 50 {
-            return Err(Error::invalid("A user pool can have at most 50 custom attributes."));
-        }
-        let mut e = json!({
-            "Name": full, "AttributeDataType": ty.as_str(), "DeveloperOnlyAttribute": dev,
-            "Mutable": a.mutable.unwrap_or(true), "Required": false,
-        });
-        match ty {
-            AttributeDataType::String => {
-                e["StringAttributeConstraints"] = a.string_constraints.as_ref().map_or(json!({}), Document::document)
-            }
-            AttributeDataType::Number => {
-                e["NumberAttributeConstraints"] = a.number_constraints.as_ref().map_or(json!({}), Document::document)
-            }
-            _ => {}
-        }
-        schema.push(e);
+        push_custom(&mut schema, a)?;
     }
     Ok(schema)
+}
+
+/// Add custom attribute `a` to `schema` (`custom:` or, developer-only, `dev:custom:` before its
+/// name), with Cognito's rules: 1-20 characters, never required, a name used once, 50 at most.
+fn push_custom(schema: &mut Vec<Value>, a: &SchemaAttribute) -> Result<()> {
+    let name = a.name.as_deref().unwrap_or_default();
+    let base = name.strip_prefix("custom:").unwrap_or(name);
+    if base.is_empty() || base.chars().count() > 20 {
+        return Err(Error::invalid(format!("Custom attribute name {name} must be 1-20 characters.")));
+    }
+    if a.required == Some(true) {
+        return Err(Error::invalid("Required custom attributes are not supported currently."));
+    }
+    let ty = a.data_type.unwrap_or(AttributeDataType::String);
+    let dev = a.developer_only;
+    let full = if dev { format!("dev:custom:{base}") } else { format!("custom:{base}") };
+    // `custom:x` and `dev:custom:x` are one name to Cognito: the prefix is not part of it.
+    let taken = |s: &Value| {
+        let n = s["Name"].as_str().unwrap_or_default();
+        n.strip_prefix("dev:").unwrap_or(n) == format!("custom:{base}")
+    };
+    if schema.iter().any(taken) {
+        return Err(Error::invalid(format!("Existing attribute already has name {full}.")));
+    }
+    if schema.iter().filter(|s| s["Name"].as_str().is_some_and(|n| n.contains("custom:"))).count() >= MAX_CUSTOM {
+        return Err(Error::invalid(format!("A user pool can have at most {MAX_CUSTOM} custom attributes.")));
+    }
+    let mut e = json!({
+        "Name": full, "AttributeDataType": ty.as_str(), "DeveloperOnlyAttribute": dev,
+        "Mutable": a.mutable.unwrap_or(true), "Required": false,
+    });
+    match ty {
+        AttributeDataType::String => {
+            e["StringAttributeConstraints"] = a.string_constraints.as_ref().map_or(json!({}), Document::document)
+        }
+        AttributeDataType::Number => {
+            e["NumberAttributeConstraints"] = a.number_constraints.as_ref().map_or(json!({}), Document::document)
+        }
+        _ => {}
+    }
+    schema.push(e);
+    Ok(())
 }
 
 /// A pool, with what DescribeUserPool tells beside its settings.
@@ -235,16 +250,43 @@ impl UserPools {
     /// The dashboard's settings form: only the settings given change; every other one (and the
     /// members of a given object that are not named, like a password policy's) stays as it is.
     /// Turning MFA on enables TOTP when the pool has no factor yet.
-    pub async fn adjust_pool(&self, id: &PoolId, name: Option<String>, changes: &PoolOptions) -> Result<()> {
+    pub async fn adjust_pool(
+        &self,
+        id: &PoolId,
+        name: Option<String>,
+        changes: &PoolOptions,
+        factors: Option<&MfaFactors>,
+    ) -> Result<()> {
         let pool = self.directory.pool(id).await?;
         check_templates(changes)?;
         let mut config = (*pool.config).clone();
         merge(&mut config, &Value::Object(changes.document()));
+        if let Some(f) = factors {
+            config["SoftwareTokenMfaConfiguration"] = json!({"Enabled": f.totp});
+            match &f.email {
+                Some(mail) => {
+                    if mail.message.as_deref().is_some_and(|m| !m.contains("{####}")) {
+                        return Err(Error::invalid(
+                            "The sign-in code message must contain {####}, where the code goes.",
+                        ));
+                    }
+                    config["EmailMfaConfiguration"] = mail.document();
+                }
+                None => {
+                    if let Some(c) = config.as_object_mut() {
+                        c.remove("EmailMfaConfiguration");
+                    }
+                }
+            }
+        }
         let mut candidate = pool.with_config(config);
         if candidate.mfa_mode() != super::model::MfaMode::Off
             && !candidate.totp_allowed()
             && !candidate.email_mfa_allowed()
         {
+            if factors.is_some() {
+                return Err(Error::invalid("At least one MFA factor must be enabled to turn MFA on."));
+            }
             let mut config = (*candidate.config).clone();
             config["SoftwareTokenMfaConfiguration"] = json!({"Enabled": true});
             candidate = candidate.with_config(config);
@@ -273,6 +315,23 @@ impl UserPools {
         self.store.update_pool(&row).await?;
         self.directory.forget_pool(&pool.id);
         Ok(())
+    }
+
+    /// AddCustomAttributes: 1 to 25 custom attributes added to the schema, all or none. A name is
+    /// always a custom one (`email` becomes `custom:email`).
+    pub async fn add_custom_attributes(&self, id: &PoolId, attributes: &[SchemaAttribute]) -> Result<Pool> {
+        if attributes.is_empty() || attributes.len() > 25 {
+            return Err(Error::invalid("Add 1 to 25 custom attributes at a time."));
+        }
+        let pool = self.directory.pool(id).await?;
+        let mut config = (*pool.config).clone();
+        let mut schema = pool.schema().to_vec();
+        for a in attributes {
+            push_custom(&mut schema, a)?;
+        }
+        config["SchemaAttributes"] = Value::Array(schema);
+        self.replace_pool_config(&pool, config.clone()).await?;
+        Ok(pool.with_config(config))
     }
 
     pub async fn delete_pool(&self, id: &PoolId) -> Result<()> {

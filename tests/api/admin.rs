@@ -175,6 +175,8 @@ async fn viewers_are_refused_every_change_even_with_a_valid_csrf_token() {
         ("/admin/pools".into(), vec![("name", "p")]),
         (format!("/admin/pools/{pool}/clients"), vec![("name", "c")]),
         (format!("/admin/pools/{pool}/users"), vec![("username", "u")]),
+        (format!("/admin/pools/{pool}/settings"), vec![("name", "renamed"), ("mfa", "OFF")]),
+        (format!("/admin/pools/{pool}/attributes"), vec![("custom_attributes", "plan")]),
         (format!("{user}/disable"), vec![]),
         (format!("{user}/enable"), vec![]),
         (format!("{user}/sign-out"), vec![]),
@@ -189,6 +191,9 @@ async fn viewers_are_refused_every_change_even_with_a_valid_csrf_token() {
     }
     let bob = get_user(&app, &pool, "bob").await;
     assert_eq!(bob["Enabled"], true, "nothing changed");
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"].clone();
+    assert_ne!(d["Name"], "renamed");
+    assert!(!d["SchemaAttributes"].to_string().contains("custom:plan"));
     let (_, clients) = app.api("ListUserPoolClients", json!({"UserPoolId": pool, "MaxResults": 60})).await;
     assert!(clients["UserPoolClients"].as_array().unwrap().is_empty());
     let (status, _) = initiate_auth(&app, "x", "bob", PASSWORD).await;

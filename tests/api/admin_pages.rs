@@ -203,6 +203,67 @@ async fn the_settings_form_changes_what_it_shows_and_keeps_every_other_setting()
 }
 
 #[tokio::test]
+async fn mfa_factors_their_code_mail_and_new_custom_attributes_are_set_from_the_settings_page() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let settings = format!("/admin/pools/{pool}/settings");
+    let mfa_config = || app.ok("GetUserPoolMfaConfig", json!({"UserPoolId": pool}));
+    let before = mfa_config().await;
+    // Required MFA with no factor, or a code mail without the code, is refused and changes nothing.
+    let none = admin.post(&app, &settings, &[("factors", "1"), ("mfa", "ON")]).await;
+    assert_eq!(none.status(), 400);
+    assert!(none.text().await.unwrap().contains("At least one MFA factor"));
+    let no_code = admin
+        .post(&app, &settings, &[("factors", "1"), ("mfa", "ON"), ("email_mfa", "on"), ("mfa_message", "Hi")])
+        .await;
+    assert_eq!(no_code.status(), 400);
+    assert_eq!(mfa_config().await, before);
+
+    let r = admin
+        .post(
+            &app,
+            &settings,
+            &[
+                ("factors", "1"),
+                ("mfa", "ON"),
+                ("email_mfa", "on"),
+                ("mfa_subject", "Sign-in code"),
+                ("mfa_message", "Your code is {####}."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let mfa = mfa_config().await;
+    assert_eq!(mfa["MfaConfiguration"], "ON");
+    assert_eq!(mfa["SoftwareTokenMfaConfiguration"]["Enabled"], false, "TOTP was left unticked");
+    assert_eq!(mfa["EmailMfaConfiguration"], json!({"Subject": "Sign-in code", "Message": "Your code is {####}."}));
+    let page = admin.get(&app, &settings).await.text().await.unwrap();
+    assert!(page.contains("Your code is {####}.</textarea>") && page.contains("name=\"email_mfa\" checked"), "{page}");
+    // Back to TOTP only: the e-mail factor goes.
+    let r = admin.post(&app, &settings, &[("factors", "1"), ("mfa", "OPTIONAL"), ("totp", "on")]).await;
+    assert_eq!(r.status(), 303);
+    let mfa = mfa_config().await;
+    assert_eq!(mfa["SoftwareTokenMfaConfiguration"]["Enabled"], true);
+    assert!(mfa["EmailMfaConfiguration"].is_null(), "{mfa}");
+
+    // The schema grows from the same page, and is listed there.
+    let attributes = format!("/admin/pools/{pool}/attributes");
+    let r = admin.post(&app, &attributes, &[("custom_attributes", "plan\ncustom:seats: Number")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"]["SchemaAttributes"].clone();
+    let ty = |n: &str| d.as_array().unwrap().iter().find(|a| a["Name"] == n).map(|a| a["AttributeDataType"].clone());
+    assert_eq!((ty("custom:plan"), ty("custom:seats")), (Some(json!("String")), Some(json!("Number"))));
+    let again = admin.post(&app, &attributes, &[("custom_attributes", "plan")]).await;
+    assert_eq!(again.status(), 400);
+    assert!(again.text().await.unwrap().contains("Existing attribute already has name custom:plan"));
+    let page = admin.get(&app, &settings).await.text().await.unwrap();
+    assert!(page.contains("custom:seats</td><td>Number"), "{page}");
+    let audit = admin.get(&app, &format!("/admin/events?pool={pool}&type=AddCustomAttributes")).await;
+    assert!(audit.text().await.unwrap().contains("AddCustomAttributes"));
+}
+
+#[tokio::test]
 async fn a_users_sign_ins_sessions_identities_factors_and_attributes_are_managed_from_its_page() {
     let app = spawn_dashboard(AdminMfa::Optional).await;
     let f = setup_flow(

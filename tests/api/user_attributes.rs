@@ -311,3 +311,56 @@ async fn client_read_attributes_limit_what_tokens_and_userinfo_reveal() {
         .await;
     assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
 }
+
+#[tokio::test]
+async fn custom_attributes_are_added_to_a_pool_later_and_never_twice() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({"Schema": [{"Name": "tenant", "AttributeDataType": "String"}]})).await;
+    let add = |attrs: Value| app.api("AddCustomAttributes", json!({"UserPoolId": pool, "CustomAttributes": attrs}));
+    let (status, out) = add(json!([
+        {"Name": "tier", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "5"}},
+        {"Name": "seats", "AttributeDataType": "Number", "Mutable": false},
+        {"Name": "email", "AttributeDataType": "String"},
+    ]))
+    .await;
+    assert_eq!((status, out.clone()), (200, json!({})));
+    let schema = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"]["SchemaAttributes"].clone();
+    let find = |name: &str| schema.as_array().unwrap().iter().find(|a| a["Name"] == name).cloned();
+    assert_eq!(find("custom:tier").unwrap()["StringAttributeConstraints"]["MaxLength"], "5");
+    assert_eq!(find("custom:seats").unwrap()["Mutable"], false);
+    assert!(find("custom:email").is_some(), "a standard name is a custom one here");
+    assert!(find("custom:tenant").is_some(), "the attributes before stay");
+
+    // The new attributes take values under their constraints.
+    app.create_user(&pool, "alice", PASSWORD, json!([{"Name": "custom:tier", "Value": "gold"}])).await;
+    let (status, e) = app
+        .api(
+            "AdminUpdateUserAttributes",
+            json!({"UserPoolId": pool, "Username": "alice", "UserAttributes": [{"Name": "custom:tier", "Value": "platinum"}]}),
+        )
+        .await;
+    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "longer than MaxLength 5: {e}");
+
+    // All or none: a batch naming an existing attribute adds nothing.
+    let (status, e) = add(json!([{"Name": "fresh"}, {"Name": "tier"}])).await;
+    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"));
+    assert!(err_message(&e).contains("custom:tier"), "{e}");
+    let (status, e) = add(json!([{"Name": "vip", "Required": true}])).await;
+    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "{e}");
+    let after = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"]["SchemaAttributes"].clone();
+    assert_eq!(after, schema, "nothing added by the refused calls");
+
+    // At most 25 at a time, and 50 in a pool.
+    let many = |from: usize, n: usize| (from..from + n).map(|i| json!({"Name": format!("a{i}")})).collect::<Vec<_>>();
+    let (status, e) = add(json!(many(0, 26))).await;
+    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "{e}");
+    assert_eq!(add(json!(many(0, 25))).await.0, 200);
+    let (status, e) = add(json!(many(25, 25))).await;
+    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "4 + 25 + 25 is over 50: {e}");
+    assert_eq!(add(json!(many(25, 21))).await.0, 200, "50 in all");
+
+    let (status, e) = app
+        .api("AddCustomAttributes", json!({"UserPoolId": "us-east-1_nothere", "CustomAttributes": [{"Name": "x"}]}))
+        .await;
+    assert_eq!((status, err_type(&e)), (400, "ResourceNotFoundException"));
+}
