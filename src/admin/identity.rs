@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/identity-pools/{id}/identities/{identity}", web::get().to(browser::show))
         .route("/admin/identity-pools/{id}/identities/{identity}/delete", web::post().to(browser::delete))
         .route("/admin/identity-pools/{id}/identities/{identity}/unlink", web::post().to(browser::unlink))
+        .route("/admin/identity-pools/{id}/identities/{identity}/unlink-login", web::post().to(browser::unlink_login))
         .route("/admin/iam/roles", web::get().to(iam_roles::list))
         .route("/admin/iam/roles", web::post().to(iam_roles::create))
         .route("/admin/iam/roles/{name}", web::get().to(iam_roles::show))

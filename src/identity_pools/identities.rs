@@ -368,6 +368,25 @@ impl IdentityPools {
             None => Err(forbidden(id)),
         }
     }
+
+    /// The dashboard's unlink of a user pool's or a public provider's login from identity `id`,
+    /// without the login's token: the operator is trusted, where Cognito's UnlinkIdentity asks the
+    /// caller to prove the login. Developer users go through UnlinkDeveloperIdentity instead. An
+    /// identity left without logins is disabled, as UnlinkIdentity leaves it.
+    pub async fn remove_login(&self, id: &str, provider: &str) -> Result<()> {
+        let named = self.store.get_identity(id).await?.ok_or_else(|| identity_not_found(id))?;
+        let row = self.identity_pool_row(&named.pool_id).await?;
+        let pool = IdentityPool::from_row(&row)?;
+        if pool.developer_provider_name.as_deref() == Some(provider) {
+            return Err(Error::invalid("Unlink a developer user by its identifier."));
+        }
+        let live = self.live_identity(id).await?;
+        match self.store.unlink_identity_providers(&live.id, &[provider.to_string()], self.now()).await? {
+            Some(0) => Err(Error::ResourceNotFound(format!("The identity has no login of {provider}."))),
+            Some(_) => Ok(()),
+            None => Err(forbidden(id)),
+        }
+    }
 }
 
 pub(crate) fn clash(provider: &str) -> Error {

@@ -409,10 +409,17 @@ async fn the_identity_browser_shows_logins_merges_developer_users_and_deletes() 
     assert!(html.contains(&format!("<span class=\"mono\">{}</span>", s.provider)), "with its logins");
     let identity = |id: &str| format!("{path}/identities/{}", seg(id));
     let alice_page = page(&admin, &app, &identity(&alice)).await;
-    assert!(alice_page.contains(&format!("<li class=\"mono\">{}</li>", s.provider)), "{alice_page}");
-    assert!(alice_page.contains("shown read-only"), "{alice_page}");
+    assert!(alice_page.contains(&format!("<td class=\"mono\">{}</td>", s.provider)), "{alice_page}");
+    assert!(alice_page.contains(&format!("Unlink {}", s.provider)), "{alice_page}");
     let dev_page = page(&admin, &app, &identity(&dev1)).await;
-    assert!(dev_page.contains("Unlink dev-1") && !dev_page.contains("shown read-only"), "{dev_page}");
+    assert!(dev_page.contains("Unlink dev-1") && dev_page.contains("developer users below"), "{dev_page}");
+    // The developer provider is not unlinked as a whole here, and a provider the identity lacks is
+    // refused.
+    let unlink_login = |id: &str| format!("{}/unlink-login", identity(id));
+    let refused = post(&admin, &app, &unlink_login(&dev1), &[("provider", "login.example")], 400).await;
+    assert!(refused.contains("Unlink a developer user by its identifier."), "{refused}");
+    let refused = post(&admin, &app, &unlink_login(&alice), &[("provider", "accounts.google.com")], 400).await;
+    assert!(refused.contains("The identity has no login of accounts.google.com."), "{refused}");
 
     // Merge: dev-2's identity into dev-1's.
     let merged =
@@ -438,6 +445,17 @@ async fn the_identity_browser_shows_logins_merges_developer_users_and_deletes() 
         .identity_api("LookupDeveloperIdentity", json!({"IdentityPoolId": s.pool, "DeveloperUserIdentifier": "dev-2"}))
         .await;
     assert_eq!((status, err_type(&body)), (400, "ResourceNotFoundException"));
+
+    // Unlink alice's user-pool login without her token: the identity is left disabled, and her
+    // token now makes a new identity.
+    let unlinked = post(&admin, &app, &unlink_login(&alice), &[("provider", &s.provider)], 303).await;
+    assert_eq!(unlinked, format!("{}?notice=unlinked", identity(&alice)));
+    let described = app.identity_ok("DescribeIdentity", json!({"IdentityId": alice})).await;
+    assert_eq!(described["Logins"], json!([]), "{described}");
+    let token = id_token(&app, &s.flow.client_id, "alice").await;
+    assert_ne!(get_id_ok(&app, &s.pool, json!({s.provider.clone(): token})).await, alice);
+    let audit = page(&admin, &app, "/admin/events?type=UnlinkIdentity").await;
+    assert!(audit.contains(&format!("identity:{alice}")), "{audit}");
 
     // Delete an identity: the confirmation box, then DeleteIdentities.
     post(&admin, &app, &format!("{}/delete", identity(&alice)), &[], 400).await;
@@ -475,6 +493,7 @@ async fn operators_and_viewers_are_refused_every_change_here() {
         (format!("{path}/merge"), vec![("source", "a"), ("destination", "b")]),
         (format!("{identity}/delete"), vec![("confirm", "on")]),
         (format!("{identity}/unlink"), vec![("user", "a")]),
+        (format!("{identity}/unlink-login"), vec![("provider", "a")]),
         ("/admin/iam/roles".into(), vec![("name", "sneaky"), ("trust", doc.as_str())]),
         ("/admin/iam/roles/kept/trust".into(), vec![("trust", doc.as_str())]),
         ("/admin/iam/roles/kept/delete".into(), vec![("confirm", "on")]),

@@ -3,8 +3,9 @@
 //! provider, unlinking a developer user (UnlinkDeveloperIdentity) and merging two developer
 //! users' identities (MergeDeveloperIdentities).
 //!
-//! Other logins are shown read-only: Cognito's UnlinkIdentity needs the login's own token as
-//! proof, which an operator does not have; deleting the identity is the API's way to drop them.
+//! An administrator also unlinks a user pool's or a public provider's login. Cognito's API has no
+//! such call (UnlinkIdentity takes the login's own token as proof, which an operator does not
+//! have); the dashboard trusts its administrators and audits the change.
 
 use super::{
     Access, Change, Configure, Draft, Layout, PageQuery, Read, SECTION, date, identity_state, internal, message,
@@ -51,8 +52,8 @@ struct IdentityPage {
     updated: String,
     developer: Option<String>,
     developer_users: Vec<String>,
-    /// Whether it has logins other than developer users (those cannot be unlinked here).
-    read_only_logins: bool,
+    /// Its logins other than the developer provider's, which are unlinked one developer user at a time.
+    other_logins: Vec<String>,
     error: Option<String>,
 }
 
@@ -76,7 +77,8 @@ async fn identity_page(
         },
     };
     let pool_id = pool.identity_pool_id.clone();
-    let read_only_logins = identity.logins.iter().any(|l| pool.developer_provider_name.as_ref() != Some(l));
+    let other_logins =
+        identity.logins.iter().filter(|l| pool.developer_provider_name.as_ref() != Some(*l)).cloned().collect();
     page(
         status_of(error.is_some()),
         &IdentityPage {
@@ -91,7 +93,7 @@ async fn identity_page(
             identity,
             developer,
             developer_users,
-            read_only_logins,
+            other_logins,
             error,
         },
     )
@@ -159,6 +161,32 @@ pub async fn unlink(c: Change<Configure>, path: Path<(String, String)>) -> HttpR
         Ok(()) => {
             let details = serde_json::json!({"IdentityPoolId": pool.identity_pool_id, "DeveloperUserIdentifier": user});
             c.audit(None, "UnlinkDeveloperIdentity", format!("identity:{}", identity.identity_id), details).await;
+            see_other(&format!("{}?notice=unlinked", identity_link(&pool.identity_pool_id, &identity.identity_id)))
+        }
+        Err(e) => match refusal(e) {
+            Ok(m) => identity_page(&c.svc, Layout::of(&c.op, SECTION, None), pool, identity, Some(m)).await,
+            Err(resp) => resp,
+        },
+    }
+}
+
+/// `POST …/identities/{identity}/unlink-login`: remove the login of `provider` (a user pool or a
+/// public provider) from the identity.
+pub async fn unlink_login(c: Change<Configure>, path: Path<(String, String)>) -> HttpResponse {
+    let (pool_id, identity_id) = path.into_inner();
+    let pool = match path_pool(&c.svc, &pool_id).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    let identity = match path_identity(&c.svc, &pool, &identity_id).await {
+        Ok(i) => i,
+        Err(resp) => return resp,
+    };
+    let provider = c.form.get("provider").to_string();
+    match c.svc.identity_pools.remove_login(&identity.identity_id, &provider).await {
+        Ok(()) => {
+            let details = serde_json::json!({"IdentityPoolId": pool.identity_pool_id, "Provider": provider});
+            c.audit(None, "UnlinkIdentity", format!("identity:{}", identity.identity_id), details).await;
             see_other(&format!("{}?notice=unlinked", identity_link(&pool.identity_pool_id, &identity.identity_id)))
         }
         Err(e) => match refusal(e) {
