@@ -230,6 +230,11 @@ pub enum NoRole {
     Unconfigured,
 }
 
+/// The role for a guest, and why ([`guest_role`] without a CustomRoleArn).
+pub fn choose_guest_role(roles: &PoolRoles) -> RoleChoice {
+    RoleChoice { mapping_key: None, basis: RoleBasis::Guest, role: guest_role(roles, None) }
+}
+
 /// The role for a guest: the `unauthenticated` role. A CustomRoleArn must name that role.
 pub fn guest_role(roles: &PoolRoles, custom: Option<&str>) -> Result<String, NoRole> {
     let role = roles.role(UNAUTHENTICATED).ok_or(NoRole::Unconfigured)?;
@@ -258,6 +263,8 @@ pub enum RoleBasis {
     Rule { number: usize },
     /// The mapping gave no role, and AmbiguousRoleResolution decided.
     Ambiguous(Option<AmbiguousRoleResolution>),
+    /// A guest (no login): the pool's `unauthenticated` role.
+    Guest,
 }
 
 /// The role of an authenticated request, and why.

@@ -3,10 +3,11 @@
 //! GetId and GetCredentialsForIdentity take — the login's validation ([`IdentityPools::verify_logins`]),
 //! the role the pool's roles and role mappings choose ([`roles::choose_authenticated_role`]), and
 //! the role's trust policy for `cognito-identity.amazonaws.com` ([`crate::iam::Iam::web_identity_trust`]) —
-//! but no identity is created or linked and nothing is vended.
+//! but no identity is created or linked and nothing is vended. A guest (no login) is simulated
+//! too: whether the pool takes guests, its unauthenticated role, and that role's trust policy.
 
 use super::IdentityPools;
-use super::error::{Error, Result};
+use super::error::{Error, NO_GUESTS, Result};
 use super::identities::{authenticated_amr, new_identity_id};
 use super::logins::Logins;
 use super::pools::{COGNITO_IDENTITY_PROVIDER, IdentityPool};
@@ -22,8 +23,9 @@ pub struct Simulation {
     /// The token's claims as it states them, before any check; `None` when it is not a JWT.
     pub stated_claims: Option<Map<String, Value>>,
     /// Step 1: the login validates (signature, issuer, audience, expiry, and the user when the
-    /// provider asks for a server-side check), or Cognito's message saying why not.
-    pub login: std::result::Result<SimulatedLogin, String>,
+    /// provider asks for a server-side check), or Cognito's message saying why not. For a guest:
+    /// the pool takes guests (`Ok(None)`), or why not.
+    pub login: std::result::Result<Option<SimulatedLogin>, String>,
     /// Step 2: the role chosen, and why.
     pub role: Option<RoleChoice>,
     /// Step 3: what the chosen role's trust policy decides for the identity.
@@ -98,27 +100,48 @@ impl IdentityPools {
         let pool_roles = self.identity_pool_roles(&row.id).await?;
         let mapped = [MappedLogin { mapping_key: login.mapping_key.clone(), claims: &login.claims }];
         let choice = roles::choose_authenticated_role(&pool_roles, &mapped, None);
-        let trust = match &choice.role {
-            Ok(role_arn) => {
-                let web_identity = WebIdentity {
-                    provider: COGNITO_IDENTITY_PROVIDER.to_string(),
-                    subject: identity_id.unwrap_or_else(|| new_identity_id(&self.config.region)),
-                    audience: row.id.clone(),
-                    amr: authenticated_amr(&verified),
-                };
-                let outcome = match self.iam.web_identity_trust(role_arn, &web_identity).await {
-                    Ok((role, decision)) => TrustOutcome::Decided { role_name: role.name, decision },
-                    Err(AssumeError::NoSuchRole) => TrustOutcome::NoSuchRole,
-                    Err(AssumeError::Invalid(m)) => TrustOutcome::Invalid(m),
-                    Err(AssumeError::NotTrusted) => {
-                        TrustOutcome::Decided { role_name: String::new(), decision: Decision::ImplicitDeny }
-                    }
-                    Err(AssumeError::Internal(e)) => return Err(Error::Internal(e)),
-                };
-                Some(SimulatedTrust { role_arn: role_arn.clone(), web_identity, outcome })
-            }
-            Err(_) => None,
+        let trust = self.simulate_trust(&row.id, &choice, identity_id, authenticated_amr(&verified)).await?;
+        Ok(Simulation { stated_claims, login: Ok(Some(simulated)), role: Some(choice), trust })
+    }
+
+    /// Simulate GetId + GetCredentialsForIdentity for a guest (no login) of identity pool
+    /// `pool_id`, reading only.
+    pub async fn simulate_guest(&self, pool_id: &str) -> Result<Simulation> {
+        let row = self.identity_pool_row(pool_id).await?;
+        let pool = IdentityPool::from_row(&row)?;
+        if !pool.allow_unauthenticated_identities {
+            return Ok(Simulation { stated_claims: None, login: Err(NO_GUESTS.into()), role: None, trust: None });
+        }
+        let choice = roles::choose_guest_role(&self.identity_pool_roles(&row.id).await?);
+        let trust = self.simulate_trust(&row.id, &choice, None, vec!["unauthenticated".to_string()]).await?;
+        Ok(Simulation { stated_claims: None, login: Ok(None), role: Some(choice), trust })
+    }
+
+    /// The trust step for the chosen role, if one was: what its trust policy decides for the
+    /// identity (`identity_id`, or a sample new id) with `amr`.
+    async fn simulate_trust(
+        &self,
+        pool_id: &str,
+        choice: &RoleChoice,
+        identity_id: Option<String>,
+        amr: Vec<String>,
+    ) -> Result<Option<SimulatedTrust>> {
+        let Ok(role_arn) = &choice.role else { return Ok(None) };
+        let web_identity = WebIdentity {
+            provider: COGNITO_IDENTITY_PROVIDER.to_string(),
+            subject: identity_id.unwrap_or_else(|| new_identity_id(&self.config.region)),
+            audience: pool_id.to_string(),
+            amr,
         };
-        Ok(Simulation { stated_claims, login: Ok(simulated), role: Some(choice), trust })
+        let outcome = match self.iam.web_identity_trust(role_arn, &web_identity).await {
+            Ok((role, decision)) => TrustOutcome::Decided { role_name: role.name, decision },
+            Err(AssumeError::NoSuchRole) => TrustOutcome::NoSuchRole,
+            Err(AssumeError::Invalid(m)) => TrustOutcome::Invalid(m),
+            Err(AssumeError::NotTrusted) => {
+                TrustOutcome::Decided { role_name: String::new(), decision: Decision::ImplicitDeny }
+            }
+            Err(AssumeError::Internal(e)) => return Err(Error::Internal(e)),
+        };
+        Ok(Some(SimulatedTrust { role_arn: role_arn.clone(), web_identity, outcome }))
     }
 }

@@ -385,6 +385,45 @@ async fn the_simulator_explains_each_step_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn the_simulator_answers_for_a_guest_too() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = create_identity_pool(&app, json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let form = page(&admin, &app, &format!("{}/simulate", pool_path(&pool))).await;
+    assert!(form.contains("Simulate a guest (no login)"), "offered even without login providers: {form}");
+
+    // A guest: refused while the pool takes none; then the unauthenticated role and its trust.
+    let html = simulate(&admin, &app, &pool, "(guest)", "").await;
+    assert_eq!(verdicts(&html), vec!["Fails", "Not reached", "Not reached"], "{html}");
+    assert!(html.contains("Unauthenticated access is not supported for this identity pool."), "{html}");
+    let mut d = app.identity_ok("DescribeIdentityPool", json!({"IdentityPoolId": pool})).await;
+    d["AllowUnauthenticatedIdentities"] = json!(true);
+    app.identity_ok("UpdateIdentityPool", d).await;
+    let html = simulate(&admin, &app, &pool, "(guest)", "").await;
+    assert_eq!(verdicts(&html), vec!["Passes", "Fails", "Not reached"], "{html}");
+    assert!(html.contains("The identity pool has no unauthenticated role"), "{html}");
+    app.identity_ok(
+        "SetIdentityPoolRoles",
+        json!({"IdentityPoolId": pool, "Roles": {"authenticated": AUTH_ROLE, "unauthenticated": GUEST_ROLE}}),
+    )
+    .await;
+    let doc = identity_trust(&pool, "unauthenticated");
+    iam_ok(&app, &[("Action", "CreateRole"), ("RoleName", "guest"), ("AssumeRolePolicyDocument", &doc)]).await;
+    let html = simulate(&admin, &app, &pool, "(guest)", "").await;
+    assert_eq!(verdicts(&html), vec!["Passes", "Passes", "Passes"], "{html}");
+    assert!(html.contains("A guest: the pool's unauthenticated role."), "{html}");
+    assert!(html.contains(&format!("GetCredentialsForIdentity would vend credentials for the role {GUEST_ROLE}.")));
+    assert!(html.contains("<dd class=\"mono\">unauthenticated</dd>"), "the amr: {html}");
+    // A trust policy for authenticated identities only refuses the guest.
+    let auth_only = identity_trust(&pool, "authenticated");
+    iam_ok(&app, &[("Action", "UpdateAssumeRolePolicy"), ("RoleName", "guest"), ("PolicyDocument", &auth_only)]).await;
+    let html = simulate(&admin, &app, &pool, "(guest)", "").await;
+    assert_eq!(verdicts(&html), vec!["Passes", "Passes", "Fails"], "{html}");
+    let listed = app.identity_ok("ListIdentities", json!({"IdentityPoolId": pool, "MaxResults": 10})).await;
+    assert_eq!(listed["Identities"], json!([]), "the simulator creates no identity");
+}
+
+#[tokio::test]
 async fn the_identity_browser_shows_logins_merges_developer_users_and_deletes() {
     let app = spawn_dashboard(AdminMfa::Optional).await;
     let s = setup(&app, json!({"DeveloperProviderName": "login.example"})).await;

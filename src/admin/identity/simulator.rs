@@ -18,6 +18,9 @@ use askama::Template;
 use serde_json::Value;
 
 /// One step of the outcome: `state` is `pass`, `fail` or `skip` (an earlier step failed).
+/// The login key of the guest simulation: no provider is named so (parentheses are not allowed).
+const GUEST: &str = "(guest)";
+
 pub struct Step {
     pub title: String,
     pub state: &'static str,
@@ -116,14 +119,17 @@ pub async fn run(c: Change<Read>, path: Path<String>) -> HttpResponse {
     let layout = Layout::of(&c.op, SECTION, None);
     let key = c.form.get("login").trim().to_string();
     let token = c.form.get("token").trim();
-    if !login_keys(&pool).contains(&key) {
-        return simulate_page(layout, pool, key, None, Some("Pick one of the identity pool's login providers.".into()));
-    }
-    if token.is_empty() {
-        return simulate_page(layout, pool, key, None, Some("Paste the ID token to check.".into()));
-    }
     let ids = &c.svc.identity_pools;
-    let simulation = match ids.simulate(&pool.identity_pool_id, &key, token).await {
+    let simulation = if key == GUEST {
+        ids.simulate_guest(&pool.identity_pool_id).await
+    } else if !login_keys(&pool).contains(&key) {
+        return simulate_page(layout, pool, key, None, Some("Pick one of the identity pool's login providers.".into()));
+    } else if token.is_empty() {
+        return simulate_page(layout, pool, key, None, Some("Paste the ID token to check.".into()));
+    } else {
+        ids.simulate(&pool.identity_pool_id, &key, token).await
+    };
+    let simulation = match simulation {
         Ok(s) => s,
         Err(Error::ResourceNotFound(_)) => {
             return message(StatusCode::NOT_FOUND, "No such identity pool", "There is no identity pool with this id.");
@@ -158,9 +164,19 @@ fn claim_text(name: &str, v: &Value, now: i64) -> String {
 fn outcome(key: &str, s: &Simulation, roles: &PoolRoles, now: i64) -> Outcome {
     let claims = s.stated_claims.iter().flatten().map(|(k, v)| (k.clone(), claim_text(k, v, now))).collect();
     let mut steps = Vec::new();
-    let login_title = format!("The token validates as a login of {key}");
+    let login_title = if key == GUEST {
+        "The identity pool takes guests (AllowUnauthenticatedIdentities)".to_string()
+    } else {
+        format!("The token validates as a login of {key}")
+    };
     match &s.login {
-        Ok(l) => steps.push(Step::new(
+        Ok(None) => steps.push(Step::new(
+            login_title,
+            true,
+            "GetId without logins gives a guest identity.",
+            vec![fact("Identity", "a new guest identity")],
+        )),
+        Ok(Some(l)) => steps.push(Step::new(
             login_title,
             true,
             "Signature, issuer, audience (an app client of this provider) and expiry check out.",
@@ -185,7 +201,7 @@ fn outcome(key: &str, s: &Simulation, roles: &PoolRoles, now: i64) -> Outcome {
     match &s.trust {
         None => steps.push(Step::skipped(trust_title)),
         Some(t) => {
-            let new_identity = s.login.as_ref().is_ok_and(|l| l.identity_id.is_none());
+            let new_identity = s.login.as_ref().is_ok_and(|l| l.as_ref().is_none_or(|l| l.identity_id.is_none()));
             steps.push(trust_step(trust_title, t, new_identity));
         }
     }
@@ -208,6 +224,7 @@ fn role_step(title: &str, choice: &RoleChoice, roles: &PoolRoles) -> Step {
     }
     let reason = match &choice.basis {
         RoleBasis::NoMapping => "No role mapping for this login: the pool's authenticated role.".to_string(),
+        RoleBasis::Guest => "A guest: the pool's unauthenticated role.".into(),
         RoleBasis::TokenCustomRole => "Token mapping: the requested role, one of the token's cognito:roles.".into(),
         RoleBasis::TokenPreferredRole => "Token mapping: the token's cognito:preferred_role.".into(),
         RoleBasis::TokenOnlyRole => "Token mapping: the only role in the token's cognito:roles.".into(),
@@ -238,15 +255,18 @@ fn role_step(title: &str, choice: &RoleChoice, roles: &PoolRoles) -> Step {
             Step::new(title, true, reason, facts)
         }
         Err(NoRole::Denied(m)) => Step::new(title, false, format!("{reason} {m}"), facts),
-        Err(NoRole::Unconfigured) => Step::new(
-            title,
-            false,
-            format!(
-                "{reason} The identity pool has no authenticated role, so GetCredentialsForIdentity answers \
-                 InvalidIdentityPoolConfigurationException."
-            ),
-            facts,
-        ),
+        Err(NoRole::Unconfigured) => {
+            let kind = if choice.basis == RoleBasis::Guest { "unauthenticated" } else { "authenticated" };
+            Step::new(
+                title,
+                false,
+                format!(
+                    "{reason} The identity pool has no {kind} role, so GetCredentialsForIdentity answers \
+                     InvalidIdentityPoolConfigurationException."
+                ),
+                facts,
+            )
+        }
     }
 }
 
