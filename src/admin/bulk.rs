@@ -3,16 +3,14 @@
 //! confirmation; the confirmed POST carries the same selection and runs the action on each user
 //! through the same service call as the single-user action, reporting how many succeeded.
 
-use super::pools::path_pool;
 use super::users::SEARCH_FIELDS;
-use super::{Change, Layout, ManageUsers, internal, page};
+use super::{Change, InPool, Layout, ManageUsers, internal, page};
 use crate::ids::Username;
 use crate::services::Services;
 use crate::userpool::error::Error;
 use crate::userpool::model::Pool;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::web::Path;
 use askama::Template;
 
 /// At most this many users in one bulk action (a larger search must be narrowed).
@@ -84,11 +82,8 @@ fn search_field(raw: &str) -> &'static str {
 
 /// `POST /admin/pools/{pool}/bulk`: without `confirm`, the count and the confirmation; with
 /// it, the action on every selected user.
-pub async fn run(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn run(c: InPool<Change<ManageUsers>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let action = c.form.get("action").to_string();
     let Some((_, label)) = ACTIONS.iter().find(|(a, _)| *a == action) else {
         return super::message(StatusCode::BAD_REQUEST, "No such action", "Choose one of the bulk actions.");

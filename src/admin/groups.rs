@@ -1,8 +1,8 @@
 //! A pool's groups (list, create, delete, members) and its signing keys (what the JWKS
 //! publishes, and rotation).
 
-use super::pools::{path_pool, user_link};
-use super::{Access, Change, Configure, Layout, ManageUsers, Read, internal, page, see_other, segment};
+use super::pools::user_link;
+use super::{Access, Change, Configure, InPool, Layout, ManageUsers, Read, internal, page, see_other, segment};
 use crate::userpool::error::Error;
 use crate::userpool::groups::NewGroup;
 use crate::userpool::model::Pool;
@@ -55,19 +55,14 @@ async fn groups_page(
 }
 
 /// `/admin/pools/{pool}/groups`.
-pub async fn list(a: Access<Read>, path: Path<String>) -> HttpResponse {
-    match path_pool(&a.svc, &path).await {
-        Ok(pool) => groups_page(&a.op, &a.svc, pool, None, None).await,
-        Err(resp) => resp,
-    }
+pub async fn list(a: InPool<Access<Read>>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
+    groups_page(&a.op, &a.svc, pool, None, None).await
 }
 
 /// `POST /admin/pools/{pool}/groups`: CreateGroup.
-pub async fn create(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn create(c: InPool<Change<ManageUsers>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let name = c.form.get("name").trim().to_string();
     let precedence = match c.form.text("precedence").map(|p| p.parse::<i64>()) {
         Some(Ok(p)) if p >= 0 => Some(p),
@@ -104,12 +99,13 @@ pub struct AfterQuery {
 }
 
 /// `/admin/pools/{pool}/groups/{name}`: the members, a page at a time.
-pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::Query<AfterQuery>) -> HttpResponse {
-    let (pool_raw, name) = path.into_inner();
-    let pool = match path_pool(&a.svc, &pool_raw).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn show(
+    a: InPool<Access<Read>>,
+    path: Path<(String, String)>,
+    q: crate::web::Query<AfterQuery>,
+) -> HttpResponse {
+    let (_, name) = path.into_inner();
+    let (a, pool) = a.into_parts();
     match a.svc.users.users_in_group(&pool.id, &name, 50, q.after.as_deref()).await {
         Ok((rows, next)) => {
             let members = rows.iter().map(|u| (u.username.to_string(), user_link(&pool.id, &u.username))).collect();
@@ -123,12 +119,9 @@ pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::
 }
 
 /// `POST /admin/pools/{pool}/groups/{name}/delete`: DeleteGroup.
-pub async fn delete(c: Change<ManageUsers>, path: Path<(String, String)>) -> HttpResponse {
-    let (pool_raw, name) = path.into_inner();
-    let pool = match path_pool(&c.svc, &pool_raw).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn delete(c: InPool<Change<ManageUsers>>, path: Path<(String, String)>) -> HttpResponse {
+    let (_, name) = path.into_inner();
+    let (c, pool) = c.into_parts();
     match c.svc.users.delete_group(&pool.id, &name).await {
         Ok(()) => {
             c.audit(Some(&pool.id), "DeleteGroup", format!("group:{name}"), serde_json::Value::Null).await;
@@ -157,11 +150,8 @@ struct KeysPage {
 }
 
 /// `/admin/pools/{pool}/keys`: the signing keys and what the JWKS publishes.
-pub async fn keys(a: Access<Read>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&a.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn keys(a: InPool<Access<Read>>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
     let keys = match a.svc.user_pools.signing_keys(&pool.id).await {
         Ok(k) => k,
         Err(e) => return internal(e),
@@ -180,11 +170,8 @@ pub async fn keys(a: Access<Read>, path: Path<String>) -> HttpResponse {
 }
 
 /// `POST /admin/pools/{pool}/keys/retire`: stop publishing a retired key now (admins).
-pub async fn retire(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn retire(c: InPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let kid = c.form.get("kid").to_string();
     match c.svc.user_pools.retire_key_now(&pool.id, &kid).await {
         Ok(true) => {
@@ -197,11 +184,8 @@ pub async fn retire(c: Change<Configure>, path: Path<String>) -> HttpResponse {
 }
 
 /// `POST /admin/pools/{pool}/keys/rotate`: the next key becomes active (admins).
-pub async fn rotate(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn rotate(c: InPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     match c.svc.user_pools.rotate_keys(&pool.id).await {
         Ok(kid) => {
             c.audit(

@@ -13,12 +13,13 @@ mod iam_roles;
 mod mappings;
 mod simulator;
 
-use super::{Access, Change, Configure, Fields, Layout, Read, internal, message, page, see_other, segment};
+use super::{
+    Access, Change, Configure, Fields, InIdentityPool, Layout, Read, internal, message, page, see_other, segment,
+};
 use crate::identity_pools::error::Error;
 use crate::identity_pools::pools::{CognitoIdentityProvider, IdentityPool, IdentityPoolDefinition};
 use crate::services::Services;
 use actix_web::http::StatusCode;
-use actix_web::web::Path;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use mappings::RolesForm;
@@ -82,7 +83,7 @@ pub struct PageQuery {
 }
 
 /// The identity pool named by the path, or the not-found page.
-async fn path_pool(svc: &Services, id: &str) -> Result<IdentityPool, HttpResponse> {
+pub(super) async fn path_pool(svc: &Services, id: &str) -> Result<IdentityPool, HttpResponse> {
     match svc.identity_pools.identity_pool(id).await {
         Ok(p) => Ok(p),
         Err(Error::ResourceNotFound(_)) => {
@@ -464,22 +465,16 @@ async fn pool_page(
 }
 
 /// `/admin/identity-pools/{id}`: settings, roles and role mappings, identities.
-pub async fn show(a: Access<Read>, path: Path<String>, q: crate::web::Query<PageQuery>) -> HttpResponse {
-    let pool = match path_pool(&a.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn show(a: InIdentityPool<Access<Read>>, q: crate::web::Query<PageQuery>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
     let layout = Layout::of(&a.op, SECTION, notice(q.notice.as_deref()));
     pool_page(&a.svc, layout, pool, q.after.as_deref(), Draft::default()).await
 }
 
 /// `POST /admin/identity-pools/{id}/settings`: UpdateIdentityPool with what the form shows;
 /// the tags stay.
-pub async fn save_settings(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn save_settings(c: InIdentityPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let result = match definition_of(&c.form) {
         Ok(def) => c.svc.identity_pools.update_identity_pool(&pool.identity_pool_id, &def).await.map_err(refusal),
         Err(e) => Err(Ok(e)),
@@ -502,11 +497,8 @@ pub async fn save_settings(c: Change<Configure>, path: Path<String>) -> HttpResp
 }
 
 /// `POST /admin/identity-pools/{id}/delete`: DeleteIdentityPool, with the confirmation box.
-pub async fn delete(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn delete(c: InIdentityPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     if !c.form.checked("confirm") {
         let draft = Draft {
             delete_error: Some("Tick the confirmation box to delete the identity pool.".into()),

@@ -2,8 +2,7 @@
 //! servers (custom scopes) and identity providers (Google, Facebook, OIDC). Read by every role,
 //! changed by admins only, each change through the service call of its Cognito action, audited.
 
-use super::pools::path_pool;
-use super::{Access, Change, Configure, Layout, Read, internal, page, see_other};
+use super::{Access, Change, Configure, InPool, Layout, Read, internal, page, see_other};
 use crate::services::Services;
 use crate::userpool::error::Error;
 use crate::userpool::identity_providers::{NewIdentityProvider, ProviderType};
@@ -89,21 +88,16 @@ async fn integrations_page(svc: &Services, layout: Layout, pool: Pool, error: Op
 }
 
 /// `/admin/pools/{pool}/integrations`.
-pub async fn show(a: Access<Read>, path: Path<String>) -> HttpResponse {
-    match path_pool(&a.svc, &path).await {
-        Ok(pool) => integrations_page(&a.svc, Layout::of(&a.op, "pools", None), pool, None).await,
-        Err(resp) => resp,
-    }
+pub async fn show(a: InPool<Access<Read>>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
+    integrations_page(&a.svc, Layout::of(&a.op, "pools", None), pool, None).await
 }
 
 /// `POST /admin/pools/{pool}/integrations/{what}`: add-domain, delete-domain, add-server,
 /// delete-server, add-provider, delete-provider (admins).
-pub async fn change(c: Change<Configure>, path: Path<(String, String)>) -> HttpResponse {
-    let (pool_raw, what) = path.into_inner();
-    let pool = match path_pool(&c.svc, &pool_raw).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn change(c: InPool<Change<Configure>>, path: Path<(String, String)>) -> HttpResponse {
+    let (_, what) = path.into_inner();
+    let (c, pool) = c.into_parts();
     let svc = &c.svc;
     let f = &c.form;
     let result: Result<(&str, String, serde_json::Value), Error> = match what.as_str() {

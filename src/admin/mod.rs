@@ -234,6 +234,88 @@ impl<N: Need + 'static> FromRequest for Change<N> {
     }
 }
 
+/// A dashboard request (`R`: [`Access`] or [`Change`]) about the object its path names, `T`: the
+/// user pool of `{pool}` or the identity pool of `{id}`. `R` is extracted first, so nobody learns
+/// whether a pool exists before the session, the role and the CSRF token are checked; then the
+/// object is loaded, or the request is answered with the not-found page.
+pub struct Within<T, R> {
+    pub inner: R,
+    pub pool: T,
+}
+
+/// A request about the user pool of the path's `{pool}`.
+pub type InPool<R> = Within<crate::userpool::model::Pool, R>;
+/// A request about the identity pool of the path's `{id}`.
+pub type InIdentityPool<R> = Within<crate::identity_pools::pools::IdentityPool, R>;
+
+impl<T, R> Within<T, R> {
+    /// The request and the object.
+    pub fn into_parts(self) -> (R, T) {
+        (self.inner, self.pool)
+    }
+}
+
+/// What a path segment names, loaded for a dashboard request.
+pub trait PathObject: Sized {
+    /// The route's segment that holds the id.
+    const SEGMENT: &'static str;
+    /// The object, or the page that answers the request (not found, or the 500 page).
+    fn load(svc: &Services, raw: &str) -> impl std::future::Future<Output = Result<Self, HttpResponse>>;
+}
+
+impl PathObject for crate::userpool::model::Pool {
+    const SEGMENT: &'static str = "pool";
+    fn load(svc: &Services, raw: &str) -> impl std::future::Future<Output = Result<Self, HttpResponse>> {
+        pools::path_pool(svc, raw)
+    }
+}
+
+impl PathObject for crate::identity_pools::pools::IdentityPool {
+    const SEGMENT: &'static str = "id";
+    fn load(svc: &Services, raw: &str) -> impl std::future::Future<Output = Result<Self, HttpResponse>> {
+        identity::path_pool(svc, raw)
+    }
+}
+
+/// The dashboard extractors that carry the services.
+pub trait Dashboard {
+    fn services(&self) -> &Arc<Services>;
+}
+
+impl<N: Need> Dashboard for Access<N> {
+    fn services(&self) -> &Arc<Services> {
+        &self.svc
+    }
+}
+
+impl<N: Need> Dashboard for Change<N> {
+    fn services(&self) -> &Arc<Services> {
+        &self.svc
+    }
+}
+
+impl<T, R> FromRequest for Within<T, R>
+where
+    T: PathObject + 'static,
+    R: FromRequest<Error = actix_web::Error> + Dashboard + 'static,
+    R::Future: 'static,
+{
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let inner = R::from_request(req, payload);
+        // Decoded in full, as `web::Path` decodes it.
+        let raw = req.match_info().get(T::SEGMENT).unwrap_or_default();
+        let raw = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+        Box::pin(async move {
+            let inner = inner.await?;
+            let pool = T::load(inner.services(), &raw).await.map_err(refused)?;
+            Ok(Within { inner, pool })
+        })
+    }
+}
+
 impl<N: Need> Change<N> {
     /// Record this change, once it succeeded, in the audit trail: the operator, the action (the
     /// Cognito action it corresponds to), the target and what changed (secret-named members

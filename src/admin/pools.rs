@@ -2,7 +2,7 @@
 //! its settings and clients, and client creation (the secret shown once, with the AWS CLI
 //! command that makes the same client).
 
-use super::{Access, Change, Configure, Layout, Read, internal, page, see_other, segment};
+use super::{Access, Change, Configure, InPool, Layout, Read, internal, page, see_other, segment};
 use crate::ids::PoolId;
 use crate::services::Services;
 use crate::userpool::client_definition::{ClientDefinition, NewClient, OAuthFlow};
@@ -300,15 +300,8 @@ pub(super) async fn path_pool(svc: &Services, raw: &str) -> Result<Pool, HttpRes
 }
 
 /// `/admin/pools/{pool}`: the pool's settings, its clients, the client form.
-pub async fn show(
-    a: Access<Read>,
-    path: actix_web::web::Path<String>,
-    q: crate::web::Query<NoticeQuery>,
-) -> HttpResponse {
-    let pool = match path_pool(&a.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn show(a: InPool<Access<Read>>, q: crate::web::Query<NoticeQuery>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
     pool_page(&a.svc, Layout::of(&a.op, "pools", notice_of(&q)), pool, None, None).await
 }
 
@@ -415,11 +408,8 @@ fn cli_command(svc: &Services, pool: &PoolId, new: &NewClient) -> String {
 
 /// `POST /admin/pools/{pool}/clients`: create an app client (admins); the page shows its
 /// secret this once.
-pub async fn create_client(c: Change<Configure>, path: actix_web::web::Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn create_client(c: InPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let new = new_client(&c);
     let layout = Layout::of(&c.op, "pools", None);
     if new.name.is_empty() || new.name.chars().count() > 128 {

@@ -4,8 +4,7 @@
 //! (`UserPools::adjust_pool`), unlike UpdateUserPool, which resets what it is not given. Below it,
 //! the attribute schema, which only grows: custom attributes are added (AddCustomAttributes).
 
-use super::pools::path_pool;
-use super::{Access, Change, Configure, Layout, Read, internal, page, see_other};
+use super::{Access, Change, Configure, InPool, Layout, Read, internal, page, see_other};
 use crate::userpool::error::Error;
 use crate::userpool::model::{MfaMode, Pool};
 use crate::userpool::pool_definition::{
@@ -14,7 +13,6 @@ use crate::userpool::pool_definition::{
 };
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::web::Path;
 use askama::Template;
 
 #[derive(Template)]
@@ -84,11 +82,9 @@ fn settings_page(layout: Layout, pool: Pool, error: Option<String>) -> HttpRespo
 }
 
 /// `/admin/pools/{pool}/settings`: the form (read only below the admin role).
-pub async fn show(a: Access<Read>, path: Path<String>) -> HttpResponse {
-    match path_pool(&a.svc, &path).await {
-        Ok(pool) => settings_page(Layout::of(&a.op, "pools", None), pool, None),
-        Err(resp) => resp,
-    }
+pub async fn show(a: InPool<Access<Read>>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
+    settings_page(Layout::of(&a.op, "pools", None), pool, None)
 }
 
 /// The form as the settings it changes.
@@ -163,11 +159,8 @@ fn factors(c: &Change<Configure>) -> Option<MfaFactors> {
 }
 
 /// `POST /admin/pools/{pool}/settings` (admins).
-pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn save(c: InPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let layout = Layout::of(&c.op, "pools", None);
     let options = match changes(&c) {
         Ok(o) => o,
@@ -191,11 +184,8 @@ pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
 
 /// `POST /admin/pools/{pool}/attributes` (admins): add custom attributes, `name` or `name: Type`
 /// per line, as AddCustomAttributes does.
-pub async fn add_attributes(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn add_attributes(c: InPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let layout = Layout::of(&c.op, "pools", None);
     let lines = c.form.lines("custom_attributes");
     let attributes = match super::pools::custom_attributes(&lines) {

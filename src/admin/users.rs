@@ -2,8 +2,8 @@
 //! (attributes, groups, MFA), and the actions on one user. Every action goes through the same
 //! service call as its Cognito API action.
 
-use super::pools::{NoticeQuery, notice_of, path_pool, user_link};
-use super::{Access, Change, Layout, ManageUsers, Read, internal, page, see_other};
+use super::pools::{NoticeQuery, notice_of, user_link};
+use super::{Access, Change, InPool, Layout, ManageUsers, Read, internal, page, see_other};
 use crate::ids::Username;
 use crate::services::Services;
 use crate::store::users::UserRow;
@@ -129,11 +129,8 @@ pub(super) fn filter(field: &str, q: &str, exact: bool) -> String {
 }
 
 /// `/admin/pools/{pool}/users`: search and page through the users.
-pub async fn list(a: Access<Read>, path: Path<String>, q: crate::web::Query<SearchQuery>) -> HttpResponse {
-    let pool = match path_pool(&a.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn list(a: InPool<Access<Read>>, q: crate::web::Query<SearchQuery>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
     let q = q.into_inner();
     let field = q.field.filter(|f| SEARCH_FIELDS.iter().any(|(n, _)| n == f)).unwrap_or_else(|| "email".into());
     let text = q.q.unwrap_or_default().trim().to_string();
@@ -170,11 +167,8 @@ pub async fn list(a: Access<Read>, path: Path<String>, q: crate::web::Query<Sear
 
 /// `POST /admin/pools/{pool}/users`: create a user (AdminCreateUser), the invitation mailed
 /// unless suppressed.
-pub async fn create(c: Change<ManageUsers>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn create(c: InPool<Change<ManageUsers>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let f = &c.form;
     let username = f.get("username").trim().to_string();
     let mut attributes = Vec::new();
@@ -249,12 +243,13 @@ async fn path_user(svc: &Services, pool: &Pool, raw: &str) -> Result<UserRow, Ht
 
 /// `/admin/pools/{pool}/users/{username}`: the user's attributes, groups and MFA, and the
 /// actions an operator may take.
-pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::Query<NoticeQuery>) -> HttpResponse {
-    let (pool_raw, name) = path.into_inner();
-    let pool = match path_pool(&a.svc, &pool_raw).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn show(
+    a: InPool<Access<Read>>,
+    path: Path<(String, String)>,
+    q: crate::web::Query<NoticeQuery>,
+) -> HttpResponse {
+    let (_, name) = path.into_inner();
+    let (a, pool) = a.into_parts();
     let user = match path_user(&a.svc, &pool, &name).await {
         Ok(u) => u,
         Err(resp) => return resp,
@@ -324,12 +319,9 @@ pub(super) fn cognito_action(action: &str) -> Option<&'static str> {
 
 /// `POST /admin/pools/{pool}/users/{username}/{action}`: disable, enable, sign-out, confirm,
 /// set-password, add-group, remove-group or delete.
-pub async fn act(c: Change<ManageUsers>, path: Path<(String, String, String)>) -> HttpResponse {
-    let (pool_raw, name, action) = path.into_inner();
-    let pool = match path_pool(&c.svc, &pool_raw).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn act(c: InPool<Change<ManageUsers>>, path: Path<(String, String, String)>) -> HttpResponse {
+    let (_, name, action) = path.into_inner();
+    let (c, pool) = c.into_parts();
     let user = match path_user(&c.svc, &pool, &name).await {
         Ok(u) => u,
         Err(resp) => return resp,

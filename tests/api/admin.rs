@@ -177,6 +177,9 @@ async fn viewers_are_refused_every_change_even_with_a_valid_csrf_token() {
         (format!("/admin/pools/{pool}/users"), vec![("username", "u")]),
         (format!("/admin/pools/{pool}/settings"), vec![("name", "renamed"), ("mfa", "OFF")]),
         (format!("/admin/pools/{pool}/attributes"), vec![("custom_attributes", "plan")]),
+        // The role is checked before the path's pool is looked up: no answer tells pools apart.
+        ("/admin/pools/local_nothere/settings".into(), vec![("name", "x")]),
+        ("/admin/identity-pools/local%3Anothere/settings".into(), vec![("name", "x")]),
         (format!("{user}/disable"), vec![]),
         (format!("{user}/enable"), vec![]),
         (format!("{user}/sign-out"), vec![]),
@@ -249,6 +252,11 @@ async fn sessions_end_after_the_idle_timeout_and_pages_outside_public_url_do_not
     assert!(location(&r).contains("/oauth2/authorize?"));
     let r = admin.post(&app, "/admin/pools", &[("name", "late")]).await;
     assert_eq!(r.status(), 401, "a change without a session is refused, not redirected");
+    // Without a session, a pool that does not exist is not told apart from one that does.
+    let r = admin.get(&app, "/admin/pools/local_nothere/users").await;
+    assert_eq!(r.status(), 302, "sign in first, whatever the pool");
+    let r = admin.post(&app, "/admin/pools/local_nothere/settings", &[("name", "x")]).await;
+    assert_eq!(r.status(), 401);
 
     let elsewhere =
         app.http.get(format!("{}/admin", app.base)).header("host", "auth.example.com").send().await.unwrap();

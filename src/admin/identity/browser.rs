@@ -8,8 +8,8 @@
 //! have); the dashboard trusts its administrators and audits the change.
 
 use super::{
-    Access, Change, Configure, Draft, Layout, PageQuery, Read, SECTION, date, identity_state, internal, message,
-    notice, page, path_pool, pool_link, pool_page, refusal, see_other, segment, status_of,
+    Access, Change, Configure, Draft, InIdentityPool, Layout, PageQuery, Read, SECTION, date, identity_state, internal,
+    message, notice, page, pool_link, pool_page, refusal, see_other, segment, status_of,
 };
 use crate::identity_pools::error::Error;
 use crate::identity_pools::identities::IdentityDescription;
@@ -100,12 +100,13 @@ async fn identity_page(
 }
 
 /// `/admin/identity-pools/{id}/identities/{identity}`.
-pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::Query<PageQuery>) -> HttpResponse {
-    let (pool_id, identity_id) = path.into_inner();
-    let pool = match path_pool(&a.svc, &pool_id).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn show(
+    a: InIdentityPool<Access<Read>>,
+    path: Path<(String, String)>,
+    q: crate::web::Query<PageQuery>,
+) -> HttpResponse {
+    let (_, identity_id) = path.into_inner();
+    let (a, pool) = a.into_parts();
     let identity = match path_identity(&a.svc, &pool, &identity_id).await {
         Ok(i) => i,
         Err(resp) => return resp,
@@ -114,12 +115,9 @@ pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::
 }
 
 /// `POST …/identities/{identity}/delete`: DeleteIdentities of this one, with the confirmation box.
-pub async fn delete(c: Change<Configure>, path: Path<(String, String)>) -> HttpResponse {
-    let (pool_id, identity_id) = path.into_inner();
-    let pool = match path_pool(&c.svc, &pool_id).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn delete(c: InIdentityPool<Change<Configure>>, path: Path<(String, String)>) -> HttpResponse {
+    let (_, identity_id) = path.into_inner();
+    let (c, pool) = c.into_parts();
     let identity = match path_identity(&c.svc, &pool, &identity_id).await {
         Ok(i) => i,
         Err(resp) => return resp,
@@ -138,12 +136,9 @@ pub async fn delete(c: Change<Configure>, path: Path<(String, String)>) -> HttpR
 }
 
 /// `POST …/identities/{identity}/unlink`: UnlinkDeveloperIdentity of the developer user `user`.
-pub async fn unlink(c: Change<Configure>, path: Path<(String, String)>) -> HttpResponse {
-    let (pool_id, identity_id) = path.into_inner();
-    let pool = match path_pool(&c.svc, &pool_id).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn unlink(c: InIdentityPool<Change<Configure>>, path: Path<(String, String)>) -> HttpResponse {
+    let (_, identity_id) = path.into_inner();
+    let (c, pool) = c.into_parts();
     let identity = match path_identity(&c.svc, &pool, &identity_id).await {
         Ok(i) => i,
         Err(resp) => return resp,
@@ -172,12 +167,9 @@ pub async fn unlink(c: Change<Configure>, path: Path<(String, String)>) -> HttpR
 
 /// `POST …/identities/{identity}/unlink-login`: remove the login of `provider` (a user pool or a
 /// public provider) from the identity.
-pub async fn unlink_login(c: Change<Configure>, path: Path<(String, String)>) -> HttpResponse {
-    let (pool_id, identity_id) = path.into_inner();
-    let pool = match path_pool(&c.svc, &pool_id).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn unlink_login(c: InIdentityPool<Change<Configure>>, path: Path<(String, String)>) -> HttpResponse {
+    let (_, identity_id) = path.into_inner();
+    let (c, pool) = c.into_parts();
     let identity = match path_identity(&c.svc, &pool, &identity_id).await {
         Ok(i) => i,
         Err(resp) => return resp,
@@ -198,11 +190,8 @@ pub async fn unlink_login(c: Change<Configure>, path: Path<(String, String)>) ->
 
 /// `POST /admin/identity-pools/{id}/merge`: MergeDeveloperIdentities — the source user's identity
 /// merges into the destination user's.
-pub async fn merge(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn merge(c: InIdentityPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let Some(dev) = pool.developer_provider_name.clone() else {
         return message(
             StatusCode::BAD_REQUEST,

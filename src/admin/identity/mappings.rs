@@ -4,14 +4,15 @@
 //! Saving is SetIdentityPoolRoles (`set_identity_pool_roles`), so a bad rule is refused with the
 //! API's message and nothing changes; a saved change is audited with what changed.
 
-use super::{Change, Configure, Draft, Fields, Layout, SECTION, path_pool, pool_link, pool_page, refusal, see_other};
+use super::{
+    Change, Configure, Draft, Fields, InIdentityPool, Layout, SECTION, pool_link, pool_page, refusal, see_other,
+};
 use crate::identity_pools::pools::IdentityPool;
 use crate::identity_pools::roles::{
     AUTHENTICATED, AmbiguousRoleResolution, MAX_RULES, MappingRule, MappingType, MatchType, PoolRoles, RoleMapping,
     RulesConfiguration, UNAUTHENTICATED,
 };
 use actix_web::HttpResponse;
-use actix_web::web::Path;
 
 /// The rule rows a mapping shows at least, and how many empty rows follow its rules.
 const MIN_ROWS: usize = 5;
@@ -145,11 +146,8 @@ fn posted(f: &Fields) -> (PoolRoles, Vec<String>) {
 
 /// `POST /admin/identity-pools/{id}/roles`: SetIdentityPoolRoles; a refusal shows the form as
 /// posted with the service's message.
-pub async fn save(c: Change<Configure>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn save(c: InIdentityPool<Change<Configure>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let (roles, keys) = posted(&c.form);
     let ids = &c.svc.identity_pools;
     let before = match ids.identity_pool_roles(&pool.identity_pool_id).await {

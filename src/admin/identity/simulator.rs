@@ -5,7 +5,7 @@
 //! without creating an identity or vending credentials; simulating changes nothing, so any
 //! signed-in operator may run it (`Change<Read>`: the form's CSRF token is still checked).
 
-use super::{Access, Change, Layout, Read, SECTION, date, internal, message, page, path_pool, pool_link};
+use super::{Access, Change, InIdentityPool, Layout, Read, SECTION, date, internal, message, page, pool_link};
 use crate::iam::trust::{ASSUME_ROLE_WITH_WEB_IDENTITY, Decision};
 use crate::identity_pools::error::Error;
 use crate::identity_pools::pools::{IdentityPool, oidc_provider_name};
@@ -13,7 +13,6 @@ use crate::identity_pools::roles::{AmbiguousRoleResolution, NoRole, PoolRoles, R
 use crate::identity_pools::simulation::{SimulatedTrust, Simulation, TrustOutcome};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::web::Path;
 use askama::Template;
 use serde_json::Value;
 
@@ -103,19 +102,14 @@ fn simulate_page(
 }
 
 /// `/admin/identity-pools/{id}/simulate`: the form.
-pub async fn form(a: Access<Read>, path: Path<String>) -> HttpResponse {
-    match path_pool(&a.svc, &path).await {
-        Ok(pool) => simulate_page(Layout::of(&a.op, SECTION, None), pool, String::new(), None, None),
-        Err(resp) => resp,
-    }
+pub async fn form(a: InIdentityPool<Access<Read>>) -> HttpResponse {
+    let (a, pool) = a.into_parts();
+    simulate_page(Layout::of(&a.op, SECTION, None), pool, String::new(), None, None)
 }
 
 /// `POST /admin/identity-pools/{id}/simulate`: run it (the token is neither kept nor shown again).
-pub async fn run(c: Change<Read>, path: Path<String>) -> HttpResponse {
-    let pool = match path_pool(&c.svc, &path).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
-    };
+pub async fn run(c: InIdentityPool<Change<Read>>) -> HttpResponse {
+    let (c, pool) = c.into_parts();
     let layout = Layout::of(&c.op, SECTION, None);
     let key = c.form.get("login").trim().to_string();
     let token = c.form.get("token").trim();
