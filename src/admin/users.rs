@@ -59,9 +59,10 @@ pub(super) async fn find(
             svc.users.search_users(&pool.id, search, limit, token).await
         }
         "group" | "provider" | "custom" => svc.users.list_users(&pool.id, "", limit, token).await,
+        _ if text.is_empty() => svc.users.list_users(&pool.id, "", limit, token).await,
         _ => {
-            let query = filter(field, text, exact || field == "status");
-            svc.users.search_users(&pool.id, UserSearch::Filter(&query), limit, token).await
+            let search = UserSearch::Field { name: field, value: text, prefix: !exact && field != "status" };
+            svc.users.search_users(&pool.id, search, limit, token).await
         }
     }
 }
@@ -118,15 +119,6 @@ pub struct SearchQuery {
 }
 
 const PAGE_SIZE: i64 = 50;
-
-/// The ListUsers filter of a search: `field ^= "q"` (or `=` when exact), quotes escaped.
-pub(super) fn filter(field: &str, q: &str, exact: bool) -> String {
-    if q.is_empty() {
-        return String::new();
-    }
-    let escaped = q.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("{field} {} \"{escaped}\"", if exact { "=" } else { "^=" })
-}
 
 /// `/admin/pools/{pool}/users`: search and page through the users.
 pub async fn list(a: InPool<Access<Read>>, q: crate::web::Query<SearchQuery>) -> HttpResponse {

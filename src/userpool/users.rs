@@ -45,18 +45,24 @@ pub fn parse_filter(filter: &str) -> Result<UserFilter> {
             c => value.push(c),
         }
     }
-    let col = |column, value: String| Ok(UserFilter::Column { column, value, prefix });
+    field_filter(name, value, prefix).ok_or_else(bad)
+}
+
+/// The filter on one of ListUsers' fields (`username`, `sub`, `cognito:user_status`, `status`
+/// as Enabled or Disabled, or a searchable attribute) equal to, or starting with, `value`.
+fn field_filter(name: &str, value: String, prefix: bool) -> Option<UserFilter> {
+    let col = |column, value: String| Some(UserFilter::Column { column, value, prefix });
     match name {
         "username" => col(UserColumn::Username, value),
         "sub" => col(UserColumn::Sub, value),
         "cognito:user_status" => col(UserColumn::Status, value.to_uppercase()),
         "status" => match value.as_str() {
-            "Enabled" => Ok(UserFilter::Column { column: UserColumn::Enabled, value: "1".into(), prefix: false }),
-            "Disabled" => Ok(UserFilter::Column { column: UserColumn::Enabled, value: "0".into(), prefix: false }),
-            _ => Err(bad()),
+            "Enabled" => Some(UserFilter::Column { column: UserColumn::Enabled, value: "1".into(), prefix: false }),
+            "Disabled" => Some(UserFilter::Column { column: UserColumn::Enabled, value: "0".into(), prefix: false }),
+            _ => None,
         },
-        n if attributes::SEARCHABLE.contains(&n) => Ok(UserFilter::Attribute { name: n.to_string(), value, prefix }),
-        _ => Err(bad()),
+        n if attributes::SEARCHABLE.contains(&n) => Some(UserFilter::Attribute { name: n.to_string(), value, prefix }),
+        _ => None,
     }
 }
 
@@ -65,6 +71,9 @@ pub fn parse_filter(filter: &str) -> Result<UserFilter> {
 pub enum UserSearch<'a> {
     /// A ListUsers filter (`email ^= "ann"`).
     Filter(&'a str),
+    /// One of ListUsers' fields (`email`, `username`, `cognito:user_status`, …) equal to, or
+    /// starting with, a value: the filter without its syntax.
+    Field { name: &'a str, value: &'a str, prefix: bool },
     /// Users with a second factor turned on.
     HasMfa,
     /// Users with an identity of this upstream provider linked.
@@ -336,6 +345,8 @@ impl Users {
     ) -> Result<(Vec<UserRow>, Option<String>)> {
         let filter = match search {
             UserSearch::Filter(f) => parse_filter(f)?,
+            UserSearch::Field { name, value, prefix } => field_filter(name, value.to_string(), prefix)
+                .ok_or_else(|| Error::invalid(format!("Users cannot be searched by {name} {value}.")))?,
             UserSearch::HasMfa => UserFilter::HasMfa,
             UserSearch::LinkedTo(provider) => UserFilter::LinkedTo { provider: provider.to_string() },
             UserSearch::Custom { name, value, prefix } => {
