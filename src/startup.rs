@@ -27,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::oauth::configure(cfg);
     crate::oauth::configure_identity_issuer(cfg);
     crate::hosted_ui::configure(cfg);
-    crate::admin::configure(cfg);
+    // The dashboard previews the hosted pages through a port, importing no other surface.
+    crate::admin::configure(cfg, crate::web::preview::Previews::new(crate::hosted_ui::preview::render));
 }
 
 impl Application {

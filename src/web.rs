@@ -3,7 +3,8 @@
 //! pool of a request (path `/{poolId}/…` or the Host header of a pool domain). Also what every
 //! surface shares about untrusted input: the control characters no surface accepts
 //! ([`has_forbidden_control`]), the pages' query and form extractors that refuse them
-//! ([`Query`], [`Form`]), and the panic backstop ([`backstop`]).
+//! ([`Query`], [`Form`]), and the panic backstop ([`backstop`]). And the port through which
+//! the dashboard previews hosted pages ([`preview`]).
 
 use crate::authorization::request::AuthorizeError;
 use crate::i18n::{self, Lang};
@@ -20,6 +21,7 @@ use std::fmt;
 pub mod backstop;
 pub mod client;
 mod extract;
+pub mod preview;
 
 pub use extract::{Form, Query};
 
@@ -27,7 +29,8 @@ pub const CSRF_COOKIE: &str = "portcullis_csrf";
 pub const SESSION_COOKIE: &str = "portcullis_session";
 /// The confirmation session between sign-up and confirmation (see `userpool::signup`).
 pub const CONFIRM_COOKIE: &str = "portcullis_confirm";
-/// Strict CSP: no inline script, styles from our origin only, never framed.
+/// Strict CSP: no inline script, styles from our origin only, never framed (the dashboard's
+/// previews of hosted pages alone may be framed, by the dashboard: [`preview`]).
 pub const CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
@@ -222,6 +225,20 @@ pub struct PoolContext {
     pub brand: Brand,
 }
 
+impl PoolContext {
+    /// The pool's pages under `{PUBLIC_URL}/{poolId}` (a path-style request, or a dashboard
+    /// preview, which links the same branding from the dashboard's origin).
+    pub fn path_style(svc: &Services, pool: Pool, lang: Lang) -> Self {
+        PoolContext {
+            base_url: format!("{}/{}", svc.config.public_url, pool.id),
+            cookie_path: format!("{}/{}", public_path(&svc.config.public_url), pool.id),
+            pool,
+            lang,
+            brand: Brand::default(),
+        }
+    }
+}
+
 pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolContext, PageError> {
     let lang = request_lang(req);
     let missing = || PageError::new(lang, StatusCode::NOT_FOUND, "error.no_pool");
@@ -229,13 +246,7 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
         // Not shaped like a pool id (a control character, a stray path): no pool, as for an unknown id.
         let id = PoolId::parse(raw).ok_or_else(missing)?;
         let pool = svc.directory.pool(&id).await.map_err(|_| missing())?;
-        return Ok(PoolContext {
-            base_url: format!("{}/{}", svc.config.public_url, pool.id),
-            cookie_path: format!("{}/{}", public_path(&svc.config.public_url), pool.id),
-            pool,
-            lang,
-            brand: Brand::default(),
-        });
+        return Ok(PoolContext::path_style(svc, pool, lang));
     }
     let host = client::host(req, &svc.config).to_ascii_lowercase();
     // `name[:port]` only: the host becomes the base of redirects and discovery endpoints, so

@@ -2,9 +2,11 @@
 //! scopes, auth flows, token validities, identity providers, existence errors, revocation) and
 //! deletion. Saving starts from the client's stored settings, so what the form does not show
 //! (read/write attributes, analytics, refresh-token rotation) is kept; the update itself is
-//! UpdateUserPoolClient's.
+//! UpdateUserPoolClient's. Its branding (style sheet, logo) with the previews of its hosted
+//! pages ([`super::previews`]).
 
 use super::pools::path_pool;
+use super::previews::{self, Frame, PageChoice};
 use super::{Access, Change, Configure, Layout, Read, internal, page, see_other};
 use crate::ids::ClientId;
 use crate::services::Services;
@@ -17,6 +19,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::Path;
 use askama::Template;
+use serde::Deserialize;
 
 /// A checkbox of the form: its value, its label and whether it is ticked.
 pub struct Choice {
@@ -42,41 +45,11 @@ struct ClientPage {
     prevent_existence_errors: bool,
     revocation: bool,
     css: String,
-    previews: Vec<(&'static str, String)>,
+    /// The branding preview: a frame per language of the page chosen among `preview_pages`.
+    frames: Vec<Frame>,
+    preview_pages: Vec<PageChoice>,
+    preview_title: &'static str,
     error: Option<String>,
-}
-
-/// Links that open the client's hosted sign-in page, as its users see it, in each language
-/// (when the client has a callback URL and the code or implicit flow).
-fn previews(svc: &Services, pool: &Pool, client: &Client) -> Vec<(&'static str, String)> {
-    let (Some(callback), Some(flow)) = (client.callback_urls().first(), client.allowed_oauth_flows().first()) else {
-        return Vec::new();
-    };
-    if *flow == OAuthFlow::ClientCredentials {
-        return Vec::new();
-    }
-    let response_type = if *flow == OAuthFlow::Code { "code" } else { "token" };
-    // A challenge nobody holds the verifier of: the preview shows the page, it signs no one in.
-    let challenge = {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(crate::crypto::sha256(crate::crypto::random_token().as_bytes()))
-    };
-    crate::i18n::Lang::ALL
-        .iter()
-        .map(|lang| {
-            let query = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("client_id", &client.id)
-                .append_pair("response_type", response_type)
-                .append_pair("redirect_uri", callback)
-                .append_pair("scope", "openid")
-                .append_pair("code_challenge", &challenge)
-                .append_pair("code_challenge_method", "S256")
-                .append_pair("lang", lang.code())
-                .finish();
-            (lang.code(), format!("{}/oauth2/authorize?{query}", svc.tokens.issuer(&pool.id)))
-        })
-        .collect()
 }
 
 fn choices(all: Vec<String>, ticked: &[String]) -> Vec<Choice> {
@@ -105,6 +78,7 @@ async fn client_page(
     layout: Layout,
     pool: Pool,
     client: Client,
+    preview: Option<&str>,
     error: Option<String>,
 ) -> HttpResponse {
     let scopes = match scope_names(svc, &pool).await {
@@ -119,7 +93,8 @@ async fn client_page(
         Ok(c) => c.map(|(css, _)| css).unwrap_or_default(),
         Err(e) => return internal(e),
     };
-    let previews = previews(svc, &pool, &client);
+    let (preview_page, preview_pages) = previews::pages(&pool, preview);
+    let frames = previews::frames(svc, &pool, &client, preview_page);
     let d = client.definition();
     let units = &d.token_validity_units;
     let given_scopes: Vec<String> = client.allowed_oauth_scopes().iter().map(|s| s.to_string()).collect();
@@ -154,15 +129,17 @@ async fn client_page(
         prevent_existence_errors: client.prevents_user_existence_errors(),
         revocation: client.token_revocation_enabled(),
         css,
-        previews,
+        frames,
+        preview_pages,
+        preview_title: preview_page.title(),
         pool,
         client,
         error,
     };
-    page(status, &body)
+    crate::web::preview::embedding(page(status, &body))
 }
 
-async fn path_client(svc: &Services, raw: &str, pool_raw: &str) -> Result<(Pool, Client), HttpResponse> {
+pub(super) async fn path_client(svc: &Services, raw: &str, pool_raw: &str) -> Result<(Pool, Client), HttpResponse> {
     let pool = path_pool(svc, pool_raw).await?;
     let missing =
         || super::message(StatusCode::NOT_FOUND, "No such app client", "The pool has no app client with this id.");
@@ -174,11 +151,20 @@ async fn path_client(svc: &Services, raw: &str, pool_raw: &str) -> Result<(Pool,
     }
 }
 
-/// `/admin/pools/{pool}/clients/{client}`.
-pub async fn show(a: Access<Read>, path: Path<(String, String)>) -> HttpResponse {
+#[derive(Deserialize)]
+pub struct ClientQuery {
+    /// The page the branding previews show (`login`, `signup`, `forgotPassword`).
+    preview: Option<String>,
+}
+
+/// `/admin/pools/{pool}/clients/{client}` (`?preview=signup`: the previews show that page).
+pub async fn show(a: Access<Read>, path: Path<(String, String)>, q: crate::web::Query<ClientQuery>) -> HttpResponse {
     let (pool_raw, id) = path.into_inner();
     match path_client(&a.svc, &id, &pool_raw).await {
-        Ok((pool, client)) => client_page(&a.svc, Layout::of(&a.op, "pools", None), pool, client, None).await,
+        Ok((pool, client)) => {
+            let layout = Layout::of(&a.op, "pools", None);
+            client_page(&a.svc, layout, pool, client, q.preview.as_deref(), None).await
+        }
         Err(resp) => resp,
     }
 }
@@ -229,7 +215,7 @@ pub async fn save(c: Change<Configure>, path: Path<(String, String)>) -> HttpRes
     let before = client.definition();
     let d = match changed(&c, before.clone()) {
         Ok(d) => d,
-        Err(e) => return client_page(&c.svc, layout, pool, client, Some(e)).await,
+        Err(e) => return client_page(&c.svc, layout, pool, client, None, Some(e)).await,
     };
     let name = c.form.text("name");
     match c.svc.user_pools.update_client(&pool.id, &client.id, name.as_deref(), &d).await {
@@ -242,7 +228,7 @@ pub async fn save(c: Change<Configure>, path: Path<(String, String)>) -> HttpRes
             see_other(&format!("/admin/pools/{}/clients/{}?notice=changed", pool.id, client.id))
         }
         Err(Error::Internal(e)) => internal(e),
-        Err(e) => client_page(&c.svc, layout, pool, client, Some(e.to_string())).await,
+        Err(e) => client_page(&c.svc, layout, pool, client, None, Some(e.to_string())).await,
     }
 }
 
@@ -267,7 +253,7 @@ pub async fn branding(c: Change<Configure>, path: Path<(String, String)>) -> Htt
             see_other(&format!("/admin/pools/{}/clients/{}", pool.id, client.id))
         }
         Err(Error::Internal(e)) => internal(e),
-        Err(e) => client_page(&c.svc, Layout::of(&c.op, "pools", None), pool, client, Some(e.to_string())).await,
+        Err(e) => client_page(&c.svc, Layout::of(&c.op, "pools", None), pool, client, None, Some(e.to_string())).await,
     }
 }
 
@@ -282,7 +268,7 @@ pub async fn logo(u: super::upload::Upload<Configure>, path: Path<(String, Strin
     };
     let layout = Layout::of(&c.op, "pools", None);
     let Some(bytes) = &u.file else {
-        return client_page(&c.svc, layout, pool, client, Some("Choose a PNG or JPEG file.".into())).await;
+        return client_page(&c.svc, layout, pool, client, None, Some("Choose a PNG or JPEG file.".into())).await;
     };
     let css = match c.svc.user_pools.branding_css(&pool.id, &client.id).await {
         Ok(css) => css.map(|(css, _)| css),
@@ -299,7 +285,7 @@ pub async fn logo(u: super::upload::Upload<Configure>, path: Path<(String, Strin
             see_other(&format!("/admin/pools/{}/clients/{}", pool.id, client.id))
         }
         Err(Error::Internal(e)) => internal(e),
-        Err(e) => client_page(&c.svc, layout, pool, client, Some(e.to_string())).await,
+        Err(e) => client_page(&c.svc, layout, pool, client, None, Some(e.to_string())).await,
     }
 }
 

@@ -23,6 +23,7 @@ mod integrations;
 mod operators;
 mod outbox;
 mod pools;
+mod previews;
 mod settings;
 mod sign_in;
 mod upload;
@@ -48,7 +49,10 @@ pub const SESSION_COOKIE: &str = "portcullis_admin";
 /// The sign-in in progress: state, nonce, PKCE verifier and return path, sealed.
 pub const LOGIN_COOKIE: &str = "portcullis_admin_login";
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The dashboard's routes; `previews` renders the hosted pages its branding previews show
+/// (the hosted UI's renderer, handed over by startup: the dashboard imports no other surface).
+pub fn configure(cfg: &mut web::ServiceConfig, previews: crate::web::preview::Previews) {
+    cfg.app_data(web::Data::new(previews));
     cfg.route("/admin", web::get().to(pools::overview))
         .route("/admin/", web::get().to(pools::overview))
         .route("/admin/callback", web::get().to(sign_in::callback))
@@ -71,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/pools/{pool}/clients/{client}/delete", web::post().to(clients::delete))
         .route("/admin/pools/{pool}/clients/{client}/branding", web::post().to(clients::branding))
         .route("/admin/pools/{pool}/clients/{client}/logo", web::post().to(clients::logo))
+        .route("/admin/pools/{pool}/clients/{client}/preview/{page}", web::get().to(previews::show))
         .route("/admin/pools/{pool}/integrations", web::get().to(integrations::show))
         .route("/admin/pools/{pool}/integrations/{what}", web::post().to(integrations::change))
         .route("/admin/pools/{pool}/settings", web::get().to(settings::show))

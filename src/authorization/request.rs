@@ -39,6 +39,31 @@ impl AuthorizeParams {
     pub fn query(&self) -> String {
         serde_urlencoded::to_string(self).unwrap_or_default()
     }
+
+    /// A request that opens `client`'s hosted pages in `lang` as its users meet them (for the
+    /// dashboard's links and previews): the first callback URL, the first browser flow, every
+    /// allowed scope (`scope` absent), and for the code flow a PKCE challenge nobody holds the
+    /// verifier of, so it shows the pages and signs no one in. `None` when the client has no
+    /// hosted pages (no callback URL, or neither the code nor the implicit flow).
+    pub fn sample(client: &Client, lang: &str) -> Option<AuthorizeParams> {
+        let callback = client.callback_urls().first()?;
+        let flow = client.allowed_oauth_flows().iter().find(|f| matches!(f, OAuthFlow::Code | OAuthFlow::Implicit))?;
+        let code = *flow == OAuthFlow::Code;
+        let challenge = code.then(|| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(crate::crypto::sha256(crate::crypto::random_token().as_bytes()))
+        });
+        Some(AuthorizeParams {
+            response_type: Some(if code { "code" } else { "token" }.into()),
+            client_id: Some(client.id.to_string()),
+            redirect_uri: Some(callback.to_string()),
+            code_challenge_method: challenge.as_ref().map(|_| "S256".into()),
+            code_challenge: challenge,
+            lang: Some(lang.into()),
+            ..AuthorizeParams::default()
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

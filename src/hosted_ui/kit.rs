@@ -8,6 +8,7 @@ mod sequence;
 
 pub use flow::{CsrfForm, Flow, WithCsrf};
 
+use crate::authorization::request::AuthorizeParams;
 use crate::i18n::{Lang, t, tf};
 use crate::userpool::error::{Error, Message};
 use crate::userpool::model::PasswordPolicy;
@@ -20,10 +21,14 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 impl Flow {
-    /// Render a page in the request's language, setting the CSRF cookie when the browser has none.
+    /// Render a page in the request's language, setting the CSRF cookie when the browser has
+    /// none. A preview's forms carry no token and it sets no cookie (its forms cannot be sent).
     pub fn page<T: Template>(&self, status: StatusCode, build: impl FnOnce(PageContext) -> T) -> HttpResponse {
-        let c = csrf(&self.req, &self.svc);
         let brand = self.ctx.brand.clone();
+        if self.preview.is_some() {
+            return render(status, &build(PageContext { lang: self.ctx.lang, csrf: String::new(), brand }));
+        }
+        let c = csrf(&self.req, &self.svc);
         let mut resp = render(status, &build(PageContext { lang: self.ctx.lang, csrf: c.field.clone(), brand }));
         if c.is_new {
             let _ = resp.add_cookie(&cookie(&self.svc, CSRF_COOKIE, c.cookie_value, "/", None));
@@ -36,9 +41,21 @@ impl Flow {
         self.page(if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK }, build)
     }
 
-    /// `{base}/{page}?{authorization request}`: where a hosted page lives for this request.
+    /// `{base}/{page}?{authorization request}`: where a hosted page lives for this request (in a
+    /// preview, that page's preview, or nowhere).
     pub fn url(&self, page: &str) -> String {
-        format!("{}/{page}?{}", self.ctx.base_url, self.request.params.query())
+        match &self.preview {
+            Some(links) => links.to_path(page),
+            None => format!("{}/{page}?{}", self.ctx.base_url, self.request.params.query()),
+        }
+    }
+
+    /// `/oauth2/authorize` with `params` (in a preview, nowhere: it would start a sign-in).
+    pub fn authorize_url(&self, params: &AuthorizeParams) -> String {
+        match &self.preview {
+            Some(_) => "#".into(),
+            None => format!("{}/oauth2/authorize?{}", self.ctx.base_url, params.query()),
+        }
     }
 
     /// Who sends the page's form (for the per-address limits the account services apply) and

@@ -4,12 +4,15 @@
 //! ([`crate::i18n`]) and link the client's branding, which `/ui/css/…` and `/ui/logo/…` serve.
 //! Every page is made with `kit` (the validated flow and the CSRF-checked form as extractors,
 //! page rendering) and shows the engine's steps with `steps`; no page imports another.
+//! [`preview`] renders the sign-in, sign-up and forgot-password pages, inert, for the
+//! dashboard's branding preview.
 
 mod branding;
 pub(crate) mod federation;
 mod kit;
 mod login;
 mod mfa;
+pub mod preview;
 mod recovery;
 mod signup;
 mod steps;

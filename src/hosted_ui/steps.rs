@@ -53,7 +53,7 @@ fn idp_buttons(flow: &Flow) -> Vec<IdpButton> {
             params.idp_identifier = None;
             IdpButton {
                 label: crate::i18n::tf(ctx.lang, "login.continue_with", "provider", name),
-                href: format!("{}/oauth2/authorize?{}", ctx.base_url, params.query()),
+                href: flow.authorize_url(&params),
             }
         })
         .collect()

@@ -142,6 +142,14 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("error.logout_response_type", "Mit redirect_uri ist response_type erforderlich."),
     ("error.logout_target", "Entweder logout_uri oder redirect_uri ist erforderlich."),
     ("error.keys_unavailable", "Die Schlüssel sind nicht verfügbar."),
+    (
+        "error.preview_unavailable",
+        "Diese Anwendung hat keine gehosteten Seiten: Sie brauchen eine Rückruf-URL und den Code- oder Implicit-Flow.",
+    ),
+    (
+        "error.preview_refused",
+        "Die gehosteten Seiten dieser Anwendung lehnen ihre eigene Anmeldung ab ({detail}): Prüfen Sie ihre OAuth-Flows und Scopes.",
+    ),
     ("cognito.incorrect", "Falscher Benutzername oder falsches Passwort."),
     ("cognito.user_disabled", "Dieser Benutzer ist deaktiviert."),
     ("cognito.attempts_exceeded", "Zu viele Passwortversuche."),

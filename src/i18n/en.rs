@@ -137,6 +137,14 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("error.logout_response_type", "response_type is required with redirect_uri."),
     ("error.logout_target", "One of logout_uri or redirect_uri is required."),
     ("error.keys_unavailable", "Keys are unavailable."),
+    (
+        "error.preview_unavailable",
+        "This app has no hosted pages: they need a callback URL and the code or implicit flow.",
+    ),
+    (
+        "error.preview_refused",
+        "This app's hosted pages refuse its own sign-in ({detail}): check its OAuth flows and scopes.",
+    ),
     // Cognito's exception messages, as the sign-in engine raises them
     ("cognito.incorrect", "Incorrect username or password."),
     ("cognito.user_disabled", "User is disabled."),

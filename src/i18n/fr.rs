@@ -145,6 +145,14 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("error.logout_response_type", "response_type est obligatoire avec redirect_uri."),
     ("error.logout_target", "Il faut indiquer logout_uri ou redirect_uri."),
     ("error.keys_unavailable", "Les clés ne sont pas disponibles."),
+    (
+        "error.preview_unavailable",
+        "Cette application n'a pas de pages hébergées\u{a0}: il leur faut une URL de rappel et le flux code ou implicite.",
+    ),
+    (
+        "error.preview_refused",
+        "Les pages hébergées de cette application refusent sa propre connexion ({detail})\u{a0}: vérifiez ses flux OAuth et ses portées.",
+    ),
     ("cognito.incorrect", "Nom d'utilisateur ou mot de passe incorrect."),
     ("cognito.user_disabled", "Cet utilisateur est désactivé."),
     ("cognito.attempts_exceeded", "Trop de tentatives de mot de passe."),

@@ -36,6 +36,15 @@ impl Lang {
         }
     }
 
+    /// The language's name in itself (`Français`), for choosing or labelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+            Lang::De => "Deutsch",
+        }
+    }
+
     /// The shipped language of a tag by its primary subtag (`fr`, `fr-CA`, `de_AT`, `EN`).
     pub fn from_tag(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?;

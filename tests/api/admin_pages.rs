@@ -1,6 +1,7 @@
 //! The dashboard's pages beyond the first slice, through HTTP: bulk actions (the dry-run count,
 //! then the confirmed change, on a selection or on a whole search), groups and signing keys,
-//! each checked through the Cognito API or the JWKS.
+//! each checked through the Cognito API or the JWKS; an app client's branding and the previews
+//! of its hosted pages (framed by the dashboard only, in each language, inert).
 
 use crate::admin::{ADMIN, ADMIN_PASSWORD, sign_in_dashboard, spawn_dashboard};
 use crate::helpers::*;
@@ -769,4 +770,191 @@ async fn a_clients_logo_is_uploaded_as_a_file_and_the_style_sheet_stays() {
     assert_eq!(not_an_image.status(), 400, "the service's image check, as a form error");
     let too_big = upload(admin.csrf.clone(), vec![0u8; 200 * 1024]).await.unwrap();
     assert_eq!(too_big.status(), 400, "past the upload limit");
+}
+
+/// A response header's value ("" when absent).
+fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+/// The value of `attr` in an HTML tag's text, unescaped.
+fn attr(tag: &str, attr: &str) -> String {
+    let marker = format!(" {attr}=\"");
+    let start = tag.find(&marker).unwrap_or_else(|| panic!("no {attr} in {tag}")) + marker.len();
+    unescape(&tag[start..start + tag[start..].find('"').unwrap()])
+}
+
+/// Every `<iframe>` of a page: (src, title, sandbox).
+fn iframes(html: &str) -> Vec<(String, String, String)> {
+    html.split("<iframe")
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find('>').unwrap()];
+            (attr(tag, "src"), attr(tag, "title"), attr(tag, "sandbox"))
+        })
+        .collect()
+}
+
+/// The href of a page's client style sheet (the one after the default theme) and the src of
+/// its logo.
+fn branding_of(html: &str) -> (String, String) {
+    let theme = html.find("href=\"/static/portcullis.css\">").expect("the default theme");
+    let css = attr(&html[theme + 10..html[theme..].find("</head>").unwrap() + theme], "href");
+    let logo = attr(&html[html.find("<img").expect("a logo")..], "src");
+    (css, logo)
+}
+
+/// Every pool event (sign-ins, changes), to show that a preview records none.
+async fn pool_events(app: &TestApp, pool: &str) -> usize {
+    let filter = portcullis::events::EventFilter { pool_id: Some(pool.into()), ..Default::default() };
+    app.services.events.list(&filter, 1000, None).await.unwrap().events.len()
+}
+
+/// A preview answer's policy: framed by the dashboard's origin only, forms that cannot be sent,
+/// sandboxed, not cached, no cookie.
+fn assert_framed_by_the_dashboard_only(r: &reqwest::Response, what: &str) {
+    let csp = header(r, "content-security-policy");
+    assert!(csp.contains("frame-ancestors 'self'") && !csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    assert!(csp.contains("form-action 'none'") && csp.contains("sandbox allow-same-origin"), "{what}: {csp}");
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{what}: still strict: {csp}");
+    assert_eq!(header(r, "x-frame-options"), "SAMEORIGIN", "{what}");
+    assert_eq!(header(r, "cache-control"), "no-store", "{what}");
+    assert!(r.headers().get("set-cookie").is_none(), "{what}: a preview sets no cookie (no CSRF, no session)");
+}
+
+#[tokio::test]
+async fn a_clients_hosted_pages_are_previewed_in_the_dashboard_in_each_language_with_its_branding() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let f = setup_flow(&app, false, json!({"ClientName": "Storefront"})).await;
+    let (pool, client) = (f.pool.clone(), f.client_id.clone());
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let path = format!("/admin/pools/{pool}/clients/{client}");
+    let css = ".submitButton-customizable {background-color: #0a7d4f;}";
+    assert_eq!(admin.post(&app, &format!("{path}/branding"), &[("css", css)]).await.status(), 303);
+    app.ok("SetUICustomization", json!({"UserPoolId": pool, "ClientId": client, "CSS": css, "ImageFile": PNG})).await;
+    let t = app.services.operators.create_operator(&Username::from("v"), Role::Viewer).await.unwrap();
+    let viewer = sign_in_dashboard(&app, "v", &t, Some("New-Passw0rd!x"), None).await;
+    let events = pool_events(&app, &pool).await;
+
+    // The client's page frames one preview per language; it may frame our own pages, and is
+    // itself never framed.
+    let r = viewer.get(&app, &path).await;
+    assert_eq!(r.status(), 200);
+    let csp = header(&r, "content-security-policy");
+    assert!(csp.contains("frame-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let frames = iframes(&r.text().await.unwrap());
+    let want: Vec<(String, String, String)> = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
+        .iter()
+        .map(|(code, name)| {
+            (
+                format!("{path}/preview/login?lang={code}"),
+                format!("Sign-in page preview, {name}"),
+                "allow-same-origin".into(),
+            )
+        })
+        .collect();
+    assert_eq!(frames, want);
+
+    let words = [("fr", "Connexion", "Créer un compte"), ("de", "Anmelden", "Konto erstellen")];
+    for (lang, sign_in_word, sign_up_heading) in words {
+        let url = format!("{path}/preview/login?lang={lang}");
+        let r = viewer.get(&app, &url).await;
+        assert_eq!(r.status(), 200, "{lang}");
+        assert_framed_by_the_dashboard_only(&r, &url);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("<html lang=\"{lang}\">")) && html.contains(sign_in_word), "{lang}: {html}");
+        assert!(html.contains("Storefront"), "the client's name, as its users read it");
+        // The client's own style sheet and logo, linked from the dashboard's origin (the CSP's
+        // 'self'), as the hosted page links them.
+        let (css_url, logo_url) = branding_of(&html);
+        let base = format!("{}/{pool}/ui/", app.base);
+        assert!(css_url.starts_with(&format!("{base}css/{client}.css?v=")), "{css_url}");
+        assert!(logo_url.starts_with(&format!("{base}logo/{client}.png?v=")), "{logo_url}");
+        assert_eq!(app.http.get(&css_url).send().await.unwrap().text().await.unwrap(), css);
+        assert_eq!(app.http.get(&logo_url).send().await.unwrap().status(), 200);
+        // Inert: the form goes nowhere real, carries no token, and the links lead to the other
+        // previews, never to a hosted page or a sign-in.
+        assert_eq!(form_action(&html), url);
+        assert_eq!(hidden(&html, "_csrf"), "");
+        assert!(!html.contains("/oauth2/authorize") && !html.contains(&format!("/{pool}/login")), "{html}");
+        let signup = link(&html, "signup-link");
+        assert_eq!(signup, format!("{path}/preview/signup?lang={lang}"));
+        assert_eq!(link(&html, "forgot-password-link"), format!("{path}/preview/forgotPassword?lang={lang}"));
+        let r = viewer.get(&app, &signup).await;
+        assert_framed_by_the_dashboard_only(&r, &signup);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(sign_up_heading) && html.contains(&format!("css/{client}.css?v=")), "{lang}: {html}");
+        let forgot = viewer.get(&app, &format!("{path}/preview/forgotPassword?lang={lang}")).await;
+        assert_eq!(forgot.status(), 200);
+        assert!(forgot.text().await.unwrap().contains("name=\"forgotPasswordForm\""));
+    }
+    // Without `lang`, the language the hosted pages would pick: the browser's.
+    let r = viewer.browser.get(format!("{}{path}/preview/login", app.base)).header("accept-language", "de").send();
+    assert!(r.await.unwrap().text().await.unwrap().contains("<html lang=\"de\">"));
+
+    // Live: a new style sheet shows at once (a new version in the link).
+    let (before, _) =
+        branding_of(&viewer.get(&app, &format!("{path}/preview/login?lang=en")).await.text().await.unwrap());
+    let green = ".submitButton-customizable {background-color: #123456;}";
+    assert_eq!(admin.post(&app, &format!("{path}/branding"), &[("css", green)]).await.status(), 303);
+    let (after, _) =
+        branding_of(&viewer.get(&app, &format!("{path}/preview/login?lang=en")).await.text().await.unwrap());
+    assert_ne!(before, after, "a new version");
+    assert_eq!(app.http.get(&after).send().await.unwrap().text().await.unwrap(), green);
+    assert_eq!(pool_events(&app, &pool).await, events + 1, "only the change is recorded; the previews record nothing");
+
+    // The real hosted page is still never framed.
+    let browser = app.browser();
+    let login = location(&browser.get(f.authorize_url(&app, "&lang=fr")).send().await.unwrap());
+    let r = browser.get(&login).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(header(&r, "content-security-policy").contains("frame-ancestors 'none'"));
+    assert_eq!(header(&r, "x-frame-options"), "DENY");
+
+    // Signed-in operators only, on the dashboard's host only, and only the previewed pages.
+    let preview = format!("{}{path}/preview/login?lang=fr", app.base);
+    let r = app.browser().get(&preview).send().await.unwrap();
+    assert_eq!(r.status(), 302, "without a session: sign in first");
+    assert!(location(&r).contains(&format!("/{}/oauth2/authorize?", crate::admin::system_pool(&app))));
+    let r = viewer.browser.get(&preview).header("host", "auth.example.com").send().await.unwrap();
+    assert_eq!(r.status(), 404, "no dashboard on another host");
+    assert_eq!(viewer.get(&app, &format!("{path}/preview/mfa")).await.status(), 404);
+    let other = app.create_pool(json!({})).await;
+    let r = viewer.get(&app, &format!("/admin/pools/{other}/clients/{client}/preview/login")).await;
+    assert_eq!(r.status(), 404, "a client is previewed under its own pool only");
+}
+
+#[tokio::test]
+async fn previews_show_what_the_pool_and_client_allow_and_say_when_there_are_no_hosted_pages() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": true}})).await;
+    corp_provider(&app, &pool).await;
+    let (client, _) = app.create_client(&pool, false, json!({"SupportedIdentityProviders": ["COGNITO", "Corp"]})).await;
+    let bare = app.ok("CreateUserPoolClient", json!({"UserPoolId": pool, "ClientName": "api-only"})).await;
+    let bare = bare["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let path = format!("/admin/pools/{pool}/clients/{client}");
+
+    // No sign-up in this pool: no sign-up link in the preview, and none to preview.
+    let page = admin.get(&app, &path).await.text().await.unwrap();
+    assert!(page.contains("?preview=forgotPassword") && !page.contains("?preview=signup"), "{page}");
+    let html = admin.get(&app, &format!("{path}/preview/login?lang=en")).await.text().await.unwrap();
+    assert!(!html.contains("signup-link"), "{html}");
+    // The provider's button is shown, and goes nowhere (it would start a sign-in).
+    assert!(html.contains("<a class=\"button idpButton-customizable\" href=\"#\">Continue with Corp</a>"), "{html}");
+    // The previews show the page the client page asks for.
+    let page = admin.get(&app, &format!("{path}?preview=forgotPassword")).await.text().await.unwrap();
+    assert!(
+        iframes(&page).iter().all(|(src, title, _)| src.contains("/preview/forgotPassword?lang=")
+            && title.starts_with("Forgot password page preview")),
+        "{page}"
+    );
+
+    // A client without hosted pages: nothing framed, and its preview says why (framed too).
+    let page = admin.get(&app, &format!("/admin/pools/{pool}/clients/{bare}")).await.text().await.unwrap();
+    assert!(iframes(&page).is_empty() && page.contains("needs a callback URL"), "{page}");
+    let r = admin.get(&app, &format!("/admin/pools/{pool}/clients/{bare}/preview/login?lang=de")).await;
+    assert_eq!(r.status(), 400);
+    assert_framed_by_the_dashboard_only(&r, "a client without hosted pages");
+    assert!(r.text().await.unwrap().contains("Diese Anwendung hat keine gehosteten Seiten"));
 }

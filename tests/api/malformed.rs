@@ -52,6 +52,7 @@ const OTHER_ROUTES: &[&str] = &[
     "/admin/pools/local_nosuchpool1/users",
     "/admin/pools/local_nosuchpool1/users/bob",
     "/admin/pools/local_nosuchpool1/users/bob/disable",
+    "/admin/pools/local_nosuchpool1/clients/nosuchclient0000000000000a/preview/login",
     "/identity/.well-known/openid-configuration",
     "/identity/.well-known/jwks.json",
     "/no/such/route",

@@ -4,9 +4,11 @@
 //! sees no change forms and is refused every change, even a forged POST that carries the
 //! browser's own cookie and the viewer's valid CSRF token; a signed-out session's cookie and
 //! token replayed are refused; every dashboard page fits a desktop and a phone screen, with
-//! every input labelled (screenshots in `$PORTCULLIS_SCREENSHOTS`); and a bulk disable of every
-//! user a search matches, reviewed then confirmed, seen in the event log beside a failed hosted
-//! sign-in, with the log's own filter form.
+//! every input labelled (screenshots in `$PORTCULLIS_SCREENSHOTS`), an app client's page among
+//! them with its style sheet saved and its hosted pages previewed in a frame per language
+//! (branded, inert, taking no focus, a link inside a frame leading to the next preview); and a
+//! bulk disable of every user a search matches, reviewed then confirmed, seen in the event log
+//! beside a failed hosted sign-in, with the log's own filter form.
 
 use crate::helpers::*;
 use crate::{Driver, Screen, WAIT, browser_available, check_layout_on, screenshot_dir, totp_code};
@@ -482,6 +484,9 @@ async fn every_dashboard_page_fits_desktop_and_phone_screens() {
     driver.find("#created-client-secret").await;
     check_page(&driver, "admin-pool-client-created").await;
 
+    // The client's page with its branding previewed in each language.
+    check_branding_previews(&driver, &app, &shop).await;
+
     // The users list with a search, and a user's page.
     open(&driver, &app, &format!("/admin/pools/{shop}/users")).await;
     driver.type_into("#q", "an").await;
@@ -521,6 +526,102 @@ async fn every_dashboard_page_fits_desktop_and_phone_screens() {
     driver.click("header .who button[type=submit]").await;
     driver.wait_at(&format!("{}/admin/signed-out", app.base)).await;
     check_page(&driver, "admin-signed-out").await;
+}
+
+/// A 1×1 PNG (red, half transparent): the logo, drawn larger by the style sheet.
+const LOGO_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+/// What each framed preview of the page shows, once all have loaded: language, heading, the
+/// submit button's colour, the logo's natural width, where the frame is.
+async fn framed_previews(driver: &Driver) -> Value {
+    let script = "return [...document.querySelectorAll('main iframe')].map(f => { \
+           const d = f.contentDocument; \
+           if (!d || d.readyState !== 'complete' || d.location.href === 'about:blank') return null; \
+           const b = d.querySelector('.submitButton-customizable'); \
+           const img = d.querySelector('img.logo-customizable'); \
+           return {lang: d.documentElement.lang, h1: d.querySelector('h1') && d.querySelector('h1').textContent, \
+             button: b && getComputedStyle(b).backgroundColor, logo: img && img.complete ? img.naturalWidth : 0, \
+             at: d.location.pathname + d.location.search}; })";
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let v = driver.script(script).await;
+        let loaded = v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|f| f["logo"].as_u64() == Some(1)));
+        if loaded {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "the previews did not load: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The branding of the pool's first client saved from its page (the style sheet through the form,
+/// the logo through the API), then the page's previews: each language's sign-in page with that
+/// branding, inert (a form sent from a frame goes nowhere), a link inside a frame leading to the
+/// next preview, and the page checked at both sizes (with the previews in view).
+async fn check_branding_previews(driver: &Driver, app: &TestApp, pool: &str) {
+    let clients = app.ok("ListUserPoolClients", json!({"UserPoolId": pool, "MaxResults": 10})).await;
+    let client = clients["UserPoolClients"][0]["ClientId"].as_str().expect("a client").to_string();
+    app.ok("SetUICustomization", json!({"UserPoolId": pool, "ClientId": client, "ImageFile": LOGO_PNG})).await;
+    let path = format!("/admin/pools/{pool}/clients/{client}");
+    open(driver, app, &path).await;
+    driver
+        .type_into(
+            "#c-css",
+            ".submitButton-customizable { background-color: #0a7d4f; }\n\
+         .background-customizable { background-color: #fffdf5; border-color: #0a7d4f; }\n\
+         .banner-customizable { text-align: center; }\n\
+         .logo-customizable { width: 56px; height: 56px; }\n\
+         .label-customizable { color: #7a2e0e; }",
+        )
+        .await;
+    driver.click("form[action$='/branding'] button[type=submit]").await;
+    driver.wait_at(&format!("{}{path}", app.base)).await;
+    let shown = framed_previews(driver).await;
+    let expect = |lang: &str, h1: &str| {
+        json!({"lang": lang, "h1": h1, "button": "rgb(10, 125, 79)", "logo": 1,
+               "at": format!("{path}/preview/login?lang={lang}")})
+    };
+    assert_eq!(shown, json!([expect("en", "Sign in"), expect("fr", "Connexion"), expect("de", "Anmelden")]));
+    // The frames took no focus and did not scroll the page (the sandbox blocks their autofocus).
+    assert_eq!(
+        driver.script("return [document.activeElement === document.body, window.scrollY]").await,
+        json!([true, 0])
+    );
+
+    // Inside the French frame: the sign-in form goes nowhere; the sign-up link shows the
+    // sign-up preview (the frame's request carries the dashboard's cookie).
+    driver.cmd_ok(reqwest::Method::POST, "/frame", Some(json!({"id": 1}))).await;
+    driver.type_into("input[name=username]", "alice").await;
+    driver.click("button[name=signInSubmitButton]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        driver.script("return location.pathname + location.search").await,
+        json!(format!("{path}/preview/login?lang=fr"))
+    );
+    driver.click("#signup-link").await;
+    let deadline = Instant::now() + WAIT;
+    while driver.script_while_loading("return document.readyState === 'complete' && location.pathname").await
+        != json!(format!("{path}/preview/signup"))
+    {
+        assert!(Instant::now() < deadline, "the sign-up preview did not open in the frame");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(driver.text("h1").await, "Créer un compte");
+    driver.cmd_ok(reqwest::Method::POST, "/frame/parent", Some(json!({}))).await;
+
+    // The page at both sizes (frames in view: desktop side by side, phone stacked).
+    open(driver, app, &path).await;
+    framed_previews(driver).await;
+    check_page(driver, "admin-client-previews").await;
+    if screenshot_dir().is_some() {
+        for (label, width, height, mobile) in SCREENS {
+            driver.emulate_screen(Some((*width, *height, *mobile))).await;
+            driver.script("document.getElementById('branding').scrollIntoView(); return 0").await;
+            driver.screenshot(&format!("admin-client-previews-branding-{label}")).await;
+        }
+        driver.emulate_screen(None).await;
+    }
 }
 
 /// The cells' text of every row of the table `css` (as the page renders it), row by row.

@@ -1,17 +1,21 @@
 //! The two extractors every hosted page starts with: [`Flow`], the authorization request the
 //! page continues, validated for the request's pool, and [`CsrfForm`], a posted form whose CSRF
 //! token matches the browser's cookie. A refusal is the finished page (or redirect) as an error
-//! that carries it. Put together, they answer in the pages' order ([`super::sequence`]).
+//! that carries it. Put together, they answer in the pages' order ([`super::sequence`]). A
+//! flow may also be a dashboard preview's ([`Flow::preview`]), built from the client alone.
 
 use super::csrf_failed;
 use super::sequence::{FlowTurn, TokenTurn};
-use crate::authorization::request::{AuthorizeParams, AuthorizeRequest};
+use crate::authorization::request::{AuthorizeError, AuthorizeParams, AuthorizeRequest};
+use crate::i18n::{t, tf};
 use crate::services::Services;
 use crate::userpool::branding::logo_extension;
 use crate::userpool::model::Client;
-use crate::web::{Brand, PoolContext, csrf_ok, pool_context, reject, request_lang};
+use crate::web::preview::{Links, Preview};
+use crate::web::{Brand, PoolContext, csrf_ok, error_page, pool_context, reject, request_lang};
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -25,6 +29,9 @@ pub struct Flow {
     pub svc: Arc<Services>,
     pub ctx: PoolContext,
     pub request: AuthorizeRequest,
+    /// A dashboard preview of the page ([`Flow::preview`]): its links lead to the other
+    /// previews and it sets no cookie.
+    pub preview: Option<Links>,
 }
 
 /// A refusal: the response the client reads, as the extractor's error.
@@ -43,7 +50,32 @@ impl Flow {
         let mut ctx = pool_context(req, svc).await.map_err(|e| e.error_response())?;
         let request = svc.authorization.validate_authorize(&ctx.pool, params).await.map_err(|e| reject(ctx.lang, e))?;
         ctx.brand = brand(svc, &ctx, &request.client).await;
-        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request })
+        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request, preview: None })
+    }
+
+    /// The flow a user of `p.client` starts from the app ([`AuthorizeParams::sample`]),
+    /// validated as every page validates it, with the client's branding, as a dashboard preview.
+    /// The pages are linked under `{PUBLIC_URL}/{poolId}` whatever the pool's domain, so the
+    /// branding loads from the dashboard's origin. Nothing is written: validating reads. When a
+    /// user would meet an error instead of the page, that error's page (never a redirect).
+    pub async fn preview(req: &HttpRequest, svc: &Arc<Services>, p: &Preview) -> Result<Flow, HttpResponse> {
+        let lang = p.links.lang();
+        let refused = |text: String| error_page(lang, StatusCode::BAD_REQUEST, &text);
+        let params = AuthorizeParams::sample(&p.client, lang.code())
+            .ok_or_else(|| refused(t(lang, "error.preview_unavailable").into()))?;
+        let mut ctx = PoolContext::path_style(svc, p.pool.clone(), lang);
+        let request = svc.authorization.validate_authorize(&ctx.pool, &params).await.map_err(|e| match e {
+            AuthorizeError::Page(key) => refused(t(lang, key).into()),
+            AuthorizeError::Redirect(url) => {
+                let error = url::Url::parse(&url)
+                    .ok()
+                    .and_then(|u| u.query_pairs().find(|(k, _)| k == "error").map(|(_, v)| v.into_owned()))
+                    .unwrap_or_default();
+                refused(tf(lang, "error.preview_refused", "detail", &error))
+            }
+        })?;
+        ctx.brand = brand(svc, &ctx, &request.client).await;
+        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request, preview: Some(p.links.clone()) })
     }
 }
 
