@@ -49,6 +49,7 @@ pub const ACTIONS: &[&str] = &[
     "AdminInitiateAuth",
     "RespondToAuthChallenge",
     "AdminRespondToAuthChallenge",
+    "GetTokensFromRefreshToken",
     "RevokeToken",
     "GetUser",
     "GlobalSignOut",
@@ -61,7 +62,10 @@ fn flow_allowed(client: &Client, flow: &str) -> bool {
     match flow {
         "USER_PASSWORD_AUTH" => has(AllowUserPasswordAuth) || has(UserPasswordAuth),
         "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => has(AllowAdminUserPasswordAuth) || has(AdminNoSrpAuth),
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => has(AllowRefreshTokenAuth) || flows.iter().all(|f| f.is_legacy()),
+        // A rotating client refreshes through GetTokensFromRefreshToken only, as Cognito's.
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+            !client.refresh_rotation() && (has(AllowRefreshTokenAuth) || flows.iter().all(|f| f.is_legacy()))
+        }
         _ => false,
     }
 }
@@ -274,6 +278,16 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 .respond(&pool, &client, s(i, "Session"), &answer, Caller { source, lang: Lang::En })
                 .await?;
             outcome(svc, &pool, &client, o).await
+        }
+        "GetTokensFromRefreshToken" => {
+            let (pool, client) = client_for(svc.directory, i).await?;
+            let secret = RefreshProof::Secret(i["ClientSecret"].as_str());
+            let t = svc.tokens.refresh_tokens(&pool, &client, s(i, "RefreshToken"), secret).await?;
+            let mut out = result(&t);
+            if let Some(o) = out.as_object_mut() {
+                o.remove("ChallengeParameters");
+            }
+            Ok(out)
         }
         "RevokeToken" => {
             let client = svc

@@ -200,6 +200,9 @@ impl Authorization {
             Err(Error::NotAuthorized(_)) => {
                 Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
             }
+            Err(Error::RefreshTokenReuse(_)) => Err(GrantError::InvalidGrant(
+                "The refresh token was already used: every token of its sign-in is revoked",
+            )),
             Err(e) => Err(GrantError::Failed(e)),
         };
         let event = grant_event(pool, client, source, "refresh_token", issued.as_ref().err());

@@ -168,24 +168,70 @@ impl Store {
     }
 }
 
+/// A refresh token replaced by rotation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RotatedRefreshTokenRow {
+    pub token_hash: TokenHash,
+    pub origin_jti: String,
+    /// Until when (epoch seconds, exclusive) it still refreshes: the retry grace period.
+    pub valid_until: i64,
+    pub expires_at: i64,
+}
+
 impl Store {
-    /// Swap a live refresh token for a new one in place (rotation). Returns the row if the old
-    /// token was live; a concurrent second swap of the same old token finds nothing.
+    /// Swap a live refresh token for a new one in place (rotation), remembering the old one as
+    /// rotated, still valid for `grace_secs`. Returns the row if the old token was live; a
+    /// concurrent second swap of the same old token finds nothing.
     pub async fn rotate_refresh_token(
         &self,
         old_hash: &TokenHash,
         new_hash: &TokenHash,
         now: i64,
+        grace_secs: i64,
     ) -> StoreResult<Option<RefreshTokenRow>> {
-        Ok(sqlx::query_as(
+        let mut tx = self.pool.begin().await?;
+        let row: Option<RefreshTokenRow> = sqlx::query_as(
             "UPDATE refresh_tokens SET token_hash = $2 \
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $3 RETURNING *",
         )
         .bind(old_hash)
         .bind(new_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(r) = &row {
+            sqlx::query(
+                "INSERT INTO rotated_refresh_tokens (token_hash, origin_jti, valid_until, expires_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (token_hash) DO NOTHING",
+            )
+            .bind(old_hash)
+            .bind(&r.origin_jti)
+            .bind(now + grace_secs)
+            .bind(r.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// A refresh token rotation replaced, by its hash.
+    pub async fn get_rotated_refresh_token(
+        &self,
+        token_hash: &TokenHash,
+    ) -> StoreResult<Option<RotatedRefreshTokenRow>> {
+        Ok(sqlx::query_as("SELECT * FROM rotated_refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// The refresh token of a family (a sign-in's origin) as it is now.
+    pub async fn get_refresh_token_of_origin(&self, origin_jti: &str) -> StoreResult<Option<RefreshTokenRow>> {
+        Ok(sqlx::query_as("SELECT * FROM refresh_tokens WHERE origin_jti = $1")
+            .bind(origin_jti)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 }
 
@@ -200,6 +246,7 @@ impl Store {
             ("DELETE FROM auth_challenges WHERE expires_at < $1", now),
             ("DELETE FROM browser_sessions WHERE expires_at < $1", now),
             ("DELETE FROM refresh_tokens WHERE expires_at < $1", now),
+            ("DELETE FROM rotated_refresh_tokens WHERE expires_at < $1", now),
             ("DELETE FROM revoked_origins WHERE expires_at < $1", now),
         ] {
             n += sqlx::query(sql).bind(t).execute(&self.pool).await?.rows_affected();

@@ -211,7 +211,10 @@ impl Tokens {
         }
         let now = self.now();
         let hash = TokenHash::of(refresh_token);
-        let row = self.store.get_refresh_token(&hash).await?.ok_or_else(invalid)?;
+        let row = match self.store.get_refresh_token(&hash).await? {
+            Some(row) => row,
+            None => self.rotated_family(&hash, now).await?.ok_or_else(invalid)?,
+        };
         if row.client_id != client.id || row.pool_id != pool.id || row.revoked_at.is_some() || row.expires_at <= now {
             return Err(invalid());
         }
@@ -228,7 +231,10 @@ impl Tokens {
         }
         let new_refresh = if client.refresh_rotation() {
             let fresh = SecretToken::generate();
-            self.store.rotate_refresh_token(&hash, &fresh.hash(), now).await?.ok_or_else(invalid)?;
+            // The family's current token is replaced (the one presented, or the one that replaced
+            // it when a retry within the grace period presents the old one).
+            let grace = client.refresh_grace_secs();
+            self.store.rotate_refresh_token(&row.token_hash, &fresh.hash(), now, grace).await?.ok_or_else(invalid)?;
             Some(fresh.into_clear())
         } else {
             None
@@ -237,6 +243,21 @@ impl Tokens {
         let grant = Grant { scopes, nonce: None, auth_time: row.auth_time };
         let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
         Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })
+    }
+
+    /// The family of a refresh token rotation replaced: its current token while the retry grace
+    /// period lasts. Presented later, the old token is a reuse (someone kept a spent token): the
+    /// whole family is revoked and the caller told so. `None`: not a token of ours.
+    async fn rotated_family(&self, hash: &TokenHash, now: i64) -> Result<Option<RefreshTokenRow>> {
+        let Some(old) = self.store.get_rotated_refresh_token(hash).await? else { return Ok(None) };
+        if now < old.valid_until {
+            return Ok(self.store.get_refresh_token_of_origin(&old.origin_jti).await?);
+        }
+        self.store.revoke_origin(&old.origin_jti, now, old.expires_at).await?;
+        tracing::warn!(origin = %old.origin_jti, "a rotated refresh token was reused: its family is revoked");
+        Err(Error::RefreshTokenReuse(
+            "The refresh token was already used: every token of its sign-in is revoked.".into(),
+        ))
     }
 
     /// Revoke a refresh token of this client and every token minted from it. Unknown tokens

@@ -189,6 +189,9 @@ pub enum Error {
     UnsupportedIdentityProvider(Message),
     #[error("{0}")]
     UserPoolAddOnNotEnabled(Message),
+    /// A refresh token that rotation replaced, presented after the grace period.
+    #[error("{0}")]
+    RefreshTokenReuse(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -226,6 +229,7 @@ impl Error {
             Error::DuplicateProvider(_) => "DuplicateProviderException",
             Error::UnsupportedIdentityProvider(_) => "UnsupportedIdentityProviderException",
             Error::UserPoolAddOnNotEnabled(_) => "UserPoolAddOnNotEnabledException",
+            Error::RefreshTokenReuse(_) => "RefreshTokenReuseException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -265,7 +269,8 @@ impl Error {
             | Error::InvalidUserPoolConfiguration(m)
             | Error::DuplicateProvider(m)
             | Error::UnsupportedIdentityProvider(m)
-            | Error::UserPoolAddOnNotEnabled(m) => Some(m),
+            | Error::UserPoolAddOnNotEnabled(m)
+            | Error::RefreshTokenReuse(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

@@ -282,6 +282,9 @@ pub struct ClientSettings {
     pub token_revocation_enabled: bool,
     pub prevents_user_existence_errors: bool,
     pub refresh_rotation: bool,
+    /// `RefreshTokenRotation.RetryGracePeriodSeconds` (0 to 60): how long a rotated refresh
+    /// token still refreshes.
+    pub refresh_grace_secs: i64,
     /// Attributes the client may read; `None` = all.
     pub read_attributes: Option<Vec<String>>,
     /// Attributes the client may write; `None` = all writable ones.
@@ -316,6 +319,7 @@ impl ClientSettings {
             token_revocation_enabled: c["EnableTokenRevocation"].as_bool().unwrap_or(true),
             prevents_user_existence_errors: c["PreventUserExistenceErrors"].as_str() == Some("ENABLED"),
             refresh_rotation: c["RefreshTokenRotation"]["Feature"].as_str() == Some("ENABLED"),
+            refresh_grace_secs: c["RefreshTokenRotation"]["RetryGracePeriodSeconds"].as_i64().unwrap_or(0).clamp(0, 60),
             read_attributes: c.get("ReadAttributes").map(str_list).filter(|l| !l.is_empty()),
             write_attributes: c.get("WriteAttributes").map(str_list).filter(|l| !l.is_empty()),
             access_token_secs: validity("AccessTokenValidity", "AccessToken", "hours", 3600),
@@ -409,6 +413,9 @@ impl Client {
     }
     pub fn refresh_rotation(&self) -> bool {
         self.settings.refresh_rotation
+    }
+    pub fn refresh_grace_secs(&self) -> i64 {
+        self.settings.refresh_grace_secs
     }
     pub fn read_attributes(&self) -> Option<&[String]> {
         self.settings.read_attributes.as_deref()

@@ -40,6 +40,7 @@ mod oidc_rp;
 mod pool_domains;
 mod proxies;
 mod rate_limits;
+mod refresh_rotation;
 mod revocation;
 mod robustness;
 mod signin;

@@ -243,7 +243,7 @@ async fn secret_hash_is_required_for_clients_with_a_secret() {
     assert_eq!(st, 200, "{v}");
 }
 
-fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+pub(crate) fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
     use base64::Engine;
     use hmac::Mac;
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();

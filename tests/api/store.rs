@@ -228,7 +228,7 @@ async fn codes_redeem_once_even_concurrently() {
     let tries = (0..8).map(|i| {
         let s = s.clone();
         tokio::spawn(async move {
-            s.rotate_refresh_token(&TokenHash::of("rt0"), &TokenHash::of(&format!("rt1-{i}")), 10)
+            s.rotate_refresh_token(&TokenHash::of("rt0"), &TokenHash::of(&format!("rt1-{i}")), 10, 0)
                 .await
                 .unwrap()
                 .is_some()
