@@ -1,5 +1,5 @@
 //! The event log through Cognito's API: AdminListUserAuthEvents, in Cognito's `AuthEventType`
-//! shape. The rules (the add-on gate, the user, which events) are the event service's
+//! shape, and AdminUpdateAuthEventFeedback. The rules (the add-on gate, the user, which events) are the event service's
 //! ([`crate::events::user_events`]); this file only words them.
 
 use super::pool_actions::with_token;
@@ -22,7 +22,7 @@ impl<'a> Uses<'a> {
     }
 }
 
-pub const ACTIONS: &[&str] = &["AdminListUserAuthEvents"];
+pub const ACTIONS: &[&str] = &["AdminListUserAuthEvents", "AdminUpdateAuthEventFeedback"];
 
 /// Epoch milliseconds as the API's dates: epoch seconds, with the milliseconds as a fraction.
 fn date(millis: i64) -> Value {
@@ -75,6 +75,16 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
                 svc.events.user_auth_events(svc.users, &pool, &username_in(i), max, i["NextToken"].as_str()).await?;
             let list: Vec<Value> = events.iter().map(auth_event_type).collect();
             Ok(with_token(json!({"AuthEvents": list}), "NextToken", next))
+        }
+        "AdminUpdateAuthEventFeedback" => {
+            let pool = svc.directory.pool(&pool_id_in(i)?).await?;
+            let value = match i["FeedbackValue"].as_str() {
+                Some("Valid") => FeedbackValue::Valid,
+                _ => FeedbackValue::Invalid,
+            };
+            let id = i["EventId"].as_str().unwrap_or_default();
+            svc.events.admin_event_feedback(svc.users, &pool, &username_in(i), id, value).await?;
+            Ok(json!({}))
         }
         _ => Err(super::unsupported(action)),
     }

@@ -3,10 +3,12 @@
 //! sign-in steps and the address each came from. Cognito keeps these only for pools with
 //! threat protection (`UserPoolAddOns.AdvancedSecurityMode` AUDIT or ENFORCED) and answers
 //! UserPoolAddOnNotEnabledException otherwise; so does this server (it records the events in
-//! every pool, for the dashboard, and only the API is gated).
+//! every pool, for the dashboard, and only the API is gated). AdminUpdateAuthEventFeedback marks
+//! one of those events Valid or Invalid, under the same gate.
 
 use super::{
-    AuthEventType, ChallengeResult, EventCursor, EventFilter, Events, Feedback, Outcome, challenges_of, feedback_of,
+    AuthEventType, ChallengeResult, EventCursor, EventFilter, Events, Feedback, FeedbackValue, Outcome, challenges_of,
+    feedback_of,
 };
 use crate::events::Category;
 use crate::ids::Username;
@@ -32,7 +34,41 @@ pub fn auth_events_enabled(pool: &Pool) -> bool {
     matches!(pool.config["UserPoolAddOns"]["AdvancedSecurityMode"].as_str(), Some("AUDIT" | "ENFORCED"))
 }
 
+fn add_on_refused() -> Error {
+    Error::UserPoolAddOnNotEnabled(Message::Text(
+        "Advanced security features are not enabled for this user pool.".into(),
+    ))
+}
+
 impl Events {
+    /// AdminUpdateAuthEventFeedback: the add-on must be on, the user exist, and the event be one
+    /// of the user's auth events (ResourceNotFoundException otherwise); the feedback is the
+    /// administrator's.
+    pub async fn admin_event_feedback(
+        &self,
+        users: &Users,
+        pool: &Pool,
+        username: &Username,
+        event_id: &str,
+        value: FeedbackValue,
+    ) -> Result<()> {
+        if !auth_events_enabled(pool) {
+            return Err(add_on_refused());
+        }
+        let user = users.user(pool, username).await?;
+        let event = self.event(event_id).await?;
+        let theirs = event.filter(|e| {
+            e.pool_id.as_ref() == Some(&pool.id)
+                && e.user_sub.as_ref() == Some(&user.id)
+                && e.category == Category::Auth.as_str()
+                && AuthEventType::parse(&e.event_type).is_some()
+        });
+        if theirs.is_none() || !self.set_feedback(&pool.id, event_id, value, "Admin").await? {
+            return Err(Error::ResourceNotFound(Message::Text("Event not found.".into())));
+        }
+        Ok(())
+    }
+
     /// AdminListUserAuthEvents: the add-on must be on (UserPoolAddOnNotEnabledException), the
     /// user must exist (UserNotFoundException, looked up through `users` as every Admin* action
     /// does); then up to `limit` events, newest first, after the page `next` names.
@@ -45,9 +81,7 @@ impl Events {
         next: Option<&str>,
     ) -> Result<(Vec<UserAuthEvent>, Option<String>)> {
         if !auth_events_enabled(pool) {
-            return Err(Error::UserPoolAddOnNotEnabled(Message::Text(
-                "Advanced security features are not enabled for this user pool.".into(),
-            )));
+            return Err(add_on_refused());
         }
         let user = users.user(pool, username).await?;
         let after = match next {

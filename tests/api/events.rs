@@ -432,3 +432,43 @@ async fn events_store_filters_counts_and_retention_with_a_fixed_clock() {
     let got = events.event(&newest.id).await.unwrap().unwrap();
     assert_eq!(portcullis::events::feedback_of(&got).map(|f| f.value), Some(fb));
 }
+
+#[tokio::test]
+async fn administrators_give_feedback_on_a_users_own_auth_events_only() {
+    let app = TestApp::spawn().await;
+    let f = audited_flow(&app).await;
+    app.create_user(&f.pool, "bob", PASSWORD, json!([])).await;
+    let (st, _) = initiate_auth(&app, &f.client_id, "alice", "Not-The-Password-1").await;
+    assert_eq!(st, 400);
+    let (_, v) = list(&app, &f.pool, "alice", json!({})).await;
+    let id = v["AuthEvents"][0]["EventId"].as_str().unwrap().to_string();
+    let feedback = |user: &str, id: &str, value: &str| {
+        app.api(
+            "AdminUpdateAuthEventFeedback",
+            json!({"UserPoolId": f.pool, "Username": user, "EventId": id, "FeedbackValue": value}),
+        )
+    };
+    assert_eq!(feedback("alice", &id, "Invalid").await, (200, json!({})));
+    let (_, v) = list(&app, &f.pool, "alice", json!({})).await;
+    let given = &v["AuthEvents"][0]["EventFeedback"];
+    assert_eq!((given["FeedbackValue"].as_str(), given["Provider"].as_str()), (Some("Invalid"), Some("Admin")), "{v}");
+    // Another user's event, an unknown event, an unknown user.
+    let (st, e) = feedback("bob", &id, "Valid").await;
+    assert_eq!((st, err_type(&e)), (400, "ResourceNotFoundException"), "{e}");
+    let (st, e) = feedback("alice", "0190-nothere", "Valid").await;
+    assert_eq!((st, err_type(&e)), (400, "ResourceNotFoundException"), "{e}");
+    let (st, e) = feedback("nobody", &id, "Valid").await;
+    assert_eq!((st, err_type(&e)), (400, "UserNotFoundException"), "{e}");
+    let (_, v) = list(&app, &f.pool, "alice", json!({})).await;
+    assert_eq!(v["AuthEvents"][0]["EventFeedback"]["FeedbackValue"], "Invalid", "unchanged by the refusals");
+    // Without the add-on, Cognito's refusal.
+    let plain = app.create_pool(json!({})).await;
+    app.create_user(&plain, "carol", PASSWORD, json!([])).await;
+    let (st, e) = app
+        .api(
+            "AdminUpdateAuthEventFeedback",
+            json!({"UserPoolId": plain, "Username": "carol", "EventId": id, "FeedbackValue": "Valid"}),
+        )
+        .await;
+    assert_eq!((st, err_type(&e)), (400, "UserPoolAddOnNotEnabledException"), "{e}");
+}
