@@ -84,9 +84,16 @@ fn build_schema(requested: &[SchemaAttribute], aliases: &[String]) -> Result<Vec
         if name.is_empty() {
             return Err(Error::invalid("Schema attribute Name is required."));
         }
+        check_constraints(name, a)?;
         if let Some(std) = schema.iter_mut().find(|s| s["Name"] == name) {
             if name == "sub" {
                 return Err(Error::invalid("sub is a reserved attribute and cannot be modified."));
+            }
+            let retyped = a.data_type.is_some_and(|t| std["AttributeDataType"] != t.as_str());
+            if retyped || a.developer_only {
+                return Err(Error::invalid(format!(
+                    "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute {name}"
+                )));
             }
             if a.required == Some(true)
                 && name == "preferred_username"
@@ -113,6 +120,41 @@ fn build_schema(requested: &[SchemaAttribute], aliases: &[String]) -> Result<Vec
     Ok(schema)
 }
 
+/// Cognito's checks of an attribute's constraints: lengths are whole numbers from 0 to 2048,
+/// values whole numbers, and the maximum is not below the minimum.
+fn check_constraints(name: &str, a: &SchemaAttribute) -> Result<()> {
+    if let Some(c) = &a.string_constraints {
+        let invalid = || Error::invalid(format!("Invalid StringAttributeConstraints for schema attribute {name}"));
+        let length = |v: &Option<String>| -> Result<Option<u64>> {
+            let Some(v) = v else { return Ok(None) };
+            let n: u64 = v.parse().map_err(|_| invalid())?;
+            if n > 2048 {
+                return Err(Error::invalid(format!(
+                    "user.{name}: String attributes cannot have a length of more than 2048"
+                )));
+            }
+            Ok(Some(n))
+        };
+        if let (Some(min), Some(max)) = (length(&c.min_length)?, length(&c.max_length)?)
+            && max < min
+        {
+            return Err(Error::invalid(format!("user.{name}: Max length cannot be less than min length.")));
+        }
+    }
+    if let Some(c) = &a.number_constraints {
+        let invalid = || Error::invalid(format!("Invalid NumberAttributeConstraints for schema attribute {name}"));
+        let value = |v: &Option<String>| -> Result<Option<i64>> {
+            v.as_deref().map(|v| v.parse::<i64>().map_err(|_| invalid())).transpose()
+        };
+        if let (Some(min), Some(max)) = (value(&c.min_value)?, value(&c.max_value)?)
+            && max < min
+        {
+            return Err(Error::invalid(format!("user.{name}: Max value cannot be less than min value.")));
+        }
+    }
+    Ok(())
+}
+
 /// Add custom attribute `a` to `schema` (`custom:` or, developer-only, `dev:custom:` before its
 /// name), with Cognito's rules: 1-20 characters, never required, a name used once, 50 at most.
 fn push_custom(schema: &mut Vec<Value>, a: &SchemaAttribute) -> Result<()> {
@@ -121,19 +163,24 @@ fn push_custom(schema: &mut Vec<Value>, a: &SchemaAttribute) -> Result<()> {
     if base.is_empty() || base.chars().count() > 20 {
         return Err(Error::invalid(format!("Custom attribute name {name} must be 1-20 characters.")));
     }
+    let Some(ty) = a.data_type else {
+        return Err(Error::invalid(
+            "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
+        ));
+    };
     if a.required == Some(true) {
         return Err(Error::invalid("Required custom attributes are not supported currently."));
     }
-    let ty = a.data_type.unwrap_or(AttributeDataType::String);
+    check_constraints(name, a)?;
     let dev = a.developer_only;
     let full = if dev { format!("dev:custom:{base}") } else { format!("custom:{base}") };
     // `custom:x` and `dev:custom:x` are one name to Cognito: the prefix is not part of it.
-    let taken = |s: &Value| {
-        let n = s["Name"].as_str().unwrap_or_default();
-        n.strip_prefix("dev:").unwrap_or(n) == format!("custom:{base}")
-    };
-    if schema.iter().any(taken) {
-        return Err(Error::invalid(format!("Existing attribute already has name {full}.")));
+    let taken = schema
+        .iter()
+        .filter_map(|s| s["Name"].as_str())
+        .find(|n| n.strip_prefix("dev:").unwrap_or(n) == format!("custom:{base}"));
+    if let Some(existing) = taken {
+        return Err(Error::invalid(format!("custom:{base}: Existing attribute already has name {existing}.")));
     }
     if schema.iter().filter(|s| s["Name"].as_str().is_some_and(|n| n.contains("custom:"))).count() >= MAX_CUSTOM {
         return Err(Error::invalid(format!("A user pool can have at most {MAX_CUSTOM} custom attributes.")));

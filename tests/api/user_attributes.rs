@@ -323,7 +323,7 @@ async fn custom_attributes_are_added_to_a_pool_later_and_never_twice() {
         {"Name": "email", "AttributeDataType": "String"},
     ]))
     .await;
-    assert_eq!((status, out.clone()), (200, json!({})));
+    assert_eq!((status, out.clone()), (200, json!({})), "{out}");
     let schema = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"]["SchemaAttributes"].clone();
     let find = |name: &str| schema.as_array().unwrap().iter().find(|a| a["Name"] == name).cloned();
     assert_eq!(find("custom:tier").unwrap()["StringAttributeConstraints"]["MaxLength"], "5");
@@ -342,16 +342,27 @@ async fn custom_attributes_are_added_to_a_pool_later_and_never_twice() {
     assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "longer than MaxLength 5: {e}");
 
     // All or none: a batch naming an existing attribute adds nothing.
-    let (status, e) = add(json!([{"Name": "fresh"}, {"Name": "tier"}])).await;
+    let (status, e) =
+        add(json!([{"Name": "fresh", "AttributeDataType": "String"}, {"Name": "tier", "AttributeDataType": "String"}]))
+            .await;
     assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"));
-    assert!(err_message(&e).contains("custom:tier"), "{e}");
-    let (status, e) = add(json!([{"Name": "vip", "Required": true}])).await;
+    assert_eq!(err_message(&e), "custom:tier: Existing attribute already has name custom:tier.", "{e}");
+    let (status, e) = add(json!([{"Name": "vip", "AttributeDataType": "String", "Required": true}])).await;
+    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "{e}");
+    let (status, e) = add(json!([{"Name": "untyped"}])).await;
+    assert_eq!(
+        (status, err_message(&e)),
+        (400, "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."),
+        "{e}"
+    );
     assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "{e}");
     let after = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"]["SchemaAttributes"].clone();
     assert_eq!(after, schema, "nothing added by the refused calls");
 
     // At most 25 at a time, and 50 in a pool.
-    let many = |from: usize, n: usize| (from..from + n).map(|i| json!({"Name": format!("a{i}")})).collect::<Vec<_>>();
+    let many = |from: usize, n: usize| {
+        (from..from + n).map(|i| json!({"Name": format!("a{i}"), "AttributeDataType": "Number"})).collect::<Vec<_>>()
+    };
     let (status, e) = add(json!(many(0, 26))).await;
     assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "{e}");
     assert_eq!(add(json!(many(0, 25))).await.0, 200);
@@ -363,4 +374,63 @@ async fn custom_attributes_are_added_to_a_pool_later_and_never_twice() {
         .api("AddCustomAttributes", json!({"UserPoolId": "us-east-1_nothere", "CustomAttributes": [{"Name": "x"}]}))
         .await;
     assert_eq!((status, err_type(&e)), (400, "ResourceNotFoundException"));
+}
+
+#[tokio::test]
+async fn bad_schemas_are_refused_with_cognitos_messages() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            json!({"Name": "email", "AttributeDataType": "Number"}),
+            "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute email",
+        ),
+        (
+            json!({"Name": "email", "DeveloperOnlyAttribute": true}),
+            "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute email",
+        ),
+        (
+            json!({"Name": "plan"}),
+            "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
+        ),
+        (
+            json!({"Name": "email", "AttributeDataType": "String", "StringAttributeConstraints": {"MinLength": "x"}}),
+            "Invalid StringAttributeConstraints for schema attribute email",
+        ),
+        (
+            json!({"Name": "email", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "-1"}}),
+            "Invalid StringAttributeConstraints for schema attribute email",
+        ),
+        (
+            json!({"Name": "updated_at", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "1.5"}}),
+            "Invalid NumberAttributeConstraints for schema attribute updated_at",
+        ),
+        (
+            json!({"Name": "email", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "2049"}}),
+            "user.email: String attributes cannot have a length of more than 2048",
+        ),
+        (
+            json!({"Name": "email", "AttributeDataType": "String", "StringAttributeConstraints": {"MinLength": "2", "MaxLength": "1"}}),
+            "user.email: Max length cannot be less than min length.",
+        ),
+        (
+            json!({"Name": "updated_at", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "2", "MaxValue": "1"}}),
+            "user.updated_at: Max value cannot be less than min value.",
+        ),
+    ];
+    for (attribute, message) in cases {
+        let (status, e) = app.api("CreateUserPool", json!({"PoolName": "p", "Schema": [attribute]})).await;
+        assert_eq!((status, err_type(&e), err_message(&e)), (400, "InvalidParameterException", message), "{attribute}");
+    }
+    let (_, pools) = app.api("ListUserPools", json!({"MaxResults": 60})).await;
+    assert_eq!(pools["UserPools"], json!([]), "no pool was made");
+    // What Cognito accepts: negative numbers, the largest length, constraints of the type only.
+    let pool = app
+        .create_pool(json!({"Schema": [
+            {"Name": "score", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "-10", "MaxValue": "10"}},
+            {"Name": "bio", "AttributeDataType": "String", "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "2048"}},
+        ]}))
+        .await;
+    let schema = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"]["SchemaAttributes"].clone();
+    let score = schema.as_array().unwrap().iter().find(|a| a["Name"] == "custom:score").unwrap();
+    assert_eq!(score["NumberAttributeConstraints"], json!({"MinValue": "-10", "MaxValue": "10"}));
 }
