@@ -430,13 +430,17 @@ mod tests {
         let s = build_schema(&[tenant, email], &[]).unwrap();
         assert!(s.iter().any(|a| a["Name"] == "custom:tenant"));
         assert!(s.iter().any(|a| a["Name"] == "email" && a["Required"] == true));
-        assert!(build_schema(&[SchemaAttribute { required: Some(true), ..attribute("t") }], &[]).is_err());
+        let required =
+            SchemaAttribute { required: Some(true), data_type: Some(AttributeDataType::String), ..attribute("t") };
+        let refused = build_schema(&[required], &[]).unwrap_err().to_string();
+        assert_eq!(refused, "Required custom attributes are not supported currently.");
     }
 
     #[test]
     fn schema_gives_custom_attributes_constraints_of_their_type() {
         let level = SchemaAttribute { data_type: Some(AttributeDataType::Number), ..attribute("level") };
-        let s = build_schema(&[attribute("tier"), level], &[]).unwrap();
+        let tier = SchemaAttribute { data_type: Some(AttributeDataType::String), ..attribute("tier") };
+        let s = build_schema(&[tier, level], &[]).unwrap();
         let find = |n: &str| s.iter().find(|a| a["Name"] == n).unwrap().clone();
         assert_eq!(find("custom:tier")["StringAttributeConstraints"], json!({}));
         assert_eq!(find("custom:level")["NumberAttributeConstraints"], json!({}));
