@@ -152,6 +152,10 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
 }
 
 /// Cognito's `UserPoolType`: the pool's stored settings, and what the service tells beside them.
+/// Cognito's verification message and subject when a pool sets none.
+const DEFAULT_VERIFICATION_MESSAGE: &str = "Your verification code is {####}. ";
+const DEFAULT_VERIFICATION_SUBJECT: &str = "Your verification code";
+
 fn user_pool_type(d: &PoolDescription) -> Value {
     let p = &d.pool;
     let mut out = (*p.config).clone();
@@ -161,6 +165,17 @@ fn user_pool_type(d: &PoolDescription) -> Value {
     out["CreationDate"] = json!(p.created_at);
     out["LastModifiedDate"] = json!(p.updated_at);
     out["EstimatedNumberOfUsers"] = json!(d.estimated_number_of_users);
+    // The legacy top-level messages, as Cognito describes them: the template's when it has one,
+    // else what was set, else the defaults.
+    let template = &p.config["VerificationMessageTemplate"];
+    for (legacy, member, default) in [
+        ("SmsVerificationMessage", "SmsMessage", DEFAULT_VERIFICATION_MESSAGE),
+        ("EmailVerificationMessage", "EmailMessage", DEFAULT_VERIFICATION_MESSAGE),
+        ("EmailVerificationSubject", "EmailSubject", DEFAULT_VERIFICATION_SUBJECT),
+    ] {
+        let text = template[member].as_str().or(p.config[legacy].as_str()).unwrap_or(default);
+        out[legacy] = json!(text);
+    }
     if let Some(domain) = &d.domain {
         out["Domain"] = json!(domain);
     }

@@ -40,7 +40,15 @@ pub fn check_redirect_url(u: &str) -> Result<()> {
 impl UserPools {
     /// Check a client's settings against Cognito's rules and the pool, and return the document
     /// to store (what was given, with Cognito's defaults).
-    async fn client_settings(&self, pool: &Pool, d: &ClientDefinition, has_secret: bool) -> Result<Value> {
+    /// The client's settings document from `d`, checked; `creating` words the refusals as
+    /// CreateUserPoolClient's rather than UpdateUserPoolClient's.
+    async fn client_settings(
+        &self,
+        pool: &Pool,
+        d: &ClientDefinition,
+        has_secret: bool,
+        creating: bool,
+    ) -> Result<Value> {
         // Token validities, checked after unit conversion.
         let units = &d.token_validity_units;
         let secs = |given: Option<i64>, unit: TimeUnit, default: i64| -> i64 {
@@ -144,11 +152,10 @@ impl UserPools {
         }
 
         // Attribute permissions name attributes of the schema.
-        for (field, list) in [("ReadAttributes", &d.read_attributes), ("WriteAttributes", &d.write_attributes)] {
-            for a in list.as_deref().unwrap_or_default() {
-                if pool.schema_attribute(a).is_none() {
-                    return Err(Error::invalid(format!("Invalid {field} attribute: {a}")));
-                }
+        let doing = if creating { "creating" } else { "updating" };
+        for (kind, list) in [("read", &d.read_attributes), ("write", &d.write_attributes)] {
+            if list.as_deref().unwrap_or_default().iter().any(|a| pool.schema_attribute(a).is_none()) {
+                return Err(Error::invalid(format!("Invalid {kind} attributes specified while {doing} a client")));
             }
         }
         Ok(d.document())
@@ -161,7 +168,7 @@ impl UserPools {
             (true, None) => Some(new_client_secret()),
             (false, None) => None,
         };
-        let config = self.client_settings(&pool, &new.definition, secret.is_some()).await?;
+        let config = self.client_settings(&pool, &new.definition, secret.is_some(), true).await?;
         let now = self.now();
         let id = new_client_id();
         let row = ClientRow {
@@ -199,7 +206,7 @@ impl UserPools {
     ) -> Result<Client> {
         let pool = self.directory.pool(pool_id).await?;
         let old = self.directory.client(pool_id, client_id).await?;
-        let config = self.client_settings(&pool, definition, old.secret.is_some()).await?;
+        let config = self.client_settings(&pool, definition, old.secret.is_some(), false).await?;
         let row = ClientRow {
             id: old.id.clone(),
             pool_id: old.pool_id.clone(),

@@ -269,3 +269,46 @@ async fn domains_are_prefixes_or_custom_names() {
         (Some("myprefix"), Some("auth.example.com"))
     );
 }
+
+#[tokio::test]
+async fn pools_describe_the_legacy_verification_messages_with_cognitos_defaults() {
+    let app = TestApp::spawn().await;
+    let (status, created) = app.api("CreateUserPool", json!({"PoolName": "p"})).await;
+    assert_eq!(status, 200, "{created}");
+    let p = &created["UserPool"];
+    assert_eq!(p["SmsVerificationMessage"], "Your verification code is {####}. ");
+    assert_eq!(p["EmailVerificationMessage"], "Your verification code is {####}. ");
+    assert_eq!(p["EmailVerificationSubject"], "Your verification code");
+    let pool = app
+        .create_pool(json!({"VerificationMessageTemplate": {"EmailMessage": "Code {####}", "EmailSubject": "Hi"},
+                            "SmsVerificationMessage": "SMS {####}"}))
+        .await;
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"].clone();
+    assert_eq!(
+        (&d["EmailVerificationMessage"], &d["EmailVerificationSubject"], &d["SmsVerificationMessage"]),
+        (&json!("Code {####}"), &json!("Hi"), &json!("SMS {####}"))
+    );
+}
+
+#[tokio::test]
+async fn clients_naming_attributes_the_pool_lacks_are_refused_in_cognitos_words() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let create = |extra: serde_json::Value| {
+        let mut body = json!({"UserPoolId": pool, "ClientName": "c"});
+        merge(&mut body, extra);
+        app.api("CreateUserPoolClient", body)
+    };
+    let (status, e) = create(json!({"ReadAttributes": ["email", "custom:nope"]})).await;
+    assert_eq!((status, err_message(&e)), (400, "Invalid read attributes specified while creating a client"), "{e}");
+    let (status, e) = create(json!({"WriteAttributes": ["nickname", "shoe_size"]})).await;
+    assert_eq!((status, err_message(&e)), (400, "Invalid write attributes specified while creating a client"), "{e}");
+    let (client, _) = app.create_client(&pool, false, json!({"ReadAttributes": ["email", "email_verified"]})).await;
+    let (status, e) = app
+        .api(
+            "UpdateUserPoolClient",
+            json!({"UserPoolId": pool, "ClientId": client, "WriteAttributes": ["custom:nope"]}),
+        )
+        .await;
+    assert_eq!((status, err_message(&e)), (400, "Invalid write attributes specified while updating a client"), "{e}");
+}
