@@ -147,6 +147,9 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     };
     model.validate(action, &input).map_err(|e| match e {
         model::Invalid::Serialization(m) => ApiError::new(400, "SerializationException", m),
+        // Cognito user pools word a broken constraint as their own InvalidParameterException;
+        // Cognito identity answers AWS's ValidationException.
+        model::Invalid::Constraints(m) if identity => ApiError::new(400, "ValidationException", m),
         model::Invalid::Constraints(m) => ApiError::new(400, "InvalidParameterException", m),
     })?;
     // Who asks, for the per-address limits of the account actions: a signed call comes from

@@ -21,6 +21,30 @@ const IDENTITY_OPS: &str = include_str!("model/identity_ops.txt");
 /// dot-separated label must match the pattern, the whole name at most 253 characters (a DNS
 /// name); the service decides which form a request may use.
 const DOMAIN_TYPE: &str = "DomainType";
+
+/// The string shapes AWS's models mark sensitive: a broken constraint's message leaves their
+/// value out ("Value at 'password' …"); every other value is quoted ("Value 'x' at 'name' …").
+const SENSITIVE_TYPES: &[&str] = &[
+    "AttributeValueType",
+    "ClientIdType",
+    "ClientSecretType",
+    "ConfirmationCodeType",
+    "PasswordType",
+    "SecretCodeType",
+    "SecretHashType",
+    "SessionType",
+    "SoftwareTokenMFAUserCodeType",
+    "TokenModelType",
+    "UsernameType",
+    "IdentityProviderToken",
+    "OIDCToken",
+    "SecretKeyString",
+];
+
+/// How a message names a string member's value: quoted, unless the member is sensitive.
+fn value_of(m: &Member, s: &str) -> String {
+    if SENSITIVE_TYPES.contains(&m.type_name.as_str()) { "Value".into() } else { format!("Value '{s}'") }
+}
 const MAX_DOMAIN_NAME: i64 = 253;
 
 #[derive(Debug)]
@@ -298,7 +322,8 @@ impl Model {
                 };
                 let domain = m.type_name == DOMAIN_TYPE;
                 let (min, max) = if domain { (Some(1), Some(MAX_DOMAIN_NAME)) } else { (m.min, m.max) };
-                bounds(min, max, s.chars().count() as i64, "Value", "length", p, errors);
+                let subject = value_of(m, s);
+                bounds(min, max, s.chars().count() as i64, &subject, "length", p, errors);
                 let matches = |re: &Regex| {
                     if domain {
                         s.to_ascii_lowercase().split('.').all(|label| re.is_match(label))
@@ -310,7 +335,7 @@ impl Model {
                     && let Some(re) = pattern.regex()
                     && !matches(re)
                 {
-                    errors.push(format!("Value at '{p}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}", pattern.text));
+                    errors.push(format!("{subject} at '{p}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}", pattern.text));
                 }
                 if let Some(e) = &m.enum_values
                     && !e.iter().any(|x| x == s)

@@ -19,7 +19,7 @@ fn reports_constraints_like_aws() {
     let Err(Invalid::Constraints(msg)) = m.validate("DescribeUserPool", &json!({"UserPoolId": "bad id"})) else {
         panic!()
     };
-    assert!(msg.starts_with("1 validation error detected: Value at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern"), "{msg}");
+    assert!(msg.starts_with("1 validation error detected: Value 'bad id' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern"), "{msg}");
     let Err(Invalid::Constraints(msg)) = m.validate("DescribeUserPool", &json!({})) else { panic!() };
     assert!(msg.contains("Value null at 'userPoolId'"), "{msg}");
     let Err(Invalid::Constraints(msg)) = m.validate(
@@ -161,4 +161,28 @@ fn validates_nested_structures_and_list_elements() {
     assert!(matches!(r, Err(Invalid::Constraints(ref s)) if s.contains("schema.1.member.name")), "{r:?}");
     let r = m.validate("CreateUserPool", &json!({"PoolName": "p", "AliasAttributes": ["email", "nope"]}));
     assert!(matches!(r, Err(Invalid::Constraints(_))), "{r:?}");
+}
+
+#[test]
+fn values_are_quoted_unless_the_member_is_sensitive() {
+    let m = Model::get();
+    let Err(Invalid::Constraints(msg)) =
+        m.validate("CreateGroup", &json!({"UserPoolId": "local_abc", "GroupName": ""}))
+    else {
+        panic!()
+    };
+    assert!(
+        msg.contains(
+            "Value '' at 'groupName' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        ),
+        "{msg}"
+    );
+    let secret = "not\u{1}shown";
+    let Err(Invalid::Constraints(msg)) =
+        m.validate("AdminSetUserPassword", &json!({"UserPoolId": "local_abc", "Username": secret, "Password": secret}))
+    else {
+        panic!()
+    };
+    assert!(!msg.contains("not"), "no username or password in the message: {msg}");
+    assert!(msg.contains("Value at 'password'") && msg.contains("Value at 'username'"), "{msg}");
 }

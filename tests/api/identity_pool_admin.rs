@@ -90,9 +90,12 @@ async fn identity_pool_input_is_validated_like_cognito() {
         }
     };
     let e = bad(json!({"IdentityPoolName": "no/slash", "AllowUnauthenticatedIdentities": false})).await;
-    assert_eq!(err_type(&e), "InvalidParameterException");
+    assert_eq!(err_type(&e), "ValidationException", "AWS's validator, as Cognito identity answers it");
     assert!(
-        e["message"].as_str().unwrap().starts_with("1 validation error detected: Value at 'identityPoolName'"),
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 validation error detected: Value 'no/slash' at 'identityPoolName'"),
         "{e}"
     );
     let e = bad(json!({"IdentityPoolName": "p"})).await;
@@ -114,7 +117,8 @@ async fn identity_pool_input_is_validated_like_cognito() {
     let e = bad(json!({"IdentityPoolName": "p", "AllowUnauthenticatedIdentities": false, "DeveloperProviderName": "cognito-identity.amazonaws.com"})).await;
     assert_eq!(err_type(&e), "InvalidParameterException");
     let (status, e) = app.identity_api("ListIdentityPools", json!({"MaxResults": 0})).await;
-    assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"));
+    assert_eq!((status, err_type(&e)), (400, "ValidationException"));
+    assert!(err_message(&e).contains("Value '0' at 'maxResults'"), "{e}");
     let (status, e) = app.identity_api("NoSuchAction", json!({})).await;
     assert_eq!((status, err_type(&e)), (400, "UnknownOperationException"));
 
@@ -174,7 +178,11 @@ async fn roles_and_role_mappings_are_checked_and_returned() {
             let mut b = json!({"IdentityPoolId": pool, "Roles": {"authenticated": AUTH_ROLE}});
             merge(&mut b, body);
             let (status, e) = app.identity_api("SetIdentityPoolRoles", b).await;
-            assert_eq!((status, err_type(&e)), (400, "InvalidParameterException"), "{e}");
+            // The model's constraints answer AWS's ValidationException; the service's rules
+            // Cognito's InvalidParameterException.
+            let model = e["message"].as_str().unwrap_or_default().contains("validation error detected");
+            let expected = if model { "ValidationException" } else { "InvalidParameterException" };
+            assert_eq!((status, err_type(&e)), (400, expected), "{e}");
             e["message"].as_str().unwrap_or_default().to_string()
         }
     };
@@ -276,7 +284,7 @@ async fn identities_are_described_listed_and_deleted() {
     assert_eq!((status, err_type(&e)), (400, "ResourceNotFoundException"));
     assert_eq!(e["message"], format!("Identity '{}' not found.", ids[0]));
     let (_, e) = app.identity_api("DeleteIdentities", json!({"IdentityIdsToDelete": []})).await;
-    assert_eq!(err_type(&e), "InvalidParameterException");
+    assert_eq!(err_type(&e), "ValidationException");
     // Deleting the pool deletes its identities.
     app.identity_ok("DeleteIdentityPool", json!({"IdentityPoolId": pool})).await;
     let (_, e) = app.identity_api("DescribeIdentity", json!({"IdentityId": ids[1]})).await;

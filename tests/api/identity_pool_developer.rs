@@ -127,5 +127,5 @@ async fn developer_authenticated_identities() {
     assert_eq!(err_type(&e), "NotAuthorizedException");
     let (_, e) =
         app.identity_api("GetOpenIdTokenForDeveloperIdentity", dev("user-1", json!({"TokenDuration": 86401}))).await;
-    assert_eq!(err_type(&e), "InvalidParameterException");
+    assert_eq!(err_type(&e), "ValidationException", "the model's maximum: {e}");
 }
