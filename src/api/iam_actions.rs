@@ -1,10 +1,13 @@
 //! IAM actions over the Query protocol: CreateRole, GetRole, ListRoles, UpdateAssumeRolePolicy,
-//! DeleteRole, PutRolePolicy, GetRolePolicy, DeleteRolePolicy. Policy documents are returned
-//! URL-encoded, as IAM returns them (SDKs decode them).
+//! DeleteRole, PutRolePolicy, GetRolePolicy, DeleteRolePolicy, and the managed policies
+//! (CreatePolicy, GetPolicy, GetPolicyVersion, ListPolicies, DeletePolicy, AttachRolePolicy,
+//! DetachRolePolicy, ListAttachedRolePolicies). Policy documents are returned URL-encoded, as
+//! IAM returns them (SDKs decode them).
 
 use super::query::{Caller, QueryError, iso8601};
 use super::xml::Xml;
 use crate::iam::Iam;
+use crate::iam::managed::{ManagedPolicy, NewPolicy};
 use crate::iam::policy::url_encode;
 use crate::iam::roles::NewRole;
 use crate::store::iam::RoleRow;
@@ -59,10 +62,7 @@ pub(super) async fn run(
                     x.elem("member", |x| role_fields(iam, role, x));
                 }
             });
-            x.text("IsTruncated", if page.marker.is_some() { "true" } else { "false" });
-            if let Some(m) = &page.marker {
-                x.text("Marker", m);
-            }
+            truncation(&mut x, page.marker.as_deref());
             Some(x)
         }
         "UpdateAssumeRolePolicy" => {
@@ -101,6 +101,93 @@ pub(super) async fn run(
                 .await?;
             None
         }
+        "CreatePolicy" => {
+            if !p.list("Tags").is_empty() {
+                return Err(QueryError::validation("Tags are not supported by this server."));
+            }
+            let policy = iam
+                .create_policy(NewPolicy {
+                    name: p.required("PolicyName", "policyName")?.to_string(),
+                    path: p.get("Path").map(str::to_string),
+                    document: p.required("PolicyDocument", "policyDocument")?.to_string(),
+                    description: p.get("Description").map(str::to_string),
+                })
+                .await?;
+            Some(element("Policy", |x| policy_fields(&policy, false, x)))
+        }
+        "GetPolicy" => {
+            let policy = iam.get_policy(p.required("PolicyArn", "policyArn")?).await?;
+            Some(element("Policy", |x| policy_fields(&policy, true, x)))
+        }
+        "GetPolicyVersion" => {
+            let policy = iam.get_policy(p.required("PolicyArn", "policyArn")?).await?;
+            let version = p.required("VersionId", "versionId")?;
+            if version != "v1" {
+                return Err(QueryError::new(
+                    404,
+                    "NoSuchEntity",
+                    format!("Policy {} version {version} does not exist or is not attachable.", policy.row.arn),
+                ));
+            }
+            Some(element("PolicyVersion", |x| {
+                x.text("Document", &url_encode(&policy.row.document))
+                    .text("VersionId", "v1")
+                    .text("IsDefaultVersion", "true")
+                    .text("CreateDate", &iso8601(policy.row.created_at));
+            }))
+        }
+        "ListPolicies" => {
+            let only_attached = p.get("OnlyAttached").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let page = iam
+                .list_policies(
+                    p.get("Scope"),
+                    only_attached,
+                    p.get("PathPrefix"),
+                    p.get("Marker"),
+                    p.int("MaxItems", "maxItems")?,
+                )
+                .await?;
+            let mut x = Xml::new();
+            x.elem("Policies", |x| {
+                for policy in &page.policies {
+                    x.elem("member", |x| policy_fields(policy, false, x));
+                }
+            });
+            truncation(&mut x, page.marker.as_deref());
+            Some(x)
+        }
+        "DeletePolicy" => {
+            iam.delete_policy(p.required("PolicyArn", "policyArn")?).await?;
+            None
+        }
+        "AttachRolePolicy" => {
+            iam.attach_role_policy(p.required("RoleName", "roleName")?, p.required("PolicyArn", "policyArn")?).await?;
+            None
+        }
+        "DetachRolePolicy" => {
+            iam.detach_role_policy(p.required("RoleName", "roleName")?, p.required("PolicyArn", "policyArn")?).await?;
+            None
+        }
+        "ListAttachedRolePolicies" => {
+            let (policies, marker) = iam
+                .attached_role_policies(
+                    p.required("RoleName", "roleName")?,
+                    p.get("PathPrefix"),
+                    p.get("Marker"),
+                    p.int("MaxItems", "maxItems")?,
+                )
+                .await?;
+            let mut x = Xml::new();
+            x.elem("AttachedPolicies", |x| {
+                for policy in &policies {
+                    x.elem("member", |x| {
+                        x.text("PolicyName", &policy.name).text("PolicyArn", &policy.arn);
+                    });
+                }
+            });
+            truncation(&mut x, marker.as_deref());
+            Some(x)
+        }
         other => return Err(QueryError::new(400, "InvalidAction", format!("Could not find operation {other}"))),
     })
 }
@@ -123,4 +210,29 @@ fn role_fields(iam: &Iam, role: &RoleRow, x: &mut Xml) {
         x.text("Description", d);
     }
     x.text("MaxSessionDuration", &role.max_session_duration.to_string());
+}
+
+/// A listing's `IsTruncated`, and its `Marker` when there is more.
+fn truncation(x: &mut Xml, marker: Option<&str>) {
+    x.text("IsTruncated", if marker.is_some() { "true" } else { "false" });
+    if let Some(m) = marker {
+        x.text("Marker", m);
+    }
+}
+
+/// The members of IAM's `Policy` shape (`Description` only where GetPolicy gives it).
+fn policy_fields(p: &ManagedPolicy, with_description: bool, x: &mut Xml) {
+    let r = &p.row;
+    x.text("PolicyName", &r.name)
+        .text("PolicyId", &r.policy_id)
+        .text("Arn", &r.arn)
+        .text("Path", &r.path)
+        .text("DefaultVersionId", "v1")
+        .text("AttachmentCount", &p.attachments.to_string())
+        .text("PermissionsBoundaryUsageCount", "0")
+        .text("IsAttachable", "true");
+    if with_description && let Some(d) = &r.description {
+        x.text("Description", d);
+    }
+    x.text("CreateDate", &iso8601(r.created_at)).text("UpdateDate", &iso8601(r.created_at));
 }

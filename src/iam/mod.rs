@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 pub mod credentials;
 pub mod error;
+pub mod managed;
 pub mod policy;
 pub mod roles;
 pub mod trust;

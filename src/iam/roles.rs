@@ -44,16 +44,16 @@ pub fn check_role_name(name: &str) -> IamResult<()> {
     check_string("roleName", name, 1, 64, "[\\w+=,.@-]+", is_name_char)
 }
 
-fn check_policy_name(name: &str) -> IamResult<()> {
+pub(super) fn check_policy_name(name: &str) -> IamResult<()> {
     check_string("policyName", name, 1, 128, "[\\w+=,.@-]+", is_name_char)
 }
 
-fn check_document(member: &str, doc: &str) -> IamResult<()> {
+pub(super) fn check_document(member: &str, doc: &str) -> IamResult<()> {
     check_string(member, doc, 1, 131_072, "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", is_policy_char)
 }
 
 /// `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`, 1-512.
-fn check_path(path: &str) -> IamResult<()> {
+pub(super) fn check_path(path: &str) -> IamResult<()> {
     check_string("path", path, 1, 512, "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", |c| matches!(c, '!'..='~'))?;
     if path != "/" && !(path.len() >= 3 && path.starts_with('/') && path.ends_with('/')) {
         return Err(constraint(
@@ -79,7 +79,7 @@ fn trust_document(raw: &str) -> IamResult<String> {
     Ok(document)
 }
 
-fn not_found(name: &str) -> IamError {
+pub(super) fn not_found(name: &str) -> IamError {
     IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
 }
 
@@ -158,24 +158,10 @@ impl Iam {
         marker: Option<&str>,
         max_items: Option<i64>,
     ) -> IamResult<RolePage> {
-        let prefix = path_prefix.unwrap_or("/");
-        check_string("pathPrefix", prefix, 1, 512, "\\u002F[\\u0021-\\u007F]*", |c| matches!(c, '!'..='\u{7F}'))?;
-        if !prefix.starts_with('/') {
-            return Err(constraint(
-                "pathPrefix",
-                Some(prefix),
-                "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
-            ));
-        }
-        let max = max_items.unwrap_or(DEFAULT_MAX_ITEMS);
-        check_range("maxItems", max, 1, 1000)?;
-        let after = match marker {
-            None => None,
-            Some(m) => Some(decode_marker(m).ok_or_else(|| IamError::Validation("Invalid Marker.".into()))?),
-        };
+        let (prefix, max, after) = listing(path_prefix, marker, max_items)?;
         let rows = self.store.list_roles(prefix, after.as_deref(), max + 1).await?;
         let (roles, next) = crate::store::page(rows, max, |r| r.name.clone());
-        Ok(RolePage { roles, marker: next.map(|n| URL_SAFE_NO_PAD.encode(n)) })
+        Ok(RolePage { roles, marker: next.as_deref().map(encode_marker) })
     }
 
     /// Delete a role without inline policies (`DeleteConflict` otherwise, as IAM); the
@@ -187,6 +173,9 @@ impl Iam {
             RoleDeletion::NotFound => Err(not_found(name)),
             RoleDeletion::HasPolicies => {
                 Err(IamError::DeleteConflict("Cannot delete entity, must delete policies first.".into()))
+            }
+            RoleDeletion::HasAttachedPolicies => {
+                Err(IamError::DeleteConflict("Cannot delete entity, must detach all policies first.".into()))
             }
         }
     }
@@ -238,6 +227,36 @@ impl Iam {
 
 fn policy_not_found(policy_name: &str) -> IamError {
     IamError::NoSuchEntity(format!("The role policy with name {policy_name} cannot be found."))
+}
+
+/// A listing's checked `PathPrefix` (default `/`), `MaxItems` (1-1000, default 100) and the
+/// name the `Marker` continues after.
+pub(super) fn listing<'a>(
+    path_prefix: Option<&'a str>,
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> IamResult<(&'a str, i64, Option<String>)> {
+    let prefix = path_prefix.unwrap_or("/");
+    check_string("pathPrefix", prefix, 1, 512, "\\u002F[\\u0021-\\u007F]*", |c| matches!(c, '!'..='\u{7F}'))?;
+    if !prefix.starts_with('/') {
+        return Err(constraint(
+            "pathPrefix",
+            Some(prefix),
+            "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+        ));
+    }
+    let max = max_items.unwrap_or(DEFAULT_MAX_ITEMS);
+    check_range("maxItems", max, 1, 1000)?;
+    let after = match marker {
+        None => None,
+        Some(m) => Some(decode_marker(m).ok_or_else(|| IamError::Validation("Invalid Marker.".into()))?),
+    };
+    Ok((prefix, max, after))
+}
+
+/// The `Marker` of a page that ends at `name`.
+pub(super) fn encode_marker(name: &str) -> String {
+    URL_SAFE_NO_PAD.encode(name)
 }
 
 fn decode_marker(m: &str) -> Option<String> {

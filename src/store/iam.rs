@@ -56,6 +56,8 @@ pub enum RoleDeletion {
     NotFound,
     /// The role still has inline policies; nothing was deleted.
     HasPolicies,
+    /// The role still has managed policies attached; nothing was deleted.
+    HasAttachedPolicies,
 }
 
 impl Store {
@@ -123,16 +125,20 @@ impl Store {
         // Write first, so a SQLite transaction never has to upgrade from a read.
         let deleted: Option<String> = sqlx::query_scalar(
             "DELETE FROM iam_roles WHERE lower(name) = lower($1) \
-             AND NOT EXISTS (SELECT 1 FROM iam_role_policies p WHERE p.role_name = iam_roles.name) RETURNING name",
+             AND NOT EXISTS (SELECT 1 FROM iam_role_policies p WHERE p.role_name = iam_roles.name) \
+             AND NOT EXISTS (SELECT 1 FROM iam_role_attached_policies a WHERE a.role_name = iam_roles.name) \
+             RETURNING name",
         )
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(deleted) = deleted else {
             tx.rollback().await?;
-            return Ok(match self.get_role(name).await? {
-                Some(_) => RoleDeletion::HasPolicies,
-                None => RoleDeletion::NotFound,
+            let Some(role) = self.get_role(name).await? else { return Ok(RoleDeletion::NotFound) };
+            return Ok(if self.role_policies(&role.name).await?.is_empty() {
+                RoleDeletion::HasAttachedPolicies
+            } else {
+                RoleDeletion::HasPolicies
             });
         };
         sqlx::query("UPDATE temporary_credentials SET revoked_at = $2 WHERE role_name = $1 AND revoked_at IS NULL")
@@ -227,5 +233,147 @@ impl Store {
             .await?
             .rows_affected();
         Ok(n)
+    }
+}
+
+/// A customer managed policy (CreatePolicy): one version, `v1`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PolicyRow {
+    pub arn: String,
+    pub name: String,
+    /// `ANPA…`.
+    pub policy_id: String,
+    pub path: String,
+    /// JSON text as given (URL-decoded).
+    pub document: String,
+    pub description: Option<String>,
+    pub created_at: i64,
+}
+
+/// What [`Store::delete_policy`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyDeletion {
+    Deleted,
+    NotFound,
+    /// Still attached to a role; nothing was deleted.
+    Attached,
+}
+
+impl Store {
+    /// Insert a policy; [`super::StoreError::Conflict`] when its name (in any case) is taken.
+    pub async fn insert_policy(&self, p: &PolicyRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO iam_policies (arn, name, policy_id, path, document, description, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&p.arn)
+        .bind(&p.name)
+        .bind(&p.policy_id)
+        .bind(&p.path)
+        .bind(&p.document)
+        .bind(&p.description)
+        .bind(p.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    pub async fn get_policy(&self, arn: &str) -> StoreResult<Option<PolicyRow>> {
+        Ok(sqlx::query_as("SELECT * FROM iam_policies WHERE arn = $1").bind(arn).fetch_optional(&self.pool).await?)
+    }
+
+    /// How many roles a policy is attached to.
+    pub async fn count_policy_attachments(&self, arn: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM iam_role_attached_policies WHERE policy_arn = $1")
+            .bind(arn)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Policies whose path starts with `path_prefix`, attached to a role when `only_attached`,
+    /// by name after `after`, `limit` of them.
+    pub async fn list_policies(
+        &self,
+        path_prefix: &str,
+        only_attached: bool,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PolicyRow>> {
+        let attached = if only_attached {
+            " AND EXISTS (SELECT 1 FROM iam_role_attached_policies a WHERE a.policy_arn = iam_policies.arn)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT * FROM iam_policies WHERE substr(path, 1, length($1)) = $1 AND name > $2{attached} \
+             ORDER BY name LIMIT $3"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(path_prefix)
+            .bind(after.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Delete a policy that no role has attached.
+    pub async fn delete_policy(&self, arn: &str) -> StoreResult<PolicyDeletion> {
+        let n = sqlx::query(
+            "DELETE FROM iam_policies WHERE arn = $1 \
+             AND NOT EXISTS (SELECT 1 FROM iam_role_attached_policies a WHERE a.policy_arn = iam_policies.arn)",
+        )
+        .bind(arn)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            return Ok(PolicyDeletion::Deleted);
+        }
+        Ok(if self.get_policy(arn).await?.is_some() { PolicyDeletion::Attached } else { PolicyDeletion::NotFound })
+    }
+
+    /// Attach a policy to a role (its stored name); attaching twice is attaching once.
+    pub async fn attach_role_policy(&self, role_name: &str, arn: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO iam_role_attached_policies (role_name, policy_arn) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(role_name)
+        .bind(arn)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Detach a policy from a role; false when it was not attached.
+    pub async fn detach_role_policy(&self, role_name: &str, arn: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM iam_role_attached_policies WHERE role_name = $1 AND policy_arn = $2")
+            .bind(role_name)
+            .bind(arn)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// The policies attached to a role whose path starts with `path_prefix`, by name after
+    /// `after`, `limit` of them.
+    pub async fn attached_role_policies(
+        &self,
+        role_name: &str,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PolicyRow>> {
+        Ok(sqlx::query_as(
+            "SELECT p.* FROM iam_role_attached_policies a JOIN iam_policies p ON p.arn = a.policy_arn \
+             WHERE a.role_name = $1 AND substr(p.path, 1, length($2)) = $2 AND p.name > $3 ORDER BY p.name LIMIT $4",
+        )
+        .bind(role_name)
+        .bind(path_prefix)
+        .bind(after.unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

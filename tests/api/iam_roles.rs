@@ -412,3 +412,57 @@ async fn store_rows_round_trip() {
     assert_eq!(s.purge_temporary_credentials(now + 3600).await.unwrap(), 0);
     assert_eq!(s.purge_temporary_credentials(now + 3601).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn managed_policies_keep_iams_quotas_and_go_with_their_roles() {
+    let app = TestApp::spawn().await;
+    let doc = trust("accounts.google.com", json!({"StringEquals": {"accounts.google.com:aud": "app-1"}}));
+    iam_ok(&app, &[("Action", "CreateRole"), ("RoleName", "Sender"), ("AssumeRolePolicyDocument", &doc)]).await;
+    let mut arns = Vec::new();
+    for i in 0..11 {
+        let created = iam_ok(
+            &app,
+            &[("Action", "CreatePolicy"), ("PolicyName", &format!("p{i:02}")), ("PolicyDocument", S3_READ)],
+        )
+        .await;
+        arns.push(tag(&created, "Arn").unwrap());
+    }
+    assert_eq!(arns[0], format!("arn:aws:iam::{ACCOUNT}:policy/p00"));
+    for arn in &arns[..10] {
+        iam_ok(&app, &[("Action", "AttachRolePolicy"), ("RoleName", "sender"), ("PolicyArn", arn)]).await;
+    }
+    let (status, body) =
+        iam(&app, &[("Action", "AttachRolePolicy"), ("RoleName", "Sender"), ("PolicyArn", &arns[10])]).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(tag(&body, "Code").unwrap(), "LimitExceeded");
+    assert_eq!(tag(&body, "Message").unwrap(), "Cannot exceed quota for PoliciesPerRole: 10");
+    // Paged by name.
+    let page = iam_ok(&app, &[("Action", "ListAttachedRolePolicies"), ("RoleName", "Sender"), ("MaxItems", "4")]).await;
+    assert_eq!(tags(&page, "PolicyName"), ["p00", "p01", "p02", "p03"]);
+    assert_eq!(tag(&page, "IsTruncated").unwrap(), "true");
+    let marker = tag(&page, "Marker").unwrap();
+    let rest = iam_ok(
+        &app,
+        &[("Action", "ListAttachedRolePolicies"), ("RoleName", "Sender"), ("MaxItems", "10"), ("Marker", &marker)],
+    )
+    .await;
+    assert_eq!(tags(&rest, "PolicyName").len(), 6);
+    // A policy over 6,144 characters is refused.
+    let big = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{}"}}]}}"#,
+        "b".repeat(6200)
+    );
+    let (status, body) =
+        iam(&app, &[("Action", "CreatePolicy"), ("PolicyName", "big"), ("PolicyDocument", &big)]).await;
+    assert_eq!((status, tag(&body, "Code").unwrap()), (409, "LimitExceeded".to_string()), "{body}");
+    // Detached from everything, the role and then the policies go.
+    for arn in &arns[..10] {
+        iam_ok(&app, &[("Action", "DetachRolePolicy"), ("RoleName", "Sender"), ("PolicyArn", arn)]).await;
+    }
+    iam_ok(&app, &[("Action", "DeleteRole"), ("RoleName", "Sender")]).await;
+    for arn in &arns {
+        iam_ok(&app, &[("Action", "DeletePolicy"), ("PolicyArn", arn)]).await;
+    }
+    let listed = iam_ok(&app, &[("Action", "ListPolicies")]).await;
+    assert!(tags(&listed, "Arn").is_empty(), "{listed}");
+}

@@ -146,6 +146,38 @@ def main_phase():
     iam.delete_role_policy(RoleName=ROLE, PolicyName="photos")
     raises(ix.NoSuchEntityException, "NoSuchEntity", 404, iam.delete_role_policy, RoleName=ROLE, PolicyName="photos")
 
+    # --- Managed policies (a role given an SMS policy, as Cognito fixtures do) ---------------
+    sms = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]}
+    created = iam.create_policy(PolicyName="boto-sms", Path="/boto/", PolicyDocument=json.dumps(sms),
+                                Description="Send SMS")["Policy"]
+    policy_arn = created["Arn"]
+    eq(policy_arn, ROLE_ARN.split(":role/")[0] + ":policy/boto/boto-sms", "CreatePolicy ARN")
+    check(created["PolicyId"].startswith("ANPA") and created["DefaultVersionId"] == "v1", f"CreatePolicy {created}")
+    eq((created["AttachmentCount"], created["IsAttachable"]), (0, True), "a new policy is attached nowhere")
+    raises(ix.EntityAlreadyExistsException, "EntityAlreadyExists", 409, iam.create_policy,
+           PolicyName="BOTO-SMS", PolicyDocument=json.dumps(sms))
+    raises(ix.MalformedPolicyDocumentException, "MalformedPolicyDocument", 400, iam.create_policy,
+           PolicyName="boto-bad", PolicyDocument='{"Statement": "nope"}')
+    iam.attach_role_policy(RoleName=ROLE, PolicyArn=policy_arn)
+    iam.attach_role_policy(RoleName=ROLE, PolicyArn=policy_arn)
+    got = iam.get_policy(PolicyArn=policy_arn)["Policy"]
+    eq((got["AttachmentCount"], got["Description"]), (1, "Send SMS"), "GetPolicy counts the role once")
+    version = iam.get_policy_version(PolicyArn=policy_arn, VersionId="v1")["PolicyVersion"]
+    eq((version["Document"], version["IsDefaultVersion"]), (sms, True), "GetPolicyVersion, decoded by boto3")
+    attached = iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]
+    eq(attached, [{"PolicyName": "boto-sms", "PolicyArn": policy_arn}], "ListAttachedRolePolicies")
+    listed = iam.list_policies(Scope="Local", OnlyAttached=True, PathPrefix="/boto/")["Policies"]
+    eq([p["Arn"] for p in listed], [policy_arn], "ListPolicies")
+    eq(iam.list_policies(Scope="AWS")["Policies"], [], "no AWS managed policies here")
+    raises(ix.NoSuchEntityException, "NoSuchEntity", 404, iam.attach_role_policy,
+           RoleName=ROLE, PolicyArn=policy_arn + "-missing")
+    raises(ix.DeleteConflictException, "DeleteConflict", 409, iam.delete_policy, PolicyArn=policy_arn)
+    raises(ix.DeleteConflictException, "DeleteConflict", 409, iam.delete_role, RoleName=ROLE)
+    iam.detach_role_policy(RoleName=ROLE, PolicyArn=policy_arn)
+    raises(ix.NoSuchEntityException, "NoSuchEntity", 404, iam.detach_role_policy, RoleName=ROLE, PolicyArn=policy_arn)
+    iam.delete_policy(PolicyArn=policy_arn)
+    raises(ix.NoSuchEntityException, "NoSuchEntity", 404, iam.get_policy, PolicyArn=policy_arn)
+
     # --- STS: web identity → credentials ----------------------------------------------------
     anonymous = client("sts", key=None)
     sx = anonymous.exceptions
