@@ -24,6 +24,7 @@ pub mod password;
 pub mod pool_definition;
 pub mod pool_document;
 pub mod pools;
+pub mod profile;
 pub mod recovery;
 pub mod resources;
 pub mod sessions;
