@@ -6,8 +6,8 @@ use super::auth_actions::{access_token_user, client_for};
 use super::pool_input::pool_mfa_changes;
 use super::{ApiError, ApiResult, pool_id_in, s, username_in};
 use crate::services::Services;
-use crate::userpool::mfa::{FactorPreference, MfaPreference, PoolMfaConfig};
 use crate::userpool::error::Error;
+use crate::userpool::mfa::{FactorPreference, MfaPreference, PoolMfaConfig};
 use crate::userpool::throttle::Source;
 use serde_json::{Value, json};
 

@@ -52,10 +52,7 @@ async fn token_user(svc: Uses<'_>, i: &Value) -> Result<(Pool, UserRow, Client),
 }
 
 async fn client_of(directory: &Directory, id: &ClientId) -> Result<Client, ApiError> {
-    directory
-        .find_client(id)
-        .await?
-        .ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid Access Token"))
+    directory.find_client(id).await?.ok_or_else(|| ApiError::new(400, "NotAuthorizedException", "Invalid Access Token"))
 }
 
 fn mfa_options(i: &Value) -> Vec<MfaOption> {

@@ -264,7 +264,13 @@ impl Codes {
 
     /// Mail a code proving `address` (the user's e-mail, or a new one waiting for it) and
     /// remember the address with the code: redeeming it answers that address.
-    pub async fn send_address_code(&self, pool: &Pool, user: &UserRow, address: &str, lang: Lang) -> Result<CodeDelivery> {
+    pub async fn send_address_code(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        address: &str,
+        lang: Lang,
+    ) -> Result<CodeDelivery> {
         let purpose = Purpose::VerifyEmail;
         let (_, mac, mail) = self.new_code_to(pool, user, purpose, lang, address.to_string(), address).await?;
         if let Err(e) = self.mailer.send(&mail).await {

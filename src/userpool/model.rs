@@ -162,10 +162,10 @@ impl PoolSettings {
             email_mfa_allowed: c["EmailMfaConfiguration"].is_object(),
             admin_create_user_only: c["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == true,
             auto_verifies_email: c["AutoVerifiedAttributes"].as_array().is_some_and(|a| a.iter().any(|x| x == "email")),
-            email_update_needs_verification: c["UserAttributeUpdateSettings"]
-                ["AttributesRequireVerificationBeforeUpdate"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == "email")),
+            email_update_needs_verification:
+                c["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == "email")),
             recovery_admin_only: c["AccountRecoverySetting"]["RecoveryMechanisms"]
                 .as_array()
                 .is_some_and(|m| m.iter().any(|x| x["Name"] == "admin_only")),

@@ -107,7 +107,8 @@ impl SignIn {
         drop_orphan_flags(&mut attrs);
         super::users::check_required(pool, &attrs)?;
         let new_email = attrs.get("email").cloned().filter(|e| Some(e) != old_email.as_ref());
-        let pending = new_email.as_ref().filter(|_| pool.auto_verifies_email() && pool.email_update_needs_verification());
+        let pending =
+            new_email.as_ref().filter(|_| pool.auto_verifies_email() && pool.email_update_needs_verification());
         if pending.is_some() {
             // The old address, and its verified flag, stay until the new one is proven.
             for k in ["email", "email_verified"] {
@@ -137,9 +138,9 @@ impl SignIn {
                 };
                 self.codes.send_address_code(pool, user, address, Lang::En).await
             }
-            "phone_number" => Err(Error::invalid(
-                "Phone numbers cannot be verified: this user pool sends no SMS messages.",
-            )),
+            "phone_number" => {
+                Err(Error::invalid("Phone numbers cannot be verified: this user pool sends no SMS messages."))
+            }
             other => Err(Error::invalid(format!("Invalid attribute name: {other} cannot be verified."))),
         }
     }
