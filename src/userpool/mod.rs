@@ -8,6 +8,7 @@ pub mod auth;
 pub mod branding;
 pub mod client_definition;
 pub mod client_document;
+pub mod client_secrets;
 pub mod clients;
 pub mod codes;
 pub mod css;

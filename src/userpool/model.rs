@@ -345,6 +345,9 @@ pub struct Client {
     pub pool_id: PoolId,
     pub name: String,
     pub secret: Option<String>,
+    /// Its other secret while two are valid (after AddUserPoolClientSecret): authentication
+    /// accepts either.
+    pub other_secrets: Vec<String>,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
     /// Shared, like the settings.
     pub config: Arc<Value>,
@@ -379,6 +382,7 @@ impl Client {
             pool_id: r.pool_id,
             name: r.name,
             secret,
+            other_secrets: Vec::new(),
             config: Arc::new(r.config),
             settings,
             created_at: r.created_at,

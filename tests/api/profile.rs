@@ -363,3 +363,89 @@ async fn admin_profile_changes_are_audited() {
     assert!(types.contains(&"AdminSetUserSettings") && types.contains(&"AdminDeleteUserAttributes"), "{types:?}");
     assert!(!types.contains(&"AdminGetUserAuthFactors"), "reads are not audited");
 }
+
+/// InitiateAuth with USER_PASSWORD_AUTH and a SECRET_HASH made with `secret`.
+async fn sign_in_with_secret(app: &TestApp, client: &str, secret: &str) -> (u16, Value) {
+    let hash = portcullis::userpool::clients::secret_hash(secret, "alice", client);
+    app.public_api(
+        "InitiateAuth",
+        json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client,
+               "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD, "SECRET_HASH": hash}}),
+    )
+    .await
+}
+
+/// The token endpoint's refresh grant with `client_secret_post`: its status.
+async fn refresh_at_token_endpoint(app: &TestApp, pool: &str, client: &str, secret: &str, refresh: &str) -> u16 {
+    let form =
+        [("grant_type", "refresh_token"), ("client_id", client), ("client_secret", secret), ("refresh_token", refresh)];
+    app.http.post(app.url(pool, "/oauth2/token")).form(&form).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_rotated_client_secret_and_the_old_one_both_work_until_one_is_deleted() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let (client, first) = app.create_client(&pool, true, json!({})).await;
+    let first = first.unwrap();
+    app.create_user(&pool, "alice", PASSWORD, json!([])).await;
+    let ids = |v: &Value| -> Vec<String> {
+        v["ClientSecrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["ClientSecretId"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = app.ok("ListUserPoolClientSecrets", json!({"UserPoolId": pool, "ClientId": client})).await;
+    assert_eq!(ids(&listed).len(), 1);
+    assert!(listed["ClientSecrets"][0].get("ClientSecretValue").is_none(), "values are never listed");
+    let first_id = ids(&listed)[0].clone();
+
+    let added = app.ok("AddUserPoolClientSecret", json!({"UserPoolId": pool, "ClientId": client})).await;
+    let d = &added["ClientSecretDescriptor"];
+    let second = d["ClientSecretValue"].as_str().expect("the new secret is shown once").to_string();
+    let second_id = d["ClientSecretId"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+    let listed = app.ok("ListUserPoolClientSecrets", json!({"UserPoolId": pool, "ClientId": client})).await;
+    assert_eq!(ids(&listed), [first_id.clone(), second_id.clone()]);
+    let (_, e) = app
+        .api("AddUserPoolClientSecret", json!({"UserPoolId": pool, "ClientId": client, "ClientSecret": "x".repeat(30)}))
+        .await;
+    assert_eq!(err_type(&e), "LimitExceededException", "two at most: {e}");
+
+    // Both secrets work for SECRET_HASH and at the token endpoint.
+    let (status, v) = sign_in_with_secret(&app, &client, &first).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = sign_in_with_secret(&app, &client, &second).await;
+    assert_eq!(status, 200, "{v}");
+    let refresh = v["AuthenticationResult"]["RefreshToken"].as_str().unwrap().to_string();
+    assert_eq!(refresh_at_token_endpoint(&app, &pool, &client, &first, &refresh).await, 200);
+    assert_eq!(refresh_at_token_endpoint(&app, &pool, &client, &second, &refresh).await, 200);
+    assert_ne!(refresh_at_token_endpoint(&app, &pool, &client, &"w".repeat(40), &refresh).await, 200);
+
+    // The first secret goes: only the second works, and it cannot go too.
+    let delete = |id: &str| {
+        app.api("DeleteUserPoolClientSecret", json!({"UserPoolId": pool, "ClientId": client, "ClientSecretId": id}))
+    };
+    let (_, e) = delete("nonesuch").await;
+    assert_eq!(err_type(&e), "ResourceNotFoundException");
+    let (status, _) = delete(&first_id).await;
+    assert_eq!(status, 200);
+    let (_, e) = sign_in_with_secret(&app, &client, &first).await;
+    assert_eq!(err_type(&e), "NotAuthorizedException", "{e}");
+    assert_ne!(refresh_at_token_endpoint(&app, &pool, &client, &first, &refresh).await, 200);
+    let (status, _) = sign_in_with_secret(&app, &client, &second).await;
+    assert_eq!(status, 200);
+    assert_eq!(refresh_at_token_endpoint(&app, &pool, &client, &second, &refresh).await, 200);
+    let (_, e) = delete(&second_id).await;
+    assert_eq!(err_type(&e), "InvalidParameterException", "the last secret stays: {e}");
+    let d = app.ok("DescribeUserPoolClient", json!({"UserPoolId": pool, "ClientId": client})).await;
+    assert_eq!(d["UserPoolClient"]["ClientSecret"], json!(second), "the remaining secret is the client's");
+
+    let (public, _) = app.create_client(&pool, false, json!({})).await;
+    let (_, e) = app.api("AddUserPoolClientSecret", json!({"UserPoolId": pool, "ClientId": public})).await;
+    assert_eq!(err_type(&e), "InvalidParameterException");
+    let (_, e) = app.api("ListUserPoolClientSecrets", json!({"UserPoolId": pool, "ClientId": "nonesuch"})).await;
+    assert_eq!(err_type(&e), "ResourceNotFoundException");
+}
