@@ -40,6 +40,8 @@ pub const ACTIONS: &[&str] = &[
     "CreateUserPoolDomain",
     "DescribeUserPoolDomain",
     "DeleteUserPoolDomain",
+    "UpdateUserPoolDomain",
+    "GetSigningCertificate",
     "CreateResourceServer",
     "DescribeResourceServer",
     "UpdateResourceServer",
@@ -149,6 +151,17 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
         "DescribeUserPoolDomain" => {
             let d = svc.user_pools.describe_domain(s(i, "Domain")).await?;
             json!({"DomainDescription": d.map_or_else(|| json!({}), |d| domain_description_type(svc, &d))})
+        }
+        "UpdateUserPoolDomain" => {
+            let d = svc.user_pools.update_domain(&pool_id_in(i)?, &new_domain(i)).await?;
+            let mut out = json!({"ManagedLoginVersion": d.managed_login_version});
+            if d.custom.is_some() {
+                out["CloudFrontDomain"] = json!(d.host);
+            }
+            out
+        }
+        "GetSigningCertificate" => {
+            json!({"Certificate": svc.user_pools.signing_certificate(&pool_id_in(i)?).await?})
         }
         "DeleteUserPoolDomain" => {
             svc.user_pools.delete_domain(&pool_id_in(i)?, s(i, "Domain")).await?;

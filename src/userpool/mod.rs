@@ -108,6 +108,13 @@ impl UserPools {
         Ok(removed)
     }
 
+    /// GetSigningCertificate: a self-signed certificate for the pool's active signing key, DER
+    /// in base64.
+    pub async fn signing_certificate(&self, pool_id: &PoolId) -> error::Result<String> {
+        self.directory.pool(pool_id).await?;
+        self.tokens.signing_certificate(pool_id).await
+    }
+
     /// Rotate an existing pool's signing keys; returns the new active kid.
     pub async fn rotate_keys(&self, pool_id: &PoolId) -> error::Result<String> {
         self.directory.pool(pool_id).await?;

@@ -449,3 +449,95 @@ async fn a_rotated_client_secret_and_the_old_one_both_work_until_one_is_deleted(
     let (_, e) = app.api("ListUserPoolClientSecrets", json!({"UserPoolId": pool, "ClientId": "nonesuch"})).await;
     assert_eq!(err_type(&e), "ResourceNotFoundException");
 }
+
+/// One DER element at the start of `der`: (its whole bytes, its content, the rest).
+fn der_element(der: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    let (len, head) = match der[1] {
+        n if n < 0x80 => (n as usize, 2),
+        n => {
+            let k = (n & 0x7f) as usize;
+            (der[2..2 + k].iter().fold(0usize, |a, b| a << 8 | *b as usize), 2 + k)
+        }
+    };
+    (&der[..head + len], &der[head..head + len], &der[head + len..])
+}
+
+#[tokio::test]
+async fn the_signing_certificate_is_an_x509_certificate_signed_by_the_pool_key() {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let v = app.ok("GetSigningCertificate", json!({"UserPoolId": pool})).await;
+    let b64 = v["Certificate"].as_str().unwrap();
+    assert!(!b64.contains("BEGIN"), "base64 without PEM armour");
+    let der = STANDARD.decode(b64).unwrap();
+    let again = app.ok("GetSigningCertificate", json!({"UserPoolId": pool})).await;
+    assert_eq!(again["Certificate"], v["Certificate"], "the same key gives the same certificate");
+
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
+    let (_, body, rest) = der_element(&der);
+    assert!(rest.is_empty() && der[0] == 0x30);
+    let (tbs, _, rest) = der_element(body);
+    let (_, _, rest) = der_element(rest);
+    let (_, bits, _) = der_element(rest);
+    let signature = &bits[1..];
+    assert!(tbs.windows(pool.len()).any(|w| w == pool.as_bytes()), "the subject names the pool");
+
+    let keys = app.http.get(app.url(&pool, "/.well-known/jwks.json")).send().await.unwrap();
+    let keys: Value = keys.json().await.unwrap();
+    let verified = keys["keys"].as_array().unwrap().iter().any(|k| {
+        let n = URL_SAFE_NO_PAD.decode(k["n"].as_str().unwrap()).unwrap();
+        let e = URL_SAFE_NO_PAD.decode(k["e"].as_str().unwrap()).unwrap();
+        let key = aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e };
+        key.verify(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, tbs, signature).is_ok()
+    });
+    assert!(verified, "signed by one of the pool's published keys");
+    let (_, e) = app.api("GetSigningCertificate", json!({"UserPoolId": "local_nonesuch"})).await;
+    assert_eq!(err_type(&e), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn a_domain_gets_a_new_login_version_and_certificate() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    app.ok("CreateUserPoolDomain", json!({"UserPoolId": pool, "Domain": "myprefix"})).await;
+    let v = app
+        .ok("UpdateUserPoolDomain", json!({"UserPoolId": pool, "Domain": "myprefix", "ManagedLoginVersion": 2}))
+        .await;
+    assert_eq!(v["ManagedLoginVersion"], 2);
+    let d = app.ok("DescribeUserPoolDomain", json!({"Domain": "myprefix"})).await;
+    assert_eq!(d["DomainDescription"]["ManagedLoginVersion"], 2);
+    let arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+    let (_, e) = app
+        .api(
+            "UpdateUserPoolDomain",
+            json!({"UserPoolId": pool, "Domain": "myprefix", "CustomDomainConfig": {"CertificateArn": arn}}),
+        )
+        .await;
+    assert_eq!(err_type(&e), "InvalidParameterException", "a prefix domain has no certificate");
+    let (_, e) = app
+        .api("UpdateUserPoolDomain", json!({"UserPoolId": pool, "Domain": "myprefix", "ManagedLoginVersion": 3}))
+        .await;
+    assert_eq!(err_type(&e), "InvalidParameterException");
+    let (_, e) =
+        app.api("UpdateUserPoolDomain", json!({"UserPoolId": pool, "Domain": "other", "ManagedLoginVersion": 2})).await;
+    assert_eq!(err_type(&e), "ResourceNotFoundException");
+
+    app.ok(
+        "CreateUserPoolDomain",
+        json!({"UserPoolId": pool, "Domain": "auth.example.com", "CustomDomainConfig": {"CertificateArn": arn}}),
+    )
+    .await;
+    let new_arn = "arn:aws:acm:us-east-1:123456789012:certificate/def";
+    let v = app
+        .ok(
+            "UpdateUserPoolDomain",
+            json!({"UserPoolId": pool, "Domain": "auth.example.com", "CustomDomainConfig": {"CertificateArn": new_arn}}),
+        )
+        .await;
+    assert_eq!(v["CloudFrontDomain"], "auth.example.com");
+    let d = app.ok("DescribeUserPoolDomain", json!({"Domain": "auth.example.com"})).await;
+    assert_eq!(d["DomainDescription"]["CustomDomainConfig"]["CertificateArn"], new_arn);
+    assert_eq!(d["DomainDescription"]["ManagedLoginVersion"], 1, "unchanged when not given");
+}
