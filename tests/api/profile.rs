@@ -541,3 +541,45 @@ async fn a_domain_gets_a_new_login_version_and_certificate() {
     assert_eq!(d["DomainDescription"]["CustomDomainConfig"]["CertificateArn"], new_arn);
     assert_eq!(d["DomainDescription"]["ManagedLoginVersion"], 1, "unchanged when not given");
 }
+
+/// Operations `tests/boto3/profile.py` must complete.
+const BOTO3_OPERATIONS: &[&str] = &[
+    "ChangePassword",
+    "UpdateUserAttributes",
+    "GetUserAttributeVerificationCode",
+    "DeleteUserAttributes",
+    "AdminDeleteUserAttributes",
+    "SetUserSettings",
+    "AdminSetUserSettings",
+    "GetUserAuthFactors",
+    // AdminGetUserAuthFactors too where botocore's model has it (not in every release).
+    "GetSigningCertificate",
+    "UpdateUserPoolDomain",
+    "AddUserPoolClientSecret",
+    "ListUserPoolClientSecrets",
+    "DeleteUserPoolClientSecret",
+    "DeleteUser",
+];
+
+#[tokio::test]
+async fn boto3_drives_the_profile_actions() {
+    let app = TestApp::spawn().await;
+    let (ok, stdout, stderr) = crate::aws_sdk::run_script("profile.py", &app.base, &[]).await;
+    assert!(ok, "boto3 script failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let summary: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("no JSON summary ({e}):\n{stdout}"));
+    let done: Vec<&str> = summary["operations"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let missing: Vec<&&str> = BOTO3_OPERATIONS.iter().filter(|op| !done.contains(op)).collect();
+    assert!(missing.is_empty(), "operations boto3 never completed: {missing:?}\n{summary}");
+    for (op, code) in [
+        ("ChangePassword", "NotAuthorizedException"),
+        ("ChangePassword", "InvalidPasswordException"),
+        ("VerifyUserAttribute", "CodeMismatchException"),
+        ("SetUserSettings", "InvalidParameterException"),
+        ("AddUserPoolClientSecret", "LimitExceededException"),
+        ("AdminDeleteUserAttributes", "UserNotFoundException"),
+    ] {
+        let raised = summary["errors"][op].as_array().is_some_and(|c| c.iter().any(|c| c == code));
+        assert!(raised, "boto3 never saw {code} from {op}\n{summary}");
+    }
+}
