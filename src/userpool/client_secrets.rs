@@ -89,11 +89,13 @@ impl UserPools {
         if client.secret.is_none() {
             return Ok(Vec::new());
         }
-        let rows = self.store.client_secrets(client_id).await?;
+        let mut rows = self.store.client_secrets(client_id).await?;
+        let first = first_secret_id(client_id, client.created_at);
         if rows.is_empty() {
-            let id = first_secret_id(client_id, client.created_at);
-            return Ok(vec![ClientSecretInfo { id, value: None, created_at: client.created_at }]);
+            return Ok(vec![ClientSecretInfo { id: first, value: None, created_at: client.created_at }]);
         }
+        // Oldest first; the client's first secret before one added in the same second.
+        rows.sort_by_key(|r| (r.created_at, r.secret_id != first));
         Ok(rows
             .into_iter()
             .map(|r| ClientSecretInfo { id: r.secret_id, value: None, created_at: r.created_at })
