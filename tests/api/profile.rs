@@ -356,12 +356,17 @@ async fn admin_profile_changes_are_audited() {
     )
     .await;
     app.ok("AdminGetUserAuthFactors", json!({"UserPoolId": pool, "Username": "alice"})).await;
+    let (client, _) = app.create_client(&pool, true, json!({})).await;
+    let given = "given0secret0value0abcdef123";
+    app.ok("AddUserPoolClientSecret", json!({"UserPoolId": pool, "ClientId": client, "ClientSecret": given})).await;
     let filter =
         EventFilter { pool_id: Some(pool.as_str().into()), category: Some(Category::Audit), ..EventFilter::default() };
     let events = app.services.events.list(&filter, 100, None).await.unwrap().events;
     let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
     assert!(types.contains(&"AdminSetUserSettings") && types.contains(&"AdminDeleteUserAttributes"), "{types:?}");
     assert!(!types.contains(&"AdminGetUserAuthFactors"), "reads are not audited");
+    let added = events.iter().find(|e| e.event_type == "AddUserPoolClientSecret").expect("secret rotation audited");
+    assert!(!added.details.as_deref().unwrap_or_default().contains(given), "never the secret: {:?}", added.details);
 }
 
 /// InitiateAuth with USER_PASSWORD_AUTH and a SECRET_HASH made with `secret`.
