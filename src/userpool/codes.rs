@@ -308,6 +308,16 @@ impl Codes {
         Ok((address, mac, mail))
     }
 
+    /// The new e-mail address waiting for its code (UpdateUserAttributes when the pool verifies
+    /// before updating): the live verification code's address when it is not the user's own.
+    pub async fn pending_address(&self, user: &UserRow) -> Result<Option<String>> {
+        let row = self.store.get_user_code(&user.id, Purpose::VerifyEmail.as_str()).await?;
+        Ok(row
+            .filter(|r| r.expires_at > self.now() && r.code_mac != UNREDEEMABLE)
+            .map(|r| r.destination)
+            .filter(|d| user.attributes.get("email") != Some(d)))
+    }
+
     /// Check and consume a code. Returns the attribute it was sent to (now proven).
     pub async fn redeem_code(&self, user: &UserRow, purpose: Purpose, code: &str) -> Result<String> {
         // The guess is counted before it is checked (a right one consumes the code anyway), so

@@ -128,10 +128,19 @@ impl SignIn {
         Ok(deliveries)
     }
 
-    /// GetUserAttributeVerificationCode: a code to the user's e-mail address.
+    /// GetUserAttributeVerificationCode: a code to the user's e-mail address, or to the new
+    /// address still waiting for its code when the pool verifies before updating.
     pub async fn send_attribute_code(&self, pool: &Pool, user: &UserRow, attribute: &str) -> Result<CodeDelivery> {
         self.codes.rate_limit(Limited::GetUserAttributeVerificationCode, &user.id).await?;
         match attribute {
+            "email" if pool.email_update_needs_verification() => {
+                let pending = self.codes.pending_address(user).await?;
+                let Some(address) = pending.or_else(|| user.attributes.get("email").filter(|e| !e.is_empty()).cloned())
+                else {
+                    return Err(Error::invalid("User does not have an email address to verify."));
+                };
+                self.codes.send_address_code(pool, user, &address, Lang::En).await
+            }
             "email" => {
                 let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()) else {
                     return Err(Error::invalid("User does not have an email address to verify."));

@@ -146,7 +146,14 @@ async fn with_verification_before_update_the_old_email_stays_until_the_new_one_i
     assert_eq!((a["email"].as_str(), a["email_verified"].as_str()), (Some("alice@example.com"), Some("true")));
     admin_tokens(&app, &pool, &client, "alice@example.com", PASSWORD).await;
 
-    let code = sink.nth_to("new@example.com", 0).await.code();
+    sink.nth_to("new@example.com", 0).await;
+    // Asking again sends a new code to the address still waiting, not to the old one.
+    let (status, v) = app
+        .public_api("GetUserAttributeVerificationCode", json!({"AccessToken": token, "AttributeName": "email"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let code = sink.nth_to("new@example.com", 1).await.code();
+    assert_eq!(sink.count_to("alice@example.com"), 0);
     let (status, e) = app
         .public_api("VerifyUserAttribute", json!({"AccessToken": token, "AttributeName": "email", "Code": code}))
         .await;
@@ -253,8 +260,17 @@ async fn attribute_writes_follow_write_attributes_and_required_attributes_stay()
 async fn a_deleted_user_and_their_tokens_are_gone() {
     let app = TestApp::spawn().await;
     let (pool, client, token) = signed_in(&app, json!({})).await;
+    let refresh =
+        admin_tokens(&app, &pool, &client, "alice", PASSWORD).await["RefreshToken"].as_str().unwrap().to_string();
     let (status, _) = app.public_api("DeleteUser", json!({"AccessToken": token})).await;
     assert_eq!(status, 200);
+    let (_, e) = app
+        .public_api(
+            "InitiateAuth",
+            json!({"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": client, "AuthParameters": {"REFRESH_TOKEN": refresh}}),
+        )
+        .await;
+    assert_eq!(err_type(&e), "NotAuthorizedException", "the refresh token is gone too: {e}");
     let (_, e) = app.public_api("GetUser", json!({"AccessToken": token})).await;
     assert_eq!(err_type(&e), "NotAuthorizedException", "{e}");
     let (_, e) = admin_auth(&app, &pool, &client, "alice", PASSWORD).await;
