@@ -8,6 +8,9 @@
 //! row's secret is one of them (a deleted main secret is replaced by the other). Secrets are
 //! sealed at rest with the master key, as the main secret is; a new one is shown once, in
 //! AddUserPoolClientSecret's answer.
+//!
+//! The two-secret limit is checked before the insert, not by the database: two additions at the
+//! same moment could both pass it.
 
 use super::UserPools;
 use super::error::{Error, Result};
@@ -61,8 +64,12 @@ impl UserPools {
                 secret_id: id,
                 created_at: client.created_at,
             };
-            self.store.insert_client_secret(&row).await?;
-            rows.push(row);
+            match self.store.insert_client_secret(&row).await {
+                // A rotation at the same moment wrote it first.
+                Ok(()) | Err(crate::store::StoreError::Conflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+            rows = self.store.client_secrets(client_id).await?;
         }
         if rows.len() >= MAX_SECRETS {
             return Err(Error::LimitExceeded(
