@@ -6,6 +6,7 @@ use super::auth_actions::{access_token_user, client_for};
 use super::pool_input::pool_mfa_changes;
 use super::{ApiError, ApiResult, pool_id_in, s, username_in};
 use crate::services::Services;
+use crate::userpool::error::Error;
 use crate::userpool::mfa::{FactorPreference, MfaPreference, PoolMfaConfig};
 use crate::userpool::throttle::Source;
 use serde_json::{Value, json};
@@ -86,7 +87,14 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
         "AdminSetUserMFAPreference" => {
             let pool = svc.directory.pool(&pool_id_in(i)?).await?;
             let user = svc.users.user(&pool, &username_in(i)).await?;
-            svc.sign_in.set_mfa_preference(&pool, &user, &mfa_preference(i)).await?;
+            // Cognito's administrator answer, where the user's own call says
+            // SoftwareTokenMFANotFoundException.
+            svc.sign_in.set_mfa_preference(&pool, &user, &mfa_preference(i)).await.map_err(|e| match e {
+                Error::SoftwareTokenMfaNotFound(_) => Error::InvalidParameter(
+                    "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA".into(),
+                ),
+                e => e,
+            })?;
             json!({})
         }
         "SetUserMFAPreference" => {

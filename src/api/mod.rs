@@ -17,6 +17,7 @@ mod mfa_actions;
 pub mod model;
 mod pool_actions;
 mod pool_input;
+mod profile_actions;
 mod provider_actions;
 pub mod query;
 mod render;
@@ -226,6 +227,8 @@ async fn run_action(svc: &Services, action: &str, input: &Value, identity: bool,
         branding_actions::run(branding_actions::Uses::of(svc), action, input).await
     } else if provider_actions::ACTIONS.contains(&action) {
         provider_actions::run(provider_actions::Uses::of(svc), action, input).await
+    } else if profile_actions::ACTIONS.contains(&action) {
+        profile_actions::run(profile_actions::Uses::of(svc), action, input, source).await
     } else if event_actions::ACTIONS.contains(&action) {
         event_actions::run(event_actions::Uses::of(svc), action, input).await
     } else {

@@ -4,6 +4,7 @@ use super::pool_input::{new_domain, pool_changes, pool_definition, resource_serv
 use super::{ApiResult, client_id_in, client_shapes, limit, pool_id_in, s};
 use crate::services::Services;
 use crate::store::pool_resources::ResourceServerRow;
+use crate::userpool::client_secrets::ClientSecretInfo;
 use crate::userpool::pools::PoolDescription;
 use crate::userpool::resources::Domain;
 use serde_json::{Value, json};
@@ -33,9 +34,14 @@ pub const ACTIONS: &[&str] = &[
     "ListUserPoolClients",
     "UpdateUserPoolClient",
     "DeleteUserPoolClient",
+    "AddUserPoolClientSecret",
+    "ListUserPoolClientSecrets",
+    "DeleteUserPoolClientSecret",
     "CreateUserPoolDomain",
     "DescribeUserPoolDomain",
     "DeleteUserPoolDomain",
+    "UpdateUserPoolDomain",
+    "GetSigningCertificate",
     "CreateResourceServer",
     "DescribeResourceServer",
     "UpdateResourceServer",
@@ -43,8 +49,31 @@ pub const ACTIONS: &[&str] = &[
     "DeleteResourceServer",
 ];
 
+/// `ClientSecretDescriptorType`: the value only in AddUserPoolClientSecret's answer.
+fn secret_descriptor(d: &ClientSecretInfo) -> Value {
+    let mut out = json!({"ClientSecretId": d.id, "ClientSecretCreateDate": d.created_at});
+    if let Some(v) = &d.value {
+        out["ClientSecretValue"] = json!(v);
+    }
+    out
+}
+
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
     Ok(match action {
+        "AddUserPoolClientSecret" => {
+            let (pool, client) = (pool_id_in(i)?, client_id_in(i)?);
+            let d = svc.user_pools.add_client_secret(&pool, &client, i["ClientSecret"].as_str()).await?;
+            json!({"ClientSecretDescriptor": secret_descriptor(&d)})
+        }
+        "ListUserPoolClientSecrets" => {
+            let list = svc.user_pools.list_client_secrets(&pool_id_in(i)?, &client_id_in(i)?).await?;
+            json!({"ClientSecrets": list.iter().map(secret_descriptor).collect::<Vec<_>>()})
+        }
+        "DeleteUserPoolClientSecret" => {
+            let (pool, client) = (pool_id_in(i)?, client_id_in(i)?);
+            svc.user_pools.delete_client_secret(&pool, &client, s(i, "ClientSecretId")).await?;
+            json!({})
+        }
         "CreateUserPool" => {
             let pool = svc.user_pools.create_pool(&pool_definition(i)).await?;
             json!({"UserPool": user_pool_type(&svc.user_pools.describe_pool(pool).await?)})
@@ -122,6 +151,17 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
         "DescribeUserPoolDomain" => {
             let d = svc.user_pools.describe_domain(s(i, "Domain")).await?;
             json!({"DomainDescription": d.map_or_else(|| json!({}), |d| domain_description_type(svc, &d))})
+        }
+        "UpdateUserPoolDomain" => {
+            let d = svc.user_pools.update_domain(&pool_id_in(i)?, &new_domain(i)).await?;
+            let mut out = json!({"ManagedLoginVersion": d.managed_login_version});
+            if d.custom.is_some() {
+                out["CloudFrontDomain"] = json!(d.host);
+            }
+            out
+        }
+        "GetSigningCertificate" => {
+            json!({"Certificate": svc.user_pools.signing_certificate(&pool_id_in(i)?).await?})
         }
         "DeleteUserPoolDomain" => {
             svc.user_pools.delete_domain(&pool_id_in(i)?, s(i, "Domain")).await?;

@@ -160,9 +160,10 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
             json!({})
         }
         "AdminListGroupsForUser" => {
-            let groups = svc.users.groups_of_user(&pool_id_in(i)?, username).await?;
+            let (max, after) = (limit(i, "Limit", 60), i["NextToken"].as_str());
+            let (groups, next) = svc.users.groups_of_user_page(&pool_id_in(i)?, username, max, after).await?;
             let list: Vec<Value> = groups.iter().map(group_type).collect();
-            json!({"Groups": list})
+            with_token(json!({"Groups": list}), "NextToken", next)
         }
         "ListUsersInGroup" => {
             let (max, after) = (limit(i, "Limit", 60), i["NextToken"].as_str());

@@ -46,7 +46,7 @@ pub fn mapped_attributes(pool: &Pool, p: &Provider, claims: &Claims) -> BTreeMap
             continue;
         }
         if let Some(v) = claims.get(claim).and_then(attribute_value) {
-            let v = if attr.ends_with("_verified") { (v == "true").to_string() } else { v };
+            let v = if attr.ends_with("_verified") { v.eq_ignore_ascii_case("true").to_string() } else { v };
             out.insert(attr.clone(), v.chars().take(2048).collect());
         }
     }

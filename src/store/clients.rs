@@ -70,3 +70,56 @@ impl Store {
         Ok(n == 1)
     }
 }
+
+/// One of a client's rotated secrets, sealed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClientSecretRow {
+    pub client_id: ClientId,
+    pub secret_id: String,
+    pub secret_enc: String,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// A client's rotated secrets, oldest first.
+    pub async fn client_secrets(&self, client_id: &str) -> StoreResult<Vec<ClientSecretRow>> {
+        Ok(sqlx::query_as("SELECT * FROM client_secrets WHERE client_id = $1 ORDER BY created_at, secret_id")
+            .bind(client_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn insert_client_secret(&self, s: &ClientSecretRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO client_secrets (client_id, secret_id, secret_enc, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&s.client_id)
+        .bind(&s.secret_id)
+        .bind(&s.secret_enc)
+        .bind(s.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    pub async fn delete_client_secret(&self, client_id: &str, secret_id: &str) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM client_secrets WHERE client_id = $1 AND secret_id = $2")
+            .bind(client_id)
+            .bind(secret_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Replace the client's main secret (sealed).
+    pub async fn set_client_secret(&self, client_id: &str, secret_enc: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE clients SET secret_enc = $2 WHERE id = $1")
+            .bind(client_id)
+            .bind(secret_enc)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -78,6 +78,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "custom attribute search", include_str!("../../migrations/sqlite/0014_custom_attribute_search.sql")),
     (16, "mfa adoption", include_str!("../../migrations/sqlite/0016_mfa_adoption.sql")),
     (18, "rotated refresh tokens", include_str!("../../migrations/sqlite/0018_rotated_refresh_tokens.sql")),
+    (19, "client secrets", include_str!("../../migrations/sqlite/0019_client_secrets.sql")),
     (20, "iam managed policies", include_str!("../../migrations/sqlite/0020_iam_managed_policies.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -96,6 +97,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "custom attribute search", include_str!("../../migrations/postgres/0014_custom_attribute_search.sql")),
     (16, "mfa adoption", include_str!("../../migrations/postgres/0016_mfa_adoption.sql")),
     (18, "rotated refresh tokens", include_str!("../../migrations/postgres/0018_rotated_refresh_tokens.sql")),
+    (19, "client secrets", include_str!("../../migrations/postgres/0019_client_secrets.sql")),
     (20, "iam managed policies", include_str!("../../migrations/postgres/0020_iam_managed_policies.sql")),
 ];
 

@@ -50,6 +50,18 @@ impl Store {
             .await?)
     }
 
+    /// Replace a domain's document (UpdateUserPoolDomain).
+    pub async fn update_domain_config(&self, pool_id: &str, domain: &str, config: &Value) -> StoreResult<bool> {
+        let n = sqlx::query("UPDATE domains SET config = $3 WHERE domain = $1 AND pool_id = $2")
+            .bind(domain)
+            .bind(pool_id)
+            .bind(config.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
     pub async fn delete_domain(&self, pool_id: &str, domain: &str) -> StoreResult<bool> {
         let n = sqlx::query("DELETE FROM domains WHERE domain = $1 AND pool_id = $2")
             .bind(domain)

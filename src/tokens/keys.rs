@@ -204,3 +204,28 @@ impl PoolKeys {
             .is_ok()
     }
 }
+/// How long a pool's signing certificate is valid from its key's creation: ten years.
+const CERTIFICATE_YEARS: i64 = 10;
+
+/// A self-signed X.509 certificate (DER, base64 without PEM armour, as Cognito's
+/// GetSigningCertificate returns it) for the pool's active signing key: subject and issuer
+/// `CN=<pool id>`, serial from the key id, valid from the key's creation. Signing is
+/// deterministic (RSA PKCS#1 v1.5), so the same key always gives the same certificate.
+pub async fn certificate(store: &Store, master: &MasterKey, pool_id: &str) -> anyhow::Result<String> {
+    let rows = store.signing_keys(pool_id).await.map_err(|e: StoreError| anyhow::anyhow!(e))?;
+    let active = rows.iter().find(|k| k.state == "active").context("pool has no active signing key")?;
+    let der = master.open(&active.private_enc, &seal_context(pool_id, &active.kid))?;
+    let pkcs8 = rustls::pki_types::PrivatePkcs8KeyDer::from(der);
+    let key = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256)
+        .map_err(|e| anyhow::anyhow!("stored key rejected for a certificate: {e}"))?;
+    let mut params = rcgen::CertificateParams::default();
+    let mut name = rcgen::DistinguishedName::new();
+    name.push(rcgen::DnType::CommonName, pool_id);
+    params.distinguished_name = name;
+    let from = time::OffsetDateTime::from_unix_timestamp(active.created_at).context("key creation time")?;
+    params.not_before = from;
+    params.not_after = from + time::Duration::days(365 * CERTIFICATE_YEARS);
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&crate::crypto::sha256(active.kid.as_bytes())[..16]));
+    let cert = params.self_signed(&key).map_err(|e| anyhow::anyhow!("certificate not made: {e}"))?;
+    Ok(STANDARD.encode(cert.der()))
+}

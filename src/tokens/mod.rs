@@ -54,6 +54,11 @@ impl Tokens {
         Ok(kid)
     }
 
+    /// GetSigningCertificate: a certificate for the pool's active signing key.
+    pub async fn signing_certificate(&self, pool_id: &str) -> Result<String> {
+        keys::certificate(&self.store, &self.master, pool_id).await.map_err(Error::Internal)
+    }
+
     /// Drop a pool's keys from this node's cache (the pool was deleted).
     pub fn forget_keys(&self, pool_id: &str) {
         self.keys.forget(pool_id);

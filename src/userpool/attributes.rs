@@ -47,9 +47,27 @@ pub fn parse_list(
     let mut out = BTreeMap::new();
     for (name, value) in list {
         check(pool, name, value, writer, creating)?;
-        out.insert(name.clone(), value.clone());
+        out.insert(name.clone(), normalized(pool, name, value));
     }
     Ok(out)
+}
+
+/// A Boolean attribute's value in any letter case (`True`, as Cognito accepts it) is stored as
+/// `true` or `false`; other values as given.
+fn normalized(pool: &Pool, name: &str, value: &str) -> String {
+    let boolean = pool.schema_attribute(name).is_some_and(|s| s["AttributeDataType"] == "Boolean");
+    if boolean { value.to_ascii_lowercase() } else { value.to_string() }
+}
+
+/// Check that `names` may be deleted by `writer` (DeleteUserAttributes,
+/// AdminDeleteUserAttributes): each in the schema, mutable, and never `sub`; a user may not
+/// delete developer-only attributes. Required attributes are the caller's check, once the
+/// deletion is applied.
+pub fn check_deletions(pool: &Pool, names: &[String], writer: Writer) -> Result<()> {
+    for name in names {
+        check(pool, name, "", writer, false)?;
+    }
+    Ok(())
 }
 
 fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -> Result<()> {
@@ -83,7 +101,7 @@ fn check(pool: &Pool, name: &str, value: &str, writer: Writer, creating: bool) -
         return Ok(());
     }
     match schema["AttributeDataType"].as_str().unwrap_or("String") {
-        "Boolean" if value != "true" && value != "false" => {
+        "Boolean" if !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") => {
             return bad("Value must be 'true' or 'false'");
         }
         "Number" => {
@@ -135,6 +153,9 @@ pub enum UserWrite {
     /// attributes may be supplied and other writable ones updated, but a required attribute
     /// already provided stays, and an immutable one can only be filled in while it is empty.
     NewPassword,
+    /// UpdateUserAttributes and DeleteUserAttributes: a signed-in user changes their own
+    /// attributes; immutable ones stay as they are.
+    Update,
 }
 
 /// `email_verified` and `phone_number_verified`: proven with a code (or set by an administrator),
@@ -149,7 +170,7 @@ fn unauthorized_attribute(name: &str) -> Error {
 
 /// The one writer of attributes on a user's behalf: every path where a user, through an app
 /// client, writes attributes (SignUp and the NEW_PASSWORD_REQUIRED answer, on the API and the
-/// hosted pages; UpdateUserAttributes and DeleteUserAttributes belong here too when they come)
+/// hosted pages; UpdateUserAttributes and DeleteUserAttributes)
 /// goes through it. Administrators write with [`parse_list`] and [`Writer::Admin`] instead, and
 /// federation writes what the pool's administrator mapped.
 ///
@@ -180,6 +201,7 @@ pub fn write_as_user<'a>(
         let creating = match why {
             UserWrite::SignUp => true,
             UserWrite::NewPassword => !present,
+            UserWrite::Update => false,
         };
         check(pool, name, value, Writer::User, creating)?;
         let is_required = required.iter().any(|r| r == name);
@@ -189,7 +211,7 @@ pub fn write_as_user<'a>(
         if why == UserWrite::NewPassword && is_required && present {
             return Err(Error::invalid(format!("Cannot modify an already provided required attribute: {name}")));
         }
-        changes.insert(name.to_string(), value.to_string());
+        changes.insert(name.to_string(), normalized(pool, name, value));
     }
     if why != UserWrite::SignUp {
         unverify_changed(current, &changes);

@@ -291,15 +291,22 @@ impl Client {
     /// secret. A secret hash offered to a public client is ignored, as Cognito does.
     pub fn authenticate(&self, proof: ClientProof<'_>) -> std::result::Result<(), ClientAuthFailure> {
         use crate::crypto::constant_time_eq;
+        // While a secret is rotated, either of the two is accepted.
+        let secrets = || self.secret.iter().chain(self.other_secrets.iter());
         match (&self.secret, proof) {
             (None, ClientProof::Secret(None) | ClientProof::SecretHash { .. }) => Ok(()),
             (None, ClientProof::Secret(Some(_))) => Err(ClientAuthFailure::BadSecret),
-            (Some(secret), ClientProof::Secret(given)) => match given {
-                Some(g) if constant_time_eq(secret.as_bytes(), g.as_bytes()) => Ok(()),
+            (Some(_), ClientProof::Secret(given)) => match given {
+                Some(g) if secrets().any(|s| constant_time_eq(s.as_bytes(), g.as_bytes())) => Ok(()),
                 _ => Err(ClientAuthFailure::BadSecret),
             },
-            (Some(secret), ClientProof::SecretHash { username, hash }) => match hash {
-                Some(h) if constant_time_eq(h.as_bytes(), secret_hash(secret, username, &self.id).as_bytes()) => Ok(()),
+            (Some(_), ClientProof::SecretHash { username, hash }) => match hash {
+                Some(h)
+                    if secrets()
+                        .any(|s| constant_time_eq(h.as_bytes(), secret_hash(s, username, &self.id).as_bytes())) =>
+                {
+                    Ok(())
+                }
                 _ => Err(ClientAuthFailure::BadSecretHash),
             },
         }

@@ -26,6 +26,8 @@ use crate::store::users::UserRow;
 pub const SIGN_UP_CODE_SECS: i64 = 24 * 3600;
 /// Forgot-password code: 1 hour.
 pub const FORGOT_PASSWORD_CODE_SECS: i64 = 3600;
+/// Attribute verification code: 24 hours.
+pub const ATTRIBUTE_CODE_SECS: i64 = 24 * 3600;
 /// Wrong guesses a code survives.
 const MAX_CODE_FAILURES: i64 = 5;
 const HOUR: i64 = 3600;
@@ -36,6 +38,9 @@ const UNREDEEMABLE: &str = "unredeemable";
 pub enum Purpose {
     SignUp,
     ForgotPassword,
+    /// Proving an e-mail address (GetUserAttributeVerificationCode, UpdateUserAttributes): the
+    /// code row's destination is the address it went to, which may be a new one still pending.
+    VerifyEmail,
 }
 
 impl Purpose {
@@ -43,6 +48,7 @@ impl Purpose {
         match self {
             Purpose::SignUp => "sign_up",
             Purpose::ForgotPassword => "forgot_password",
+            Purpose::VerifyEmail => "verify_email",
         }
     }
 
@@ -50,6 +56,7 @@ impl Purpose {
         match self {
             Purpose::SignUp => SIGN_UP_CODE_SECS,
             Purpose::ForgotPassword => FORGOT_PASSWORD_CODE_SECS,
+            Purpose::VerifyEmail => ATTRIBUTE_CODE_SECS,
         }
     }
 }
@@ -61,6 +68,9 @@ pub enum Limited {
     ConfirmSignUp,
     ForgotPassword,
     ConfirmForgotPassword,
+    ChangePassword,
+    GetUserAttributeVerificationCode,
+    VerifyUserAttribute,
 }
 
 impl Limited {
@@ -70,6 +80,9 @@ impl Limited {
             Limited::ConfirmSignUp => 15,
             Limited::ForgotPassword => 5,
             Limited::ConfirmForgotPassword => 10,
+            Limited::ChangePassword => 5,
+            Limited::GetUserAttributeVerificationCode => 5,
+            Limited::VerifyUserAttribute => 15,
         }
     }
 }
@@ -246,6 +259,37 @@ impl Codes {
         let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
             return Err(Error::invalid("The user has no email address to send a code to."));
         };
+        self.new_code_to(pool, user, purpose, lang, address, "email").await
+    }
+
+    /// Mail a code proving `address` (the user's e-mail, or a new one waiting for it) and
+    /// remember the address with the code: redeeming it answers that address.
+    pub async fn send_address_code(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        address: &str,
+        lang: Lang,
+    ) -> Result<CodeDelivery> {
+        let purpose = Purpose::VerifyEmail;
+        let (_, mac, mail) = self.new_code_to(pool, user, purpose, lang, address.to_string(), address).await?;
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
+            self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
+            return Err(Error::CodeDeliveryFailure(Message::UndeliverableCode));
+        }
+        Ok(CodeDelivery::email(address))
+    }
+
+    async fn new_code_to(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        purpose: Purpose,
+        lang: Lang,
+        address: String,
+        destination: &str,
+    ) -> Result<(String, String, crate::mail::Mail)> {
         let code = random_from(b"0123456789", 6);
         let now = self.now();
         let mac = self.code_mac(&user.id, purpose, &code);
@@ -254,7 +298,7 @@ impl Codes {
                 user_id: user.id.clone(),
                 purpose: purpose.as_str().into(),
                 code_mac: mac.clone(),
-                destination: "email".into(),
+                destination: destination.into(),
                 expires_at: now + purpose.lifetime(),
                 failed_attempts: 0,
                 created_at: now,
@@ -262,6 +306,16 @@ impl Codes {
             .await?;
         let mail = messages::verification(pool, &address, &code, &user.username, lang);
         Ok((address, mac, mail))
+    }
+
+    /// The new e-mail address waiting for its code (UpdateUserAttributes when the pool verifies
+    /// before updating): the live verification code's address when it is not the user's own.
+    pub async fn pending_address(&self, user: &UserRow) -> Result<Option<String>> {
+        let row = self.store.get_user_code(&user.id, Purpose::VerifyEmail.as_str()).await?;
+        Ok(row
+            .filter(|r| r.expires_at > self.now() && r.code_mac != UNREDEEMABLE)
+            .map(|r| r.destination)
+            .filter(|d| user.attributes.get("email") != Some(d)))
     }
 
     /// Check and consume a code. Returns the attribute it was sent to (now proven).

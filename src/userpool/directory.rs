@@ -98,7 +98,28 @@ impl Directory {
             }
             None => None,
         };
-        Ok(Some(Client::from_row(row, secret)))
+        let others = self.other_secrets(&row.id, secret.as_deref()).await?;
+        let mut client = Client::from_row(row, secret);
+        client.other_secrets = others;
+        Ok(Some(client))
+    }
+
+    /// The client's secrets besides its main one (after a rotation), opened.
+    async fn other_secrets(&self, client_id: &str, main: Option<&str>) -> Result<Vec<String>> {
+        let Some(main) = main else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for r in self.store.client_secrets(client_id).await? {
+            let value = self
+                .master
+                .open_string(&r.secret_enc, &super::client_secrets::seal_context(client_id, &r.secret_id))
+                .map_err(Error::internal)?;
+            if value != main {
+                out.push(value);
+            }
+        }
+        Ok(out)
     }
 
     /// The pool served at a domain's host name (a prefix domain's full name or a custom domain).

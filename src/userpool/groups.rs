@@ -110,6 +110,28 @@ impl Users {
         Ok(self.store.groups_for_user(&user.id).await?)
     }
 
+    /// AdminListGroupsForUser: a page of at most `max` of the user's groups (in token order:
+    /// by precedence, then name) after the group named `after`, and the name to continue after
+    /// when there are more. A user has few groups, so the page is cut from the whole list.
+    pub async fn groups_of_user_page(
+        &self,
+        pool_id: &PoolId,
+        username: &Username,
+        max: i64,
+        after: Option<&str>,
+    ) -> Result<(Vec<GroupRow>, Option<String>)> {
+        let all = self.groups_of_user(pool_id, username).await?;
+        let start = match after {
+            None => 0,
+            Some(name) => match all.iter().position(|g| g.name == name) {
+                Some(i) => i + 1,
+                None => return Err(super::error::Error::invalid("Invalid NextToken.")),
+            },
+        };
+        let rows: Vec<GroupRow> = all.into_iter().skip(start).take(max as usize + 1).collect();
+        Ok(crate::store::page(rows, max, |g| g.name.clone()))
+    }
+
     /// ListUsersInGroup: a page of at most `max` members of the group, after the user id
     /// `after`, and the id to continue after when there are more.
     pub async fn users_in_group(

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod branding;
 pub mod client_definition;
 pub mod client_document;
+pub mod client_secrets;
 pub mod clients;
 pub mod codes;
 pub mod css;
@@ -24,6 +25,7 @@ pub mod password;
 pub mod pool_definition;
 pub mod pool_document;
 pub mod pools;
+pub mod profile;
 pub mod recovery;
 pub mod resources;
 pub mod sessions;
@@ -104,6 +106,13 @@ impl UserPools {
             self.tokens.forget_keys(pool_id);
         }
         Ok(removed)
+    }
+
+    /// GetSigningCertificate: a self-signed certificate for the pool's active signing key, DER
+    /// in base64.
+    pub async fn signing_certificate(&self, pool_id: &PoolId) -> error::Result<String> {
+        self.directory.pool(pool_id).await?;
+        self.tokens.signing_certificate(pool_id).await
     }
 
     /// Rotate an existing pool's signing keys; returns the new active kid.

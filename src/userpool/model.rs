@@ -117,6 +117,9 @@ pub struct PoolSettings {
     pub email_mfa_allowed: bool,
     pub admin_create_user_only: bool,
     pub auto_verifies_email: bool,
+    /// `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate` names `email`: a
+    /// user's new address waits, the old one kept, until its code is verified.
+    pub email_update_needs_verification: bool,
     /// `AccountRecoverySetting` leaves recovery to administrators only.
     pub recovery_admin_only: bool,
     /// `DeletionProtection` is ACTIVE: DeleteUserPool is refused.
@@ -159,6 +162,10 @@ impl PoolSettings {
             email_mfa_allowed: c["EmailMfaConfiguration"].is_object(),
             admin_create_user_only: c["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == true,
             auto_verifies_email: c["AutoVerifiedAttributes"].as_array().is_some_and(|a| a.iter().any(|x| x == "email")),
+            email_update_needs_verification:
+                c["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == "email")),
             recovery_admin_only: c["AccountRecoverySetting"]["RecoveryMechanisms"]
                 .as_array()
                 .is_some_and(|m| m.iter().any(|x| x["Name"] == "admin_only")),
@@ -256,6 +263,10 @@ impl Pool {
         self.settings.auto_verifies_email
     }
 
+    pub fn email_update_needs_verification(&self) -> bool {
+        self.settings.email_update_needs_verification
+    }
+
     pub fn recovery_admin_only(&self) -> bool {
         self.settings.recovery_admin_only
     }
@@ -338,6 +349,9 @@ pub struct Client {
     pub pool_id: PoolId,
     pub name: String,
     pub secret: Option<String>,
+    /// Its other secret while two are valid (after AddUserPoolClientSecret): authentication
+    /// accepts either.
+    pub other_secrets: Vec<String>,
     /// The stored document, in Cognito's member names (read it for the API's answers only).
     /// Shared, like the settings.
     pub config: Arc<Value>,
@@ -372,6 +386,7 @@ impl Client {
             pool_id: r.pool_id,
             name: r.name,
             secret,
+            other_secrets: Vec::new(),
             config: Arc::new(r.config),
             settings,
             created_at: r.created_at,

@@ -135,6 +135,42 @@ impl UserPools {
         Ok(Some(Domain::from(d)))
     }
 
+    /// UpdateUserPoolDomain: the managed login version (1, the classic hosted UI, or 2) and a
+    /// custom domain's certificate ARN and security policy; what is not given stays.
+    pub async fn update_domain(&self, pool_id: &PoolId, input: &NewDomain) -> Result<Domain> {
+        self.directory.pool(pool_id).await?;
+        let row = self
+            .store
+            .domains_of_pool(pool_id)
+            .await?
+            .into_iter()
+            .find(|d| Domain::from(d.clone()).requested == input.domain)
+            .ok_or_else(|| {
+                Error::ResourceNotFound(format!("No such domain or user pool exists: {}", input.domain).into())
+            })?;
+        if let Some(v) = input.managed_login_version
+            && !(1..=2).contains(&v)
+        {
+            return Err(Error::invalid("ManagedLoginVersion must be 1 or 2."));
+        }
+        let mut config = row.config.clone();
+        if let Some(v) = input.managed_login_version {
+            config["ManagedLoginVersion"] = json!(v);
+        }
+        if let Some(c) = &input.custom {
+            if !row.custom {
+                return Err(Error::invalid("CustomDomainConfig can only be updated for a custom domain."));
+            }
+            let mut v = json!({"CertificateArn": c.certificate_arn});
+            if let Some(p) = &c.security_policy {
+                v["SecurityPolicy"] = json!(p);
+            }
+            config["CustomDomainConfig"] = v;
+        }
+        self.store.update_domain_config(pool_id, &row.domain, &config).await?;
+        Ok(Domain::from(DomainRow { config, ..row }))
+    }
+
     pub async fn delete_domain(&self, pool_id: &PoolId, domain: &str) -> Result<()> {
         self.directory.pool(pool_id).await?;
         for d in self.store.domains_of_pool(pool_id).await? {

@@ -25,7 +25,7 @@ pub fn parse_filter(filter: &str) -> Result<UserFilter> {
     if f.is_empty() {
         return Ok(UserFilter::All);
     }
-    let bad = || Error::invalid(format!("Error while parsing filter: {filter}"));
+    let bad = || Error::invalid("Error while parsing filter.");
     let (name, rest, prefix) = if let Some(i) = f.find("^=") {
         (f[..i].trim(), f[i + 2..].trim(), true)
     } else if let Some(i) = f.find('=') {

@@ -38,6 +38,7 @@ mod mfa;
 mod oauth_flow;
 mod oidc_rp;
 mod pool_domains;
+mod profile;
 mod proxies;
 mod rate_limits;
 mod refresh_rotation;
