@@ -199,6 +199,13 @@ const AUDIT_ACTIONS: &[&str] = &[
     "CreateGroup",
     "DeleteGroup",
     "RotateSigningKeys",
+    "AdminDeleteUserAttributes",
+    "AdminSetUserSettings",
+    "AdminUpdateAuthEventFeedback",
+    "UpdateUserPoolDomain",
+    "AddUserPoolClientSecret",
+    "DeleteUserPoolClientSecret",
+    "UnlinkIdentity",
 ];
 
 /// Every event the filter selects, up to [`EXPORT_MAX`].
