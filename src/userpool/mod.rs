@@ -29,6 +29,7 @@ pub mod resources;
 pub mod sessions;
 mod sign_in_events;
 pub mod signup;
+pub mod srp;
 pub mod step;
 pub mod throttle;
 pub mod user_access;
