@@ -419,8 +419,11 @@ async fn flows(a: &HashMap<String, String>) -> Res<()> {
 /// the verifies per second with all cores hashing.
 async fn argon2_time(a: &HashMap<String, String>) -> Res<()> {
     let samples = num(a, "samples", 15).max(1);
-    let p = portcullis::userpool::password::Passwords::new();
-    let hash = p.hash("Bench-password-1").await.map_err(|e| e.to_string())?;
+    let p = portcullis::userpool::password::Passwords::new(portcullis::crypto::MasterKey::from_bytes(&[7; 32]));
+    let pool_id = portcullis::ids::PoolId::from("local_bench".to_string());
+    let sub = portcullis::ids::UserSub::from("bench".to_string());
+    let credential = p.credential(&pool_id, &sub, "bench", "Bench-password-1").await.map_err(|e| e.to_string())?;
+    let hash = credential.argon2_hash().to_string();
     if !p.verify(Some(&hash), "Bench-password-1").await.map_err(|e| e.to_string())? {
         return Err("verify failed".into());
     }
@@ -501,7 +504,12 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     let config = portcullis::config::Config::load(None).map_err(|e| e.to_string())?;
     let svc = portcullis::services::Services::open(config).await.map_err(|e| format!("{e:#}"))?;
     let pool = svc.directory.pool(&pool_id).await.map_err(|e| e.to_string())?;
-    let hash = portcullis::userpool::password::Passwords::new().hash(&password).await.map_err(|e| e.to_string())?;
+    // One argon2 hash for every seeded user (their SRP verifiers would each need their own
+    // name, so seeded users sign in with USER_PASSWORD_AUTH and get one at the first sign-in).
+    let passwords = portcullis::userpool::password::Passwords::new(portcullis::crypto::MasterKey::from_bytes(&[7; 32]));
+    let seed_sub = portcullis::ids::UserSub::from("seed".to_string());
+    let credential = passwords.credential(&pool_id, &seed_sub, "seed", &password).await.map_err(|e| e.to_string())?;
+    let hash = credential.argon2_hash().to_string();
 
     let start = Instant::now();
     // One second apart, the newest now: distinct creation times, as users signing up over a day.
@@ -523,6 +531,7 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
                 status: "CONFIRMED".into(),
                 enabled: true,
                 password_hash: Some(hash_ref.clone()),
+                srp_verifier: None,
                 password_set_at: Some(at),
                 tokens_valid_after: 0,
                 created_at: at,

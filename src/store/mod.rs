@@ -77,6 +77,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "admin sessions", include_str!("../../migrations/sqlite/0013_admin_sessions.sql")),
     (14, "custom attribute search", include_str!("../../migrations/sqlite/0014_custom_attribute_search.sql")),
     (16, "mfa adoption", include_str!("../../migrations/sqlite/0016_mfa_adoption.sql")),
+    (17, "srp verifiers", include_str!("../../migrations/sqlite/0017_srp_verifiers.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -93,6 +94,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "admin sessions", include_str!("../../migrations/postgres/0013_admin_sessions.sql")),
     (14, "custom attribute search", include_str!("../../migrations/postgres/0014_custom_attribute_search.sql")),
     (16, "mfa adoption", include_str!("../../migrations/postgres/0016_mfa_adoption.sql")),
+    (17, "srp verifiers", include_str!("../../migrations/postgres/0017_srp_verifiers.sql")),
 ];
 
 impl Store {
