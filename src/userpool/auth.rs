@@ -138,7 +138,7 @@ impl SignIn {
     }
 
     /// Status checks once the password is known to be right.
-    async fn after_password(
+    pub(super) async fn after_password(
         &self,
         pool: &Pool,
         client: &Client,

@@ -39,6 +39,10 @@ const N_HEX: &str = concat!(
     "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
 );
 
+/// Every exponent here (x and u are SHA-256 outputs, b is 32 random bytes) has at most 256 bits:
+/// the constant-time ladder runs over those, not all 3072.
+const EXP_BITS: u32 = 256;
+
 /// The `info` of the HKDF step (Cognito's name for its derived key).
 const INFO: &[u8] = b"Caldera Derived Key";
 
@@ -146,7 +150,7 @@ impl Verifier {
     pub fn with_salt(salt: [u8; 16], pool_name: &str, user_id: &str, password: &str) -> Verifier {
         let s = from_bytes(&salt).unwrap_or(U3072::ZERO);
         let x = private_key(pool_name, user_id, password, &s);
-        Verifier { salt, v: GROUP.g.pow(&x).retrieve() }
+        Verifier { salt, v: GROUP.g.pow_bounded_exp(&x, EXP_BITS).retrieve() }
     }
 
     /// A stand-in for a user who does not exist (or has no verifier): from 48 stable bytes, so
@@ -155,7 +159,7 @@ impl Verifier {
         let mut salt = [0u8; 16];
         salt.copy_from_slice(&seed[..16]);
         let x = from_bytes(&seed[16..]).unwrap_or(U3072::ONE);
-        Verifier { salt, v: GROUP.g.pow(&x).retrieve() }
+        Verifier { salt, v: GROUP.g.pow_bounded_exp(&x, EXP_BITS).retrieve() }
     }
 
     /// The SALT challenge parameter.
@@ -197,7 +201,7 @@ impl ServerEphemeral {
     /// B for a given b (the fixed-vector test; [`Self::new`] draws b at random).
     fn with_secret(b: [u8; 32], verifier: &Verifier) -> ServerEphemeral {
         let e = from_bytes(&b).unwrap_or(U3072::ONE);
-        let big_b = GROUP.k.mul(&monty(&verifier.v)).add(&GROUP.g.pow(&e)).retrieve();
+        let big_b = GROUP.k.mul(&monty(&verifier.v)).add(&GROUP.g.pow_bounded_exp(&e, EXP_BITS)).retrieve();
         ServerEphemeral { b, big_b }
     }
 }
@@ -220,7 +224,8 @@ pub fn session_key(big_a: &U3072, ephemeral: &ServerEphemeral, verifier: &Verifi
         return None;
     }
     let b = from_bytes(&ephemeral.b)?;
-    let s = monty(big_a).mul(&monty(&verifier.v).pow(&u)).pow(&b).retrieve();
+    let s =
+        monty(big_a).mul(&monty(&verifier.v).pow_bounded_exp(&u, EXP_BITS)).pow_bounded_exp(&b, EXP_BITS).retrieve();
     Some(hkdf16(&pad(&s), &pad(&u)))
 }
 
