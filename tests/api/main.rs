@@ -45,6 +45,7 @@ mod robustness;
 mod signin;
 mod signup;
 mod smtp;
+mod srp;
 mod store;
 mod sts;
 mod user_attributes;
