@@ -46,6 +46,7 @@ mod signin;
 mod signup;
 mod smtp;
 mod srp;
+mod srp_clients;
 mod store;
 mod sts;
 mod user_attributes;
