@@ -274,7 +274,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                     ));
                 }
                 client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
-                let c = svc.sign_in.srp_start(&pool, &client, username, s(p, "SRP_A")).await?;
+                let caller = Caller { source, lang: Lang::En };
+                let c = svc.sign_in.srp_start(&pool, &client, username, s(p, "SRP_A"), caller).await?;
                 return Ok(password_verifier(c));
             }
             if username.is_empty() || p["PASSWORD"].as_str().is_none() {

@@ -62,8 +62,35 @@ impl SignIn {
     /// InitiateAuth USER_SRP_AUTH: USERNAME (or an alias) and SRP_A. An unknown user is
     /// UserNotFoundException unless the client sets PreventUserExistenceErrors; then, like a
     /// user who has no verifier yet, a stand-in challenge. A user with no verifier is told to
-    /// sign in once with the password when existence is not hidden.
-    pub async fn srp_start(&self, pool: &Pool, client: &Client, username: &str, srp_a: &str) -> Result<SrpChallenge> {
+    /// sign in once with the password when existence is not hidden. A refusal here is recorded
+    /// as a failed SignIn event, as the password step records it.
+    pub async fn srp_start(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        srp_a: &str,
+        caller: Caller,
+    ) -> Result<SrpChallenge> {
+        let challenge = self.srp_challenge(pool, client, username, srp_a).await;
+        if let Err(e) = &challenge {
+            let who = Who::Named(username);
+            self.record_sign_in(
+                pool,
+                client,
+                caller.source,
+                Err(e),
+                &[],
+                Some(ChallengeKind::Password),
+                Value::Null,
+                who,
+            )
+            .await;
+        }
+        challenge
+    }
+
+    async fn srp_challenge(&self, pool: &Pool, client: &Client, username: &str, srp_a: &str) -> Result<SrpChallenge> {
         let big_a = srp::parse_client_public(srp_a)
             .ok_or_else(|| Error::InvalidParameter(Message::Text("SRP_A is not a valid value.".into())))?;
         let hide = client.prevents_user_existence_errors();

@@ -479,3 +479,30 @@ async fn srp_goes_on_to_new_password_and_mfa_challenges() {
     assert_eq!(st, 200, "{t}");
     assert!(t["AuthenticationResult"]["AccessToken"].is_string());
 }
+
+#[tokio::test]
+async fn srp_sign_ins_are_recorded_like_password_sign_ins() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({"UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"}})).await;
+    let (client, _) = app.create_client(&pool, false, srp_client()).await;
+    app.create_user(&pool, "alice", PASSWORD, json!([])).await;
+    let (st, _) = srp_sign_in(&app, &pool, &client, "alice", "Wrong-Horse-9").await;
+    assert_eq!(st, 400);
+    let (st, v) = srp_sign_in(&app, &pool, &client, "alice", PASSWORD).await;
+    assert_eq!(st, 200, "{v}");
+
+    let v = app.ok("AdminListUserAuthEvents", json!({"UserPoolId": pool, "Username": "alice"})).await;
+    let events = v["AuthEvents"].as_array().unwrap();
+    let seen: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|e| {
+            let first = &e["ChallengeResponses"][0];
+            (
+                e["EventType"].as_str().unwrap(),
+                e["EventResponse"].as_str().unwrap(),
+                first["ChallengeResponse"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(seen[..2], [("SignIn", "Pass", "Success"), ("SignIn", "Fail", "Failure")], "{v}");
+}
