@@ -8,7 +8,7 @@
 #
 # Load: Debian's wrk (installed when missing) for the single-request scenarios, through
 # bench/scenario.lua; the bench target benches/flows.rs for fixtures, complete code flows and
-# the argon2 timing. Traffic goes to 127.0.0.1 only; every scenario runs for a bounded time.
+# SRP sign-ins (its own SRP client), the argon2 and SRP arithmetic timings. Traffic goes to 127.0.0.1 only; every scenario runs for a bounded time.
 #
 # Knobs (environment):
 #   BENCH_DURATION=10            seconds measured per scenario (after BENCH_WARMUP=2 unmeasured)
@@ -164,6 +164,17 @@ flows_run() {
   echo "$out $(($(cpu_ticks) - c0))"
 }
 
+# SRP sign-ins (InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge PASSWORD_VERIFIER), from the
+# driver's own SRP client, as many workers as wrk has connections for password logins.
+srp_run() {
+  local common=(--base "$BASE" --pool "$POOL" --client-id "$APP_ID" --password "$PASSWORD" --users "$USERS"
+    --concurrency "$LOGIN_CONNECTIONS") c0 out
+  "$DRIVER" srp "${common[@]}" --duration-ms $((WARMUP * 1000)) >/dev/null
+  c0=$(cpu_ticks)
+  out=$("$DRIVER" srp "${common[@]}" --duration-ms $((DURATION * 1000)))
+  echo "$out $(($(cpu_ticks) - c0))"
+}
+
 ROWS=()
 declare -A RATE CPU_MS
 LOAD_START=""
@@ -223,6 +234,11 @@ bench_backend() { # backend
     WRK_AMZ_TARGET=AWSCognitoIdentityProviderService.InitiateAuth WRK_USERS="$USERS" \
     WRK_BODY="{\"AuthFlow\":\"USER_PASSWORD_AUTH\",\"ClientId\":\"$APP_ID\",\"AuthParameters\":{\"USERNAME\":\"{user}\",\"PASSWORD\":\"$PASSWORD\"}}")"
   add_row flows "complete code flows (authorize → login page → login POST → token), per flow" "$(flows_run)"
+  # The SRP arithmetic per sign-in, measured now with the server's code, one at a time.
+  local srp_math _srp srp_us srp_min verifier_us
+  srp_math=$("$DRIVER" srp-math --samples 50)
+  read -r _srp srp_us srp_min verifier_us <<<"$srp_math"
+  add_row srp "SRP logins (USER_SRP_AUTH + PASSWORD_VERIFIER), per sign-in" "$(srp_run)"
 
   local peak_kib peak_mb login_pct login_pct_fast
   peak_kib=$(hwm_kib)
@@ -247,6 +263,10 @@ bench_backend() { # backend
     "($login_pct_fast % of the bound from the fastest verify), using ${CPU_MS[logins]} ms of server CPU each." \
     "Argon2 alone on all $CORES cores at once (same pool, no server work): $parallel verifies/s;" \
     "logins reached $(awk -v r="${RATE[logins]}" -v p="$parallel" 'BEGIN {printf "%.0f", 100 * r / p}') % of that."
+  echo "- SRP logins: ${RATE[srp]}/s using ${CPU_MS[srp]} ms of server CPU each (two requests, no argon2);" \
+    "the SRP arithmetic (B = k·v + g^b, then S = (A·v^u)^b, 3072-bit, constant-time) takes" \
+    "$(awk -v u="$srp_us" 'BEGIN {printf "%.2f", u / 1000}') ms per sign-in (fastest $(awk -v u="$srp_min" 'BEGIN {printf "%.2f", u / 1000}') ms)" \
+    "against $(awk -v u="$verify_us" 'BEGIN {printf "%.1f", u / 1000}') ms for an argon2 verify; deriving a verifier (g^x) takes $(awk -v u="$verifier_us" 'BEGIN {printf "%.2f", u / 1000}') ms."
   echo "- peak RSS of the server (VmHWM): **$peak_mb MB** ($(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB); after start-up and fixtures $(awk -v k="$rss_start" 'BEGIN {printf "%.1f", k / 1024}') MiB."
   echo
   echo "| target | measured | |"

@@ -84,12 +84,17 @@ fn main() {
         "setup" => rt.block_on(setup(&a)),
         "flows" => rt.block_on(flows(&a)),
         "argon2" => rt.block_on(argon2_time(&a)),
+        "srp" => rt.block_on(srp_logins(&a)),
+        "srp-math" => srp_math(&a),
         "port" => free_port(),
         "seed" => rt.block_on(seed(&a)),
         "admin-session" => rt.block_on(admin_session(&a)),
         "admin-walk" => rt.block_on(admin_walk(&a)),
         "admin-load" => rt.block_on(admin_load(&a)),
-        _ => Err("usage: flows setup|flows|argon2|port|seed|admin-session|admin-walk|admin-load --name value …".into()),
+        _ => Err(
+            "usage: flows setup|flows|argon2|srp|srp-math|port|seed|admin-session|admin-walk|admin-load --name value …"
+                .into(),
+        ),
     };
     if let Err(e) = r {
         eprintln!("error: {e}");
@@ -205,7 +210,7 @@ async fn setup(a: &HashMap<String, String>) -> Res<()> {
         .call(
             "CreateUserPoolClient",
             json!({"UserPoolId": pool, "ClientName": "app", "GenerateSecret": false,
-                   "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
+                   "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
         )
         .await?;
     for i in 0..users {
@@ -419,8 +424,11 @@ async fn flows(a: &HashMap<String, String>) -> Res<()> {
 /// the verifies per second with all cores hashing.
 async fn argon2_time(a: &HashMap<String, String>) -> Res<()> {
     let samples = num(a, "samples", 15).max(1);
-    let p = portcullis::userpool::password::Passwords::new();
-    let hash = p.hash("Bench-password-1").await.map_err(|e| e.to_string())?;
+    let p = portcullis::userpool::password::Passwords::new(portcullis::crypto::MasterKey::from_bytes(&[7; 32]));
+    let pool_id = portcullis::ids::PoolId::from("local_bench".to_string());
+    let sub = portcullis::ids::UserSub::from("bench".to_string());
+    let credential = p.credential(&pool_id, &sub, "bench", "Bench-password-1").await.map_err(|e| e.to_string())?;
+    let hash = credential.argon2_hash().to_string();
     if !p.verify(Some(&hash), "Bench-password-1").await.map_err(|e| e.to_string())? {
         return Err("verify failed".into());
     }
@@ -441,6 +449,219 @@ async fn argon2_time(a: &HashMap<String, String>) -> Res<()> {
     }
     let per_s = parallel as f64 / t.elapsed().as_secs_f64();
     println!("ARGON2 {} {} {} {per_s:.1}", percentile(&times, 50.0), times[0], hash.split('$').nth(3).unwrap_or(""));
+    Ok(())
+}
+
+// ---------------------------------------------------------------- SRP
+
+/// The SRP client side (Cognito's variant), written from the formulas for the driver: A = g^a
+/// for a 256-bit a, then the PASSWORD_VERIFIER answer. Exponents are bounded to their bits so the
+/// driver spends little CPU beside the server on the shared cores.
+mod srp_client {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
+    use crypto_bigint::{Odd, U3072};
+    use serde_json::{Value, json};
+    use sha2::{Digest, Sha256};
+
+    type Monty = FixedMontyForm<{ U3072::LIMBS }>;
+    const N_HEX: &str = concat!(
+        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD",
+        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
+        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F",
+        "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B",
+        "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510",
+        "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7",
+        "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C",
+        "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
+    );
+
+    fn params() -> FixedMontyParams<{ U3072::LIMBS }> {
+        FixedMontyParams::new_vartime(Odd::<U3072>::from_be_hex(N_HEX))
+    }
+
+    fn num(bytes: &[u8]) -> U3072 {
+        let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+        let mut buf = [0u8; 384];
+        buf[384 - (bytes.len() - start)..].copy_from_slice(&bytes[start..]);
+        U3072::from_be_slice(&buf)
+    }
+
+    fn num_hex(h: &str) -> Option<U3072> {
+        let h = if h.len() % 2 == 1 { format!("0{h}") } else { h.to_string() };
+        hex::decode(h).ok().filter(|b| b.len() <= 385).map(|b| num(&b))
+    }
+
+    fn pad(x: &U3072) -> Vec<u8> {
+        let b = x.to_be_bytes();
+        let start = b.iter().position(|v| *v != 0).unwrap_or(383);
+        let mut out = b[start..].to_vec();
+        if out[0] >= 0x80 {
+            out.insert(0, 0);
+        }
+        out
+    }
+
+    fn h(parts: &[&[u8]]) -> U3072 {
+        let mut d = Sha256::new();
+        for p in parts {
+            d.update(p);
+        }
+        num(&d.finalize())
+    }
+
+    fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+        use hmac::Mac;
+        let mut m = hmac::Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+        m.update(data);
+        m.finalize().into_bytes().to_vec()
+    }
+
+    pub struct Client {
+        a: U3072,
+        pub big_a: String,
+    }
+
+    impl Client {
+        pub fn new() -> Client {
+            let a = num(&portcullis::crypto::random_array::<32>());
+            let g = Monty::new(&U3072::from_u8(2), &params());
+            Client { a, big_a: hex::encode(pad(&g.pow_bounded_exp(&a, 256).retrieve())) }
+        }
+
+        /// ChallengeResponses for a PASSWORD_VERIFIER challenge.
+        pub fn answer(&self, pool_id: &str, password: &str, c: &Value, timestamp: &str) -> Option<Value> {
+            let p = params();
+            let user_id = c["USER_ID_FOR_SRP"].as_str()?;
+            let (big_a, big_b) = (num_hex(&self.big_a)?, num_hex(c["SRP_B"].as_str()?)?);
+            let k = h(&[&pad(Odd::<U3072>::from_be_hex(N_HEX).as_ref()), &[2]]);
+            let u = h(&[&pad(&big_a), &pad(&big_b)]);
+            let pool_name = pool_id.split_once('_')?.1;
+            let inner = Sha256::digest(format!("{pool_name}{user_id}:{password}").as_bytes());
+            let x = h(&[&pad(&num_hex(c["SALT"].as_str()?)?), &inner]);
+            let g = Monty::new(&U3072::from_u8(2), &p);
+            let base = Monty::new(&big_b, &p).sub(&Monty::new(&k, &p).mul(&g.pow_bounded_exp(&x, 256)));
+            let s = base.pow_bounded_exp(&self.a.wrapping_add(&u.wrapping_mul(&x)), 520).retrieve();
+            let key = hmac(&hmac(&pad(&u), &pad(&s)), b"Caldera Derived Key\x01");
+            let block = STANDARD.decode(c["SECRET_BLOCK"].as_str()?).ok()?;
+            let msg = [pool_name.as_bytes(), user_id.as_bytes(), &block, timestamp.as_bytes()].concat();
+            Some(json!({
+                "USERNAME": c["USERNAME"],
+                "PASSWORD_CLAIM_SECRET_BLOCK": c["SECRET_BLOCK"],
+                "PASSWORD_CLAIM_SIGNATURE": STANDARD.encode(hmac(&key[..16], &msg)),
+                "TIMESTAMP": timestamp,
+            }))
+        }
+    }
+}
+
+/// One SRP sign-in through the public API (InitiateAuth USER_SRP_AUTH, then
+/// RespondToAuthChallenge PASSWORD_VERIFIER), checked to end with tokens.
+async fn srp_sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    pool: &str,
+    client_id: &str,
+    user: &str,
+    password: &str,
+) -> Res<()> {
+    let call = |target: &'static str, body: Value| {
+        http.post(format!("{base}/"))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{target}"))
+            .body(body.to_string())
+            .send()
+    };
+    let c = srp_client::Client::new();
+    let r = call(
+        "InitiateAuth",
+        json!({"AuthFlow": "USER_SRP_AUTH", "ClientId": client_id, "AuthParameters": {"USERNAME": user, "SRP_A": c.big_a}}),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let v: Value = r.json().await.map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now().format("%a %b %-d %H:%M:%S UTC %Y").to_string();
+    let answer = c.answer(pool, password, &v["ChallengeParameters"], &now).ok_or_else(|| format!("challenge: {v}"))?;
+    let r = call(
+        "RespondToAuthChallenge",
+        json!({"ClientId": client_id, "ChallengeName": "PASSWORD_VERIFIER", "ChallengeResponses": answer}),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let v: Value = r.json().await.map_err(|e| e.to_string())?;
+    if v["AuthenticationResult"]["AccessToken"].is_string() { Ok(()) } else { Err(format!("proof: {v}")) }
+}
+
+/// SRP sign-ins from `concurrency` workers for `duration-ms`; prints RESULT as `flows` does.
+async fn srp_logins(a: &HashMap<String, String>) -> Res<()> {
+    let (base, pool, client_id, password) = (arg(a, "base"), arg(a, "pool"), arg(a, "client-id"), arg(a, "password"));
+    let users = num(a, "users", 16).max(1);
+    let workers = num(a, "concurrency", 8).max(1);
+    let duration = Duration::from_secs_f64(num(a, "duration-ms", 10_000) as f64 / 1000.0);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let http = http();
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (http, base, pool, client_id, password) =
+            (http.clone(), base.clone(), pool.clone(), client_id.clone(), password.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut lat, mut errors, mut first_error) = (Vec::new(), 0u64, None);
+            let mut n = w;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let user = format!("user{}", n % users);
+                match srp_sign_in(&http, &base, &pool, &client_id, &user, &password).await {
+                    Ok(()) => lat.push(t.elapsed().as_micros() as u64),
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+                n += workers;
+            }
+            (lat, errors, first_error)
+        }));
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (lat, e, first) = t.await.map_err(|e| e.to_string())?;
+        all.extend(lat);
+        errors += e;
+        if let Some(f) = first {
+            eprintln!("srp error (first of worker): {f}");
+        }
+    }
+    let elapsed = start.elapsed().as_micros();
+    all.sort_unstable();
+    println!("RESULT {} {elapsed} {} {} {errors}", all.len(), percentile(&all, 50.0), percentile(&all, 99.0));
+    Ok(())
+}
+
+/// The server's SRP arithmetic per sign-in, in-process and one at a time: B = k·v + g^b at the
+/// first step, S = (A·v^u)^b and the key at the second (the argon2 verify's counterpart), and a
+/// verifier's derivation (g^x, done when a password is set). Prints
+/// "SRP <median µs per sign-in> <fastest> <median µs per verifier>".
+fn srp_math(a: &HashMap<String, String>) -> Res<()> {
+    use portcullis::userpool::srp::{ServerEphemeral, Verifier, parse_client_public, session_key};
+    let samples = num(a, "samples", 50).max(1);
+    let verifier = Verifier::derive("bench", "user0", "Bench-password-1");
+    let client = srp_client::Client::new();
+    let big_a = parse_client_public(&client.big_a).ok_or("A")?;
+    let (mut per_sign_in, mut per_verifier) = (Vec::new(), Vec::new());
+    for _ in 0..samples {
+        let t = Instant::now();
+        let e = ServerEphemeral::new(&verifier);
+        session_key(&big_a, &e, &verifier).ok_or("u = 0")?;
+        per_sign_in.push(t.elapsed().as_micros() as u64);
+        let t = Instant::now();
+        std::hint::black_box(Verifier::derive("bench", "user0", "Bench-password-1"));
+        per_verifier.push(t.elapsed().as_micros() as u64);
+    }
+    per_sign_in.sort_unstable();
+    per_verifier.sort_unstable();
+    println!("SRP {} {} {}", percentile(&per_sign_in, 50.0), per_sign_in[0], percentile(&per_verifier, 50.0));
     Ok(())
 }
 
@@ -501,7 +722,12 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     let config = portcullis::config::Config::load(None).map_err(|e| e.to_string())?;
     let svc = portcullis::services::Services::open(config).await.map_err(|e| format!("{e:#}"))?;
     let pool = svc.directory.pool(&pool_id).await.map_err(|e| e.to_string())?;
-    let hash = portcullis::userpool::password::Passwords::new().hash(&password).await.map_err(|e| e.to_string())?;
+    // One argon2 hash for every seeded user (their SRP verifiers would each need their own
+    // name, so seeded users sign in with USER_PASSWORD_AUTH and get one at the first sign-in).
+    let passwords = portcullis::userpool::password::Passwords::new(portcullis::crypto::MasterKey::from_bytes(&[7; 32]));
+    let seed_sub = portcullis::ids::UserSub::from("seed".to_string());
+    let credential = passwords.credential(&pool_id, &seed_sub, "seed", &password).await.map_err(|e| e.to_string())?;
+    let hash = credential.argon2_hash().to_string();
 
     let start = Instant::now();
     // One second apart, the newest now: distinct creation times, as users signing up over a day.
@@ -523,6 +749,7 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
                 status: "CONFIRMED".into(),
                 enabled: true,
                 password_hash: Some(hash_ref.clone()),
+                srp_verifier: None,
                 password_set_at: Some(at),
                 tokens_valid_after: 0,
                 created_at: at,

@@ -75,7 +75,7 @@ impl Services {
         let upstream = Upstream::new(config.upstream_timeout_secs)
             .expect("the TLS client for upstream providers could not be built");
         let infra = Infra {
-            passwords: Passwords::with_queue(config.password_queue),
+            passwords: Passwords::with_queue(config.password_queue, master.clone()),
             directory: Arc::new(Directory::new(store.clone(), clock.clone(), master.clone())),
             tokens: Arc::new(Tokens::new(store.clone(), clock.clone(), master.clone(), config.public_url.clone())),
             iam: Arc::new(Iam::new(store.clone(), clock.clone(), master.clone(), config.account_id.clone())),

@@ -15,6 +15,7 @@ use crate::userpool::client_definition::ExplicitAuthFlow;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::directory::Directory;
 use crate::userpool::model::{Client, Pool};
+use crate::userpool::srp_sign_in::{PASSWORD_VERIFIER, SrpChallenge, SrpProof};
 use crate::userpool::step::{
     Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, NEW_PASSWORD_REQUIRED, SELECT_MFA_TYPE, SignInStep,
 };
@@ -66,6 +67,8 @@ fn flow_allowed(client: &Client, flow: &str) -> bool {
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
             !client.refresh_rotation() && (has(AllowRefreshTokenAuth) || flows.iter().all(|f| f.is_legacy()))
         }
+        // Clients configured with the legacy flags alone always had SRP.
+        "USER_SRP_AUTH" => has(AllowUserSrpAuth) || flows.iter().all(|f| f.is_legacy()),
         _ => false,
     }
 }
@@ -96,6 +99,20 @@ async fn outcome(svc: Uses<'_>, pool: &Pool, client: &Client, step: SignInStep) 
             "ChallengeParameters": challenge_parameters(&user, &challenge),
         })),
     }
+}
+
+/// InitiateAuth's answer to USER_SRP_AUTH. Like Cognito, no Session: the SECRET_BLOCK carries it.
+fn password_verifier(c: SrpChallenge) -> Value {
+    json!({
+        "ChallengeName": PASSWORD_VERIFIER,
+        "ChallengeParameters": {
+            "SALT": c.salt,
+            "SRP_B": c.srp_b,
+            "SECRET_BLOCK": c.secret_block,
+            "USERNAME": c.username,
+            "USER_ID_FOR_SRP": c.user_id_for_srp,
+        },
+    })
 }
 
 /// A JSON array of factor names inside a string, as Cognito sends MFAS_CAN_CHOOSE and
@@ -231,7 +248,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 flow == "USER_PASSWORD_AUTH"
             };
             let refresh_flow = matches!(flow, "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN");
-            if !password_flow && !refresh_flow {
+            let srp_flow = flow == "USER_SRP_AUTH";
+            if !password_flow && !refresh_flow && !srp_flow {
                 return Err(ApiError::new(
                     400,
                     "InvalidParameterException",
@@ -251,6 +269,19 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 return Ok(result(&t));
             }
             let username = s(p, "USERNAME");
+            if srp_flow {
+                if username.is_empty() || s(p, "SRP_A").is_empty() {
+                    return Err(ApiError::new(
+                        400,
+                        "InvalidParameterException",
+                        "Missing required parameter USERNAME or SRP_A",
+                    ));
+                }
+                client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
+                let caller = Caller { source, lang: Lang::En };
+                let c = svc.sign_in.srp_start(&pool, &client, username, s(p, "SRP_A"), caller).await?;
+                return Ok(password_verifier(c));
+            }
             if username.is_empty() || p["PASSWORD"].as_str().is_none() {
                 return Err(ApiError::new(
                     400,
@@ -272,6 +303,17 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 username: s(r, "USERNAME"),
                 hash: r["SECRET_HASH"].as_str(),
             })?;
+            let caller = Caller { source, lang: Lang::En };
+            if s(i, "ChallengeName") == PASSWORD_VERIFIER {
+                let proof = SrpProof {
+                    username: s(r, "USERNAME"),
+                    secret_block: s(r, "PASSWORD_CLAIM_SECRET_BLOCK"),
+                    signature: s(r, "PASSWORD_CLAIM_SIGNATURE"),
+                    timestamp: s(r, "TIMESTAMP"),
+                };
+                let o = svc.sign_in.srp_verify(&pool, &client, proof, caller).await?;
+                return outcome(svc, &pool, &client, o).await;
+            }
             let answer = answer(s(i, "ChallengeName"), r)?;
             let o = svc
                 .sign_in

@@ -89,6 +89,7 @@ mod tests {
             status: "CONFIRMED".into(),
             enabled: false,
             password_hash: None,
+            srp_verifier: None,
             password_set_at: None,
             attributes: [("name".to_string(), "A".to_string()), ("email".into(), "a@x.io".into())].into(),
             tokens_valid_after: 0,

@@ -120,6 +120,7 @@ impl Federation {
             status: EXTERNAL_PROVIDER.into(),
             enabled: true,
             password_hash: None,
+            srp_verifier: None,
             password_set_at: None,
             attributes: attrs,
             tokens_valid_after: 0,

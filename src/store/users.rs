@@ -17,6 +17,9 @@ pub struct UserRow {
     pub enabled: bool,
     pub password_hash: Option<String>,
     pub password_set_at: Option<i64>,
+    /// The SRP salt and verifier (USER_SRP_AUTH), sealed under the master key; `None` until
+    /// the plaintext password is next seen (set, changed, or right at a password sign-in).
+    pub srp_verifier: Option<String>,
     /// Every attribute except `sub`, values as strings.
     #[sqlx(try_from = "JsonText<BTreeMap<String, String>>")]
     pub attributes: BTreeMap<String, String>,
@@ -69,8 +72,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO users (id, pool_id, username, username_key, status, enabled, password_hash, \
-             password_set_at, attributes, tokens_valid_after, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             password_set_at, attributes, tokens_valid_after, created_at, updated_at, srp_verifier) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&u.id)
         .bind(&u.pool_id)
@@ -84,6 +87,7 @@ impl Store {
         .bind(u.tokens_valid_after)
         .bind(u.created_at)
         .bind(u.updated_at)
+        .bind(&u.srp_verifier)
         .execute(&mut *tx)
         .await
         .map_err(conflict)?;
@@ -97,7 +101,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
             "UPDATE users SET status = $2, enabled = $3, password_hash = $4, password_set_at = $5, \
-             attributes = $6, tokens_valid_after = $7, updated_at = $8 WHERE id = $1",
+             attributes = $6, tokens_valid_after = $7, updated_at = $8, srp_verifier = $9 WHERE id = $1",
         )
         .bind(&u.id)
         .bind(&u.status)
@@ -107,6 +111,7 @@ impl Store {
         .bind(serde_json::to_string(&u.attributes).unwrap_or_default())
         .bind(u.tokens_valid_after)
         .bind(u.updated_at)
+        .bind(&u.srp_verifier)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -118,6 +123,16 @@ impl Store {
         write_aliases(&mut tx, u, aliases, search).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Store a user's first SRP verifier, unless one was stored meanwhile.
+    pub async fn set_srp_verifier_if_none(&self, id: &str, sealed: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET srp_verifier = $2 WHERE id = $1 AND srp_verifier IS NULL")
+            .bind(id)
+            .bind(sealed)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn get_user(&self, id: &str) -> StoreResult<Option<UserRow>> {

@@ -324,6 +324,7 @@ mod tests {
             status: "CONFIRMED".into(),
             enabled: true,
             password_hash: None,
+            srp_verifier: None,
             password_set_at: None,
             attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             tokens_valid_after: 0,

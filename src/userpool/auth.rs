@@ -114,11 +114,31 @@ impl SignIn {
                 return Err(attempts_exceeded());
             }
         }
+        self.ensure_srp_verifier(&user, password).await;
         self.after_password(pool, client, user, now, lang).await
     }
 
+    /// A user from before USER_SRP_AUTH (or imported) gets their SRP verifier the first time
+    /// their password is seen right. A failure here is logged, not the sign-in's.
+    async fn ensure_srp_verifier(&self, user: &UserRow, password: &str) {
+        if user.srp_verifier.is_some() {
+            return;
+        }
+        let sealed = match self.passwords.srp_verifier(&user.pool_id, &user.id, user.username.as_str(), password).await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "SRP verifier not derived at sign-in");
+                return;
+            }
+        };
+        if let Err(e) = self.store.set_srp_verifier_if_none(&user.id, &sealed).await {
+            tracing::warn!(error = %e, "SRP verifier not stored at sign-in");
+        }
+    }
+
     /// Status checks once the password is known to be right.
-    async fn after_password(
+    pub(super) async fn after_password(
         &self,
         pool: &Pool,
         client: &Client,
@@ -220,7 +240,7 @@ impl SignIn {
         if self.store.take_challenge(&pending.id_hash, now).await?.is_none() {
             return Err(session_expired());
         }
-        user.password_hash = Some(self.passwords.hash(new_password).await?);
+        self.passwords.credential(&pool.id, &user.id, user.username.as_str(), new_password).await?.set_on(&mut user);
         user.password_set_at = Some(now);
         user.status = CONFIRMED.into();
         user.updated_at = now;

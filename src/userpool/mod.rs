@@ -31,6 +31,8 @@ pub mod resources;
 pub mod sessions;
 mod sign_in_events;
 pub mod signup;
+pub mod srp;
+pub mod srp_sign_in;
 pub mod step;
 pub mod throttle;
 pub mod user_access;

@@ -9,6 +9,10 @@
 
 use super::error::{Error, Message, PolicyRule, Result};
 use super::model::PasswordPolicy;
+use super::srp::{self, Verifier};
+use crate::crypto::MasterKey;
+use crate::ids::{PoolId, UserSub};
+use crate::store::users::UserRow;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +29,35 @@ pub struct Passwords {
     /// behind seconds of hashing, which would only grow the backlog and the memory.
     in_flight: Arc<AtomicUsize>,
     limit: usize,
+    /// Seals each user's SRP verifier ([`PasswordCredential`]).
+    master: MasterKey,
+}
+
+/// A password as it is kept: the argon2 PHC string and the user's SRP salt and verifier
+/// (USER_SRP_AUTH), sealed under the master key. Only [`Passwords::credential`] makes one and
+/// only [`PasswordCredential::set_on`] stores one, so every way a password is set (sign-up,
+/// admin set / create, new-password challenge, forgot password, …) leaves a verifier too.
+pub struct PasswordCredential {
+    hash: String,
+    srp_verifier: String,
+}
+
+impl PasswordCredential {
+    /// Put the password on the user (hash and verifier; the caller dates it and saves).
+    pub fn set_on(self, user: &mut UserRow) {
+        user.password_hash = Some(self.hash);
+        user.srp_verifier = Some(self.srp_verifier);
+    }
+
+    /// The argon2 hash alone (the benchmark seeds many users with one hash).
+    pub fn argon2_hash(&self) -> &str {
+        &self.hash
+    }
+}
+
+/// What binds a sealed verifier to its user: pool and `sub`.
+fn verifier_context(pool_id: &PoolId, sub: &UserSub) -> String {
+    format!("srp-verifier:{pool_id}:{sub}")
 }
 
 /// A place in the queue, given back when the job has run or was dropped unrun.
@@ -106,13 +139,13 @@ fn dummy_hash(memory: &mut Vec<Block>) -> &'static str {
 
 impl Passwords {
     /// Start one hashing thread per core, with a queue of 64 jobs per core.
-    pub fn new() -> Self {
-        Self::with_queue(64 * cores())
+    pub fn new(master: MasterKey) -> Self {
+        Self::with_queue(64 * cores(), master)
     }
 
     /// Start one hashing thread per core; at most `depth` jobs wait for one. The threads end
     /// when the last clone of this is dropped.
-    pub fn with_queue(depth: usize) -> Self {
+    pub fn with_queue(depth: usize, master: MasterKey) -> Self {
         let cores = cores();
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
@@ -134,7 +167,7 @@ impl Passwords {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
         }
-        Passwords { jobs, in_flight: Arc::new(AtomicUsize::new(0)), limit: cores.saturating_add(depth) }
+        Passwords { jobs, in_flight: Arc::new(AtomicUsize::new(0)), limit: cores.saturating_add(depth), master }
     }
 
     /// Queue `f` for a hashing thread and wait for its result; TooManyRequests when the queue
@@ -159,7 +192,52 @@ impl Passwords {
         result.await.map_err(Error::internal)
     }
 
-    pub async fn hash(&self, password: &str) -> Result<String> {
+    /// The argon2 hash and sealed SRP verifier of `password` for the user `sub` of the pool,
+    /// whose USER_ID_FOR_SRP is `username`: the one way a new password becomes stored.
+    pub async fn credential(
+        &self,
+        pool_id: &PoolId,
+        sub: &UserSub,
+        username: &str,
+        password: &str,
+    ) -> Result<PasswordCredential> {
+        let hash = self.hash(password).await?;
+        let srp_verifier = self.srp_verifier(pool_id, sub, username, password).await?;
+        Ok(PasswordCredential { hash, srp_verifier })
+    }
+
+    /// The sealed SRP verifier alone: for a user who has none yet, once their password was
+    /// found right at a password sign-in. Computed on the hashing threads (a 3072-bit modexp).
+    pub async fn srp_verifier(
+        &self,
+        pool_id: &PoolId,
+        sub: &UserSub,
+        username: &str,
+        password: &str,
+    ) -> Result<String> {
+        let (master, context) = (self.master.clone(), verifier_context(pool_id, sub));
+        let (name, user, pw) = (srp::pool_name(pool_id).to_string(), username.to_string(), password.to_string());
+        self.run(move |_| master.seal(&Verifier::derive(&name, &user, &pw).to_bytes(), &context)).await
+    }
+
+    /// The user's SRP verifier, if they have one and it opens under this master key.
+    pub fn open_srp_verifier(&self, user: &UserRow) -> Option<Verifier> {
+        let sealed = user.srp_verifier.as_deref()?;
+        let bytes = self.master.open(sealed, &verifier_context(&user.pool_id, &user.id)).ok()?;
+        Verifier::from_stored(&bytes)
+    }
+
+    /// A keyed stand-in seed for a name with no verifier behind it (see [`Verifier::stand_in`]).
+    pub fn stand_in_seed(&self, pool_id: &PoolId, name_key: &str) -> [u8; 48] {
+        let a = self.master.mac("srp-stand-in-a", format!("{pool_id}\0{name_key}").as_bytes());
+        let b = self.master.mac("srp-stand-in-b", format!("{pool_id}\0{name_key}").as_bytes());
+        let mut seed = [0u8; 48];
+        seed[..32].copy_from_slice(&a);
+        seed[32..].copy_from_slice(&b[..16]);
+        seed
+    }
+
+    async fn hash(&self, password: &str) -> Result<String> {
         let pw = password.as_bytes().to_vec();
         self.run(move |memory| hash_with(memory, &pw))
             .await?
@@ -185,12 +263,6 @@ impl Passwords {
 
 fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
-}
-
-impl Default for Passwords {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Cognito's special characters (space counts too).
@@ -268,7 +340,7 @@ mod tests {
 
     #[tokio::test]
     async fn hash_and_verify() {
-        let p = Passwords::new();
+        let p = Passwords::new(MasterKey::from_bytes(&[3; 32]));
         let h = p.hash("Secret-1a").await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(p.verify(Some(&h), "Secret-1a").await.unwrap());
@@ -278,7 +350,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_sheds_with_too_many_requests_and_frees_its_places() {
-        let p = Passwords::with_queue(0);
+        let p = Passwords::with_queue(0, MasterKey::from_bytes(&[3; 32]));
         let n = p.limit * 4 + 4;
         let results = futures_util::future::join_all((0..n).map(|_| p.verify(None, "pw"))).await;
         let shed = results.iter().filter(|r| matches!(r, Err(Error::TooManyRequests { .. }))).count();

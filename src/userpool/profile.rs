@@ -80,7 +80,7 @@ impl SignIn {
         }
         let mut user = user.clone();
         let now = self.now();
-        user.password_hash = Some(self.passwords.hash(proposed).await?);
+        self.passwords.credential(&pool.id, &user.id, user.username.as_str(), proposed).await?.set_on(&mut user);
         user.password_set_at = Some(now);
         user.updated_at = now;
         self.users.save_user(pool, &user).await?;

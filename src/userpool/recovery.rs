@@ -153,7 +153,7 @@ impl SignIn {
         check_policy(pool.password_policy(), new_password)?;
         self.codes.redeem_code(&user, Purpose::ForgotPassword, code).await?;
         let now = self.now();
-        user.password_hash = Some(self.passwords.hash(new_password).await?);
+        self.passwords.credential(&pool.id, &user.id, user.username.as_str(), new_password).await?.set_on(&mut user);
         user.password_set_at = Some(now);
         user.status = CONFIRMED.into();
         user.updated_at = now;

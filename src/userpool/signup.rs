@@ -85,20 +85,22 @@ impl SignIn {
         check_required(pool, &attrs)?;
         check_policy(pool.password_policy(), password)?;
         let now = self.now();
-        let user = UserRow {
+        let mut user = UserRow {
             id: sub.into(),
             pool_id: pool.id.clone(),
             username_key: pool.lookup_key(&stored_name),
             username: stored_name.into(),
             status: UNCONFIRMED.into(),
             enabled: true,
-            password_hash: Some(self.passwords.hash(password).await?),
+            password_hash: None,
+            srp_verifier: None,
             password_set_at: Some(now),
             attributes: attrs,
             tokens_valid_after: 0,
             created_at: now,
             updated_at: now,
         };
+        self.passwords.credential(&pool.id, &user.id, user.username.as_str(), password).await?.set_on(&mut user);
         self.users.insert_new_user(pool, &user, false).await?;
         let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
             Some(self.codes.send_code(pool, &user, Purpose::SignUp, lang).await?)

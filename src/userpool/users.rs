@@ -149,7 +149,7 @@ impl Users {
                 ));
             }
             let temp = input.temporary_password.clone().unwrap_or_else(|| generate_temporary(policy));
-            user.password_hash = Some(self.passwords.hash(&temp).await?);
+            self.passwords.credential(&pool.id, &user.id, user.username.as_str(), &temp).await?.set_on(&mut user);
             user.password_set_at = Some(now);
             user.updated_at = now;
             self.save_user(&pool, &user).await?;
@@ -167,20 +167,22 @@ impl Users {
             }
             None => generate_temporary(policy),
         };
-        let user = UserRow {
+        let mut user = UserRow {
             id: sub.into(),
             pool_id: pool.id.clone(),
             username_key: pool.lookup_key(&username),
             username: username.into(),
             status: FORCE_CHANGE_PASSWORD.into(),
             enabled: true,
-            password_hash: Some(self.passwords.hash(&temp).await?),
+            password_hash: None,
+            srp_verifier: None,
             password_set_at: Some(now),
             attributes: attrs,
             tokens_valid_after: 0,
             created_at: now,
             updated_at: now,
         };
+        self.passwords.credential(&pool.id, &user.id, user.username.as_str(), &temp).await?.set_on(&mut user);
         self.insert_new_user(&pool, &user, input.force_alias_creation).await?;
         self.send_invitation(&pool, &user, &temp, input).await?;
         Ok(user)
@@ -266,7 +268,7 @@ impl Users {
         let mut user = self.user(&pool, username).await?;
         check_policy(pool.password_policy(), password)?;
         let now = self.now();
-        user.password_hash = Some(self.passwords.hash(password).await?);
+        self.passwords.credential(&pool.id, &user.id, user.username.as_str(), password).await?.set_on(&mut user);
         user.password_set_at = Some(now);
         user.status = if permanent { CONFIRMED.into() } else { FORCE_CHANGE_PASSWORD.into() };
         user.updated_at = now;

@@ -103,6 +103,7 @@ async fn federated_user(app: &TestApp, pool: &str, provider: &str, id: &str) -> 
         status: "EXTERNAL_PROVIDER".into(),
         enabled: true,
         password_hash: None,
+        srp_verifier: None,
         password_set_at: None,
         attributes: Default::default(),
         tokens_valid_after: 0,

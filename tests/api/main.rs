@@ -47,6 +47,8 @@ mod robustness;
 mod signin;
 mod signup;
 mod smtp;
+mod srp;
+mod srp_clients;
 mod store;
 mod sts;
 mod user_attributes;

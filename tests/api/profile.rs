@@ -55,6 +55,14 @@ async fn change_password_needs_the_previous_one_and_the_policy_and_moves_sign_in
 
     let (status, v) = change(PASSWORD, "Another-Horse-7").await;
     assert_eq!((status, v), (200, json!({})));
+    // The change made the SRP verifier of the new password at once (before any password sign-in).
+    let (srp_client, _) = app
+        .create_client(&pool, false, json!({"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}))
+        .await;
+    let (status, v) = crate::srp::srp_sign_in(&app, &pool, &srp_client, "alice", "Another-Horse-7").await;
+    assert_eq!(status, 200, "SRP with the new password: {v}");
+    let (status, _) = crate::srp::srp_sign_in(&app, &pool, &srp_client, "alice", PASSWORD).await;
+    assert_eq!(status, 400, "SRP with the old password");
     let (_, e) = admin_auth(&app, &pool, &client, "alice", PASSWORD).await;
     assert_eq!(err_type(&e), "NotAuthorizedException", "the old password no longer works");
     admin_tokens(&app, &pool, &client, "alice", "Another-Horse-7").await;

@@ -51,6 +51,7 @@ fn user(pool: &str, id: &str, name: &str, t: i64) -> UserRow {
         status: "CONFIRMED".into(),
         enabled: true,
         password_hash: Some("h".into()),
+        srp_verifier: None,
         password_set_at: Some(t),
         attributes: BTreeMap::from([("email".to_string(), format!("{name}@x.io"))]),
         tokens_valid_after: 0,
