@@ -506,3 +506,25 @@ async fn srp_sign_ins_are_recorded_like_password_sign_ins() {
         .collect();
     assert_eq!(seen[..2], [("SignIn", "Pass", "Success"), ("SignIn", "Fail", "Failure")], "{v}");
 }
+
+#[tokio::test]
+async fn srp_by_alias_answers_with_the_real_username() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({"AliasAttributes": ["email"]})).await;
+    let (client, _) = app.create_client(&pool, false, srp_client()).await;
+    app.create_user(
+        &pool,
+        "gina",
+        PASSWORD,
+        json!([{"Name": "email", "Value": "gina@example.com"}, {"Name": "email_verified", "Value": "true"}]),
+    )
+    .await;
+    let c = SrpClient::new();
+    let (st, v) = start(&app, &client, "gina@example.com", &c).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["ChallengeParameters"]["USER_ID_FOR_SRP"], "gina");
+    assert_eq!(v["ChallengeParameters"]["USERNAME"], "gina");
+    let (st, t) =
+        answer(&app, &client, proof(&c, &pool, &v["ChallengeParameters"], PASSWORD, &timestamp(app.clock.now()))).await;
+    assert_eq!(st, 200, "{t}");
+}
