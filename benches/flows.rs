@@ -13,8 +13,9 @@
 //!
 //! - `seed`: create a pool through the management API, then write N users straight into the
 //!   server's database through the library (`Services::open` on the same database URL and data
-//!   dir, `Store::insert_user` as AdminCreateUser calls it, one precomputed password hash), and
-//!   check that ListUsers finds them; prints `KEY=value` lines (the pool, the seed time).
+//!   dir, the rows AdminCreateUser writes, a batch of users a transaction through
+//!   `Store::insert_users`, one precomputed password hash), and check that ListUsers finds them;
+//!   prints `KEY=value` lines (the pool, the seed time).
 //! - `admin-session`: sign the bootstrap administrator in to `/admin` through the system pool's
 //!   hosted UI (code + PKCE, password only); prints the session cookie.
 //! - `admin-walk`: follow the "Next page" links of a users page to page N (or the last page).
@@ -483,10 +484,12 @@ async fn list_all(
 }
 
 /// Create a pool through the API, then write `--users` users into the server's database through
-/// the library: the same `Store::insert_user` AdminCreateUser ends in (user row, aliases and
-/// search rows from the same `attributes` functions), with one argon2 hash computed up front
-/// instead of one per user. The server's configuration comes from the environment
-/// (`PORTCULLIS_DATABASE_URL`, `PORTCULLIS_DATA_DIR`), so this opens the very database it serves.
+/// the library: the rows AdminCreateUser writes (user row, aliases and search rows from the same
+/// `attributes` functions), `--batch` users a transaction through `Store::insert_users` (the
+/// statements of `Store::insert_user`, one commit per batch instead of per user), `--concurrency`
+/// batches at a time, with one argon2 hash computed up front instead of one per user. The
+/// server's configuration comes from the environment (`PORTCULLIS_DATABASE_URL`,
+/// `PORTCULLIS_DATA_DIR`), so this opens the very database it serves.
 async fn seed(a: &HashMap<String, String>) -> Res<()> {
     use futures_util::{StreamExt, TryStreamExt};
     use portcullis::store::users::UserRow;
@@ -494,6 +497,7 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     let api = api_of(a)?;
     let users = num(a, "users", 100_000);
     let concurrency = num(a, "concurrency", 4).max(1) as usize;
+    let batch = num(a, "batch", 1).max(1);
     let password = arg(a, "password");
     let created = api.call("CreateUserPool", json!({"PoolName": "bench-admin"})).await?;
     let pool_id = portcullis::ids::PoolId::from(field(&created, &["UserPool", "Id"])?);
@@ -507,33 +511,39 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     // One second apart, the newest now: distinct creation times, as users signing up over a day.
     let first = svc.now() - users as i64;
     let (svc_ref, pool_ref, hash_ref) = (&svc, &pool, &hash);
-    futures_util::stream::iter(0..users)
-        .map(|n| async move {
-            let name = seeded(n);
-            let attrs = std::collections::BTreeMap::from([
-                ("email".to_string(), format!("{name}@bench.example")),
-                ("email_verified".to_string(), "true".to_string()),
-            ]);
-            let at = first + n as i64;
-            let user = UserRow {
-                id: uuid::Uuid::new_v4().to_string().into(),
-                pool_id: pool_ref.id.clone(),
-                username_key: pool_ref.lookup_key(&name),
-                username: name.as_str().into(),
-                status: "CONFIRMED".into(),
-                enabled: true,
-                password_hash: Some(hash_ref.clone()),
-                password_set_at: Some(at),
-                tokens_valid_after: 0,
-                created_at: at,
-                updated_at: at,
-                attributes: attrs,
-            };
-            let aliases = attributes::aliases(pool_ref, &user.attributes);
-            let search = attributes::search_values(&user.attributes);
-            svc_ref.store.insert_user(&user, &aliases, &search).await.map_err(|e| format!("user {name}: {e}"))?;
-            if (n + 1) % 20_000 == 0 {
-                eprintln!("[seed] {} users, {:.1} s", n + 1, start.elapsed().as_secs_f64());
+    let new_user = |n: u64| {
+        let name = seeded(n);
+        let attrs = std::collections::BTreeMap::from([
+            ("email".to_string(), format!("{name}@bench.example")),
+            ("email_verified".to_string(), "true".to_string()),
+        ]);
+        let at = first + n as i64;
+        let user = UserRow {
+            id: uuid::Uuid::new_v4().to_string().into(),
+            pool_id: pool_ref.id.clone(),
+            username_key: pool_ref.lookup_key(&name),
+            username: name.as_str().into(),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            password_hash: Some(hash_ref.clone()),
+            password_set_at: Some(at),
+            tokens_valid_after: 0,
+            created_at: at,
+            updated_at: at,
+            attributes: attrs,
+        };
+        let aliases = attributes::aliases(pool_ref, &user.attributes);
+        let search = attributes::search_values(&user.attributes);
+        (user, aliases, search)
+    };
+    let report_every = (users / 10).max(batch).div_ceil(batch) * batch;
+    futures_util::stream::iter((0..users).step_by(batch as usize))
+        .map(|from| async move {
+            let to = (from + batch).min(users);
+            let rows: Vec<_> = (from..to).map(new_user).collect();
+            svc_ref.store.insert_users(&rows).await.map_err(|e| format!("users {from}..{to}: {e}"))?;
+            if to.is_multiple_of(report_every) {
+                eprintln!("[seed] {to} users, {:.1} s", start.elapsed().as_secs_f64());
             }
             Ok::<_, String>(())
         })

@@ -31,6 +31,8 @@ pub struct UserRow {
 pub type Alias = (String, String);
 /// Values ListUsers can filter on: (attribute name, value).
 pub type SearchValue = (String, String);
+/// A user to insert with its aliases and search values ([`Store::insert_users`]).
+pub type NewUser = (UserRow, Vec<Alias>, Vec<SearchValue>);
 
 #[derive(Debug, Clone, Default)]
 pub enum UserFilter {
@@ -67,27 +69,19 @@ impl Store {
     /// Insert a user with its aliases; [`super::StoreError::Conflict`] if the username or an alias is taken.
     pub async fn insert_user(&self, u: &UserRow, aliases: &[Alias], search: &[SearchValue]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO users (id, pool_id, username, username_key, status, enabled, password_hash, \
-             password_set_at, attributes, tokens_valid_after, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&u.id)
-        .bind(&u.pool_id)
-        .bind(&u.username)
-        .bind(&u.username_key)
-        .bind(&u.status)
-        .bind(u.enabled as i64)
-        .bind(&u.password_hash)
-        .bind(u.password_set_at)
-        .bind(serde_json::to_string(&u.attributes).unwrap_or_default())
-        .bind(u.tokens_valid_after)
-        .bind(u.created_at)
-        .bind(u.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(conflict)?;
-        write_aliases(&mut tx, u, aliases, search).await?;
+        insert_one(&mut tx, u, aliases, search).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Insert users in one transaction, each as [`Store::insert_user`] does: all or, on the first
+    /// conflict or error, none. For bulk loads (the benchmark's seed), where a commit per user
+    /// would dominate.
+    pub async fn insert_users(&self, users: &[NewUser]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (u, aliases, search) in users {
+            insert_one(&mut tx, u, aliases, search).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -220,6 +214,35 @@ impl Store {
         let rows = q.fetch_all(&self.pool).await?;
         Ok(rows)
     }
+}
+
+async fn insert_one(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    u: &UserRow,
+    aliases: &[Alias],
+    search: &[SearchValue],
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, pool_id, username, username_key, status, enabled, password_hash, \
+         password_set_at, attributes, tokens_valid_after, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&u.id)
+    .bind(&u.pool_id)
+    .bind(&u.username)
+    .bind(&u.username_key)
+    .bind(&u.status)
+    .bind(u.enabled as i64)
+    .bind(&u.password_hash)
+    .bind(u.password_set_at)
+    .bind(serde_json::to_string(&u.attributes).unwrap_or_default())
+    .bind(u.tokens_valid_after)
+    .bind(u.created_at)
+    .bind(u.updated_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(conflict)?;
+    write_aliases(tx, u, aliases, search).await
 }
 
 async fn write_aliases(

@@ -8,7 +8,7 @@ use portcullis::store::guesses::{Guesses, LoginFailures};
 use portcullis::store::pool_resources::ResourceServerRow;
 use portcullis::store::pools::PoolRow;
 use portcullis::store::sessions::ChallengeRow;
-use portcullis::store::users::{UserColumn, UserFilter, UserRow};
+use portcullis::store::users::{NewUser, UserColumn, UserFilter, UserRow};
 use portcullis::store::{Store, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -146,6 +146,25 @@ async fn users_aliases_conflicts_and_filters() {
     let back = s.get_user("u1").await.unwrap().unwrap();
     assert_eq!(back, u);
     assert!(s.get_user_by_alias("r_1", "email", "ann@x.io").await.unwrap().is_none(), "aliases are replaced");
+}
+
+/// A batch of users is inserted in one transaction: all of them, or none when one conflicts.
+#[tokio::test]
+async fn users_inserted_together_are_all_or_nothing() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    let new = |id: &str, name: &str, email: &str| -> NewUser {
+        let search = vec![("email".to_string(), email.to_string())];
+        (user("r_1", id, name, 5), vec![("email".to_string(), email.to_string())], search)
+    };
+    s.insert_users(&[new("u1", "Ann", "ann@x.io"), new("u2", "Bob", "bob@x.io")]).await.unwrap();
+    assert_eq!(s.get_user_by_alias("r_1", "email", "bob@x.io").await.unwrap().unwrap().id, "u2");
+    let email = UserFilter::Attribute { name: "email".into(), value: "ann@x.io".into(), prefix: false };
+    assert_eq!(s.list_users("r_1", &email, 10, None).await.unwrap().len(), 1);
+    let taken = s.insert_users(&[new("u3", "Carl", "carl@x.io"), new("u4", "ann", "dora@x.io")]).await;
+    assert!(matches!(taken, Err(StoreError::Conflict)));
+    assert!(s.get_user("u3").await.unwrap().is_none(), "a failed batch leaves nothing behind");
+    assert_eq!(s.count_users("r_1").await.unwrap(), 2);
 }
 
 #[tokio::test]
