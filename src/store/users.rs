@@ -2,6 +2,9 @@
 
 use super::{IntBool, JsonText, Store, StoreResult, conflict};
 use crate::ids::{PoolId, UserSub, Username};
+use sqlx::Arguments;
+use sqlx::any::{Any, AnyArguments};
+use sqlx::error::BoxDynError;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -159,6 +162,12 @@ impl Store {
     }
 
     /// Users of a pool in (created_at, id) order after the cursor, matching the filter.
+    ///
+    /// A filter an index serves (an attribute value, a username or a sub, equal or by prefix) is
+    /// answered from the index: the matches are read and sorted by creation. Others walk the
+    /// pool in creation order and check each user. The statement is planned for the values given
+    /// (not prepared once for any value): PostgreSQL's generic plan guesses the range's size and
+    /// may scan every user instead.
     pub async fn list_users(
         &self,
         pool_id: &str,
@@ -167,10 +176,62 @@ impl Store {
         after: Option<(i64, String)>,
     ) -> StoreResult<Vec<UserRow>> {
         let (after_t, after_id) = after.unwrap_or((i64::MIN, String::new()));
-        // Prefix matches compare the leading characters; both dialects index-scan by pool first.
-        let cursor = "(u.created_at, u.id) > ($2, $3)";
-        let (sql, binds): (String, Vec<String>) = match filter {
-            UserFilter::All => (format!("SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor}"), vec![]),
+        let mut p = Params::default();
+        let pool = p.add(pool_id);
+        let cursor = format!("(u.created_at, u.id) > ({}, {})", p.add(after_t), p.add(after_id));
+        let sql = match filter.index_ids(&mut p, &pool) {
+            // `CROSS JOIN` keeps SQLite from walking the pool instead (PostgreSQL plans it freely).
+            Some(ids) => format!(
+                "SELECT u.* FROM ({ids}) m CROSS JOIN users u \
+                 WHERE u.id = m.user_id AND u.pool_id = {pool} AND {cursor}"
+            ),
+            None => {
+                let (from, check) = (filter.walked_tables(), filter.check(&mut p));
+                format!("SELECT u.* FROM {from} WHERE u.pool_id = {pool} AND {cursor}{check}")
+            }
+        };
+        let sql = format!("{sql} ORDER BY u.created_at, u.id LIMIT {}", p.add(limit));
+        let q = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), p.done()?);
+        Ok(q.persistent(false).fetch_all(&self.pool).await?)
+    }
+}
+
+impl UserFilter {
+    /// The ids of the users the filter selects (`SELECT … user_id`), read from an index, for the
+    /// filters one serves: attribute values, usernames and subs.
+    fn index_ids(&self, p: &mut Params, pool: &str) -> Option<String> {
+        match self {
+            UserFilter::Attribute { name, value, prefix } => Some(format!(
+                "SELECT DISTINCT s.user_id FROM user_search s WHERE s.pool_id = {pool} AND s.name = {} AND {}",
+                p.add(name.as_str()),
+                text_match("s.value", value, *prefix, p)
+            )),
+            UserFilter::Column { column: UserColumn::Username, value, prefix } => Some(format!(
+                "SELECT x.id AS user_id FROM users x WHERE x.pool_id = {pool} AND {}",
+                text_match("x.username", value, *prefix, p)
+            )),
+            // Subs are unique across pools: the primary key's range (the pool is checked on the user).
+            UserFilter::Column { column: UserColumn::Sub, value, prefix } => {
+                Some(format!("SELECT x.id AS user_id FROM users x WHERE {}", text_match("x.id", value, *prefix, p)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The tables the pool is walked through (`users u` and what the check joins).
+    fn walked_tables(&self) -> &'static str {
+        match self {
+            UserFilter::HasMfa => "users u JOIN user_mfa m ON m.user_id = u.id",
+            _ => "users u",
+        }
+    }
+
+    /// The filter as conditions on `u` (each starting with ` AND `), checked on every user
+    /// walked. An attribute is looked up by the user's id, never by its value: the index on
+    /// values would read every match for each user.
+    fn check(&self, p: &mut Params) -> String {
+        match self {
+            UserFilter::All => String::new(),
             UserFilter::Column { column, value, prefix } => {
                 let col = match column {
                     UserColumn::Username => "u.username",
@@ -178,41 +239,78 @@ impl Store {
                     UserColumn::Status => "u.status",
                     UserColumn::Enabled => "CAST(u.enabled AS TEXT)",
                 };
-                let cond = if *prefix { format!("substr({col}, 1, length($5)) = $5") } else { format!("{col} = $5") };
-                (format!("SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor} AND {cond}"), vec![value.clone()])
+                format!(" AND {}", text_match(col, value, *prefix, p))
             }
-            UserFilter::Attribute { name, value, prefix } => {
-                let cond = if *prefix { "substr(s.value, 1, length($5)) = $5" } else { "s.value = $5" };
-                (
-                    format!(
-                        "SELECT DISTINCT u.* FROM user_search s JOIN users u ON u.id = s.user_id \
-                         WHERE s.pool_id = $1 AND s.name = $6 AND {cond} AND {cursor}"
-                    ),
-                    vec![value.clone(), name.clone()],
-                )
-            }
-            UserFilter::HasMfa => (
-                format!(
-                    "SELECT u.* FROM users u JOIN user_mfa m ON m.user_id = u.id \
-                     WHERE u.pool_id = $1 AND {cursor} AND (m.totp_enabled = 1 OR m.email_enabled = 1)"
-                ),
-                vec![],
+            UserFilter::Attribute { name, value, prefix } => format!(
+                " AND EXISTS (SELECT 1 FROM user_search s WHERE s.user_id = u.id AND s.name = {} AND {})",
+                p.add(name.as_str()),
+                text_match("s.value", value, *prefix, p)
             ),
-            UserFilter::LinkedTo { provider } => (
-                format!(
-                    "SELECT u.* FROM users u WHERE u.pool_id = $1 AND {cursor} AND EXISTS \
-                     (SELECT 1 FROM user_identities i WHERE i.user_id = u.id AND i.provider_name = $5)"
-                ),
-                vec![provider.clone()],
+            UserFilter::HasMfa => " AND (m.totp_enabled = 1 OR m.email_enabled = 1)".to_string(),
+            UserFilter::LinkedTo { provider } => format!(
+                " AND EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id AND i.provider_name = {})",
+                p.add(provider.as_str())
             ),
-        };
-        let sql = format!("{sql} ORDER BY u.created_at, u.id LIMIT $4");
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(pool_id).bind(after_t).bind(after_id).bind(limit);
-        for b in binds {
-            q = q.bind(b);
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        Ok(rows)
+    }
+}
+
+/// `expr` equal to `value`, or starting with it: a range of the index, `[value, upper)`.
+/// Compared byte by byte (`COLLATE "binary"`: SQLite's BINARY, and on PostgreSQL the C
+/// collation of migration 0015), the order in which [`prefix_upper_bound`] is computed.
+fn text_match(expr: &str, value: &str, prefix: bool, p: &mut Params) -> String {
+    let from = p.add(value);
+    if !prefix {
+        return format!("{expr} COLLATE \"binary\" = {from}");
+    }
+    match prefix_upper_bound(value) {
+        Some(upper) => format!("{expr} COLLATE \"binary\" >= {from} AND {expr} COLLATE \"binary\" < {}", p.add(upper)),
+        None => format!("{expr} COLLATE \"binary\" >= {from}"),
+    }
+}
+
+/// The least string above every string that starts with `prefix`, in code point order (which
+/// is UTF-8 byte order): the prefix with its last character incremented. A last character that
+/// cannot be (`char::MAX`) is dropped and the one before it incremented; the code points of the
+/// surrogate gap are skipped. `None` when there is no such string: the empty prefix, or one made
+/// of `char::MAX` only, which every string at or above it starts with.
+pub fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(c as u32 + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// A statement's parameters, numbered `$1`, `$2`, … in the order they are added.
+#[derive(Default)]
+struct Params {
+    args: AnyArguments,
+    error: Option<BoxDynError>,
+}
+
+impl Params {
+    /// Add `value`; its placeholder.
+    fn add<'t, T: sqlx::Encode<'t, Any> + sqlx::Type<Any>>(&mut self, value: T) -> String {
+        if let Err(e) = self.args.add(value) {
+            self.error.get_or_insert(e);
+        }
+        format!("${}", self.args.len())
+    }
+
+    /// The arguments to bind, or the first value that could not be encoded.
+    fn done(self) -> Result<AnyArguments, sqlx::Error> {
+        match self.error {
+            Some(e) => Err(sqlx::Error::Encode(e)),
+            None => Ok(self.args),
+        }
     }
 }
 
@@ -273,4 +371,55 @@ async fn write_aliases(
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_upper_bound;
+
+    #[test]
+    fn the_upper_bound_increments_the_last_character_it_can() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("", None),
+            ("a", Some("b")),
+            ("user0123", Some("user0124")),
+            ("az", Some("a{")),
+            ("a/", Some("a0")),
+            ("\u{7f}", Some("\u{80}")),
+            ("caf\u{e9}", Some("caf\u{ea}")),
+            ("a\u{7ff}", Some("a\u{800}")),
+            ("a\u{ffff}", Some("a\u{10000}")),
+            ("x\u{d7ff}", Some("x\u{e000}")),
+            ("a\u{10ffff}", Some("b")),
+            ("ab\u{10ffff}\u{10ffff}", Some("ac")),
+            ("\u{10ffff}", None),
+            ("\u{10ffff}\u{10ffff}", None),
+        ];
+        for (prefix, want) in cases {
+            assert_eq!(prefix_upper_bound(prefix).as_deref(), *want, "{prefix:?}");
+        }
+    }
+
+    /// The bound is above every string with the prefix and at or below every greater string
+    /// without it, in UTF-8 byte order, which is how both databases compare the range.
+    #[test]
+    fn the_range_holds_exactly_the_strings_with_the_prefix() {
+        let alphabet = ["a", "b", "z", "\u{7f}", "\u{80}", "\u{e9}", "\u{d7ff}", "\u{e000}", "\u{ffff}", "\u{10ffff}"];
+        let mut strings = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> =
+                strings.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            strings.extend(longer);
+        }
+        strings.sort();
+        strings.dedup();
+        for prefix in strings.iter().filter(|s| s.chars().count() <= 2) {
+            let upper = prefix_upper_bound(prefix);
+            for s in &strings {
+                let in_range =
+                    s.as_bytes() >= prefix.as_bytes() && upper.as_ref().is_none_or(|u| s.as_bytes() < u.as_bytes());
+                assert_eq!(in_range, s.starts_with(prefix.as_str()), "prefix {prefix:?}, upper {upper:?}, {s:?}");
+            }
+        }
+    }
 }

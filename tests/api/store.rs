@@ -403,3 +403,95 @@ async fn the_custom_attribute_backfill_indexes_existing_users() {
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut db).await.unwrap();
     assert_eq!(s.list_users("r_1", &gold, 10, None).await.unwrap().len(), 1, "running it twice is harmless");
 }
+
+/// A migrated store on a database that orders text linguistically on PostgreSQL
+/// ([`TestDatabase::create_linguistic`]); the same as [`store`] on SQLite.
+async fn linguistic_store() -> (Store, (TestDatabase, tempfile::TempDir)) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = TestDatabase::create_linguistic(dir.path()).await;
+    let store = Store::connect(&db.url, 8).await.expect("connect and migrate");
+    db.close_on_drop(store.clone());
+    (store, (db, dir))
+}
+
+/// Every page of `filter`, `limit` users at a time: the usernames in order.
+async fn all_pages(s: &Store, filter: &UserFilter, limit: i64) -> Vec<String> {
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let page = s.list_users("r_1", filter, limit, after.clone()).await.unwrap();
+        after = page.last().map(|u| (u.created_at, u.id.to_string()));
+        seen.extend(page.iter().map(|u| u.username.to_string()));
+        if (page.len() as i64) < limit {
+            return seen;
+        }
+    }
+}
+
+/// Prefix filters read a range of an index up to the prefix with its last character incremented:
+/// each value equal to a prefix is in, each one just past the range is out, multi-byte and
+/// maximal last characters included, and case counts even where the database's own collation
+/// would sort 'Alfred' between 'al' and 'am'. The value is the user's id, username and `name`.
+#[tokio::test]
+async fn prefix_filters_find_exactly_the_values_that_start_with_the_prefix() {
+    let (s, _d) = linguistic_store().await;
+    pool(&s, "r_1").await;
+    let values = [
+        "al",
+        "alice",
+        "Alfred",
+        "am",
+        "ak\u{10ffff}",
+        "a-b",
+        "ab", // case, the next letter
+        "e",
+        "\u{e9}",
+        "\u{e9}a",
+        "\u{ea}",
+        "\u{e9}\u{10ffff}", // é (two bytes) and ê just past it
+        "z",
+        "zz",
+        "z\u{10ffff}",
+        "{",
+        "Z", // z and { ('z' + 1)
+        "a\u{10ffff}",
+        "a\u{10ffff}x",
+        "a\u{10fffe}",
+        "b", // the last character at char::MAX
+        "\u{10ffff}",
+        "\u{10ffff}a",
+        "\u{10fffe}", // only char::MAX: no upper bound
+        "x\u{d7ff}",
+        "x\u{d7ff}y",
+        "x\u{e000}",
+        "x\u{d7fe}", // the surrogate gap after U+D7FF
+        "\u{7ff}",
+        "\u{7ff}\u{7ff}",
+        "\u{800}",
+        "\u{ffff}",
+        "\u{ffff}!",
+        "\u{10000}", // 2/3/4-byte edges
+    ];
+    for (i, v) in values.iter().enumerate() {
+        let mut u = user("r_1", v, v, 100 + i as i64);
+        u.username_key = v.to_string();
+        u.attributes = BTreeMap::from([("name".to_string(), v.to_string())]);
+        s.insert_user(&u, &[], &[("name".to_string(), v.to_string())]).await.unwrap();
+    }
+    let prefixes =
+        ["al", "A", "a", "ab", "\u{e9}", "e", "z", "a\u{10ffff}", "\u{10ffff}", "x\u{d7ff}", "\u{7ff}", "\u{ffff}", ""];
+    for prefix in prefixes {
+        let want: Vec<&str> = values.iter().copied().filter(|v| v.starts_with(prefix)).collect();
+        let filters = [
+            UserFilter::Attribute { name: "name".into(), value: prefix.into(), prefix: true },
+            UserFilter::Column { column: UserColumn::Username, value: prefix.into(), prefix: true },
+            UserFilter::Column { column: UserColumn::Sub, value: prefix.into(), prefix: true },
+        ];
+        for filter in &filters {
+            assert_eq!(all_pages(&s, filter, 100).await, want, "{filter:?}");
+            assert_eq!(all_pages(&s, filter, 2).await, want, "{filter:?}, two at a time");
+        }
+        let exact = UserFilter::Attribute { name: "name".into(), value: prefix.into(), prefix: false };
+        let want: Vec<&str> = values.iter().copied().filter(|v| *v == prefix).collect();
+        assert_eq!(all_pages(&s, &exact, 100).await, want, "{exact:?}");
+    }
+}
