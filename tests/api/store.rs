@@ -8,7 +8,7 @@ use portcullis::store::guesses::{Guesses, LoginFailures};
 use portcullis::store::pool_resources::ResourceServerRow;
 use portcullis::store::pools::PoolRow;
 use portcullis::store::sessions::ChallengeRow;
-use portcullis::store::users::{NewUser, UserColumn, UserFilter, UserRow};
+use portcullis::store::users::{FEW_MATCHES, NewUser, UserColumn, UserFilter, UserRow};
 use portcullis::store::{Store, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -494,4 +494,42 @@ async fn prefix_filters_find_exactly_the_values_that_start_with_the_prefix() {
         let want: Vec<&str> = values.iter().copied().filter(|v| *v == prefix).collect();
         assert_eq!(all_pages(&s, &exact, 100).await, want, "{exact:?}");
     }
+}
+
+/// A filter that matches more users than [`FEW_MATCHES`] walks the pool in creation order and
+/// checks each user instead of sorting the matches: the pages are the same either way.
+#[tokio::test]
+async fn filters_matching_many_users_page_the_same_as_those_matching_few() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    let n = FEW_MATCHES as usize * 3 / 2 + 300;
+    let users: Vec<NewUser> = (0..n)
+        .map(|i| {
+            // Two in three e-mails start with "m" (more than FEW_MATCHES), the others with "n".
+            let name = format!("{}{i:05}", if i % 3 == 2 { "n" } else { "m" });
+            let mut u = user("r_1", &format!("id{i:05}"), &name, 1_000 + (i as i64) / 2);
+            u.username_key = name.clone();
+            (u, vec![], vec![("email".to_string(), format!("{name}@x.io"))])
+        })
+        .collect();
+    s.insert_users(&users).await.unwrap();
+    let names = |f: &dyn Fn(&str) -> bool| -> Vec<String> {
+        users.iter().map(|(u, _, _)| u.username.to_string()).filter(|n| f(n)).collect()
+    };
+    let email = |value: &str, prefix: bool| UserFilter::Attribute { name: "email".into(), value: value.into(), prefix };
+    let username = |value: &str| UserFilter::Column { column: UserColumn::Username, value: value.into(), prefix: true };
+    let sub = |value: &str| UserFilter::Column { column: UserColumn::Sub, value: value.into(), prefix: true };
+    let many = names(&|n| n.starts_with('m'));
+    assert!(many.len() as i64 > FEW_MATCHES);
+    for filter in [email("m", true), username("m")] {
+        assert_eq!(all_pages(&s, &filter, 700).await, many, "{filter:?}");
+    }
+    assert_eq!(all_pages(&s, &sub("id"), 1_000).await, names(&|_| true));
+    let few = names(&|n| n.starts_with("m01"));
+    assert!(!few.is_empty() && few.len() as i64 <= FEW_MATCHES);
+    for filter in [email("m01", true), username("m01")] {
+        assert_eq!(all_pages(&s, &filter, 7).await, few, "{filter:?}");
+    }
+    assert_eq!(all_pages(&s, &email("m00042@x.io", false), 7).await, ["m00042"]);
+    assert!(all_pages(&s, &email("nobody", true), 7).await.is_empty());
 }
