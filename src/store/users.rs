@@ -163,13 +163,15 @@ impl Store {
 
     /// Users of a pool in (created_at, id) order after the cursor, matching the filter.
     ///
-    /// A filter an index serves (an attribute value, a username or a sub, equal or by prefix) is
-    /// answered in one of two ways, chosen by counting its matches in the index up to
-    /// [`FEW_MATCHES`]: few are read from the index and sorted by creation; more are found by
-    /// walking the pool in creation order and checking each user, which stops at a full page (a
-    /// filter with no match anywhere ends at the count). The page's statement is planned for
-    /// the values given (not prepared once for any value): PostgreSQL's generic plan guesses the
-    /// range's size and may scan every user instead.
+    /// A filter an index serves (an attribute value, a username or a sub, equal or by prefix)
+    /// first counts its matches in the index, up to [`FEW_MATCHES`] + 1. None: the page is
+    /// empty. Few: they are read from the index and sorted by creation. More: the pool is walked
+    /// in creation order after the cursor and each user checked, which stops at a full page when
+    /// matches are common; a walk that finds too few among [`WALK_WINDOW`] users, with more
+    /// users after them, gives way to reading the index (the matches lie further on: the newest
+    /// users, say). Other filters always walk. The pages' statements are planned for the values
+    /// given, not prepared once for any value: PostgreSQL's generic plan guesses the size of a
+    /// range and then scanned every user for a ten-user prefix.
     pub async fn list_users(
         &self,
         pool_id: &str,
@@ -177,30 +179,20 @@ impl Store {
         limit: i64,
         after: Option<(i64, String)>,
     ) -> StoreResult<Vec<UserRow>> {
-        let few = match self.count_indexed(pool_id, filter).await? {
-            Some(0) => return Ok(Vec::new()),
-            Some(n) => n <= FEW_MATCHES,
-            None => false,
+        let after = after.unwrap_or((i64::MIN, String::new()));
+        let Some(matches) = self.count_indexed(pool_id, filter).await? else {
+            return self.walk_users(pool_id, filter, limit, &after, None).await;
         };
-        let (after_t, after_id) = after.unwrap_or((i64::MIN, String::new()));
-        let mut p = Params::default();
-        let pool = p.add(pool_id);
-        let cursor = format!("(u.created_at, u.id) > ({}, {})", p.add(after_t), p.add(after_id));
-        let ids = if few { filter.index_ids(&mut p, &pool) } else { None };
-        let sql = match ids {
-            // `CROSS JOIN` keeps SQLite from walking the pool instead (PostgreSQL plans it freely).
-            Some(ids) => format!(
-                "SELECT u.* FROM ({ids}) m CROSS JOIN users u \
-                 WHERE u.id = m.user_id AND u.pool_id = {pool} AND {cursor}"
-            ),
-            None => {
-                let (from, check) = (filter.walked_tables(), filter.check(&mut p));
-                format!("SELECT u.* FROM {from} WHERE u.pool_id = {pool} AND {cursor}{check}")
+        if matches == 0 {
+            return Ok(Vec::new());
+        }
+        if matches > FEW_MATCHES {
+            let rows = self.walk_users(pool_id, filter, limit, &after, Some(WALK_WINDOW)).await?;
+            if rows.len() as i64 >= limit || self.count_after(pool_id, &after, WALK_WINDOW).await? < WALK_WINDOW {
+                return Ok(rows);
             }
-        };
-        let sql = format!("{sql} ORDER BY u.created_at, u.id LIMIT {}", p.add(limit));
-        let q = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), p.done()?);
-        Ok(q.persistent(false).fetch_all(&self.pool).await?)
+        }
+        self.read_index(pool_id, filter, limit, &after).await
     }
 
     /// How many users the index of `filter` finds, counted up to one more than [`FEW_MATCHES`];
@@ -215,6 +207,80 @@ impl Store {
         let q = sqlx::query_scalar_with(sqlx::AssertSqlSafe(sql), p.done()?);
         Ok(Some(q.fetch_one(&self.pool).await?))
     }
+
+    /// A page read from the filter's index: every match, sorted by creation.
+    async fn read_index(
+        &self,
+        pool_id: &str,
+        filter: &UserFilter,
+        limit: i64,
+        after: &(i64, String),
+    ) -> StoreResult<Vec<UserRow>> {
+        let mut p = Params::default();
+        let pool = p.add(pool_id);
+        let cursor = after_cursor("u", after, &mut p);
+        let Some(ids) = filter.index_ids(&mut p, &pool) else {
+            return self.walk_users(pool_id, filter, limit, after, None).await;
+        };
+        // `CROSS JOIN` keeps SQLite from walking the pool instead (PostgreSQL plans it freely).
+        let sql = format!(
+            "SELECT u.* FROM ({ids}) m CROSS JOIN users u WHERE u.id = m.user_id AND u.pool_id = {pool} AND {cursor} \
+             ORDER BY u.created_at, u.id LIMIT {}",
+            p.add(limit)
+        );
+        let q = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), p.done()?);
+        Ok(q.persistent(false).fetch_all(&self.pool).await?)
+    }
+
+    /// A page found by walking the pool in creation order after the cursor, checking each user:
+    /// all the users after it, or only the next `window`.
+    async fn walk_users(
+        &self,
+        pool_id: &str,
+        filter: &UserFilter,
+        limit: i64,
+        after: &(i64, String),
+        window: Option<i64>,
+    ) -> StoreResult<Vec<UserRow>> {
+        let mut p = Params::default();
+        let pool = p.add(pool_id);
+        let (users, mut conditions) = match window {
+            None => ("users u".to_string(), vec![format!("u.pool_id = {pool}"), after_cursor("u", after, &mut p)]),
+            Some(n) => {
+                let cursor = after_cursor("w", after, &mut p);
+                let window = format!(
+                    "(SELECT * FROM users w WHERE w.pool_id = {pool} AND {cursor} ORDER BY w.created_at, w.id LIMIT {}) u",
+                    p.add(n)
+                );
+                (window, vec![])
+            }
+        };
+        conditions.extend(filter.check(&mut p));
+        let filter_where =
+            if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let sql = format!(
+            "SELECT u.* FROM {users}{}{filter_where} ORDER BY u.created_at, u.id LIMIT {}",
+            filter.joins(),
+            p.add(limit)
+        );
+        let q = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), p.done()?);
+        Ok(q.persistent(false).fetch_all(&self.pool).await?)
+    }
+
+    /// How many users of the pool come after the cursor, counted up to `max` (in creation order,
+    /// so that the index is walked from the cursor rather than the table scanned for them).
+    async fn count_after(&self, pool_id: &str, after: &(i64, String), max: i64) -> StoreResult<i64> {
+        let mut p = Params::default();
+        let pool = p.add(pool_id);
+        let cursor = after_cursor("w", after, &mut p);
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM users w WHERE w.pool_id = {pool} AND {cursor} \
+             ORDER BY w.created_at, w.id LIMIT {}) m",
+            p.add(max)
+        );
+        let q = sqlx::query_scalar_with(sqlx::AssertSqlSafe(sql), p.done()?);
+        Ok(q.fetch_one(&self.pool).await?)
+    }
 }
 
 /// A filter an index serves is answered from the index when it matches at most this many users:
@@ -223,8 +289,20 @@ impl Store {
 /// over the pool. Reading a match and walking past a user cost about the same (3–4 µs on SQLite,
 /// 9–14 µs on PostgreSQL, measured at a million users), so the two meet near √(50 × users):
 /// 2,200 matches at 100,000 users, 7,000 at a million. Below that, a page reads at most 5,000
-/// matches; above, a walk reads at most `users ÷ 100` users.
+/// matches; above, a walk past spread matches reads at most about `users ÷ 100` users.
 pub const FEW_MATCHES: i64 = 5_000;
+
+/// The users a walk checks for a page of a filter with more than [`FEW_MATCHES`] matches before
+/// it gives way to reading the index: enough for matches spread over a million users (`50 ×
+/// users ÷ matches` < 10,000), few enough that walking past them costs what reading a few
+/// thousand matches does.
+pub const WALK_WINDOW: i64 = 10_000;
+
+/// `(t.created_at, t.id)` after the cursor: one row value, which both databases read as a range
+/// of `users_pool_created`.
+fn after_cursor(table: &str, (t, id): &(i64, String), p: &mut Params) -> String {
+    format!("({table}.created_at, {table}.id) > ({}, {})", p.add(*t), p.add(id.as_str()))
+}
 
 impl UserFilter {
     /// The ids of the users the filter selects (`SELECT … user_id`), read from an index, for the
@@ -248,20 +326,20 @@ impl UserFilter {
         }
     }
 
-    /// The tables the pool is walked through (`users u` and what the check joins).
-    fn walked_tables(&self) -> &'static str {
+    /// What a walk joins to `users u` for the check.
+    fn joins(&self) -> &'static str {
         match self {
-            UserFilter::HasMfa => "users u JOIN user_mfa m ON m.user_id = u.id",
-            _ => "users u",
+            UserFilter::HasMfa => " JOIN user_mfa m ON m.user_id = u.id",
+            _ => "",
         }
     }
 
-    /// The filter as conditions on `u` (each starting with ` AND `), checked on every user
-    /// walked. An attribute is looked up by the user's id, never by its value: the index on
-    /// values would read every match for each user.
-    fn check(&self, p: &mut Params) -> String {
-        match self {
-            UserFilter::All => String::new(),
+    /// The filter as a condition on `u` (and its [`Self::joins`]), checked on every user walked;
+    /// `None` for all users. An attribute is looked up by the user's id, never by its value: the
+    /// index on values would be read in full for each user.
+    fn check(&self, p: &mut Params) -> Option<String> {
+        Some(match self {
+            UserFilter::All => return None,
             UserFilter::Column { column, value, prefix } => {
                 let col = match column {
                     UserColumn::Username => "u.username",
@@ -269,19 +347,19 @@ impl UserFilter {
                     UserColumn::Status => "u.status",
                     UserColumn::Enabled => "CAST(u.enabled AS TEXT)",
                 };
-                format!(" AND {}", text_match(col, value, *prefix, p))
+                text_match(col, value, *prefix, p)
             }
             UserFilter::Attribute { name, value, prefix } => format!(
-                " AND EXISTS (SELECT 1 FROM user_search s WHERE s.user_id = u.id AND s.name = {} AND {})",
+                "EXISTS (SELECT 1 FROM user_search s WHERE s.user_id = u.id AND s.name = {} AND {})",
                 p.add(name.as_str()),
                 text_match("s.value", value, *prefix, p)
             ),
-            UserFilter::HasMfa => " AND (m.totp_enabled = 1 OR m.email_enabled = 1)".to_string(),
+            UserFilter::HasMfa => "(m.totp_enabled = 1 OR m.email_enabled = 1)".to_string(),
             UserFilter::LinkedTo { provider } => format!(
-                " AND EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id AND i.provider_name = {})",
+                "EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id AND i.provider_name = {})",
                 p.add(provider.as_str())
             ),
-        }
+        })
     }
 }
 

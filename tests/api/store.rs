@@ -8,7 +8,7 @@ use portcullis::store::guesses::{Guesses, LoginFailures};
 use portcullis::store::pool_resources::ResourceServerRow;
 use portcullis::store::pools::PoolRow;
 use portcullis::store::sessions::ChallengeRow;
-use portcullis::store::users::{FEW_MATCHES, NewUser, UserColumn, UserFilter, UserRow};
+use portcullis::store::users::{FEW_MATCHES, NewUser, UserColumn, UserFilter, UserRow, WALK_WINDOW};
 use portcullis::store::{Store, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -497,39 +497,58 @@ async fn prefix_filters_find_exactly_the_values_that_start_with_the_prefix() {
 }
 
 /// A filter that matches more users than [`FEW_MATCHES`] walks the pool in creation order and
-/// checks each user instead of sorting the matches: the pages are the same either way.
+/// checks each user; when [`WALK_WINDOW`] users hold too few matches for a page, the page is
+/// read from the index after all. Every way pages the same as the others. The users are written
+/// with SQL (the same on both databases), 13,000 of them in creation order: `a…` (the window
+/// and more), `m…` (more than FEW_MATCHES), then `m…` and `z…` taking turns; two a second.
 #[tokio::test]
-async fn filters_matching_many_users_page_the_same_as_those_matching_few() {
-    let (s, _d) = store().await;
+async fn filters_matching_many_users_page_the_same_however_they_are_answered() {
+    let (s, guard) = store().await;
     pool(&s, "r_1").await;
-    let n = FEW_MATCHES as usize * 3 / 2 + 300;
-    let users: Vec<NewUser> = (0..n)
-        .map(|i| {
-            // Two in three e-mails start with "m" (more than FEW_MATCHES), the others with "n".
-            let name = format!("{}{i:05}", if i % 3 == 2 { "n" } else { "m" });
-            let mut u = user("r_1", &format!("id{i:05}"), &name, 1_000 + (i as i64) / 2);
-            u.username_key = name.clone();
-            (u, vec![], vec![("email".to_string(), format!("{name}@x.io"))])
-        })
-        .collect();
-    s.insert_users(&users).await.unwrap();
-    let names = |f: &dyn Fn(&str) -> bool| -> Vec<String> {
-        users.iter().map(|(u, _, _)| u.username.to_string()).filter(|n| f(n)).collect()
+    let (a, m, turns) = (WALK_WINDOW + 1_000, FEW_MATCHES + 500, 1_000);
+    let name = |i: i64| {
+        let kind = if i < a {
+            "a"
+        } else if i < a + m || (i - a - m) % 2 == 0 {
+            "m"
+        } else {
+            "z"
+        };
+        format!("{kind}{}", 100_000 + i)
     };
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+         INSERT INTO users (id, pool_id, username, username_key, status, enabled, password_hash, password_set_at, \
+         attributes, tokens_valid_after, created_at, updated_at) \
+         SELECT k || CAST(100000 + i AS TEXT), 'r_1', k || CAST(100000 + i AS TEXT), k || CAST(100000 + i AS TEXT), \
+         'CONFIRMED', 1, NULL, NULL, '{{}}', 0, 1000 + i / 2, 1000 + i / 2 \
+         FROM (SELECT i, CASE WHEN i < {a} THEN 'a' WHEN i < {am} OR (i - {am}) % 2 = 0 THEN 'm' ELSE 'z' END AS k FROM n) t; \
+         INSERT INTO user_search (pool_id, name, value, user_id) SELECT pool_id, 'email', id || '@x.io', id FROM users",
+        last = a + m + turns - 1,
+        am = a + m,
+    );
+    sqlx::any::install_default_drivers();
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&guard.0.url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut db).await.unwrap();
+    let names = |f: &dyn Fn(&str) -> bool| -> Vec<String> { (0..a + m + turns).map(name).filter(|n| f(n)).collect() };
     let email = |value: &str, prefix: bool| UserFilter::Attribute { name: "email".into(), value: value.into(), prefix };
     let username = |value: &str| UserFilter::Column { column: UserColumn::Username, value: value.into(), prefix: true };
     let sub = |value: &str| UserFilter::Column { column: UserColumn::Sub, value: value.into(), prefix: true };
+    // More than FEW_MATCHES, none in the first WALK_WINDOW users: the first page reads the index.
     let many = names(&|n| n.starts_with('m'));
     assert!(many.len() as i64 > FEW_MATCHES);
-    for filter in [email("m", true), username("m")] {
+    for filter in [email("m", true), username("m"), sub("m")] {
         assert_eq!(all_pages(&s, &filter, 700).await, many, "{filter:?}");
     }
-    assert_eq!(all_pages(&s, &sub("id"), 1_000).await, names(&|_| true));
-    let few = names(&|n| n.starts_with("m01"));
+    // Everyone: a walk fills each page.
+    assert_eq!(all_pages(&s, &email("", true), 2_000).await, names(&|_| true));
+    assert_eq!(all_pages(&s, &sub(""), 2_000).await, names(&|_| true));
+    // Few: read from the index.
+    let few = names(&|n| n.starts_with("m1120"));
     assert!(!few.is_empty() && few.len() as i64 <= FEW_MATCHES);
-    for filter in [email("m01", true), username("m01")] {
+    for filter in [email("m1120", true), username("m1120"), sub("m1120")] {
         assert_eq!(all_pages(&s, &filter, 7).await, few, "{filter:?}");
     }
-    assert_eq!(all_pages(&s, &email("m00042@x.io", false), 7).await, ["m00042"]);
+    assert_eq!(all_pages(&s, &email("m111042@x.io", false), 7).await, ["m111042"]);
     assert!(all_pages(&s, &email("nobody", true), 7).await.is_empty());
 }
