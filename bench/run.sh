@@ -24,8 +24,9 @@
 # users straight into the server's database through the library (one precomputed password hash,
 # a batch of users a transaction, `flows seed`), signs the administrator in through the system
 # pool's hosted UI, and then GETs each dashboard page a fixed number of times, checking every
-# answer: the users page, a prefix search matching ten users, one matching none, and a page
-# reached through "Next page" links.
+# answer: the users page, a prefix search matching ten users, one matching none, one matching
+# every user, one matching the newest tenth (many matches, none among the older users), and a
+# page reached through "Next page" links.
 #   BENCH_ADMIN_USERS=100000      users seeded into the pool
 #   BENCH_ADMIN_REQUESTS=200      requests measured per page (after BENCH_ADMIN_WARMUP=8 unmeasured)
 #   BENCH_ADMIN_CONCURRENCY=4     concurrent requests
@@ -324,6 +325,8 @@ bench_admin() { # backend
   admin_row "users page (first page) \`GET $users\`" "$users" "$first_rows"
   admin_row "search, ten users match: \`?field=email&q=$TEN_PREFIX\`" "$users?field=email&q=$TEN_PREFIX" "$TEN_ROWS"
   admin_row "search, no user matches: \`?field=email&q=nobody\`" "$users?field=email&q=nobody" 0
+  admin_row "search, every user matches: \`?field=email&q=user\`" "$users?field=email&q=user" "$ALL_ROWS"
+  admin_row "search, the newest tenth match: \`?field=email&q=$LATE_PREFIX\`" "$users?field=email&q=$LATE_PREFIX" "$LATE_ROWS"
   admin_row "page $WALK_PAGE, through \`next\` tokens" "$WALK_PATH" "$WALK_ROWS"
   [ -z "$LAST_TOKEN" ] || admin_row "the last page ($LAST_PAGE), its \`next\` token from ListUsers" \
     "$users?field=email&q=&next=$LAST_TOKEN" "$LAST_ROWS"

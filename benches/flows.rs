@@ -457,6 +457,19 @@ fn ten_prefix(users: u64) -> String {
     format!("user{:05}", users * 1234 / 100_000)
 }
 
+/// A search prefix that matches the newest tenth of `users` seeded users (`user09` at 100k,
+/// `user9` at a million): many matches, all of them after the other users in creation order.
+fn late_prefix(users: u64) -> String {
+    let digits = (users / 10).max(1).ilog10() as usize;
+    let first = seeded(users - users / 10);
+    first[..first.len() - digits.min(6)].to_string()
+}
+
+/// How many of `users` seeded users' e-mails start with `prefix`.
+fn matching(users: u64, prefix: &str) -> u64 {
+    (0..users).filter(|n| seeded(*n).starts_with(prefix)).count() as u64
+}
+
 /// Print `KEY='value'` for the shell script's `eval`, refusing anything that would need escaping.
 fn print_var(k: &str, v: &str) -> Res<()> {
     if !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.+/=%?&:".contains(&b)) {
@@ -553,9 +566,9 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     let seed_us = start.elapsed().as_micros();
 
     // The users are real: ListUsers (the dashboard's search) finds exactly the seeded ones.
-    for prefix in ["user0001".to_string(), ten_prefix(users), "nobody".to_string()] {
+    for prefix in ["user0001".to_string(), ten_prefix(users), late_prefix(users), "nobody".to_string()] {
         let found = list_all(&svc, &pool.id, &format!("email ^= \"{prefix}\"")).await?;
-        let expected = (0..users).filter(|n| seeded(*n).starts_with(&prefix)).count();
+        let expected = matching(users, &prefix) as usize;
         if found.len() != expected || !found.iter().all(|e| e.starts_with(&prefix) && e.ends_with("@bench.example")) {
             return Err(format!("ListUsers email ^= {prefix:?}: {} users, expected {expected}", found.len()));
         }
@@ -579,7 +592,10 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     print_var("LAST_ROWS", &(users - (pages - 1) * 50).to_string())?;
     print_var("LAST_TOKEN", &token.unwrap_or_default())?;
     print_var("TEN_PREFIX", &ten_prefix(users))?;
-    print_var("TEN_ROWS", &(0..users).filter(|n| seeded(*n).starts_with(&ten_prefix(users))).count().to_string())?;
+    print_var("TEN_ROWS", &matching(users, &ten_prefix(users)).to_string())?;
+    print_var("LATE_PREFIX", &late_prefix(users))?;
+    print_var("LATE_ROWS", &matching(users, &late_prefix(users)).min(50).to_string())?;
+    print_var("ALL_ROWS", &users.min(50).to_string())?;
     Ok(())
 }
 
