@@ -307,6 +307,8 @@ bench_admin() { # backend
     --key "$ACCESS_KEY" --secret "$SECRET" --users "$ADMIN_USERS" --password "$PASSWORD" --concurrency "$SEED_CONCURRENCY" --batch "$SEED_BATCH")
   eval "$seed"
   log "  seeded $ADMIN_USERS users in $(awk -v u="$SEED_US" 'BEGIN {printf "%.1f", u / 1e6}') s"
+  local stats=""
+  [ -z "$ANALYZE_US" ] || stats="; then \`VACUUM ANALYZE\` in $(ms "$ANALYZE_US") ms, as autovacuum would soon after a bulk load"
   if [ "$backend" = postgres ]; then
     size=$(psql "$PG_URL/$PG_DB" -tAc "SELECT pg_database_size(current_database())" | awk '{printf "%.1f MiB", $1 / 1048576}')
   else
@@ -340,7 +342,7 @@ bench_admin() { # backend
   echo "Load average at the start: $LOAD_START."
   echo
   echo "- seed: $ADMIN_USERS users in **$(awk -v u="$SEED_US" 'BEGIN {printf "%.1f s", u / 1e6}')**" \
-    "($(awk -v n="$ADMIN_USERS" -v u="$SEED_US" 'BEGIN {printf "%.0f", n * 1e6 / u}') users/s; $SEED_BATCH users a transaction through \`Store::insert_users\`, $SEED_CONCURRENCY transactions at a time)," \
+    "($(awk -v n="$ADMIN_USERS" -v u="$SEED_US" 'BEGIN {printf "%.0f", n * 1e6 / u}') users/s; $SEED_BATCH users a transaction through \`Store::insert_users\`, $SEED_CONCURRENCY transactions at a time)$stats," \
     "database $size afterwards"
   echo "- walk to page $WALK_PAGE: $((WALK_PAGE - 1)) \"Next page\" links followed one after the other in $(ms "$WALK_US") ms (slowest page $(ms "$WALK_MAX_US") ms)"
   echo "- server peak RSS (VmHWM): $(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB; $(awk -v k="$hwm_start" 'BEGIN {printf "%.1f", k / 1024}') MiB after seeding and the sign-in"
