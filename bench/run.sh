@@ -22,14 +22,17 @@
 # The dashboard scenario (`admin`): the server starts with a bootstrap administrator (password
 # only: PORTCULLIS_ADMIN_MFA=optional); the driver creates a pool through the API and seeds its
 # users straight into the server's database through the library (one precomputed password hash,
-# `flows seed`), signs the administrator in through the system pool's hosted UI, and then GETs
-# each dashboard page a fixed number of times, checking every answer: the users page, a prefix
-# search matching ten users, one matching none, and a page reached through "Next page" links.
+# a batch of users a transaction, `flows seed`), signs the administrator in through the system
+# pool's hosted UI, and then GETs each dashboard page a fixed number of times, checking every
+# answer: the users page, a prefix search matching ten users, one matching none, one matching
+# every user, one matching the newest tenth (many matches, none among the older users), and a
+# page reached through "Next page" links.
 #   BENCH_ADMIN_USERS=100000      users seeded into the pool
 #   BENCH_ADMIN_REQUESTS=200      requests measured per page (after BENCH_ADMIN_WARMUP=8 unmeasured)
 #   BENCH_ADMIN_CONCURRENCY=4     concurrent requests
 #   BENCH_ADMIN_PAGE=100          the page the "Next page" links are followed to (or the last page)
-#   BENCH_ADMIN_SEED_CONCURRENCY=8   users inserted at a time while seeding
+#   BENCH_ADMIN_SEED_CONCURRENCY=8   transactions at a time while seeding
+#   BENCH_ADMIN_SEED_BATCH=100       users a transaction while seeding (1: a commit per user, as before)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +50,7 @@ ADMIN_WARMUP=${BENCH_ADMIN_WARMUP:-8}
 ADMIN_CONCURRENCY=${BENCH_ADMIN_CONCURRENCY:-4}
 ADMIN_PAGE=${BENCH_ADMIN_PAGE:-100}
 SEED_CONCURRENCY=${BENCH_ADMIN_SEED_CONCURRENCY:-8}
+SEED_BATCH=${BENCH_ADMIN_SEED_BATCH:-100}
 CORES=$(nproc)
 PASSWORD='Bench-Horse-9'
 ACCESS_KEY=AKIABENCH00000000001
@@ -320,9 +324,11 @@ bench_admin() { # backend
   start_server "$backend"
   # The driver opens the server's database itself: the same URL and data dir.
   seed=$(env "${DB_ENV[@]}" PORTCULLIS_DATA_DIR="$WORK/data" RUST_LOG=warn "$DRIVER" seed --base "$BASE" \
-    --key "$ACCESS_KEY" --secret "$SECRET" --users "$ADMIN_USERS" --password "$PASSWORD" --concurrency "$SEED_CONCURRENCY")
+    --key "$ACCESS_KEY" --secret "$SECRET" --users "$ADMIN_USERS" --password "$PASSWORD" --concurrency "$SEED_CONCURRENCY" --batch "$SEED_BATCH")
   eval "$seed"
   log "  seeded $ADMIN_USERS users in $(awk -v u="$SEED_US" 'BEGIN {printf "%.1f", u / 1e6}') s"
+  local stats=""
+  [ -z "$ANALYZE_US" ] || stats="; then \`VACUUM ANALYZE\` in $(ms "$ANALYZE_US") ms, as autovacuum would soon after a bulk load"
   if [ "$backend" = postgres ]; then
     size=$(psql "$PG_URL/$PG_DB" -tAc "SELECT pg_database_size(current_database())" | awk '{printf "%.1f MiB", $1 / 1048576}')
   else
@@ -341,6 +347,8 @@ bench_admin() { # backend
   admin_row "users page (first page) \`GET $users\`" "$users" "$first_rows"
   admin_row "search, ten users match: \`?field=email&q=$TEN_PREFIX\`" "$users?field=email&q=$TEN_PREFIX" "$TEN_ROWS"
   admin_row "search, no user matches: \`?field=email&q=nobody\`" "$users?field=email&q=nobody" 0
+  admin_row "search, every user matches: \`?field=email&q=user\`" "$users?field=email&q=user" "$ALL_ROWS"
+  admin_row "search, the newest tenth match: \`?field=email&q=$LATE_PREFIX\`" "$users?field=email&q=$LATE_PREFIX" "$LATE_ROWS"
   admin_row "page $WALK_PAGE, through \`next\` tokens" "$WALK_PATH" "$WALK_ROWS"
   [ -z "$LAST_TOKEN" ] || admin_row "the last page ($LAST_PAGE), its \`next\` token from ListUsers" \
     "$users?field=email&q=&next=$LAST_TOKEN" "$LAST_ROWS"
@@ -354,7 +362,7 @@ bench_admin() { # backend
   echo "Load average at the start: $LOAD_START."
   echo
   echo "- seed: $ADMIN_USERS users in **$(awk -v u="$SEED_US" 'BEGIN {printf "%.1f s", u / 1e6}')**" \
-    "($(awk -v n="$ADMIN_USERS" -v u="$SEED_US" 'BEGIN {printf "%.0f", n * 1e6 / u}') users/s; each \`Store::insert_user\`, $SEED_CONCURRENCY at a time)," \
+    "($(awk -v n="$ADMIN_USERS" -v u="$SEED_US" 'BEGIN {printf "%.0f", n * 1e6 / u}') users/s; $SEED_BATCH users a transaction through \`Store::insert_users\`, $SEED_CONCURRENCY transactions at a time)$stats," \
     "database $size afterwards"
   echo "- walk to page $WALK_PAGE: $((WALK_PAGE - 1)) \"Next page\" links followed one after the other in $(ms "$WALK_US") ms (slowest page $(ms "$WALK_MAX_US") ms)"
   echo "- server peak RSS (VmHWM): $(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB; $(awk -v k="$hwm_start" 'BEGIN {printf "%.1f", k / 1024}') MiB after seeding and the sign-in"

@@ -13,8 +13,9 @@
 //!
 //! - `seed`: create a pool through the management API, then write N users straight into the
 //!   server's database through the library (`Services::open` on the same database URL and data
-//!   dir, `Store::insert_user` as AdminCreateUser calls it, one precomputed password hash), and
-//!   check that ListUsers finds them; prints `KEY=value` lines (the pool, the seed time).
+//!   dir, the rows AdminCreateUser writes, a batch of users a transaction through
+//!   `Store::insert_users`, one precomputed password hash), and check that ListUsers finds them;
+//!   prints `KEY=value` lines (the pool, the seed time).
 //! - `admin-session`: sign the bootstrap administrator in to `/admin` through the system pool's
 //!   hosted UI (code + PKCE, password only); prints the session cookie.
 //! - `admin-walk`: follow the "Next page" links of a users page to page N (or the last page).
@@ -677,6 +678,19 @@ fn ten_prefix(users: u64) -> String {
     format!("user{:05}", users * 1234 / 100_000)
 }
 
+/// A search prefix that matches the newest tenth of `users` seeded users (`user09` at 100k,
+/// `user9` at a million): many matches, all of them after the other users in creation order.
+fn late_prefix(users: u64) -> String {
+    let digits = (users / 10).max(1).ilog10() as usize;
+    let first = seeded(users - users / 10);
+    first[..first.len() - digits.min(6)].to_string()
+}
+
+/// How many of `users` seeded users' e-mails start with `prefix`.
+fn matching(users: u64, prefix: &str) -> u64 {
+    (0..users).filter(|n| seeded(*n).starts_with(prefix)).count() as u64
+}
+
 /// Print `KEY='value'` for the shell script's `eval`, refusing anything that would need escaping.
 fn print_var(k: &str, v: &str) -> Res<()> {
     if !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.+/=%?&:".contains(&b)) {
@@ -704,9 +718,11 @@ async fn list_all(
 }
 
 /// Create a pool through the API, then write `--users` users into the server's database through
-/// the library: the same `Store::insert_user` AdminCreateUser ends in (user row, aliases and
-/// search rows from the same `attributes` functions), with one argon2 hash computed up front
-/// instead of one per user. The server's configuration comes from the environment
+/// the library: the rows AdminCreateUser writes (user row, aliases and search rows from the same
+/// `attributes` functions), `--batch` users a transaction through `Store::insert_users` (the
+/// statements of `Store::insert_user`, one commit per batch instead of per user), `--concurrency`
+/// batches at a time, with one argon2 hash computed up front instead of one per user; on
+/// PostgreSQL then `VACUUM ANALYZE`. The server's configuration comes from the environment
 /// (`PORTCULLIS_DATABASE_URL`, `PORTCULLIS_DATA_DIR`), so this opens the very database it serves.
 async fn seed(a: &HashMap<String, String>) -> Res<()> {
     use futures_util::{StreamExt, TryStreamExt};
@@ -715,11 +731,13 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     let api = api_of(a)?;
     let users = num(a, "users", 100_000);
     let concurrency = num(a, "concurrency", 4).max(1) as usize;
+    let batch = num(a, "batch", 1).max(1);
     let password = arg(a, "password");
     let created = api.call("CreateUserPool", json!({"PoolName": "bench-admin"})).await?;
     let pool_id = portcullis::ids::PoolId::from(field(&created, &["UserPool", "Id"])?);
 
     let config = portcullis::config::Config::load(None).map_err(|e| e.to_string())?;
+    let url = config.database_url.clone().unwrap_or_default();
     let svc = portcullis::services::Services::open(config).await.map_err(|e| format!("{e:#}"))?;
     let pool = svc.directory.pool(&pool_id).await.map_err(|e| e.to_string())?;
     // One argon2 hash for every seeded user (their SRP verifiers would each need their own
@@ -733,34 +751,40 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     // One second apart, the newest now: distinct creation times, as users signing up over a day.
     let first = svc.now() - users as i64;
     let (svc_ref, pool_ref, hash_ref) = (&svc, &pool, &hash);
-    futures_util::stream::iter(0..users)
-        .map(|n| async move {
-            let name = seeded(n);
-            let attrs = std::collections::BTreeMap::from([
-                ("email".to_string(), format!("{name}@bench.example")),
-                ("email_verified".to_string(), "true".to_string()),
-            ]);
-            let at = first + n as i64;
-            let user = UserRow {
-                id: uuid::Uuid::new_v4().to_string().into(),
-                pool_id: pool_ref.id.clone(),
-                username_key: pool_ref.lookup_key(&name),
-                username: name.as_str().into(),
-                status: "CONFIRMED".into(),
-                enabled: true,
-                password_hash: Some(hash_ref.clone()),
-                srp_verifier: None,
-                password_set_at: Some(at),
-                tokens_valid_after: 0,
-                created_at: at,
-                updated_at: at,
-                attributes: attrs,
-            };
-            let aliases = attributes::aliases(pool_ref, &user.attributes);
-            let search = attributes::search_values(&user.attributes);
-            svc_ref.store.insert_user(&user, &aliases, &search).await.map_err(|e| format!("user {name}: {e}"))?;
-            if (n + 1) % 20_000 == 0 {
-                eprintln!("[seed] {} users, {:.1} s", n + 1, start.elapsed().as_secs_f64());
+    let new_user = |n: u64| {
+        let name = seeded(n);
+        let attrs = std::collections::BTreeMap::from([
+            ("email".to_string(), format!("{name}@bench.example")),
+            ("email_verified".to_string(), "true".to_string()),
+        ]);
+        let at = first + n as i64;
+        let user = UserRow {
+            id: uuid::Uuid::new_v4().to_string().into(),
+            pool_id: pool_ref.id.clone(),
+            username_key: pool_ref.lookup_key(&name),
+            username: name.as_str().into(),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            password_hash: Some(hash_ref.clone()),
+            srp_verifier: None,
+            password_set_at: Some(at),
+            tokens_valid_after: 0,
+            created_at: at,
+            updated_at: at,
+            attributes: attrs,
+        };
+        let aliases = attributes::aliases(pool_ref, &user.attributes);
+        let search = attributes::search_values(&user.attributes);
+        (user, aliases, search)
+    };
+    let report_every = (users / 10).max(batch).div_ceil(batch) * batch;
+    futures_util::stream::iter((0..users).step_by(batch as usize))
+        .map(|from| async move {
+            let to = (from + batch).min(users);
+            let rows: Vec<_> = (from..to).map(new_user).collect();
+            svc_ref.store.insert_users(&rows).await.map_err(|e| format!("users {from}..{to}: {e}"))?;
+            if to.is_multiple_of(report_every) {
+                eprintln!("[seed] {to} users, {:.1} s", start.elapsed().as_secs_f64());
             }
             Ok::<_, String>(())
         })
@@ -768,11 +792,21 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
         .try_collect::<()>()
         .await?;
     let seed_us = start.elapsed().as_micros();
+    // PostgreSQL: the statistics autovacuum would gather within a minute or so of a bulk load
+    // (its insert and analyze thresholds); without them the planner guesses every range's size.
+    let mut analyze_us = String::new();
+    if url.starts_with("postgres") {
+        use sqlx::Connection;
+        let t = Instant::now();
+        let mut db = sqlx::PgConnection::connect(&url).await.map_err(|e| e.to_string())?;
+        sqlx::raw_sql("VACUUM ANALYZE").execute(&mut db).await.map_err(|e| e.to_string())?;
+        analyze_us = t.elapsed().as_micros().to_string();
+    }
 
     // The users are real: ListUsers (the dashboard's search) finds exactly the seeded ones.
-    for prefix in ["user0001".to_string(), ten_prefix(users), "nobody".to_string()] {
+    for prefix in ["user0001".to_string(), ten_prefix(users), late_prefix(users), "nobody".to_string()] {
         let found = list_all(&svc, &pool.id, &format!("email ^= \"{prefix}\"")).await?;
-        let expected = (0..users).filter(|n| seeded(*n).starts_with(&prefix)).count();
+        let expected = matching(users, &prefix) as usize;
         if found.len() != expected || !found.iter().all(|e| e.starts_with(&prefix) && e.ends_with("@bench.example")) {
             return Err(format!("ListUsers email ^= {prefix:?}: {} users, expected {expected}", found.len()));
         }
@@ -792,11 +826,15 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     }
     print_var("POOL", &pool.id)?;
     print_var("SEED_US", &seed_us.to_string())?;
+    print_var("ANALYZE_US", &analyze_us)?;
     print_var("LAST_PAGE", &pages.to_string())?;
     print_var("LAST_ROWS", &(users - (pages - 1) * 50).to_string())?;
     print_var("LAST_TOKEN", &token.unwrap_or_default())?;
     print_var("TEN_PREFIX", &ten_prefix(users))?;
-    print_var("TEN_ROWS", &(0..users).filter(|n| seeded(*n).starts_with(&ten_prefix(users))).count().to_string())?;
+    print_var("TEN_ROWS", &matching(users, &ten_prefix(users)).to_string())?;
+    print_var("LATE_PREFIX", &late_prefix(users))?;
+    print_var("LATE_ROWS", &matching(users, &late_prefix(users)).min(50).to_string())?;
+    print_var("ALL_ROWS", &users.min(50).to_string())?;
     Ok(())
 }
 

@@ -3,6 +3,8 @@
 //! Dialect differences live in exactly two places: the per-dialect migration trees under
 //! `migrations/`, and [`Store::connect`] (SQLite pragmas). Every query uses `$n` placeholders,
 //! TEXT ids, BIGINT/INTEGER epoch seconds and JSON as TEXT, so the same statement runs on both.
+//! Text compared byte by byte says `COLLATE "binary"`: SQLite's BINARY, and on PostgreSQL a
+//! copy of the C collation (migration 0015), whatever the database's own collation.
 //! One module per aggregate; each hot lookup is by primary key or an index.
 
 pub mod account_codes;
@@ -76,6 +78,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "events", include_str!("../../migrations/sqlite/0012_events.sql")),
     (13, "admin sessions", include_str!("../../migrations/sqlite/0013_admin_sessions.sql")),
     (14, "custom attribute search", include_str!("../../migrations/sqlite/0014_custom_attribute_search.sql")),
+    (15, "prefix search ranges", include_str!("../../migrations/sqlite/0015_prefix_search_ranges.sql")),
     (16, "mfa adoption", include_str!("../../migrations/sqlite/0016_mfa_adoption.sql")),
     (17, "srp verifiers", include_str!("../../migrations/sqlite/0017_srp_verifiers.sql")),
     (18, "rotated refresh tokens", include_str!("../../migrations/sqlite/0018_rotated_refresh_tokens.sql")),
@@ -96,6 +99,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "events", include_str!("../../migrations/postgres/0012_events.sql")),
     (13, "admin sessions", include_str!("../../migrations/postgres/0013_admin_sessions.sql")),
     (14, "custom attribute search", include_str!("../../migrations/postgres/0014_custom_attribute_search.sql")),
+    (15, "prefix search ranges", include_str!("../../migrations/postgres/0015_prefix_search_ranges.sql")),
     (16, "mfa adoption", include_str!("../../migrations/postgres/0016_mfa_adoption.sql")),
     (17, "srp verifiers", include_str!("../../migrations/postgres/0017_srp_verifiers.sql")),
     (18, "rotated refresh tokens", include_str!("../../migrations/postgres/0018_rotated_refresh_tokens.sql")),

@@ -8,7 +8,7 @@ use portcullis::store::guesses::{Guesses, LoginFailures};
 use portcullis::store::pool_resources::ResourceServerRow;
 use portcullis::store::pools::PoolRow;
 use portcullis::store::sessions::ChallengeRow;
-use portcullis::store::users::{UserColumn, UserFilter, UserRow};
+use portcullis::store::users::{FEW_MATCHES, NewUser, UserColumn, UserFilter, UserRow, WALK_WINDOW};
 use portcullis::store::{Store, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -147,6 +147,25 @@ async fn users_aliases_conflicts_and_filters() {
     let back = s.get_user("u1").await.unwrap().unwrap();
     assert_eq!(back, u);
     assert!(s.get_user_by_alias("r_1", "email", "ann@x.io").await.unwrap().is_none(), "aliases are replaced");
+}
+
+/// A batch of users is inserted in one transaction: all of them, or none when one conflicts.
+#[tokio::test]
+async fn users_inserted_together_are_all_or_nothing() {
+    let (s, _d) = store().await;
+    pool(&s, "r_1").await;
+    let new = |id: &str, name: &str, email: &str| -> NewUser {
+        let search = vec![("email".to_string(), email.to_string())];
+        (user("r_1", id, name, 5), vec![("email".to_string(), email.to_string())], search)
+    };
+    s.insert_users(&[new("u1", "Ann", "ann@x.io"), new("u2", "Bob", "bob@x.io")]).await.unwrap();
+    assert_eq!(s.get_user_by_alias("r_1", "email", "bob@x.io").await.unwrap().unwrap().id, "u2");
+    let email = UserFilter::Attribute { name: "email".into(), value: "ann@x.io".into(), prefix: false };
+    assert_eq!(s.list_users("r_1", &email, 10, None).await.unwrap().len(), 1);
+    let taken = s.insert_users(&[new("u3", "Carl", "carl@x.io"), new("u4", "ann", "dora@x.io")]).await;
+    assert!(matches!(taken, Err(StoreError::Conflict)));
+    assert!(s.get_user("u3").await.unwrap().is_none(), "a failed batch leaves nothing behind");
+    assert_eq!(s.count_users("r_1").await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -384,4 +403,153 @@ async fn the_custom_attribute_backfill_indexes_existing_users() {
     assert!(s.list_users("r_1", &long, 10, None).await.unwrap().is_empty(), "over 256 bytes: not indexed");
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut db).await.unwrap();
     assert_eq!(s.list_users("r_1", &gold, 10, None).await.unwrap().len(), 1, "running it twice is harmless");
+}
+
+/// A migrated store on a database that orders text linguistically on PostgreSQL
+/// ([`TestDatabase::create_linguistic`]); the same as [`store`] on SQLite.
+async fn linguistic_store() -> (Store, (TestDatabase, tempfile::TempDir)) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = TestDatabase::create_linguistic(dir.path()).await;
+    let store = Store::connect(&db.url, 8).await.expect("connect and migrate");
+    db.close_on_drop(store.clone());
+    (store, (db, dir))
+}
+
+/// Every page of `filter`, `limit` users at a time: the usernames in order.
+async fn all_pages(s: &Store, filter: &UserFilter, limit: i64) -> Vec<String> {
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let page = s.list_users("r_1", filter, limit, after.clone()).await.unwrap();
+        after = page.last().map(|u| (u.created_at, u.id.to_string()));
+        seen.extend(page.iter().map(|u| u.username.to_string()));
+        if (page.len() as i64) < limit {
+            return seen;
+        }
+    }
+}
+
+/// Prefix filters read a range of an index up to the prefix with its last character incremented:
+/// each value equal to a prefix is in, each one just past the range is out, multi-byte and
+/// maximal last characters included, and case counts even where the database's own collation
+/// would sort 'Alfred' between 'al' and 'am'. The value is the user's id, username and `name`.
+#[tokio::test]
+async fn prefix_filters_find_exactly_the_values_that_start_with_the_prefix() {
+    let (s, _d) = linguistic_store().await;
+    pool(&s, "r_1").await;
+    let values = [
+        "al",
+        "alice",
+        "Alfred",
+        "am",
+        "ak\u{10ffff}",
+        "a-b",
+        "ab", // case, the next letter
+        "e",
+        "\u{e9}",
+        "\u{e9}a",
+        "\u{ea}",
+        "\u{e9}\u{10ffff}", // é (two bytes) and ê just past it
+        "z",
+        "zz",
+        "z\u{10ffff}",
+        "{",
+        "Z", // z and { ('z' + 1)
+        "a\u{10ffff}",
+        "a\u{10ffff}x",
+        "a\u{10fffe}",
+        "b", // the last character at char::MAX
+        "\u{10ffff}",
+        "\u{10ffff}a",
+        "\u{10fffe}", // only char::MAX: no upper bound
+        "x\u{d7ff}",
+        "x\u{d7ff}y",
+        "x\u{e000}",
+        "x\u{d7fe}", // the surrogate gap after U+D7FF
+        "\u{7ff}",
+        "\u{7ff}\u{7ff}",
+        "\u{800}",
+        "\u{ffff}",
+        "\u{ffff}!",
+        "\u{10000}", // 2/3/4-byte edges
+    ];
+    for (i, v) in values.iter().enumerate() {
+        let mut u = user("r_1", v, v, 100 + i as i64);
+        u.username_key = v.to_string();
+        u.attributes = BTreeMap::from([("name".to_string(), v.to_string())]);
+        s.insert_user(&u, &[], &[("name".to_string(), v.to_string())]).await.unwrap();
+    }
+    let prefixes =
+        ["al", "A", "a", "ab", "\u{e9}", "e", "z", "a\u{10ffff}", "\u{10ffff}", "x\u{d7ff}", "\u{7ff}", "\u{ffff}", ""];
+    for prefix in prefixes {
+        let want: Vec<&str> = values.iter().copied().filter(|v| v.starts_with(prefix)).collect();
+        let filters = [
+            UserFilter::Attribute { name: "name".into(), value: prefix.into(), prefix: true },
+            UserFilter::Column { column: UserColumn::Username, value: prefix.into(), prefix: true },
+            UserFilter::Column { column: UserColumn::Sub, value: prefix.into(), prefix: true },
+        ];
+        for filter in &filters {
+            assert_eq!(all_pages(&s, filter, 100).await, want, "{filter:?}");
+            assert_eq!(all_pages(&s, filter, 2).await, want, "{filter:?}, two at a time");
+        }
+        let exact = UserFilter::Attribute { name: "name".into(), value: prefix.into(), prefix: false };
+        let want: Vec<&str> = values.iter().copied().filter(|v| *v == prefix).collect();
+        assert_eq!(all_pages(&s, &exact, 100).await, want, "{exact:?}");
+    }
+}
+
+/// A filter that matches more users than [`FEW_MATCHES`] walks the pool in creation order and
+/// checks each user; when [`WALK_WINDOW`] users hold too few matches for a page, the page is
+/// read from the index after all. Every way pages the same as the others. The users are written
+/// with SQL (the same on both databases), 13,000 of them in creation order: `a…` (the window
+/// and more), `m…` (more than FEW_MATCHES), then `m…` and `z…` taking turns; two a second.
+#[tokio::test]
+async fn filters_matching_many_users_page_the_same_however_they_are_answered() {
+    let (s, guard) = store().await;
+    pool(&s, "r_1").await;
+    let (a, m, turns) = (WALK_WINDOW + 1_000, FEW_MATCHES + 500, 1_000);
+    let name = |i: i64| {
+        let kind = if i < a {
+            "a"
+        } else if i < a + m || (i - a - m) % 2 == 0 {
+            "m"
+        } else {
+            "z"
+        };
+        format!("{kind}{}", 100_000 + i)
+    };
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+         INSERT INTO users (id, pool_id, username, username_key, status, enabled, password_hash, password_set_at, \
+         attributes, tokens_valid_after, created_at, updated_at) \
+         SELECT k || CAST(100000 + i AS TEXT), 'r_1', k || CAST(100000 + i AS TEXT), k || CAST(100000 + i AS TEXT), \
+         'CONFIRMED', 1, NULL, NULL, '{{}}', 0, 1000 + i / 2, 1000 + i / 2 \
+         FROM (SELECT i, CASE WHEN i < {a} THEN 'a' WHEN i < {am} OR (i - {am}) % 2 = 0 THEN 'm' ELSE 'z' END AS k FROM n) t; \
+         INSERT INTO user_search (pool_id, name, value, user_id) SELECT pool_id, 'email', id || '@x.io', id FROM users",
+        last = a + m + turns - 1,
+        am = a + m,
+    );
+    sqlx::any::install_default_drivers();
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&guard.0.url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut db).await.unwrap();
+    let names = |f: &dyn Fn(&str) -> bool| -> Vec<String> { (0..a + m + turns).map(name).filter(|n| f(n)).collect() };
+    let email = |value: &str, prefix: bool| UserFilter::Attribute { name: "email".into(), value: value.into(), prefix };
+    let username = |value: &str| UserFilter::Column { column: UserColumn::Username, value: value.into(), prefix: true };
+    let sub = |value: &str| UserFilter::Column { column: UserColumn::Sub, value: value.into(), prefix: true };
+    // More than FEW_MATCHES, none in the first WALK_WINDOW users: the first page reads the index.
+    let many = names(&|n| n.starts_with('m'));
+    assert!(many.len() as i64 > FEW_MATCHES);
+    for filter in [email("m", true), username("m"), sub("m")] {
+        assert_eq!(all_pages(&s, &filter, 700).await, many, "{filter:?}");
+    }
+    // Everyone: a walk fills each page.
+    assert_eq!(all_pages(&s, &email("", true), 2_000).await, names(&|_| true));
+    assert_eq!(all_pages(&s, &sub(""), 2_000).await, names(&|_| true));
+    // Few: read from the index.
+    let few = names(&|n| n.starts_with("m1120"));
+    assert!(!few.is_empty() && few.len() as i64 <= FEW_MATCHES);
+    for filter in [email("m1120", true), username("m1120"), sub("m1120")] {
+        assert_eq!(all_pages(&s, &filter, 7).await, few, "{filter:?}");
+    }
+    assert_eq!(all_pages(&s, &email("m111042@x.io", false), 7).await, ["m111042"]);
+    assert!(all_pages(&s, &email("nobody", true), 7).await.is_empty());
 }

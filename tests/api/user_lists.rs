@@ -169,3 +169,46 @@ async fn list_users_pages_cover_everyone_exactly_once() {
     let (_, e) = app.api("ListUsers", json!({"UserPoolId": pool, "Limit": 2, "PaginationToken": t})).await;
     assert_eq!(err_type(&e), "InvalidParameterException", "{e}");
 }
+
+/// `^=` matches the characters as stored, multi-byte ones included: a value equal to the prefix
+/// is found, one whose next character is one code point past the prefix's last is not, and case
+/// and accents count (the storage reads a range of an index, `tests/api/store.rs` covers its edges).
+#[tokio::test]
+async fn prefix_filters_compare_characters_as_stored() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let people = [
+        ("elan", "Elan"),
+        ("\u{e9}lan", "\u{c9}lan"),
+        ("\u{e9}", "\u{e9}"),
+        ("\u{ea}te", "\u{ea}te"),
+        ("zo\u{eb}", "zo\u{eb}"),
+        ("zo\u{ec}", "Zo\u{eb}"),
+        ("{zed}", "{zed}"),
+    ];
+    for (name, display) in people {
+        app.ok(
+            "AdminCreateUser",
+            json!({"UserPoolId": pool, "Username": name, "MessageAction": "SUPPRESS", "TemporaryPassword": PASSWORD,
+                   "UserAttributes": [{"Name": "name", "Value": display}]}),
+        )
+        .await;
+    }
+    let rows: Vec<(&str, Vec<&str>)> = vec![
+        ("username ^= \"\u{e9}\"", vec!["\u{e9}lan", "\u{e9}"]),
+        ("username = \"\u{e9}\"", vec!["\u{e9}"]),
+        ("username ^= \"e\"", vec!["elan"]),
+        ("username ^= \"zo\u{eb}\"", vec!["zo\u{eb}"]),
+        ("username ^= \"z\"", vec!["zo\u{eb}", "zo\u{ec}"]),
+        ("name ^= \"\u{c9}\"", vec!["\u{e9}lan"]),
+        ("name ^= \"\u{e9}\"", vec!["\u{e9}"]),
+        ("name ^= \"Zo\u{eb}\"", vec!["zo\u{ec}"]),
+        ("name ^= \"zo\u{eb}\"", vec!["zo\u{eb}"]),
+        ("name ^= \"E\"", vec!["elan"]),
+        ("name ^= \"{\"", vec!["{zed}"]),
+    ];
+    for_each_row(rows.into_iter().map(|(f, want)| (format!("{f:?}"), (f, want))), async |(filter, want)| {
+        assert_eq!(list_names(&app, &pool, filter).await, usernames(&want));
+    })
+    .await;
+}

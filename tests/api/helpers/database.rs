@@ -20,6 +20,17 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub async fn create(dir: &std::path::Path) -> TestDatabase {
+        Self::create_with(dir, "").await
+    }
+
+    /// The same, on PostgreSQL with a linguistic collation (ICU's en-US, where case and
+    /// punctuation count only after the letters: 'Alfred' sorts between 'al' and 'am'), as a
+    /// production database created with en_US.UTF-8 orders text; the suite's server is C.UTF-8.
+    pub async fn create_linguistic(dir: &std::path::Path) -> TestDatabase {
+        Self::create_with(dir, " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'").await
+    }
+
+    async fn create_with(dir: &std::path::Path, options: &str) -> TestDatabase {
         if backend() != "postgres" {
             let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
             return TestDatabase { url, postgres: None, stores: Vec::new() };
@@ -30,7 +41,7 @@ impl TestDatabase {
         let mut conn = sqlx::PgConnection::connect(PG_ADMIN_URL)
             .await
             .expect("PostgreSQL on 127.0.0.1:5432 is required for PORTCULLIS_TEST_DB=postgres");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}{options}")))
             .execute(&mut conn)
             .await
             .expect("create database");
