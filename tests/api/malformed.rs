@@ -339,3 +339,20 @@ async fn no_route_answers_malformed_input_with_a_server_error() {
     assert!(sent > 1000, "the sweep sent {sent} requests");
     assert!(failures.is_empty(), "{} of {sent} requests failed:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[tokio::test]
+async fn actions_not_served_answer_unsupported_operation_never_a_500() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    for (action, body) in [
+        ("GetLogDeliveryConfiguration", json!({"UserPoolId": pool})),
+        ("GetCSVHeader", json!({"UserPoolId": pool})),
+        ("DescribeRiskConfiguration", json!({"UserPoolId": pool})),
+        ("AdminListDevices", json!({"UserPoolId": pool, "Username": "alice"})),
+    ] {
+        let (status, e) = app.api(action, body).await;
+        assert_eq!((status, err_type(&e)), (400, "UnsupportedOperationException"), "{action}: {e}");
+    }
+    let (status, e) = app.public_api("ListDevices", json!({"AccessToken": "abc"})).await;
+    assert_eq!((status, err_type(&e)), (400, "UnsupportedOperationException"), "{e}");
+}
