@@ -206,6 +206,8 @@ const AUDIT_ACTIONS: &[&str] = &[
     "AddUserPoolClientSecret",
     "DeleteUserPoolClientSecret",
     "UnlinkIdentity",
+    "AdminUpdateDeviceStatus",
+    "AdminForgetDevice",
 ];
 
 /// Every event the filter selects, up to [`EXPORT_MAX`].

@@ -8,16 +8,19 @@ use crate::ids::ClientId;
 use crate::services::Services;
 use crate::store::users::UserRow;
 use crate::tokens::Tokens;
-use crate::tokens::issue::{Grant, RefreshProof, TokenRejection, TokenSet};
+use crate::tokens::issue::{AccessClaims, Grant, RefreshProof, TokenRejection, TokenSet};
 use crate::userpool::SignIn;
 use crate::userpool::attributes;
+use crate::userpool::auth::PasswordAttempt;
 use crate::userpool::client_definition::ExplicitAuthFlow;
 use crate::userpool::clients::ClientProof;
+use crate::userpool::devices::{DeviceChallenge, DeviceProof, TokenDevice};
 use crate::userpool::directory::Directory;
 use crate::userpool::model::{Client, Pool};
 use crate::userpool::srp_sign_in::{PASSWORD_VERIFIER, SrpChallenge, SrpProof};
 use crate::userpool::step::{
-    Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, NEW_PASSWORD_REQUIRED, SELECT_MFA_TYPE, SignInStep,
+    Answer, Challenge, DEVICE_PASSWORD_VERIFIER, DEVICE_SRP_AUTH, MFA_SETUP, MfaCode, MfaKind, NEW_PASSWORD_REQUIRED,
+    SELECT_MFA_TYPE, SignInStep,
 };
 use crate::userpool::throttle::{Caller, Source};
 use serde_json::{Map, Value, json};
@@ -73,7 +76,7 @@ fn flow_allowed(client: &Client, flow: &str) -> bool {
     }
 }
 
-fn result(t: &TokenSet) -> Value {
+fn result(t: &TokenSet, device: &TokenDevice) -> Value {
     let mut r = json!({"AccessToken": t.access_token, "ExpiresIn": t.expires_in, "TokenType": "Bearer"});
     if let Some(id) = &t.id_token {
         r["IdToken"] = json!(id);
@@ -81,17 +84,21 @@ fn result(t: &TokenSet) -> Value {
     if let Some(rt) = &t.refresh_token {
         r["RefreshToken"] = json!(rt);
     }
+    if let TokenDevice::New { key, group_key } = device {
+        r["NewDeviceMetadata"] = json!({"DeviceKey": key, "DeviceGroupKey": group_key});
+    }
     json!({"AuthenticationResult": r, "ChallengeParameters": {}})
 }
 
-async fn outcome(svc: Uses<'_>, pool: &Pool, client: &Client, step: SignInStep) -> ApiResult {
+/// The answer to a sign-in step: tokens (issued to the device the request names when the user
+/// confirmed it, else to a new device when the pool tracks them), or the next challenge.
+async fn outcome(svc: Uses<'_>, pool: &Pool, client: &Client, step: SignInStep, device: Option<&str>) -> ApiResult {
     match step {
         SignInStep::Authenticated { user, auth_time } => {
-            let t = svc
-                .tokens
-                .issue_user_tokens(pool, client, &user, &Grant { scopes: None, nonce: None, auth_time })
-                .await?;
-            Ok(result(&t))
+            let device = svc.users.device_for_tokens(pool, &user, device).await?;
+            let grant = Grant { scopes: None, nonce: None, auth_time, device_key: device.key().map(str::to_string) };
+            let t = svc.tokens.issue_user_tokens(pool, client, &user, &grant).await?;
+            Ok(result(&t, &device))
         }
         SignInStep::Challenge { session, user, challenge } => Ok(json!({
             "ChallengeName": challenge.name(),
@@ -111,6 +118,21 @@ fn password_verifier(c: SrpChallenge) -> Value {
             "SECRET_BLOCK": c.secret_block,
             "USERNAME": c.username,
             "USER_ID_FOR_SRP": c.user_id_for_srp,
+        },
+    })
+}
+
+/// RespondToAuthChallenge's answer to DEVICE_SRP_AUTH: the device's salt and the server's B.
+fn device_password_verifier(c: DeviceChallenge) -> Value {
+    json!({
+        "ChallengeName": DEVICE_PASSWORD_VERIFIER,
+        "Session": c.session,
+        "ChallengeParameters": {
+            "SALT": c.salt,
+            "SRP_B": c.srp_b,
+            "SECRET_BLOCK": c.secret_block,
+            "USERNAME": c.username,
+            "DEVICE_KEY": c.device_key,
         },
     })
 }
@@ -148,6 +170,9 @@ fn challenge_parameters(user: &UserRow, challenge: &Challenge) -> Map<String, Va
         Challenge::MfaSetup(factors) => {
             params.insert("MFAS_CAN_SETUP".into(), factor_list(factors));
             params.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+        }
+        Challenge::DeviceSrp => {
+            params.insert("USERNAME".into(), json!(user.username));
         }
     }
     params
@@ -190,6 +215,17 @@ pub(super) async fn access_token_user(
     directory: &Directory,
     token: &str,
 ) -> Result<(Pool, UserRow, ClientId), ApiError> {
+    let (pool, a) = self_service_token(tokens, directory, token).await?;
+    Ok((pool, a.user, a.client_id))
+}
+
+/// [`access_token_user`] with the token's claims (the remembered-device actions read its
+/// `device_key`).
+pub(super) async fn self_service_token(
+    tokens: &Tokens,
+    directory: &Directory,
+    token: &str,
+) -> Result<(Pool, AccessClaims), ApiError> {
     let a = tokens.verify_access_token(None, token).await.map_err(|r| {
         let msg = match r {
             TokenRejection::Expired => "Access Token has expired",
@@ -202,7 +238,7 @@ pub(super) async fn access_token_user(
         return Err(ApiError::new(400, "NotAuthorizedException", "Access Token does not have required scopes"));
     }
     let pool = directory.pool(&a.user.pool_id).await?;
-    Ok((pool, a.user, a.client_id))
+    Ok((pool, a))
 }
 
 /// `PreferredMfaSetting` and `UserMFASettingList` (present only when the user has factors).
@@ -265,8 +301,9 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             }
             if refresh_flow {
                 let proof = RefreshProof::SecretHash(p["SECRET_HASH"].as_str());
-                let t = svc.tokens.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"), proof).await?;
-                return Ok(result(&t));
+                let device = p["DEVICE_KEY"].as_str();
+                let t = svc.tokens.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"), proof, device).await?;
+                return Ok(result(&t, &TokenDevice::None));
             }
             let username = s(p, "USERNAME");
             if srp_flow {
@@ -290,11 +327,10 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 ));
             }
             client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
-            let o = svc
-                .sign_in
-                .password_sign_in(&pool, &client, username, s(p, "PASSWORD"), Caller { source, lang: Lang::En })
-                .await?;
-            outcome(svc, &pool, &client, o).await
+            let device = p["DEVICE_KEY"].as_str();
+            let attempt = PasswordAttempt { username, password: s(p, "PASSWORD"), device };
+            let o = svc.sign_in.password_sign_in(&pool, &client, attempt, Caller { source, lang: Lang::En }).await?;
+            outcome(svc, &pool, &client, o, device).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
             let (pool, client) = client_for(svc.directory, i).await?;
@@ -304,28 +340,57 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 hash: r["SECRET_HASH"].as_str(),
             })?;
             let caller = Caller { source, lang: Lang::En };
-            if s(i, "ChallengeName") == PASSWORD_VERIFIER {
-                let proof = SrpProof {
-                    username: s(r, "USERNAME"),
-                    secret_block: s(r, "PASSWORD_CLAIM_SECRET_BLOCK"),
-                    signature: s(r, "PASSWORD_CLAIM_SIGNATURE"),
-                    timestamp: s(r, "TIMESTAMP"),
-                };
-                let o = svc.sign_in.srp_verify(&pool, &client, proof, caller).await?;
-                return outcome(svc, &pool, &client, o).await;
+            let device = r["DEVICE_KEY"].as_str();
+            match s(i, "ChallengeName") {
+                PASSWORD_VERIFIER => {
+                    let proof = SrpProof {
+                        username: s(r, "USERNAME"),
+                        secret_block: s(r, "PASSWORD_CLAIM_SECRET_BLOCK"),
+                        signature: s(r, "PASSWORD_CLAIM_SIGNATURE"),
+                        timestamp: s(r, "TIMESTAMP"),
+                        device_key: device,
+                    };
+                    let o = svc.sign_in.srp_verify(&pool, &client, proof, caller).await?;
+                    return outcome(svc, &pool, &client, o, device).await;
+                }
+                DEVICE_SRP_AUTH => {
+                    if s(r, "DEVICE_KEY").is_empty() || s(r, "SRP_A").is_empty() {
+                        return Err(ApiError::new(
+                            400,
+                            "InvalidParameterException",
+                            "Missing required parameter DEVICE_KEY or SRP_A",
+                        ));
+                    }
+                    let c = svc
+                        .sign_in
+                        .device_srp_start(&pool, &client, s(i, "Session"), s(r, "DEVICE_KEY"), s(r, "SRP_A"))
+                        .await?;
+                    return Ok(device_password_verifier(c));
+                }
+                DEVICE_PASSWORD_VERIFIER => {
+                    let proof = DeviceProof {
+                        session: s(i, "Session"),
+                        username: s(r, "USERNAME"),
+                        device_key: s(r, "DEVICE_KEY"),
+                        secret_block: s(r, "PASSWORD_CLAIM_SECRET_BLOCK"),
+                        signature: s(r, "PASSWORD_CLAIM_SIGNATURE"),
+                        timestamp: s(r, "TIMESTAMP"),
+                    };
+                    let o = svc.sign_in.device_srp_verify(&pool, &client, proof, source).await?;
+                    return outcome(svc, &pool, &client, o, device).await;
+                }
+                _ => {}
             }
             let answer = answer(s(i, "ChallengeName"), r)?;
-            let o = svc
-                .sign_in
-                .respond(&pool, &client, s(i, "Session"), &answer, Caller { source, lang: Lang::En })
-                .await?;
-            outcome(svc, &pool, &client, o).await
+            let o = svc.sign_in.respond(&pool, &client, s(i, "Session"), &answer, caller).await?;
+            outcome(svc, &pool, &client, o, device).await
         }
         "GetTokensFromRefreshToken" => {
             let (pool, client) = client_for(svc.directory, i).await?;
             let secret = RefreshProof::Secret(i["ClientSecret"].as_str());
-            let t = svc.tokens.refresh_tokens(&pool, &client, s(i, "RefreshToken"), secret).await?;
-            let mut out = result(&t);
+            let device = i["DeviceKey"].as_str();
+            let t = svc.tokens.refresh_tokens(&pool, &client, s(i, "RefreshToken"), secret, device).await?;
+            let mut out = result(&t, &TokenDevice::None);
             if let Some(o) = out.as_object_mut() {
                 o.remove("ChallengeParameters");
             }

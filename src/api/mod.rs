@@ -9,6 +9,7 @@
 mod auth_actions;
 mod branding_actions;
 mod client_shapes;
+mod device_actions;
 mod event_actions;
 mod iam_actions;
 mod identity_actions;
@@ -231,6 +232,8 @@ async fn run_action(svc: &Services, action: &str, input: &Value, identity: bool,
         profile_actions::run(profile_actions::Uses::of(svc), action, input, source).await
     } else if event_actions::ACTIONS.contains(&action) {
         event_actions::run(event_actions::Uses::of(svc), action, input).await
+    } else if device_actions::ACTIONS.contains(&action) {
+        device_actions::run(device_actions::Uses::of(svc), action, input, source).await
     } else {
         Err(unsupported(action))
     }

@@ -1,6 +1,7 @@
 //! Cognito's JSON shapes for the user-pool outcomes the services return typed: users, their
 //! attributes, groups and code deliveries.
 
+use crate::store::devices::DeviceRow;
 use crate::store::groups::GroupRow;
 use crate::store::users::UserRow;
 use crate::userpool::attributes;
@@ -22,6 +23,25 @@ pub(crate) fn user_type(u: &UserRow, only: Option<&[String]>) -> Value {
         "Enabled": u.enabled,
         "UserStatus": u.status,
     })
+}
+
+/// `DeviceType`, with the attributes Cognito gives a device.
+pub(crate) fn device_type(d: &DeviceRow) -> Value {
+    let status = if d.remembered { "remembered" } else { "not_remembered" };
+    let mut attrs = vec![("device_status".to_string(), "valid".to_string())];
+    attrs.extend(d.name.iter().map(|n| ("device_name".to_string(), n.clone())));
+    attrs.extend(d.last_ip.iter().map(|ip| ("last_ip_used".to_string(), ip.clone())));
+    attrs.push(("dev:device_remembered_status".to_string(), status.to_string()));
+    let mut v = json!({
+        "DeviceKey": d.device_key,
+        "DeviceAttributes": attributes(&attrs),
+        "DeviceCreateDate": d.created_at,
+        "DeviceLastModifiedDate": d.updated_at,
+    });
+    if let Some(at) = d.last_authenticated_at {
+        v["DeviceLastAuthenticatedDate"] = json!(at);
+    }
+    v
 }
 
 /// `GroupType`; the settings a group does not have are left out.

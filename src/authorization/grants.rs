@@ -163,7 +163,8 @@ impl Authorization {
             _ => return Err(BAD_CODE),
         };
         let scopes: Vec<Scope> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(Scope::from).collect();
-        let grant = Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time };
+        let grant =
+            Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time, device_key: None };
         Ok((self.tokens.issue_with_origin(pool, client, &user, &grant, &origin).await?, user))
     }
 
@@ -195,16 +196,17 @@ impl Authorization {
             Ok(Some(row)) if row.client_id == client.id => Some(row.user_id),
             _ => None,
         };
-        let issued = match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret)).await {
-            Ok(t) => Ok(t),
-            Err(Error::NotAuthorized(_)) => {
-                Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
-            }
-            Err(Error::RefreshTokenReuse(_)) => Err(GrantError::InvalidGrant(
-                "The refresh token was already used: every token of its sign-in is revoked",
-            )),
-            Err(e) => Err(GrantError::Failed(e)),
-        };
+        let issued =
+            match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret), None).await {
+                Ok(t) => Ok(t),
+                Err(Error::NotAuthorized(_)) => {
+                    Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
+                }
+                Err(Error::RefreshTokenReuse(_)) => Err(GrantError::InvalidGrant(
+                    "The refresh token was already used: every token of its sign-in is revoked",
+                )),
+                Err(e) => Err(GrantError::Failed(e)),
+            };
         let event = grant_event(pool, client, source, "refresh_token", issued.as_ref().err());
         self.events.record_auth(AuthEvent { user_sub, ..event }).await;
         issued

@@ -4,6 +4,7 @@ use super::kit::{CsrfForm, Fields, Flow, PageQuery, WithCsrf, bad_request, messa
 use super::steps::{finish, login_page, new_password_page, to_confirmation};
 use crate::authorization::request::client_allows_cognito;
 use crate::i18n::t;
+use crate::userpool::auth::PasswordAttempt;
 use crate::userpool::error::Error;
 use crate::userpool::step::Answer;
 use serde::Deserialize;
@@ -40,7 +41,8 @@ pub async fn submit(flow: Flow, form: CsrfForm<LoginForm>) -> actix_web::HttpRes
     }
     // The page never tells whether an account exists, whatever the client's setting.
     let username = form.username.trim();
-    match svc.sign_in.password_sign_in_as(&ctx.pool, &r.client, username, &form.password, flow.caller(), true).await {
+    let attempt = PasswordAttempt { username, password: &form.password, device: None };
+    match svc.sign_in.password_sign_in_as(&ctx.pool, &r.client, attempt, flow.caller(), true).await {
         Ok(outcome) => finish(&flow, outcome).await,
         // The password was right: send the user on to confirm the account, as Cognito's UI does.
         Err(Error::UserNotConfirmed(_)) => to_confirmation(&flow, username).await,

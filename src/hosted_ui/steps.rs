@@ -185,7 +185,7 @@ pub async fn challenge_page(flow: &Flow, session: &str, challenge: &Challenge, e
             flow.form_page(error, |page| SelectPage { page, action: flow.url("mfa/select"), session, choices, error })
         }
         Challenge::MfaSetup(_) => setup_page(flow, session, true, error).await,
-        Challenge::NewPassword { .. } => internal(flow.ctx.lang),
+        Challenge::NewPassword { .. } | Challenge::DeviceSrp => internal(flow.ctx.lang),
     }
 }
 

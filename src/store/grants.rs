@@ -34,6 +34,8 @@ pub struct RefreshTokenRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// The remembered-device key the sign-in was issued to (API sign-ins of pools that track devices).
+    pub device_key: Option<String>,
 }
 
 impl Store {
@@ -89,7 +91,7 @@ impl Store {
     pub async fn insert_refresh_token(&self, t: &RefreshTokenRow) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, user_id, origin_jti, scopes, auth_time, \
-             created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)",
+             created_at, expires_at, revoked_at, device_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)",
         )
         .bind(&t.token_hash)
         .bind(&t.pool_id)
@@ -100,6 +102,7 @@ impl Store {
         .bind(t.auth_time)
         .bind(t.created_at)
         .bind(t.expires_at)
+        .bind(&t.device_key)
         .execute(&self.pool)
         .await?;
         Ok(())

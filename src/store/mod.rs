@@ -11,6 +11,7 @@ pub mod account_codes;
 pub mod admin_sessions;
 pub mod branding;
 pub mod clients;
+pub mod devices;
 pub mod events;
 pub mod federation;
 pub mod grants;
@@ -84,6 +85,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "rotated refresh tokens", include_str!("../../migrations/sqlite/0018_rotated_refresh_tokens.sql")),
     (19, "client secrets", include_str!("../../migrations/sqlite/0019_client_secrets.sql")),
     (20, "iam managed policies", include_str!("../../migrations/sqlite/0020_iam_managed_policies.sql")),
+    (21, "devices", include_str!("../../migrations/sqlite/0021_devices.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -105,6 +107,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "rotated refresh tokens", include_str!("../../migrations/postgres/0018_rotated_refresh_tokens.sql")),
     (19, "client secrets", include_str!("../../migrations/postgres/0019_client_secrets.sql")),
     (20, "iam managed policies", include_str!("../../migrations/postgres/0020_iam_managed_policies.sql")),
+    (21, "devices", include_str!("../../migrations/postgres/0021_devices.sql")),
 ];
 
 impl Store {

@@ -53,6 +53,8 @@ pub struct Issue<'a> {
     pub scopes: Option<&'a [Scope]>,
     /// Attributes the client may read; `None` = all.
     pub readable: Option<&'a [String]>,
+    /// The remembered-device key the sign-in was issued to (`device_key`, access token only).
+    pub device_key: Option<&'a str>,
 }
 
 /// Attributes visible under the scopes and the client's read permissions, typed as Cognito
@@ -183,6 +185,9 @@ pub fn access_token(s: &Subject, i: &Issue, exp_secs: i64) -> Map<String, Value>
     c.insert("origin_jti".into(), json!(i.origin_jti));
     c.insert("event_id".into(), json!(i.event_id));
     c.insert("token_use".into(), json!("access"));
+    if let Some(key) = i.device_key {
+        c.insert("device_key".into(), json!(key));
+    }
     c.insert("scope".into(), json!(scope));
     c.insert("auth_time".into(), json!(i.auth_time));
     c.insert("exp".into(), json!(i.now + exp_secs));

@@ -51,12 +51,14 @@ fn origin_millis(origin_jti: &str) -> Option<i64> {
     i64::try_from(secs).ok()?.checked_mul(1000)?.checked_add(i64::from(nanos / 1_000_000))
 }
 
-/// What a sign-in grants: scopes (None = API sign-in), nonce, and when the user authenticated.
+/// What a sign-in grants: scopes (None = API sign-in), nonce, when the user authenticated, and
+/// the remembered-device key it is issued to (API sign-ins of pools that track devices).
 #[derive(Debug, Clone, Default)]
 pub struct Grant {
     pub scopes: Option<Vec<Scope>>,
     pub nonce: Option<String>,
     pub auth_time: i64,
+    pub device_key: Option<String>,
 }
 
 /// Why a token was not accepted (each surface words it its own way).
@@ -116,6 +118,7 @@ impl Tokens {
             event_id: &event_id,
             scopes: grant.scopes.as_deref(),
             readable,
+            device_key: grant.device_key.as_deref(),
         };
         let access = jwt::sign(&keys, &claims::access_token(&subject, &issue, client.access_token_secs()))
             .map_err(Error::Internal)?;
@@ -167,6 +170,7 @@ impl Tokens {
                 created_at: now,
                 expires_at: now + client.refresh_token_secs(),
                 revoked_at: None,
+                device_key: grant.device_key.clone(),
             })
             .await?;
         Ok(TokenSet {
@@ -192,13 +196,17 @@ impl Tokens {
 
     /// The refresh grant. With rotation (client `RefreshTokenRotation.Feature = ENABLED`) the
     /// token is swapped atomically for a new one, so two concurrent uses cannot both succeed;
-    /// without it the token stays valid until it expires or is revoked, as in Cognito.
+    /// without it the token stays valid until it expires or is revoked, as in Cognito. A token
+    /// issued to a device the user confirmed refreshes only with that device's key (`device`),
+    /// and another device's key is refused for any token issued to a device; a token issued to
+    /// no device (the hosted pages) ignores the key an SDK may send along.
     pub async fn refresh_tokens(
         &self,
         pool: &Pool,
         client: &Client,
         refresh_token: &str,
         proof: RefreshProof<'_>,
+        device: Option<&str>,
     ) -> Result<TokenSet> {
         let invalid = || Error::NotAuthorized("Invalid Refresh Token".into());
         // What can be checked before the token is looked up: the secret, or that a hash is there.
@@ -225,6 +233,13 @@ impl Tokens {
         if !user.enabled || revoked_by_sign_out(&user, &row.origin_jti, row.created_at) {
             return Err(invalid());
         }
+        let device = device.filter(|d| !d.is_empty());
+        if let Some(issued_to) = row.device_key.as_deref() {
+            let confirmed = || async { self.store.get_device(&user.id, issued_to).await.map(|d| d.is_some()) };
+            if device.is_some_and(|d| d != issued_to) || (device.is_none() && confirmed().await?) {
+                return Err(invalid());
+            }
+        }
         // The hash is over the user's internal username (the `sub` in pools that sign in by e-mail).
         if let RefreshProof::SecretHash(hash) = proof {
             client.authenticate_api(ClientProof::SecretHash { username: &user.username, hash })?;
@@ -240,7 +255,7 @@ impl Tokens {
             None
         };
         let scopes = if row.scopes.is_empty() { None } else { Some(row.scopes.split(' ').map(Scope::from).collect()) };
-        let grant = Grant { scopes, nonce: None, auth_time: row.auth_time };
+        let grant = Grant { scopes, nonce: None, auth_time: row.auth_time, device_key: row.device_key.clone() };
         let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
         Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })
     }

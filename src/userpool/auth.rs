@@ -35,6 +35,16 @@ pub fn session_expired() -> Error {
     Error::NotAuthorized(Message::SessionExpired)
 }
 
+/// The first step of a password sign-in, as the request gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordAttempt<'a> {
+    /// The username or an alias.
+    pub username: &'a str,
+    pub password: &'a str,
+    /// DEVICE_KEY: the remembered device the request names, if any.
+    pub device: Option<&'a str>,
+}
+
 impl SignIn {
     /// Username (or alias) and password: the first step of every password sign-in. The
     /// caller's language is that of a code mailed as the second factor. An unknown user is
@@ -43,12 +53,11 @@ impl SignIn {
         &self,
         pool: &Pool,
         client: &Client,
-        username: &str,
-        password: &str,
+        attempt: PasswordAttempt<'_>,
         caller: Caller,
     ) -> Result<SignInStep> {
         let hide = client.prevents_user_existence_errors();
-        self.password_sign_in_as(pool, client, username, password, caller, hide).await
+        self.password_sign_in_as(pool, client, attempt, caller, hide).await
     }
 
     /// [`Self::password_sign_in`], with unknown users answered exactly like existing ones
@@ -59,13 +68,12 @@ impl SignIn {
         &self,
         pool: &Pool,
         client: &Client,
-        username: &str,
-        password: &str,
+        attempt: PasswordAttempt<'_>,
         caller: Caller,
         hide_unknown_users: bool,
     ) -> Result<SignInStep> {
-        let step = self.password_step(pool, client, username, password, caller, hide_unknown_users).await;
-        let (password_step, who) = (Some(ChallengeKind::Password), Who::Named(username));
+        let step = self.password_step(pool, client, attempt, caller, hide_unknown_users).await;
+        let (password_step, who) = (Some(ChallengeKind::Password), Who::Named(attempt.username));
         self.record_sign_in(pool, client, caller.source, step.as_ref(), &[], password_step, Value::Null, who).await;
         step
     }
@@ -74,11 +82,11 @@ impl SignIn {
         &self,
         pool: &Pool,
         client: &Client,
-        username: &str,
-        password: &str,
+        attempt: PasswordAttempt<'_>,
         caller: Caller,
         hide_unknown_users: bool,
     ) -> Result<SignInStep> {
+        let PasswordAttempt { username, password, device } = attempt;
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
@@ -115,7 +123,7 @@ impl SignIn {
             }
         }
         self.ensure_srp_verifier(&user, password).await;
-        self.after_password(pool, client, user, now, lang).await
+        self.after_password(pool, client, user, device, now, lang).await
     }
 
     /// A user from before USER_SRP_AUTH (or imported) gets their SRP verifier the first time
@@ -137,12 +145,14 @@ impl SignIn {
         }
     }
 
-    /// Status checks once the password is known to be right.
+    /// Status checks once the password is known to be right; `device` is the remembered
+    /// device the request names, if any.
     pub(super) async fn after_password(
         &self,
         pool: &Pool,
         client: &Client,
         user: UserRow,
+        device: Option<&str>,
         now: i64,
         lang: Lang,
     ) -> Result<SignInStep> {
@@ -159,7 +169,7 @@ impl SignIn {
                 }
                 self.new_password_challenge(pool, client, user).await
             }
-            _ => self.second_factor(pool, client, user, now, lang).await,
+            _ => self.after_account_checks(pool, client, user, device, now, lang).await,
         }
     }
 
@@ -245,6 +255,6 @@ impl SignIn {
         user.status = CONFIRMED.into();
         user.updated_at = now;
         self.users.save_user(pool, &user).await?;
-        self.after_password(pool, client, user, now, lang).await
+        self.after_password(pool, client, user, None, now, lang).await
     }
 }

@@ -192,6 +192,9 @@ pub enum Error {
     /// A refresh token that rotation replaced, presented after the grace period.
     #[error("{0}")]
     RefreshTokenReuse(Message),
+    /// ConfirmDevice for a device key already confirmed.
+    #[error("{0}")]
+    DeviceKeyExists(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -230,6 +233,7 @@ impl Error {
             Error::UnsupportedIdentityProvider(_) => "UnsupportedIdentityProviderException",
             Error::UserPoolAddOnNotEnabled(_) => "UserPoolAddOnNotEnabledException",
             Error::RefreshTokenReuse(_) => "RefreshTokenReuseException",
+            Error::DeviceKeyExists(_) => "DeviceKeyExistsException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -270,7 +274,8 @@ impl Error {
             | Error::DuplicateProvider(m)
             | Error::UnsupportedIdentityProvider(m)
             | Error::UserPoolAddOnNotEnabled(m)
-            | Error::RefreshTokenReuse(m) => Some(m),
+            | Error::RefreshTokenReuse(m)
+            | Error::DeviceKeyExists(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

@@ -70,6 +70,19 @@ fn setup_code_mismatch() -> Error {
     Error::EnableSoftwareTokenMfa("Code mismatch and fail enable Software Token MFA".into())
 }
 
+/// The second step a sign-in takes after the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum SecondFactor {
+    /// No second factor: signed in.
+    None,
+    /// MFA is required and the user has no factor: set one up (MFA_SETUP).
+    SetUp,
+    /// Ask for this factor.
+    Ask(MfaKind),
+    /// Let the user choose (SELECT_MFA_TYPE).
+    Choose(Vec<MfaKind>),
+}
+
 /// The factors a user can answer with now, in the pool's order.
 fn active_factors(pool: &Pool, user: &UserRow, m: &UserMfaRow) -> Vec<MfaKind> {
     let mut out = Vec::new();
@@ -136,39 +149,52 @@ impl SignIn {
         Ok(session.into_clear())
     }
 
-    /// The step after a correct password: a second factor, its set-up, or done. An e-mailed
-    /// code is in `lang` unless the pool has a template.
-    pub(super) async fn second_factor(
-        &self,
-        pool: &Pool,
-        client: &Client,
-        user: UserRow,
-        now: i64,
-        lang: Lang,
-    ) -> Result<SignInStep> {
+    /// What the second step will be for this user, decided before anything is sent.
+    pub(super) async fn plan_second_factor(&self, pool: &Pool, user: &UserRow) -> Result<SecondFactor> {
         let mode = pool.mfa_mode();
         if mode == MfaMode::Off {
-            return Ok(SignInStep::Authenticated { user, auth_time: now });
+            return Ok(SecondFactor::None);
         }
         let m = self.store.get_user_mfa(&user.id).await?;
-        let factors = active_factors(pool, &user, &m);
+        let factors = active_factors(pool, user, &m);
         if factors.is_empty() {
             if mode != MfaMode::On {
-                return Ok(SignInStep::Authenticated { user, auth_time: now });
+                return Ok(SecondFactor::None);
             }
             if !pool.totp_allowed() {
                 return Err(Error::InvalidUserPoolConfiguration(
                     "MFA is required but no factor the user can set up is enabled.".into(),
                 ));
             }
-            let session = self.open_challenge(pool, client, &user, MFA_SETUP, json!({})).await?;
-            let challenge = Challenge::MfaSetup(vec![MfaKind::SoftwareToken]);
-            return Ok(SignInStep::Challenge { session, user, challenge });
+            return Ok(SecondFactor::SetUp);
         }
         let preferred = factors.iter().copied().find(|f| m.preferred.as_deref() == Some(f.challenge_name()));
-        match (factors.as_slice(), preferred) {
-            (&[only], _) | (_, Some(only)) => self.factor_challenge(pool, client, user, only, lang).await,
-            _ => {
+        Ok(match (factors.as_slice(), preferred) {
+            (&[only], _) | (_, Some(only)) => SecondFactor::Ask(only),
+            _ => SecondFactor::Choose(factors),
+        })
+    }
+
+    /// The step after a correct password, as planned: a second factor, its set-up, or done.
+    /// An e-mailed code is in `lang` unless the pool has a template.
+    pub(super) async fn second_factor(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: UserRow,
+        plan: SecondFactor,
+        now: i64,
+        lang: Lang,
+    ) -> Result<SignInStep> {
+        match plan {
+            SecondFactor::None => Ok(SignInStep::Authenticated { user, auth_time: now }),
+            SecondFactor::SetUp => {
+                let session = self.open_challenge(pool, client, &user, MFA_SETUP, json!({})).await?;
+                let challenge = Challenge::MfaSetup(vec![MfaKind::SoftwareToken]);
+                Ok(SignInStep::Challenge { session, user, challenge })
+            }
+            SecondFactor::Ask(only) => self.factor_challenge(pool, client, user, only, lang).await,
+            SecondFactor::Choose(factors) => {
                 let session = self.open_challenge(pool, client, &user, SELECT_MFA_TYPE, json!({})).await?;
                 Ok(SignInStep::Challenge { session, user, challenge: Challenge::SelectMfa(factors) })
             }

@@ -12,6 +12,7 @@ pub mod client_secrets;
 pub mod clients;
 pub mod codes;
 pub mod css;
+pub mod devices;
 pub mod directory;
 pub mod error;
 pub mod groups;

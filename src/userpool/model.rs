@@ -124,6 +124,19 @@ pub struct PoolSettings {
     pub recovery_admin_only: bool,
     /// `DeletionProtection` is ACTIVE: DeleteUserPool is refused.
     pub deletion_protected: bool,
+    /// `DeviceConfiguration`, when set: API sign-ins are issued to a device the user may remember.
+    pub devices: Option<DeviceTracking>,
+}
+
+/// How a pool remembers devices (`DeviceConfiguration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceTracking {
+    /// `ChallengeRequiredOnNewDevice`: a remembered device's proof stands in for the second
+    /// factor (other devices still give one where MFA applies).
+    pub device_replaces_mfa: bool,
+    /// `DeviceOnlyRememberedOnUserPrompt`: a confirmed device is remembered only when the user
+    /// asks (UpdateDeviceStatus); otherwise at once.
+    pub remembered_on_prompt: bool,
 }
 
 impl PoolSettings {
@@ -170,6 +183,10 @@ impl PoolSettings {
                 .as_array()
                 .is_some_and(|m| m.iter().any(|x| x["Name"] == "admin_only")),
             deletion_protected: c["DeletionProtection"] == "ACTIVE",
+            devices: c["DeviceConfiguration"].as_object().map(|d| DeviceTracking {
+                device_replaces_mfa: d.get("ChallengeRequiredOnNewDevice") == Some(&Value::Bool(true)),
+                remembered_on_prompt: d.get("DeviceOnlyRememberedOnUserPrompt") == Some(&Value::Bool(true)),
+            }),
         }
     }
 }
@@ -273,6 +290,11 @@ impl Pool {
 
     pub fn deletion_protected(&self) -> bool {
         self.settings.deletion_protected
+    }
+
+    /// Whether and how the pool remembers devices.
+    pub fn devices(&self) -> Option<DeviceTracking> {
+        self.settings.devices
     }
 
     pub fn arn(&self, region: &str, account: &str) -> String {

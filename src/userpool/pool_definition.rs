@@ -63,7 +63,7 @@ pub struct PoolOptions {
     pub mfa_mode: Option<MfaMode>,
     /// `UserAttributeUpdateSettings` (stored and echoed).
     pub user_attribute_update_settings: Option<UserAttributeUpdateSettings>,
-    /// `DeviceConfiguration` (stored and echoed: devices are not remembered).
+    /// `DeviceConfiguration`: whether API sign-ins are issued to devices users can remember.
     pub device_configuration: Option<DeviceConfiguration>,
     /// `EmailConfiguration`: the sender and reply-to address of the pool's mails.
     pub email_configuration: Option<EmailConfiguration>,

@@ -307,6 +307,7 @@ impl SignIn {
         if self.store.take_challenge(&c.id_hash, now).await?.is_none() || !user.enabled {
             return Ok(None);
         }
-        Ok(Some(self.second_factor(pool, client, user.clone(), now, lang).await?))
+        let plan = self.plan_second_factor(pool, user).await?;
+        Ok(Some(self.second_factor(pool, client, user.clone(), plan, now, lang).await?))
     }
 }

@@ -172,6 +172,25 @@ impl Verifier {
         [&self.salt[..], &self.v.to_be_bytes()[..]].concat()
     }
 
+    /// A verifier a client made itself (ConfirmDevice's DeviceSecretVerifierConfig): the salt and
+    /// v as big-endian numbers, sign byte allowed. `None` for a salt past 16 bytes or a v that is
+    /// not in 1..N (v ≡ 0 would make every proof's shared secret guessable).
+    pub fn from_client(salt: &[u8], v: &[u8]) -> Option<Verifier> {
+        let start = salt.iter().position(|b| *b != 0).unwrap_or(salt.len());
+        let significant = &salt[start..];
+        if significant.len() > 16 {
+            return None;
+        }
+        let mut s = [0u8; 16];
+        s[16 - significant.len()..].copy_from_slice(significant);
+        let v = from_bytes(v)?;
+        let reduced = monty(&v).retrieve();
+        if bool::from(reduced.is_zero()) || reduced != v {
+            return None;
+        }
+        Some(Verifier { salt: s, v })
+    }
+
     pub fn from_stored(bytes: &[u8]) -> Option<Verifier> {
         if bytes.len() != 16 + BYTES {
             return None;

@@ -52,6 +52,8 @@ pub struct SrpProof<'a> {
     pub secret_block: &'a str,
     pub signature: &'a str,
     pub timestamp: &'a str,
+    /// DEVICE_KEY: the remembered device the client signs in from, if any.
+    pub device_key: Option<&'a str>,
 }
 
 fn ephemeral_context(user: &UserRow) -> String {
@@ -218,7 +220,7 @@ impl SignIn {
             Guess::Wrong => return Err(incorrect()),
             Guess::Refused => return Err(attempts_exceeded()),
         }
-        self.after_password(pool, client, user, now, caller.lang).await
+        self.after_password(pool, client, user, proof.device_key, now, caller.lang).await
     }
 
     /// Whether the client proved the password: TIMESTAMP within the skew, and the signature

@@ -51,6 +51,8 @@ pub enum Challenge {
     SelectMfa(Vec<MfaKind>),
     /// The pool requires MFA and the user has none: set up one of these.
     MfaSetup(Vec<MfaKind>),
+    /// The user named a device they remembered: prove it (device SRP, API sign-ins only).
+    DeviceSrp,
 }
 
 impl Challenge {
@@ -61,6 +63,7 @@ impl Challenge {
             Challenge::Mfa { kind, .. } => kind.challenge_name(),
             Challenge::SelectMfa(_) => SELECT_MFA_TYPE,
             Challenge::MfaSetup(_) => MFA_SETUP,
+            Challenge::DeviceSrp => DEVICE_SRP_AUTH,
         }
     }
 }
@@ -68,6 +71,8 @@ impl Challenge {
 pub const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
 pub const SELECT_MFA_TYPE: &str = "SELECT_MFA_TYPE";
 pub const MFA_SETUP: &str = "MFA_SETUP";
+pub const DEVICE_SRP_AUTH: &str = "DEVICE_SRP_AUTH";
+pub const DEVICE_PASSWORD_VERIFIER: &str = "DEVICE_PASSWORD_VERIFIER";
 
 /// A code answering an MFA challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@ mod aws_sdk;
 mod branding;
 mod client_auth;
 mod concurrency;
+mod devices;
 mod enumeration;
 mod events;
 mod fake_idp;

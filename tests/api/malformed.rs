@@ -348,11 +348,11 @@ async fn actions_not_served_answer_unsupported_operation_never_a_500() {
         ("GetLogDeliveryConfiguration", json!({"UserPoolId": pool})),
         ("GetCSVHeader", json!({"UserPoolId": pool})),
         ("DescribeRiskConfiguration", json!({"UserPoolId": pool})),
-        ("AdminListDevices", json!({"UserPoolId": pool, "Username": "alice"})),
+        ("ListUserPoolReplicas", json!({"UserPoolId": pool})),
     ] {
         let (status, e) = app.api(action, body).await;
         assert_eq!((status, err_type(&e)), (400, "UnsupportedOperationException"), "{action}: {e}");
     }
-    let (status, e) = app.public_api("ListDevices", json!({"AccessToken": "abc"})).await;
+    let (status, e) = app.public_api("ListWebAuthnCredentials", json!({"AccessToken": "abc"})).await;
     assert_eq!((status, err_type(&e)), (400, "UnsupportedOperationException"), "{e}");
 }

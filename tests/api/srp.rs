@@ -88,13 +88,17 @@ impl SrpClient {
 
     /// The HKDF key for a PASSWORD_VERIFIER challenge (SALT, SRP_B) and this password.
     pub fn key(&self, pool_id: &str, user_id: &str, password: &str, salt_hex: &str, b_hex: &str) -> Vec<u8> {
+        self.key_named(pool_id.split_once('_').unwrap().1, user_id, password, salt_hex, b_hex)
+    }
+
+    /// The same with SRP's "pool name" given (a device's is its DeviceGroupKey).
+    pub fn key_named(&self, pool_name: &str, user_id: &str, password: &str, salt_hex: &str, b_hex: &str) -> Vec<u8> {
         let p = params();
         let n_pad = pad(Odd::<U3072>::from_be_hex(N_HEX).as_ref());
         let k = h(&[&n_pad, &[2]]);
         let big_a = num_hex(&self.big_a);
         let big_b = num_hex(b_hex);
         let u = h(&[&pad(&big_a), &pad(&big_b)]);
-        let pool_name = pool_id.split_once('_').unwrap().1;
         let inner = Sha256::digest(format!("{pool_name}{user_id}:{password}").as_bytes());
         let x = h(&[&pad(&num_hex(salt_hex)), &inner]);
         let g = Monty::new(&U3072::from_u8(2), &p);
@@ -104,6 +108,21 @@ impl SrpClient {
         let prk = hmac(&pad(&u), &pad(&s));
         hmac(&prk, b"Caldera Derived Key\x01")[..16].to_vec()
     }
+}
+
+/// A verifier as ConfirmDevice's DeviceSecretVerifierConfig carries it (base64 of the padded
+/// numbers): v = g^x, x = H(PAD(salt) | H(group | key | ":" | password)).
+pub fn device_verifier(group: &str, key: &str, password: &str, salt: &[u8]) -> Value {
+    let inner = Sha256::digest(format!("{group}{key}:{password}").as_bytes());
+    let x = h(&[&pad(&num(salt)), &inner]);
+    let v = Monty::new(&U3072::from_u8(2), &params()).pow(&x).retrieve();
+    json!({"PasswordVerifier": STANDARD.encode(pad(&v)), "Salt": STANDARD.encode(pad(&num(salt)))})
+}
+
+/// The client's signature over a challenge's SECRET_BLOCK with a key from [`SrpClient::key_named`].
+pub fn claim(key: &[u8], pool_name: &str, user_id: &str, secret_block: &str, ts: &str) -> String {
+    let block = STANDARD.decode(secret_block).unwrap();
+    STANDARD.encode(hmac(key, &[pool_name.as_bytes(), user_id.as_bytes(), &block, ts.as_bytes()].concat()))
 }
 
 fn rand_bytes() -> [u8; 32] {

@@ -242,6 +242,7 @@ async fn codes_redeem_once_even_concurrently() {
         created_at: 1,
         expires_at: 1000,
         revoked_at: None,
+        device_key: None,
     })
     .await
     .unwrap();
@@ -281,6 +282,7 @@ async fn codes_redeem_once_even_concurrently() {
         created_at: 21,
         expires_at: 1000,
         revoked_at: None,
+        device_key: None,
     })
     .await
     .unwrap();
