@@ -1,10 +1,12 @@
 //! The parts of a user's page about access: sign-ins with live refresh tokens (revocable one by
-//! one), hosted-page sessions (ended one by one), linked upstream identities (link, unlink),
+//! one), hosted-page sessions (ended one by one), remembered devices (remembered or not,
+//! forgotten), linked upstream identities (link, unlink),
 //! resetting MFA, and editing attributes. Each change goes through the same service call as its
 //! Cognito action where there is one, and is audited.
 
 use super::Change;
 use super::ManageUsers;
+use crate::store::devices::DeviceRow;
 use crate::store::users::UserRow;
 use crate::userpool::error::{Error, Result};
 use crate::userpool::linked_identities::{COGNITO_SUBJECT, ProviderUser};
@@ -15,7 +17,30 @@ use crate::userpool::user_access::{ActiveSignIn, HostedSession};
 pub struct Access {
     pub sign_ins: Vec<SignInLine>,
     pub sessions: Vec<SessionLine>,
+    pub devices: Vec<DeviceLine>,
     pub identities: Vec<(String, String)>,
+}
+
+pub struct DeviceLine {
+    pub key: String,
+    pub name: String,
+    pub remembered: bool,
+    pub last_ip: String,
+    pub created: String,
+    pub last_signed_in: String,
+}
+
+impl From<DeviceRow> for DeviceLine {
+    fn from(d: DeviceRow) -> Self {
+        DeviceLine {
+            key: d.device_key,
+            name: d.name.unwrap_or_default(),
+            remembered: d.remembered,
+            last_ip: d.last_ip.unwrap_or_default(),
+            created: super::users::date(d.created_at),
+            last_signed_in: d.last_authenticated_at.map(super::users::date).unwrap_or_default(),
+        }
+    }
 }
 
 pub struct SignInLine {
@@ -59,6 +84,7 @@ pub async fn access(svc: &crate::services::Services, user: &UserRow) -> Result<A
     Ok(Access {
         sign_ins: svc.users.active_sign_ins(user).await?.into_iter().map(SignInLine::from).collect(),
         sessions: svc.users.hosted_sessions(user).await?.into_iter().map(SessionLine::from).collect(),
+        devices: svc.users.devices(user, DEVICES_SHOWN, None).await?.0.into_iter().map(DeviceLine::from).collect(),
         identities: svc
             .users
             .linked_identities(user)
@@ -68,6 +94,9 @@ pub async fn access(svc: &crate::services::Services, user: &UserRow) -> Result<A
             .collect(),
     })
 }
+
+/// The most devices the page lists (the oldest first).
+const DEVICES_SHOWN: i64 = 60;
 
 fn upstream(provider: &str, id: &str) -> ProviderUser {
     ProviderUser { provider_name: provider.into(), attribute_name: COGNITO_SUBJECT.into(), attribute_value: id.into() }
@@ -99,6 +128,19 @@ pub async fn act(
             Err(e) => Err(e),
         },
         "reset-mfa" => svc.sign_in.reset_mfa(pool, user).await.map(|_| serde_json::Value::Null),
+        "remember-device" | "not-remember-device" => {
+            let key = f.get("device");
+            let remembered = action == "remember-device";
+            let status = if remembered { "remembered" } else { "not_remembered" };
+            svc.users
+                .set_device_remembered(user, key, remembered)
+                .await
+                .map(|_| serde_json::json!({"DeviceKey": key, "DeviceRememberedStatus": status}))
+        }
+        "forget-device" => {
+            let key = f.get("device");
+            svc.users.forget_device(user, key).await.map(|_| serde_json::json!({"DeviceKey": key}))
+        }
         "attributes" => {
             let mut list: Vec<(String, String)> = user
                 .attributes

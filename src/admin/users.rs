@@ -302,6 +302,8 @@ pub(super) fn cognito_action(action: &str) -> Option<&'static str> {
         "revoke-sign-in" => "RevokeToken",
         "end-session" => "EndHostedSession",
         "reset-mfa" => "ResetUserMFA",
+        "remember-device" | "not-remember-device" => "AdminUpdateDeviceStatus",
+        "forget-device" => "AdminForgetDevice",
         "attributes" => "AdminUpdateUserAttributes",
         "link" => "AdminLinkProviderForUser",
         "unlink" => "AdminDisableProviderForUser",

@@ -396,3 +396,45 @@ async fn administrators_list_read_update_and_forget_devices_and_untracked_pools_
     let described = app.ok("DescribeUserPool", json!({"UserPoolId": f.pool})).await;
     assert_eq!(described["UserPool"]["DeviceConfiguration"]["ChallengeRequiredOnNewDevice"], true);
 }
+
+#[tokio::test]
+async fn the_dashboard_user_page_lists_devices_and_remembers_or_forgets_them() {
+    use crate::admin::{ADMIN, ADMIN_PASSWORD, sign_in_dashboard, spawn_dashboard};
+    let app = spawn_dashboard(portcullis::config::AdminMfa::Optional).await;
+    let (f, _) = device_pool(&app, Some(json!({"ChallengeRequiredOnNewDevice": true})), "OFF").await;
+    let r = password_sign_in(&app, &f, None).await["AuthenticationResult"].clone();
+    let (key, group) = (
+        r["NewDeviceMetadata"]["DeviceKey"].as_str().unwrap(),
+        r["NewDeviceMetadata"]["DeviceGroupKey"].as_str().unwrap(),
+    );
+    assert_eq!(confirm(&app, r["AccessToken"].as_str().unwrap(), key, group, DEVICE_PASSWORD).await.0, 200);
+    let refresh_token = r["RefreshToken"].as_str().unwrap();
+
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let user_page = format!("/admin/pools/{}/users/alice", f.pool);
+    let page = admin.get(&app, &user_page).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("<td class=\"mono\">{key}</td><td>alice&#39;s laptop</td><td>Remembered</td>")),
+        "{page}"
+    );
+
+    let r = admin.post(&app, &format!("{user_page}/not-remember-device"), &[("device", key)]).await;
+    assert_eq!(r.status(), 303);
+    let got = app.ok("AdminGetDevice", json!({"UserPoolId": f.pool, "Username": "alice", "DeviceKey": key})).await;
+    assert_eq!(device_attrs(&got["Device"])["dev:device_remembered_status"], "not_remembered");
+    let v = password_sign_in(&app, &f, Some(key)).await;
+    assert!(v["AuthenticationResult"].is_object(), "not remembered: no device proof asked: {v}");
+
+    let r = admin.post(&app, &format!("{user_page}/forget-device"), &[("device", key)]).await;
+    assert_eq!(r.status(), 303);
+    let (st, e) = refresh(&app, &f, refresh_token, Some(key)).await;
+    assert_eq!((st, err_type(&e)), (400, "NotAuthorizedException"), "{e}");
+    let page = admin.get(&app, &user_page).await.text().await.unwrap();
+    assert!(!page.contains(key), "forgotten");
+    let again = admin.post(&app, &format!("{user_page}/forget-device"), &[("device", key)]).await;
+    assert_eq!(again.status(), 400, "no such device any more");
+    let audit = admin.get(&app, &format!("/admin/events?pool={}&category=audit", f.pool)).await.text().await.unwrap();
+    for action in ["AdminUpdateDeviceStatus", "AdminForgetDevice"] {
+        assert!(audit.contains(action), "{action} is audited");
+    }
+}
