@@ -39,6 +39,7 @@ pub mod operators;
 pub mod services;
 pub mod startup;
 pub mod store;
+pub mod tags;
 pub mod tokens;
 pub mod userpool;
 pub mod web;

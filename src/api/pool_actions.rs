@@ -1,7 +1,7 @@
 //! Pools, clients, domains and resource servers.
 
 use super::pool_input::{new_domain, pool_changes, pool_definition, resource_server};
-use super::{ApiResult, client_id_in, client_shapes, limit, pool_id_in, s};
+use super::{ApiResult, client_id_in, client_shapes, limit, pool_id_in, s, string_list, string_map};
 use crate::services::Services;
 use crate::store::pool_resources::ResourceServerRow;
 use crate::userpool::client_secrets::ClientSecretInfo;
@@ -47,6 +47,9 @@ pub const ACTIONS: &[&str] = &[
     "UpdateResourceServer",
     "ListResourceServers",
     "DeleteResourceServer",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 ];
 
 /// `ClientSecretDescriptorType`: the value only in AddUserPoolClientSecret's answer.
@@ -187,6 +190,15 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value) -> ApiResult {
             svc.user_pools.delete_resource_server(&pool_id_in(i)?, s(i, "Identifier")).await?;
             json!({})
         }
+        "TagResource" => {
+            svc.user_pools.retag_pool(s(i, "ResourceArn"), &string_map(&i["Tags"]), &[]).await?;
+            json!({})
+        }
+        "UntagResource" => {
+            svc.user_pools.retag_pool(s(i, "ResourceArn"), &Default::default(), &string_list(&i["TagKeys"])).await?;
+            json!({})
+        }
+        "ListTagsForResource" => json!({"Tags": svc.user_pools.pool_tags(s(i, "ResourceArn")).await?}),
         _ => return Err(super::unsupported(action)),
     })
 }

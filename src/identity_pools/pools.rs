@@ -14,8 +14,6 @@ use std::sync::OnceLock;
 pub const MAX_POOLS: i64 = 1000;
 /// User-pool providers per identity pool (Cognito's default quota).
 pub const MAX_USER_POOL_PROVIDERS: usize = 50;
-/// Tags per resource.
-pub const MAX_TAGS: usize = 50;
 /// The public providers a pool can name in SupportedLoginProviders.
 pub const PUBLIC_PROVIDERS: &[&str] = &[
     "graph.facebook.com",
@@ -359,11 +357,5 @@ impl IdentityPools {
 }
 
 fn check_tags(tags: &BTreeMap<String, String>) -> Result<()> {
-    if tags.len() > MAX_TAGS {
-        return Err(Error::invalid(format!("A resource can have at most {MAX_TAGS} tags.")));
-    }
-    if let Some(k) = tags.keys().find(|k| k.to_ascii_lowercase().starts_with("aws:")) {
-        return Err(Error::invalid(format!("Tag keys starting with aws: are reserved: {k}")));
-    }
-    Ok(())
+    crate::tags::problem(tags).map_or(Ok(()), |m| Err(Error::invalid(m)))
 }

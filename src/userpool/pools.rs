@@ -12,6 +12,7 @@ use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::pools::PoolRow;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// Settings that cannot change after creation.
 /// Most custom attributes a pool may have.
@@ -51,6 +52,16 @@ fn merge(base: &mut Value, over: &Value) {
 }
 
 /// Cognito's rule beyond the model's patterns: an invitation names the user and the password.
+fn tags_of(pool: &Pool) -> BTreeMap<String, String> {
+    let tags = pool.config.get("UserPoolTags").and_then(Value::as_object).into_iter().flatten();
+    tags.filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect()
+}
+
+fn check_tags(options: &PoolOptions) -> Result<()> {
+    let problem = options.tags.as_ref().and_then(crate::tags::problem);
+    problem.map_or(Ok(()), |m| Err(Error::invalid(m)))
+}
+
 fn check_templates(options: &PoolOptions) -> Result<()> {
     let invite = options.admin_create_user.as_ref().and_then(|a| a.invite_message_template.as_ref());
     let Some(invite) = invite else { return Ok(()) };
@@ -226,6 +237,7 @@ impl UserPools {
             ));
         }
         check_templates(&def.options)?;
+        check_tags(&def.options)?;
         let mut settings = build_settings(&def.options);
         settings.extend(def.fixed_document());
         settings.insert("SchemaAttributes".into(), Value::Array(build_schema(&def.schema, alias_attrs)?));
@@ -263,11 +275,48 @@ impl UserPools {
         Ok((rows.into_iter().map(Pool::from).collect(), next))
     }
 
+    /// The pool a tagging action's `ResourceArn` names: one of this server's region and account.
+    async fn tagged_pool(&self, arn: &str) -> Result<Pool> {
+        let not_found = || Error::ResourceNotFound(format!("Resource {arn} not found.").into());
+        let id = arn.rsplit_once(":userpool/").and_then(|(_, id)| PoolId::parse(id)).ok_or_else(not_found)?;
+        let pool = match self.directory.pool(&id).await {
+            Err(Error::ResourceNotFound(_)) => return Err(not_found()),
+            other => other?,
+        };
+        if pool.arn(&self.region, &self.account_id) != arn {
+            return Err(not_found());
+        }
+        Ok(pool)
+    }
+
+    /// ListTagsForResource: the pool's `UserPoolTags`.
+    pub async fn pool_tags(&self, arn: &str) -> Result<BTreeMap<String, String>> {
+        Ok(tags_of(&self.tagged_pool(arn).await?))
+    }
+
+    /// TagResource (`add`) and UntagResource (`remove`) on a user pool, under the tag rules.
+    pub async fn retag_pool(&self, arn: &str, add: &BTreeMap<String, String>, remove: &[String]) -> Result<()> {
+        let pool = self.tagged_pool(arn).await?;
+        let mut tags = tags_of(&pool);
+        tags.extend(add.iter().map(|(k, v)| (k.clone(), v.clone())));
+        tags.retain(|k, _| !remove.contains(k));
+        if let Some(m) = crate::tags::problem(&tags) {
+            return Err(Error::invalid(m));
+        }
+        let mut config = (*pool.config).clone();
+        config["UserPoolTags"] = json!(tags);
+        let row = PoolRow { id: pool.id.clone(), name: pool.name, config, created_at: pool.created_at, updated_at: self.now() };
+        self.store.update_pool(&row).await?;
+        self.directory.forget_pool(&pool.id);
+        Ok(())
+    }
+
     /// UpdateUserPool: like Cognito, settings not given return to their defaults; the
     /// immutable ones (schema, username and alias settings) are kept.
     pub async fn update_pool(&self, id: &PoolId, changes: &PoolChanges) -> Result<()> {
         let pool = self.directory.pool(id).await?;
         check_templates(&changes.options)?;
+        check_tags(&changes.options)?;
         let mut settings = build_settings(&changes.options);
         for k in IMMUTABLE {
             if let Some(v) = pool.config.get(*k) {
