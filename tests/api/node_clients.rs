@@ -1,8 +1,12 @@
 //! The JS client libraries beyond sign-in, through their own public API in Node against the
 //! server: amazon-cognito-identity-js (`tests/node/profile.cjs`: refreshSession with
 //! REFRESH_TOKEN_AUTH, changePassword, updateAttributes of an e-mail that must be verified before
-//! it replaces the old one, verifyAttribute, deleteAttributes, globalSignOut, deleteUser). The
-//! script asks for the mailed code on stdout and the test answers from its SMTP sink. Libraries,
+//! it replaces the old one, verifyAttribute, deleteAttributes, globalSignOut, deleteUser) and
+//! Amplify JS v6 (`tests/node/amplify.cjs`: signIn with SRP, fetchAuthSession({ forceRefresh })
+//! through GetTokensFromRefreshToken with and without rotation, signOut, updatePassword,
+//! updateUserAttributes + sendUserAttributeVerificationCode + confirmUserAttribute,
+//! fetchUserAttributes, deleteUserAttributes, signOut({ global: true }), deleteUser). The scripts
+//! ask for the mailed codes on stdout and the test answers from its SMTP sink. Libraries,
 //! skipping and `PORTCULLIS_REQUIRE_NODE`: `node.rs`.
 
 use crate::aws_sdk::isolated_command;
@@ -96,5 +100,56 @@ async fn amazon_cognito_identity_js_manages_the_signed_in_profile() {
     assert_eq!(s["deletedSignIn"], "NotAuthorizedException", "{s}");
     assert_eq!(sink.count_to(EMAIL), 0, "nothing was mailed to the old address");
     assert_eq!(sink.count_to(NEW_EMAIL), 1, "one code, for the update");
+    assert_deleted(&app, &pool).await;
+}
+
+#[tokio::test]
+async fn amplify_v6_refreshes_and_manages_the_signed_in_profile() {
+    let Some(modules) = js_modules_or_skip("amplify_v6_refreshes_and_manages_the_signed_in_profile") else {
+        return;
+    };
+    let (app, sink) = spawn_with_mail().await;
+    let pool = profile_pool(&app).await;
+    let client = srp_client(&app, &pool, false).await;
+    let rotating = srp_client(&app, &pool, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = isolated_command("node", dir.path());
+    cmd.arg(script("amplify.cjs")).arg(&app.base).env("NODE_PATH", &modules);
+    for (k, v) in [
+        ("AMP_POOL", pool.as_str()),
+        ("AMP_CLIENT", client.as_str()),
+        ("AMP_ROTATING_CLIENT", rotating.as_str()),
+        ("AMP_USER", "alice"),
+        ("AMP_PASSWORD", PASSWORD),
+        ("AMP_NEW_PASSWORD", NEW_PASSWORD),
+        ("AMP_EMAIL", EMAIL),
+        ("AMP_NEW_EMAIL", NEW_EMAIL),
+        ("AMP_DELETABLE", DELETABLE),
+    ] {
+        cmd.env(k, v);
+    }
+    let (ok, out, err) = run_answering_codes(cmd, dir.path(), &sink, "node amplify.cjs").await;
+    let s = summary(ok, &out, &err, "aws-amplify amplify.cjs");
+    assert_eq!(
+        s["passed"],
+        json!([
+            "sign-in",
+            "refresh without rotation",
+            "sign-out",
+            "refresh with rotation",
+            "update password",
+            "update attributes keeps the old e-mail",
+            "resend code",
+            "confirm attribute",
+            "delete attributes",
+            "global sign-out",
+            "delete user",
+        ]),
+        "{s}"
+    );
+    assert_eq!(s["refreshCalls"], json!(["GetTokensFromRefreshToken"]), "how Amplify refreshes: {s}");
+    assert_eq!(s["deletedSignIn"], "NotAuthorizedException", "{s}");
+    assert_eq!(sink.count_to(EMAIL), 0, "nothing was mailed to the old address");
+    assert_eq!(sink.count_to(NEW_EMAIL), 2, "the update's code and the one asked for again");
     assert_deleted(&app, &pool).await;
 }
