@@ -182,9 +182,16 @@ async function getUserWith(accessToken) {
   passed.push("refresh with rotation");
 
   // updatePassword, then only the new password signs in.
-  const wrongOld = await outcome(auth.updatePassword({ oldPassword: env.AMP_PASSWORD + "x", newPassword: env.AMP_NEW_PASSWORD }));
-  check(wrongOld.err && wrongOld.err.name === "NotAuthorizedException", "a wrong old password: " + describe(wrongOld.err));
-  const changed = await outcome(auth.updatePassword({ oldPassword: env.AMP_PASSWORD, newPassword: env.AMP_NEW_PASSWORD }));
+  const wrongOld = await outcome(
+    auth.updatePassword({ oldPassword: env.AMP_PASSWORD + "x", newPassword: env.AMP_NEW_PASSWORD }),
+  );
+  check(
+    wrongOld.err && wrongOld.err.name === "NotAuthorizedException",
+    "a wrong old password: " + describe(wrongOld.err),
+  );
+  const changed = await outcome(
+    auth.updatePassword({ oldPassword: env.AMP_PASSWORD, newPassword: env.AMP_NEW_PASSWORD }),
+  );
   check(!changed.err, "updatePassword: " + describe(changed.err));
   await auth.signOut();
   const withOld = await signIn(env.AMP_PASSWORD);
@@ -277,7 +284,9 @@ async function getUserWith(accessToken) {
   passed.push("delete user");
 
   check(strayRequests.length === 0, "requests beside the endpoint: " + strayRequests);
-  const refreshCallsMade = [...new Set(operations.filter((o) => o.startsWith("GetTokensFromRefreshToken") || o.includes("REFRESH")))];
+  const refreshCallsMade = [
+    ...new Set(operations.filter((o) => o.startsWith("GetTokensFromRefreshToken") || o.includes("REFRESH"))),
+  ];
   console.log(
     JSON.stringify({
       passed,

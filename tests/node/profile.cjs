@@ -79,7 +79,10 @@ async function attributes(user) {
   check(first.ok, "sign-in: " + describe(first.err));
   const user = first.user;
   const access0 = first.session.getAccessToken();
-  check(access0.decodePayload().username === env.PROFILE_USER, "access token username " + access0.decodePayload().username);
+  check(
+    access0.decodePayload().username === env.PROFILE_USER,
+    "access token username " + access0.decodePayload().username,
+  );
   passed.push("sign-in");
 
   // refreshSession: REFRESH_TOKEN_AUTH with the session's refresh token.
@@ -88,7 +91,10 @@ async function attributes(user) {
   const access1 = refreshed.value.getAccessToken();
   check(access1.getJwtToken() !== access0.getJwtToken(), "the refreshed access token is the old one");
   check(access1.decodePayload().sub === access0.decodePayload().sub, "the refreshed token is another user's");
-  check(access1.decodePayload().username === env.PROFILE_USER, "refreshed username " + access1.decodePayload().username);
+  check(
+    access1.decodePayload().username === env.PROFILE_USER,
+    "refreshed username " + access1.decodePayload().username,
+  );
   check(
     refreshed.value.getIdToken().decodePayload()["cognito:username"] === env.PROFILE_USER,
     "refreshed id token " + JSON.stringify(refreshed.value.getIdToken().decodePayload()),
@@ -98,7 +104,10 @@ async function attributes(user) {
 
   // changePassword, then only the new password signs in.
   const wrongOld = await call((cb) => user.changePassword(env.PROFILE_PASSWORD + "x", env.PROFILE_NEW_PASSWORD, cb));
-  check(wrongOld.err && wrongOld.err.code === "NotAuthorizedException", "a wrong old password: " + describe(wrongOld.err));
+  check(
+    wrongOld.err && wrongOld.err.code === "NotAuthorizedException",
+    "a wrong old password: " + describe(wrongOld.err),
+  );
   const changed = await call((cb) => user.changePassword(env.PROFILE_PASSWORD, env.PROFILE_NEW_PASSWORD, cb));
   check(!changed.err && changed.value === "SUCCESS", "changePassword: " + describe(changed.err));
   const withNew = await signIn(env.PROFILE_NEW_PASSWORD);
@@ -155,9 +164,15 @@ async function attributes(user) {
   check(data.err && data.err.code === "NotAuthorizedException", "getUserData after sign-out: " + describe(data.err));
   stale.setSignInUserSession(session);
   const attrs = await call((cb) => stale.getUserAttributes(cb));
-  check(attrs.err && attrs.err.code === "NotAuthorizedException", "getUserAttributes after sign-out: " + describe(attrs.err));
+  check(
+    attrs.err && attrs.err.code === "NotAuthorizedException",
+    "getUserAttributes after sign-out: " + describe(attrs.err),
+  );
   const again = await call((cb) => stale.refreshSession(session.getRefreshToken(), cb));
-  check(again.err && again.err.code === "NotAuthorizedException", "refreshSession after sign-out: " + describe(again.err));
+  check(
+    again.err && again.err.code === "NotAuthorizedException",
+    "refreshSession after sign-out: " + describe(again.err),
+  );
   passed.push("global sign-out");
 
   // deleteUser: signed in afresh, the user deletes itself and can no longer sign in.
