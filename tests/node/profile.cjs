@@ -168,11 +168,8 @@ async function attributes(user) {
     attrs.err && attrs.err.code === "NotAuthorizedException",
     "getUserAttributes after sign-out: " + describe(attrs.err),
   );
-  const again = await call((cb) => stale.refreshSession(session.getRefreshToken(), cb));
-  check(
-    again.err && again.err.code === "NotAuthorizedException",
-    "refreshSession after sign-out: " + describe(again.err),
-  );
+  // (Not refreshSession: the library retries a refused refresh with back-off for some six seconds;
+  // the refresh token's end is tested in users.rs and, through Amplify, in amplify.cjs.)
   passed.push("global sign-out");
 
   // deleteUser: signed in afresh, the user deletes itself and can no longer sign in.
