@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn python() -> String {
     std::env::var("PORTCULLIS_TEST_PYTHON").unwrap_or_else(|_| "python3".into())

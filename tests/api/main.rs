@@ -36,6 +36,8 @@ mod lockout;
 mod malformed;
 mod management;
 mod mfa;
+mod node;
+mod node_clients;
 mod oauth_flow;
 mod oidc_rp;
 mod pool_domains;

@@ -3,13 +3,14 @@
 //! SOFTWARE_TOKEN_MFA) and amazon-cognito-identity-js's `CognitoUser.authenticateUser` in Node
 //! (`tests/node/srp.cjs`). The test installs them itself: pycognito with pip into
 //! `target/pydeps-srp` (a missing `python3` or a failed install fails the test, as for boto3),
-//! the JS library with npm into `target/nodedeps`; without `node`/`npm`, or when npm cannot
-//! fetch the package (no network), the Node part is skipped with a message, unless
+//! the JS library with npm into `target/nodedeps` (see `node.rs`); without `node`/`npm`, or when
+//! npm cannot fetch the package (no network), the Node part is skipped with a message, unless
 //! `PORTCULLIS_REQUIRE_NODE` is set.
 
 use crate::aws_sdk::{isolated_command, run_to_end};
 use crate::helpers::*;
 use crate::mfa::{mfa_pool, set_up_totp};
+use crate::node::{js_modules_or_skip, script, summary};
 use portcullis::clock::Clock;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -47,34 +48,6 @@ fn pycognito_path(python: &str) -> PathBuf {
         assert!(imports(python, "pycognito", &deps), "pycognito still not importable from {}", deps.display());
     }
     deps
-}
-
-/// `node_modules` with amazon-cognito-identity-js, installed with npm on first use; `Err` says
-/// why there is none.
-fn cognito_js_modules() -> Result<PathBuf, String> {
-    let dir = target_dir("nodedeps");
-    let modules = dir.join("node_modules");
-    if modules.join("amazon-cognito-identity-js").join("package.json").exists() {
-        return Ok(modules);
-    }
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-        .arg(&dir)
-        .arg("amazon-cognito-identity-js")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("npm could not be run ({e})"))?;
-    if !out.status.success() {
-        return Err(format!("npm install failed (no network?): {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    Ok(modules)
-}
-
-fn summary(ok: bool, stdout: &str, stderr: &str, what: &str) -> Value {
-    assert!(ok, "{what} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
-    let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("no JSON summary ({e}) from {what}:\n{stdout}\n{stderr}"))
 }
 
 fn srp_client() -> Value {
@@ -130,25 +103,14 @@ async fn srp_pycognito_signs_in_and_walks_the_challenges() {
 
 #[tokio::test]
 async fn srp_amazon_cognito_identity_js_signs_in() {
-    let required = std::env::var_os("PORTCULLIS_REQUIRE_NODE").is_some();
-    let node_found = Command::new("node").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
-    let modules = if node_found { cognito_js_modules() } else { Err("node is not installed".into()) };
-    let modules = match modules {
-        Ok(m) => m,
-        Err(why) if !required => {
-            eprintln!(
-                "SKIPPED srp_amazon_cognito_identity_js_signs_in: {why} (PORTCULLIS_REQUIRE_NODE makes this fail)"
-            );
-            return;
-        }
-        Err(why) => panic!("amazon-cognito-identity-js is required: {why}"),
+    let Some(modules) = js_modules_or_skip("srp_amazon_cognito_identity_js_signs_in") else {
+        return;
     };
     let app = TestApp::spawn().await;
     let f = setup_flow(&app, false, srp_client()).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/srp.cjs");
     let mut cmd = isolated_command("node", dir.path());
-    cmd.arg(&script)
+    cmd.arg(script("srp.cjs"))
         .arg(&app.base)
         .env("NODE_PATH", &modules)
         .env("SRP_POOL", &f.pool)
