@@ -305,7 +305,13 @@ impl UserPools {
         }
         let mut config = (*pool.config).clone();
         config["UserPoolTags"] = json!(tags);
-        let row = PoolRow { id: pool.id.clone(), name: pool.name, config, created_at: pool.created_at, updated_at: self.now() };
+        let row = PoolRow {
+            id: pool.id.clone(),
+            name: pool.name,
+            config,
+            created_at: pool.created_at,
+            updated_at: self.now(),
+        };
         self.store.update_pool(&row).await?;
         self.directory.forget_pool(&pool.id);
         Ok(())

@@ -1,7 +1,7 @@
 //! The Cognito management API through the real HTTP surface.
 
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
 
 #[tokio::test]
@@ -311,4 +311,41 @@ async fn clients_naming_attributes_the_pool_lacks_are_refused_in_cognitos_words(
         )
         .await;
     assert_eq!((status, err_message(&e)), (400, "Invalid write attributes specified while updating a client"), "{e}");
+}
+
+#[tokio::test]
+async fn a_pools_tags_are_read_added_and_removed_by_its_arn_under_the_tag_rules() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({"UserPoolTags": {"team": "core"}})).await;
+    let arn =
+        app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await["UserPool"]["Arn"].as_str().unwrap().to_string();
+    assert_eq!(app.ok("ListTagsForResource", json!({"ResourceArn": arn})).await["Tags"], json!({"team": "core"}));
+
+    app.ok("TagResource", json!({"ResourceArn": arn, "Tags": {"cost": "42", "team": "identity"}})).await;
+    app.ok("UntagResource", json!({"ResourceArn": arn, "TagKeys": ["cost", "absent"]})).await;
+    assert_eq!(app.ok("ListTagsForResource", json!({"ResourceArn": arn})).await["Tags"], json!({"team": "identity"}));
+    let d = app.ok("DescribeUserPool", json!({"UserPoolId": pool})).await;
+    assert_eq!(d["UserPool"]["UserPoolTags"], json!({"team": "identity"}), "the pool's UserPoolTags");
+    // UpdateUserPool without UserPoolTags keeps them, as Cognito does.
+    app.ok("UpdateUserPool", json!({"UserPoolId": pool, "MfaConfiguration": "OFF"})).await;
+    assert_eq!(app.ok("ListTagsForResource", json!({"ResourceArn": arn})).await["Tags"], json!({"team": "identity"}));
+
+    for (tags, what) in [
+        (json!({"aws:owner": "x"}), "reserved prefix"),
+        (json!({"k": "v".repeat(257)}), "value too long"),
+        (Value::Object((0..50).map(|i| (format!("k{i}"), json!("v"))).collect()), "51 with the one there"),
+    ] {
+        let (st, e) = app.api("TagResource", json!({"ResourceArn": arn, "Tags": tags})).await;
+        assert_eq!((st, err_type(&e)), (400, "InvalidParameterException"), "{what}: {e}");
+    }
+    let (st, e) = app.api("CreateUserPool", json!({"PoolName": "p", "UserPoolTags": {"AWS:x": "y"}})).await;
+    assert_eq!((st, err_type(&e)), (400, "InvalidParameterException"), "{e}");
+
+    let gone = arn.replace(&pool, &format!("{}x", pool));
+    let other_account = arn.replacen(":000000000000:", ":111111111111:", 1);
+    assert_ne!(other_account, arn);
+    for other in [gone, other_account] {
+        let (st, e) = app.api("ListTagsForResource", json!({"ResourceArn": other})).await;
+        assert_eq!((st, err_type(&e)), (400, "ResourceNotFoundException"), "{other}: {e}");
+    }
 }
