@@ -19,7 +19,7 @@ fn flows() -> Value {
 
 /// A pool with this DeviceConfiguration (None: no tracking) and MFA mode, alice in it, and an
 /// SRP client; with MFA ON, alice's authenticator is set up (its secret returned).
-async fn device_pool(app: &TestApp, devices: Option<Value>, mfa: &str) -> (Flow, Option<String>) {
+pub(crate) async fn device_pool(app: &TestApp, devices: Option<Value>, mfa: &str) -> (Flow, Option<String>) {
     let mut extra = json!({});
     if let Some(d) = devices {
         extra["DeviceConfiguration"] = d;

@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("PORTCULLIS_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
-fn target_dir(name: &str) -> PathBuf {
+pub(crate) fn target_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join(name)
 }
 
@@ -34,7 +34,7 @@ fn imports(python: &str, module: &str, path: &Path) -> bool {
 }
 
 /// A directory where pycognito (and boto3 with it) imports, installed with pip on first use.
-fn pycognito_path(python: &str) -> PathBuf {
+pub(crate) fn pycognito_path(python: &str) -> PathBuf {
     let deps = target_dir("pydeps-srp");
     if !imports(python, "pycognito", &deps) {
         let status = Command::new(python)
@@ -51,7 +51,7 @@ fn pycognito_path(python: &str) -> PathBuf {
 
 /// `node_modules` with amazon-cognito-identity-js, installed with npm on first use; `Err` says
 /// why there is none.
-fn cognito_js_modules() -> Result<PathBuf, String> {
+pub(crate) fn cognito_js_modules() -> Result<PathBuf, String> {
     let dir = target_dir("nodedeps");
     let modules = dir.join("node_modules");
     if modules.join("amazon-cognito-identity-js").join("package.json").exists() {
@@ -71,7 +71,7 @@ fn cognito_js_modules() -> Result<PathBuf, String> {
     Ok(modules)
 }
 
-fn summary(ok: bool, stdout: &str, stderr: &str, what: &str) -> Value {
+pub(crate) fn summary(ok: bool, stdout: &str, stderr: &str, what: &str) -> Value {
     assert!(ok, "{what} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
     serde_json::from_str(last).unwrap_or_else(|e| panic!("no JSON summary ({e}) from {what}:\n{stdout}\n{stderr}"))
