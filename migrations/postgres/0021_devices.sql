@@ -18,3 +18,6 @@ CREATE INDEX devices_user ON devices(user_id, created_at, device_key);
 
 -- The device a refresh token was issued to: refreshing it must name that device.
 ALTER TABLE refresh_tokens ADD COLUMN device_key TEXT;
+
+-- A user's pending challenges, for a device step answered without its session (pycognito).
+CREATE INDEX auth_challenges_user ON auth_challenges(user_id, client_id);

@@ -363,7 +363,14 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                     }
                     let c = svc
                         .sign_in
-                        .device_srp_start(&pool, &client, s(i, "Session"), s(r, "DEVICE_KEY"), s(r, "SRP_A"))
+                        .device_srp_start(
+                            &pool,
+                            &client,
+                            s(i, "Session"),
+                            s(r, "USERNAME"),
+                            s(r, "DEVICE_KEY"),
+                            s(r, "SRP_A"),
+                        )
                         .await?;
                     return Ok(device_password_verifier(c));
                 }

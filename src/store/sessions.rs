@@ -112,6 +112,27 @@ impl Store {
         .await?)
     }
 
+    /// A user's pending challenges of one kind for one client, newest first: for the answer
+    /// that comes without its session (pycognito's DEVICE_SRP_AUTH).
+    pub async fn open_challenges_of_user(
+        &self,
+        user_id: &str,
+        client_id: &ClientId,
+        challenge: &str,
+        now: i64,
+    ) -> StoreResult<Vec<ChallengeRow>> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM auth_challenges WHERE user_id = $1 AND client_id = $2 AND challenge = $3 \
+             AND used_at IS NULL AND expires_at > $4 ORDER BY expires_at DESC LIMIT 20",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .bind(challenge)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn peek_challenge(&self, id_hash: &TokenHash, now: i64) -> StoreResult<Option<ChallengeRow>> {
         Ok(sqlx::query_as("SELECT * FROM auth_challenges WHERE id_hash = $1 AND used_at IS NULL AND expires_at > $2")
             .bind(id_hash)

@@ -28,9 +28,10 @@ use super::{Users, error};
 use crate::crypto::{MasterKey, TokenHash};
 use crate::events::ChallengeResult;
 use crate::i18n::Lang;
-use crate::ids::PoolId;
+use crate::ids::{PoolId, Username};
 use crate::store::StoreError;
 use crate::store::devices::DeviceRow;
+use crate::store::sessions::ChallengeRow;
 use crate::store::users::UserRow;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -148,19 +149,27 @@ impl SignIn {
     }
 
     /// RespondToAuthChallenge DEVICE_SRP_AUTH: the device's SRP_A; answers the device's salt and
-    /// the server's B. The session is spent; the next one carries the exchange.
+    /// the server's B. The session is spent; the next one carries the exchange. An answer without
+    /// its session (pycognito sends none, as Cognito long allowed) takes the user's newest pending
+    /// DEVICE_SRP_AUTH for this client and device: it was opened only after the right password,
+    /// and nothing is issued before the device's own proof.
     pub async fn device_srp_start(
         &self,
         pool: &Pool,
         client: &Client,
         session: &str,
+        username: &str,
         device_key: &str,
         srp_a: &str,
     ) -> Result<DeviceChallenge> {
         let big_a = srp::parse_client_public(srp_a)
             .ok_or_else(|| Error::InvalidParameter(Message::Text("SRP_A is not a valid value.".into())))?;
         let now = self.now();
-        let pending = self.store.take_challenge(&TokenHash::of(session), now).await?;
+        let pending = if session.is_empty() {
+            self.take_sessionless_device_srp(pool, client, username, device_key, now).await?
+        } else {
+            self.store.take_challenge(&TokenHash::of(session), now).await?
+        };
         let pending = pending
             .filter(|c| c.challenge == DEVICE_SRP_AUTH && c.client_id == client.id && c.pool_id == pool.id)
             .ok_or_else(session_expired)?;
@@ -187,6 +196,22 @@ impl SignIn {
             salt: verifier.salt_hex(),
             srp_b: srp::to_hex(&ephemeral.big_b),
         })
+    }
+
+    async fn take_sessionless_device_srp(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        device_key: &str,
+        now: i64,
+    ) -> Result<Option<ChallengeRow>> {
+        let Some(user) = self.users.find_user(pool, &Username::from(username)).await? else { return Ok(None) };
+        let open = self.store.open_challenges_of_user(&user.id, &client.id, DEVICE_SRP_AUTH, now).await?;
+        let Some(newest) = open.into_iter().find(|c| c.data["device_key"].as_str() == Some(device_key)) else {
+            return Ok(None);
+        };
+        Ok(self.store.take_challenge(&newest.id_hash, now).await?)
     }
 
     /// RespondToAuthChallenge DEVICE_PASSWORD_VERIFIER: the device's proof; signed in, with the

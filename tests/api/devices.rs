@@ -19,7 +19,7 @@ fn flows() -> Value {
 
 /// A pool with this DeviceConfiguration (None: no tracking) and MFA mode, alice in it, and an
 /// SRP client; with MFA ON, alice's authenticator is set up (its secret returned).
-async fn device_pool(app: &TestApp, devices: Option<Value>, mfa: &str) -> (Flow, Option<String>) {
+pub(crate) async fn device_pool(app: &TestApp, devices: Option<Value>, mfa: &str) -> (Flow, Option<String>) {
     let mut extra = json!({});
     if let Some(d) = devices {
         extra["DeviceConfiguration"] = d;
@@ -437,4 +437,52 @@ async fn the_dashboard_user_page_lists_devices_and_remembers_or_forgets_them() {
     for action in ["AdminUpdateDeviceStatus", "AdminForgetDevice"] {
         assert!(audit.contains(action), "{action} is audited");
     }
+}
+
+#[tokio::test]
+async fn device_answers_without_their_session_as_pycognito_sends_them_take_the_pending_device_step() {
+    let app = TestApp::spawn().await;
+    let config = json!({"ChallengeRequiredOnNewDevice": true, "DeviceOnlyRememberedOnUserPrompt": false});
+    let (f, secret) = device_pool(&app, Some(config), "ON").await;
+    let out = answer_totp(&app, &f, &password_sign_in(&app, &f, None).await, &secret.unwrap(), None).await;
+    let r = &out["AuthenticationResult"];
+    let (key, group) = (
+        r["NewDeviceMetadata"]["DeviceKey"].as_str().unwrap(),
+        r["NewDeviceMetadata"]["DeviceGroupKey"].as_str().unwrap(),
+    );
+    assert_eq!(confirm(&app, r["AccessToken"].as_str().unwrap(), key, group, DEVICE_PASSWORD).await.0, 200);
+    let device_srp = |key: &str, c: &SrpClient| json!({"USERNAME": "alice", "DEVICE_KEY": key, "SRP_A": c.big_a});
+
+    // Without a right password first there is no device step to take.
+    let c = SrpClient::new();
+    let (st, e) = respond(&app, &f, "DEVICE_SRP_AUTH", &Value::Null, device_srp(key, &c)).await;
+    assert_eq!((st, err_type(&e)), (400, "NotAuthorizedException"), "{e}");
+
+    // After it, the step is found by the user and the device key: not by another key.
+    let v = password_sign_in(&app, &f, Some(key)).await;
+    assert_eq!(v["ChallengeName"], "DEVICE_SRP_AUTH", "{v}");
+    let other = format!("{}_{}", key.split_once('_').unwrap().0, uuid::Uuid::new_v4());
+    let (st, e) = respond(&app, &f, "DEVICE_SRP_AUTH", &Value::Null, device_srp(&other, &c)).await;
+    assert_eq!((st, err_type(&e)), (400, "NotAuthorizedException"), "{e}");
+    let (st, v) = respond(&app, &f, "DEVICE_SRP_AUTH", &Value::Null, device_srp(key, &c)).await;
+    assert_eq!((st, v["ChallengeName"].as_str()), (200, Some("DEVICE_PASSWORD_VERIFIER")), "{v}");
+    let (st, e) = respond(&app, &f, "DEVICE_SRP_AUTH", &Value::Null, device_srp(key, &SrpClient::new())).await;
+    assert_eq!((st, err_type(&e)), (400, "NotAuthorizedException"), "taken once: {e}");
+
+    // The device's proof, also without the session (the secret block names the exchange).
+    let p = &v["ChallengeParameters"];
+    let k = c.key_named(group, key, DEVICE_PASSWORD, p["SALT"].as_str().unwrap(), p["SRP_B"].as_str().unwrap());
+    let ts = timestamp(app.clock.now());
+    let block = p["SECRET_BLOCK"].as_str().unwrap();
+    let (st, out) = respond(
+        &app,
+        &f,
+        "DEVICE_PASSWORD_VERIFIER",
+        &Value::Null,
+        json!({"USERNAME": "alice", "DEVICE_KEY": key, "PASSWORD_CLAIM_SECRET_BLOCK": block, "TIMESTAMP": ts,
+               "PASSWORD_CLAIM_SIGNATURE": claim(&k, group, key, block, &ts)}),
+    )
+    .await;
+    assert_eq!(st, 200, "{out}");
+    assert_eq!(claims(out["AuthenticationResult"]["AccessToken"].as_str().unwrap())["device_key"], key);
 }

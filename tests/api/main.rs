@@ -10,6 +10,7 @@ mod aws_sdk;
 mod branding;
 mod client_auth;
 mod concurrency;
+mod device_clients;
 mod devices;
 mod enumeration;
 mod events;

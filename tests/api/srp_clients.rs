@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("PORTCULLIS_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
@@ -35,7 +35,7 @@ fn imports(python: &str, module: &str, path: &Path) -> bool {
 }
 
 /// A directory where pycognito (and boto3 with it) imports, installed with pip on first use.
-fn pycognito_path(python: &str) -> PathBuf {
+pub(crate) fn pycognito_path(python: &str) -> PathBuf {
     let deps = target_dir("pydeps-srp");
     if !imports(python, "pycognito", &deps) {
         let status = Command::new(python)
