@@ -187,6 +187,21 @@ async fn signed(req: &HttpRequest, svc: &Services, role: Role) -> Result<Signed,
     }
 }
 
+/// The session of a posted form, as [`signed`], and the form's CSRF token checked against it:
+/// every kind of change (urlencoded or multipart) goes through here.
+async fn signed_form(req: &HttpRequest, svc: &Services, role: Role, form: &Fields) -> Result<Signed, actix_web::Error> {
+    let op = signed(req, svc, role).await.map_err(refused)?;
+    let raw = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if !svc.operators.csrf_matches(&raw, form.get("_csrf")) {
+        return Err(refused(message(
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "This form does not belong to your session. Reload the page and try again.",
+        )));
+    }
+    Ok(op)
+}
+
 fn on_public_host(req: &HttpRequest, svc: &Services) -> bool {
     let host = crate::web::client::host(req, &svc.config).to_ascii_lowercase();
     url::Url::parse(&svc.config.public_url).is_ok_and(|u| {
@@ -225,15 +240,7 @@ impl<N: Need + 'static> FromRequest for Change<N> {
             let bad_form = || message(StatusCode::BAD_REQUEST, "Unreadable form", "The form could not be read.");
             let body = body.await.map_err(|_| refused(bad_form()))?;
             let form = Fields::parse(&body).ok_or_else(|| refused(bad_form()))?;
-            let op = signed(&req, &svc, N::ROLE).await.map_err(refused)?;
-            let raw = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-            if !svc.operators.csrf_matches(&raw, form.get("_csrf")) {
-                return Err(refused(message(
-                    StatusCode::FORBIDDEN,
-                    "Form expired",
-                    "This form does not belong to your session. Reload the page and try again.",
-                )));
-            }
+            let op = signed_form(&req, &svc, N::ROLE, &form).await?;
             Ok(Change { req, svc, op, form, need: PhantomData })
         })
     }

@@ -105,9 +105,6 @@ fn changes(c: &Change<Configure>) -> Result<PoolOptions, String> {
         _ => MfaMode::Off,
     };
     let message = f.text("email_message");
-    if f.checked("email_mfa") && f.text("mfa_message").is_some_and(|m| !m.contains("{####}")) {
-        return Err("The sign-in code message must contain {####}, where the code goes.".into());
-    }
     if message.as_deref().is_some_and(|m| !m.contains("{####}")) {
         return Err("The verification message must contain {####}, where the code goes.".into());
     }

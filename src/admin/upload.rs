@@ -2,7 +2,7 @@
 //! same checks as [`super::Change`] (session, role, the session's CSRF token), on the form's
 //! text fields, plus one file of at most [`MAX_FILE_BYTES`].
 
-use super::{Change, Fields, Need, SESSION_COOKIE, message, refused, signed};
+use super::{Change, Fields, Need, message, refused};
 use crate::services::Services;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -67,15 +67,7 @@ impl<N: Need + 'static> FromRequest for Upload<N> {
                 )
             };
             let (form, file) = read(&req, payload).await.ok_or_else(|| refused(bad_form()))?;
-            let op = signed(&req, &svc, N::ROLE).await.map_err(refused)?;
-            let raw = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-            if !svc.operators.csrf_matches(&raw, form.get("_csrf")) {
-                return Err(refused(message(
-                    StatusCode::FORBIDDEN,
-                    "Form expired",
-                    "This form does not belong to your session. Reload the page and try again.",
-                )));
-            }
+            let op = super::signed_form(&req, &svc, N::ROLE, &form).await?;
             Ok(Upload { change: Change { req, svc, op, form, need: PhantomData }, file })
         })
     }

@@ -103,6 +103,33 @@ impl Store {
         Ok(())
     }
 
+    /// Insert a rotated secret while the client holds fewer than `max`; false (nothing written)
+    /// when it holds that many already. Simultaneous additions cannot all pass the count: each
+    /// first locks the client's row with an update that changes nothing (a row lock on
+    /// PostgreSQL, the write lock on SQLite), so the next one counts after this one commits.
+    pub async fn insert_client_secret_within(&self, s: &ClientSecretRow, max: i64) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE clients SET updated_at = updated_at WHERE id = $1")
+            .bind(&s.client_id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query(
+            "INSERT INTO client_secrets (client_id, secret_id, secret_enc, created_at) SELECT $1, $2, $3, $4 \
+             WHERE (SELECT count(*) FROM client_secrets WHERE client_id = $1) < $5",
+        )
+        .bind(&s.client_id)
+        .bind(&s.secret_id)
+        .bind(&s.secret_enc)
+        .bind(s.created_at)
+        .bind(max)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict)?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
     pub async fn delete_client_secret(&self, client_id: &str, secret_id: &str) -> StoreResult<bool> {
         let n = sqlx::query("DELETE FROM client_secrets WHERE client_id = $1 AND secret_id = $2")
             .bind(client_id)

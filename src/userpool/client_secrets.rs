@@ -9,8 +9,9 @@
 //! sealed at rest with the master key, as the main secret is; a new one is shown once, in
 //! AddUserPoolClientSecret's answer.
 //!
-//! The two-secret limit is checked before the insert, not by the database: two additions at the
-//! same moment could both pass it.
+//! The two-secret limit is checked by the insert itself, under a lock on the client's row
+//! ([`Store::insert_client_secret_within`](crate::store::Store::insert_client_secret_within)):
+//! additions at the same moment cannot all pass it.
 
 use super::UserPools;
 use super::error::{Error, Result};
@@ -19,7 +20,7 @@ use crate::ids::{ClientId, PoolId};
 use crate::store::clients::ClientSecretRow;
 
 /// Secrets a client may hold at once.
-pub const MAX_SECRETS: usize = 2;
+pub const MAX_SECRETS: i64 = 2;
 
 /// A client secret as listed: its id and when it was made; the value only when it is new.
 #[derive(Debug, Clone)]
@@ -55,7 +56,7 @@ impl UserPools {
         let Some(main) = client.secret.clone() else {
             return Err(no_secret());
         };
-        let mut rows = self.store.client_secrets(client_id).await?;
+        let rows = self.store.client_secrets(client_id).await?;
         if rows.is_empty() {
             let id = first_secret_id(client_id, client.created_at);
             let row = ClientSecretRow {
@@ -69,12 +70,6 @@ impl UserPools {
                 Ok(()) | Err(crate::store::StoreError::Conflict) => {}
                 Err(e) => return Err(e.into()),
             }
-            rows = self.store.client_secrets(client_id).await?;
-        }
-        if rows.len() >= MAX_SECRETS {
-            return Err(Error::LimitExceeded(
-                format!("The user pool client already has the maximum of {MAX_SECRETS} client secrets.").into(),
-            ));
         }
         let value = given.map(str::to_string).unwrap_or_else(super::model::new_client_secret);
         let id = format!("{client_id}--{}", random_from(b"0123456789", 13));
@@ -85,7 +80,11 @@ impl UserPools {
             secret_id: id.clone(),
             created_at: now,
         };
-        self.store.insert_client_secret(&row).await?;
+        if !self.store.insert_client_secret_within(&row, MAX_SECRETS).await? {
+            return Err(Error::LimitExceeded(
+                format!("The user pool client already has the maximum of {MAX_SECRETS} client secrets.").into(),
+            ));
+        }
         self.directory.forget_client(client_id);
         Ok(ClientSecretInfo { id, value: Some(value), created_at: now })
     }

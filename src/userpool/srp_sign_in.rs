@@ -74,7 +74,7 @@ impl SignIn {
         srp_a: &str,
         caller: Caller,
     ) -> Result<SrpChallenge> {
-        let challenge = self.srp_challenge(pool, client, username, srp_a).await;
+        let challenge = self.srp_challenge(pool, client, username, srp_a, caller).await;
         if let Err(e) = &challenge {
             let who = Who::Named(username);
             self.record_sign_in(
@@ -92,7 +92,15 @@ impl SignIn {
         challenge
     }
 
-    async fn srp_challenge(&self, pool: &Pool, client: &Client, username: &str, srp_a: &str) -> Result<SrpChallenge> {
+    async fn srp_challenge(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        srp_a: &str,
+        caller: Caller,
+    ) -> Result<SrpChallenge> {
+        self.limit_source(SourceLimit::SrpChallenge, caller.source).await?;
         let big_a = srp::parse_client_public(srp_a)
             .ok_or_else(|| Error::InvalidParameter(Message::Text("SRP_A is not a valid value.".into())))?;
         let hide = client.prevents_user_existence_errors();

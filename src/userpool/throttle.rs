@@ -1,9 +1,9 @@
-//! Per client-IP limits on the unauthenticated account actions: password sign-ins, sign-ups,
-//! code mails (forgot password, resend code) and code entries (confirm sign-up, confirm forgot
-//! password). Counted in fixed 5-minute windows in the shared `rate_counters` table (the same
-//! atomic counter as the per-user code limits of [`super::codes`]), so the limits hold across
-//! every node. The IP is stored only as a keyed hash. Per user, the sign-in lockout and the
-//! hourly code limits already apply.
+//! Per client-IP limits on the unauthenticated account actions: password sign-ins (and SRP
+//! challenges), sign-ups, code mails (forgot password, resend code) and code entries (confirm
+//! sign-up, confirm forgot password). Counted in fixed 5-minute windows in the shared
+//! `rate_counters` table (the same atomic counter as the per-user code limits of
+//! [`super::codes`]), so the limits hold across every node. The IP is stored only as a keyed
+//! hash. Per user, the sign-in lockout and the hourly code limits already apply.
 //!
 //! The rule lives here and in the services that apply it (sign-in, sign-up, the code actions):
 //! a surface only says who is asking ([`Source`], the address from
@@ -38,8 +38,13 @@ pub struct Caller {
 /// An action limited per client IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceLimit {
-    /// A password sign-in attempt (InitiateAuth with a password, the hosted sign-in form).
+    /// A password sign-in attempt (InitiateAuth with a password, the hosted sign-in form, the
+    /// proof of USER_SRP_AUTH).
     SignIn,
+    /// USER_SRP_AUTH's first step, a PASSWORD_VERIFIER challenge (a 3072-bit modexp each):
+    /// counted apart from [`SourceLimit::SignIn`], with the same allowance, so a whole SRP
+    /// sign-in costs one password attempt as a password sign-in does.
+    SrpChallenge,
     SignUp,
     /// A code mailed: ForgotPassword, ResendConfirmationCode.
     SendCode,
@@ -51,6 +56,7 @@ impl SourceLimit {
     fn as_str(self) -> &'static str {
         match self {
             SourceLimit::SignIn => "sign_in",
+            SourceLimit::SrpChallenge => "srp_challenge",
             SourceLimit::SignUp => "sign_up",
             SourceLimit::SendCode => "send_code",
             SourceLimit::ConfirmCode => "confirm_code",
@@ -63,7 +69,7 @@ impl SignIn {
     fn source_limit(&self, kind: SourceLimit) -> u32 {
         let c = &self.config;
         match kind {
-            SourceLimit::SignIn => c.rate_limit_sign_in,
+            SourceLimit::SignIn | SourceLimit::SrpChallenge => c.rate_limit_sign_in,
             SourceLimit::SignUp => c.rate_limit_sign_up,
             SourceLimit::SendCode => c.rate_limit_send_code,
             SourceLimit::ConfirmCode => c.rate_limit_confirm_code,

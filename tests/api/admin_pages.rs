@@ -219,6 +219,9 @@ async fn mfa_factors_their_code_mail_and_new_custom_attributes_are_set_from_the_
         .post(&app, &settings, &[("factors", "1"), ("mfa", "ON"), ("email_mfa", "on"), ("mfa_message", "Hi")])
         .await;
     assert_eq!(no_code.status(), 400);
+    // The service's refusal, shown on the page (the page has no check of its own).
+    let page = no_code.text().await.unwrap();
+    assert!(page.contains("The sign-in code message must contain {####}, where the code goes."), "{page}");
     assert_eq!(mfa_config().await, before);
 
     let r = admin

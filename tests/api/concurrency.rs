@@ -1,6 +1,6 @@
 //! Races, on each backend, through HTTP: two simultaneous redemptions of one authorization code
-//! or one (rotating) refresh token never both succeed, and simultaneous wrong passwords are all
-//! counted towards the lockout.
+//! or one (rotating) refresh token never both succeed, simultaneous wrong passwords are all
+//! counted towards the lockout, and simultaneous client secret additions never pass the limit.
 
 use crate::helpers::*;
 use serde_json::json;
@@ -138,4 +138,28 @@ async fn simultaneous_wrong_passwords_are_all_counted_and_lock_the_account() {
     assert_eq!(stored.failures, counted, "{stored:?}");
     let (status, body) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
     assert_eq!((status, body["message"].as_str()), (400, Some("Password attempts exceeded")), "{body}");
+}
+
+#[tokio::test]
+async fn simultaneous_client_secret_additions_never_pass_the_limit_of_two() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let (client, _) = app.create_client(&pool, true, json!({})).await;
+    let add = json!({"UserPoolId": pool, "ClientId": client});
+    // A few rounds, each from one secret (the first: the client's own, not yet rotated), so a
+    // race that slips through once is caught.
+    for round in 0..4 {
+        let results =
+            futures_util::future::join_all((0..N).map(|_| app.api("AddUserPoolClientSecret", add.clone()))).await;
+        assert_eq!(successes(&results), 1, "round {round}: one more secret, no more: {results:?}");
+        for (status, body) in results.iter().filter(|(s, _)| *s != 200) {
+            assert_eq!((*status, body["__type"].as_str()), (400, Some("LimitExceededException")), "{body}");
+        }
+        let listed = app.ok("ListUserPoolClientSecrets", add.clone()).await;
+        assert_eq!(listed["ClientSecrets"].as_array().map(Vec::len), Some(2), "round {round}: {listed}");
+        let added = &results.iter().find(|(s, _)| *s == 200).expect("one success").1;
+        let id = added["ClientSecretDescriptor"]["ClientSecretId"].as_str().expect("the new secret's id");
+        app.ok("DeleteUserPoolClientSecret", json!({"UserPoolId": pool, "ClientId": client, "ClientSecretId": id}))
+            .await;
+    }
 }

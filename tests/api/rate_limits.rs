@@ -1,9 +1,10 @@
-//! Per client-IP limits on sign-in, sign-up and the code actions (counted in the database, so
-//! every node shares them), and the bounded password-hashing queue: past either, the API
-//! answers Cognito's TooManyRequestsException and the hosted pages a 429 page with
-//! `Retry-After`.
+//! Per client-IP limits on sign-in (SRP challenges too), sign-up and the code actions (counted
+//! in the database, so every node shares them), and the bounded password-hashing queue: past
+//! either, the API answers Cognito's TooManyRequestsException and the hosted pages a 429 page
+//! with `Retry-After`.
 
 use crate::helpers::*;
+use crate::srp::{SrpClient, srp_sign_in, start};
 use portcullis::web::client::parse_cidrs;
 use serde_json::{Value, json};
 
@@ -110,6 +111,35 @@ async fn api_sign_ups_and_code_actions_have_their_own_limits() {
         "AuthFlow": "ADMIN_USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}}),
     )
     .await;
+}
+
+/// USER_SRP_AUTH's first step (a PASSWORD_VERIFIER challenge, a 3072-bit modexp each) flooded
+/// from one address is refused, for a known name or not; a whole SRP sign-in still costs one
+/// attempt of the sign-in allowance, as a password sign-in does.
+#[tokio::test]
+async fn srp_challenges_past_the_per_ip_limit_are_refused() {
+    let app = TestApp::spawn_with(|c| c.rate_limit_sign_in = 3).await;
+    let flows =
+        json!({"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]});
+    let f = setup_flow(&app, false, flows).await;
+    // Two SRP sign-ins and a password sign-in: the sign-in allowance of three, no more.
+    for _ in 0..2 {
+        let (st, v) = srp_sign_in(&app, &f.pool, &f.client_id, "alice", PASSWORD).await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
+    assert_eq!(st, 200, "{v}");
+    // The first step alone: a third challenge, then refusals, before any user is looked up.
+    let (st, v) = start(&app, &f.client_id, "alice", &SrpClient::new()).await;
+    assert_eq!((st, v["ChallengeName"].as_str()), (200, Some("PASSWORD_VERIFIER")), "{v}");
+    for name in ["alice", "nobody", "alice"] {
+        let (st, v) = start(&app, &f.client_id, name, &SrpClient::new()).await;
+        too_many(st, &v);
+    }
+    // A new window, a new allowance.
+    app.clock.advance_secs(301);
+    let (st, v) = srp_sign_in(&app, &f.pool, &f.client_id, "alice", PASSWORD).await;
+    assert_eq!(st, 200, "{v}");
 }
 
 /// The hosted sign-in form past the limit: the 429 page, in HTML, with Retry-After.

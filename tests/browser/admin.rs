@@ -70,6 +70,27 @@ impl Driver {
         }
     }
 
+    /// Click `css`, a form's submit button, and wait until the answer's page at `url` has replaced
+    /// the page clicked on. A form whose answer shows the same page again (a change saved, then
+    /// the page anew) leaves the URL as it was, so the URL alone cannot tell the two pages apart:
+    /// the old document is marked, as [`Driver::forge_post`] marks it.
+    async fn submit_and_wait_at(&self, css: &str, url: &str) {
+        self.script("document.documentElement.dataset.before = 'submitted'; return 0").await;
+        self.click(css).await;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let state = self
+                .script_while_loading("return document.documentElement.dataset.before ? 'old' : document.readyState")
+                .await;
+            let at = self.current_url().await;
+            if state == "complete" && at == url {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the form of {css} showed no new page at {url}: {at} is {state}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// A script's answer, or WebDriver's error object while a page is loading (no document to
     /// run it in yet).
     async fn script_while_loading(&self, body: &str) -> Value {
@@ -532,21 +553,28 @@ async fn every_dashboard_page_fits_desktop_and_phone_screens() {
 const LOGO_PNG: &str =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
-/// What each framed preview of the page shows, once all have loaded: language, heading, the
-/// submit button's colour, the logo's natural width, where the frame is.
+/// What each framed preview of the page shows, once all have loaded (the document, its logo and
+/// every style sheet it links): language, heading, the submit button's colour, the logo's
+/// natural width, whether it links the client's style sheet (`css`: `loaded`, or `none` when the
+/// page links none), where the frame is.
 async fn framed_previews(driver: &Driver) -> Value {
     let script = "return [...document.querySelectorAll('main iframe')].map(f => { \
            const d = f.contentDocument; \
            if (!d || d.readyState !== 'complete' || d.location.href === 'about:blank') return null; \
            const b = d.querySelector('.submitButton-customizable'); \
            const img = d.querySelector('img.logo-customizable'); \
+           const sheets = [...d.querySelectorAll('link[rel=stylesheet]')]; \
+           const css = !sheets.some(l => l.href.includes('/ui/css/')) ? 'none' \
+             : sheets.every(l => l.sheet) ? 'loaded' : 'loading'; \
            return {lang: d.documentElement.lang, h1: d.querySelector('h1') && d.querySelector('h1').textContent, \
              button: b && getComputedStyle(b).backgroundColor, logo: img && img.complete ? img.naturalWidth : 0, \
-             at: d.location.pathname + d.location.search}; })";
+             css, at: d.location.pathname + d.location.search}; })";
     let deadline = Instant::now() + WAIT;
     loop {
         let v = driver.script(script).await;
-        let loaded = v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|f| f["logo"].as_u64() == Some(1)));
+        let loaded = v
+            .as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|f| f["logo"].as_u64() == Some(1) && f["css"] != "loading"));
         if loaded {
             return v;
         }
@@ -575,11 +603,11 @@ async fn check_branding_previews(driver: &Driver, app: &TestApp, pool: &str) {
          .label-customizable { color: #7a2e0e; }",
         )
         .await;
-    driver.click("form[action$='/branding'] button[type=submit]").await;
-    driver.wait_at(&format!("{}{path}", app.base)).await;
+    // The answer is this page again, with the previews of what was saved.
+    driver.submit_and_wait_at("form[action$='/branding'] button[type=submit]", &format!("{}{path}", app.base)).await;
     let shown = framed_previews(driver).await;
     let expect = |lang: &str, h1: &str| {
-        json!({"lang": lang, "h1": h1, "button": "rgb(10, 125, 79)", "logo": 1,
+        json!({"lang": lang, "h1": h1, "button": "rgb(10, 125, 79)", "logo": 1, "css": "loaded",
                "at": format!("{path}/preview/login?lang={lang}")})
     };
     assert_eq!(shown, json!([expect("en", "Sign in"), expect("fr", "Connexion"), expect("de", "Anmelden")]));
