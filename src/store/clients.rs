@@ -130,23 +130,40 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn delete_client_secret(&self, client_id: &str, secret_id: &str) -> StoreResult<bool> {
-        let n = sqlx::query("DELETE FROM client_secrets WHERE client_id = $1 AND secret_id = $2")
+    /// Delete one of a client's secrets unless it is the last, under the same lock on the
+    /// client's row as [`Self::insert_client_secret_within`], so two deletions at once cannot
+    /// leave none; with `new_main`, the client's main secret becomes that one in the same
+    /// transaction. False when nothing was deleted.
+    pub async fn delete_client_secret_keeping_one(
+        &self,
+        client_id: &str,
+        secret_id: &str,
+        new_main: Option<&str>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE clients SET updated_at = updated_at WHERE id = $1")
             .bind(client_id)
-            .bind(secret_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(n == 1)
-    }
-
-    /// Replace the client's main secret (sealed).
-    pub async fn set_client_secret(&self, client_id: &str, secret_enc: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE clients SET secret_enc = $2 WHERE id = $1")
-            .bind(client_id)
-            .bind(secret_enc)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        let n = sqlx::query(
+            "DELETE FROM client_secrets WHERE client_id = $1 AND secret_id = $2 \
+             AND (SELECT count(*) FROM client_secrets WHERE client_id = $1) > 1",
+        )
+        .bind(client_id)
+        .bind(secret_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 1
+            && let Some(main) = new_main
+        {
+            sqlx::query("UPDATE clients SET secret_enc = $2 WHERE id = $1")
+                .bind(client_id)
+                .bind(main)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(n == 1)
     }
 }

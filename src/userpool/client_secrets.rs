@@ -129,15 +129,19 @@ impl UserPools {
         let open = |r: &ClientSecretRow| {
             self.master.open_string(&r.secret_enc, &seal_context(client_id, &r.secret_id)).map_err(Error::internal)
         };
-        if crate::crypto::constant_time_eq(open(gone)?.as_bytes(), main.as_bytes()) {
-            // The main secret goes: the other takes its place in the client's row.
-            if let Some(other) = rows.iter().find(|r| r.secret_id != secret_id) {
-                let value = open(other)?;
-                let sealed = self.master.seal(value.as_bytes(), &format!("client-secret:{client_id}"));
-                self.store.set_client_secret(client_id, &sealed).await?;
+        // The main secret goes: the other takes its place in the client's row.
+        let new_main = match rows.iter().find(|r| r.secret_id != secret_id) {
+            Some(other) if crate::crypto::constant_time_eq(open(gone)?.as_bytes(), main.as_bytes()) => {
+                Some(self.master.seal(open(other)?.as_bytes(), &format!("client-secret:{client_id}")))
             }
+            _ => None,
+        };
+        // Checked again under the client's lock: a deletion racing this one may have left one.
+        if !self.store.delete_client_secret_keeping_one(client_id, secret_id, new_main.as_deref()).await? {
+            self.directory.forget_client(client_id);
+            let still_there = self.store.client_secrets(client_id).await?.iter().any(|r| r.secret_id == secret_id);
+            return Err(if still_there { last() } else { not_found() });
         }
-        self.store.delete_client_secret(client_id, secret_id).await?;
         self.directory.forget_client(client_id);
         Ok(())
     }

@@ -163,3 +163,35 @@ async fn simultaneous_client_secret_additions_never_pass_the_limit_of_two() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn simultaneous_client_secret_deletions_never_leave_a_client_without_one() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let (client, _) = app.create_client(&pool, true, json!({})).await;
+    let add = json!({"UserPoolId": pool, "ClientId": client});
+    for round in 0..4 {
+        app.ok("AddUserPoolClientSecret", add.clone()).await;
+        let listed = app.ok("ListUserPoolClientSecrets", add.clone()).await;
+        let ids: Vec<String> = listed["ClientSecrets"]
+            .as_array()
+            .expect("secrets")
+            .iter()
+            .map(|d| d["ClientSecretId"].as_str().expect("id").to_string())
+            .collect();
+        assert_eq!(ids.len(), 2, "round {round}: {listed}");
+        // Both at once, each several times: one of the two may go, never both.
+        let deletes = ids.iter().cycle().take(N).map(|id| {
+            app.api("DeleteUserPoolClientSecret", json!({"UserPoolId": pool, "ClientId": client, "ClientSecretId": id}))
+        });
+        let results = futures_util::future::join_all(deletes).await;
+        assert_eq!(successes(&results), 1, "round {round}: one deletion, no more: {results:?}");
+        let left = app.ok("ListUserPoolClientSecrets", add.clone()).await;
+        let left_ids = left["ClientSecrets"].as_array().map(Vec::len);
+        assert_eq!(left_ids, Some(1), "round {round}: {left}");
+        let kept = left["ClientSecrets"][0]["ClientSecretId"].as_str().unwrap().to_string();
+        assert!(ids.contains(&kept));
+        let d = app.ok("DescribeUserPoolClient", add.clone()).await;
+        assert!(d["UserPoolClient"]["ClientSecret"].as_str().is_some_and(|s| !s.is_empty()), "{d}");
+    }
+}
