@@ -46,6 +46,9 @@ pub struct Config {
     pub domain_base: String,
     /// Maximum database connections.
     pub database_max_connections: u32,
+    /// Milliseconds a request waits for a database connection (a healthy one: each is checked
+    /// before use) before it is answered 503 with `Retry-After`.
+    pub database_acquire_timeout_ms: u64,
     /// Seconds an outbound call to an upstream identity provider may take, connection included.
     pub upstream_timeout_secs: u64,
     /// The issuer identity pools accept `accounts.google.com` logins from. Google's own issuer
@@ -111,6 +114,7 @@ impl Default for Config {
             master_key: None,
             domain_base: "auth.localhost".into(),
             database_max_connections: 16,
+            database_acquire_timeout_ms: 2000,
             upstream_timeout_secs: 10,
             google_issuer_url: crate::federation::providers::GOOGLE_ISSUER.into(),
             facebook_graph_url: format!(
@@ -157,6 +161,7 @@ struct FileConfig {
     master_key: Option<Secret>,
     domain_base: Option<String>,
     database_max_connections: Option<u32>,
+    database_acquire_timeout_ms: Option<u64>,
     upstream_timeout_secs: Option<u64>,
     google_issuer_url: Option<String>,
     facebook_graph_url: Option<String>,
@@ -207,6 +212,7 @@ impl Config {
                 account_id,
                 domain_base,
                 database_max_connections,
+                database_acquire_timeout_ms,
                 upstream_timeout_secs,
                 google_issuer_url,
                 facebook_graph_url,
@@ -269,6 +275,11 @@ impl Config {
                 "DATABASE_MAX_CONNECTIONS" => {
                     c.database_max_connections =
                         v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", v.clone()))?
+                }
+                "DATABASE_ACQUIRE_TIMEOUT_MS" => {
+                    c.database_acquire_timeout_ms = v
+                        .parse()
+                        .map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_ACQUIRE_TIMEOUT_MS", v.clone()))?
                 }
                 "TRUSTED_PROXIES" => c.trusted_proxies = trusted_proxies(v)?,
                 "PASSWORD_QUEUE" => {
@@ -339,6 +350,9 @@ impl Config {
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", "must be at least 1".into()));
+        }
+        if self.database_acquire_timeout_ms == 0 {
+            return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_ACQUIRE_TIMEOUT_MS", "must be at least 1".into()));
         }
         Ok(())
     }

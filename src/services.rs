@@ -123,7 +123,12 @@ impl Services {
     pub async fn open(config: Config) -> anyhow::Result<Services> {
         crate::crypto::create_private_dir(&config.data_dir)?;
         let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
-        let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
+        let store = Store::connect_with(
+            &config.effective_database_url(),
+            config.database_max_connections,
+            std::time::Duration::from_millis(config.database_acquire_timeout_ms),
+        )
+        .await?;
         let mailer = Mailer::from_config(&config)?;
         Ok(Services::new(Arc::new(config), store, Arc::new(crate::clock::SystemClock), master, mailer))
     }

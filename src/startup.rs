@@ -45,7 +45,12 @@ impl Application {
     pub async fn build_on(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Application> {
         crate::crypto::create_private_dir(&config.data_dir)?;
         let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
-        let store = Store::connect(&config.effective_database_url(), config.database_max_connections).await?;
+        let store = Store::connect_with(
+            &config.effective_database_url(),
+            config.database_max_connections,
+            std::time::Duration::from_millis(config.database_acquire_timeout_ms),
+        )
+        .await?;
         let generated_key = bootstrap_management_key(&store, &master, &config, clock.now()).await?;
         let port = listener.local_addr()?.port();
         let mailer = crate::mail::Mailer::from_config(&config)?;

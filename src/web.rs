@@ -10,6 +10,7 @@ use crate::authorization::request::AuthorizeError;
 use crate::i18n::{self, Lang};
 use crate::ids::PoolId;
 use crate::services::Services;
+use crate::userpool::error::Error;
 use crate::userpool::model::Pool;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -121,6 +122,14 @@ pub fn redirect(location: &str) -> HttpResponse {
 /// An authorization request that failed validation: its page (in `lang`) or its redirect.
 pub fn reject(lang: Lang, e: AuthorizeError) -> HttpResponse {
     match e {
+        AuthorizeError::Page(key @ ("error.unavailable" | "error.internal")) => {
+            let status = if key == "error.unavailable" {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            PageError::new(lang, status, key).error_response()
+        }
         AuthorizeError::Page(key) => error_page(lang, StatusCode::BAD_REQUEST, i18n::t(lang, key)),
         AuthorizeError::Redirect(url) => redirect(&url),
     }
@@ -156,6 +165,17 @@ impl PageError {
         self
     }
 
+    /// A service failure as a page: 503 (with `Retry-After`) while the database is unavailable,
+    /// otherwise 500. The cause is logged, never shown.
+    pub fn failure(lang: Lang, e: &Error) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "the database is unavailable");
+            return Self::new(lang, StatusCode::SERVICE_UNAVAILABLE, "error.unavailable");
+        }
+        tracing::error!(error = ?e, "a page failed");
+        Self::new(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+    }
+
     fn text(&self, lang: Lang) -> String {
         match &self.detail {
             Some(d) => i18n::tf(lang, self.key, "detail", d),
@@ -175,7 +195,14 @@ impl ResponseError for PageError {
         self.status
     }
     fn error_response(&self) -> HttpResponse {
-        error_page(self.lang, self.status, &self.text(self.lang))
+        let mut resp = error_page(self.lang, self.status, &self.text(self.lang));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(crate::store::RETRY_AFTER_SECS),
+            );
+        }
+        resp
     }
 }
 
@@ -245,7 +272,11 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     if let Some(raw) = req.match_info().get("pool") {
         // Not shaped like a pool id (a control character, a stray path): no pool, as for an unknown id.
         let id = PoolId::parse(raw).ok_or_else(missing)?;
-        let pool = svc.directory.pool(&id).await.map_err(|_| missing())?;
+        // Only a pool that is not there is "no pool": a failure to look is not an answer.
+        let pool = svc.directory.pool(&id).await.map_err(|e| match e {
+            Error::ResourceNotFound(_) => missing(),
+            e => PageError::failure(lang, &e),
+        })?;
         return Ok(PoolContext::path_style(svc, pool, lang));
     }
     let host = client::host(req, &svc.config).to_ascii_lowercase();
@@ -259,7 +290,8 @@ pub async fn pool_context(req: &HttpRequest, svc: &Services) -> Result<PoolConte
     if has_forbidden_control(name) {
         return Err(missing());
     }
-    let pool = svc.directory.pool_at_domain(name).await.map_err(|_| missing())?.ok_or_else(missing)?;
+    let pool =
+        svc.directory.pool_at_domain(name).await.map_err(|e| PageError::failure(lang, &e))?.ok_or_else(missing)?;
     let scheme = client::scheme(req, &svc.config);
     Ok(PoolContext {
         pool,

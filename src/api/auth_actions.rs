@@ -231,6 +231,11 @@ pub(super) async fn self_service_token(
             TokenRejection::Expired => "Access Token has expired",
             TokenRejection::Revoked => "Access Token has been revoked",
             TokenRejection::Invalid => "Invalid Access Token",
+            TokenRejection::Unavailable => {
+                let mut e = ApiError::new(503, "InternalErrorException", super::UNAVAILABLE);
+                e.retry_after = Some(crate::store::RETRY_AFTER_SECS);
+                return e;
+            }
         };
         ApiError::new(400, "NotAuthorizedException", msg)
     })?;

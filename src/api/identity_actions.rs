@@ -24,10 +24,7 @@ impl<'a> Uses<'a> {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match &e {
-            Error::Internal(cause) => {
-                tracing::error!(error = ?cause, "internal error in the identity pools API");
-                ApiError::new(500, "InternalErrorException", "An internal error occurred.")
-            }
+            Error::Internal(cause) => ApiError::internal(cause, "the identity pools API"),
             other => ApiError::new(400, other.type_name(), other.to_string()),
         }
     }

@@ -42,6 +42,9 @@ use std::sync::Arc;
 pub const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// Identity pools (`cognito-identity`).
 pub const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
+/// What a client is told while the database is unavailable.
+pub const UNAVAILABLE: &str = "The service is temporarily unavailable. Retry shortly.";
+
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 1024 * 1024;
 
@@ -51,6 +54,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub type_name: &'static str,
     pub message: String,
+    /// Seconds for `Retry-After` (the database unavailable).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -59,12 +64,29 @@ impl ApiError {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
             type_name,
             message: message.into(),
+            retry_after: None,
         }
     }
 
+    /// An internal failure: 503 with `Retry-After` when the database is unavailable (AWS SDKs
+    /// retry it), otherwise an opaque 500. The cause is logged, never shown.
+    pub fn internal(cause: &anyhow::Error, surface: &str) -> Self {
+        if crate::store::unavailable(cause) {
+            tracing::warn!(error = %cause, "{surface}: the database is unavailable");
+            let mut e = ApiError::new(503, "InternalErrorException", UNAVAILABLE);
+            e.retry_after = Some(crate::store::RETRY_AFTER_SECS);
+            return e;
+        }
+        tracing::error!(error = ?cause, "internal error in {surface}");
+        ApiError::new(500, "InternalErrorException", "An internal error occurred.")
+    }
+
     pub fn response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header(("x-amzn-ErrorType", self.type_name))
+        let mut resp = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after {
+            resp.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        resp.insert_header(("x-amzn-ErrorType", self.type_name))
             .insert_header(("x-amzn-RequestId", uuid::Uuid::new_v4().to_string()))
             .content_type("application/x-amz-json-1.1")
             .body(json!({"__type": self.type_name, "message": self.message}).to_string())
@@ -74,10 +96,7 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match &e {
-            Error::Internal(cause) => {
-                tracing::error!(error = ?cause, "internal error in management API");
-                ApiError::new(500, "InternalErrorException", "An internal error occurred.")
-            }
+            Error::Internal(cause) => ApiError::internal(cause, "the Cognito API"),
             Error::NotAuthorized(m) => ApiError::new(400, e.type_name(), m.to_string()),
             other => ApiError::new(400, other.type_name(), other.to_string()),
         }

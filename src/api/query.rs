@@ -102,8 +102,12 @@ impl QueryError {
         QueryError { status, code, message: message.into() }
     }
 
-    /// A 500 whose cause is logged, never shown.
+    /// A 500 whose cause is logged, never shown; a 503 while the database is unavailable.
     pub fn internal(api: Api, cause: anyhow::Error) -> Self {
+        if crate::store::unavailable(&cause) {
+            tracing::warn!(error = %cause, "the Query API: the database is unavailable");
+            return QueryError::new(503, "ServiceUnavailable", super::UNAVAILABLE);
+        }
         tracing::error!(error = ?cause, "internal error in the Query API");
         match api {
             Api::Iam => QueryError::new(

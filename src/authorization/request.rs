@@ -177,6 +177,7 @@ impl Authorization {
             Ok(_) => {
                 return Err(AuthorizeError::Page("error.unknown_client"));
             }
+            Err(e) if e.is_unavailable() => return Err(AuthorizeError::Page("error.unavailable")),
             Err(e) => {
                 tracing::error!(error = ?e, "client lookup failed");
                 return Err(AuthorizeError::Page("error.internal"));

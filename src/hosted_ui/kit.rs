@@ -182,8 +182,8 @@ pub fn internal(lang: Lang) -> HttpResponse {
     crate::web::error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, t(lang, "error.internal"))
 }
 
-/// A page for a service error that has words, the internal-error page otherwise.
-/// Too many requests is the 429 page.
+/// A page for a service error that has words, the internal-error page otherwise (503 with
+/// `Retry-After` while the database is unavailable). Too many requests is the 429 page.
 pub fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&str) -> HttpResponse) -> HttpResponse {
     if let Error::TooManyRequests { retry_after_secs } = e {
         return crate::web::too_many_requests(lang, *retry_after_secs);
@@ -192,7 +192,7 @@ pub fn or_internal(lang: Lang, e: &Error, what: &str, show: impl FnOnce(&str) ->
         Some(m) => show(&m),
         None => {
             tracing::error!(error = ?e, "{what} failed");
-            internal(lang)
+            actix_web::ResponseError::error_response(&PageError::failure(lang, e))
         }
     }
 }

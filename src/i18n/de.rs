@@ -116,6 +116,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("page.error_title", "Fehler"),
     ("page.error_heading", "Beim Aufrufen der Seite ist ein Fehler aufgetreten."),
     ("error.internal", "Ein interner Fehler ist aufgetreten."),
+    ("error.unavailable", "Der Dienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."),
     (
         "error.csrf",
         "Ihr Formular ist abgelaufen oder stammt von einer anderen Website. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es erneut.",

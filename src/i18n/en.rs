@@ -120,6 +120,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("page.error_title", "Error"),
     ("page.error_heading", "An error was encountered with the requested page."),
     ("error.internal", "An internal error occurred."),
+    ("error.unavailable", "The service is temporarily unavailable. Please try again in a moment."),
     ("error.csrf", "Your form expired or came from another site. Go back, reload the page and try again."),
     ("error.not_found", "The requested page does not exist."),
     ("error.too_many_requests", "Too many requests. Wait a moment and try again."),

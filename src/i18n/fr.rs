@@ -116,6 +116,7 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("page.error_title", "Erreur"),
     ("page.error_heading", "Une erreur s'est produite sur la page demandée."),
     ("error.internal", "Une erreur interne s'est produite."),
+    ("error.unavailable", "Le service est momentanément indisponible. Veuillez réessayer dans un instant."),
     (
         "error.csrf",
         "Votre formulaire a expiré ou provient d'un autre site. Revenez en arrière, rechargez la page et réessayez.",

@@ -34,9 +34,8 @@ pub async fn logout(
     let bad = |key| PageError::new(ctx.lang, StatusCode::BAD_REQUEST, key);
     let client = match svc.directory.find_client_named(q.client_id.as_deref().unwrap_or_default()).await {
         Ok(Some(c)) if c.pool_id == ctx.pool.id => c,
-        _ => {
-            return Err(bad("error.unknown_client"));
-        }
+        Ok(_) => return Err(bad("error.unknown_client")),
+        Err(e) => return Err(PageError::failure(ctx.lang, &e)),
     };
     let target = match (&q.logout_uri, &q.redirect_uri) {
         (Some(l), _) => RedirectUri::sign_out(&client, l).ok_or_else(|| bad("error.logout_uri"))?.to_string(),

@@ -61,6 +61,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub use identity_issuer::configure as configure_identity_issuer;
 
 /// An RFC 6749 §5.2 error body.
+/// The database unavailable, in RFC 6749's words: 503 `temporarily_unavailable` with `Retry-After`.
+pub fn unavailable() -> HttpResponse {
+    let mut resp = oauth_error(503, "temporarily_unavailable", crate::api::UNAVAILABLE);
+    resp.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(crate::store::RETRY_AFTER_SECS),
+    );
+    resp
+}
+
+/// The pool of the request could not be had: 404 when there is none, 503 while the database is
+/// unavailable, 500 otherwise (never "no pool" for a failure to look).
+pub fn context_error(e: &crate::web::PageError) -> HttpResponse {
+    match e.status.as_u16() {
+        404 => oauth_error(404, "invalid_request", "The user pool does not exist"),
+        503 => unavailable(),
+        _ => oauth_error(500, "server_error", "An internal error occurred"),
+    }
+}
+
+/// A service failure at an OAuth endpoint: 503 while the database is unavailable, else 500.
+pub fn failure(e: &crate::userpool::error::Error, what: &str) -> HttpResponse {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "{what}: the database is unavailable");
+        return unavailable();
+    }
+    tracing::error!(error = ?e, "{what} failed");
+    oauth_error(500, "server_error", "An internal error occurred")
+}
+
 pub fn oauth_error(status: u16, error: &str, description: &str) -> HttpResponse {
     HttpResponse::build(
         actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),

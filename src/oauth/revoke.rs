@@ -12,8 +12,9 @@ pub async fn revoke(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
     let Some(body) = crate::web::read_body(payload, crate::oauth::MAX_FORM).await else {
         return oauth_error(413, "invalid_request", "The request body is too large");
     };
-    let Ok(ctx) = pool_context(&req, &svc).await else {
-        return oauth_error(404, "invalid_request", "The user pool does not exist");
+    let ctx = match pool_context(&req, &svc).await {
+        Ok(c) => c,
+        Err(e) => return super::context_error(&e),
     };
     let form = match parse_form(&req, &body) {
         Ok(f) => f,
@@ -34,9 +35,6 @@ pub async fn revoke(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<
         Err(RevokeRefusal::NotARefreshToken) => {
             oauth_error(400, "unsupported_token_type", "Only refresh tokens can be revoked")
         }
-        Err(RevokeRefusal::Failed(e)) => {
-            tracing::error!(error = ?e, "revocation failed");
-            oauth_error(500, "server_error", "An internal error occurred")
-        }
+        Err(RevokeRefusal::Failed(e)) => super::failure(&e, "revocation"),
     }
 }

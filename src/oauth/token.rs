@@ -116,8 +116,7 @@ fn server_error(e: Error) -> HttpResponse {
         );
         return resp;
     }
-    tracing::error!(error = ?e, "token endpoint failure");
-    oauth_error(500, "server_error", "An internal error occurred")
+    super::failure(&e, "the token endpoint")
 }
 
 fn token_response(t: &TokenSet) -> HttpResponse {
@@ -137,7 +136,7 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
     };
     let ctx = match pool_context(&req, &svc).await {
         Ok(c) => c,
-        Err(_) => return oauth_error(404, "invalid_request", "The user pool does not exist"),
+        Err(e) => return super::context_error(&e),
     };
     let form = match parse_form(&req, &body) {
         Ok(f) => f,

@@ -17,8 +17,12 @@ fn bearer_error(status: u16, error: &str, description: &str) -> HttpResponse {
 }
 
 pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpResponse {
-    let Ok(ctx) = pool_context(&req, &svc).await else {
-        return bearer_error(404, "invalid_request", "The user pool does not exist");
+    let ctx = match pool_context(&req, &svc).await {
+        Ok(c) => c,
+        Err(e) if e.status.as_u16() == 404 => {
+            return bearer_error(404, "invalid_request", "The user pool does not exist");
+        }
+        Err(e) => return crate::oauth::context_error(&e),
     };
     let token = req
         .headers()
@@ -31,6 +35,7 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
     };
     let a = match svc.tokens.verify_access_token(Some(&ctx.pool.id), token).await {
         Ok(a) => a,
+        Err(TokenRejection::Unavailable) => return crate::oauth::unavailable(),
         Err(TokenRejection::Invalid | TokenRejection::Expired | TokenRejection::Revoked) => {
             return bearer_error(
                 401,
@@ -44,9 +49,11 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
     if !a.scopes.iter().any(|s| s == "openid") {
         return bearer_error(401, "invalid_token", "Access token does not contain openid scope");
     }
+    // A client that cannot be read now must not widen what is shown: no answer without it.
     let readable = match svc.directory.find_client(&a.client_id).await {
         Ok(Some(c)) => c.settings.read_attributes.clone(),
-        _ => None,
+        Ok(None) => return bearer_error(401, "invalid_token", "The access token's client no longer exists."),
+        Err(e) => return crate::oauth::failure(&e, "userInfo"),
     };
     let mut body = visible_attributes(&a.user.attributes, readable.as_deref(), Some(&a.scopes), false);
     body.insert("sub".into(), json!(a.user.id));

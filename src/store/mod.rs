@@ -52,6 +52,48 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How long a client is told to wait (`Retry-After`, seconds) when the database is unavailable.
+pub const RETRY_AFTER_SECS: u64 = 2;
+
+impl StoreError {
+    /// Whether the database could not be reached or cannot take work right now (down,
+    /// unreachable, out of connections, shutting down, locked, out of disk): worth a retry, and
+    /// never a sign that what was asked for does not exist.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Db(e) if sqlx_unavailable(e))
+    }
+}
+
+fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|code| unavailable_code(&code)),
+        _ => false,
+    }
+}
+
+/// PostgreSQL's connection exceptions (class 08), shutdown (57P01-57P03) and resource
+/// shortages (53xxx: too many connections, out of disk or memory); SQLite's busy, locked, I/O,
+/// full and cannot-open results (primary codes 5, 6, 10, 13, 14).
+fn unavailable_code(code: &str) -> bool {
+    if let Ok(n) = code.parse::<u32>() {
+        return matches!(n & 0xff, 5 | 6 | 10 | 13 | 14);
+    }
+    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
+/// Whether an error, anywhere in its chain of causes, is the database being unavailable.
+pub fn unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<StoreError>().is_some_and(StoreError::is_unavailable)
+            || c.downcast_ref::<sqlx::Error>().is_some_and(sqlx_unavailable)
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -110,9 +152,21 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "devices", include_str!("../../migrations/postgres/0021_devices.sql")),
 ];
 
+/// How long a caller waits for a database connection unless configured otherwise.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a readiness check waits for the database.
+pub const READY_WITHIN: Duration = Duration::from_secs(1);
+
 impl Store {
     /// Connect (creating the SQLite file if needed) and apply pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Store> {
+        Self::connect_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// [`Self::connect`] with the longest a caller waits for a healthy connection: past it the
+    /// database counts as unavailable ([`StoreError::is_unavailable`]).
+    pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -127,7 +181,8 @@ impl Store {
         let mut opts = AnyPoolOptions::new()
             .max_connections(max_connections)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(acquire_timeout)
+            .test_before_acquire(true);
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -177,12 +232,13 @@ impl Store {
     }
 
     /// Ready = reachable and every migration applied.
+    /// Whether the database answers, migrated, within [`READY_WITHIN`]: a database that does not
+    /// answer in time is not ready, so a probe never waits longer than that.
     pub async fn ready(&self) -> bool {
         let expected = self.migrator().iter().count() as i64;
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.pool)
-            .await
-            .is_ok_and(|n| n >= expected)
+        let count =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool);
+        matches!(tokio::time::timeout(READY_WITHIN, count).await, Ok(Ok(n)) if n >= expected)
     }
 
     pub async fn close(&self) {

@@ -67,6 +67,8 @@ pub enum TokenRejection {
     Invalid,
     Expired,
     Revoked,
+    /// The database could not be asked: the token is neither accepted nor refused.
+    Unavailable,
 }
 
 /// A verified access token.
@@ -303,7 +305,10 @@ impl Tokens {
             return Err(TokenRejection::Invalid);
         }
         let kid = jwt::peek_kid(token).ok_or(TokenRejection::Invalid)?;
-        let keys = self.pool_keys(&pid, Some(&kid)).await.map_err(|_| TokenRejection::Invalid)?;
+        let keys = self
+            .pool_keys(&pid, Some(&kid))
+            .await
+            .map_err(|e| if e.is_unavailable() { TokenRejection::Unavailable } else { TokenRejection::Invalid })?;
         let claims = jwt::verify(&keys, token).ok_or(TokenRejection::Invalid)?;
         // Index a Value (missing claims read as null); indexing the Map would panic.
         let c = Value::Object(claims.clone());
@@ -320,7 +325,7 @@ impl Tokens {
             .store
             .get_token_user(sub, origin)
             .await
-            .map_err(|_| TokenRejection::Invalid)?
+            .map_err(|e| if e.is_unavailable() { TokenRejection::Unavailable } else { TokenRejection::Invalid })?
             .ok_or(TokenRejection::Revoked)?;
         if origin_revoked
             || user.pool_id != pid

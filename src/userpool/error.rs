@@ -239,6 +239,12 @@ impl Error {
         }
     }
 
+    /// Whether this is the database being unavailable (answered 503 with `Retry-After`, never
+    /// as "not found").
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Internal(cause) if crate::store::unavailable(cause))
+    }
+
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         Error::Internal(e.into())
     }

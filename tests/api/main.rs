@@ -41,6 +41,7 @@ mod node;
 mod node_clients;
 mod oauth_flow;
 mod oidc_rp;
+mod outage;
 mod pool_domains;
 mod profile;
 mod proxies;
