@@ -25,6 +25,7 @@ mod render;
 mod signup_actions;
 pub mod sigv4;
 mod sts_actions;
+mod terms_actions;
 mod user_actions;
 pub mod xml;
 
@@ -216,6 +217,7 @@ async fn audit(req: &HttpRequest, svc: &Services, action: &str, key: &str, input
         ("IdentityPoolId", "identity-pool"),
         ("RoleName", "role"),
         ("Domain", "domain"),
+        ("TermsId", "terms"),
     ];
     e.target = kinds
         .iter()
@@ -253,6 +255,8 @@ async fn run_action(svc: &Services, action: &str, input: &Value, identity: bool,
         event_actions::run(event_actions::Uses::of(svc), action, input).await
     } else if device_actions::ACTIONS.contains(&action) {
         device_actions::run(device_actions::Uses::of(svc), action, input, source).await
+    } else if terms_actions::ACTIONS.contains(&action) {
+        terms_actions::run(terms_actions::Uses::of(svc), action, input).await
     } else {
         Err(unsupported(action))
     }

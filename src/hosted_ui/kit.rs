@@ -5,8 +5,10 @@
 
 mod flow;
 mod sequence;
+mod terms;
 
 pub use flow::{CsrfForm, Flow, WithCsrf};
+pub use terms::TermsNotice;
 
 use crate::authorization::request::AuthorizeParams;
 use crate::i18n::{Lang, t, tf};
@@ -66,6 +68,11 @@ impl Flow {
 
     pub fn source(&self) -> Source {
         Source::Address(crate::web::client::client_ip(&self.req, &self.svc.config))
+    }
+
+    /// The line linking the client's terms documents in the page's language, when it has any.
+    pub fn terms_notice(&self) -> Option<TermsNotice> {
+        TermsNotice::new(self.ctx.lang, &self.terms)
     }
 }
 

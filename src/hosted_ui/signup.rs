@@ -2,7 +2,9 @@
 //! The rules are [`crate::userpool::signup`]'s; these pages only collect input and render
 //! outcomes. A confirmed account continues the original authorization request to the app.
 
-use super::kit::{CsrfForm, Fields, Flow, PageQuery, RequiredField, field, notice_text, or_internal, policy_rules};
+use super::kit::{
+    CsrfForm, Fields, Flow, PageQuery, RequiredField, TermsNotice, field, notice_text, or_internal, policy_rules,
+};
 use super::steps::{confirmation_redirect, finish, login_page};
 use crate::i18n::{Lang, t};
 use crate::userpool::model::Pool;
@@ -26,6 +28,8 @@ struct SignUpPage<'a> {
     error: Option<&'a str>,
     login_link: String,
     client_name: &'a str,
+    /// The client's terms documents.
+    terms: Option<TermsNotice>,
 }
 
 #[derive(Template)]
@@ -76,6 +80,7 @@ fn signup_page(flow: &Flow, values: &BTreeMap<String, String>, error: Option<&st
         error,
         login_link: flow.url("login"),
         client_name: &flow.request.client.name,
+        terms: flow.terms_notice(),
     })
 }
 

@@ -4,7 +4,7 @@
 //! authenticator set-up with a server-rendered QR code), and the way to the confirmation page
 //! for an account not yet confirmed.
 
-use super::kit::{Flow, RequiredField, internal, message, or_internal};
+use super::kit::{Flow, RequiredField, TermsNotice, internal, message, or_internal};
 use crate::authorization::request::client_allows_cognito;
 use crate::i18n::t;
 use crate::ids::{UserSub, Username};
@@ -32,6 +32,8 @@ struct LoginPage<'a> {
     providers: Vec<IdpButton>,
     /// Whether the client offers the username and password form.
     show_form: bool,
+    /// The client's terms documents, shown beside the sign-up link.
+    terms: Option<TermsNotice>,
 }
 
 struct IdpButton {
@@ -61,6 +63,8 @@ fn idp_buttons(flow: &Flow) -> Vec<IdpButton> {
 
 /// The sign-in page.
 pub fn login_page(flow: &Flow, username: &str, error: Option<&str>, notice: Option<&'static str>) -> HttpResponse {
+    let signup_link = (!flow.ctx.pool.admin_create_user_only()).then(|| flow.url("signup"));
+    let terms = signup_link.as_ref().and_then(|_| flow.terms_notice());
     flow.form_page(error, |page| LoginPage {
         page,
         action: flow.url("login"),
@@ -68,10 +72,11 @@ pub fn login_page(flow: &Flow, username: &str, error: Option<&str>, notice: Opti
         error,
         notice,
         client_name: &flow.request.client.name,
-        signup_link: (!flow.ctx.pool.admin_create_user_only()).then(|| flow.url("signup")),
+        signup_link,
         forgot_link: flow.url("forgotPassword"),
         providers: idp_buttons(flow),
         show_form: client_allows_cognito(&flow.request.client),
+        terms,
     })
 }
 

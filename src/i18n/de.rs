@@ -22,6 +22,11 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("signup.submit", "Registrieren"),
     ("signup.have_account", "Sie haben bereits ein Konto?"),
     ("signup.sign_in", "Anmelden"),
+    ("terms.agree_both", "Mit der Registrierung stimmen Sie den {terms} und der {privacy} zu."),
+    ("terms.agree_terms", "Mit der Registrierung stimmen Sie den {terms} zu."),
+    ("terms.agree_privacy", "Mit der Registrierung stimmen Sie der {privacy} zu."),
+    ("terms.terms_of_use", "Nutzungsbedingungen"),
+    ("terms.privacy_policy", "Datenschutzerklärung"),
     ("confirm.title", "Konto bestätigen"),
     (
         "confirm.subtitle",

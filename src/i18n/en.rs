@@ -27,6 +27,11 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("signup.submit", "Sign up"),
     ("signup.have_account", "Already have an account?"),
     ("signup.sign_in", "Sign in"),
+    ("terms.agree_both", "By signing up, you agree to the {terms} and the {privacy}."),
+    ("terms.agree_terms", "By signing up, you agree to the {terms}."),
+    ("terms.agree_privacy", "By signing up, you agree to the {privacy}."),
+    ("terms.terms_of_use", "Terms of use"),
+    ("terms.privacy_policy", "Privacy policy"),
     // Confirmation
     ("confirm.title", "Confirm your account"),
     ("confirm.subtitle", "We sent a code by email. Enter it below to confirm your account."),

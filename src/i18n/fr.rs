@@ -22,6 +22,11 @@ pub static MESSAGES: &[(&str, &str)] = &[
     ("signup.submit", "S'inscrire"),
     ("signup.have_account", "Vous avez déjà un compte\u{a0}?"),
     ("signup.sign_in", "Se connecter"),
+    ("terms.agree_both", "En vous inscrivant, vous acceptez les {terms} et la {privacy}."),
+    ("terms.agree_terms", "En vous inscrivant, vous acceptez les {terms}."),
+    ("terms.agree_privacy", "En vous inscrivant, vous acceptez la {privacy}."),
+    ("terms.terms_of_use", "Conditions d'utilisation"),
+    ("terms.privacy_policy", "Politique de confidentialité"),
     ("confirm.title", "Confirmez votre compte"),
     (
         "confirm.subtitle",

@@ -25,6 +25,7 @@ pub mod pool_resources;
 pub mod pools;
 pub mod sessions;
 pub mod settings;
+pub mod terms;
 pub mod users;
 
 use crate::crypto::TokenHash;
@@ -128,6 +129,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "client secrets", include_str!("../../migrations/sqlite/0019_client_secrets.sql")),
     (20, "iam managed policies", include_str!("../../migrations/sqlite/0020_iam_managed_policies.sql")),
     (21, "devices", include_str!("../../migrations/sqlite/0021_devices.sql")),
+    (22, "terms", include_str!("../../migrations/sqlite/0022_terms.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -150,6 +152,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "client secrets", include_str!("../../migrations/postgres/0019_client_secrets.sql")),
     (20, "iam managed policies", include_str!("../../migrations/postgres/0020_iam_managed_policies.sql")),
     (21, "devices", include_str!("../../migrations/postgres/0021_devices.sql")),
+    (22, "terms", include_str!("../../migrations/postgres/0022_terms.sql")),
 ];
 
 /// How long a caller waits for a database connection unless configured otherwise.

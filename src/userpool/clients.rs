@@ -25,15 +25,25 @@ pub fn check_redirect_url(u: &str) -> Result<()> {
         return Err(bad());
     }
     match url.scheme() {
-        "https" => Ok(()),
-        "http" => match url.host() {
-            Some(url::Host::Domain("localhost")) => Ok(()),
-            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
-            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
-            _ => Err(bad()),
-        },
-        "javascript" | "data" | "file" | "vbscript" => Err(bad()),
+        "https" | "http" if is_web_url(&url) => Ok(()),
+        "https" | "http" | "javascript" | "data" | "file" | "vbscript" => Err(bad()),
         _ => Ok(()),
+    }
+}
+
+/// The web addresses a client may send browsers to: HTTPS, or plain HTTP on loopback only
+/// (`localhost`, `127.0.0.0/8`, `::1`). Callback and sign-out URLs follow it (beside app
+/// schemes), and so do the links of terms documents ([`super::terms`]).
+pub fn is_web_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Domain("localhost")) => true,
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

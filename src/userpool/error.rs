@@ -195,6 +195,9 @@ pub enum Error {
     /// ConfirmDevice for a device key already confirmed.
     #[error("{0}")]
     DeviceKeyExists(Message),
+    /// CreateTerms or UpdateTerms naming a document the client already has.
+    #[error("{0}")]
+    TermsExists(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -234,6 +237,7 @@ impl Error {
             Error::UserPoolAddOnNotEnabled(_) => "UserPoolAddOnNotEnabledException",
             Error::RefreshTokenReuse(_) => "RefreshTokenReuseException",
             Error::DeviceKeyExists(_) => "DeviceKeyExistsException",
+            Error::TermsExists(_) => "TermsExistsException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -281,7 +285,8 @@ impl Error {
             | Error::UnsupportedIdentityProvider(m)
             | Error::UserPoolAddOnNotEnabled(m)
             | Error::RefreshTokenReuse(m)
-            | Error::DeviceKeyExists(m) => Some(m),
+            | Error::DeviceKeyExists(m)
+            | Error::TermsExists(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

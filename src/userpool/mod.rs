@@ -35,6 +35,7 @@ pub mod signup;
 pub mod srp;
 pub mod srp_sign_in;
 pub mod step;
+pub mod terms;
 pub mod throttle;
 pub mod user_access;
 pub mod users;

@@ -56,6 +56,7 @@ mod srp;
 mod srp_clients;
 mod store;
 mod sts;
+mod terms;
 mod user_attributes;
 mod user_lists;
 mod users;

@@ -11,6 +11,7 @@ use crate::i18n::{t, tf};
 use crate::services::Services;
 use crate::userpool::branding::logo_extension;
 use crate::userpool::model::Client;
+use crate::userpool::terms::PageTerms;
 use crate::web::preview::{Links, Preview};
 use crate::web::{Brand, PoolContext, csrf_ok, error_page, pool_context, reject, request_lang};
 use actix_web::dev::Payload;
@@ -32,6 +33,9 @@ pub struct Flow {
     /// A dashboard preview of the page ([`Flow::preview`]): its links lead to the other
     /// previews and it sets no cookie.
     pub preview: Option<Links>,
+    /// The client's terms documents in the page's language (the sign-up and sign-in pages
+    /// link them).
+    pub terms: PageTerms,
 }
 
 /// A refusal: the response the client reads, as the extractor's error.
@@ -50,7 +54,8 @@ impl Flow {
         let mut ctx = pool_context(req, svc).await.map_err(|e| e.error_response())?;
         let request = svc.authorization.validate_authorize(&ctx.pool, params).await.map_err(|e| reject(ctx.lang, e))?;
         ctx.brand = brand(svc, &ctx, &request.client).await;
-        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request, preview: None })
+        let terms = terms(svc, &ctx, &request.client).await;
+        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request, preview: None, terms })
     }
 
     /// The flow a user of `p.client` starts from the app ([`AuthorizeParams::sample`]),
@@ -75,7 +80,8 @@ impl Flow {
             }
         })?;
         ctx.brand = brand(svc, &ctx, &request.client).await;
-        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request, preview: Some(p.links.clone()) })
+        let terms = terms(svc, &ctx, &request.client).await;
+        Ok(Flow { req: req.clone(), svc: svc.clone(), ctx, request, preview: Some(p.links.clone()), terms })
     }
 }
 
@@ -122,6 +128,14 @@ async fn brand(svc: &Services, ctx: &PoolContext, client: &Client) -> Brand {
             Brand::default()
         }
     }
+}
+
+/// The terms documents a page of `client` links. A failed lookup leaves them unlinked.
+async fn terms(svc: &Services, ctx: &PoolContext, client: &Client) -> PageTerms {
+    svc.user_pools.page_terms(&client.id, ctx.lang).await.unwrap_or_else(|e| {
+        tracing::warn!(error = ?e, "terms lookup failed; page shows no terms");
+        PageTerms::default()
+    })
 }
 
 /// A form that carries the page's CSRF token (its `_csrf` field).
