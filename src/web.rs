@@ -140,6 +140,9 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> HttpResponse
     render(status, &ErrorPage { page: PageContext::plain(lang), message })
 }
 
+/// What an API client is told while the database is unavailable (with 503 and `Retry-After`).
+pub const UNAVAILABLE: &str = "The service is temporarily unavailable. Retry shortly.";
+
 /// A page-level error (bad query, unknown client, …) rendered as HTML in `lang`: the
 /// catalogue's `key` (an `error.*` text), with its `{detail}` filled in when it has one.
 #[derive(Debug)]

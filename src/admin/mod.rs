@@ -414,8 +414,23 @@ pub fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
     page(status, &MessagePage { title, text })
 }
 
-/// A service failure the operator cannot fix: logged, and a 500 page (503 if the store is down).
-pub fn internal(e: impl std::fmt::Debug) -> HttpResponse {
+/// A service failure the operator cannot fix: logged, and a 500 page, or 503 with `Retry-After`
+/// while the database is unavailable.
+pub fn internal(e: impl Into<anyhow::Error>) -> HttpResponse {
+    let e: anyhow::Error = e.into();
+    if crate::store::unavailable(&e) {
+        tracing::warn!(error = %e, "dashboard: the database is unavailable");
+        let mut resp = message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The database is unavailable",
+            "Portcullis cannot reach its database right now. Try again in a moment.",
+        );
+        resp.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(crate::store::RETRY_AFTER_SECS),
+        );
+        return resp;
+    }
     tracing::error!(error = ?e, "dashboard request failed");
     message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The request failed. Try again in a moment.")
 }

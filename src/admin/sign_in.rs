@@ -104,7 +104,7 @@ async fn relying_party(req: &HttpRequest, svc: &Services, system: &SystemPool) -
 /// Send the browser to the system pool's hosted UI, remembering where it was going.
 pub async fn start(req: &HttpRequest, svc: &Services) -> HttpResponse {
     let Some(system) = svc.operators.system() else {
-        return internal("the system pool is not ready");
+        return internal(anyhow::anyhow!("the system pool is not ready"));
     };
     let rp = match relying_party(req, svc, system).await {
         Ok(rp) => rp,
@@ -154,7 +154,7 @@ pub async fn callback(
     query: crate::web::Query<CallbackQuery>,
 ) -> HttpResponse {
     let Some(system) = svc.operators.system() else {
-        return internal("the system pool is not ready");
+        return internal(anyhow::anyhow!("the system pool is not ready"));
     };
     let pending = req
         .cookie(LOGIN_COOKIE)
@@ -231,7 +231,7 @@ pub async fn sign_out(req: HttpRequest, svc: web::Data<Arc<Services>>, body: web
         return internal(e);
     }
     let Some(system) = svc.operators.system() else {
-        return internal("the system pool is not ready");
+        return internal(anyhow::anyhow!("the system pool is not ready"));
     };
     let logout = format!(
         "{}/logout?client_id={}&logout_uri={}",

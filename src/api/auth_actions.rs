@@ -232,7 +232,7 @@ pub(super) async fn self_service_token(
             TokenRejection::Revoked => "Access Token has been revoked",
             TokenRejection::Invalid => "Invalid Access Token",
             TokenRejection::Unavailable => {
-                let mut e = ApiError::new(503, "InternalErrorException", super::UNAVAILABLE);
+                let mut e = ApiError::new(503, "InternalErrorException", crate::web::UNAVAILABLE);
                 e.retry_after = Some(crate::store::RETRY_AFTER_SECS);
                 return e;
             }

@@ -43,9 +43,6 @@ use std::sync::Arc;
 pub const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// Identity pools (`cognito-identity`).
 pub const IDENTITY_PREFIX: &str = "AWSCognitoIdentityService.";
-/// What a client is told while the database is unavailable.
-pub const UNAVAILABLE: &str = "The service is temporarily unavailable. Retry shortly.";
-
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 1024 * 1024;
 
@@ -74,7 +71,7 @@ impl ApiError {
     pub fn internal(cause: &anyhow::Error, surface: &str) -> Self {
         if crate::store::unavailable(cause) {
             tracing::warn!(error = %cause, "{surface}: the database is unavailable");
-            let mut e = ApiError::new(503, "InternalErrorException", UNAVAILABLE);
+            let mut e = ApiError::new(503, "InternalErrorException", crate::web::UNAVAILABLE);
             e.retry_after = Some(crate::store::RETRY_AFTER_SECS);
             return e;
         }

@@ -106,7 +106,7 @@ impl QueryError {
     pub fn internal(api: Api, cause: anyhow::Error) -> Self {
         if crate::store::unavailable(&cause) {
             tracing::warn!(error = %cause, "the Query API: the database is unavailable");
-            return QueryError::new(503, "ServiceUnavailable", super::UNAVAILABLE);
+            return QueryError::new(503, "ServiceUnavailable", crate::web::UNAVAILABLE);
         }
         tracing::error!(error = ?cause, "internal error in the Query API");
         match api {

@@ -63,7 +63,7 @@ pub use identity_issuer::configure as configure_identity_issuer;
 /// An RFC 6749 §5.2 error body.
 /// The database unavailable, in RFC 6749's words: 503 `temporarily_unavailable` with `Retry-After`.
 pub fn unavailable() -> HttpResponse {
-    let mut resp = oauth_error(503, "temporarily_unavailable", crate::api::UNAVAILABLE);
+    let mut resp = oauth_error(503, "temporarily_unavailable", crate::web::UNAVAILABLE);
     resp.headers_mut().insert(
         actix_web::http::header::RETRY_AFTER,
         actix_web::http::header::HeaderValue::from(crate::store::RETRY_AFTER_SECS),

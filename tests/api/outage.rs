@@ -8,6 +8,7 @@
 //!
 //! PostgreSQL only (`PORTCULLIS_TEST_DB=postgres`): SQLite has no connection to lose.
 
+use crate::admin::{ADMIN, ADMIN_PASSWORD, sign_in_dashboard};
 use crate::helpers::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -132,8 +133,13 @@ async fn while_the_database_is_away_every_surface_says_retry_and_nothing_reads_a
         let url = c.database_url.take().expect("a test database");
         c.database_url = Some(url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{port}"), 1));
         c.database_acquire_timeout_ms = 1000;
+        c.admin_username = Some(ADMIN.into());
+        c.admin_password = Some(portcullis::config::Secret::new(ADMIN_PASSWORD));
+        c.admin_mfa = portcullis::config::AdminMfa::Optional;
     })
     .await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let users_page = format!("/admin/pools/{}/users", "{pool}");
     let f = setup_flow(&app, false, json!({})).await;
     let (st, v) = initiate_auth(&app, &f.client_id, "alice", PASSWORD).await;
     assert_eq!(st, 200, "{v}");
@@ -178,6 +184,8 @@ async fn while_the_database_is_away_every_surface_says_retry_and_nothing_reads_a
         let login = f.authorize_url(&app, "").replace("/oauth2/authorize", "/login");
         let page = told_to_retry(app.browser().get(&login).send().await.unwrap(), "hosted sign-in page").await;
         assert!(page.contains("temporarily unavailable"), "{page}");
+        let page = told_to_retry(admin.get(&app, &users_page.replace("{pool}", &f.pool)).await, "dashboard").await;
+        assert!(page.contains("cannot reach its database"), "{page}");
 
         // Back: the same requests work again at once (the pool reconnects on demand).
         proxy.set(Mode::Forward);

@@ -128,7 +128,7 @@ pub async fn delete(c: InIdentityPool<Change<Configure>>, path: Path<(String, St
     }
     let unprocessed = c.svc.identity_pools.delete_identities(std::slice::from_ref(&identity.identity_id)).await;
     if !unprocessed.is_empty() {
-        return internal(format!("identity {} not deleted", identity.identity_id));
+        return internal(anyhow::anyhow!("identity {} not deleted", identity.identity_id));
     }
     let details = serde_json::json!({"before": {"IdentityPoolId": pool.identity_pool_id, "Logins": identity.logins}});
     c.audit(None, "DeleteIdentities", format!("identity:{}", identity.identity_id), details).await;
