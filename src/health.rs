@@ -25,10 +25,12 @@ async fn ready(svc: web::Data<Arc<Services>>) -> HttpResponse {
 
 async fn metrics(svc: web::Data<Arc<Services>>) -> HttpResponse {
     let up = if svc.ready().await { 1 } else { 0 };
+    svc.measure_database_pool();
     let body = format!(
         "# HELP portcullis_up Whether the database is reachable and migrated.\n# TYPE portcullis_up gauge\nportcullis_up {up}\n\
-         # HELP portcullis_build_info Build information.\n# TYPE portcullis_build_info gauge\nportcullis_build_info{{version=\"{}\"}} 1\n",
-        env!("CARGO_PKG_VERSION")
+         # HELP portcullis_build_info Build information.\n# TYPE portcullis_build_info gauge\nportcullis_build_info{{version=\"{}\"}} 1\n{}",
+        env!("CARGO_PKG_VERSION"),
+        crate::metrics::handle().render()
     );
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

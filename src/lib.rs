@@ -34,6 +34,7 @@ pub mod identity_pools;
 pub mod ids;
 pub mod input;
 pub mod mail;
+pub mod metrics;
 pub mod oauth;
 pub mod operators;
 pub mod services;

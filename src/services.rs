@@ -119,6 +119,12 @@ impl Services {
         self.store.ready().await
     }
 
+    /// Put the database connection pool's state in the metrics (read when `/metrics` is scraped).
+    pub fn measure_database_pool(&self) {
+        let (open, idle, max) = self.store.pool_stats();
+        crate::metrics::database_pool(open, idle, max);
+    }
+
     /// Open the store and keys for a one-off command (no server).
     pub async fn open(config: Config) -> anyhow::Result<Services> {
         crate::crypto::create_private_dir(&config.data_dir)?;

@@ -59,6 +59,7 @@ impl Application {
         let back_channel = web::Data::new(crate::admin::BackChannel::for_addr(listener.local_addr()?)?);
         let data = web::Data::new(services.clone());
         let https = services.config.is_https();
+        crate::metrics::init();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -68,6 +69,8 @@ impl Application {
                 // A panic in any handler becomes a 500 with a request id (security headers too).
                 .wrap(actix_web::middleware::from_fn(crate::web::backstop::catch_panic))
                 .wrap(crate::web::security_headers(https))
+                // Outermost: every answer is measured, the panic backstop's too.
+                .wrap(actix_web::middleware::from_fn(crate::web::observe::record))
                 .configure(routes)
                 .default_service(web::to(crate::web::not_found))
         })

@@ -22,6 +22,7 @@ use std::fmt;
 pub mod backstop;
 pub mod client;
 mod extract;
+pub mod observe;
 pub mod preview;
 
 pub use extract::{Form, Query};

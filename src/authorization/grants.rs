@@ -245,6 +245,7 @@ impl Authorization {
             client.access_token_secs(),
         );
         let access_token = jwt::sign(&keys, &c).map_err(Error::Internal)?;
+        crate::metrics::tokens_issued("client_credentials");
         Ok(TokenSet { access_token, id_token: None, refresh_token: None, expires_in: client.access_token_secs() })
     }
 }

@@ -126,6 +126,7 @@ impl Events {
 
     /// Record an auth event. Never fails: a store error is logged.
     pub async fn record_auth(&self, e: AuthEvent) {
+        crate::metrics::auth_event(e.event_type.as_str(), e.outcome.as_str(), e.reason.map(|r| r.as_str()));
         let at = self.clock.now_millis();
         self.insert(EventRow {
             id: self.new_id(at),

@@ -44,7 +44,7 @@ pub enum StoreError {
     #[error("already exists")]
     Conflict,
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt row: {0}")]
@@ -52,6 +52,16 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    /// Every database error enters here; those of an unavailable database are counted.
+    fn from(e: sqlx::Error) -> Self {
+        if sqlx_unavailable(&e) {
+            crate::metrics::database_unavailable();
+        }
+        StoreError::Db(e)
+    }
+}
 
 /// How long a client is told to wait (`Retry-After`, seconds) when the database is unavailable.
 pub const RETRY_AFTER_SECS: u64 = 2;
@@ -242,6 +252,11 @@ impl Store {
         let count =
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool);
         matches!(tokio::time::timeout(READY_WITHIN, count).await, Ok(Ok(n)) if n >= expected)
+    }
+
+    /// The connection pool now: connections open, idle, and the most allowed.
+    pub fn pool_stats(&self) -> (u32, usize, u32) {
+        (self.pool.size(), self.pool.num_idle(), self.pool.options().get_max_connections())
     }
 
     pub async fn close(&self) {

@@ -175,6 +175,7 @@ impl Tokens {
                 device_key: grant.device_key.clone(),
             })
             .await?;
+        crate::metrics::tokens_issued(if grant.scopes.is_some() { "authorization_code" } else { "sign_in" });
         Ok(TokenSet {
             access_token,
             id_token,
@@ -193,6 +194,7 @@ impl Tokens {
     ) -> Result<TokenSet> {
         let origin = self.new_origin();
         let (access_token, id_token) = self.mint(pool, client, user, grant, &origin).await?;
+        crate::metrics::tokens_issued("implicit");
         Ok(TokenSet { access_token, id_token, refresh_token: None, expires_in: client.access_token_secs() })
     }
 
@@ -259,6 +261,7 @@ impl Tokens {
         let scopes = if row.scopes.is_empty() { None } else { Some(row.scopes.split(' ').map(Scope::from).collect()) };
         let grant = Grant { scopes, nonce: None, auth_time: row.auth_time, device_key: row.device_key.clone() };
         let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
+        crate::metrics::tokens_issued("refresh_token");
         Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })
     }
 

@@ -63,9 +63,17 @@ fn verifier_context(pool_id: &PoolId, sub: &UserSub) -> String {
 /// A place in the queue, given back when the job has run or was dropped unrun.
 struct Slot(Arc<AtomicUsize>);
 
+impl Slot {
+    fn taken(in_flight: Arc<AtomicUsize>) -> Slot {
+        crate::metrics::password_jobs(1.0);
+        Slot(in_flight)
+    }
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+        crate::metrics::password_jobs(-1.0);
     }
 }
 
@@ -176,11 +184,14 @@ impl Passwords {
         if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.limit {
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
             tracing::warn!(limit = self.limit, "password queue full: request shed");
+            crate::metrics::password_shed();
             return Err(Error::TooManyRequests { retry_after_secs: SHED_RETRY_AFTER_SECS });
         }
-        let slot = Slot(self.in_flight.clone());
+        let slot = Slot::taken(self.in_flight.clone());
         let (reply, result) = tokio::sync::oneshot::channel();
+        let queued = std::time::Instant::now();
         let job: Job = Box::new(move |memory| {
+            crate::metrics::password_queue_wait(queued.elapsed().as_secs_f64());
             let out = (!reply.is_closed()).then(|| f(memory));
             // The place is given back before the caller is woken, so it is free once they have the answer.
             drop(slot);

@@ -36,6 +36,7 @@ mod keys;
 mod lockout;
 mod malformed;
 mod management;
+mod metrics;
 mod mfa;
 mod node;
 mod node_clients;
