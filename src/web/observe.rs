@@ -54,6 +54,20 @@ fn template(pattern: &str) -> String {
     out
 }
 
+/// The methods a label may carry; anything else is "other" (a client picks the method).
+fn method_label(m: &actix_web::http::Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        "HEAD" => "HEAD",
+        "PATCH" => "PATCH",
+        _ => "other",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::template;
@@ -67,19 +81,5 @@ mod tests {
             template("/admin/pools/{pool}/users/{username}/{action}"),
             "/admin/pools/{pool}/users/{username}/{action}"
         );
-    }
-}
-
-/// The methods a label may carry; anything else is "other" (a client picks the method).
-fn method_label(m: &actix_web::http::Method) -> &'static str {
-    match m.as_str() {
-        "GET" => "GET",
-        "POST" => "POST",
-        "PUT" => "PUT",
-        "DELETE" => "DELETE",
-        "OPTIONS" => "OPTIONS",
-        "HEAD" => "HEAD",
-        "PATCH" => "PATCH",
-        _ => "other",
     }
 }
