@@ -60,7 +60,8 @@ enum KeysCommand {
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    if std::env::var("LOG_FORMAT").as_deref() == Ok("json") {
+    let json = |var| std::env::var(var).as_deref() == Ok("json");
+    if json("PORTCULLIS_LOG_FORMAT") || json("LOG_FORMAT") {
         tracing_subscriber::fmt().json().with_env_filter(filter).init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();

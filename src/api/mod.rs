@@ -39,6 +39,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tracing::Instrument;
 
 pub const IDP_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// Identity pools (`cognito-identity`).
@@ -180,9 +181,12 @@ async fn dispatch(req: &HttpRequest, body: &[u8], svc: &Services) -> ApiResult {
     } else {
         refuse_system_pool(svc, &input).await?;
     }
-    let span = tracing::info_span!("api", action);
-    let _enter = span.enter();
-    let answer = run_action(svc, action, &input, identity, source).await;
+    // The pool and client a call names go on every line it logs (ids, never secrets).
+    // Only well-formed ids: a client's text never reaches the log as it was sent.
+    let pool = input["UserPoolId"].as_str().and_then(PoolId::parse).map(|p| p.to_string()).unwrap_or_default();
+    let client = input["ClientId"].as_str().and_then(ClientId::parse).map(|c| c.to_string()).unwrap_or_default();
+    let span = tracing::info_span!("api", action, pool, client);
+    let answer = run_action(svc, action, &input, identity, source).instrument(span).await;
     if let (Ok(_), Some(key)) = (&answer, &operator_key)
         && changes_something(action)
     {

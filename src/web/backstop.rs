@@ -7,7 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 
@@ -66,10 +66,12 @@ pub async fn catch_panic(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let (method, path) = (req.method().clone(), req.path().to_string());
+    // The id the request is logged under (see `observe`), or a new one where it is not observed.
+    let known = req.extensions().get::<super::observe::RequestId>().map(|r| r.0.clone());
     match AssertUnwindSafe(async move { next.call(req).await }).catch_unwind().await {
         Ok(result) => result,
         Err(payload) => {
-            let request_id = uuid::Uuid::new_v4().to_string();
+            let request_id = known.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
             let message = literal_message(payload.as_ref());
             tracing::error!(
                 request_id = %request_id,

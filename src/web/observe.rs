@@ -1,10 +1,22 @@
-//! Every request measured for `/metrics`: its route template (never the raw path, so an id in
-//! the path makes no new series), method, status and duration ([`crate::metrics`]).
+//! Every request observed: a request id of our own (in the `x-amzn-RequestId` header of the
+//! answer, as AWS services send it, and on every log line written while the request is served,
+//! through its tracing span), one log line when it is answered (route template, status,
+//! duration, and the pool when the path names one; never the query, headers or body), and the
+//! measures for `/metrics`: route template (never the raw path, so an id in the path makes no
+//! new series), method, status and duration ([`crate::metrics`]).
 
+use super::backstop::REQUEST_ID_HEADER;
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use std::time::Instant;
+use tracing::Instrument;
+
+/// The id of the request being served (in the request's extensions).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 /// The middleware: wraps the whole app, so every answer is counted, error pages included.
 pub async fn record(
@@ -13,13 +25,31 @@ pub async fn record(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = method_label(req.method());
-    let answer = next.call(req).await;
-    let (route, status) = match &answer {
-        Ok(res) => (res.request().match_pattern(), res.status().as_u16()),
-        Err(e) => (None, e.as_response_error().status_code().as_u16()),
+    let id = uuid::Uuid::new_v4().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id, method);
+    let mut answer = next.call(req).instrument(span.clone()).await;
+    let (route, status, pool) = match &answer {
+        Ok(res) => {
+            // A well-formed pool id only: a path segment is the client's text.
+            let pool =
+                res.request().match_info().get("pool").and_then(crate::ids::PoolId::parse).map(|p| p.to_string());
+            (res.request().match_pattern(), res.status().as_u16(), pool)
+        }
+        Err(e) => (None, e.as_response_error().status_code().as_u16(), None),
     };
     let route = route.map_or_else(|| "unmatched".to_string(), |p| template(&p));
-    crate::metrics::http_request(&route, method, status, started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    crate::metrics::http_request(&route, method, status, seconds);
+    span.in_scope(|| {
+        let ms = (seconds * 1000.0).round() as u64;
+        tracing::info!(route = %route, status, ms, pool = pool.as_deref().unwrap_or(""), "answered");
+    });
+    if let Ok(res) = &mut answer
+        && let (Ok(name), Ok(value)) = (HeaderName::try_from(REQUEST_ID_HEADER), HeaderValue::from_str(&id))
+    {
+        res.headers_mut().insert(name, value);
+    }
     answer
 }
 

@@ -82,3 +82,28 @@ async fn requests_sign_ins_tokens_and_the_database_pool_are_measured_with_bounde
         assert!(!after.contains(name), "{name} appears in /metrics");
     }
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_of_the_servers_own() {
+    let app = TestApp::spawn().await;
+    let f = setup_flow(&app, false, json!({})).await;
+    let id_of = |r: &reqwest::Response| -> String {
+        let id = r.headers().get("x-amzn-requestid").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{} {}: request id {id:?}", r.status(), r.url());
+        id
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let api = |password: &str| initiate_auth_request(&app, &f.client_id, "alice", password);
+    for r in [
+        api(PASSWORD).send().await.unwrap(),
+        api("wrong-Password-1").send().await.unwrap(),
+        app.http.get(f.authorize_url(&app, "").replace("/oauth2/authorize", "/login")).send().await.unwrap(),
+        app.http.get(format!("{}/no/such/page", app.base)).send().await.unwrap(),
+        app.http.get(format!("{}/health/live", app.base)).send().await.unwrap(),
+        // A client's own id is not taken over: the server's is its own.
+        api(PASSWORD).header("x-amzn-RequestId", "client-chosen").send().await.unwrap(),
+    ] {
+        assert!(seen.insert(id_of(&r)), "request ids repeat: {seen:?}");
+    }
+    assert_eq!(seen.len(), 6);
+}
