@@ -38,6 +38,7 @@ mod malformed;
 mod management;
 mod metrics;
 mod mfa;
+mod multi_node;
 mod node;
 mod node_clients;
 mod oauth_flow;
