@@ -141,39 +141,64 @@ async fn bootstrap_management_key(
     Ok(Some((id, secret)))
 }
 
-/// Every ten minutes, delete expired codes, challenges, sessions, refresh tokens, temporary
-/// credentials and stale failure counters, and events past the retention; take the hour's MFA
-/// adoption reading. Safe on every node at once: the deletes are idempotent and a reading is
-/// written once.
+/// How often each node's janitor wakes.
+const JANITOR_EVERY_SECS: u64 = 600;
+/// How long after start a node's janitor first wakes.
+const JANITOR_FIRST_SECS: u64 = 60;
+/// How long a janitor pass holds the lease: less than the interval, so that when the node that
+/// held it is gone, the next node to wake takes over.
+const JANITOR_LEASE_SECS: i64 = 540;
+
+/// Every ten minutes (the first a minute after start), on one node at a time (a lease in the
+/// database): remove expired sessions, codes, federation states, temporary credentials and stale
+/// failure counters, and events past the retention; take the hour's MFA adoption reading.
 fn spawn_janitor(services: Arc<Services>) {
+    let node = uuid::Uuid::new_v4().to_string();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        // The first pass a minute after start: a node that is starting has better things to do.
+        let every = std::time::Duration::from_secs(JANITOR_EVERY_SECS);
+        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(JANITOR_FIRST_SECS);
+        let mut tick = tokio::time::interval_at(first, every);
         loop {
             tick.tick().await;
-            let now = services.now();
-            let store = &services.store;
-            let removed: crate::store::StoreResult<u64> = async {
-                Ok(store.delete_expired(now).await?
-                    + store.delete_expired_account_codes(now).await?
-                    + store.purge_federation_states(now).await?
-                    + store.purge_temporary_credentials(now - crate::iam::credentials::EXPIRED_KEEP_SECS).await?
-                    + store.purge_stale_failures(now, now - crate::userpool::lockout::FAILURE_WINDOW_SECS).await?
-                    + store.purge_admin_sessions(now, now - crate::operators::IDLE_SECS).await?)
-            }
-            .await;
-            match removed {
-                Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),
-            }
-            if let Err(e) = services.events.take_mfa_adoption().await {
-                tracing::warn!(error = %e, "taking the hour's MFA adoption reading failed");
-            }
-            match services.events.purge(services.config.event_retention_days).await {
-                Ok(n) if n > 0 => tracing::info!(rows = n, "events past the retention removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "removing events past the retention failed"),
-            }
+            janitor_pass(&services, &node).await;
         }
     });
+}
+
+/// One janitor pass for node `node`: false (nothing done) when another node holds the lease.
+pub async fn janitor_pass(services: &Services, node: &str) -> bool {
+    let now = services.now();
+    let store = &services.store;
+    match store.take_lease("janitor", node, now, now + JANITOR_LEASE_SECS).await {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(e) => {
+            tracing::warn!(error = %e, "the janitor's lease could not be taken");
+            return false;
+        }
+    }
+    let removed: crate::store::StoreResult<u64> = async {
+        Ok(store.delete_expired(now).await?
+            + store.delete_expired_account_codes(now).await?
+            + store.purge_federation_states(now).await?
+            + store.purge_temporary_credentials(now - crate::iam::credentials::EXPIRED_KEEP_SECS).await?
+            + store.purge_stale_failures(now, now - crate::userpool::lockout::FAILURE_WINDOW_SECS).await?
+            + store.purge_admin_sessions(now, now - crate::operators::IDLE_SECS).await?)
+    }
+    .await;
+    match removed {
+        Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),
+    }
+    if let Err(e) = services.events.take_mfa_adoption().await {
+        tracing::warn!(error = %e, "taking the hour's MFA adoption reading failed");
+    }
+    match services.events.purge(services.config.event_retention_days).await {
+        Ok(n) if n > 0 => tracing::info!(rows = n, "events past the retention removed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "removing events past the retention failed"),
+    }
+    true
 }

@@ -20,6 +20,7 @@ pub mod guesses;
 pub mod iam;
 pub mod identity;
 pub mod keys;
+pub mod leases;
 pub mod mfa;
 pub mod pool_resources;
 pub mod pools;
@@ -140,6 +141,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "iam managed policies", include_str!("../../migrations/sqlite/0020_iam_managed_policies.sql")),
     (21, "devices", include_str!("../../migrations/sqlite/0021_devices.sql")),
     (22, "terms", include_str!("../../migrations/sqlite/0022_terms.sql")),
+    (23, "leases", include_str!("../../migrations/sqlite/0023_leases.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -163,6 +165,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (20, "iam managed policies", include_str!("../../migrations/postgres/0020_iam_managed_policies.sql")),
     (21, "devices", include_str!("../../migrations/postgres/0021_devices.sql")),
     (22, "terms", include_str!("../../migrations/postgres/0022_terms.sql")),
+    (23, "leases", include_str!("../../migrations/postgres/0023_leases.sql")),
 ];
 
 /// How long a caller waits for a database connection unless configured otherwise.

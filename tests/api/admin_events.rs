@@ -72,8 +72,8 @@ async fn mfa_adoption_is_read_once_an_hour_and_charted_over_time() {
     let app = spawn_dashboard(AdminMfa::Optional).await;
     let f = crate::mfa::mfa_pool(&app, "OPTIONAL", false).await;
     app.create_user(&f.pool, "bob", PASSWORD, json!([])).await;
-    // The next hour (the janitor took the first at start): nobody has MFA. A second reading in
-    // the same hour (another node's) writes nothing.
+    // An hour on: nobody has MFA. A second reading in the same hour (another node's) writes
+    // nothing.
     app.clock.advance_secs(3600);
     assert!(app.services.events.take_mfa_adoption().await.unwrap());
     assert!(!app.services.events.take_mfa_adoption().await.unwrap(), "the hour is taken");

@@ -104,3 +104,26 @@ fn jwt_kid(jwt: &str) -> String {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap();
     serde_json::from_slice::<Value>(&bytes).unwrap()["kid"].as_str().unwrap().to_string()
 }
+
+#[tokio::test]
+async fn the_janitor_runs_on_one_node_at_a_time_and_another_takes_over_when_it_is_gone() {
+    let (a, b) = two_nodes(|_| {}).await;
+    let pass = |app: &TestApp, node: &'static str| {
+        let services = app.services.clone();
+        async move { portcullis::startup::janitor_pass(&services, node).await }
+    };
+    let advance = |secs| {
+        a.clock.advance_secs(secs);
+        b.clock.advance_secs(secs);
+    };
+    // (The nodes' own janitors first wake a minute after start, after this test.)
+    assert!(pass(&a, "node-a").await, "A takes the lease");
+    assert!(!pass(&b, "node-b").await, "B finds it held");
+    assert!(pass(&a, "node-a").await, "A renews its own lease");
+    advance(300);
+    assert!(!pass(&b, "node-b").await, "still A's");
+    // A stops (no more passes): once its lease runs out, B takes over, and A is then refused.
+    advance(300);
+    assert!(pass(&b, "node-b").await, "B takes over");
+    assert!(!pass(&a, "node-a").await, "A finds it held by B");
+}

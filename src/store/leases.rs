@@ -1,0 +1,24 @@
+//! Leases: work one node at a time should do, taken in one statement so two nodes asking at
+//! once cannot both get it.
+
+use super::{Store, StoreResult};
+
+impl Store {
+    /// Take (or renew) the lease `name` for `holder` until `until`: granted when nobody holds
+    /// it, when it ran out by `now`, or when `holder` already holds it.
+    pub async fn take_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $4) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+             WHERE leases.expires_at <= $3 OR leases.holder = excluded.holder",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(now)
+        .bind(until)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+}
