@@ -1,10 +1,11 @@
 //! The OAuth 2.0 / OpenID Connect endpoints of each pool, under `{PUBLIC_URL}/{poolId}` and at
 //! the root of a pool domain: discovery and JWKS, authorize, token (one file per concern),
-//! userInfo, revoke and logout. Errors are RFC 6749 JSON, redirects, or HTML pages.
+//! userInfo, revoke, introspect and logout. Errors are RFC 6749 JSON, redirects, or HTML pages.
 
 mod authorize;
 mod discovery;
 mod identity_issuer;
+mod introspect;
 mod logout;
 mod revoke;
 mod token;
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(revoke::revoke))
                 .route(options()),
         )
+        .route(&format!("{prefix}/oauth2/introspect"), web::post().to(introspect::introspect))
         .service(
             web::resource(format!("{prefix}/.well-known/openid-configuration"))
                 .wrap(cors())
