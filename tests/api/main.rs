@@ -40,6 +40,7 @@ mod mfa;
 mod node;
 mod node_clients;
 mod oauth_flow;
+mod oidc_completeness;
 mod oidc_rp;
 mod outage;
 mod pool_domains;
