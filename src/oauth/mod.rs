@@ -23,44 +23,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::web::{cors, preflight};
     let options = || web::method(actix_web::http::Method::OPTIONS).to(preflight);
     for prefix in ["", &format!("/{POOL}")] {
-        cfg.service(
-            web::resource(format!("{prefix}/oauth2/authorize"))
-                .route(web::get().to(authorize::authorize))
-                .route(web::post().to(authorize::authorize_form)),
-        )
-        .route(&format!("{prefix}/logout"), web::get().to(logout::logout))
-        .service(
-            web::resource(format!("{prefix}/oauth2/token"))
-                .wrap(cors())
-                .route(web::post().to(token::token))
-                .route(options()),
-        )
-        .service(
-            web::resource(format!("{prefix}/oauth2/userInfo"))
-                .wrap(cors())
-                .route(web::get().to(userinfo::userinfo))
-                .route(web::post().to(userinfo::userinfo))
-                .route(options()),
-        )
-        .service(
-            web::resource(format!("{prefix}/oauth2/revoke"))
-                .wrap(cors())
-                .route(web::post().to(revoke::revoke))
-                .route(options()),
-        )
-        .route(&format!("{prefix}/oauth2/introspect"), web::post().to(introspect::introspect))
-        .service(
-            web::resource(format!("{prefix}/.well-known/openid-configuration"))
-                .wrap(cors())
-                .route(web::get().to(discovery::configuration))
-                .route(options()),
-        )
-        .service(
-            web::resource(format!("{prefix}/.well-known/jwks.json"))
-                .wrap(cors())
-                .route(web::get().to(discovery::jwks))
-                .route(options()),
-        );
+        cfg.route(&format!("{prefix}/oauth2/authorize"), web::get().to(authorize::authorize))
+            .route(&format!("{prefix}/oauth2/authorize"), web::post().to(authorize::authorize_form))
+            .route(&format!("{prefix}/oauth2/introspect"), web::post().to(introspect::introspect))
+            .route(&format!("{prefix}/logout"), web::get().to(logout::logout))
+            .service(
+                web::resource(format!("{prefix}/oauth2/token"))
+                    .wrap(cors())
+                    .route(web::post().to(token::token))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/oauth2/userInfo"))
+                    .wrap(cors())
+                    .route(web::get().to(userinfo::userinfo))
+                    .route(web::post().to(userinfo::userinfo))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/oauth2/revoke"))
+                    .wrap(cors())
+                    .route(web::post().to(revoke::revoke))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/.well-known/openid-configuration"))
+                    .wrap(cors())
+                    .route(web::get().to(discovery::configuration))
+                    .route(options()),
+            )
+            .service(
+                web::resource(format!("{prefix}/.well-known/jwks.json"))
+                    .wrap(cors())
+                    .route(web::get().to(discovery::jwks))
+                    .route(options()),
+            );
     }
 }
 
