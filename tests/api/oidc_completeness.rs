@@ -347,6 +347,24 @@ async fn introspection_answers_inactive_for_every_token_it_may_not_describe() {
 }
 
 #[tokio::test]
+async fn introspection_answers_inactive_after_a_global_sign_out() {
+    let app = TestApp::spawn().await;
+    app.clock.freeze();
+    let f = setup_flow(&app, true, json!({})).await;
+    let secret = f.secret.clone().expect("secret");
+    let t = tokens_via_browser(&app, &f).await;
+    let (access, refresh) = (t["access_token"].as_str().unwrap(), t["refresh_token"].as_str().unwrap());
+    for token in [access, refresh] {
+        assert_eq!(introspect(&app, &f.pool, &f.client_id, Some(&secret), token).await.1["active"], true);
+    }
+    app.clock.advance_secs(1);
+    app.ok("AdminUserGlobalSignOut", json!({"UserPoolId": f.pool, "Username": "alice"})).await;
+    for token in [access, refresh] {
+        assert_eq!(introspect(&app, &f.pool, &f.client_id, Some(&secret), token).await, (200, inactive()));
+    }
+}
+
+#[tokio::test]
 async fn introspection_is_for_authenticated_confidential_clients_only() {
     let app = TestApp::spawn().await;
     let public = setup_flow(&app, false, json!({})).await;
