@@ -2,10 +2,12 @@
 //! request (validated and completed, [`request`]), scope narrowing ([`scopes`]), and the token
 //! endpoint's grants with client authentication, code redemption (PKCE, redirect URI, atomic
 //! consumption, replay revocation) and client credentials ([`grants`]), token revocation
-//! ([`revocation`]), and redirect URIs that can only be registered ones ([`redirect`]). No HTTP
-//! here: the `oauth` endpoints and the hosted pages parse requests and render what these return.
+//! ([`revocation`]) and introspection ([`introspection`]), and redirect URIs that can only be
+//! registered ones ([`redirect`]). No HTTP here: the `oauth` endpoints and the hosted pages
+//! parse requests and render what these return.
 
 pub mod grants;
+pub mod introspection;
 pub mod redirect;
 pub mod request;
 pub mod revocation;

@@ -16,7 +16,11 @@ use serde::{Deserialize, Serialize};
 
 pub const CODE_TTL_SECS: i64 = 300;
 
-/// Query parameters of `/oauth2/authorize` (and of the hosted pages that carry them on).
+/// Parameters of `/oauth2/authorize`, from the query (GET) or the form body (POST), and of the
+/// hosted pages that carry them on. `acr_values` and `claims` are not read: OIDC Core §3.1.2.1
+/// makes the requested `acr` a voluntary claim, and §5.5 lets a provider that does not support
+/// `claims` ignore it and return the claims it finds useful (discovery says
+/// `claims_parameter_supported: false`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct AuthorizeParams {
     pub response_type: Option<String>,
@@ -32,6 +36,17 @@ pub struct AuthorizeParams {
     pub prompt: Option<String>,
     pub login_hint: Option<String>,
     pub lang: Option<String>,
+    /// OIDC Core §3.1.2.1: the longest time (seconds) since the user last authenticated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+    /// Request objects and dynamic registration are not supported (OIDC Core §3.1.2.6, §6):
+    /// these are read only to be refused by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration: Option<String>,
 }
 
 impl AuthorizeParams {
@@ -84,6 +99,8 @@ pub struct AuthorizeRequest {
     pub code_challenge: Option<String>,
     pub prompt: Option<String>,
     pub login_hint: Option<String>,
+    /// `max_age` in seconds: a hosted session older than this is not used (OIDC Core §3.1.2.1).
+    pub max_age: Option<i64>,
     /// The upstream provider to sign in with (`identity_provider` / `idp_identifier`).
     pub idp: Option<String>,
     pub params: AuthorizeParams,
@@ -233,6 +250,23 @@ impl Authorization {
             None | Some("") | Some("none") | Some("login") | Some("consent") | Some("select_account") => {}
             Some(_) => return fail("invalid_request", "Unsupported prompt value"),
         }
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty());
+        if given(&p.request) {
+            return fail("request_not_supported", "Request objects are not supported");
+        }
+        if given(&p.request_uri) {
+            return fail("request_uri_not_supported", "request_uri is not supported");
+        }
+        if given(&p.registration) {
+            return fail("registration_not_supported", "The registration parameter is not supported");
+        }
+        let max_age = match p.max_age.as_deref().filter(|m| !m.is_empty()) {
+            None => None,
+            Some(m) => match parse_max_age(m) {
+                Some(secs) => Some(secs),
+                None => return fail("invalid_request", "max_age must be a non-negative integer"),
+            },
+        };
         Ok(AuthorizeRequest {
             client,
             redirect_uri,
@@ -243,9 +277,25 @@ impl Authorization {
             code_challenge,
             prompt: p.prompt.clone().filter(|s| !s.is_empty()),
             login_hint: p.login_hint.clone(),
+            max_age,
             idp,
             params: p.clone(),
         })
+    }
+
+    /// Whether the hosted session of a user who authenticated at `auth_time` may complete
+    /// request `r` without a new sign-in: not with `prompt=login`, and not when `max_age` was
+    /// asked and more than that many seconds have passed (`max_age=0` always signs in again,
+    /// OIDC Core §3.1.2.1).
+    pub fn session_satisfies(&self, r: &AuthorizeRequest, auth_time: i64) -> bool {
+        if r.prompt.as_deref() == Some("login") {
+            return false;
+        }
+        match r.max_age {
+            None => true,
+            Some(0) => false,
+            Some(max) => self.now().saturating_sub(auth_time) <= max,
+        }
     }
 
     /// The user is signed in: issue a code (or implicit tokens) and build the callback URL.
@@ -305,6 +355,14 @@ impl Authorization {
     }
 }
 
+/// `max_age` as seconds: digits only; a value past `i64` is as good as no limit.
+fn parse_max_age(m: &str) -> Option<i64> {
+    if m.is_empty() || !m.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(m.parse::<i64>().unwrap_or(i64::MAX))
+}
+
 /// Whether the client offers the pool's own sign-in (an empty list means only that).
 pub fn client_allows_cognito(client: &Client) -> bool {
     let supported = client.supported_identity_providers();
@@ -325,6 +383,16 @@ mod tests {
             "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx",
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         ));
+    }
+
+    #[test]
+    fn max_age_is_digits_only() {
+        assert_eq!(parse_max_age("0"), Some(0));
+        assert_eq!(parse_max_age("3600"), Some(3600));
+        assert_eq!(parse_max_age("99999999999999999999999"), Some(i64::MAX));
+        for bad in ["", "-1", "1.5", " 1", "+1", "abc"] {
+            assert_eq!(parse_max_age(bad), None, "{bad}");
+        }
     }
 
     #[test]

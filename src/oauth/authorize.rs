@@ -1,6 +1,14 @@
-//! `GET /oauth2/authorize`: validate, then either complete at once from a live hosted-UI
-//! session (SSO across the pool's clients), answer `login_required` for `prompt=none`, or send
-//! the browser to the hosted sign-in page with the same parameters.
+//! `GET|POST /oauth2/authorize`: validate, then either complete at once from a live hosted-UI
+//! session (SSO across the pool's clients) when `prompt` and `max_age` allow it, answer
+//! `login_required` for `prompt=none`, or send the browser to the hosted sign-in page with the
+//! same parameters.
+//!
+//! POST (OIDC Core §3.1.2.1: "MUST support GET and POST") takes the same parameters
+//! form-encoded and answers exactly as GET. Like GET it is the entry point an app sends the
+//! browser to, so it carries no CSRF token and no CORS headers: all it can do is send a code to
+//! one of the client's registered redirect URIs. The session cookie is `SameSite=Lax`, which a
+//! browser leaves off a cross-site POST: such a request signs the user in again (and
+//! `prompt=none` answers `login_required`), never silently.
 
 use crate::authorization::request::{AuthorizeParams, AuthorizeRequest, error_redirect};
 use crate::federation::flow::{FEDERATION_COOKIE, STATE_TTL_SECS};
@@ -29,18 +37,34 @@ pub async fn authorize(
     q: crate::web::Query<AuthorizeParams>,
     svc: web::Data<Arc<Services>>,
 ) -> Result<HttpResponse, PageError> {
-    let ctx = pool_context(&req, &svc).await?;
-    let r = match svc.authorization.validate_authorize(&ctx.pool, &q).await {
+    answer(req, &q, &svc).await
+}
+
+/// `POST /oauth2/authorize`: the parameters form-encoded in the body, the answers of GET.
+pub async fn authorize_form(
+    req: HttpRequest,
+    form: crate::web::Form<AuthorizeParams>,
+    svc: web::Data<Arc<Services>>,
+) -> Result<HttpResponse, PageError> {
+    answer(req, &form, &svc).await
+}
+
+async fn answer(req: HttpRequest, q: &AuthorizeParams, svc: &Services) -> Result<HttpResponse, PageError> {
+    let ctx = pool_context(&req, svc).await?;
+    let r = match svc.authorization.validate_authorize(&ctx.pool, q).await {
         Ok(r) => r,
         Err(e) => return Ok(reject(ctx.lang, e)),
     };
     // A named provider: straight upstream, as Cognito does (the provider keeps its own session).
     if let Some(name) = &r.idp {
-        return Ok(go_upstream(&svc, &ctx, &r, name).await);
+        return Ok(go_upstream(svc, &ctx, &r, name).await);
     }
+    // The session is used only when `prompt` and `max_age` allow it; otherwise the user signs
+    // in again (or, with `prompt=none`, is told `login_required`).
     if r.prompt.as_deref() != Some("login")
         && let Some(cookie) = req.cookie(SESSION_COOKIE)
         && let Ok(Some((user, auth_time))) = svc.sign_in.current_session(&ctx.pool, cookie.value()).await
+        && svc.authorization.session_satisfies(&r, auth_time)
     {
         return Ok(match svc.authorization.complete_authorize(&ctx.pool, &r, &user, auth_time).await {
             Ok(url) => redirect(&url),

@@ -1,10 +1,11 @@
 //! The OAuth 2.0 / OpenID Connect endpoints of each pool, under `{PUBLIC_URL}/{poolId}` and at
 //! the root of a pool domain: discovery and JWKS, authorize, token (one file per concern),
-//! userInfo, revoke and logout. Errors are RFC 6749 JSON, redirects, or HTML pages.
+//! userInfo, revoke, introspect and logout. Errors are RFC 6749 JSON, redirects, or HTML pages.
 
 mod authorize;
 mod discovery;
 mod identity_issuer;
+mod introspect;
 mod logout;
 mod revoke;
 mod token;
@@ -23,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let options = || web::method(actix_web::http::Method::OPTIONS).to(preflight);
     for prefix in ["", &format!("/{POOL}")] {
         cfg.route(&format!("{prefix}/oauth2/authorize"), web::get().to(authorize::authorize))
+            .route(&format!("{prefix}/oauth2/authorize"), web::post().to(authorize::authorize_form))
+            .route(&format!("{prefix}/oauth2/introspect"), web::post().to(introspect::introspect))
             .route(&format!("{prefix}/logout"), web::get().to(logout::logout))
             .service(
                 web::resource(format!("{prefix}/oauth2/token"))

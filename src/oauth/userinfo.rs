@@ -1,4 +1,6 @@
 //! `GET|POST /oauth2/userInfo`: claims of the access token's user, by scope (OIDC Core §5.3).
+//! The token comes in the `Authorization: Bearer` header (RFC 6750 §2.1) or, on a POST, as
+//! `access_token` in a form-encoded body (§2.2); both at once is `invalid_request` (§2, §3.1).
 
 use crate::services::Services;
 use crate::tokens::claims::visible_attributes;
@@ -16,7 +18,33 @@ fn bearer_error(status: u16, error: &str, description: &str) -> HttpResponse {
     .json(json!({"error": error, "error_description": description}))
 }
 
-pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpResponse {
+/// The bad-request answer, in Cognito's words (400 `invalid_request`).
+fn bad_request() -> HttpResponse {
+    bearer_error(400, "invalid_request", "Bad OAuth2 request at UserInfo Endpoint")
+}
+
+/// The `access_token` of a POST's form-encoded body (RFC 6750 §2.2): `Ok(None)` when the
+/// request is not a form POST or the form has none; a repeated or unreadable one is refused.
+async fn body_token(req: &HttpRequest, payload: web::Payload) -> Result<Option<String>, HttpResponse> {
+    let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if req.method() != actix_web::http::Method::POST
+        || !ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
+    {
+        return Ok(None);
+    }
+    let Some(body) = crate::web::read_body(payload, crate::oauth::MAX_FORM).await else {
+        return Err(bearer_error(413, "invalid_request", "The request body is too large"));
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| bad_request())?;
+    let mut tokens = pairs.into_iter().filter(|(k, _)| k == "access_token").map(|(_, v)| v);
+    match (tokens.next(), tokens.next()) {
+        (Some(_), Some(_)) => Err(bad_request()),
+        (t, None) => Ok(t),
+        (None, Some(_)) => Ok(None),
+    }
+}
+
+pub async fn userinfo(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<Services>>) -> HttpResponse {
     let ctx = match pool_context(&req, &svc).await {
         Ok(c) => c,
         Err(e) if e.status.as_u16() == 404 => {
@@ -24,15 +52,25 @@ pub async fn userinfo(req: HttpRequest, svc: web::Data<Arc<Services>>) -> HttpRe
         }
         Err(e) => return crate::oauth::context_error(&e),
     };
-    let token = req
+    let header = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return bearer_error(401, "invalid_request", "Bad OAuth2 request at UserInfo Endpoint");
+    let body = match body_token(&req, payload).await {
+        Ok(t) => t,
+        Err(r) => return r,
     };
+    let token = match (header, body.as_deref()) {
+        // One method per request (RFC 6750 §2): a token in the header and in the body is refused.
+        (Some(_), Some(_)) => return bad_request(),
+        (Some(t), None) | (None, Some(t)) => t,
+        (None, None) => "",
+    };
+    if token.is_empty() {
+        return bearer_error(401, "invalid_request", "Bad OAuth2 request at UserInfo Endpoint");
+    }
     let a = match svc.tokens.verify_access_token(Some(&ctx.pool.id), token).await {
         Ok(a) => a,
         Err(TokenRejection::Unavailable) => return crate::oauth::unavailable(),

@@ -227,16 +227,7 @@ impl Tokens {
             Some(row) => row,
             None => self.rotated_family(&hash, now).await?.ok_or_else(invalid)?,
         };
-        if row.client_id != client.id || row.pool_id != pool.id || row.revoked_at.is_some() || row.expires_at <= now {
-            return Err(invalid());
-        }
-        if self.store.origin_revoked(&row.origin_jti).await? {
-            return Err(invalid());
-        }
-        let user = self.store.get_user(&row.user_id).await?.ok_or_else(invalid)?;
-        if !user.enabled || revoked_by_sign_out(&user, &row.origin_jti, row.created_at) {
-            return Err(invalid());
-        }
+        let user = self.live_refresh_user(&pool.id, client, &row).await?.ok_or_else(invalid)?;
         let device = device.filter(|d| !d.is_empty());
         if let Some(issued_to) = row.device_key.as_deref() {
             let confirmed = || async { self.store.get_device(&user.id, issued_to).await.map(|d| d.is_some()) };
@@ -263,6 +254,32 @@ impl Tokens {
         let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
         crate::metrics::tokens_issued("refresh_token");
         Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })
+    }
+
+    /// The user of refresh token `row` while it is live: a token of `client` in pool `pool_id`,
+    /// neither revoked nor expired, of an enabled user who has not signed out globally since.
+    /// `None` otherwise (the refresh grant and introspection both ask this one rule).
+    pub async fn live_refresh_user(
+        &self,
+        pool_id: &str,
+        client: &Client,
+        row: &RefreshTokenRow,
+    ) -> Result<Option<UserRow>> {
+        if row.client_id != client.id
+            || row.pool_id != pool_id
+            || row.revoked_at.is_some()
+            || row.expires_at <= self.now()
+        {
+            return Ok(None);
+        }
+        if self.store.origin_revoked(&row.origin_jti).await? {
+            return Ok(None);
+        }
+        let Some(user) = self.store.get_user(&row.user_id).await? else { return Ok(None) };
+        if !user.enabled || revoked_by_sign_out(&user, &row.origin_jti, row.created_at) {
+            return Ok(None);
+        }
+        Ok(Some(user))
     }
 
     /// The family of a refresh token rotation replaced: its current token while the retry grace
@@ -298,6 +315,52 @@ impl Tokens {
         pool_id: Option<&str>,
         token: &str,
     ) -> Result<AccessClaims, TokenRejection> {
+        let (claims, pid) = self.verify_signed_access(pool_id, token).await?;
+        let c = Value::Object(claims.clone());
+        let origin = c["origin_jti"].as_str().ok_or(TokenRejection::Invalid)?;
+        let sub = c["sub"].as_str().unwrap_or_default();
+        let (user, origin_revoked) = self
+            .store
+            .get_token_user(sub, origin)
+            .await
+            .map_err(|e| if e.is_unavailable() { TokenRejection::Unavailable } else { TokenRejection::Invalid })?
+            .ok_or(TokenRejection::Revoked)?;
+        if origin_revoked
+            || user.pool_id != pid
+            || !user.enabled
+            || revoked_by_sign_out(&user, origin, c["iat"].as_i64().unwrap_or(0))
+        {
+            return Err(TokenRejection::Revoked);
+        }
+        let scopes =
+            c["scope"].as_str().unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(Scope::from).collect();
+        let client_id = ClientId::from(c["client_id"].as_str().unwrap_or_default());
+        Ok(AccessClaims { claims, user, scopes, client_id })
+    }
+
+    /// Verify a client_credentials access token of `pool_id` (no user, no sign-in: `sub` is
+    /// its client): signature, issuer, use and expiry. Whether its client still exists is the
+    /// caller's to ask.
+    pub async fn verify_client_access_token(
+        &self,
+        pool_id: &str,
+        token: &str,
+    ) -> Result<Map<String, Value>, TokenRejection> {
+        let (claims, _) = self.verify_signed_access(Some(pool_id), token).await?;
+        let c = Value::Object(claims.clone());
+        if c.get("origin_jti").is_some() || c["sub"].as_str().is_none() || c["sub"] != c["client_id"] {
+            return Err(TokenRejection::Invalid);
+        }
+        Ok(claims)
+    }
+
+    /// An access token's claims, once its signature, issuer, use and expiry are good; with the
+    /// pool it is of.
+    async fn verify_signed_access(
+        &self,
+        pool_id: Option<&str>,
+        token: &str,
+    ) -> Result<(Map<String, Value>, String), TokenRejection> {
         let unverified = Value::Object(jwt::peek_claims(token).ok_or(TokenRejection::Invalid)?);
         let iss = unverified["iss"].as_str().ok_or(TokenRejection::Invalid)?;
         let pid = match pool_id {
@@ -322,24 +385,6 @@ impl Tokens {
         if c["exp"].as_i64().unwrap_or(0) <= now {
             return Err(TokenRejection::Expired);
         }
-        let origin = c["origin_jti"].as_str().ok_or(TokenRejection::Invalid)?;
-        let sub = c["sub"].as_str().unwrap_or_default();
-        let (user, origin_revoked) = self
-            .store
-            .get_token_user(sub, origin)
-            .await
-            .map_err(|e| if e.is_unavailable() { TokenRejection::Unavailable } else { TokenRejection::Invalid })?
-            .ok_or(TokenRejection::Revoked)?;
-        if origin_revoked
-            || user.pool_id != pid
-            || !user.enabled
-            || revoked_by_sign_out(&user, origin, c["iat"].as_i64().unwrap_or(0))
-        {
-            return Err(TokenRejection::Revoked);
-        }
-        let scopes =
-            c["scope"].as_str().unwrap_or_default().split(' ').filter(|s| !s.is_empty()).map(Scope::from).collect();
-        let client_id = ClientId::from(c["client_id"].as_str().unwrap_or_default());
-        Ok(AccessClaims { claims, user, scopes, client_id })
+        Ok((claims, pid))
     }
 }

@@ -42,6 +42,7 @@ mod multi_node;
 mod node;
 mod node_clients;
 mod oauth_flow;
+mod oidc_completeness;
 mod oidc_rp;
 mod outage;
 mod pool_domains;
