@@ -21,7 +21,10 @@ pub fn handle() -> &'static PrometheusHandle {
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
             .expect("fixed, non-empty buckets");
         match builder.install_recorder() {
-            Ok(h) => h,
+            Ok(h) => {
+                spawn_upkeep(h.clone());
+                h
+            }
             // Another recorder is already installed (cannot happen here): keep serving, unrecorded.
             Err(e) => {
                 tracing::warn!(error = %e, "metrics recorder not installed");
@@ -29,6 +32,24 @@ pub fn handle() -> &'static PrometheusHandle {
             }
         }
     })
+}
+
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The exporter keeps each histogram sample until it is folded into the buckets; without a
+/// scrape nothing would fold them and memory would grow with every request. A thread of its own
+/// folds them every few seconds, whatever runtime (or none) the process has.
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || {
+        loop {
+            std::thread::sleep(UPKEEP_EVERY);
+            handle.run_upkeep();
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "the metrics upkeep thread did not start");
+    }
 }
 
 /// Make sure the recorder exists before anything records (metrics recorded with no recorder

@@ -90,12 +90,13 @@ fn sqlx_unavailable(e: &sqlx::Error) -> bool {
 
 /// PostgreSQL's connection exceptions (class 08), shutdown (57P01-57P03) and resource
 /// shortages (53xxx: too many connections, out of disk or memory); SQLite's busy, locked, I/O,
-/// full and cannot-open results (primary codes 5, 6, 10, 13, 14).
+/// full and cannot-open results (primary codes 5, 6, 10, 13, 14). A SQLSTATE is always five
+/// characters, often all digits; SQLite's (extended) codes are numbers of at most four digits.
 fn unavailable_code(code: &str) -> bool {
-    if let Ok(n) = code.parse::<u32>() {
-        return matches!(n & 0xff, 5 | 6 | 10 | 13 | 14);
+    if code.len() == 5 {
+        return code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03");
     }
-    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+    code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 13 | 14))
 }
 
 /// Whether an error, anywhere in its chain of causes, is the database being unavailable.
@@ -247,9 +248,8 @@ impl Store {
         self.backend
     }
 
-    /// Ready = reachable and every migration applied.
-    /// Whether the database answers, migrated, within [`READY_WITHIN`]: a database that does not
-    /// answer in time is not ready, so a probe never waits longer than that.
+    /// Ready = reachable and every migration applied, within [`READY_WITHIN`]: a database that
+    /// does not answer in time is not ready, so a probe never waits longer than that.
     pub async fn ready(&self) -> bool {
         let expected = self.migrator().iter().count() as i64;
         let count =
@@ -379,3 +379,25 @@ text_columns!(
     Username => Username::from,
     Scope => Scope::from
 );
+
+#[cfg(test)]
+mod unavailable_tests {
+    use super::unavailable_code;
+
+    #[test]
+    fn connection_shutdown_and_resource_codes_are_unavailable_and_others_are_not() {
+        // PostgreSQL: connection failures, too many connections, disk full, shutting down.
+        for code in ["08000", "08006", "08001", "53300", "53100", "57P01", "57P03"] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        // SQLite primary and extended codes: busy (5, 517 busy snapshot), locked, I/O, full, cannot open.
+        for code in ["5", "517", "6", "10", "13", "14", "8458"] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        // What the request did wrong is not the database being away: unique or foreign key
+        // violations, a missing table, a syntax error, SQLite's constraint (19, 2067) and error (1).
+        for code in ["23505", "23503", "42P01", "42601", "19", "2067", "1"] {
+            assert!(!unavailable_code(code), "{code}");
+        }
+    }
+}
