@@ -37,6 +37,26 @@ pub(super) fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<HashMap<Strin
     Ok(out)
 }
 
+/// A request about one token from an authenticated client (revocation, introspection): the
+/// body read, the pool found, the form parsed, the client authenticated through
+/// [`authenticate_client`] and `token` given; or the answer that refuses the request.
+pub(super) async fn client_token_request(
+    req: &HttpRequest,
+    payload: web::Payload,
+    svc: &Services,
+) -> Result<(Pool, Client, String), HttpResponse> {
+    let Some(body) = crate::web::read_body(payload, crate::oauth::MAX_FORM).await else {
+        return Err(oauth_error(413, "invalid_request", "The request body is too large"));
+    };
+    let ctx = pool_context(req, svc).await.map_err(|e| super::context_error(&e))?;
+    let form = parse_form(req, &body)?;
+    let client = authenticate_client(req, &form, svc, &ctx.pool).await?.client;
+    let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
+        return Err(oauth_error(400, "invalid_request", "token is required"));
+    };
+    Ok((ctx.pool, client, token.clone()))
+}
+
 /// Authenticate the client of a token or revocation request: `client_secret_basic`,
 /// `client_secret_post`, or none for a public client (one method per request).
 pub(super) async fn authenticate_client(
