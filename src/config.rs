@@ -49,6 +49,9 @@ pub struct Config {
     /// Milliseconds a request waits for a database connection (a healthy one: each is checked
     /// before use) before it is answered 503 with `Retry-After`.
     pub database_acquire_timeout_ms: u64,
+    /// Megabytes that must stay free on an embedded SQLite database's disk for the node to count
+    /// as ready (`/health/ready`); below it writes are about to fail.
+    pub min_free_disk_mb: u64,
     /// Seconds an outbound call to an upstream identity provider may take, connection included.
     pub upstream_timeout_secs: u64,
     /// The issuer identity pools accept `accounts.google.com` logins from. Google's own issuer
@@ -115,6 +118,7 @@ impl Default for Config {
             domain_base: "auth.localhost".into(),
             database_max_connections: 16,
             database_acquire_timeout_ms: 2000,
+            min_free_disk_mb: 8,
             upstream_timeout_secs: 10,
             google_issuer_url: crate::federation::providers::GOOGLE_ISSUER.into(),
             facebook_graph_url: format!(
@@ -162,6 +166,7 @@ struct FileConfig {
     domain_base: Option<String>,
     database_max_connections: Option<u32>,
     database_acquire_timeout_ms: Option<u64>,
+    min_free_disk_mb: Option<u64>,
     upstream_timeout_secs: Option<u64>,
     google_issuer_url: Option<String>,
     facebook_graph_url: Option<String>,
@@ -213,6 +218,7 @@ impl Config {
                 domain_base,
                 database_max_connections,
                 database_acquire_timeout_ms,
+                min_free_disk_mb,
                 upstream_timeout_secs,
                 google_issuer_url,
                 facebook_graph_url,
@@ -280,6 +286,10 @@ impl Config {
                     c.database_acquire_timeout_ms = v
                         .parse()
                         .map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_ACQUIRE_TIMEOUT_MS", v.clone()))?
+                }
+                "MIN_FREE_DISK_MB" => {
+                    c.min_free_disk_mb =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_MIN_FREE_DISK_MB", v.clone()))?
                 }
                 "TRUSTED_PROXIES" => c.trusted_proxies = trusted_proxies(v)?,
                 "PASSWORD_QUEUE" => {

@@ -50,7 +50,8 @@ impl Application {
             config.database_max_connections,
             std::time::Duration::from_millis(config.database_acquire_timeout_ms),
         )
-        .await?;
+        .await?
+        .with_min_free_disk(config.min_free_disk_mb.saturating_mul(1 << 20));
         let generated_key = bootstrap_management_key(&store, &master, &config, clock.now()).await?;
         let port = listener.local_addr()?.port();
         let mailer = crate::mail::Mailer::from_config(&config)?;

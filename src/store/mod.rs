@@ -12,6 +12,7 @@ pub mod admin_sessions;
 pub mod branding;
 pub mod clients;
 pub mod devices;
+pub mod disk;
 pub mod events;
 pub mod federation;
 pub mod grants;
@@ -118,7 +119,12 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// An embedded database's disk, asked by readiness.
+    disk: Option<std::sync::Arc<disk::DiskWatch>>,
 }
+
+/// Bytes an embedded database's disk keeps free to count as writable unless configured otherwise.
+pub const DEFAULT_MIN_FREE_DISK: u64 = 8 << 20;
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql")),
@@ -201,6 +207,15 @@ impl Store {
             .acquire_timeout(acquire_timeout)
             .test_before_acquire(true);
         if backend == Backend::Sqlite {
+            // A write that fails inside a transaction (a full disk, an I/O error) can make SQLite
+            // roll the whole transaction back itself; sqlx's own ROLLBACK then fails and the
+            // connection keeps counting a transaction that is gone. Its next transaction opens
+            // with a SAVEPOINT, and a failure there rolls back only to the savepoint, leaving a
+            // write transaction open on an idle connection: every other writer waits for it
+            // (busy_timeout) long after the disk has room again. A connection still counting a
+            // transaction when it comes back to the pool is closed rather than reused.
+            opts =
+                opts.after_release(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }));
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
                     sqlx::raw_sql(
@@ -214,7 +229,8 @@ impl Store {
             });
         }
         let pool = opts.connect(url).await?;
-        let store = Store { pool, backend };
+        let disk = disk::DiskWatch::for_sqlite_url(url, DEFAULT_MIN_FREE_DISK).map(std::sync::Arc::new);
+        let store = Store { pool, backend, disk };
         store.migrate().await?;
         Ok(store)
     }
@@ -248,9 +264,21 @@ impl Store {
         self.backend
     }
 
+    /// Readiness asks an embedded database's disk for at least `bytes` free.
+    pub fn with_min_free_disk(mut self, bytes: u64) -> Store {
+        if let Some(d) = &self.disk {
+            self.disk = Some(std::sync::Arc::new(d.with_min_free(bytes)));
+        }
+        self
+    }
+
     /// Ready = reachable and every migration applied, within [`READY_WITHIN`]: a database that
-    /// does not answer in time is not ready, so a probe never waits longer than that.
+    /// does not answer in time is not ready, so a probe never waits longer than that. An
+    /// embedded database is ready only while its disk can take writes ([`disk::DiskWatch`]).
     pub async fn ready(&self) -> bool {
+        if self.disk.as_ref().is_some_and(|d| d.check().is_err()) {
+            return false;
+        }
         let expected = self.migrator().iter().count() as i64;
         let count =
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool);

@@ -12,6 +12,7 @@ mod client_auth;
 mod concurrency;
 mod device_clients;
 mod devices;
+mod disk;
 mod enumeration;
 mod events;
 mod fake_idp;
