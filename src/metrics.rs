@@ -69,6 +69,10 @@ pub fn init() {
         describe_counter!("portcullis_database_unavailable_total", "Database operations failed: database unavailable.");
         describe_gauge!("portcullis_database_connections", "Database connections by state.");
         describe_gauge!("portcullis_database_connections_max", "The most database connections allowed.");
+        describe_histogram!(
+            "portcullis_upstream_request_duration_seconds",
+            "Calls to upstream identity providers (federation), by call and outcome."
+        );
     });
 }
 
@@ -119,4 +123,12 @@ pub fn database_pool(open: u32, idle: usize, max: u32) {
         .set(open.saturating_sub(idle as u32) as f64);
     metrics::gauge!("portcullis_database_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("portcullis_database_connections_max").set(max as f64);
+}
+
+/// One call to an upstream identity provider: which (`discovery`, `keys`, `token`, `userinfo`,
+/// `graph`), whether it succeeded, and how long it took (connection included).
+pub fn upstream_call(call: &'static str, ok: bool, seconds: f64) {
+    let outcome = if ok { "ok" } else { "error" };
+    metrics::histogram!("portcullis_upstream_request_duration_seconds", "call" => call, "outcome" => outcome)
+        .record(seconds);
 }

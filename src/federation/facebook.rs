@@ -49,9 +49,9 @@ pub fn authorize_url(p: &Provider, callback: &str, state: &str) -> UpstreamResul
 
 /// Exchange the code and read the user from the Graph API.
 pub async fn sign_in(fed: &Upstream, p: &Provider, callback: &str, code: &str) -> UpstreamResult<Claims> {
-    let tokens = client(p, callback)?
-        .exchange_code(AuthorizationCode::new(code.to_string()))
-        .request_async(&fed.http)
+    let client = client(p, callback)?;
+    let exchange = client.exchange_code(AuthorizationCode::new(code.to_string()));
+    let tokens = super::timed("token", exchange.request_async(&fed.http))
         .await
         .map_err(|err| super::token_failed(&p.name, err))?;
     let token = tokens.access_token().secret();
@@ -60,14 +60,10 @@ pub async fn sign_in(fed: &Upstream, p: &Provider, callback: &str, code: &str) -
         token.as_bytes(),
     ));
     let url = me_url(p, &proof)?;
-    let resp = fed
-        .http
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| super::call_failed(&p.name, "attributes", &e))?;
+    let resp =
+        super::timed("userinfo", async { fed.http.get(url).bearer_auth(token).send().await?.error_for_status() })
+            .await
+            .map_err(|e| super::call_failed(&p.name, "attributes", &e))?;
     let claims: Claims = resp
         .json()
         .await
@@ -100,11 +96,7 @@ pub async fn presented_token(fed: &Upstream, graph: &str, token: &str) -> Result
 /// One Graph call with the token as bearer credential. A 4xx with Graph's error body refuses the
 /// token; anything else that is not a JSON object is the provider's failure.
 async fn graph_get(fed: &Upstream, url: &str, token: &str) -> Result<Claims, GraphRefusal> {
-    let resp = fed
-        .http
-        .get(url)
-        .bearer_auth(token)
-        .send()
+    let resp = super::timed("graph", fed.http.get(url).bearer_auth(token).send())
         .await
         .map_err(|e| GraphRefusal::Upstream(super::call_failed("Facebook", "Graph", &e)))?;
     let status = resp.status();

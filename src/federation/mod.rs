@@ -117,6 +117,18 @@ impl Upstream {
     }
 }
 
+/// Run one outbound call (`call` names it for `/metrics`: `discovery`, `keys`, `token`,
+/// `userinfo`, `graph`) and record how long it took and whether it succeeded.
+pub(crate) async fn timed<T, E>(
+    call: &'static str,
+    f: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let at = std::time::Instant::now();
+    let r = f.await;
+    crate::metrics::upstream_call(call, r.is_ok(), at.elapsed().as_secs_f64());
+    r
+}
+
 /// An HTTP client for upstream calls: TLS through rustls on aws-lc-rs with the webpki roots, no
 /// redirects followed, one timeout for connecting and for the whole exchange.
 fn http_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {

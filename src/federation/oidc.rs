@@ -85,10 +85,11 @@ impl Upstream {
             return Ok(m.clone());
         }
         let url = IssuerUrl::new(issuer.to_string()).map_err(|_| UpstreamError::invalid("Invalid IdP issuer"))?;
-        let m = CoreProviderMetadata::discover_async(url, &self.http).await.map_err(|e| {
-            tracing::warn!(issuer, error = %e, "OIDC discovery failed");
-            UpstreamError::invalid(format!("Error in calling IdP discovery endpoint: {}", short(&e)))
-        })?;
+        let m =
+            super::timed("discovery", CoreProviderMetadata::discover_async(url, &self.http)).await.map_err(|e| {
+                tracing::warn!(issuer, error = %e, "OIDC discovery failed");
+                UpstreamError::invalid(format!("Error in calling IdP discovery endpoint: {}", short(&e)))
+            })?;
         let m = Arc::new(m);
         self.discovery.lock().expect("discovery cache").insert(issuer.to_string(), (now, m.clone()));
         self.jwks.lock().expect("jwks cache").insert(m.jwks_uri().to_string(), (now, Arc::new(m.jwks().clone())));
@@ -104,7 +105,7 @@ impl Upstream {
             return Ok(k.clone());
         }
         let u = JsonWebKeySetUrl::new(url.to_string()).map_err(|_| UpstreamError::invalid("Invalid IdP jwks_uri"))?;
-        let k = CoreJsonWebKeySet::fetch_async(&u, &self.http).await.map_err(|e| {
+        let k = super::timed("keys", CoreJsonWebKeySet::fetch_async(&u, &self.http)).await.map_err(|e| {
             tracing::warn!(url, error = %e, "fetching upstream keys failed");
             UpstreamError::invalid(format!("Error in calling jwks uri: {}", short(&e)))
         })?;
@@ -182,10 +183,10 @@ pub async fn sign_in(
     now: i64,
 ) -> UpstreamResult<Claims> {
     let c = client(p, e, callback)?;
-    let tokens = c
+    let exchange = c
         .exchange_code(AuthorizationCode::new(code.to_string()))
-        .set_pkce_verifier(PkceCodeVerifier::new(secrets.verifier.clone()))
-        .request_async(&fed.http)
+        .set_pkce_verifier(PkceCodeVerifier::new(secrets.verifier.clone()));
+    let tokens = super::timed("token", exchange.request_async(&fed.http))
         .await
         .map_err(|err| super::token_failed(&p.name, err))?;
     let id_token = tokens.id_token().ok_or_else(|| UpstreamError::invalid("IdP did not return an id_token"))?;
@@ -361,13 +362,9 @@ fn payload(jwt: &str) -> Option<Claims> {
 async fn userinfo(fed: &Upstream, p: &Provider, url: &str, access_token: &str) -> UpstreamResult<Claims> {
     let req =
         if p.detail("attributes_request_method") == Some("POST") { fed.http.post(url) } else { fed.http.get(url) };
-    let resp = req
-        .bearer_auth(access_token)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| super::call_failed(&p.name, "userinfo", &e))?;
+    let call =
+        async { req.bearer_auth(access_token).header("Accept", "application/json").send().await?.error_for_status() };
+    let resp = super::timed("userinfo", call).await.map_err(|e| super::call_failed(&p.name, "userinfo", &e))?;
     resp.json::<Claims>()
         .await
         .map_err(|_| UpstreamError::invalid(format!("{} Error - invalid userinfo response", p.name)))

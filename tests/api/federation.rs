@@ -59,6 +59,19 @@ async fn google_sign_in_creates_an_external_user() {
     let stored: Value = serde_json::from_str(attrs.get("identities").expect("identities attribute")).unwrap();
     assert_eq!(stored[0]["userId"], JANE_SUB);
     assert_eq!(stored[0]["providerName"], "Google");
+
+    // The upstream calls are in /metrics, by call and outcome.
+    let metrics = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    for call in ["keys", "token"] {
+        let label = format!("call=\"{call}\"");
+        assert!(
+            metrics.lines().any(|l| l.starts_with("portcullis_upstream_request_duration_seconds_count{")
+                && l.contains(&label)
+                && l.contains("outcome=\"ok\"")),
+            "no {call} upstream call in /metrics: {}",
+            metrics.lines().filter(|l| l.contains("upstream")).collect::<Vec<_>>().join("\n")
+        );
+    }
 }
 
 #[tokio::test]
