@@ -52,6 +52,9 @@ pub struct Config {
     /// Megabytes that must stay free on an embedded SQLite database's disk for the node to count
     /// as ready (`/health/ready`); below it writes are about to fail.
     pub min_free_disk_mb: u64,
+    /// Milliseconds any request may take before it is abandoned and answered 503 with
+    /// `Retry-After` (a query in flight when the network to the database is cut never ends).
+    pub request_timeout_ms: u64,
     /// Seconds an outbound call to an upstream identity provider may take, connection included.
     pub upstream_timeout_secs: u64,
     /// The issuer identity pools accept `accounts.google.com` logins from. Google's own issuer
@@ -119,6 +122,7 @@ impl Default for Config {
             database_max_connections: 16,
             database_acquire_timeout_ms: 2000,
             min_free_disk_mb: 8,
+            request_timeout_ms: 30_000,
             upstream_timeout_secs: 10,
             google_issuer_url: crate::federation::providers::GOOGLE_ISSUER.into(),
             facebook_graph_url: format!(
@@ -167,6 +171,7 @@ struct FileConfig {
     database_max_connections: Option<u32>,
     database_acquire_timeout_ms: Option<u64>,
     min_free_disk_mb: Option<u64>,
+    request_timeout_ms: Option<u64>,
     upstream_timeout_secs: Option<u64>,
     google_issuer_url: Option<String>,
     facebook_graph_url: Option<String>,
@@ -219,6 +224,7 @@ impl Config {
                 database_max_connections,
                 database_acquire_timeout_ms,
                 min_free_disk_mb,
+                request_timeout_ms,
                 upstream_timeout_secs,
                 google_issuer_url,
                 facebook_graph_url,
@@ -286,6 +292,10 @@ impl Config {
                     c.database_acquire_timeout_ms = v
                         .parse()
                         .map_err(|_| ConfigError::Invalid("PORTCULLIS_DATABASE_ACQUIRE_TIMEOUT_MS", v.clone()))?
+                }
+                "REQUEST_TIMEOUT_MS" => {
+                    c.request_timeout_ms =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_REQUEST_TIMEOUT_MS", v.clone()))?
                 }
                 "MIN_FREE_DISK_MB" => {
                     c.min_free_disk_mb =
@@ -360,6 +370,9 @@ impl Config {
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", "must be at least 1".into()));
+        }
+        if self.request_timeout_ms < 1000 {
+            return Err(ConfigError::Invalid("PORTCULLIS_REQUEST_TIMEOUT_MS", "must be at least 1000".into()));
         }
         if self.database_acquire_timeout_ms == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_ACQUIRE_TIMEOUT_MS", "must be at least 1".into()));

@@ -60,6 +60,7 @@ impl Application {
         let back_channel = web::Data::new(crate::admin::BackChannel::for_addr(listener.local_addr()?)?);
         let data = web::Data::new(services.clone());
         let https = services.config.is_https();
+        let deadline = std::time::Duration::from_millis(services.config.request_timeout_ms);
         crate::metrics::init();
         let server = HttpServer::new(move || {
             App::new()
@@ -69,6 +70,10 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(crate::web::query_error))
                 // A panic in any handler becomes a 500 with a request id (security headers too).
                 .wrap(actix_web::middleware::from_fn(crate::web::backstop::catch_panic))
+                // No request outlives its deadline (a query whose database went silent).
+                .wrap(actix_web::middleware::from_fn(move |req, next| {
+                    crate::web::deadline::bounded(deadline, req, next)
+                }))
                 .wrap(crate::web::security_headers(https))
                 // Outermost: every answer is measured, the panic backstop's too.
                 .wrap(actix_web::middleware::from_fn(crate::web::observe::record))

@@ -21,6 +21,7 @@ use std::fmt;
 
 pub mod backstop;
 pub mod client;
+pub mod deadline;
 mod extract;
 pub mod observe;
 pub mod preview;

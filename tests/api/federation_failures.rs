@@ -55,6 +55,40 @@ async fn a_slow_token_endpoint_times_out() {
     assert!(waited < std::time::Duration::from_secs(4), "gave up after the 1 s timeout, not the provider: {waited:?}");
 }
 
+/// A request stuck past PORTCULLIS_REQUEST_TIMEOUT_MS (here a provider slower than the
+/// upstream timeout allows for) is abandoned and answered 503 with Retry-After, as a page on a
+/// page's path; the server goes on serving, and the same sign-in works once the provider answers.
+#[tokio::test]
+async fn a_request_past_its_deadline_is_answered_retry_and_the_server_goes_on() {
+    let app = TestApp::spawn_with(|c| {
+        c.upstream_timeout_secs = 60;
+        // Long enough for the set-up (a pool's RSA keys), short beside the provider's delay.
+        c.request_timeout_ms = 5000;
+    })
+    .await;
+    let fake = FakeOidc::start().await;
+    fake.set_user(jane());
+    let f = google_flow(&app, &fake).await;
+    fake.set_behavior(Behavior::TokenDelay(std::time::Duration::from_secs(40)));
+    let browser = app.browser();
+    let upstream = go_upstream(&browser, &authorize(&app, &f, "identity_provider=Google")).await;
+    let back = location(&browser.get(&upstream).send().await.unwrap());
+    let started = std::time::Instant::now();
+    let r = browser.get(&back).send().await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("retry-after").is_some(), "{:?}", r.headers());
+    assert!(r.headers().get("x-amzn-requestid").is_some(), "{:?}", r.headers());
+    assert!(r.text().await.unwrap().contains("temporarily unavailable"));
+    let deadline = std::time::Duration::from_secs(5);
+    assert!(waited >= deadline && waited < deadline * 2, "answered at the 5 s deadline, not after 40 s: {waited:?}");
+
+    fake.set_behavior(Behavior::Normal);
+    let t = trip(&app, &app.browser(), &authorize(&app, &f, "identity_provider=Google")).await;
+    let c = redeem(&app, &f, &t.answer).await;
+    assert_eq!(c["cognito:username"], format!("Google_{JANE_SUB}"));
+}
+
 /// A loopback port nothing listens on.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
