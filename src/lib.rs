@@ -13,7 +13,7 @@
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`tls`] (HTTPS and its
 //!   certificate reload), [`i18n`] (languages and the message catalogue of pages and mails),
-//!   [`ids`] (the typed identifiers every layer shares).
+//!   [`ids`] (the typed identifiers every layer shares). [`doctor`] checks a deployment.
 
 // Surface helpers return finished HTTP responses as their error type on purpose.
 #![allow(clippy::result_large_err)]
@@ -25,6 +25,7 @@ pub mod authorization;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod doctor;
 pub mod events;
 pub mod federation;
 pub mod health;
