@@ -26,7 +26,8 @@ pub enum Level {
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        // `pad`, so that `{:<4}` lines the messages up.
+        f.pad(match self {
             Level::Ok => "ok",
             Level::Warn => "warn",
             Level::Fail => "FAIL",
@@ -231,6 +232,17 @@ async fn check_database(r: &mut Report, c: &Config) -> Option<Store> {
                 unknown.iter().map(|v| format!("{v:04}")).collect::<Vec<_>>().join(", ")
             ),
         ),
+        Ok((pending, _)) if pending.iter().any(|(v, _)| *v == 1) => {
+            r.warn(
+                "database",
+                format!(
+                    "{name} reachable but empty: all {} migrations pending — fix: `portcullis serve` applies them at start",
+                    pending.len()
+                ),
+            );
+            store.close().await;
+            return None;
+        }
         Ok((pending, _)) if pending.is_empty() => {
             r.ok("database", format!("{name} reachable ({}), every migration applied", backend_name(&store)))
         }
@@ -489,7 +501,8 @@ mod tests {
     fn secrets_are_masked_and_parse_errors_do_not_quote_the_file() {
         let mut r = Report { secrets: vec!["hunter2-secret".into()], ..Report::default() };
         r.fail("x", "cannot reach smtp://u:hunter2-secret@h:25");
-        assert_eq!(r.lines(), ["FAIL x: cannot reach smtp://u:***@h:25"]);
+        r.ok("y", "fine");
+        assert_eq!(r.lines(), ["FAIL x: cannot reach smtp://u:***@h:25", "ok   y: fine"]);
         assert!(r.failed());
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.toml");
