@@ -173,6 +173,7 @@ fn check_public_url(r: &mut Report, c: &Config) {
 fn check_listen(r: &mut Report, c: &Config) {
     use std::net::ToSocketAddrs;
     match c.listen.to_socket_addrs().map(|mut a| a.next()) {
+        Ok(Some(addr)) if addr.to_string() == c.listen => r.ok("listen", c.listen.clone()),
         Ok(Some(addr)) => r.ok("listen", format!("{} ({addr})", c.listen)),
         _ => r.fail(
             "listen",
@@ -417,8 +418,14 @@ async fn check_mail(r: &mut Report, c: &Config) {
         }
         None => {
             let outbox = c.data_dir.join("outbox");
-            let dir = if outbox.exists() { outbox.clone() } else { c.data_dir.clone() };
-            match writable(&dir) {
+            let Some(dir) = [&outbox, &c.data_dir].into_iter().find(|d| d.exists()) else {
+                r.warn(
+                    "mail",
+                    format!("no PORTCULLIS_SMTP_URL: mails go to {}, created at first start", outbox.display()),
+                );
+                return;
+            };
+            match writable(dir) {
                 Ok(()) => r.ok("mail", format!("no PORTCULLIS_SMTP_URL: mails go to {}, writable", outbox.display())),
                 Err(e) => r.fail(
                     "mail",
@@ -511,6 +518,20 @@ mod tests {
         assert!(e.to_string().contains("hunter2-secret"), "the raw error quotes the line: {e}");
         let shown = config_error(&e);
         assert!(!shown.contains("hunter2-secret") && shown.contains("line 1"), "{shown}");
+    }
+
+    #[test]
+    fn plain_http_off_loopback_is_a_warning_and_a_bad_listen_address_fails() {
+        let mut r = Report::default();
+        for url in ["http://id.example.com", "http://127.0.0.1:9240", "http://localhost:1", "https://id.example.com"] {
+            check_public_url(&mut r, &Config { public_url: url.into(), ..Config::default() });
+        }
+        check_listen(&mut r, &Config { listen: "nonsense".into(), ..Config::default() });
+        check_listen(&mut r, &Config::default());
+        let levels: Vec<Level> = r.checks.iter().map(|c| c.level).collect();
+        assert_eq!(levels, [Level::Warn, Level::Ok, Level::Ok, Level::Ok, Level::Fail, Level::Ok]);
+        assert!(r.checks[0].message.contains("fix: use an https PORTCULLIS_PUBLIC_URL"));
+        assert!(r.checks[4].message.contains("fix: set PORTCULLIS_LISTEN"));
     }
 
     #[test]
