@@ -366,6 +366,7 @@ fn check_tls(r: &mut Report, c: &Config, now: i64) {
         }
     };
     let days = (info.not_after - now).div_euclid(86_400);
+    let host = url::Url::parse(&c.public_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
     if info.not_after <= now {
         r.fail(
             "TLS",
@@ -384,6 +385,25 @@ fn check_tls(r: &mut Report, c: &Config, now: i64) {
                 "{} expires on {} (in {days} days) — fix: renew it, then `systemctl reload portcullis`",
                 info.subject,
                 info.expiry()
+            ),
+        );
+    } else if !c.is_https() {
+        r.warn(
+            "TLS",
+            format!(
+                "the server serves https but the public URL {} is http: issuers, redirects and cookies name http — \
+                 fix: set PORTCULLIS_PUBLIC_URL to https://…",
+                c.public_url
+            ),
+        );
+    } else if !host.is_empty() && !info.covers(&host) {
+        r.warn(
+            "TLS",
+            format!(
+                "{} is not for {host}, the public URL's host (it names {}) — fix: a certificate whose subjectAltName \
+                 names {host}, unless a proxy in front presents another",
+                info.subject,
+                if info.names.is_empty() { "no subjectAltName".to_string() } else { info.names.join(", ") }
             ),
         );
     } else {
@@ -482,7 +502,12 @@ mod tests {
         };
         std::fs::write(dir.join("c.pem"), pem("CERTIFICATE", cert.der())).unwrap();
         std::fs::write(dir.join("k.pem"), pem("PRIVATE KEY", &key.serialize_der())).unwrap();
-        Config { tls_cert: Some(dir.join("c.pem")), tls_key: Some(dir.join("k.pem")), ..Config::default() }
+        Config {
+            tls_cert: Some(dir.join("c.pem")),
+            tls_key: Some(dir.join("k.pem")),
+            public_url: "https://doctor.test".into(),
+            ..Config::default()
+        }
     }
 
     #[test]
@@ -502,6 +527,18 @@ mod tests {
         assert_eq!(level, Level::Fail);
         assert!(msg.contains("expired on 2027-01-15T08:00:00Z"), "{msg}");
         assert_eq!(level_at(1_600_000_000).0, Level::Fail);
+        // Valid, but for another host than the public URL's, or served under an http public URL.
+        let check = |c: &Config| {
+            let mut r = Report::default();
+            check_tls(&mut r, c, 1_750_000_000);
+            (r.checks[0].level, r.checks[0].message.clone())
+        };
+        let (level, msg) = check(&Config { public_url: "https://id.other.test".into(), ..c.clone() });
+        assert_eq!(level, Level::Warn);
+        assert!(msg.contains("is not for id.other.test") && msg.contains("it names doctor.test"), "{msg}");
+        let (level, msg) = check(&Config { public_url: "http://doctor.test".into(), ..c.clone() });
+        assert_eq!(level, Level::Warn);
+        assert!(msg.contains("fix: set PORTCULLIS_PUBLIC_URL to https://"), "{msg}");
     }
 
     #[test]

@@ -28,12 +28,24 @@ pub enum TlsError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
     pub subject: String,
+    /// The host names and IP addresses it is for (subjectAltName: DNS names, IPs as text).
+    pub names: Vec<String>,
     /// Epoch seconds.
     pub not_before: i64,
     pub not_after: i64,
 }
 
 impl CertInfo {
+    /// Whether it is for `host` (a name or an IP address): a name it lists (case-insensitive),
+    /// or a `*.` wildcard of it standing for exactly one label (RFC 6125 §6.4.3).
+    pub fn covers(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        self.names.iter().map(|n| n.to_ascii_lowercase()).any(|name| match name.strip_prefix("*.") {
+            Some(parent) => host.split_once('.').is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+            None => name == host,
+        })
+    }
+
     /// `not_after` as RFC 3339 (UTC).
     pub fn expiry(&self) -> String {
         chrono::DateTime::from_timestamp(self.not_after, 0)
@@ -87,8 +99,26 @@ pub fn load(cert_path: &Path, key_path: &Path) -> Result<LoadedCert, TlsError> {
 pub fn describe(der: &CertificateDer<'_>) -> Result<CertInfo, String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).map_err(|e| e.to_string())?;
     let validity = cert.validity();
+    let mut names = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                x509_parser::extensions::GeneralName::DNSName(n) => names.push(n.to_string()),
+                x509_parser::extensions::GeneralName::IPAddress(b) => {
+                    let ip = match b.len() {
+                        4 => <[u8; 4]>::try_from(*b).ok().map(std::net::IpAddr::from),
+                        16 => <[u8; 16]>::try_from(*b).ok().map(std::net::IpAddr::from),
+                        _ => None,
+                    };
+                    names.extend(ip.map(|ip| ip.to_string()));
+                }
+                _ => {}
+            }
+        }
+    }
     Ok(CertInfo {
         subject: cert.subject().to_string(),
+        names,
         not_before: validity.not_before.timestamp(),
         not_after: validity.not_after.timestamp(),
     })
@@ -221,6 +251,12 @@ mod tests {
         let ok = load(&c, &k).unwrap();
         assert!(ok.info.subject.contains("CN=one.test"), "{}", ok.info.subject);
         assert!(ok.info.not_after > ok.info.not_before);
+        assert_eq!(ok.info.names, ["one.test"]);
+        assert!(ok.info.covers("ONE.test") && !ok.info.covers("two.test") && !ok.info.covers("a.one.test"));
+        let wild =
+            CertInfo { names: vec!["*.example.com".into(), "127.0.0.1".into(), "::1".into()], ..ok.info.clone() };
+        assert!(wild.covers("id.example.com") && wild.covers("127.0.0.1") && wild.covers("[::1]"));
+        assert!(!wild.covers("example.com") && !wild.covers("a.b.example.com") && !wild.covers(".example.com"));
 
         let e = load(&missing, &k).err().unwrap().to_string();
         assert!(e.starts_with(&format!("TLS certificate file {}: cannot read it", missing.display())), "{e}");

@@ -348,6 +348,8 @@ async fn doctor_passes_a_good_deployment_without_printing_secrets() {
     let (cert, key) = (files.cert().display().to_string(), files.key().display().to_string());
     let env = [
         ("PORTCULLIS_SMTP_URL", sink.url()),
+        // The certificate names localhost, and the public URL is https there.
+        ("PORTCULLIS_PUBLIC_URL", "https://localhost:9240".to_string()),
         ("PORTCULLIS_TLS_CERT", cert),
         ("PORTCULLIS_TLS_KEY", key),
         ("PORTCULLIS_ADMIN_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
