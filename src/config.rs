@@ -85,6 +85,10 @@ pub struct Config {
     /// Days the event log keeps events (sign-in events and the audit trail); 0 keeps them for
     /// ever. The janitor deletes older ones.
     pub event_retention_days: u32,
+    /// HTTPS: the PEM certificate chain (leaf first) and its private key (PKCS#8, RSA or SEC1).
+    /// Both or neither; SIGHUP reloads them from the same paths.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `PORTCULLIS_ADMIN_MFA`: the system pool's MFA setting.
@@ -139,6 +143,8 @@ impl Default for Config {
             admin_password: None,
             admin_mfa: AdminMfa::Required,
             event_retention_days: 90,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -186,6 +192,8 @@ struct FileConfig {
     admin_password: Option<Secret>,
     admin_mfa: Option<AdminMfa>,
     event_retention_days: Option<u32>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +244,12 @@ impl Config {
                 admin_mfa,
                 event_retention_days
             );
+            if f.tls_cert.is_some() {
+                c.tls_cert = f.tls_cert;
+            }
+            if f.tls_key.is_some() {
+                c.tls_key = f.tls_key;
+            }
             if f.admin_username.is_some() {
                 c.admin_username = f.admin_username;
             }
@@ -281,6 +295,9 @@ impl Config {
                 "DOMAIN_BASE" => c.domain_base = v.clone(),
                 "GOOGLE_ISSUER_URL" => c.google_issuer_url = v.clone(),
                 "FACEBOOK_GRAPH_URL" => c.facebook_graph_url = v.clone(),
+                // Empty (as an EnvironmentFile may leave it) is unset.
+                "TLS_CERT" => c.tls_cert = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty()),
+                "TLS_KEY" => c.tls_key = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty()),
                 "ADMIN_USERNAME" => c.admin_username = Some(v.clone()),
                 "ADMIN_PASSWORD" => c.admin_password = Some(Secret::new(v)),
                 "ADMIN_MFA" => c.admin_mfa = AdminMfa::parse(v)?,
@@ -367,6 +384,21 @@ impl Config {
                 "PORTCULLIS_ADMIN_USERNAME",
                 "set both PORTCULLIS_ADMIN_USERNAME and PORTCULLIS_ADMIN_PASSWORD, or neither".into(),
             ));
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid(
+                    "PORTCULLIS_TLS_KEY",
+                    "missing: PORTCULLIS_TLS_CERT is set, so set PORTCULLIS_TLS_KEY to its private key file too".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Invalid(
+                    "PORTCULLIS_TLS_CERT",
+                    "missing: PORTCULLIS_TLS_KEY is set, so set PORTCULLIS_TLS_CERT to its certificate file too".into(),
+                ));
+            }
+            _ => {}
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", "must be at least 1".into()));
@@ -477,6 +509,28 @@ mod tests {
         let p = dir.path().join("c.toml");
         std::fs::write(&p, "event_retention_days = 30\n").unwrap();
         assert_eq!(Config::load_from(Some(&p), &[]).unwrap().event_retention_days, 30);
+    }
+
+    #[test]
+    fn tls_files_come_in_pairs_from_env_or_file() {
+        let c = Config::load_from(
+            None,
+            &env(&[("PORTCULLIS_TLS_CERT", "/etc/p/cert.pem"), ("PORTCULLIS_TLS_KEY", "/etc/p/key.pem")]),
+        )
+        .unwrap();
+        assert_eq!(c.tls_cert.as_deref(), Some(Path::new("/etc/p/cert.pem")));
+        assert_eq!(c.tls_key.as_deref(), Some(Path::new("/etc/p/key.pem")));
+        let e = Config::load_from(None, &env(&[("PORTCULLIS_TLS_CERT", "/c.pem")])).unwrap_err().to_string();
+        assert!(e.starts_with("invalid value for PORTCULLIS_TLS_KEY: missing"), "{e}");
+        let e = Config::load_from(None, &env(&[("PORTCULLIS_TLS_KEY", "/k.pem")])).unwrap_err().to_string();
+        assert!(e.starts_with("invalid value for PORTCULLIS_TLS_CERT: missing"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "tls_cert = \"/f/cert.pem\"\n").unwrap();
+        assert!(Config::load_from(Some(&p), &[]).is_err());
+        let c = Config::load_from(Some(&p), &env(&[("PORTCULLIS_TLS_KEY", "/e/key.pem")])).unwrap();
+        assert_eq!(c.tls_cert.as_deref(), Some(Path::new("/f/cert.pem")));
+        assert_eq!(c.tls_key.as_deref(), Some(Path::new("/e/key.pem")));
     }
 
     #[test]

@@ -74,6 +74,21 @@ impl MasterKey {
         Ok(Self::from_bytes(&bytes))
     }
 
+    /// The key `load_or_create` would use, without creating one: `Ok(None)` when neither is
+    /// configured nor `{data_dir}/master.key` exists.
+    pub fn load_existing(configured: Option<&str>, data_dir: &Path) -> Result<Option<Self>, CryptoError> {
+        if let Some(k) = configured {
+            return Self::from_base64(k).map(Some);
+        }
+        match std::fs::read_to_string(data_dir.join("master.key")) {
+            Ok(text) => Self::from_base64(&text).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => {
+                Err(CryptoError::MasterKey(format!("cannot read {}: {e}", data_dir.join("master.key").display())))
+            }
+        }
+    }
+
     pub fn id(&self) -> &str {
         &self.id
     }

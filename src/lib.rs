@@ -11,8 +11,9 @@
 //!   (the system pool, dashboard operators and their sessions).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
-//! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`i18n`] (languages and
-//!   the message catalogue of pages and mails), [`ids`] (the typed identifiers every layer shares).
+//! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`tls`] (HTTPS and its
+//!   certificate reload), [`i18n`] (languages and the message catalogue of pages and mails),
+//!   [`ids`] (the typed identifiers every layer shares). [`doctor`] checks a deployment.
 
 // Surface helpers return finished HTTP responses as their error type on purpose.
 #![allow(clippy::result_large_err)]
@@ -24,6 +25,7 @@ pub mod authorization;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod doctor;
 pub mod events;
 pub mod federation;
 pub mod health;
@@ -41,6 +43,7 @@ pub mod services;
 pub mod startup;
 pub mod store;
 pub mod tags;
+pub mod tls;
 pub mod tokens;
 pub mod userpool;
 pub mod web;

@@ -28,6 +28,9 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Check the configuration, database, master key, TLS files, mail and data directory
+    /// without changing anything: one line per check (ok, warn, FAIL); exit code 1 on a FAIL.
+    Doctor,
     /// Manage dashboard operators (the system pool's users).
     Admin {
         #[command(subcommand)]
@@ -73,8 +76,16 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing();
     portcullis::web::backstop::install_panic_hook();
+    if let Command::Doctor = cli.command {
+        let report = portcullis::doctor::run(cli.config.as_deref()).await;
+        for line in report.lines() {
+            println!("{line}");
+        }
+        std::process::exit(if report.failed() { 1 } else { 0 });
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
+        Command::Doctor => {}
         Command::Serve => {
             let public = config.public_url.clone();
             let app = Application::build(config).await?;

@@ -18,6 +18,8 @@ pub struct Application {
     pub services: Arc<Services>,
     /// A management key generated on this start (printed once by the CLI).
     pub generated_key: Option<(String, String)>,
+    /// The certificate served when TLS is configured; SIGHUP (or [`crate::tls::CertStore::reload`]) reloads it.
+    pub tls: Option<Arc<crate::tls::CertStore>>,
 }
 
 /// Configure every surface of the app. Shared by the server and by in-process tests.
@@ -43,6 +45,11 @@ impl Application {
 
     /// Build on an already bound listener (tests bind first to learn the port for the public URL).
     pub async fn build_on(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Application> {
+        // The certificate first: a file that does not load stops the start before anything is written.
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::CertStore::open(cert, key)?),
+            _ => None,
+        };
         crate::crypto::create_private_dir(&config.data_dir)?;
         let master = MasterKey::load_or_create(config.master_key.as_ref().map(|s| s.expose()), &config.data_dir)?;
         let store = Store::connect_with(
@@ -59,7 +66,6 @@ impl Application {
         services.operators.ensure_system_pool().await?;
         let back_channel = web::Data::new(crate::admin::BackChannel::for_addr(listener.local_addr()?)?);
         let data = web::Data::new(services.clone());
-        let https = services.config.is_https();
         let deadline = std::time::Duration::from_millis(services.config.request_timeout_ms);
         crate::metrics::init();
         let server = HttpServer::new(move || {
@@ -74,18 +80,23 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(move |req, next| {
                     crate::web::deadline::bounded(deadline, req, next)
                 }))
-                .wrap(crate::web::security_headers(https))
+                .wrap(crate::web::security_headers())
+                .wrap(actix_web::middleware::from_fn(crate::web::hsts))
                 // Outermost: every answer is measured, the panic backstop's too.
                 .wrap(actix_web::middleware::from_fn(crate::web::observe::record))
                 .configure(routes)
                 .default_service(web::to(crate::web::not_found))
         })
         .max_connection_rate(2048)
-        .shutdown_timeout(30)
-        .listen(listener)?
+        .shutdown_timeout(30);
+        let server = match &tls {
+            Some(store) => server.listen_rustls_0_23(listener, store.server_config()?)?,
+            None => server.listen(listener)?,
+        }
         .run();
+        crate::tls::reload_on_hangup(tls.clone())?;
         spawn_janitor(services.clone());
-        Ok(Application { port, server, services, generated_key })
+        Ok(Application { port, server, services, generated_key, tls })
     }
 
     pub fn port(&self) -> u16 {

@@ -45,13 +45,37 @@ pub const POOL: &str = r"{pool:[\w-]+_[0-9a-zA-Z]+}";
 /// The pattern the JSON and Query APIs name when they refuse a control character.
 pub const NO_CONTROLS_PATTERN: &str = r"[^\x00-\x08\x0B\x0C\x0E-\x1F]*";
 
-/// Headers every response carries (HSTS when served over https).
-pub fn security_headers(https: bool) -> DefaultHeaders {
-    let h = DefaultHeaders::new()
+/// Headers every response carries (HSTS only on https answers: [`hsts`]).
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
-        .add(("X-Frame-Options", "DENY"));
-    if https { h.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains")) } else { h }
+        .add(("X-Frame-Options", "DENY"))
+}
+
+/// The HSTS value: a year, this host only (`includeSubDomains` would bind every sibling
+/// host of the public URL's domain to https, which is the operator's call, not ours).
+pub const HSTS: &str = "max-age=31536000";
+
+/// `Strict-Transport-Security` on answers that reach the client over https: served over TLS by
+/// this server, or, with an https public URL, relayed by a trusted proxy that says the client
+/// used https. Never on plain http (RFC 6797 §7.2: browsers ignore it there, and it would be a lie).
+pub async fn hsts(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let https = req.app_config().secure()
+        || req
+            .app_data::<actix_web::web::Data<std::sync::Arc<Services>>>()
+            .is_some_and(|svc| svc.config.is_https() && client::forwarded_https(req.request(), &svc.config));
+    let mut res = next.call(req).await?;
+    if https {
+        res.headers_mut().insert(
+            actix_web::http::header::STRICT_TRANSPORT_SECURITY,
+            actix_web::http::header::HeaderValue::from_static(HSTS),
+        );
+    }
+    Ok(res)
 }
 
 /// What every page's layout shows besides the page itself: the language (`<html lang>` and

@@ -81,6 +81,20 @@ impl Mailer {
         }
     }
 
+    /// Connect to the SMTP server of `url` and greet it (EHLO, STARTTLS or TLS as the URL asks,
+    /// then NOOP); the reason when that fails. Sends nothing.
+    pub async fn check_smtp(url: &str) -> Result<(), String> {
+        let transport: AsyncSmtpTransport<Tokio1Executor> = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("not a usable SMTP URL: {e}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        match transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the server did not answer NOOP".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     pub async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let message = build(mail)?;
         match self {

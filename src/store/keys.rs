@@ -68,6 +68,13 @@ impl Store {
         Ok(true)
     }
 
+    /// The keys that sign now or will next (`active`, `next`) of every owner, by owner.
+    pub async fn live_signing_keys(&self) -> StoreResult<Vec<SigningKeyRow>> {
+        Ok(sqlx::query_as("SELECT * FROM signing_keys WHERE state IN ('active', 'next') ORDER BY pool_id, state, kid")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Every stored key of a pool, newest first.
     pub async fn signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRow>> {
         Ok(sqlx::query_as("SELECT * FROM signing_keys WHERE pool_id = $1 ORDER BY created_at DESC, kid")

@@ -190,6 +190,13 @@ impl Store {
     /// [`Self::connect`] with the longest a caller waits for a healthy connection: past it the
     /// database counts as unavailable ([`StoreError::is_unavailable`]).
     pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> StoreResult<Store> {
+        let store = Self::connect_unmigrated(url, max_connections, acquire_timeout).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connect without applying migrations (`portcullis doctor` looks, it does not change).
+    pub async fn connect_unmigrated(url: &str, max_connections: u32, acquire_timeout: Duration) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -230,9 +237,7 @@ impl Store {
         }
         let pool = opts.connect(url).await?;
         let disk = disk::DiskWatch::for_sqlite_url(url, DEFAULT_MIN_FREE_DISK).map(std::sync::Arc::new);
-        let store = Store { pool, backend, disk };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Store { pool, backend, disk })
     }
 
     fn migrator(&self) -> Migrator {
@@ -258,6 +263,29 @@ impl Store {
     async fn migrate(&self) -> StoreResult<()> {
         self.migrator().run(&self.pool).await?;
         Ok(())
+    }
+
+    /// The migrations this binary knows that the database has not applied (version and
+    /// description), and the versions the database has applied that this binary does not know
+    /// (a newer release ran on it). A database without the migrations table has applied none.
+    pub async fn migration_status(&self) -> StoreResult<(Vec<(i64, String)>, Vec<i64>)> {
+        let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+        {
+            Ok(v) => v,
+            Err(e @ sqlx::Error::Database(_)) if !sqlx_unavailable(&e) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let migrator = self.migrator();
+        let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        let pending = migrator
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| (m.version, m.description.to_string()))
+            .collect();
+        let unknown = applied.into_iter().filter(|v| !known.contains(v)).collect();
+        Ok((pending, unknown))
     }
 
     pub fn backend(&self) -> Backend {

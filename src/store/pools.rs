@@ -56,6 +56,11 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// The id of every user pool, the system pool's included.
+    pub async fn all_pool_ids(&self) -> StoreResult<Vec<PoolId>> {
+        Ok(sqlx::query_scalar("SELECT id FROM user_pools ORDER BY id").fetch_all(&self.pool).await?)
+    }
+
     /// Delete a pool with everything in it, its signing keys included.
     pub async fn delete_pool(&self, id: &str) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;

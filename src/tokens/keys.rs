@@ -48,6 +48,11 @@ fn seal_context(pool_id: &str, kid: &str) -> String {
     format!("signing-key:{pool_id}:{kid}")
 }
 
+/// Whether `master` opens the private half of a stored key (it was sealed with this master key).
+pub fn master_opens(master: &MasterKey, k: &SigningKeyRow) -> bool {
+    master.open(&k.private_enc, &seal_context(&k.pool_id, &k.kid)).is_ok()
+}
+
 /// Generate an RSA-2048 key (blocking work) and describe it as a stored row in `state`.
 pub async fn generate(master: &MasterKey, pool_id: &str, state: &str, now: i64) -> anyhow::Result<SigningKeyRow> {
     let key = tokio::task::spawn_blocking(|| KeyPair::generate(KeySize::Rsa2048))

@@ -204,17 +204,28 @@ pub fn host(req: &HttpRequest, cfg: &Config) -> String {
 /// The scheme the client used: `http` or `https` as a trusted proxy forwarded it
 /// (`Forwarded: proto=`, else `X-Forwarded-Proto`), otherwise the public URL's.
 pub fn scheme(req: &HttpRequest, cfg: &Config) -> &'static str {
-    if from_trusted_proxy(req, cfg) {
-        let headers = req.headers();
-        let proto = forwarded_last(headers, "proto")
-            .or_else(|| list(headers, "x-forwarded-proto").last().map(|s| s.to_string()));
-        match proto.map(|p| p.to_ascii_lowercase()).as_deref() {
-            Some("https") => return "https",
-            Some("http") => return "http",
-            _ => {}
-        }
+    forwarded_proto(req, cfg).unwrap_or(if cfg.is_https() { "https" } else { "http" })
+}
+
+/// The scheme a trusted proxy says the client used (`Forwarded: proto=`, else
+/// `X-Forwarded-Proto`); `None` when the peer is not a trusted proxy or did not say.
+fn forwarded_proto(req: &HttpRequest, cfg: &Config) -> Option<&'static str> {
+    if !from_trusted_proxy(req, cfg) {
+        return None;
     }
-    if cfg.is_https() { "https" } else { "http" }
+    let headers = req.headers();
+    let proto =
+        forwarded_last(headers, "proto").or_else(|| list(headers, "x-forwarded-proto").last().map(|s| s.to_string()));
+    match proto.map(|p| p.to_ascii_lowercase()).as_deref() {
+        Some("https") => Some("https"),
+        Some("http") => Some("http"),
+        _ => None,
+    }
+}
+
+/// Whether a trusted proxy relayed this request from a client that used https.
+pub fn forwarded_https(req: &HttpRequest, cfg: &Config) -> bool {
+    forwarded_proto(req, cfg) == Some("https")
 }
 
 #[cfg(test)]
@@ -264,6 +275,7 @@ mod tests {
             assert_eq!(client_ip(&req, &c), "203.0.113.5".parse::<IpAddr>().unwrap());
             assert_eq!(host(&req, &c), "id.example");
             assert_eq!(scheme(&req, &c), "http");
+            assert!(!forwarded_https(&req, &c));
         }
     }
 
@@ -279,6 +291,7 @@ mod tests {
         assert_eq!(client_ip(&req, &c), "198.51.100.1".parse::<IpAddr>().unwrap());
         assert_eq!(host(&req, &c), "acme.auth.example");
         assert_eq!(scheme(&req, &c), "https");
+        assert!(forwarded_https(&req, &c));
 
         // Forwarded wins over X-Forwarded-*, IPv6 in brackets with a port.
         let req = from("[fd00::1]:4000")
@@ -297,5 +310,9 @@ mod tests {
         let req = from("10.0.0.2:1").insert_header(("host", "h.example")).to_http_request();
         assert_eq!(client_ip(&req, &c), "10.0.0.2".parse::<IpAddr>().unwrap());
         assert_eq!(host(&req, &c), "h.example");
+        // No proto from the proxy: the public URL's scheme, but not "the client used https".
+        let https = Config { public_url: "https://id.example".into(), ..c.clone() };
+        assert_eq!(scheme(&req, &https), "https");
+        assert!(!forwarded_https(&req, &https));
     }
 }

@@ -35,6 +35,8 @@ pub struct TestApp {
     pub services: Arc<Services>,
     pub http: reqwest::Client,
     pub config: Config,
+    /// The served certificate when the test configured TLS (`base` is then `https://`).
+    pub tls: Option<Arc<portcullis::tls::CertStore>>,
     _database: TestDatabase,
     _dir: tempfile::TempDir,
 }
@@ -87,11 +89,13 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new());
         let app = Application::build_on(config.clone(), clock.clone(), listener).await.expect("build app");
         let services = app.services.clone();
+        let tls = app.tls.clone();
         database.close_on_drop(services.store.clone());
         tokio::spawn(app.run_until_stopped());
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         TestApp {
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("{}://127.0.0.1:{port}", if tls.is_some() { "https" } else { "http" }),
+            tls,
             port,
             clock,
             services,

@@ -61,6 +61,7 @@ mod srp_clients;
 mod store;
 mod sts;
 mod terms;
+mod tls;
 mod user_attributes;
 mod user_lists;
 mod users;
