@@ -43,6 +43,7 @@ pub mod services;
 pub mod startup;
 pub mod store;
 pub mod tags;
+pub mod telemetry;
 pub mod tls;
 pub mod tokens;
 pub mod userpool;

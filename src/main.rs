@@ -60,22 +60,41 @@ enum KeysCommand {
     },
 }
 
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
+/// The log (text, or JSON with `PORTCULLIS_LOG_FORMAT=json`) and, when the `OTEL_*` variables
+/// ask for it, OpenTelemetry export of the same spans.
+fn init_tracing() -> anyhow::Result<Option<portcullis::telemetry::Telemetry>> {
+    use tracing_subscriber::prelude::*;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = |var| std::env::var(var).as_deref() == Ok("json");
-    if json("PORTCULLIS_LOG_FORMAT") || json("LOG_FORMAT") {
-        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    let log = if json("PORTCULLIS_LOG_FORMAT") || json("LOG_FORMAT") {
+        tracing_subscriber::fmt::layer().json().boxed()
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt::layer().boxed()
+    };
+    let registry = tracing_subscriber::registry().with(filter).with(log);
+    if portcullis::telemetry::requested() {
+        let (telemetry, export) = portcullis::telemetry::Telemetry::start()?;
+        registry.with(export).init();
+        return Ok(Some(telemetry));
     }
+    registry.init();
+    Ok(None)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing();
+    let telemetry = init_tracing()?;
     portcullis::web::backstop::install_panic_hook();
+    let result = run(cli).await;
+    if let Some(t) = telemetry {
+        t.shutdown();
+    }
+    result
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Doctor = cli.command {
         let report = portcullis::doctor::run(cli.config.as_deref()).await;
         for line in report.lines() {

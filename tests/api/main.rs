@@ -60,6 +60,7 @@ mod srp;
 mod srp_clients;
 mod store;
 mod sts;
+mod telemetry;
 mod terms;
 mod tls;
 mod user_attributes;

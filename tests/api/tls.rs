@@ -232,9 +232,9 @@ async fn a_start_with_a_missing_or_bad_tls_file_fails_naming_it() {
 }
 
 /// The `portcullis` binary running `serve`, its output collected; killed when dropped.
-struct Server {
-    child: std::process::Child,
-    output: Arc<Mutex<String>>,
+pub struct Server {
+    pub child: std::process::Child,
+    pub output: Arc<Mutex<String>>,
 }
 
 impl Drop for Server {
@@ -245,16 +245,20 @@ impl Drop for Server {
 }
 
 fn serve(data_dir: &Path, database_url: &str, files: &Files) -> (Server, u16) {
+    serve_with(data_dir, database_url, &[("PORTCULLIS_TLS_CERT", files.cert()), ("PORTCULLIS_TLS_KEY", files.key())])
+}
+
+/// `portcullis serve` on `database_url` with more environment variables; its port once it listens.
+pub fn serve_with(data_dir: &Path, database_url: &str, env: &[(&str, impl AsRef<std::ffi::OsStr>)]) -> (Server, u16) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_portcullis"));
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("PORTCULLIS_")) {
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("PORTCULLIS_") || k.starts_with("OTEL_")) {
         cmd.env_remove(k);
     }
     cmd.arg("serve")
         .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
         .env("PORTCULLIS_DATA_DIR", data_dir)
         .env("PORTCULLIS_DATABASE_URL", database_url)
-        .env("PORTCULLIS_TLS_CERT", files.cert())
-        .env("PORTCULLIS_TLS_KEY", files.key())
+        .envs(env.iter().map(|(k, v)| (k, v.as_ref())))
         .env("PORTCULLIS_ADMIN_ACCESS_KEY_ID", ACCESS_KEY)
         .env("PORTCULLIS_ADMIN_SECRET_ACCESS_KEY", SECRET_KEY)
         .env("RUST_LOG", "portcullis=info")
