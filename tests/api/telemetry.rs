@@ -10,6 +10,14 @@ use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A span as received: its name, attributes (key → value as text) and resource service name.
+#[derive(Debug)]
+struct Span {
+    name: String,
+    attrs: Vec<(String, String)>,
+    service: String,
+}
+
 /// An OTLP/HTTP receiver: every body posted to /v1/traces, parsed.
 struct Collector {
     port: u16,
@@ -46,8 +54,8 @@ impl Collector {
         Collector { port, received, server: handle }
     }
 
-    /// Every span received so far: (name, attributes as key → string value, resource service name).
-    fn spans(&self) -> Vec<(String, Vec<(String, String)>, String)> {
+    /// Every span received so far.
+    fn spans(&self) -> Vec<Span> {
         let mut out = Vec::new();
         for body in self.received.lock().unwrap().iter() {
             for rs in body["resourceSpans"].as_array().into_iter().flatten() {
@@ -76,7 +84,8 @@ impl Collector {
                                 (a["key"].as_str().unwrap_or_default().to_string(), text)
                             })
                             .collect();
-                        out.push((span["name"].as_str().unwrap_or_default().to_string(), attrs, service.clone()));
+                        let name = span["name"].as_str().unwrap_or_default().to_string();
+                        out.push(Span { name, attrs, service: service.clone() });
                     }
                 }
             }
@@ -106,7 +115,7 @@ async fn request_spans_reach_an_otlp_collector_with_the_request_id() {
         let found = collector
             .spans()
             .into_iter()
-            .find(|(name, attrs, _)| name == "request" && attrs.iter().any(|(k, v)| k == "request_id" && v == &id));
+            .find(|s| s.name == "request" && s.attrs.iter().any(|(k, v)| k == "request_id" && v == &id));
         if let Some(s) = found {
             break s;
         }
@@ -118,8 +127,8 @@ async fn request_spans_reach_an_otlp_collector_with_the_request_id() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(span.2, "portcullis", "the service name");
-    assert!(span.1.iter().any(|(k, v)| k == "method" && v == "GET"), "{:?}", span.1);
+    assert_eq!(span.service, "portcullis", "the service name");
+    assert!(span.attrs.iter().any(|(k, v)| k == "method" && v == "GET"), "{:?}", span.attrs);
     drop(server);
     collector.server.stop(false).await;
 }
