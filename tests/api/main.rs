@@ -13,6 +13,7 @@ mod concurrency;
 mod device_clients;
 mod devices;
 mod enumeration;
+mod es256;
 mod events;
 mod fake_idp;
 mod federation;
