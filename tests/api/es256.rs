@@ -378,3 +378,19 @@ async fn operators_still_sign_in_when_the_system_pool_signs_with_es256() {
     let r = admin.get(&app, "/admin/pools").await;
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn identity_pools_take_es256_user_pool_id_tokens_and_refuse_a_confused_header() {
+    use crate::identity_pool_helpers::{get_id, get_id_ok, id_token, setup};
+    let app = TestApp::spawn().await;
+    let s = setup(&app, json!({})).await;
+    let kid = app.services.user_pools.rotate_keys_with(&s.flow.pool.as_str().into(), Some(Alg::Es256)).await.unwrap();
+    let token = id_token(&app, &s.flow.client_id, "alice").await;
+    assert_eq!(alg_kid(&token), ("ES256".to_string(), kid.clone()));
+    let identity = get_id_ok(&app, &s.pool, json!({ s.provider.clone(): token })).await;
+    assert!(identity.starts_with("local:"), "{identity}");
+    let key = private_ec_key(&app, &s.flow.pool, &kid).await;
+    let confused = resigned(&token, json!({"alg": "RS256", "kid": kid}), |m| es256_sign(&key, m));
+    let (status, body) = get_id(&app, &s.pool, json!({ s.provider.clone(): confused })).await;
+    assert_eq!((status, err_type(&body)), (400, "NotAuthorizedException"), "{body}");
+}
