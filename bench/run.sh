@@ -197,6 +197,44 @@ verdict() { # value op target
   awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {ok = (op == ">=") ? v >= t : v <= t; print ok ? "met" : "**missed**"}'
 }
 
+# ------------------------------------------------------------------ ES256 (issue #14)
+# A second pool, switched to ES256 with the real CLI before it issues any token, measured with
+# the same client_credentials request as the RS256 pool; and the sign-rate micro-measure
+# (RSA-2048 against P-256 JWS signatures and verifications per second on one core, with the
+# server's key code, the server idle).
+es256_setup() {
+  local fixtures alg
+  fixtures=$("$DRIVER" es256-setup --base "$BASE" --key "$ACCESS_KEY" --secret "$SECRET")
+  eval "$fixtures"
+  env "${DB_ENV[@]}" PORTCULLIS_DATA_DIR="$WORK/data" RUST_LOG=warn "$SERVER" keys rotate --pool "$ES_POOL" --alg ES256 >&2
+  alg=$("$DRIVER" token-alg --base "$BASE" --pool "$ES_POOL" --client-id "$ES_M2M_ID" --client-secret "$ES_M2M_SECRET")
+  [ "$alg" = ES256 ] || { log "the ES256 pool signs with $alg"; exit 1; }
+}
+
+es256_cc_row() {
+  local basic
+  es256_setup
+  basic=$(printf '%s:%s' "$ES_M2M_ID" "$ES_M2M_SECRET" | base64 -w0)
+  add_row cc_es256 "client_credentials grant, ES256 pool" "$(wrk_run "$BASE/$ES_POOL/oauth2/token" "$CONNECTIONS" WRK_METHOD=POST \
+    WRK_CONTENT_TYPE=application/x-www-form-urlencoded WRK_AUTHORIZATION="Basic $basic" \
+    WRK_BODY="grant_type=client_credentials&scope=bench%2Fread")"
+}
+
+SIGN_RATE=""
+es256_sign_rate() {
+  SIGN_RATE=$("$DRIVER" sign-rate --ms 1000)
+  log "  $SIGN_RATE"
+}
+
+es256_summary() {
+  local _tag rs es rsv esv
+  read -r _tag rs es rsv esv <<<"$SIGN_RATE"
+  echo "- ES256: client_credentials on a pool switched to ES256 by \`portcullis keys rotate --alg ES256\`:" \
+    "${RATE[cc_es256]}/s (${CPU_MS[cc_es256]} ms server CPU each) against ${RATE[cc]}/s on RS256 (${CPU_MS[cc]} ms)." \
+    "One core, the server's key code (1 s each): RSA-2048 **$rs signatures/s**, P-256 **$es signatures/s**" \
+    "($(awk -v a="$es" -v b="$rs" 'BEGIN {printf "%.1f", b ? a / b : 0}')×); verifications RSA-2048 $rsv/s, P-256 $esv/s."
+}
+
 bench_backend() { # backend
   local backend=$1 name
   [ "$backend" = sqlite ] && name=SQLite || name=PostgreSQL
@@ -222,6 +260,7 @@ bench_backend() { # backend
   add_row cc "client_credentials grant" "$(wrk_run "$p/oauth2/token" "$CONNECTIONS" WRK_METHOD=POST \
     WRK_CONTENT_TYPE=application/x-www-form-urlencoded WRK_AUTHORIZATION="Basic $m2m_basic" \
     WRK_BODY="grant_type=client_credentials&scope=bench%2Fread")"
+  es256_cc_row
   add_row refresh "refresh_token grant (access + ID token)" "$(wrk_run "$p/oauth2/token" "$CONNECTIONS" WRK_METHOD=POST \
     WRK_CONTENT_TYPE=application/x-www-form-urlencoded WRK_AUTHORIZATION="Basic $web_basic" \
     WRK_BODY="grant_type=refresh_token&refresh_token=$REFRESH_TOKEN")"
@@ -243,6 +282,7 @@ bench_backend() { # backend
   srp_math=$("$DRIVER" srp-math --samples 50)
   read -r _srp srp_us srp_min verifier_us <<<"$srp_math"
   add_row srp "SRP logins (USER_SRP_AUTH + PASSWORD_VERIFIER), per sign-in" "$(srp_run)"
+  es256_sign_rate
 
   local peak_kib peak_mb login_pct login_pct_fast
   peak_kib=$(hwm_kib)
@@ -271,6 +311,7 @@ bench_backend() { # backend
     "the SRP arithmetic (B = k·v + g^b, then S = (A·v^u)^b, 3072-bit, constant-time) takes" \
     "$(awk -v u="$srp_us" 'BEGIN {printf "%.2f", u / 1000}') ms per sign-in (fastest $(awk -v u="$srp_min" 'BEGIN {printf "%.2f", u / 1000}') ms)" \
     "against $(awk -v u="$verify_us" 'BEGIN {printf "%.1f", u / 1000}') ms for an argon2 verify; deriving a verifier (g^x) takes $(awk -v u="$verifier_us" 'BEGIN {printf "%.2f", u / 1000}') ms."
+  es256_summary
   echo "- peak RSS of the server (VmHWM): **$peak_mb MB** ($(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB); after start-up and fixtures $(awk -v k="$rss_start" 'BEGIN {printf "%.1f", k / 1024}') MiB."
   echo
   echo "| target | measured | |"

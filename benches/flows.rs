@@ -35,6 +35,10 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
+// ES256 (issue #14): its fixtures, the alg check and the sign-rate measure.
+#[path = "flows/es256.rs"]
+mod es256;
+
 type Res<T> = Result<T, String>;
 
 const CALLBACK: &str = "http://localhost:3000/cb";
@@ -92,8 +96,11 @@ fn main() {
         "admin-session" => rt.block_on(admin_session(&a)),
         "admin-walk" => rt.block_on(admin_walk(&a)),
         "admin-load" => rt.block_on(admin_load(&a)),
+        "es256-setup" => rt.block_on(es256::setup(&a)),
+        "token-alg" => rt.block_on(es256::token_alg(&a)),
+        "sign-rate" => es256::sign_rate(&a),
         _ => Err(
-            "usage: flows setup|flows|argon2|srp|srp-math|port|seed|admin-session|admin-walk|admin-load --name value …"
+            "usage: flows setup|flows|argon2|srp|srp-math|port|seed|admin-session|admin-walk|admin-load|es256-setup|token-alg|sign-rate --name value …"
                 .into(),
         ),
     };

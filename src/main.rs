@@ -57,6 +57,11 @@ enum KeysCommand {
     Rotate {
         #[arg(long)]
         pool: String,
+        /// The algorithm to sign with from now on: RS256 or ES256 (default: the pool's current
+        /// one). Switching activates a key of the new algorithm; the old key stays published
+        /// until its tokens expire.
+        #[arg(long)]
+        alg: Option<portcullis::tokens::signer::Alg>,
     },
 }
 
@@ -121,12 +126,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Health:          {public}/health/ready");
             app.run_until_stopped().await?;
         }
-        Command::Keys { command: KeysCommand::Rotate { pool } } => {
+        Command::Keys { command: KeysCommand::Rotate { pool, alg } } => {
             let svc = portcullis::services::Services::open(config).await?;
             let id = portcullis::ids::PoolId::parse(&pool)
                 .ok_or_else(|| portcullis::userpool::directory::pool_not_found(&pool))?;
-            let kid = svc.user_pools.rotate_keys(&id).await?;
-            println!("Pool {pool}: active signing key is now {kid}");
+            let kid = svc.user_pools.rotate_keys_with(&id, alg).await?;
+            let keys = svc.user_pools.signing_keys(&id).await?;
+            let signs = keys.iter().find(|k| k.kid == kid).map(|k| format!("signs with {}; ", k.alg));
+            println!("Pool {pool}: {}active signing key is now {kid}", signs.unwrap_or_default());
         }
         Command::Admin { command: AdminCommand::CreateUser { username, group } } => {
             let role = portcullis::operators::Role::of_group(&group)

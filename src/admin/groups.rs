@@ -3,6 +3,7 @@
 
 use super::pools::user_link;
 use super::{Access, Change, Configure, InPool, Layout, ManageUsers, Read, internal, page, see_other, segment};
+use crate::tokens::signer::Alg;
 use crate::userpool::error::Error;
 use crate::userpool::groups::NewGroup;
 use crate::userpool::model::Pool;
@@ -135,6 +136,7 @@ pub async fn delete(c: InPool<Change<ManageUsers>>, path: Path<(String, String)>
 /// A signing key as the keys page shows it.
 pub struct KeyLine {
     pub kid: String,
+    pub alg: String,
     pub state: String,
     pub created: String,
     pub retired: String,
@@ -147,6 +149,10 @@ struct KeysPage {
     pool: Pool,
     keys: Vec<KeyLine>,
     jwks_url: String,
+    /// The algorithm the active key signs with (what a rotation keeps by default).
+    signs_with: String,
+    /// Every algorithm the rotate form offers.
+    algs: Vec<&'static str>,
 }
 
 /// `/admin/pools/{pool}/keys`: the signing keys and what the JWKS publishes.
@@ -156,17 +162,21 @@ pub async fn keys(a: InPool<Access<Read>>) -> HttpResponse {
         Ok(k) => k,
         Err(e) => return internal(e),
     };
+    let signs_with = keys.iter().find(|k| k.state == "active").map(|k| k.alg.to_string()).unwrap_or_default();
     let keys = keys
         .into_iter()
         .map(|k| KeyLine {
             created: super::users::date(k.created_at),
             retired: k.retired_at.map(super::users::date).unwrap_or_default(),
+            alg: k.alg.to_string(),
             kid: k.kid,
             state: k.state,
         })
         .collect();
     let jwks_url = format!("{}/.well-known/jwks.json", a.svc.tokens.issuer(&pool.id));
-    page(StatusCode::OK, &KeysPage { layout: Layout::of(&a.op, "pools", None), pool, keys, jwks_url })
+    let algs = Alg::ALL.into_iter().map(Alg::name).collect();
+    let layout = Layout::of(&a.op, "pools", None);
+    page(StatusCode::OK, &KeysPage { layout, pool, keys, jwks_url, signs_with, algs })
 }
 
 /// `POST /admin/pools/{pool}/keys/retire`: stop publishing a retired key now (admins).
@@ -183,18 +193,24 @@ pub async fn retire(c: InPool<Change<Configure>>) -> HttpResponse {
     }
 }
 
-/// `POST /admin/pools/{pool}/keys/rotate`: the next key becomes active (admins).
+/// `POST /admin/pools/{pool}/keys/rotate`: the next key becomes active (admins); with `alg`
+/// (RS256 or ES256) a key of that algorithm (empty: keep the pool's algorithm).
 pub async fn rotate(c: InPool<Change<Configure>>) -> HttpResponse {
     let (c, pool) = c.into_parts();
-    match c.svc.user_pools.rotate_keys(&pool.id).await {
+    let alg = match c.form.get("alg") {
+        "" => None,
+        name => match Alg::from_jose(name) {
+            Some(a) => Some(a),
+            None => return super::message(StatusCode::BAD_REQUEST, "Not rotated", "Choose RS256 or ES256."),
+        },
+    };
+    match c.svc.user_pools.rotate_keys_with(&pool.id, alg).await {
         Ok(kid) => {
-            c.audit(
-                Some(&pool.id),
-                "RotateSigningKeys",
-                format!("pool:{}", pool.id),
-                serde_json::json!({"ActiveKid": kid}),
-            )
-            .await;
+            let details = match alg {
+                Some(a) => serde_json::json!({"ActiveKid": kid, "Algorithm": a.name()}),
+                None => serde_json::json!({"ActiveKid": kid}),
+            };
+            c.audit(Some(&pool.id), "RotateSigningKeys", format!("pool:{}", pool.id), details).await;
             see_other(&format!("/admin/pools/{}/keys", pool.id))
         }
         Err(e) => internal(e),

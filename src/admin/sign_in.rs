@@ -15,7 +15,7 @@ use crate::services::Services;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use openidconnect::{
     AuthUrl, AuthorizationCode, ClientId, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier,
     RedirectUrl, Scope, TokenResponse, TokenUrl,
@@ -213,8 +213,13 @@ async fn redeem(
         .map_err(|e| anyhow::anyhow!("code exchange failed: {e}"))?;
     let id_token = tokens.id_token().ok_or_else(|| anyhow::anyhow!("no ID token"))?;
     let now = svc.clock.now_millis();
-    let verifier =
-        rp.id_token_verifier().set_time_fn(move || chrono::DateTime::from_timestamp_millis(now).unwrap_or_default());
+    // The system pool may be rotated to ES256 like any pool; the crate still matches the
+    // header's algorithm to the key's type.
+    let algs = [CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, CoreJwsSigningAlgorithm::EcdsaP256Sha256];
+    let verifier = rp
+        .id_token_verifier()
+        .set_allowed_algs(algs)
+        .set_time_fn(move || chrono::DateTime::from_timestamp_millis(now).unwrap_or_default());
     let claims = id_token.claims(&verifier, &Nonce::new(pending.nonce.clone()))?;
     Ok(UserSub::from(claims.subject().as_str()))
 }

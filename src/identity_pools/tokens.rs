@@ -23,7 +23,7 @@ pub const POOL_ARN_CLAIM: &str = "https://cognito-identity.amazonaws.com/identit
 /// Why a token of this server was refused; login validation words it as Cognito does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
-    /// Not a JWS, not RS256, or claims that are not JSON.
+    /// Not a JWS of one of our algorithms (RS256, ES256), or claims that are not JSON.
     Malformed,
     /// `iss` names no issuer of this server.
     UnknownIssuer,

@@ -30,6 +30,13 @@ pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> R
             .filter(|n| n.starts_with("custom:"))
             .map(str::to_string),
     );
+    // The algorithms the pool's ID tokens may be signed with: RS256 always (the default, and
+    // what relying parties assume without being told), ES256 while a key of it is published.
+    let keys = svc.tokens.pool_keys(&ctx.pool.id, None).await.map_err(|_| {
+        PageError::new(ctx.lang, actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "error.keys_unavailable")
+    })?;
+    let mut algs = vec!["RS256"];
+    algs.extend(keys.published_algs().into_iter().map(|a| a.name()).filter(|a| *a != "RS256"));
     let doc = json!({
         "issuer": svc.tokens.issuer(&ctx.pool.id),
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
@@ -44,7 +51,7 @@ pub async fn configuration(req: HttpRequest, svc: web::Data<Arc<Services>>) -> R
         "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
         "scopes_supported": ["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

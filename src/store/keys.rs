@@ -83,6 +83,39 @@ impl Store {
             .await?)
     }
 
+    /// Store `key` as the pool's `next` key in place of `old_next` (a next key that never signed,
+    /// of an algorithm the pool is leaving), atomically.
+    pub async fn replace_next_signing_key(
+        &self,
+        pool_id: &str,
+        old_next: Option<&str>,
+        key: &SigningKeyRow,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(old) = old_next {
+            sqlx::query("DELETE FROM signing_keys WHERE pool_id = $1 AND kid = $2 AND state = 'next'")
+                .bind(pool_id)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, pool_id, state, private_enc, public_jwk, created_at, retired_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&key.kid)
+        .bind(&key.pool_id)
+        .bind(&key.state)
+        .bind(&key.private_enc)
+        .bind(&key.public_jwk)
+        .bind(key.created_at)
+        .bind(key.retired_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Make `new_kid` the active key and retire the previously active one, atomically.
     pub async fn activate_signing_key(&self, pool_id: &str, new_kid: &str, now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;

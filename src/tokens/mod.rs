@@ -1,11 +1,12 @@
-//! Tokens: per-pool RS256 signing keys with a lifecycle ([`keys`]), JWT minting and
-//! verification ([`jwt`]), the claims of Cognito's ID and access tokens ([`claims`]), and the
+//! Tokens: per-pool signing keys (RS256 or ES256, [`signer`]) with a lifecycle ([`keys`]), JWT
+//! minting and verification ([`jwt`]), the claims of Cognito's ID and access tokens ([`claims`]), and the
 //! [`Tokens`] context that issues, refreshes, revokes and verifies a pool's tokens ([`issue`]).
 
 pub mod claims;
 pub mod issue;
 pub mod jwt;
 pub mod keys;
+pub mod signer;
 
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
@@ -47,9 +48,10 @@ impl Tokens {
             .map_err(Error::Internal)
     }
 
-    /// Rotate a pool's signing keys; returns the new active kid.
-    pub async fn rotate_keys(&self, pool_id: &str) -> Result<String> {
-        let kid = keys::rotate(&self.store, &self.master, pool_id, self.now()).await.map_err(Error::Internal)?;
+    /// Rotate a pool's signing keys, to a key of `alg` (the pool's current algorithm when
+    /// `None`); returns the new active kid.
+    pub async fn rotate_keys(&self, pool_id: &str, alg: Option<signer::Alg>) -> Result<String> {
+        let kid = keys::rotate(&self.store, &self.master, pool_id, self.now(), alg).await.map_err(Error::Internal)?;
         self.keys.forget(pool_id);
         Ok(kid)
     }

@@ -49,6 +49,7 @@ use crate::mail::Mailer;
 use crate::services::Infra;
 use crate::store::Store;
 use crate::tokens::Tokens;
+use crate::tokens::signer::Alg;
 use directory::Directory;
 use password::Passwords;
 use std::sync::Arc;
@@ -94,10 +95,12 @@ impl UserPools {
     pub async fn signing_keys(&self, pool_id: &PoolId) -> error::Result<Vec<SigningKey>> {
         self.directory.pool(pool_id).await?;
         let rows = self.store.signing_keys(pool_id).await?;
-        Ok(rows
-            .into_iter()
-            .map(|k| SigningKey { kid: k.kid, state: k.state, created_at: k.created_at, retired_at: k.retired_at })
-            .collect())
+        rows.into_iter()
+            .map(|k| {
+                let alg = crate::tokens::keys::alg_of(&k).map_err(error::Error::Internal)?;
+                Ok(SigningKey { alg, kid: k.kid, state: k.state, created_at: k.created_at, retired_at: k.retired_at })
+            })
+            .collect()
     }
 
     /// Stop publishing a retired key before its tokens expire (a key thought compromised):
@@ -119,10 +122,17 @@ impl UserPools {
         self.tokens.signing_certificate(pool_id).await
     }
 
-    /// Rotate an existing pool's signing keys; returns the new active kid.
+    /// Rotate an existing pool's signing keys, keeping its algorithm; returns the new active kid.
     pub async fn rotate_keys(&self, pool_id: &PoolId) -> error::Result<String> {
+        self.rotate_keys_with(pool_id, None).await
+    }
+
+    /// Rotate an existing pool's signing keys to a key of `alg` (RS256 or ES256; `None` keeps
+    /// the pool's current one). Switching retires the old key as any rotation does, so tokens
+    /// it signed verify until they expire; returns the new active kid.
+    pub async fn rotate_keys_with(&self, pool_id: &PoolId, alg: Option<Alg>) -> error::Result<String> {
         self.directory.pool(pool_id).await?;
-        self.tokens.rotate_keys(pool_id).await
+        self.tokens.rotate_keys(pool_id, alg).await
     }
 }
 
@@ -130,6 +140,8 @@ impl UserPools {
 #[derive(Debug, Clone)]
 pub struct SigningKey {
     pub kid: String,
+    /// The JWS algorithm it signs with.
+    pub alg: Alg,
     /// `active`, `next` or `retired`.
     pub state: String,
     pub created_at: i64,

@@ -14,6 +14,7 @@ mod device_clients;
 mod devices;
 mod disk;
 mod enumeration;
+mod es256;
 mod events;
 mod fake_idp;
 mod federation;
