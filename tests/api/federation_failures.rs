@@ -7,6 +7,7 @@ use crate::fake_idp::*;
 use crate::federation_helpers::*;
 use crate::helpers::*;
 use serde_json::json;
+use std::time::Duration;
 
 /// Sign in through a fake that misbehaves: the app is told `invalid_request`, never a 500.
 async fn misbehaving_google(behavior: Behavior) {
@@ -38,21 +39,27 @@ async fn bad_id_tokens_and_token_endpoint_errors_are_reported_to_the_app() {
     for_each_row(rows, misbehaving_google).await;
 }
 
-#[tokio::test]
-async fn a_slow_token_endpoint_times_out() {
-    let app = TestApp::spawn_with(|c| c.upstream_timeout_secs = 1).await;
+/// A Google sign-in whose token endpoint answers after `delay_secs`: the answer to the return
+/// from upstream, how long it took, and the fake and flow (to go on with).
+async fn back_from_a_slow_provider(app: &TestApp, delay_secs: u64) -> (reqwest::Response, Duration, (FakeOidc, Flow)) {
     let fake = FakeOidc::start().await;
     fake.set_user(jane());
-    let f = google_flow(&app, &fake).await;
-    fake.set_behavior(Behavior::TokenDelay(std::time::Duration::from_secs(6)));
+    let f = google_flow(app, &fake).await;
+    fake.set_behavior(Behavior::TokenDelay(Duration::from_secs(delay_secs)));
     let browser = app.browser();
-    let upstream = go_upstream(&browser, &authorize(&app, &f, "identity_provider=Google")).await;
+    let upstream = go_upstream(&browser, &authorize(app, &f, "identity_provider=Google")).await;
     let back = location(&browser.get(&upstream).send().await.unwrap());
     let started = std::time::Instant::now();
     let r = browser.get(&back).send().await.unwrap();
-    let waited = started.elapsed();
+    (r, started.elapsed(), (fake, f))
+}
+
+#[tokio::test]
+async fn a_slow_token_endpoint_times_out() {
+    let app = TestApp::spawn_with(|c| c.upstream_timeout_secs = 1).await;
+    let (r, waited, _) = back_from_a_slow_provider(&app, 6).await;
     assert_eq!(app_error(&r), "invalid_request");
-    assert!(waited < std::time::Duration::from_secs(4), "gave up after the 1 s timeout, not the provider: {waited:?}");
+    assert!(waited < Duration::from_secs(4), "gave up after the 1 s timeout, not the provider: {waited:?}");
 }
 
 /// A request stuck past PORTCULLIS_REQUEST_TIMEOUT_MS (here a provider slower than the
@@ -66,21 +73,12 @@ async fn a_request_past_its_deadline_is_answered_retry_and_the_server_goes_on() 
         c.request_timeout_ms = 5000;
     })
     .await;
-    let fake = FakeOidc::start().await;
-    fake.set_user(jane());
-    let f = google_flow(&app, &fake).await;
-    fake.set_behavior(Behavior::TokenDelay(std::time::Duration::from_secs(40)));
-    let browser = app.browser();
-    let upstream = go_upstream(&browser, &authorize(&app, &f, "identity_provider=Google")).await;
-    let back = location(&browser.get(&upstream).send().await.unwrap());
-    let started = std::time::Instant::now();
-    let r = browser.get(&back).send().await.unwrap();
-    let waited = started.elapsed();
+    let (r, waited, (fake, f)) = back_from_a_slow_provider(&app, 40).await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().get("retry-after").is_some(), "{:?}", r.headers());
     assert!(r.headers().get("x-amzn-requestid").is_some(), "{:?}", r.headers());
     assert!(r.text().await.unwrap().contains("temporarily unavailable"));
-    let deadline = std::time::Duration::from_secs(5);
+    let deadline = Duration::from_secs(5);
     assert!(waited >= deadline && waited < deadline * 2, "answered at the 5 s deadline, not after 40 s: {waited:?}");
 
     fake.set_behavior(Behavior::Normal);
