@@ -40,17 +40,7 @@ async fn simultaneous_redemptions_of_one_code_yield_exactly_one_token_set() {
         .await
         .unwrap();
     assert_eq!(ui.status(), 401);
-    let refresh = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", f.client_id.as_str()),
-            ("refresh_token", winner["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refresh = f.refresh_request(&app, winner["refresh_token"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(refresh.status(), 400);
 }
 
@@ -62,13 +52,7 @@ async fn simultaneous_refreshes_of_one_rotating_refresh_token_yield_exactly_one_
             .await;
     let t = tokens_via_browser(&app, &f).await;
     let old = t["refresh_token"].as_str().expect("refresh token").to_string();
-    let refresh = |rt: &str| {
-        app.http.post(app.url(&f.pool, "/oauth2/token")).form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", f.client_id.as_str()),
-            ("refresh_token", rt),
-        ])
-    };
+    let refresh = |rt: &str| f.refresh_request(&app, rt);
     let results = all_at_once(refresh(&old), N).await;
     assert_eq!(successes(&results), 1, "{results:?}");
     for (status, body) in results.iter().filter(|(s, _)| *s != 200) {

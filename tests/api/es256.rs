@@ -199,17 +199,7 @@ async fn a_pool_switched_to_es256_by_the_cli_signs_with_p256_and_its_rs256_token
     assert_eq!(get_user_status(&app, old_api["AccessToken"].as_str().unwrap()).await, 200);
     assert_eq!(userinfo_status(&app, &f.pool, old_browser["access_token"].as_str().unwrap()).await, 200);
     // A refresh token from before the switch yields ES256 tokens.
-    let r = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", f.client_id.as_str()),
-            ("refresh_token", old_browser["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = f.refresh_request(&app, old_browser["refresh_token"].as_str().unwrap()).send().await.unwrap();
     let refreshed: Value = r.json().await.unwrap();
     assert_eq!(alg_kid(refreshed["id_token"].as_str().unwrap()), ("ES256".to_string(), ec_kid.clone()));
     assert!(rp_verifies(&keys, refreshed["access_token"].as_str().unwrap()));

@@ -129,17 +129,7 @@ async fn hosted_sign_ins_and_token_grants_are_recorded_like_the_apis() {
     let nobody = sign_in(&app.browser(), &f.authorize_url(&app, ""), "mallory", "Wrong-Pass-123").await;
     assert_eq!(nobody.status(), 400);
     let tokens = tokens_via_browser(&app, &f).await;
-    let refreshed = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", f.client_id.as_str()),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refreshed = f.refresh_request(&app, tokens["refresh_token"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(refreshed.status(), 200);
 
     let (st, v) = list(&app, &f.pool, "alice", json!({})).await;

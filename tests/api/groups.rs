@@ -139,17 +139,7 @@ async fn group_membership_shapes_the_token_claims() {
     for g in ["readers", "beta", "ops"] {
         app.ok("DeleteGroup", json!({"UserPoolId": f.pool, "GroupName": g})).await;
     }
-    let r = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", f.client_id.as_str()),
-            ("refresh_token", b["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = f.refresh_request(&app, b["refresh_token"].as_str().unwrap()).send().await.unwrap();
     let refreshed: Value = r.json().await.unwrap();
     let id = claims(refreshed["id_token"].as_str().unwrap());
     assert_eq!(id["cognito:groups"], json!(["editors"]));

@@ -459,6 +459,12 @@ impl Flow {
         )
     }
 
+    /// The token endpoint's refresh_token grant for this client (public: no secret), to send.
+    pub fn refresh_request(&self, app: &TestApp, token: &str) -> reqwest::RequestBuilder {
+        let form = [("grant_type", "refresh_token"), ("client_id", self.client_id.as_str()), ("refresh_token", token)];
+        app.http.post(app.url(&self.pool, "/oauth2/token")).form(&form)
+    }
+
     pub async fn redeem(&self, app: &TestApp, code: &str) -> reqwest::Response {
         let mut form = vec![
             ("grant_type", "authorization_code"),

@@ -143,17 +143,7 @@ async fn rotation_changes_the_signing_kid_and_keeps_old_tokens_valid() {
     assert_eq!(userinfo_status(&app, &f.pool, old["access_token"].as_str().unwrap()).await, 200);
     assert_eq!(userinfo_status(&app, &f.pool, new["access_token"].as_str().unwrap()).await, 200);
     // A refresh token from before the rotation yields tokens signed by the new key.
-    let r = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", f.client_id.as_str()),
-            ("refresh_token", old["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = f.refresh_request(&app, old["refresh_token"].as_str().unwrap()).send().await.unwrap();
     let refreshed: Value = r.json().await.unwrap();
     assert_eq!(kid(refreshed["id_token"].as_str().unwrap()), new_kid);
 

@@ -57,17 +57,7 @@ async fn code_is_single_use_and_replay_revokes_what_it_issued() {
     assert_eq!(again.json::<serde_json::Value>().await.unwrap()["error"], "invalid_grant");
     let revoked = app.http.get(app.url(&f.pool, "/oauth2/userInfo")).bearer_auth(at).send().await.unwrap();
     assert_eq!(revoked.status(), 401);
-    let refresh = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", &f.client_id),
-            ("refresh_token", first["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refresh = f.refresh_request(&app, first["refresh_token"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(refresh.status(), 400);
 }
 
@@ -407,13 +397,7 @@ async fn revoking_a_refresh_token_kills_it_and_the_access_tokens_minted_from_it(
         (status, body["__type"].as_str(), body["message"].as_str()),
         (400, Some("NotAuthorizedException"), Some("Access Token has been revoked"))
     );
-    let r = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[("grant_type", "refresh_token"), ("client_id", &f.client_id), ("refresh_token", rt)])
-        .send()
-        .await
-        .unwrap();
+    let r = f.refresh_request(&app, rt).send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
     // Another sign-in's tokens are untouched.

@@ -159,12 +159,7 @@ async fn disabling_a_user_refuses_sign_in_and_kills_its_tokens() {
     let f = setup_flow(&app, false, json!({})).await;
     let browser_tokens = tokens_via_browser(&app, &f).await;
     let api_tokens = admin_tokens(&app, &f.pool, &f.client_id, "alice", PASSWORD).await;
-    let refresh_form = |rt: &str| {
-        app.http
-            .post(app.url(&f.pool, "/oauth2/token"))
-            .form(&[("grant_type", "refresh_token"), ("client_id", f.client_id.as_str()), ("refresh_token", rt)])
-            .send()
-    };
+    let refresh_form = |rt: &str| f.refresh_request(&app, rt).send();
     assert_eq!(refresh_form(browser_tokens["refresh_token"].as_str().unwrap()).await.unwrap().status(), 200);
 
     app.ok("AdminDisableUser", json!({"UserPoolId": f.pool, "Username": "alice"})).await;
@@ -234,17 +229,7 @@ async fn deleting_a_user_ends_sign_in_and_tokens() {
     let r = userinfo(&app, &f.pool, at).await;
     assert_eq!(r.status(), 401);
     assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
-    let r = app
-        .http
-        .post(app.url(&f.pool, "/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", f.client_id.as_str()),
-            ("refresh_token", t["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = f.refresh_request(&app, t["refresh_token"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(r.status(), 400);
 
     let list = app.ok("ListUsers", json!({"UserPoolId": f.pool})).await;
