@@ -257,6 +257,12 @@ async fn check_database(r: &mut Report, c: &Config) -> Option<Store> {
         ),
         Err(e) => r.fail("database", format!("cannot read the migrations of {name}: {e}")),
     }
+    let store = store.with_min_free_disk(c.min_free_disk_mb.saturating_mul(1 << 20));
+    match store.disk_check() {
+        Some(Ok(())) => r.ok("disk", format!("at least {} MB free for {name}", c.min_free_disk_mb)),
+        Some(Err(trouble)) => r.fail("disk", format!("{trouble} — fix: free space on the database's file system")),
+        None => {}
+    }
     Some(store)
 }
 

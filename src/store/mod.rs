@@ -300,11 +300,16 @@ impl Store {
         self
     }
 
+    /// Whether an embedded database's disk can take writes now (None on PostgreSQL).
+    pub fn disk_check(&self) -> Option<Result<(), disk::DiskTrouble>> {
+        self.disk.as_ref().map(|d| d.check())
+    }
+
     /// Ready = reachable and every migration applied, within [`READY_WITHIN`]: a database that
     /// does not answer in time is not ready, so a probe never waits longer than that. An
     /// embedded database is ready only while its disk can take writes ([`disk::DiskWatch`]).
     pub async fn ready(&self) -> bool {
-        if self.disk.as_ref().is_some_and(|d| d.check().is_err()) {
+        if self.disk_check().is_some_and(|c| c.is_err()) {
             return false;
         }
         let expected = self.migrator().iter().count() as i64;

@@ -376,6 +376,17 @@ async fn doctor_passes_a_good_deployment_without_printing_secrets() {
     for secret in [SECRET_KEY, "Doctor-Secret-Pw-1", &master_key_file(&app)] {
         assert!(!stdout.contains(secret) && !String::from_utf8_lossy(&out.stderr).contains(secret));
     }
+    if crate::helpers::backend() == "sqlite" {
+        assert!(stdout.lines().any(|l| l.starts_with("ok   disk: ")), "no ok disk:\n{stdout}");
+        // A disk with less room than the database is set to need fails, with the fix.
+        let mut env = env.clone();
+        env.push(("PORTCULLIS_MIN_FREE_DISK_MB", "1000000000"));
+        let out = cli(&app, &["doctor"], &env).await;
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(!out.status.success(), "{stdout}");
+        let disk = stdout.lines().find(|l| l.starts_with("FAIL disk: ")).unwrap_or_else(|| panic!("{stdout}"));
+        assert!(disk.contains("the disk is full") && disk.contains("fix: free space"), "{disk}");
+    }
 }
 
 #[tokio::test]
