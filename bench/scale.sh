@@ -17,9 +17,16 @@ scale_measure() { # key label phase driver-args…
   out=$("$DRIVER" "$@" | grep '^RESULT')
   read -r _tag ok us p50 p99 errs <<<"$out"
   SCALE_RES[$key@$phase]=$(awk -v n="$ok" -v us="$us" -v a="$p50" -v b="$p99" -v e="$errs" \
-    'BEGIN {printf "%.1f %.2f %.2f %d %d", n * 1e6 / us, a / 1000, b / 1000, e, n}')
+    'BEGIN {printf "%.1f|%.2f|%.2f|%d|%d", n * 1e6 / us, a / 1000, b / 1000, e, n}')
   [[ " ${SCALE_KEYS[*]} " == *" $key "* ]] || { SCALE_KEYS+=("$key"); SCALE_LABELS+=("$label"); }
-  log "  [$phase] $label: ${SCALE_RES[$key@$phase]} (req/s p50 p99 errors count)"
+  log "  [$phase] $label: ${SCALE_RES[$key@$phase]} (req/s|p50|p99|errors|count)"
+}
+
+# A bound measured in phase $3: its rate in the req/s column, what it was measured from after it.
+scale_bound() { # key label phase rate note
+  SCALE_RES[$1@$3]="$4|$5||"
+  [[ " ${SCALE_KEYS[*]} " == *" $1 "* ]] || { SCALE_KEYS+=("$1"); SCALE_LABELS+=("$2"); }
+  log "  [$3] $2: $4 ($5)"
 }
 
 # Seed the pool up to $1 users (from $2), then measure every row under phase $1.
@@ -35,6 +42,16 @@ scale_phase() { # users from
   log "  seeded $from → $users in $secs s"
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   SCALE_LOAD+=("$users users: $load")
+  # The bounds, measured now with the server idle: one argon2 verify, one RS256 signature.
+  local argon _tag verify_us verify_min params parallel rs _rs sign_us sign_rate
+  argon=$("$DRIVER" argon2 --samples 15)
+  read -r _tag verify_us verify_min params parallel <<<"$argon"
+  rs=$("$DRIVER" rs256 --samples 300)
+  read -r _rs sign_us sign_rate <<<"$rs"
+  scale_bound argon2 "bound: $CORES cores ÷ the median argon2id verify ($params), sign-ins/s" "$users" \
+    "$(awk -v c="$CORES" -v us="$verify_us" 'BEGIN {printf "%.1f", c * 1e6 / us}')" "$(ms "$verify_us") ms a verify (fastest $(ms "$verify_min"))"
+  scale_bound rs256 "bound: RS256 signatures/s on all $CORES cores ÷ 2 (access + ID token), refreshes/s" "$users" \
+    "$(awk -v r="$sign_rate" 'BEGIN {printf "%.0f", r / 2}')" "$(ms "$sign_us") ms a signature"
   local d=$((DURATION * 1000)) w=$((WARMUP * 1000)) api=(--base "$BASE" --key "$ACCESS_KEY" --secret "$SECRET" --pool "$POOL")
   local sign=(--base "$BASE" --pool "$POOL" --client-id "$APP_ID" --password "$PASSWORD" --users "$users" --hot "$SCALE_HOT"
     --concurrency "$LOGIN_CONNECTIONS" --warmup-ms "$w" --duration-ms "$d")
@@ -57,7 +74,7 @@ scale_phase() { # users from
 }
 
 bench_scale() { # backend
-  local backend=$1 name fixtures argon _tag verify_us verify_min params parallel rs _rs sign_us sign_rate peak_kib size
+  local backend=$1 name fixtures peak_kib size
   [ "$backend" = sqlite ] && name=SQLite || name=PostgreSQL
   log "== $name: $SCALE_SMALL users, then $SCALE_USERS"
   LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -69,11 +86,6 @@ bench_scale() { # backend
   SCALE_RES=()
   SCALE_KEYS=()
   SCALE_LABELS=()
-  # The bounds, measured with the server idle: one argon2 verify, one RS256 signature.
-  argon=$("$DRIVER" argon2 --samples 15)
-  read -r _tag verify_us verify_min params parallel <<<"$argon"
-  rs=$("$DRIVER" rs256 --samples 300)
-  read -r _rs sign_us sign_rate <<<"$rs"
   scale_phase "$SCALE_SMALL" 0
   scale_phase "$SCALE_USERS" "$SCALE_SMALL"
   peak_kib=$(hwm_kib)
@@ -90,19 +102,16 @@ bench_scale() { # backend
   echo "- load average at the start: $LOAD_START; before each phase's measurements: ${SCALE_LOAD[*]}"
   for s in "${SCALE_SEED[@]}"; do echo "- seeded $s"; done
   echo "- database after the run: $size; server peak RSS (VmHWM) $(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB"
-  echo "- argon2id verify ($params): median $(ms "$verify_us") ms (fastest $(ms "$verify_min") ms), so the bound is $CORES cores ÷ that =" \
-    "**$(awk -v c="$CORES" -v us="$verify_us" 'BEGIN {printf "%.1f", c * 1e6 / us}') password sign-ins/s**; all cores hashing at once: $parallel/s"
-  echo "- RS256 signature (2048-bit, aws-lc-rs): median $(ms "$sign_us") ms on one thread, $sign_rate/s on all $CORES cores;" \
-    "a refresh signs two tokens (access + ID), so the bound is **$(awk -v r="$sign_rate" 'BEGIN {printf "%.0f", r / 2}') refreshes/s**"
+  echo "- the bounds are measured in each phase before its rows, with the server idle (\`flows argon2\`, \`flows rs256\`: 2048-bit RSA through aws-lc-rs, as the server signs)"
   echo
   echo "| scenario | $SCALE_SMALL users: req/s | p50 ms | p99 ms | errors | $SCALE_USERS users: req/s | p50 ms | p99 ms | errors |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   local i k a b
   for i in "${!SCALE_KEYS[@]}"; do
     k=${SCALE_KEYS[$i]}
-    read -r -a a <<<"${SCALE_RES[$k@$SCALE_SMALL]:-- - - -}"
-    read -r -a b <<<"${SCALE_RES[$k@$SCALE_USERS]:-- - - -}"
-    echo "| ${SCALE_LABELS[$i]} | ${a[0]} | ${a[1]} | ${a[2]} | ${a[3]} | ${b[0]} | ${b[1]} | ${b[2]} | ${b[3]} |"
+    IFS='|' read -r -a a <<<"${SCALE_RES[$k@$SCALE_SMALL]:-|||}"
+    IFS='|' read -r -a b <<<"${SCALE_RES[$k@$SCALE_USERS]:-|||}"
+    echo "| ${SCALE_LABELS[$i]} | ${a[0]-} | ${a[1]-} | ${a[2]-} | ${a[3]-} | ${b[0]-} | ${b[1]-} | ${b[2]-} | ${b[3]-} |"
   done
 }
 
@@ -213,10 +222,11 @@ echo "## Portcullis benchmark: scale (issue 14)"
 echo
 echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (+ local changes)')"
 echo "- machine: $CORES cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load average before: $(cut -d' ' -f1-3 /proc/loadavg); the load generator runs on the same cores"
-echo "- ${DURATION}s measured per sign-in and refresh row after ${WARMUP}s unmeasured ($LOGIN_CONNECTIONS sign-in workers, $CONNECTIONS refresh chains); ListUsers rows ${SCALE_LIST_MS} ms after 1 s, 4 workers, Limit 60, every answer checked"
 if [ "$SCENARIO" = nodes ]; then
+  echo "- $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $THREADS thread(s) per node; ${DURATION}s measured per row after ${WARMUP}s warm-up; $USERS users"
   bench_nodes
 else
+  echo "- ${DURATION}s measured per sign-in and refresh row after ${WARMUP}s unmeasured ($LOGIN_CONNECTIONS sign-in workers, $CONNECTIONS refresh chains); ListUsers rows ${SCALE_LIST_MS} ms after 1 s, 4 workers, Limit 60, every answer checked"
   for b in "${BACKENDS[@]}"; do
     bench_scale "$b"
   done
