@@ -33,6 +33,17 @@
 #   BENCH_ADMIN_PAGE=100          the page the "Next page" links are followed to (or the last page)
 #   BENCH_ADMIN_SEED_CONCURRENCY=8   transactions at a time while seeding
 #   BENCH_ADMIN_SEED_BATCH=100       users a transaction while seeding (1: a commit per user, as before)
+#
+# The scale scenario (`scale`, issue 14; bench/scale.sh): one pool measured with
+# BENCH_SCALE_SMALL users, then seeded on to BENCH_SCALE_USERS and measured again in the same run:
+# sign-ins (repeat, first and SRP) against the argon2 bound, ListUsers filters and pages,
+# refresh chains on a rotating client against the RS256 bound.
+#   BENCH_SCALE_USERS=1000000    BENCH_SCALE_SMALL=1000    BENCH_SCALE_HOT=200 (users signed in repeatedly)
+#   BENCH_SCALE_LIST_MS=3000     ms measured per ListUsers row (after 1 s unmeasured)
+#   BENCH_SCALE_SEED_BATCH=1000  BENCH_SCALE_SEED_CONCURRENCY=1 (SQLite; 4 on PostgreSQL)
+# The two-node scenario (`nodes`, PostgreSQL only; bench/scale.sh): client_credentials and
+# password sign-ins against one node, then against two nodes sharing the database, public URL
+# and master key, wrk on both at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,13 +75,14 @@ for a in "$@"; do
   case $a in
     sqlite | postgres) BACKENDS+=("$a") ;;
     admin) SCENARIO=admin ;;
-    *) log "unknown argument $a (sqlite, postgres or admin)"; exit 2 ;;
+    scale | nodes) SCENARIO=$a ;;
+    *) log "unknown argument $a (sqlite, postgres, admin, scale or nodes)"; exit 2 ;;
   esac
 done
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
 
 # ------------------------------------------------------------------ tools and builds
-if [ "$SCENARIO" = default ] && ! command -v wrk >/dev/null 2>&1; then
+if { [ "$SCENARIO" = default ] || [ "$SCENARIO" = nodes ]; } && ! command -v wrk >/dev/null 2>&1; then
   log "installing wrk (Debian)"
   apt-get update -q >/dev/null
   apt-get install -y -q wrk >/dev/null
@@ -88,7 +100,7 @@ WORK=""
 PG_DB=""
 DB_ENV=()
 EXTRA_ENV=()
-[ "$SCENARIO" = default ] || EXTRA_ENV=(PORTCULLIS_ADMIN_USERNAME=$ADMIN_USER PORTCULLIS_ADMIN_PASSWORD="$ADMIN_PASSWORD" PORTCULLIS_ADMIN_MFA=optional)
+[ "$SCENARIO" != admin ] || EXTRA_ENV=(PORTCULLIS_ADMIN_USERNAME=$ADMIN_USER PORTCULLIS_ADMIN_PASSWORD="$ADMIN_PASSWORD" PORTCULLIS_ADMIN_MFA=optional)
 stop_server() {
   if [ -n "$SERVER_PID" ]; then
     kill "$SERVER_PID" 2>/dev/null || true
@@ -412,6 +424,13 @@ bench_admin() { # backend
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ADMIN_ROWS[@]}"
 }
+
+# The scale and two-node scenarios (issue 14).
+if [ "$SCENARIO" = scale ] || [ "$SCENARIO" = nodes ]; then
+  # shellcheck source=bench/scale.sh
+  . bench/scale.sh
+  exit 0
+fi
 
 if [ "$SCENARIO" = admin ]; then
   echo "## Portcullis benchmark: the dashboard's users page and search"

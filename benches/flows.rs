@@ -41,6 +41,9 @@ mod es256;
 
 type Res<T> = Result<T, String>;
 
+#[path = "scale/mod.rs"]
+mod scale;
+
 const CALLBACK: &str = "http://localhost:3000/cb";
 
 fn args() -> HashMap<String, String> {
@@ -99,8 +102,13 @@ fn main() {
         "es256-setup" => rt.block_on(es256::setup(&a)),
         "token-alg" => rt.block_on(es256::token_alg(&a)),
         "sign-rate" => es256::sign_rate(&a),
+        "scale-seed" => rt.block_on(scale::scale_seed(&a)),
+        "scale-logins" => rt.block_on(scale::scale_logins(&a)),
+        "scale-list" => rt.block_on(scale::scale_list(&a)),
+        "scale-refresh" => rt.block_on(scale::scale_refresh(&a)),
+        "rs256" => scale::rs256(&a),
         _ => Err(
-            "usage: flows setup|flows|argon2|srp|srp-math|port|seed|admin-session|admin-walk|admin-load|es256-setup|token-alg|sign-rate --name value …"
+            "usage: flows setup|flows|argon2|srp|srp-math|port|seed|admin-session|admin-walk|admin-load|es256-setup|token-alg|sign-rate|scale-seed|scale-logins|scale-list|scale-refresh|rs256 --name value …"
                 .into(),
         ),
     };
@@ -732,9 +740,6 @@ async fn list_all(
 /// PostgreSQL then `VACUUM ANALYZE`. The server's configuration comes from the environment
 /// (`PORTCULLIS_DATABASE_URL`, `PORTCULLIS_DATA_DIR`), so this opens the very database it serves.
 async fn seed(a: &HashMap<String, String>) -> Res<()> {
-    use futures_util::{StreamExt, TryStreamExt};
-    use portcullis::store::users::UserRow;
-    use portcullis::userpool::attributes;
     let api = api_of(a)?;
     let users = num(a, "users", 100_000);
     let concurrency = num(a, "concurrency", 4).max(1) as usize;
@@ -747,68 +752,12 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     let url = config.database_url.clone().unwrap_or_default();
     let svc = portcullis::services::Services::open(config).await.map_err(|e| format!("{e:#}"))?;
     let pool = svc.directory.pool(&pool_id).await.map_err(|e| e.to_string())?;
-    // One argon2 hash for every seeded user (their SRP verifiers would each need their own
-    // name, so seeded users sign in with USER_PASSWORD_AUTH and get one at the first sign-in).
-    let passwords = portcullis::userpool::password::Passwords::new(portcullis::crypto::MasterKey::from_bytes(&[7; 32]));
-    let seed_sub = portcullis::ids::UserSub::from("seed".to_string());
-    let credential = passwords.credential(&pool_id, &seed_sub, "seed", &password).await.map_err(|e| e.to_string())?;
-    let hash = credential.argon2_hash().to_string();
-
+    let hash = seed_hash(&pool_id, &password).await?;
     let start = Instant::now();
     // One second apart, the newest now: distinct creation times, as users signing up over a day.
-    let first = svc.now() - users as i64;
-    let (svc_ref, pool_ref, hash_ref) = (&svc, &pool, &hash);
-    let new_user = |n: u64| {
-        let name = seeded(n);
-        let attrs = std::collections::BTreeMap::from([
-            ("email".to_string(), format!("{name}@bench.example")),
-            ("email_verified".to_string(), "true".to_string()),
-        ]);
-        let at = first + n as i64;
-        let user = UserRow {
-            id: uuid::Uuid::new_v4().to_string().into(),
-            pool_id: pool_ref.id.clone(),
-            username_key: pool_ref.lookup_key(&name),
-            username: name.as_str().into(),
-            status: "CONFIRMED".into(),
-            enabled: true,
-            password_hash: Some(hash_ref.clone()),
-            srp_verifier: None,
-            password_set_at: Some(at),
-            tokens_valid_after: 0,
-            created_at: at,
-            updated_at: at,
-            attributes: attrs,
-        };
-        let aliases = attributes::aliases(pool_ref, &user.attributes);
-        let search = attributes::search_values(&user.attributes);
-        (user, aliases, search)
-    };
-    let report_every = (users / 10).max(batch).div_ceil(batch) * batch;
-    futures_util::stream::iter((0..users).step_by(batch as usize))
-        .map(|from| async move {
-            let to = (from + batch).min(users);
-            let rows: Vec<_> = (from..to).map(new_user).collect();
-            svc_ref.store.insert_users(&rows).await.map_err(|e| format!("users {from}..{to}: {e}"))?;
-            if to.is_multiple_of(report_every) {
-                eprintln!("[seed] {to} users, {:.1} s", start.elapsed().as_secs_f64());
-            }
-            Ok::<_, String>(())
-        })
-        .buffer_unordered(concurrency)
-        .try_collect::<()>()
-        .await?;
+    insert_seeded(&svc, &pool, &hash, 0..users, svc.now() - users as i64, batch, concurrency).await?;
     let seed_us = start.elapsed().as_micros();
-    // PostgreSQL: the statistics autovacuum would gather within a minute or so of a bulk load
-    // (its insert and analyze thresholds); without them the planner guesses every range's size.
-    let mut analyze_us = String::new();
-    if url.starts_with("postgres") {
-        use sqlx::Connection;
-        let t = Instant::now();
-        let mut db = sqlx::PgConnection::connect(&url).await.map_err(|e| e.to_string())?;
-        sqlx::raw_sql("VACUUM ANALYZE").execute(&mut db).await.map_err(|e| e.to_string())?;
-        analyze_us = t.elapsed().as_micros().to_string();
-    }
+    let analyze_us = analyze(&url).await?;
 
     // The users are real: ListUsers (the dashboard's search) finds exactly the seeded ones.
     for prefix in ["user0001".to_string(), ten_prefix(users), late_prefix(users), "nobody".to_string()] {
@@ -843,6 +792,89 @@ async fn seed(a: &HashMap<String, String>) -> Res<()> {
     print_var("LATE_ROWS", &matching(users, &late_prefix(users)).min(50).to_string())?;
     print_var("ALL_ROWS", &users.min(50).to_string())?;
     Ok(())
+}
+
+/// One argon2 hash of `password` for every seeded user (their SRP verifiers would each need their
+/// own name, so seeded users sign in with USER_PASSWORD_AUTH and get one at the first sign-in).
+async fn seed_hash(pool_id: &portcullis::ids::PoolId, password: &str) -> Res<String> {
+    let passwords = portcullis::userpool::password::Passwords::new(portcullis::crypto::MasterKey::from_bytes(&[7; 32]));
+    let seed_sub = portcullis::ids::UserSub::from("seed".to_string());
+    let credential = passwords.credential(pool_id, &seed_sub, "seed", password).await.map_err(|e| e.to_string())?;
+    Ok(credential.argon2_hash().to_string())
+}
+
+/// Write the seeded users `range` (`user000042`, e-mail at `bench.example`, verified, created
+/// at `first + n`) into `pool`: the rows AdminCreateUser writes, `batch` users a transaction
+/// through `Store::insert_users`, `concurrency` transactions at a time.
+async fn insert_seeded(
+    svc: &portcullis::services::Services,
+    pool: &portcullis::userpool::model::Pool,
+    hash: &str,
+    range: std::ops::Range<u64>,
+    first: i64,
+    batch: u64,
+    concurrency: usize,
+) -> Res<()> {
+    use futures_util::{StreamExt, TryStreamExt};
+    use portcullis::store::users::UserRow;
+    use portcullis::userpool::attributes;
+    let start = Instant::now();
+    let new_user = |n: u64| {
+        let name = seeded(n);
+        let attrs = std::collections::BTreeMap::from([
+            ("email".to_string(), format!("{name}@bench.example")),
+            ("email_verified".to_string(), "true".to_string()),
+        ]);
+        let at = first + n as i64;
+        let user = UserRow {
+            id: uuid::Uuid::new_v4().to_string().into(),
+            pool_id: pool.id.clone(),
+            username_key: pool.lookup_key(&name),
+            username: name.as_str().into(),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            password_hash: Some(hash.to_string()),
+            srp_verifier: None,
+            password_set_at: Some(at),
+            tokens_valid_after: 0,
+            created_at: at,
+            updated_at: at,
+            attributes: attrs,
+        };
+        let aliases = attributes::aliases(pool, &user.attributes);
+        let search = attributes::search_values(&user.attributes);
+        (user, aliases, search)
+    };
+    let (from, to) = (range.start, range.end);
+    let report_every = ((to - from) / 10).max(batch).div_ceil(batch) * batch;
+    let new_user = &new_user;
+    futures_util::stream::iter((from..to).step_by(batch as usize))
+        .map(|lo| async move {
+            let hi = (lo + batch).min(to);
+            let rows: Vec<_> = (lo..hi).map(new_user).collect();
+            svc.store.insert_users(&rows).await.map_err(|e| format!("users {lo}..{hi}: {e}"))?;
+            if (hi - from).is_multiple_of(report_every) {
+                eprintln!("[seed] {} users, {:.1} s", hi - from, start.elapsed().as_secs_f64());
+            }
+            Ok::<_, String>(())
+        })
+        .buffer_unordered(concurrency)
+        .try_collect::<()>()
+        .await
+}
+
+/// PostgreSQL: `VACUUM ANALYZE`, the statistics autovacuum would gather within a minute or so of
+/// a bulk load (its insert and analyze thresholds); without them the planner guesses every
+/// range's size. Its time in µs, or "" on SQLite.
+async fn analyze(url: &str) -> Res<String> {
+    if !url.starts_with("postgres") {
+        return Ok(String::new());
+    }
+    use sqlx::Connection;
+    let t = Instant::now();
+    let mut db = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;
+    sqlx::raw_sql("VACUUM ANALYZE").execute(&mut db).await.map_err(|e| e.to_string())?;
+    Ok(t.elapsed().as_micros().to_string())
 }
 
 // ---------------------------------------------------------------- dashboard: sign-in and pages

@@ -87,8 +87,35 @@ fn init_tracing() -> anyhow::Result<Option<portcullis::telemetry::Telemetry>> {
     Ok(None)
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// glibc's malloc gives a thread that meets contention an arena of its own, up to eight per
+/// core, and each arena keeps what its threads freed. The server runs ~25 threads (actix
+/// workers, tokio, one per SQLite connection, the password hashers); capping the arenas at one
+/// per core lowered peak RSS under `bench/run.sh sqlite` from 76.5 to 74.3 MB (as
+/// `MALLOC_ARENA_MAX=2` on 2 cores) with no throughput given up that the run could see. An
+/// explicit `MALLOC_ARENA_MAX` in the environment is left to glibc.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let arenas = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
+    // SAFETY: mallopt sets an allocator parameter; it runs before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, arenas);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
+fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(start())
+}
+
+/// Logging (and trace export), the command, then what export still holds is sent.
+async fn start() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let telemetry = init_tracing()?;
     portcullis::web::backstop::install_panic_hook();

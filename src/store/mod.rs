@@ -149,6 +149,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "devices", include_str!("../../migrations/sqlite/0021_devices.sql")),
     (22, "terms", include_str!("../../migrations/sqlite/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/sqlite/0023_leases.sql")),
+    (26, "status indexes", include_str!("../../migrations/sqlite/0026_status_indexes.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -173,6 +174,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "devices", include_str!("../../migrations/postgres/0021_devices.sql")),
     (22, "terms", include_str!("../../migrations/postgres/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/postgres/0023_leases.sql")),
+    (26, "status indexes", include_str!("../../migrations/postgres/0026_status_indexes.sql")),
 ];
 
 /// How long a caller waits for a database connection unless configured otherwise.

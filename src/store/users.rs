@@ -177,9 +177,9 @@ impl Store {
 
     /// Users of a pool in (created_at, id) order after the cursor, matching the filter.
     ///
-    /// A filter an index serves (an attribute value, a username or a sub, equal or by prefix)
-    /// first counts its matches in the index, up to [`FEW_MATCHES`] + 1. None: the page is
-    /// empty. Few: they are read from the index and sorted by creation. More: the pool is walked
+    /// A filter an index serves (an attribute value, a username, a sub or a status, equal or by
+    /// prefix, or the enabled flag) first counts its matches in the index, up to
+    /// [`FEW_MATCHES`] + 1. None: the page is empty. Few: they are read from the index and sorted by creation. More: the pool is walked
     /// in creation order after the cursor and each user checked, which stops at a full page when
     /// matches are common; a walk that finds too few among [`WALK_WINDOW`] users, with more
     /// users after them, gives way to reading the index (the matches lie further on: the newest
@@ -321,8 +321,8 @@ fn after_cursor(table: &str, (t, id): &(i64, String), p: &mut Params) -> String 
 
 impl UserFilter {
     /// The ids of the users the filter selects (`SELECT … user_id`; a user once per matching
-    /// value), read from an index, for the filters one serves: attribute values, usernames and
-    /// subs.
+    /// value), read from an index, for the filters one serves: attribute values, usernames,
+    /// subs, statuses and the enabled flag.
     fn index_ids(&self, p: &mut Params, pool: &str) -> Option<String> {
         match self {
             UserFilter::Attribute { name, value, prefix } => Some(format!(
@@ -338,6 +338,16 @@ impl UserFilter {
             UserFilter::Column { column: UserColumn::Sub, value, prefix } => {
                 Some(format!("SELECT x.id AS user_id FROM users x WHERE {}", text_match("x.id", value, *prefix, p)))
             }
+            // Statuses and the enabled flag have their indexes too (0026): a status no user has
+            // is answered by the count instead of a walk past every user.
+            UserFilter::Column { column: UserColumn::Status, value, prefix } => Some(format!(
+                "SELECT x.id AS user_id FROM users x WHERE x.pool_id = {pool} AND {}",
+                text_match("x.status", value, *prefix, p)
+            )),
+            UserFilter::Column { column: UserColumn::Enabled, value, .. } => Some(format!(
+                "SELECT x.id AS user_id FROM users x WHERE x.pool_id = {pool} AND x.enabled = {}",
+                p.add(i64::from(value == "1"))
+            )),
             _ => None,
         }
     }

@@ -554,4 +554,26 @@ async fn filters_matching_many_users_page_the_same_however_they_are_answered() {
     }
     assert_eq!(all_pages(&s, &email("m111042@x.io", false), 7).await, ["m111042"]);
     assert!(all_pages(&s, &email("nobody", true), 7).await.is_empty());
+
+    // Statuses and the enabled flag (their indexes, 0026): everyone, a few, none.
+    let status =
+        |value: &str, prefix: bool| UserFilter::Column { column: UserColumn::Status, value: value.into(), prefix };
+    let enabled = |on: bool| UserFilter::Column {
+        column: UserColumn::Enabled,
+        value: if on { "1" } else { "0" }.into(),
+        prefix: false,
+    };
+    assert!(all_pages(&s, &status("UNCONFIRMED", false), 7).await.is_empty());
+    assert!(all_pages(&s, &enabled(false), 7).await.is_empty());
+    sqlx::raw_sql("UPDATE users SET status = 'UNCONFIRMED', enabled = 0 WHERE username LIKE 'm1120%'")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    for filter in [status("UNCONFIRMED", false), status("UNCONF", true), enabled(false)] {
+        assert_eq!(all_pages(&s, &filter, 7).await, few, "{filter:?}");
+    }
+    let rest = names(&|n| !n.starts_with("m1120"));
+    for filter in [status("CONFIRMED", false), enabled(true)] {
+        assert_eq!(all_pages(&s, &filter, 2_000).await, rest, "{filter:?}");
+    }
 }
