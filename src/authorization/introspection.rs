@@ -7,8 +7,7 @@
 //! The caller authenticated the client in its own protocol (the token endpoint's rule).
 
 use super::Authorization;
-use crate::crypto::TokenHash;
-use crate::tokens::issue::TokenRejection;
+use crate::tokens::issue::{Presented, TokenRejection};
 use crate::userpool::error::Error;
 use crate::userpool::model::{Client, Pool};
 use serde_json::{Map, Value, json};
@@ -102,8 +101,10 @@ impl Authorization {
         client: &Client,
         token: &str,
     ) -> Result<Option<Map<String, Value>>, IntrospectRefusal> {
-        let Some(row) = self.store.get_refresh_token(&TokenHash::of(token)).await.map_err(Error::from)? else {
-            return Ok(None);
+        // A token rotation replaced answers for its family while its retry grace period lasts.
+        let row = match self.tokens.presented_refresh_token(token).await? {
+            Presented::Current(row) | Presented::InGrace(row) => row,
+            Presented::Spent { .. } | Presented::Unknown => return Ok(None),
         };
         let Some(user) = self.tokens.live_refresh_user(&pool.id, client, &row).await? else { return Ok(None) };
         let mut m = Map::new();

@@ -80,6 +80,21 @@ pub struct AccessClaims {
     pub client_id: ClientId,
 }
 
+/// What a presented refresh token stands for ([`Tokens::presented_refresh_token`]).
+#[derive(Debug)]
+pub enum Presented {
+    /// A token of ours, as issued (live or not: the caller checks).
+    Current(RefreshTokenRow),
+    /// A token rotation replaced, within its retry grace period: its family's current token.
+    InGrace(RefreshTokenRow),
+    /// A token rotation replaced, past its grace period: its family's origin.
+    Spent {
+        origin: String,
+        expires_at: i64,
+    },
+    Unknown,
+}
+
 impl Tokens {
     /// A new sign-in origin (`origin_jti`): a UUIDv7 on the service clock, so that it dates the
     /// sign-in to the millisecond ([`revoked_by_sign_out`]).
@@ -222,10 +237,10 @@ impl Tokens {
             RefreshProof::SecretHash(Some(_)) => {}
         }
         let now = self.now();
-        let hash = TokenHash::of(refresh_token);
-        let row = match self.store.get_refresh_token(&hash).await? {
-            Some(row) => row,
-            None => self.rotated_family(&hash, now).await?.ok_or_else(invalid)?,
+        let row = match self.presented_refresh_token(refresh_token).await? {
+            Presented::Current(row) | Presented::InGrace(row) => row,
+            Presented::Spent { origin, expires_at } => return Err(self.reused(&origin, now, expires_at).await?),
+            Presented::Unknown => return Err(invalid()),
         };
         let user = self.live_refresh_user(&pool.id, client, &row).await?.ok_or_else(invalid)?;
         let device = device.filter(|d| !d.is_empty());
@@ -282,27 +297,48 @@ impl Tokens {
         Ok(Some(user))
     }
 
-    /// The family of a refresh token rotation replaced: its current token while the retry grace
-    /// period lasts. Presented later, the old token is a reuse (someone kept a spent token): the
-    /// whole family is revoked and the caller told so. `None`: not a token of ours.
-    async fn rotated_family(&self, hash: &TokenHash, now: i64) -> Result<Option<RefreshTokenRow>> {
-        let Some(old) = self.store.get_rotated_refresh_token(hash).await? else { return Ok(None) };
-        if now < old.valid_until {
-            return Ok(self.store.get_refresh_token_of_origin(&old.origin_jti).await?);
+    /// What a presented refresh token stands for, without acting on it: its own row; for a
+    /// token rotation replaced, its family's current row while the retry grace period lasts, and
+    /// the family's origin once it is over (a spent token). Refresh, revocation and
+    /// introspection all read a token through this one rule.
+    pub async fn presented_refresh_token(&self, token: &str) -> Result<Presented> {
+        let hash = TokenHash::of(token);
+        if let Some(row) = self.store.get_refresh_token(&hash).await? {
+            return Ok(Presented::Current(row));
         }
-        self.store.revoke_origin(&old.origin_jti, now, old.expires_at).await?;
-        tracing::warn!(origin = %old.origin_jti, "a rotated refresh token was reused: its family is revoked");
-        Err(Error::RefreshTokenReuse(
+        let Some(old) = self.store.get_rotated_refresh_token(&hash).await? else { return Ok(Presented::Unknown) };
+        if self.now() < old.valid_until {
+            return Ok(match self.store.get_refresh_token_of_origin(&old.origin_jti).await? {
+                Some(row) => Presented::InGrace(row),
+                None => Presented::Unknown,
+            });
+        }
+        Ok(Presented::Spent { origin: old.origin_jti, expires_at: old.expires_at })
+    }
+
+    /// A spent token presented to refresh is a reuse (someone kept it): the whole family is
+    /// revoked, and the caller is told so.
+    async fn reused(&self, origin: &str, now: i64, expires_at: i64) -> Result<Error> {
+        self.store.revoke_origin(origin, now, expires_at).await?;
+        tracing::warn!(origin = %origin, "a rotated refresh token was reused: its family is revoked");
+        Ok(Error::RefreshTokenReuse(
             "The refresh token was already used: every token of its sign-in is revoked.".into(),
         ))
     }
 
     /// Revoke a refresh token of this client and every token minted from it. Unknown tokens
     /// and tokens of other clients are ignored (RFC 7009: the endpoint answers success).
+    /// A token rotation replaced revokes its family too, within the grace period or after it.
     pub async fn revoke_refresh_token(&self, client: &Client, refresh_token: &str) -> Result<()> {
-        if let Some(row) = self.store.get_refresh_token(&TokenHash::of(refresh_token)).await?
-            && row.client_id == client.id
-        {
+        let row = match self.presented_refresh_token(refresh_token).await? {
+            Presented::Current(row) | Presented::InGrace(row) => row,
+            Presented::Spent { origin, .. } => match self.store.get_refresh_token_of_origin(&origin).await? {
+                Some(row) => row,
+                None => return Ok(()),
+            },
+            Presented::Unknown => return Ok(()),
+        };
+        if row.client_id == client.id {
             self.store.revoke_origin(&row.origin_jti, self.now(), row.expires_at).await?;
         }
         Ok(())

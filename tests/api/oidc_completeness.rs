@@ -459,3 +459,53 @@ async fn discovery_announces_introspection_and_no_claims_or_request_parameters()
     assert_eq!(d["request_uri_parameter_supported"], false);
     assert!(d["claims_supported"].as_array().unwrap().contains(&json!("auth_time")));
 }
+
+/// A refresh token rotation replaced stands for its family while its retry grace period lasts:
+/// introspection says active (and, once the grace is over, inactive without revoking anything),
+/// and revoking it revokes the family, so a client that revokes the token it holds after a lost
+/// refresh answer really ends the sign-in.
+#[tokio::test]
+async fn a_rotated_refresh_token_in_its_grace_period_is_introspected_and_revoked_as_its_family() {
+    let app = TestApp::spawn().await;
+    app.clock.freeze();
+    let f =
+        setup_flow(&app, true, json!({"RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 60}}))
+            .await;
+    let secret = f.secret.clone().expect("secret");
+    let refresh = |rt: String| {
+        let form = [
+            ("grant_type", "refresh_token".to_string()),
+            ("client_id", f.client_id.clone()),
+            ("client_secret", secret.clone()),
+            ("refresh_token", rt),
+        ];
+        let req = app.http.post(app.url(&f.pool, "/oauth2/token")).form(&form);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let old = tokens_via_browser(&app, &f).await["refresh_token"].as_str().unwrap().to_string();
+    let (status, v) = refresh(old.clone()).await;
+    assert_eq!(status, 200, "{v}");
+    let new = v["refresh_token"].as_str().expect("rotated").to_string();
+
+    let (_, a) = introspect(&app, &f.pool, &f.client_id, Some(&secret), &old).await;
+    assert_eq!((a["active"].clone(), a["username"].clone()), (json!(true), json!("alice")), "in grace: {a}");
+    app.clock.advance_secs(61);
+    let (_, a) = introspect(&app, &f.pool, &f.client_id, Some(&secret), &old).await;
+    assert_eq!(a, inactive(), "past its grace");
+    // Asking did not revoke anything: the family's current token still refreshes.
+    let (_, a) = introspect(&app, &f.pool, &f.client_id, Some(&secret), &new).await;
+    assert_eq!(a["active"], true, "{a}");
+    let (status, v) = refresh(new.clone()).await;
+    assert_eq!(status, 200, "{v}");
+    let current = v["refresh_token"].as_str().unwrap().to_string();
+
+    // Revoking the token just replaced (within its grace) ends the family.
+    let form = [("token", new.as_str()), ("client_id", f.client_id.as_str()), ("client_secret", secret.as_str())];
+    let r = app.http.post(app.url(&f.pool, "/oauth2/revoke")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, v) = refresh(current).await;
+    assert_eq!((status, v["error"].as_str()), (400, Some("invalid_grant")), "{v}");
+}
