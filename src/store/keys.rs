@@ -13,21 +13,27 @@ pub struct SigningKeyRow {
     pub retired_at: Option<i64>,
 }
 
+/// One key row, on a connection or inside a caller's transaction.
+async fn insert_key(conn: &mut sqlx::AnyConnection, k: &SigningKeyRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, pool_id, state, private_enc, public_jwk, created_at, retired_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&k.kid)
+    .bind(&k.pool_id)
+    .bind(&k.state)
+    .bind(&k.private_enc)
+    .bind(&k.public_jwk)
+    .bind(k.created_at)
+    .bind(k.retired_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn insert_signing_key(&self, k: &SigningKeyRow) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, pool_id, state, private_enc, public_jwk, created_at, retired_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&k.kid)
-        .bind(&k.pool_id)
-        .bind(&k.state)
-        .bind(&k.private_enc)
-        .bind(&k.public_jwk)
-        .bind(k.created_at)
-        .bind(k.retired_at)
-        .execute(&self.pool)
-        .await?;
+        insert_key(&mut *self.pool.acquire().await?, k).await?;
         Ok(())
     }
 
@@ -50,19 +56,7 @@ impl Store {
             return Ok(false);
         }
         for k in keys {
-            sqlx::query(
-                "INSERT INTO signing_keys (kid, pool_id, state, private_enc, public_jwk, created_at, retired_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&k.kid)
-            .bind(&k.pool_id)
-            .bind(&k.state)
-            .bind(&k.private_enc)
-            .bind(&k.public_jwk)
-            .bind(k.created_at)
-            .bind(k.retired_at)
-            .execute(&mut *tx)
-            .await?;
+            insert_key(&mut tx, k).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -99,19 +93,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, pool_id, state, private_enc, public_jwk, created_at, retired_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&key.kid)
-        .bind(&key.pool_id)
-        .bind(&key.state)
-        .bind(&key.private_enc)
-        .bind(&key.public_jwk)
-        .bind(key.created_at)
-        .bind(key.retired_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_key(&mut tx, key).await?;
         tx.commit().await?;
         Ok(())
     }
