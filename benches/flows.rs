@@ -192,13 +192,10 @@ fn api_of(a: &HashMap<String, String>) -> Res<Api> {
     Ok(Api { http: http(), base, host, key: arg(a, "key"), secret: arg(a, "secret") })
 }
 
-async fn setup(a: &HashMap<String, String>) -> Res<()> {
-    let api = api_of(a)?;
-    let base = api.base.clone();
-    let users = num(a, "users", 16);
-    let password = arg(a, "password");
-
-    let pool = field(&api.call("CreateUserPool", json!({"PoolName": "bench"})).await?, &["UserPool", "Id"])?;
+/// A pool named `name` with a `bench/read` resource server and a machine client allowed it
+/// (client_credentials, with a secret): the pool id and CreateUserPoolClient's answer.
+async fn machine_pool(api: &Api, name: &str) -> Res<(String, Value)> {
+    let pool = field(&api.call("CreateUserPool", json!({"PoolName": name})).await?, &["UserPool", "Id"])?;
     api.call(
         "CreateResourceServer",
         json!({"UserPoolId": pool, "Identifier": "bench", "Name": "bench",
@@ -213,6 +210,16 @@ async fn setup(a: &HashMap<String, String>) -> Res<()> {
                    "AllowedOAuthFlowsUserPoolClient": true}),
         )
         .await?;
+    Ok((pool, m2m))
+}
+
+async fn setup(a: &HashMap<String, String>) -> Res<()> {
+    let api = api_of(a)?;
+    let base = api.base.clone();
+    let users = num(a, "users", 16);
+    let password = arg(a, "password");
+
+    let (pool, m2m) = machine_pool(&api, "bench").await?;
     let web = api
         .call(
             "CreateUserPoolClient",

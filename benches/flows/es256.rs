@@ -19,21 +19,7 @@ use std::time::{Duration, Instant};
 
 pub async fn setup(a: &HashMap<String, String>) -> Res<()> {
     let api = api_of(a)?;
-    let pool = field(&api.call("CreateUserPool", json!({"PoolName": "bench-es256"})).await?, &["UserPool", "Id"])?;
-    api.call(
-        "CreateResourceServer",
-        json!({"UserPoolId": pool, "Identifier": "bench", "Name": "bench",
-               "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]}),
-    )
-    .await?;
-    let m2m = api
-        .call(
-            "CreateUserPoolClient",
-            json!({"UserPoolId": pool, "ClientName": "m2m", "GenerateSecret": true,
-                   "AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": ["bench/read"],
-                   "AllowedOAuthFlowsUserPoolClient": true}),
-        )
-        .await?;
+    let (pool, m2m) = super::machine_pool(&api, "bench-es256").await?;
     println!("ES_POOL={pool}");
     println!("ES_M2M_ID={}", field(&m2m, &["UserPoolClient", "ClientId"])?);
     println!("ES_M2M_SECRET={}", field(&m2m, &["UserPoolClient", "ClientSecret"])?);
