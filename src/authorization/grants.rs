@@ -10,7 +10,7 @@ use crate::crypto::TokenHash;
 use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
 use crate::ids::{ClientId, Scope};
 use crate::store::users::UserRow;
-use crate::tokens::issue::{Grant, RefreshProof, TokenSet, revoked_by_sign_out};
+use crate::tokens::issue::{Grant, Presented, RefreshProof, TokenSet, revoked_by_sign_out};
 use crate::tokens::{claims, jwt};
 use crate::userpool::client_definition::OAuthFlow;
 use crate::userpool::clients::ClientProof;
@@ -192,8 +192,10 @@ impl Authorization {
         secret: Option<&str>,
         source: Source,
     ) -> Result<TokenSet, GrantError> {
-        let user_sub = match self.store.get_refresh_token(&TokenHash::of(refresh_token)).await {
-            Ok(Some(row)) if row.client_id == client.id => Some(row.user_id),
+        // Read through the one rule for presented tokens, so a retry within the grace period is
+        // attributed to its user too.
+        let user_sub = match self.tokens.presented_refresh_token(refresh_token).await {
+            Ok(Presented::Current(row) | Presented::InGrace(row)) if row.client_id == client.id => Some(row.user_id),
             _ => None,
         };
         let issued =
