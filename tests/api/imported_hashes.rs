@@ -7,6 +7,7 @@
 
 use crate::aws_sdk::python;
 use crate::helpers::*;
+use crate::keys::cli;
 use crate::srp::{SrpClient, srp_sign_in, start};
 use portcullis::ids::{PoolId, Username};
 use portcullis::userpool::imported_hash::ImportedHash;
@@ -248,4 +249,35 @@ async fn imported_users_lock_out_like_any_other() {
     app.clock.advance_secs(3);
     let (st, v) = initiate_auth(&app, &client, "erin", "abc").await;
     assert_eq!(st, 200, "after the lock: {v}");
+}
+
+/// The operator's way in until the import column lands: the real binary sets a pool's Firebase
+/// parameters (signer key from a file, stored sealed) and a user's hash, against the running
+/// server's database; a bad hash is refused with the parser's message.
+#[tokio::test]
+async fn the_cli_sets_firebase_parameters_and_a_users_hash() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({})).await;
+    let (client, _) = app.create_client(&pool, false, json!({})).await;
+    app.ok("AdminCreateUser", json!({"UserPoolId": pool, "Username": "fred", "MessageAction": "SUPPRESS"})).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_file = dir.path().join("signer-key");
+    std::fs::write(&key_file, format!("{FIREBASE_SIGNER_KEY}\n")).expect("key file");
+    let key_path = key_file.to_string_lossy().to_string();
+    let args = ["--salt-separator", "Bw==", "--rounds", "8", "--mem-cost", "14", "--signer-key-file", &key_path];
+    let out = cli(&app, &[&["pools", "set-firebase-scrypt", "--pool", &pool][..], &args].concat(), &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let row = app.services.store.get_firebase_scrypt(&pool).await.expect("store").expect("row");
+    assert!(row.signer_key_enc.starts_with("v1.") && !row.signer_key_enc.contains("jxspr8"), "sealed");
+
+    let out =
+        cli(&app, &["users", "set-password-hash", "--pool", &pool, "--username", "fred", "--hash", "md5:x"], &[]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Unknown password hash format"));
+    let set = ["users", "set-password-hash", "--pool", &pool, "--username", "fred", "--hash", FIREBASE_HASH];
+    let out = cli(&app, &set, &[]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (st, v) = initiate_auth(&app, &client, "fred", "user1password").await;
+    assert_eq!(st, 200, "{v}");
+    assert!(stored(&app, &pool, "fred").await.0.starts_with(ARGON2ID_NOW));
 }
