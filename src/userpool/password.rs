@@ -431,4 +431,21 @@ mod tests {
         assert!(!verify_with(memory, "$argon2id$v=19$garbage", b"pw"));
         assert_eq!(memory.len(), 19 * 1024);
     }
+
+    /// An imported argon2 hash bigger than the server's is checked in memory of its own (the
+    /// thread keeps only the server's 19 MiB), and only the server's own hashes are current.
+    #[test]
+    fn imported_hashes_verify_without_growing_the_threads_memory() {
+        let memory = &mut Vec::new();
+        let ours = hash_with(memory, b"pw").unwrap();
+        // The argon2 reference tool's answer for "password" / "somesalt".
+        let big = "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo";
+        assert!(verify_stored(memory, big, None, b"password"));
+        assert!(!verify_stored(memory, big, None, b"passwore"));
+        assert_eq!(memory.len(), 19 * 1024);
+        assert!(verify_stored(memory, &ours, None, b"pw"));
+        assert!(is_current(&ours));
+        assert!(!is_current(big));
+        assert!(!verify_stored(memory, "$2b$06$garbage", None, b"pw"));
+    }
 }

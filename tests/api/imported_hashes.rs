@@ -8,6 +8,7 @@
 use crate::aws_sdk::python;
 use crate::helpers::*;
 use crate::keys::cli;
+use crate::metrics::{scrape, value};
 use crate::srp::{SrpClient, srp_sign_in, start};
 use portcullis::ids::{PoolId, Username};
 use portcullis::userpool::imported_hash::ImportedHash;
@@ -138,6 +139,7 @@ async fn admin_password_auth_and_the_hosted_page_upgrade_imported_users() {
     let hashes = python_hashes();
     let (_, pbkdf2, password) = &hashes[1];
     import_user(&app, &pool, "admin-path", pbkdf2).await;
+    let before = scrape(&app).await;
     let (st, v) = admin_auth(&app, &pool, &client, "admin-path", "Wrong-Pa55!").await;
     refused(st, &v, "admin path, wrong password");
     let (st, v) = admin_auth(&app, &pool, &client, "admin-path", password).await;
@@ -160,6 +162,14 @@ async fn admin_password_auth_and_the_hosted_page_upgrade_imported_users() {
     assert_eq!(r.status(), 302, "{}", r.text().await.unwrap_or_default());
     let (now, verifier) = stored(&app, &pool, "page-path").await;
     assert!(now.starts_with(ARGON2ID_NOW) && verifier, "{now}");
+
+    // Counted as an argon2 user's sign-ins are, and the upgrades besides.
+    let after = scrape(&app).await;
+    let grew = |name: &str, labels: &[(&str, &str)]| value(&after, name, labels) - value(&before, name, labels);
+    let sign_in = |outcome, reason| [("event", "SignIn"), ("outcome", outcome), ("reason", reason)];
+    assert!(grew("portcullis_auth_events_total", &sign_in("Pass", "none")) >= 2.0, "{after}");
+    assert!(grew("portcullis_auth_events_total", &sign_in("Fail", "bad_password")) >= 2.0, "{after}");
+    assert!(grew("portcullis_password_hash_upgrades_total", &[]) >= 2.0, "{after}");
 }
 
 /// USER_SRP_AUTH cannot check a foreign hash (there is no verifier until the password is seen):
