@@ -54,6 +54,11 @@ impl PasswordCredential {
     pub fn argon2_hash(&self) -> &str {
         &self.hash
     }
+
+    /// The sealed SRP verifier (stored beside the hash when an imported hash is replaced).
+    pub fn sealed_srp_verifier(&self) -> &str {
+        &self.srp_verifier
+    }
 }
 
 /// What binds a sealed verifier to its user: pool and `sub`.

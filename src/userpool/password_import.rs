@@ -82,7 +82,7 @@ impl SignIn {
     /// verify and is refused.
     pub(super) async fn check_password(&self, user: &UserRow, password: &str) -> Result<bool> {
         let stored = user.password_hash.as_deref();
-        if stored.is_some_and(|h| h.starts_with("$firebase-scrypt$")) {
+        if stored.and_then(|h| ImportedHash::parse(h).ok()).is_some_and(|h| h.is_firebase()) {
             let Some(params) = self.firebase_scrypt(user.pool_id.as_str()).await? else {
                 tracing::warn!(pool_id = %user.pool_id, "a Firebase scrypt hash, and no Firebase parameters for its pool");
                 self.passwords.verify(None, password).await?;
@@ -122,11 +122,7 @@ impl SignIn {
                     return;
                 }
             };
-        let mut upgraded = user.clone();
-        credential.set_on(&mut upgraded);
-        let (Some(new), Some(verifier)) = (upgraded.password_hash.as_deref(), upgraded.srp_verifier.as_deref()) else {
-            return;
-        };
+        let (new, verifier) = (credential.argon2_hash(), credential.sealed_srp_verifier());
         match self.store.upgrade_password_hash(user.id.as_str(), old, new, verifier).await {
             Ok(true) => crate::metrics::password_hash_upgraded(),
             Ok(false) => {}
