@@ -48,6 +48,11 @@ impl UserPools {
         self.store.put_firebase_scrypt(&row).await?;
         Ok(())
     }
+
+    /// The pool's Firebase rounds and memory cost, if set (never the signer key).
+    pub async fn firebase_scrypt_costs(&self, pool_id: &PoolId) -> Result<Option<(i64, i64)>> {
+        Ok(self.store.get_firebase_scrypt(pool_id.as_str()).await?.map(|r| (r.rounds, r.mem_cost)))
+    }
 }
 
 impl Users {

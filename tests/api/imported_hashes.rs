@@ -5,12 +5,15 @@
 //! test, and published known answers (OpenBSD's bcrypt vectors, the argon2 reference tool's,
 //! Firebase's own scrypt example).
 
+use crate::admin::{ADMIN, ADMIN_PASSWORD, sign_in_dashboard, spawn_dashboard};
 use crate::aws_sdk::python;
 use crate::helpers::*;
 use crate::keys::cli;
 use crate::metrics::{scrape, value};
 use crate::srp::{SrpClient, srp_sign_in, start};
+use portcullis::config::AdminMfa;
 use portcullis::ids::{PoolId, Username};
+use portcullis::operators::Role;
 use portcullis::userpool::imported_hash::ImportedHash;
 use serde_json::{Value, json};
 
@@ -290,4 +293,39 @@ async fn the_cli_sets_firebase_parameters_and_a_users_hash() {
     let (st, v) = initiate_auth(&app, &client, "fred", "user1password").await;
     assert_eq!(st, 200, "{v}");
     assert!(stored(&app, &pool, "fred").await.0.starts_with(ARGON2ID_NOW));
+}
+
+/// The dashboard sets a pool's Firebase parameters (admins only, audited without the key, the
+/// key never shown), and a Firebase user then signs in.
+#[tokio::test]
+async fn admins_set_the_firebase_parameters_from_the_dashboard() {
+    let app = spawn_dashboard(AdminMfa::Optional).await;
+    let pool = app.create_pool(json!({})).await;
+    let (client, _) = app.create_client(&pool, false, json!({})).await;
+    import_user(&app, &pool, "gina", FIREBASE_HASH).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let base = format!("/admin/pools/{pool}/integrations");
+    assert!(admin.get(&app, &base).await.text().await.unwrap().contains("Not set."));
+    let form = |rounds| {
+        [("signer_key", FIREBASE_SIGNER_KEY), ("salt_separator", "Bw=="), ("rounds", rounds), ("mem_cost", "14")]
+    };
+    let bad = admin.post(&app, &format!("{base}/firebase-scrypt"), &form("many")).await;
+    assert_eq!(bad.status(), 400, "a form error");
+    let (st, v) = initiate_auth(&app, &client, "gina", "user1password").await;
+    refused(st, &v, "no parameters yet");
+
+    let t = app.services.operators.create_operator(&Username::from("op"), Role::Operator).await.unwrap();
+    let operator = sign_in_dashboard(&app, "op", &t, Some("New-Passw0rd!x"), None).await;
+    let refused_op = operator.post(&app, &format!("{base}/firebase-scrypt"), &form("8")).await;
+    assert_eq!(refused_op.status(), 403, "an admin setting");
+
+    let r = admin.post(&app, &format!("{base}/firebase-scrypt"), &form("8")).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let page = admin.get(&app, &base).await.text().await.unwrap();
+    assert!(page.contains("rounds 8, memory cost 14") && !page.contains("jxspr8"), "the key is never shown");
+    let audit =
+        admin.get(&app, &format!("/admin/events/export/csv?pool={pool}&category=audit")).await.text().await.unwrap();
+    assert!(audit.contains("SetFirebaseScryptParameters") && !audit.contains("jxspr8"), "audited without the key");
+    let (st, v) = initiate_auth(&app, &client, "gina", "user1password").await;
+    assert_eq!(st, 200, "{v}");
 }
