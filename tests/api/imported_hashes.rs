@@ -158,8 +158,18 @@ async fn admin_password_auth_and_the_hosted_page_upgrade_imported_users() {
         challenge: pkce().1,
     };
     let browser = app.browser();
-    let r = sign_in(&browser, &f.authorize_url(&app, ""), "page-path", "user1passwore").await;
-    assert_eq!(r.status(), 400, "a wrong password stays on the page");
+    // A wrong password reads as an unknown name's does (only the CSRF field and the echoed name differ).
+    let mut pages = Vec::new();
+    for user in ["page-path", "nobody"] {
+        let r = sign_in(&browser, &f.authorize_url(&app, ""), user, "user1passwore").await;
+        assert_eq!(r.status(), 400, "a wrong password stays on the page");
+        let html = r.text().await.expect("page");
+        assert!(html.contains(INCORRECT), "{html}");
+        pages.push(
+            html.replace(&hidden(&html, "_csrf"), "CSRF").replace(&format!("value=\"{user}\""), "value=\"NAME\""),
+        );
+    }
+    assert_eq!(pages[0], pages[1], "an imported user's wrong password reads as an unknown name's");
     assert_eq!(stored(&app, &pool, "page-path").await.0, FIREBASE_HASH);
     let r = sign_in(&app.browser(), &f.authorize_url(&app, ""), "page-path", "user1password").await;
     assert_eq!(r.status(), 302, "{}", r.text().await.unwrap_or_default());
