@@ -36,6 +36,53 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Manage a pool's users from outside the API (imported password hashes).
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Pool settings beyond Cognito's (Firebase scrypt parameters for imported hashes).
+    Pools {
+        #[command(subcommand)]
+        command: PoolsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Give a user a password hash from another system (bcrypt, argon2, scrypt, PBKDF2 or
+    /// Firebase scrypt; see docs/imported-password-hashes.md). They sign in with their old
+    /// password; the first sign-in moves them to argon2id.
+    SetPasswordHash {
+        #[arg(long)]
+        pool: String,
+        #[arg(long)]
+        username: String,
+        /// The hash, e.g. `$2b$12$…` or `$firebase-scrypt$<salt>$<passwordHash>`.
+        #[arg(long)]
+        hash: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PoolsCommand {
+    /// Set the pool's Firebase scrypt parameters (Firebase console, Users, "Password hash
+    /// parameters"). The base64 signer key is read from a file or standard input, so it stays
+    /// out of shell history and process lists; it is stored sealed with the master key.
+    SetFirebaseScrypt {
+        #[arg(long)]
+        pool: String,
+        /// A file holding base64_signer_key (default: read it from standard input).
+        #[arg(long)]
+        signer_key_file: Option<PathBuf>,
+        /// base64_salt_separator.
+        #[arg(long)]
+        salt_separator: String,
+        #[arg(long)]
+        rounds: u32,
+        #[arg(long)]
+        mem_cost: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -126,6 +173,11 @@ async fn start() -> anyhow::Result<()> {
     result
 }
 
+/// A `--pool` argument as a pool id (ResourceNotFoundException's message when it cannot be one).
+fn pool_id(pool: &str) -> anyhow::Result<portcullis::ids::PoolId> {
+    Ok(portcullis::ids::PoolId::parse(pool).ok_or_else(|| portcullis::userpool::directory::pool_not_found(pool))?)
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Doctor = cli.command {
         let report = portcullis::doctor::run(cli.config.as_deref()).await;
@@ -155,8 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys { command: KeysCommand::Rotate { pool, alg } } => {
             let svc = portcullis::services::Services::open(config).await?;
-            let id = portcullis::ids::PoolId::parse(&pool)
-                .ok_or_else(|| portcullis::userpool::directory::pool_not_found(&pool))?;
+            let id = pool_id(&pool)?;
             let kid = svc.user_pools.rotate_keys_with(&id, alg).await?;
             let keys = svc.user_pools.signing_keys(&id).await?;
             let signs = keys.iter().find(|k| k.kid == kid).map(|k| format!("signs with {}; ", k.alg));
@@ -170,6 +221,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 svc.operators.create_operator(&portcullis::ids::Username::from(username.as_str()), role).await?;
             println!("Created dashboard user {username} in group {group}.");
             println!("Temporary password: {temporary}");
+        }
+        Command::Users { command: UsersCommand::SetPasswordHash { pool, username, hash } } => {
+            let svc = portcullis::services::Services::open(config).await?;
+            let id = pool_id(&pool)?;
+            let name = portcullis::ids::Username::from(username.as_str());
+            svc.users.set_imported_password_hash(&id, &name, &hash).await?;
+            println!("User {username} of pool {pool}: password hash set; the first sign-in moves it to argon2id.");
+        }
+        Command::Pools {
+            command: PoolsCommand::SetFirebaseScrypt { pool, signer_key_file, salt_separator, rounds, mem_cost },
+        } => {
+            let signer_key = match signer_key_file {
+                Some(path) => std::fs::read_to_string(path)?,
+                None => std::io::read_to_string(std::io::stdin())?,
+            };
+            let svc = portcullis::services::Services::open(config).await?;
+            let id = pool_id(&pool)?;
+            svc.user_pools.set_firebase_scrypt(&id, signer_key.trim(), &salt_separator, rounds, mem_cost).await?;
+            println!("Pool {pool}: Firebase scrypt parameters set (rounds {rounds}, memory cost {mem_cost}).");
         }
     }
     Ok(())

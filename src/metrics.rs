@@ -66,6 +66,7 @@ pub fn init() {
         describe_histogram!("portcullis_password_queue_wait_seconds", "Time a password job waited for a thread.");
         describe_gauge!("portcullis_password_jobs", "Password hash jobs queued or running.");
         describe_counter!("portcullis_password_jobs_shed_total", "Password jobs refused: the queue was full.");
+        describe_counter!("portcullis_password_hash_upgrades_total", "Imported password hashes moved to argon2id.");
         describe_counter!("portcullis_database_unavailable_total", "Database operations failed: database unavailable.");
         describe_gauge!("portcullis_database_connections", "Database connections by state.");
         describe_gauge!("portcullis_database_connections_max", "The most database connections allowed.");
@@ -109,6 +110,11 @@ pub fn password_jobs(delta: f64) {
 /// A password job refused because the queue was full.
 pub fn password_shed() {
     metrics::counter!("portcullis_password_jobs_shed_total").increment(1);
+}
+
+/// An imported password hash replaced by the server's argon2id at a sign-in.
+pub fn password_hash_upgraded() {
+    metrics::counter!("portcullis_password_hash_upgrades_total").increment(1);
 }
 
 /// A database operation failed because the database was unavailable (down, unreachable, out of

@@ -1,6 +1,7 @@
 //! What a pool connects to: its domains (a prefix under the server's base domain), resource
-//! servers (custom scopes) and identity providers (Google, Facebook, OIDC). Read by every role,
-//! changed by admins only, each change through the service call of its Cognito action, audited.
+//! servers (custom scopes), identity providers (Google, Facebook, OIDC) and the Firebase
+//! parameters of imported password hashes. Read by every role, changed by admins only, each
+//! change through the service call of its Cognito action (or Portcullis's own), audited.
 
 use super::{Access, Change, Configure, InPool, Layout, Read, internal, page, see_other};
 use crate::services::Services;
@@ -37,6 +38,8 @@ struct IntegrationsPage {
     domains: Vec<(String, String)>,
     servers: Vec<ServerLine>,
     providers: Vec<ProviderLine>,
+    /// The Firebase scrypt rounds and memory cost, when set.
+    firebase: Option<(i64, i64)>,
     error: Option<String>,
 }
 
@@ -47,6 +50,10 @@ async fn integrations_page(svc: &Services, layout: Layout, pool: Pool, error: Op
     };
     let (providers, _) = match svc.user_pools.list_identity_providers(&pool.id, 50, None).await {
         Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let firebase = match svc.user_pools.firebase_scrypt_costs(&pool.id).await {
+        Ok(f) => f,
         Err(e) => return internal(e),
     };
     let description = match svc.user_pools.describe_pool(pool).await {
@@ -84,7 +91,7 @@ async fn integrations_page(svc: &Services, layout: Layout, pool: Pool, error: Op
         })
         .collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(status, &IntegrationsPage { layout, pool: description.pool, domains, servers, providers, error })
+    page(status, &IntegrationsPage { layout, pool: description.pool, domains, servers, providers, firebase, error })
 }
 
 /// `/admin/pools/{pool}/integrations`.
@@ -94,7 +101,7 @@ pub async fn show(a: InPool<Access<Read>>) -> HttpResponse {
 }
 
 /// `POST /admin/pools/{pool}/integrations/{what}`: add-domain, delete-domain, add-server,
-/// delete-server, add-provider, delete-provider (admins).
+/// delete-server, add-provider, delete-provider, firebase-scrypt (admins).
 pub async fn change(c: InPool<Change<Configure>>, path: Path<(String, String)>) -> HttpResponse {
     let (_, what) = path.into_inner();
     let (c, pool) = c.into_parts();
@@ -181,6 +188,21 @@ pub async fn change(c: InPool<Change<Configure>>, path: Path<(String, String)>) 
                 .delete_identity_provider(&pool.id, &name)
                 .await
                 .map(|_| ("DeleteIdentityProvider", format!("provider:{name}"), serde_json::Value::Null))
+        }
+        "firebase-scrypt" => {
+            let number =
+                |k| f.get(k).trim().parse::<u32>().map_err(|_| Error::invalid(format!("{k} must be a number.")));
+            match (number("rounds"), number("mem_cost")) {
+                (Ok(rounds), Ok(mem_cost)) => svc
+                    .user_pools
+                    .set_firebase_scrypt(&pool.id, f.get("signer_key"), f.get("salt_separator"), rounds, mem_cost)
+                    .await
+                    .map(|_| {
+                        let audited = serde_json::json!({"Rounds": rounds, "MemCost": mem_cost});
+                        ("SetFirebaseScryptParameters", "firebase-scrypt".to_string(), audited)
+                    }),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
         }
         _ => return super::message(StatusCode::NOT_FOUND, "No such action", "This action does not exist."),
     };

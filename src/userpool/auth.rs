@@ -110,7 +110,7 @@ impl SignIn {
             });
         };
         let check = async {
-            let ok = self.passwords.verify(user.password_hash.as_deref(), password).await?;
+            let ok = self.check_password(&user, password).await?;
             Ok(ok.then_some(()))
         };
         match self.guarded_guess(&pool.id, Guesses::Password(&user.id), check).await? {
@@ -122,13 +122,13 @@ impl SignIn {
                 return Err(attempts_exceeded());
             }
         }
-        self.ensure_srp_verifier(&user, password).await;
+        self.password_seen_right(&user, password).await;
         self.after_password(pool, client, user, device, now, lang).await
     }
 
     /// A user from before USER_SRP_AUTH (or imported) gets their SRP verifier the first time
     /// their password is seen right. A failure here is logged, not the sign-in's.
-    async fn ensure_srp_verifier(&self, user: &UserRow, password: &str) {
+    pub(super) async fn ensure_srp_verifier(&self, user: &UserRow, password: &str) {
         if user.srp_verifier.is_some() {
             return;
         }

@@ -8,6 +8,7 @@
 //! thread arenas, and a few hundred logins had pushed the server's RSS past 600 MB.
 
 use super::error::{Error, Message, PolicyRule, Result};
+use super::imported_hash::{FirebaseScrypt, ImportedHash};
 use super::model::PasswordPolicy;
 use super::srp::{self, Verifier};
 use crate::crypto::MasterKey;
@@ -53,6 +54,11 @@ impl PasswordCredential {
     pub fn argon2_hash(&self) -> &str {
         &self.hash
     }
+
+    /// The sealed SRP verifier (stored beside the hash when an imported hash is replaced).
+    pub fn sealed_srp_verifier(&self) -> &str {
+        &self.srp_verifier
+    }
 }
 
 /// What binds a sealed verifier to its user: pool and `sub`.
@@ -88,9 +94,36 @@ fn scratch(memory: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
     &mut memory[..blocks]
 }
 
+/// The server's argon2id memory in KiB; a stored hash asking for more is checked in memory of
+/// its own, so one imported hash does not leave every hashing thread holding more.
+pub(super) const SERVER_M_COST: u32 = 19 * 1024;
+
 fn params() -> Params {
     // OWASP's first recommendation; these are also the crate defaults, pinned here on purpose.
-    Params::new(19 * 1024, 2, 1, None).unwrap_or_default()
+    Params::new(SERVER_M_COST, 2, 1, None).unwrap_or_default()
+}
+
+/// Whether a stored hash is the server's own argon2id with its parameters; any other (an
+/// imported hash) is replaced at the user's next successful password sign-in.
+pub fn is_current(stored: &str) -> bool {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| {
+        let params = ParamsString::try_from(&params()).map(|p| p.to_string()).unwrap_or_default();
+        format!("${}$v=19${params}$", Algorithm::Argon2id.ident())
+    });
+    stored.starts_with(prefix.as_str())
+}
+
+/// Check `password` against a stored hash of any accepted format ([`ImportedHash`]); a
+/// Firebase hash needs the pool's parameters. Unparsable hashes never match.
+fn verify_stored(memory: &mut Vec<Block>, stored: &str, firebase: Option<&FirebaseScrypt>, password: &[u8]) -> bool {
+    let Ok(hash) = ImportedHash::parse(stored) else {
+        return false;
+    };
+    if hash.needs_own_memory() {
+        return hash.verify(password, firebase, |h, pw| verify_with(&mut Vec::new(), h, pw));
+    }
+    hash.verify(password, firebase, |h, pw| verify_with(memory, h, pw))
 }
 
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) of `password` with a fresh salt.
@@ -258,10 +291,29 @@ impl Passwords {
     /// Verify against the stored hash, or against a dummy hash when there is none, so the
     /// work done is the same either way.
     pub async fn verify(&self, stored: Option<&str>, password: &str) -> Result<bool> {
+        self.verify_stored(stored, None, password).await
+    }
+
+    /// [`Self::verify`] for a stored hash of any accepted format ([`ImportedHash`]), with the
+    /// pool's Firebase parameters for a Firebase scrypt hash.
+    pub async fn verify_stored(
+        &self,
+        stored: Option<&str>,
+        firebase: Option<FirebaseScrypt>,
+        password: &str,
+    ) -> Result<bool> {
         let stored = stored.map(str::to_string);
         let pw = password.as_bytes().to_vec();
         self.run(move |memory| match stored {
-            Some(hash) => verify_with(memory, &hash, &pw),
+            // A hash not yet the server's (imported) also pays the dummy argon2 verify, so a
+            // cheap imported hash does not answer faster than an unknown name does.
+            Some(hash) if !is_current(&hash) => {
+                let right = verify_stored(memory, &hash, firebase.as_ref(), &pw);
+                let dummy = dummy_hash(memory);
+                verify_with(memory, dummy, &pw);
+                right
+            }
+            Some(hash) => verify_stored(memory, &hash, firebase.as_ref(), &pw),
             None => {
                 let dummy = dummy_hash(memory);
                 verify_with(memory, dummy, &pw);
@@ -391,5 +443,22 @@ mod tests {
         assert!(verify_with(memory, &other, b"pw"));
         assert!(!verify_with(memory, "$argon2id$v=19$garbage", b"pw"));
         assert_eq!(memory.len(), 19 * 1024);
+    }
+
+    /// An imported argon2 hash bigger than the server's is checked in memory of its own (the
+    /// thread keeps only the server's 19 MiB), and only the server's own hashes are current.
+    #[test]
+    fn imported_hashes_verify_without_growing_the_threads_memory() {
+        let memory = &mut Vec::new();
+        let ours = hash_with(memory, b"pw").unwrap();
+        // The argon2 reference tool's answer for "password" / "somesalt".
+        let big = "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo";
+        assert!(verify_stored(memory, big, None, b"password"));
+        assert!(!verify_stored(memory, big, None, b"passwore"));
+        assert_eq!(memory.len(), 19 * 1024);
+        assert!(verify_stored(memory, &ours, None, b"pw"));
+        assert!(is_current(&ours));
+        assert!(!is_current(big));
+        assert!(!verify_stored(memory, "$2b$06$garbage", None, b"pw"));
     }
 }

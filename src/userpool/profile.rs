@@ -65,7 +65,7 @@ impl SignIn {
             (None, None) => {}
             (Some(previous), _) => {
                 let check = async {
-                    let ok = self.passwords.verify(user.password_hash.as_deref(), previous).await?;
+                    let ok = self.check_password(user, previous).await?;
                     Ok(ok.then_some(()))
                 };
                 match self.guarded_guess(&pool.id, Guesses::Password(&user.id), check).await? {

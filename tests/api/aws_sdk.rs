@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 pub(crate) const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("PORTCULLIS_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 

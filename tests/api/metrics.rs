@@ -7,7 +7,7 @@
 use crate::helpers::*;
 use serde_json::json;
 
-async fn scrape(app: &TestApp) -> String {
+pub(crate) async fn scrape(app: &TestApp) -> String {
     let r = app.http.get(format!("{}/metrics", app.base)).send().await.expect("the server answers");
     assert_eq!(r.status(), 200);
     let kind = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
@@ -16,7 +16,7 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The sum of the samples of `name` whose labels include every one of `labels`.
-fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
