@@ -28,6 +28,7 @@ pub mod pools;
 pub mod sessions;
 pub mod settings;
 pub mod terms;
+pub mod trigger_retries;
 pub mod users;
 
 use crate::crypto::TokenHash;
@@ -150,6 +151,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "terms", include_str!("../../migrations/sqlite/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/sqlite/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/sqlite/0026_status_indexes.sql")),
+    (27, "trigger retries", include_str!("../../migrations/sqlite/0027_trigger_retries.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -175,6 +177,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "terms", include_str!("../../migrations/postgres/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/postgres/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/postgres/0026_status_indexes.sql")),
+    (27, "trigger retries", include_str!("../../migrations/postgres/0027_trigger_retries.sql")),
 ];
 
 /// How long a caller waits for a database connection unless configured otherwise.

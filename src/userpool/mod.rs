@@ -38,6 +38,7 @@ pub mod step;
 pub mod terms;
 pub mod throttle;
 pub mod user_access;
+pub mod user_triggers;
 pub mod users;
 
 use crate::clock::Clock;
@@ -50,6 +51,7 @@ use crate::services::Infra;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::tokens::signer::Alg;
+use crate::triggers::Triggers;
 use directory::Directory;
 use password::Passwords;
 use std::sync::Arc;
@@ -158,6 +160,7 @@ pub struct Users {
     mailer: Mailer,
     directory: Arc<Directory>,
     events: Arc<Events>,
+    triggers: Arc<Triggers>,
 }
 
 impl Users {
@@ -170,6 +173,7 @@ impl Users {
             mailer: infra.mailer.clone(),
             directory: infra.directory.clone(),
             events: infra.events.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 
@@ -215,6 +219,7 @@ pub struct SignIn {
     users: Arc<Users>,
     codes: Arc<Codes>,
     events: Arc<Events>,
+    triggers: Arc<Triggers>,
 }
 
 impl SignIn {
@@ -230,6 +235,7 @@ impl SignIn {
             users,
             codes,
             events: infra.events.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 

@@ -64,6 +64,8 @@ mod sts;
 mod telemetry;
 mod terms;
 mod tls;
+mod triggers;
+mod triggers_fake;
 mod user_attributes;
 mod user_lists;
 mod users;
