@@ -333,7 +333,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             }
             client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
             let device = p["DEVICE_KEY"].as_str();
-            let attempt = PasswordAttempt { username, password: s(p, "PASSWORD"), device };
+            let metadata = Some(&i["ClientMetadata"]);
+            let attempt = PasswordAttempt { username, password: s(p, "PASSWORD"), device, metadata };
             let o = svc.sign_in.password_sign_in(&pool, &client, attempt, Caller { source, lang: Lang::En }).await?;
             outcome(svc, &pool, &client, o, device).await
         }

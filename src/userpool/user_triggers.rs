@@ -39,6 +39,11 @@ impl TriggerInput {
         TriggerInput { validation_data, client_metadata }
     }
 
+    /// The client metadata as the validation data (what PreAuthentication gets).
+    pub fn as_validation_data(self) -> Self {
+        TriggerInput { validation_data: self.client_metadata, client_metadata: Map::new() }
+    }
+
     /// `request` with `validationData` (null when none was given) and `clientMetadata` (when
     /// given).
     fn request_with(&self, mut request: Value, with_validation: bool) -> Value {

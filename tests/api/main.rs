@@ -65,6 +65,7 @@ mod telemetry;
 mod terms;
 mod tls;
 mod triggers;
+mod triggers_auth;
 mod triggers_fake;
 mod user_attributes;
 mod user_lists;

@@ -1,0 +1,188 @@
+//! The sign-in and confirmation triggers against the fake Lambda Invoke API
+//! ([`crate::triggers_fake`]): PreAuthentication (API password and SRP sign-ins, the hosted
+//! login, `userNotFound` for hidden unknown users), PostAuthentication, PostConfirmation from a
+//! code and from a password reset, and the durable retry of a failed PostConfirmation, delivered
+//! by the janitor of a second app on the same database.
+
+use crate::helpers::*;
+use crate::smtp::SmtpSink;
+use crate::triggers_fake::*;
+use portcullis::config::Secret;
+use serde_json::{Value, json};
+
+async fn trigger_app(fake: &FakeLambda) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(|c| {
+        configure(c, fake);
+        c.smtp_url = Some(Secret::new(url));
+    })
+    .await;
+    (app, sink)
+}
+
+async fn trigger_pool(app: &TestApp, triggers: &[(&str, &str)], client_extra: Value) -> Flow {
+    let lambda: serde_json::Map<String, Value> = triggers.iter().map(|(k, f)| (k.to_string(), json!(arn(f)))).collect();
+    let pool = app.create_pool(json!({"LambdaConfig": lambda, "AutoVerifiedAttributes": ["email"]})).await;
+    let (client_id, secret) = app.create_client(&pool, false, client_extra).await;
+    let (verifier, challenge) = pkce();
+    Flow { pool, client_id, secret, verifier, challenge }
+}
+
+fn password_auth(f: &Flow, username: &str, password: &str, metadata: Value) -> Value {
+    json!({
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": f.client_id,
+        "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+        "ClientMetadata": metadata,
+    })
+}
+
+#[tokio::test]
+async fn pre_and_post_authentication_around_api_and_hosted_sign_ins() {
+    let fake = FakeLambda::start();
+    let (app, _sink) = trigger_app(&fake).await;
+    let f =
+        trigger_pool(&app, &[("PreAuthentication", "pre-auth"), ("PostAuthentication", "post-auth")], json!({})).await;
+    app.create_user(&f.pool, "rita", PASSWORD, json!([{"Name": "email", "Value": "rita@example.com"}])).await;
+
+    let (status, v) = app.public_api("InitiateAuth", password_auth(&f, "rita", PASSWORD, json!({"app": "m"}))).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(v["AuthenticationResult"]["IdToken"].is_string());
+    let pre = fake.events_of("pre-auth");
+    assert_eq!(pre.len(), 1);
+    assert_eq!(pre[0]["triggerSource"], "PreAuthentication_Authentication");
+    assert_eq!(pre[0]["userName"], "rita");
+    assert_eq!(pre[0]["callerContext"]["clientId"], f.client_id);
+    assert_eq!(pre[0]["request"]["userAttributes"]["email"], "rita@example.com");
+    assert!(pre[0]["request"]["userAttributes"]["sub"].is_string());
+    assert_eq!(pre[0]["request"]["validationData"], json!({"app": "m"}), "ClientMetadata, as Cognito passes it");
+    assert!(pre[0]["request"].get("userNotFound").is_none());
+    let post = fake.events_of("post-auth");
+    assert_eq!(post.len(), 1);
+    assert_eq!(post[0]["triggerSource"], "PostAuthentication_Authentication");
+    assert_eq!(post[0]["request"]["newDeviceUsed"], false);
+
+    // A wrong password: PreAuthentication ran, PostAuthentication did not.
+    let (_, v) = app.public_api("InitiateAuth", password_auth(&f, "rita", "Wrong-Horse-1", json!({}))).await;
+    assert_eq!(err_type(&v), "NotAuthorizedException");
+    assert_eq!((fake.events_of("pre-auth").len(), fake.events_of("post-auth").len()), (2, 1));
+
+    // A refusal stops the sign-in before the password is checked, in the API and on the page.
+    fake.script("pre-auth", Script::Fail("Outside office hours"));
+    let (status, v) = app.public_api("InitiateAuth", password_auth(&f, "rita", PASSWORD, json!({}))).await;
+    assert_eq!((status, err_type(&v)), (400, "UserLambdaValidationException"));
+    assert_eq!(err_message(&v), "PreAuthentication failed with error Outside office hours.");
+    let browser = app.browser();
+    let r = sign_in(&browser, &f.authorize_url(&app, ""), "rita", PASSWORD).await;
+    let page = r.text().await.unwrap();
+    assert!(page.contains("PreAuthentication failed with error Outside office hours."), "{page}");
+    assert_eq!(fake.events_of("post-auth").len(), 1);
+
+    // The hosted page hides unknown users: the function hears of them with userNotFound.
+    fake.script("pre-auth", Script::Respond(json!({})));
+    let r = sign_in(&browser, &f.authorize_url(&app, ""), "nobody", PASSWORD).await;
+    assert_eq!(r.status(), 400);
+    let last = fake.events_of("pre-auth").pop().unwrap();
+    assert_eq!(last["request"]["userNotFound"], true);
+    assert_eq!(last["userName"], "nobody");
+    // And a right password on the page signs in, with PostAuthentication after it.
+    let r = sign_in(&browser, &f.authorize_url(&app, ""), "rita", PASSWORD).await;
+    assert!(location(&r).starts_with(CALLBACK), "{}", location(&r));
+    assert_eq!(fake.events_of("post-auth").len(), 2);
+}
+
+#[tokio::test]
+async fn the_api_tells_unknown_users_without_asking_the_function_unless_they_are_hidden() {
+    let fake = FakeLambda::start();
+    let (app, _sink) = trigger_app(&fake).await;
+    let f = trigger_pool(&app, &[("PreAuthentication", "pre-auth")], json!({})).await;
+    let (_, v) = app.public_api("InitiateAuth", password_auth(&f, "ghost", PASSWORD, json!({}))).await;
+    assert_eq!(err_type(&v), "UserNotFoundException");
+    assert!(fake.calls().is_empty());
+    let hidden =
+        trigger_pool(&app, &[("PreAuthentication", "pre-auth")], json!({"PreventUserExistenceErrors": "ENABLED"}))
+            .await;
+    let (_, v) = app.public_api("InitiateAuth", password_auth(&hidden, "ghost", PASSWORD, json!({}))).await;
+    assert_eq!(err_type(&v), "NotAuthorizedException");
+    assert_eq!(fake.events_of("pre-auth")[0]["request"]["userNotFound"], true);
+}
+
+#[tokio::test]
+async fn post_confirmation_follows_a_code_and_a_password_reset() {
+    let fake = FakeLambda::start();
+    let (app, sink) = trigger_app(&fake).await;
+    let f = trigger_pool(&app, &[("PostConfirmation", "welcome")], json!({})).await;
+    let sign_up = json!({
+        "ClientId": f.client_id, "Username": "sam", "Password": PASSWORD,
+        "UserAttributes": [{"Name": "email", "Value": "sam@example.com"}],
+    });
+    let (status, v) = app.public_api("SignUp", sign_up).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(fake.calls().is_empty(), "nothing is confirmed yet");
+    let code = sink.nth_to("sam@example.com", 0).await.code();
+    let confirm = json!({"ClientId": f.client_id, "Username": "sam", "ConfirmationCode": code,
+                         "ClientMetadata": {"ref": "mail"}});
+    let (status, v) = app.public_api("ConfirmSignUp", confirm).await;
+    assert_eq!(status, 200, "{v}");
+    let e = &fake.events_of("welcome")[0];
+    assert_eq!(e["triggerSource"], "PostConfirmation_ConfirmSignUp");
+    assert_eq!(e["userName"], "sam");
+    assert_eq!(e["request"]["userAttributes"]["email_verified"], "true");
+    assert_eq!(e["request"]["clientMetadata"], json!({"ref": "mail"}));
+
+    let (status, _) = app.public_api("ForgotPassword", json!({"ClientId": f.client_id, "Username": "sam"})).await;
+    assert_eq!(status, 200);
+    let code = sink.nth_to("sam@example.com", 1).await.code();
+    let reset =
+        json!({"ClientId": f.client_id, "Username": "sam", "ConfirmationCode": code, "Password": "New-Horse-77"});
+    let (status, v) = app.public_api("ConfirmForgotPassword", reset).await;
+    assert_eq!(status, 200, "{v}");
+    let events = fake.events_of("welcome");
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["triggerSource"], "PostConfirmation_ConfirmForgotPassword");
+}
+
+#[tokio::test]
+async fn a_failed_post_confirmation_is_retried_after_a_restart() {
+    let fake = FakeLambda::start();
+    let (app, _sink) = trigger_app(&fake).await;
+    let f = trigger_pool(&app, &[("PostConfirmation", "flaky")], json!({})).await;
+    fake.script("flaky", Script::Status(503));
+    let sign_up = json!({"ClientId": f.client_id, "Username": "tess", "Password": PASSWORD});
+    assert_eq!(app.public_api("SignUp", sign_up).await.0, 200);
+    // The confirmation stands and is answered as done; the call waits in the queue.
+    let (status, v) = app.api("AdminConfirmSignUp", json!({"UserPoolId": f.pool, "Username": "tess"})).await;
+    assert_eq!(status, 200, "{v}");
+    let queued = app.services.store.pool_trigger_retries(&f.pool.as_str().into()).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!((queued[0].trigger_name.as_str(), queued[0].attempts), ("PostConfirmation", 1));
+
+    // Another app on the same database (a restart, or another node).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut config = app.config.clone();
+    config.listen = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let second = portcullis::startup::Application::build_on(config, app.clock.clone(), listener).await.unwrap();
+    let node = second.services.clone();
+    // Not due yet: nothing is sent.
+    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    assert_eq!(fake.events_of("flaky").len(), 1);
+    // Due, and failing again: rescheduled with a longer delay.
+    app.clock.advance_secs(61);
+    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    let queued = node.store.pool_trigger_retries(&f.pool.as_str().into()).await.unwrap();
+    assert_eq!(queued[0].attempts, 2);
+    assert_eq!(fake.events_of("flaky").len(), 2);
+    // The function is back: the next due pass delivers it, once.
+    fake.script("flaky", Script::Respond(json!({})));
+    app.clock.advance_secs(121);
+    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    assert!(node.store.pool_trigger_retries(&f.pool.as_str().into()).await.unwrap().is_empty());
+    let sent = fake.events_of("flaky");
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2]["triggerSource"], "PostConfirmation_ConfirmSignUp");
+    assert_eq!(sent[2]["userName"], "tess");
+    app.clock.advance_secs(3600);
+    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    assert_eq!(fake.events_of("flaky").len(), 3);
+}
