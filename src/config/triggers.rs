@@ -96,3 +96,47 @@ impl TriggerConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, ConfigError};
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn lambda_settings_come_from_env_and_file_and_webhooks_need_a_secret() {
+        let c = Config::load_from(
+            None,
+            &env(&[
+                ("PORTCULLIS_LAMBDA_ENDPOINT", "http://127.0.0.1:9001/"),
+                ("PORTCULLIS_LAMBDA_ACCESS_KEY_ID", "AKIA1"),
+                ("PORTCULLIS_LAMBDA_SECRET_ACCESS_KEY", "lambda-secret"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.triggers.lambda_endpoint.as_deref(), Some("http://127.0.0.1:9001"));
+        assert!(!format!("{c:?}").contains("lambda-secret"));
+        let half = Config::load_from(None, &env(&[("PORTCULLIS_LAMBDA_ACCESS_KEY_ID", "AKIA1")]));
+        assert!(half.is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        let route = "[triggers]\n\"arn:aws:lambda:us-east-1:123456789012:function:f\" = \"https://h.example/f\"\n";
+        std::fs::write(&p, route).unwrap();
+        let e = Config::load_from(Some(&p), &[]).unwrap_err().to_string();
+        assert!(e.contains("PORTCULLIS_TRIGGER_WEBHOOK_SECRET"), "{e}");
+        std::fs::write(&p, format!("trigger_webhook_secret = \"whsec_c2VjcmV0\"\n{route}")).unwrap();
+        let c = Config::load_from(Some(&p), &[]).unwrap();
+        assert_eq!(c.triggers.webhook_key().as_deref(), Some(&b"secret"[..]));
+        assert!(!format!("{c:?}").contains("whsec_c2VjcmV0"));
+        std::fs::write(&p, "[triggers]\n\"a\" = \"http://h.example/f\"\ntrigger_webhook_secret = \"whsec_c2VjcmV0\"\n")
+            .unwrap();
+        assert!(matches!(
+            Config::load_from(Some(&p), &[]),
+            Err(ConfigError::Parse(..)) | Err(ConfigError::Invalid(..))
+        ));
+        std::fs::write(&p, "lambda_endpoint = \"ftp://x\"\n").unwrap();
+        assert!(Config::load_from(Some(&p), &[]).is_err());
+    }
+}

@@ -188,6 +188,7 @@ pub struct Federation {
     master: MasterKey,
     upstream: Arc<Upstream>,
     events: Arc<crate::events::Events>,
+    triggers: Arc<crate::triggers::Triggers>,
 }
 
 impl Federation {
@@ -198,6 +199,7 @@ impl Federation {
             master: infra.master.clone(),
             upstream: infra.upstream.clone(),
             events: infra.events.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 

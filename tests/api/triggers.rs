@@ -278,3 +278,40 @@ async fn admin_create_user_runs_pre_sign_up_and_a_refusal_writes_nothing() {
     assert_eq!(err_message(&v), "PreSignUp failed with error not on the list.");
     assert!(user_status(&app, &f.pool, "pete").await.is_none());
 }
+
+#[tokio::test]
+async fn the_first_federated_sign_in_runs_pre_sign_up_external_provider() {
+    use crate::fake_idp::FakeOidc;
+    use crate::federation_helpers::*;
+    let fake = FakeLambda::start();
+    let app = spawn_with_lambda(&fake).await;
+    let idp = FakeOidc::start().await;
+    idp.set_user(jane());
+    let f = google_flow(&app, &idp).await;
+    let lambda = json!({"LambdaConfig": {"PreSignUp": arn("fed-gate")}, "UserPoolId": f.pool});
+    app.ok("UpdateUserPool", lambda).await;
+
+    // A refusal: back to the app with the function's words, and no user.
+    fake.script("fed-gate", Script::Fail("Only staff accounts"));
+    let t = trip(&app, &app.browser(), &authorize(&app, &f, "identity_provider=Google")).await;
+    assert_eq!(app_error(&t.answer), "invalid_request");
+    let loc = location(&t.answer);
+    let description = query_param(&loc, "error_description").unwrap();
+    assert_eq!(description, "PreSignUp failed with error Only staff accounts.");
+    let username = format!("Google_{JANE_SUB}");
+    assert!(user_status(&app, &f.pool, &username).await.is_none(), "no half-created user");
+    let e = &fake.events_of("fed-gate")[0];
+    assert_eq!(e["triggerSource"], "PreSignUp_ExternalProvider");
+    assert_eq!(e["userName"], username);
+    assert_eq!(e["callerContext"]["clientId"], f.client_id);
+    assert_eq!(e["request"]["userAttributes"]["email"], "jane@example.com");
+
+    // Allowed: the user is created, once; a returning user is no sign-up.
+    fake.script("fed-gate", Script::Respond(json!({"autoVerifyEmail": true})));
+    let claims = upstream_sign_in(&app, &f, "identity_provider=Google").await;
+    assert_eq!(claims["cognito:username"], username);
+    let (status, _) = user_status(&app, &f.pool, &username).await.unwrap();
+    assert_eq!(status, "EXTERNAL_PROVIDER");
+    upstream_sign_in(&app, &f, "identity_provider=Google").await;
+    assert_eq!(fake.events_of("fed-gate").len(), 2);
+}
