@@ -13,15 +13,6 @@ async fn spawn_with_lambda(fake: &FakeLambda) -> TestApp {
     TestApp::spawn_with(|c| configure(c, fake)).await
 }
 
-/// A pool with these `LambdaConfig` triggers (member → function name) and a public client.
-async fn trigger_pool(app: &TestApp, triggers: &[(&str, &str)]) -> Flow {
-    let lambda: serde_json::Map<String, Value> = triggers.iter().map(|(k, f)| (k.to_string(), json!(arn(f)))).collect();
-    let pool = app.create_pool(json!({"LambdaConfig": lambda, "AutoVerifiedAttributes": ["email"]})).await;
-    let (client_id, secret) = app.create_client(&pool, false, json!({})).await;
-    let (verifier, challenge) = pkce();
-    Flow { pool, client_id, secret, verifier, challenge }
-}
-
 async fn sign_up(app: &TestApp, f: &Flow, username: &str, extra: Value) -> (u16, Value) {
     let mut body = json!({
         "ClientId": f.client_id,
@@ -43,7 +34,7 @@ async fn user_status(app: &TestApp, pool: &str, username: &str) -> Option<(Strin
 async fn pre_sign_up_gets_cognitos_event_and_can_confirm_and_verify() {
     let fake = FakeLambda::start();
     let app = spawn_with_lambda(&fake).await;
-    let f = trigger_pool(&app, &[("PreSignUp", "pre-signup"), ("PostConfirmation", "post-confirm")]).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "pre-signup"), ("PostConfirmation", "post-confirm")], json!({})).await;
     fake.script("pre-signup", Script::Respond(json!({"autoConfirmUser": true, "autoVerifyEmail": true})));
     let extra = json!({
         "ValidationData": [{"Name": "invite", "Value": "x42"}],
@@ -93,7 +84,7 @@ async fn pre_sign_up_gets_cognitos_event_and_can_confirm_and_verify() {
 async fn a_pre_sign_up_refusal_writes_nothing_through_the_api_and_the_hosted_page() {
     let fake = FakeLambda::start();
     let app = spawn_with_lambda(&fake).await;
-    let f = trigger_pool(&app, &[("PreSignUp", "gatekeeper")]).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "gatekeeper")], json!({})).await;
     fake.script("gatekeeper", Script::Fail("Sign-ups are closed"));
     let (status, v) = sign_up(&app, &f, "carl", json!({})).await;
     assert_eq!(status, 400);
@@ -143,7 +134,7 @@ async fn failures_are_cognitos_lambda_exceptions() {
         c.triggers.lambda_secret_access_key = Some(portcullis::config::Secret::new("not-the-secret"));
     })
     .await;
-    let f = trigger_pool(&wrong, &[("PreSignUp", "pre")]).await;
+    let f = trigger_pool(&wrong, &[("PreSignUp", "pre")], json!({})).await;
     let (status, v) = sign_up(&wrong, &f, "fay", json!({})).await;
     assert_eq!(status, 400);
     assert_eq!(err_type(&v), "UnexpectedLambdaException", "{v}");
@@ -151,7 +142,7 @@ async fn failures_are_cognitos_lambda_exceptions() {
     assert!(fake.calls().is_empty());
 
     let app = spawn_with_lambda(&fake).await;
-    let f = trigger_pool(&app, &[("PreSignUp", "pre")]).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "pre")], json!({})).await;
     for (script, exception) in [
         (Script::Garbage, "InvalidLambdaResponseException"),
         (Script::Respond(json!({"autoConfirmUser": "yes"})), "InvalidLambdaResponseException"),
@@ -164,7 +155,7 @@ async fn failures_are_cognitos_lambda_exceptions() {
     }
     // No endpoint configured: unexpected, nothing written.
     let none = TestApp::spawn().await;
-    let f2 = trigger_pool(&none, &[("PreSignUp", "pre")]).await;
+    let f2 = trigger_pool(&none, &[("PreSignUp", "pre")], json!({})).await;
     let (_, v) = sign_up(&none, &f2, "hal", json!({})).await;
     assert_eq!(err_type(&v), "UnexpectedLambdaException");
 
@@ -186,7 +177,7 @@ async fn a_webhook_route_is_signed_per_standard_webhooks() {
         c.triggers.webhook_secret = Some(portcullis::config::Secret::new(WEBHOOK_SECRET));
     })
     .await;
-    let f = trigger_pool(&app, &[("PreSignUp", "hooked")]).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "hooked")], json!({})).await;
     fake.script("hooked", Script::Respond(json!({"autoConfirmUser": true})));
     let (status, v) = sign_up(&app, &f, "jo", json!({})).await;
     assert_eq!(status, 200, "{v}");
@@ -204,7 +195,7 @@ async fn a_webhook_route_is_signed_per_standard_webhooks() {
         c.triggers.webhook_secret = Some(portcullis::config::Secret::new("whsec_c29tZXRoaW5nIGVsc2U="));
     })
     .await;
-    let f = trigger_pool(&other, &[("PreSignUp", "hooked")]).await;
+    let f = trigger_pool(&other, &[("PreSignUp", "hooked")], json!({})).await;
     let (_, v) = sign_up(&other, &f, "lu", json!({})).await;
     assert_eq!(err_type(&v), "UnexpectedLambdaException");
     assert_eq!(fake.refused(), 1);
@@ -214,7 +205,7 @@ async fn a_webhook_route_is_signed_per_standard_webhooks() {
 async fn every_call_is_an_event_and_a_metric() {
     let fake = FakeLambda::start();
     let app = spawn_with_lambda(&fake).await;
-    let f = trigger_pool(&app, &[("PreSignUp", "counted")]).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "counted")], json!({})).await;
     let metric = |text: &str, outcome: &str| {
         let prefix = format!("portcullis_trigger_calls_total{{trigger=\"PreSignUp\",outcome=\"{outcome}\"}} ");
         text.lines().find_map(|l| l.strip_prefix(&prefix)).and_then(|n| n.parse::<f64>().ok()).unwrap_or(0.0)
@@ -247,7 +238,7 @@ async fn admin_create_user_runs_pre_sign_up_and_a_refusal_writes_nothing() {
     let fake = FakeLambda::start();
     let app = spawn_with_lambda(&fake).await;
     // A qualified ARN: the alias goes as `?Qualifier=`.
-    let f = trigger_pool(&app, &[("PreSignUp", "admin-gate:live")]).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "admin-gate:live")], json!({})).await;
     fake.script("admin-gate", Script::Respond(json!({"autoVerifyEmail": true})));
     let body = |name: &str| {
         json!({

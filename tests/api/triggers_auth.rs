@@ -21,14 +21,6 @@ async fn trigger_app(fake: &FakeLambda) -> (TestApp, SmtpSink) {
     (app, sink)
 }
 
-async fn trigger_pool(app: &TestApp, triggers: &[(&str, &str)], client_extra: Value) -> Flow {
-    let lambda: serde_json::Map<String, Value> = triggers.iter().map(|(k, f)| (k.to_string(), json!(arn(f)))).collect();
-    let pool = app.create_pool(json!({"LambdaConfig": lambda, "AutoVerifiedAttributes": ["email"]})).await;
-    let (client_id, secret) = app.create_client(&pool, false, client_extra).await;
-    let (verifier, challenge) = pkce();
-    Flow { pool, client_id, secret, verifier, challenge }
-}
-
 fn password_auth(f: &Flow, username: &str, password: &str, metadata: Value) -> Value {
     json!({
         "AuthFlow": "USER_PASSWORD_AUTH",
@@ -185,4 +177,36 @@ async fn a_failed_post_confirmation_is_retried_after_a_restart() {
     app.clock.advance_secs(3600);
     assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
     assert_eq!(fake.events_of("flaky").len(), 3);
+}
+
+#[tokio::test]
+async fn the_hosted_confirm_page_runs_post_confirmation() {
+    let fake = FakeLambda::start();
+    let (app, sink) = trigger_app(&fake).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "pre"), ("PostConfirmation", "welcome")], json!({})).await;
+    let browser = app.browser();
+    let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
+    let login = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
+    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&signup, "_csrf");
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("username", "uma"),
+        ("password", PASSWORD),
+        ("userAttributes.email", "uma@example.com"),
+    ];
+    let r = browser.post(form_action(&signup)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(fake.events_of("pre")[0]["triggerSource"], "PreSignUp_SignUp");
+    let confirm = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
+    let code = sink.nth_to("uma@example.com", 0).await.code();
+    let csrf = hidden(&confirm, "_csrf");
+    let form = [("_csrf", csrf.as_str()), ("username", "uma"), ("code", code.as_str())];
+    let r = browser.post(form_action(&confirm)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    let e = fake.events_of("welcome");
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0]["triggerSource"], "PostConfirmation_ConfirmSignUp");
+    assert_eq!(e[0]["callerContext"]["clientId"], f.client_id);
+    assert_eq!(e[0]["request"]["userAttributes"]["email_verified"], "true");
 }

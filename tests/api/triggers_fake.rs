@@ -195,3 +195,17 @@ async fn hook(
     }
     answer(&state, name.into_inner(), None, &body).await
 }
+
+/// A pool with these `LambdaConfig` triggers (member → function name, `name:qualifier` for a
+/// qualified ARN), e-mail verified by code, and a public client (`client_extra` merged in).
+pub async fn trigger_pool(
+    app: &crate::helpers::TestApp,
+    triggers: &[(&str, &str)],
+    client_extra: Value,
+) -> crate::helpers::Flow {
+    let lambda: serde_json::Map<String, Value> = triggers.iter().map(|(k, f)| (k.to_string(), json!(arn(f)))).collect();
+    let pool = app.create_pool(json!({"LambdaConfig": lambda, "AutoVerifiedAttributes": ["email"]})).await;
+    let (client_id, secret) = app.create_client(&pool, false, client_extra).await;
+    let (verifier, challenge) = crate::helpers::pkce();
+    crate::helpers::Flow { pool, client_id, secret, verifier, challenge }
+}
