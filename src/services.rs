@@ -84,7 +84,13 @@ impl Services {
         let infra = Infra {
             passwords: Passwords::with_queue(config.password_queue, master.clone()),
             directory: Arc::new(Directory::new(store.clone(), clock.clone(), master.clone())),
-            tokens: Arc::new(Tokens::new(store.clone(), clock.clone(), master.clone(), config.public_url.clone())),
+            tokens: Arc::new(Tokens::new(
+                store.clone(),
+                clock.clone(),
+                master.clone(),
+                config.public_url.clone(),
+                triggers.clone(),
+            )),
             iam: Arc::new(Iam::new(store.clone(), clock.clone(), master.clone(), config.account_id.clone())),
             upstream: Arc::new(upstream),
             events,

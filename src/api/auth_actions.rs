@@ -96,7 +96,9 @@ async fn outcome(svc: Uses<'_>, pool: &Pool, client: &Client, step: SignInStep, 
     match step {
         SignInStep::Authenticated { user, auth_time } => {
             let device = svc.users.device_for_tokens(pool, &user, device).await?;
-            let grant = Grant { scopes: None, nonce: None, auth_time, device_key: device.key().map(str::to_string) };
+            let device_key = device.key().map(str::to_string);
+            let source = "TokenGeneration_Authentication";
+            let grant = Grant { scopes: None, nonce: None, auth_time, device_key, source };
             let t = svc.tokens.issue_user_tokens(pool, client, &user, &grant).await?;
             Ok(result(&t, &device))
         }

@@ -41,6 +41,7 @@ pub enum Trigger {
     PostConfirmation,
     PreAuthentication,
     PostAuthentication,
+    PreTokenGeneration,
 }
 
 impl Trigger {
@@ -51,13 +52,20 @@ impl Trigger {
             Trigger::PostConfirmation => "PostConfirmation",
             Trigger::PreAuthentication => "PreAuthentication",
             Trigger::PostAuthentication => "PostAuthentication",
+            Trigger::PreTokenGeneration => "PreTokenGeneration",
         }
     }
 
     pub fn parse(s: &str) -> Option<Trigger> {
-        [Trigger::PreSignUp, Trigger::PostConfirmation, Trigger::PreAuthentication, Trigger::PostAuthentication]
-            .into_iter()
-            .find(|t| t.name() == s)
+        [
+            Trigger::PreSignUp,
+            Trigger::PostConfirmation,
+            Trigger::PreAuthentication,
+            Trigger::PostAuthentication,
+            Trigger::PreTokenGeneration,
+        ]
+        .into_iter()
+        .find(|t| t.name() == s)
     }
 }
 
@@ -165,6 +173,13 @@ impl Triggers {
         };
         let event = self.event(&call);
         self.send(arn, call.trigger, call.pool_id, &event).await.map(Some).map_err(|e| e.into_error(call.trigger))
+    }
+
+    /// Invoke the function `arn` (a trigger whose ARN is not a plain `LambdaConfig` member):
+    /// its `response` object.
+    pub async fn invoke_arn(&self, arn: &str, call: Call<'_>) -> Result<Map<String, Value>, Error> {
+        let event = self.event(&call);
+        self.send(arn, call.trigger, call.pool_id, &event).await.map_err(|e| e.into_error(call.trigger))
     }
 
     /// Invoke a post-* trigger after its change is written. A failure does not fail the request:

@@ -210,3 +210,47 @@ async fn the_hosted_confirm_page_runs_post_confirmation() {
     assert_eq!(e[0]["callerContext"]["clientId"], f.client_id);
     assert_eq!(e[0]["request"]["userAttributes"]["email_verified"], "true");
 }
+
+#[tokio::test]
+async fn pre_token_generation_v1_edits_the_id_token_and_the_groups() {
+    let fake = FakeLambda::start();
+    let (app, _sink) = trigger_app(&fake).await;
+    let f = trigger_pool(&app, &[("PreTokenGeneration", "claims")], json!({})).await;
+    app.create_user(&f.pool, "vic", PASSWORD, json!([{"Name": "email", "Value": "vic@example.com"}])).await;
+    app.ok("CreateGroup", json!({"UserPoolId": f.pool, "GroupName": "staff"})).await;
+    app.ok("AdminAddUserToGroup", json!({"UserPoolId": f.pool, "Username": "vic", "GroupName": "staff"})).await;
+    fake.script(
+        "claims",
+        Script::Respond(json!({"claimsOverrideDetails": {
+            "claimsToAddOrOverride": {"tenant": "acme", "sub": "forged", "token_use": "access"},
+            "claimsToSuppress": ["email", "iss"],
+            "groupOverrideDetails": {"groupsToOverride": ["vip"]},
+        }})),
+    );
+    let (status, v) = app.public_api("InitiateAuth", password_auth(&f, "vic", PASSWORD, json!({}))).await;
+    assert_eq!(status, 200, "{v}");
+    let r = &v["AuthenticationResult"];
+    let id = claims(r["IdToken"].as_str().unwrap());
+    assert_eq!(id["tenant"], "acme");
+    assert!(id.get("email").is_none(), "suppressed");
+    assert_ne!(id["sub"], "forged", "reserved claims stay");
+    assert_eq!(id["token_use"], "id");
+    assert!(id["iss"].as_str().unwrap().ends_with(&f.pool));
+    assert_eq!(id["cognito:groups"], json!(["vip"]));
+    let access = claims(r["AccessToken"].as_str().unwrap());
+    assert_eq!(access["cognito:groups"], json!(["vip"]));
+    assert!(access.get("tenant").is_none(), "V1 changes the ID token's claims only");
+    let e = &fake.events_of("claims")[0];
+    assert_eq!(e["triggerSource"], "TokenGeneration_Authentication");
+    assert_eq!(e["request"]["groupConfiguration"]["groupsToOverride"], json!(["staff"]));
+    assert_eq!(e["request"]["userAttributes"]["email"], "vic@example.com");
+
+    // The refresh grant asks again, with its own source; a refusal issues nothing.
+    let refresh = json!({"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": f.client_id,
+                         "AuthParameters": {"REFRESH_TOKEN": r["RefreshToken"]}});
+    fake.script("claims", Script::Fail("frozen account"));
+    let (status, v) = app.public_api("InitiateAuth", refresh).await;
+    assert_eq!((status, err_type(&v)), (400, "UserLambdaValidationException"), "{v}");
+    assert_eq!(err_message(&v), "PreTokenGeneration failed with error frozen account.");
+    assert_eq!(fake.events_of("claims")[1]["triggerSource"], "TokenGeneration_RefreshTokens");
+}
