@@ -16,7 +16,8 @@
 //!
 //! Post-* triggers (PostConfirmation, PostAuthentication) follow a change already written: their
 //! failure is queued in the database ([`retry`]) and retried by the janitor, and the request
-//! they follow still succeeds (see [`Triggers::after`]).
+//! they follow still succeeds (see [`Triggers::after`]). The user flows call them from
+//! `crate::userpool::user_triggers`, token issuance from `crate::tokens::pre_token`.
 
 pub mod arn;
 pub mod retry;

@@ -46,7 +46,8 @@ pub struct PoolOptions {
     /// `DeletionProtection`.
     pub deletion_protection: Option<DeletionProtection>,
     /// `LambdaConfig`: the functions [`crate::triggers`] invokes (PreSignUp, PreAuthentication,
-    /// PostAuthentication, PostConfirmation; the others are stored and echoed).
+    /// PostAuthentication, PostConfirmation, PreTokenGeneration V1; the others are stored and
+    /// echoed).
     pub lambda_config: Option<LambdaConfig>,
     /// `AutoVerifiedAttributes`: attributes verified by a mailed code at sign-up.
     pub auto_verified_attributes: Option<Vec<String>>,

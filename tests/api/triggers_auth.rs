@@ -245,6 +245,14 @@ async fn pre_token_generation_v1_edits_the_id_token_and_the_groups() {
     assert_eq!(e["request"]["groupConfiguration"]["groupsToOverride"], json!(["staff"]));
     assert_eq!(e["request"]["userAttributes"]["email"], "vic@example.com");
 
+    // The hosted sign-in's code grant: the same edits, source HostedAuth.
+    let browser = app.browser();
+    let page = sign_in(&browser, &f.authorize_url(&app, ""), "vic", PASSWORD).await;
+    let code = query_param(&location(&page), "code").expect("code");
+    let hosted: Value = f.redeem(&app, &code).await.json().await.unwrap();
+    assert_eq!(claims(hosted["id_token"].as_str().unwrap())["tenant"], "acme");
+    assert_eq!(fake.events_of("claims").last().unwrap()["triggerSource"], "TokenGeneration_HostedAuth");
+
     // The refresh grant asks again, with its own source; a refusal issues nothing.
     let refresh = json!({"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": f.client_id,
                          "AuthParameters": {"REFRESH_TOKEN": r["RefreshToken"]}});
@@ -252,5 +260,5 @@ async fn pre_token_generation_v1_edits_the_id_token_and_the_groups() {
     let (status, v) = app.public_api("InitiateAuth", refresh).await;
     assert_eq!((status, err_type(&v)), (400, "UserLambdaValidationException"), "{v}");
     assert_eq!(err_message(&v), "PreTokenGeneration failed with error frozen account.");
-    assert_eq!(fake.events_of("claims")[1]["triggerSource"], "TokenGeneration_RefreshTokens");
+    assert_eq!(fake.events_of("claims").last().unwrap()["triggerSource"], "TokenGeneration_RefreshTokens");
 }
