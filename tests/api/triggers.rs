@@ -306,3 +306,32 @@ async fn the_first_federated_sign_in_runs_pre_sign_up_external_provider() {
     upstream_sign_in(&app, &f, "identity_provider=Google").await;
     assert_eq!(fake.events_of("fed-gate").len(), 2);
 }
+
+#[tokio::test]
+async fn the_dashboard_creates_users_through_pre_sign_up() {
+    use crate::admin::{ADMIN, ADMIN_PASSWORD, sign_in_dashboard};
+    let fake = FakeLambda::start();
+    let app = TestApp::spawn_with(|c| {
+        configure(c, &fake);
+        c.admin_username = Some(ADMIN.into());
+        c.admin_password = Some(portcullis::config::Secret::new(ADMIN_PASSWORD));
+        c.admin_mfa = portcullis::config::AdminMfa::Optional;
+    })
+    .await;
+    let f = trigger_pool(&app, &[("PreSignUp", "dash-gate")], json!({})).await;
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    fake.script("dash-gate", Script::Fail("Use the HR system"));
+    let path = format!("/admin/pools/{}/users", f.pool);
+    let r = admin.post(&app, &path, &[("username", "walt"), ("email", "walt@example.com")]).await;
+    let page = r.text().await.unwrap();
+    assert!(page.contains("PreSignUp failed with error Use the HR system."), "{page}");
+    assert!(user_status(&app, &f.pool, "walt").await.is_none());
+    let e = &fake.events_of("dash-gate")[0];
+    assert_eq!(e["triggerSource"], "PreSignUp_AdminCreateUser");
+    assert_eq!(e["request"]["userAttributes"]["email"], "walt@example.com");
+
+    fake.script("dash-gate", Script::Respond(json!({})));
+    let r = admin.post(&app, &path, &[("username", "walt"), ("email", "walt@example.com")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(user_status(&app, &f.pool, "walt").await.unwrap().0, "FORCE_CHANGE_PASSWORD");
+}
