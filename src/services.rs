@@ -80,7 +80,9 @@ impl Services {
         let upstream = Upstream::new(config.upstream_timeout_secs)
             .expect("the TLS client for upstream providers could not be built");
         let events = Arc::new(Events::new(store.clone(), clock.clone()));
-        let triggers = Arc::new(Triggers::new(&config, store.clone(), clock.clone(), events.clone()));
+        let triggers = Triggers::new(&config, store.clone(), clock.clone(), events.clone())
+            .expect("the TLS client for triggers could not be built");
+        let triggers = Arc::new(triggers);
         let infra = Infra {
             passwords: Passwords::with_queue(config.password_queue, master.clone()),
             directory: Arc::new(Directory::new(store.clone(), clock.clone(), master.clone())),

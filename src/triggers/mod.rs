@@ -144,9 +144,15 @@ pub struct Triggers {
 }
 
 impl Triggers {
-    pub fn new(config: &crate::config::Config, store: Store, clock: Arc<dyn Clock>, events: Arc<Events>) -> Self {
-        let http = crate::federation::http_client(TIMEOUT_SECS).unwrap_or_default();
-        Triggers { http, config: config.triggers.clone(), region: config.region.clone(), store, clock, events }
+    /// With the federation's HTTP client set-up (rustls, no redirects) and a 5 s timeout.
+    pub fn new(
+        config: &crate::config::Config,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        events: Arc<Events>,
+    ) -> anyhow::Result<Self> {
+        let http = crate::federation::http_client(TIMEOUT_SECS)?;
+        Ok(Triggers { http, config: config.triggers.clone(), region: config.region.clone(), store, clock, events })
     }
 
     /// The event Cognito sends for `call`.

@@ -18,6 +18,9 @@ use crate::crypto::sigv4::Signer;
 use base64::Engine;
 use serde_json::Value;
 
+/// The largest answer read (Lambda's own limit on a synchronous response is 6 MB).
+pub const MAX_ANSWER: usize = 6 * 1024 * 1024;
+
 /// Where an ARN's events go.
 pub enum Route<'a> {
     Lambda { endpoint: &'a str, function: FunctionArn },
@@ -98,10 +101,17 @@ pub async fn send(
                 .header("webhook-signature", signature)
         }
     };
-    let answer = request.body(body).send().await.map_err(|e| TriggerError::Unexpected(failure(&e)))?;
+    let mut answer = request.body(body).send().await.map_err(|e| TriggerError::Unexpected(failure(&e)))?;
     let status = answer.status();
     let function_error = answer.headers().contains_key("x-amz-function-error");
-    let bytes = answer.bytes().await.map_err(|e| TriggerError::Unexpected(failure(&e)))?;
+    // Read at most MAX_ANSWER bytes: a larger answer is no event.
+    let mut bytes = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| TriggerError::Unexpected(failure(&e)))? {
+        if bytes.len() + chunk.len() > MAX_ANSWER {
+            return Err(TriggerError::InvalidResponse);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
     let error_message = || {
         let m = parsed.as_ref().and_then(|v| v.get("errorMessage")).and_then(Value::as_str);
