@@ -4,7 +4,7 @@
 //!   web toolkit `web`. A surface never imports another surface; `web` imports none. Surfaces
 //!   call services, never the store (they may name its row types, to render them).
 //! - **Services** hold the rules: `userpool`, `authorization`, `tokens`, `federation`,
-//!   `identity_pools`, `iam`, `events`, `operators` and `services.rs`. They import no web
+//!   `identity_pools`, `iam`, `events`, `operators`, `triggers` and `services.rs`. They import no web
 //!   framework (actix-web), no template engine (askama) and no surface.
 //! - **Adapters** talk to the outside below the services: `store` (the only place SQL is
 //!   written) and `mail` (which renders and delivers mails). The store imports no service.
@@ -17,8 +17,18 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 600;
 
 const SURFACES: &[&str] = &["api", "oauth", "hosted_ui", "admin", "health"];
-const SERVICES: &[&str] =
-    &["userpool", "authorization", "tokens", "federation", "identity_pools", "iam", "events", "operators", "services"];
+const SERVICES: &[&str] = &[
+    "userpool",
+    "authorization",
+    "tokens",
+    "federation",
+    "identity_pools",
+    "iam",
+    "events",
+    "operators",
+    "services",
+    "triggers",
+];
 
 /// The top-level module a file belongs to (`src/userpool/auth.rs` → `userpool`).
 fn module_of(path: &str) -> &str {

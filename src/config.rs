@@ -1,9 +1,13 @@
 //! Typed configuration, layered: defaults → optional TOML file (`--config`) → `PORTCULLIS_*`
 //! environment variables. Unknown keys in the file are rejected; secrets are redacted in Debug.
 
+mod triggers;
+
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+pub use triggers::TriggerConfig;
 
 /// A secret value that never prints.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -89,6 +93,8 @@ pub struct Config {
     /// Both or neither; SIGHUP reloads them from the same paths.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Where `LambdaConfig` functions are invoked (see [`TriggerConfig`]).
+    pub triggers: TriggerConfig,
 }
 
 /// `PORTCULLIS_ADMIN_MFA`: the system pool's MFA setting.
@@ -145,6 +151,7 @@ impl Default for Config {
             event_retention_days: 90,
             tls_cert: None,
             tls_key: None,
+            triggers: TriggerConfig::default(),
         }
     }
 }
@@ -194,6 +201,12 @@ struct FileConfig {
     event_retention_days: Option<u32>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    lambda_endpoint: Option<String>,
+    lambda_access_key_id: Option<String>,
+    lambda_secret_access_key: Option<Secret>,
+    trigger_webhook_secret: Option<Secret>,
+    /// Function ARN → webhook URL.
+    triggers: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,6 +257,8 @@ impl Config {
                 admin_mfa,
                 event_retention_days
             );
+            let (t, w) = (f.trigger_webhook_secret, f.triggers);
+            c.triggers.take_file(f.lambda_endpoint, f.lambda_access_key_id, f.lambda_secret_access_key, t, w);
             if f.tls_cert.is_some() {
                 c.tls_cert = f.tls_cert;
             }
@@ -340,6 +355,7 @@ impl Config {
                     c.upstream_timeout_secs =
                         v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_UPSTREAM_TIMEOUT_SECS", v.clone()))?
                 }
+                n if triggers::ENV.contains(&n) => c.triggers.set_env(n, v),
                 _ => {}
             }
         }
@@ -409,7 +425,7 @@ impl Config {
         if self.database_acquire_timeout_ms == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_ACQUIRE_TIMEOUT_MS", "must be at least 1".into()));
         }
-        Ok(())
+        self.triggers.validate()
     }
 
     /// The database URL in force: the configured one or the SQLite file in the data dir.

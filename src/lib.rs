@@ -8,7 +8,8 @@
 //!   pools, identities, logins, role mapping, credentials, their OpenID token issuer),
 //!   [`federation`] (upstream identity providers), [`iam`] (roles, trust policies, temporary
 //!   credentials), [`events`] (the event log: sign-in events and the audit trail), [`operators`]
-//!   (the system pool, dashboard operators and their sessions).
+//!   (the system pool, dashboard operators and their sessions), [`triggers`] (a pool's Lambda
+//!   triggers: invoking them and retrying the post-* ones).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
 //! - Shared infrastructure: [`config`], [`clock`], [`crypto`], [`startup`], [`tls`] (HTTPS and its
@@ -46,5 +47,6 @@ pub mod tags;
 pub mod telemetry;
 pub mod tls;
 pub mod tokens;
+pub mod triggers;
 pub mod userpool;
 pub mod web;

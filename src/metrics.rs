@@ -74,6 +74,11 @@ pub fn init() {
             "portcullis_upstream_request_duration_seconds",
             "Calls to upstream identity providers (federation), by call and outcome."
         );
+        describe_counter!("portcullis_trigger_calls_total", "Lambda trigger calls, by trigger and outcome.");
+        describe_histogram!(
+            "portcullis_trigger_call_duration_seconds",
+            "Lambda trigger calls, by trigger and outcome."
+        );
     });
 }
 
@@ -137,4 +142,12 @@ pub fn upstream_call(call: &'static str, ok: bool, seconds: f64) {
     let outcome = if ok { "ok" } else { "error" };
     metrics::histogram!("portcullis_upstream_request_duration_seconds", "call" => call, "outcome" => outcome)
         .record(seconds);
+}
+
+/// One trigger call: the trigger (`PreSignUp`, …), its outcome (`ok`, `refused`, `unexpected`,
+/// `invalid_response`) and how long it took.
+pub fn trigger_call(trigger: &'static str, outcome: &'static str, seconds: f64) {
+    let labels = [("trigger", trigger), ("outcome", outcome)];
+    metrics::counter!("portcullis_trigger_calls_total", &labels).increment(1);
+    metrics::histogram!("portcullis_trigger_call_duration_seconds", &labels).record(seconds);
 }

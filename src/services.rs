@@ -16,6 +16,7 @@ use crate::mail::Mailer;
 use crate::operators::Operators;
 use crate::store::Store;
 use crate::tokens::Tokens;
+use crate::triggers::Triggers;
 use crate::userpool::directory::Directory;
 use crate::userpool::password::Passwords;
 use crate::userpool::{Codes, SignIn, UserPools, Users};
@@ -35,6 +36,8 @@ pub struct Infra {
     pub upstream: Arc<Upstream>,
     /// The event log, for the contexts that record events.
     pub events: Arc<Events>,
+    /// A pool's Lambda triggers.
+    pub triggers: Arc<Triggers>,
 }
 
 /// Every context, composed. Surfaces reach the context they call through its field.
@@ -68,19 +71,32 @@ pub struct Services {
     pub events: Arc<Events>,
     /// The system pool, dashboard operators and their sessions.
     pub operators: Arc<Operators>,
+    /// A pool's Lambda triggers and the retry queue of the post-* ones.
+    pub triggers: Arc<Triggers>,
 }
 
 impl Services {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>, master: MasterKey, mailer: Mailer) -> Self {
         let upstream = Upstream::new(config.upstream_timeout_secs)
             .expect("the TLS client for upstream providers could not be built");
+        let events = Arc::new(Events::new(store.clone(), clock.clone()));
+        let triggers = Triggers::new(&config, store.clone(), clock.clone(), events.clone())
+            .expect("the TLS client for triggers could not be built");
+        let triggers = Arc::new(triggers);
         let infra = Infra {
             passwords: Passwords::with_queue(config.password_queue, master.clone()),
             directory: Arc::new(Directory::new(store.clone(), clock.clone(), master.clone())),
-            tokens: Arc::new(Tokens::new(store.clone(), clock.clone(), master.clone(), config.public_url.clone())),
+            tokens: Arc::new(Tokens::new(
+                store.clone(),
+                clock.clone(),
+                master.clone(),
+                config.public_url.clone(),
+                triggers.clone(),
+            )),
             iam: Arc::new(Iam::new(store.clone(), clock.clone(), master.clone(), config.account_id.clone())),
             upstream: Arc::new(upstream),
-            events: Arc::new(Events::new(store.clone(), clock.clone())),
+            events,
+            triggers,
             config,
             store,
             clock,
@@ -107,6 +123,7 @@ impl Services {
             tokens: infra.tokens,
             iam: infra.iam,
             events: infra.events,
+            triggers: infra.triggers,
         }
     }
 

@@ -209,6 +209,11 @@ pub async fn janitor_pass(services: &Services, node: &str) -> bool {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),
     }
+    match services.triggers.retry_due().await {
+        Ok(n) if n > 0 => tracing::info!(calls = n, "queued trigger calls delivered"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "retrying queued trigger calls failed"),
+    }
     if let Err(e) = services.events.take_mfa_adoption().await {
         tracing::warn!(error = %e, "taking the hour's MFA adoption reading failed");
     }

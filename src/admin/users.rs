@@ -177,6 +177,7 @@ pub async fn create(c: InPool<Change<ManageUsers>>) -> HttpResponse {
         message_action: (!f.checked("send_invitation")).then_some(MessageAction::Suppress),
         deliver_by_email: f.checked("send_invitation"),
         force_alias_creation: false,
+        trigger_input: Default::default(),
     };
     match c.svc.users.admin_create_user(&pool.id, &new).await {
         Ok(user) => {
@@ -340,7 +341,7 @@ pub async fn act(c: InPool<Change<ManageUsers>>, path: Path<(String, String, Str
         "disable" => svc.users.admin_set_enabled(&pool.id, &username, false).await,
         "enable" => svc.users.admin_set_enabled(&pool.id, &username, true).await,
         "sign-out" => svc.users.global_sign_out(&pool, user).await,
-        "confirm" => svc.sign_in.admin_confirm_sign_up(&pool.id, &username).await,
+        "confirm" => svc.sign_in.admin_confirm_sign_up(&pool.id, &username, &Default::default()).await,
         "reset-password" => svc.sign_in.admin_reset_user_password(&pool.id, &username).await,
         "set-password" => {
             svc.users.admin_set_password(&pool.id, &username, c.form.get("password"), c.form.checked("permanent")).await

@@ -96,7 +96,9 @@ async fn outcome(svc: Uses<'_>, pool: &Pool, client: &Client, step: SignInStep, 
     match step {
         SignInStep::Authenticated { user, auth_time } => {
             let device = svc.users.device_for_tokens(pool, &user, device).await?;
-            let grant = Grant { scopes: None, nonce: None, auth_time, device_key: device.key().map(str::to_string) };
+            let device_key = device.key().map(str::to_string);
+            let source = "TokenGeneration_Authentication";
+            let grant = Grant { scopes: None, nonce: None, auth_time, device_key, source };
             let t = svc.tokens.issue_user_tokens(pool, client, &user, &grant).await?;
             Ok(result(&t, &device))
         }
@@ -333,7 +335,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             }
             client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
             let device = p["DEVICE_KEY"].as_str();
-            let attempt = PasswordAttempt { username, password: s(p, "PASSWORD"), device };
+            let metadata = Some(&i["ClientMetadata"]);
+            let attempt = PasswordAttempt { username, password: s(p, "PASSWORD"), device, metadata };
             let o = svc.sign_in.password_sign_in(&pool, &client, attempt, Caller { source, lang: Lang::En }).await?;
             outcome(svc, &pool, &client, o, device).await
         }

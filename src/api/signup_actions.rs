@@ -10,6 +10,7 @@ use crate::i18n::Lang;
 use crate::services::Services;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::throttle::{Caller, Source};
+use crate::userpool::user_triggers::TriggerInput;
 use serde_json::{Value, json};
 
 /// The contexts these actions use, and nothing else.
@@ -37,9 +38,10 @@ pub const ACTIONS: &[&str] = &[
 
 pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiResult {
     let username = &username_in(i);
+    let input = TriggerInput::from_api(&i["ValidationData"], &i["ClientMetadata"]);
     match action {
         "AdminConfirmSignUp" => {
-            svc.sign_in.admin_confirm_sign_up(&pool_id_in(i)?, username).await?;
+            svc.sign_in.admin_confirm_sign_up(&pool_id_in(i)?, username, &input).await?;
             return Ok(json!({}));
         }
         "AdminResetUserPassword" => {
@@ -55,7 +57,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
     Ok(match action {
         "SignUp" => {
             let attributes = super::attribute_list(&i["UserAttributes"]);
-            let r = svc.sign_in.sign_up(&pool, &client, username, s(i, "Password"), &attributes, caller).await?;
+            let password = s(i, "Password");
+            let r = svc.sign_in.sign_up(&pool, &client, username, password, &attributes, &input, caller).await?;
             let mut out = json!({"UserConfirmed": r.confirmed, "UserSub": r.user.id});
             if let Some(d) = &r.delivery {
                 out["CodeDeliveryDetails"] = code_delivery(d);
@@ -63,7 +66,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             out
         }
         "ConfirmSignUp" => {
-            svc.sign_in.confirm_sign_up(&pool, &client, username, s(i, "ConfirmationCode"), source).await?;
+            let code = s(i, "ConfirmationCode");
+            svc.sign_in.confirm_sign_up(&pool, &client, username, code, &input, source).await?;
             json!({})
         }
         "ResendConfirmationCode" => {

@@ -5,11 +5,8 @@
 //! region work. Requests more than 15 minutes off the server clock are refused.
 
 use crate::crypto::constant_time_eq;
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use crate::crypto::sigv4::Signer;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const MAX_SKEW_SECS: i64 = 15 * 60;
 
@@ -152,28 +149,16 @@ pub fn verify(
     if !signed.iter().any(|(k, _)| *k == "host") {
         return Err(SigError::Malformed(HOST_NOT_SIGNED.into()));
     }
-    let identity: Identity =
-        Credentials::new(&auth.access_key_id, secret, session_token.map(str::to_string), None, "portcullis").into();
-    let mut settings = SigningSettings::default();
-    settings.excluded_headers = Some(vec![]);
-    let time = UNIX_EPOCH + Duration::from_secs(t.max(0) as u64);
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&auth.region)
-        .name(&auth.service)
-        .time(time)
-        .settings(settings)
-        .build()
-        .map_err(|e| SigError::Malformed(e.to_string()))?
-        .into();
-    let signable = SignableRequest::new(req.method, req.uri, signed.into_iter(), SignableBody::Bytes(req.body))
-        .map_err(|e| SigError::Malformed(e.to_string()))?;
-    let out = sign(signable, &params).map_err(|e| SigError::Malformed(e.to_string()))?;
-    if constant_time_eq(out.signature().as_bytes(), auth.signature.as_bytes()) {
-        Ok(())
-    } else {
-        Err(SigError::Mismatch)
-    }
+    let signer = Signer {
+        access_key_id: &auth.access_key_id,
+        secret,
+        session_token,
+        region: &auth.region,
+        service: &auth.service,
+        time: t,
+    };
+    let out = signer.sign(req.method, req.uri, signed.into_iter(), req.body, true).map_err(SigError::Malformed)?;
+    if constant_time_eq(out.signature.as_bytes(), auth.signature.as_bytes()) { Ok(()) } else { Err(SigError::Mismatch) }
 }
 
 /// Current time for callers without a clock (tests).

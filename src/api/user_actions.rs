@@ -6,6 +6,7 @@ use super::{ApiResult, attribute_list, limit, pool_id_in, s, username_in};
 use crate::services::Services;
 use crate::userpool::attributes;
 use crate::userpool::groups::{GroupChanges, NewGroup};
+use crate::userpool::user_triggers::TriggerInput;
 use crate::userpool::users::{MessageAction, NewUser};
 use serde_json::{Value, json};
 
@@ -57,6 +58,7 @@ fn new_user(i: &Value) -> NewUser {
         },
         deliver_by_email: i["DesiredDeliveryMediums"].as_array().is_some_and(|m| m.iter().any(|x| x == "EMAIL")),
         force_alias_creation: i["ForceAliasCreation"] == true,
+        trigger_input: TriggerInput::from_api(&i["ValidationData"], &i["ClientMetadata"]),
     }
 }
 

@@ -163,8 +163,13 @@ impl Authorization {
             _ => return Err(BAD_CODE),
         };
         let scopes: Vec<Scope> = row.scopes.split(' ').filter(|s| !s.is_empty()).map(Scope::from).collect();
-        let grant =
-            Grant { scopes: Some(scopes), nonce: row.nonce.clone(), auth_time: row.auth_time, device_key: None };
+        let grant = Grant {
+            scopes: Some(scopes),
+            nonce: row.nonce.clone(),
+            auth_time: row.auth_time,
+            device_key: None,
+            source: "TokenGeneration_HostedAuth",
+        };
         Ok((self.tokens.issue_with_origin(pool, client, &user, &grant, &origin).await?, user))
     }
 

@@ -336,8 +336,13 @@ impl Authorization {
                 Ok(append_query(r.redirect_uri.as_str(), &pairs))
             }
             ResponseType::Token => {
-                let grant =
-                    Grant { scopes: Some(r.scopes.clone()), nonce: r.nonce.clone(), auth_time, device_key: None };
+                let grant = Grant {
+                    scopes: Some(r.scopes.clone()),
+                    nonce: r.nonce.clone(),
+                    auth_time,
+                    device_key: None,
+                    source: "TokenGeneration_HostedAuth",
+                };
                 let t = self.tokens.issue_implicit_tokens(pool, &r.client, user, &grant).await?;
                 let expires = t.expires_in.to_string();
                 let mut pairs = vec![("access_token", t.access_token.as_str())];

@@ -80,10 +80,12 @@ pub enum AuthEventType {
     TokenGrant,
     /// A sign-in through an upstream identity provider.
     Federation,
+    /// A call of a pool's Lambda trigger (details: trigger, source, latency, result).
+    Trigger,
 }
 
 impl AuthEventType {
-    pub const ALL: [AuthEventType; 8] = [
+    pub const ALL: [AuthEventType; 9] = [
         AuthEventType::SignIn,
         AuthEventType::SignUp,
         AuthEventType::ForgotPassword,
@@ -92,6 +94,7 @@ impl AuthEventType {
         AuthEventType::Confirmation,
         AuthEventType::TokenGrant,
         AuthEventType::Federation,
+        AuthEventType::Trigger,
     ];
 
     /// Cognito's `EventType` values: the types AdminListUserAuthEvents lists.
@@ -113,6 +116,7 @@ impl AuthEventType {
             AuthEventType::Confirmation => "Confirmation",
             AuthEventType::TokenGrant => "TokenGrant",
             AuthEventType::Federation => "Federation",
+            AuthEventType::Trigger => "Trigger",
         }
     }
 
@@ -162,6 +166,10 @@ pub enum Reason {
     Upstream,
     /// An operator's role does not allow the action.
     Forbidden,
+    /// A trigger's function refused.
+    TriggerRefused,
+    /// A trigger could not be called or answered nonsense.
+    TriggerFailed,
     /// Anything else (an internal error).
     Error,
 }
@@ -198,6 +206,8 @@ impl Reason {
             InvalidRequest => "invalid_request",
             Upstream => "upstream",
             Forbidden => "forbidden",
+            TriggerRefused => "trigger_refused",
+            TriggerFailed => "trigger_failed",
             Error => "error",
         }
     }
@@ -230,6 +240,8 @@ impl Reason {
             Error::LimitExceeded(_) => Reason::LimitExceeded,
             Error::TooManyRequests { .. } => Reason::RateLimited,
             Error::CodeDeliveryFailure(_) => Reason::DeliveryFailed,
+            Error::UserLambdaValidation(_) => Reason::TriggerRefused,
+            Error::UnexpectedLambda(_) | Error::InvalidLambdaResponse(_) => Reason::TriggerFailed,
             _ => Reason::Error,
         }
     }

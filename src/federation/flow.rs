@@ -182,6 +182,6 @@ impl Federation {
                 oidc::sign_in(&self.upstream, &p, &e, callback, code, secrets, now).await?
             }
         };
-        self.federated_user(pool, &p, &claims).await
+        self.federated_user(pool, &p, &claims, pending.params.client_id.as_deref()).await
     }
 }

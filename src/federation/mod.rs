@@ -131,7 +131,7 @@ pub(crate) async fn timed<T, E>(
 
 /// An HTTP client for upstream calls: TLS through rustls on aws-lc-rs with the webpki roots, no
 /// redirects followed, one timeout for connecting and for the whole exchange.
-fn http_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {
+pub(crate) fn http_client(timeout_secs: u64) -> anyhow::Result<reqwest::Client> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -188,6 +188,7 @@ pub struct Federation {
     master: MasterKey,
     upstream: Arc<Upstream>,
     events: Arc<crate::events::Events>,
+    triggers: Arc<crate::triggers::Triggers>,
 }
 
 impl Federation {
@@ -198,6 +199,7 @@ impl Federation {
             master: infra.master.clone(),
             upstream: infra.upstream.clone(),
             events: infra.events.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 

@@ -8,8 +8,10 @@ use crate::store::StoreError;
 use crate::store::federation::UserIdentityRow;
 use crate::store::users::UserRow;
 use crate::userpool::attributes;
+use crate::userpool::error::Error;
 use crate::userpool::linked_identities::{EXTERNAL_PROVIDER, IDENTITIES, federated_username, identity_entry};
 use crate::userpool::model::Pool;
+use crate::userpool::user_triggers::{TriggerInput, pre_sign_up};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -54,8 +56,15 @@ pub fn mapped_attributes(pool: &Pool, p: &Provider, claims: &Claims) -> BTreeMap
 }
 
 impl Federation {
-    /// Sign an upstream identity in as a pool user, creating or refreshing it.
-    pub async fn federated_user(&self, pool: &Pool, p: &Provider, claims: &Claims) -> UpstreamResult<UserRow> {
+    /// Sign an upstream identity in as a pool user (for app client `client_id`), creating or
+    /// refreshing it.
+    pub async fn federated_user(
+        &self,
+        pool: &Pool,
+        p: &Provider,
+        claims: &Claims,
+        client_id: Option<&str>,
+    ) -> UpstreamResult<UserRow> {
         let internal = |e: &dyn std::fmt::Display| {
             tracing::error!(error = %e, "federated user lookup failed");
             UpstreamError { error: "server_error", description: "An internal error occurred".into() }
@@ -69,7 +78,7 @@ impl Federation {
         let user = match user {
             Some(u) if u.status != EXTERNAL_PROVIDER => u,
             Some(u) => self.refresh_federated(pool, p, claims, u).await.map_err(|e| internal(&e))?,
-            None => self.first_federated_sign_in(pool, p, claims, &uid).await?,
+            None => self.first_federated_sign_in(pool, p, claims, &uid, client_id).await?,
         };
         if !user.enabled {
             return Err(UpstreamError::invalid(DISABLED));
@@ -83,6 +92,7 @@ impl Federation {
         p: &Provider,
         claims: &Claims,
         uid: &str,
+        client_id: Option<&str>,
     ) -> UpstreamResult<UserRow> {
         let internal = |e: &dyn std::fmt::Display| {
             tracing::error!(error = %e, "creating a federated user failed");
@@ -103,6 +113,16 @@ impl Federation {
                 missing.iter().map(|m| format!("{m}: The attribute {m} is required")).collect::<Vec<_>>().join(", ")
             )));
         }
+        // PreSignUp_ExternalProvider before the user is written: a refusal writes nothing and
+        // reaches the app as the callback's error_description. Only autoVerifyEmail /
+        // autoVerifyPhone apply (a federated user is never confirmed by code).
+        let (source, input) = ("PreSignUp_ExternalProvider", TriggerInput::default());
+        let decided = pre_sign_up(&self.triggers, pool, source, &username, client_id, &attrs, &input).await;
+        let refused = |e: Error| match e {
+            Error::Internal(e) => internal(&e),
+            e => UpstreamError::invalid(e.to_string()),
+        };
+        decided.and_then(|d| d.verify(&mut attrs)).map_err(refused)?;
         let link = UserIdentityRow {
             pool_id: pool.id.clone(),
             provider_name: p.name.clone(),

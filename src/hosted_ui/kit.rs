@@ -179,7 +179,11 @@ pub fn message(lang: Lang, e: &Error) -> Option<String> {
         | Error::CodeMismatch(m)
         | Error::ExpiredCode(m)
         | Error::LimitExceeded(m)
-        | Error::CodeDeliveryFailure(m) => Some(m.in_lang(lang)),
+        | Error::CodeDeliveryFailure(m)
+        // A trigger's words, as the function wrote them.
+        | Error::UserLambdaValidation(m)
+        | Error::UnexpectedLambda(m)
+        | Error::InvalidLambdaResponse(m) => Some(m.in_lang(lang)),
         _ => None,
     }
 }

@@ -41,7 +41,7 @@ pub async fn submit(flow: Flow, form: CsrfForm<LoginForm>) -> actix_web::HttpRes
     }
     // The page never tells whether an account exists, whatever the client's setting.
     let username = form.username.trim();
-    let attempt = PasswordAttempt { username, password: &form.password, device: None };
+    let attempt = PasswordAttempt { username, password: &form.password, device: None, metadata: None };
     match svc.sign_in.password_sign_in_as(&ctx.pool, &r.client, attempt, flow.caller(), true).await {
         Ok(outcome) => finish(&flow, outcome).await,
         // The password was right: send the user on to confirm the account, as Cognito's UI does.

@@ -122,7 +122,9 @@ pub async fn submit_signup(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
         .filter_map(|(k, v)| Some((k.strip_prefix("userAttributes.")?.to_string(), v.trim().to_string())))
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    match svc.sign_in.sign_up(&ctx.pool, &r.client, &username, &password, &attrs, flow.caller()).await {
+    let input = Default::default();
+    match svc.sign_in.sign_up(&ctx.pool, &r.client, &username, &password, &attrs, &input, flow.caller()).await {
+        Ok(done) if done.confirmed => redirect(&format!("{}&notice=confirmed", flow.url("login"))),
         Ok(done) if done.delivery.is_some() => confirmation_redirect(&flow, &username, &done.user.id).await,
         Ok(_) => login_page(&flow, &username, None, notice_text(ctx.lang, Some("awaiting_admin"))),
         Err(e) => or_internal(ctx.lang, &e, "sign-up", |m| signup_page(&flow, &form, Some(m))),
@@ -140,7 +142,11 @@ pub async fn submit_confirm(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse 
     if username.is_empty() || code.is_empty() {
         return confirm_page(&flow, username, Some(t(ctx.lang, "form.enter_username_code")), None);
     }
-    let user = match svc.sign_in.confirm_sign_up(&ctx.pool, &r.client, username, code, flow.source()).await {
+    let user = match svc
+        .sign_in
+        .confirm_sign_up(&ctx.pool, &r.client, username, code, &Default::default(), flow.source())
+        .await
+    {
         Ok(u) => u,
         Err(e) => {
             return or_internal(ctx.lang, &e, "confirmation", |m| confirm_page(&flow, username, Some(m), None));

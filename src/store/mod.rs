@@ -29,6 +29,7 @@ pub mod pools;
 pub mod sessions;
 pub mod settings;
 pub mod terms;
+pub mod trigger_retries;
 pub mod users;
 
 use crate::crypto::TokenHash;
@@ -151,6 +152,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "terms", include_str!("../../migrations/sqlite/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/sqlite/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/sqlite/0026_status_indexes.sql")),
+    (27, "trigger retries", include_str!("../../migrations/sqlite/0027_trigger_retries.sql")),
     (29, "imported password hashes", include_str!("../../migrations/sqlite/0029_imported_password_hashes.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -177,6 +179,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "terms", include_str!("../../migrations/postgres/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/postgres/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/postgres/0026_status_indexes.sql")),
+    (27, "trigger retries", include_str!("../../migrations/postgres/0027_trigger_retries.sql")),
     (29, "imported password hashes", include_str!("../../migrations/postgres/0029_imported_password_hashes.sql")),
 ];
 

@@ -59,6 +59,9 @@ pub struct Grant {
     pub nonce: Option<String>,
     pub auth_time: i64,
     pub device_key: Option<String>,
+    /// The PreTokenGeneration `triggerSource`: `TokenGeneration_Authentication` (API sign-in),
+    /// `TokenGeneration_HostedAuth`, `TokenGeneration_RefreshTokens`.
+    pub source: &'static str,
 }
 
 /// Why a token was not accepted (each surface words it its own way).
@@ -114,7 +117,15 @@ impl Tokens {
         origin_jti: &str,
     ) -> Result<(String, Option<String>)> {
         let keys = self.pool_keys(&pool.id, None).await?;
-        let groups = GroupClaims::of(&self.store.groups_for_user(&user.id).await?);
+        let mut groups = GroupClaims::of(&self.store.groups_for_user(&user.id).await?);
+        let current = (&groups.names[..], &groups.roles[..], groups.preferred_role.as_deref());
+        let overrides =
+            super::pre_token::run(&self.triggers, pool, grant.source, client.id.as_str(), user, current).await?;
+        if let Some(o) = &overrides {
+            groups.names = o.groups.clone().unwrap_or(groups.names);
+            groups.roles = o.roles.clone().unwrap_or(groups.roles);
+            groups.preferred_role = o.preferred_role.clone().or(groups.preferred_role);
+        }
         let issuer = self.issuer(&pool.id);
         let event_id = uuid::Uuid::new_v4().to_string();
         let readable = client.read_attributes();
@@ -142,7 +153,10 @@ impl Tokens {
         let wants_id = grant.scopes.as_ref().is_none_or(|s| s.iter().any(|x| x == "openid"));
         let id = if wants_id {
             let at = grant.scopes.as_ref().map(|_| access.as_str());
-            let c = claims::id_token(&subject, &issue, client.id_token_secs(), grant.nonce.as_deref(), at);
+            let mut c = claims::id_token(&subject, &issue, client.id_token_secs(), grant.nonce.as_deref(), at);
+            if let Some(o) = &overrides {
+                o.apply_to_id(&mut c);
+            }
             Some(jwt::sign(&keys, &c).map_err(Error::Internal)?)
         } else {
             None
@@ -265,7 +279,8 @@ impl Tokens {
             None
         };
         let scopes = if row.scopes.is_empty() { None } else { Some(row.scopes.split(' ').map(Scope::from).collect()) };
-        let grant = Grant { scopes, nonce: None, auth_time: row.auth_time, device_key: row.device_key.clone() };
+        let (auth_time, device_key, source) = (row.auth_time, row.device_key.clone(), "TokenGeneration_RefreshTokens");
+        let grant = Grant { scopes, nonce: None, auth_time, device_key, source };
         let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
         crate::metrics::tokens_issued("refresh_token");
         Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })

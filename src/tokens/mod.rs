@@ -6,6 +6,7 @@ pub mod claims;
 pub mod issue;
 pub mod jwt;
 pub mod keys;
+pub mod pre_token;
 pub mod signer;
 
 use crate::clock::Clock;
@@ -24,11 +25,19 @@ pub struct Tokens {
     master: MasterKey,
     keys: KeyCache,
     public_url: String,
+    /// The PreTokenGeneration trigger ([`pre_token`]).
+    triggers: Arc<crate::triggers::Triggers>,
 }
 
 impl Tokens {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, master: MasterKey, public_url: String) -> Self {
-        Tokens { store, clock, master, keys: KeyCache::default(), public_url }
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        master: MasterKey,
+        public_url: String,
+        triggers: Arc<crate::triggers::Triggers>,
+    ) -> Self {
+        Tokens { store, clock, master, keys: KeyCache::default(), public_url, triggers }
     }
 
     fn now(&self) -> i64 {

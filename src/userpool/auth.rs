@@ -16,6 +16,7 @@ use super::password::check_policy;
 use super::sign_in_events::Who;
 use super::step::{Answer, Challenge, NEW_PASSWORD_REQUIRED, SignInStep};
 use super::throttle::{Caller, SourceLimit};
+use super::user_triggers::{TriggerInput, pre_authentication};
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use crate::crypto::TokenHash;
 use crate::events::ChallengeKind;
@@ -43,6 +44,8 @@ pub struct PasswordAttempt<'a> {
     pub password: &'a str,
     /// DEVICE_KEY: the remembered device the request names, if any.
     pub device: Option<&'a str>,
+    /// `ClientMetadata`: PreAuthentication gets it as its `validationData`, as Cognito passes it.
+    pub metadata: Option<&'a Value>,
 }
 
 impl SignIn {
@@ -86,11 +89,17 @@ impl SignIn {
         caller: Caller,
         hide_unknown_users: bool,
     ) -> Result<SignInStep> {
-        let PasswordAttempt { username, password, device } = attempt;
+        let PasswordAttempt { username, password, device, metadata } = attempt;
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
         let found = self.users.find_user(pool, &Username::from(username)).await?;
+        // PreAuthentication before the password is checked; for a name no user has only when
+        // unknown users are hidden (with `userNotFound`), as Cognito does.
+        if found.is_some() || hide_unknown_users {
+            let input = TriggerInput::from_api(&Value::Null, metadata.unwrap_or(&Value::Null)).as_validation_data();
+            pre_authentication(&self.triggers, pool, client.id.as_str(), found.as_ref(), username, &input).await?;
+        }
         let Some(user) = found else {
             // Counted like a user's failures, so a name no user has locks the same way.
             let key = self.codes.phantom_id(pool, username);

@@ -198,6 +198,15 @@ pub enum Error {
     /// CreateTerms or UpdateTerms naming a document the client already has.
     #[error("{0}")]
     TermsExists(Message),
+    /// A trigger's function refused (its error message in Cognito's words).
+    #[error("{0}")]
+    UserLambdaValidation(Message),
+    /// A trigger could not be called (timeout, connection, 5xx, no endpoint).
+    #[error("{0}")]
+    UnexpectedLambda(Message),
+    /// A trigger answered something that is not its event.
+    #[error("{0}")]
+    InvalidLambdaResponse(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -238,6 +247,9 @@ impl Error {
             Error::RefreshTokenReuse(_) => "RefreshTokenReuseException",
             Error::DeviceKeyExists(_) => "DeviceKeyExistsException",
             Error::TermsExists(_) => "TermsExistsException",
+            Error::UserLambdaValidation(_) => "UserLambdaValidationException",
+            Error::UnexpectedLambda(_) => "UnexpectedLambdaException",
+            Error::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -286,7 +298,10 @@ impl Error {
             | Error::UserPoolAddOnNotEnabled(m)
             | Error::RefreshTokenReuse(m)
             | Error::DeviceKeyExists(m)
-            | Error::TermsExists(m) => Some(m),
+            | Error::TermsExists(m)
+            | Error::UserLambdaValidation(m)
+            | Error::UnexpectedLambda(m)
+            | Error::InvalidLambdaResponse(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

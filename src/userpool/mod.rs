@@ -40,6 +40,7 @@ pub mod step;
 pub mod terms;
 pub mod throttle;
 pub mod user_access;
+pub mod user_triggers;
 pub mod users;
 
 use crate::clock::Clock;
@@ -52,6 +53,7 @@ use crate::services::Infra;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::tokens::signer::Alg;
+use crate::triggers::Triggers;
 use directory::Directory;
 use password::Passwords;
 use std::sync::Arc;
@@ -160,6 +162,7 @@ pub struct Users {
     mailer: Mailer,
     directory: Arc<Directory>,
     events: Arc<Events>,
+    triggers: Arc<Triggers>,
 }
 
 impl Users {
@@ -172,6 +175,7 @@ impl Users {
             mailer: infra.mailer.clone(),
             directory: infra.directory.clone(),
             events: infra.events.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 
@@ -217,6 +221,7 @@ pub struct SignIn {
     users: Arc<Users>,
     codes: Arc<Codes>,
     events: Arc<Events>,
+    triggers: Arc<Triggers>,
 }
 
 impl SignIn {
@@ -232,6 +237,7 @@ impl SignIn {
             users,
             codes,
             events: infra.events.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 

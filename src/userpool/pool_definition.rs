@@ -45,7 +45,9 @@ pub struct PoolOptions {
     pub sign_in_policy: Option<SignInPolicy>,
     /// `DeletionProtection`.
     pub deletion_protection: Option<DeletionProtection>,
-    /// `LambdaConfig` (stored and echoed: no trigger is invoked).
+    /// `LambdaConfig`: the functions [`crate::triggers`] invokes (PreSignUp, PreAuthentication,
+    /// PostAuthentication, PostConfirmation, PreTokenGeneration V1; the others are stored and
+    /// echoed).
     pub lambda_config: Option<LambdaConfig>,
     /// `AutoVerifiedAttributes`: attributes verified by a mailed code at sign-up.
     pub auto_verified_attributes: Option<Vec<String>>,
@@ -127,7 +129,7 @@ pub struct SignInPolicy {
     pub allowed_first_auth_factors: Option<Vec<String>>,
 }
 
-/// `LambdaConfigType`, by member: the triggers are opaque to this server.
+/// `LambdaConfigType`, by member; [`crate::triggers`] reads the ARNs from the stored document.
 #[derive(Debug, Clone, Default)]
 pub struct LambdaConfig {
     /// Members given as a function ARN (`PreSignUp`, …, `KMSKeyID`).

@@ -122,6 +122,11 @@ impl SignIn {
         };
         let (kind, details) = (AuthEventType::PasswordChange, json!({"via": "ForgotPassword"}));
         self.record_account(pool, client, source, kind, failed, user.as_ref(), username, details).await;
+        if let (Ok(()), Some(user)) = (&r, &user) {
+            let (src, id) = ("PostConfirmation_ConfirmForgotPassword", Some(client.id.as_str()));
+            let input = super::user_triggers::TriggerInput::default();
+            super::user_triggers::post_confirmation(&self.triggers, pool, src, id, user, &input).await;
+        }
         r
     }
 

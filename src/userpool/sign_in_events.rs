@@ -4,7 +4,9 @@
 //! record the same events. A SignIn event lists the steps passed so far in its details
 //! (`challenges`: Password, then Mfa, each a success or a failure) and, while in progress, the
 //! challenge asked next. Failures name their reason; a user who could not be found is recorded
-//! by the name given. Nothing the user typed as a secret is ever put in an event.
+//! by the name given. Nothing the user typed as a secret is ever put in an event. Every finished
+//! sign-in passes through [`SignIn::record_sign_in`], so the PostAuthentication trigger is called
+//! from there.
 
 use super::SignIn;
 use super::error::{Error, Result};
@@ -84,6 +86,8 @@ impl SignIn {
         let mut steps = passed.to_vec();
         let e = match step {
             Ok(SignInStep::Authenticated { user, .. }) => {
+                // Every finished sign-in passes here: PostAuthentication follows it.
+                super::user_triggers::post_authentication(&self.triggers, pool, client.id.as_str(), user).await;
                 steps.extend(this.map(|k| ChallengeResult { challenge: k, success: true }));
                 event(Outcome::Pass).user(user).details(with_steps(details, &steps, None))
             }

@@ -16,6 +16,7 @@ use super::password::check_policy;
 use super::sign_in_events::Who;
 use super::step::SignInStep;
 use super::throttle::{Caller, Source, SourceLimit};
+use super::user_triggers::{TriggerInput, post_confirmation, pre_sign_up};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{SecretToken, TokenHash};
 use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
@@ -41,7 +42,11 @@ pub struct SignUpResult {
 
 impl SignIn {
     /// SignUp; the code mail is in the caller's language unless the pool has a template.
-    /// Recorded as a SignUp event.
+    /// Recorded as a SignUp event. The pool's PreSignUp trigger (`PreSignUp_SignUp`) runs
+    /// before anything is written: its refusal writes nothing; `autoConfirmUser` confirms the
+    /// user at once (no code is sent, and PostConfirmation runs), `autoVerifyEmail` /
+    /// `autoVerifyPhone` mark the attribute verified (it must be given).
+    #[allow(clippy::too_many_arguments)]
     pub async fn sign_up(
         &self,
         pool: &Pool,
@@ -49,9 +54,10 @@ impl SignIn {
         username: &str,
         password: &str,
         attribute_list: &AttributeList,
+        input: &TriggerInput,
         caller: Caller,
     ) -> Result<SignUpResult> {
-        let r = self.create_account(pool, client, username, password, attribute_list, caller).await;
+        let r = self.create_account(pool, client, username, password, attribute_list, input, caller).await;
         let (failed, user, details) = match &r {
             Ok(done) => (None, Some(&done.user), json!({"code_sent": done.delivery.is_some()})),
             Err(e) => (Some(Reason::of(e)), None, Value::Null),
@@ -60,6 +66,7 @@ impl SignIn {
         r
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn create_account(
         &self,
         pool: &Pool,
@@ -67,6 +74,7 @@ impl SignIn {
         username: &str,
         password: &str,
         attribute_list: &AttributeList,
+        input: &TriggerInput,
         caller: Caller,
     ) -> Result<SignUpResult> {
         let lang = caller.lang;
@@ -84,13 +92,17 @@ impl SignIn {
         let stored_name = resolve_username(pool, username, &sub, &mut attrs)?;
         check_required(pool, &attrs)?;
         check_policy(pool.password_policy(), password)?;
+        let source = "PreSignUp_SignUp";
+        let decision =
+            pre_sign_up(&self.triggers, pool, source, &stored_name, Some(client.id.as_str()), &attrs, input).await?;
+        decision.verify(&mut attrs)?;
         let now = self.now();
         let mut user = UserRow {
             id: sub.into(),
             pool_id: pool.id.clone(),
             username_key: pool.lookup_key(&stored_name),
             username: stored_name.into(),
-            status: UNCONFIRMED.into(),
+            status: if decision.auto_confirm { CONFIRMED } else { UNCONFIRMED }.into(),
             enabled: true,
             password_hash: None,
             srp_verifier: None,
@@ -102,6 +114,11 @@ impl SignIn {
         };
         self.passwords.credential(&pool.id, &user.id, user.username.as_str(), password).await?.set_on(&mut user);
         self.users.insert_new_user(pool, &user, false).await?;
+        if decision.auto_confirm {
+            let source = "PostConfirmation_ConfirmSignUp";
+            post_confirmation(&self.triggers, pool, source, Some(client.id.as_str()), &user, input).await;
+            return Ok(SignUpResult { user, confirmed: true, delivery: None });
+        }
         let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
             Some(self.codes.send_code(pool, &user, Purpose::SignUp, lang).await?)
         } else {
@@ -120,12 +137,17 @@ impl SignIn {
         client: &Client,
         username: &str,
         code: &str,
+        input: &TriggerInput,
         source: Source,
     ) -> Result<UserRow> {
         let r = self.confirm_account(pool, client, username, code, source).await;
         let kind = AuthEventType::Confirmation;
         match &r {
-            Ok(user) => self.record_account(pool, client, source, kind, None, Some(user), username, Value::Null).await,
+            Ok(user) => {
+                self.record_account(pool, client, source, kind, None, Some(user), username, Value::Null).await;
+                let (src, id) = ("PostConfirmation_ConfirmSignUp", Some(client.id.as_str()));
+                post_confirmation(&self.triggers, pool, src, id, user, input).await
+            }
             Err(e) => {
                 let user = self.users.find_user(pool, &Username::from(username)).await.ok().flatten();
                 let reason = match (&user, Reason::of(e)) {
@@ -224,7 +246,13 @@ impl SignIn {
         self.codes.send_code(pool, &user, Purpose::SignUp, lang).await
     }
 
-    pub async fn admin_confirm_sign_up(&self, pool_id: &PoolId, username: &Username) -> Result<()> {
+    /// AdminConfirmSignUp; PostConfirmation (`PostConfirmation_ConfirmSignUp`) follows.
+    pub async fn admin_confirm_sign_up(
+        &self,
+        pool_id: &PoolId,
+        username: &Username,
+        input: &TriggerInput,
+    ) -> Result<()> {
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.users.user(&pool, username).await?;
         if user.status != UNCONFIRMED {
@@ -236,6 +264,7 @@ impl SignIn {
         self.store.delete_user_code(&user.id, "sign_up").await?;
         let event = AuthEvent::new(&pool.id, AuthEventType::Confirmation, Outcome::Pass).user(&user);
         self.events.record_auth(event.details(json!({"by": "admin"}))).await;
+        post_confirmation(&self.triggers, &pool, "PostConfirmation_ConfirmSignUp", None, &user, input).await;
         Ok(())
     }
 

@@ -113,6 +113,10 @@ impl SignIn {
             None if hide => (None, None),
             None => return Err(Error::UserNotFound("User does not exist.".into())),
         };
+        // PreAuthentication at the start of an SRP sign-in, as for a password.
+        let input = super::user_triggers::TriggerInput::default();
+        let id = client.id.as_str();
+        super::user_triggers::pre_authentication(&self.triggers, pool, id, user.as_ref(), username, &input).await?;
         let (Some(user), Some(verifier)) = (user, verifier) else {
             if !hide {
                 return Err(Error::NotAuthorized(Message::Text(

@@ -6,6 +6,7 @@ use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_lik
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
+use super::user_triggers::pre_sign_up;
 use crate::events::{AuthEvent, AuthEventType, Outcome};
 use crate::ids::{PoolId, Username};
 use crate::store::StoreError;
@@ -103,6 +104,8 @@ pub struct NewUser {
     pub deliver_by_email: bool,
     /// A taken alias moves to the new user instead of failing.
     pub force_alias_creation: bool,
+    /// `ValidationData` and `ClientMetadata`, for the PreSignUp trigger.
+    pub trigger_input: super::user_triggers::TriggerInput,
 }
 
 impl Users {
@@ -167,6 +170,11 @@ impl Users {
             }
             None => generate_temporary(policy),
         };
+        // PreSignUp_AdminCreateUser before anything is written: a refusal writes nothing. The
+        // user must still set a password, so only autoVerifyEmail / autoVerifyPhone apply.
+        let (source, trigger_input) = ("PreSignUp_AdminCreateUser", &input.trigger_input);
+        let decision = pre_sign_up(&self.triggers, &pool, source, &username, None, &attrs, trigger_input).await?;
+        decision.verify(&mut attrs)?;
         let mut user = UserRow {
             id: sub.into(),
             pool_id: pool.id.clone(),

@@ -1,0 +1,87 @@
+//! The durable retry queue of post-* trigger calls. A failed PostConfirmation or
+//! PostAuthentication call is written to the `trigger_retries` table with its event as sent; the
+//! janitor (one node at a time, under its lease) sends the due ones again, with a backoff that
+//! doubles from [`FIRST_DELAY_SECS`] up to [`MAX_DELAY_SECS`], and gives a call up after
+//! [`MAX_ATTEMPTS`] failures (logged, and an event like every attempt). The janitor wakes every
+//! ten minutes, so the delays are rounded up to its passes. Rows survive restarts; a pool's rows
+//! go with the pool.
+
+use super::{Trigger, TriggerError, Triggers};
+use crate::ids::PoolId;
+use crate::store::trigger_retries::TriggerRetryRow;
+use serde_json::Value;
+
+pub const FIRST_DELAY_SECS: i64 = 60;
+pub const MAX_DELAY_SECS: i64 = 3600;
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Calls one janitor pass sends at most.
+const BATCH: i64 = 100;
+
+/// The delay after the `attempts`-th failure.
+pub fn backoff(attempts: i64) -> i64 {
+    let doublings = attempts.clamp(1, 20) - 1;
+    (FIRST_DELAY_SECS << doublings).min(MAX_DELAY_SECS)
+}
+
+impl Triggers {
+    /// Queue a call that failed for the janitor. Never fails: a store error is logged.
+    pub(super) async fn queue(&self, pool_id: &PoolId, trigger: Trigger, arn: &str, event: &Value, e: &TriggerError) {
+        let now = self.clock.now();
+        let row = TriggerRetryRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            pool_id: pool_id.clone(),
+            trigger_name: trigger.name().into(),
+            arn: arn.into(),
+            event: event.to_string(),
+            attempts: 1,
+            next_at: now + backoff(1),
+            created_at: now,
+            last_error: e.outcome().into(),
+        };
+        if let Err(err) = self.store.insert_trigger_retry(&row).await {
+            tracing::error!(error = %err, trigger = trigger.name(), "a failed trigger call could not be queued");
+        }
+    }
+
+    /// Send the due calls again (the janitor, under its lease). Returns how many were delivered.
+    pub async fn retry_due(&self) -> crate::store::StoreResult<u64> {
+        let now = self.clock.now();
+        let mut delivered = 0;
+        for row in self.store.due_trigger_retries(now, BATCH).await? {
+            let (Some(trigger), Ok(event)) =
+                (Trigger::parse(&row.trigger_name), serde_json::from_str::<Value>(&row.event))
+            else {
+                self.store.delete_trigger_retry(&row.id).await?;
+                continue;
+            };
+            match self.send(&row.arn, trigger, &row.pool_id, &event).await {
+                Ok(_) => {
+                    self.store.delete_trigger_retry(&row.id).await?;
+                    delivered += 1;
+                }
+                Err(e) if row.attempts + 1 >= MAX_ATTEMPTS => {
+                    tracing::warn!(trigger = trigger.name(), result = e.outcome(), "a trigger call was given up");
+                    self.store.delete_trigger_retry(&row.id).await?;
+                }
+                Err(e) => {
+                    let attempts = row.attempts + 1;
+                    let next = self.clock.now() + backoff(attempts);
+                    self.store.reschedule_trigger_retry(&row.id, attempts, next, e.outcome()).await?;
+                }
+            }
+        }
+        Ok(delivered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_to_an_hour() {
+        assert_eq!(super::backoff(1), 60);
+        assert_eq!(super::backoff(2), 120);
+        assert_eq!(super::backoff(6), 1920);
+        assert_eq!(super::backoff(7), 3600);
+        assert_eq!(super::backoff(50), 3600);
+    }
+}
