@@ -68,6 +68,8 @@ pub struct Services {
     pub events: Arc<Events>,
     /// The system pool, dashboard operators and their sessions.
     pub operators: Arc<Operators>,
+    /// User import jobs and exports.
+    pub transfer: Arc<crate::transfer::Transfer>,
 }
 
 impl Services {
@@ -97,6 +99,7 @@ impl Services {
             authorization: Arc::new(Authorization::new(&infra)),
             federation: Arc::new(Federation::new(&infra)),
             identity_pools: Arc::new(IdentityPools::new(&infra)),
+            transfer: Arc::new(crate::transfer::Transfer::new(&infra)),
             users,
             codes,
             config: infra.config,

@@ -20,6 +20,7 @@ pub mod groups;
 pub mod guesses;
 pub mod iam;
 pub mod identity;
+pub mod import_jobs;
 pub mod keys;
 pub mod leases;
 pub mod mfa;
@@ -150,6 +151,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "terms", include_str!("../../migrations/sqlite/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/sqlite/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/sqlite/0026_status_indexes.sql")),
+    (28, "user import jobs", include_str!("../../migrations/sqlite/0028_user_import_jobs.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -175,6 +177,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "terms", include_str!("../../migrations/postgres/0022_terms.sql")),
     (23, "leases", include_str!("../../migrations/postgres/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/postgres/0026_status_indexes.sql")),
+    (28, "user import jobs", include_str!("../../migrations/postgres/0028_user_import_jobs.sql")),
 ];
 
 /// How long a caller waits for a database connection unless configured otherwise.

@@ -198,6 +198,9 @@ pub enum Error {
     /// CreateTerms or UpdateTerms naming a document the client already has.
     #[error("{0}")]
     TermsExists(Message),
+    /// A user import job asked to start or stop in a state that does not allow it.
+    #[error("{0}")]
+    PreconditionNotMet(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -238,6 +241,7 @@ impl Error {
             Error::RefreshTokenReuse(_) => "RefreshTokenReuseException",
             Error::DeviceKeyExists(_) => "DeviceKeyExistsException",
             Error::TermsExists(_) => "TermsExistsException",
+            Error::PreconditionNotMet(_) => "PreconditionNotMetException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -286,7 +290,8 @@ impl Error {
             | Error::UserPoolAddOnNotEnabled(m)
             | Error::RefreshTokenReuse(m)
             | Error::DeviceKeyExists(m)
-            | Error::TermsExists(m) => Some(m),
+            | Error::TermsExists(m)
+            | Error::PreconditionNotMet(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

@@ -34,6 +34,7 @@ mod identity_pool_developer;
 mod identity_pool_helpers;
 mod identity_pool_ids;
 mod identity_pool_linking;
+mod import_jobs;
 mod keys;
 mod lockout;
 mod malformed;
