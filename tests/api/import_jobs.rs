@@ -343,4 +343,22 @@ async fn a_job_left_in_progress_by_a_node_that_died_resumes_where_it_stopped() {
         let u = ok(&app, "AdminGetUser", json!({"UserPoolId": pool, "Username": name})).await;
         assert_eq!(u["UserStatus"], "RESET_REQUIRED");
     }
+
+    // The export reads them back a page (500) at a time, users created in the same second
+    // told apart by their sub: each once.
+    use futures_util::StreamExt;
+    use portcullis::transfer::export::{ExportFormat, ExportOptions};
+    let opts = ExportOptions { format: ExportFormat::JsonLines, include_hashes: false };
+    let pool_id = portcullis::ids::PoolId::parse(&pool).unwrap();
+    let chunks: Vec<String> =
+        app.services.transfer.export(&pool_id, opts).await.unwrap().map(|c| c.unwrap()).collect().await;
+    assert!(chunks.len() >= 2, "more than one page");
+    let mut names: Vec<String> = chunks
+        .concat()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["Username"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 700);
 }

@@ -16,6 +16,7 @@ mod disk;
 mod enumeration;
 mod es256;
 mod events;
+mod export;
 mod fake_idp;
 mod federation;
 mod federation_admin;
