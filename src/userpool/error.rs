@@ -201,6 +201,9 @@ pub enum Error {
     /// A user import job asked to start or stop in a state that does not allow it.
     #[error("{0}")]
     PreconditionNotMet(Message),
+    /// A pool change refused while one of its user import jobs runs.
+    #[error("{0}")]
+    UserImportInProgress(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -242,6 +245,7 @@ impl Error {
             Error::DeviceKeyExists(_) => "DeviceKeyExistsException",
             Error::TermsExists(_) => "TermsExistsException",
             Error::PreconditionNotMet(_) => "PreconditionNotMetException",
+            Error::UserImportInProgress(_) => "UserImportInProgressException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -291,7 +295,8 @@ impl Error {
             | Error::RefreshTokenReuse(m)
             | Error::DeviceKeyExists(m)
             | Error::TermsExists(m)
-            | Error::PreconditionNotMet(m) => Some(m),
+            | Error::PreconditionNotMet(m)
+            | Error::UserImportInProgress(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

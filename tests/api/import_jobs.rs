@@ -101,7 +101,8 @@ async fn the_header_is_cognitos_and_good_bad_and_duplicate_rows_are_counted() {
             "Schema": [{"Name": "plan", "AttributeDataType": "String", "Mutable": true}],
         }))
         .await;
-    let (client, _) = app.create_client(&pool, false, json!({})).await;
+    let flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+    let (client, _) = app.create_client(&pool, false, json!({"ExplicitAuthFlows": flows})).await;
     let v = ok(&app, "GetCSVHeader", json!({"UserPoolId": pool})).await;
     assert_eq!(v["UserPoolId"], pool);
     let header = header_of(&v);
@@ -181,6 +182,8 @@ async fn the_header_is_cognitos_and_good_bad_and_duplicate_rows_are_counted() {
     // by the e-mail alias too.
     let (status, v) = initiate_auth(&app, &client, "alice", "Any-Passw0rd!").await;
     assert_eq!((status, err_type(&v)), (400, "PasswordResetRequiredException"), "{v}");
+    let (status, v) = crate::srp::start(&app, &client, "alice", &crate::srp::SrpClient::new()).await;
+    assert_eq!((status, err_type(&v)), (400, "PasswordResetRequiredException"), "SRP too: {v}");
     let (status, v) = app.public_api("ForgotPassword", json!({"ClientId": client, "Username": "alice"})).await;
     assert_eq!(status, 200, "{v}");
     let code = sink.nth_to("alice@example.com", 0).await.code();
@@ -291,6 +294,17 @@ async fn a_started_job_stops_and_jobs_are_listed_a_page_at_a_time() {
 
     assert_eq!(upload(&app, url, "cognito:username\nann\n").await.0, 200);
     ok(&app, "StartUserImportJob", json!({"UserPoolId": pool, "JobId": first})).await;
+    // While it runs, the pool's schema, settings and existence stay as they are.
+    for (action, extra) in [
+        ("UpdateUserPool", json!({})),
+        ("AddCustomAttributes", json!({"CustomAttributes": [{"Name": "late", "AttributeDataType": "String"}]})),
+        ("DeleteUserPool", json!({})),
+    ] {
+        let mut body = json!({"UserPoolId": pool});
+        merge(&mut body, extra);
+        let (status, v) = call(&app, action, body).await;
+        assert_eq!((status, err_type(&v)), (400, "UserImportInProgressException"), "{action}: {v}");
+    }
     let (_, v) = call(&app, "StopUserImportJob", json!({"UserPoolId": pool, "JobId": first})).await;
     assert_eq!(v["UserImportJob"]["Status"], "Stopping");
     app.clock.advance_secs(61);
@@ -298,6 +312,7 @@ async fn a_started_job_stops_and_jobs_are_listed_a_page_at_a_time() {
     assert_eq!(stopped["Status"], "Stopped", "{stopped}");
     assert_eq!(stopped["ImportedUsers"], 0);
     assert!(stopped["CompletionDate"].is_number());
+    ok(&app, "UpdateUserPool", json!({"UserPoolId": pool})).await;
 
     let page = ok(&app, "ListUserImportJobs", json!({"UserPoolId": pool, "MaxResults": 2})).await;
     let names: Vec<_> = page["UserImportJobs"].as_array().unwrap().iter().map(|j| j["JobName"].clone()).collect();
@@ -361,4 +376,37 @@ async fn a_job_left_in_progress_by_a_node_that_died_resumes_where_it_stopped() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), 700);
+}
+
+/// The import of 100,000 users (username, e-mail verified, a name), timed: run on purpose with
+/// `cargo test --release --test api -- --ignored --nocapture import_of_100k_users`.
+#[tokio::test]
+#[ignore]
+async fn import_of_100k_users() {
+    let app = TestApp::spawn().await;
+    let pool = app.create_pool(json!({"AliasAttributes": ["email"]})).await;
+    let mut csv = String::from("cognito:username,email,email_verified,given_name\n");
+    for i in 0..100_000 {
+        csv.push_str(&format!("user{i:06},user{i:06}@example.com,true,User {i}\n"));
+    }
+    let (job, url) = create_job(&app, &pool, "100k").await;
+    let started = std::time::Instant::now();
+    assert_eq!(upload(&app, &url, &csv).await.0, 200);
+    let uploaded = started.elapsed();
+    ok(&app, "StartUserImportJob", json!({"UserPoolId": pool, "JobId": job})).await;
+    let mut done = describe(&app, &pool, &job).await;
+    while !["Succeeded", "Failed", "Stopped"].contains(&done["Status"].as_str().unwrap()) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        done = describe(&app, &pool, &job).await;
+    }
+    let total = started.elapsed();
+    assert_eq!(done["ImportedUsers"], 100_000, "{done}");
+    println!(
+        "import of 100000 users on {}: upload of {:.1} MB in {:.2?}, upload to Succeeded in {:.2?} ({:.0} users/s)",
+        backend(),
+        csv.len() as f64 / 1e6,
+        uploaded,
+        total,
+        100_000.0 / total.as_secs_f64()
+    );
 }
