@@ -1,10 +1,10 @@
 //! The layering, checked by reading `src/`: calls go surface → service → store, never back.
 //!
-//! - **Surfaces** parse HTTP and render: `api`, `oauth`, `hosted_ui`, `admin`, `health`, with the shared
+//! - **Surfaces** parse HTTP and render: `api`, `oauth`, `hosted_ui`, `admin`, `health`, `uploads`, with the shared
 //!   web toolkit `web`. A surface never imports another surface; `web` imports none. Surfaces
 //!   call services, never the store (they may name its row types, to render them).
 //! - **Services** hold the rules: `userpool`, `authorization`, `tokens`, `federation`,
-//!   `identity_pools`, `iam`, `events`, `operators`, `triggers` and `services.rs`. They import no web
+//!   `identity_pools`, `iam`, `events`, `operators`, `triggers`, `transfer` and `services.rs`. They import no web
 //!   framework (actix-web), no template engine (askama) and no surface.
 //! - **Adapters** talk to the outside below the services: `store` (the only place SQL is
 //!   written) and `mail` (which renders and delivers mails). The store imports no service.
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 600;
 
-const SURFACES: &[&str] = &["api", "oauth", "hosted_ui", "admin", "health"];
+const SURFACES: &[&str] = &["api", "oauth", "hosted_ui", "admin", "health", "uploads"];
 const SERVICES: &[&str] = &[
     "userpool",
     "authorization",
@@ -26,6 +26,7 @@ const SERVICES: &[&str] = &[
     "iam",
     "events",
     "operators",
+    "transfer",
     "services",
     "triggers",
 ];

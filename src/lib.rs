@@ -2,13 +2,15 @@
 //!
 //! Data flows one way: surface → service → store.
 //! - Surfaces parse HTTP and render: [`api`] (Cognito JSON protocol), [`oauth`] (OIDC endpoints),
-//!   [`hosted_ui`] (askama pages), [`admin`] (the operators' dashboard), [`health`].
+//!   [`hosted_ui`] (askama pages), [`admin`] (the operators' dashboard), [`health`], [`uploads`]
+//!   (the pre-signed URLs user import files are PUT to).
 //! - Services hold the rules: [`userpool`] (pools, clients, users, groups, the sign-in engine),
 //!   [`tokens`] (signing keys, JWTs, refresh tokens, revocation), [`identity_pools`] (identity pools:
 //!   pools, identities, logins, role mapping, credentials, their OpenID token issuer),
 //!   [`federation`] (upstream identity providers), [`iam`] (roles, trust policies, temporary
 //!   credentials), [`events`] (the event log: sign-in events and the audit trail), [`operators`]
-//!   (the system pool, dashboard operators and their sessions), [`triggers`] (a pool's Lambda
+//!   (the system pool, dashboard operators and their sessions), [`transfer`] (user import jobs
+//!   and exports), [`triggers`] (a pool's Lambda
 //!   triggers: invoking them and retrying the post-* ones).
 //! - [`store`] holds the rows: portable SQL through sqlx on SQLite or PostgreSQL.
 //!   [`mail`] delivers what they write (SMTP or an outbox folder).
@@ -47,6 +49,8 @@ pub mod tags;
 pub mod telemetry;
 pub mod tls;
 pub mod tokens;
+pub mod transfer;
 pub mod triggers;
+pub mod uploads;
 pub mod userpool;
 pub mod web;

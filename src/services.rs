@@ -73,6 +73,8 @@ pub struct Services {
     pub operators: Arc<Operators>,
     /// A pool's Lambda triggers and the retry queue of the post-* ones.
     pub triggers: Arc<Triggers>,
+    /// User import jobs and exports.
+    pub transfer: Arc<crate::transfer::Transfer>,
 }
 
 impl Services {
@@ -113,6 +115,7 @@ impl Services {
             authorization: Arc::new(Authorization::new(&infra)),
             federation: Arc::new(Federation::new(&infra)),
             identity_pools: Arc::new(IdentityPools::new(&infra)),
+            transfer: Arc::new(crate::transfer::Transfer::new(&infra)),
             users,
             codes,
             config: infra.config,

@@ -25,6 +25,7 @@ pub struct Application {
 /// Configure every surface of the app. Shared by the server and by in-process tests.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::health::configure(cfg);
+    crate::uploads::configure(cfg);
     crate::api::configure(cfg);
     crate::oauth::configure(cfg);
     crate::oauth::configure_identity_issuer(cfg);
@@ -96,6 +97,7 @@ impl Application {
         .run();
         crate::tls::reload_on_hangup(tls.clone())?;
         spawn_janitor(services.clone());
+        spawn_import_worker(services.clone());
         Ok(Application { port, server, services, generated_key, tls })
     }
 
@@ -179,6 +181,25 @@ fn spawn_janitor(services: Arc<Services>) {
         loop {
             tick.tick().await;
             janitor_pass(&services, &node).await;
+        }
+    });
+}
+
+/// How often each node looks for started user import jobs.
+const IMPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// User import jobs run in the background, on one node at a time (see
+/// [`crate::transfer::worker`]); each node looks every [`IMPORT_EVERY`].
+fn spawn_import_worker(services: Arc<Services>) {
+    let node = uuid::Uuid::new_v4().to_string();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(IMPORT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = services.transfer.run_imports(&node).await {
+                tracing::warn!(error = ?e, "a user import pass failed; it is tried again");
+            }
         }
     });
 }

@@ -16,6 +16,7 @@ mod bulk;
 mod charts;
 mod clients;
 mod events;
+mod export;
 mod fields;
 mod groups;
 mod identity;
@@ -84,6 +85,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, previews: crate::web::preview::Pr
         .route("/admin/pools/{pool}/users", web::get().to(users::list))
         .route("/admin/pools/{pool}/users", web::post().to(users::create))
         .route("/admin/pools/{pool}/bulk", web::post().to(bulk::run))
+        .route("/admin/pools/{pool}/export-users", web::get().to(export::download))
+        .route("/admin/pools/{pool}/export-users", web::post().to(export::download_with_hashes))
         .route("/admin/pools/{pool}/groups", web::get().to(groups::list))
         .route("/admin/pools/{pool}/groups", web::post().to(groups::create))
         .route("/admin/pools/{pool}/groups/{name}", web::get().to(groups::show))

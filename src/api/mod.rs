@@ -14,6 +14,7 @@ mod event_actions;
 mod iam_actions;
 mod identity_actions;
 mod identity_shapes;
+mod import_actions;
 mod mfa_actions;
 pub mod model;
 mod pool_actions;
@@ -258,6 +259,8 @@ async fn run_action(svc: &Services, action: &str, input: &Value, identity: bool,
         device_actions::run(device_actions::Uses::of(svc), action, input, source).await
     } else if terms_actions::ACTIONS.contains(&action) {
         terms_actions::run(terms_actions::Uses::of(svc), action, input).await
+    } else if import_actions::ACTIONS.contains(&action) {
+        import_actions::run(import_actions::Uses::of(svc), action, input).await
     } else {
         Err(unsupported(action))
     }

@@ -20,6 +20,7 @@ pub mod groups;
 pub mod guesses;
 pub mod iam;
 pub mod identity;
+pub mod import_jobs;
 pub mod imported_hashes;
 pub mod keys;
 pub mod leases;
@@ -153,6 +154,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (23, "leases", include_str!("../../migrations/sqlite/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/sqlite/0026_status_indexes.sql")),
     (27, "trigger retries", include_str!("../../migrations/sqlite/0027_trigger_retries.sql")),
+    (28, "user import jobs", include_str!("../../migrations/sqlite/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/sqlite/0029_imported_password_hashes.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -180,6 +182,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (23, "leases", include_str!("../../migrations/postgres/0023_leases.sql")),
     (26, "status indexes", include_str!("../../migrations/postgres/0026_status_indexes.sql")),
     (27, "trigger retries", include_str!("../../migrations/postgres/0027_trigger_retries.sql")),
+    (28, "user import jobs", include_str!("../../migrations/postgres/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/postgres/0029_imported_password_hashes.sql")),
 ];
 

@@ -118,6 +118,12 @@ impl SignIn {
                 (true, false) => incorrect(),
             });
         };
+        if user.status == super::recovery::RESET_REQUIRED && user.password_hash.is_none() {
+            // An imported user has no password yet: as Cognito, any sign-in asks for the reset
+            // (after the same work as a checked guess).
+            self.passwords.verify(None, password).await?;
+            return Err(Error::PasswordResetRequired(Message::ResetRequired));
+        }
         let check = async {
             let ok = self.check_password(&user, password).await?;
             Ok(ok.then_some(()))

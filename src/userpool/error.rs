@@ -207,6 +207,12 @@ pub enum Error {
     /// A trigger answered something that is not its event.
     #[error("{0}")]
     InvalidLambdaResponse(Message),
+    /// A user import job asked to start or stop in a state that does not allow it.
+    #[error("{0}")]
+    PreconditionNotMet(Message),
+    /// A pool change refused while one of its user import jobs runs.
+    #[error("{0}")]
+    UserImportInProgress(Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -250,6 +256,8 @@ impl Error {
             Error::UserLambdaValidation(_) => "UserLambdaValidationException",
             Error::UnexpectedLambda(_) => "UnexpectedLambdaException",
             Error::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
+            Error::PreconditionNotMet(_) => "PreconditionNotMetException",
+            Error::UserImportInProgress(_) => "UserImportInProgressException",
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -301,7 +309,9 @@ impl Error {
             | Error::TermsExists(m)
             | Error::UserLambdaValidation(m)
             | Error::UnexpectedLambda(m)
-            | Error::InvalidLambdaResponse(m) => Some(m),
+            | Error::InvalidLambdaResponse(m)
+            | Error::PreconditionNotMet(m)
+            | Error::UserImportInProgress(m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

@@ -1,7 +1,7 @@
 //! User pools: create with Cognito's defaults, describe, list, update, delete.
 
 use super::UserPools;
-use super::error::{Error, Result};
+use super::error::{Error, Message, Result};
 use super::model::{Pool, STANDARD_ATTRIBUTES, new_pool_id, standard_schema_entry};
 use super::pool_definition::{
     AttributeDataType, MfaFactors, PoolChanges, PoolDefinition, PoolOptions, SchemaAttribute,
@@ -321,6 +321,7 @@ impl UserPools {
     /// immutable ones (schema, username and alias settings) are kept.
     pub async fn update_pool(&self, id: &PoolId, changes: &PoolChanges) -> Result<()> {
         let pool = self.directory.pool(id).await?;
+        self.refuse_during_import(id).await?;
         check_templates(&changes.options)?;
         check_tags(&changes.options)?;
         let mut settings = build_settings(&changes.options);
@@ -426,6 +427,7 @@ impl UserPools {
             return Err(Error::invalid("Add 1 to 25 custom attributes at a time."));
         }
         let pool = self.directory.pool(id).await?;
+        self.refuse_during_import(id).await?;
         let mut config = (*pool.config).clone();
         let mut schema = pool.schema().to_vec();
         for a in attributes {
@@ -438,6 +440,7 @@ impl UserPools {
 
     pub async fn delete_pool(&self, id: &PoolId) -> Result<()> {
         let pool = self.directory.pool(id).await?;
+        self.refuse_during_import(id).await?;
         if pool.deletion_protected() {
             return Err(Error::invalid(
                 "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
@@ -452,6 +455,20 @@ impl UserPools {
             Err(StoreError::Conflict) => Err(Error::invalid("User pool is in use.")),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+impl UserPools {
+    /// While a user import job of the pool is started and not finished, its schema, settings
+    /// and existence stay as they are (Cognito's `UserImportInProgressException` on
+    /// UpdateUserPool, AddCustomAttributes and DeleteUserPool).
+    async fn refuse_during_import(&self, id: &PoolId) -> Result<()> {
+        if self.store.import_in_progress(id).await? {
+            return Err(Error::UserImportInProgress(Message::Text(
+                "A user import job is in progress for this user pool.".into(),
+            )));
+        }
+        Ok(())
     }
 }
 

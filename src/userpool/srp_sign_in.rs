@@ -105,6 +105,10 @@ impl SignIn {
             .ok_or_else(|| Error::InvalidParameter(Message::Text("SRP_A is not a valid value.".into())))?;
         let hide = client.prevents_user_existence_errors();
         let found = self.users.find_user(pool, &Username::from(username)).await?;
+        if found.as_ref().is_some_and(|u| u.status == super::recovery::RESET_REQUIRED && u.password_hash.is_none()) {
+            // An imported user has no password yet: as Cognito, the sign-in asks for the reset.
+            return Err(Error::PasswordResetRequired(Message::ResetRequired));
+        }
         let (user, verifier) = match found {
             Some(user) => {
                 let verifier = self.passwords.open_srp_verifier(&user);

@@ -85,6 +85,21 @@ impl ResponseError for TimedOut {
     }
 }
 
+/// The deadline of a PUT to a user import job's pre-signed URL (a file of up to 100 MB on
+/// what may be a slow link), in place of the usual one.
+pub const UPLOAD_DEADLINE: Duration = Duration::from_secs(15 * 60);
+
+/// The deadline of a request: the configured one, or [`UPLOAD_DEADLINE`] for an upload. A
+/// streamed download (the dashboard's export) is bounded only up to its answer's head: the
+/// deadline covers the handler, and the body that follows is sent page by page, each page a
+/// query bounded by the database's own timeouts.
+fn deadline_of(limit: Duration, req: &ServiceRequest) -> Duration {
+    if req.method() == Method::PUT && req.path().starts_with(crate::transfer::UPLOAD_PATH) {
+        return limit.max(UPLOAD_DEADLINE);
+    }
+    limit
+}
+
 /// The middleware, for `actix_web::middleware::from_fn`: `limit` is the deadline.
 pub async fn bounded(
     limit: Duration,
@@ -92,6 +107,7 @@ pub async fn bounded(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let format = format_of(&req);
+    let limit = deadline_of(limit, &req);
     let (method, path) = (req.method().clone(), req.path().to_string());
     let request_id = req.extensions().get::<super::observe::RequestId>().map(|r| r.0.clone());
     match tokio::time::timeout(limit, next.call(req)).await {
@@ -122,6 +138,17 @@ mod tests {
     fn body(resp: HttpResponse) -> String {
         let bytes = actix_web::body::to_bytes(resp.into_body());
         String::from_utf8(futures_util::FutureExt::now_or_never(bytes).unwrap().unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn only_uploads_get_the_long_deadline() {
+        let short = Duration::from_secs(30);
+        let put = TestRequest::put().uri("/user-import-uploads/import-abc?token=x").to_srv_request();
+        assert_eq!(deadline_of(short, &put), UPLOAD_DEADLINE);
+        let get = TestRequest::get().uri("/user-import-uploads/import-abc").to_srv_request();
+        assert_eq!(deadline_of(short, &get), short);
+        let api = TestRequest::post().uri("/").to_srv_request();
+        assert_eq!(deadline_of(short, &api), short);
     }
 
     #[test]
