@@ -185,17 +185,7 @@ async fn the_hosted_confirm_page_runs_post_confirmation() {
     let (app, sink) = trigger_app(&fake).await;
     let f = trigger_pool(&app, &[("PreSignUp", "pre"), ("PostConfirmation", "welcome")], json!({})).await;
     let browser = app.browser();
-    let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
-    let login = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
-    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden(&signup, "_csrf");
-    let form = [
-        ("_csrf", csrf.as_str()),
-        ("username", "uma"),
-        ("password", PASSWORD),
-        ("userAttributes.email", "uma@example.com"),
-    ];
-    let r = browser.post(form_action(&signup)).form(&form).send().await.unwrap();
+    let r = hosted_sign_up(&app, &f, &browser, "uma", "uma@example.com").await;
     assert_eq!(r.status(), 302);
     assert_eq!(fake.events_of("pre")[0]["triggerSource"], "PreSignUp_SignUp");
     let confirm = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();

@@ -209,3 +209,22 @@ pub async fn trigger_pool(
     let (verifier, challenge) = crate::helpers::pkce();
     crate::helpers::Flow { pool, client_id, secret, verifier, challenge }
 }
+
+/// Sign `username` up on the hosted pages of `f`'s pool (authorize → login → sign-up link →
+/// form) with an e-mail address and the test password; the form's answer.
+pub async fn hosted_sign_up(
+    app: &crate::helpers::TestApp,
+    f: &crate::helpers::Flow,
+    browser: &reqwest::Client,
+    username: &str,
+    email: &str,
+) -> reqwest::Response {
+    use crate::helpers::{PASSWORD, form_action, hidden, link, location};
+    let r = browser.get(f.authorize_url(app, "")).send().await.unwrap();
+    let login = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
+    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&signup, "_csrf");
+    let form =
+        [("_csrf", csrf.as_str()), ("username", username), ("password", PASSWORD), ("userAttributes.email", email)];
+    browser.post(form_action(&signup)).form(&form).send().await.unwrap()
+}
