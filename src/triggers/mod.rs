@@ -43,6 +43,7 @@ pub enum Trigger {
     PreAuthentication,
     PostAuthentication,
     PreTokenGeneration,
+    UserMigration,
 }
 
 impl Trigger {
@@ -54,6 +55,7 @@ impl Trigger {
             Trigger::PreAuthentication => "PreAuthentication",
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
+            Trigger::UserMigration => "UserMigration",
         }
     }
 
@@ -64,6 +66,7 @@ impl Trigger {
             Trigger::PreAuthentication,
             Trigger::PostAuthentication,
             Trigger::PreTokenGeneration,
+            Trigger::UserMigration,
         ]
         .into_iter()
         .find(|t| t.name() == s)

@@ -11,6 +11,7 @@ use super::SignIn;
 use super::attributes::{self, UserWrite};
 use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
+use super::migration::MigrationSource;
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::sign_in_events::Who;
@@ -93,7 +94,18 @@ impl SignIn {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
-        let found = self.users.find_user(pool, &Username::from(username)).await?;
+        let mut found = self.users.find_user(pool, &Username::from(username)).await?;
+        // A name no user has: the pool's UserMigration function may know it ([`super::migration`]).
+        let mut refusal = None;
+        if found.is_none() {
+            let input = TriggerInput::from_api(&Value::Null, metadata.unwrap_or(&Value::Null));
+            match self.migrate_user(pool, client, username, MigrationSource::Authentication { password }, &input).await
+            {
+                Ok(user) => found = user,
+                Err(e @ Error::UserNotFound(_)) => refusal = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
         // PreAuthentication before the password is checked; for a name no user has only when
         // unknown users are hidden (with `userNotFound`), as Cognito does.
         if found.is_some() || hide_unknown_users {
@@ -113,7 +125,7 @@ impl SignIn {
                 self.passwords.verify(None, password).await?;
             }
             return Err(match (hide_unknown_users, refused) {
-                (false, _) => Error::UserNotFound("User does not exist.".into()),
+                (false, _) => refusal.unwrap_or_else(|| Error::UserNotFound("User does not exist.".into())),
                 (true, true) => attempts_exceeded(),
                 (true, false) => incorrect(),
             });

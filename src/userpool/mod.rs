@@ -22,6 +22,7 @@ pub mod linked_identities;
 pub mod lockout;
 pub mod messages;
 pub mod mfa;
+pub mod migration;
 pub mod model;
 pub mod password;
 pub mod password_import;

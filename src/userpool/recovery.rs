@@ -12,9 +12,11 @@
 use super::SignIn;
 use super::codes::{CodeDelivery, Limited, Purpose};
 use super::error::{Error, Message, Result};
+use super::migration::MigrationSource;
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
+use super::user_triggers::TriggerInput;
 use super::users::CONFIRMED;
 use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
 use crate::i18n::Lang;
@@ -71,9 +73,20 @@ impl SignIn {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
-        let Some(user) = self.users.find_user(pool, &Username::from(username)).await? else {
+        let mut found = self.users.find_user(pool, &Username::from(username)).await?;
+        let mut refusal = None;
+        if found.is_none() {
+            // The pool's UserMigration function may know the name ([`super::migration`]).
+            let (why, input) = (MigrationSource::ForgotPassword, TriggerInput::default());
+            match self.migrate_user(pool, client, username, why, &input).await {
+                Ok(user) => found = user,
+                Err(e @ Error::UserNotFound(_)) => refusal = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        let Some(user) = found else {
             if !hide {
-                return Err(Error::UserNotFound(Message::UsernameClientNotFound));
+                return Err(refusal.unwrap_or(Error::UserNotFound(Message::UsernameClientNotFound)));
             }
             self.codes.rate_limit(Limited::ForgotPassword, &self.codes.phantom_id(pool, username)).await?;
             if pool.recovery_admin_only() {

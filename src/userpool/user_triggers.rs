@@ -2,7 +2,8 @@
 //! `request` as Cognito builds it: PreSignUp before a user is written (self sign-up, admin
 //! creation, first federated sign-in), PreAuthentication before the password (or SRP) check,
 //! PostAuthentication after a sign-in succeeds, PostConfirmation after a confirmation or a
-//! password reset. The pre-* ones can refuse; the post-* ones never fail the request
+//! password reset, UserMigration for a user the pool does not know. The pre-* ones (and
+//! UserMigration) can refuse; the post-* ones never fail the request
 //! ([`crate::triggers::Triggers::after`]).
 
 use super::error::{Error, Message, Result};
@@ -182,4 +183,32 @@ pub async fn post_confirmation(
         request,
     };
     triggers.after(&pool.config, call).await
+}
+
+/// UserMigration (`source`: `UserMigration_Authentication` with the `password` given, or
+/// `UserMigration_ForgotPassword` without one) for `user_name`, whom the pool does not know.
+/// No function: `None`; otherwise the function's `response`.
+pub async fn user_migration(
+    triggers: &Triggers,
+    pool: &Pool,
+    source: &'static str,
+    user_name: &str,
+    client_id: &str,
+    password: Option<&str>,
+    input: &TriggerInput,
+) -> Result<Option<Map<String, Value>>> {
+    let mut request = json!({});
+    if let Some(p) = password {
+        request["password"] = json!(p);
+    }
+    let request = input.request_with(request, true);
+    let call = Call {
+        trigger: Trigger::UserMigration,
+        source,
+        pool_id: &pool.id,
+        user_name,
+        client_id: Some(client_id),
+        request,
+    };
+    triggers.invoke(&pool.config, call).await
 }

@@ -10,7 +10,7 @@ use crate::triggers_fake::*;
 use portcullis::config::Secret;
 use serde_json::{Value, json};
 
-async fn trigger_app(fake: &FakeLambda) -> (TestApp, SmtpSink) {
+pub async fn trigger_app(fake: &FakeLambda) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await;
     let url = sink.url();
     let app = TestApp::spawn_with(|c| {
@@ -21,7 +21,7 @@ async fn trigger_app(fake: &FakeLambda) -> (TestApp, SmtpSink) {
     (app, sink)
 }
 
-fn password_auth(f: &Flow, username: &str, password: &str, metadata: Value) -> Value {
+pub fn password_auth(f: &Flow, username: &str, password: &str, metadata: Value) -> Value {
     json!({
         "AuthFlow": "USER_PASSWORD_AUTH",
         "ClientId": f.client_id,
