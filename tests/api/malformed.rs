@@ -346,7 +346,6 @@ async fn actions_not_served_answer_unsupported_operation_never_a_500() {
     let pool = app.create_pool(json!({})).await;
     for (action, body) in [
         ("GetLogDeliveryConfiguration", json!({"UserPoolId": pool})),
-        ("GetCSVHeader", json!({"UserPoolId": pool})),
         ("DescribeRiskConfiguration", json!({"UserPoolId": pool})),
         ("ListUserPoolReplicas", json!({"UserPoolId": pool})),
     ] {
