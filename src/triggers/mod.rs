@@ -43,6 +43,7 @@ pub enum Trigger {
     PreAuthentication,
     PostAuthentication,
     PreTokenGeneration,
+    CustomMessage,
 }
 
 impl Trigger {
@@ -54,6 +55,7 @@ impl Trigger {
             Trigger::PreAuthentication => "PreAuthentication",
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
+            Trigger::CustomMessage => "CustomMessage",
         }
     }
 
@@ -64,6 +66,7 @@ impl Trigger {
             Trigger::PreAuthentication,
             Trigger::PostAuthentication,
             Trigger::PreTokenGeneration,
+            Trigger::CustomMessage,
         ]
         .into_iter()
         .find(|t| t.name() == s)

@@ -191,6 +191,7 @@ pub struct Codes {
     clock: Arc<dyn Clock>,
     master: MasterKey,
     mailer: Mailer,
+    triggers: Arc<Triggers>,
 }
 
 impl Codes {
@@ -200,6 +201,7 @@ impl Codes {
             clock: infra.clock.clone(),
             master: infra.master.clone(),
             mailer: infra.mailer.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 

@@ -24,6 +24,9 @@ use crate::store::guesses::Guesses;
 use crate::store::users::UserRow;
 use serde_json::json;
 
+/// The CustomMessage source of a code asked for with GetUserAttributeVerificationCode.
+const VERIFY: &str = "CustomMessage_VerifyUserAttribute";
+
 fn incorrect() -> Error {
     Error::NotAuthorized(Message::Incorrect)
 }
@@ -123,7 +126,11 @@ impl SignIn {
         self.users.save_user(pool, &user).await?;
         let mut deliveries = Vec::new();
         if let Some(address) = new_email.filter(|_| pool.auto_verifies_email()) {
-            deliveries.push(self.codes.send_address_code(pool, &user, &address, Lang::En).await?);
+            deliveries.push(
+                self.codes
+                    .send_address_code(pool, &user, &address, "CustomMessage_UpdateUserAttribute", Lang::En)
+                    .await?,
+            );
         }
         Ok(deliveries)
     }
@@ -139,13 +146,13 @@ impl SignIn {
                 else {
                     return Err(Error::invalid("User does not have an email address to verify."));
                 };
-                self.codes.send_address_code(pool, user, &address, Lang::En).await
+                self.codes.send_address_code(pool, user, &address, VERIFY, Lang::En).await
             }
             "email" => {
                 let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()) else {
                     return Err(Error::invalid("User does not have an email address to verify."));
                 };
-                self.codes.send_address_code(pool, user, address, Lang::En).await
+                self.codes.send_address_code(pool, user, address, VERIFY, Lang::En).await
             }
             "phone_number" => {
                 Err(Error::invalid("Phone numbers cannot be verified: this user pool sends no SMS messages."))

@@ -23,6 +23,8 @@ use crate::store::users::UserRow;
 use serde_json::{Value, json};
 
 pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+/// The CustomMessage source of a password-reset code.
+const FORGOT: &str = "CustomMessage_ForgotPassword";
 
 fn no_recovery_address() -> Error {
     Error::InvalidParameter(Message::NoRecoveryAddress)
@@ -95,8 +97,8 @@ impl SignIn {
         match refusal {
             Some(_) if hide => self.codes.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
             Some(e) => Err(e),
-            None if hide => self.codes.send_code_unawaited(pool, &user, Purpose::ForgotPassword, lang).await,
-            None => self.codes.send_code(pool, &user, Purpose::ForgotPassword, lang).await,
+            None if hide => self.codes.send_code_unawaited(pool, &user, Purpose::ForgotPassword, FORGOT, lang).await,
+            None => self.codes.send_code(pool, &user, Purpose::ForgotPassword, FORGOT, lang).await,
         }
     }
 
@@ -183,7 +185,7 @@ impl SignIn {
         user.updated_at = self.now();
         self.users.save_user(&pool, &user).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
-        self.codes.send_code(&pool, &user, Purpose::ForgotPassword, Lang::En).await?;
+        self.codes.send_code(&pool, &user, Purpose::ForgotPassword, FORGOT, Lang::En).await?;
         let event = AuthEvent::new(&pool.id, AuthEventType::ForgotPassword, Outcome::Pass).user(&user);
         self.events.record_auth(event.details(json!({"by": "admin"}))).await;
         Ok(())

@@ -30,6 +30,8 @@ use std::collections::BTreeMap;
 pub const UNCONFIRMED: &str = "UNCONFIRMED";
 /// The challenge name of a confirmation session.
 const CONFIRMATION_SESSION: &str = "SIGN_UP_CONFIRMATION";
+/// The CustomMessage source of a resent confirmation code.
+const RESEND: &str = "CustomMessage_ResendCode";
 
 /// What SignUp reports.
 #[derive(Debug)]
@@ -120,7 +122,7 @@ impl SignIn {
             return Ok(SignUpResult { user, confirmed: true, delivery: None });
         }
         let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
-            Some(self.codes.send_code(pool, &user, Purpose::SignUp, lang).await?)
+            Some(self.codes.send_code(pool, &user, Purpose::SignUp, "CustomMessage_SignUp", lang).await?)
         } else {
             None
         };
@@ -241,9 +243,9 @@ impl SignIn {
             return Err(Error::InvalidParameter(Message::AlreadyConfirmed));
         }
         if hide {
-            return self.codes.send_code_unawaited(pool, &user, Purpose::SignUp, lang).await;
+            return self.codes.send_code_unawaited(pool, &user, Purpose::SignUp, RESEND, lang).await;
         }
-        self.codes.send_code(pool, &user, Purpose::SignUp, lang).await
+        self.codes.send_code(pool, &user, Purpose::SignUp, RESEND, lang).await
     }
 
     /// AdminConfirmSignUp; PostConfirmation (`PostConfirmation_ConfirmSignUp`) follows.

@@ -2,10 +2,12 @@
 //! `request` as Cognito builds it: PreSignUp before a user is written (self sign-up, admin
 //! creation, first federated sign-in), PreAuthentication before the password (or SRP) check,
 //! PostAuthentication after a sign-in succeeds, PostConfirmation after a confirmation or a
-//! password reset. The pre-* ones can refuse; the post-* ones never fail the request
+//! password reset, CustomMessage before a code or invitation mail is written. The pre-* ones and
+//! CustomMessage can refuse; the post-* ones never fail the request
 //! ([`crate::triggers::Triggers::after`]).
 
 use super::error::{Error, Message, Result};
+use super::messages::Custom;
 use super::model::Pool;
 use crate::store::users::UserRow;
 use crate::triggers::{Call, Trigger, Triggers, flag};
@@ -182,4 +184,45 @@ pub async fn post_confirmation(
         request,
     };
     triggers.after(&pool.config, call).await
+}
+
+/// The code placeholder CustomMessage gets as `codeParameter`; the code replaces it afterwards,
+/// so the function never sees the code.
+pub const CODE_PARAMETER: &str = "{####}";
+/// The username placeholder of `CustomMessage_AdminCreateUser`.
+pub const USERNAME_PARAMETER: &str = "{username}";
+
+/// CustomMessage (`source`: `CustomMessage_SignUp`, `_AdminCreateUser`, `_ResendCode`,
+/// `_ForgotPassword`, `_UpdateUserAttribute`, `_VerifyUserAttribute`, `_Authentication`)
+/// before a mail to `user`. No function, or an empty answer: the pool's message. As Cognito, an
+/// `emailMessage` without the code placeholder (and, for AdminCreateUser, the username one) is
+/// not used; `emailSubject` still is. `smsMessage` is ignored: this server sends no SMS.
+pub async fn custom_message(
+    triggers: &Triggers,
+    pool: &Pool,
+    source: &'static str,
+    user: &UserRow,
+    client_id: Option<&str>,
+    client_metadata: &Map<String, Value>,
+) -> Result<Custom> {
+    let invitation = source == "CustomMessage_AdminCreateUser";
+    let request = json!({
+        "userAttributes": event_attributes(user),
+        "codeParameter": CODE_PARAMETER,
+        "usernameParameter": if invitation { json!(USERNAME_PARAMETER) } else { Value::Null },
+        "linkParameter": Value::Null,
+    });
+    let request = crate::triggers::with_client_metadata(request, client_metadata);
+    let user_name = user.username.as_str();
+    let call = Call { trigger: Trigger::CustomMessage, source, pool_id: &pool.id, user_name, client_id, request };
+    let Some(response) = triggers.invoke(&pool.config, call).await? else {
+        return Ok(Custom::default());
+    };
+    let text = |name: &str| match response.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.trim().is_empty())),
+        Some(_) => Err(crate::triggers::TriggerError::InvalidResponse.into_error(Trigger::CustomMessage)),
+    };
+    let usable = |m: &String| m.contains(CODE_PARAMETER) && (!invitation || m.contains(USERNAME_PARAMETER));
+    Ok(Custom { subject: text("emailSubject")?, message: text("emailMessage")?.filter(usable) })
 }
