@@ -192,3 +192,26 @@ async fn the_hosted_sign_up_page_sends_the_functions_words() {
     let code = assert_worded(&sink.nth_to("ida@example.com", 0).await);
     assert_event(&fake.events_of("msg")[0], "CustomMessage_SignUp", "ida", &code);
 }
+
+#[tokio::test]
+async fn attribute_codes_are_worded_by_the_function() {
+    let (app, fake, sink, f) = message_app().await;
+    let attrs = json!([{"Name": "email", "Value": "jo@example.com"}]);
+    app.create_user(&f.pool, "jo", PASSWORD, attrs).await;
+    let tokens = admin_tokens(&app, &f.pool, &f.client_id, "jo", PASSWORD).await;
+    let access = tokens["AccessToken"].as_str().unwrap_or_default().to_string();
+    fake.script("msg", worded());
+    let ask = json!({"AccessToken": access, "AttributeName": "email"});
+    let (status, v) = app.public_api("GetUserAttributeVerificationCode", ask).await;
+    assert_eq!(status, 200, "{v}");
+    let code = assert_worded(&sink.nth_to("jo@example.com", 0).await);
+    assert_event(&fake.events_of("msg")[0], "CustomMessage_VerifyUserAttribute", "jo", &code);
+
+    let update = json!({"AccessToken": access, "UserAttributes": [{"Name": "email", "Value": "jo2@example.com"}]});
+    let (status, v) = app.public_api("UpdateUserAttributes", update).await;
+    assert_eq!(status, 200, "{v}");
+    let code = assert_worded(&sink.nth_to("jo2@example.com", 0).await);
+    let e = &fake.events_of("msg")[1];
+    assert_eq!(e["triggerSource"], "CustomMessage_UpdateUserAttribute");
+    assert!(!e.to_string().contains(&code), "the function never sees the code: {e}");
+}
