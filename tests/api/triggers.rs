@@ -93,17 +93,7 @@ async fn a_pre_sign_up_refusal_writes_nothing_through_the_api_and_the_hosted_pag
     assert!(user_status(&app, &f.pool, "carl").await.is_none(), "no half-created user");
 
     let browser = app.browser();
-    let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
-    let login = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
-    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden(&signup, "_csrf");
-    let form = [
-        ("_csrf", csrf.as_str()),
-        ("username", "dora"),
-        ("password", PASSWORD),
-        ("userAttributes.email", "dora@example.com"),
-    ];
-    let r = browser.post(form_action(&signup)).form(&form).send().await.unwrap();
+    let r = hosted_sign_up(&app, &f, &browser, "dora", "dora@example.com").await;
     assert_eq!(r.status(), 400);
     let page = r.text().await.unwrap();
     assert!(page.contains("PreSignUp failed with error Sign-ups are closed."), "{page}");
@@ -115,11 +105,7 @@ async fn a_pre_sign_up_refusal_writes_nothing_through_the_api_and_the_hosted_pag
 
     // The hosted page honours autoConfirmUser too: straight to the sign-in page.
     fake.script("gatekeeper", Script::Respond(json!({"autoConfirmUser": true})));
-    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden(&signup, "_csrf");
-    let form =
-        [("_csrf", csrf.as_str()), ("username", "eve"), ("password", PASSWORD), ("userAttributes.email", "e@x.io")];
-    let r = browser.post(form_action(&signup)).form(&form).send().await.unwrap();
+    let r = hosted_sign_up(&app, &f, &browser, "eve", "e@x.io").await;
     assert_eq!(r.status(), 302);
     assert!(location(&r).contains("notice=confirmed"), "{}", location(&r));
     assert_eq!(user_status(&app, &f.pool, "eve").await.unwrap().0, "CONFIRMED");

@@ -5,21 +5,8 @@
 //! by the janitor of a second app on the same database.
 
 use crate::helpers::*;
-use crate::smtp::SmtpSink;
 use crate::triggers_fake::*;
-use portcullis::config::Secret;
 use serde_json::{Value, json};
-
-async fn trigger_app(fake: &FakeLambda) -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(|c| {
-        configure(c, fake);
-        c.smtp_url = Some(Secret::new(url));
-    })
-    .await;
-    (app, sink)
-}
 
 fn password_auth(f: &Flow, username: &str, password: &str, metadata: Value) -> Value {
     json!({
@@ -185,17 +172,7 @@ async fn the_hosted_confirm_page_runs_post_confirmation() {
     let (app, sink) = trigger_app(&fake).await;
     let f = trigger_pool(&app, &[("PreSignUp", "pre"), ("PostConfirmation", "welcome")], json!({})).await;
     let browser = app.browser();
-    let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
-    let login = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
-    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden(&signup, "_csrf");
-    let form = [
-        ("_csrf", csrf.as_str()),
-        ("username", "uma"),
-        ("password", PASSWORD),
-        ("userAttributes.email", "uma@example.com"),
-    ];
-    let r = browser.post(form_action(&signup)).form(&form).send().await.unwrap();
+    let r = hosted_sign_up(&app, &f, &browser, "uma", "uma@example.com").await;
     assert_eq!(r.status(), 302);
     assert_eq!(fake.events_of("pre")[0]["triggerSource"], "PreSignUp_SignUp");
     let confirm = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();

@@ -209,3 +209,34 @@ pub async fn trigger_pool(
     let (verifier, challenge) = crate::helpers::pkce();
     crate::helpers::Flow { pool, client_id, secret, verifier, challenge }
 }
+
+/// An app whose Lambda endpoint is `fake` and whose mail goes to a new SMTP sink.
+pub async fn trigger_app(fake: &FakeLambda) -> (crate::helpers::TestApp, crate::smtp::SmtpSink) {
+    let sink = crate::smtp::SmtpSink::start().await;
+    let url = sink.url();
+    let app = crate::helpers::TestApp::spawn_with(|c| {
+        configure(c, fake);
+        c.smtp_url = Some(portcullis::config::Secret::new(url));
+    })
+    .await;
+    (app, sink)
+}
+
+/// Sign `username` up with `email` through the hosted sign-up page of `f`'s client: the answer
+/// to the form.
+pub async fn hosted_sign_up(
+    app: &crate::helpers::TestApp,
+    f: &crate::helpers::Flow,
+    browser: &reqwest::Client,
+    username: &str,
+    email: &str,
+) -> reqwest::Response {
+    use crate::helpers::{PASSWORD, form_action, hidden, link, location};
+    let r = browser.get(f.authorize_url(app, "")).send().await.unwrap();
+    let login = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
+    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&signup, "_csrf");
+    let form =
+        [("_csrf", csrf.as_str()), ("username", username), ("password", PASSWORD), ("userAttributes.email", email)];
+    browser.post(form_action(&signup)).form(&form).send().await.unwrap()
+}

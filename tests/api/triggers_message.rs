@@ -6,20 +6,13 @@
 use crate::helpers::*;
 use crate::smtp::{Received, SmtpSink};
 use crate::triggers_fake::*;
-use portcullis::config::Secret;
 use serde_json::{Value, json};
 
 /// An app with its Lambda endpoint at a new fake, its mail going to a new sink, and a pool whose
 /// CustomMessage function is `msg`.
 async fn message_app() -> (TestApp, FakeLambda, SmtpSink, Flow) {
     let fake = FakeLambda::start();
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(|c| {
-        configure(c, &fake);
-        c.smtp_url = Some(Secret::new(url));
-    })
-    .await;
+    let (app, sink) = trigger_app(&fake).await;
     let f = trigger_pool(&app, &[("CustomMessage", "msg")], json!({})).await;
     (app, fake, sink, f)
 }
@@ -177,17 +170,7 @@ async fn the_hosted_sign_up_page_sends_the_functions_words() {
     let (app, fake, sink, f) = message_app().await;
     fake.script("msg", worded());
     let browser = app.browser();
-    let r = browser.get(f.authorize_url(&app, "")).send().await.unwrap();
-    let login = browser.get(location(&r)).send().await.unwrap().text().await.unwrap();
-    let signup = browser.get(link(&login, "signup-link")).send().await.unwrap().text().await.unwrap();
-    let csrf = hidden(&signup, "_csrf");
-    let form = [
-        ("_csrf", csrf.as_str()),
-        ("username", "ida"),
-        ("password", PASSWORD),
-        ("userAttributes.email", "ida@example.com"),
-    ];
-    let r = browser.post(form_action(&signup)).form(&form).send().await.unwrap();
+    let r = hosted_sign_up(&app, &f, &browser, "ida", "ida@example.com").await;
     assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
     let code = assert_worded(&sink.nth_to("ida@example.com", 0).await);
     assert_event(&fake.events_of("msg")[0], "CustomMessage_SignUp", "ida", &code);
