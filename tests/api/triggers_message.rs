@@ -198,3 +198,21 @@ async fn attribute_codes_are_worded_by_the_function() {
     assert_eq!(e["triggerSource"], "CustomMessage_UpdateUserAttribute");
     assert!(!e.to_string().contains(&code), "the function never sees the code: {e}");
 }
+
+#[tokio::test]
+async fn the_email_sign_in_code_is_worded_by_the_function() {
+    let (app, fake, sink, f) = message_app().await;
+    let mfa = json!({"UserPoolId": f.pool, "MfaConfiguration": "OPTIONAL", "EmailMfaConfiguration": {"Message": "Use {####}"}});
+    app.ok("SetUserPoolMfaConfig", mfa).await;
+    let attrs = json!([{"Name": "email", "Value": "kim@example.com"}, {"Name": "email_verified", "Value": "true"}]);
+    app.create_user(&f.pool, "kim", PASSWORD, attrs).await;
+    let email_mfa = json!({"UserPoolId": f.pool, "Username": "kim", "EmailMfaSettings": {"Enabled": true}});
+    app.ok("AdminSetUserMFAPreference", email_mfa).await;
+    fake.script("msg", worded());
+    let (status, v) = initiate_auth(&app, &f.client_id, "kim", PASSWORD).await;
+    assert_eq!((status, v["ChallengeName"].as_str()), (200, Some("EMAIL_OTP")), "{v}");
+    let code = assert_worded(&sink.nth_to("kim@example.com", 0).await);
+    let e = &fake.events_of("msg")[0];
+    assert_event(e, "CustomMessage_Authentication", "kim", &code);
+    assert_eq!(e["callerContext"]["clientId"], f.client_id);
+}
