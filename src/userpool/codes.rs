@@ -16,7 +16,7 @@ use super::attributes::looks_like_email;
 use super::error::{Error, Message, Result};
 use super::messages;
 use super::model::Pool;
-use super::user_triggers::custom_message;
+use super::user_triggers::{MessageCall, custom_message};
 use crate::crypto::{constant_time_eq, random_from};
 use crate::i18n::Lang;
 use crate::ids::UserSub;
@@ -219,10 +219,10 @@ impl Codes {
         pool: &Pool,
         user: &UserRow,
         purpose: Purpose,
-        source: &'static str,
+        why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<CodeDelivery> {
-        let (address, mac, mail) = self.new_code(pool, user, purpose, source, lang).await?;
+        let (address, mac, mail) = self.new_code(pool, user, purpose, why, lang).await?;
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
@@ -240,10 +240,10 @@ impl Codes {
         pool: &Pool,
         user: &UserRow,
         purpose: Purpose,
-        source: &'static str,
+        why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<CodeDelivery> {
-        let (address, mac, mail) = self.new_code(pool, user, purpose, source, lang).await?;
+        let (address, mac, mail) = self.new_code(pool, user, purpose, why, lang).await?;
         let (mailer, store, pool_id, user_id) =
             (self.mailer.clone(), self.store.clone(), pool.id.clone(), user.id.clone());
         tokio::spawn(async move {
@@ -263,13 +263,13 @@ impl Codes {
         pool: &Pool,
         user: &UserRow,
         purpose: Purpose,
-        source: &'static str,
+        why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<(String, String, crate::mail::Mail)> {
         let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
             return Err(Error::invalid("The user has no email address to send a code to."));
         };
-        self.new_code_to(pool, user, (purpose, source), lang, address, "email").await
+        self.new_code_to(pool, user, (purpose, why), lang, address, "email").await
     }
 
     /// Mail a code proving `address` (the user's e-mail, or a new one waiting for it) and
@@ -279,12 +279,11 @@ impl Codes {
         pool: &Pool,
         user: &UserRow,
         address: &str,
-        source: &'static str,
+        why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<CodeDelivery> {
         let purpose = Purpose::VerifyEmail;
-        let why = (purpose, source);
-        let (_, mac, mail) = self.new_code_to(pool, user, why, lang, address.to_string(), address).await?;
+        let (_, mac, mail) = self.new_code_to(pool, user, (purpose, why), lang, address.to_string(), address).await?;
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
@@ -293,18 +292,18 @@ impl Codes {
         Ok(CodeDelivery::email(address))
     }
 
-    /// `why`: the code's purpose and the CustomMessage source of its mail. The function is asked
+    /// `why`: the code's purpose and what its mail's CustomMessage call says. The function is asked
     /// before the code is stored, so a refusal leaves no code behind.
     async fn new_code_to(
         &self,
         pool: &Pool,
         user: &UserRow,
-        (purpose, source): (Purpose, &'static str),
+        (purpose, why): (Purpose, MessageCall<'_>),
         lang: Lang,
         address: String,
         destination: &str,
     ) -> Result<(String, String, crate::mail::Mail)> {
-        let custom = custom_message(&self.triggers, pool, source, user, None, &Default::default()).await?;
+        let custom = custom_message(&self.triggers, pool, why, user).await?;
         let code = random_from(b"0123456789", 6);
         let now = self.now();
         let mac = self.code_mac(&user.id, purpose, &code);

@@ -17,6 +17,7 @@ use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::throttle::Source;
+use super::user_triggers::MessageCall;
 use crate::events::{AuthEventType, Reason};
 use crate::i18n::Lang;
 use crate::ids::{PoolId, Username};
@@ -128,7 +129,13 @@ impl SignIn {
         if let Some(address) = new_email.filter(|_| pool.auto_verifies_email()) {
             deliveries.push(
                 self.codes
-                    .send_address_code(pool, &user, &address, "CustomMessage_UpdateUserAttribute", Lang::En)
+                    .send_address_code(
+                        pool,
+                        &user,
+                        &address,
+                        MessageCall::new("CustomMessage_UpdateUserAttribute"),
+                        Lang::En,
+                    )
                     .await?,
             );
         }
@@ -146,13 +153,13 @@ impl SignIn {
                 else {
                     return Err(Error::invalid("User does not have an email address to verify."));
                 };
-                self.codes.send_address_code(pool, user, &address, VERIFY, Lang::En).await
+                self.codes.send_address_code(pool, user, &address, MessageCall::new(VERIFY), Lang::En).await
             }
             "email" => {
                 let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()) else {
                     return Err(Error::invalid("User does not have an email address to verify."));
                 };
-                self.codes.send_address_code(pool, user, address, VERIFY, Lang::En).await
+                self.codes.send_address_code(pool, user, address, MessageCall::new(VERIFY), Lang::En).await
             }
             "phone_number" => {
                 Err(Error::invalid("Phone numbers cannot be verified: this user pool sends no SMS messages."))

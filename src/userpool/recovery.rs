@@ -15,6 +15,7 @@ use super::error::{Error, Message, Result};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
+use super::user_triggers::MessageCall;
 use super::users::CONFIRMED;
 use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
 use crate::i18n::Lang;
@@ -97,8 +98,28 @@ impl SignIn {
         match refusal {
             Some(_) if hide => self.codes.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
             Some(e) => Err(e),
-            None if hide => self.codes.send_code_unawaited(pool, &user, Purpose::ForgotPassword, FORGOT, lang).await,
-            None => self.codes.send_code(pool, &user, Purpose::ForgotPassword, FORGOT, lang).await,
+            None if hide => {
+                self.codes
+                    .send_code_unawaited(
+                        pool,
+                        &user,
+                        Purpose::ForgotPassword,
+                        MessageCall::new(FORGOT).by(client.id.as_str()),
+                        lang,
+                    )
+                    .await
+            }
+            None => {
+                self.codes
+                    .send_code(
+                        pool,
+                        &user,
+                        Purpose::ForgotPassword,
+                        MessageCall::new(FORGOT).by(client.id.as_str()),
+                        lang,
+                    )
+                    .await
+            }
         }
     }
 
@@ -185,7 +206,7 @@ impl SignIn {
         user.updated_at = self.now();
         self.users.save_user(&pool, &user).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
-        self.codes.send_code(&pool, &user, Purpose::ForgotPassword, FORGOT, Lang::En).await?;
+        self.codes.send_code(&pool, &user, Purpose::ForgotPassword, MessageCall::new(FORGOT), Lang::En).await?;
         let event = AuthEvent::new(&pool.id, AuthEventType::ForgotPassword, Outcome::Pass).user(&user);
         self.events.record_auth(event.details(json!({"by": "admin"}))).await;
         Ok(())

@@ -192,19 +192,39 @@ pub const CODE_PARAMETER: &str = "{####}";
 /// The username placeholder of `CustomMessage_AdminCreateUser`.
 pub const USERNAME_PARAMETER: &str = "{username}";
 
+/// Why a mail goes out, for CustomMessage: its `triggerSource`, the app client asking (when one
+/// does) and the caller's `ClientMetadata`.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageCall<'a> {
+    pub source: &'static str,
+    pub client_id: Option<&'a str>,
+    pub client_metadata: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> MessageCall<'a> {
+    /// A mail for `source`, with no client and no metadata.
+    pub fn new(source: &'static str) -> Self {
+        MessageCall { source, client_id: None, client_metadata: None }
+    }
+
+    /// Asked for by `client_id`.
+    pub fn by(self, client_id: &'a str) -> Self {
+        MessageCall { client_id: Some(client_id), ..self }
+    }
+
+    /// With the caller's `ClientMetadata`.
+    pub fn with(self, client_metadata: &'a Map<String, Value>) -> Self {
+        MessageCall { client_metadata: Some(client_metadata), ..self }
+    }
+}
+
 /// CustomMessage (`source`: `CustomMessage_SignUp`, `_AdminCreateUser`, `_ResendCode`,
 /// `_ForgotPassword`, `_UpdateUserAttribute`, `_VerifyUserAttribute`, `_Authentication`)
 /// before a mail to `user`. No function, or an empty answer: the pool's message. As Cognito, an
 /// `emailMessage` without the code placeholder (and, for AdminCreateUser, the username one) is
 /// not used; `emailSubject` still is. `smsMessage` is ignored: this server sends no SMS.
-pub async fn custom_message(
-    triggers: &Triggers,
-    pool: &Pool,
-    source: &'static str,
-    user: &UserRow,
-    client_id: Option<&str>,
-    client_metadata: &Map<String, Value>,
-) -> Result<Custom> {
+pub async fn custom_message(triggers: &Triggers, pool: &Pool, why: MessageCall<'_>, user: &UserRow) -> Result<Custom> {
+    let MessageCall { source, client_id, client_metadata } = why;
     let invitation = source == "CustomMessage_AdminCreateUser";
     let request = json!({
         "userAttributes": event_attributes(user),
@@ -212,7 +232,10 @@ pub async fn custom_message(
         "usernameParameter": if invitation { json!(USERNAME_PARAMETER) } else { Value::Null },
         "linkParameter": Value::Null,
     });
-    let request = crate::triggers::with_client_metadata(request, client_metadata);
+    let request = match client_metadata {
+        Some(m) => crate::triggers::with_client_metadata(request, m),
+        None => request,
+    };
     let user_name = user.username.as_str();
     let call = Call { trigger: Trigger::CustomMessage, source, pool_id: &pool.id, user_name, client_id, request };
     let Some(response) = triggers.invoke(&pool.config, call).await? else {

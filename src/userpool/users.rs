@@ -6,7 +6,7 @@ use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_lik
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
-use super::user_triggers::pre_sign_up;
+use super::user_triggers::{MessageCall, custom_message, pre_sign_up};
 use crate::events::{AuthEvent, AuthEventType, Outcome};
 use crate::ids::{PoolId, Username};
 use crate::mail::Mail;
@@ -213,9 +213,8 @@ impl Users {
         let Some(to) = user.attributes.get("email").filter(|_| by_email) else {
             return Ok(None);
         };
-        let source = "CustomMessage_AdminCreateUser";
-        let metadata = &input.trigger_input.client_metadata;
-        let custom = super::user_triggers::custom_message(&self.triggers, pool, source, user, None, metadata).await?;
+        let why = MessageCall::new("CustomMessage_AdminCreateUser").with(&input.trigger_input.client_metadata);
+        let custom = custom_message(&self.triggers, pool, why, user).await?;
         Ok(Some(super::messages::invitation(pool, to, &user.username, temp, crate::i18n::Lang::En, &custom)))
     }
 

@@ -23,6 +23,7 @@ async fn sign_up(app: &TestApp, f: &Flow, username: &str) -> (u16, Value) {
         "Username": username,
         "Password": PASSWORD,
         "UserAttributes": [{"Name": "email", "Value": format!("{username}@example.com")}],
+        "ClientMetadata": {"campaign": "spring"},
     });
     app.public_api("SignUp", body).await
 }
@@ -66,6 +67,8 @@ async fn sign_up_and_resend_mails_are_worded_by_the_function() {
     assert_eq!(e["version"], "1");
     assert_eq!(e["userPoolId"], f.pool);
     assert_eq!(e["request"]["usernameParameter"], Value::Null);
+    assert_eq!(e["request"]["clientMetadata"], json!({"campaign": "spring"}));
+    assert_eq!(e["callerContext"]["clientId"], f.client_id);
     assert_eq!(e["request"]["userAttributes"]["cognito:user_status"], "UNCONFIRMED");
     assert_eq!(e["response"], json!({}));
 
@@ -73,7 +76,9 @@ async fn sign_up_and_resend_mails_are_worded_by_the_function() {
         app.public_api("ResendConfirmationCode", json!({"ClientId": f.client_id, "Username": "ann"})).await;
     assert_eq!(status, 200, "{v}");
     let code = assert_worded(&sink.nth_to("ann@example.com", 1).await);
-    assert_event(&fake.events_of("msg")[1], "CustomMessage_ResendCode", "ann", &code);
+    let resent = &fake.events_of("msg")[1];
+    assert_event(resent, "CustomMessage_ResendCode", "ann", &code);
+    assert_eq!(resent["callerContext"]["clientId"], f.client_id);
     // The code substituted into the function's words is the one that confirms.
     let confirm = json!({"ClientId": f.client_id, "Username": "ann", "ConfirmationCode": code});
     let (status, v) = app.public_api("ConfirmSignUp", confirm).await;
@@ -91,6 +96,7 @@ async fn forgot_password_and_admin_create_user_mails_are_worded_by_the_function(
     let code = assert_worded(&sink.nth_to("bob@example.com", 0).await);
     let forgot: Vec<Value> = fake.events_of("msg");
     assert_event(forgot.last().unwrap(), "CustomMessage_ForgotPassword", "bob", &code);
+    assert_eq!(forgot.last().unwrap()["callerContext"]["clientId"], f.client_id);
 
     let invite = "Hello {username}, your temporary password is {####}";
     fake.script("msg", Script::Respond(json!({"emailSubject": "Join Acme", "emailMessage": invite})));
