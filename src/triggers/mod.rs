@@ -44,6 +44,7 @@ pub enum Trigger {
     PostAuthentication,
     PreTokenGeneration,
     UserMigration,
+    CustomMessage,
 }
 
 impl Trigger {
@@ -56,6 +57,7 @@ impl Trigger {
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
             Trigger::UserMigration => "UserMigration",
+            Trigger::CustomMessage => "CustomMessage",
         }
     }
 
@@ -67,6 +69,7 @@ impl Trigger {
             Trigger::PostAuthentication,
             Trigger::PreTokenGeneration,
             Trigger::UserMigration,
+            Trigger::CustomMessage,
         ]
         .into_iter()
         .find(|t| t.name() == s)

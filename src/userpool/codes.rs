@@ -16,6 +16,7 @@ use super::attributes::looks_like_email;
 use super::error::{Error, Message, Result};
 use super::messages;
 use super::model::Pool;
+use super::user_triggers::{MessageCall, custom_message};
 use crate::crypto::{constant_time_eq, random_from};
 use crate::i18n::Lang;
 use crate::ids::UserSub;
@@ -213,8 +214,15 @@ impl Codes {
     /// Make a new code for `purpose` (replacing any earlier one) and mail it to the user's
     /// e-mail address, in `lang` unless the pool has its own template. Returns the delivery
     /// details; a failed delivery is CodeDeliveryFailureException and leaves no live code behind.
-    pub async fn send_code(&self, pool: &Pool, user: &UserRow, purpose: Purpose, lang: Lang) -> Result<CodeDelivery> {
-        let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
+    pub async fn send_code(
+        &self,
+        pool: &Pool,
+        user: &UserRow,
+        purpose: Purpose,
+        why: MessageCall<'_>,
+        lang: Lang,
+    ) -> Result<CodeDelivery> {
+        let (address, mac, mail) = self.new_code(pool, user, purpose, why, lang).await?;
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
@@ -232,9 +240,10 @@ impl Codes {
         pool: &Pool,
         user: &UserRow,
         purpose: Purpose,
+        why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<CodeDelivery> {
-        let (address, mac, mail) = self.new_code(pool, user, purpose, lang).await?;
+        let (address, mac, mail) = self.new_code(pool, user, purpose, why, lang).await?;
         let (mailer, store, pool_id, user_id) =
             (self.mailer.clone(), self.store.clone(), pool.id.clone(), user.id.clone());
         tokio::spawn(async move {
@@ -254,12 +263,13 @@ impl Codes {
         pool: &Pool,
         user: &UserRow,
         purpose: Purpose,
+        why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<(String, String, crate::mail::Mail)> {
         let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
             return Err(Error::invalid("The user has no email address to send a code to."));
         };
-        self.new_code_to(pool, user, purpose, lang, address, "email").await
+        self.new_code_to(pool, user, (purpose, why), lang, address, "email").await
     }
 
     /// Mail a code proving `address` (the user's e-mail, or a new one waiting for it) and
@@ -269,10 +279,11 @@ impl Codes {
         pool: &Pool,
         user: &UserRow,
         address: &str,
+        why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<CodeDelivery> {
         let purpose = Purpose::VerifyEmail;
-        let (_, mac, mail) = self.new_code_to(pool, user, purpose, lang, address.to_string(), address).await?;
+        let (_, mac, mail) = self.new_code_to(pool, user, (purpose, why), lang, address.to_string(), address).await?;
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
@@ -281,15 +292,18 @@ impl Codes {
         Ok(CodeDelivery::email(address))
     }
 
+    /// `why`: the code's purpose and what its mail's CustomMessage call says. The function is asked
+    /// before the code is stored, so a refusal leaves no code behind.
     async fn new_code_to(
         &self,
         pool: &Pool,
         user: &UserRow,
-        purpose: Purpose,
+        (purpose, why): (Purpose, MessageCall<'_>),
         lang: Lang,
         address: String,
         destination: &str,
     ) -> Result<(String, String, crate::mail::Mail)> {
+        let custom = custom_message(&self.triggers, pool, why, user).await?;
         let code = random_from(b"0123456789", 6);
         let now = self.now();
         let mac = self.code_mac(&user.id, purpose, &code);
@@ -304,7 +318,7 @@ impl Codes {
                 created_at: now,
             })
             .await?;
-        let mail = messages::verification(pool, &address, &code, &user.username, lang);
+        let mail = messages::verification(pool, &address, &code, &user.username, lang, &custom);
         Ok((address, mac, mail))
     }
 

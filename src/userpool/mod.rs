@@ -192,6 +192,7 @@ pub struct Codes {
     clock: Arc<dyn Clock>,
     master: MasterKey,
     mailer: Mailer,
+    triggers: Arc<Triggers>,
 }
 
 impl Codes {
@@ -201,6 +202,7 @@ impl Codes {
             clock: infra.clock.clone(),
             master: infra.master.clone(),
             mailer: infra.mailer.clone(),
+            triggers: infra.triggers.clone(),
         }
     }
 

@@ -17,12 +17,16 @@ use super::lockout::{Guess, attempts_exceeded};
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::throttle::Source;
+use super::user_triggers::MessageCall;
 use crate::events::{AuthEventType, Reason};
 use crate::i18n::Lang;
 use crate::ids::{PoolId, Username};
 use crate::store::guesses::Guesses;
 use crate::store::users::UserRow;
 use serde_json::json;
+
+/// The CustomMessage source of a code asked for with GetUserAttributeVerificationCode.
+const VERIFY: &str = "CustomMessage_VerifyUserAttribute";
 
 fn incorrect() -> Error {
     Error::NotAuthorized(Message::Incorrect)
@@ -123,7 +127,17 @@ impl SignIn {
         self.users.save_user(pool, &user).await?;
         let mut deliveries = Vec::new();
         if let Some(address) = new_email.filter(|_| pool.auto_verifies_email()) {
-            deliveries.push(self.codes.send_address_code(pool, &user, &address, Lang::En).await?);
+            deliveries.push(
+                self.codes
+                    .send_address_code(
+                        pool,
+                        &user,
+                        &address,
+                        MessageCall::new("CustomMessage_UpdateUserAttribute"),
+                        Lang::En,
+                    )
+                    .await?,
+            );
         }
         Ok(deliveries)
     }
@@ -139,13 +153,13 @@ impl SignIn {
                 else {
                     return Err(Error::invalid("User does not have an email address to verify."));
                 };
-                self.codes.send_address_code(pool, user, &address, Lang::En).await
+                self.codes.send_address_code(pool, user, &address, MessageCall::new(VERIFY), Lang::En).await
             }
             "email" => {
                 let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()) else {
                     return Err(Error::invalid("User does not have an email address to verify."));
                 };
-                self.codes.send_address_code(pool, user, address, Lang::En).await
+                self.codes.send_address_code(pool, user, address, MessageCall::new(VERIFY), Lang::En).await
             }
             "phone_number" => {
                 Err(Error::invalid("Phone numbers cannot be verified: this user pool sends no SMS messages."))

@@ -16,6 +16,7 @@ use super::migration::MigrationSource;
 use super::model::{Client, Pool};
 use super::password::check_policy;
 use super::throttle::{Caller, Source, SourceLimit};
+use super::user_triggers::MessageCall;
 use super::user_triggers::TriggerInput;
 use super::users::CONFIRMED;
 use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
@@ -25,6 +26,8 @@ use crate::store::users::UserRow;
 use serde_json::{Value, json};
 
 pub const RESET_REQUIRED: &str = "RESET_REQUIRED";
+/// The CustomMessage source of a password-reset code.
+const FORGOT: &str = "CustomMessage_ForgotPassword";
 
 fn no_recovery_address() -> Error {
     Error::InvalidParameter(Message::NoRecoveryAddress)
@@ -108,8 +111,28 @@ impl SignIn {
         match refusal {
             Some(_) if hide => self.codes.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
             Some(e) => Err(e),
-            None if hide => self.codes.send_code_unawaited(pool, &user, Purpose::ForgotPassword, lang).await,
-            None => self.codes.send_code(pool, &user, Purpose::ForgotPassword, lang).await,
+            None if hide => {
+                self.codes
+                    .send_code_unawaited(
+                        pool,
+                        &user,
+                        Purpose::ForgotPassword,
+                        MessageCall::new(FORGOT).by(client.id.as_str()),
+                        lang,
+                    )
+                    .await
+            }
+            None => {
+                self.codes
+                    .send_code(
+                        pool,
+                        &user,
+                        Purpose::ForgotPassword,
+                        MessageCall::new(FORGOT).by(client.id.as_str()),
+                        lang,
+                    )
+                    .await
+            }
         }
     }
 
@@ -196,7 +219,7 @@ impl SignIn {
         user.updated_at = self.now();
         self.users.save_user(&pool, &user).await?;
         self.store.delete_user_browser_sessions(&user.id).await?;
-        self.codes.send_code(&pool, &user, Purpose::ForgotPassword, Lang::En).await?;
+        self.codes.send_code(&pool, &user, Purpose::ForgotPassword, MessageCall::new(FORGOT), Lang::En).await?;
         let event = AuthEvent::new(&pool.id, AuthEventType::ForgotPassword, Outcome::Pass).user(&user);
         self.events.record_auth(event.details(json!({"by": "admin"}))).await;
         Ok(())

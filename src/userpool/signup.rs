@@ -16,7 +16,7 @@ use super::password::check_policy;
 use super::sign_in_events::Who;
 use super::step::SignInStep;
 use super::throttle::{Caller, Source, SourceLimit};
-use super::user_triggers::{TriggerInput, post_confirmation, pre_sign_up};
+use super::user_triggers::{MessageCall, TriggerInput, post_confirmation, pre_sign_up};
 use super::users::{CONFIRMED, check_required, resolve_username};
 use crate::crypto::{SecretToken, TokenHash};
 use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
@@ -30,6 +30,8 @@ use std::collections::BTreeMap;
 pub const UNCONFIRMED: &str = "UNCONFIRMED";
 /// The challenge name of a confirmation session.
 const CONFIRMATION_SESSION: &str = "SIGN_UP_CONFIRMATION";
+/// The CustomMessage source of a resent confirmation code.
+const RESEND: &str = "CustomMessage_ResendCode";
 
 /// What SignUp reports.
 #[derive(Debug)]
@@ -119,8 +121,9 @@ impl SignIn {
             post_confirmation(&self.triggers, pool, source, Some(client.id.as_str()), &user, input).await;
             return Ok(SignUpResult { user, confirmed: true, delivery: None });
         }
+        let why = MessageCall::new("CustomMessage_SignUp").by(client.id.as_str()).with(&input.client_metadata);
         let delivery = if pool.auto_verifies_email() && user.attributes.contains_key("email") {
-            Some(self.codes.send_code(pool, &user, Purpose::SignUp, lang).await?)
+            Some(self.codes.send_code(pool, &user, Purpose::SignUp, why, lang).await?)
         } else {
             None
         };
@@ -240,10 +243,11 @@ impl SignIn {
         if user.status != UNCONFIRMED {
             return Err(Error::InvalidParameter(Message::AlreadyConfirmed));
         }
+        let why = MessageCall::new(RESEND).by(client.id.as_str());
         if hide {
-            return self.codes.send_code_unawaited(pool, &user, Purpose::SignUp, lang).await;
+            return self.codes.send_code_unawaited(pool, &user, Purpose::SignUp, why, lang).await;
         }
-        self.codes.send_code(pool, &user, Purpose::SignUp, lang).await
+        self.codes.send_code(pool, &user, Purpose::SignUp, why, lang).await
     }
 
     /// AdminConfirmSignUp; PostConfirmation (`PostConfirmation_ConfirmSignUp`) follows.

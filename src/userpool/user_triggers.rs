@@ -2,11 +2,13 @@
 //! `request` as Cognito builds it: PreSignUp before a user is written (self sign-up, admin
 //! creation, first federated sign-in), PreAuthentication before the password (or SRP) check,
 //! PostAuthentication after a sign-in succeeds, PostConfirmation after a confirmation or a
-//! password reset, UserMigration for a user the pool does not know. The pre-* ones (and
-//! UserMigration) can refuse; the post-* ones never fail the request
+//! password reset, CustomMessage before a code or invitation mail is written, UserMigration
+//! for a user the pool does not know. The pre-* ones, CustomMessage and UserMigration can
+//! refuse; the post-* ones never fail the request
 //! ([`crate::triggers::Triggers::after`]).
 
 use super::error::{Error, Message, Result};
+use super::messages::Custom;
 use super::model::Pool;
 use crate::store::users::UserRow;
 use crate::triggers::{Call, Trigger, Triggers, flag};
@@ -211,4 +213,68 @@ pub async fn user_migration(
         request,
     };
     triggers.invoke(&pool.config, call).await
+}
+
+/// The code placeholder CustomMessage gets as `codeParameter`; the code replaces it afterwards,
+/// so the function never sees the code.
+pub const CODE_PARAMETER: &str = "{####}";
+/// The username placeholder of `CustomMessage_AdminCreateUser`.
+pub const USERNAME_PARAMETER: &str = "{username}";
+
+/// Why a mail goes out, for CustomMessage: its `triggerSource`, the app client asking (when one
+/// does) and the caller's `ClientMetadata`.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageCall<'a> {
+    pub source: &'static str,
+    pub client_id: Option<&'a str>,
+    pub client_metadata: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> MessageCall<'a> {
+    /// A mail for `source`, with no client and no metadata.
+    pub fn new(source: &'static str) -> Self {
+        MessageCall { source, client_id: None, client_metadata: None }
+    }
+
+    /// Asked for by `client_id`.
+    pub fn by(self, client_id: &'a str) -> Self {
+        MessageCall { client_id: Some(client_id), ..self }
+    }
+
+    /// With the caller's `ClientMetadata`.
+    pub fn with(self, client_metadata: &'a Map<String, Value>) -> Self {
+        MessageCall { client_metadata: Some(client_metadata), ..self }
+    }
+}
+
+/// CustomMessage (`source`: `CustomMessage_SignUp`, `_AdminCreateUser`, `_ResendCode`,
+/// `_ForgotPassword`, `_UpdateUserAttribute`, `_VerifyUserAttribute`, `_Authentication`)
+/// before a mail to `user`. No function, or an empty answer: the pool's message. As Cognito, an
+/// `emailMessage` without the code placeholder (and, for AdminCreateUser, the username one) is
+/// not used; `emailSubject` still is. `smsMessage` is ignored: this server sends no SMS.
+pub async fn custom_message(triggers: &Triggers, pool: &Pool, why: MessageCall<'_>, user: &UserRow) -> Result<Custom> {
+    let MessageCall { source, client_id, client_metadata } = why;
+    let invitation = source == "CustomMessage_AdminCreateUser";
+    let request = json!({
+        "userAttributes": event_attributes(user),
+        "codeParameter": CODE_PARAMETER,
+        "usernameParameter": if invitation { json!(USERNAME_PARAMETER) } else { Value::Null },
+        "linkParameter": Value::Null,
+    });
+    let request = match client_metadata {
+        Some(m) => crate::triggers::with_client_metadata(request, m),
+        None => request,
+    };
+    let user_name = user.username.as_str();
+    let call = Call { trigger: Trigger::CustomMessage, source, pool_id: &pool.id, user_name, client_id, request };
+    let Some(response) = triggers.invoke(&pool.config, call).await? else {
+        return Ok(Custom::default());
+    };
+    let text = |name: &str| match response.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.trim().is_empty())),
+        Some(_) => Err(crate::triggers::TriggerError::InvalidResponse.into_error(Trigger::CustomMessage)),
+    };
+    let usable = |m: &String| m.contains(CODE_PARAMETER) && (!invitation || m.contains(USERNAME_PARAMETER));
+    Ok(Custom { subject: text("emailSubject")?, message: text("emailMessage")?.filter(usable) })
 }

@@ -6,9 +6,10 @@ use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_lik
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
-use super::user_triggers::pre_sign_up;
+use super::user_triggers::{MessageCall, custom_message, pre_sign_up};
 use crate::events::{AuthEvent, AuthEventType, Outcome};
 use crate::ids::{PoolId, Username};
+use crate::mail::Mail;
 use crate::store::StoreError;
 use crate::store::users::{UserColumn, UserFilter, UserRow};
 use std::collections::BTreeMap;
@@ -155,8 +156,11 @@ impl Users {
             self.passwords.credential(&pool.id, &user.id, user.username.as_str(), &temp).await?.set_on(&mut user);
             user.password_set_at = Some(now);
             user.updated_at = now;
+            let invitation = self.invitation(&pool, &user, &temp, input).await?;
             self.save_user(&pool, &user).await?;
-            self.send_invitation(&pool, &user, &temp, input).await?;
+            if let Some(mail) = invitation {
+                self.send_invitation(&pool, &mail).await?;
+            }
             return Ok(user);
         }
 
@@ -191,21 +195,31 @@ impl Users {
             updated_at: now,
         };
         self.passwords.credential(&pool.id, &user.id, user.username.as_str(), &temp).await?.set_on(&mut user);
+        // The CustomMessage function is asked before the user is written: its refusal leaves nothing.
+        let invitation = self.invitation(&pool, &user, &temp, input).await?;
         self.insert_new_user(&pool, &user, input.force_alias_creation).await?;
-        self.send_invitation(&pool, &user, &temp, input).await?;
+        if let Some(mail) = invitation {
+            self.send_invitation(&pool, &mail).await?;
+        }
         Ok(user)
     }
 
-    /// AdminCreateUser mails the invitation (username and temporary password) unless
-    /// `MessageAction` is SUPPRESS, when `DesiredDeliveryMediums` includes EMAIL and the user
-    /// has an address. SMS, Cognito's default medium, is not sent by this server.
-    async fn send_invitation(&self, pool: &Pool, user: &UserRow, temp: &str, input: &NewUser) -> Result<()> {
+    /// The invitation AdminCreateUser mails (username and temporary password, as the pool's
+    /// CustomMessage function words it) unless `MessageAction` is SUPPRESS, when
+    /// `DesiredDeliveryMediums` includes EMAIL and the user has an address. SMS, Cognito's
+    /// default medium, is not sent by this server.
+    async fn invitation(&self, pool: &Pool, user: &UserRow, temp: &str, input: &NewUser) -> Result<Option<Mail>> {
         let by_email = input.deliver_by_email && input.message_action != Some(MessageAction::Suppress);
         let Some(to) = user.attributes.get("email").filter(|_| by_email) else {
-            return Ok(());
+            return Ok(None);
         };
-        let mail = super::messages::invitation(pool, to, &user.username, temp, crate::i18n::Lang::En);
-        self.mailer.send(&mail).await.map_err(|e| {
+        let why = MessageCall::new("CustomMessage_AdminCreateUser").with(&input.trigger_input.client_metadata);
+        let custom = custom_message(&self.triggers, pool, why, user).await?;
+        Ok(Some(super::messages::invitation(pool, to, &user.username, temp, crate::i18n::Lang::En, &custom)))
+    }
+
+    async fn send_invitation(&self, pool: &Pool, mail: &Mail) -> Result<()> {
+        self.mailer.send(mail).await.map_err(|e| {
             tracing::warn!(error = %e, pool = %pool.id, "invitation delivery failed");
             Error::CodeDeliveryFailure("Unable to deliver the invitation message.".into())
         })

@@ -70,6 +70,7 @@ mod tls;
 mod triggers;
 mod triggers_auth;
 mod triggers_fake;
+mod triggers_message;
 mod triggers_migration;
 mod user_attributes;
 mod user_lists;

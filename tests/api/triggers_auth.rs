@@ -5,21 +5,8 @@
 //! by the janitor of a second app on the same database.
 
 use crate::helpers::*;
-use crate::smtp::SmtpSink;
 use crate::triggers_fake::*;
-use portcullis::config::Secret;
 use serde_json::{Value, json};
-
-pub async fn trigger_app(fake: &FakeLambda) -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(|c| {
-        configure(c, fake);
-        c.smtp_url = Some(Secret::new(url));
-    })
-    .await;
-    (app, sink)
-}
 
 pub fn password_auth(f: &Flow, username: &str, password: &str, metadata: Value) -> Value {
     json!({

@@ -210,8 +210,20 @@ pub async fn trigger_pool(
     crate::helpers::Flow { pool, client_id, secret, verifier, challenge }
 }
 
-/// Sign `username` up on the hosted pages of `f`'s pool (authorize → login → sign-up link →
-/// form) with an e-mail address and the test password; the form's answer.
+/// An app whose Lambda endpoint is `fake` and whose mail goes to a new SMTP sink.
+pub async fn trigger_app(fake: &FakeLambda) -> (crate::helpers::TestApp, crate::smtp::SmtpSink) {
+    let sink = crate::smtp::SmtpSink::start().await;
+    let url = sink.url();
+    let app = crate::helpers::TestApp::spawn_with(|c| {
+        configure(c, fake);
+        c.smtp_url = Some(portcullis::config::Secret::new(url));
+    })
+    .await;
+    (app, sink)
+}
+
+/// Sign `username` up with `email` through the hosted sign-up page of `f`'s client: the answer
+/// to the form.
 pub async fn hosted_sign_up(
     app: &crate::helpers::TestApp,
     f: &crate::helpers::Flow,

@@ -6,7 +6,7 @@
 
 use crate::helpers::*;
 use crate::srp::{SrpClient, start};
-use crate::triggers_auth::{password_auth, trigger_app};
+use crate::triggers_auth::password_auth;
 use crate::triggers_fake::*;
 use serde_json::{Value, json};
 
