@@ -108,31 +108,12 @@ impl SignIn {
         } else {
             None
         };
+        let why = MessageCall::new(FORGOT).by(client.id.as_str());
         match refusal {
             Some(_) if hide => self.codes.send_unredeemable_code(pool, &user, Purpose::ForgotPassword).await,
             Some(e) => Err(e),
-            None if hide => {
-                self.codes
-                    .send_code_unawaited(
-                        pool,
-                        &user,
-                        Purpose::ForgotPassword,
-                        MessageCall::new(FORGOT).by(client.id.as_str()),
-                        lang,
-                    )
-                    .await
-            }
-            None => {
-                self.codes
-                    .send_code(
-                        pool,
-                        &user,
-                        Purpose::ForgotPassword,
-                        MessageCall::new(FORGOT).by(client.id.as_str()),
-                        lang,
-                    )
-                    .await
-            }
+            None if hide => self.codes.send_code_unawaited(pool, &user, Purpose::ForgotPassword, why, lang).await,
+            None => self.codes.send_code(pool, &user, Purpose::ForgotPassword, why, lang).await,
         }
     }
 
