@@ -23,6 +23,7 @@ use crate::userpool::step::{
     SELECT_MFA_TYPE, SignInStep,
 };
 use crate::userpool::throttle::{Caller, Source};
+use crate::userpool::user_triggers::TriggerInput;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -90,15 +91,51 @@ fn result(t: &TokenSet, device: &TokenDevice) -> Value {
     json!({"AuthenticationResult": r, "ChallengeParameters": {}})
 }
 
+/// How a sign-in step was reached, for the PreTokenGeneration event: its `triggerSource` and
+/// the `ClientMetadata` that reaches it (RespondToAuthChallenge's, not InitiateAuth's, as in
+/// Cognito).
+struct TokenCause {
+    source: &'static str,
+    metadata: Map<String, Value>,
+}
+
+impl TokenCause {
+    /// InitiateAuth / AdminInitiateAuth: a sign-in without challenge.
+    fn initiate() -> Self {
+        TokenCause { source: "TokenGeneration_Authentication", metadata: Map::new() }
+    }
+
+    /// RespondToAuthChallenge / AdminRespondToAuthChallenge answering `challenge`.
+    fn respond(challenge: &str, i: &Value) -> Self {
+        let source = match challenge {
+            NEW_PASSWORD_REQUIRED => "TokenGeneration_NewPasswordChallenge",
+            DEVICE_PASSWORD_VERIFIER => "TokenGeneration_AuthenticateDevice",
+            _ => "TokenGeneration_Authentication",
+        };
+        TokenCause { source, metadata: client_metadata(i) }
+    }
+}
+
+/// The request's `ClientMetadata` (string values only).
+fn client_metadata(i: &Value) -> Map<String, Value> {
+    TriggerInput::from_api(&Value::Null, &i["ClientMetadata"]).client_metadata
+}
+
 /// The answer to a sign-in step: tokens (issued to the device the request names when the user
 /// confirmed it, else to a new device when the pool tracks them), or the next challenge.
-async fn outcome(svc: Uses<'_>, pool: &Pool, client: &Client, step: SignInStep, device: Option<&str>) -> ApiResult {
+async fn outcome(
+    svc: Uses<'_>,
+    (pool, client): (&Pool, &Client),
+    step: SignInStep,
+    device: Option<&str>,
+    cause: TokenCause,
+) -> ApiResult {
     match step {
         SignInStep::Authenticated { user, auth_time } => {
             let device = svc.users.device_for_tokens(pool, &user, device).await?;
             let device_key = device.key().map(str::to_string);
-            let source = "TokenGeneration_Authentication";
-            let grant = Grant { scopes: None, nonce: None, auth_time, device_key, source };
+            let TokenCause { source, metadata: client_metadata } = cause;
+            let grant = Grant { scopes: None, nonce: None, auth_time, device_key, source, client_metadata };
             let t = svc.tokens.issue_user_tokens(pool, client, &user, &grant).await?;
             Ok(result(&t, &device))
         }
@@ -309,7 +346,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             if refresh_flow {
                 let proof = RefreshProof::SecretHash(p["SECRET_HASH"].as_str());
                 let device = p["DEVICE_KEY"].as_str();
-                let t = svc.tokens.refresh_tokens(&pool, &client, s(p, "REFRESH_TOKEN"), proof, device).await?;
+                let token = s(p, "REFRESH_TOKEN");
+                let t = svc.tokens.refresh_tokens(&pool, &client, token, proof, device, &Map::new()).await?;
                 return Ok(result(&t, &TokenDevice::None));
             }
             let username = s(p, "USERNAME");
@@ -338,7 +376,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             let metadata = Some(&i["ClientMetadata"]);
             let attempt = PasswordAttempt { username, password: s(p, "PASSWORD"), device, metadata };
             let o = svc.sign_in.password_sign_in(&pool, &client, attempt, Caller { source, lang: Lang::En }).await?;
-            outcome(svc, &pool, &client, o, device).await
+            outcome(svc, (&pool, &client), o, device, TokenCause::initiate()).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
             let (pool, client) = client_for(svc.directory, i).await?;
@@ -349,6 +387,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             })?;
             let caller = Caller { source, lang: Lang::En };
             let device = r["DEVICE_KEY"].as_str();
+            let cause = TokenCause::respond(s(i, "ChallengeName"), i);
             match s(i, "ChallengeName") {
                 PASSWORD_VERIFIER => {
                     let proof = SrpProof {
@@ -359,7 +398,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                         device_key: device,
                     };
                     let o = svc.sign_in.srp_verify(&pool, &client, proof, caller).await?;
-                    return outcome(svc, &pool, &client, o, device).await;
+                    return outcome(svc, (&pool, &client), o, device, cause).await;
                 }
                 DEVICE_SRP_AUTH => {
                     if s(r, "DEVICE_KEY").is_empty() || s(r, "SRP_A").is_empty() {
@@ -392,19 +431,20 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                         timestamp: s(r, "TIMESTAMP"),
                     };
                     let o = svc.sign_in.device_srp_verify(&pool, &client, proof, source).await?;
-                    return outcome(svc, &pool, &client, o, device).await;
+                    return outcome(svc, (&pool, &client), o, device, cause).await;
                 }
                 _ => {}
             }
             let answer = answer(s(i, "ChallengeName"), r)?;
             let o = svc.sign_in.respond(&pool, &client, s(i, "Session"), &answer, caller).await?;
-            outcome(svc, &pool, &client, o, device).await
+            outcome(svc, (&pool, &client), o, device, cause).await
         }
         "GetTokensFromRefreshToken" => {
             let (pool, client) = client_for(svc.directory, i).await?;
             let secret = RefreshProof::Secret(i["ClientSecret"].as_str());
             let device = i["DeviceKey"].as_str();
-            let t = svc.tokens.refresh_tokens(&pool, &client, s(i, "RefreshToken"), secret, device).await?;
+            let metadata = client_metadata(i);
+            let t = svc.tokens.refresh_tokens(&pool, &client, s(i, "RefreshToken"), secret, device, &metadata).await?;
             let mut out = result(&t, &TokenDevice::None);
             if let Some(o) = out.as_object_mut() {
                 o.remove("ChallengeParameters");

@@ -11,13 +11,12 @@ use crate::events::{AuthEvent, AuthEventType, Outcome, Reason};
 use crate::ids::{ClientId, Scope};
 use crate::store::users::UserRow;
 use crate::tokens::issue::{Grant, Presented, RefreshProof, TokenSet, revoked_by_sign_out};
-use crate::tokens::{claims, jwt};
 use crate::userpool::client_definition::OAuthFlow;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::error::Error;
 use crate::userpool::model::{Client, Pool};
 use crate::userpool::throttle::Source;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 /// Why a grant was refused (RFC 6749 §5.2), with the description sent to the client.
 #[derive(Debug)]
@@ -169,6 +168,7 @@ impl Authorization {
             auth_time: row.auth_time,
             device_key: None,
             source: "TokenGeneration_HostedAuth",
+            client_metadata: Default::default(),
         };
         Ok((self.tokens.issue_with_origin(pool, client, &user, &grant, &origin).await?, user))
     }
@@ -204,7 +204,7 @@ impl Authorization {
             _ => None,
         };
         let issued =
-            match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret), None).await {
+            match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret), None, &Map::new()).await {
                 Ok(t) => Ok(t),
                 Err(Error::NotAuthorized(_)) => {
                     Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
@@ -220,20 +220,28 @@ impl Authorization {
     }
 
     /// The client_credentials grant: a confidential client's own access token, with the
-    /// requested custom scopes it is allowed (all of them when none are requested).
+    /// requested custom scopes it is allowed (all of them when none are requested); `metadata`
+    /// (`aws_client_metadata`) reaches a `V3_0` PreTokenGeneration function.
     pub async fn client_credentials_grant(
         &self,
         pool: &Pool,
         client: &Client,
         scope: Option<&str>,
+        metadata: &Map<String, Value>,
         source: Source,
     ) -> Result<TokenSet, GrantError> {
-        let issued = self.machine_token(pool, client, scope).await;
+        let issued = self.machine_token(pool, client, scope, metadata).await;
         self.events.record_auth(grant_event(pool, client, source, "client_credentials", issued.as_ref().err())).await;
         issued
     }
 
-    async fn machine_token(&self, pool: &Pool, client: &Client, scope: Option<&str>) -> Result<TokenSet, GrantError> {
+    async fn machine_token(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        scope: Option<&str>,
+        metadata: &Map<String, Value>,
+    ) -> Result<TokenSet, GrantError> {
         if client.secret.is_none()
             || !client.oauth_enabled()
             || !client.allowed_oauth_flows().contains(&OAuthFlow::ClientCredentials)
@@ -243,16 +251,6 @@ impl Authorization {
         let allowed = custom_scopes(client.allowed_oauth_scopes());
         let scopes = narrow(scope, allowed)
             .ok_or(GrantError::InvalidScope("None of the requested scopes is allowed for this client"))?;
-        let keys = self.tokens.pool_keys(&pool.id, None).await?;
-        let c = claims::m2m_access_token(
-            &self.tokens.issuer(&pool.id),
-            &client.id,
-            &scopes,
-            self.now(),
-            client.access_token_secs(),
-        );
-        let access_token = jwt::sign(&keys, &c).map_err(Error::Internal)?;
-        crate::metrics::tokens_issued("client_credentials");
-        Ok(TokenSet { access_token, id_token: None, refresh_token: None, expires_in: client.access_token_secs() })
+        Ok(self.tokens.issue_client_token(pool, client, &scopes, metadata).await?)
     }
 }

@@ -342,6 +342,7 @@ impl Authorization {
                     auth_time,
                     device_key: None,
                     source: "TokenGeneration_HostedAuth",
+                    client_metadata: Default::default(),
                 };
                 let t = self.tokens.issue_implicit_tokens(pool, &r.client, user, &grant).await?;
                 let expires = t.expires_in.to_string();

@@ -12,7 +12,7 @@ use crate::userpool::throttle::Source;
 use crate::web::pool_context;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -190,7 +190,15 @@ pub async fn token(req: HttpRequest, payload: web::Payload, svc: web::Data<Arc<S
             };
             svc.authorization.refresh_grant(&ctx.pool, &client, rt, secret.as_deref(), source).await
         }
-        _ => svc.authorization.client_credentials_grant(&ctx.pool, &client, get("scope"), source).await,
+        _ => {
+            // `aws_client_metadata`: a JSON object of strings for the PreTokenGeneration trigger.
+            let metadata = match get("aws_client_metadata").map(serde_json::from_str::<Value>) {
+                None => Map::new(),
+                Some(Ok(Value::Object(m))) => m.into_iter().filter(|(_, v)| v.is_string()).collect(),
+                Some(_) => return oauth_error(400, "invalid_request", "aws_client_metadata must be a JSON object"),
+            };
+            svc.authorization.client_credentials_grant(&ctx.pool, &client, get("scope"), &metadata, source).await
+        }
     };
     match issued {
         Ok(t) => token_response(&t),

@@ -24,6 +24,8 @@ pub const PROFILE_ATTRIBUTES: &[&str] = &[
     "updated_at",
     "address",
 ];
+/// The scope of an API sign-in's access token (the user's own API).
+pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 const EMAIL_ATTRIBUTES: &[&str] = &["email", "email_verified"];
 const PHONE_ATTRIBUTES: &[&str] = &["phone_number", "phone_number_verified"];
 const BOOLEAN_ATTRIBUTES: &[&str] = &["email_verified", "phone_number_verified"];
@@ -172,7 +174,7 @@ pub fn id_token(
 pub fn access_token(s: &Subject, i: &Issue, exp_secs: i64) -> Map<String, Value> {
     let scope = match i.scopes {
         Some(sc) => sc.join(" "),
-        None => "aws.cognito.signin.user.admin".to_string(),
+        None => ADMIN_SCOPE.to_string(),
     };
     let mut c = Map::new();
     c.insert("sub".into(), json!(s.sub));

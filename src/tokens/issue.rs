@@ -5,6 +5,7 @@
 use super::Tokens;
 use super::claims::{self, Issue, Subject};
 use super::jwt;
+use super::pre_token::{self, TokenRequest};
 use crate::crypto::{SecretToken, TokenHash};
 use crate::ids::{ClientId, Scope};
 use crate::store::grants::RefreshTokenRow;
@@ -60,8 +61,10 @@ pub struct Grant {
     pub auth_time: i64,
     pub device_key: Option<String>,
     /// The PreTokenGeneration `triggerSource`: `TokenGeneration_Authentication` (API sign-in),
-    /// `TokenGeneration_HostedAuth`, `TokenGeneration_RefreshTokens`.
+    /// `_NewPasswordChallenge`, `_AuthenticateDevice`, `_HostedAuth`, `_RefreshTokens`.
     pub source: &'static str,
+    /// The caller's `ClientMetadata`, for the PreTokenGeneration event (not stored).
+    pub client_metadata: Map<String, Value>,
 }
 
 /// Why a token was not accepted (each surface words it its own way).
@@ -119,8 +122,15 @@ impl Tokens {
         let keys = self.pool_keys(&pool.id, None).await?;
         let mut groups = GroupClaims::of(&self.store.groups_for_user(&user.id).await?);
         let current = (&groups.names[..], &groups.roles[..], groups.preferred_role.as_deref());
-        let overrides =
-            super::pre_token::run(&self.triggers, pool, grant.source, client.id.as_str(), user, current).await?;
+        let api_scopes = [Scope::from(claims::ADMIN_SCOPE)];
+        let request = TokenRequest {
+            source: grant.source,
+            client_id: client.id.as_str(),
+            user: Some((user, current)),
+            scopes: grant.scopes.as_deref().unwrap_or(&api_scopes),
+            metadata: &grant.client_metadata,
+        };
+        let overrides = pre_token::run(&self.triggers, pool, request).await?;
         if let Some(o) = &overrides {
             groups.names = o.groups.clone().unwrap_or(groups.names);
             groups.roles = o.roles.clone().unwrap_or(groups.roles);
@@ -148,8 +158,11 @@ impl Tokens {
             readable,
             device_key: grant.device_key.as_deref(),
         };
-        let access = jwt::sign(&keys, &claims::access_token(&subject, &issue, client.access_token_secs()))
-            .map_err(Error::Internal)?;
+        let mut access_claims = claims::access_token(&subject, &issue, client.access_token_secs());
+        if let Some(o) = &overrides {
+            o.apply_to_access(&mut access_claims);
+        }
+        let access = jwt::sign(&keys, &access_claims).map_err(Error::Internal)?;
         let wants_id = grant.scopes.as_ref().is_none_or(|s| s.iter().any(|x| x == "openid"));
         let id = if wants_id {
             let at = grant.scopes.as_ref().map(|_| access.as_str());
@@ -240,6 +253,7 @@ impl Tokens {
         refresh_token: &str,
         proof: RefreshProof<'_>,
         device: Option<&str>,
+        metadata: &Map<String, Value>,
     ) -> Result<TokenSet> {
         let invalid = || Error::NotAuthorized("Invalid Refresh Token".into());
         // What can be checked before the token is looked up: the secret, or that a hash is there.
@@ -280,10 +294,32 @@ impl Tokens {
         };
         let scopes = if row.scopes.is_empty() { None } else { Some(row.scopes.split(' ').map(Scope::from).collect()) };
         let (auth_time, device_key, source) = (row.auth_time, row.device_key.clone(), "TokenGeneration_RefreshTokens");
-        let grant = Grant { scopes, nonce: None, auth_time, device_key, source };
+        let grant = Grant { scopes, nonce: None, auth_time, device_key, source, client_metadata: metadata.clone() };
         let (access_token, id_token) = self.mint(pool, client, &user, &grant, &row.origin_jti).await?;
         crate::metrics::tokens_issued("refresh_token");
         Ok(TokenSet { access_token, id_token, refresh_token: new_refresh, expires_in: client.access_token_secs() })
+    }
+
+    /// A client's own access token (the client_credentials grant): `sub` is the client, with
+    /// `scopes`, as a `V3_0` PreTokenGeneration function changes it.
+    pub async fn issue_client_token(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        scopes: &[Scope],
+        metadata: &Map<String, Value>,
+    ) -> Result<TokenSet> {
+        let keys = self.pool_keys(&pool.id, None).await?;
+        let issuer = self.issuer(&pool.id);
+        let mut c = claims::m2m_access_token(&issuer, &client.id, scopes, self.now(), client.access_token_secs());
+        let source = "TokenGeneration_ClientCredentials";
+        let request = TokenRequest { source, client_id: client.id.as_str(), user: None, scopes, metadata };
+        if let Some(o) = pre_token::run(&self.triggers, pool, request).await? {
+            o.apply_to_access(&mut c);
+        }
+        let access_token = jwt::sign(&keys, &c).map_err(Error::Internal)?;
+        crate::metrics::tokens_issued("client_credentials");
+        Ok(TokenSet { access_token, id_token: None, refresh_token: None, expires_in: client.access_token_secs() })
     }
 
     /// The user of refresh token `row` while it is live: a token of `client` in pool `pool_id`,

@@ -192,7 +192,19 @@ impl Triggers {
     /// its `response` object.
     pub async fn invoke_arn(&self, arn: &str, call: Call<'_>) -> Result<Map<String, Value>, Error> {
         let event = self.event(&call);
-        self.send(arn, call.trigger, call.pool_id, &event).await.map_err(|e| e.into_error(call.trigger))
+        self.invoke_event(arn, call.trigger, call.pool_id, &event).await
+    }
+
+    /// Invoke the function `arn` with an `event` built from [`Self::event`] and then adjusted
+    /// (another `version`, a member left out): its `response` object.
+    pub async fn invoke_event(
+        &self,
+        arn: &str,
+        trigger: Trigger,
+        pool_id: &PoolId,
+        event: &Value,
+    ) -> Result<Map<String, Value>, Error> {
+        self.send(arn, trigger, pool_id, event).await.map_err(|e| e.into_error(trigger))
     }
 
     /// Invoke a post-* trigger after its change is written. A failure does not fail the request:
