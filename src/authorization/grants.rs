@@ -203,17 +203,20 @@ impl Authorization {
             Ok(Presented::Current(row) | Presented::InGrace(row)) if row.client_id == client.id => Some(row.user_id),
             _ => None,
         };
-        let issued =
-            match self.tokens.refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret), None, &Map::new()).await {
-                Ok(t) => Ok(t),
-                Err(Error::NotAuthorized(_)) => {
-                    Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
-                }
-                Err(Error::RefreshTokenReuse(_)) => Err(GrantError::InvalidGrant(
-                    "The refresh token was already used: every token of its sign-in is revoked",
-                )),
-                Err(e) => Err(GrantError::Failed(e)),
-            };
+        let issued = match self
+            .tokens
+            .refresh_tokens(pool, client, refresh_token, RefreshProof::Secret(secret), None, &Map::new())
+            .await
+        {
+            Ok(t) => Ok(t),
+            Err(Error::NotAuthorized(_)) => {
+                Err(GrantError::InvalidGrant("The refresh token is invalid, expired or revoked"))
+            }
+            Err(Error::RefreshTokenReuse(_)) => Err(GrantError::InvalidGrant(
+                "The refresh token was already used: every token of its sign-in is revoked",
+            )),
+            Err(e) => Err(GrantError::Failed(e)),
+        };
         let event = grant_event(pool, client, source, "refresh_token", issued.as_ref().err());
         self.events.record_auth(AuthEvent { user_sub, ..event }).await;
         issued

@@ -10,10 +10,10 @@ use crate::srp::{SrpClient, claim, device_verifier, srp_sign_in, timestamp};
 use portcullis::clock::Clock;
 use serde_json::{Value, json};
 
-const DEVICE_PASSWORD: &str = "device-random-password-0123456789abcdef";
+pub(crate) const DEVICE_PASSWORD: &str = "device-random-password-0123456789abcdef";
 const SALT: [u8; 16] = [0x9a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 
-fn flows() -> Value {
+pub(crate) fn flows() -> Value {
     json!({"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]})
 }
 
@@ -38,7 +38,7 @@ pub(crate) async fn device_pool(app: &TestApp, devices: Option<Value>, mfa: &str
     (f, secret)
 }
 
-async fn password_sign_in(app: &TestApp, f: &Flow, device: Option<&str>) -> Value {
+pub(crate) async fn password_sign_in(app: &TestApp, f: &Flow, device: Option<&str>) -> Value {
     let mut params = json!({"USERNAME": "alice", "PASSWORD": PASSWORD});
     if let Some(d) = device {
         params["DEVICE_KEY"] = json!(d);
@@ -75,7 +75,7 @@ async fn answer_totp(app: &TestApp, f: &Flow, v: &Value, secret: &str, device: O
 }
 
 /// ConfirmDevice for the device the tokens went to, with its verifier: (status, body).
-async fn confirm(app: &TestApp, access: &str, key: &str, group: &str, password: &str) -> (u16, Value) {
+pub(crate) async fn confirm(app: &TestApp, access: &str, key: &str, group: &str, password: &str) -> (u16, Value) {
     app.public_api(
         "ConfirmDevice",
         json!({"AccessToken": access, "DeviceKey": key, "DeviceName": "alice's laptop",
@@ -85,7 +85,7 @@ async fn confirm(app: &TestApp, access: &str, key: &str, group: &str, password: 
 }
 
 /// DEVICE_SRP_AUTH then DEVICE_PASSWORD_VERIFIER with the device's password: the final answer.
-async fn prove_device(
+pub(crate) async fn prove_device(
     app: &TestApp,
     f: &Flow,
     session: &Value,
