@@ -44,6 +44,9 @@
 # The two-node scenario (`nodes`, PostgreSQL only; bench/scale.sh): client_credentials and
 # password sign-ins against one node, then against two nodes sharing the database, public URL
 # and master key, wrk on both at once.
+# The import/export scenario (`transfer`, issue 15; bench/transfer.sh): an import job of
+# BENCH_TRANSFER_USERS=100000 users with password hashes of four formats, sign-ins of imported
+# users (first and second), then `portcullis users export` as CSV with hashes and as JSON lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,8 +78,8 @@ for a in "$@"; do
   case $a in
     sqlite | postgres) BACKENDS+=("$a") ;;
     admin) SCENARIO=admin ;;
-    scale | nodes) SCENARIO=$a ;;
-    *) log "unknown argument $a (sqlite, postgres, admin, scale or nodes)"; exit 2 ;;
+    scale | nodes | transfer) SCENARIO=$a ;;
+    *) log "unknown argument $a (sqlite, postgres, admin, scale, nodes or transfer)"; exit 2 ;;
   esac
 done
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
@@ -429,6 +432,13 @@ bench_admin() { # backend
 if [ "$SCENARIO" = scale ] || [ "$SCENARIO" = nodes ]; then
   # shellcheck source=bench/scale.sh
   . bench/scale.sh
+  exit 0
+fi
+
+# The import/export scenario (issue 15).
+if [ "$SCENARIO" = transfer ]; then
+  # shellcheck source=bench/transfer.sh
+  . bench/transfer.sh
   exit 0
 fi
 

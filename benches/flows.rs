@@ -44,6 +44,10 @@ type Res<T> = Result<T, String>;
 #[path = "scale/mod.rs"]
 mod scale;
 
+// The import/export scenario (issue #15).
+#[path = "transfer/mod.rs"]
+mod transfer;
+
 const CALLBACK: &str = "http://localhost:3000/cb";
 
 fn args() -> HashMap<String, String> {
@@ -107,6 +111,7 @@ fn main() {
         "scale-list" => rt.block_on(scale::scale_list(&a)),
         "scale-refresh" => rt.block_on(scale::scale_refresh(&a)),
         "rs256" => scale::rs256(&a),
+        "transfer-import" => rt.block_on(transfer::transfer_import(&a)),
         _ => Err(
             "usage: flows setup|flows|argon2|srp|srp-math|port|seed|admin-session|admin-walk|admin-load|es256-setup|token-alg|sign-rate|scale-seed|scale-logins|scale-list|scale-refresh|rs256 --name value …"
                 .into(),
