@@ -128,6 +128,16 @@ fn grant_error(e: GrantError) -> HttpResponse {
 }
 
 fn server_error(e: Error) -> HttpResponse {
+    match &e {
+        // The pool's function refused the tokens: its words, as a refused request.
+        Error::UserLambdaValidation(m) => return oauth_error(400, "invalid_request", &m.to_string()),
+        // The function failed or answered nonsense: the server's dependency, not the client.
+        Error::UnexpectedLambda(m) | Error::InvalidLambdaResponse(m) => {
+            tracing::warn!(error = %e, "the token endpoint: a trigger failed");
+            return oauth_error(502, "server_error", &m.to_string());
+        }
+        _ => {}
+    }
     if let Error::TooManyRequests { retry_after_secs } = e {
         let mut resp = oauth_error(429, "temporarily_unavailable", "Too many requests");
         resp.headers_mut().insert(

@@ -270,11 +270,17 @@ async fn malformed_v2_answers_are_invalid_lambda_responses() {
         let (status, v) = app.public_api("InitiateAuth", password_auth(&f, "vic", PASSWORD, json!({}))).await;
         assert_eq!((status, err_type(&v)), (400, "InvalidLambdaResponseException"), "{answer}: {v}");
     }
-    // On the token endpoint the failure is an OAuth error, as for V1.
+    // On the token endpoint a broken function is the server's dependency failing (502), a
+    // refusal is the function's words as a refused request (400); neither is a 500.
     let (id, secret) = machine_client(&app, &f.pool).await;
     fake.script("v3", Script::Respond(json!({"claimsAndScopeOverrideDetails": 7})));
     let (status, v) = client_token(&app, &f.pool, (&id, &secret), None).await;
-    assert_eq!((status, v["error"].as_str()), (500, Some("server_error")), "{v}");
+    assert_eq!((status, v["error"].as_str()), (502, Some("server_error")), "{v}");
+    fake.script("v3", Script::Fail("no tokens for robots"));
+    let (status, v) = client_token(&app, &f.pool, (&id, &secret), None).await;
+    assert_eq!((status, v["error"].as_str()), (400, Some("invalid_request")), "{v}");
+    let description = v["error_description"].as_str().unwrap_or_default();
+    assert!(description.contains("no tokens for robots"), "{v}");
     let (status, v) = client_token(&app, &f.pool, (&id, &secret), Some("[1]")).await;
     assert_eq!((status, v["error"].as_str()), (400, Some("invalid_request")), "{v}");
 }
