@@ -175,6 +175,49 @@ impl ImportedHash {
         &self.text
     }
 
+    /// The hash without its salt and digest: the format and its parameters (`$2b$12`,
+    /// `$scrypt$ln=14,r=8,p=1`, `$pbkdf2-sha256$29000`, `$argon2id$v=19$m=65536,t=3,p=4`,
+    /// `$firebase-scrypt`). Two hashes with the same signature cost the same to check.
+    pub fn signature(&self) -> &str {
+        let (head, _) = self.text.rsplit_once('$').unwrap_or((&self.text, ""));
+        match self.kind {
+            Kind::Bcrypt => head,
+            _ => head.rsplit_once('$').map_or(head, |(params, _)| params),
+        }
+    }
+
+    /// A hash of the same format and parameters with a random salt and digest: no password is
+    /// known to match it, it copies nothing of this one but its signature, and checking a
+    /// password against it does all the work of checking this one (the password module's
+    /// decoy, [`super::decoy`]).
+    pub fn decoy(&self) -> Result<ImportedHash, HashFormatError> {
+        use base64::engine::general_purpose::STANDARD_NO_PAD;
+        let random = |len: usize| {
+            let mut out = Vec::with_capacity(len + 32);
+            while out.len() < len {
+                out.extend_from_slice(&crate::crypto::random_array::<32>());
+            }
+            out.truncate(len);
+            out
+        };
+        let text = match &self.kind {
+            Kind::Bcrypt => {
+                let (salt, digest) = (random(16), random(23));
+                const BCRYPT: GeneralPurpose =
+                    GeneralPurpose::new(&base64::alphabet::BCRYPT, base64::engine::general_purpose::NO_PAD);
+                format!("{}${}{}", self.signature(), BCRYPT.encode(salt), BCRYPT.encode(digest))
+            }
+            _ => {
+                let mut fields: Vec<&str> = self.text.rsplitn(3, '$').collect();
+                let (digest, salt) = (fields.remove(0), fields.remove(0));
+                let len = |field: &str| decode("decoy", "field", field).map(|b| b.len());
+                let (salt, digest) = (random(len(salt)?), random(len(digest)?));
+                format!("{}${}${}", self.signature(), STANDARD_NO_PAD.encode(salt), STANDARD_NO_PAD.encode(digest))
+            }
+        };
+        ImportedHash::parse(&text)
+    }
+
     /// Whether checking it needs the pool's Firebase parameters.
     pub fn is_firebase(&self) -> bool {
         matches!(self.kind, Kind::FirebaseScrypt { .. })

@@ -106,12 +106,16 @@ fn params() -> Params {
 /// Whether a stored hash is the server's own argon2id with its parameters; any other (an
 /// imported hash) is replaced at the user's next successful password sign-in.
 pub fn is_current(stored: &str) -> bool {
+    stored.starts_with(current_prefix())
+}
+
+/// What every hash of the server's own argon2id starts with: `$argon2id$v=19$m=19456,t=2,p=1$`.
+pub fn current_prefix() -> &'static str {
     static PREFIX: OnceLock<String> = OnceLock::new();
-    let prefix = PREFIX.get_or_init(|| {
+    PREFIX.get_or_init(|| {
         let params = ParamsString::try_from(&params()).map(|p| p.to_string()).unwrap_or_default();
         format!("${}$v=19${params}$", Algorithm::Argon2id.ident())
-    });
-    stored.starts_with(prefix.as_str())
+    })
 }
 
 /// Check `password` against a stored hash of any accepted format ([`ImportedHash`]); a
@@ -289,39 +293,65 @@ impl Passwords {
     }
 
     /// Verify against the stored hash, or against a dummy hash when there is none, so the
-    /// work done is the same either way.
+    /// work done is the same either way (in a pool without imported hashes).
     pub async fn verify(&self, stored: Option<&str>, password: &str) -> Result<bool> {
-        self.verify_stored(stored, None, password).await
+        self.verify_stored(stored, None, None, password).await
     }
 
     /// [`Self::verify`] for a stored hash of any accepted format ([`ImportedHash`]), with the
-    /// pool's Firebase parameters for a Firebase scrypt hash.
+    /// pool's Firebase parameters for a Firebase scrypt hash, and the pool's decoy if it has
+    /// one. Every check costs one argon2 verify plus one at the imported cost: an imported hash
+    /// is followed by the dummy argon2 verify; the server's own hash, or none (the dummy), by
+    /// the decoy, so a user with an imported hash does not answer slower than a name no user has.
     pub async fn verify_stored(
         &self,
         stored: Option<&str>,
         firebase: Option<FirebaseScrypt>,
+        decoy: Option<Decoy>,
         password: &str,
     ) -> Result<bool> {
         let stored = stored.map(str::to_string);
         let pw = password.as_bytes().to_vec();
-        self.run(move |memory| match stored {
-            // A hash not yet the server's (imported) also pays the dummy argon2 verify, so a
-            // cheap imported hash does not answer faster than an unknown name does.
-            Some(hash) if !is_current(&hash) => {
-                let right = verify_stored(memory, &hash, firebase.as_ref(), &pw);
+        self.run(move |memory| {
+            let right = match &stored {
+                Some(hash) => verify_stored(memory, hash, firebase.as_ref(), &pw),
+                None => {
+                    let dummy = dummy_hash(memory);
+                    verify_with(memory, dummy, &pw);
+                    false
+                }
+            };
+            if stored.as_deref().is_some_and(|h| !is_current(h)) {
                 let dummy = dummy_hash(memory);
                 verify_with(memory, dummy, &pw);
-                right
+            } else if let Some(decoy) = &decoy {
+                verify_stored(memory, &decoy.hash, decoy.firebase.as_ref(), &pw);
+                crate::metrics::password_decoy_verified();
             }
-            Some(hash) => verify_stored(memory, &hash, firebase.as_ref(), &pw),
-            None => {
-                let dummy = dummy_hash(memory);
-                verify_with(memory, dummy, &pw);
-                false
-            }
+            right
         })
         .await
     }
+
+    /// How long one check of a random password against `hash` takes on a hashing thread, in
+    /// microseconds (to choose the costlier of two decoys).
+    pub async fn verify_micros(&self, hash: Decoy) -> Result<i64> {
+        let pw = crate::crypto::random_token();
+        self.run(move |memory| {
+            let started = std::time::Instant::now();
+            verify_stored(memory, &hash.hash, hash.firebase.as_ref(), pw.as_bytes());
+            i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
+        })
+        .await
+    }
+}
+
+/// A pool's decoy hash as the hashing threads check it: an imported hash no password matches
+/// ([`ImportedHash::decoy`]), with the pool's Firebase parameters when it is a Firebase one.
+#[derive(Clone, Debug)]
+pub struct Decoy {
+    pub hash: String,
+    pub firebase: Option<FirebaseScrypt>,
 }
 
 fn cores() -> usize {
