@@ -475,6 +475,36 @@ mod tests {
         assert_eq!(memory.len(), 19 * 1024);
     }
 
+    /// A decoy is checked in full: it parses, no password matches it, and verifying it takes
+    /// about as long as verifying its source (best of three each, bcrypt cost 9: tens of
+    /// milliseconds, far above an early refusal).
+    #[tokio::test]
+    async fn a_decoy_verifies_to_false_at_full_cost() {
+        let p = Passwords::new(MasterKey::from_bytes(&[3; 32]));
+        let source = bcrypt::hash_with_salt("abc", 9, [7; 16]).unwrap().format_for_version(bcrypt::Version::TwoB);
+        let decoy = ImportedHash::parse(&source).unwrap().decoy().unwrap().as_str().to_string();
+        let memory = &mut Vec::new();
+        assert!(verify_stored(memory, &source, None, b"abc"));
+        assert!(!verify_stored(memory, &decoy, None, b"abc"));
+        assert_eq!(p.verify_stored(Some(&decoy), None, None, "abc").await.unwrap(), false);
+        let best = |hash: &str| {
+            let hash = Decoy { hash: hash.to_string(), firebase: None };
+            let p = p.clone();
+            async move {
+                let mut times = Vec::new();
+                for _ in 0..3 {
+                    times.push(p.verify_micros(hash.clone()).await.unwrap());
+                }
+                times.into_iter().min().unwrap()
+            }
+        };
+        let (source_micros, decoy_micros) = (best(&source).await, best(&decoy).await);
+        assert!(source_micros > 5_000, "bcrypt cost 9 took {source_micros} µs");
+        assert!(decoy_micros * 3 > source_micros, "decoy {decoy_micros} µs, source {source_micros} µs");
+        // Unparsable: refused at once, which is what a decoy must never be.
+        assert!(best("$2b$09$short").await < source_micros / 10);
+    }
+
     /// An imported argon2 hash bigger than the server's is checked in memory of its own (the
     /// thread keeps only the server's 19 MiB), and only the server's own hashes are current.
     #[test]
