@@ -12,10 +12,10 @@
 
 use super::rows::{self, RowError};
 use super::{EXPIRE_AFTER_SECS, FAILED, IN_PROGRESS, PENDING, STOPPED, STOPPING, SUCCEEDED, Transfer};
+use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::import_jobs::{ImportJobRow, ImportProgress};
 use crate::store::users::NewUser;
-use crate::ids::PoolId;
 use crate::userpool::error::Result;
 use crate::userpool::imported_hash::ImportedHash;
 use std::collections::BTreeSet;

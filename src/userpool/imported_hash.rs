@@ -474,9 +474,15 @@ mod tests {
         let cases = [
             ("$2b$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i", "$2b$06"),
             ("$scrypt$ln=10,r=8,p=1$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWI", "$scrypt$ln=10,r=8,p=1"),
-            ("$pbkdf2-sha256$29000$N2ZFSe0W.jvXOq1b$SLtc.cUe5jL0yhXWQ.tJFSHfdyqY2xZ6xTyYlfb5qEM", "$pbkdf2-sha256$29000"),
+            (
+                "$pbkdf2-sha256$29000$N2ZFSe0W.jvXOq1b$SLtc.cUe5jL0yhXWQ.tJFSHfdyqY2xZ6xTyYlfb5qEM",
+                "$pbkdf2-sha256$29000",
+            ),
             ("$pbkdf2$i=4096,l=20$c2FsdA$SwB5AbdlSJq+rUnZJvch0GWkKcE", "$pbkdf2$i=4096,l=20"),
-            ("$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo", "$argon2id$v=19$m=65536,t=2,p=4"),
+            (
+                "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo",
+                "$argon2id$v=19$m=65536,t=2,p=4",
+            ),
             ("$firebase-scrypt$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQ", "$firebase-scrypt"),
         ];
         for (source, signature) in cases {

@@ -9,11 +9,11 @@ use super::imported_hash::{FirebaseScrypt, ImportedHash};
 use super::password::is_current;
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use super::{SignIn, UserPools, Users};
+use crate::crypto::MasterKey;
 use crate::events::{AuthEvent, AuthEventType, Outcome};
 use crate::ids::{PoolId, Username};
-use crate::store::guesses::Guesses;
-use crate::crypto::MasterKey;
 use crate::store::Store;
+use crate::store::guesses::Guesses;
 use crate::store::imported_hashes::FirebaseScryptRow;
 use crate::store::users::UserRow;
 use base64::Engine;
@@ -86,7 +86,11 @@ impl Users {
 }
 
 /// The pool's Firebase parameters with the signer key opened, if set (and it opens).
-pub(super) async fn firebase_params(store: &Store, master: &MasterKey, pool_id: &str) -> Result<Option<FirebaseScrypt>> {
+pub(super) async fn firebase_params(
+    store: &Store,
+    master: &MasterKey,
+    pool_id: &str,
+) -> Result<Option<FirebaseScrypt>> {
     let Some(row) = store.get_firebase_scrypt(pool_id).await? else {
         return Ok(None);
     };
