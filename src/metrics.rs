@@ -67,6 +67,10 @@ pub fn init() {
         describe_gauge!("portcullis_password_jobs", "Password hash jobs queued or running.");
         describe_counter!("portcullis_password_jobs_shed_total", "Password jobs refused: the queue was full.");
         describe_counter!("portcullis_password_hash_upgrades_total", "Imported password hashes moved to argon2id.");
+        describe_counter!(
+            "portcullis_password_decoy_verifies_total",
+            "Password checks that also verified the pool's decoy imported hash."
+        );
         describe_counter!("portcullis_database_unavailable_total", "Database operations failed: database unavailable.");
         describe_gauge!("portcullis_database_connections", "Database connections by state.");
         describe_gauge!("portcullis_database_connections_max", "The most database connections allowed.");
@@ -120,6 +124,11 @@ pub fn password_shed() {
 /// An imported password hash replaced by the server's argon2id at a sign-in.
 pub fn password_hash_upgraded() {
     metrics::counter!("portcullis_password_hash_upgrades_total").increment(1);
+}
+
+/// A password check verified its pool's decoy hash ([`crate::userpool::decoy`]).
+pub fn password_decoy_verified() {
+    metrics::counter!("portcullis_password_decoy_verifies_total").increment(1);
 }
 
 /// A database operation failed because the database was unavailable (down, unreachable, out of

@@ -17,6 +17,7 @@ use crate::operators::Operators;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::triggers::Triggers;
+use crate::userpool::decoy::Decoys;
 use crate::userpool::directory::Directory;
 use crate::userpool::password::Passwords;
 use crate::userpool::{Codes, SignIn, UserPools, Users};
@@ -29,6 +30,8 @@ pub struct Infra {
     pub clock: Arc<dyn Clock>,
     pub master: MasterKey,
     pub passwords: Passwords,
+    /// The pools' decoy password hashes (timing of pools with imported hashes).
+    pub decoys: Arc<Decoys>,
     pub mailer: Mailer,
     pub directory: Arc<Directory>,
     pub tokens: Arc<Tokens>,
@@ -75,6 +78,8 @@ pub struct Services {
     pub triggers: Arc<Triggers>,
     /// User import jobs and exports.
     pub transfer: Arc<crate::transfer::Transfer>,
+    /// The pools' decoy password hashes: chosen at imports, retired by the janitor.
+    pub decoys: Arc<Decoys>,
 }
 
 impl Services {
@@ -85,8 +90,10 @@ impl Services {
         let triggers = Triggers::new(&config, store.clone(), clock.clone(), events.clone())
             .expect("the TLS client for triggers could not be built");
         let triggers = Arc::new(triggers);
+        let passwords = Passwords::with_queue(config.password_queue, master.clone());
         let infra = Infra {
-            passwords: Passwords::with_queue(config.password_queue, master.clone()),
+            decoys: Arc::new(Decoys::new(store.clone(), clock.clone(), master.clone(), passwords.clone())),
+            passwords,
             directory: Arc::new(Directory::new(store.clone(), clock.clone(), master.clone())),
             tokens: Arc::new(Tokens::new(
                 store.clone(),
@@ -127,6 +134,7 @@ impl Services {
             iam: infra.iam,
             events: infra.events,
             triggers: infra.triggers,
+            decoys: infra.decoys,
         }
     }
 

@@ -235,6 +235,11 @@ pub async fn janitor_pass(services: &Services, node: &str) -> bool {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "retrying queued trigger calls failed"),
     }
+    match services.decoys.retire_unused().await {
+        Ok(n) if n > 0 => tracing::info!(pools = n, "password decoys retired: no imported hashes left"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "retiring password decoys failed"),
+    }
     if let Err(e) = services.events.take_mfa_adoption().await {
         tracing::warn!(error = %e, "taking the hour's MFA adoption reading failed");
     }

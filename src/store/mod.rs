@@ -156,6 +156,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (27, "trigger retries", include_str!("../../migrations/sqlite/0027_trigger_retries.sql")),
     (28, "user import jobs", include_str!("../../migrations/sqlite/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/sqlite/0029_imported_password_hashes.sql")),
+    (34, "password decoys", include_str!("../../migrations/sqlite/0034_password_decoys.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -184,6 +185,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (27, "trigger retries", include_str!("../../migrations/postgres/0027_trigger_retries.sql")),
     (28, "user import jobs", include_str!("../../migrations/postgres/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/postgres/0029_imported_password_hashes.sql")),
+    (34, "password decoys", include_str!("../../migrations/postgres/0034_password_decoys.sql")),
 ];
 
 /// How long a caller waits for a database connection unless configured otherwise.

@@ -19,6 +19,7 @@ use crate::ids::PoolId;
 use crate::services::Infra;
 use crate::store::Store;
 use crate::store::import_jobs::ImportJobRow;
+use crate::userpool::decoy::Decoys;
 use crate::userpool::directory::Directory;
 use crate::userpool::error::{Error, Message, Result};
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub struct Transfer {
     store: Store,
     clock: Arc<dyn Clock>,
     directory: Arc<Directory>,
+    decoys: Arc<Decoys>,
     public_url: String,
 }
 
@@ -94,6 +96,7 @@ impl Transfer {
             store: infra.store.clone(),
             clock: infra.clock.clone(),
             directory: infra.directory.clone(),
+            decoys: infra.decoys.clone(),
             public_url: infra.config.public_url.trim_end_matches('/').to_string(),
         }
     }

@@ -12,10 +12,13 @@
 
 use super::rows::{self, RowError};
 use super::{EXPIRE_AFTER_SECS, FAILED, IN_PROGRESS, PENDING, STOPPED, STOPPING, SUCCEEDED, Transfer};
+use crate::ids::PoolId;
 use crate::store::StoreError;
 use crate::store::import_jobs::{ImportJobRow, ImportProgress};
 use crate::store::users::NewUser;
 use crate::userpool::error::Result;
+use crate::userpool::imported_hash::ImportedHash;
+use std::collections::BTreeSet;
 
 /// Rows inserted in one transaction.
 pub const BATCH: usize = 500;
@@ -96,6 +99,7 @@ impl Transfer {
             if read == 0 {
                 break;
             }
+            self.choose_decoy(&pool.id, &batch).await?;
             let (imported, skipped) = self.insert_batch(&batch).await?;
             p.imported += imported;
             p.skipped += skipped;
@@ -109,6 +113,21 @@ impl Transfer {
             self.store.take_lease(LEASE, node, now, now + LEASE_SECS).await?;
         }
         self.finish(&job, &[IN_PROGRESS], SUCCEEDED, "Import Job Completed Successfully.").await
+    }
+
+    /// Before a batch's imported hashes are stored, the pool's decoy must cost at least what
+    /// the costliest of them does ([`crate::userpool::decoy::Decoys::consider`]): one hash of each signature is offered.
+    async fn choose_decoy(&self, pool_id: &PoolId, batch: &[NewUser]) -> Result<()> {
+        let mut seen = BTreeSet::new();
+        for (user, _, _) in batch {
+            let Some(hash) = user.password_hash.as_deref().and_then(|h| ImportedHash::parse(h).ok()) else {
+                continue;
+            };
+            if seen.insert(hash.signature().to_string()) {
+                self.decoys.consider(pool_id, &hash).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Insert a batch in one transaction; when a username or alias in it is taken, each user

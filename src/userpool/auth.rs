@@ -116,13 +116,13 @@ impl SignIn {
             // Counted like a user's failures, so a name no user has locks the same way.
             let key = self.codes.phantom_id(pool, username);
             let guess = self.guarded_guess(&pool.id, Guesses::UnknownUser(&key), async {
-                self.passwords.verify(None, password).await?;
+                self.check_no_user(&pool.id, password).await?;
                 Ok(None::<()>)
             });
             let refused = matches!(guess.await?, Guess::Refused);
             if refused {
                 // The same work as a checked guess.
-                self.passwords.verify(None, password).await?;
+                self.check_no_user(&pool.id, password).await?;
             }
             return Err(match (hide_unknown_users, refused) {
                 (false, _) => refusal.unwrap_or_else(|| Error::UserNotFound("User does not exist.".into())),
@@ -133,7 +133,7 @@ impl SignIn {
         if user.status == super::recovery::RESET_REQUIRED && user.password_hash.is_none() {
             // An imported user has no password yet: as Cognito, any sign-in asks for the reset
             // (after the same work as a checked guess).
-            self.passwords.verify(None, password).await?;
+            self.check_no_user(&pool.id, password).await?;
             return Err(Error::PasswordResetRequired(Message::ResetRequired));
         }
         let check = async {
@@ -145,7 +145,7 @@ impl SignIn {
             Guess::Wrong => return Err(incorrect()),
             Guess::Refused => {
                 // The same work as a checked guess, so the refusal does not show in the timing.
-                self.passwords.verify(None, password).await?;
+                self.check_no_user(&pool.id, password).await?;
                 return Err(attempts_exceeded());
             }
         }

@@ -175,6 +175,49 @@ impl ImportedHash {
         &self.text
     }
 
+    /// The hash without its salt and digest: the format and its parameters (`$2b$12`,
+    /// `$scrypt$ln=14,r=8,p=1`, `$pbkdf2-sha256$29000`, `$argon2id$v=19$m=65536,t=3,p=4`,
+    /// `$firebase-scrypt`). Two hashes with the same signature cost the same to check.
+    pub fn signature(&self) -> &str {
+        let (head, _) = self.text.rsplit_once('$').unwrap_or((&self.text, ""));
+        match self.kind {
+            Kind::Bcrypt => head,
+            _ => head.rsplit_once('$').map_or(head, |(params, _)| params),
+        }
+    }
+
+    /// A hash of the same format and parameters with a random salt and digest: no password is
+    /// known to match it, it copies nothing of this one but its signature, and checking a
+    /// password against it does all the work of checking this one (the password module's
+    /// decoy, [`super::decoy`]).
+    pub fn decoy(&self) -> Result<ImportedHash, HashFormatError> {
+        use base64::engine::general_purpose::STANDARD_NO_PAD;
+        let random = |len: usize| {
+            let mut out = Vec::with_capacity(len + 32);
+            while out.len() < len {
+                out.extend_from_slice(&crate::crypto::random_array::<32>());
+            }
+            out.truncate(len);
+            out
+        };
+        let text = match &self.kind {
+            Kind::Bcrypt => {
+                let (salt, digest) = (random(16), random(23));
+                const BCRYPT: GeneralPurpose =
+                    GeneralPurpose::new(&base64::alphabet::BCRYPT, base64::engine::general_purpose::NO_PAD);
+                format!("{}${}{}", self.signature(), BCRYPT.encode(salt), BCRYPT.encode(digest))
+            }
+            _ => {
+                let mut fields: Vec<&str> = self.text.rsplitn(3, '$').collect();
+                let (digest, salt) = (fields.remove(0), fields.remove(0));
+                let len = |field: &str| decode("decoy", "field", field).map(|b| b.len());
+                let (salt, digest) = (random(len(salt)?), random(len(digest)?));
+                format!("{}${}${}", self.signature(), STANDARD_NO_PAD.encode(salt), STANDARD_NO_PAD.encode(digest))
+            }
+        };
+        ImportedHash::parse(&text)
+    }
+
     /// Whether checking it needs the pool's Firebase parameters.
     pub fn is_firebase(&self) -> bool {
         matches!(self.kind, Kind::FirebaseScrypt { .. })
@@ -421,6 +464,58 @@ mod tests {
         assert!(check(&p, "password", None));
         assert!(check(&p.replace("$4096$", "$i=4096,l=20$"), "password", None));
         assert!(!check(&p, "Password", None));
+    }
+
+    /// A decoy keeps the format and parameters (signature), parses, shares neither salt nor
+    /// digest with its source, and the source's password does not match it.
+    #[test]
+    fn decoys_keep_the_signature_and_nothing_else() {
+        let firebase = FirebaseScrypt::from_export("a2V5a2V5a2V5", "Bw==", 8, 10).unwrap();
+        let cases = [
+            ("$2b$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i", "$2b$06"),
+            ("$scrypt$ln=10,r=8,p=1$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWI", "$scrypt$ln=10,r=8,p=1"),
+            (
+                "$pbkdf2-sha256$29000$N2ZFSe0W.jvXOq1b$SLtc.cUe5jL0yhXWQ.tJFSHfdyqY2xZ6xTyYlfb5qEM",
+                "$pbkdf2-sha256$29000",
+            ),
+            ("$pbkdf2$i=4096,l=20$c2FsdA$SwB5AbdlSJq+rUnZJvch0GWkKcE", "$pbkdf2$i=4096,l=20"),
+            (
+                "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo",
+                "$argon2id$v=19$m=65536,t=2,p=4",
+            ),
+            ("$firebase-scrypt$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQ", "$firebase-scrypt"),
+        ];
+        for (source, signature) in cases {
+            let source = ImportedHash::parse(source).unwrap();
+            assert_eq!(source.signature(), signature);
+            let decoy = source.decoy().unwrap();
+            assert_eq!(decoy.signature(), signature, "{decoy:?}");
+            assert_eq!(ImportedHash::parse(decoy.as_str()).as_ref(), Ok(&decoy));
+            let (salt, digest) = match (&source.kind, &decoy.kind) {
+                (Kind::Bcrypt | Kind::Argon2 { .. }, _) => {
+                    let tail = |h: &ImportedHash| h.as_str().rsplit_once('$').unwrap().1.to_string();
+                    assert_ne!(tail(&source), tail(&decoy));
+                    continue;
+                }
+                (Kind::Scrypt { salt, hash, .. }, Kind::Scrypt { salt: s, hash: h, .. })
+                | (Kind::Pbkdf2 { salt, hash, .. }, Kind::Pbkdf2 { salt: s, hash: h, .. })
+                | (Kind::FirebaseScrypt { salt, hash }, Kind::FirebaseScrypt { salt: s, hash: h }) => {
+                    assert_eq!((salt.len(), hash.len()), (s.len(), h.len()), "{signature}");
+                    (salt != s, hash != h)
+                }
+                _ => panic!("{signature}: the decoy changed format"),
+            };
+            assert!(salt && digest, "{signature}: fresh salt and digest");
+            assert_ne!(decoy.as_str(), source.as_str());
+            assert_ne!(decoy.as_str(), source.decoy().unwrap().as_str(), "random each time");
+        }
+        // Known passwords of the vectors above do not match their decoys.
+        let bcrypt = ImportedHash::parse(cases[0].0).unwrap().decoy().unwrap();
+        assert!(check(cases[0].0, "abc", None) && !check(bcrypt.as_str(), "abc", None));
+        let pbkdf2 = ImportedHash::parse(cases[3].0).unwrap().decoy().unwrap();
+        assert!(check(cases[3].0, "password", None) && !check(pbkdf2.as_str(), "password", None));
+        let fb = ImportedHash::parse(cases[5].0).unwrap().decoy().unwrap();
+        assert!(!check(fb.as_str(), "user1password", Some(&firebase)));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod client_secrets;
 pub mod clients;
 pub mod codes;
 pub mod css;
+pub mod decoy;
 pub mod devices;
 pub mod directory;
 pub mod error;
@@ -55,6 +56,7 @@ use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::tokens::signer::Alg;
 use crate::triggers::Triggers;
+use decoy::Decoys;
 use directory::Directory;
 use password::Passwords;
 use std::sync::Arc;
@@ -160,6 +162,7 @@ pub struct Users {
     clock: Arc<dyn Clock>,
     master: MasterKey,
     passwords: Passwords,
+    decoys: Arc<Decoys>,
     mailer: Mailer,
     directory: Arc<Directory>,
     events: Arc<Events>,
@@ -173,6 +176,7 @@ impl Users {
             clock: infra.clock.clone(),
             master: infra.master.clone(),
             passwords: infra.passwords.clone(),
+            decoys: infra.decoys.clone(),
             mailer: infra.mailer.clone(),
             directory: infra.directory.clone(),
             events: infra.events.clone(),
@@ -218,6 +222,7 @@ pub struct SignIn {
     clock: Arc<dyn Clock>,
     master: MasterKey,
     passwords: Passwords,
+    decoys: Arc<Decoys>,
     mailer: Mailer,
     config: Arc<Config>,
     directory: Arc<Directory>,
@@ -234,6 +239,7 @@ impl SignIn {
             clock: infra.clock.clone(),
             master: infra.master.clone(),
             passwords: infra.passwords.clone(),
+            decoys: infra.decoys.clone(),
             mailer: infra.mailer.clone(),
             config: infra.config.clone(),
             directory: infra.directory.clone(),

@@ -106,12 +106,16 @@ fn params() -> Params {
 /// Whether a stored hash is the server's own argon2id with its parameters; any other (an
 /// imported hash) is replaced at the user's next successful password sign-in.
 pub fn is_current(stored: &str) -> bool {
+    stored.starts_with(current_prefix())
+}
+
+/// What every hash of the server's own argon2id starts with: `$argon2id$v=19$m=19456,t=2,p=1$`.
+pub fn current_prefix() -> &'static str {
     static PREFIX: OnceLock<String> = OnceLock::new();
-    let prefix = PREFIX.get_or_init(|| {
+    PREFIX.get_or_init(|| {
         let params = ParamsString::try_from(&params()).map(|p| p.to_string()).unwrap_or_default();
         format!("${}$v=19${params}$", Algorithm::Argon2id.ident())
-    });
-    stored.starts_with(prefix.as_str())
+    })
 }
 
 /// Check `password` against a stored hash of any accepted format ([`ImportedHash`]); a
@@ -289,39 +293,65 @@ impl Passwords {
     }
 
     /// Verify against the stored hash, or against a dummy hash when there is none, so the
-    /// work done is the same either way.
+    /// work done is the same either way (in a pool without imported hashes).
     pub async fn verify(&self, stored: Option<&str>, password: &str) -> Result<bool> {
-        self.verify_stored(stored, None, password).await
+        self.verify_stored(stored, None, None, password).await
     }
 
     /// [`Self::verify`] for a stored hash of any accepted format ([`ImportedHash`]), with the
-    /// pool's Firebase parameters for a Firebase scrypt hash.
+    /// pool's Firebase parameters for a Firebase scrypt hash, and the pool's decoy if it has
+    /// one. Every check costs one argon2 verify plus one at the imported cost: an imported hash
+    /// is followed by the dummy argon2 verify; the server's own hash, or none (the dummy), by
+    /// the decoy, so a user with an imported hash does not answer slower than a name no user has.
     pub async fn verify_stored(
         &self,
         stored: Option<&str>,
         firebase: Option<FirebaseScrypt>,
+        decoy: Option<Decoy>,
         password: &str,
     ) -> Result<bool> {
         let stored = stored.map(str::to_string);
         let pw = password.as_bytes().to_vec();
-        self.run(move |memory| match stored {
-            // A hash not yet the server's (imported) also pays the dummy argon2 verify, so a
-            // cheap imported hash does not answer faster than an unknown name does.
-            Some(hash) if !is_current(&hash) => {
-                let right = verify_stored(memory, &hash, firebase.as_ref(), &pw);
+        self.run(move |memory| {
+            let right = match &stored {
+                Some(hash) => verify_stored(memory, hash, firebase.as_ref(), &pw),
+                None => {
+                    let dummy = dummy_hash(memory);
+                    verify_with(memory, dummy, &pw);
+                    false
+                }
+            };
+            if stored.as_deref().is_some_and(|h| !is_current(h)) {
                 let dummy = dummy_hash(memory);
                 verify_with(memory, dummy, &pw);
-                right
+            } else if let Some(decoy) = &decoy {
+                verify_stored(memory, &decoy.hash, decoy.firebase.as_ref(), &pw);
+                crate::metrics::password_decoy_verified();
             }
-            Some(hash) => verify_stored(memory, &hash, firebase.as_ref(), &pw),
-            None => {
-                let dummy = dummy_hash(memory);
-                verify_with(memory, dummy, &pw);
-                false
-            }
+            right
         })
         .await
     }
+
+    /// How long one check of a random password against `hash` takes on a hashing thread, in
+    /// microseconds (to choose the costlier of two decoys).
+    pub async fn verify_micros(&self, hash: Decoy) -> Result<i64> {
+        let pw = crate::crypto::random_token();
+        self.run(move |memory| {
+            let started = std::time::Instant::now();
+            verify_stored(memory, &hash.hash, hash.firebase.as_ref(), pw.as_bytes());
+            i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
+        })
+        .await
+    }
+}
+
+/// A pool's decoy hash as the hashing threads check it: an imported hash no password matches
+/// ([`ImportedHash::decoy`]), with the pool's Firebase parameters when it is a Firebase one.
+#[derive(Clone, Debug)]
+pub struct Decoy {
+    pub hash: String,
+    pub firebase: Option<FirebaseScrypt>,
 }
 
 fn cores() -> usize {
@@ -443,6 +473,36 @@ mod tests {
         assert!(verify_with(memory, &other, b"pw"));
         assert!(!verify_with(memory, "$argon2id$v=19$garbage", b"pw"));
         assert_eq!(memory.len(), 19 * 1024);
+    }
+
+    /// A decoy is checked in full: it parses, no password matches it, and verifying it takes
+    /// about as long as verifying its source (best of three each, bcrypt cost 9: tens of
+    /// milliseconds, far above an early refusal).
+    #[tokio::test]
+    async fn a_decoy_verifies_to_false_at_full_cost() {
+        let p = Passwords::new(MasterKey::from_bytes(&[3; 32]));
+        let source = bcrypt::hash_with_salt("abc", 9, [7; 16]).unwrap().format_for_version(bcrypt::Version::TwoB);
+        let decoy = ImportedHash::parse(&source).unwrap().decoy().unwrap().as_str().to_string();
+        let memory = &mut Vec::new();
+        assert!(verify_stored(memory, &source, None, b"abc"));
+        assert!(!verify_stored(memory, &decoy, None, b"abc"));
+        assert!(matches!(p.verify_stored(Some(&decoy), None, None, "abc").await, Ok(false)));
+        let best = |hash: &str| {
+            let hash = Decoy { hash: hash.to_string(), firebase: None };
+            let p = p.clone();
+            async move {
+                let mut times = Vec::new();
+                for _ in 0..3 {
+                    times.push(p.verify_micros(hash.clone()).await.unwrap());
+                }
+                times.into_iter().min().unwrap()
+            }
+        };
+        let (source_micros, decoy_micros) = (best(&source).await, best(&decoy).await);
+        assert!(source_micros > 5_000, "bcrypt cost 9 took {source_micros} µs");
+        assert!(decoy_micros * 3 > source_micros, "decoy {decoy_micros} µs, source {source_micros} µs");
+        // Unparsable: refused at once, which is what a decoy must never be.
+        assert!(best("$2b$09$short").await < source_micros / 10);
     }
 
     /// An imported argon2 hash bigger than the server's is checked in memory of its own (the

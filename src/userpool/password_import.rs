@@ -9,8 +9,10 @@ use super::imported_hash::{FirebaseScrypt, ImportedHash};
 use super::password::is_current;
 use super::users::{CONFIRMED, FORCE_CHANGE_PASSWORD};
 use super::{SignIn, UserPools, Users};
+use crate::crypto::MasterKey;
 use crate::events::{AuthEvent, AuthEventType, Outcome};
 use crate::ids::{PoolId, Username};
+use crate::store::Store;
 use crate::store::guesses::Guesses;
 use crate::store::imported_hashes::FirebaseScryptRow;
 use crate::store::users::UserRow;
@@ -64,6 +66,8 @@ impl Users {
         let hash = ImportedHash::parse(hash).map_err(|e| Error::invalid(e.to_string()))?;
         let pool = self.directory.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
+        // The decoy first: a hash is never stored in a pool whose other checks cost less.
+        self.decoys.consider(&pool.id, &hash).await?;
         let now = self.now();
         user.password_hash = Some(hash.as_str().to_string());
         user.srp_verifier = None;
@@ -81,35 +85,55 @@ impl Users {
     }
 }
 
+/// The pool's Firebase parameters with the signer key opened, if set (and it opens).
+pub(super) async fn firebase_params(
+    store: &Store,
+    master: &MasterKey,
+    pool_id: &str,
+) -> Result<Option<FirebaseScrypt>> {
+    let Some(row) = store.get_firebase_scrypt(pool_id).await? else {
+        return Ok(None);
+    };
+    let opened = master.open(&row.signer_key_enc, &signer_key_context(pool_id));
+    let separator = STANDARD.decode(&row.salt_separator);
+    let (Ok(signer_key), Ok(separator)) = (opened, separator) else {
+        tracing::error!(pool_id, "the pool's Firebase signer key does not open under this master key");
+        return Ok(None);
+    };
+    let (rounds, mem_cost) = (u32::try_from(row.rounds).unwrap_or(0), u32::try_from(row.mem_cost).unwrap_or(0));
+    Ok(FirebaseScrypt::new(signer_key, separator, rounds, mem_cost).ok())
+}
+
 impl SignIn {
     /// Whether `password` is the user's, whatever format their stored hash is in; a user with
-    /// no password, or a Firebase hash in a pool without Firebase parameters, costs a dummy
-    /// verify and is refused.
+    /// no password, or a Firebase hash in a pool without Firebase parameters, costs what a
+    /// name no user has costs ([`Self::check_no_user`]) and is refused. The pool's decoy
+    /// ([`super::decoy`]) makes every check in a pool with imported hashes cost the same.
     pub(super) async fn check_password(&self, user: &UserRow, password: &str) -> Result<bool> {
         let stored = user.password_hash.as_deref();
+        let decoy = self.decoys.for_pool(&user.pool_id).await?;
         if stored.and_then(|h| ImportedHash::parse(h).ok()).is_some_and(|h| h.is_firebase()) {
             let Some(params) = self.firebase_scrypt(user.pool_id.as_str()).await? else {
                 tracing::warn!(pool_id = %user.pool_id, "a Firebase scrypt hash, and no Firebase parameters for its pool");
-                self.passwords.verify(None, password).await?;
+                self.passwords.verify_stored(None, None, decoy, password).await?;
                 return Ok(false);
             };
-            return self.passwords.verify_stored(stored, Some(params), password).await;
+            return self.passwords.verify_stored(stored, Some(params), decoy, password).await;
         }
-        self.passwords.verify_stored(stored, None, password).await
+        self.passwords.verify_stored(stored, None, decoy, password).await
+    }
+
+    /// The work of a password check with no hash to check it against (a name no user has, a
+    /// user without a password, a guess refused by the lockout): the dummy argon2 verify and
+    /// the pool's decoy, if it has one.
+    pub(super) async fn check_no_user(&self, pool_id: &PoolId, password: &str) -> Result<()> {
+        let decoy = self.decoys.for_pool(pool_id).await?;
+        self.passwords.verify_stored(None, None, decoy, password).await?;
+        Ok(())
     }
 
     async fn firebase_scrypt(&self, pool_id: &str) -> Result<Option<FirebaseScrypt>> {
-        let Some(row) = self.store.get_firebase_scrypt(pool_id).await? else {
-            return Ok(None);
-        };
-        let opened = self.master.open(&row.signer_key_enc, &signer_key_context(pool_id));
-        let separator = STANDARD.decode(&row.salt_separator);
-        let (Ok(signer_key), Ok(separator)) = (opened, separator) else {
-            tracing::error!(pool_id, "the pool's Firebase signer key does not open under this master key");
-            return Ok(None);
-        };
-        let (rounds, mem_cost) = (u32::try_from(row.rounds).unwrap_or(0), u32::try_from(row.mem_cost).unwrap_or(0));
-        Ok(FirebaseScrypt::new(signer_key, separator, rounds, mem_cost).ok())
+        firebase_params(&self.store, &self.master, pool_id).await
     }
 
     /// The password was just found right: a user on an imported (or older) hash moves to the

@@ -76,7 +76,7 @@ impl SignIn {
                     Guess::Right(()) => {}
                     Guess::Wrong => return Err(incorrect()),
                     Guess::Refused => {
-                        self.passwords.verify(None, previous).await?;
+                        self.check_no_user(&pool.id, previous).await?;
                         return Err(attempts_exceeded());
                     }
                 }

@@ -37,6 +37,7 @@ mod identity_pool_ids;
 mod identity_pool_linking;
 mod import_jobs;
 mod imported_hashes;
+mod imported_timing;
 mod keys;
 mod lockout;
 mod malformed;
