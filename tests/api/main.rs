@@ -72,6 +72,7 @@ mod triggers_auth;
 mod triggers_fake;
 mod triggers_message;
 mod triggers_migration;
+mod triggers_sender;
 mod user_attributes;
 mod user_lists;
 mod users;
