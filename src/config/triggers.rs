@@ -147,4 +147,18 @@ mod tests {
         std::fs::write(&p, "lambda_endpoint = \"ftp://x\"\n").unwrap();
         assert!(Config::load_from(Some(&p), &[]).is_err());
     }
+
+    #[test]
+    fn custom_sender_keys_come_from_the_file_and_a_bad_pem_stops_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, pem) = (dir.path().join("c.toml"), dir.path().join("k.pem"));
+        std::fs::write(&pem, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap();
+        let table =
+            format!("[custom_sender_keys]\n\"arn:aws:kms:us-east-1:1:key/k\" = {:?}\n", pem.display().to_string());
+        std::fs::write(&p, table).unwrap();
+        let e = Config::load_from(Some(&p), &[]).unwrap_err().to_string();
+        assert!(e.contains("custom_sender_keys") && e.contains("arn:aws:kms:us-east-1:1:key/k"), "{e}");
+        std::fs::write(&p, "[custom_sender_keys]\n").unwrap();
+        assert!(Config::load_from(Some(&p), &[]).unwrap().triggers.sender_keys.is_empty());
+    }
 }

@@ -281,3 +281,49 @@ async fn a_custom_sender_needs_a_kms_key_id() {
     let (status, v) = app.api("UpdateUserPool", update).await;
     assert_eq!((status, v["__type"].as_str()), (400, Some("InvalidParameterException")), "{v}");
 }
+
+#[tokio::test]
+async fn attribute_and_sign_in_codes_reach_the_sender() {
+    let (fake, keys) = (FakeLambda::start(), key_files());
+    let (app, sink) = sender_app(&fake, &keys).await;
+    let (pool, client) = sender_pool(&app, KMS_KEY).await;
+    app.create_user(&pool, "jo", PASSWORD, json!([{"Name": "email", "Value": "jo@example.com"}])).await;
+    let (status, v) = initiate_auth(&app, &client, "jo", PASSWORD).await;
+    assert_eq!(status, 200, "{v}");
+    let access = v["AuthenticationResult"]["AccessToken"].as_str().unwrap().to_string();
+    let ask = json!({"AccessToken": access, "AttributeName": "email"});
+    assert_eq!(app.public_api("GetUserAttributeVerificationCode", ask).await.0, 200);
+    let events = sender_events(&fake, 1).await;
+    let code = code_of(&events[0], "CustomEmailSender_VerifyUserAttribute", "jo", &pool).to_string();
+    let code = plaintext(&decrypt(&keys.private, &[&code]).await[0], &pool);
+    let verify = json!({"AccessToken": access, "AttributeName": "email", "Code": code});
+    let (status, v) = app.public_api("VerifyUserAttribute", verify).await;
+    assert_eq!(status, 200, "{v}");
+
+    let update = json!({"AccessToken": access, "UserAttributes": [{"Name": "email", "Value": "jo2@example.com"}]});
+    assert_eq!(app.public_api("UpdateUserAttributes", update).await.0, 200);
+    let events = sender_events(&fake, 2).await;
+    assert_eq!(events[1]["triggerSource"], "CustomEmailSender_UpdateUserAttribute");
+    assert_eq!(events[1]["request"]["userAttributes"]["email"], "jo2@example.com", "where the code must go");
+
+    let mfa =
+        json!({"UserPoolId": pool, "MfaConfiguration": "OPTIONAL", "EmailMfaConfiguration": {"Message": "Use {####}"}});
+    app.ok("SetUserPoolMfaConfig", mfa).await;
+    let attrs = json!([{"Name": "email", "Value": "kim@example.com"}, {"Name": "email_verified", "Value": "true"}]);
+    app.create_user(&pool, "kim", PASSWORD, attrs).await;
+    let email_mfa = json!({"UserPoolId": pool, "Username": "kim", "EmailMfaSettings": {"Enabled": true}});
+    app.ok("AdminSetUserMFAPreference", email_mfa).await;
+    let (status, v) = initiate_auth(&app, &client, "kim", PASSWORD).await;
+    assert_eq!((status, v["ChallengeName"].as_str()), (200, Some("EMAIL_OTP")), "{v}");
+    let events = sender_events(&fake, 3).await;
+    let code = code_of(&events[2], "CustomEmailSender_Authentication", "kim", &pool).to_string();
+    assert_eq!(events[2]["callerContext"]["clientId"], client);
+    let code = plaintext(&decrypt(&keys.private, &[&code]).await[0], &pool);
+    let answer = json!({"ClientId": client, "ChallengeName": "EMAIL_OTP", "Session": v["Session"],
+        "ChallengeResponses": {"USERNAME": "kim", "EMAIL_OTP_CODE": code}});
+    let (status, v) = app.public_api("RespondToAuthChallenge", answer).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(v["AuthenticationResult"]["AccessToken"].is_string(), "{v}");
+    assert!(sink.all().is_empty(), "no mail is sent");
+    assert!(fake.events_of("msg").is_empty());
+}
