@@ -478,6 +478,13 @@ fn decode_cursor(master: &crate::crypto::MasterKey, token: &str) -> Result<(i64,
     Ok((t.parse().map_err(|_| bad())?, id.to_string()))
 }
 
+/// The address AdminCreateUser's invitation goes to: the user's e-mail, when the caller asked
+/// for EMAIL delivery and did not suppress the message.
+fn invitee<'u>(user: &'u UserRow, input: &NewUser) -> Option<&'u String> {
+    let by_email = input.deliver_by_email && input.message_action != Some(MessageAction::Suppress);
+    user.attributes.get("email").filter(|e| by_email && !e.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,11 +531,4 @@ mod tests {
         assert!(decode_cursor(&crate::crypto::MasterKey::from_bytes(&[2; 32]), &c).is_err());
         assert!(decode_cursor(&k, "garbage").is_err());
     }
-}
-
-/// The address AdminCreateUser's invitation goes to: the user's e-mail, when the caller asked
-/// for EMAIL delivery and did not suppress the message.
-fn invitee<'u>(user: &'u UserRow, input: &NewUser) -> Option<&'u String> {
-    let by_email = input.deliver_by_email && input.message_action != Some(MessageAction::Suppress);
-    user.attributes.get("email").filter(|e| by_email && !e.is_empty())
 }
