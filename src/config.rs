@@ -207,6 +207,8 @@ struct FileConfig {
     trigger_webhook_secret: Option<Secret>,
     /// Function ARN → webhook URL.
     triggers: Option<BTreeMap<String, String>>,
+    /// KMSKeyID ARN → PEM public key file.
+    custom_sender_keys: Option<BTreeMap<String, PathBuf>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -259,6 +261,7 @@ impl Config {
             );
             let (t, w) = (f.trigger_webhook_secret, f.triggers);
             c.triggers.take_file(f.lambda_endpoint, f.lambda_access_key_id, f.lambda_secret_access_key, t, w);
+            c.triggers.sender_keys = f.custom_sender_keys.unwrap_or_default();
             if f.tls_cert.is_some() {
                 c.tls_cert = f.tls_cert;
             }

@@ -4,6 +4,7 @@
 //! The primitives (SHA-256, HMAC-SHA256, AES-256-GCM, constant-time comparison) are aws-lc-rs,
 //! the same library that backs TLS. [`sigv4`] holds the AWS SigV4 signing both directions share.
 
+pub mod esdk;
 pub mod sigv4;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};

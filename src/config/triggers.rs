@@ -7,6 +7,9 @@
 //! - The file's `[triggers]` table: function ARN → HTTPS webhook URL (`http://` only on
 //!   loopback), signed per the Standard Webhooks spec with `PORTCULLIS_TRIGGER_WEBHOOK_SECRET`
 //!   (`trigger_webhook_secret`, a `whsec_…` secret); routes without a secret refuse to start.
+//! - The file's `[custom_sender_keys]` table: a pool's `LambdaConfig.KMSKeyID` ARN → the path of
+//!   a PEM RSA public key; CustomEmailSender codes are encrypted to it (`crate::triggers::sender`).
+//!   A file that is not such a key stops start-up.
 
 use super::{ConfigError, Secret};
 use base64::Engine;
@@ -22,6 +25,9 @@ pub struct TriggerConfig {
     pub webhook_secret: Option<Secret>,
     /// Function ARN → webhook URL.
     pub webhooks: BTreeMap<String, String>,
+    /// The file's `[custom_sender_keys]`: KMSKeyID ARN → PEM file of the RSA public key
+    /// CustomEmailSender codes are encrypted to (read when the triggers start).
+    pub sender_keys: BTreeMap<String, std::path::PathBuf>,
 }
 
 /// The environment variables [`TriggerConfig::set_env`] reads (without `PORTCULLIS_`).
@@ -82,6 +88,8 @@ impl TriggerConfig {
         if self.webhook_secret.is_some() && self.webhook_key().is_none() {
             return Err(ConfigError::Invalid("PORTCULLIS_TRIGGER_WEBHOOK_SECRET", "must be whsec_ and base64".into()));
         }
+        crate::triggers::sender::load_keys(&self.sender_keys)
+            .map_err(|e| ConfigError::Invalid("custom_sender_keys", e))?;
         for (arn, url) in &self.webhooks {
             if !crate::federation::providers::url_allowed(url) {
                 return Err(ConfigError::Invalid("triggers", format!("{arn}: an https URL (http only on loopback)")));
@@ -138,5 +146,19 @@ mod tests {
         ));
         std::fs::write(&p, "lambda_endpoint = \"ftp://x\"\n").unwrap();
         assert!(Config::load_from(Some(&p), &[]).is_err());
+    }
+
+    #[test]
+    fn custom_sender_keys_come_from_the_file_and_a_bad_pem_stops_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, pem) = (dir.path().join("c.toml"), dir.path().join("k.pem"));
+        std::fs::write(&pem, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap();
+        let table =
+            format!("[custom_sender_keys]\n\"arn:aws:kms:us-east-1:1:key/k\" = {:?}\n", pem.display().to_string());
+        std::fs::write(&p, table).unwrap();
+        let e = Config::load_from(Some(&p), &[]).unwrap_err().to_string();
+        assert!(e.contains("custom_sender_keys") && e.contains("arn:aws:kms:us-east-1:1:key/k"), "{e}");
+        std::fs::write(&p, "[custom_sender_keys]\n").unwrap();
+        assert!(Config::load_from(Some(&p), &[]).unwrap().triggers.sender_keys.is_empty());
     }
 }

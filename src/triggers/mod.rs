@@ -18,9 +18,13 @@
 //! failure is queued in the database ([`retry`]) and retried by the janitor, and the request
 //! they follow still succeeds (see [`Triggers::after`]). The user flows call them from
 //! `crate::userpool::user_triggers`, token issuance from `crate::tokens::pre_token`.
+//!
+//! CustomEmailSender ([`sender`]) gets the codes the server would mail, encrypted, and is not
+//! waited for; its failed calls are queued the same way.
 
 pub mod arn;
 pub mod retry;
+pub mod sender;
 pub mod transport;
 
 use crate::clock::Clock;
@@ -45,6 +49,7 @@ pub enum Trigger {
     PreTokenGeneration,
     UserMigration,
     CustomMessage,
+    CustomEmailSender,
 }
 
 impl Trigger {
@@ -58,6 +63,7 @@ impl Trigger {
             Trigger::PreTokenGeneration => "PreTokenGeneration",
             Trigger::UserMigration => "UserMigration",
             Trigger::CustomMessage => "CustomMessage",
+            Trigger::CustomEmailSender => "CustomEmailSender",
         }
     }
 
@@ -70,6 +76,7 @@ impl Trigger {
             Trigger::PreTokenGeneration,
             Trigger::UserMigration,
             Trigger::CustomMessage,
+            Trigger::CustomEmailSender,
         ]
         .into_iter()
         .find(|t| t.name() == s)
@@ -147,6 +154,8 @@ pub struct Triggers {
     store: Store,
     clock: Arc<dyn Clock>,
     events: Arc<Events>,
+    /// The CustomEmailSender keys, by KMSKeyID ARN ([`sender`]).
+    sender_keys: sender::SenderKeys,
 }
 
 impl Triggers {
@@ -158,7 +167,9 @@ impl Triggers {
         events: Arc<Events>,
     ) -> anyhow::Result<Self> {
         let http = crate::federation::http_client(TIMEOUT_SECS)?;
-        Ok(Triggers { http, config: config.triggers.clone(), region: config.region.clone(), store, clock, events })
+        let sender_keys = sender::load_keys(&config.triggers.sender_keys).map_err(anyhow::Error::msg)?;
+        let (config, region) = (config.triggers.clone(), config.region.clone());
+        Ok(Triggers { http, config, region, store, clock, events, sender_keys })
     }
 
     /// The event Cognito sends for `call`.

@@ -16,7 +16,7 @@ use super::attributes::looks_like_email;
 use super::error::{Error, Message, Result};
 use super::messages;
 use super::model::Pool;
-use super::user_triggers::{MessageCall, custom_message};
+use super::user_triggers::{MessageCall, custom_email_sender, custom_message, has_email_sender};
 use crate::crypto::{constant_time_eq, random_from};
 use crate::i18n::Lang;
 use crate::ids::UserSub;
@@ -223,7 +223,7 @@ impl Codes {
         lang: Lang,
     ) -> Result<CodeDelivery> {
         let (address, mac, mail) = self.new_code(pool, user, purpose, why, lang).await?;
-        if let Err(e) = self.mailer.send(&mail).await {
+        if let Some(Err(e)) = self.deliver(mail.as_ref()).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
             return Err(Error::CodeDeliveryFailure(Message::UndeliverableCode));
@@ -244,6 +244,9 @@ impl Codes {
         lang: Lang,
     ) -> Result<CodeDelivery> {
         let (address, mac, mail) = self.new_code(pool, user, purpose, why, lang).await?;
+        let Some(mail) = mail else {
+            return Ok(CodeDelivery::email(&address));
+        };
         let (mailer, store, pool_id, user_id) =
             (self.mailer.clone(), self.store.clone(), pool.id.clone(), user.id.clone());
         tokio::spawn(async move {
@@ -265,7 +268,7 @@ impl Codes {
         purpose: Purpose,
         why: MessageCall<'_>,
         lang: Lang,
-    ) -> Result<(String, String, crate::mail::Mail)> {
+    ) -> Result<(String, String, Option<crate::mail::Mail>)> {
         let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
             return Err(Error::invalid("The user has no email address to send a code to."));
         };
@@ -284,7 +287,7 @@ impl Codes {
     ) -> Result<CodeDelivery> {
         let purpose = Purpose::VerifyEmail;
         let (_, mac, mail) = self.new_code_to(pool, user, (purpose, why), lang, address.to_string(), address).await?;
-        if let Err(e) = self.mailer.send(&mail).await {
+        if let Some(Err(e)) = self.deliver(mail.as_ref()).await {
             tracing::warn!(error = %e, pool = %pool.id, "code delivery failed");
             self.store.take_user_code(&user.id, purpose.as_str(), &mac).await?;
             return Err(Error::CodeDeliveryFailure(Message::UndeliverableCode));
@@ -293,7 +296,8 @@ impl Codes {
     }
 
     /// `why`: the code's purpose and what its mail's CustomMessage call says. The function is asked
-    /// before the code is stored, so a refusal leaves no code behind.
+    /// before the code is stored, so a refusal leaves no code behind. With a CustomEmailSender
+    /// the code goes to that function (not awaited) and there is no mail to send.
     async fn new_code_to(
         &self,
         pool: &Pool,
@@ -302,8 +306,9 @@ impl Codes {
         lang: Lang,
         address: String,
         destination: &str,
-    ) -> Result<(String, String, crate::mail::Mail)> {
-        let custom = custom_message(&self.triggers, pool, why, user).await?;
+    ) -> Result<(String, String, Option<crate::mail::Mail>)> {
+        let sender = has_email_sender(pool);
+        let custom = if sender { Default::default() } else { custom_message(&self.triggers, pool, why, user).await? };
         let code = random_from(b"0123456789", 6);
         let now = self.now();
         let mac = self.code_mac(&user.id, purpose, &code);
@@ -318,8 +323,20 @@ impl Codes {
                 created_at: now,
             })
             .await?;
+        if sender {
+            custom_email_sender(&self.triggers, pool, why, user, &address, &code).await;
+            return Ok((address, mac, None));
+        }
         let mail = messages::verification(pool, &address, &code, &user.username, lang, &custom);
-        Ok((address, mac, mail))
+        Ok((address, mac, Some(mail)))
+    }
+
+    /// Send `mail`, if there is one: `None` when there is none.
+    async fn deliver(
+        &self,
+        mail: Option<&crate::mail::Mail>,
+    ) -> Option<std::result::Result<(), crate::mail::MailError>> {
+        Some(self.mailer.send(mail?).await)
     }
 
     /// The new e-mail address waiting for its code (UpdateUserAttributes when the pool verifies

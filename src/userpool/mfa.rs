@@ -24,7 +24,7 @@ use super::pool_definition::{EmailMfaConfig, PoolMfaChanges};
 use super::sign_in_events::Who;
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
 use super::throttle::Source;
-use super::user_triggers::{MessageCall, custom_message};
+use super::user_triggers::{MessageCall, custom_email_sender, custom_message, has_email_sender};
 use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
 use crate::events::{ChallengeKind, ChallengeResult};
 use crate::i18n::Lang;
@@ -217,12 +217,16 @@ impl SignIn {
             let code = random_from(b"0123456789", 6);
             let mac = hex::encode(self.master.mac("email-otp", format!("{}\0{code}", user.id).as_bytes()));
             let why = MessageCall::new("CustomMessage_Authentication").by(client.id.as_str());
-            let custom = custom_message(&self.triggers, pool, why, &user).await?;
-            let mail = messages::email_otp(pool, &to, &code, &user.username, lang, &custom);
-            self.mailer.send(&mail).await.map_err(|e| {
-                tracing::warn!(error = %e, pool = %pool.id, "e-mail OTP delivery failed");
-                Error::CodeDeliveryFailure(Message::UndeliverableSignInCode)
-            })?;
+            if has_email_sender(pool) {
+                custom_email_sender(&self.triggers, pool, why, &user, &to, &code).await;
+            } else {
+                let custom = custom_message(&self.triggers, pool, why, &user).await?;
+                let mail = messages::email_otp(pool, &to, &code, &user.username, lang, &custom);
+                self.mailer.send(&mail).await.map_err(|e| {
+                    tracing::warn!(error = %e, pool = %pool.id, "e-mail OTP delivery failed");
+                    Error::CodeDeliveryFailure(Message::UndeliverableSignInCode)
+                })?;
+            }
             destination = Some(messages::mask_email(&to));
             json!({"code_mac": mac})
         } else {

@@ -62,6 +62,22 @@ fn check_tags(options: &PoolOptions) -> Result<()> {
     problem.map_or(Ok(()), |m| Err(Error::invalid(m)))
 }
 
+/// A custom sender trigger needs `KMSKeyID`, the key its codes are encrypted to, and the
+/// `LambdaVersion` V1_0, as Cognito requires.
+fn check_lambda_config(options: &PoolOptions) -> Result<()> {
+    let Some(l) = &options.lambda_config else { return Ok(()) };
+    for name in ["CustomEmailSender", "CustomSMSSender"] {
+        let Some(sender) = l.versioned.get(name) else { continue };
+        if sender.version != "V1_0" {
+            return Err(Error::invalid(format!("{name} LambdaVersion must be V1_0.")));
+        }
+        if l.arns.get("KMSKeyID").is_none_or(|k| k.is_empty()) {
+            return Err(Error::invalid(format!("KMSKeyID must be provided when {name} is configured.")));
+        }
+    }
+    Ok(())
+}
+
 fn check_templates(options: &PoolOptions) -> Result<()> {
     let invite = options.admin_create_user.as_ref().and_then(|a| a.invite_message_template.as_ref());
     let Some(invite) = invite else { return Ok(()) };
@@ -237,6 +253,7 @@ impl UserPools {
             ));
         }
         check_templates(&def.options)?;
+        check_lambda_config(&def.options)?;
         check_tags(&def.options)?;
         let mut settings = build_settings(&def.options);
         settings.extend(def.fixed_document());
@@ -323,6 +340,7 @@ impl UserPools {
         let pool = self.directory.pool(id).await?;
         self.refuse_during_import(id).await?;
         check_templates(&changes.options)?;
+        check_lambda_config(&changes.options)?;
         check_tags(&changes.options)?;
         let mut settings = build_settings(&changes.options);
         for k in IMMUTABLE {

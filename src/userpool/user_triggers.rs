@@ -2,7 +2,8 @@
 //! `request` as Cognito builds it: PreSignUp before a user is written (self sign-up, admin
 //! creation, first federated sign-in), PreAuthentication before the password (or SRP) check,
 //! PostAuthentication after a sign-in succeeds, PostConfirmation after a confirmation or a
-//! password reset, CustomMessage before a code or invitation mail is written, UserMigration
+//! password reset, CustomMessage before a code or invitation mail is written (unless
+//! CustomEmailSender sends it in place of the server's mailer), UserMigration
 //! for a user the pool does not know. The pre-* ones, CustomMessage and UserMigration can
 //! refuse; the post-* ones never fail the request
 //! ([`crate::triggers::Triggers::after`]).
@@ -11,9 +12,11 @@ use super::error::{Error, Message, Result};
 use super::messages::Custom;
 use super::model::Pool;
 use crate::store::users::UserRow;
+use crate::triggers::sender::{email_sender_arn, sender_source};
 use crate::triggers::{Call, Trigger, Triggers, flag};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What the caller passed for the triggers: `ValidationData` (as name → value) and
 /// `ClientMetadata`.
@@ -277,4 +280,45 @@ pub async fn custom_message(triggers: &Triggers, pool: &Pool, why: MessageCall<'
     };
     let usable = |m: &String| m.contains(CODE_PARAMETER) && (!invitation || m.contains(USERNAME_PARAMETER));
     Ok(Custom { subject: text("emailSubject")?, message: text("emailMessage")?.filter(usable) })
+}
+
+/// Whether the pool's CustomEmailSender function sends its mails (CustomMessage is then not
+/// asked, as in Cognito: the function words its own messages).
+pub fn has_email_sender(pool: &Pool) -> bool {
+    email_sender_arn(&pool.config).is_some()
+}
+
+/// CustomEmailSender in place of the mail `why` describes (`CustomMessage_SignUp` becomes
+/// `CustomEmailSender_SignUp`, …) to `user` at `address`, carrying `secret` (the code, or the
+/// temporary password of an invitation), which only the function can decrypt. The event's
+/// `userAttributes.email` is `address`, where the code must go (a new address waiting for its
+/// code included). Not awaited, never fails the caller ([`Triggers::send_email`]).
+pub async fn custom_email_sender(
+    triggers: &Arc<Triggers>,
+    pool: &Pool,
+    why: MessageCall<'_>,
+    user: &UserRow,
+    address: &str,
+    secret: &str,
+) {
+    let Some(source) = sender_source(why.source) else {
+        return;
+    };
+    let mut attributes = event_attributes(user);
+    attributes["email"] = json!(address);
+    let request = json!({"userAttributes": attributes});
+    let request = match why.client_metadata {
+        Some(m) => crate::triggers::with_client_metadata(request, m),
+        None => request,
+    };
+    let user_name = user.username.as_str();
+    let call = Call {
+        trigger: Trigger::CustomEmailSender,
+        source,
+        pool_id: &pool.id,
+        user_name,
+        client_id: why.client_id,
+        request,
+    };
+    triggers.send_email(&pool.config, call, secret).await
 }

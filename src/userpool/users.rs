@@ -6,7 +6,7 @@ use super::attributes::{self, AttributeList, Writer, looks_like_email, looks_lik
 use super::error::{Error, Message, Result};
 use super::model::Pool;
 use super::password::{check_policy, generate_temporary};
-use super::user_triggers::{MessageCall, custom_message, pre_sign_up};
+use super::user_triggers::{MessageCall, custom_email_sender, custom_message, has_email_sender, pre_sign_up};
 use crate::events::{AuthEvent, AuthEventType, Outcome};
 use crate::ids::{PoolId, Username};
 use crate::mail::Mail;
@@ -200,6 +200,10 @@ impl Users {
         self.insert_new_user(&pool, &user, input.force_alias_creation).await?;
         if let Some(mail) = invitation {
             self.send_invitation(&pool, &mail).await?;
+        } else if let Some(to) = invitee(&user, input).filter(|_| has_email_sender(&pool)) {
+            // The function gets the temporary password once the user exists, and mails it itself.
+            let why = MessageCall::new("CustomMessage_AdminCreateUser").with(&input.trigger_input.client_metadata);
+            custom_email_sender(&self.triggers, &pool, why, &user, to, &temp).await;
         }
         Ok(user)
     }
@@ -207,10 +211,10 @@ impl Users {
     /// The invitation AdminCreateUser mails (username and temporary password, as the pool's
     /// CustomMessage function words it) unless `MessageAction` is SUPPRESS, when
     /// `DesiredDeliveryMediums` includes EMAIL and the user has an address. SMS, Cognito's
-    /// default medium, is not sent by this server.
+    /// default medium, is not sent by this server. None either when the pool's CustomEmailSender
+    /// sends it.
     async fn invitation(&self, pool: &Pool, user: &UserRow, temp: &str, input: &NewUser) -> Result<Option<Mail>> {
-        let by_email = input.deliver_by_email && input.message_action != Some(MessageAction::Suppress);
-        let Some(to) = user.attributes.get("email").filter(|_| by_email) else {
+        let Some(to) = invitee(user, input).filter(|_| !has_email_sender(pool)) else {
             return Ok(None);
         };
         let why = MessageCall::new("CustomMessage_AdminCreateUser").with(&input.trigger_input.client_metadata);
@@ -472,6 +476,13 @@ fn decode_cursor(master: &crate::crypto::MasterKey, token: &str) -> Result<(i64,
     }
     let (t, id) = body.split_once(':').ok_or_else(bad)?;
     Ok((t.parse().map_err(|_| bad())?, id.to_string()))
+}
+
+/// The address AdminCreateUser's invitation goes to: the user's e-mail, when the caller asked
+/// for EMAIL delivery and did not suppress the message.
+fn invitee<'u>(user: &'u UserRow, input: &NewUser) -> Option<&'u String> {
+    let by_email = input.deliver_by_email && input.message_action != Some(MessageAction::Suppress);
+    user.attributes.get("email").filter(|e| by_email && !e.is_empty())
 }
 
 #[cfg(test)]

@@ -628,34 +628,40 @@ pub async fn all_at_once(req: reqwest::RequestBuilder, n: usize) -> Vec<(u16, Va
     out
 }
 
-/// Whether `python` imports boto3 (with `pythonpath` on its path).
-pub fn imports_boto3(python: &str, pythonpath: Option<&Path>) -> bool {
+/// Whether `python` imports `module` (with `pythonpath` on its path).
+pub fn imports(python: &str, module: &str, pythonpath: Option<&Path>) -> bool {
     let mut cmd = Command::new(python);
-    cmd.args(["-c", "import boto3"]).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.args(["-c", &format!("import {module}")]).stdout(Stdio::null()).stderr(Stdio::null());
     if let Some(p) = pythonpath {
         cmd.env("PYTHONPATH", p);
     }
     match cmd.status() {
         Ok(s) => s.success(),
-        Err(e) => panic!("`{python}` is required for the boto3 test and could not be run: {e}"),
+        Err(e) => panic!("`{python}` is required for the Python tests and could not be run: {e}"),
     }
 }
 
 /// `None` when boto3 imports as is, else the directory to put on `PYTHONPATH` (installed on demand).
 pub fn boto3_path(python: &str) -> Option<PathBuf> {
-    if imports_boto3(python, None) {
+    python_package_path(python, "boto3", "boto3", "pydeps")
+}
+
+/// `None` when `module` imports as is, else `target/{dir}` with PyPI's `package` installed into
+/// it on demand: the directory to put on `PYTHONPATH`.
+pub fn python_package_path(python: &str, module: &str, package: &str, dir: &str) -> Option<PathBuf> {
+    if imports(python, module, None) {
         return None;
     }
-    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("pydeps");
-    if !imports_boto3(python, Some(&deps)) {
+    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join(dir);
+    if !imports(python, module, Some(&deps)) {
         let status = Command::new(python)
             .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
             .arg(&deps)
-            .arg("boto3")
+            .arg(package)
             .status()
             .expect("run pip");
-        assert!(status.success(), "pip install --target {} boto3 failed", deps.display());
-        assert!(imports_boto3(python, Some(&deps)), "boto3 still not importable from {}", deps.display());
+        assert!(status.success(), "pip install --target {} {package} failed", deps.display());
+        assert!(imports(python, module, Some(&deps)), "{module} still not importable from {}", deps.display());
     }
     Some(deps)
 }

@@ -74,6 +74,7 @@ mod triggers_fake;
 mod triggers_message;
 mod triggers_migration;
 mod triggers_pre_token;
+mod triggers_sender;
 mod user_attributes;
 mod user_lists;
 mod users;
