@@ -55,9 +55,35 @@ fn one_of(response: &Map<String, Value>, name: &str, allowed: &[&str]) -> Result
 }
 
 impl SignIn {
+    /// [`Self::migrate_user`] as the sign-in and ForgotPassword answer it: the user created, or
+    /// none with the function's refusal (UserNotFoundException) for the caller to answer or
+    /// hide. When unknown users are hidden (`hide`), any other failure (the function
+    /// unreachable, a bad answer, attributes or a password the pool refuses) is a name no user
+    /// has too, with no refusal to tell: only a name the pool does not know reaches the
+    /// function, so its failures would set those names apart. Such a failure is logged, and the
+    /// call is in the event log.
+    pub(super) async fn migrate_unknown(
+        &self,
+        (pool, client): (&Pool, &Client),
+        username: &str,
+        why: MigrationSource<'_>,
+        input: &TriggerInput,
+        hide: bool,
+    ) -> Result<(Option<UserRow>, Option<Error>)> {
+        match self.migrate_user(pool, client, username, why, input).await {
+            Ok(user) => Ok((user, None)),
+            Err(e @ Error::UserNotFound(_)) => Ok((None, Some(e))),
+            Err(e) if hide && !matches!(e, Error::Internal(_)) => {
+                tracing::info!(pool = %pool.id, error = e.type_name(), "UserMigration failed: answered as an unknown user");
+                Ok((None, None))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Ask the pool's UserMigration function about `username`, whom the pool does not know, and
     /// create the user it answers with. `None` when the pool has no such function.
-    pub(super) async fn migrate_user(
+    async fn migrate_user(
         &self,
         pool: &Pool,
         client: &Client,
