@@ -71,6 +71,7 @@ mod triggers;
 mod triggers_auth;
 mod triggers_enumeration;
 mod triggers_fake;
+mod triggers_federation;
 mod triggers_message;
 mod triggers_migration;
 mod user_attributes;
