@@ -22,6 +22,11 @@ pub struct TriggerConfig {
     pub webhook_secret: Option<Secret>,
     /// Function ARN → webhook URL.
     pub webhooks: BTreeMap<String, String>,
+    /// How often a node looks for queued post-* calls that are due (default
+    /// `crate::triggers::retry::RETRY_EVERY_SECS`). Not read from the environment or the file:
+    /// tests shorten it.
+    #[serde(skip)]
+    pub retry_every_secs: Option<u64>,
 }
 
 /// The environment variables [`TriggerConfig::set_env`] reads (without `PORTCULLIS_`).

@@ -15,7 +15,7 @@
 //! `portcullis_trigger_call_duration_seconds`).
 //!
 //! Post-* triggers (PostConfirmation, PostAuthentication) follow a change already written: their
-//! failure is queued in the database ([`retry`]) and retried by the janitor, and the request
+//! failure is queued in the database ([`retry`]) and retried by the retry worker, and the request
 //! they follow still succeeds (see [`Triggers::after`]). The user flows call them from
 //! `crate::userpool::user_triggers`, token issuance from `crate::tokens::pre_token`.
 
@@ -198,7 +198,7 @@ impl Triggers {
     /// Invoke a post-* trigger after its change is written. A failure does not fail the request:
     /// the change has happened, and an error would make the caller retry what succeeded.
     /// (Cognito reports the function's error though its change stands; this server departs from
-    /// it on purpose.) The event is queued in the database instead and the janitor retries it
+    /// it on purpose.) The event is queued in the database instead and the retry worker retries it
     /// with backoff ([`retry`]), on one node, across restarts.
     pub async fn after(&self, pool_document: &Value, call: Call<'_>) {
         let Some(arn) = arn_of(pool_document, call.trigger) else {
