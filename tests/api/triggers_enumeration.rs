@@ -11,7 +11,7 @@ const ANN: &str = "ann@example.com";
 const AMY: &str = "amy@example.com";
 
 /// An e-mail-username pool with these functions and a client that hides user existence.
-async fn hiding_pool(app: &TestApp, fake: &FakeLambda, functions: &[(&str, &str)]) -> Flow {
+async fn hiding_pool(app: &TestApp, functions: &[(&str, &str)]) -> Flow {
     let lambda: serde_json::Map<String, Value> =
         functions.iter().map(|(k, f)| (k.to_string(), json!(arn(f)))).collect();
     let pool = app
@@ -47,7 +47,7 @@ async fn by_name(app: &TestApp, f: &Flow, action: &str, name: &str) -> (u16, Str
 async fn a_custom_message_refusal_answers_recovery_as_for_an_unknown_user() {
     let fake = FakeLambda::start();
     let (app, sink) = trigger_app(&fake).await;
-    let f = hiding_pool(&app, &fake, &[("CustomMessage", "msg")]).await;
+    let f = hiding_pool(&app, &[("CustomMessage", "msg")]).await;
     app.create_user(&f.pool, ANN, PASSWORD, json!([{"Name": "email_verified", "Value": "true"}])).await;
     let sign_up = json!({"ClientId": f.client_id, "Username": "ali@example.com", "Password": PASSWORD});
     let (status, v) = app.public_api("SignUp", sign_up).await;
@@ -88,7 +88,7 @@ async fn a_custom_message_refusal_answers_recovery_as_for_an_unknown_user() {
 async fn a_failing_migration_function_answers_as_an_unknown_user() {
     let fake = FakeLambda::start();
     let (app, _sink) = trigger_app(&fake).await;
-    let f = hiding_pool(&app, &fake, &[("UserMigration", "migrate")]).await;
+    let f = hiding_pool(&app, &[("UserMigration", "migrate")]).await;
     app.create_user(&f.pool, ANN, PASSWORD, json!([{"Name": "email_verified", "Value": "true"}])).await;
     let sign_in = |name: &str| {
         json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client_id,
@@ -116,7 +116,7 @@ async fn a_failing_migration_function_answers_as_an_unknown_user() {
 async fn sign_up_of_a_taken_name_is_username_exists_whatever_pre_sign_up_says() {
     let fake = FakeLambda::start();
     let (app, _sink) = trigger_app(&fake).await;
-    let f = hiding_pool(&app, &fake, &[("PreSignUp", "pre")]).await;
+    let f = hiding_pool(&app, &[("PreSignUp", "pre")]).await;
     app.create_user(&f.pool, ANN, PASSWORD, json!([{"Name": "email_verified", "Value": "true"}])).await;
     fake.script("pre", Script::Fail("closed"));
     let asked = fake.events_of("pre").len();
