@@ -132,7 +132,7 @@ async fn a_failed_post_confirmation_is_retried_after_a_restart() {
     })
     .await;
     let f = trigger_pool(&app, &[("PostConfirmation", "flaky")], json!({})).await;
-    fake.script("flaky", Script::Status(503));
+    fake.script("flaky", Script::Garbage);
     let sign_up = json!({"ClientId": f.client_id, "Username": "tess", "Password": PASSWORD});
     assert_eq!(app.public_api("SignUp", sign_up).await.0, 200);
     // The confirmation stands and is answered as done; the call waits in the queue.
@@ -254,7 +254,7 @@ async fn a_failed_post_confirmation_is_retried_within_seconds_without_a_restart(
     })
     .await;
     let f = trigger_pool(&app, &[("PostConfirmation", "flaky")], json!({})).await;
-    fake.script("flaky", Script::Status(503));
+    fake.script("flaky", Script::Garbage);
     let sign_up = json!({"ClientId": f.client_id, "Username": "rita", "Password": PASSWORD});
     assert_eq!(app.public_api("SignUp", sign_up).await.0, 200);
     let (status, v) = app.api("AdminConfirmSignUp", json!({"UserPoolId": f.pool, "Username": "rita"})).await;

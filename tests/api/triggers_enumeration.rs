@@ -39,6 +39,11 @@ async fn raw(app: &TestApp, action: &str, body: Value) -> (u16, String) {
     (resp.status().as_u16(), resp.text().await.expect("body"))
 }
 
+/// The attempts one call makes with `script`: three while the function is unavailable.
+fn attempts(script: &Script) -> usize {
+    if matches!(script, Script::Status(500)) { 3 } else { 1 }
+}
+
 async fn by_name(app: &TestApp, f: &Flow, action: &str, name: &str) -> (u16, String) {
     raw(app, action, json!({"ClientId": f.client_id, "Username": name})).await
 }
@@ -64,7 +69,8 @@ async fn a_custom_message_refusal_answers_recovery_as_for_an_unknown_user() {
         let unknown = by_name(&app, &f, "ResendConfirmationCode", "abe@example.com").await;
         assert_eq!(unknown.0, 200, "{}", unknown.1);
         assert_eq!(by_name(&app, &f, "ResendConfirmationCode", "ali@example.com").await, unknown, "{script:?}");
-        assert_eq!(fake.events_of("msg").len(), calls + 2, "the function was asked for the real users only");
+        let asked = fake.events_of("msg").len() - calls;
+        assert_eq!(asked, 2 * attempts(&script), "the function was asked for the real users only");
     }
     assert_eq!(sink.count_to(ANN), 0, "no mail without the function's words");
     // The code left behind answers like the unknown user's simulated one.
@@ -106,7 +112,7 @@ async fn a_failing_migration_function_answers_as_an_unknown_user() {
         let unknown_forgot = by_name(&app, &f, "ForgotPassword", "abe@example.com").await;
         assert_eq!(unknown_forgot.0, 200, "{script:?}: {}", unknown_forgot.1);
         assert!(unknown_forgot.1.contains("a***@e***"), "{}", unknown_forgot.1);
-        assert_eq!(fake.events_of("migrate").len(), calls + 2, "the function was asked");
+        assert_eq!(fake.events_of("migrate").len() - calls, 2 * attempts(&script), "the function was asked");
     }
     let (status, _) = app.api("AdminGetUser", json!({"UserPoolId": f.pool, "Username": AMY})).await;
     assert_eq!(status, 400, "nobody was migrated");
