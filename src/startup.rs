@@ -97,6 +97,7 @@ impl Application {
         .run();
         crate::tls::reload_on_hangup(tls.clone())?;
         spawn_janitor(services.clone());
+        spawn_trigger_retries(services.clone());
         spawn_import_worker(services.clone());
         Ok(Application { port, server, services, generated_key, tls })
     }
@@ -204,6 +205,52 @@ fn spawn_import_worker(services: Arc<Services>) {
     });
 }
 
+/// Queued post-* trigger calls ([`crate::triggers::retry`]) are sent again soon after they are
+/// due, not at the janitor's pace: each node looks every
+/// [`crate::triggers::retry::RETRY_EVERY_SECS`] (configurable for tests), one node at a time.
+fn spawn_trigger_retries(services: Arc<Services>) {
+    let node = uuid::Uuid::new_v4().to_string();
+    let secs = services.config.triggers.retry_every_secs.unwrap_or(crate::triggers::retry::RETRY_EVERY_SECS);
+    tokio::spawn(async move {
+        let every = std::time::Duration::from_secs(secs.max(1));
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            trigger_retry_pass(&services, &node).await;
+        }
+    });
+}
+
+/// How long a retry pass may hold its lease: longer than a full batch of calls of 5 s each, so
+/// no second node sends the same call. A pass lets go when done, so this only delays the take-over
+/// from a node that died in a pass.
+const TRIGGER_RETRY_LEASE_SECS: i64 = 600;
+
+/// One pass over the queued trigger calls for node `node`: false (nothing done) when another
+/// node holds the lease. The lease is let go at the end, so the next node to look may take it.
+pub async fn trigger_retry_pass(services: &Services, node: &str) -> bool {
+    let now = services.now();
+    let store = &services.store;
+    match store.take_lease("trigger-retries", node, now, now + TRIGGER_RETRY_LEASE_SECS).await {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(e) => {
+            tracing::warn!(error = %e, "the trigger retry lease could not be taken");
+            return false;
+        }
+    }
+    match services.triggers.retry_due().await {
+        Ok(n) if n > 0 => tracing::info!(calls = n, "queued trigger calls delivered"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "retrying queued trigger calls failed"),
+    }
+    if let Err(e) = store.release_lease("trigger-retries", node).await {
+        tracing::warn!(error = %e, "the trigger retry lease could not be let go");
+    }
+    true
+}
+
 /// One janitor pass for node `node`: false (nothing done) when another node holds the lease.
 pub async fn janitor_pass(services: &Services, node: &str) -> bool {
     let now = services.now();
@@ -229,11 +276,6 @@ pub async fn janitor_pass(services: &Services, node: &str) -> bool {
         Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows removed"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "cleanup of expired rows failed"),
-    }
-    match services.triggers.retry_due().await {
-        Ok(n) if n > 0 => tracing::info!(calls = n, "queued trigger calls delivered"),
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "retrying queued trigger calls failed"),
     }
     match services.decoys.retire_unused().await {
         Ok(n) if n > 0 => tracing::info!(pools = n, "password decoys retired: no imported hashes left"),

@@ -28,6 +28,11 @@ pub struct TriggerConfig {
     /// The file's `[custom_sender_keys]`: KMSKeyID ARN → PEM file of the RSA public key
     /// CustomEmailSender codes are encrypted to (read when the triggers start).
     pub sender_keys: BTreeMap<String, std::path::PathBuf>,
+    /// How often a node looks for queued post-* calls that are due (default
+    /// `crate::triggers::retry::RETRY_EVERY_SECS`). Not read from the environment or the file:
+    /// tests shorten it.
+    #[serde(skip)]
+    pub retry_every_secs: Option<u64>,
 }
 
 /// The environment variables [`TriggerConfig::set_env`] reads (without `PORTCULLIS_`).

@@ -11,7 +11,9 @@ use crate::userpool::attributes;
 use crate::userpool::error::Error;
 use crate::userpool::linked_identities::{EXTERNAL_PROVIDER, IDENTITIES, federated_username, identity_entry};
 use crate::userpool::model::Pool;
-use crate::userpool::user_triggers::{TriggerInput, pre_sign_up};
+use crate::userpool::user_triggers::{
+    TriggerInput, post_authentication, post_confirmation, pre_authentication, pre_sign_up,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -55,6 +57,15 @@ pub fn mapped_attributes(pool: &Pool, p: &Provider, claims: &Claims) -> BTreeMap
     out
 }
 
+/// A trigger's failure as the federation answers it: the function's words to the app (the
+/// callback's `error_description` or the hosted error page), an internal error as one.
+fn refused(e: Error, internal: &dyn Fn(&dyn std::fmt::Display) -> UpstreamError) -> UpstreamError {
+    match e {
+        Error::Internal(e) => internal(&e),
+        e => UpstreamError::invalid(e.to_string()),
+    }
+}
+
 impl Federation {
     /// Sign an upstream identity in as a pool user (for app client `client_id`), creating or
     /// refreshing it.
@@ -83,6 +94,14 @@ impl Federation {
         if !user.enabled {
             return Err(UpstreamError::invalid(DISABLED));
         }
+        // As Cognito, every federated sign-in passes PreAuthentication (a refusal ends it like
+        // any failed federation) and is followed by PostAuthentication.
+        let client = client_id.unwrap_or("CLIENT_ID_NOT_APPLICABLE");
+        let input = TriggerInput::default();
+        pre_authentication(&self.triggers, pool, client, Some(&user), user.username.as_str(), &input)
+            .await
+            .map_err(|e| refused(e, &internal))?;
+        post_authentication(&self.triggers, pool, client, &user).await;
         Ok(user)
     }
 
@@ -118,11 +137,7 @@ impl Federation {
         // autoVerifyPhone apply (a federated user is never confirmed by code).
         let (source, input) = ("PreSignUp_ExternalProvider", TriggerInput::default());
         let decided = pre_sign_up(&self.triggers, pool, source, &username, client_id, &attrs, &input).await;
-        let refused = |e: Error| match e {
-            Error::Internal(e) => internal(&e),
-            e => UpstreamError::invalid(e.to_string()),
-        };
-        decided.and_then(|d| d.verify(&mut attrs)).map_err(refused)?;
+        decided.and_then(|d| d.verify(&mut attrs)).map_err(|e| refused(e, &internal))?;
         let link = UserIdentityRow {
             pool_id: pool.id.clone(),
             provider_name: p.name.clone(),
@@ -157,9 +172,14 @@ impl Federation {
             Err(e) => return Err(internal(&e)),
         }
         match self.store.insert_user_identity(&link).await {
-            Ok(()) | Err(StoreError::Conflict) => Ok(user),
-            Err(e) => Err(internal(&e)),
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(internal(&e)),
         }
+        // The first sign-in confirmed the user (the provider vouched for them): PostConfirmation
+        // follows, with Cognito's source.
+        let source = "PostConfirmation_ConfirmSignUp";
+        post_confirmation(&self.triggers, pool, source, client_id, &user, &input).await;
+        Ok(user)
     }
 
     /// Write the mapped attributes of a federated user when the upstream changed them.

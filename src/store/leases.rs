@@ -21,4 +21,14 @@ impl Store {
         .rows_affected();
         Ok(n == 1)
     }
+
+    /// Let go of the lease `name` if `holder` holds it: the next node to ask gets it.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

@@ -4,7 +4,9 @@
 //! `triggerSource`, `region`, `userPoolId`, `userName`, `callerContext {awsSdkVersion,
 //! clientId}`, `request`, `response`), sends it by the ARN's route ([`transport`]: the AWS
 //! Lambda Invoke API, or a Standard Webhooks endpoint) with a 5 s timeout and no redirects, and
-//! hands back the function's `response`. Failures become Cognito's exceptions
+//! hands back the function's `response`. A function that cannot be reached or is busy (refused
+//! connection, 5xx, 429) is tried up to three times within those 5 s, as Cognito does; a
+//! function's error is never tried again. Failures become Cognito's exceptions
 //! ([`TriggerError::into_error`]): a function error is `UserLambdaValidationException`
 //! "{Trigger} failed with error {errorMessage}.", a timeout, refused connection, 5xx or missing
 //! endpoint `UnexpectedLambdaException`, an answer that is not the event
@@ -15,7 +17,7 @@
 //! `portcullis_trigger_call_duration_seconds`).
 //!
 //! Post-* triggers (PostConfirmation, PostAuthentication) follow a change already written: their
-//! failure is queued in the database ([`retry`]) and retried by the janitor, and the request
+//! failure is queued in the database ([`retry`]) and retried by the retry worker, and the request
 //! they follow still succeeds (see [`Triggers::after`]). The user flows call them from
 //! `crate::userpool::user_triggers`, token issuance from `crate::tokens::pre_token`.
 //!
@@ -36,8 +38,14 @@ use crate::userpool::error::{Error, Message};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-/// How long a function may take.
+/// How long a function may take, every attempt included.
 pub const TIMEOUT_SECS: u64 = 5;
+/// Attempts at a call whose function could not be reached or was busy
+/// ([`TriggerError::Unavailable`]), as Cognito's three; a function's error, a timeout or a bad
+/// answer is never tried again.
+pub const ATTEMPTS: u32 = 3;
+/// The pause before the second attempt; it doubles before the third.
+const RETRY_PAUSE_MS: u64 = 100;
 
 /// The triggers this server invokes, by their `LambdaConfig` member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +96,11 @@ impl Trigger {
 pub enum TriggerError {
     /// The function answered with an error: its `errorMessage`.
     Refused(String),
-    /// The call did not complete (timeout, connection, 5xx, no endpoint): what happened.
+    /// The call did not complete (timeout, no endpoint, an answer no retry mends): what happened.
     Unexpected(String),
+    /// The function could not be reached or was busy (connection refused, a 5xx, throttled with
+    /// 429): what happened. Tried again within the time budget ([`ATTEMPTS`]).
+    Unavailable(String),
     /// The answer is not the event with a well-formed `response`.
     InvalidResponse,
 }
@@ -99,7 +110,7 @@ impl TriggerError {
     pub fn outcome(&self) -> &'static str {
         match self {
             TriggerError::Refused(_) => "refused",
-            TriggerError::Unexpected(_) => "unexpected",
+            TriggerError::Unexpected(_) | TriggerError::Unavailable(_) => "unexpected",
             TriggerError::InvalidResponse => "invalid_response",
         }
     }
@@ -111,7 +122,7 @@ impl TriggerError {
             TriggerError::Refused(m) => {
                 Error::UserLambdaValidation(Message::Text(format!("{name} failed with error {m}.")))
             }
-            TriggerError::Unexpected(m) => {
+            TriggerError::Unexpected(m) | TriggerError::Unavailable(m) => {
                 Error::UnexpectedLambda(Message::Text(format!("{name} invocation failed due to error {m}.")))
             }
             TriggerError::InvalidResponse => {
@@ -221,7 +232,7 @@ impl Triggers {
     /// Invoke a post-* trigger after its change is written. A failure does not fail the request:
     /// the change has happened, and an error would make the caller retry what succeeded.
     /// (Cognito reports the function's error though its change stands; this server departs from
-    /// it on purpose.) The event is queued in the database instead and the janitor retries it
+    /// it on purpose.) The event is queued in the database instead and the retry worker retries it
     /// with backoff ([`retry`]), on one node, across restarts.
     pub async fn after(&self, pool_document: &Value, call: Call<'_>) {
         let Some(arn) = arn_of(pool_document, call.trigger) else {
@@ -268,10 +279,32 @@ impl Triggers {
         r
     }
 
+    /// One call, in up to [`ATTEMPTS`] attempts while the function is unavailable, all within
+    /// [`TIMEOUT_SECS`].
     async fn exchange(&self, arn: &str, event: &Value) -> Result<Map<String, Value>, TriggerError> {
+        use std::time::Duration;
         let route = transport::route(&self.config, arn)?;
         let body = serde_json::to_vec(event).map_err(|_| TriggerError::InvalidResponse)?;
-        let answer = transport::send(&self.http, &self.config, &route, body, self.clock.now()).await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(TIMEOUT_SECS);
+        let mut pause = Duration::from_millis(RETRY_PAUSE_MS);
+        let mut attempt = 1;
+        let answer = loop {
+            let send = transport::send(&self.http, &self.config, &route, body.clone(), self.clock.now());
+            let r = match tokio::time::timeout_at(deadline, send).await {
+                Ok(r) => r,
+                Err(_) => Err(TriggerError::Unexpected(transport::TIMED_OUT.into())),
+            };
+            match r {
+                Err(TriggerError::Unavailable(_))
+                    if attempt < ATTEMPTS && tokio::time::Instant::now() + pause < deadline =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                    attempt += 1;
+                }
+                r => break r?,
+            }
+        };
         match answer.get("response") {
             Some(Value::Object(m)) => Ok(m.clone()),
             Some(Value::Null) | None if answer.is_object() => Ok(Map::new()),

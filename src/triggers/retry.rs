@@ -1,17 +1,19 @@
 //! The durable retry queue of post-* trigger calls. A failed PostConfirmation or
 //! PostAuthentication call is written to the `trigger_retries` table with its event as sent; the
-//! janitor (one node at a time, under its lease) sends the due ones again, with a backoff that
-//! doubles from [`FIRST_DELAY_SECS`] up to [`MAX_DELAY_SECS`], and gives a call up after
-//! [`MAX_ATTEMPTS`] failures (logged, and an event like every attempt). The janitor wakes every
-//! ten minutes, so the delays are rounded up to its passes. Rows survive restarts; a pool's rows
-//! go with the pool.
+//! retry worker (`crate::startup::trigger_retry_pass`: every node looks every 15 s, one at a
+//! time under a lease) sends the due ones again, with a backoff that doubles from
+//! [`FIRST_DELAY_SECS`] up to [`MAX_DELAY_SECS`], and gives a call up after [`MAX_ATTEMPTS`]
+//! failures (logged, and an event like every attempt). Rows survive restarts; a pool's rows go
+//! with the pool.
 
 use super::{Trigger, TriggerError, Triggers};
 use crate::ids::PoolId;
 use crate::store::trigger_retries::TriggerRetryRow;
 use serde_json::Value;
 
-pub const FIRST_DELAY_SECS: i64 = 60;
+/// How often each node looks for due calls.
+pub const RETRY_EVERY_SECS: u64 = 15;
+pub const FIRST_DELAY_SECS: i64 = 15;
 pub const MAX_DELAY_SECS: i64 = 3600;
 pub const MAX_ATTEMPTS: i64 = 10;
 /// Calls one janitor pass sends at most.
@@ -43,7 +45,7 @@ impl Triggers {
         }
     }
 
-    /// Send the due calls again (the janitor, under its lease). Returns how many were delivered.
+    /// Send the due calls again (the retry worker, under its lease). Returns how many were delivered.
     pub async fn retry_due(&self) -> crate::store::StoreResult<u64> {
         let now = self.clock.now();
         let mut delivered = 0;
@@ -78,10 +80,10 @@ impl Triggers {
 mod tests {
     #[test]
     fn backoff_doubles_to_an_hour() {
-        assert_eq!(super::backoff(1), 60);
-        assert_eq!(super::backoff(2), 120);
-        assert_eq!(super::backoff(6), 1920);
-        assert_eq!(super::backoff(7), 3600);
+        assert_eq!(super::backoff(1), 15);
+        assert_eq!(super::backoff(2), 30);
+        assert_eq!(super::backoff(8), 1920);
+        assert_eq!(super::backoff(9), 3600);
         assert_eq!(super::backoff(50), 3600);
     }
 }

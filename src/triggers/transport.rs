@@ -101,7 +101,10 @@ pub async fn send(
                 .header("webhook-signature", signature)
         }
     };
-    let mut answer = request.body(body).send().await.map_err(|e| TriggerError::Unexpected(failure(&e)))?;
+    let mut answer = request.body(body).send().await.map_err(|e| match e.is_connect() {
+        true => TriggerError::Unavailable(failure(&e)),
+        false => TriggerError::Unexpected(failure(&e)),
+    })?;
     let status = answer.status();
     let function_error = answer.headers().contains_key("x-amz-function-error");
     // Read at most MAX_ANSWER bytes: a larger answer is no event.
@@ -124,16 +127,22 @@ pub async fn send(
     if webhook && status.is_client_error() && parsed.as_ref().is_some_and(|v| v.get("errorMessage").is_some()) {
         return Err(TriggerError::Refused(error_message()));
     }
+    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(TriggerError::Unavailable(format!("status {}", status.as_u16())));
+    }
     if !status.is_success() {
         return Err(TriggerError::Unexpected(format!("status {}", status.as_u16())));
     }
     parsed.ok_or(TriggerError::InvalidResponse)
 }
 
+/// What a call that ran out of time says.
+pub const TIMED_OUT: &str = "Socket timeout while invoking Lambda function";
+
 /// Why a call failed, in words fit for an error message (never the URL).
 fn failure(e: &reqwest::Error) -> String {
     if e.is_timeout() {
-        "Socket timeout while invoking Lambda function".into()
+        TIMED_OUT.into()
     } else if e.is_connect() {
         "Connection refused while invoking Lambda function".into()
     } else {

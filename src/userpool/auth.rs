@@ -99,12 +99,8 @@ impl SignIn {
         let mut refusal = None;
         if found.is_none() {
             let input = TriggerInput::from_api(&Value::Null, metadata.unwrap_or(&Value::Null));
-            match self.migrate_user(pool, client, username, MigrationSource::Authentication { password }, &input).await
-            {
-                Ok(user) => found = user,
-                Err(e @ Error::UserNotFound(_)) => refusal = Some(e),
-                Err(e) => return Err(e),
-            }
+            let why = MigrationSource::Authentication { password };
+            (found, refusal) = self.migrate_unknown((pool, client), username, why, &input, hide_unknown_users).await?;
         }
         // PreAuthentication before the password is checked; for a name no user has only when
         // unknown users are hidden (with `userNotFound`), as Cognito does.

@@ -234,7 +234,10 @@ impl Codes {
     /// [`Services::send_code`] for a client with PreventUserExistenceErrors: the answer does not
     /// wait for the delivery, nor report its failure, since a username that does not exist has
     /// neither (the time an SMTP exchange takes would tell a real user from a simulated one).
-    /// A failed delivery still leaves no live code behind, and is logged.
+    /// A failed delivery still leaves no live code behind, and is logged. Nor does it report a
+    /// failed CustomMessage call (refused, unreachable, a bad answer): a username that does not
+    /// exist has no function called, so the user gets an unredeemable code and the answer a
+    /// simulated delivery has; the refusal is in the event log (a Trigger event) and logged.
     pub async fn send_code_unawaited(
         &self,
         pool: &Pool,
@@ -243,7 +246,15 @@ impl Codes {
         why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<CodeDelivery> {
-        let (address, mac, mail) = self.new_code(pool, user, purpose, why, lang).await?;
+        let (address, mac, mail) = match self.new_code(pool, user, purpose, why, lang).await {
+            Ok(made) => made,
+            Err(e) if e.is_trigger_failure() => {
+                tracing::info!(pool = %pool.id, error = e.type_name(), "no code mailed: CustomMessage failed");
+                return self.send_unredeemable_code(pool, user, purpose).await;
+            }
+            Err(e) => return Err(e),
+        };
+        // A CustomEmailSender has the code (sent in the background): no mail of ours.
         let Some(mail) = mail else {
             return Ok(CodeDelivery::email(&address));
         };

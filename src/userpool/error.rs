@@ -263,6 +263,12 @@ impl Error {
         }
     }
 
+    /// Whether a trigger call failed: the function refused, could not be reached, or answered
+    /// what is not its event.
+    pub fn is_trigger_failure(&self) -> bool {
+        matches!(self, Error::UserLambdaValidation(_) | Error::UnexpectedLambda(_) | Error::InvalidLambdaResponse(_))
+    }
+
     /// Whether this is the database being unavailable (answered 503 with `Retry-After`, never
     /// as "not found").
     pub fn is_unavailable(&self) -> bool {

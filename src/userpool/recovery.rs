@@ -81,11 +81,7 @@ impl SignIn {
         if found.is_none() {
             // The pool's UserMigration function may know the name ([`super::migration`]).
             let (why, input) = (MigrationSource::ForgotPassword, TriggerInput::default());
-            match self.migrate_user(pool, client, username, why, &input).await {
-                Ok(user) => found = user,
-                Err(e @ Error::UserNotFound(_)) => refusal = Some(e),
-                Err(e) => return Err(e),
-            }
+            (found, refusal) = self.migrate_unknown((pool, client), username, why, &input, hide).await?;
         }
         let Some(user) = found else {
             if !hide {

@@ -94,17 +94,13 @@ impl SignIn {
         let stored_name = resolve_username(pool, username, &sub, &mut attrs)?;
         check_required(pool, &attrs)?;
         check_policy(pool.password_policy(), password)?;
-        let source = "PreSignUp_SignUp";
-        let decision =
-            pre_sign_up(&self.triggers, pool, source, &stored_name, Some(client.id.as_str()), &attrs, input).await?;
-        decision.verify(&mut attrs)?;
         let now = self.now();
         let mut user = UserRow {
             id: sub.into(),
             pool_id: pool.id.clone(),
             username_key: pool.lookup_key(&stored_name),
             username: stored_name.into(),
-            status: if decision.auto_confirm { CONFIRMED } else { UNCONFIRMED }.into(),
+            status: UNCONFIRMED.into(),
             enabled: true,
             password_hash: None,
             srp_verifier: None,
@@ -114,6 +110,14 @@ impl SignIn {
             created_at: now,
             updated_at: now,
         };
+        // A taken name is UsernameExistsException whatever PreSignUp would say.
+        self.users.check_name_free(pool, &user).await?;
+        let (source, name, id) = ("PreSignUp_SignUp", user.username.as_str(), Some(client.id.as_str()));
+        let decision = pre_sign_up(&self.triggers, pool, source, name, id, &user.attributes, input).await?;
+        decision.verify(&mut user.attributes)?;
+        if decision.auto_confirm {
+            user.status = CONFIRMED.into();
+        }
         self.passwords.credential(&pool.id, &user.id, user.username.as_str(), password).await?.set_on(&mut user);
         self.users.insert_new_user(pool, &user, false).await?;
         if decision.auto_confirm {

@@ -231,6 +231,25 @@ impl Users {
 
     /// Insert a new user with its aliases; a taken username or alias becomes Cognito's error.
     /// With `force_alias` (AdminCreateUser's ForceAliasCreation) a taken alias moves to the new user.
+    /// UsernameExistsException when inserting `user` would answer it: the name, or where users
+    /// sign in with an attribute, that attribute, is taken. Checked before PreSignUp, so the
+    /// answer for a taken name never depends on the function (nor is it asked about a user that
+    /// cannot be created); insertion still decides races.
+    pub(crate) async fn check_name_free(&self, pool: &Pool, user: &UserRow) -> Result<()> {
+        if self.store.get_user_by_username(&pool.id, &user.username_key).await?.is_some() {
+            return Err(Error::UsernameExists(Message::UserExists));
+        }
+        for kind in pool.username_attributes() {
+            let Some(v) = user.attributes.get(kind).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if self.store.get_user_by_alias(&pool.id, kind, &pool.lookup_key(v)).await?.is_some() {
+                return Err(Error::UsernameExists(Message::EmailExists));
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn insert_new_user(&self, pool: &Pool, user: &UserRow, force_alias: bool) -> Result<()> {
         let aliases = attributes::aliases(pool, &user.attributes);
         let search = attributes::search_values(&user.attributes);

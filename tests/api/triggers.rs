@@ -321,3 +321,27 @@ async fn the_dashboard_creates_users_through_pre_sign_up() {
     assert_eq!(r.status(), 303);
     assert_eq!(user_status(&app, &f.pool, "walt").await.unwrap().0, "FORCE_CHANGE_PASSWORD");
 }
+
+#[tokio::test]
+async fn an_unavailable_function_is_tried_three_times_within_the_budget_and_a_refusal_once() {
+    let fake = FakeLambda::start();
+    let app = spawn_with_lambda(&fake).await;
+    let f = trigger_pool(&app, &[("PreSignUp", "pre")], json!({})).await;
+    for (script, attempts, exception) in [
+        (Script::Status(500), 3, "UnexpectedLambdaException"),
+        (Script::Status(429), 3, "UnexpectedLambdaException"),
+        (Script::Status(404), 1, "UnexpectedLambdaException"),
+        (Script::Fail("closed"), 1, "UserLambdaValidationException"),
+        (Script::Garbage, 1, "InvalidLambdaResponseException"),
+    ] {
+        fake.script("pre", script.clone());
+        let before = fake.events_of("pre").len();
+        let at = std::time::Instant::now();
+        let (status, v) = sign_up(&app, &f, "kit", json!({})).await;
+        let took = at.elapsed().as_secs_f64();
+        assert_eq!((status, err_type(&v)), (400, exception), "{script:?}: {v}");
+        assert_eq!(fake.events_of("pre").len() - before, attempts, "{script:?}");
+        assert!(took < 5.0, "{script:?} took {took} s");
+    }
+    assert!(user_status(&app, &f.pool, "kit").await.is_none());
+}

@@ -125,9 +125,14 @@ async fn post_confirmation_follows_a_code_and_a_password_reset() {
 #[tokio::test]
 async fn a_failed_post_confirmation_is_retried_after_a_restart() {
     let fake = FakeLambda::start();
-    let (app, _sink) = trigger_app(&fake).await;
+    // The nodes' own retry workers stay out of the way: the passes here are the test's.
+    let app = TestApp::spawn_with(|c| {
+        configure(c, &fake);
+        c.triggers.retry_every_secs = Some(3600);
+    })
+    .await;
     let f = trigger_pool(&app, &[("PostConfirmation", "flaky")], json!({})).await;
-    fake.script("flaky", Script::Status(503));
+    fake.script("flaky", Script::Garbage);
     let sign_up = json!({"ClientId": f.client_id, "Username": "tess", "Password": PASSWORD});
     assert_eq!(app.public_api("SignUp", sign_up).await.0, 200);
     // The confirmation stands and is answered as done; the call waits in the queue.
@@ -144,25 +149,25 @@ async fn a_failed_post_confirmation_is_retried_after_a_restart() {
     let second = portcullis::startup::Application::build_on(config, app.clock.clone(), listener).await.unwrap();
     let node = second.services.clone();
     // Not due yet: nothing is sent.
-    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    assert!(portcullis::startup::trigger_retry_pass(&node, "node-2").await);
     assert_eq!(fake.events_of("flaky").len(), 1);
     // Due, and failing again: rescheduled with a longer delay.
-    app.clock.advance_secs(61);
-    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    app.clock.advance_secs(16);
+    assert!(portcullis::startup::trigger_retry_pass(&node, "node-2").await);
     let queued = node.store.pool_trigger_retries(&f.pool.as_str().into()).await.unwrap();
     assert_eq!(queued[0].attempts, 2);
     assert_eq!(fake.events_of("flaky").len(), 2);
     // The function is back: the next due pass delivers it, once.
     fake.script("flaky", Script::Respond(json!({})));
-    app.clock.advance_secs(121);
-    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    app.clock.advance_secs(31);
+    assert!(portcullis::startup::trigger_retry_pass(&node, "node-2").await);
     assert!(node.store.pool_trigger_retries(&f.pool.as_str().into()).await.unwrap().is_empty());
     let sent = fake.events_of("flaky");
     assert_eq!(sent.len(), 3);
     assert_eq!(sent[2]["triggerSource"], "PostConfirmation_ConfirmSignUp");
     assert_eq!(sent[2]["userName"], "tess");
     app.clock.advance_secs(3600);
-    assert!(portcullis::startup::janitor_pass(&node, "node-2").await);
+    assert!(portcullis::startup::trigger_retry_pass(&node, "node-2").await);
     assert_eq!(fake.events_of("flaky").len(), 3);
 }
 
@@ -238,4 +243,36 @@ async fn pre_token_generation_v1_edits_the_id_token_and_the_groups() {
     assert_eq!((status, err_type(&v)), (400, "UserLambdaValidationException"), "{v}");
     assert_eq!(err_message(&v), "PreTokenGeneration failed with error frozen account.");
     assert_eq!(fake.events_of("claims").last().unwrap()["triggerSource"], "TokenGeneration_RefreshTokens");
+}
+
+#[tokio::test]
+async fn a_failed_post_confirmation_is_retried_within_seconds_without_a_restart() {
+    let fake = FakeLambda::start();
+    let app = TestApp::spawn_with(|c| {
+        configure(c, &fake);
+        c.triggers.retry_every_secs = Some(1);
+    })
+    .await;
+    let f = trigger_pool(&app, &[("PostConfirmation", "flaky")], json!({})).await;
+    fake.script("flaky", Script::Garbage);
+    let sign_up = json!({"ClientId": f.client_id, "Username": "rita", "Password": PASSWORD});
+    assert_eq!(app.public_api("SignUp", sign_up).await.0, 200);
+    let (status, v) = app.api("AdminConfirmSignUp", json!({"UserPoolId": f.pool, "Username": "rita"})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(fake.events_of("flaky").len(), 1);
+    fake.script("flaky", Script::Respond(json!({})));
+    // Fifteen seconds on, the call is due, and the running node sends it on its own.
+    app.clock.advance_secs(16);
+    let pool = f.pool.as_str().into();
+    for _ in 0..100 {
+        if app.services.store.pool_trigger_retries(&pool).await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(app.services.store.pool_trigger_retries(&pool).await.unwrap().is_empty(), "delivered");
+    let sent = fake.events_of("flaky");
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1]["triggerSource"], "PostConfirmation_ConfirmSignUp");
+    assert_eq!(sent[1]["userName"], "rita");
 }

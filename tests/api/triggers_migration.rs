@@ -140,3 +140,40 @@ async fn forgot_password_migrates_the_user_reset_required_and_mails_the_code() {
         ("UserNotFoundException", "UserMigration failed with error No such user.")
     );
 }
+
+#[tokio::test]
+async fn a_migration_checks_the_password_policy_and_the_delivery_mediums() {
+    let fake = FakeLambda::start();
+    let (app, sink) = trigger_app(&fake).await;
+    let f = trigger_pool(&app, &[("UserMigration", "migrate")], flows()).await;
+    let answer = |extra: Value| {
+        let mut r = json!({"userAttributes": {"email": "ned@example.com", "email_verified": "true"}});
+        merge(&mut r, extra);
+        Script::Respond(r)
+    };
+    let absent = async || {
+        let body = json!({"UserPoolId": f.pool, "Username": "ned"});
+        err_type(&app.api("AdminGetUser", body).await.1).to_string()
+    };
+
+    // A legacy password the pool's policy refuses: refused, and nobody is written.
+    fake.script("migrate", answer(json!({})));
+    let (status, v) = app.public_api("InitiateAuth", password_auth(&f, "ned", "short", json!({}))).await;
+    assert_eq!((status, err_type(&v)), (400, "InvalidPasswordException"), "{v}");
+    assert_eq!(absent().await, "UserNotFoundException");
+
+    // desiredDeliveryMediums other than EMAIL and SMS is not Cognito's answer.
+    fake.script("migrate", answer(json!({"desiredDeliveryMediums": ["PIGEON"]})));
+    let (_, v) = app.public_api("InitiateAuth", password_auth(&f, "ned", PASSWORD, json!({}))).await;
+    assert_eq!(err_type(&v), "InvalidLambdaResponseException", "{v}");
+    assert_eq!(absent().await, "UserNotFoundException");
+
+    // RESEND by SMS and e-mail (absent messageAction is the same): a CONFIRMED sign-in
+    // migration sends no message; the user signs in.
+    let resend = json!({"messageAction": "RESEND", "desiredDeliveryMediums": ["SMS", "EMAIL"]});
+    fake.script("migrate", answer(resend));
+    let (status, v) = app.public_api("InitiateAuth", password_auth(&f, "ned", PASSWORD, json!({}))).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(get_user(&app, &f.pool, "ned").await["UserStatus"], "CONFIRMED");
+    assert_eq!(sink.count_to("ned@example.com"), 0, "no welcome message");
+}
