@@ -45,6 +45,9 @@ pub enum Trigger {
     PreTokenGeneration,
     UserMigration,
     CustomMessage,
+    DefineAuthChallenge,
+    CreateAuthChallenge,
+    VerifyAuthChallengeResponse,
 }
 
 impl Trigger {
@@ -58,6 +61,9 @@ impl Trigger {
             Trigger::PreTokenGeneration => "PreTokenGeneration",
             Trigger::UserMigration => "UserMigration",
             Trigger::CustomMessage => "CustomMessage",
+            Trigger::DefineAuthChallenge => "DefineAuthChallenge",
+            Trigger::CreateAuthChallenge => "CreateAuthChallenge",
+            Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
         }
     }
 
@@ -70,6 +76,9 @@ impl Trigger {
             Trigger::PreTokenGeneration,
             Trigger::UserMigration,
             Trigger::CustomMessage,
+            Trigger::DefineAuthChallenge,
+            Trigger::CreateAuthChallenge,
+            Trigger::VerifyAuthChallengeResponse,
         ]
         .into_iter()
         .find(|t| t.name() == s)

@@ -12,6 +12,8 @@ pub mod client_secrets;
 pub mod clients;
 pub mod codes;
 pub mod css;
+pub mod custom_auth;
+pub mod custom_triggers;
 pub mod devices;
 pub mod directory;
 pub mod error;

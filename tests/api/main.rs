@@ -69,6 +69,7 @@ mod terms;
 mod tls;
 mod triggers;
 mod triggers_auth;
+mod triggers_custom_auth;
 mod triggers_fake;
 mod triggers_message;
 mod triggers_migration;
