@@ -365,11 +365,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             }
             if srp_flow {
                 if username.is_empty() || s(p, "SRP_A").is_empty() {
-                    return Err(ApiError::new(
-                        400,
-                        "InvalidParameterException",
-                        "Missing required parameter USERNAME or SRP_A",
-                    ));
+                    return Err(missing("USERNAME or SRP_A"));
                 }
                 client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
                 let caller = Caller { source, lang: Lang::En };
@@ -377,11 +373,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 return Ok(password_verifier(c));
             }
             if username.is_empty() || p["PASSWORD"].as_str().is_none() {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidParameterException",
-                    "Missing required parameter USERNAME or PASSWORD",
-                ));
+                return Err(missing("USERNAME or PASSWORD"));
             }
             client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
             let device = p["DEVICE_KEY"].as_str();
@@ -422,11 +414,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 }
                 DEVICE_SRP_AUTH => {
                     if s(r, "DEVICE_KEY").is_empty() || s(r, "SRP_A").is_empty() {
-                        return Err(ApiError::new(
-                            400,
-                            "InvalidParameterException",
-                            "Missing required parameter DEVICE_KEY or SRP_A",
-                        ));
+                        return Err(missing("DEVICE_KEY or SRP_A"));
                     }
                     let c = svc
                         .sign_in

@@ -131,7 +131,7 @@ impl SignIn {
             Some(_) => vec![session_entry(SRP_A, true, &Value::Null)],
             None => vec![],
         };
-        let cx = Context { triggers: &self.triggers, pool, client_id: id, subject: &subject, metadata: &metadata };
+        let cx = self.custom_context(pool, client, &subject, &metadata);
         let decision = custom::define(&cx, &session).await?;
         if let (Some(a), Decision::Challenge(name)) = (&big_a, &decision)
             && name == PASSWORD_VERIFIER
@@ -160,13 +160,7 @@ impl SignIn {
         session.push(session_entry(PASSWORD_VERIFIER, true, &Value::Null));
         let metadata = flow["client_metadata"].as_object().cloned().unwrap_or_default();
         let subject = Subject { name: user.username.to_string(), user: Some(user) };
-        let cx = Context {
-            triggers: &self.triggers,
-            pool,
-            client_id: client.id.as_str(),
-            subject: &subject,
-            metadata: &metadata,
-        };
+        let cx = self.custom_context(pool, client, &subject, &metadata);
         let decision = custom::define(&cx, &session).await?;
         match self.custom_decided(&cx, client, decision, session).await? {
             CustomStep::Step(step) => Ok(step),
@@ -210,18 +204,22 @@ impl SignIn {
             _ => return Err(incorrect()),
         };
         let metadata = metadata_of(answer.metadata);
-        let cx = Context {
-            triggers: &self.triggers,
-            pool,
-            client_id: client.id.as_str(),
-            subject: &subject,
-            metadata: &metadata,
-        };
+        let cx = self.custom_context(pool, client, &subject, &metadata);
         let right = custom::verify(&cx, &row.data["private"], answer.answer).await?;
         let mut session = row.data["session"].as_array().cloned().unwrap_or_default();
         session.push(session_entry(CUSTOM_CHALLENGE, right, &row.data["metadata"]));
         let decision = custom::define(&cx, &session).await?;
         self.custom_decided(&cx, client, decision, session).await
+    }
+
+    fn custom_context<'a>(
+        &'a self,
+        pool: &'a Pool,
+        client: &'a Client,
+        subject: &'a Subject,
+        metadata: &'a Map<String, Value>,
+    ) -> Context<'a> {
+        Context { triggers: &self.triggers, pool, client_id: client.id.as_str(), subject, metadata }
     }
 
     /// Carry out what DefineAuthChallenge decided, `session` being the challenges so far.
