@@ -14,13 +14,14 @@ use crate::userpool::attributes;
 use crate::userpool::auth::PasswordAttempt;
 use crate::userpool::client_definition::ExplicitAuthFlow;
 use crate::userpool::clients::ClientProof;
+use crate::userpool::custom_auth::{CustomAnswer, CustomAttempt, CustomStep};
 use crate::userpool::devices::{DeviceChallenge, DeviceProof, TokenDevice};
 use crate::userpool::directory::Directory;
 use crate::userpool::model::{Client, Pool};
 use crate::userpool::srp_sign_in::{PASSWORD_VERIFIER, SrpChallenge, SrpProof};
 use crate::userpool::step::{
-    Answer, Challenge, DEVICE_PASSWORD_VERIFIER, DEVICE_SRP_AUTH, MFA_SETUP, MfaCode, MfaKind, NEW_PASSWORD_REQUIRED,
-    SELECT_MFA_TYPE, SignInStep,
+    Answer, CUSTOM_CHALLENGE, Challenge, DEVICE_PASSWORD_VERIFIER, DEVICE_SRP_AUTH, MFA_SETUP, MfaCode, MfaKind,
+    NEW_PASSWORD_REQUIRED, SELECT_MFA_TYPE, SignInStep,
 };
 use crate::userpool::throttle::{Caller, Source};
 use crate::userpool::user_triggers::TriggerInput;
@@ -73,6 +74,7 @@ fn flow_allowed(client: &Client, flow: &str) -> bool {
         }
         // Clients configured with the legacy flags alone always had SRP.
         "USER_SRP_AUTH" => has(AllowUserSrpAuth) || flows.iter().all(|f| f.is_legacy()),
+        "CUSTOM_AUTH" => has(AllowCustomAuth) || has(CustomAuthFlowOnly),
         _ => false,
     }
 }
@@ -213,8 +215,40 @@ fn challenge_parameters(user: &UserRow, challenge: &Challenge) -> Map<String, Va
         Challenge::DeviceSrp => {
             params.insert("USERNAME".into(), json!(user.username));
         }
+        Challenge::Custom(public) => return custom_parameters(user.username.as_str(), public),
     }
     params
+}
+
+/// CUSTOM_CHALLENGE's ChallengeParameters: CreateAuthChallenge's public ones and USERNAME.
+fn custom_parameters(username: &str, public: &BTreeMap<String, String>) -> Map<String, Value> {
+    let mut params: Map<String, Value> = public.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    params.insert("USERNAME".into(), json!(username));
+    params
+}
+
+/// The answer to a step of a custom flow: as [`outcome`], the PASSWORD_VERIFIER of a flow that
+/// started with SRP, or a challenge for a name no user has, shaped as a user's.
+async fn custom_outcome(
+    svc: Uses<'_>,
+    pool: &Pool,
+    client: &Client,
+    step: CustomStep,
+    device: Option<&str>,
+) -> ApiResult {
+    match step {
+        CustomStep::Step(step) => outcome(svc, pool, client, step, device).await,
+        CustomStep::Verifier(c) => Ok(password_verifier(c)),
+        CustomStep::Nobody { session, username, parameters } => Ok(json!({
+            "ChallengeName": CUSTOM_CHALLENGE,
+            "Session": session,
+            "ChallengeParameters": custom_parameters(&username, &parameters),
+        })),
+    }
+}
+
+fn missing(names: &str) -> ApiError {
+    ApiError::new(400, "InvalidParameterException", format!("Missing required parameter {names}"))
 }
 
 /// RespondToAuthChallenge's ChallengeName and ChallengeResponses as an answer, or
@@ -329,7 +363,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             };
             let refresh_flow = matches!(flow, "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN");
             let srp_flow = flow == "USER_SRP_AUTH";
-            if !password_flow && !refresh_flow && !srp_flow {
+            let custom_flow = flow == "CUSTOM_AUTH";
+            if !password_flow && !refresh_flow && !srp_flow && !custom_flow {
                 return Err(ApiError::new(
                     400,
                     "InvalidParameterException",
@@ -351,13 +386,24 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 return Ok(result(&t, &TokenDevice::None));
             }
             let username = s(p, "USERNAME");
+            if custom_flow {
+                if username.is_empty() {
+                    return Err(missing("USERNAME"));
+                }
+                let srp_a = match p["CHALLENGE_NAME"].as_str() {
+                    Some("SRP_A") if s(p, "SRP_A").is_empty() => return Err(missing("SRP_A")),
+                    Some("SRP_A") => Some(s(p, "SRP_A")),
+                    _ => None,
+                };
+                client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
+                let attempt = CustomAttempt { username, srp_a, metadata: Some(&i["ClientMetadata"]) };
+                let caller = Caller { source, lang: Lang::En };
+                let step = svc.sign_in.custom_start(&pool, &client, attempt, caller).await?;
+                return custom_outcome(svc, &pool, &client, step, p["DEVICE_KEY"].as_str()).await;
+            }
             if srp_flow {
                 if username.is_empty() || s(p, "SRP_A").is_empty() {
-                    return Err(ApiError::new(
-                        400,
-                        "InvalidParameterException",
-                        "Missing required parameter USERNAME or SRP_A",
-                    ));
+                    return Err(missing("USERNAME or SRP_A"));
                 }
                 client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
                 let caller = Caller { source, lang: Lang::En };
@@ -365,11 +411,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 return Ok(password_verifier(c));
             }
             if username.is_empty() || p["PASSWORD"].as_str().is_none() {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidParameterException",
-                    "Missing required parameter USERNAME or PASSWORD",
-                ));
+                return Err(missing("USERNAME or PASSWORD"));
             }
             client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
             let device = p["DEVICE_KEY"].as_str();
@@ -389,6 +431,15 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             let device = r["DEVICE_KEY"].as_str();
             let cause = TokenCause::respond(s(i, "ChallengeName"), i);
             match s(i, "ChallengeName") {
+                CUSTOM_CHALLENGE => {
+                    let (Some(username), Some(answer)) = (r["USERNAME"].as_str(), r["ANSWER"].as_str()) else {
+                        return Err(missing("USERNAME or ANSWER"));
+                    };
+                    let session = s(i, "Session");
+                    let a = CustomAnswer { session, username, answer, metadata: Some(&i["ClientMetadata"]) };
+                    let step = svc.sign_in.custom_respond(&pool, &client, a, caller).await?;
+                    return custom_outcome(svc, &pool, &client, step, device).await;
+                }
                 PASSWORD_VERIFIER => {
                     let proof = SrpProof {
                         username: s(r, "USERNAME"),
@@ -402,11 +453,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 }
                 DEVICE_SRP_AUTH => {
                     if s(r, "DEVICE_KEY").is_empty() || s(r, "SRP_A").is_empty() {
-                        return Err(ApiError::new(
-                            400,
-                            "InvalidParameterException",
-                            "Missing required parameter DEVICE_KEY or SRP_A",
-                        ));
+                        return Err(missing("DEVICE_KEY or SRP_A"));
                     }
                     let c = svc
                         .sign_in

@@ -190,7 +190,7 @@ pub async fn challenge_page(flow: &Flow, session: &str, challenge: &Challenge, e
             flow.form_page(error, |page| SelectPage { page, action: flow.url("mfa/select"), session, choices, error })
         }
         Challenge::MfaSetup(_) => setup_page(flow, session, true, error).await,
-        Challenge::NewPassword { .. } | Challenge::DeviceSrp => internal(flow.ctx.lang),
+        Challenge::NewPassword { .. } | Challenge::DeviceSrp | Challenge::Custom(_) => internal(flow.ctx.lang),
     }
 }
 

@@ -247,6 +247,7 @@ impl Store {
         for (sql, t) in [
             ("DELETE FROM auth_codes WHERE expires_at < $1", now - 86400),
             ("DELETE FROM auth_challenges WHERE expires_at < $1", now),
+            ("DELETE FROM custom_auth_sessions WHERE expires_at < $1", now),
             ("DELETE FROM browser_sessions WHERE expires_at < $1", now),
             ("DELETE FROM refresh_tokens WHERE expires_at < $1", now),
             ("DELETE FROM rotated_refresh_tokens WHERE expires_at < $1", now),

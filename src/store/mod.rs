@@ -11,6 +11,7 @@ pub mod account_codes;
 pub mod admin_sessions;
 pub mod branding;
 pub mod clients;
+pub mod custom_auth;
 pub mod devices;
 pub mod disk;
 pub mod events;
@@ -156,6 +157,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (27, "trigger retries", include_str!("../../migrations/sqlite/0027_trigger_retries.sql")),
     (28, "user import jobs", include_str!("../../migrations/sqlite/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/sqlite/0029_imported_password_hashes.sql")),
+    (30, "custom auth", include_str!("../../migrations/sqlite/0030_custom_auth.sql")),
     (34, "password decoys", include_str!("../../migrations/sqlite/0034_password_decoys.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -185,6 +187,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (27, "trigger retries", include_str!("../../migrations/postgres/0027_trigger_retries.sql")),
     (28, "user import jobs", include_str!("../../migrations/postgres/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/postgres/0029_imported_password_hashes.sql")),
+    (30, "custom auth", include_str!("../../migrations/postgres/0030_custom_auth.sql")),
     (34, "password decoys", include_str!("../../migrations/postgres/0034_password_decoys.sql")),
 ];
 

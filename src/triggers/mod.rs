@@ -58,6 +58,9 @@ pub enum Trigger {
     UserMigration,
     CustomMessage,
     CustomEmailSender,
+    DefineAuthChallenge,
+    CreateAuthChallenge,
+    VerifyAuthChallengeResponse,
 }
 
 impl Trigger {
@@ -72,6 +75,9 @@ impl Trigger {
             Trigger::UserMigration => "UserMigration",
             Trigger::CustomMessage => "CustomMessage",
             Trigger::CustomEmailSender => "CustomEmailSender",
+            Trigger::DefineAuthChallenge => "DefineAuthChallenge",
+            Trigger::CreateAuthChallenge => "CreateAuthChallenge",
+            Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
         }
     }
 
@@ -85,6 +91,9 @@ impl Trigger {
             Trigger::UserMigration,
             Trigger::CustomMessage,
             Trigger::CustomEmailSender,
+            Trigger::DefineAuthChallenge,
+            Trigger::CreateAuthChallenge,
+            Trigger::VerifyAuthChallengeResponse,
         ]
         .into_iter()
         .find(|t| t.name() == s)

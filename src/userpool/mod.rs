@@ -13,6 +13,8 @@ pub mod clients;
 pub mod codes;
 pub mod css;
 pub mod decoy;
+pub mod custom_auth;
+pub mod custom_triggers;
 pub mod devices;
 pub mod directory;
 pub mod error;

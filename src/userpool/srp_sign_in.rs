@@ -109,19 +109,33 @@ impl SignIn {
             // An imported user has no password yet: as Cognito, the sign-in asks for the reset.
             return Err(Error::PasswordResetRequired(Message::ResetRequired));
         }
-        let (user, verifier) = match found {
-            Some(user) => {
-                let verifier = self.passwords.open_srp_verifier(&user);
-                (Some(user), verifier)
-            }
-            None if hide => (None, None),
-            None => return Err(Error::UserNotFound("User does not exist.".into())),
-        };
+        if found.is_none() && !hide {
+            return Err(Error::UserNotFound("User does not exist.".into()));
+        }
+        let user = found;
         // PreAuthentication at the start of an SRP sign-in, as for a password.
         let input = super::user_triggers::TriggerInput::default();
         let id = client.id.as_str();
         super::user_triggers::pre_authentication(&self.triggers, pool, id, user.as_ref(), username, &input).await?;
-        let (Some(user), Some(verifier)) = (user, verifier) else {
+        let verifier = user.as_ref().and_then(|u| self.passwords.open_srp_verifier(u));
+        self.srp_open(pool, client, user.zip(verifier), username, &srp::to_hex(&big_a), hide, Value::Null).await
+    }
+
+    /// The PASSWORD_VERIFIER challenge for `user` and their verifier (none: a stand-in when
+    /// `hide`, else refused), the client's A (hex) and `flow` kept beside the exchange in the
+    /// pending row (a CUSTOM_AUTH flow's state, or null).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn srp_open(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        user: Option<(UserRow, Verifier)>,
+        username: &str,
+        big_a_hex: &str,
+        hide: bool,
+        flow: Value,
+    ) -> Result<SrpChallenge> {
+        let Some((user, verifier)) = user else {
             if !hide {
                 return Err(Error::NotAuthorized(Message::Text(
                     "This user cannot sign in with SRP yet: sign in once with the password (USER_PASSWORD_AUTH \
@@ -132,11 +146,14 @@ impl SignIn {
             return Ok(self.stand_in_challenge(pool, username));
         };
         let ephemeral = ServerEphemeral::new(&verifier);
-        let data = json!({
-            "a": srp::to_hex(&big_a),
+        let mut data = json!({
+            "a": big_a_hex,
             "b": self.master.seal(&ephemeral.b, &ephemeral_context(&user)),
             "B": srp::to_hex(&ephemeral.big_b),
         });
+        if !flow.is_null() {
+            data["custom"] = flow;
+        }
         let session = self.open_challenge(pool, client, &user, PASSWORD_VERIFIER, data).await?;
         Ok(SrpChallenge {
             username: user.username.to_string(),
@@ -235,6 +252,10 @@ impl SignIn {
             Guess::Right(()) => {}
             Guess::Wrong => return Err(incorrect()),
             Guess::Refused => return Err(attempts_exceeded()),
+        }
+        if let Some(flow) = pending.data.get("custom") {
+            // A CUSTOM_AUTH flow that started with SRP: DefineAuthChallenge decides what follows.
+            return self.custom_after_password(pool, client, user, flow).await;
         }
         self.after_password(pool, client, user, proof.device_key, now, caller.lang).await
     }

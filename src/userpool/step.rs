@@ -53,6 +53,8 @@ pub enum Challenge {
     MfaSetup(Vec<MfaKind>),
     /// The user named a device they remembered: prove it (device SRP, API sign-ins only).
     DeviceSrp,
+    /// A CUSTOM_AUTH challenge: CreateAuthChallenge's public parameters (API sign-ins only).
+    Custom(BTreeMap<String, String>),
 }
 
 impl Challenge {
@@ -64,6 +66,7 @@ impl Challenge {
             Challenge::SelectMfa(_) => SELECT_MFA_TYPE,
             Challenge::MfaSetup(_) => MFA_SETUP,
             Challenge::DeviceSrp => DEVICE_SRP_AUTH,
+            Challenge::Custom(_) => CUSTOM_CHALLENGE,
         }
     }
 }
@@ -73,6 +76,7 @@ pub const SELECT_MFA_TYPE: &str = "SELECT_MFA_TYPE";
 pub const MFA_SETUP: &str = "MFA_SETUP";
 pub const DEVICE_SRP_AUTH: &str = "DEVICE_SRP_AUTH";
 pub const DEVICE_PASSWORD_VERIFIER: &str = "DEVICE_PASSWORD_VERIFIER";
+pub const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
 
 /// A code answering an MFA challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]

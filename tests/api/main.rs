@@ -71,6 +71,7 @@ mod tls;
 mod triggers;
 mod triggers_auth;
 mod triggers_enumeration;
+mod triggers_custom_auth;
 mod triggers_fake;
 mod triggers_federation;
 mod triggers_message;

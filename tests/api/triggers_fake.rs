@@ -30,6 +30,23 @@ pub enum Script {
     Garbage,
     /// This HTTP status, no body.
     Status(u16),
+    /// The event back with the `response` this computes from the event.
+    Handle(Handler),
+}
+
+/// A function's logic: the `response` for an event.
+#[derive(Clone)]
+pub struct Handler(Arc<dyn Fn(&Value) -> Value + Send + Sync>);
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Handler")
+    }
+}
+
+/// A script that answers each event with `respond(event)` as its `response`.
+pub fn handler(respond: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Script {
+    Script::Handle(Handler(Arc::new(respond)))
 }
 
 /// One recorded call.
@@ -141,6 +158,10 @@ async fn answer(state: &Mutex<State>, function: String, qualifier: Option<String
     match script {
         Script::Respond(r) => {
             back["response"] = r;
+            HttpResponse::Ok().json(back)
+        }
+        Script::Handle(Handler(respond)) => {
+            back["response"] = respond(&back);
             HttpResponse::Ok().json(back)
         }
         Script::Fail(m) => HttpResponse::Ok()
