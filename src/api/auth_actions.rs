@@ -235,9 +235,10 @@ async fn custom_outcome(
     client: &Client,
     step: CustomStep,
     device: Option<&str>,
+    cause: TokenCause,
 ) -> ApiResult {
     match step {
-        CustomStep::Step(step) => outcome(svc, pool, client, step, device).await,
+        CustomStep::Step(step) => outcome(svc, (pool, client), step, device, cause).await,
         CustomStep::Verifier(c) => Ok(password_verifier(c)),
         CustomStep::Nobody { session, username, parameters } => Ok(json!({
             "ChallengeName": CUSTOM_CHALLENGE,
@@ -399,7 +400,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 let attempt = CustomAttempt { username, srp_a, metadata: Some(&i["ClientMetadata"]) };
                 let caller = Caller { source, lang: Lang::En };
                 let step = svc.sign_in.custom_start(&pool, &client, attempt, caller).await?;
-                return custom_outcome(svc, &pool, &client, step, p["DEVICE_KEY"].as_str()).await;
+                return custom_outcome(svc, &pool, &client, step, p["DEVICE_KEY"].as_str(), TokenCause::initiate()).await;
             }
             if srp_flow {
                 if username.is_empty() || s(p, "SRP_A").is_empty() {
@@ -438,7 +439,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                     let session = s(i, "Session");
                     let a = CustomAnswer { session, username, answer, metadata: Some(&i["ClientMetadata"]) };
                     let step = svc.sign_in.custom_respond(&pool, &client, a, caller).await?;
-                    return custom_outcome(svc, &pool, &client, step, device).await;
+                    return custom_outcome(svc, &pool, &client, step, device, cause).await;
                 }
                 PASSWORD_VERIFIER => {
                     let proof = SrpProof {

@@ -136,6 +136,9 @@ fn function(pool: &Pool) -> Option<(&str, Version)> {
     lambda.get("PreTokenGeneration")?.as_str().filter(|a| !a.is_empty()).map(|a| (a, Version::V1))
 }
 
+/// A user's groups, IAM roles and preferred role, as the event's `groupConfiguration` has them.
+pub type GroupConfiguration<'a> = (&'a [String], &'a [String], Option<&'a str>);
+
 /// Whom tokens are being made for and why.
 pub struct TokenRequest<'a> {
     /// `TokenGeneration_Authentication`, `_HostedAuth`, `_NewPasswordChallenge`,
@@ -144,7 +147,7 @@ pub struct TokenRequest<'a> {
     pub client_id: &'a str,
     /// The user with their groups, IAM roles and preferred role; `None` for a client's own
     /// (client_credentials) token.
-    pub user: Option<(&'a UserRow, (&'a [String], &'a [String], Option<&'a str>))>,
+    pub user: Option<(&'a UserRow, GroupConfiguration<'a>)>,
     /// The access token's scopes.
     pub scopes: &'a [Scope],
     /// The caller's `ClientMetadata` (strings only).
