@@ -27,7 +27,11 @@ fn hashes(password: &str) -> Res<Vec<String>> {
     let mut out = Vec::new();
     for i in 0..SALTS {
         let salt: [u8; 16] = std::array::from_fn(|j| (i * 31 + j * 7) as u8);
-        out.push(bcrypt::hash_with_salt(password, 10, salt).map_err(|e| e.to_string())?.format_for_version(bcrypt::Version::TwoB));
+        out.push(
+            bcrypt::hash_with_salt(password, 10, salt)
+                .map_err(|e| e.to_string())?
+                .format_for_version(bcrypt::Version::TwoB),
+        );
 
         let mut key = [0u8; 32];
         let params = scrypt::Params::new(14, 8, 1).map_err(|e| e.to_string())?;

@@ -400,7 +400,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 let attempt = CustomAttempt { username, srp_a, metadata: Some(&i["ClientMetadata"]) };
                 let caller = Caller { source, lang: Lang::En };
                 let step = svc.sign_in.custom_start(&pool, &client, attempt, caller).await?;
-                return custom_outcome(svc, &pool, &client, step, p["DEVICE_KEY"].as_str(), TokenCause::initiate()).await;
+                return custom_outcome(svc, &pool, &client, step, p["DEVICE_KEY"].as_str(), TokenCause::initiate())
+                    .await;
             }
             if srp_flow {
                 if username.is_empty() || s(p, "SRP_A").is_empty() {
