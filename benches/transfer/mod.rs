@@ -100,7 +100,8 @@ pub async fn transfer_import(a: &HashMap<String, String>) -> Res<()> {
     for i in 0..users {
         let name = username(i);
         let hash = &hashes[i as usize % hashes.len()];
-        csv.push_str(&format!("{name},{name}@example.com,true,User {i},{hash}\n"));
+        // PHC strings hold commas (`m=19456,t=2,p=1`): the cell is quoted, as any CSV writer does.
+        csv.push_str(&format!("{name},{name}@example.com,true,User {i},\"{hash}\"\n"));
     }
 
     let job = api
