@@ -398,7 +398,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 };
                 client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
                 let attempt = CustomAttempt { username, srp_a, metadata: Some(&i["ClientMetadata"]) };
-                let caller = Caller { source, lang: Lang::En };
+                let caller = Caller { source, lang: Lang::En, device: p["DEVICE_KEY"].as_str() };
                 let step = svc.sign_in.custom_start(&pool, &client, attempt, caller).await?;
                 return custom_outcome(svc, &pool, &client, step, p["DEVICE_KEY"].as_str(), TokenCause::initiate())
                     .await;
@@ -408,7 +408,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                     return Err(missing("USERNAME or SRP_A"));
                 }
                 client.authenticate_api(ClientProof::SecretHash { username, hash: p["SECRET_HASH"].as_str() })?;
-                let caller = Caller { source, lang: Lang::En };
+                let caller = Caller { source, lang: Lang::En, device: p["DEVICE_KEY"].as_str() };
                 let c = svc.sign_in.srp_start(&pool, &client, username, s(p, "SRP_A"), caller).await?;
                 return Ok(password_verifier(c));
             }
@@ -419,7 +419,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             let device = p["DEVICE_KEY"].as_str();
             let metadata = Some(&i["ClientMetadata"]);
             let attempt = PasswordAttempt { username, password: s(p, "PASSWORD"), device, metadata };
-            let o = svc.sign_in.password_sign_in(&pool, &client, attempt, Caller { source, lang: Lang::En }).await?;
+            let o =
+                svc.sign_in.password_sign_in(&pool, &client, attempt, Caller { device, ..Caller::of(source) }).await?;
             outcome(svc, (&pool, &client), o, device, TokenCause::initiate()).await
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
@@ -429,8 +430,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 username: s(r, "USERNAME"),
                 hash: r["SECRET_HASH"].as_str(),
             })?;
-            let caller = Caller { source, lang: Lang::En };
             let device = r["DEVICE_KEY"].as_str();
+            let caller = Caller { source, lang: Lang::En, device };
             let cause = TokenCause::respond(s(i, "ChallengeName"), i);
             match s(i, "ChallengeName") {
                 CUSTOM_CHALLENGE => {

@@ -6,7 +6,6 @@
 use super::auth_actions::client_for;
 use super::render::code_delivery;
 use super::{ApiResult, pool_id_in, s, username_in};
-use crate::i18n::Lang;
 use crate::services::Services;
 use crate::userpool::clients::ClientProof;
 use crate::userpool::throttle::{Caller, Source};
@@ -52,7 +51,7 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
     }
     let (pool, client) = client_for(svc.directory, i).await?;
     // The API has no language: its default mails are English, as Cognito's.
-    let caller = Caller { source, lang: Lang::En };
+    let caller = Caller::of(source);
     client.authenticate_api(ClientProof::SecretHash { username, hash: i["SecretHash"].as_str() })?;
     Ok(match action {
         "SignUp" => {

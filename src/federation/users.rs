@@ -101,7 +101,7 @@ impl Federation {
         pre_authentication(&self.triggers, pool, client, Some(&user), user.username.as_str(), &input)
             .await
             .map_err(|e| refused(e, &internal))?;
-        post_authentication(&self.triggers, pool, client, &user).await;
+        post_authentication(&self.triggers, pool, client, &user, false).await;
         Ok(user)
     }
 

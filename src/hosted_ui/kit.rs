@@ -62,8 +62,8 @@ impl Flow {
 
     /// Who sends the page's form (for the per-address limits the account services apply) and
     /// the page's language.
-    pub fn caller(&self) -> Caller {
-        Caller { source: self.source(), lang: self.ctx.lang }
+    pub fn caller(&self) -> Caller<'static> {
+        Caller { source: self.source(), lang: self.ctx.lang, device: None }
     }
 
     pub fn source(&self) -> Source {

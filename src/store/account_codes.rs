@@ -93,6 +93,25 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Make the code with this MAC unredeemable (`spoiled` is the stored MAC no code has), if it is
+    /// still the live one: its later guesses are counted and answered as wrong, as any code's.
+    pub async fn spoil_user_code(
+        &self,
+        user_id: &str,
+        purpose: &str,
+        code_mac: &str,
+        spoiled: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE user_codes SET code_mac = $4 WHERE user_id = $1 AND purpose = $2 AND code_mac = $3")
+            .bind(user_id)
+            .bind(purpose)
+            .bind(code_mac)
+            .bind(spoiled)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn delete_user_code(&self, user_id: &str, purpose: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM user_codes WHERE user_id = $1 AND purpose = $2")
             .bind(user_id)

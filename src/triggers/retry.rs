@@ -16,7 +16,11 @@ pub const RETRY_EVERY_SECS: u64 = 15;
 pub const FIRST_DELAY_SECS: i64 = 15;
 pub const MAX_DELAY_SECS: i64 = 3600;
 pub const MAX_ATTEMPTS: i64 = 10;
-/// Calls one janitor pass sends at most.
+/// How long a written-ahead call waits before the retry worker may send it: past a call's budget.
+const WRITTEN_AHEAD_SECS: i64 = 60;
+/// The `last_error` of a written-ahead call not yet settled.
+pub const PENDING: &str = "pending";
+/// Calls one retry pass sends at most.
 const BATCH: i64 = 100;
 
 /// The delay after the `attempts`-th failure.
@@ -26,22 +30,66 @@ pub fn backoff(attempts: i64) -> i64 {
 }
 
 impl Triggers {
-    /// Queue a call that failed for the janitor. Never fails: a store error is logged.
+    /// Queue a call that failed for the retry worker. Never fails: a store error is logged.
     pub(super) async fn queue(&self, pool_id: &PoolId, trigger: Trigger, arn: &str, event: &Value, e: &TriggerError) {
+        let row = self.row(pool_id, trigger, arn, event, 1, backoff(1), e.outcome());
+        if let Err(err) = self.store.insert_trigger_retry(&row).await {
+            tracing::error!(error = %err, trigger = trigger.name(), "a failed trigger call could not be queued");
+        }
+    }
+
+    /// Send a call nobody waits for (CustomEmailSender), written down first: a queued row that is
+    /// not due before the call's whole budget (three tries of 5 s) has passed, so a node that
+    /// stops before the call is done leaves it to the retry worker instead of losing it. Sent,
+    /// the row goes; failed, it is due after the first backoff, as a [`Self::queue`]d call.
+    pub(super) async fn send_written_ahead(&self, pool_id: &PoolId, trigger: Trigger, arn: &str, event: &Value) {
+        let row = self.row(pool_id, trigger, arn, event, 0, WRITTEN_AHEAD_SECS, PENDING);
+        let written = match self.store.insert_trigger_retry(&row).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, trigger = trigger.name(), "a trigger call could not be written ahead");
+                false
+            }
+        };
+        let settled = match (self.send(arn, trigger, pool_id, event).await, written) {
+            (Ok(_), true) => self.store.delete_trigger_retry(&row.id).await,
+            (Ok(_), false) => Ok(()),
+            (Err(e), true) => {
+                let next = self.clock.now() + backoff(1);
+                self.store.reschedule_trigger_retry(&row.id, 1, next, e.outcome()).await
+            }
+            (Err(e), false) => {
+                self.queue(pool_id, trigger, arn, event, &e).await;
+                Ok(())
+            }
+        };
+        if let Err(err) = settled {
+            tracing::error!(error = %err, trigger = trigger.name(), "a written-ahead trigger call could not be settled");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        pool_id: &PoolId,
+        trigger: Trigger,
+        arn: &str,
+        event: &Value,
+        attempts: i64,
+        due_in: i64,
+        last_error: &str,
+    ) -> TriggerRetryRow {
         let now = self.clock.now();
-        let row = TriggerRetryRow {
+        TriggerRetryRow {
             id: uuid::Uuid::new_v4().to_string(),
             pool_id: pool_id.clone(),
             trigger_name: trigger.name().into(),
             arn: arn.into(),
             event: event.to_string(),
-            attempts: 1,
-            next_at: now + backoff(1),
+            attempts,
+            next_at: now + due_in,
             created_at: now,
-            last_error: e.outcome().into(),
-        };
-        if let Err(err) = self.store.insert_trigger_retry(&row).await {
-            tracing::error!(error = %err, trigger = trigger.name(), "a failed trigger call could not be queued");
+            last_error: last_error.into(),
         }
     }
 

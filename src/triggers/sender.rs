@@ -11,8 +11,11 @@
 //! its keyring (docs/custom-email-sender.md).
 //!
 //! As Cognito, the function is invoked asynchronously: the request that sends the code does not
-//! wait for it and is not failed by it. A failed call is queued for the janitor's retries
-//! ([`super::retry`]) with the event as sent: the ciphertext is stored, never the code. A pool
+//! wait for it and is not failed by it. The call is written to the retry queue
+//! ([`super::retry`]) before it is sent and settled after, so a failed call, or one a stopping
+//! node never finished, is sent again with the event as it was: the ciphertext is stored, never
+//! the code. (The row is written in the background task, like the call, so the request's timing
+//! does not depend on it.) A pool
 //! whose KMSKeyID has no configured key sends nothing: the failure is logged and recorded in the
 //! event log.
 
@@ -93,11 +96,7 @@ impl Triggers {
         call.request["code"] = json!(code);
         let event = self.event(&call);
         let (this, pool_id, trigger) = (self.clone(), call.pool_id.clone(), call.trigger);
-        tokio::spawn(async move {
-            if let Err(e) = this.send(&arn, trigger, &pool_id, &event).await {
-                this.queue(&pool_id, trigger, &arn, &event, &e).await;
-            }
-        });
+        tokio::spawn(async move { this.send_written_ahead(&pool_id, trigger, &arn, &event).await });
     }
 
     /// The code cannot be encrypted: nothing is sent; logged and recorded.

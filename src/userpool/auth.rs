@@ -58,7 +58,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         attempt: PasswordAttempt<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<SignInStep> {
         let hide = client.prevents_user_existence_errors();
         self.password_sign_in_as(pool, client, attempt, caller, hide).await
@@ -73,12 +73,12 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         attempt: PasswordAttempt<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
         hide_unknown_users: bool,
     ) -> Result<SignInStep> {
         let step = self.password_step(pool, client, attempt, caller, hide_unknown_users).await;
         let (password_step, who) = (Some(ChallengeKind::Password), Who::Named(attempt.username));
-        self.record_sign_in(pool, client, caller.source, step.as_ref(), &[], password_step, Value::Null, who).await;
+        self.record_sign_in(pool, client, caller, step.as_ref(), &[], password_step, Value::Null, who).await;
         step
     }
 
@@ -87,7 +87,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         attempt: PasswordAttempt<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
         hide_unknown_users: bool,
     ) -> Result<SignInStep> {
         let PasswordAttempt { username, password, device, metadata } = attempt;
@@ -218,10 +218,10 @@ impl SignIn {
         client: &Client,
         session: &str,
         answer: &Answer,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<SignInStep> {
         let step = self.answer_challenge(pool, client, session, answer, caller.lang).await;
-        self.record_answer(pool, client, session, answer, caller.source, &step).await;
+        self.record_answer(pool, client, session, answer, caller, &step).await;
         step
     }
 

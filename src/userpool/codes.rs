@@ -231,13 +231,14 @@ impl Codes {
         Ok(CodeDelivery::email(&address))
     }
 
-    /// [`Services::send_code`] for a client with PreventUserExistenceErrors: the answer does not
-    /// wait for the delivery, nor report its failure, since a username that does not exist has
-    /// neither (the time an SMTP exchange takes would tell a real user from a simulated one).
-    /// A failed delivery still leaves no live code behind, and is logged. Nor does it report a
-    /// failed CustomMessage call (refused, unreachable, a bad answer): a username that does not
-    /// exist has no function called, so the user gets an unredeemable code and the answer a
-    /// simulated delivery has; the refusal is in the event log (a Trigger event) and logged.
+    /// [`Services::send_code`] for a client with PreventUserExistenceErrors: the answer waits
+    /// for neither the CustomMessage function nor the delivery, and reports neither's failure,
+    /// since a username that does not exist has no function called and no mail sent (the time
+    /// either takes would tell a real user from a simulated one). The code is stored first; the
+    /// function is asked and the mail sent in the background. When either fails the code is
+    /// made unredeemable, so no live code is left that nobody received and later guesses are
+    /// answered as a simulated code's; a refusal is in the event log (a Trigger event) and both
+    /// are logged.
     pub async fn send_code_unawaited(
         &self,
         pool: &Pool,
@@ -246,25 +247,34 @@ impl Codes {
         why: MessageCall<'_>,
         lang: Lang,
     ) -> Result<CodeDelivery> {
-        let (address, mac, mail) = match self.new_code(pool, user, purpose, why, lang).await {
-            Ok(made) => made,
-            Err(e) if e.is_trigger_failure() => {
-                tracing::info!(pool = %pool.id, error = e.type_name(), "no code mailed: CustomMessage failed");
-                return self.send_unredeemable_code(pool, user, purpose).await;
-            }
-            Err(e) => return Err(e),
+        let Some(address) = user.attributes.get("email").filter(|e| !e.is_empty()).cloned() else {
+            return Err(Error::invalid("The user has no email address to send a code to."));
         };
-        // A CustomEmailSender has the code (sent in the background): no mail of ours.
-        let Some(mail) = mail else {
+        if has_email_sender(pool) {
+            // The sender function is called in the background already.
+            self.new_code_to(pool, user, (purpose, why), lang, address.clone(), "email").await?;
             return Ok(CodeDelivery::email(&address));
-        };
-        let (mailer, store, pool_id, user_id) =
-            (self.mailer.clone(), self.store.clone(), pool.id.clone(), user.id.clone());
+        }
+        let (code, mac) = self.store_code(user, purpose, "email").await?;
+        let (codes, pool, user) = (self.clone(), pool.clone(), user.clone());
+        let (source, client_id) = (why.source, why.client_id.map(str::to_owned));
+        let metadata = why.client_metadata.cloned();
+        let to = address.clone();
         tokio::spawn(async move {
-            if let Err(e) = mailer.send(&mail).await {
-                tracing::warn!(error = %e, pool = %pool_id, "code delivery failed");
-                if let Err(e) = store.take_user_code(&user_id, purpose.as_str(), &mac).await {
-                    tracing::error!(error = %e, "could not withdraw an undelivered code");
+            let why = MessageCall { source, client_id: client_id.as_deref(), client_metadata: metadata.as_ref() };
+            let sent = match custom_message(&codes.triggers, &pool, why, &user).await {
+                Ok(custom) => {
+                    let mail = messages::verification(&pool, &to, &code, &user.username, lang, &custom);
+                    codes.mailer.send(&mail).await.map_err(|e| e.to_string())
+                }
+                Err(e) => Err(format!("CustomMessage failed: {}", e.type_name())),
+            };
+            if let Err(why) = sent {
+                // Spoiled, not deleted: its later answers are those of a simulated code.
+                tracing::warn!(pool = %pool.id, error = %why, "no code delivered; the code is spoiled");
+                let spoiled = codes.store.spoil_user_code(&user.id, purpose.as_str(), &mac, UNREDEEMABLE);
+                if let Err(e) = spoiled.await {
+                    tracing::error!(error = %e, "could not spoil an undelivered code");
                 }
             }
         });
@@ -320,6 +330,18 @@ impl Codes {
     ) -> Result<(String, String, Option<crate::mail::Mail>)> {
         let sender = has_email_sender(pool);
         let custom = if sender { Default::default() } else { custom_message(&self.triggers, pool, why, user).await? };
+        let (code, mac) = self.store_code(user, purpose, destination).await?;
+        if sender {
+            custom_email_sender(&self.triggers, pool, why, user, &address, &code).await;
+            return Ok((address, mac, None));
+        }
+        let mail = messages::verification(pool, &address, &code, &user.username, lang, &custom);
+        Ok((address, mac, Some(mail)))
+    }
+
+    /// A fresh `purpose` code for `user`, stored as its MAC (replacing any earlier one) with the
+    /// destination it goes to: the code and its MAC.
+    async fn store_code(&self, user: &UserRow, purpose: Purpose, destination: &str) -> Result<(String, String)> {
         let code = random_from(b"0123456789", 6);
         let now = self.now();
         let mac = self.code_mac(&user.id, purpose, &code);
@@ -334,12 +356,7 @@ impl Codes {
                 created_at: now,
             })
             .await?;
-        if sender {
-            custom_email_sender(&self.triggers, pool, why, user, &address, &code).await;
-            return Ok((address, mac, None));
-        }
-        let mail = messages::verification(pool, &address, &code, &user.username, lang, &custom);
-        Ok((address, mac, Some(mail)))
+        Ok((code, mac))
     }
 
     /// Send `mail`, if there is one: `None` when there is none.

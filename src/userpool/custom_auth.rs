@@ -90,7 +90,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         attempt: CustomAttempt<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<CustomStep> {
         let step = self.custom_first(pool, client, attempt, caller).await;
         self.record_custom(pool, client, caller, &step, attempt.username).await;
@@ -102,7 +102,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         attempt: CustomAttempt<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<CustomStep> {
         if arn_of(&pool.config, Trigger::DefineAuthChallenge).is_none() {
             return Err(custom::not_configured());
@@ -176,7 +176,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         answer: CustomAnswer<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<CustomStep> {
         let step = self.custom_answer(pool, client, answer, caller).await;
         self.record_custom(pool, client, caller, &step, answer.username).await;
@@ -188,7 +188,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         answer: CustomAnswer<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<CustomStep> {
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
@@ -285,12 +285,19 @@ impl SignIn {
 
     /// Record a custom step as a SignIn event: signed in, a user's next challenge, or a failure
     /// (for the name given). The SRP proof records its own; a flow for nobody records its failure.
-    async fn record_custom(&self, pool: &Pool, client: &Client, caller: Caller, step: &Result<CustomStep>, name: &str) {
+    async fn record_custom(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        caller: Caller<'_>,
+        step: &Result<CustomStep>,
+        name: &str,
+    ) {
         let step = match step {
             Ok(CustomStep::Step(s)) => Ok(s),
             Ok(CustomStep::Verifier(_) | CustomStep::Nobody { .. }) => return,
             Err(e) => Err(e),
         };
-        self.record_sign_in(pool, client, caller.source, step, &[], None, details(), Who::Named(name)).await
+        self.record_sign_in(pool, client, caller, step, &[], None, details(), Who::Named(name)).await
     }
 }

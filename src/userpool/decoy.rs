@@ -12,8 +12,10 @@
 //! The decoy is chosen when an imported hash is about to be stored (the user import, an
 //! operator setting a user's hash): when the pool has none, or the new hash's format and
 //! parameters (its signature) differ from the decoy's, one verify of each is timed on the
-//! hashing threads and the slower kept. The janitor drops it once no user of the pool has a
-//! hash other than the server's own argon2id ([`Decoys::retire_unused`]).
+//! hashing threads and the slower kept. Each node remembers which signatures lost to a pool's
+//! decoy, so an import mixing formats times each pair once, not once a batch. The janitor drops
+//! the decoy once no user of the pool has a hash other than the server's own argon2id
+//! ([`Decoys::retire_unused`]).
 
 use super::directory::{SETTINGS_CACHE_MILLIS, TtlCache};
 use super::error::{Error, Result};
@@ -25,7 +27,11 @@ use crate::crypto::MasterKey;
 use crate::ids::PoolId;
 use crate::store::Store;
 use crate::store::imported_hashes::PasswordDecoyRow;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// Outcomes a node remembers before it forgets them all (a bound, never reached in practice).
+const CHEAPER_MEMO_MAX: usize = 4096;
 
 /// The pools' decoys: chosen, looked up (per-node cached for a few seconds), retired.
 pub struct Decoys {
@@ -34,11 +40,14 @@ pub struct Decoys {
     master: MasterKey,
     passwords: Passwords,
     cache: TtlCache<Option<PasswordDecoyRow>>,
+    /// (pool, the decoy's signature, a signature timed no costlier than it).
+    cheaper: Mutex<HashSet<(String, String, String)>>,
 }
 
 impl Decoys {
     pub fn new(store: Store, clock: Arc<dyn Clock>, master: MasterKey, passwords: Passwords) -> Self {
-        Decoys { store, clock, master, passwords, cache: TtlCache::new(SETTINGS_CACHE_MILLIS) }
+        let cheaper = Mutex::new(HashSet::new());
+        Decoys { store, clock, master, passwords, cache: TtlCache::new(SETTINGS_CACHE_MILLIS), cheaper }
     }
 
     /// The pool's decoy as stored, if it has one (cached per node for a few seconds; a change
@@ -82,11 +91,16 @@ impl Decoys {
         if kept.as_ref().is_some_and(|d| d.signature == hash.signature()) {
             return Ok(());
         }
+        let memo = kept.as_ref().map(|d| (pool_id.to_string(), d.signature.clone(), hash.signature().to_string()));
+        if memo.as_ref().is_some_and(|m| self.remembered(m)) {
+            return Ok(());
+        }
         let candidate = hash.decoy().map_err(|e| Error::internal(anyhow::anyhow!("decoy hash: {e}")))?;
         let micros = self.passwords.verify_micros(self.checkable(pool_id, candidate.as_str().into()).await?).await?;
-        if let Some(kept) = kept {
+        if let (Some(kept), Some(memo)) = (kept, memo) {
             let kept_micros = self.passwords.verify_micros(self.checkable(pool_id, kept.hash).await?).await?;
             if kept_micros >= micros {
+                self.remember(memo);
                 return Ok(());
             }
         }
@@ -101,6 +115,18 @@ impl Decoys {
         self.cache.forget(pool_id);
         tracing::info!(pool_id = %pool_id, signature = %row.signature, micros, "password decoy chosen");
         Ok(())
+    }
+
+    fn remembered(&self, memo: &(String, String, String)) -> bool {
+        self.cheaper.lock().unwrap_or_else(|p| p.into_inner()).contains(memo)
+    }
+
+    fn remember(&self, memo: (String, String, String)) {
+        let mut cheaper = self.cheaper.lock().unwrap_or_else(|p| p.into_inner());
+        if cheaper.len() >= CHEAPER_MEMO_MAX {
+            cheaper.clear();
+        }
+        cheaper.insert(memo);
     }
 
     /// Drop the decoy of every pool where no user has an imported hash any more (the janitor);

@@ -227,7 +227,8 @@ impl SignIn {
         let step = self.device_step(pool, client, proof, source).await;
         let (passed, details) = ([ChallengeResult::password(true)], json!({"device_key": proof.device_key}));
         let who = Who::Named(proof.username);
-        self.record_sign_in(pool, client, source, step.as_ref(), &passed, None, details, who).await;
+        let caller = super::throttle::Caller { device: Some(proof.device_key), ..super::throttle::Caller::of(source) };
+        self.record_sign_in(pool, client, caller, step.as_ref(), &passed, None, details, who).await;
         step
     }
 
@@ -306,6 +307,19 @@ impl Users {
             return Ok(TokenDevice::Known(key.to_string()));
         }
         Ok(TokenDevice::New { key: new_device_key(&pool.id), group_key: group_key(&self.master, &pool.id, &user.id) })
+    }
+
+    /// Whether a finished sign-in naming `named` (DEVICE_KEY) is from a new device: the pool
+    /// tracks devices and the user has no such device (PostAuthentication's `newDeviceUsed`).
+    /// False when the store cannot tell.
+    pub async fn is_new_device(&self, pool: &Pool, user: &UserRow, named: Option<&str>) -> bool {
+        if pool.devices().is_none() {
+            return false;
+        }
+        match named.filter(|k| !k.is_empty()) {
+            None => true,
+            Some(key) => matches!(self.store.get_device(&user.id, key).await, Ok(None)),
+        }
     }
 
     /// ConfirmDevice: the device the access token was issued to, with the verifier it made.

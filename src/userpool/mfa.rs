@@ -429,7 +429,8 @@ impl SignIn {
             let failed = Err(e);
             let (passed, details) = ([ChallengeResult::password(true)], json!({"mfa_setup": true}));
             let mfa = Some(ChallengeKind::Mfa);
-            self.record_sign_in(pool, client, source, failed, &passed, mfa, details, Who::Session(session)).await;
+            let caller = super::throttle::Caller::of(source);
+            self.record_sign_in(pool, client, caller, failed, &passed, mfa, details, Who::Session(session)).await;
         }
         verified
     }

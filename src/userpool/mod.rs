@@ -193,6 +193,7 @@ impl Users {
 
 /// One-time codes sent by mail (sign-up confirmation, password reset, attribute verification):
 /// minted, mailed, rate-limited and redeemed, with the answers for users that do not exist.
+#[derive(Clone)]
 pub struct Codes {
     store: Store,
     clock: Arc<dyn Clock>,

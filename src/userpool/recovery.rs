@@ -50,7 +50,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         username: &str,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<CodeDelivery> {
         let r = self.send_recovery_code(pool, client, username, caller).await;
         let user = self.users.find_user(pool, &Username::from(username)).await.ok().flatten();
@@ -71,7 +71,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         username: &str,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<CodeDelivery> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;

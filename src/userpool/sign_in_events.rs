@@ -12,7 +12,7 @@ use super::SignIn;
 use super::error::{Error, Result};
 use super::model::{Client, Pool};
 use super::step::{Answer, MfaCode, SignInStep};
-use super::throttle::Source;
+use super::throttle::{Caller, Source};
 use crate::crypto::TokenHash;
 use crate::events::{AuthEvent, AuthEventType, ChallengeKind, ChallengeResult, Outcome, Reason};
 use crate::ids::Username;
@@ -74,20 +74,23 @@ impl SignIn {
         &self,
         pool: &Pool,
         client: &Client,
-        source: Source,
+        caller: Caller<'_>,
         step: std::result::Result<&SignInStep, &Error>,
         passed: &[ChallengeResult],
         this: Option<ChallengeKind>,
         details: Value,
         who: Who<'_>,
     ) {
+        let source = caller.source;
         let event =
             |outcome| AuthEvent::new(&pool.id, AuthEventType::SignIn, outcome).client(&client.id).source(source);
         let mut steps = passed.to_vec();
         let e = match step {
             Ok(SignInStep::Authenticated { user, .. }) => {
                 // Every finished sign-in passes here: PostAuthentication follows it.
-                super::user_triggers::post_authentication(&self.triggers, pool, client.id.as_str(), user).await;
+                let new_device = self.users.is_new_device(pool, user, caller.device).await;
+                let post = super::user_triggers::post_authentication;
+                post(&self.triggers, pool, client.id.as_str(), user, new_device).await;
                 steps.extend(this.map(|k| ChallengeResult { challenge: k, success: true }));
                 event(Outcome::Pass).user(user).details(with_steps(details, &steps, None))
             }
@@ -128,9 +131,10 @@ impl SignIn {
         client: &Client,
         session: &str,
         answer: &Answer,
-        source: Source,
+        caller: Caller<'_>,
         step: &Result<SignInStep>,
     ) {
+        let source = caller.source;
         let password = [ChallengeResult::password(true)];
         let mfa = Some(ChallengeKind::Mfa);
         match answer {
@@ -140,12 +144,12 @@ impl SignIn {
                     "factor": code.kind().challenge_name(),
                     "recovery_code": matches!(code, MfaCode::Recovery(_)),
                 });
-                self.record_sign_in(pool, client, source, step.as_ref(), &password, mfa, details, Who::Session(session))
+                self.record_sign_in(pool, client, caller, step.as_ref(), &password, mfa, details, Who::Session(session))
                     .await
             }
             Answer::MfaSetupDone => {
                 let details = json!({"mfa_setup": true});
-                self.record_sign_in(pool, client, source, step.as_ref(), &password, mfa, details, Who::Session(session))
+                self.record_sign_in(pool, client, caller, step.as_ref(), &password, mfa, details, Who::Session(session))
                     .await
             }
             Answer::NewPassword { .. } => {
@@ -171,7 +175,7 @@ impl SignIn {
                     self.record_sign_in(
                         pool,
                         client,
-                        source,
+                        caller,
                         step.as_ref(),
                         &password,
                         None,

@@ -57,7 +57,7 @@ impl SignIn {
         password: &str,
         attribute_list: &AttributeList,
         input: &TriggerInput,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<SignUpResult> {
         let r = self.create_account(pool, client, username, password, attribute_list, input, caller).await;
         let (failed, user, details) = match &r {
@@ -77,7 +77,7 @@ impl SignIn {
         password: &str,
         attribute_list: &AttributeList,
         input: &TriggerInput,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<SignUpResult> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SignUp, caller.source).await?;
@@ -212,7 +212,7 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         username: &str,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<CodeDelivery> {
         let r = self.resend_code(pool, client, username, caller).await;
         let user = self.users.find_user(pool, &Username::from(username)).await.ok().flatten();
@@ -228,7 +228,13 @@ impl SignIn {
         r
     }
 
-    async fn resend_code(&self, pool: &Pool, client: &Client, username: &str, caller: Caller) -> Result<CodeDelivery> {
+    async fn resend_code(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        username: &str,
+        caller: Caller<'_>,
+    ) -> Result<CodeDelivery> {
         let lang = caller.lang;
         self.limit_source(SourceLimit::SendCode, caller.source).await?;
         let hide = client.prevents_user_existence_errors();
@@ -313,7 +319,7 @@ impl SignIn {
         client: &Client,
         user: &UserRow,
         secret: &str,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<Option<SignInStep>> {
         let r = self.confirmed_sign_in(pool, client, user, secret, caller.lang).await;
         let step = match &r {
@@ -322,7 +328,7 @@ impl SignIn {
             Err(e) => Err(e),
         };
         let details = json!({"via": "confirmation"});
-        self.record_sign_in(pool, client, caller.source, step, &[], None, details, Who::Known(user)).await;
+        self.record_sign_in(pool, client, caller, step, &[], None, details, Who::Known(user)).await;
         r
     }
 

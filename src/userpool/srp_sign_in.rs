@@ -72,22 +72,13 @@ impl SignIn {
         client: &Client,
         username: &str,
         srp_a: &str,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<SrpChallenge> {
         let challenge = self.srp_challenge(pool, client, username, srp_a, caller).await;
         if let Err(e) = &challenge {
             let who = Who::Named(username);
-            self.record_sign_in(
-                pool,
-                client,
-                caller.source,
-                Err(e),
-                &[],
-                Some(ChallengeKind::Password),
-                Value::Null,
-                who,
-            )
-            .await;
+            self.record_sign_in(pool, client, caller, Err(e), &[], Some(ChallengeKind::Password), Value::Null, who)
+                .await;
         }
         challenge
     }
@@ -98,7 +89,7 @@ impl SignIn {
         client: &Client,
         username: &str,
         srp_a: &str,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<SrpChallenge> {
         self.limit_source(SourceLimit::SrpChallenge, caller.source).await?;
         let big_a = srp::parse_client_public(srp_a)
@@ -194,25 +185,22 @@ impl SignIn {
         pool: &Pool,
         client: &Client,
         proof: SrpProof<'_>,
-        caller: Caller,
+        caller: Caller<'_>,
     ) -> Result<SignInStep> {
         let step = self.srp_step(pool, client, proof, caller).await;
         let who = Who::Named(proof.username);
-        self.record_sign_in(
-            pool,
-            client,
-            caller.source,
-            step.as_ref(),
-            &[],
-            Some(ChallengeKind::Password),
-            Value::Null,
-            who,
-        )
-        .await;
+        self.record_sign_in(pool, client, caller, step.as_ref(), &[], Some(ChallengeKind::Password), Value::Null, who)
+            .await;
         step
     }
 
-    async fn srp_step(&self, pool: &Pool, client: &Client, proof: SrpProof<'_>, caller: Caller) -> Result<SignInStep> {
+    async fn srp_step(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        proof: SrpProof<'_>,
+        caller: Caller<'_>,
+    ) -> Result<SignInStep> {
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
         let now = self.now();
         // The block is spent by this answer, right or wrong.

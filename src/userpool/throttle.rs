@@ -30,9 +30,19 @@ pub enum Source {
 /// Who asks for an account action, and in which language its mails go (unless the pool has
 /// templates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller {
+pub struct Caller<'a> {
     pub source: Source,
     pub lang: Lang,
+    /// The remembered device the request names (`DEVICE_KEY`), if any: a finished sign-in
+    /// without a known one is from a new device (PostAuthentication's `newDeviceUsed`).
+    pub device: Option<&'a str>,
+}
+
+impl Caller<'static> {
+    /// `source`, in English, naming no device.
+    pub fn of(source: Source) -> Self {
+        Caller { source, lang: Lang::En, device: None }
+    }
 }
 
 /// An action limited per client IP.

@@ -155,8 +155,10 @@ pub async fn pre_authentication(
 }
 
 /// PostAuthentication after `user` signed in.
-pub async fn post_authentication(triggers: &Triggers, pool: &Pool, client_id: &str, user: &UserRow) {
-    let request = json!({"userAttributes": event_attributes(user), "newDeviceUsed": false});
+/// `new_device`: the sign-in is from a device the user has not remembered, in a pool that tracks
+/// devices ([`super::Users::is_new_device`]).
+pub async fn post_authentication(triggers: &Triggers, pool: &Pool, client_id: &str, user: &UserRow, new_device: bool) {
+    let request = json!({"userAttributes": event_attributes(user), "newDeviceUsed": new_device});
     let call = Call {
         trigger: Trigger::PostAuthentication,
         source: "PostAuthentication_Authentication",

@@ -209,6 +209,12 @@ impl TestApp {
 
     /// An unsigned call (InitiateAuth and friends).
     pub async fn public_api(&self, action: &str, body: Value) -> (u16, Value) {
+        let (status, text) = self.public_api_raw(action, body).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// [`Self::public_api`]'s status and the exact bytes of its answer (for comparing answers).
+    pub async fn public_api_raw(&self, action: &str, body: Value) -> (u16, String) {
         let resp = self
             .http
             .post(format!("{}/", self.base))
@@ -218,8 +224,7 @@ impl TestApp {
             .send()
             .await
             .expect("send");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        (resp.status().as_u16(), resp.text().await.expect("body"))
     }
 
     pub async fn create_pool(&self, extra: Value) -> String {

@@ -276,3 +276,35 @@ async fn a_failed_post_confirmation_is_retried_within_seconds_without_a_restart(
     assert_eq!(sent[1]["triggerSource"], "PostConfirmation_ConfirmSignUp");
     assert_eq!(sent[1]["userName"], "rita");
 }
+
+/// PostAuthentication's `newDeviceUsed`: true for a sign-in from a device the user has not
+/// remembered in a pool that tracks devices, false once the remembered device proves itself.
+#[tokio::test]
+async fn post_authentication_tells_a_new_device_from_a_remembered_one() {
+    use crate::devices::{DEVICE_PASSWORD, confirm, device_pool, password_sign_in, prove_device};
+    let fake = FakeLambda::start();
+    let (app, _sink) = trigger_app(&fake).await;
+    let config = json!({"ChallengeRequiredOnNewDevice": false, "DeviceOnlyRememberedOnUserPrompt": false});
+    let (f, _) = device_pool(&app, Some(config.clone()), "OFF").await;
+    let update = json!({"UserPoolId": f.pool, "DeviceConfiguration": config,
+                        "LambdaConfig": {"PostAuthentication": arn("post-auth")}});
+    app.ok("UpdateUserPool", update).await;
+
+    let r = password_sign_in(&app, &f, None).await["AuthenticationResult"].clone();
+    let new = &r["NewDeviceMetadata"];
+    let (key, group) = (new["DeviceKey"].as_str().unwrap(), new["DeviceGroupKey"].as_str().unwrap());
+    assert_eq!(fake.events_of("post-auth")[0]["request"]["newDeviceUsed"], true);
+    assert_eq!(confirm(&app, r["AccessToken"].as_str().unwrap(), key, group, DEVICE_PASSWORD).await.0, 200);
+
+    // A key the user never confirmed is still a new device.
+    password_sign_in(&app, &f, Some("us-east-1_0000-not-a-device")).await;
+    assert_eq!(fake.events_of("post-auth")[1]["request"]["newDeviceUsed"], true);
+
+    let v = password_sign_in(&app, &f, Some(key)).await;
+    assert_eq!(v["ChallengeName"], "DEVICE_SRP_AUTH", "{v}");
+    let (st, out) = prove_device(&app, &f, &v["Session"], key, group, DEVICE_PASSWORD).await;
+    assert_eq!(st, 200, "{out}");
+    let post = fake.events_of("post-auth");
+    assert_eq!(post.len(), 3);
+    assert_eq!(post[2]["request"]["newDeviceUsed"], false, "the remembered device signed in");
+}

@@ -360,3 +360,30 @@ async fn admin_initiate_auth_runs_the_same_flow() {
         .await;
     assert_eq!((st, err_type(&v)), (400, "InvalidParameterException"), "{v}");
 }
+
+/// amazon-cognito-identity-js answers the custom challenges with `sendCustomChallengeAnswer`:
+/// without a password (a wrong answer, then a right one), after its own SRP_A start, and a wrong
+/// password refused before any question (`tests/node/custom.cjs`).
+#[tokio::test]
+async fn amazon_cognito_identity_js_answers_custom_challenges() {
+    let Some(modules) = crate::node::js_modules_or_skip("amazon_cognito_identity_js_answers_custom_challenges") else {
+        return;
+    };
+    let (fake, app, f, _sink) = custom_app(1, json!({})).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = crate::aws_sdk::isolated_command("node", dir.path());
+    cmd.arg(crate::node::script("custom.cjs"))
+        .arg(&app.base)
+        .env("NODE_PATH", &modules)
+        .env("CUSTOM_POOL", &f.pool)
+        .env("CUSTOM_CLIENT", &f.client_id)
+        .env("CUSTOM_USER", "rita")
+        .env("CUSTOM_PASSWORD", PASSWORD);
+    let (ok, out, err) = crate::aws_sdk::run_to_end(cmd, dir.path(), "node custom.cjs").await;
+    let s = crate::node::summary(ok, &out, &err, "amazon-cognito-identity-js");
+    let passed = json!(["custom challenges", "SRP then a custom challenge", "wrong password refused"]);
+    assert_eq!(s["passed"], passed, "{s}");
+    let verified = fake.events_of("verify");
+    assert_eq!(verified.len(), 3, "three answers were checked");
+    assert_eq!(verified[0]["request"]["clientMetadata"], json!({"from": "node"}), "the library's metadata arrives");
+}

@@ -25,27 +25,58 @@ async fn hiding_pool(app: &TestApp, functions: &[(&str, &str)]) -> Flow {
     Flow { pool, client_id, secret, verifier, challenge }
 }
 
-/// The status and the exact bytes of an unsigned call's answer.
-async fn raw(app: &TestApp, action: &str, body: Value) -> (u16, String) {
-    let resp = app
-        .http
-        .post(format!("{}/", app.base))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("send");
-    (resp.status().as_u16(), resp.text().await.expect("body"))
-}
-
 /// The attempts one call makes with `script`: three while the function is unavailable.
 fn attempts(script: &Script) -> usize {
     if matches!(script, Script::Status(500)) { 3 } else { 1 }
 }
 
+/// How many calls `function` has had, once it has had `at_least` (or after 15 s).
+async fn called(fake: &FakeLambda, function: &str, at_least: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while fake.events_of(function).len() < at_least && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    fake.events_of(function).len()
+}
+
+/// Wait until `name`'s live `purpose` code is the unredeemable one an undelivered code becomes.
+async fn spoiled(app: &TestApp, f: &Flow, name: &str, purpose: &str) {
+    let user = app.ok("AdminGetUser", json!({"UserPoolId": f.pool, "Username": name})).await;
+    let sub = user["Username"].as_str().expect("username");
+    let store = &app.services.store;
+    let row = store.get_user_by_username(&f.pool, sub).await.expect("store").expect("user");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let code = store.get_user_code(&row.id, purpose).await.expect("store").expect("a code row");
+        if code.code_mac == "unredeemable" {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the undelivered code was never spoiled");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// ForgotPassword does not wait for the CustomMessage function: a slow one takes as long for
+/// an existing user as for a name nobody has (no function), and the code still arrives.
+#[tokio::test]
+async fn recovery_answers_before_the_custom_message_function_does() {
+    let fake = FakeLambda::start();
+    let (app, sink) = trigger_app(&fake).await;
+    let f = hiding_pool(&app, &[("CustomMessage", "msg")]).await;
+    app.create_user(&f.pool, ANN, PASSWORD, json!([{"Name": "email_verified", "Value": "true"}])).await;
+    fake.script("msg", Script::Slow(3));
+    let started = std::time::Instant::now();
+    let (status, body) = by_name(&app, &f, "ForgotPassword", ANN).await;
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert!(took < std::time::Duration::from_millis(2500), "the answer waited {took:?} for the function");
+    let code = sink.nth_to(ANN, 0).await.code();
+    assert_eq!(code.len(), 6, "the code is mailed once the function has answered");
+}
+
 async fn by_name(app: &TestApp, f: &Flow, action: &str, name: &str) -> (u16, String) {
-    raw(app, action, json!({"ClientId": f.client_id, "Username": name})).await
+    app.public_api_raw(action, json!({"ClientId": f.client_id, "Username": name})).await
 }
 
 #[tokio::test]
@@ -69,14 +100,16 @@ async fn a_custom_message_refusal_answers_recovery_as_for_an_unknown_user() {
         let unknown = by_name(&app, &f, "ResendConfirmationCode", "abe@example.com").await;
         assert_eq!(unknown.0, 200, "{}", unknown.1);
         assert_eq!(by_name(&app, &f, "ResendConfirmationCode", "ali@example.com").await, unknown, "{script:?}");
-        let asked = fake.events_of("msg").len() - calls;
+        // The function is asked after the answer: wait for its calls, then for the spoiled code.
+        let asked = called(&fake, "msg", calls + 2 * attempts(&script)).await - calls;
         assert_eq!(asked, 2 * attempts(&script), "the function was asked for the real users only");
+        spoiled(&app, &f, ANN, "forgot_password").await;
     }
     assert_eq!(sink.count_to(ANN), 0, "no mail without the function's words");
     // The code left behind answers like the unknown user's simulated one.
     let confirm = |name: &str| json!({"ClientId": f.client_id, "Username": name, "ConfirmationCode": "123456", "Password": "N3w-Passw0rd!"});
-    let unknown = raw(&app, "ConfirmForgotPassword", confirm(AMY)).await;
-    assert_eq!(raw(&app, "ConfirmForgotPassword", confirm(ANN)).await, unknown);
+    let unknown = app.public_api_raw("ConfirmForgotPassword", confirm(AMY)).await;
+    assert_eq!(app.public_api_raw("ConfirmForgotPassword", confirm(ANN)).await, unknown);
     assert!(unknown.1.contains("CodeMismatchException"), "{}", unknown.1);
 
     // Once the function answers again, the real user gets a working code.
@@ -100,7 +133,7 @@ async fn a_failing_migration_function_answers_as_an_unknown_user() {
         json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client_id,
                "AuthParameters": {"USERNAME": name, "PASSWORD": "Wrong-Horse-1"}})
     };
-    let refused = raw(&app, "InitiateAuth", sign_in(ANN)).await;
+    let refused = app.public_api_raw("InitiateAuth", sign_in(ANN)).await;
     assert_eq!(refused.0, 400);
     assert!(refused.1.contains("Incorrect username or password."), "{}", refused.1);
     let bad_status = json!({"userAttributes": {"email": AMY}, "finalUserStatus": "ARCHIVED"});
@@ -108,7 +141,7 @@ async fn a_failing_migration_function_answers_as_an_unknown_user() {
     for script in scripts {
         fake.script("migrate", script.clone());
         let calls = fake.events_of("migrate").len();
-        assert_eq!(raw(&app, "InitiateAuth", sign_in(AMY)).await, refused, "{script:?}");
+        assert_eq!(app.public_api_raw("InitiateAuth", sign_in(AMY)).await, refused, "{script:?}");
         let unknown_forgot = by_name(&app, &f, "ForgotPassword", "abe@example.com").await;
         assert_eq!(unknown_forgot.0, 200, "{script:?}: {}", unknown_forgot.1);
         assert!(unknown_forgot.1.contains("a***@e***"), "{}", unknown_forgot.1);

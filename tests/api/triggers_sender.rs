@@ -46,12 +46,21 @@ fn key_files() -> KeyFiles {
 /// An app whose Lambda endpoint is `fake`, whose mail goes to a new sink, with `keys`' public
 /// key configured for [`KMS_KEY`].
 async fn sender_app(fake: &FakeLambda, keys: &KeyFiles) -> (TestApp, SmtpSink) {
+    sender_app_with(fake, keys, |_| {}).await
+}
+
+async fn sender_app_with(
+    fake: &FakeLambda,
+    keys: &KeyFiles,
+    tweak: impl FnOnce(&mut portcullis::config::Config),
+) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await;
     let url = sink.url();
     let app = TestApp::spawn_with(|c| {
         configure(c, fake);
         c.smtp_url = Some(portcullis::config::Secret::new(url));
         c.triggers.sender_keys.insert(KMS_KEY.into(), keys.public.clone());
+        tweak(c);
     })
     .await;
     (app, sink)
@@ -199,25 +208,64 @@ async fn forgot_password_codes_and_temporary_passwords_reach_the_sender() {
     assert!(fake.events_of("msg").is_empty());
 }
 
+/// The call is written to the queue before it is sent, due only after its whole budget: a node
+/// that stopped mid-call would leave it to the retry worker. Once delivered, the row goes.
+#[tokio::test]
+async fn a_sender_call_is_written_ahead_and_settled() {
+    let (fake, keys) = (FakeLambda::start(), key_files());
+    let (app, _sink) = sender_app_with(&fake, &keys, |c| c.triggers.retry_every_secs = Some(3600)).await;
+    let (pool, client) = sender_pool(&app, KMS_KEY).await;
+    fake.script("sender", Script::Slow(2));
+    let body = json!({"ClientId": client, "Username": "dot", "Password": PASSWORD,
+        "UserAttributes": [{"Name": "email", "Value": "dot@example.com"}]});
+    assert_eq!(app.public_api("SignUp", body).await.0, 200);
+    let store = &app.services.store;
+    let pool_id: portcullis::ids::PoolId = pool.as_str().into();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let ahead = loop {
+        let rows = store.pool_trigger_retries(&pool_id).await.unwrap();
+        if !rows.is_empty() || tokio::time::Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(ahead.len(), 1, "the call is written down while it is in flight");
+    assert_eq!((ahead[0].attempts, ahead[0].last_error.as_str()), (0, "pending"));
+    assert!(ahead[0].next_at - ahead[0].created_at >= 60, "not due before the call's budget: {:?}", ahead[0]);
+    let event: Value = serde_json::from_str(&ahead[0].event).unwrap();
+    code_of(&event, "CustomEmailSender_SignUp", "dot", &pool);
+    let events = sender_events(&fake, 1).await;
+    assert_eq!(events[0]["request"]["code"], event["request"]["code"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !store.pool_trigger_retries(&pool_id).await.unwrap().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the delivered call stays queued");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_failed_sender_call_is_queued_with_the_ciphertext_and_retried() {
     let (fake, keys) = (FakeLambda::start(), key_files());
-    let (app, _sink) = sender_app(&fake, &keys).await;
+    // The clock runs with real time: with the node's own retry worker looking every 15 s, a slow
+    // decrypt below would let it send the queued call first. Only this test's passes send it.
+    let (app, _sink) = sender_app_with(&fake, &keys, |c| c.triggers.retry_every_secs = Some(3600)).await;
     let (pool, client) = sender_pool(&app, KMS_KEY).await;
     fake.script("sender", Script::Status(503));
     let body = json!({"ClientId": client, "Username": "cal", "Password": PASSWORD,
         "UserAttributes": [{"Name": "email", "Value": "cal@example.com"}]});
     let (status, v) = app.public_api("SignUp", body).await;
     assert_eq!(status, 200, "the request does not fail with the function: {v}");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let queued = loop {
         let queued = app.services.store.pool_trigger_retries(&pool.as_str().into()).await.unwrap();
-        if !queued.is_empty() || tokio::time::Instant::now() > deadline {
+        let settled = queued.iter().any(|r| r.last_error != "pending");
+        if settled || tokio::time::Instant::now() > deadline {
             break queued;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].attempts, 1, "{:?}", queued[0]);
     assert_eq!(queued[0].trigger_name, "CustomEmailSender");
     let stored: Value = serde_json::from_str(&queued[0].event).unwrap();
     let code = code_of(&stored, "CustomEmailSender_SignUp", "cal", &pool);
