@@ -24,7 +24,10 @@ use crate::userpool::step::{
     NEW_PASSWORD_REQUIRED, SELECT_MFA_TYPE, SignInStep,
 };
 use crate::userpool::throttle::{Caller, Source};
+use crate::userpool::user_auth::SELECT_CHALLENGE as USER_AUTH_SELECT;
 use crate::userpool::user_triggers::TriggerInput;
+
+const EMAIL_OTP: &str = "EMAIL_OTP";
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -75,6 +78,7 @@ fn flow_allowed(client: &Client, flow: &str) -> bool {
         // Clients configured with the legacy flags alone always had SRP.
         "USER_SRP_AUTH" => has(AllowUserSrpAuth) || flows.iter().all(|f| f.is_legacy()),
         "CUSTOM_AUTH" => has(AllowCustomAuth) || has(CustomAuthFlowOnly),
+        "USER_AUTH" => has(AllowUserAuth),
         _ => false,
     }
 }
@@ -96,19 +100,19 @@ fn result(t: &TokenSet, device: &TokenDevice) -> Value {
 /// How a sign-in step was reached, for the PreTokenGeneration event: its `triggerSource` and
 /// the `ClientMetadata` that reaches it (RespondToAuthChallenge's, not InitiateAuth's, as in
 /// Cognito).
-struct TokenCause {
+pub(super) struct TokenCause {
     source: &'static str,
     metadata: Map<String, Value>,
 }
 
 impl TokenCause {
     /// InitiateAuth / AdminInitiateAuth: a sign-in without challenge.
-    fn initiate() -> Self {
+    pub(super) fn initiate() -> Self {
         TokenCause { source: "TokenGeneration_Authentication", metadata: Map::new() }
     }
 
     /// RespondToAuthChallenge / AdminRespondToAuthChallenge answering `challenge`.
-    fn respond(challenge: &str, i: &Value) -> Self {
+    pub(super) fn respond(challenge: &str, i: &Value) -> Self {
         let source = match challenge {
             NEW_PASSWORD_REQUIRED => "TokenGeneration_NewPasswordChallenge",
             DEVICE_PASSWORD_VERIFIER => "TokenGeneration_AuthenticateDevice",
@@ -125,7 +129,7 @@ fn client_metadata(i: &Value) -> Map<String, Value> {
 
 /// The answer to a sign-in step: tokens (issued to the device the request names when the user
 /// confirmed it, else to a new device when the pool tracks them), or the next challenge.
-async fn outcome(
+pub(super) async fn outcome(
     svc: Uses<'_>,
     (pool, client): (&Pool, &Client),
     step: SignInStep,
@@ -150,7 +154,7 @@ async fn outcome(
 }
 
 /// InitiateAuth's answer to USER_SRP_AUTH. Like Cognito, no Session: the SECRET_BLOCK carries it.
-fn password_verifier(c: SrpChallenge) -> Value {
+pub(super) fn password_verifier(c: SrpChallenge) -> Value {
     json!({
         "ChallengeName": PASSWORD_VERIFIER,
         "ChallengeParameters": {
@@ -248,7 +252,7 @@ async fn custom_outcome(
     }
 }
 
-fn missing(names: &str) -> ApiError {
+pub(super) fn missing(names: &str) -> ApiError {
     ApiError::new(400, "InvalidParameterException", format!("Missing required parameter {names}"))
 }
 
@@ -365,7 +369,8 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             let refresh_flow = matches!(flow, "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN");
             let srp_flow = flow == "USER_SRP_AUTH";
             let custom_flow = flow == "CUSTOM_AUTH";
-            if !password_flow && !refresh_flow && !srp_flow && !custom_flow {
+            let user_auth_flow = flow == "USER_AUTH";
+            if !password_flow && !refresh_flow && !srp_flow && !custom_flow && !user_auth_flow {
                 return Err(ApiError::new(
                     400,
                     "InvalidParameterException",
@@ -387,6 +392,9 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 return Ok(result(&t, &TokenDevice::None));
             }
             let username = s(p, "USERNAME");
+            if user_auth_flow {
+                return super::user_auth_actions::initiate(svc, (&pool, &client), i, source).await;
+            }
             if custom_flow {
                 if username.is_empty() {
                     return Err(missing("USERNAME"));
@@ -434,6 +442,17 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
             let caller = Caller { source, lang: Lang::En, device };
             let cause = TokenCause::respond(s(i, "ChallengeName"), i);
             match s(i, "ChallengeName") {
+                USER_AUTH_SELECT => {
+                    return super::user_auth_actions::select(svc, (&pool, &client), i, caller).await;
+                }
+                EMAIL_OTP => {
+                    let (username, code) = (s(r, "USERNAME"), s(r, "EMAIL_OTP_CODE"));
+                    if code.is_empty() {
+                        return Err(missing("EMAIL_OTP_CODE"));
+                    }
+                    let o = svc.sign_in.respond_code(&pool, &client, s(i, "Session"), (username, code), caller).await?;
+                    return outcome(svc, (&pool, &client), o, device, cause).await;
+                }
                 CUSTOM_CHALLENGE => {
                     let (Some(username), Some(answer)) = (r["USERNAME"].as_str(), r["ANSWER"].as_str()) else {
                         return Err(missing("USERNAME or ANSWER"));

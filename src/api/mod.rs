@@ -28,6 +28,7 @@ pub mod sigv4;
 mod sts_actions;
 mod terms_actions;
 mod user_actions;
+mod user_auth_actions;
 pub mod xml;
 
 use crate::ids::{ClientId, PoolId, Username};

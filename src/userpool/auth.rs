@@ -221,7 +221,32 @@ impl SignIn {
         caller: Caller<'_>,
     ) -> Result<SignInStep> {
         let step = self.answer_challenge(pool, client, session, answer, caller.lang).await;
-        self.record_answer(pool, client, session, answer, caller, &step).await;
+        self.record_answer(pool, client, session, answer, caller, &step, true).await;
+        step
+    }
+
+    /// RespondToAuthChallenge EMAIL_OTP: the code of a first factor (USER_AUTH) or of a second
+    /// one. A session no challenge is behind answers as a code nobody was sent does
+    /// ([`Self::simulated_code_answer`]), for the name the answer gives.
+    pub async fn respond_code(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        (username, code): (&str, &str),
+        caller: Caller<'_>,
+    ) -> Result<SignInStep> {
+        let pending = self.store.peek_challenge(&TokenHash::of(session), self.now()).await?;
+        let answer = Answer::Mfa(super::step::MfaCode::Email(code.to_string()));
+        let Some(pending) = pending.filter(|c| c.client_id == client.id) else {
+            let e = self.simulated_code_answer(pool, session, username).await;
+            let (mfa, details) = (Some(ChallengeKind::Mfa), json!({"factor": "EMAIL_OTP"}));
+            self.record_sign_in(pool, client, caller, Err(&e), &[], mfa, details, Who::Named(username)).await;
+            return Err(e);
+        };
+        let after_password = pending.data["first"] != true;
+        let step = self.answer_challenge(pool, client, session, &answer, caller.lang).await;
+        self.record_answer(pool, client, session, &answer, caller, &step, after_password).await;
         step
     }
 

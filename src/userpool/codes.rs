@@ -72,6 +72,8 @@ pub enum Limited {
     ChangePassword,
     GetUserAttributeVerificationCode,
     VerifyUserAttribute,
+    /// Codes mailed to sign in with (USER_AUTH's EMAIL_OTP); not a published Cognito figure.
+    SignInCode,
 }
 
 impl Limited {
@@ -84,6 +86,7 @@ impl Limited {
             Limited::ChangePassword => 5,
             Limited::GetUserAttributeVerificationCode => 5,
             Limited::VerifyUserAttribute => 15,
+            Limited::SignInCode => 10,
         }
     }
 }

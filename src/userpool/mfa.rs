@@ -18,13 +18,11 @@ use super::SignIn;
 use super::auth::session_expired;
 use super::error::{Error, Message, Result};
 use super::lockout::{Guess, attempts_exceeded};
-use super::messages;
 use super::model::{Client, MfaMode, Pool};
 use super::pool_definition::{EmailMfaConfig, PoolMfaChanges};
 use super::sign_in_events::Who;
 use super::step::{Answer, Challenge, MFA_SETUP, MfaCode, MfaKind, SELECT_MFA_TYPE, SignInStep};
 use super::throttle::Source;
-use super::user_triggers::{MessageCall, custom_email_sender, custom_message, has_email_sender};
 use crate::crypto::{SecretToken, TokenHash, constant_time_eq, random_array, random_from};
 use crate::events::{ChallengeKind, ChallengeResult};
 use crate::i18n::Lang;
@@ -211,29 +209,11 @@ impl SignIn {
         factor: MfaKind,
         lang: Lang,
     ) -> Result<SignInStep> {
-        let mut destination = None;
-        let data = if factor == MfaKind::Email {
-            let to = user.attributes.get("email").cloned().unwrap_or_default();
-            let code = random_from(b"0123456789", 6);
-            let mac = hex::encode(self.master.mac("email-otp", format!("{}\0{code}", user.id).as_bytes()));
-            let why = MessageCall::new("CustomMessage_Authentication").by(client.id.as_str());
-            if has_email_sender(pool) {
-                custom_email_sender(&self.triggers, pool, why, &user, &to, &code).await;
-            } else {
-                let custom = custom_message(&self.triggers, pool, why, &user).await?;
-                let mail = messages::email_otp(pool, &to, &code, &user.username, lang, &custom);
-                self.mailer.send(&mail).await.map_err(|e| {
-                    tracing::warn!(error = %e, pool = %pool.id, "e-mail OTP delivery failed");
-                    Error::CodeDeliveryFailure(Message::UndeliverableSignInCode)
-                })?;
-            }
-            destination = Some(messages::mask_email(&to));
-            json!({"code_mac": mac})
-        } else {
-            json!({})
-        };
-        let session = self.open_challenge(pool, client, &user, factor.challenge_name(), data).await?;
-        Ok(SignInStep::Challenge { session, user, challenge: Challenge::Mfa { kind: factor, destination } })
+        if factor == MfaKind::Email {
+            return self.mail_code_challenge(pool, client, user, lang, (false, false)).await;
+        }
+        let session = self.open_challenge(pool, client, &user, factor.challenge_name(), json!({})).await?;
+        Ok(SignInStep::Challenge { session, user, challenge: Challenge::Mfa { kind: factor, destination: None } })
     }
 
     /// A pending MFA challenge of this client, counting one more answer against it.
@@ -287,9 +267,7 @@ impl SignIn {
                 let check = async {
                     let ok = match code {
                         MfaCode::Email(code) => {
-                            let mac = hex::encode(
-                                self.master.mac("email-otp", format!("{}\0{}", user.id, code.trim()).as_bytes()),
-                            );
+                            let mac = self.sign_in_code_mac(&user.id, code);
                             let expected = c.data["code_mac"].as_str().unwrap_or_default();
                             !expected.is_empty() && constant_time_eq(mac.as_bytes(), expected.as_bytes())
                         }

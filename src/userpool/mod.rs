@@ -44,6 +44,7 @@ pub mod step;
 pub mod terms;
 pub mod throttle;
 pub mod user_access;
+pub mod user_auth;
 pub mod user_triggers;
 pub mod users;
 

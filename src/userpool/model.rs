@@ -260,6 +260,14 @@ impl Pool {
         &self.settings.required_attributes
     }
 
+    /// `Policies.SignInPolicy.AllowedFirstAuthFactors` (Cognito's default: PASSWORD alone).
+    pub fn allowed_first_factors(&self) -> Vec<String> {
+        match self.config["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"].as_array() {
+            Some(a) => a.iter().filter_map(|f| f.as_str().map(str::to_string)).collect(),
+            None => vec!["PASSWORD".to_string()],
+        }
+    }
+
     pub fn mfa_mode(&self) -> MfaMode {
         self.settings.mfa_mode
     }

@@ -78,6 +78,27 @@ fn check_lambda_config(options: &PoolOptions) -> Result<()> {
     Ok(())
 }
 
+/// `SignInPolicy.AllowedFirstAuthFactors`: Cognito's names, PASSWORD among them (it cannot be
+/// turned off); SMS_OTP is refused, since no SMS is sent.
+fn check_sign_in_policy(options: &PoolOptions) -> Result<()> {
+    let Some(factors) = options.sign_in_policy.as_ref().and_then(|p| p.allowed_first_auth_factors.as_ref()) else {
+        return Ok(());
+    };
+    if let Some(f) = factors.iter().find(|f| !["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"].contains(&f.as_str())) {
+        return Err(Error::invalid(format!("{f} is not a valid first authentication factor.")));
+    }
+    if factors.iter().any(|f| f == "SMS_OTP") {
+        return Err(Error::invalid("SMS_OTP is not supported: this server sends no SMS messages."));
+    }
+    if factors.iter().any(|f| f == "WEB_AUTHN") {
+        return Err(Error::invalid("WEB_AUTHN is not supported yet: passkeys are not enabled on this server."));
+    }
+    if !factors.iter().any(|f| f == "PASSWORD") {
+        return Err(Error::invalid("AllowedFirstAuthFactors must include PASSWORD."));
+    }
+    Ok(())
+}
+
 fn check_templates(options: &PoolOptions) -> Result<()> {
     let invite = options.admin_create_user.as_ref().and_then(|a| a.invite_message_template.as_ref());
     let Some(invite) = invite else { return Ok(()) };
@@ -253,6 +274,7 @@ impl UserPools {
             ));
         }
         check_templates(&def.options)?;
+        check_sign_in_policy(&def.options)?;
         check_lambda_config(&def.options)?;
         check_tags(&def.options)?;
         let mut settings = build_settings(&def.options);
@@ -340,6 +362,7 @@ impl UserPools {
         let pool = self.directory.pool(id).await?;
         self.refuse_during_import(id).await?;
         check_templates(&changes.options)?;
+        check_sign_in_policy(&changes.options)?;
         check_lambda_config(&changes.options)?;
         check_tags(&changes.options)?;
         let mut settings = build_settings(&changes.options);

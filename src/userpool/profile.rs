@@ -249,11 +249,8 @@ impl SignIn {
     /// (PASSWORD when the user has one; EMAIL_OTP when the pool's SignInPolicy allows it and
     /// the user has a verified address).
     pub fn first_factors(&self, pool: &Pool, user: &UserRow) -> Vec<&'static str> {
-        let allowed = |f: &str| {
-            pool.config["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x == f))
-        };
+        let factors = pool.allowed_first_factors();
+        let allowed = |f: &str| factors.iter().any(|x| x == f);
         let verified_email = user.attributes.get("email").is_some_and(|e| !e.is_empty())
             && user.attributes.get("email_verified").map(String::as_str) == Some("true");
         let mut out = Vec::new();

@@ -124,7 +124,10 @@ impl SignIn {
 
     /// Record the outcome of an answer to a challenge: the second factor (or the end of its
     /// set-up) as a SignIn step after the password; a new password as a PasswordChange, then the
-    /// sign-in it continues. Choosing a factor is no credential and records nothing.
+    /// sign-in it continues. Choosing a factor is no credential and records nothing. A code
+    /// that is the first factor (USER_AUTH's EMAIL_OTP) follows no password: `after_password`
+    /// is false for it.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn record_answer(
         &self,
         pool: &Pool,
@@ -133,9 +136,11 @@ impl SignIn {
         answer: &Answer,
         caller: Caller<'_>,
         step: &Result<SignInStep>,
+        after_password: bool,
     ) {
         let source = caller.source;
         let password = [ChallengeResult::password(true)];
+        let passed: &[ChallengeResult] = if after_password { &password } else { &[] };
         let mfa = Some(ChallengeKind::Mfa);
         match answer {
             Answer::SelectMfa(_) => {}
@@ -144,7 +149,7 @@ impl SignIn {
                     "factor": code.kind().challenge_name(),
                     "recovery_code": matches!(code, MfaCode::Recovery(_)),
                 });
-                self.record_sign_in(pool, client, caller, step.as_ref(), &password, mfa, details, Who::Session(session))
+                self.record_sign_in(pool, client, caller, step.as_ref(), passed, mfa, details, Who::Session(session))
                     .await
             }
             Answer::MfaSetupDone => {

@@ -162,13 +162,7 @@ impl SignIn {
         let seed = self.passwords.stand_in_seed(&pool.id, &pool.lookup_key(username));
         let verifier = Verifier::stand_in(&seed);
         let ephemeral = ServerEphemeral::new(&verifier);
-        let user_id = if pool.username_attributes().is_empty() {
-            username.to_string()
-        } else {
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(&seed[32..48]);
-            uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
-        };
+        let user_id = self.stand_in_username(pool, username);
         SrpChallenge {
             username: user_id.clone(),
             user_id_for_srp: user_id,
@@ -176,6 +170,19 @@ impl SignIn {
             srp_b: srp::to_hex(&ephemeral.big_b),
             secret_block: STANDARD.encode(SecretToken::generate().into_clear().as_bytes()),
         }
+    }
+
+    /// The username a challenge for a name no user has carries: the name itself, or in a pool
+    /// whose usernames are generated (UsernameAttributes) a UUID-shaped stand-in stable per name,
+    /// as a real user's would be.
+    pub(super) fn stand_in_username(&self, pool: &Pool, username: &str) -> String {
+        if pool.username_attributes().is_empty() {
+            return username.to_string();
+        }
+        let seed = self.passwords.stand_in_seed(&pool.id, &pool.lookup_key(username));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&seed[32..48]);
+        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
     }
 
     /// RespondToAuthChallenge PASSWORD_VERIFIER: the proof in place of a password, then the

@@ -79,5 +79,6 @@ mod triggers_migration;
 mod triggers_pre_token;
 mod triggers_sender;
 mod user_attributes;
+mod user_auth;
 mod user_lists;
 mod users;
