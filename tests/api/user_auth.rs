@@ -267,3 +267,31 @@ async fn hidden_names_get_the_users_choice_and_a_code_that_never_works() {
     }
     assert_eq!(sink.all().len(), 1, "nobody and bob were sent nothing");
 }
+
+/// Amplify JS v6 signs in with USER_AUTH (`tests/node/passwordless.cjs`): EMAIL_OTP preferred
+/// with a wrong code first, the first-factor selection, PASSWORD preferred.
+#[tokio::test]
+async fn amplify_v6_signs_in_with_user_auth_and_a_mailed_code() {
+    let Some(modules) = crate::node::js_modules_or_skip("amplify_v6_signs_in_with_user_auth_and_a_mailed_code") else {
+        return;
+    };
+    let (app, sink) = spawn_with_mail().await;
+    let f = passwordless_pool(&app, "OFF", false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = crate::aws_sdk::isolated_command("node", dir.path());
+    cmd.arg(crate::node::script("passwordless.cjs")).arg(&app.base).env("NODE_PATH", &modules);
+    for (k, v) in [
+        ("PWL_POOL", f.pool.as_str()),
+        ("PWL_CLIENT", &f.client_id),
+        ("PWL_USER", "alice"),
+        ("PWL_PASSWORD", PASSWORD),
+        ("PWL_EMAIL", ALICE),
+    ] {
+        cmd.env(k, v);
+    }
+    let (ok, out, err) = crate::node::run_answering_codes(cmd, dir.path(), &sink, "node passwordless.cjs").await;
+    let s = crate::node::summary(ok, &out, &err, "aws-amplify passwordless.cjs");
+    let passed = json!(["email code preferred", "first factor selection", "password preferred"]);
+    assert_eq!(s["passed"], passed, "{s}");
+    assert_eq!(sink.count_to(ALICE), 2, "one code a code sign-in");
+}
