@@ -445,6 +445,9 @@ pub async fn run(svc: Uses<'_>, action: &str, i: &Value, source: Source) -> ApiR
                 USER_AUTH_SELECT => {
                     return super::user_auth_actions::select(svc, (&pool, &client), i, caller).await;
                 }
+                crate::userpool::passkeys::WEB_AUTHN => {
+                    return super::user_auth_actions::respond_passkey(svc, (&pool, &client), i, caller).await;
+                }
                 EMAIL_OTP => {
                     let (username, code) = (s(r, "USERNAME"), s(r, "EMAIL_OTP_CODE"));
                     if code.is_empty() {

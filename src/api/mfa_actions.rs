@@ -75,6 +75,19 @@ fn pool_mfa_config_type(c: &PoolMfaConfig) -> Value {
             out["EmailMfaConfiguration"]["Subject"] = json!(s);
         }
     }
+    if let Some(w) = &c.webauthn {
+        let mut doc = json!({});
+        for (k, v) in [
+            ("RelyingPartyId", &w.relying_party_id),
+            ("UserVerification", &w.user_verification),
+            ("FactorConfiguration", &w.factor_configuration),
+        ] {
+            if let Some(v) = v {
+                doc[k] = json!(v);
+            }
+        }
+        out["WebAuthnConfiguration"] = doc;
+    }
     out
 }
 

@@ -256,6 +256,8 @@ async fn run_action(svc: &Services, action: &str, input: &Value, identity: bool,
         profile_actions::run(profile_actions::Uses::of(svc), action, input, source).await
     } else if event_actions::ACTIONS.contains(&action) {
         event_actions::run(event_actions::Uses::of(svc), action, input).await
+    } else if user_auth_actions::ACTIONS.contains(&action) {
+        user_auth_actions::run(auth_actions::Uses::of(svc), action, input).await
     } else if device_actions::ACTIONS.contains(&action) {
         device_actions::run(device_actions::Uses::of(svc), action, input, source).await
     } else if terms_actions::ACTIONS.contains(&action) {

@@ -10,7 +10,7 @@ use crate::userpool::pool_definition::{
     IssuerConfiguration, KeyConfiguration, LambdaConfig, MessageTemplate, NumberAttributeConstraints,
     PasswordPolicySettings, PoolChanges, PoolDefinition, PoolMfaChanges, PoolOptions, RecoveryOption, SchemaAttribute,
     SignInPolicy, SmsConfiguration, SmsMfaConfig, SoftwareTokenMfaConfig, StringAttributeConstraints,
-    UserAttributeUpdateSettings, UserPoolAddOns, VerificationMessageTemplate, VersionedLambda,
+    UserAttributeUpdateSettings, UserPoolAddOns, VerificationMessageTemplate, VersionedLambda, WebAuthnConfig,
 };
 use crate::userpool::resources::{CustomDomainConfig, NewDomain, ResourceServerDefinition, ResourceServerScope};
 use serde_json::Value;
@@ -227,6 +227,11 @@ pub(crate) fn pool_mfa_changes(i: &Value) -> PoolMfaChanges {
         sms: structure(i, "SmsMfaConfiguration", |v| SmsMfaConfig {
             sms_authentication_message: text(v, "SmsAuthenticationMessage"),
             sms_configuration: structure(v, "SmsConfiguration", sms_configuration),
+        }),
+        webauthn: structure(i, "WebAuthnConfiguration", |v| WebAuthnConfig {
+            relying_party_id: text(v, "RelyingPartyId"),
+            user_verification: text(v, "UserVerification"),
+            factor_configuration: text(v, "FactorConfiguration"),
         }),
     }
 }

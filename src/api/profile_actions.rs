@@ -68,7 +68,7 @@ fn mfa_options(i: &Value) -> Vec<MfaOption> {
 async fn auth_factors(svc: Uses<'_>, pool: &Pool, user: &UserRow) -> ApiResult {
     let mut out = json!({
         "Username": user.username,
-        "ConfiguredUserAuthFactors": svc.sign_in.first_factors(pool, user),
+        "ConfiguredUserAuthFactors": svc.sign_in.first_factors(pool, user, svc.sign_in.has_passkeys(user).await?),
     });
     super::auth_actions::add_mfa_summary(svc.sign_in, pool, user, &mut out).await?;
     Ok(out)

@@ -26,6 +26,7 @@ pub mod imported_hashes;
 pub mod keys;
 pub mod leases;
 pub mod mfa;
+pub mod passkeys;
 pub mod pool_resources;
 pub mod pools;
 pub mod sessions;
@@ -158,6 +159,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (28, "user import jobs", include_str!("../../migrations/sqlite/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/sqlite/0029_imported_password_hashes.sql")),
     (30, "custom auth", include_str!("../../migrations/sqlite/0030_custom_auth.sql")),
+    (31, "passkeys", include_str!("../../migrations/sqlite/0031_passkeys.sql")),
     (34, "password decoys", include_str!("../../migrations/sqlite/0034_password_decoys.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -188,6 +190,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (28, "user import jobs", include_str!("../../migrations/postgres/0028_user_import_jobs.sql")),
     (29, "imported password hashes", include_str!("../../migrations/postgres/0029_imported_password_hashes.sql")),
     (30, "custom auth", include_str!("../../migrations/postgres/0030_custom_auth.sql")),
+    (31, "passkeys", include_str!("../../migrations/postgres/0031_passkeys.sql")),
     (34, "password decoys", include_str!("../../migrations/postgres/0034_password_decoys.sql")),
 ];
 

@@ -213,6 +213,10 @@ pub enum Error {
     /// A pool change refused while one of its user import jobs runs.
     #[error("{0}")]
     UserImportInProgress(Message),
+    /// A passkey refusal: the exception's name (`WebAuthnNotEnabledException`,
+    /// `WebAuthnChallengeNotFoundException`, …) and its message.
+    #[error("{1}")]
+    WebAuthn(&'static str, Message),
     /// Load shed (the password queue is full) or a rate limit reached; worth retrying after
     /// `retry_after_secs`. The API answers Cognito's TooManyRequestsException, the pages and
     /// OAuth endpoints 429 with `Retry-After`.
@@ -258,6 +262,7 @@ impl Error {
             Error::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
             Error::PreconditionNotMet(_) => "PreconditionNotMetException",
             Error::UserImportInProgress(_) => "UserImportInProgressException",
+            Error::WebAuthn(name, _) => name,
             Error::TooManyRequests { .. } => "TooManyRequestsException",
             Error::Internal(_) => "InternalErrorException",
         }
@@ -317,7 +322,8 @@ impl Error {
             | Error::UnexpectedLambda(m)
             | Error::InvalidLambdaResponse(m)
             | Error::PreconditionNotMet(m)
-            | Error::UserImportInProgress(m) => Some(m),
+            | Error::UserImportInProgress(m)
+            | Error::WebAuthn(_, m) => Some(m),
             Error::TooManyRequests { .. } | Error::Internal(_) => None,
         }
     }

@@ -45,6 +45,8 @@ pub struct PoolMfaConfig {
     pub software_token_enabled: bool,
     /// E-mail OTP is a factor, with these templates.
     pub email: Option<EmailMfaConfig>,
+    /// The passkeys' relying party, when configured.
+    pub webauthn: Option<super::pool_definition::WebAuthnConfig>,
 }
 
 /// How a user wants one factor (Set/AdminSetUserMFAPreference); `None` leaves a part as it is.
@@ -504,6 +506,9 @@ impl super::UserPools {
             config[key] = v;
         }
         let candidate = pool.with_config(config);
+        if let Some(w) = &changes.webauthn {
+            super::passkeys::check_configuration(w)?;
+        }
         if candidate.mfa_mode() != MfaMode::Off && !candidate.totp_allowed() && !candidate.email_mfa_allowed() {
             return Err(Error::InvalidParameter("At least one MFA factor must be enabled to turn MFA on.".into()));
         }
@@ -520,6 +525,9 @@ impl super::UserPools {
             email: pool
                 .email_mfa_allowed()
                 .then(|| EmailMfaConfig::from_document(&pool.config["EmailMfaConfiguration"])),
+            webauthn: pool.config["WebAuthnConfiguration"]
+                .is_object()
+                .then(|| super::pool_definition::WebAuthnConfig::from_document(&pool.config["WebAuthnConfiguration"])),
         })
     }
 }

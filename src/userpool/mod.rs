@@ -27,6 +27,7 @@ pub mod messages;
 pub mod mfa;
 pub mod migration;
 pub mod model;
+pub mod passkeys;
 pub mod password;
 pub mod password_import;
 pub mod pool_definition;

@@ -365,6 +365,21 @@ pub struct PoolMfaChanges {
     pub email: Option<EmailMfaConfig>,
     /// `SmsMfaConfiguration` (stored and echoed: no SMS is sent).
     pub sms: Option<SmsMfaConfig>,
+    /// `WebAuthnConfiguration`: the passkeys' relying party.
+    pub webauthn: Option<WebAuthnConfig>,
+}
+
+/// `WebAuthnConfigurationType`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebAuthnConfig {
+    /// `RelyingPartyId`: the domain passkeys are bound to (the server's own host when not set).
+    pub relying_party_id: Option<String>,
+    /// `UserVerification`: `required` or `preferred` (stored and echoed: passkeys here always
+    /// require user verification, as webauthn-rs's passkey policy does).
+    pub user_verification: Option<String>,
+    /// `FactorConfiguration`: `SINGLE_FACTOR` or `MULTI_FACTOR_WITH_USER_VERIFICATION`; the
+    /// latter lets a passkey sign in while MFA is required.
+    pub factor_configuration: Option<String>,
 }
 
 /// `SoftwareTokenMfaConfigType`.

@@ -91,8 +91,31 @@ impl PoolMfaChanges {
             .put_doc("SoftwareTokenMfaConfiguration", &self.software_token)
             .put_doc("EmailMfaConfiguration", &self.email)
             .put_doc("SmsMfaConfiguration", &self.sms)
+            .put_doc("WebAuthnConfiguration", &self.webauthn)
             .put("MfaConfiguration", self.mode.map(MfaMode::as_str))
             .0
+    }
+}
+
+impl Document for WebAuthnConfig {
+    fn document(&self) -> Value {
+        Doc::default()
+            .put("RelyingPartyId", self.relying_party_id.clone())
+            .put("UserVerification", self.user_verification.clone())
+            .put("FactorConfiguration", self.factor_configuration.clone())
+            .value()
+    }
+}
+
+impl WebAuthnConfig {
+    /// Read back from the pool's document.
+    pub fn from_document(v: &Value) -> Self {
+        let text = |k: &str| v[k].as_str().map(str::to_string);
+        WebAuthnConfig {
+            relying_party_id: text("RelyingPartyId"),
+            user_verification: text("UserVerification"),
+            factor_configuration: text("FactorConfiguration"),
+        }
     }
 }
 

@@ -90,9 +90,6 @@ fn check_sign_in_policy(options: &PoolOptions) -> Result<()> {
     if factors.iter().any(|f| f == "SMS_OTP") {
         return Err(Error::invalid("SMS_OTP is not supported: this server sends no SMS messages."));
     }
-    if factors.iter().any(|f| f == "WEB_AUTHN") {
-        return Err(Error::invalid("WEB_AUTHN is not supported yet: passkeys are not enabled on this server."));
-    }
     if !factors.iter().any(|f| f == "PASSWORD") {
         return Err(Error::invalid("AllowedFirstAuthFactors must include PASSWORD."));
     }

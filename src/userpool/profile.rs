@@ -248,7 +248,7 @@ impl SignIn {
     /// GetUserAuthFactors: the first factors the user can sign in with, as Cognito names them
     /// (PASSWORD when the user has one; EMAIL_OTP when the pool's SignInPolicy allows it and
     /// the user has a verified address).
-    pub fn first_factors(&self, pool: &Pool, user: &UserRow) -> Vec<&'static str> {
+    pub fn first_factors(&self, pool: &Pool, user: &UserRow, passkeys: bool) -> Vec<&'static str> {
         let factors = pool.allowed_first_factors();
         let allowed = |f: &str| factors.iter().any(|x| x == f);
         let verified_email = user.attributes.get("email").is_some_and(|e| !e.is_empty())
@@ -259,6 +259,9 @@ impl SignIn {
         }
         if allowed("EMAIL_OTP") && verified_email {
             out.push("EMAIL_OTP");
+        }
+        if allowed("WEB_AUTHN") && passkeys {
+            out.push("WEB_AUTHN");
         }
         out
     }

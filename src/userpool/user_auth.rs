@@ -47,6 +47,7 @@ pub enum FirstFactor {
     Password,
     PasswordSrp,
     EmailOtp,
+    WebAuthn,
 }
 
 impl FirstFactor {
@@ -55,11 +56,14 @@ impl FirstFactor {
             FirstFactor::Password => "PASSWORD",
             FirstFactor::PasswordSrp => "PASSWORD_SRP",
             FirstFactor::EmailOtp => "EMAIL_OTP",
+            FirstFactor::WebAuthn => "WEB_AUTHN",
         }
     }
 
     pub fn parse(name: &str) -> Option<FirstFactor> {
-        [FirstFactor::Password, FirstFactor::PasswordSrp, FirstFactor::EmailOtp].into_iter().find(|f| f.name() == name)
+        [FirstFactor::Password, FirstFactor::PasswordSrp, FirstFactor::EmailOtp, FirstFactor::WebAuthn]
+            .into_iter()
+            .find(|f| f.name() == name)
     }
 }
 
@@ -87,6 +91,8 @@ pub enum UserAuthStep {
     Srp(SrpChallenge),
     /// Choose one of `available` with `session`; `username` is the name challenges carry.
     Select { session: String, username: String, available: Vec<FirstFactor> },
+    /// Sign a challenge with a passkey: the options for `navigator.credentials.get`.
+    Passkey { session: String, username: String, options: Value },
     /// An EMAIL_OTP challenge whose code nobody was sent (a hidden name): it answers as a real
     /// one does, and no code is right.
     Code { session: String, username: String, destination: String },
@@ -96,7 +102,6 @@ pub enum UserAuthStep {
 fn unusable(name: &str) -> Error {
     match name {
         "SMS_OTP" => Error::invalid("SMS_OTP is not supported: this server sends no SMS messages."),
-        "WEB_AUTHN" => Error::invalid("WEB_AUTHN is not enabled for this user pool."),
         _ => Error::invalid(format!("{name} is not a valid challenge for USER_AUTH.")),
     }
 }
@@ -111,6 +116,13 @@ fn pool_factors(pool: &Pool) -> Vec<FirstFactor> {
     if allowed.iter().any(|f| f == "EMAIL_OTP") && pool.mfa_mode() != MfaMode::On {
         out.push(FirstFactor::EmailOtp);
     }
+    // A passkey signs in by itself; while MFA is required only when the pool counts a verified
+    // passkey as both factors.
+    let multi = super::passkeys::pool_configuration(pool).factor_configuration.as_deref()
+        == Some("MULTI_FACTOR_WITH_USER_VERIFICATION");
+    if allowed.iter().any(|f| f == "WEB_AUTHN") && (pool.mfa_mode() != MfaMode::On || multi) {
+        out.push(FirstFactor::WebAuthn);
+    }
     out
 }
 
@@ -122,13 +134,14 @@ fn can_take_code(user: &UserRow) -> bool {
         && user.attributes.get("email_verified").map(String::as_str) == Some("true")
 }
 
-/// The factors `user` can take among the pool's.
-fn user_factors(pool: &Pool, user: &UserRow) -> Vec<FirstFactor> {
+/// The factors `user` can take among the pool's (`passkeys`: they have one).
+fn user_factors(pool: &Pool, user: &UserRow, passkeys: bool) -> Vec<FirstFactor> {
     pool_factors(pool)
         .into_iter()
         .filter(|f| match f {
             FirstFactor::Password | FirstFactor::PasswordSrp => user.password_hash.is_some(),
             FirstFactor::EmailOtp => can_take_code(user),
+            FirstFactor::WebAuthn => passkeys && user.status == super::users::CONFIRMED,
         })
         .collect()
 }
@@ -153,7 +166,7 @@ impl SignIn {
             _ if hide => pool_factors(pool),
             None => return Err(Error::UserNotFound("User does not exist.".into())),
             Some(u) if !u.enabled => return Err(Error::NotAuthorized(Message::UserDisabled)),
-            Some(u) => user_factors(pool, u),
+            Some(u) => user_factors(pool, u, self.has_passkeys(u).await?),
         };
         match preferred.filter(|f| available.contains(f)) {
             Some(factor) => self.take_factor(pool, client, factor, attempt, user, caller).await,
@@ -207,6 +220,17 @@ impl SignIn {
                     .filter(|a| !a.is_empty())
                     .ok_or_else(|| Error::invalid("Missing required parameter SRP_A"))?;
                 self.srp_start(pool, client, username, srp_a, caller).await.map(UserAuthStep::Srp)
+            }
+            FirstFactor::WebAuthn => {
+                self.limit_source(SourceLimit::SignIn, caller.source).await?;
+                let hide = client.prevents_user_existence_errors();
+                let input = TriggerInput::from_api(&Value::Null, metadata.unwrap_or(&Value::Null)).as_validation_data();
+                let id = client.id.as_str();
+                super::user_triggers::pre_authentication(&self.triggers, pool, id, user.as_ref(), username, &input)
+                    .await?;
+                let (session, options) = self.passkey_challenge(pool, client, user.as_ref(), username, hide).await?;
+                let username = self.challenge_username(pool, username, user.as_ref());
+                Ok(UserAuthStep::Passkey { session, username, options })
             }
             FirstFactor::EmailOtp => {
                 let step = self.code_start(pool, client, username, user, metadata, caller).await;
@@ -313,6 +337,23 @@ impl SignIn {
     /// The MAC an EMAIL_OTP challenge keeps of its code.
     pub(super) fn sign_in_code_mac(&self, user_id: &str, code: &str) -> String {
         hex::encode(self.master.mac("email-otp", format!("{user_id}\0{}", code.trim()).as_bytes()))
+    }
+
+    /// RespondToAuthChallenge WEB_AUTHN: `credential` (AuthenticationResponseJSON) for the
+    /// pending challenge, recorded as a sign-in of the name the answer gives.
+    pub async fn respond_passkey(
+        &self,
+        pool: &Pool,
+        client: &Client,
+        session: &str,
+        (username, credential): (&str, &str),
+        caller: Caller<'_>,
+    ) -> Result<SignInStep> {
+        let step = self.passkey_answer(pool, client, session, credential).await;
+        let who = super::sign_in_events::Who::Named(username);
+        let details = json!({"factor": "WEB_AUTHN"});
+        self.record_sign_in(pool, client, caller, step.as_ref(), &[], None, details, who).await;
+        step
     }
 
     /// An EMAIL_OTP answer for a session no challenge is behind: a code nobody was sent
