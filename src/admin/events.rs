@@ -208,6 +208,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "UnlinkIdentity",
     "AdminUpdateDeviceStatus",
     "AdminForgetDevice",
+    "DeleteWebAuthnCredential",
 ];
 
 /// Every event the filter selects, up to [`EXPORT_MAX`].

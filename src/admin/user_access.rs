@@ -1,6 +1,6 @@
 //! The parts of a user's page about access: sign-ins with live refresh tokens (revocable one by
 //! one), hosted-page sessions (ended one by one), remembered devices (remembered or not,
-//! forgotten), linked upstream identities (link, unlink),
+//! forgotten), passkeys (removed), linked upstream identities (link, unlink),
 //! resetting MFA, and editing attributes. Each change goes through the same service call as its
 //! Cognito action where there is one, and is audited.
 
@@ -11,6 +11,7 @@ use crate::store::users::UserRow;
 use crate::userpool::error::{Error, Result};
 use crate::userpool::linked_identities::{COGNITO_SUBJECT, ProviderUser};
 use crate::userpool::model::Pool;
+use crate::userpool::passkeys::PasskeyDescription;
 use crate::userpool::user_access::{ActiveSignIn, HostedSession};
 
 /// What the user page shows of the user's access.
@@ -18,7 +19,28 @@ pub struct Access {
     pub sign_ins: Vec<SignInLine>,
     pub sessions: Vec<SessionLine>,
     pub devices: Vec<DeviceLine>,
+    pub passkeys: Vec<PasskeyLine>,
     pub identities: Vec<(String, String)>,
+}
+
+pub struct PasskeyLine {
+    pub id: String,
+    pub name: String,
+    /// The authenticator's attachment and transports (`platform: internal, hybrid`).
+    pub kind: String,
+    pub created: String,
+}
+
+impl From<PasskeyDescription> for PasskeyLine {
+    fn from(p: PasskeyDescription) -> Self {
+        let transports = p.transports.join(", ");
+        let kind = match (p.authenticator_attachment, transports.is_empty()) {
+            (Some(a), false) => format!("{a}: {transports}"),
+            (Some(a), true) => a,
+            (None, _) => transports,
+        };
+        PasskeyLine { id: p.credential_id, name: p.friendly_name, kind, created: super::users::date(p.created_at) }
+    }
 }
 
 pub struct DeviceLine {
@@ -85,6 +107,7 @@ pub async fn access(svc: &crate::services::Services, user: &UserRow) -> Result<A
         sign_ins: svc.users.active_sign_ins(user).await?.into_iter().map(SignInLine::from).collect(),
         sessions: svc.users.hosted_sessions(user).await?.into_iter().map(SessionLine::from).collect(),
         devices: svc.users.devices(user, DEVICES_SHOWN, None).await?.0.into_iter().map(DeviceLine::from).collect(),
+        passkeys: svc.sign_in.list_passkeys(user).await?.into_iter().map(PasskeyLine::from).collect(),
         identities: svc
             .users
             .linked_identities(user)
@@ -140,6 +163,10 @@ pub async fn act(
         "forget-device" => {
             let key = f.get("device");
             svc.users.forget_device(user, key).await.map(|_| serde_json::json!({"DeviceKey": key}))
+        }
+        "remove-passkey" => {
+            let id = f.get("credential");
+            svc.sign_in.delete_passkey(user, id).await.map(|_| serde_json::json!({"CredentialId": id}))
         }
         "attributes" => {
             let mut list: Vec<(String, String)> = user

@@ -305,6 +305,7 @@ pub(super) fn cognito_action(action: &str) -> Option<&'static str> {
         "reset-mfa" => "ResetUserMFA",
         "remember-device" | "not-remember-device" => "AdminUpdateDeviceStatus",
         "forget-device" => "AdminForgetDevice",
+        "remove-passkey" => "DeleteWebAuthnCredential",
         "attributes" => "AdminUpdateUserAttributes",
         "link" => "AdminLinkProviderForUser",
         "unlink" => "AdminDisableProviderForUser",

@@ -379,9 +379,10 @@ mod tests {
                 "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms"}},
         });
         assert_eq!(Value::Object(pool_mfa_changes(&input).document()), input);
+        input["WebAuthnConfiguration"] = json!({"RelyingPartyId": "example.com", "UserVerification": "preferred"});
+        assert_eq!(Value::Object(pool_mfa_changes(&input).document()), input, "the passkeys' settings too");
         input["UserPoolId"] = json!("local_abc");
-        input["WebAuthnConfiguration"] = json!({"RelyingPartyId": "example.com"});
-        assert_eq!(pool_mfa_changes(&input).document().len(), 4, "only the settings the pool keeps");
+        assert_eq!(pool_mfa_changes(&input).document().len(), 5, "only the settings the pool keeps");
         let empty = pool_mfa_changes(&json!({"SoftwareTokenMfaConfiguration": {}}));
         assert_eq!(empty.software_token, Some(SoftwareTokenMfaConfig { enabled: None }));
         assert!(empty.mode.is_none() && empty.email.is_none());

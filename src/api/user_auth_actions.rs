@@ -114,6 +114,7 @@ pub(super) async fn initiate(svc: Uses<'_>, (pool, client): (&Pool, &Client), i:
         password: p["PASSWORD"].as_str(),
         srp_a: p["SRP_A"].as_str(),
         metadata: Some(&i["ClientMetadata"]),
+        hide: false,
     };
     let device = p["DEVICE_KEY"].as_str();
     let caller = Caller { source, lang: Lang::En, device };
@@ -139,6 +140,7 @@ pub(super) async fn select(
         password: r["PASSWORD"].as_str(),
         srp_a: r["SRP_A"].as_str(),
         metadata: Some(&i["ClientMetadata"]),
+        hide: false,
     };
     let step = svc.sign_in.user_auth_select(pool, client, s(i, "Session"), attempt, caller).await?;
     render(svc, (pool, client), step, caller.device, TokenCause::respond(SELECT_CHALLENGE, i)).await

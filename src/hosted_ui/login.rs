@@ -18,6 +18,9 @@ pub struct LoginForm {
     password: String,
     #[serde(default, rename = "_csrf")]
     csrf: String,
+    /// Which button: none (the password), `email_code` or `passkey`.
+    #[serde(default)]
+    action: String,
 }
 
 impl WithCsrf for LoginForm {
@@ -35,6 +38,15 @@ pub async fn submit(flow: Flow, form: CsrfForm<LoginForm>) -> actix_web::HttpRes
     let (svc, ctx, r) = (&flow.svc, &flow.ctx, &flow.request);
     if !client_allows_cognito(&r.client) {
         return bad_request(ctx.lang, "error.cognito_disabled");
+    }
+    match form.action.as_str() {
+        "email_code" if super::passwordless::offers_email_code(&flow) => {
+            return super::passwordless::start(&flow, form.username.trim(), "EMAIL_OTP").await;
+        }
+        "passkey" if super::passwordless::offers_passkeys(&flow) => {
+            return super::passwordless::start(&flow, form.username.trim(), "WEB_AUTHN").await;
+        }
+        _ => {}
     }
     if form.username.trim().is_empty() || form.password.is_empty() {
         return login_page(&flow, &form.username, Some(t(ctx.lang, "form.enter_username_password")), None);

@@ -43,12 +43,20 @@ pub async fn submit_code(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
         None => return bad_request(ctx.lang, "error.not_a_sign_in"),
     };
     let kind = code.kind();
-    match svc.sign_in.respond(&ctx.pool, &r.client, session, &Answer::Mfa(code), flow.caller()).await {
+    let username = field(&form, "username");
+    let answered = match &code {
+        // A first factor's code may be for nobody: answered by name, like the API's.
+        MfaCode::Email(c) => {
+            svc.sign_in.respond_code(&ctx.pool, &r.client, session, (username, c), flow.caller()).await
+        }
+        _ => svc.sign_in.respond(&ctx.pool, &r.client, session, &Answer::Mfa(code), flow.caller()).await,
+    };
+    match answered {
         Ok(step) => finish(&flow, step).await,
         Err(e @ Error::CodeMismatch(_)) => {
             let destination = Some(field(&form, "destination").to_string());
             let m = message(ctx.lang, &e);
-            challenge_page(&flow, session, &Challenge::Mfa { kind, destination }, m.as_deref()).await
+            challenge_page(&flow, (session, username), &Challenge::Mfa { kind, destination }, m.as_deref()).await
         }
         Err(e) => expired_or(&flow, &e),
     }

@@ -12,6 +12,7 @@ pub(crate) mod federation;
 mod kit;
 mod login;
 mod mfa;
+mod passwordless;
 pub mod preview;
 mod recovery;
 mod signup;
@@ -23,6 +24,7 @@ const CSS: &str = include_str!("../../static/portcullis.css");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/portcullis.css", web::get().to(css));
+    cfg.route("/static/passkey.js", web::get().to(passwordless::script));
     let pool = crate::web::POOL;
     for prefix in ["", &format!("/{pool}")] {
         cfg.route(&format!("{prefix}/login"), web::get().to(login::show))
@@ -30,6 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&format!("{prefix}/login"), web::post().to(login::submit))
             .route(&format!("{prefix}/newPassword"), web::post().to(login::new_password))
             .route(&format!("{prefix}/mfa"), web::post().to(mfa::submit_code))
+            .route(&format!("{prefix}/passkey"), web::post().to(passwordless::respond))
+            .route(&format!("{prefix}/passkeys"), web::get().to(passwordless::show))
+            .route(&format!("{prefix}/passkeys/add"), web::post().to(passwordless::add))
+            .route(&format!("{prefix}/passkeys/delete"), web::post().to(passwordless::delete))
             .route(&format!("{prefix}/mfa/select"), web::post().to(mfa::submit_select))
             .route(&format!("{prefix}/mfa/setup"), web::post().to(mfa::submit_setup))
             .route(&format!("{prefix}/mfa/setup/done"), web::post().to(mfa::submit_setup_done))

@@ -34,6 +34,9 @@ struct LoginPage<'a> {
     show_form: bool,
     /// The client's terms documents, shown beside the sign-up link.
     terms: Option<TermsNotice>,
+    /// "Email me a code" and "Sign in with a passkey" (the pool allows them).
+    email_code: bool,
+    passkeys: bool,
 }
 
 struct IdpButton {
@@ -77,6 +80,8 @@ pub fn login_page(flow: &Flow, username: &str, error: Option<&str>, notice: Opti
         providers: idp_buttons(flow),
         show_form: client_allows_cognito(&flow.request.client),
         terms,
+        email_code: super::passwordless::offers_email_code(flow),
+        passkeys: super::passwordless::offers_passkeys(flow),
     })
 }
 
@@ -95,6 +100,12 @@ pub async fn finish(flow: &Flow, step: SignInStep) -> HttpResponse {
             .await;
             match result {
                 Ok((token, url)) => {
+                    // A passkey is offered first; the way back to the app stays open.
+                    let url = if super::passwordless::should_offer(flow, &user).await {
+                        super::passwordless::offer_url(flow)
+                    } else {
+                        url
+                    };
                     let mut resp = redirect(&url);
                     let _ = resp.add_cookie(&cookie(svc, SESSION_COOKIE, token, &ctx.cookie_path, Some(SESSION_SECS)));
                     resp
@@ -108,7 +119,9 @@ pub async fn finish(flow: &Flow, step: SignInStep) -> HttpResponse {
         SignInStep::Challenge { session, challenge: Challenge::NewPassword { required_attributes }, .. } => {
             new_password_page(flow, &session, &required_attributes, None)
         }
-        SignInStep::Challenge { session, challenge, .. } => challenge_page(flow, &session, &challenge, None).await,
+        SignInStep::Challenge { session, challenge, user } => {
+            challenge_page(flow, (&session, user.username.as_str()), &challenge, None).await
+        }
     }
 }
 
@@ -138,6 +151,8 @@ struct CodePage<'a> {
     by_email: bool,
     destination: &'a str,
     error: Option<&'a str>,
+    /// The name an e-mailed code's answer carries (a first factor's may be for nobody).
+    username: &'a str,
 }
 
 struct Choice {
@@ -169,18 +184,38 @@ struct SetupPage<'a> {
     error: Option<&'a str>,
 }
 
-/// The page for a second-factor challenge.
-pub async fn challenge_page(flow: &Flow, session: &str, challenge: &Challenge, error: Option<&str>) -> HttpResponse {
+/// The page for a code of `username`: an e-mailed one (a first factor or a second) or the
+/// authenticator app's.
+pub fn code_page(
+    flow: &Flow,
+    (session, username): (&str, &str),
+    kind: MfaKind,
+    destination: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    flow.form_page(error, |page| CodePage {
+        page,
+        action: flow.url("mfa"),
+        session,
+        challenge: kind.challenge_name(),
+        by_email: kind == MfaKind::Email,
+        destination,
+        error,
+        username,
+    })
+}
+
+/// The page for a second-factor challenge of `username`.
+pub async fn challenge_page(
+    flow: &Flow,
+    (session, username): (&str, &str),
+    challenge: &Challenge,
+    error: Option<&str>,
+) -> HttpResponse {
     match challenge {
-        Challenge::Mfa { kind, destination } => flow.form_page(error, |page| CodePage {
-            page,
-            action: flow.url("mfa"),
-            session,
-            challenge: kind.challenge_name(),
-            by_email: *kind == MfaKind::Email,
-            destination: destination.as_deref().unwrap_or(""),
-            error,
-        }),
+        Challenge::Mfa { kind, destination } => {
+            code_page(flow, (session, username), *kind, destination.as_deref().unwrap_or(""), error)
+        }
         Challenge::SelectMfa(allowed) => {
             let choices = [(MfaKind::SoftwareToken, "mfa.select.totp"), (MfaKind::Email, "mfa.select.email")]
                 .into_iter()

@@ -80,6 +80,9 @@ pub struct UserAuthAttempt<'a> {
     pub srp_a: Option<&'a str>,
     /// `ClientMetadata`.
     pub metadata: Option<&'a Value>,
+    /// Answer names no user has as users are answered, whatever the client says (the hosted
+    /// pages never tell).
+    pub hide: bool,
 }
 
 /// Where USER_AUTH stands.
@@ -160,7 +163,7 @@ impl SignIn {
             Some(name) => Some(FirstFactor::parse(name).ok_or_else(|| unusable(name))?),
             None => None,
         };
-        let hide = client.prevents_user_existence_errors();
+        let hide = attempt.hide || client.prevents_user_existence_errors();
         let user = self.users.find_user(pool, &Username::from(attempt.username)).await?;
         let available = match &user {
             _ if hide => pool_factors(pool),
@@ -223,7 +226,7 @@ impl SignIn {
             }
             FirstFactor::WebAuthn => {
                 self.limit_source(SourceLimit::SignIn, caller.source).await?;
-                let hide = client.prevents_user_existence_errors();
+                let hide = attempt.hide || client.prevents_user_existence_errors();
                 let input = TriggerInput::from_api(&Value::Null, metadata.unwrap_or(&Value::Null)).as_validation_data();
                 let id = client.id.as_str();
                 super::user_triggers::pre_authentication(&self.triggers, pool, id, user.as_ref(), username, &input)
@@ -233,7 +236,7 @@ impl SignIn {
                 Ok(UserAuthStep::Passkey { session, username, options })
             }
             FirstFactor::EmailOtp => {
-                let step = self.code_start(pool, client, username, user, metadata, caller).await;
+                let step = self.code_start(pool, client, (username, attempt.hide), user, metadata, caller).await;
                 if let Ok(UserAuthStep::Step(s)) = &step {
                     let who = super::sign_in_events::Who::Named(username);
                     self.record_sign_in(pool, client, caller, Ok(s), &[], None, json!({"factor": "EMAIL_OTP"}), who)
@@ -250,13 +253,13 @@ impl SignIn {
         &self,
         pool: &Pool,
         client: &Client,
-        username: &str,
+        (username, hide): (&str, bool),
         user: Option<UserRow>,
         metadata: Option<&Value>,
         caller: Caller<'_>,
     ) -> Result<UserAuthStep> {
         self.limit_source(SourceLimit::SignIn, caller.source).await?;
-        let hide = client.prevents_user_existence_errors();
+        let hide = hide || client.prevents_user_existence_errors();
         let input = TriggerInput::from_api(&Value::Null, metadata.unwrap_or(&Value::Null)).as_validation_data();
         let id = client.id.as_str();
         super::user_triggers::pre_authentication(&self.triggers, pool, id, user.as_ref(), username, &input).await?;

@@ -52,6 +52,7 @@ mod oidc_completeness;
 mod oidc_rp;
 mod outage;
 mod passkeys;
+mod passwordless_pages;
 mod pool_domains;
 mod profile;
 mod proxies;

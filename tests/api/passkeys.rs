@@ -7,6 +7,8 @@
 
 use crate::helpers::*;
 use crate::soft_authenticator::SoftAuthenticator;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 const ORIGIN: &str = "http://localhost:3000";
@@ -210,4 +212,32 @@ async fn hidden_names_get_a_passkey_challenge_of_the_same_shape_that_never_signs
     // alice's own passkey, offered for a name nobody has, does not sign anyone in.
     let (st, v) = answer(&app, &f, "nobody", &session, &key.assert(&fake)).await;
     refused(st, &v);
+}
+
+/// The dashboard's user page lists a user's passkeys and removes one, audited.
+#[tokio::test]
+async fn the_dashboard_user_page_lists_and_removes_passkeys() {
+    use crate::admin::{ADMIN, ADMIN_PASSWORD, sign_in_dashboard, spawn_dashboard};
+    let app = spawn_dashboard(portcullis::config::AdminMfa::Optional).await;
+    let f = passkey_pool(&app, false).await;
+    let access = password_token(&app, &f).await;
+    let mut key = SoftAuthenticator::new(ORIGIN);
+    assert_eq!(register(&app, &access, &mut key).await.0, 200);
+    let id = URL_SAFE_NO_PAD.encode(&key.credential_id);
+
+    let admin = sign_in_dashboard(&app, ADMIN, ADMIN_PASSWORD, None, None).await;
+    let user_page = format!("/admin/pools/{}/users/alice", f.pool);
+    let page = admin.get(&app, &user_page).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("<td>Passkey 1</td><td class=\"mono\">{id}</td><td>platform: internal</td>")),
+        "{page}"
+    );
+    let r = admin.post(&app, &format!("{user_page}/remove-passkey"), &[("credential", id.as_str())]).await;
+    assert_eq!(r.status(), 303);
+    let (_, list) = app.public_api("ListWebAuthnCredentials", json!({"AccessToken": access})).await;
+    assert_eq!(list["Credentials"], json!([]), "{list}");
+    let again = admin.post(&app, &format!("{user_page}/remove-passkey"), &[("credential", id.as_str())]).await;
+    assert_eq!(again.status(), 400, "no such passkey any more");
+    let audit = admin.get(&app, &format!("/admin/events?pool={}&category=audit", f.pool)).await.text().await.unwrap();
+    assert!(audit.contains("DeleteWebAuthnCredential"), "the removal is audited");
 }

@@ -18,6 +18,7 @@ mod smtp;
 
 mod admin;
 mod admin_identity;
+mod passkeys;
 
 use helpers::*;
 use portcullis::clock::Clock;
