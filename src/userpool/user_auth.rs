@@ -175,14 +175,15 @@ impl SignIn {
             Some(factor) => self.take_factor(pool, client, factor, attempt, user, caller).await,
             None => {
                 let username = self.challenge_username(pool, attempt.username, user.as_ref());
-                let session = self.seal_selection(pool, client, &username, &available);
+                let session = self.seal_selection(pool, client, attempt.username, &available);
                 Ok(UserAuthStep::Select { session, username, available })
             }
         }
     }
 
     /// RespondToAuthChallenge SELECT_CHALLENGE: the factor chosen (`attempt.factor`) with what it
-    /// needs, for the session's name.
+    /// needs, for the name the session was started with (as typed: an e-mail address in pools that
+    /// sign in by e-mail, where the challenges' USERNAME is the user's generated one).
     pub async fn user_auth_select(
         &self,
         pool: &Pool,
@@ -394,6 +395,7 @@ impl SignIn {
         }
     }
 
+    /// The SELECT_CHALLENGE session: pool, client, the name as typed, the factors offered, expiry.
     fn seal_selection(&self, pool: &Pool, client: &Client, username: &str, available: &[FirstFactor]) -> String {
         let expires_at = self.now() + client.settings.auth_session_minutes * 60;
         let names: Vec<&str> = available.iter().map(|f| f.name()).collect();

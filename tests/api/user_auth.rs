@@ -173,6 +173,11 @@ async fn user_auth_refusals_follow_the_client_and_the_policy() {
     let (st, e) = start(&app, &f, json!({"USERNAME": "alice"})).await;
     assert_eq!((st, e["message"].as_str()), (400, Some("User is disabled.")), "{e}");
 
+    // AdminInitiateAuth takes USER_AUTH too.
+    let admin = json!({"AuthFlow": "USER_AUTH", "UserPoolId": f.pool, "ClientId": f.client_id,
+        "AuthParameters": {"USERNAME": "bob", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD}});
+    signed_in_as(&app.ok("AdminInitiateAuth", admin).await, "bob");
+
     // A client without ALLOW_USER_AUTH.
     let (other, _) = app.create_client(&f.pool, false, json!({"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"]})).await;
     let body = json!({"AuthFlow": "USER_AUTH", "ClientId": other, "AuthParameters": {"USERNAME": "bob"}});
@@ -294,4 +299,34 @@ async fn amplify_v6_signs_in_with_user_auth_and_a_mailed_code() {
     let passed = json!(["email code preferred", "first factor selection", "password preferred"]);
     assert_eq!(s["passed"], passed, "{s}");
     assert_eq!(sink.count_to(ALICE), 2, "one code a code sign-in");
+}
+
+/// In a pool that signs in by e-mail, challenges carry the generated username: a name nobody has
+/// gets a stand-in of the same shape, and its code goes "to" its own masked address, as a user's.
+#[tokio::test]
+async fn e_mail_pools_answer_a_name_nobody_has_like_a_user_behind_generated_usernames() {
+    let (app, sink) = spawn_with_mail().await;
+    let pool = app
+        .create_pool(json!({"UsernameAttributes": ["email"],
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}}))
+        .await;
+    let extra = json!({"ExplicitAuthFlows": ["ALLOW_USER_AUTH"], "PreventUserExistenceErrors": "ENABLED"});
+    let (client_id, _) = app.create_client(&pool, false, extra).await;
+    app.create_user(&pool, "ann@example.com", PASSWORD, json!([{"Name": "email_verified", "Value": "true"}])).await;
+    let (verifier, challenge) = pkce();
+    let f = Flow { pool, client_id, secret: None, verifier, challenge };
+    for name in ["ann@example.com", "amy@example.com"] {
+        let (st, v) = start(&app, &f, json!({"USERNAME": name})).await;
+        assert_eq!(st, 200, "{v}");
+        let shown = v["ChallengeParameters"]["USERNAME"].as_str().unwrap().to_string();
+        assert!(uuid::Uuid::parse_str(&shown).is_ok(), "{name}: a generated username, not {shown}");
+        let (st, c) =
+            respond(&app, &f, "SELECT_CHALLENGE", &v["Session"], json!({"USERNAME": shown, "ANSWER": "EMAIL_OTP"}))
+                .await;
+        assert_eq!(st, 200, "{c}");
+        assert_eq!(c["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"], "a***@e***", "{name}: {c}");
+        assert_eq!(c["ChallengeParameters"]["USER_ID_FOR_SRP"], shown.as_str(), "{name}");
+    }
+    assert_eq!(sink.nth_to("ann@example.com", 0).await.code().len(), 6);
+    assert_eq!(sink.all().len(), 1, "amy was sent nothing");
 }
