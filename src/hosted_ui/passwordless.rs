@@ -175,9 +175,21 @@ async fn passkeys_page(flow: &Flow, offer: bool, notice: Option<&str>, error: Op
     }))
 }
 
-/// GET /passkeys: the user's passkeys, to add or remove; `offer=1` after a sign-in.
+/// The cookie that remembers the browser was offered a passkey: it is offered again a month on.
+const OFFERED_COOKIE: &str = "portcullis_passkey_offered";
+const OFFER_AGAIN_SECS: i64 = 30 * 24 * 3600;
+
+/// GET /passkeys: the user's passkeys, to add or remove; `offer=1` after a sign-in (noted in
+/// the browser, so the offer does not come at every sign-in).
 pub async fn show(flow: Flow, q: crate::web::Query<OfferQuery>) -> HttpResponse {
-    passkeys_page(&flow, q.offer.as_deref() == Some("1"), None, None).await
+    let offer = q.offer.as_deref() == Some("1");
+    let mut resp = passkeys_page(&flow, offer, None, None).await;
+    if offer && resp.status() == StatusCode::OK {
+        let path = &flow.ctx.cookie_path;
+        let noted = crate::web::cookie(&flow.svc, OFFERED_COOKIE, "1".into(), path, Some(OFFER_AGAIN_SECS));
+        let _ = resp.add_cookie(&noted);
+    }
+    resp
 }
 
 #[derive(serde::Deserialize)]
@@ -217,12 +229,14 @@ pub async fn delete(flow: Flow, form: CsrfForm<Fields>) -> HttpResponse {
 }
 
 /// After a hosted sign-in: whether to offer a passkey before going back to the app (the pool
-/// allows them, the user has none, and the request does not ask to sign in afresh, which the
-/// way back through `/oauth2/authorize` would ask again).
+/// allows them, the user has none, this browser was not offered one in the last month, and the
+/// request does not ask to sign in afresh, which the way back through `/oauth2/authorize` would
+/// ask again).
 pub async fn should_offer(flow: &Flow, user: &crate::store::users::UserRow) -> bool {
     let params = &flow.request.params;
     offers_passkeys(flow)
         && flow.preview.is_none()
+        && flow.req.cookie(OFFERED_COOKIE).is_none()
         && params.prompt.is_none()
         && params.max_age.as_deref().is_none_or(str::is_empty)
         && matches!(flow.svc.sign_in.has_passkeys(user).await, Ok(false))

@@ -90,12 +90,26 @@ async fn email_me_a_code_signs_in_and_reads_the_same_for_a_name_nobody_has() {
     let back = location(&r);
     // Signed in without a passkey: the offer comes first, and "Not now" goes on to the app.
     assert!(back.contains("/passkeys?") && back.ends_with("&offer=1"), "{back}");
-    let offer = browser.get(&back).send().await.unwrap().text().await.unwrap();
+    let offer = browser.get(&back).send().await.unwrap();
+    let noted: Vec<&str> = offer.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(
+        noted.iter().any(|c| c.starts_with("portcullis_passkey_offered=1") && c.contains("Max-Age=2592000")),
+        "{noted:?}"
+    );
+    let offer = offer.text().await.unwrap();
     let r = browser.get(link(&offer, "continue-link")).send().await.unwrap();
     let callback = location(&r);
     assert!(callback.starts_with(CALLBACK), "{callback}");
     let t = f.redeem(&app, &query_param(&callback, "code").unwrap()).await;
     assert_eq!(t.status(), 200);
+    // A browser that was offered one (and has no session): its sign-in goes straight back.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    jar.add_cookie_str("portcullis_passkey_offered=1; Path=/", &app.base.parse().unwrap());
+    let offered =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_provider(jar).build().unwrap();
+    let html = login_html(&offered, &app, &f).await;
+    let r = post_login(&offered, &html, "alice", PASSWORD).await;
+    assert!(location(&r).starts_with(CALLBACK), "offered once a month: {}", location(&r));
 
     // A name nobody has: the same page, a wrong code read the same, no mail.
     let stranger = app.browser();
