@@ -34,8 +34,17 @@ pub const SESSION_COOKIE: &str = "portcullis_session";
 pub const CONFIRM_COOKIE: &str = "portcullis_confirm";
 /// Strict CSP: no inline script, styles from our origin only, never framed (the dashboard's
 /// previews of hosted pages alone may be framed, by the dashboard: [`preview`]).
-pub const CSP: &str =
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+pub const CSP: &str = strict_csp!();
+/// [`CSP`] with this server's own scripts allowed: the hosted pages that run the WebAuthn
+/// ceremony (`static/passkey.js`) and nothing else.
+pub const CSP_WITH_SCRIPT: &str = concat!(strict_csp!(), "; script-src 'self'");
+
+macro_rules! strict_csp {
+    () => {
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+    };
+}
+use strict_csp;
 
 pub use crate::input::has_forbidden_control;
 

@@ -13,9 +13,9 @@ use super::kit::{CsrfForm, Fields, Flow, field, message, or_internal};
 use super::steps::{code_page, finish, login_page};
 use crate::i18n::t;
 use crate::userpool::error::Error;
-use crate::userpool::passkeys::{self, PasskeyDescription};
+use crate::userpool::passkeys::PasskeyDescription;
 use crate::userpool::step::{Challenge, MfaKind, SignInStep};
-use crate::userpool::user_auth::{UserAuthAttempt, UserAuthStep};
+use crate::userpool::user_auth::{FirstFactor, UserAuthAttempt, UserAuthStep, pool_factors};
 use crate::web::{PageContext, SESSION_COOKIE, redirect};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -32,25 +32,20 @@ pub async fn script() -> HttpResponse {
         .body(SCRIPT)
 }
 
-/// The strict CSP, with this server's own scripts allowed (the pages that load `passkey.js`).
+/// The pages that load `passkey.js` get [`crate::web::CSP_WITH_SCRIPT`].
 fn with_script(mut resp: HttpResponse) -> HttpResponse {
-    let csp = format!("{}; script-src 'self'", crate::web::CSP);
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        resp.headers_mut().insert(CONTENT_SECURITY_POLICY, v);
-    }
+    resp.headers_mut().insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::web::CSP_WITH_SCRIPT));
     resp
 }
 
-/// Whether the sign-in page offers "Email me a code".
+/// Whether the sign-in page offers "Email me a code": the engine offers the factor.
 pub fn offers_email_code(flow: &Flow) -> bool {
-    let pool = &flow.ctx.pool;
-    pool.allowed_first_factors().iter().any(|f| f == "EMAIL_OTP")
-        && pool.mfa_mode() != crate::userpool::model::MfaMode::On
+    pool_factors(&flow.ctx.pool).contains(&FirstFactor::EmailOtp)
 }
 
-/// Whether the sign-in page offers "Sign in with a passkey".
+/// Whether the sign-in page offers "Sign in with a passkey": the engine offers the factor.
 pub fn offers_passkeys(flow: &Flow) -> bool {
-    passkeys::enabled(&flow.ctx.pool)
+    pool_factors(&flow.ctx.pool).contains(&FirstFactor::WebAuthn)
 }
 
 #[derive(Template)]

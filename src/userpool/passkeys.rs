@@ -2,8 +2,8 @@
 //! (StartWebAuthnRegistration → CompleteWebAuthnRegistration), their list and removal, and the
 //! WEB_AUTHN first factor of USER_AUTH (CREDENTIAL_REQUEST_OPTIONS → CREDENTIAL).
 //!
-//! The relying party is the pool's `WebAuthnConfiguration.RelyingPartyId`, or the host of
-//! `PORTCULLIS_PUBLIC_URL`. Origins allowed: `https://` that domain and its subdomains, the
+//! The relying party is the pool's `WebAuthnConfiguration.RelyingPartyId`, else the pool's domain
+//! (custom first, then its prefix), else the host of `PORTCULLIS_PUBLIC_URL`. Origins allowed: `https://` that domain and its subdomains, the
 //! server's own origin when it lies in that domain, and any port of `http://localhost` when the
 //! relying party is `localhost` (development). webauthn-rs checks the challenge, origin,
 //! relying-party hash, user presence and verification (its passkey policy always requires user
@@ -117,12 +117,24 @@ fn credential_id_text(passkey: &Passkey) -> String {
 }
 
 impl SignIn {
+    /// The relying party when the pool names none: its domain (a custom one first, then its
+    /// prefix under the domain base) or, without one, the host of `PORTCULLIS_PUBLIC_URL`.
+    async fn default_relying_party(&self, pool: &Pool, public: &Url) -> Result<String> {
+        let mut domains = self.store.domains_of_pool(pool.id.as_str()).await?;
+        domains.sort_by_key(|d| !d.custom);
+        Ok(match domains.first() {
+            // Stored as the host it is served at.
+            Some(d) => d.domain.to_lowercase(),
+            None => public.host_str().unwrap_or("localhost").to_string(),
+        })
+    }
+
     /// The pool's relying party and its id.
-    fn relying_party(&self, pool: &Pool) -> Result<(String, Webauthn)> {
+    async fn relying_party(&self, pool: &Pool) -> Result<(String, Webauthn)> {
         let public = Url::parse(&self.config.public_url).map_err(Error::internal)?;
         let rp_id = match pool_configuration(pool).relying_party_id {
             Some(rp) => rp,
-            None => public.host_str().unwrap_or("localhost").to_string(),
+            None => self.default_relying_party(pool, &public).await?,
         };
         let in_domain = |u: &Url| u.host_str().is_some_and(|h| h == rp_id || h.ends_with(&format!(".{rp_id}")));
         let secure = Url::parse(&format!("https://{rp_id}"))
@@ -166,7 +178,7 @@ impl SignIn {
                 "A user can have at most {MAX_PASSKEYS} passkeys."
             ))));
         }
-        let (_, webauthn) = self.relying_party(pool)?;
+        let (_, webauthn) = self.relying_party(pool).await?;
         let exclude = keys.iter().map(|k| k.cred_id().clone()).collect();
         let display = user.attributes.get("email").cloned().unwrap_or_else(|| user.username.to_string());
         let (options, state) = webauthn
@@ -205,7 +217,7 @@ impl SignIn {
         let state: PasskeyRegistration = serde_json::from_str(&state).map_err(Error::internal)?;
         let reg: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
             .map_err(|e| Error::invalid(format!("Credential is not a WebAuthn registration response: {e}")))?;
-        let (rp_id, webauthn) = self.relying_party(pool)?;
+        let (rp_id, webauthn) = self.relying_party(pool).await?;
         let passkey = webauthn.finish_passkey_registration(&reg, &state).map_err(registration_refusal)?;
         let transports: Vec<String> = credential["response"]["transports"]
             .as_array()
@@ -259,7 +271,7 @@ impl SignIn {
         username: &str,
         hide: bool,
     ) -> Result<(String, Value)> {
-        let (rp_id, webauthn) = self.relying_party(pool)?;
+        let (rp_id, webauthn) = self.relying_party(pool).await?;
         let keys = match user {
             Some(u) => self.passkeys_of(u).await?.1,
             None => Vec::new(),
@@ -321,7 +333,7 @@ impl SignIn {
         let Ok(assertion) = serde_json::from_str::<PublicKeyCredential>(credential) else {
             return Err(Error::invalid("CREDENTIAL is not a WebAuthn authentication response."));
         };
-        let (_, webauthn) = self.relying_party(pool)?;
+        let (_, webauthn) = self.relying_party(pool).await?;
         let result = match webauthn.finish_passkey_authentication(&assertion, &state) {
             Ok(r) => r,
             Err(e) => {

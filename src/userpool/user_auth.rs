@@ -109,8 +109,9 @@ fn unusable(name: &str) -> Error {
     }
 }
 
-/// The first factors the pool offers anyone, in Cognito's order.
-fn pool_factors(pool: &Pool) -> Vec<FirstFactor> {
+/// The first factors the pool offers anyone, in Cognito's order (the hosted sign-in page shows
+/// its buttons by this too).
+pub fn pool_factors(pool: &Pool) -> Vec<FirstFactor> {
     let allowed = pool.allowed_first_factors();
     let mut out = Vec::new();
     if allowed.iter().any(|f| f == "PASSWORD") {

@@ -241,3 +241,31 @@ async fn the_dashboard_user_page_lists_and_removes_passkeys() {
     let audit = admin.get(&app, &format!("/admin/events?pool={}&category=audit", f.pool)).await.text().await.unwrap();
     assert!(audit.contains("DeleteWebAuthnCredential"), "the removal is audited");
 }
+
+/// Without a RelyingPartyId the relying party is the pool's domain (custom first, then its
+/// prefix under the domain base), else the host of PORTCULLIS_PUBLIC_URL.
+#[tokio::test]
+async fn the_default_relying_party_is_the_pools_domain() {
+    let app = TestApp::spawn_with(|c| c.public_url = c.public_url.replace("127.0.0.1", "localhost")).await;
+    let pool = app
+        .create_pool(json!({"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}}))
+        .await;
+    let extra = json!({"ExplicitAuthFlows": ["ALLOW_USER_AUTH"]});
+    let (client_id, _) = app.create_client(&pool, false, extra).await;
+    app.create_user(&pool, "alice", PASSWORD, json!([])).await;
+    let (verifier, challenge) = pkce();
+    let f = Flow { pool, client_id, secret: None, verifier, challenge };
+    let rp = || async {
+        let access = password_token(&app, &f).await;
+        let (st, v) = app.public_api("StartWebAuthnRegistration", json!({"AccessToken": access})).await;
+        assert_eq!(st, 200, "{v}");
+        v["CredentialCreationOptions"]["rp"]["id"].as_str().unwrap().to_string()
+    };
+    assert_eq!(rp().await, "localhost", "no domain: the public URL's host");
+    app.ok("CreateUserPoolDomain", json!({"UserPoolId": f.pool, "Domain": "acme"})).await;
+    assert_eq!(rp().await, format!("acme.{}", app.config.domain_base));
+    let custom = json!({"UserPoolId": f.pool, "Domain": "auth.example.com",
+                        "CustomDomainConfig": {"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"}});
+    app.ok("CreateUserPoolDomain", custom).await;
+    assert_eq!(rp().await, "auth.example.com", "a custom domain first");
+}
