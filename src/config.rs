@@ -73,6 +73,9 @@ pub struct Config {
     /// Password hashes and checks that may wait for a hashing thread; past it, requests are
     /// refused with TooManyRequestsException. Default: 64 per core.
     pub password_queue: usize,
+    /// Threads hashing and checking passwords, each holding argon2's 19 MiB while it works.
+    /// Default (and most): one per core, so sign-ins can use every core.
+    pub password_hashers: usize,
     /// Per client IP address and 5-minute window: password sign-ins, sign-ups, code mails
     /// (forgot password, resend code) and code entries (confirm sign-up, confirm forgot
     /// password). 0 turns a limit off.
@@ -140,7 +143,8 @@ impl Default for Config {
                 crate::federation::providers::FACEBOOK_API_VERSION
             ),
             trusted_proxies: Vec::new(),
-            password_queue: 64 * std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            password_queue: 64 * cores(),
+            password_hashers: cores(),
             rate_limit_sign_in: 300,
             rate_limit_sign_up: 50,
             rate_limit_send_code: 50,
@@ -191,6 +195,7 @@ struct FileConfig {
     /// Comma-separated CIDRs, or a list of them.
     trusted_proxies: Option<CidrList>,
     password_queue: Option<usize>,
+    password_hashers: Option<usize>,
     rate_limit_sign_in: Option<u32>,
     rate_limit_sign_up: Option<u32>,
     rate_limit_send_code: Option<u32>,
@@ -216,6 +221,11 @@ struct FileConfig {
 enum CidrList {
     Text(String),
     List(Vec<String>),
+}
+
+/// The cores this process may use (its CPU quota counted): the most hashing threads there are.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 fn trusted_proxies(list: &str) -> Result<Vec<crate::web::client::Cidr>, ConfigError> {
@@ -252,6 +262,7 @@ impl Config {
                 google_issuer_url,
                 facebook_graph_url,
                 password_queue,
+                password_hashers,
                 rate_limit_sign_in,
                 rate_limit_sign_up,
                 rate_limit_send_code,
@@ -341,6 +352,10 @@ impl Config {
                     c.password_queue =
                         v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_PASSWORD_QUEUE", v.clone()))?
                 }
+                "PASSWORD_HASHERS" => {
+                    c.password_hashers =
+                        v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_PASSWORD_HASHERS", v.clone()))?
+                }
                 "RATE_LIMIT_SIGN_IN" | "RATE_LIMIT_SIGN_UP" | "RATE_LIMIT_SEND_CODE" | "RATE_LIMIT_CONFIRM_CODE" => {
                     let n: u32 = v.parse().map_err(|_| ConfigError::Invalid("PORTCULLIS_RATE_LIMIT_*", v.clone()))?;
                     match name {
@@ -419,6 +434,12 @@ impl Config {
             }
             _ => {}
         }
+        if self.password_hashers == 0 || self.password_hashers > cores() {
+            return Err(ConfigError::Invalid(
+                "PORTCULLIS_PASSWORD_HASHERS",
+                format!("must be between 1 and the number of cores ({})", cores()),
+            ));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("PORTCULLIS_DATABASE_MAX_CONNECTIONS", "must be at least 1".into()));
         }
@@ -493,6 +514,18 @@ mod tests {
         assert_eq!(c.facebook_graph_url, "http://127.0.0.1:9/v1");
         assert!(Config::load_from(None, &env(&[("PORTCULLIS_GOOGLE_ISSUER_URL", "http://idp.example")])).is_err());
         assert!(Config::load_from(None, &env(&[("PORTCULLIS_FACEBOOK_GRAPH_URL", "https://g.example/?x=1")])).is_err());
+    }
+
+    #[test]
+    fn password_hashers_are_one_per_core_at_most() {
+        let cores = cores();
+        assert_eq!(Config::load_from(None, &[]).unwrap().password_hashers, cores);
+        let c = Config::load_from(None, &env(&[("PORTCULLIS_PASSWORD_HASHERS", "1")])).unwrap();
+        assert_eq!(c.password_hashers, 1);
+        for bad in ["0".to_string(), (cores + 1).to_string(), "two".into()] {
+            let e = Config::load_from(None, &env(&[("PORTCULLIS_PASSWORD_HASHERS", &bad)])).unwrap_err().to_string();
+            assert!(e.contains("PORTCULLIS_PASSWORD_HASHERS"), "{bad}: {e}");
+        }
     }
 
     #[test]

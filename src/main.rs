@@ -155,16 +155,27 @@ fn init_tracing() -> anyhow::Result<Option<portcullis::telemetry::Telemetry>> {
 /// per core lowered peak RSS under `bench/run.sh sqlite` from 76.5 to 74.3 MB (as
 /// `MALLOC_ARENA_MAX=2` on 2 cores) with no throughput given up that the run could see. An
 /// explicit `MALLOC_ARENA_MAX` in the environment is left to glibc.
+///
+/// Blocks of 1 MiB and more are mapped on their own and unmapped when freed. glibc's default
+/// threshold moves up to the size of a freed block (up to 32 MiB), after which argon2's 19 MiB
+/// could be carved from an arena and kept there; the hashing threads give theirs back when idle
+/// (`userpool::password::IDLE_RELEASE`), and that must reach the system. Likewise left to an
+/// explicit `MALLOC_MMAP_THRESHOLD_`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
-    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
-        return;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let arenas = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
+        // SAFETY: mallopt sets an allocator parameter; it runs before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
     }
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let arenas = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
-    // SAFETY: mallopt sets an allocator parameter; it runs before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, arenas);
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        // SAFETY: as above.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        }
     }
 }
 

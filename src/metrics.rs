@@ -65,6 +65,10 @@ pub fn init() {
         describe_counter!("portcullis_tokens_issued_total", "Token sets issued, by grant.");
         describe_histogram!("portcullis_password_queue_wait_seconds", "Time a password job waited for a thread.");
         describe_gauge!("portcullis_password_jobs", "Password hash jobs queued or running.");
+        describe_gauge!(
+            "portcullis_password_hash_memory_bytes",
+            "argon2 memory the hashing threads hold (19 MiB a busy thread; freed when idle)."
+        );
         describe_counter!("portcullis_password_jobs_shed_total", "Password jobs refused: the queue was full.");
         describe_counter!("portcullis_password_hash_upgrades_total", "Imported password hashes moved to argon2id.");
         describe_counter!(
@@ -114,6 +118,11 @@ pub fn password_queue_wait(seconds: f64) {
 /// Password jobs queued or running now.
 pub fn password_jobs(delta: f64) {
     metrics::gauge!("portcullis_password_jobs").increment(delta);
+}
+
+/// The hashing threads took (positive) or gave back (negative) `bytes` of argon2 memory.
+pub fn password_hash_memory(bytes: f64) {
+    metrics::gauge!("portcullis_password_hash_memory_bytes").increment(bytes);
 }
 
 /// A password job refused because the queue was full.

@@ -90,7 +90,12 @@ impl Services {
         let triggers = Triggers::new(&config, store.clone(), clock.clone(), events.clone())
             .expect("the TLS client for triggers could not be built");
         let triggers = Arc::new(triggers);
-        let passwords = Passwords::with_queue(config.password_queue, master.clone());
+        let passwords = Passwords::start(
+            config.password_hashers,
+            config.password_queue,
+            master.clone(),
+            crate::userpool::password::IDLE_RELEASE,
+        );
         let infra = Infra {
             decoys: Arc::new(Decoys::new(store.clone(), clock.clone(), master.clone(), passwords.clone())),
             passwords,

@@ -3,6 +3,7 @@
 //! hosted-UI branding, passwords, sign-up and recovery with mailed codes, and the sign-in engine
 //! that both the hosted pages and the JSON API drive.
 
+mod argon2_memory;
 pub mod attributes;
 pub mod auth;
 pub mod branding;

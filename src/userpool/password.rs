@@ -7,6 +7,7 @@
 //! convenience API allocates and frees it on every call, glibc then keeps freed blocks in its
 //! thread arenas, and a few hundred logins had pushed the server's RSS past 600 MB.
 
+use super::argon2_memory::{ScratchPool, bytes, scratch};
 use super::error::{Error, Message, PolicyRule, Result};
 use super::imported_hash::{FirebaseScrypt, ImportedHash};
 use super::model::PasswordPolicy;
@@ -18,9 +19,14 @@ use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Duration;
 
-/// Work for a hashing thread, handed that thread's argon2 memory.
-type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+pub use super::argon2_memory::IDLE_RELEASE;
+
+/// Work for a hashing thread, handed argon2 memory; what it returns wakes the caller, once the
+/// memory is back in the pool (so the next job finds it there).
+type Job = Box<dyn FnOnce(&mut Vec<Block>) -> Delivery + Send>;
+type Delivery = Box<dyn FnOnce() + Send>;
 
 #[derive(Clone, Debug)]
 pub struct Passwords {
@@ -30,6 +36,7 @@ pub struct Passwords {
     /// behind seconds of hashing, which would only grow the backlog and the memory.
     in_flight: Arc<AtomicUsize>,
     limit: usize,
+    scratch: Arc<ScratchPool>,
     /// Seals each user's SRP verifier ([`PasswordCredential`]).
     master: MasterKey,
 }
@@ -85,14 +92,6 @@ impl Drop for Slot {
 
 /// How long a client shed by a full queue should wait before trying again.
 const SHED_RETRY_AFTER_SECS: u64 = 1;
-
-/// `blocks` blocks of a thread's memory, grown on first use (or for a stored hash with a larger `m`).
-fn scratch(memory: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
-    if memory.len() < blocks {
-        *memory = vec![Block::new(); blocks];
-    }
-    &mut memory[..blocks]
-}
 
 /// The server's argon2id memory in KiB; a stored hash asking for more is checked in memory of
 /// its own, so one imported hash does not leave every hashing thread holding more.
@@ -188,31 +187,59 @@ impl Passwords {
         Self::with_queue(64 * cores(), master)
     }
 
-    /// Start one hashing thread per core; at most `depth` jobs wait for one. The threads end
-    /// when the last clone of this is dropped.
+    /// Start one hashing thread per core; at most `depth` jobs wait for one.
     pub fn with_queue(depth: usize, master: MasterKey) -> Self {
-        let cores = cores();
+        Self::start(cores(), depth, master, IDLE_RELEASE)
+    }
+
+    /// Start `hashers` hashing threads (at least one); at most `depth` jobs wait for one. The
+    /// argon2 memory a thread used goes back to the system once no job has needed it for
+    /// `idle` (within a quarter more). The threads end when the last clone of this is dropped.
+    pub fn start(hashers: usize, depth: usize, master: MasterKey, idle: Duration) -> Self {
+        let hashers = hashers.max(1);
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        for i in 0..cores {
-            let queue = queue.clone();
+        let scratch = Arc::new(ScratchPool::default());
+        for i in 0..hashers {
+            let (queue, scratch) = (queue.clone(), scratch.clone());
             let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
-                let mut memory = Vec::new();
                 loop {
+                    // One thread waits on the queue at a time (it holds the lock); it wakes a
+                    // few times an idle period to give back the memory left unused that long.
                     let job = match queue.lock() {
-                        Ok(q) => q.recv(),
+                        Ok(q) => q.recv_timeout(idle / 4),
                         Err(_) => return,
                     };
-                    let Ok(job) = job else { return };
+                    let job = match job {
+                        Ok(job) => job,
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            scratch.release_idle(idle);
+                            continue;
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    };
+                    let mut memory = scratch.take();
+                    let before = bytes(&memory);
                     // A panicking job fails its own request (its reply is dropped), not the thread.
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut memory)));
+                    let delivery = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut memory)));
+                    scratch.give_back(memory, before);
+                    if let Ok(deliver) = delivery {
+                        deliver();
+                    }
                 }
             });
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
         }
-        Passwords { jobs, in_flight: Arc::new(AtomicUsize::new(0)), limit: cores.saturating_add(depth), master }
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        Passwords { jobs, in_flight, limit: hashers.saturating_add(depth), scratch, master }
+    }
+
+    /// The argon2 memory the hashing threads hold now, in bytes: 19 MiB for each thread that
+    /// has worked within the idle time ([`IDLE_RELEASE`]), none once they have all been idle.
+    pub fn memory_held(&self) -> usize {
+        self.scratch.held()
     }
 
     /// Queue `f` for a hashing thread and wait for its result; TooManyRequests when the queue
@@ -230,11 +257,13 @@ impl Passwords {
         let job: Job = Box::new(move |memory| {
             crate::metrics::password_queue_wait(queued.elapsed().as_secs_f64());
             let out = (!reply.is_closed()).then(|| f(memory));
-            // The place is given back before the caller is woken, so it is free once they have the answer.
-            drop(slot);
-            if let Some(out) = out {
-                let _ = reply.send(out);
-            }
+            Box::new(move || {
+                // The place is given back before the caller is woken, so it is free once they have the answer.
+                drop(slot);
+                if let Some(out) = out {
+                    let _ = reply.send(out);
+                }
+            })
         });
         self.jobs.send(job).map_err(|_| Error::internal(anyhow::anyhow!("no password hashing thread is running")))?;
         result.await.map_err(Error::internal)
@@ -439,6 +468,30 @@ mod tests {
         assert!(p.verify(Some(&h), "Secret-1a").await.unwrap());
         assert!(!p.verify(Some(&h), "Secret-1b").await.unwrap());
         assert!(!p.verify(None, "Secret-1a").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn idle_hashers_give_their_argon2_memory_back() {
+        let p = Passwords::start(2, 8, MasterKey::from_bytes(&[3; 32]), Duration::from_millis(300));
+        let held = || p.memory_held();
+        assert_eq!(held(), 0, "nothing is held before the first job");
+        let h = p.hash("Secret-1a").await.unwrap();
+        let one = SERVER_M_COST as usize * 1024;
+        assert_eq!(held(), one, "a hash holds m KiB");
+        // Two at once: one buffer a thread, both kept for the next burst.
+        let (a, b) = tokio::join!(p.verify(Some(&h), "Secret-1a"), p.verify(Some(&h), "Secret-1a"));
+        assert!(a.unwrap() && b.unwrap());
+        assert!(held() == one || held() == 2 * one, "{}", held());
+        let reused = held();
+        assert!(p.verify(Some(&h), "Secret-1a").await.unwrap());
+        assert_eq!(held(), reused, "a later job reuses the memory");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while held() > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(held(), 0, "idle memory is freed");
+        assert!(p.verify(Some(&h), "Secret-1a").await.unwrap(), "and taken again when needed");
+        assert_eq!(held(), one);
     }
 
     #[tokio::test]

@@ -73,6 +73,8 @@ async fn requests_sign_ins_tokens_and_the_database_pool_are_measured_with_bounde
     assert!(grew("portcullis_http_requests_total", &[("route", "unmatched"), ("status", "404")]) >= 1.0, "{after}");
     // Three password checks waited for a hashing thread.
     assert!(grew("portcullis_password_queue_wait_seconds_count", &[]) >= 3.0, "{after}");
+    // They hold argon2's 19 MiB (the server's m) for a while after.
+    assert!(value(&after, "portcullis_password_hash_memory_bytes", &[]) >= 19.0 * 1024.0 * 1024.0, "{after}");
     // The database pool, read at the scrape.
     assert_eq!(value(&after, "portcullis_database_connections_max", &[]), 8.0, "{after}");
     assert!(value(&after, "portcullis_database_connections", &[("state", "idle")]) >= 0.0);
