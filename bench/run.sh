@@ -74,6 +74,7 @@ CORES=$(nproc)
 # The server's password hashers (PORTCULLIS_PASSWORD_HASHERS, one per core by default): the
 # argon2 bound counts them, and each holds argon2's 19 MiB while sign-ins run.
 HASHERS=${PORTCULLIS_PASSWORD_HASHERS:-$CORES}
+[ "$HASHERS" = 1 ] && HASHER_WORD=hasher || HASHER_WORD=hashers
 PASSWORD='Bench-Horse-9'
 ACCESS_KEY=AKIABENCH00000000001
 ADMIN_USER=benchadmin
@@ -330,7 +331,7 @@ bench_backend() { # backend
   echo "|---|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   echo
-  echo "- argon2 bound: $HASHERS hashers ($CORES cores) ÷ $(awk -v u="$verify_us" 'BEGIN {printf "%.1f", u / 1000}') ms per verify" \
+  echo "- argon2 bound: $HASHERS $HASHER_WORD ($CORES cores) ÷ $(awk -v u="$verify_us" 'BEGIN {printf "%.1f", u / 1000}') ms per verify" \
     "(argon2id $params, median of 15 sequential verifies with the server's hasher; fastest $(awk -v u="$verify_min" 'BEGIN {printf "%.1f", u / 1000}') ms)" \
     "= **$bound logins/s**; password logins reached ${RATE[logins]}/s = **$login_pct %** of it" \
     "($login_pct_fast % of the bound from the fastest verify), using ${CPU_MS[logins]} ms of server CPU each." \
@@ -342,7 +343,7 @@ bench_backend() { # backend
     "against $(awk -v u="$verify_us" 'BEGIN {printf "%.1f", u / 1000}') ms for an argon2 verify; deriving a verifier (g^x) takes $(awk -v u="$verifier_us" 'BEGIN {printf "%.2f", u / 1000}') ms."
   es256_summary
   echo "- peak RSS of the server (VmHWM): **$peak_mb MB** ($(awk -v k="$peak_kib" 'BEGIN {printf "%.1f", k / 1024}') MiB);" \
-    "$argon2_mb MB of it is the argon2 memory of $HASHERS hashers at work (19 MiB each, given back when idle);" \
+    "$argon2_mb MB of it is the argon2 memory of $HASHERS $HASHER_WORD at work (19 MiB each, given back when idle);" \
     "after start-up and fixtures $(awk -v k="$rss_start" 'BEGIN {printf "%.1f", k / 1024}') MiB."
   echo
   echo "| target | measured | |"
