@@ -1,11 +1,13 @@
-//! Passwords: argon2id (m=19 MiB, t=2, p=1) on a fixed pool of threads, one per core, a dummy
-//! verify for unknown users so timing does not reveal who exists, and the pool policy.
+//! Passwords: argon2id (m=19 MiB, t=2, p=1) on a fixed pool of threads (one per core unless
+//! `PORTCULLIS_PASSWORD_HASHERS` says fewer), a dummy verify for unknown users so timing does not
+//! reveal who exists, and the pool policy.
 //!
 //! The pool's threads take jobs from one queue and run them back to back, so under a burst of
 //! logins every core stays on argon2 without waiting for an async task to be polled between two
-//! hashes. Each thread keeps its 19 MiB of argon2 memory for its lifetime: the crate's
-//! convenience API allocates and frees it on every call, glibc then keeps freed blocks in its
-//! thread arenas, and a few hundred logins had pushed the server's RSS past 600 MB.
+//! hashes. Their 19 MiB blocks of argon2 memory are reused from job to job while sign-ins come
+//! and given back once idle (`argon2_memory.rs`): the crate's convenience API allocates and
+//! frees them on every call, glibc then kept freed blocks in its thread arenas, and a few hundred
+//! logins had pushed the server's RSS past 600 MB.
 
 use super::argon2_memory::{ScratchPool, bytes, scratch};
 use super::error::{Error, Message, PolicyRule, Result};
