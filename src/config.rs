@@ -223,8 +223,9 @@ enum CidrList {
     List(Vec<String>),
 }
 
-/// The cores this process may use (its CPU quota counted): the most hashing threads there are.
-fn cores() -> usize {
+/// The cores this process may use (its CPU quota counted): the password hashers (one per core at
+/// most), their queue and the allocator's arenas are sized by it.
+pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 

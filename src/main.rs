@@ -164,7 +164,7 @@ fn init_tracing() -> anyhow::Result<Option<portcullis::telemetry::Telemetry>> {
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = portcullis::config::cores();
         let arenas = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
         // SAFETY: mallopt sets an allocator parameter; it runs before any other thread exists.
         unsafe {

@@ -186,12 +186,12 @@ fn dummy_hash(memory: &mut Vec<Block>) -> &'static str {
 impl Passwords {
     /// Start one hashing thread per core, with a queue of 64 jobs per core.
     pub fn new(master: MasterKey) -> Self {
-        Self::with_queue(64 * cores(), master)
+        Self::with_queue(64 * crate::config::cores(), master)
     }
 
     /// Start one hashing thread per core; at most `depth` jobs wait for one.
     pub fn with_queue(depth: usize, master: MasterKey) -> Self {
-        Self::start(cores(), depth, master, IDLE_RELEASE)
+        Self::start(crate::config::cores(), depth, master, IDLE_RELEASE)
     }
 
     /// Start `hashers` hashing threads (at least one); at most `depth` jobs wait for one. The
@@ -383,10 +383,6 @@ impl Passwords {
 pub struct Decoy {
     pub hash: String,
     pub firebase: Option<FirebaseScrypt>,
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
 /// Cognito's special characters (space counts too).
