@@ -7,9 +7,10 @@
 //! `https://` that domain and its subdomains, the server's own origin when it lies in that domain,
 //! and any port of `http://localhost` when the relying party is `localhost` (development).
 //! webauthn-rs checks the challenge, origin, relying-party hash, user presence and verification
-//! (its passkey policy always requires user verification), the signature and the counter (a counter that goes back is refused as a
-//! possibly cloned credential); its state between the two halves of a ceremony is kept in the
-//! database, so any node may finish what another started. Only public keys are stored.
+//! (its passkey policy always requires user verification), the signature and the counter (a
+//! counter that goes back is refused as a possibly cloned credential); its state between the two
+//! halves of a ceremony is kept in the database, so any node may finish what another started.
+//! Only public keys are stored.
 
 use super::SignIn;
 use super::auth::{incorrect, session_expired};
